@@ -1,0 +1,1 @@
+//! Domain types that exist only when valid ("parse, don't validate").

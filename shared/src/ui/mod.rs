@@ -1,0 +1,1 @@
+//! The maud layout shared by the static public area and the flow pages.
