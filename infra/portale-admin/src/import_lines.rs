@@ -1,0 +1,125 @@
+//! `import-lines FILE.csv`: the Convenzione's lines from the operator's CSV (UTF-8, comma
+//! or semicolon separated, header `numero,codice_fiscale_ente,ragione_sociale,stato`).
+//! Idempotent (a re-import updates rows); every rejected row is reported with its line
+//! number and reason, never silently dropped.
+
+use shared::domain::{CodiceFiscaleEnte, MobileNumber};
+use shared::store::lines::{self, Line, Upsert};
+use shared::store::{Store, StoreError};
+use std::io::Read;
+
+pub const COLUMNS: [&str; 4] = ["numero", "codice_fiscale_ente", "ragione_sociale", "stato"];
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// (line number in the file, reason)
+    pub rejected: Vec<(usize, String)>,
+}
+
+impl Report {
+    pub fn imported(&self) -> usize {
+        self.inserted + self.updated + self.unchanged
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("il file non è un CSV leggibile: {0}")]
+    Unreadable(String),
+    #[error("intestazione non valida: servono le colonne {expected}, trovate: {found}")]
+    Header { expected: String, found: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn parse_row(rec: &csv::StringRecord, idx: &[usize; 4]) -> Result<Line, String> {
+    let get = |i: usize| rec.get(idx[i]).unwrap_or("").trim();
+    let number = MobileNumber::parse(get(0)).map_err(|e| format!("numero \"{}\": {e}", get(0)))?;
+    let entity_cf = CodiceFiscaleEnte::parse(get(1)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
+    let ragione_sociale = get(2).to_owned();
+    if ragione_sociale.is_empty() {
+        return Err("ragione_sociale vuota".into());
+    }
+    let active = match get(3).to_lowercase().as_str() {
+        "attiva" => true,
+        "cessata" => false,
+        other => return Err(format!("stato \"{other}\": atteso \"attiva\" o \"cessata\"")),
+    };
+    Ok(Line { number, entity_cf, ragione_sociale, active })
+}
+
+pub async fn import(store: &dyn Store, mut input: impl Read) -> Result<Report, ImportError> {
+    let mut text = String::new();
+    input.read_to_string(&mut text).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let first = text.lines().next().unwrap_or("");
+    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr.headers().map_err(|e| ImportError::Unreadable(e.to_string()))?.iter().map(|h| h.trim().to_lowercase()).collect();
+    let mut idx = [0usize; 4];
+    for (i, col) in COLUMNS.iter().enumerate() {
+        idx[i] = headers.iter().position(|h| h == col).ok_or_else(|| ImportError::Header { expected: COLUMNS.join(", "), found: headers.join(", ") })?;
+    }
+    let mut report = Report::default();
+    for (n, rec) in rdr.records().enumerate() {
+        let line_no = n + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                report.rejected.push((line_no, format!("riga illeggibile: {e}")));
+                continue;
+            }
+        };
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            report.rejected.push((line_no, "riga vuota".into()));
+            continue;
+        }
+        match parse_row(&rec, &idx) {
+            Ok(line) => match lines::upsert(store, &line).await? {
+                Upsert::Inserted => report.inserted += 1,
+                Upsert::Updated => report.updated += 1,
+                Upsert::Unchanged => report.unchanged += 1,
+            },
+            Err(reason) => report.rejected.push((line_no, reason)),
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::store::memory::MemoryStore;
+
+    const CSV: &str = "numero;codice_fiscale_ente;ragione_sociale;stato\n\
+        333 123 4567;00488410010;TIM SPA;attiva\n\
+        +39 320 000 0001;00488410010;TIM SPA;cessata\n\
+        06 1234567;00488410010;TIM SPA;attiva\n\
+        3331234568;12345678901;TIM SPA;attiva\n\
+        3331234569;00488410010;;attiva\n\
+        3331234570;00488410010;TIM SPA;sospesa\n";
+
+    #[tokio::test]
+    async fn imports_good_rows_and_reports_bad_ones() {
+        let s = MemoryStore::new();
+        let r = import(&s, CSV.as_bytes()).await.unwrap();
+        assert_eq!(r.inserted, 2);
+        assert_eq!(r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![4, 5, 6, 7]);
+        assert!(r.rejected[0].1.contains("numero"));
+        assert!(r.rejected[1].1.contains("codice_fiscale_ente"));
+        assert!(r.rejected[3].1.contains("sospesa"));
+        let again = import(&s, CSV.as_bytes()).await.unwrap();
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "re-import is idempotent");
+        let changed = import(&s, "numero,codice_fiscale_ente,ragione_sociale,stato\n3331234567,00488410010,TIM SPA,cessata\n".as_bytes()).await.unwrap();
+        assert_eq!(changed.updated, 1);
+    }
+
+    #[tokio::test]
+    async fn a_wrong_header_is_an_error() {
+        let s = MemoryStore::new();
+        assert!(matches!(import(&s, "a,b\n1,2\n".as_bytes()).await, Err(ImportError::Header { .. })));
+    }
+}

@@ -1,0 +1,80 @@
+//! `portale-admin`: the ops binary. Reads the same environment as the functions, so
+//! `AWS_ENDPOINT_URL` points it at LocalStack.
+//!
+//! ```text
+//! portale-admin bootstrap [--demo]      table + TTL, SES identity (+ demo lines)
+//! portale-admin import-lines FILE.csv   exit 0: all imported; 3: some rows rejected
+//! ```
+
+use portale_admin::{bootstrap, import_lines};
+use shared::config::Config;
+use std::process::ExitCode;
+
+const USAGE: &str = "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configurazione non valida: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let sdk = shared::app::sdk_config(&config).await;
+    let app = shared::App::aws(config.clone(), std::sync::Arc::new(shared::clock::SystemClock)).await;
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["bootstrap", rest @ ..] => {
+            match bootstrap::ensure_infrastructure(&sdk, &config).await {
+                Ok(done) => done.iter().for_each(|d| println!("✔ {d}")),
+                Err(e) => {
+                    eprintln!("bootstrap fallito: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            if rest.contains(&"--demo") {
+                match bootstrap::load_demo(app.store.as_ref()).await {
+                    Ok(lines) => {
+                        println!("✔ dati dimostrativi: ente {} (C.F. {})", bootstrap::DEMO_ENTITY_NAME, bootstrap::DEMO_ENTITY_CF);
+                        for l in lines {
+                            println!("    numero in Convenzione: {}", l.number.pretty());
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("dati dimostrativi non caricati: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        ["import-lines", file] => {
+            let f = match std::fs::File::open(file) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("impossibile aprire {file}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match import_lines::import(app.store.as_ref(), f).await {
+                Ok(r) => {
+                    println!("righe importate: {} (nuove {}, aggiornate {}, invariate {})", r.imported(), r.inserted, r.updated, r.unchanged);
+                    println!("righe scartate: {}", r.rejected.len());
+                    for (line, why) in &r.rejected {
+                        println!("  riga {line}: {why}");
+                    }
+                    if r.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
+                }
+                Err(e) => {
+                    eprintln!("importazione fallita: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

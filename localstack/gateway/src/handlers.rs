@@ -1,0 +1,21 @@
+//! Function name (from the route table) → that crate's handler. Each function crate
+//! is a library with `handle`, and a `main` that runs it under `lambda_http`.
+
+use futures::future::BoxFuture;
+use lambda_http::Request;
+use shared::web::Resp;
+use shared::App;
+
+pub type Handler = fn(&'static App, Request) -> BoxFuture<'static, Resp>;
+
+pub fn handler_for(function: &str) -> Option<Handler> {
+    Some(match function {
+        "register-number" => |a, r| Box::pin(register_number::handle(a, r)),
+        "register-otp" => |a, r| Box::pin(register_otp::handle(a, r)),
+        "register-profile" => |a, r| Box::pin(register_profile::handle(a, r)),
+        "register-email" => |a, r| Box::pin(register_email::handle(a, r)),
+        "confirm-email" => |a, r| Box::pin(confirm_email::handle(a, r)),
+        "register-password" => |a, r| Box::pin(register_password::handle(a, r)),
+        _ => return None,
+    })
+}

@@ -1,0 +1,101 @@
+//! The local gateway: one HTTP server that serves the generated public area, dispatches
+//! every path of the route table (`shared::routes`) to its function's handler — the same
+//! table the SAM template's HTTP API declares — and offers local-only dev pages:
+//! `/_dev/inbox` (SMS and emails captured by LocalStack) and `POST /_dev/clock`.
+
+pub mod handlers;
+pub mod inbox;
+
+use axum::body::{to_bytes, Body as AxumBody};
+use axum::extract::{ConnectInfo, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use axum::Router;
+use shared::clock::OffsetClock;
+use shared::web::{self, WebError};
+use shared::App;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+
+#[derive(Clone)]
+pub struct Gateway {
+    pub app: &'static App,
+    pub clock: Arc<OffsetClock>,
+    /// LocalStack's base URL, for the dev inbox.
+    pub aws_endpoint: String,
+    pub region: String,
+}
+
+pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
+    let statics = ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
+    Router::new()
+        .route("/_dev/inbox", get(inbox::page))
+        .route("/_dev/clock", post(advance_clock))
+        .fallback(any(dispatch))
+        .with_state((gw, statics))
+}
+
+type Ctx = (Gateway, ServeDir<tower_http::set_status::SetStatus<ServeFile>>);
+
+async fn advance_clock(State((gw, _)): State<Ctx>, uri: http::Uri) -> impl IntoResponse {
+    let secs = uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("advance=")))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
+    gw.clock.advance(secs);
+    format!("offset={}\n", gw.clock.offset())
+}
+
+async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: http::Request<AxumBody>) -> Response {
+    let path = req.uri().path().to_owned();
+    let method = req.method().as_str().to_owned();
+    if let Some(route) = shared::routes::find(&method, &path) {
+        let Some(handler) = handlers::handler_for(route.function) else {
+            return to_axum(WebError::NotFound.into_response());
+        };
+        let (mut parts, body) = req.into_parts();
+        let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
+            return (http::StatusCode::PAYLOAD_TOO_LARGE, "richiesta troppo grande").into_response();
+        };
+        // Locally the gateway is the edge: it sets the client address like API Gateway does,
+        // keeping one supplied by a test (which simulates many clients from one host).
+        if !parts.headers.contains_key("x-forwarded-for") {
+            parts.headers.insert("x-forwarded-for", peer.ip().to_string().parse().expect("ip is a header value"));
+        }
+        let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+        return to_axum(handler(gw.app, lreq).await);
+    }
+    if shared::routes::is_dynamic(&path) {
+        return to_axum(WebError::MethodNotAllowed.into_response());
+    }
+    let mut resp = tower::ServiceExt::oneshot(statics, req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());
+    for (k, v) in web::SECURITY_HEADERS.iter().filter(|(k, _)| *k != "cache-control") {
+        resp.headers_mut().insert(*k, http::HeaderValue::from_static(v));
+    }
+    resp
+}
+
+fn to_axum(resp: web::Resp) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes: Vec<u8> = match body {
+        lambda_http::Body::Empty => Vec::new(),
+        lambda_http::Body::Text(t) => t.into_bytes(),
+        lambda_http::Body::Binary(b) => b,
+        _ => Vec::new(),
+    };
+    Response::from_parts(parts, AxumBody::from(bytes))
+}
+
+/// Serves on `addr` until the process ends. Returns the bound address (port 0 picks one).
+pub async fn spawn(gw: Gateway, site_dir: PathBuf, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let app = router(gw, site_dir).into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(bound)
+}

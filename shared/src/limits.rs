@@ -1,0 +1,16 @@
+//! Every abuse limit in one place (documented in SECURITY.md / ARCHITECTURE.md).
+
+use crate::store::rate::Limit;
+
+/// Registration step 1 per client IP, with the browser's proof-of-work.
+pub const REGISTER_PER_IP: Limit = Limit { scope: "reg-ip", max: 30, window_secs: 3600 };
+/// Registration step 1 per client IP without proof-of-work (no JavaScript, or a script).
+pub const REGISTER_PER_IP_NO_POW: Limit = Limit { scope: "reg-ip-nopow", max: 10, window_secs: 3600 };
+/// OTP SMS per number per hour (any flow).
+pub const SMS_PER_NUMBER: Limit = Limit { scope: "sms-number", max: 5, window_secs: 3600 };
+/// Minimum seconds between two codes sent for the same flow ("INVIA DI NUOVO").
+pub const RESEND_INTERVAL_SECS: i64 = 30;
+/// Confirmation emails per registration flow per hour.
+pub const CONFIRM_EMAIL_PER_FLOW: Limit = Limit { scope: "confirm-email", max: 5, window_secs: 3600 };
+/// The global SMS budget's scope; its size is configuration (`SMS_GLOBAL_HOURLY_BUDGET`).
+pub const SMS_GLOBAL_SCOPE: &str = "sms-global";

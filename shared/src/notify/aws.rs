@@ -1,0 +1,60 @@
+//! SNS (SMS) and SES v2 (email) senders.
+
+use super::{EmailMessage, Notifier, NotifyError};
+use crate::domain::MobileNumber;
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sns::types::MessageAttributeValue;
+
+pub struct AwsNotifier {
+    pub sns: aws_sdk_sns::Client,
+    pub ses: aws_sdk_sesv2::Client,
+    pub sender_id: String,
+    pub sms_type: String,
+    /// `"TIM <convenzionemobile8@telecomitalia.it>"`.
+    pub from: String,
+    pub configuration_set: Option<String>,
+}
+
+fn unavailable<E: std::fmt::Debug>(e: E) -> NotifyError {
+    // Debug of an SDK error names the operation and code; message bodies are not in it.
+    NotifyError::Unavailable(format!("{e:?}").chars().take(300).collect())
+}
+
+fn string_attr(v: &str) -> Result<MessageAttributeValue, NotifyError> {
+    MessageAttributeValue::builder().data_type("String").string_value(v).build().map_err(unavailable)
+}
+
+fn content(text: &str) -> Result<Content, NotifyError> {
+    Content::builder().data(text).charset("UTF-8").build().map_err(unavailable)
+}
+
+#[async_trait::async_trait]
+impl Notifier for AwsNotifier {
+    async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
+        self.sns
+            .publish()
+            .phone_number(to.e164())
+            .message(text)
+            .message_attributes("AWS.SNS.SMS.SenderID", string_attr(&self.sender_id)?)
+            .message_attributes("AWS.SNS.SMS.SMSType", string_attr(&self.sms_type)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
+        let body = Body::builder().text(content(&msg.text)?).html(content(&msg.html)?).build();
+        let message = Message::builder().subject(content(&msg.subject)?).body(body).build();
+        self.ses
+            .send_email()
+            .from_email_address(&self.from)
+            .destination(Destination::builder().to_addresses(&msg.to).build())
+            .content(EmailContent::builder().simple(message).build())
+            .set_configuration_set_name(self.configuration_set.clone())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! Every SMS and email text, exactly as the operator's guide gives them, in one place.
+
+use super::EmailMessage;
+use crate::domain::OtpCode;
+use maud::{html, Markup, DOCTYPE};
+
+pub fn sms_registration_otp(code: &OtpCode) -> String {
+    format!(
+        "Usa il codice temporaneo {} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8",
+        code.as_str()
+    )
+}
+
+pub fn sms_login_otp(code: &OtpCode) -> String {
+    format!(
+        "Usa il codice temporaneo {} per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.",
+        code.as_str()
+    )
+}
+
+const SIGNATURE: &str = "Servizio Clienti Convenzione Mobile 8";
+const AUTOMATIC: &str = "Questa mail è generata automaticamente, non rispondere a questo indirizzo.";
+
+fn email_html(title: &str, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html lang="it" {
+            head { meta charset="utf-8"; title { (title) } }
+            body style="font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; max-width: 600px; margin: 0 auto;" {
+                p style="font-size: 24px; font-weight: bold; color: #004691;" { "TIM" }
+                (body)
+                p { strong { "TIM" } br; (SIGNATURE) }
+                p style="font-size: 12px; color: #555;" { (AUTOMATIC) }
+            }
+        }
+    }
+    .into_string()
+}
+
+fn email_text(body: &str) -> String {
+    format!("{body}\n\nTIM\n{SIGNATURE}\n\n{AUTOMATIC}\n")
+}
+
+/// Registration step 4: the CONFERMA EMAIL link.
+pub fn email_confirmation(to: &str, link: &str) -> EmailMessage {
+    let subject = "Conferma il tuo indirizzo email - Area Clienti Convenzione Mobile 8".to_owned();
+    let intro = "Gentile utente, per completare la registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 conferma il tuo indirizzo email.";
+    let validity = "Il link è valido 24 ore e può essere usato una sola volta.";
+    EmailMessage {
+        to: to.to_owned(),
+        html: email_html(
+            &subject,
+            html! {
+                p { (intro) }
+                p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px 24px;text-decoration:none;font-weight:bold;" { "CONFERMA EMAIL" } }
+                p { (validity) }
+                p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: " (link) }
+            },
+        ),
+        text: email_text(&format!("{intro}\n\nCONFERMA EMAIL: {link}\n\n{validity}")),
+        subject,
+    }
+}
+
+/// The registration summary fields, exactly those of the guide's example.
+pub struct RegistrationSummary<'a> {
+    pub nome_cognome: &'a str,
+    pub ragione_sociale: &'a str,
+    pub entity_cf: &'a str,
+    pub personal_cf: &'a str,
+    pub number: &'a str,
+    pub email: &'a str,
+    pub username: &'a str,
+    pub login_link: &'a str,
+}
+
+/// Registration step 6: the summary email.
+pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> EmailMessage {
+    let subject = "Registrazione completata - Area Clienti Convenzione Mobile 8".to_owned();
+    let intro = "Sei stato registrato con successo all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8.";
+    let lead = "Di seguito il riepilogo dei dati relativi alla tua registrazione:";
+    let rows = [
+        ("Nome e Cognome", s.nome_cognome),
+        ("Ragione Sociale Ente/Amministrazione", s.ragione_sociale),
+        ("C.F. Ente/Amministrazione", s.entity_cf),
+        ("Codice Fiscale Personale", s.personal_cf),
+        ("Numero Mobile", s.number),
+        ("Email", s.email),
+        ("Username", s.username),
+    ];
+    let text_rows: Vec<String> = rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    EmailMessage {
+        to: to.to_owned(),
+        html: email_html(
+            &subject,
+            html! {
+                p { (intro) }
+                p { (lead) }
+                @for (k, v) in rows { p { (k) ": " strong { (v) } } }
+                p { "Accedi subito all'Area Clienti " a href=(s.login_link) { "cliccando qui" } }
+            },
+        ),
+        text: email_text(&format!("{intro}\n\n{lead}\n\n{}\n\nAccedi subito all'Area Clienti cliccando qui: {}", text_rows.join("\n"), s.login_link)),
+        subject,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_texts_are_the_guides() {
+        let c = OtpCode::parse("123456").unwrap();
+        assert_eq!(
+            sms_registration_otp(&c),
+            "Usa il codice temporaneo 123456 per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8"
+        );
+        assert_eq!(
+            sms_login_otp(&c),
+            "Usa il codice temporaneo 123456 per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8."
+        );
+    }
+
+    #[test]
+    fn confirmation_email_has_link_in_both_parts() {
+        let m = email_confirmation("a@b.it", "https://x/registrazione/conferma-email?t=abc");
+        assert!(m.html.contains("CONFERMA EMAIL") && m.html.contains("t=abc"));
+        assert!(m.text.contains("https://x/registrazione/conferma-email?t=abc"));
+    }
+}

@@ -1,0 +1,48 @@
+//! Sending an OTP by SMS under the per-number cap and the global hourly budget, so SMS
+//! pumping cannot run up the bill.
+
+use crate::app::App;
+use crate::domain::{MobileNumber, OtpCode};
+use crate::limits;
+use crate::store::{otp, rate};
+use crate::web::WebError;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum SendRefused {
+    /// This number received too many codes in the last hour.
+    NumberCap,
+    /// The portal's hourly SMS budget is spent (ops are alerted by the log line).
+    GlobalBudget,
+}
+
+/// Issues a new code for `subject` (replacing the old one) and sends it by SMS.
+pub async fn send_otp(
+    app: &App,
+    purpose: otp::Purpose,
+    subject: &str,
+    to: &MobileNumber,
+    text: impl Fn(&OtpCode) -> String,
+) -> Result<Result<(), SendRefused>, WebError> {
+    let now = app.now();
+    if !rate::hit(app.store.as_ref(), limits::SMS_PER_NUMBER, to.e164(), now).await? {
+        return Ok(Err(SendRefused::NumberCap));
+    }
+    let budget = rate::Limit { scope: limits::SMS_GLOBAL_SCOPE, max: app.config.sms_global_hourly_budget as i64, window_secs: 3600 };
+    if !rate::hit(app.store.as_ref(), budget, "all", now).await? {
+        tracing::error!(alert = "sms_global_budget_exhausted", budget = budget.max, "global hourly SMS budget exhausted: sends refused");
+        return Ok(Err(SendRefused::GlobalBudget));
+    }
+    let code = OtpCode::generate();
+    otp::issue(app.store.as_ref(), &app.config.flow_secret, purpose, subject, &code, now).await?;
+    app.notifier.sms(to, &text(&code)).await?;
+    Ok(Ok(()))
+}
+
+impl From<SendRefused> for &'static str {
+    fn from(r: SendRefused) -> Self {
+        match r {
+            SendRefused::NumberCap => "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi.",
+            SendRefused::GlobalBudget => "Il servizio SMS è momentaneamente sovraccarico. Riprova tra qualche minuto.",
+        }
+    }
+}

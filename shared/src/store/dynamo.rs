@@ -1,0 +1,343 @@
+//! The DynamoDB implementation of `Store`.
+
+use super::{schema, Attr, Cond, Item, Key, Store, StoreError, TxOp, Update};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::{self as ddb, AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
+
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore { client, table: table.into() }
+    }
+}
+
+fn to_av(a: &Attr) -> AttributeValue {
+    match a {
+        Attr::S(s) => AttributeValue::S(s.clone()),
+        Attr::N(n) => AttributeValue::N(n.to_string()),
+        Attr::B(b) => AttributeValue::Bool(*b),
+    }
+}
+
+fn from_av(av: &AttributeValue) -> Option<Attr> {
+    match av {
+        AttributeValue::S(s) => Some(Attr::S(s.clone())),
+        AttributeValue::N(n) => n.parse().ok().map(Attr::N),
+        AttributeValue::Bool(b) => Some(Attr::B(*b)),
+        _ => None,
+    }
+}
+
+fn key_map(key: &Key) -> HashMap<String, AttributeValue> {
+    HashMap::from([
+        (schema::PK.to_owned(), AttributeValue::S(key.pk.clone())),
+        (schema::SK.to_owned(), AttributeValue::S(key.sk.clone())),
+    ])
+}
+
+fn item_from(map: &HashMap<String, AttributeValue>) -> Item {
+    let attrs = map
+        .iter()
+        .filter(|(k, _)| k.as_str() != schema::PK && k.as_str() != schema::SK)
+        .filter_map(|(k, v)| from_av(v).map(|a| (k.clone(), a)))
+        .collect();
+    Item { attrs }
+}
+
+/// Placeholder names and values for one expression.
+#[derive(Default)]
+struct Expr {
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn name(&mut self, n: &str) -> String {
+        let p = format!("#n{}", self.names.len());
+        self.names.insert(p.clone(), n.to_owned());
+        p
+    }
+    fn value(&mut self, v: AttributeValue) -> String {
+        let p = format!(":v{}", self.values.len());
+        self.values.insert(p.clone(), v);
+        p
+    }
+    fn cond(&mut self, c: &Cond) -> String {
+        match c {
+            Cond::Exists => {
+                let n = self.name(schema::PK);
+                format!("attribute_exists({n})")
+            }
+            Cond::NotExists => {
+                let n = self.name(schema::PK);
+                format!("attribute_not_exists({n})")
+            }
+            Cond::AttrMissing(a) => {
+                let n = self.name(a);
+                format!("attribute_not_exists({n})")
+            }
+            Cond::Eq(a, v) => {
+                let (n, v) = (self.name(a), self.value(to_av(v)));
+                format!("{n} = {v}")
+            }
+            Cond::Lt(a, v) => {
+                let (n, v) = (self.name(a), self.value(AttributeValue::N(v.to_string())));
+                format!("{n} < {v}")
+            }
+            Cond::Gt(a, v) => {
+                let (n, v) = (self.name(a), self.value(AttributeValue::N(v.to_string())));
+                format!("{n} > {v}")
+            }
+            Cond::And(cs) => self.join(cs, " AND "),
+            Cond::Or(cs) => self.join(cs, " OR "),
+        }
+    }
+    fn join(&mut self, cs: &[Cond], sep: &str) -> String {
+        let parts: Vec<String> = cs.iter().map(|c| format!("({})", self.cond(c))).collect();
+        parts.join(sep)
+    }
+    fn update(&mut self, u: &Update) -> String {
+        let mut out = Vec::new();
+        if !u.set.is_empty() {
+            let s: Vec<String> = u.set.iter().map(|(n, v)| format!("{} = {}", self.name(n), self.value(to_av(v)))).collect();
+            out.push(format!("SET {}", s.join(", ")));
+        }
+        if !u.add.is_empty() {
+            let s: Vec<String> = u
+                .add
+                .iter()
+                .map(|(n, by)| format!("{} {}", self.name(n), self.value(AttributeValue::N(by.to_string()))))
+                .collect();
+            out.push(format!("ADD {}", s.join(", ")));
+        }
+        if !u.remove.is_empty() {
+            let s: Vec<String> = u.remove.iter().map(|n| self.name(n)).collect();
+            out.push(format!("REMOVE {}", s.join(", ")));
+        }
+        out.join(" ")
+    }
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+fn unavailable<E: std::fmt::Debug>(e: E) -> StoreError {
+    // The SDK's Debug output names the operation and error code, never item contents.
+    let text = format!("{e:?}");
+    StoreError::Unavailable(text.chars().take(300).collect())
+}
+
+fn map_single<E, R>(e: SdkError<E, R>, is_cond: impl Fn(&E) -> bool) -> StoreError
+where
+    E: std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    match &e {
+        SdkError::ServiceError(se) if is_cond(se.err()) => StoreError::ConditionFailed,
+        _ => unavailable(e),
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for DynamoStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item().map(item_from))
+    }
+
+    async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
+        let mut map = key_map(key);
+        map.extend(item.attrs.iter().map(|(k, v)| (k.clone(), to_av(v))));
+        let mut e = Expr::default();
+        let ce = cond.as_ref().map(|c| e.cond(c));
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(map))
+            .set_condition_expression(ce)
+            .set_expression_attribute_names(e.names())
+            .set_expression_attribute_values(e.values())
+            .send()
+            .await
+            .map_err(|err| map_single(err, |x| x.is_conditional_check_failed_exception()))?;
+        Ok(())
+    }
+
+    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+        let mut e = Expr::default();
+        let ue = e.update(&update);
+        let ce = cond.as_ref().map(|c| e.cond(c));
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .update_expression(ue)
+            .set_condition_expression(ce)
+            .set_expression_attribute_names(e.names())
+            .set_expression_attribute_values(e.values())
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await
+            .map_err(|err| map_single(err, |x| x.is_conditional_check_failed_exception()))?;
+        Ok(out.attributes().map(item_from).unwrap_or_default())
+    }
+
+    async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
+        let mut e = Expr::default();
+        let ce = cond.as_ref().map(|c| e.cond(c));
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .set_condition_expression(ce)
+            .set_expression_attribute_names(e.names())
+            .set_expression_attribute_values(e.values())
+            .send()
+            .await
+            .map_err(|err| map_single(err, |x| x.is_conditional_check_failed_exception()))?;
+        Ok(())
+    }
+
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let n = ops.len();
+        let items = ops.iter().map(|op| tx_item(&self.table, op)).collect::<Result<Vec<_>, _>>()?;
+        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
+                let failed = match se.err() {
+                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                        .cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                        .collect(),
+                    _ => vec![false; n],
+                };
+                if failed.iter().any(|f| *f) {
+                    Err(StoreError::TxCancelled { failed })
+                } else {
+                    // Cancelled for a conflict with a concurrent transaction: retryable, not a rule.
+                    Err(StoreError::Unavailable("transaction conflict".into()))
+                }
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+fn tx_item(table: &str, op: &TxOp) -> Result<ddb::TransactWriteItem, StoreError> {
+    let mut e = Expr::default();
+    let built = match op {
+        TxOp::Put { key, item, cond } => {
+            let mut map = key_map(key);
+            map.extend(item.attrs.iter().map(|(k, v)| (k.clone(), to_av(v))));
+            let ce = cond.as_ref().map(|c| e.cond(c));
+            let p = ddb::Put::builder()
+                .table_name(table)
+                .set_item(Some(map))
+                .set_condition_expression(ce)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(unavailable)?;
+            ddb::TransactWriteItem::builder().put(p).build()
+        }
+        TxOp::Update { key, update, cond } => {
+            let ue = e.update(update);
+            let ce = cond.as_ref().map(|c| e.cond(c));
+            let u = ddb::Update::builder()
+                .table_name(table)
+                .set_key(Some(key_map(key)))
+                .update_expression(ue)
+                .set_condition_expression(ce)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(unavailable)?;
+            ddb::TransactWriteItem::builder().update(u).build()
+        }
+        TxOp::Delete { key, cond } => {
+            let ce = cond.as_ref().map(|c| e.cond(c));
+            let d = ddb::Delete::builder()
+                .table_name(table)
+                .set_key(Some(key_map(key)))
+                .set_condition_expression(ce)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(unavailable)?;
+            ddb::TransactWriteItem::builder().delete(d).build()
+        }
+        TxOp::Check { key, cond } => {
+            let ce = e.cond(cond);
+            let c = ddb::ConditionCheck::builder()
+                .table_name(table)
+                .set_key(Some(key_map(key)))
+                .condition_expression(ce)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(unavailable)?;
+            ddb::TransactWriteItem::builder().condition_check(c).build()
+        }
+    };
+    Ok(built)
+}
+
+/// Creates the table (pk/sk, on-demand) and enables TTL; idempotent. Used by
+/// `portale-admin bootstrap`; in AWS the SAM template creates the same table.
+pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreError> {
+    use ddb::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
+    let exists = client.describe_table().table_name(table).send().await.is_ok();
+    if !exists {
+        client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder().attribute_name(schema::PK).attribute_type(ScalarAttributeType::S).build().map_err(unavailable)?,
+            )
+            .attribute_definitions(
+                AttributeDefinition::builder().attribute_name(schema::SK).attribute_type(ScalarAttributeType::S).build().map_err(unavailable)?,
+            )
+            .key_schema(KeySchemaElement::builder().attribute_name(schema::PK).key_type(KeyType::Hash).build().map_err(unavailable)?)
+            .key_schema(KeySchemaElement::builder().attribute_name(schema::SK).key_type(KeyType::Range).build().map_err(unavailable)?)
+            .send()
+            .await
+            .map_err(unavailable)?;
+    }
+    let ttl = client.describe_time_to_live().table_name(table).send().await.map_err(unavailable)?;
+    let enabled = ttl
+        .time_to_live_description()
+        .and_then(|d| d.attribute_name())
+        .is_some_and(|a| a == schema::TTL_ATTRIBUTE);
+    if !enabled {
+        client
+            .update_time_to_live()
+            .table_name(table)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder().attribute_name(schema::TTL_ATTRIBUTE).enabled(true).build().map_err(unavailable)?,
+            )
+            .send()
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(!exists)
+}

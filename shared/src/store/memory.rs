@@ -1,0 +1,107 @@
+//! In-memory `Store` for unit tests and benchmarks: one mutex makes every write and
+//! transaction atomic, which is what DynamoDB guarantees per item / per transaction.
+
+use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct MemoryStore {
+    items: Mutex<BTreeMap<Key, Item>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Every item, for assertions in tests.
+    pub fn dump(&self) -> Vec<(Key, Item)> {
+        self.items.lock().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+fn check(cond: &Option<Cond>, cur: Option<&Item>) -> bool {
+    cond.as_ref().is_none_or(|c| c.holds(cur))
+}
+
+fn apply(cur: Option<Item>, u: &Update) -> Item {
+    let mut item = cur.unwrap_or_default();
+    for (n, v) in &u.set {
+        item.attrs.insert(n.clone(), v.clone());
+    }
+    for (n, by) in &u.add {
+        let old = item.n(n).unwrap_or(0);
+        item.attrs.insert(n.clone(), super::Attr::N(old + by));
+    }
+    for n in &u.remove {
+        item.attrs.remove(n);
+    }
+    item
+}
+
+#[async_trait::async_trait]
+impl Store for MemoryStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        Ok(self.items.lock().unwrap().get(key).cloned())
+    }
+
+    async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
+        let mut items = self.items.lock().unwrap();
+        if !check(&cond, items.get(key)) {
+            return Err(StoreError::ConditionFailed);
+        }
+        items.insert(key.clone(), item);
+        Ok(())
+    }
+
+    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+        let mut items = self.items.lock().unwrap();
+        if !check(&cond, items.get(key)) {
+            return Err(StoreError::ConditionFailed);
+        }
+        let new = apply(items.get(key).cloned(), &update);
+        items.insert(key.clone(), new.clone());
+        Ok(new)
+    }
+
+    async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
+        let mut items = self.items.lock().unwrap();
+        if !check(&cond, items.get(key)) {
+            return Err(StoreError::ConditionFailed);
+        }
+        items.remove(key);
+        Ok(())
+    }
+
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        let mut items = self.items.lock().unwrap();
+        let failed: Vec<bool> = ops
+            .iter()
+            .map(|op| match op {
+                TxOp::Put { key, cond, .. } | TxOp::Update { key, cond, .. } | TxOp::Delete { key, cond } => {
+                    !check(cond, items.get(key))
+                }
+                TxOp::Check { key, cond } => !cond.holds(items.get(key)),
+            })
+            .collect();
+        if failed.iter().any(|f| *f) {
+            return Err(StoreError::TxCancelled { failed });
+        }
+        for op in ops {
+            match op {
+                TxOp::Put { key, item, .. } => {
+                    items.insert(key, item);
+                }
+                TxOp::Update { key, update, .. } => {
+                    let new = apply(items.get(&key).cloned(), &update);
+                    items.insert(key, new);
+                }
+                TxOp::Delete { key, .. } => {
+                    items.remove(&key);
+                }
+                TxOp::Check { .. } => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,150 @@
+//! One-time codes as TTL items: stored as a keyed hash, at most `MAX_ATTEMPTS` guesses,
+//! single use (consumed by a conditional delete, so of concurrent right answers exactly
+//! one wins), replaced by a new code on resend, and checked for expiry on every read.
+
+use super::{schema, Cond, Item, Key, Store, StoreError, Update};
+use crate::crypto;
+use crate::domain::OtpCode;
+
+pub const MAX_ATTEMPTS: i64 = 5;
+pub const TTL_SECS: i64 = 5 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Registration,
+    Login,
+    Recovery,
+}
+
+impl Purpose {
+    fn tag(self) -> &'static str {
+        match self {
+            Purpose::Registration => "REG",
+            Purpose::Login => "LOGIN",
+            Purpose::Recovery => "RECOVERY",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OtpError {
+    #[error("no code")]
+    Missing,
+    #[error("code expired")]
+    Expired,
+    #[error("wrong code")]
+    Wrong { remaining: i64 },
+    #[error("too many attempts")]
+    TooManyAttempts,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn key(purpose: Purpose, subject: &str) -> Key {
+    Key::new(format!("OTP#{}#{}", purpose.tag(), subject), "OTP")
+}
+
+/// Stores a new code for `subject`, replacing any previous one (which stops working).
+pub async fn issue(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode, now: i64) -> Result<(), StoreError> {
+    let item = Item::new()
+        .with("hash", crypto::keyed_hash(secret, code.as_str()))
+        .with("attempts", 0i64)
+        .with("issued_at", now)
+        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS);
+    store.put(&key(purpose, subject), item, None).await
+}
+
+/// Checks a guess. Every guess is counted atomically before it is compared.
+pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, guess: &OtpCode, now: i64) -> Result<(), OtpError> {
+    let k = key(purpose, subject);
+    let counted = store
+        .update(&k, Update::new().add("attempts", 1), Some(Cond::And(vec![Cond::Exists, Cond::lt("attempts", MAX_ATTEMPTS)])))
+        .await;
+    let item = match counted {
+        Ok(item) => item,
+        Err(StoreError::ConditionFailed) => {
+            return Err(match store.get(&k).await? {
+                None => OtpError::Missing,
+                Some(i) if i.is_expired(now) => OtpError::Expired,
+                Some(_) => OtpError::TooManyAttempts,
+            })
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if item.is_expired(now) {
+        return Err(OtpError::Expired);
+    }
+    let stored = item.s("hash").unwrap_or_default().to_owned();
+    if !crypto::digest_eq(&stored, &crypto::keyed_hash(secret, guess.as_str())) {
+        let remaining = MAX_ATTEMPTS - item.n("attempts").unwrap_or(MAX_ATTEMPTS);
+        return Err(if remaining <= 0 { OtpError::TooManyAttempts } else { OtpError::Wrong { remaining } });
+    }
+    // Single use: only one of concurrent right answers deletes this very code.
+    match store.delete(&k, Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)]))).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::ConditionFailed) => Err(OtpError::Missing),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Seconds since the current code was issued, if there is a live one.
+pub async fn age(store: &dyn Store, purpose: Purpose, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
+    Ok(store
+        .get(&key(purpose, subject))
+        .await?
+        .filter(|i| !i.is_expired(now))
+        .and_then(|i| i.n("issued_at"))
+        .map(|t| now - t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    fn code(s: &str) -> OtpCode {
+        OtpCode::parse(s).unwrap()
+    }
+
+    #[tokio::test]
+    async fn right_code_once_only() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1001).await, Ok(()));
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1002).await, Err(OtpError::Missing));
+    }
+
+    #[tokio::test]
+    async fn five_wrong_guesses_burn_the_code() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Registration, "a", &code("123456"), 1000).await.unwrap();
+        for left in (0..5).rev() {
+            let r = verify(&s, b"k", Purpose::Registration, "a", &code("000000"), 1001).await;
+            if left == 0 {
+                assert_eq!(r, Err(OtpError::TooManyAttempts));
+            } else {
+                assert_eq!(r, Err(OtpError::Wrong { remaining: left }));
+            }
+        }
+        assert_eq!(verify(&s, b"k", Purpose::Registration, "a", &code("123456"), 1002).await, Err(OtpError::TooManyAttempts));
+    }
+
+    #[tokio::test]
+    async fn expired_and_replaced_codes_fail() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 1000).await.unwrap();
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1000 + TTL_SECS).await, Err(OtpError::Expired));
+        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 2000).await.unwrap();
+        issue(&s, b"k", Purpose::Login, "a", &code("222222"), 2001).await.unwrap();
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 2002).await, Err(OtpError::Wrong { remaining: 4 }));
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn stored_value_is_not_the_code() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
+        let dump = format!("{:?}", s.dump());
+        assert!(!dump.contains("123456"));
+    }
+}

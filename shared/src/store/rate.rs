@@ -1,0 +1,43 @@
+//! Fixed-window rate limits as atomic DynamoDB counters (ADD with a condition), so
+//! concurrent requests can never exceed a limit and windows expire by TTL.
+
+use super::{schema, Cond, Key, Store, StoreError, Update};
+
+/// One limit: at most `max` events per `window_secs` for one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub scope: &'static str,
+    pub max: i64,
+    pub window_secs: i64,
+}
+
+/// Counts one event; `Ok(false)` when the limit is already reached (the event is not counted).
+pub async fn hit(store: &dyn Store, limit: Limit, key: &str, now: i64) -> Result<bool, StoreError> {
+    let window = now.div_euclid(limit.window_secs);
+    let k = Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE");
+    let expires = (window + 1) * limit.window_secs + 60;
+    let cond = Cond::Or(vec![Cond::NotExists, Cond::lt("count", limit.max)]);
+    match store.update(&k, Update::new().add("count", 1).set(schema::TTL_ATTRIBUTE, expires), Some(cond)).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    #[tokio::test]
+    async fn allows_up_to_max_per_window() {
+        let s = MemoryStore::new();
+        let l = Limit { scope: "t", max: 3, window_secs: 60 };
+        for _ in 0..3 {
+            assert!(hit(&s, l, "k", 120).await.unwrap());
+        }
+        assert!(!hit(&s, l, "k", 150).await.unwrap());
+        assert!(hit(&s, l, "other", 150).await.unwrap());
+        assert!(hit(&s, l, "k", 180).await.unwrap(), "a new window starts afresh");
+    }
+}

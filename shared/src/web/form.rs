@@ -1,0 +1,72 @@
+//! Form decoding that never fails: invalid UTF-8 is replaced, the first of repeated
+//! fields wins, oversized values are cut, so every bad submission re-renders the page
+//! with a message instead of an error status.
+
+use lambda_http::{Body, Request};
+
+/// Longest value kept from any field; longer input is cut (and then fails parsing).
+pub const MAX_FIELD: usize = 512;
+/// Largest body read.
+pub const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    let bytes = &bytes[..bytes.len().min(MAX_BODY)];
+    url::form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.chars().take(MAX_FIELD).collect()))
+        .collect()
+}
+
+impl Form {
+    pub fn from_request(req: &Request) -> Form {
+        let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !ct.is_empty() && !ct.starts_with("application/x-www-form-urlencoded") {
+            return Form::default();
+        }
+        let bytes: &[u8] = match req.body() {
+            Body::Text(t) => t.as_bytes(),
+            Body::Binary(b) => b,
+            _ => &[],
+        };
+        Form { pairs: parse_pairs(bytes) }
+    }
+
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Form {
+        Form { pairs: pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect() }
+    }
+
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn first_value_wins_and_missing_is_empty() {
+        let f = Form { pairs: parse_pairs(b"a=1&a=2&b=%C3%A8") };
+        assert_eq!(f.get("a"), "1");
+        assert_eq!(f.get("b"), "è");
+        assert_eq!(f.get("c"), "");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let f = Form { pairs: parse_pairs(&bytes) };
+            for (_, v) in &f.pairs { prop_assert!(v.chars().count() <= MAX_FIELD); }
+        }
+    }
+}

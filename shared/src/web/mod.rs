@@ -1,0 +1,133 @@
+//! HTTP plumbing shared by every function: forms, cookies, redirects, security headers,
+//! CSRF checks, client address, and the one place where errors become pages.
+
+pub mod error;
+pub mod form;
+
+pub use error::WebError;
+pub use form::Form;
+
+use lambda_http::{Body, Request, RequestExt, Response};
+use maud::Markup;
+
+pub type Resp = Response<Body>;
+
+/// Headers on every response. The CSP has no `unsafe-inline`: pages carry no inline
+/// script or style (the layout links hashed files).
+pub const SECURITY_HEADERS: &[(&str, &str)] = &[
+    (
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+    ),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("x-frame-options", "DENY"),
+    ("cache-control", "no-store"),
+];
+
+fn with_headers(mut b: http::response::Builder) -> http::response::Builder {
+    for (k, v) in SECURITY_HEADERS {
+        b = b.header(*k, *v);
+    }
+    b
+}
+
+pub fn html(status: u16, page: Markup) -> Resp {
+    with_headers(Response::builder().status(status))
+        .header("content-type", "text/html; charset=utf-8")
+        .body(Body::Text(page.into_string()))
+        .expect("static headers are valid")
+}
+
+/// POST-redirect-GET: 303 so the browser follows with a GET.
+pub fn redirect(to: &str) -> Resp {
+    redirect_with_cookies(to, &[])
+}
+
+pub fn redirect_with_cookies(to: &str, cookies: &[String]) -> Resp {
+    let mut b = with_headers(Response::builder().status(303)).header("location", to);
+    for c in cookies {
+        b = b.header("set-cookie", c.as_str());
+    }
+    b.body(Body::Empty).expect("location is a path we built")
+}
+
+/// Adds Set-Cookie headers to a response.
+pub fn with_cookies(mut resp: Resp, cookies: &[String]) -> Resp {
+    for c in cookies {
+        if let Ok(v) = http::HeaderValue::from_str(c) {
+            resp.headers_mut().append("set-cookie", v);
+        }
+    }
+    resp
+}
+
+/// A cookie value from the request, if present.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A `Set-Cookie` value. `SameSite=Lax` so the email link's top-level navigation keeps
+/// working; `HttpOnly` always; `Secure` except on the local plain-http gateway.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+}
+
+pub fn clear_cookie(name: &str, secure: bool) -> String {
+    set_cookie(name, "", 0, secure)
+}
+
+/// A query-string parameter.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    let q = req.uri().query()?;
+    form::parse_pairs(q.as_bytes()).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// The client's address: API Gateway's source IP in AWS; locally the gateway's
+/// `x-forwarded-for` (which it sets from the socket).
+pub fn client_ip(req: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
+        if let Some(ip) = ctx.http.source_ip.as_ref() {
+            return ip.clone();
+        }
+    }
+    req.headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and
+/// `Origin` on POST; a cross-site value is refused. Requests without either header do
+/// not come from a browser page, so they cannot carry a victim's cookies cross-site.
+pub fn check_same_origin(req: &Request) -> Result<(), WebError> {
+    if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if !matches!(site, "same-origin" | "none") {
+            return Err(WebError::CrossSite);
+        }
+    }
+    if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
+        let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
+        if origin == "null" || origin_host != host {
+            return Err(WebError::CrossSite);
+        }
+    }
+    Ok(())
+}
+
+pub fn is_post(req: &Request) -> bool {
+    req.method() == http::Method::POST
+}

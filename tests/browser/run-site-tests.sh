@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Browser tests of the public area: installs what they need (setup.sh), builds the site
+# with cargo into SITE_DIR (default <repo>/target/site) unless BASE_URL points to a
+# running site, then runs the tests with node's test runner.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+"$here/setup.sh"
+
+if [ -z "${BASE_URL:-}" ]; then
+  export SITE_DIR="${SITE_DIR:-$repo/target/site}"
+  (cd "$repo" && cargo run -q -p static-site -- --out "$SITE_DIR")
+fi
+
+cd "$here"
+exec node --test --test-concurrency=1 site.test.mjs
