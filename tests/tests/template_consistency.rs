@@ -31,8 +31,10 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
+/// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
+/// modified copy).
 fn template() -> Value {
-    let path = repo().join("infra/template.yaml");
+    let path = std::env::var_os("INFRA_TEMPLATE").map(PathBuf::from).unwrap_or_else(|| repo().join("infra/template.yaml"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
 }

@@ -1,7 +1,134 @@
-use lambda_http::Request;
-use shared::web::{Resp, WebError};
-use shared::App;
+//! Registration step 2: the SMS code (OTP). AVANTI verifies it; INVIA DI NUOVO and
+//! RICHIEDI UN NUOVO CODICE send a new one that replaces the old.
 
-pub async fn handle(_app: &App, _req: Request) -> Resp {
-    WebError::NotFound.into_response()
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::domain::{MobileNumber, OtpCode};
+use shared::flows::registration::Step;
+use shared::flows::registration_step as step;
+use shared::notify::messages;
+use shared::pages::{error_summary, registration_page, Field, FieldErrors};
+use shared::store::otp::{self, OtpError};
+use shared::web::{self, Form, Resp, WebError};
+use shared::{limits, sms, App};
+
+pub async fn handle(app: &App, req: Request) -> Resp {
+    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+}
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let flow = match step::enter(app, req, Step::Otp).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    let notice = web::query_param(req, "nuovo").map(|_| "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.");
+    Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    web::check_same_origin(req)?;
+    let mut flow = match step::enter(app, req, Step::Otp).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = Form::from_request(req);
+    let now = app.now();
+    let mut errors = FieldErrors::default();
+    if form.get("azione") == "invia-di-nuovo" {
+        let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
+        if wait > 0 {
+            errors.add("codice", format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
+            return Ok(web::html(429, page(&flow.data.number, &errors, None)));
+        }
+        let number = MobileNumber::parse(&flow.data.number).map_err(|_| WebError::NotFound)?;
+        if let Err(refused) = sms::send_otp(app, otp::Purpose::Registration, &flow.data.rid, &number, messages::sms_registration_otp).await? {
+            errors.add("codice", <&str>::from(refused));
+            return Ok(web::html(429, page(&flow.data.number, &errors, None)));
+        }
+        flow.data.otp_sent_at = now;
+        step::save_and_continue(app, &mut flow).await?;
+        return Ok(web::redirect(&format!("{}?nuovo=1", Step::Otp.path())));
+    }
+    let code = match OtpCode::parse(form.get("codice")) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.add("codice", e);
+            return Ok(web::html(422, page(&flow.data.number, &errors, None)));
+        }
+    };
+    match otp::verify(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Registration, &flow.data.rid, &code, now).await {
+        Ok(()) => {
+            if flow.data.otp_verified().is_err() {
+                return Ok(web::redirect(flow.data.state.step().path()));
+            }
+            step::save_and_continue(app, &mut flow).await
+        }
+        Err(OtpError::Expired) | Err(OtpError::Missing) => Ok(web::html(410, expired_page())),
+        Err(OtpError::Wrong { remaining }) => {
+            errors.add(
+                "codice",
+                if remaining == 1 { "Codice errato: hai ancora 1 tentativo.".to_owned() } else { format!("Codice errato: hai ancora {remaining} tentativi.") },
+            );
+            Ok(web::html(422, page(&flow.data.number, &errors, None)))
+        }
+        Err(OtpError::TooManyAttempts) => {
+            errors.add("codice", "Hai inserito un codice errato troppe volte: clicca su INVIA DI NUOVO per ricevere un nuovo codice.");
+            Ok(web::html(422, page(&flow.data.number, &errors, None)))
+        }
+        Err(OtpError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn masked(number: &str) -> String {
+    MobileNumber::parse(number).map(|n| {
+        let p = n.national();
+        format!("{} *** {}", &p[..3], &p[p.len() - 4..])
+    }).unwrap_or_default()
+}
+
+fn resend_form(label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(Step::Otp.path()) class="inline-form" {
+            input type="hidden" name="azione" value="invia-di-nuovo";
+            button class=(class) type="submit" { (label) }
+        }
+    }
+}
+
+fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    registration_page(
+        2,
+        "Inserisci il codice temporaneo",
+        html! {
+            h1 { "Inserisci il codice temporaneo" }
+            @if let Some(n) = notice { p class="success" role="status" { (n) } }
+            (error_summary(errors))
+            p { "Inserisci il codice temporaneo (OTP = One Time Password) ricevuto via SMS dal numero 40134 sul numero " strong { (masked(number)) } " nell'apposito campo e clicca su " strong { "AVANTI" } "." }
+            form method="post" action=(Step::Otp.path()) novalidate {
+                (Field::text("codice", "Codice temporaneo", "").autocomplete("one-time-code").inputmode("numeric")
+                    .hint("6 cifre, valido 5 minuti").render(errors))
+                div class="btn-row" {
+                    a class="btn btn-secondary" href=(Step::Number.path()) { "INDIETRO" }
+                    button class="btn btn-primary" type="submit" { "AVANTI" }
+                }
+            }
+            p { "Se non ricevi l'SMS o non hai utilizzato il codice temporaneo entro 5 minuti, clicca su " strong { "INVIA DI NUOVO" } "." }
+            (resend_form("INVIA DI NUOVO", "btn btn-secondary"))
+        },
+    )
+}
+
+fn expired_page() -> Markup {
+    registration_page(
+        2,
+        "Codice temporaneo scaduto",
+        html! {
+            h1 { "Codice temporaneo scaduto" }
+            p class="warning" role="alert" { "Il codice temporaneo è scaduto. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
+            div class="btn-row" {
+                a class="btn btn-secondary" href=(Step::Otp.path()) { "RIPROVA" }
+                (resend_form("RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
+            }
+        },
+    )
 }

@@ -1,7 +1,231 @@
-use lambda_http::Request;
-use shared::web::{Resp, WebError};
-use shared::App;
+//! Registration steps 5 and 6: the password with the terms, then the outcome. AVANTI
+//! creates the account in one transaction: the account, its username, email and number
+//! claims, the ceasing of a superseded registration, and the flow's completion — all
+//! or nothing, so a double submit or a race makes exactly one account.
 
-pub async fn handle(_app: &App, _req: Request) -> Resp {
-    WebError::NotFound.into_response()
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::documents;
+use shared::domain::{MobileNumber, Password, PASSWORD_RULES};
+use shared::flows::record;
+use shared::flows::registration::{Step, TTL_SECS};
+use shared::flows::registration_step::{self as step, RegFlow};
+use shared::notify::messages::{self, RegistrationSummary};
+use shared::pages::{error_summary, registration_page, FieldErrors};
+use shared::store::accounts::{self, Account, Status};
+use shared::store::uniqueness::{self, account_owner, Kind};
+use shared::store::{Cond, StoreError, TxOp, Update};
+use shared::web::{self, Form, Resp, WebError};
+use shared::{crypto, passwords, routes, App};
+
+pub async fn handle(app: &App, req: Request) -> Resp {
+    let done = req.uri().path() == routes::REGISTER_DONE;
+    web::respond(match (web::is_post(&req), done) {
+        (false, false) => get(app, &req).await,
+        (true, false) => post(app, &req).await,
+        (_, true) => outcome(app, &req).await,
+    })
+}
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    match step::enter(app, req, Step::Password).await? {
+        Ok(_) => Ok(web::html(200, page(&FieldErrors::default(), false, false))),
+        Err(redirect) => Ok(redirect),
+    }
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    web::check_same_origin(req)?;
+    let mut flow = match step::enter(app, req, Step::Password).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    let form = Form::from_request(req);
+    let (terms, privacy) = (form.get("termini") == "si", form.get("privacy") == "si");
+    let mut errors = FieldErrors::default();
+    let r = &flow.data;
+    let personal = [r.nome.as_str(), r.cognome.as_str(), r.email.as_str(), r.username.as_str()];
+    let password = Password::parse(form.get("password"), &personal).map_err(|e| errors.add("password", e)).ok();
+    if password.is_some() && form.get("password") != form.get("conferma_password") {
+        errors.add("conferma_password", "Le due password non coincidono: inserisci di nuovo la stessa password.");
+    }
+    if !terms {
+        errors.add("termini", "Per proseguire devi accettare i Termini e condizioni generali.");
+    }
+    if !privacy {
+        errors.add("privacy", "Per proseguire devi accettare l'Informativa privacy.");
+    }
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        return Ok(web::html(422, page(&errors, terms, privacy)));
+    };
+    // argon2id takes tens of milliseconds of CPU: off the async workers.
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(|e| WebError::Unavailable(e.to_string()))?;
+    let now = app.now();
+    let account = Account {
+        id: crypto::random_token(),
+        nome: r.nome.clone(),
+        cognome: r.cognome.clone(),
+        personal_cf: r.personal_cf.clone(),
+        entity_cf: r.entity_cf.clone(),
+        ragione_sociale: r.ragione_sociale.clone(),
+        number: r.number.clone(),
+        email: r.email.clone(),
+        username: r.username.clone(),
+        password_hash: hash,
+        status: Status::Active,
+        session_epoch: 0,
+        created_at: now,
+        terms_version: documents::TERMS_VERSION.into(),
+        privacy_version: documents::PRIVACY_VERSION.into(),
+        accepted_at: now,
+    };
+    match create_account(app, &mut flow, &account, now).await? {
+        Ok(()) => {}
+        Err(message) => {
+            errors.add("password", message);
+            return Ok(web::html(409, page(&errors, terms, privacy)));
+        }
+    }
+    tracing::info!(step = "register-password", "account created");
+    send_summary(app, &mut flow).await;
+    Ok(web::redirect(Step::Done.path()))
+}
+
+/// The all-or-nothing creation. `Ok(Err(msg))` when a uniqueness rule refused it.
+async fn create_account(app: &App, flow: &mut RegFlow, account: &Account, now: i64) -> Result<Result<(), &'static str>, WebError> {
+    let owner = flow.data.owner();
+    let superseded = flow.data.supersedes.clone();
+    let may_replace = superseded.as_deref().map(account_owner);
+    let mut completed = flow.clone();
+    if completed.data.completed(account.id.clone()).is_err() {
+        return Ok(Err("La registrazione è già stata completata."));
+    }
+    let mut ops = vec![
+        record::save_op(&completed, TTL_SECS, now),
+        TxOp::Put { key: accounts::key(&account.id), item: accounts::to_item(account), cond: Some(Cond::NotExists) },
+        uniqueness::claim_op(Kind::Username, &account.username, &account.id, &owner, may_replace.as_deref(), now),
+        uniqueness::claim_op(Kind::Email, &account.email, &account.id, &owner, may_replace.as_deref(), now),
+        uniqueness::claim_op(Kind::Number, &account.number, &account.id, &owner, may_replace.as_deref(), now),
+    ];
+    if let Some(old) = &superseded {
+        ops.push(TxOp::Update {
+            key: accounts::key(old),
+            update: Update::new().set("status", "ceased").set("ceased_at", now).add("session_epoch", 1),
+            cond: Some(Cond::Exists),
+        });
+    }
+    match app.store.transact(ops).await {
+        Ok(()) => {
+            completed.version += 1;
+            *flow = completed;
+            Ok(Ok(()))
+        }
+        Err(StoreError::TxCancelled { failed }) => Ok(Err(match failed.iter().position(|f| *f) {
+            Some(0) => "La registrazione è già stata completata o è cambiata in un'altra finestra: ricarica la pagina.",
+            Some(2) => "La username scelta non è più disponibile: ricomincia la registrazione scegliendone un'altra.",
+            Some(3) => "L'indirizzo email è già associato a un'altra registrazione.",
+            Some(4) => "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
+            _ => "Non è stato possibile completare la registrazione: riprova.",
+        })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends the summary email once; a failure is retried when the outcome page is shown.
+async fn send_summary(app: &App, flow: &mut RegFlow) {
+    if flow.data.summary_sent {
+        return;
+    }
+    let r = &flow.data;
+    let number = MobileNumber::parse(&r.number).map(|n| n.national()).unwrap_or_else(|_| r.number.clone());
+    let nome_cognome = format!("{} {}", r.nome, r.cognome);
+    let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
+    let summary = RegistrationSummary {
+        nome_cognome: &nome_cognome,
+        ragione_sociale: &r.ragione_sociale,
+        entity_cf: &r.entity_cf,
+        personal_cf: &r.personal_cf,
+        number: &number,
+        email: &r.email,
+        username: &r.username,
+        login_link: &login,
+    };
+    match app.notifier.email(&messages::email_registration_summary(&r.email, &summary)).await {
+        Ok(()) => {
+            flow.data.summary_sent = true;
+            if let Err(e) = record::save(app.store.as_ref(), flow, TTL_SECS, app.now()).await {
+                tracing::warn!(error = %e, "summary sent but flow not updated");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "summary email not sent; will retry on the outcome page"),
+    }
+}
+
+async fn outcome(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let mut flow = match step::enter(app, req, Step::Done).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    send_summary(app, &mut flow).await;
+    let body = html! {
+        h1 { "Richiesta inviata con successo" }
+        @if flow.data.summary_sent {
+            p class="success" role="status" { "Ti abbiamo inviato una email per ricordarti i tuoi dati di accesso." }
+        } @else {
+            p class="warning" role="status" { "La registrazione è completata, ma non siamo riusciti a inviarti l'email di riepilogo: ricarica la pagina tra qualche minuto per riprovare." }
+        }
+        p { "Clicca su " strong { "ACCEDI" } " e inserisci la username e la password scelte durante la registrazione." }
+        p { a class="btn btn-primary" href=(routes::LOGIN) { "ACCEDI" } }
+    };
+    Ok(web::html(200, registration_page(6, "Richiesta inviata con successo", body)))
+}
+
+fn checkbox(name: &'static str, checked: bool, errors: &FieldErrors, label: Markup) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class="field" {
+            @if let Some(e) = err { p class="field-error" id={ (name) "-error" } { span class="visually-hidden" { "Errore: " } (e) } }
+            label class="checkbox" {
+                input type="checkbox" id=(name) name=(name) value="si" checked[checked]
+                    aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| format!("{name}-error"))];
+                " " (label)
+            }
+        }
+    }
+}
+
+fn page(errors: &FieldErrors, terms: bool, privacy: bool) -> Markup {
+    let pw_err = errors.get("password");
+    let confirm_err = errors.get("conferma_password");
+    registration_page(
+        5,
+        "Scegli la password",
+        html! {
+            h1 { "Scegli la password e accetta le condizioni" }
+            (error_summary(errors))
+            p { "Scegli la password di accesso: deve rispettare le regole descritte. Inseriscila nuovamente per verifica. Poi scarica, leggi ed accetta i Termini e condizioni generali e l'Informativa della privacy ed infine clicca su " strong { "AVANTI" } "." }
+            form method="post" action=(Step::Password.path()) novalidate {
+                div class="field" {
+                    label for="password" { "Password" }
+                    div class="hint" id="password-hint" { "La password deve contenere:" ul { @for rule in PASSWORD_RULES { li { (rule) } } } }
+                    @if let Some(e) = pw_err { p class="field-error" id="password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+                    input type="password" id="password" name="password" autocomplete="new-password"
+                        aria-invalid=[pw_err.map(|_| "true")]
+                        aria-describedby=(if pw_err.is_some() { "password-hint password-error" } else { "password-hint" });
+                }
+                div class="field" {
+                    label for="conferma_password" { "Conferma password" }
+                    @if let Some(e) = confirm_err { p class="field-error" id="conferma_password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+                    input type="password" id="conferma_password" name="conferma_password" autocomplete="new-password"
+                        aria-invalid=[confirm_err.map(|_| "true")] aria-describedby=[confirm_err.map(|_| "conferma_password-error")];
+                }
+                (checkbox("termini", terms, errors, html! { "Ho letto e accetto i " a href=(documents::TERMS_PDF) { "Termini e condizioni generali (PDF)" } }))
+                (checkbox("privacy", privacy, errors, html! { "Ho letto e accetto l'" a href=(documents::PRIVACY_PDF) { "Informativa privacy (PDF)" } }))
+                div class="btn-row" {
+                    span {}
+                    button class="btn btn-primary" type="submit" { "AVANTI" }
+                }
+            }
+        },
+    )
 }

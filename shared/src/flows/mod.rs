@@ -6,3 +6,4 @@
 pub mod challenge;
 pub mod record;
 pub mod registration;
+pub mod registration_step;

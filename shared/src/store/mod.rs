@@ -12,6 +12,7 @@ pub mod memory;
 pub mod otp;
 pub mod rate;
 pub mod schema;
+pub mod tokens;
 pub mod uniqueness;
 
 use std::collections::BTreeMap;

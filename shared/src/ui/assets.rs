@@ -80,7 +80,7 @@ mod tests {
     #[test]
     fn css_stays_small_and_has_no_external_urls() {
         let css = std::str::from_utf8(find(css_path()).unwrap().body).unwrap();
-        assert!(css.len() < 15 * 1024, "site.css is {} bytes", css.len());
+        assert!(css.len() < 15_000, "site.css is {} bytes, budget 15 KB", css.len());
         assert!(!css.contains("url(") && !css.contains("@import"), "no external resources");
     }
 }

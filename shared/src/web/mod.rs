@@ -131,3 +131,8 @@ pub fn check_same_origin(req: &Request) -> Result<(), WebError> {
 pub fn is_post(req: &Request) -> bool {
     req.method() == http::Method::POST
 }
+
+/// Runs a handler's result through the one error renderer.
+pub fn respond(r: Result<Resp, WebError>) -> Resp {
+    r.unwrap_or_else(WebError::into_response)
+}

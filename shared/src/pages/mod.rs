@@ -1,0 +1,113 @@
+//! Building blocks of the flow pages (forms, errors, the registration frame), on top
+//! of the shared layout in `ui`. Field errors are rendered here, in one place.
+
+use crate::ui::{components, layout};
+use maud::{html, Markup};
+
+/// Errors of a submitted form: (field name, Italian message), in field order.
+#[derive(Debug, Default, Clone)]
+pub struct FieldErrors(pub Vec<(&'static str, String)>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, msg: impl ToString) {
+        self.0.push((field, msg.to_string()));
+    }
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The box at the top of a form listing its errors, each linking to its field.
+pub fn error_summary(errors: &FieldErrors) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-summary" role="alert" tabindex="-1" {
+                h2 { "Controlla i dati inseriti" }
+                ul { @for (f, m) in &errors.0 { li { a href=(format!("#{f}")) { (m) } } } }
+            }
+        }
+    }
+}
+
+/// A labelled input that keeps what the user typed and shows its error.
+pub struct Field<'a> {
+    pub name: &'static str,
+    pub label: &'a str,
+    pub value: &'a str,
+    pub kind: &'a str,
+    pub autocomplete: &'a str,
+    pub hint: Option<&'a str>,
+    pub inputmode: Option<&'a str>,
+}
+
+impl<'a> Field<'a> {
+    pub fn text(name: &'static str, label: &'a str, value: &'a str) -> Self {
+        Field { name, label, value, kind: "text", autocomplete: "off", hint: None, inputmode: None }
+    }
+    pub fn kind(mut self, kind: &'a str) -> Self {
+        self.kind = kind;
+        self
+    }
+    pub fn autocomplete(mut self, a: &'a str) -> Self {
+        self.autocomplete = a;
+        self
+    }
+    pub fn hint(mut self, h: &'a str) -> Self {
+        self.hint = Some(h);
+        self
+    }
+    pub fn inputmode(mut self, m: &'a str) -> Self {
+        self.inputmode = Some(m);
+        self
+    }
+
+    pub fn render(&self, errors: &FieldErrors) -> Markup {
+        let err = errors.get(self.name);
+        let hint_id = format!("{}-hint", self.name);
+        let err_id = format!("{}-error", self.name);
+        let described: Vec<&str> = [self.hint.map(|_| hint_id.as_str()), err.map(|_| err_id.as_str())].into_iter().flatten().collect();
+        html! {
+            div class="field" {
+                label for=(self.name) { (self.label) }
+                @if let Some(h) = self.hint { p class="hint" id=(hint_id) { (h) } }
+                @if let Some(e) = err { p class="field-error" id=(err_id) { span class="visually-hidden" { "Errore: " } (e) } }
+                input type=(self.kind) id=(self.name) name=(self.name) value=(self.value)
+                    autocomplete=(self.autocomplete)
+                    inputmode=[self.inputmode]
+                    aria-invalid=[err.map(|_| "true")]
+                    aria-describedby=[(!described.is_empty()).then(|| described.join(" "))];
+            }
+        }
+    }
+}
+
+/// A registration page: the stepper and the step's content in the shared layout.
+pub fn registration_page(step: usize, title: &str, body: Markup) -> Markup {
+    layout::flow_page(
+        title,
+        html! {
+            div class="container" {
+                p class="muted" { "Registrazione all'Area Clienti - passo " (step) " di 6" }
+                (components::stepper(step))
+                (body)
+            }
+        },
+    )
+}
+
+/// A page of the flow for a message (expired, invalid link…), with one way forward.
+pub fn message_page(title: &str, text: &str, action_href: &str, action_label: &str) -> Markup {
+    layout::flow_page(
+        title,
+        html! {
+            div class="container" {
+                h1 { (title) }
+                p class="notice" role="status" { (text) }
+                p { a class="btn btn-primary" href=(action_href) { (action_label) } }
+            }
+        },
+    )
+}
