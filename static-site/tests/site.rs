@@ -75,9 +75,9 @@ fn sel(s: &str) -> Selector {
 
 fn text_of(doc: &Html, selector: &str) -> Vec<String> {
     // Text nodes joined by spaces (block elements such as dt/dd are separate lines on
-    // screen), whitespace normalised.
+    // screen), whitespace normalised; emails are split by <wbr> after the "@".
     doc.select(&sel(selector))
-        .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" "))
+        .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ").replace("@ ", "@"))
         .collect()
 }
 

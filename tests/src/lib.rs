@@ -1,1 +1,218 @@
+//! The end-to-end harness: each test starts its own local gateway (real HTTP, its own
+//! clock so it can expire codes without sleeping) against the one real LocalStack, and
+//! reads SMS and email back from LocalStack like a user reads their phone.
 
+use local_gateway::inbox::{self, Email, Sms};
+use local_gateway::Gateway;
+use rand::Rng;
+use scraper::{Html, Selector};
+use shared::clock::OffsetClock;
+use shared::config::Config;
+use shared::domain::{CodiceFiscaleEnte, MobileNumber};
+use shared::store::lines::{self, Line};
+use shared::App;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+pub const TEST_TABLE: &str = "portale-test";
+
+pub fn endpoint() -> String {
+    std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into())
+}
+
+pub fn region() -> String {
+    std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-south-1".into())
+}
+
+/// Points the SDK at LocalStack unless the caller's environment already did.
+fn local_env() {
+    for (k, v) in [
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+        ("AWS_REGION", "eu-south-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+    ] {
+        if std::env::var_os(k).is_none() {
+            // Set once, before any client exists (guarded by the OnceCell below).
+            unsafe { std::env::set_var(k, v) };
+        }
+    }
+}
+
+pub fn test_config(base_url: &str) -> Config {
+    let mut c = Config::for_tests();
+    c.table_name = TEST_TABLE.into();
+    c.public_base_url = base_url.trim_end_matches('/').to_owned();
+    c
+}
+
+static INFRA: OnceCell<()> = OnceCell::const_new();
+
+/// Creates the test table and SES identity once per test binary.
+pub async fn ensure_infra() {
+    INFRA
+        .get_or_init(|| async {
+            local_env();
+            let config = test_config("http://127.0.0.1");
+            let sdk = shared::app::sdk_config(&config).await;
+            portale_admin::bootstrap::ensure_infrastructure(&sdk, &config).await.expect("LocalStack must be running (make test starts it)");
+        })
+        .await;
+}
+
+pub struct Portal {
+    pub base: String,
+    pub app: &'static App,
+    pub clock: Arc<OffsetClock>,
+    pub client: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: u16,
+    pub path: String,
+    pub html: String,
+}
+
+impl Portal {
+    pub async fn start() -> Portal {
+        ensure_infra().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let clock = Arc::new(OffsetClock::default());
+        let app: &'static App = Box::leak(Box::new(App::aws(test_config(&base), clock.clone()).await));
+        let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region() };
+        let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
+        local_gateway::spawn_on(gw, site, listener).unwrap();
+        Portal { base, app, clock, client: Self::browser() }
+    }
+
+    /// A fresh "browser": its own cookie jar and its own client address.
+    pub fn browser() -> reqwest::Client {
+        let mut rng = rand::thread_rng();
+        let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(&self.client, path).await
+    }
+
+    pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> Page {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{}", self.base, path) };
+        to_page(client.get(url).send().await.expect("gateway answers")).await
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        to_page(self.client.post(format!("{}{}", self.base, path)).form(fields).send().await.expect("gateway answers")).await
+    }
+
+    /// Submits the page's form whose `action` attribute is `action` (and which contains
+    /// `marker` among its field names, when several share the action): every field as the
+    /// page filled it, then `overrides`.
+    pub async fn submit(&self, page: &Page, marker: &str, overrides: &[(&str, &str)]) -> Page {
+        let fields = page.form_fields(marker);
+        let mut out: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k)).collect();
+        out.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let action = page.form_action(marker);
+        to_page(self.client.post(format!("{}{}", self.base, action)).form(&out).send().await.expect("gateway answers")).await
+    }
+
+    pub async fn add_line(&self, number: &str, entity_cf: &str, name: &str, active: bool) {
+        let line = Line {
+            number: MobileNumber::parse(number).unwrap(),
+            entity_cf: CodiceFiscaleEnte::parse(entity_cf).unwrap(),
+            ragione_sociale: name.into(),
+            active,
+        };
+        lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
+    }
+
+    pub async fn sms_to(&self, e164: &str) -> Vec<Sms> {
+        inbox::fetch_sms(&endpoint(), &region()).await.unwrap().into_iter().filter(|m| m.to == e164).collect()
+    }
+
+    /// The code in the latest SMS to `e164`.
+    pub async fn last_code(&self, e164: &str) -> String {
+        let sms = self.sms_to(e164).await;
+        let text = &sms.last().expect("an SMS was sent").text;
+        text.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).expect("a 6-digit code").to_owned()
+    }
+
+    pub async fn emails_to(&self, addr: &str) -> Vec<Email> {
+        inbox::fetch_emails(&endpoint()).await.unwrap().into_iter().filter(|m| m.to.iter().any(|t| t == addr)).collect()
+    }
+}
+
+async fn to_page(resp: reqwest::Response) -> Page {
+    let status = resp.status().as_u16();
+    let path = resp.url().path().to_owned();
+    Page { status, path, html: resp.text().await.unwrap() }
+}
+
+impl Page {
+    pub fn doc(&self) -> Html {
+        Html::parse_document(&self.html)
+    }
+
+    /// The page's visible text, whitespace collapsed.
+    pub fn text(&self) -> String {
+        let doc = self.doc();
+        let body = Selector::parse("body").unwrap();
+        let t: Vec<String> = doc.select(&body).flat_map(|b| b.text()).map(str::to_owned).collect();
+        t.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    pub fn contains(&self, s: &str) -> bool {
+        self.text().contains(s)
+    }
+
+    pub fn form_action(&self, marker: &str) -> String {
+        let doc = self.doc();
+        let forms = Selector::parse("form").unwrap();
+        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        f.value().attr("action").unwrap_or(&self.path).to_owned()
+    }
+
+    pub fn form_fields(&self, marker: &str) -> Vec<(String, String)> {
+        let doc = self.doc();
+        let forms = Selector::parse("form").unwrap();
+        let inputs = Selector::parse("input").unwrap();
+        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        f.select(&inputs)
+            .filter(|i| {
+                let t = i.value().attr("type").unwrap_or("text");
+                t != "checkbox" || i.value().attr("checked").is_some()
+            })
+            .filter_map(|i| Some((i.value().attr("name")?.to_owned(), i.value().attr("value").unwrap_or("").to_owned())))
+            .collect()
+    }
+
+    /// The Italian error message shown for a field.
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        let doc = self.doc();
+        let sel = Selector::parse(&format!("#{field}-error")).unwrap();
+        doc.select(&sel).next().map(|e| e.text().collect::<String>().replace("Errore: ", "").trim().to_owned())
+    }
+
+    pub fn input_value(&self, field: &str) -> Option<String> {
+        let doc = self.doc();
+        let sel = Selector::parse(&format!("input[name=\"{field}\"]")).unwrap();
+        doc.select(&sel).next().and_then(|e| e.value().attr("value").map(str::to_owned))
+    }
+}
+
+fn form_has(f: &scraper::ElementRef<'_>, marker: &str) -> bool {
+    let sel = Selector::parse(&format!("[name=\"{marker}\"]")).unwrap();
+    f.select(&sel).next().is_some() || marker.is_empty()
+}
+
+/// A random Italian mobile number (E.164) no other test uses.
+pub fn random_number() -> String {
+    format!("+39333{:07}", rand::thread_rng().gen_range(0..10_000_000))
+}
+
+pub fn random_email(who: &str) -> String {
+    format!("{who}.{}@example.it", rand::thread_rng().gen_range(100_000..999_999))
+}

@@ -91,7 +91,11 @@ fn to_axum(resp: web::Resp) -> Response {
 
 /// Serves on `addr` until the process ends. Returns the bound address (port 0 picks one).
 pub async fn spawn(gw: Gateway, site_dir: PathBuf, addr: SocketAddr) -> std::io::Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    spawn_on(gw, site_dir, tokio::net::TcpListener::bind(addr).await?)
+}
+
+/// Serves on an already bound listener (tests bind first to learn the port).
+pub fn spawn_on(gw: Gateway, site_dir: PathBuf, listener: tokio::net::TcpListener) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
     let app = router(gw, site_dir).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
