@@ -172,12 +172,8 @@ impl BlockBuilder<'_> {
                     self.flush();
                     self.heading = Some(*level as u8);
                 }
-                Tag::Paragraph => {
-                    // A loose list item's first paragraph keeps the item's marker.
-                    if !self.runs.is_empty() {
-                        self.flush();
-                    }
-                }
+                // A loose list item's first paragraph keeps the item's marker.
+                Tag::Paragraph if !self.runs.is_empty() => self.flush(),
                 Tag::List(start) => {
                     self.flush();
                     self.lists.push(*start);

@@ -241,7 +241,6 @@ impl Layout {
         self.pages.last_mut().expect("one page").push(op);
     }
     /// Writes wrapped lines; `keep` lines must stay together with what precedes.
-    #[allow(clippy::too_many_arguments)]
     fn lines(&mut self, lines: Vec<Vec<(Font, Vec<u8>)>>, x: f32, size: f32, leading: f32, color: (f32, f32, f32), keep: usize) {
         self.ensure(leading * keep.min(lines.len()).max(1) as f32);
         for segs in lines {
@@ -342,9 +341,8 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
         .author(TextStr("TIM S.p.A."))
         .creator(TextStr("Portale Convenzione Telefonia Mobile 8 - static-site"));
     pdf.pages(tree).kids((0..pages.len()).map(page_ref)).count(pages.len() as i32);
-    for (font, id, base) in fonts {
+    for (_, id, base) in fonts {
         pdf.type1_font(id).base_font(Name(base.as_bytes())).encoding_predefined(Name(b"WinAnsiEncoding"));
-        let _ = font;
     }
 
     let total = pages.len();

@@ -225,12 +225,12 @@ async fn pec_and_taken_usernames_are_refused() {
     let dup = q.submit(&pec, "email", &[("email", &taken)]).await;
     assert!(dup.field_error("email").unwrap().contains("già associato"));
     let mine = random_email("nuovo");
-    let page = q.submit(&dup, "email", &[("email", &mine)]).await;
+    q.submit(&dup, "email", &[("email", &mine)]).await;
     let edit = q.get("/registrazione/email?modifica=username").await;
     let refused = q.submit(&edit, "username", &[("username", &taken)]).await;
     assert!(refused.field_error("username").unwrap().contains("già in uso"));
-    let _ = page;
-    let ok = q.submit(&refused, "username", &[("username", "mario.nuovo")]).await;
+    let free = format!("mario.{}", rand::random::<u32>());
+    let ok = q.submit(&refused, "username", &[("username", &free)]).await;
     assert!(ok.contains("Ti abbiamo inviato una email"));
 }
 
@@ -280,7 +280,9 @@ async fn weak_passwords_and_missing_consents_are_refused() {
     assert!(weak.field_error("password").is_some());
     let mismatch = p.submit(&weak, "password", &[("password", PASSWORD), ("conferma_password", "Altro-Valore-99!")]).await;
     assert!(mismatch.field_error("conferma_password").unwrap().contains("non coincidono"));
-    let no_terms = p.submit(&mismatch, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("privacy", "si")]).await;
+    assert!(mismatch.input_value("password").unwrap_or_default().is_empty(), "secrets are never echoed back");
+    let fresh = p.get("/registrazione/password").await;
+    let no_terms = p.submit(&fresh, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("privacy", "si")]).await;
     assert!(no_terms.field_error("termini").unwrap().contains("Termini e condizioni"));
     assert!(no_terms.field_error("privacy").is_none());
 }
