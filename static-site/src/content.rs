@@ -142,14 +142,19 @@ pub fn split_front_matter(file: &Path, text: &str) -> Result<(FrontMatter, Body)
         let line = raw.trim();
         if line == "---" {
             let fm = FrontMatter { file: file.to_path_buf(), fields, end_line: line_no };
-            let body = Body { file: file.to_path_buf(), first_line: line_no + 1, markdown: text[consumed..].to_owned() };
+            let body =
+                Body { file: file.to_path_buf(), first_line: line_no + 1, markdown: text[consumed..].to_owned() };
             return Ok((fm, body));
         }
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
-            return Err(ContentError::new(file, line_no, format!("riga non valida \"{line}\": atteso \"chiave: valore\"")));
+            return Err(ContentError::new(
+                file,
+                line_no,
+                format!("riga non valida \"{line}\": atteso \"chiave: valore\""),
+            ));
         };
         let key = key.trim();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
@@ -192,11 +197,9 @@ impl FrontMatter {
                 Err(ContentError::new(&self.file, *line, format!("il campo \"{key}\" è vuoto")))
             }
             Some((_, v, line)) => Ok((v.as_str(), *line)),
-            None => Err(ContentError::new(
-                &self.file,
-                self.end_line,
-                format!("campo obbligatorio mancante: \"{key}\""),
-            )),
+            None => {
+                Err(ContentError::new(&self.file, self.end_line, format!("campo obbligatorio mancante: \"{key}\"")))
+            }
         }
     }
 
@@ -264,7 +267,10 @@ pub fn parse_article(file: &Path, text: &str) -> Result<Article, ContentError> {
     let (title, _) = fm.required("title")?;
     let (published, line) = fm.required("published")?;
     let published = parse_datetime(published).ok_or_else(|| {
-        fm.error(line, format!("data non valida \"{published}\" nel campo \"published\": formato atteso AAAA-MM-GG hh:mm"))
+        fm.error(
+            line,
+            format!("data non valida \"{published}\" nel campo \"published\": formato atteso AAAA-MM-GG hh:mm"),
+        )
     })?;
     let (summary, _) = fm.required("summary")?;
     Ok(Article { slug, title: title.to_owned(), published, summary: summary.to_owned(), body })
@@ -279,12 +285,12 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, ContentError>
     let (description, _) = fm.required("description")?;
     let (version, _) = fm.required("version")?;
     let (date, line) = fm.required("date")?;
-    let date = parse_date(date)
-        .ok_or_else(|| fm.error(line, format!("data non valida \"{date}\" nel campo \"date\": formato atteso AAAA-MM-GG")))?;
+    let date = parse_date(date).ok_or_else(|| {
+        fm.error(line, format!("data non valida \"{date}\" nel campo \"date\": formato atteso AAAA-MM-GG"))
+    })?;
     let (order, line) = fm.required("order")?;
-    let order = order
-        .parse()
-        .map_err(|_| fm.error(line, format!("numero non valido \"{order}\" nel campo \"order\"")))?;
+    let order =
+        order.parse().map_err(|_| fm.error(line, format!("numero non valido \"{order}\" nel campo \"order\"")))?;
     Ok(Document {
         slug,
         title: title.to_owned(),
@@ -415,7 +421,10 @@ mod tests {
         let d = parse_document(Path::new("documenti/termini.md"), text).unwrap();
         assert_eq!((d.version.as_str(), format_date(d.date), d.order), ("1.0", "01/11/2026".to_owned(), 2));
         let e = parse_document(Path::new("d/x.md"), &text.replace("2026-11-01", "01/11/2026")).unwrap_err();
-        assert_eq!(e.to_string(), "d/x.md:5: data non valida \"01/11/2026\" nel campo \"date\": formato atteso AAAA-MM-GG");
+        assert_eq!(
+            e.to_string(),
+            "d/x.md:5: data non valida \"01/11/2026\" nel campo \"date\": formato atteso AAAA-MM-GG"
+        );
         let e = parse_document(Path::new("d/x.md"), &text.replace("version: \"1.0\"\n", "")).unwrap_err();
         assert_eq!(e.to_string(), "d/x.md:6: campo obbligatorio mancante: \"version\"");
     }

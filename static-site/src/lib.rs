@@ -276,7 +276,9 @@ fn sitemap(base: &str, site: &Site, articles: &[Article], docs: &[Document]) -> 
         urls.push((doc_page_path(&d.slug), Some(content::iso_date(d.date))));
     }
     debug_assert!(urls.iter().all(|(u, _)| site.get(u).is_some()), "sitemap lists only built pages");
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for (path, lastmod) in urls {
         out.push_str(&format!("  <url><loc>{}</loc>", xml_escape(&format!("{base}{path}"))));
         if let Some(d) = lastmod {

@@ -151,7 +151,6 @@ impl BlockBuilder<'_> {
         }
     }
 
-
     /// Ends the block being collected, if it has any text.
     fn flush(&mut self) {
         let runs = std::mem::take(&mut self.runs);
@@ -337,7 +336,9 @@ mod tests {
 
     #[test]
     fn mail_links_show_the_address_once() {
-        let out = r("Scrivi a [telefoniamobile8@telecomitalia.it](mailto:telefoniamobile8@telecomitalia.it) o <info@tim.it>.");
+        let out = r(
+            "Scrivi a [telefoniamobile8@telecomitalia.it](mailto:telefoniamobile8@telecomitalia.it) o <info@tim.it>.",
+        );
         let Block::Para { runs, .. } = &out.blocks[0] else { panic!() };
         let text: String = runs.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(text, "Scrivi a telefoniamobile8@telecomitalia.it o info@tim.it.");

@@ -17,8 +17,18 @@ pub struct Contact {
 
 /// The contact channels, as the guide lists them.
 pub const CONTACTS: [Contact; 4] = [
-    Contact { label: "Numero verde fonia", value: "800.680.068", href: "tel:800680068", note: "Chiamata gratuita verso il Servizio Clienti della Convenzione." },
-    Contact { label: "Numero verde fax", value: "800.000.210", href: "tel:800000210", note: "Per l'invio di documentazione via fax." },
+    Contact {
+        label: "Numero verde fonia",
+        value: "800.680.068",
+        href: "tel:800680068",
+        note: "Chiamata gratuita verso il Servizio Clienti della Convenzione.",
+    },
+    Contact {
+        label: "Numero verde fax",
+        value: "800.000.210",
+        href: "tel:800000210",
+        note: "Per l'invio di documentazione via fax.",
+    },
     Contact {
         label: "Email",
         value: "telefoniamobile8@telecomitalia.it",
@@ -145,7 +155,10 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
         }
     };
     page_with(
-        &opts(Some(routes::HOME), Some("Portale TIM dedicato ai servizi di supporto alla Convenzione Telefonia Mobile 8.")),
+        &opts(
+            Some(routes::HOME),
+            Some("Portale TIM dedicato ai servizi di supporto alla Convenzione Telefonia Mobile 8."),
+        ),
         "Portale di eCaring della Convenzione Telefonia Mobile 8",
         main,
     )

@@ -124,14 +124,26 @@ fn width(b: u8, font: Font) -> u16 {
         0xf2..=0xf6 | 0xf8 => ascii(b'o'),
         0xf9..=0xfc => ascii(b'u'),
         0xa0 => 278,
-        0xb7 => 278,                               // periodcentered
-        0x91 | 0x92 => if bold { 278 } else { 222 }, // quoteleft/right
-        0x93 | 0x94 => if bold { 500 } else { 333 }, // quotedblleft/right
-        0x95 => 350,                               // bullet
-        0x96 => 556,                               // endash
-        0x85 | 0x97 => 1000,                       // ellipsis, emdash
-        0xa9 => 737,                               // copyright
-        0xb0 => 400,                               // degree
+        0xb7 => 278, // periodcentered
+        0x91 | 0x92 => {
+            if bold {
+                278
+            } else {
+                222
+            }
+        } // quoteleft/right
+        0x93 | 0x94 => {
+            if bold {
+                500
+            } else {
+                333
+            }
+        } // quotedblleft/right
+        0x95 => 350, // bullet
+        0x96 => 556, // endash
+        0x85 | 0x97 => 1000, // ellipsis, emdash
+        0xa9 => 737, // copyright
+        0xb0 => 400, // degree
         _ => 556,
     }
 }
@@ -144,10 +156,26 @@ fn text_width(bytes: &[u8], font: Font, size: f32) -> f32 {
 #[derive(Debug, Clone)]
 enum Op {
     /// Text segments on one baseline, starting at `x`.
-    Line { x: f32, y: f32, size: f32, color: (f32, f32, f32), segs: Vec<(Font, Vec<u8>)> },
-    Rule { y: f32, x1: f32, x2: f32, color: (f32, f32, f32), width: f32 },
+    Line {
+        x: f32,
+        y: f32,
+        size: f32,
+        color: (f32, f32, f32),
+        segs: Vec<(Font, Vec<u8>)>,
+    },
+    Rule {
+        y: f32,
+        x1: f32,
+        x2: f32,
+        color: (f32, f32, f32),
+        width: f32,
+    },
     /// A vertical bar (block quotes) from `y1` down to `y2`.
-    Bar { x: f32, y1: f32, y2: f32 },
+    Bar {
+        x: f32,
+        y1: f32,
+        y2: f32,
+    },
 }
 
 /// Greedy word wrap of runs into lines of at most `max` points.
@@ -241,7 +269,15 @@ impl Layout {
         self.pages.last_mut().expect("one page").push(op);
     }
     /// Writes wrapped lines; `keep` lines must stay together with what precedes.
-    fn lines(&mut self, lines: Vec<Vec<(Font, Vec<u8>)>>, x: f32, size: f32, leading: f32, color: (f32, f32, f32), keep: usize) {
+    fn lines(
+        &mut self,
+        lines: Vec<Vec<(Font, Vec<u8>)>>,
+        x: f32,
+        size: f32,
+        leading: f32,
+        color: (f32, f32, f32),
+        keep: usize,
+    ) {
         self.ensure(leading * keep.min(lines.len()).max(1) as f32);
         for segs in lines {
             self.ensure(leading);
@@ -329,7 +365,11 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
     let catalog = Ref::new(1);
     let tree = Ref::new(2);
     let info = Ref::new(3);
-    let fonts = [(Font::Regular, Ref::new(4), "Helvetica"), (Font::Bold, Ref::new(5), "Helvetica-Bold"), (Font::Italic, Ref::new(6), "Helvetica-Oblique")];
+    let fonts = [
+        (Font::Regular, Ref::new(4), "Helvetica"),
+        (Font::Bold, Ref::new(5), "Helvetica-Bold"),
+        (Font::Italic, Ref::new(6), "Helvetica-Oblique"),
+    ];
     let page_ref = |i: usize| Ref::new(7 + 2 * i as i32);
     let content_ref = |i: usize| Ref::new(8 + 2 * i as i32);
 
@@ -361,7 +401,14 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
 
         let mut c = Content::new();
         // Running header.
-        draw_text(&mut c, MARGIN_X, PAGE_H - 44.0, 9.0, BLUE, &[(Font::Bold, encode("TIM · Convenzione Telefonia Mobile 8"))]);
+        draw_text(
+            &mut c,
+            MARGIN_X,
+            PAGE_H - 44.0,
+            9.0,
+            BLUE,
+            &[(Font::Bold, encode("TIM · Convenzione Telefonia Mobile 8"))],
+        );
         draw_rule(&mut c, PAGE_H - 52.0, MARGIN_X, PAGE_W - MARGIN_X, BLUE, 1.5);
         // Footer: document and version on the left, page number on the right.
         draw_rule(&mut c, 48.0, MARGIN_X, PAGE_W - MARGIN_X, MUTED, 0.5);
@@ -431,7 +478,11 @@ mod tests {
 
     #[test]
     fn wraps_words_and_keeps_styles() {
-        let runs = vec![run("uno due tre quattro cinque ", Style::Regular), run("sei", Style::Bold), run(", sette", Style::Regular)];
+        let runs = vec![
+            run("uno due tre quattro cinque ", Style::Regular),
+            run("sei", Style::Bold),
+            run(", sette", Style::Regular),
+        ];
         let lines = wrap(&runs, 10.0, false, 80.0);
         assert!(lines.len() > 1);
         for line in &lines {
@@ -441,13 +492,19 @@ mod tests {
         let all: Vec<u8> = lines.iter().flatten().flat_map(|(_, b)| b.clone()).collect();
         assert!(String::from_utf8_lossy(&all).contains("sei,"), "glued punctuation");
         assert!(lines.iter().flatten().any(|(f, b)| *f == Font::Bold && b == b" sei" || b == b"sei"));
-        let forced = wrap(&[run("a", Style::Regular), run("\n", Style::Regular), run("b", Style::Regular)], 10.0, false, 500.0);
+        let forced =
+            wrap(&[run("a", Style::Regular), run("\n", Style::Regular), run("b", Style::Regular)], 10.0, false, 500.0);
         assert_eq!(forced.len(), 2);
     }
 
     #[test]
     fn pdf_is_valid_looking_multi_page_and_deterministic() {
-        let para = Block::Para { runs: vec![run(&"parola ".repeat(600), Style::Regular)], indent: 0, marker: None, quote: true };
+        let para = Block::Para {
+            runs: vec![run(&"parola ".repeat(600), Style::Regular)],
+            indent: 0,
+            marker: None,
+            quote: true,
+        };
         let blocks = vec![Block::Heading { level: 2, runs: vec![run("Titolo è", Style::Regular)] }, para];
         let a = render("Documento", "Versione 1.0 del 01/11/2026", &blocks);
         let b = render("Documento", "Versione 1.0 del 01/11/2026", &blocks);

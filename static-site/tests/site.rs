@@ -15,8 +15,11 @@ struct TempDir(PathBuf);
 impl TempDir {
     fn new(tag: &str) -> Self {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("static-site-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "static-site-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -77,7 +80,9 @@ fn text_of(doc: &Html, selector: &str) -> Vec<String> {
     // Text nodes joined by spaces (block elements such as dt/dd are separate lines on
     // screen), whitespace normalised; emails are split by <wbr> after the "@".
     doc.select(&sel(selector))
-        .map(|e| e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ").replace("@ ", "@"))
+        .map(|e| {
+            e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ").replace("@ ", "@")
+        })
         .collect()
 }
 
@@ -107,11 +112,17 @@ fn check_links(out: &Path) -> usize {
     for (file, bytes) in tree.iter().filter(|(f, _)| f.ends_with(".html")) {
         let doc = Html::parse_document(std::str::from_utf8(bytes).unwrap());
         let ids: Vec<&str> = doc.select(&sel("[id]")).filter_map(|e| e.value().attr("id")).collect();
-        for (selector, attr) in [("a[href]", "href"), ("link[href]", "href"), ("script[src]", "src"), ("img[src]", "src")] {
+        for (selector, attr) in
+            [("a[href]", "href"), ("link[href]", "href"), ("script[src]", "src"), ("img[src]", "src")]
+        {
             for el in doc.select(&sel(selector)) {
                 let url = el.value().attr(attr).unwrap();
                 checked += 1;
-                if url.starts_with("tel:") || url.starts_with("mailto:") || url.starts_with("https://") || url.starts_with("http://") {
+                if url.starts_with("tel:")
+                    || url.starts_with("mailto:")
+                    || url.starts_with("https://")
+                    || url.starts_with("http://")
+                {
                     continue;
                 }
                 if let Some(frag) = url.strip_prefix('#') {
@@ -132,7 +143,11 @@ fn check_links(out: &Path) -> usize {
                     continue;
                 }
                 let target = out.join(abs.trim_start_matches('/'));
-                let ok = if abs.ends_with('/') || target.is_dir() { target.join("index.html").is_file() } else { target.is_file() };
+                let ok = if abs.ends_with('/') || target.is_dir() {
+                    target.join("index.html").is_file()
+                } else {
+                    target.is_file()
+                };
                 if !ok {
                     broken.push(format!("{file}: {url}"));
                 }
@@ -193,7 +208,8 @@ fn home_page_content() {
     let tree = read_tree(&out.0);
     let doc = page(&tree, "index.html");
     assert_eq!(text_of(&doc, "h1"), ["Portale di eCaring della Convenzione Telefonia Mobile 8"]);
-    let register: Vec<_> = doc.select(&sel("a.btn")).filter(|a| a.text().collect::<String>() == "REGISTRATI ORA").collect();
+    let register: Vec<_> =
+        doc.select(&sel("a.btn")).filter(|a| a.text().collect::<String>() == "REGISTRATI ORA").collect();
     assert_eq!(register.len(), 1);
     assert_eq!(register[0].value().attr("href"), Some(routes::REGISTER_NUMBER));
     let body = text_of(&doc, "main").join(" ");
@@ -213,7 +229,15 @@ fn home_page_content() {
         assert!(body.contains(needle), "home lacks {needle:?}");
     }
     let hrefs: Vec<_> = doc.select(&sel("main a")).filter_map(|a| a.value().attr("href")).collect();
-    for h in ["tel:800680068", "tel:800000210", "mailto:telefoniamobile8@telecomitalia.it", "mailto:telefoniamobile8@pec.telecomitalia.it", routes::NEWS, routes::DOCUMENTS, "/news/utenti-registrati-convenzione-7/"] {
+    for h in [
+        "tel:800680068",
+        "tel:800000210",
+        "mailto:telefoniamobile8@telecomitalia.it",
+        "mailto:telefoniamobile8@pec.telecomitalia.it",
+        routes::NEWS,
+        routes::DOCUMENTS,
+        "/news/utenti-registrati-convenzione-7/",
+    ] {
         assert!(hrefs.contains(&h), "home lacks a link to {h}");
     }
     // Header and footer.
@@ -222,7 +246,10 @@ fn home_page_content() {
     assert_eq!(nav, [routes::NEWS, routes::DOCUMENTS, routes::LOGIN]);
     assert_eq!(text_of(&doc, "header nav a").last().unwrap(), "Accedi");
     let footer = text_of(&doc, "footer").join(" ");
-    assert!(footer.contains("Privacy Policy & Cookie") && footer.contains("Gruppo TIM © 2026 - P.IVA 00488410010"), "{footer}");
+    assert!(
+        footer.contains("Privacy Policy & Cookie") && footer.contains("Gruppo TIM © 2026 - P.IVA 00488410010"),
+        "{footer}"
+    );
 }
 
 #[test]
@@ -241,7 +268,10 @@ fn article_and_documents_pages() {
 
     let doc = page(&tree, "documenti/index.html");
     let titles = text_of(&doc, ".doc-list h2");
-    assert_eq!(titles, ["Guida alla registrazione e all'accesso", "Termini e condizioni generali", "Informativa privacy"]);
+    assert_eq!(
+        titles,
+        ["Guida alla registrazione e all'accesso", "Termini e condizioni generali", "Informativa privacy"]
+    );
     let facts = text_of(&doc, ".doc-facts");
     for f in &facts {
         assert!(f.starts_with("Versione 1.0 del 01/11/2026 · Formato PDF · ") && f.ends_with(" KB"), "{f}");
@@ -256,12 +286,24 @@ fn article_and_documents_pages() {
     let doc = page(&tree, "privacy/index.html");
     assert_eq!(text_of(&doc, "h1"), ["Privacy Policy & Cookie"]);
     let body = text_of(&doc, "main").join(" ");
-    for needle in ["TIM S.p.A.", "Titolare del trattamento", "Finalità e base giuridica", "Conservazione", "Diritti dell'interessato", "cookie tecnici", "reg_flow", "Versione 1.0 del 01/11/2026"] {
+    for needle in [
+        "TIM S.p.A.",
+        "Titolare del trattamento",
+        "Finalità e base giuridica",
+        "Conservazione",
+        "Diritti dell'interessato",
+        "cookie tecnici",
+        "reg_flow",
+        "Versione 1.0 del 01/11/2026",
+    ] {
         assert!(body.contains(needle), "privacy lacks {needle:?}");
     }
 
     let doc = page(&tree, "contatti/index.html");
-    assert_eq!(text_of(&doc, ".contact-value"), ["800.680.068", "800.000.210", "telefoniamobile8@telecomitalia.it", "telefoniamobile8@pec.telecomitalia.it"]);
+    assert_eq!(
+        text_of(&doc, ".contact-value"),
+        ["800.680.068", "800.000.210", "telefoniamobile8@telecomitalia.it", "telefoniamobile8@pec.telecomitalia.it"]
+    );
 
     let doc = page(&tree, "404.html");
     assert_eq!(text_of(&doc, "h1"), ["Pagina non trovata"]);
@@ -278,7 +320,9 @@ fn article_and_documents_pages() {
 }
 
 fn add_article(dir: &Path, slug: &str, published: &str) {
-    let text = format!("---\ntitle: Articolo {slug}\npublished: {published}\nsummary: Sommario {slug}\n---\nTesto di {slug}.\n");
+    let text = format!(
+        "---\ntitle: Articolo {slug}\npublished: {published}\nsummary: Sommario {slug}\n---\nTesto di {slug}.\n"
+    );
     std::fs::write(dir.join("news").join(format!("{slug}.md")), text).unwrap();
 }
 
@@ -335,7 +379,13 @@ fn content_errors_stop_the_build_with_file_and_line() {
     let bad = content.0.join("news").join("data-errata.md");
     std::fs::write(&bad, "---\ntitle: T\nsummary: S\npublished: 2021-06-31 12:00\n---\nx\n").unwrap();
     let err = build(&Options::new(&content.0)).unwrap_err().to_string();
-    assert_eq!(err, format!("{}:4: data non valida \"2021-06-31 12:00\" nel campo \"published\": formato atteso AAAA-MM-GG hh:mm", bad.display()));
+    assert_eq!(
+        err,
+        format!(
+            "{}:4: data non valida \"2021-06-31 12:00\" nel campo \"published\": formato atteso AAAA-MM-GG hh:mm",
+            bad.display()
+        )
+    );
 
     std::fs::write(&bad, "---\npublished: 2021-06-01 12:00\nsummary: S\n---\nx\n").unwrap();
     let err = build(&Options::new(&content.0)).unwrap_err().to_string();
@@ -373,7 +423,14 @@ fn cli_builds_with_content_and_base_url() {
     let out = TempDir::new("cli");
     let site = out.0.join("site");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_static-site"))
-        .args(["--out", site.to_str().unwrap(), "--content", content_dir().to_str().unwrap(), "--base-url", "https://esempio.it/"])
+        .args([
+            "--out",
+            site.to_str().unwrap(),
+            "--content",
+            content_dir().to_str().unwrap(),
+            "--base-url",
+            "https://esempio.it/",
+        ])
         .status()
         .unwrap();
     assert!(status.success());

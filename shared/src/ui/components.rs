@@ -30,10 +30,7 @@ pub mod icon {
 
     /// Cross (menu open).
     pub fn close() -> Markup {
-        svg(
-            "icon-close",
-            "M5.6 4 12 10.4 18.4 4 20 5.6 13.6 12l6.4 6.4-1.6 1.6-6.4-6.4L5.6 20 4 18.4 10.4 12 4 5.6z",
-        )
+        svg("icon-close", "M5.6 4 12 10.4 18.4 4 20 5.6 13.6 12l6.4 6.4-1.6 1.6-6.4-6.4L5.6 20 4 18.4 10.4 12 4 5.6z")
     }
 }
 
@@ -74,6 +71,8 @@ mod tests {
         assert_eq!(s.matches(r#"class="done""#).count(), 2);
         assert_eq!(s.matches(r#"aria-current="step""#).count(), 1);
         assert!(s.contains(r#"<li aria-current="step"><span class="step-num" aria-hidden="true">3</span>"#));
-        assert!(stepper(99).into_string().contains(r#"aria-current="step"><span class="step-num" aria-hidden="true">6"#));
+        assert!(stepper(99)
+            .into_string()
+            .contains(r#"aria-current="step"><span class="step-num" aria-hidden="true">6"#));
     }
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the whole portal locally: LocalStack (no Docker), bootstrap with demo data, the
+# public site and the local gateway at http://127.0.0.1:${PORT:-3000}. Ctrl-C stops all.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+. localstack/env.sh
+
+step "Compilo il portale (la prima volta richiede alcuni minuti)"
+cargo build -p local-gateway -p portale-admin -p static-site
+build_site
+
+step "Avvio LocalStack su 127.0.0.1:4566"
+localstack/start.sh
+if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
+
+export TABLE_NAME="${TABLE_NAME:-portale}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-3000}}"
+export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
+export FLOW_SECRET="${FLOW_SECRET:-solo-per-sviluppo-locale-non-usare-in-produzione}"
+export COOKIE_SECURE=false
+export SITE_DIR="$ROOT/target/site"
+
+step "Preparo tabella, identità email e dati dimostrativi"
+target/debug/portale-admin bootstrap --demo
+
+step "Avvio il portale"
+echo "Registrati con uno dei numeri dimostrativi qui sopra; codici SMS ed email arrivano in http://127.0.0.1:${PORT:-3000}/_dev/inbox"
+target/debug/local-gateway

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit + integration tests against real LocalStack, the SES v2
+# shim's tests, the SAM template checks, and the real-browser tests in Chromium.
+# Starts LocalStack if it is not running and stops what it started.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+. localstack/env.sh
+
+step "Compilo (workspace e test)"
+cargo build --workspace --tests
+build_site
+
+step "Avvio LocalStack"
+localstack/start.sh
+if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
+
+step "Test Rust (unità e integrazione su LocalStack)"
+cargo test --workspace --no-fail-fast
+
+step "Test dello shim SES v2 di LocalStack"
+localstack/test-shim.sh
+
+step "Template SAM: sam validate e sam validate --lint"
+infra/scripts/validate.sh
+
+step "Test nel browser (Chromium)"
+tests/browser/setup.sh
+tests/browser/run-site-tests.sh
+
+step "Tutti i test sono passati"
