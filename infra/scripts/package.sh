@@ -62,14 +62,11 @@ fi
 start=$SECONDS
 if [[ "${SAM_BUILD:-0}" == "1" ]]; then
     [[ "$ARCH" == arm64 ]] || { echo "package.sh: SAM_BUILD builds what the template says (arm64)" >&2; exit 1; }
-    ids=()
-    for f in "${functions[@]}"; do
-        ids+=("$(echo "$f" | sed -E 's/(^|-)([a-z])/\U\2/g')Function")
-    done
-    # One resource at a time keeps cargo's shared target dir warm between them.
-    for id in "${ids[@]}"; do
-        sam build --template infra/template.yaml --build-dir .aws-sam/build "$id"
-    done
+    [[ $# -eq 0 ]] || { echo "package.sh: SAM_BUILD builds every function of the template (no arguments)" >&2; exit 1; }
+    # SAM runs `cargo lambda build --release --arm64 --bin <crate>` in each functions/<crate>
+    # (in source, one after the other, sharing the workspace target dir) and copies
+    # target/lambda/<crate>/bootstrap to .aws-sam/build/<LogicalId>/.
+    sam build --template infra/template.yaml --build-dir .aws-sam/build
     out_dir() { echo ".aws-sam/build/$(echo "$1" | sed -E 's/(^|-)([a-z])/\U\2/g')Function"; }
 else
     pkgs=()

@@ -161,10 +161,9 @@ pub fn format_size(bytes: usize) -> String {
     }
 }
 
-/// A document with its built PDF.
+/// A document with the size of its built PDF.
 pub struct DocInfo<'a> {
     pub doc: &'a Document,
-    pub pdf: Vec<u8>,
     /// "23 KB".
     pub size: String,
 }
@@ -213,8 +212,8 @@ pub fn build(opts: &Options) -> Result<Site, Error> {
         let body = markdown::render(&d.body, base)?;
         let subtitle = format!("Versione {} del {}", d.version, content::format_date(d.date));
         let pdf = pdf::render(&d.title, &subtitle, &body.blocks);
-        site.files.insert(output_file(&doc_file_path(&d.slug)), pdf.clone());
-        docs.push(DocInfo { doc: d, size: format_size(pdf.len()), pdf });
+        docs.push(DocInfo { doc: d, size: format_size(pdf.len()) });
+        site.files.insert(output_file(&doc_file_path(&d.slug)), pdf);
         bodies.push(body.html);
     }
     site.page(routes::DOCUMENTS, pages::documents(&docs));
@@ -236,18 +235,11 @@ pub fn build(opts: &Options) -> Result<Site, Error> {
     Ok(site)
 }
 
-/// robots.txt: everything but the dynamic flows (one `Disallow` per first path
-/// segment of `shared::routes::ROUTES`).
+/// robots.txt: everything but the API path space (`shared::routes::API_PATH_PREFIXES`:
+/// the flows, implemented or still to come).
 pub fn robots(base: &str) -> String {
-    let mut prefixes: Vec<String> = routes::ROUTES
-        .iter()
-        .filter_map(|r| r.path.trim_start_matches('/').split('/').next().filter(|s| !s.is_empty()))
-        .map(|seg| format!("/{seg}"))
-        .collect();
-    prefixes.sort();
-    prefixes.dedup();
     let mut out = String::from("User-agent: *\n");
-    for p in prefixes {
+    for p in routes::API_PATH_PREFIXES {
         out.push_str(&format!("Disallow: {p}\n"));
     }
     out.push_str(&format!("\nSitemap: {base}/sitemap.xml\n"));
@@ -357,9 +349,9 @@ mod tests {
     #[test]
     fn robots_disallows_every_flow() {
         let r = robots("https://x.it");
-        for route in routes::ROUTES {
-            let seg = route.path.split('/').nth(1).unwrap();
-            assert!(r.contains(&format!("Disallow: /{seg}\n")), "{}", route.path);
+        let disallowed: Vec<&str> = r.lines().filter_map(|l| l.strip_prefix("Disallow: ")).collect();
+        for path in routes::ROUTES.iter().map(|r| r.path).chain([routes::LOGIN, routes::RECOVER, routes::ACCOUNT]) {
+            assert!(disallowed.iter().any(|d| path.starts_with(d)), "{path} not disallowed");
         }
         assert!(r.ends_with("Sitemap: https://x.it/sitemap.xml\n"));
         assert!(!r.contains("Disallow: /news"));
