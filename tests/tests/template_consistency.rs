@@ -14,29 +14,54 @@ use std::path::{Path, PathBuf};
 // ------------------------------------------------------------------ test data
 
 /// Steps that send an SMS: the only ones with sns:Publish and a reserved concurrency.
-const SMS_STEPS: &[&str] = &["register-number", "register-otp", "login", "login-otp", "recover-start", "recover-otp"];
+const SMS_STEPS: &[&str] = &[
+    "register-number",
+    "register-otp",
+    "login",
+    "login-otp",
+    "recover-start",
+    "recover-otp",
+];
 /// Steps that send an email: the only ones with ses:SendEmail.
-const EMAIL_STEPS: &[&str] = &["register-email", "register-password", "recover-start", "recover-otp", "recover-reset"];
+const EMAIL_STEPS: &[&str] = &[
+    "register-email",
+    "register-password",
+    "recover-start",
+    "recover-otp",
+    "recover-reset",
+];
 /// Steps that hash passwords with argon2id (m = 19 MiB): they get 512 MB.
 const PASSWORD_STEPS: &[&str] = &["register-password", "login", "recover-reset"];
 /// DynamoDB item actions the store (shared/src/store/dynamo.rs) needs.
-const TABLE_ACTIONS: &[&str] =
-    &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"];
+const TABLE_ACTIONS: &[&str] = &[
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+];
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 // -------------------------------------------------------------------- helpers
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
 fn template() -> Value {
-    let path = std::env::var_os("INFRA_TEMPLATE").map(PathBuf::from).unwrap_or_else(|| repo().join("infra/template.yaml"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
+    let path = std::env::var_os("INFRA_TEMPLATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("infra/template.yaml"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_yaml::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", path.display()))
 }
 
 fn pascal(name: &str) -> String {
@@ -44,7 +69,9 @@ fn pascal(name: &str) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -56,7 +83,11 @@ fn intrinsic(v: &Value) -> Option<(String, &Value)> {
         Value::Tagged(t) => {
             let tag = t.tag.to_string();
             let tag = tag.trim_start_matches('!');
-            let name = if tag == "Ref" || tag == "Condition" { tag.to_owned() } else { format!("Fn::{tag}") };
+            let name = if tag == "Ref" || tag == "Condition" {
+                tag.to_owned()
+            } else {
+                format!("Fn::{tag}")
+            };
             Some((name, &t.value))
         }
         Value::Mapping(m) if m.len() == 1 => {
@@ -89,19 +120,26 @@ fn getatt_target(v: &Value) -> Option<String> {
 }
 
 fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
-    v.as_str().unwrap_or_else(|| panic!("{what}: expected a plain string, found {v:?}"))
+    v.as_str()
+        .unwrap_or_else(|| panic!("{what}: expected a plain string, found {v:?}"))
 }
 
 fn map<'a>(v: &'a Value, what: &str) -> &'a Mapping {
-    v.as_mapping().unwrap_or_else(|| panic!("{what}: expected a mapping, found {v:?}"))
+    v.as_mapping()
+        .unwrap_or_else(|| panic!("{what}: expected a mapping, found {v:?}"))
 }
 
 fn resources(t: &Value) -> &Mapping {
-    map(t.get("Resources").expect("template has no Resources"), "Resources")
+    map(
+        t.get("Resources").expect("template has no Resources"),
+        "Resources",
+    )
 }
 
 fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
-    resources(t).get(id).unwrap_or_else(|| panic!("template has no resource {id}"))
+    resources(t)
+        .get(id)
+        .unwrap_or_else(|| panic!("template has no resource {id}"))
 }
 
 fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
@@ -116,7 +154,10 @@ fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
 fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
-        Value::Sequence(s) => s.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Value::Sequence(s) => s
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => vec![],
     }
 }
@@ -130,7 +171,9 @@ struct Function<'a> {
 
 impl<'a> Function<'a> {
     fn props(&self) -> &'a Value {
-        self.resource.get("Properties").unwrap_or_else(|| panic!("{} has no Properties", self.id))
+        self.resource
+            .get("Properties")
+            .unwrap_or_else(|| panic!("{} has no Properties", self.id))
     }
 }
 
@@ -139,13 +182,22 @@ fn functions(t: &Value) -> Vec<Function<'_>> {
     resources_of_type(t, "AWS::Serverless::Function")
         .into_iter()
         .map(|(id, resource)| {
-            let code_uri = resource.get("Properties").and_then(|p| p.get("CodeUri")).map(|v| str_of(v, "CodeUri"));
+            let code_uri = resource
+                .get("Properties")
+                .and_then(|p| p.get("CodeUri"))
+                .map(|v| str_of(v, "CodeUri"));
             let krate = code_uri
                 .and_then(|u| u.strip_prefix("../functions/"))
-                .unwrap_or_else(|| panic!("{id}: CodeUri must be ../functions/<crate>, found {code_uri:?}"))
+                .unwrap_or_else(|| {
+                    panic!("{id}: CodeUri must be ../functions/<crate>, found {code_uri:?}")
+                })
                 .trim_end_matches('/')
                 .to_owned();
-            Function { id, krate, resource }
+            Function {
+                id,
+                krate,
+                resource,
+            }
         })
         .collect()
 }
@@ -228,7 +280,11 @@ fn function_crates_match_template_and_route_table() {
     .into_iter()
     .flatten()
     .collect();
-    assert!(problems.is_empty(), "function crates disagree:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "function crates disagree:\n{}",
+        problems.join("\n")
+    );
 }
 
 /// (a') The template declares exactly the route table's functions, each named and built
@@ -236,23 +292,42 @@ fn function_crates_match_template_and_route_table() {
 #[test]
 fn template_functions_match_route_table() {
     let t = template();
-    if let Some(d) = diff("infra/template.yaml", &function_crates_in_template(&t), "shared::routes::ROUTES", &route_table_functions()) {
+    if let Some(d) = diff(
+        "infra/template.yaml",
+        &function_crates_in_template(&t),
+        "shared::routes::ROUTES",
+        &route_table_functions(),
+    ) {
         panic!("template functions disagree with the route table: {d}");
     }
     let mut problems = vec![];
     for f in functions(&t) {
         let want_id = format!("{}Function", pascal(&f.krate));
         if f.id != want_id {
-            problems.push(format!("function for crate {} has logical id {}, expected {want_id}", f.krate, f.id));
+            problems.push(format!(
+                "function for crate {} has logical id {}, expected {want_id}",
+                f.krate, f.id
+            ));
         }
         let meta = f.resource.get("Metadata");
-        let build = meta.and_then(|m| m.get("BuildMethod")).and_then(Value::as_str);
+        let build = meta
+            .and_then(|m| m.get("BuildMethod"))
+            .and_then(Value::as_str);
         if build != Some("rust-cargolambda") {
-            problems.push(format!("{}: Metadata.BuildMethod is {build:?}, expected rust-cargolambda", f.id));
+            problems.push(format!(
+                "{}: Metadata.BuildMethod is {build:?}, expected rust-cargolambda",
+                f.id
+            ));
         }
-        let binary = meta.and_then(|m| m.get("BuildProperties")).and_then(|b| b.get("Binary")).and_then(Value::as_str);
+        let binary = meta
+            .and_then(|m| m.get("BuildProperties"))
+            .and_then(|b| b.get("Binary"))
+            .and_then(Value::as_str);
         if binary != Some(f.krate.as_str()) {
-            problems.push(format!("{}: Metadata.BuildProperties.Binary is {binary:?}, expected {:?}", f.id, f.krate));
+            problems.push(format!(
+                "{}: Metadata.BuildProperties.Binary is {binary:?}, expected {:?}",
+                f.id, f.krate
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -271,19 +346,38 @@ fn http_api_events_match_route_table() {
             .map(|r| (r.method.to_owned(), r.path.to_owned()))
             .collect();
         let mut got = BTreeSet::new();
-        let events = f.props().get("Events").map(|e| map(e, &format!("{}.Events", f.id)));
+        let events = f
+            .props()
+            .get("Events")
+            .map(|e| map(e, &format!("{}.Events", f.id)));
         for (name, ev) in events.into_iter().flatten() {
             let name = str_of(name, "event name");
             let ty = ev.get("Type").and_then(Value::as_str);
             if ty != Some("HttpApi") {
-                problems.push(format!("{}: event {name} has Type {ty:?}, expected HttpApi", f.id));
+                problems.push(format!(
+                    "{}: event {name} has Type {ty:?}, expected HttpApi",
+                    f.id
+                ));
                 continue;
             }
-            let p = ev.get("Properties").unwrap_or_else(|| panic!("{}: event {name} has no Properties", f.id));
-            let method = str_of(p.get("Method").unwrap_or(&Value::Null), &format!("{}.{name}.Method", f.id)).to_uppercase();
-            let path = str_of(p.get("Path").unwrap_or(&Value::Null), &format!("{}.{name}.Path", f.id)).to_owned();
+            let p = ev
+                .get("Properties")
+                .unwrap_or_else(|| panic!("{}: event {name} has no Properties", f.id));
+            let method = str_of(
+                p.get("Method").unwrap_or(&Value::Null),
+                &format!("{}.{name}.Method", f.id),
+            )
+            .to_uppercase();
+            let path = str_of(
+                p.get("Path").unwrap_or(&Value::Null),
+                &format!("{}.{name}.Path", f.id),
+            )
+            .to_owned();
             if p.get("ApiId").and_then(ref_target) != Some("HttpApi") {
-                problems.push(format!("{}: event {name} must have ApiId: !Ref HttpApi", f.id));
+                problems.push(format!(
+                    "{}: event {name} must have ApiId: !Ref HttpApi",
+                    f.id
+                ));
             }
             if p.get("PayloadFormatVersion").and_then(Value::as_str) != Some("2.0") {
                 problems.push(format!("{}: event {name} must have PayloadFormatVersion \"2.0\" (lambda_http apigw_http)", f.id));
@@ -292,7 +386,9 @@ fn http_api_events_match_route_table() {
                 problems.push(format!("{}: route {method} {path} declared twice", f.id));
             }
             if !declared.insert((method.clone(), path.clone())) {
-                problems.push(format!("route {method} {path} is declared by more than one function"));
+                problems.push(format!(
+                    "route {method} {path} is declared by more than one function"
+                ));
             }
         }
         let missing: Vec<_> = want.difference(&got).collect();
@@ -312,7 +408,12 @@ fn http_api_events_match_route_table() {
 fn table_matches_schema() {
     let t = template();
     let tables = resources_of_type(&t, "AWS::DynamoDB::Table");
-    assert_eq!(tables.len(), 1, "expected exactly one AWS::DynamoDB::Table, found {:?}", tables.iter().map(|x| x.0).collect::<Vec<_>>());
+    assert_eq!(
+        tables.len(),
+        1,
+        "expected exactly one AWS::DynamoDB::Table, found {:?}",
+        tables.iter().map(|x| x.0).collect::<Vec<_>>()
+    );
     let (id, table) = tables[0];
     let p = table.get("Properties").expect("table Properties");
 
@@ -321,41 +422,105 @@ fn table_matches_schema() {
         .and_then(Value::as_sequence)
         .unwrap_or_else(|| panic!("{id}: no KeySchema"))
         .iter()
-        .map(|k| (str_of(&k["AttributeName"], "AttributeName").to_owned(), str_of(&k["KeyType"], "KeyType").to_owned()))
+        .map(|k| {
+            (
+                str_of(&k["AttributeName"], "AttributeName").to_owned(),
+                str_of(&k["KeyType"], "KeyType").to_owned(),
+            )
+        })
         .collect();
-    let want_keys = vec![(schema::PK.to_owned(), "HASH".to_owned()), (schema::SK.to_owned(), "RANGE".to_owned())];
-    assert_eq!(key_schema, want_keys, "{id}: KeySchema differs from schema::PK (HASH) / schema::SK (RANGE)");
+    let want_keys = vec![
+        (schema::PK.to_owned(), "HASH".to_owned()),
+        (schema::SK.to_owned(), "RANGE".to_owned()),
+    ];
+    assert_eq!(
+        key_schema, want_keys,
+        "{id}: KeySchema differs from schema::PK (HASH) / schema::SK (RANGE)"
+    );
 
     let attrs: BTreeMap<String, String> = p
         .get("AttributeDefinitions")
         .and_then(Value::as_sequence)
         .unwrap_or_else(|| panic!("{id}: no AttributeDefinitions"))
         .iter()
-        .map(|a| (str_of(&a["AttributeName"], "AttributeName").to_owned(), str_of(&a["AttributeType"], "AttributeType").to_owned()))
+        .map(|a| {
+            (
+                str_of(&a["AttributeName"], "AttributeName").to_owned(),
+                str_of(&a["AttributeType"], "AttributeType").to_owned(),
+            )
+        })
         .collect();
-    let want_attrs: BTreeMap<String, String> =
-        [(schema::PK.to_owned(), "S".to_owned()), (schema::SK.to_owned(), "S".to_owned())].into();
-    assert_eq!(attrs, want_attrs, "{id}: AttributeDefinitions differ from pk: S, sk: S (string keys, no index attributes)");
+    let want_attrs: BTreeMap<String, String> = [
+        (schema::PK.to_owned(), "S".to_owned()),
+        (schema::SK.to_owned(), "S".to_owned()),
+    ]
+    .into();
+    assert_eq!(
+        attrs, want_attrs,
+        "{id}: AttributeDefinitions differ from pk: S, sk: S (string keys, no index attributes)"
+    );
 
-    let ttl = p.get("TimeToLiveSpecification").unwrap_or_else(|| panic!("{id}: no TimeToLiveSpecification"));
-    assert_eq!(ttl["AttributeName"].as_str(), Some(schema::TTL_ATTRIBUTE), "{id}: TTL attribute differs from schema::TTL_ATTRIBUTE");
-    assert_eq!(ttl["Enabled"].as_bool(), Some(true), "{id}: TTL must be enabled");
+    let ttl = p
+        .get("TimeToLiveSpecification")
+        .unwrap_or_else(|| panic!("{id}: no TimeToLiveSpecification"));
+    assert_eq!(
+        ttl["AttributeName"].as_str(),
+        Some(schema::TTL_ATTRIBUTE),
+        "{id}: TTL attribute differs from schema::TTL_ATTRIBUTE"
+    );
+    assert_eq!(
+        ttl["Enabled"].as_bool(),
+        Some(true),
+        "{id}: TTL must be enabled"
+    );
 
     let gsis: Vec<String> = p
         .get("GlobalSecondaryIndexes")
         .and_then(Value::as_sequence)
-        .map(|s| s.iter().map(|g| str_of(&g["IndexName"], "IndexName").to_owned()).collect())
+        .map(|s| {
+            s.iter()
+                .map(|g| str_of(&g["IndexName"], "IndexName").to_owned())
+                .collect()
+        })
         .unwrap_or_default();
-    let want_gsis: Vec<String> = schema::GLOBAL_SECONDARY_INDEXES.iter().map(|s| s.to_string()).collect();
-    assert_eq!(gsis, want_gsis, "{id}: GlobalSecondaryIndexes differ from schema::GLOBAL_SECONDARY_INDEXES");
-    assert!(p.get("LocalSecondaryIndexes").is_none(), "{id}: no LocalSecondaryIndexes expected");
-
-    assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"), "{id}: BillingMode must be PAY_PER_REQUEST");
-    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true), "{id}: PITR must be on");
-    assert_eq!(p["DeletionProtectionEnabled"].as_bool(), Some(true), "{id}: DeletionProtectionEnabled must be true");
-    assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true), "{id}: SSE must be enabled");
+    let want_gsis: Vec<String> = schema::GLOBAL_SECONDARY_INDEXES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(
+        gsis, want_gsis,
+        "{id}: GlobalSecondaryIndexes differ from schema::GLOBAL_SECONDARY_INDEXES"
+    );
     assert!(
-        resource(&t, "TableAccessPolicy").get("Properties").and_then(|p| p.get("PolicyDocument")).is_some(),
+        p.get("LocalSecondaryIndexes").is_none(),
+        "{id}: no LocalSecondaryIndexes expected"
+    );
+
+    assert_eq!(
+        p["BillingMode"].as_str(),
+        Some("PAY_PER_REQUEST"),
+        "{id}: BillingMode must be PAY_PER_REQUEST"
+    );
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true),
+        "{id}: PITR must be on"
+    );
+    assert_eq!(
+        p["DeletionProtectionEnabled"].as_bool(),
+        Some(true),
+        "{id}: DeletionProtectionEnabled must be true"
+    );
+    assert_eq!(
+        p["SSESpecification"]["SSEEnabled"].as_bool(),
+        Some(true),
+        "{id}: SSE must be enabled"
+    );
+    assert!(
+        resource(&t, "TableAccessPolicy")
+            .get("Properties")
+            .and_then(|p| p.get("PolicyDocument"))
+            .is_some(),
         "TableAccessPolicy missing"
     );
 }
@@ -364,8 +529,11 @@ fn table_matches_schema() {
 /// source so a new variable cannot be forgotten here.
 fn config_vars_from_source() -> BTreeSet<String> {
     let path = repo().join("shared/src/config.rs");
-    let src = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    let start = src.find("pub mod vars").expect("config.rs has `pub mod vars`");
+    let src = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let start = src
+        .find("pub mod vars")
+        .expect("config.rs has `pub mod vars`");
     let body = &src[start..];
     let body = &body[..body.find('}').expect("end of mod vars")];
     body.lines()
@@ -397,7 +565,12 @@ fn function_environment_sets_every_config_var() {
     .map(str::to_owned)
     .collect();
     let from_source = config_vars_from_source();
-    if let Some(d) = diff("shared::config::vars (source)", &from_source, "this test's list", &named) {
+    if let Some(d) = diff(
+        "shared::config::vars (source)",
+        &from_source,
+        "this test's list",
+        &named,
+    ) {
         panic!("update this test's list of config vars: {d}");
     }
 
@@ -407,13 +580,28 @@ fn function_environment_sets_every_config_var() {
         .expect("Globals.Function.Environment.Variables must be a mapping");
     let mut problems = vec![];
     for f in functions(&t) {
-        let mut env: BTreeMap<String, &Value> =
-            globals.iter().map(|(k, v)| (str_of(k, "variable name").to_owned(), v)).collect();
-        if let Some(own) = f.props().get("Environment").and_then(|e| e.get("Variables")).and_then(Value::as_mapping) {
-            env.extend(own.iter().map(|(k, v)| (str_of(k, "variable name").to_owned(), v)));
+        let mut env: BTreeMap<String, &Value> = globals
+            .iter()
+            .map(|(k, v)| (str_of(k, "variable name").to_owned(), v))
+            .collect();
+        if let Some(own) = f
+            .props()
+            .get("Environment")
+            .and_then(|e| e.get("Variables"))
+            .and_then(Value::as_mapping)
+        {
+            env.extend(
+                own.iter()
+                    .map(|(k, v)| (str_of(k, "variable name").to_owned(), v)),
+            );
         }
         let keys: BTreeSet<String> = env.keys().cloned().collect();
-        if let Some(d) = diff("shared::config::vars", &from_source, &format!("{} environment", f.id), &keys) {
+        if let Some(d) = diff(
+            "shared::config::vars",
+            &from_source,
+            &format!("{} environment", f.id),
+            &keys,
+        ) {
             problems.push(d);
         }
         for (k, v) in &env {
@@ -436,9 +624,17 @@ fn function_environment_sets_every_config_var() {
 fn function_settings() {
     let t = template();
     let g = &t["Globals"]["Function"];
-    assert_eq!(g["Runtime"].as_str(), Some("provided.al2023"), "Globals Runtime");
+    assert_eq!(
+        g["Runtime"].as_str(),
+        Some("provided.al2023"),
+        "Globals Runtime"
+    );
     assert_eq!(g["Handler"].as_str(), Some("bootstrap"), "Globals Handler");
-    assert_eq!(strings(&g["Architectures"]), vec!["arm64".to_owned()], "Globals Architectures");
+    assert_eq!(
+        strings(&g["Architectures"]),
+        vec!["arm64".to_owned()],
+        "Globals Architectures"
+    );
     let mut problems = vec![];
     for f in functions(&t) {
         let p = f.props();
@@ -448,28 +644,46 @@ fn function_settings() {
         });
         let want_name = format!("portale-${{Stage}}-{}", f.krate);
         if fname.as_deref() != Some(want_name.as_str()) {
-            problems.push(format!("{}: FunctionName is {fname:?}, expected !Sub {want_name}", f.id));
+            problems.push(format!(
+                "{}: FunctionName is {fname:?}, expected !Sub {want_name}",
+                f.id
+            ));
         }
         // Its own log group, /aws/lambda/<function name>, with retention.
-        let lg_id = p.get("LoggingConfig").and_then(|l| l.get("LogGroup")).and_then(ref_target);
+        let lg_id = p
+            .get("LoggingConfig")
+            .and_then(|l| l.get("LogGroup"))
+            .and_then(ref_target);
         match lg_id {
-            None => problems.push(format!("{}: LoggingConfig.LogGroup must be !Ref <its log group>", f.id)),
+            None => problems.push(format!(
+                "{}: LoggingConfig.LogGroup must be !Ref <its log group>",
+                f.id
+            )),
             Some(lg_id) => {
                 let lg = resource(&t, lg_id);
                 let name = lg["Properties"]["LogGroupName"].clone();
                 let name = intrinsic(&name).and_then(|(_, a)| a.as_str().map(str::to_owned));
                 if name.as_deref() != Some(format!("/aws/lambda/{want_name}").as_str()) {
-                    problems.push(format!("{lg_id}: LogGroupName is {name:?}, expected /aws/lambda/{want_name}"));
+                    problems.push(format!(
+                        "{lg_id}: LogGroupName is {name:?}, expected /aws/lambda/{want_name}"
+                    ));
                 }
                 if lg["Properties"].get("RetentionInDays").is_none() {
                     problems.push(format!("{lg_id}: no RetentionInDays"));
                 }
             }
         }
-        let memory = p.get("MemorySize").and_then(Value::as_u64).or_else(|| g["MemorySize"].as_u64()).unwrap_or(128);
+        let memory = p
+            .get("MemorySize")
+            .and_then(Value::as_u64)
+            .or_else(|| g["MemorySize"].as_u64())
+            .unwrap_or(128);
         if PASSWORD_STEPS.contains(&f.krate.as_str()) {
             if memory < 512 {
-                problems.push(format!("{}: hashes passwords, MemorySize {memory} < 512", f.id));
+                problems.push(format!(
+                    "{}: hashes passwords, MemorySize {memory} < 512",
+                    f.id
+                ));
             }
         } else if !(128..=256).contains(&memory) {
             problems.push(format!("{}: MemorySize {memory} outside 128..=256", f.id));
@@ -477,19 +691,24 @@ fn function_settings() {
         let reserved = p.get("ReservedConcurrentExecutions").is_some();
         let sms = SMS_STEPS.contains(&f.krate.as_str());
         if reserved != sms {
-            problems.push(format!("{}: ReservedConcurrentExecutions present = {reserved}, but sends SMS = {sms}", f.id));
+            problems.push(format!(
+                "{}: ReservedConcurrentExecutions present = {reserved}, but sends SMS = {sms}",
+                f.id
+            ));
         }
         // Alarms on Errors and Throttles for this function.
         for metric in ["Errors", "Throttles"] {
-            let found = resources_of_type(&t, "AWS::CloudWatch::Alarm").into_iter().any(|(_, a)| {
-                let ap = &a["Properties"];
-                ap["Namespace"].as_str() == Some("AWS/Lambda")
-                    && ap["MetricName"].as_str() == Some(metric)
-                    && ap["Dimensions"]
-                        .as_sequence()
-                        .map(|d| d.iter().any(|x| ref_target(&x["Value"]) == Some(f.id)))
-                        .unwrap_or(false)
-            });
+            let found = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+                .into_iter()
+                .any(|(_, a)| {
+                    let ap = &a["Properties"];
+                    ap["Namespace"].as_str() == Some("AWS/Lambda")
+                        && ap["MetricName"].as_str() == Some(metric)
+                        && ap["Dimensions"]
+                            .as_sequence()
+                            .map(|d| d.iter().any(|x| ref_target(&x["Value"]) == Some(f.id)))
+                            .unwrap_or(false)
+                });
             if !found {
                 problems.push(format!("{}: no AWS/Lambda {metric} alarm", f.id));
             }
@@ -521,13 +740,21 @@ fn iam_least_privilege() {
     let role_actions = |role_id: &str| -> BTreeMap<String, Vec<Value>> {
         let role = resource(&t, role_id);
         let mut docs: Vec<&Value> = vec![];
-        for mp in role["Properties"]["ManagedPolicyArns"].as_sequence().into_iter().flatten() {
+        for mp in role["Properties"]["ManagedPolicyArns"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             match ref_target(mp) {
                 Some(id) => docs.push(&resource(&t, id)["Properties"]["PolicyDocument"]),
                 None => panic!("{role_id}: ManagedPolicyArns must be !Ref to this template's policies, found {mp:?}"),
             }
         }
-        for ip in role["Properties"]["Policies"].as_sequence().into_iter().flatten() {
+        for ip in role["Properties"]["Policies"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             docs.push(&ip["PolicyDocument"]);
         }
         let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
@@ -556,7 +783,10 @@ fn iam_least_privilege() {
             continue;
         };
         if !roles_seen.insert(role_id.clone()) {
-            problems.push(format!("{}: role {role_id} is shared with another function", f.id));
+            problems.push(format!(
+                "{}: role {role_id} is shared with another function",
+                f.id
+            ));
         }
         let actions = role_actions(&role_id);
         let k = f.krate.as_str();
@@ -567,23 +797,44 @@ fn iam_least_privilege() {
         }
         let has_sns = actions.contains_key("sns:Publish");
         if has_sns != SMS_STEPS.contains(&k) {
-            problems.push(format!("{}: sns:Publish granted = {has_sns}, but sends SMS = {}", f.id, SMS_STEPS.contains(&k)));
+            problems.push(format!(
+                "{}: sns:Publish granted = {has_sns}, but sends SMS = {}",
+                f.id,
+                SMS_STEPS.contains(&k)
+            ));
         }
         let has_ses = actions.contains_key("ses:SendEmail");
         if has_ses != EMAIL_STEPS.contains(&k) {
-            problems.push(format!("{}: ses:SendEmail granted = {has_ses}, but sends email = {}", f.id, EMAIL_STEPS.contains(&k)));
+            problems.push(format!(
+                "{}: ses:SendEmail granted = {has_ses}, but sends email = {}",
+                f.id,
+                EMAIL_STEPS.contains(&k)
+            ));
         }
         for r in actions.get("ses:SendEmail").into_iter().flatten() {
             if r.as_str() == Some("*") || strings(r).iter().any(|s| s == "*") {
-                problems.push(format!("{}: ses:SendEmail must be scoped to the identity and configuration set", f.id));
+                problems.push(format!(
+                    "{}: ses:SendEmail must be scoped to the identity and configuration set",
+                    f.id
+                ));
             }
         }
         for (a, rs) in &actions {
-            if a.starts_with("dynamodb:") && rs.iter().any(|r| getatt_target(r).as_deref() != Some("Table")) {
+            if a.starts_with("dynamodb:")
+                && rs
+                    .iter()
+                    .any(|r| getatt_target(r).as_deref() != Some("Table"))
+            {
                 problems.push(format!("{}: {a} must be on !GetAtt Table.Arn only", f.id));
             }
             let allowed = TABLE_ACTIONS.contains(&a.as_str())
-                || ["sns:Publish", "ses:SendEmail", "logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str());
+                || [
+                    "sns:Publish",
+                    "ses:SendEmail",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                ]
+                .contains(&a.as_str());
             if !allowed {
                 problems.push(format!("{}: unexpected action {a}", f.id));
             }
@@ -613,13 +864,20 @@ fn cloudfront_forwards_route_paths_to_api() {
         .filter(|b| b["TargetOriginId"].as_str() == Some(api_origin))
         .map(|b| str_of(&b["PathPattern"], "PathPattern"))
         .collect();
-    for b in behaviours.iter().filter(|b| b["TargetOriginId"].as_str() == Some(api_origin)) {
+    for b in behaviours
+        .iter()
+        .filter(|b| b["TargetOriginId"].as_str() == Some(api_origin))
+    {
         let pat = b["PathPattern"].as_str().unwrap_or("?");
         if b["CachePolicyId"].as_str() != Some(CACHING_DISABLED) {
-            problems.push(format!("{pat}: CachePolicyId must be Managed-CachingDisabled"));
+            problems.push(format!(
+                "{pat}: CachePolicyId must be Managed-CachingDisabled"
+            ));
         }
         if b["OriginRequestPolicyId"].as_str() != Some(ALL_VIEWER_EXCEPT_HOST_HEADER) {
-            problems.push(format!("{pat}: OriginRequestPolicyId must be Managed-AllViewerExceptHostHeader"));
+            problems.push(format!(
+                "{pat}: OriginRequestPolicyId must be Managed-AllViewerExceptHostHeader"
+            ));
         }
         if !strings(&b["AllowedMethods"]).iter().any(|m| m == "POST") {
             problems.push(format!("{pat}: AllowedMethods must include POST"));
@@ -630,31 +888,55 @@ fn cloudfront_forwards_route_paths_to_api() {
     }
     for r in ROUTES {
         if !api_patterns.iter().any(|p| glob(p, r.path)) {
-            problems.push(format!("route {} {} is matched by no API cache behaviour (patterns {api_patterns:?})", r.method, r.path));
+            problems.push(format!(
+                "route {} {} is matched by no API cache behaviour (patterns {api_patterns:?})",
+                r.method, r.path
+            ));
         }
     }
-    let statics = [routes::HOME, routes::NEWS, routes::DOCUMENTS, routes::CONTACTS, routes::PRIVACY, "/index.html", "/404.html"];
+    let statics = [
+        routes::HOME,
+        routes::NEWS,
+        routes::DOCUMENTS,
+        routes::CONTACTS,
+        routes::PRIVACY,
+        "/index.html",
+        "/404.html",
+    ];
     for s in statics {
         if let Some(p) = api_patterns.iter().find(|p| glob(p, s)) {
-            problems.push(format!("static path {s} would be sent to the API by pattern {p}"));
+            problems.push(format!(
+                "static path {s} would be sent to the API by pattern {p}"
+            ));
         }
     }
     for b in std::iter::once(&cfg["DefaultCacheBehavior"]).chain(behaviours.iter()) {
         let vpp = b["ViewerProtocolPolicy"].as_str();
         if !matches!(vpp, Some("redirect-to-https" | "https-only")) {
-            problems.push(format!("{:?}: ViewerProtocolPolicy {vpp:?}", b.get("PathPattern")));
+            problems.push(format!(
+                "{:?}: ViewerProtocolPolicy {vpp:?}",
+                b.get("PathPattern")
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     // The CSP the brief fixes: no 'unsafe-inline'.
     let policy = resources_of_type(&t, "AWS::CloudFront::ResponseHeadersPolicy");
-    let csp = policy[0].1["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]["ContentSecurityPolicy"]
-        ["ContentSecurityPolicy"]
+    let csp = policy[0].1["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+        ["ContentSecurityPolicy"]["ContentSecurityPolicy"]
         .as_str()
         .expect("a ContentSecurityPolicy");
-    assert!(!csp.contains("unsafe-inline"), "CSP must not allow unsafe-inline: {csp}");
-    for d in ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "base-uri 'none'"] {
+    assert!(
+        !csp.contains("unsafe-inline"),
+        "CSP must not allow unsafe-inline: {csp}"
+    );
+    for d in [
+        "default-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'none'",
+    ] {
         assert!(csp.contains(d), "CSP lacks {d}: {csp}");
     }
 }
@@ -675,17 +957,42 @@ fn glob_matches_like_cloudfront() {
 #[test]
 fn references_resolve() {
     let t = template();
-    let mut names: BTreeSet<String> = ["AWS::AccountId", "AWS::NoValue", "AWS::NotificationARNs", "AWS::Partition", "AWS::Region", "AWS::StackId", "AWS::StackName", "AWS::URLSuffix"]
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    let mut names: BTreeSet<String> = [
+        "AWS::AccountId",
+        "AWS::NoValue",
+        "AWS::NotificationARNs",
+        "AWS::Partition",
+        "AWS::Region",
+        "AWS::StackId",
+        "AWS::StackName",
+        "AWS::URLSuffix",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
     for section in ["Parameters", "Resources"] {
-        names.extend(t[section].as_mapping().into_iter().flatten().map(|(k, _)| str_of(k, section).to_owned()));
+        names.extend(
+            t[section]
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| str_of(k, section).to_owned()),
+        );
     }
-    let conditions: BTreeSet<String> =
-        t["Conditions"].as_mapping().into_iter().flatten().map(|(k, _)| str_of(k, "condition").to_owned()).collect();
+    let conditions: BTreeSet<String> = t["Conditions"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| str_of(k, "condition").to_owned())
+        .collect();
 
-    fn walk(v: &Value, at: &str, names: &BTreeSet<String>, conds: &BTreeSet<String>, out: &mut Vec<String>) {
+    fn walk(
+        v: &Value,
+        at: &str,
+        names: &BTreeSet<String>,
+        conds: &BTreeSet<String>,
+        out: &mut Vec<String>,
+    ) {
         if let Some((f, arg)) = intrinsic(v) {
             match f.as_str() {
                 "Ref" => {
@@ -705,7 +1012,12 @@ fn references_resolve() {
                         Value::String(s) => (s, BTreeSet::new()),
                         Value::Sequence(x) => (
                             x.first().and_then(Value::as_str).unwrap_or_default(),
-                            x.get(1).and_then(Value::as_mapping).into_iter().flatten().filter_map(|(k, _)| k.as_str().map(str::to_owned)).collect(),
+                            x.get(1)
+                                .and_then(Value::as_mapping)
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+                                .collect(),
                         ),
                         _ => ("", BTreeSet::new()),
                     };
@@ -724,7 +1036,11 @@ fn references_resolve() {
                     }
                 }
                 "Fn::If" => {
-                    let c = arg.as_sequence().and_then(|s| s.first()).and_then(Value::as_str).unwrap_or_default();
+                    let c = arg
+                        .as_sequence()
+                        .and_then(|s| s.first())
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     if !conds.contains(c) {
                         out.push(format!("{at}: !If {c} names no condition"));
                     }
@@ -774,14 +1090,45 @@ fn references_resolve() {
 fn outputs_and_parameters_present() {
     let t = template();
     let missing = |section: &str, want: &[&str]| -> Vec<String> {
-        want.iter().filter(|k| t[section].get(**k).is_none()).map(|k| format!("{section}.{k}")).collect()
+        want.iter()
+            .filter(|k| t[section].get(**k).is_none())
+            .map(|k| format!("{section}.{k}"))
+            .collect()
     };
-    let mut m = missing("Outputs", &["SiteUrl", "ApiUrl", "BucketName", "DistributionId", "TableName"]);
+    let mut m = missing(
+        "Outputs",
+        &[
+            "SiteUrl",
+            "ApiUrl",
+            "BucketName",
+            "DistributionId",
+            "TableName",
+        ],
+    );
     m.extend(missing(
         "Parameters",
-        &["Stage", "DomainName", "CertificateArn", "EmailFromAddress", "EmailFromName", "SmsSenderId", "SmsMonthlySpendLimit", "SmsGlobalHourlyBudget", "AlarmEmail", "FlowSecret"],
+        &[
+            "Stage",
+            "DomainName",
+            "CertificateArn",
+            "EmailFromAddress",
+            "EmailFromName",
+            "SmsSenderId",
+            "SmsMonthlySpendLimit",
+            "SmsGlobalHourlyBudget",
+            "AlarmEmail",
+            "FlowSecret",
+        ],
     ));
     assert!(m.is_empty(), "missing: {m:?}");
-    assert_eq!(t["Parameters"]["FlowSecret"]["NoEcho"].as_bool(), Some(true), "FlowSecret must be NoEcho");
-    assert_eq!(t["Transform"].as_str(), Some("AWS::Serverless-2016-10-31"), "Transform");
+    assert_eq!(
+        t["Parameters"]["FlowSecret"]["NoEcho"].as_bool(),
+        Some(true),
+        "FlowSecret must be NoEcho"
+    );
+    assert_eq!(
+        t["Transform"].as_str(),
+        Some("AWS::Serverless-2016-10-31"),
+        "Transform"
+    );
 }

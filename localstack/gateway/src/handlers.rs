@@ -19,3 +19,13 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_route_has_a_handler() {
+        for r in shared::routes::ROUTES {
+            assert!(super::handler_for(r.function).is_some(), "no handler linked for {}", r.function);
+        }
+    }
+}
