@@ -6,7 +6,7 @@ use shared::domain::{MobileNumber, OtpCode};
 use shared::notify::messages;
 use shared::store::otp::{self, OtpError, Purpose};
 use shared::store::uniqueness::{self, Kind};
-use shared::store::{schema, Item, Key, Store};
+use shared::store::{schema, Item, Key};
 
 #[tokio::test]
 async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {

@@ -886,6 +886,43 @@ fn cloudfront_forwards_route_paths_to_api() {
             problems.push(format!("{pat}: no ResponseHeadersPolicyId"));
         }
     }
+    // Exactly the API path space: a prefix ending in '/' is `prefix*`; any other prefix
+    // is the path itself and its subtree (`/accesso`, `/accesso/*`).
+    let want_patterns: BTreeSet<String> = routes::API_PATH_PREFIXES
+        .iter()
+        .flat_map(|p| {
+            if p.ends_with('/') {
+                vec![format!("{p}*")]
+            } else {
+                vec![p.to_string(), format!("{p}/*")]
+            }
+        })
+        .collect();
+    let got_patterns: BTreeSet<String> = api_patterns.iter().map(|p| p.to_string()).collect();
+    if let Some(d) = diff(
+        "API cache behaviours",
+        &got_patterns,
+        "patterns from shared::routes::API_PATH_PREFIXES",
+        &want_patterns,
+    ) {
+        problems.push(d);
+    }
+    let flow_paths = [
+        routes::LOGIN,
+        routes::LOGIN_OTP,
+        routes::ACCOUNT,
+        routes::LOGOUT,
+        routes::RECOVER,
+        routes::RECOVER_OTP,
+        routes::RECOVER_RESET,
+    ];
+    for path in ROUTES.iter().map(|r| r.path).chain(flow_paths) {
+        if !api_patterns.iter().any(|p| glob(p, path)) {
+            problems.push(format!(
+                "flow path {path} is matched by no API cache behaviour (patterns {api_patterns:?})"
+            ));
+        }
+    }
     for r in ROUTES {
         if !api_patterns.iter().any(|p| glob(p, r.path)) {
             problems.push(format!(
