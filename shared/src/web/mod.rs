@@ -112,7 +112,9 @@ pub fn client_ip(req: &Request) -> String {
 /// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and
 /// `Origin` on POST; a cross-site value is refused. Requests without either header do
 /// not come from a browser page, so they cannot carry a victim's cookies cross-site.
-pub fn check_same_origin(req: &Request) -> Result<(), WebError> {
+/// `public_base_url` is the site's own origin: behind CloudFront the `Host` the function
+/// sees is the API's, so the public origin is accepted as well as the request's host.
+pub fn check_same_origin(req: &Request, public_base_url: &str) -> Result<(), WebError> {
     if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
         if !matches!(site, "same-origin" | "none") {
             return Err(WebError::CrossSite);
@@ -121,7 +123,7 @@ pub fn check_same_origin(req: &Request) -> Result<(), WebError> {
     if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
         let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
         let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
-        if origin == "null" || origin_host != host {
+        if origin == "null" || (origin_host != host && origin != public_base_url) {
             return Err(WebError::CrossSite);
         }
     }
