@@ -14,6 +14,7 @@ pub mod pages;
 pub mod passwords;
 pub mod routes;
 pub mod runtime;
+pub mod session;
 pub mod sms;
 pub mod store;
 pub mod ui;

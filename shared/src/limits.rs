@@ -14,3 +14,7 @@ pub const RESEND_INTERVAL_SECS: i64 = 30;
 pub const CONFIRM_EMAIL_PER_FLOW: Limit = Limit { scope: "confirm-email", max: 5, window_secs: 3600 };
 /// The global SMS budget's scope; its size is configuration (`SMS_GLOBAL_HOURLY_BUDGET`).
 pub const SMS_GLOBAL_SCOPE: &str = "sms-global";
+/// Login attempts (username + password) per client IP.
+pub const LOGIN_PER_IP: Limit = Limit { scope: "login-ip", max: 30, window_secs: 600 };
+/// The lockout scope of wrong passwords, per typed username (`store::lockout`).
+pub const LOGIN_LOCK_SCOPE: &str = "login";

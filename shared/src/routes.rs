@@ -40,8 +40,8 @@ const fn r(method: &'static str, path: &'static str, function: &'static str) -> 
     Route { method, path, function }
 }
 
-/// Only routes whose function exists: the login and recovery functions (and their rows)
-/// arrive with their issues; their paths are already fixed above because pages link to them.
+/// Only routes whose function exists: the recovery functions (and their rows) arrive with
+/// their issue; their paths are already fixed above because pages link to them.
 pub const ROUTES: &[Route] = &[
     r("GET", REGISTER_NUMBER, "register-number"),
     r("POST", REGISTER_NUMBER, "register-number"),
@@ -55,6 +55,13 @@ pub const ROUTES: &[Route] = &[
     r("GET", REGISTER_PASSWORD, "register-password"),
     r("POST", REGISTER_PASSWORD, "register-password"),
     r("GET", REGISTER_DONE, "register-password"),
+    r("GET", LOGIN, "login"),
+    r("POST", LOGIN, "login"),
+    r("GET", LOGIN_OTP, "login-otp"),
+    r("POST", LOGIN_OTP, "login-otp"),
+    r("GET", ACCOUNT, "account"),
+    r("GET", LOGOUT, "logout"),
+    r("POST", LOGOUT, "logout"),
 ];
 
 /// The route for a method and path, if any.

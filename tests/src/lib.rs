@@ -2,6 +2,8 @@
 //! clock so it can expire codes without sleeping) against the one real LocalStack, and
 //! reads SMS and email back from LocalStack like a user reads their phone.
 
+pub mod register;
+
 use local_gateway::inbox::{self, Email, Sms};
 use local_gateway::Gateway;
 use rand::Rng;
@@ -86,6 +88,11 @@ impl Portal {
         Portal { base, app, clock, client: Self::browser() }
     }
 
+    /// The same portal seen from another browser (its own cookies and address).
+    pub fn as_browser(&self, client: reqwest::Client) -> Portal {
+        Portal { base: self.base.clone(), app: self.app, clock: self.clock.clone(), client }
+    }
+
     /// A fresh "browser": its own cookie jar and its own client address.
     pub fn browser() -> reqwest::Client {
         let mut rng = rand::thread_rng();
@@ -93,6 +100,23 @@ impl Portal {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert("x-forwarded-for", ip.parse().unwrap());
         reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap()
+    }
+
+    /// A fresh browser whose cookie jar the test can read (to keep a session id).
+    pub fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let mut rng = rand::thread_rng();
+        let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        (reqwest::Client::builder().cookie_provider(jar.clone()).default_headers(headers).build().unwrap(), jar)
+    }
+
+    /// The value of cookie `name` that `jar` would send to this portal.
+    pub fn cookie_in(&self, jar: &reqwest::cookie::Jar, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let header = jar.cookies(&self.base.parse().unwrap())?;
+        header.to_str().ok()?.split("; ").filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
     }
 
     pub async fn get(&self, path: &str) -> Page {

@@ -5,58 +5,7 @@ use e2e::{random_email, random_number, Page, Portal};
 use shared::store::accounts::{self, Status};
 use shared::store::uniqueness::{self, Kind};
 
-const ENTE: &str = "00488410010";
-const ENTE_NAME: &str = "COMUNE DI PROVA";
-const CF: &str = "RSSMRA85T10A562S";
-const PASSWORD: &str = "Girasole-Blu-2026!";
-
-/// Step 1 as a person does it: type the number, drag the slider (after a human pause).
-async fn step1(p: &Portal, number: &str) -> Page {
-    let page = p.get("/registrazione/numero").await;
-    assert_eq!(page.status, 200);
-    p.clock.advance(3);
-    p.submit(&page, "numero", &[("numero", number), ("conferma", "100")]).await
-}
-
-async fn through_otp(p: &Portal, number: &str) -> Page {
-    let page = step1(p, number).await;
-    assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
-    let code = p.last_code(number).await;
-    p.submit(&page, "codice", &[("codice", &code)]).await
-}
-
-async fn through_profile(p: &Portal, number: &str) -> Page {
-    let page = through_otp(p, number).await;
-    assert_eq!(page.path, "/registrazione/dati");
-    assert_eq!(page.input_value("cf_ente").as_deref(), Some(ENTE), "entity code pre-filled from the SIM");
-    p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await
-}
-
-/// Up to the confirmation email; returns the link in it.
-async fn through_email(p: &Portal, number: &str, email: &str) -> String {
-    let page = through_profile(p, number).await;
-    assert_eq!(page.path, "/registrazione/email", "{}", page.text());
-    let page = p.submit(&page, "email", &[("email", email)]).await;
-    assert!(page.contains(email), "the proposed username is the email");
-    let page = p.submit(&page, "azione", &[]).await;
-    assert!(page.contains("Ti abbiamo inviato una email"), "{}", page.text());
-    confirmation_link(p, email).await
-}
-
-async fn confirmation_link(p: &Portal, email: &str) -> String {
-    let mails = p.emails_to(email).await;
-    let mail = mails.iter().rev().find(|m| m.subject.contains("Conferma")).expect("confirmation email");
-    let start = mail.text.find("http").expect("link in the text part");
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
-}
-
-async fn complete(p: &Portal, link: &str) -> Page {
-    let page = p.get(link).await;
-    assert!(page.contains("Email Confermata"), "{}", page.text());
-    assert!(page.contains("Gentile utente, grazie per aver confermato il tuo indirizzo email."));
-    let page = p.get("/registrazione/password").await;
-    p.submit(&page, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await
-}
+use e2e::register::*;
 
 #[tokio::test]
 async fn a_user_registers_from_number_to_summary_email() {

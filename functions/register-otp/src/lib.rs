@@ -7,7 +7,7 @@ use shared::domain::{MobileNumber, OtpCode};
 use shared::flows::registration::Step;
 use shared::flows::registration_step as step;
 use shared::notify::messages;
-use shared::pages::{error_summary, registration_page, Field, FieldErrors};
+use shared::pages::{error_summary, otp as otp_page, registration_page, FieldErrors};
 use shared::store::otp::{self, OtpError};
 use shared::web::{self, Form, Resp, WebError};
 use shared::{limits, sms, App};
@@ -34,7 +34,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form = Form::from_request(req);
     let now = app.now();
     let mut errors = FieldErrors::default();
-    if form.get("azione") == "invia-di-nuovo" {
+    if form.get("azione") == otp_page::RESEND_ACTION {
         let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
         if wait > 0 {
             errors.add("codice", format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
@@ -64,34 +64,11 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             step::save_and_continue(app, &mut flow).await
         }
         Err(OtpError::Expired) | Err(OtpError::Missing) => Ok(web::html(410, expired_page())),
-        Err(OtpError::Wrong { remaining }) => {
-            errors.add(
-                "codice",
-                if remaining == 1 { "Codice errato: hai ancora 1 tentativo.".to_owned() } else { format!("Codice errato: hai ancora {remaining} tentativi.") },
-            );
-            Ok(web::html(422, page(&flow.data.number, &errors, None)))
-        }
-        Err(OtpError::TooManyAttempts) => {
-            errors.add("codice", "Hai inserito un codice errato troppe volte: clicca su INVIA DI NUOVO per ricevere un nuovo codice.");
+        Err(e @ (OtpError::Wrong { .. } | OtpError::TooManyAttempts)) => {
+            errors.add("codice", otp_page::guess_error(&e, "INVIA DI NUOVO").unwrap_or_default());
             Ok(web::html(422, page(&flow.data.number, &errors, None)))
         }
         Err(OtpError::Store(e)) => Err(e.into()),
-    }
-}
-
-fn masked(number: &str) -> String {
-    MobileNumber::parse(number).map(|n| {
-        let p = n.national();
-        format!("{} *** {}", &p[..3], &p[p.len() - 4..])
-    }).unwrap_or_default()
-}
-
-fn resend_form(label: &str, class: &str) -> Markup {
-    html! {
-        form method="post" action=(Step::Otp.path()) class="inline-form" {
-            input type="hidden" name="azione" value="invia-di-nuovo";
-            button class=(class) type="submit" { (label) }
-        }
     }
 }
 
@@ -103,17 +80,10 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
             h1 { "Inserisci il codice temporaneo" }
             @if let Some(n) = notice { p class="success" role="status" { (n) } }
             (error_summary(errors))
-            p { "Inserisci il codice temporaneo (OTP = One Time Password) ricevuto via SMS dal numero 40134 sul numero " strong { (masked(number)) } " nell'apposito campo e clicca su " strong { "AVANTI" } "." }
-            form method="post" action=(Step::Otp.path()) novalidate {
-                (Field::text("codice", "Codice temporaneo", "").autocomplete("one-time-code").inputmode("numeric")
-                    .hint("6 cifre, valido 5 minuti").render(errors))
-                div class="btn-row" {
-                    a class="btn btn-secondary" href=(Step::Number.path()) { "INDIETRO" }
-                    button class="btn btn-primary" type="submit" { "AVANTI" }
-                }
-            }
+            p { "Inserisci il codice temporaneo (OTP = One Time Password) ricevuto via SMS dal numero 40134 sul numero " strong { (otp_page::masked(number)) } " nell'apposito campo e clicca su " strong { "AVANTI" } "." }
+            (otp_page::code_form(Step::Otp.path(), "AVANTI", Some((Step::Number.path(), "INDIETRO")), errors))
             p { "Se non ricevi l'SMS o non hai utilizzato il codice temporaneo entro 5 minuti, clicca su " strong { "INVIA DI NUOVO" } "." }
-            (resend_form("INVIA DI NUOVO", "btn btn-secondary"))
+            (otp_page::resend_form(Step::Otp.path(), "INVIA DI NUOVO", "btn btn-secondary"))
         },
     )
 }
@@ -127,7 +97,7 @@ fn expired_page() -> Markup {
             p class="warning" role="alert" { "Il codice temporaneo è scaduto. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
             div class="btn-row" {
                 a class="btn btn-secondary" href=(Step::Otp.path()) { "RIPROVA" }
-                (resend_form("RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
+                (otp_page::resend_form(Step::Otp.path(), "RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
             }
         },
     )

@@ -78,6 +78,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         terms_version: documents::TERMS_VERSION.into(),
         privacy_version: documents::PRIVACY_VERSION.into(),
         accepted_at: now,
+        origin: String::new(),
     };
     match create_account(app, &mut flow, &account, now).await? {
         Ok(()) => {}

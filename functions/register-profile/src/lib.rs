@@ -28,7 +28,16 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     }
     let entity = if r.entity_cf.is_empty() { &r.line_entity_cf } else { &r.entity_cf };
     let values = Values { nome: &r.nome, cognome: &r.cognome, personal_cf: &r.personal_cf, entity_cf: entity };
-    Ok(web::html(200, page(r, &values, &FieldErrors::default())))
+    let previous = registered_in_earlier_convenzione(app, &r.number).await?;
+    Ok(web::html(200, page(r, &values, &FieldErrors::default(), previous)))
+}
+
+/// The guide's Suggerimento for Convenzione 6/7 users: when the SIM (just proved by the
+/// SMS code, so this tells nothing to someone who does not hold it) belongs to an account
+/// imported from an earlier Convenzione, there is no need to register again.
+async fn registered_in_earlier_convenzione(app: &App, number: &str) -> Result<bool, WebError> {
+    let account = accounts::by_claim(app.store.as_ref(), Kind::Number, number, app.now()).await?;
+    Ok(account.is_some_and(|a| a.status == Status::Active && a.origin.starts_with("convenzione-")))
 }
 
 struct Values<'a> {
@@ -75,7 +84,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         }
     }
     let (Some(nome), Some(cognome), Some(personal), Some(entity), true) = (nome, cognome, personal, entity, errors.is_empty()) else {
-        return Ok(web::html(422, page(&flow.data, &values, &errors)));
+        return Ok(web::html(422, page(&flow.data, &values, &errors, false)));
     };
     let existing = existing_registration(app, &flow.data.number).await?;
     if flow.data.profile_entered(nome, cognome, personal.as_str().to_owned(), entity.as_str().to_owned(), existing).is_err() {
@@ -92,12 +101,18 @@ async fn existing_registration(app: &App, number: &str) -> Result<Option<String>
     Ok(accounts::get(app.store.as_ref(), id).await?.filter(|a| a.status == Status::Active).map(|a| a.id))
 }
 
-fn page(r: &Registration, v: &Values<'_>, errors: &FieldErrors) -> Markup {
+fn page(r: &Registration, v: &Values<'_>, errors: &FieldErrors, previous: bool) -> Markup {
     registration_page(
         3,
         "Inserisci i tuoi dati",
         html! {
             h1 { "Inserisci i tuoi dati e quelli dell'Ente/Amministrazione" }
+            @if previous {
+                div class="notice" role="status" {
+                    p { strong { "Sei già registrato: " } "questo numero risulta registrato al Portale della Convenzione di Telefonia Mobile 6 o 7. Non hai bisogno di registrarti nuovamente: utilizza da subito la username e la password già in tuo possesso." }
+                    p { a class="btn btn-primary" href=(routes::LOGIN) { "ACCEDI" } " " a href=(routes::RECOVER) { "Recupera Username e Password" } }
+                }
+            }
             (error_summary(errors))
             p { "Inserisci i tuoi dati identificativi personali: nome, cognome, Codice Fiscale personale, ed il Codice Fiscale dell'Ente/Amministrazione di appartenenza se non già presente nell'apposito campo. Infine clicca su " strong { "AVANTI" } "." }
             form method="post" action=(Step::Profile.path()) novalidate {

@@ -5,7 +5,9 @@
 
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::store::lines::{self, Line, Upsert};
-use shared::store::{Store, StoreError};
+pub use crate::csv_input::ImportError;
+use crate::csv_input;
+use shared::store::Store;
 use std::io::Read;
 
 pub const COLUMNS: [&str; 4] = ["numero", "codice_fiscale_ente", "ragione_sociale", "stato"];
@@ -25,21 +27,10 @@ impl Report {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("il file non è un CSV leggibile: {0}")]
-    Unreadable(String),
-    #[error("intestazione non valida: servono le colonne {expected}, trovate: {found}")]
-    Header { expected: String, found: String },
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-fn parse_row(rec: &csv::StringRecord, idx: &[usize; 4]) -> Result<Line, String> {
-    let get = |i: usize| rec.get(idx[i]).unwrap_or("").trim();
-    let number = MobileNumber::parse(get(0)).map_err(|e| format!("numero \"{}\": {e}", get(0)))?;
-    let entity_cf = CodiceFiscaleEnte::parse(get(1)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
-    let ragione_sociale = get(2).to_owned();
+fn parse_row(get: impl Fn(usize) -> String) -> Result<Line, String> {
+    let number = MobileNumber::parse(&get(0)).map_err(|e| format!("numero \"{}\": {e}", get(0)))?;
+    let entity_cf = CodiceFiscaleEnte::parse(&get(1)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
+    let ragione_sociale = get(2);
     if ragione_sociale.is_empty() {
         return Err("ragione_sociale vuota".into());
     }
@@ -51,39 +42,18 @@ fn parse_row(rec: &csv::StringRecord, idx: &[usize; 4]) -> Result<Line, String> 
     Ok(Line { number, entity_cf, ragione_sociale, active })
 }
 
-pub async fn import(store: &dyn Store, mut input: impl Read) -> Result<Report, ImportError> {
-    let mut text = String::new();
-    input.read_to_string(&mut text).map_err(|e| ImportError::Unreadable(e.to_string()))?;
-    let text = text.trim_start_matches('\u{feff}');
-    let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr.headers().map_err(|e| ImportError::Unreadable(e.to_string()))?.iter().map(|h| h.trim().to_lowercase()).collect();
-    let mut idx = [0usize; 4];
-    for (i, col) in COLUMNS.iter().enumerate() {
-        idx[i] = headers.iter().position(|h| h == col).ok_or_else(|| ImportError::Header { expected: COLUMNS.join(", "), found: headers.join(", ") })?;
-    }
+pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, ImportError> {
+    let table = csv_input::read(input, &COLUMNS, &[])?;
     let mut report = Report::default();
-    for (n, rec) in rdr.records().enumerate() {
-        let line_no = n + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(e) => {
-                report.rejected.push((line_no, format!("riga illeggibile: {e}")));
-                continue;
-            }
-        };
-        if rec.iter().all(|f| f.trim().is_empty()) {
-            report.rejected.push((line_no, "riga vuota".into()));
-            continue;
-        }
-        match parse_row(&rec, &idx) {
+    for (line_no, rec) in table.rows.iter() {
+        let parsed = rec.clone().and_then(|rec| parse_row(|i| table.field(&rec, i)));
+        match parsed {
             Ok(line) => match lines::upsert(store, &line).await? {
                 Upsert::Inserted => report.inserted += 1,
                 Upsert::Updated => report.updated += 1,
                 Upsert::Unchanged => report.unchanged += 1,
             },
-            Err(reason) => report.rejected.push((line_no, reason)),
+            Err(reason) => report.rejected.push((*line_no, reason)),
         }
     }
     Ok(report)

@@ -4,13 +4,14 @@
 //! ```text
 //! portale-admin bootstrap [--demo]      table + TTL, SES identity (+ demo lines)
 //! portale-admin import-lines FILE.csv   exit 0: all imported; 3: some rows rejected
+//! portale-admin import-accounts FILE.csv  accounts of Convenzione 5/6/7 (same exit codes)
 //! ```
 
-use portale_admin::{bootstrap, import_lines};
+use portale_admin::{bootstrap, import_accounts, import_lines};
 use shared::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str = "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv";
+const USAGE: &str = "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -60,6 +61,29 @@ async fn main() -> ExitCode {
             match import_lines::import(app.store.as_ref(), f).await {
                 Ok(r) => {
                     println!("righe importate: {} (nuove {}, aggiornate {}, invariate {})", r.imported(), r.inserted, r.updated, r.unchanged);
+                    println!("righe scartate: {}", r.rejected.len());
+                    for (line, why) in &r.rejected {
+                        println!("  riga {line}: {why}");
+                    }
+                    if r.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
+                }
+                Err(e) => {
+                    eprintln!("importazione fallita: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        ["import-accounts", file] => {
+            let f = match std::fs::File::open(file) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("impossibile aprire {file}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match import_accounts::import(app.store.as_ref(), f, app.now()).await {
+                Ok(r) => {
+                    println!("account importati: {} (nuovi {}, già presenti {})", r.inserted + r.unchanged, r.inserted, r.unchanged);
                     println!("righe scartate: {}", r.rejected.len());
                     for (line, why) in &r.rejected {
                         println!("  riga {line}: {why}");

@@ -16,6 +16,10 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "register-email" => |a, r| Box::pin(register_email::handle(a, r)),
         "confirm-email" => |a, r| Box::pin(confirm_email::handle(a, r)),
         "register-password" => |a, r| Box::pin(register_password::handle(a, r)),
+        "login" => |a, r| Box::pin(login::handle(a, r)),
+        "login-otp" => |a, r| Box::pin(login_otp::handle(a, r)),
+        "account" => |a, r| Box::pin(account::handle(a, r)),
+        "logout" => |a, r| Box::pin(logout::handle(a, r)),
         _ => return None,
     })
 }

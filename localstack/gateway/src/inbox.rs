@@ -1,19 +1,22 @@
 //! The dev inbox: what LocalStack captured instead of delivering. Also the read-back
 //! used by the end-to-end tests (one parser of LocalStack's JSON, not two).
 
-use axum::extract::State;
-use axum::response::Html;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::Json;
 use maud::html;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Sms {
     pub to: String,
     pub sender_id: String,
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Email {
     pub to: Vec<String>,
     pub from: String,
@@ -108,4 +111,32 @@ pub async fn page(State((gw, _)): State<super::Ctx>) -> Html<String> {
         }
     };
     Html(shared::ui::layout::page("Posta in arrivo di sviluppo", body).into_string())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct InboxQuery {
+    /// Only messages to this phone number (E.164) or email address.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxJson {
+    pub sms: Vec<Sms>,
+    pub emails: Vec<Email>,
+}
+
+/// `GET /_dev/inbox.json[?to=…]`: the same messages as the page, oldest first, as JSON
+/// (`{"sms": [{to, sender_id, text}], "emails": [{to, from, subject, text, html}]}`), for
+/// the browser tests and scripts. 502 when LocalStack does not answer.
+pub async fn json(State((gw, _)): State<super::Ctx>, Query(q): Query<InboxQuery>) -> Response {
+    let (sms, mails) = futures::join!(fetch_sms(&gw.aws_endpoint, &gw.region), fetch_emails(&gw.aws_endpoint));
+    let (mut sms, mut emails) = match (sms, mails) {
+        (Ok(s), Ok(m)) => (s, m),
+        (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_GATEWAY, Json(serde_json::json!({ "error": e }))).into_response(),
+    };
+    if let Some(to) = q.to.as_deref().filter(|t| !t.is_empty()) {
+        sms.retain(|m| m.to == to);
+        emails.retain(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)));
+    }
+    Json(InboxJson { sms, emails }).into_response()
 }

@@ -1,7 +1,8 @@
 //! The local gateway: one HTTP server that serves the generated public area, dispatches
 //! every path of the route table (`shared::routes`) to its function's handler — the same
 //! table the SAM template's HTTP API declares — and offers local-only dev pages:
-//! `/_dev/inbox` (SMS and emails captured by LocalStack) and `POST /_dev/clock`.
+//! `/_dev/inbox` (SMS and emails captured by LocalStack; `/_dev/inbox.json` the same as
+//! JSON, `?to=` filters by recipient) and `POST /_dev/clock`.
 
 pub mod handlers;
 pub mod inbox;
@@ -32,6 +33,7 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
     let statics = ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     Router::new()
         .route("/_dev/inbox", get(inbox::page))
+        .route("/_dev/inbox.json", get(inbox::json))
         .route("/_dev/clock", post(advance_clock))
         .fallback(any(dispatch))
         .with_state((gw, statics))

@@ -4,6 +4,7 @@
 //! step), performs the transition and saves with an optimistic version check.
 
 pub mod challenge;
+pub mod login;
 pub mod record;
 pub mod registration;
 pub mod registration_step;

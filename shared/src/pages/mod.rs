@@ -1,6 +1,8 @@
 //! Building blocks of the flow pages (forms, errors, the registration frame), on top
 //! of the shared layout in `ui`. Field errors are rendered here, in one place.
 
+pub mod otp;
+
 use crate::ui::{components, layout};
 use maud::{html, Markup};
 

@@ -1,7 +1,8 @@
 //! Accounts: the profile, the password hash and the status. An account owns its
 //! username, email and number through uniqueness claims (see `uniqueness`).
 
-use super::{Item, Key, Store, StoreError};
+use super::uniqueness::{self, Kind};
+use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -23,6 +24,9 @@ pub struct Account {
     pub terms_version: String,
     pub privacy_version: String,
     pub accepted_at: i64,
+    /// Where the account comes from: empty when registered on this portal,
+    /// `convenzione-5`/`-6`/`-7` when loaded by `import-accounts`.
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +56,7 @@ pub fn to_item(a: &Account) -> Item {
         .with("terms_version", a.terms_version.as_str())
         .with("privacy_version", a.privacy_version.as_str())
         .with("accepted_at", a.accepted_at)
+        .with("origin", a.origin.as_str())
 }
 
 fn from_item(id: &str, i: &Item) -> Account {
@@ -73,11 +78,41 @@ fn from_item(id: &str, i: &Item) -> Account {
         terms_version: s("terms_version"),
         privacy_version: s("privacy_version"),
         accepted_at: i.n("accepted_at").unwrap_or(0),
+        origin: s("origin"),
     }
 }
 
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<Account>, StoreError> {
     Ok(store.get(&key(id)).await?.map(|i| from_item(id, &i)))
+}
+
+/// The account holding a username, email or number claim (never a reservation).
+pub async fn by_claim(store: &dyn Store, kind: Kind, value: &str, now: i64) -> Result<Option<Account>, StoreError> {
+    let Some(owner) = uniqueness::holder(store, kind, value, now).await? else { return Ok(None) };
+    match id_from_owner(&owner) {
+        Some(id) => get(store, id).await,
+        None => Ok(None),
+    }
+}
+
+/// Replaces the password hash if it is still `old` (a concurrent reset wins), optionally
+/// ending every session of the account.
+pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: bool) -> TxOp {
+    let mut update = Update::new().set("password_hash", new_hash);
+    if end_sessions {
+        update = update.add("session_epoch", 1);
+    }
+    TxOp::Update { key: key(id), update, cond: Some(Cond::eq("password_hash", old_hash)) }
+}
+
+/// Upgrades an imported hash after a successful login. `Ok(false)` if it changed meanwhile.
+pub async fn upgrade_hash(store: &dyn Store, id: &str, old_hash: &str, new_hash: &str) -> Result<bool, StoreError> {
+    let update = Update::new().set("password_hash", new_hash);
+    match store.update(&key(id), update, Some(Cond::eq("password_hash", old_hash))).await {
+        Ok(_) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// The account id inside an `account:<id>` claim owner.

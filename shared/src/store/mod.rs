@@ -8,10 +8,12 @@ pub mod accounts;
 pub mod cond;
 pub mod dynamo;
 pub mod lines;
+pub mod lockout;
 pub mod memory;
 pub mod otp;
 pub mod rate;
 pub mod schema;
+pub mod sessions;
 pub mod tokens;
 pub mod uniqueness;
 

@@ -1,0 +1,41 @@
+//! Logout: ESCI (a POST, so a link or an image elsewhere cannot sign the user out) ends
+//! the session server-side and clears the cookie. A GET asks for confirmation.
+
+use lambda_http::Request;
+use maud::html;
+use shared::ui::layout;
+use shared::web::{self, Resp, WebError};
+use shared::{routes, session, App};
+
+pub async fn handle(app: &App, req: Request) -> Resp {
+    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+}
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    if session::current(app, req).await?.is_none() {
+        return Ok(web::redirect(routes::LOGIN));
+    }
+    Ok(web::html(
+        200,
+        layout::flow_page(
+            "Esci dall'Area Clienti",
+            html! {
+                div class="container narrow" {
+                    h1 { "Esci dall'Area Clienti" }
+                    p { "Vuoi uscire dall'Area Clienti? Per rientrare dovrai accedere di nuovo con username, password e codice SMS." }
+                    form method="post" action=(routes::LOGOUT) class="btn-row" {
+                        a class="btn btn-secondary" href=(routes::ACCOUNT) { "ANNULLA" }
+                        button class="btn btn-primary" type="submit" { "ESCI" }
+                    }
+                }
+            },
+        ),
+    ))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    web::check_same_origin(req, &app.config.public_base_url)?;
+    let cleared = session::end(app, req).await?;
+    tracing::info!(step = "logout", "signed out");
+    Ok(web::redirect_with_cookies(&format!("{}?uscito=1", routes::LOGIN), &[cleared]))
+}

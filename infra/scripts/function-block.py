@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Prints the SAM resources of one flow function (log group, least-privilege role,
+function with its HttpApi routes, error and throttle alarms) in the template's style.
+
+Why a generator: the six resources differ only in names, routes and which of the SMS /
+email policies apply; writing them by hand is where typos creep in. The consistency test
+(tests/tests/template_consistency.rs) checks the result.
+
+  python3 infra/scripts/function-block.py login "Login: username + password" \
+      --route GET:/accesso --route POST:/accesso --sms --memory 512 [--email]
+"""
+import argparse
+
+p = argparse.ArgumentParser()
+p.add_argument("crate")
+p.add_argument("description")
+p.add_argument("--route", action="append", default=[], help="METHOD:/path")
+p.add_argument("--sms", action="store_true", help="sends SMS: sns:Publish + reserved concurrency")
+p.add_argument("--email", action="store_true", help="sends email: ses:SendEmail")
+p.add_argument("--memory", type=int, default=0, help="MemorySize (512 for argon2id steps)")
+a = p.parse_args()
+
+name = "".join(w.capitalize() for w in a.crate.split("-"))
+policies = ["        - !Ref TableAccessPolicy"]
+if a.sms:
+    policies.append("        - !Ref SmsPublishPolicy")
+if a.email:
+    policies.append("        - !Ref EmailSendPolicy")
+extra = []
+if a.sms:
+    extra.append("      ReservedConcurrentExecutions: !Ref SmsStepReservedConcurrency  # caps SMS fan-out")
+if a.memory:
+    extra.append(f"      MemorySize: {a.memory}  # argon2id m=19 MiB hashing")
+events = []
+for r in a.route:
+    method, path = r.split(":", 1)
+    ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").split("/") if w)
+    events.append(f"""        {ev}:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref HttpApi
+            Method: {method}
+            Path: {path}
+            PayloadFormatVersion: "2.0\"""")
+
+
+def alarm(kind, threshold):
+    return f"""  {name}{kind}Alarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      AlarmName: !Sub portale-${{Stage}}-{a.crate}-{kind.lower()}
+      AlarmDescription: "{a.crate}: {kind} >= {threshold} in 5 minutes"
+      Namespace: AWS/Lambda
+      MetricName: {kind}
+      Dimensions:
+        - Name: FunctionName
+          Value: !Ref {name}Function
+      Statistic: Sum
+      Period: 300
+      EvaluationPeriods: 1
+      Threshold: {threshold}
+      ComparisonOperator: GreaterThanOrEqualToThreshold
+      TreatMissingData: notBreaching
+      AlarmActions: [!Ref AlarmTopic]
+      OKActions: [!Ref AlarmTopic]
+"""
+
+
+nl = "\n"
+print(f"""  # --- {a.crate} {'-' * max(3, 69 - len(a.crate))}
+  {name}LogGroup:
+    Type: AWS::Logs::LogGroup
+    DeletionPolicy: Delete
+    UpdateReplacePolicy: Delete
+    Properties:
+      LogGroupName: !Sub /aws/lambda/portale-${{Stage}}-{a.crate}
+      RetentionInDays: !Ref LogRetentionDays
+
+  {name}Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{ Service: lambda.amazonaws.com }}
+            Action: sts:AssumeRole
+      ManagedPolicyArns:
+{nl.join(policies)}
+      Policies:
+        - PolicyName: logs
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - Effect: Allow
+                Action:
+                  - logs:CreateLogStream
+                  - logs:PutLogEvents
+                Resource: !GetAtt {name}LogGroup.Arn
+
+  {name}Function:
+    Type: AWS::Serverless::Function
+    Metadata:
+      BuildMethod: rust-cargolambda
+      BuildProperties:
+        Binary: {a.crate}
+    Properties:
+      FunctionName: !Sub portale-${{Stage}}-{a.crate}
+      Description: "{a.description}"
+      CodeUri: ../functions/{a.crate}
+      Role: !GetAtt {name}Role.Arn
+{nl.join(extra + [''])}      LoggingConfig:
+        LogGroup: !Ref {name}LogGroup
+      Events:
+{nl.join(events)}
+
+{alarm("Errors", 3)}
+{alarm("Throttles", 1)}""")

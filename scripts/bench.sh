@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Performance benchmarks of issue #8 (see BENCHMARKS.md): prints the numbers, and keeps a
+# copy of each part's output in target/perf/.
+#
+#   scripts/bench.sh                 all three parts
+#   scripts/bench.sh hash            argon2id next to the C reference
+#   scripts/bench.sh handlers        handler cost (criterion + p50/p99 sampling)
+#   scripts/bench.sh coldstart       cold start through a local Lambda Runtime API stub
+#
+# Knobs (environment): HASH_ROUNDS (3) HASH_N (10) calls per round; PERF_SAMPLES (1000)
+# requests per handler case; PERF_CRITERION=0 skips criterion; COLDSTART_RUNS (9).
+# Benchmarks are release builds (Cargo.toml [profile.release]); the machine is noisy, so
+# every part measures its reference side by side, alternating, in the same run.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+PARTS=("$@")
+[[ ${#PARTS[@]} -eq 0 ]] && PARTS=(hash handlers coldstart)
+OUT="$ROOT/target/perf"
+mkdir -p "$OUT"
+VENV="$ROOT/.local/venv-bench"
+ARGON2_CFFI_VERSION="25.1.0"
+
+# Every function crate under functions/ (new ones are picked up), as binaries.
+FUNCTIONS=()
+for d in functions/*/; do [[ -f "$d/Cargo.toml" ]] && FUNCTIONS+=("$(basename "$d")"); done
+
+machine() {
+  step "Macchina"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+  echo "arch: $(uname -m), kernel $(uname -r)"
+  echo "memory: $(free -m | awk '/^Mem:/ {print $2 " MiB"}')"
+  echo "$(rustc --version), $(cargo --version)"
+  echo "git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+  date -u '+date: %Y-%m-%d %H:%M UTC'
+}
+
+part_hash() {
+  step "Password hashing: argon2id, shared::passwords vs the C reference"
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    python3 -m venv "$VENV"
+  fi
+  "$VENV/bin/pip" install -q --disable-pip-version-check "argon2-cffi==$ARGON2_CFFI_VERSION"
+  if ! command -v argon2 >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    # Debian's CLI is a second C reference; optional.
+    apt-get install -y -q argon2 >/dev/null 2>&1 || echo "(Debian argon2 CLI not installed: argon2-cffi only)"
+  fi
+  cargo build --release -q -p perf --bin hashbench
+  target/release/hashbench --rounds "${HASH_ROUNDS:-3}" -n "${HASH_N:-10}" --python "$VENV/bin/python" | tee "$OUT/hash.txt"
+}
+
+part_handlers() {
+  step "Handler cost: every step handler, in-memory store and notifier"
+  cargo bench --profile release -q -p perf --bench handlers 2>&1 | tee "$OUT/handlers.txt"
+}
+
+part_coldstart() {
+  step "Cold start: ${FUNCTIONS[*]} next to hello-lambda"
+  local pkgs=(-p hello-lambda)
+  for f in "${FUNCTIONS[@]}"; do pkgs+=(-p "$f"); done
+  # The functions and the baseline in one invocation: same profile, same features.
+  cargo build --release -q "${pkgs[@]}"
+  cargo build --release -q -p perf --bin coldstart
+  . localstack/env.sh
+  if ! curl -sf "$LS_URL/_localstack/health" >/dev/null 2>&1; then
+    localstack/start.sh
+    if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
+  fi
+  target/release/coldstart --bin-dir target/release --runs "${COLDSTART_RUNS:-9}" --baseline hello-lambda "${FUNCTIONS[@]}" | tee "$OUT/coldstart.txt"
+}
+
+machine | tee "$OUT/machine.txt"
+for p in "${PARTS[@]}"; do
+  case "$p" in
+    hash) part_hash ;;
+    handlers) part_handlers ;;
+    coldstart) part_coldstart ;;
+    *) echo "unknown part: $p (hash, handlers, coldstart)" >&2; exit 2 ;;
+  esac
+done
+step "Fatto: copie in target/perf/"

@@ -1,0 +1,103 @@
+//! The login flow (guide, section 4): username + password, then the SMS code.
+//!
+//! ```text
+//! (no flow) --password ok, line active, SMS sent--> AwaitingCode --right code--> Completed
+//!                                                      |  ^
+//!                                                      +--+ Invia di nuovo (new code replaces the old)
+//! ```
+//! The record remembers the account, its `session_epoch` when the password was checked
+//! (a reset in between voids the login) and where to go after (`next`). `Completed`
+//! only keeps a double-submitted code from showing an error: it sends the user on.
+
+use super::record::{self, Flow};
+use crate::routes;
+use crate::web::{self, Resp, WebError};
+use crate::App;
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+
+pub const COOKIE: &str = "login_flow";
+pub const KIND: &str = "LOGIN";
+/// Time to read the SMS and type the code (a code itself lives 5 minutes).
+pub const TTL_SECS: i64 = 15 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    AwaitingCode,
+    Completed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Login {
+    pub state: State,
+    pub account_id: String,
+    /// E.164 of the account's SIM, where the code goes.
+    pub number: String,
+    pub epoch: i64,
+    pub otp_sent_at: i64,
+    /// A private page to return to (already checked by `safe_next`).
+    pub next: String,
+}
+
+impl Login {
+    pub fn new(account_id: String, number: String, epoch: i64, now: i64, next: String) -> Self {
+        Login { state: State::AwaitingCode, account_id, number, epoch, otp_sent_at: now, next }
+    }
+
+    /// The right code was entered.
+    pub fn complete(&mut self) -> Result<(), State> {
+        match self.state {
+            State::AwaitingCode => {
+                self.state = State::Completed;
+                Ok(())
+            }
+            s => Err(s),
+        }
+    }
+}
+
+pub type LoginFlow = Flow<Login>;
+
+/// Only pages of the private area are valid return addresses (no open redirect).
+pub fn safe_next(raw: &str) -> String {
+    let ok = raw == routes::ACCOUNT || raw.strip_prefix(routes::ACCOUNT).is_some_and(|rest| rest.starts_with('/') && !rest.contains("//") && !rest.contains('\\'));
+    if ok { raw.to_owned() } else { routes::ACCOUNT.to_owned() }
+}
+
+/// The code page's flow if it is waiting for a code, else where the user belongs.
+pub async fn enter_code_step(app: &App, req: &Request) -> Result<Result<LoginFlow, Resp>, WebError> {
+    let flow = match web::cookie(req, COOKIE) {
+        Some(id) => record::load::<Login>(app.store.as_ref(), KIND, &id, app.now()).await?,
+        None => None,
+    };
+    Ok(match flow {
+        Some(f) if f.data.state == State::AwaitingCode => Ok(f),
+        Some(f) => Err(web::redirect(&f.data.next)),
+        None => Err(web::redirect(&format!("{}?scaduta=1", routes::LOGIN))),
+    })
+}
+
+pub fn cookie(app: &App, id: &str) -> String {
+    web::set_cookie(COOKIE, id, TTL_SECS, app.config.cookie_secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_confined_to_the_private_area() {
+        assert_eq!(safe_next("/area-clienti"), "/area-clienti");
+        assert_eq!(safe_next("/area-clienti/profilo"), "/area-clienti/profilo");
+        for bad in ["", "https://evil.example", "//evil.example", "/area-clienti//evil", "/area-clientievil", "/registrazione/numero", "/area-clienti/\\evil"] {
+            assert_eq!(safe_next(bad), "/area-clienti", "{bad}");
+        }
+    }
+
+    #[test]
+    fn completes_once() {
+        let mut l = Login::new("a".into(), "+393330000001".into(), 0, 10, "/area-clienti".into());
+        assert_eq!(l.complete(), Ok(()));
+        assert_eq!(l.complete(), Err(State::Completed));
+    }
+}

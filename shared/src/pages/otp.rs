@@ -1,0 +1,69 @@
+//! The SMS-code page parts shared by registration, login and recovery: the masked
+//! number, the code field, the "send again" button, and the wording of OTP errors.
+
+use super::{Field, FieldErrors};
+use crate::domain::MobileNumber;
+use crate::store::otp::OtpError;
+use maud::{html, Markup};
+
+/// The form field and the value of the hidden `azione` that asks for a new code.
+pub const FIELD: &str = "codice";
+pub const RESEND_ACTION: &str = "invia-di-nuovo";
+
+/// `333 *** 0001`: enough for the user to recognise the SIM, not enough to learn it.
+pub fn masked(e164: &str) -> String {
+    MobileNumber::parse(e164)
+        .map(|n| {
+            let p = n.national();
+            format!("{} *** {}", &p[..3], &p[p.len() - 4..])
+        })
+        .unwrap_or_default()
+}
+
+/// The message for a refused guess that leaves the user on the code page (`None` for
+/// expired or missing codes, which have their own page).
+pub fn guess_error(e: &OtpError, resend_label: &str) -> Option<String> {
+    match e {
+        OtpError::Wrong { remaining: 1 } => Some("Codice errato: hai ancora 1 tentativo.".to_owned()),
+        OtpError::Wrong { remaining } => Some(format!("Codice errato: hai ancora {remaining} tentativi.")),
+        OtpError::TooManyAttempts => {
+            Some(format!("Hai inserito un codice errato troppe volte: clicca su {resend_label} per ricevere un nuovo codice."))
+        }
+        _ => None,
+    }
+}
+
+/// The code input with its buttons: `back` is an optional (href, label) link before submit.
+pub fn code_form(action: &str, submit_label: &str, back: Option<(&str, &str)>, errors: &FieldErrors) -> Markup {
+    html! {
+        form method="post" action=(action) novalidate {
+            (Field::text(FIELD, "Codice temporaneo", "").autocomplete("one-time-code").inputmode("numeric")
+                .hint("6 cifre, valido 5 minuti").render(errors))
+            div class="btn-row" {
+                @if let Some((href, label)) = back { a class="btn btn-secondary" href=(href) { (label) } }
+                button class="btn btn-primary" type="submit" { (submit_label) }
+            }
+        }
+    }
+}
+
+/// A one-button form that asks for a new code (it replaces the previous one).
+pub fn resend_form(action: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class="inline-form" {
+            input type="hidden" name="azione" value=(RESEND_ACTION);
+            button class=(class) type="submit" { (label) }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_prefix_and_last_four() {
+        assert_eq!(masked("+393331234567"), "333 *** 4567");
+        assert_eq!(masked("garbage"), "");
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Real-browser tests of the registration flow (registration.test.mjs): Debian's Chromium
+# against the real local gateway (target/debug/local-gateway) and the real LocalStack,
+# which must already be running (scripts/test.sh starts it; by hand: localstack/start.sh).
+#
+# It builds what it needs, bootstraps its own table (TABLE_NAME, default "portale-browser"),
+# starts the gateway on a free port of 127.0.0.1, waits until it answers, runs the tests and
+# stops the gateway on exit. The gateway's log is kept in artifacts/gateway-flow.log.
+#   tests/browser/run-flow-tests.sh                 # every flow test
+#   tests/browser/run-flow-tests.sh --test-name-pattern=tastiera
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+
+"$here/setup.sh"
+. "$repo/localstack/env.sh"
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+
+if ! curl -fsS -o /dev/null --max-time 5 "$LS_URL/_localstack/health"; then
+  echo "run-flow-tests.sh: LocalStack non risponde su $LS_URL (avvialo con localstack/start.sh)" >&2
+  exit 1
+fi
+
+export SITE_DIR="${SITE_DIR:-$repo/target/site}"
+(cd "$repo" && cargo build -q -p local-gateway -p portale-admin -p static-site)
+# The site's hashed assets must match the gateway's pages: regenerate it (fast).
+(cd "$repo" && target/debug/static-site --out "$SITE_DIR")
+
+# A free port: bind port 0, read it, release it.
+port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+export PORT="$port"
+export TABLE_NAME="${BROWSER_TABLE_NAME:-portale-browser}"
+export PUBLIC_BASE_URL="http://127.0.0.1:$port"
+export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
+export FLOW_SECRET="browser-tests-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export COOKIE_SECURE=false
+export PORTALE_ADMIN="$repo/target/debug/portale-admin"
+
+"$PORTALE_ADMIN" bootstrap --demo >/dev/null
+
+mkdir -p "$here/artifacts"
+log="$here/artifacts/gateway-flow.log"
+"$repo/target/debug/local-gateway" >"$log" 2>&1 &
+gw_pid=$!
+stop_gateway() {
+  if kill -0 "$gw_pid" 2>/dev/null; then
+    kill "$gw_pid" 2>/dev/null || true
+    wait "$gw_pid" 2>/dev/null || true
+  fi
+}
+trap stop_gateway EXIT
+
+# Readiness: poll until the gateway serves step 1 (or give up if it died or after 60 s).
+deadline=$((SECONDS + 60))
+until curl -fsS -o /dev/null --max-time 2 "$PUBLIC_BASE_URL/registrazione/numero"; do
+  if ! kill -0 "$gw_pid" 2>/dev/null; then
+    echo "run-flow-tests.sh: il gateway è terminato all'avvio:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  if ((SECONDS >= deadline)); then
+    echo "run-flow-tests.sh: il gateway non risponde su $PUBLIC_BASE_URL dopo 60 s:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+  sleep 0.1 # poll interval, not a wait for a fixed time
+done
+
+cd "$here"
+status=0
+node --test --test-concurrency=1 "$@" registration.test.mjs || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "run-flow-tests.sh: test falliti; ultime righe del log del gateway ($log):" >&2
+  tail -n 40 "$log" >&2
+fi
+exit "$status"

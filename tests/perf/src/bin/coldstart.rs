@@ -1,0 +1,423 @@
+//! Cold start (issue #8, part 1): each function binary is started as Lambda starts it —
+//! a fresh process with `AWS_LAMBDA_RUNTIME_API` pointing at a Runtime API — and timed
+//! from just before `spawn` to the moment its first response reaches the Runtime API.
+//! The Runtime API is a stub in this process: it answers the first
+//! `/2018-06-01/runtime/invocation/next` with one API Gateway v2 HTTP event, records when
+//! that `next` arrived (end of init) and when `/invocation/{id}/response` arrives, and
+//! holds the second `next` (the process then waits, like a warm Lambda) until we read
+//! its peak RSS (`VmHWM`) and kill it.
+//!
+//!     coldstart --bin-dir target/release [--runs N] [--baseline hello-lambda] FUNCTION...
+//!
+//! Two requests per function:
+//! - `page`: the function's first GET route from `shared::routes::ROUTES`, no cookie:
+//!   no AWS call (steps 2-5 answer with the redirect to step 1);
+//! - `flow`: the page a person in the middle of a registration opens, with a live flow in
+//!   DynamoDB (LocalStack): the flow is driven in memory by `perf::browser` and its items
+//!   copied to the table `portale-bench`, so the first request makes real DynamoDB calls
+//!   (region, credentials, signing, connection set up on first use). Needs LocalStack at
+//!   AWS_ENDPOINT_URL (default http://127.0.0.1:4566); skipped without it.
+//!
+//! Rounds alternate the binaries (hello, f1, f2, ..., hello, f1, ...) so that machine
+//! noise spreads evenly; one untimed round first warms the page cache.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use futures::future::LocalBoxFuture;
+use perf::browser::{self, Browser};
+use perf::stats::{median, ms};
+use shared::routes;
+use shared::store::{dynamo::DynamoStore, Store};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+const TABLE: &str = "portale-bench";
+const PUBLIC_BASE_URL: &str = "http://127.0.0.1:3000";
+const MEMORY_MB: &str = "128";
+
+// --- The Runtime API stub ---------------------------------------------------------------
+
+enum Outcome {
+    Response { at: Instant, status: u16 },
+    Error { what: String, body: String },
+}
+
+struct Invocation {
+    event: String,
+    next_at: Mutex<Option<Instant>>,
+    done: Mutex<Option<oneshot::Sender<Outcome>>>,
+}
+
+impl Invocation {
+    fn finish(&self, o: Outcome) {
+        if let Some(tx) = self.done.lock().unwrap().take() {
+            let _ = tx.send(o);
+        }
+    }
+}
+
+async fn next(State(inv): State<Arc<Invocation>>) -> axum::response::Response {
+    let first = {
+        let mut at = inv.next_at.lock().unwrap();
+        let first = at.is_none();
+        if first {
+            *at = Some(Instant::now());
+        }
+        first
+    };
+    if !first {
+        // The process is warm and waits for its next event: it never comes.
+        std::future::pending::<()>().await;
+    }
+    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
+    let mut h = HeaderMap::new();
+    h.insert("lambda-runtime-aws-request-id", "8476a536-e9f4-11e8-9739-2dfe598c3fcd".parse().unwrap());
+    h.insert("lambda-runtime-deadline-ms", deadline.to_string().parse().unwrap());
+    h.insert("lambda-runtime-invoked-function-arn", "arn:aws:lambda:eu-south-1:123456789012:function:bench".parse().unwrap());
+    h.insert("lambda-runtime-trace-id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1".parse().unwrap());
+    h.insert("content-type", "application/json".parse().unwrap());
+    (StatusCode::OK, h, inv.event.clone()).into_response()
+}
+
+async fn response(State(inv): State<Arc<Invocation>>, Path(_id): Path<String>, body: axum::body::Bytes) -> StatusCode {
+    let at = Instant::now();
+    let status = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["statusCode"].as_u64()).unwrap_or(0) as u16;
+    inv.finish(Outcome::Response { at, status });
+    StatusCode::ACCEPTED
+}
+
+async fn invocation_error(State(inv): State<Arc<Invocation>>, Path(_id): Path<String>, body: String) -> StatusCode {
+    inv.finish(Outcome::Error { what: "invocation error".into(), body });
+    StatusCode::ACCEPTED
+}
+
+async fn init_error(State(inv): State<Arc<Invocation>>, body: String) -> StatusCode {
+    inv.finish(Outcome::Error { what: "init error".into(), body });
+    StatusCode::ACCEPTED
+}
+
+/// Starts a stub serving one invocation; returns its address and the outcome to await.
+async fn stub(event: String) -> (String, Arc<Invocation>, oneshot::Receiver<Outcome>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = oneshot::channel();
+    let inv = Arc::new(Invocation { event, next_at: Mutex::new(None), done: Mutex::new(Some(tx)) });
+    let app = Router::new()
+        .route("/2018-06-01/runtime/invocation/next", get(next))
+        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+        .route("/2018-06-01/runtime/invocation/{id}/error", post(invocation_error))
+        .route("/2018-06-01/runtime/init/error", post(init_error))
+        .with_state(inv.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap().to_string();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, inv, rx, server)
+}
+
+// --- The event -------------------------------------------------------------------------
+
+/// An API Gateway HTTP API (payload 2.0) event for a GET, as API Gateway sends it.
+fn event(path_and_query: &str, cookies: &[(String, String)]) -> String {
+    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let ua = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 Mobile Safari/537.36";
+    serde_json::json!({
+        "version": "2.0",
+        "routeKey": format!("GET {path}"),
+        "rawPath": path,
+        "rawQueryString": query,
+        "cookies": cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(),
+        "headers": {
+            "accept": "text/html,application/xhtml+xml",
+            "accept-encoding": "gzip, deflate, br",
+            "accept-language": "it-IT,it;q=0.9",
+            "host": "abcdef1234.execute-api.eu-south-1.amazonaws.com",
+            "sec-fetch-site": "none",
+            "user-agent": ua,
+            "x-forwarded-for": "203.0.113.7",
+            "x-forwarded-port": "443",
+            "x-forwarded-proto": "https"
+        },
+        "queryStringParameters": if query.is_empty() { serde_json::Value::Null } else {
+            serde_json::Value::Object(url_pairs(query).into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
+        },
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "abcdef1234",
+            "domainName": "abcdef1234.execute-api.eu-south-1.amazonaws.com",
+            "domainPrefix": "abcdef1234",
+            "http": { "method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": ua },
+            "requestId": "JKJaXmPLvHcESHA=",
+            "routeKey": format!("GET {path}"),
+            "stage": "$default",
+            "time": "10/Mar/2026:10:00:00 +0000",
+            "timeEpoch": 1773136800000u64
+        },
+        "isBase64Encoded": false
+    })
+    .to_string()
+}
+
+fn url_pairs(q: &str) -> Vec<(String, String)> {
+    q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+}
+
+// --- What each function is asked ------------------------------------------------------
+
+/// The first GET route of a function (new functions are found through the route table).
+fn page_path(function: &str) -> Option<&'static str> {
+    routes::ROUTES.iter().find(|r| r.function == function && r.method == "GET").map(|r| r.path)
+}
+
+type Stage = fn() -> LocalBoxFuture<'static, Browser>;
+
+/// For `flow` mode: the flow state to seed and the page a person opens in it. A new
+/// function without a row here runs the `page` request only.
+fn flow_request(function: &str) -> Option<(Stage, fn(&Browser) -> String)> {
+    macro_rules! st {
+        ($f:path) => {
+            (|| -> LocalBoxFuture<'static, Browser> { Box::pin($f()) }) as Stage
+        };
+    }
+    Some(match function {
+        "register-number" => (st!(browser::at_otp), |_| routes::REGISTER_NUMBER.to_owned()),
+        "register-otp" => (st!(browser::at_otp), |_| routes::REGISTER_OTP.to_owned()),
+        "register-profile" => (st!(browser::at_profile), |_| routes::REGISTER_PROFILE.to_owned()),
+        "register-email" => (st!(browser::at_email), |_| routes::REGISTER_EMAIL.to_owned()),
+        "confirm-email" => (st!(browser::at_email_sent), |b| b.link.clone()),
+        "register-password" => (st!(browser::at_password), |_| routes::REGISTER_PASSWORD.to_owned()),
+        _ => return None,
+    })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Mode {
+    Page,
+    Flow,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Page => "page",
+            Mode::Flow => "flow",
+        }
+    }
+}
+
+struct Seeder {
+    store: DynamoStore,
+}
+
+impl Seeder {
+    async fn connect(endpoint: &str) -> Option<Seeder> {
+        let host = endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/');
+        if tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(host)).await.ok()?.is_err() {
+            return None;
+        }
+        let mut config = shared::config::Config::for_tests();
+        config.table_name = TABLE.into();
+        let sdk = shared::app::sdk_config(&config).await;
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        shared::store::dynamo::ensure_table(&client, TABLE).await.ok()?;
+        Some(Seeder { store: DynamoStore::new(client, TABLE) })
+    }
+
+    /// Drives a registration in memory to `stage` and copies its items to the table.
+    async fn seed(&self, function: &str) -> Option<(String, Vec<(String, String)>)> {
+        let (stage, path) = flow_request(function)?;
+        let b = stage().await;
+        for (key, item) in b.store.dump() {
+            self.store.put(&key, item, None).await.expect("seed item into DynamoDB");
+        }
+        Some((path(&b), b.cookies.clone()))
+    }
+}
+
+// --- One measured start ---------------------------------------------------------------
+
+struct Sample {
+    total_ms: f64,
+    init_ms: f64,
+    status: u16,
+    hwm_kib: u64,
+}
+
+fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)> {
+    let secret = String::from_utf8(shared::config::Config::for_tests().flow_secret).unwrap();
+    [
+        ("AWS_LAMBDA_RUNTIME_API", api),
+        ("AWS_LAMBDA_FUNCTION_NAME", function),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_MB),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", &format!("/aws/lambda/{function}")),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/03/10/[$LATEST]bench"),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
+        ("AWS_REGION", "eu-south-1"),
+        ("AWS_DEFAULT_REGION", "eu-south-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_SESSION_TOKEN", "test"),
+        // No profile files on Lambda: don't let the SDK read this machine's.
+        ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("TZ", ":UTC"),
+        ("LANG", "en_US.UTF-8"),
+        ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        ("TABLE_NAME", TABLE),
+        ("PUBLIC_BASE_URL", PUBLIC_BASE_URL),
+        ("EMAIL_FROM_ADDRESS", "convenzionemobile8@telecomitalia.it"),
+        ("FLOW_SECRET", &secret),
+        ("COOKIE_SECURE", "false"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+fn vm_hwm_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+}
+
+async fn start_once(bin: &PathBuf, function: &str, event: String, endpoint: &str, log: &std::fs::File) -> Result<Sample, String> {
+    let (api, inv, rx, server) = stub(event).await;
+    let start = Instant::now();
+    let mut child = Command::new(bin)
+        .env_clear()
+        .envs(lambda_env(function, &api, endpoint))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log.try_clone().unwrap())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+    let pid = child.id();
+    let outcome = tokio::time::timeout(Duration::from_secs(30), rx).await;
+    let hwm = vm_hwm_kib(pid);
+    let _ = child.kill();
+    let _ = child.wait();
+    server.abort();
+    let next_at = *inv.next_at.lock().unwrap();
+    match outcome {
+        Ok(Ok(Outcome::Response { at, status })) => Ok(Sample {
+            total_ms: ms(at - start),
+            init_ms: next_at.map(|n| ms(n - start)).unwrap_or(f64::NAN),
+            status,
+            hwm_kib: hwm,
+        }),
+        Ok(Ok(Outcome::Error { what, body })) => Err(format!("{function}: {what}: {body}")),
+        Ok(Err(_)) => Err(format!("{function}: stub closed")),
+        Err(_) => Err(format!("{function}: no response within 30 s (see the log)")),
+    }
+}
+
+// --- Main ---------------------------------------------------------------------------------
+
+struct Args {
+    bin_dir: PathBuf,
+    runs: usize,
+    baseline: String,
+    functions: Vec<String>,
+}
+
+fn args() -> Args {
+    let mut a = Args { bin_dir: PathBuf::from("target/release"), runs: 7, baseline: "hello-lambda".into(), functions: vec![] };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--bin-dir" => a.bin_dir = it.next().expect("--bin-dir DIR").into(),
+            "--runs" => a.runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
+            "--baseline" => a.baseline = it.next().expect("--baseline NAME"),
+            f if !f.starts_with('-') => a.functions.push(f.to_owned()),
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    assert!(!a.functions.is_empty(), "name the function binaries to start");
+    a
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    // The seeder's SDK client (the functions get their own environment, see lambda_env).
+    for (k, v) in [("AWS_REGION", "eu-south-1"), ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")] {
+        if std::env::var_os(k).is_none() {
+            std::env::set_var(k, v);
+        }
+    }
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let log_path = a.bin_dir.join("coldstart-functions.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let seeder = Seeder::connect(&endpoint).await;
+    if seeder.is_none() {
+        println!("note: LocalStack not reachable at {endpoint}: the `flow` request (real DynamoDB calls) is skipped");
+    }
+    let mut bins: Vec<String> = vec![a.baseline.clone()];
+    bins.extend(a.functions.iter().cloned());
+    for b in &bins {
+        assert!(a.bin_dir.join(b).exists(), "{} not built", a.bin_dir.join(b).display());
+    }
+
+    let mut results: BTreeMap<(Mode, String), Vec<Sample>> = BTreeMap::new();
+    let modes: Vec<Mode> = if seeder.is_some() { vec![Mode::Page, Mode::Flow] } else { vec![Mode::Page] };
+    for round in 0..=a.runs {
+        for mode in &modes {
+            for function in &bins {
+                let (path, cookies) = if function == &a.baseline {
+                    ("/".to_owned(), vec![])
+                } else if *mode == Mode::Flow {
+                    match seeder.as_ref().unwrap().seed(function).await {
+                        Some(x) => x,
+                        None => continue,
+                    }
+                } else {
+                    match page_path(function) {
+                        Some(p) => (p.to_owned(), vec![]),
+                        None => continue,
+                    }
+                };
+                let bin = a.bin_dir.join(function);
+                match start_once(&bin, function, event(&path, &cookies), &endpoint, &log).await {
+                    // Round 0 only warms the page cache and LocalStack.
+                    Ok(s) if round > 0 => results.entry((*mode, function.clone())).or_default().push(s),
+                    Ok(_) => {}
+                    Err(e) => panic!("{e} (log: {})", log_path.display()),
+                }
+            }
+        }
+    }
+
+    println!("{} binaries from {} (Cargo.toml [profile.release]); {} runs each, medians", std::env::consts::ARCH, a.bin_dir.display(), a.runs);
+    println!("{:<6} {:<20} {:>9} {:>12} {:>12} {:>9} {:>11} {:>11} {:>7}", "req", "binary", "size MiB", "init ms", "1st resp ms", "x hello", "peak RSS MiB", "status", "budget");
+    for mode in &modes {
+        let base = results.get(&(*mode, a.baseline.clone())).map(|s| median(&s.iter().map(|x| x.total_ms).collect::<Vec<_>>())).unwrap();
+        for function in &bins {
+            let Some(samples) = results.get(&(*mode, function.clone())) else {
+                println!("{:<6} {function:<20} (no {} request defined for it)", mode.name(), mode.name());
+                continue;
+            };
+            let size = std::fs::metadata(a.bin_dir.join(function)).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
+            let total = median(&samples.iter().map(|x| x.total_ms).collect::<Vec<_>>());
+            let init = median(&samples.iter().map(|x| x.init_ms).collect::<Vec<_>>());
+            let hwm = median(&samples.iter().map(|x| x.hwm_kib as f64).collect::<Vec<_>>()) / 1024.0;
+            let mut statuses: Vec<u16> = samples.iter().map(|x| x.status).collect();
+            statuses.dedup();
+            let ratio = total / base;
+            let verdict = if function == &a.baseline { "-" } else if ratio <= 1.5 { "ok" } else { "OVER" };
+            let status = statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+            println!(
+                "{:<6} {function:<20} {size:>9.2} {init:>12.2} {total:>12.2} {ratio:>8.2}x {hwm:>11.1} {status:>11} {verdict:>7}",
+                mode.name()
+            );
+        }
+    }
+    println!("(init = process start to its first /invocation/next; 1st resp = process start to its first /response; budget: 1st resp <= 1.5x hello)");
+    println!("(page: no cookie, no AWS call; flow: a live registration in LocalStack DynamoDB, the first request makes the DynamoDB calls)");
+}

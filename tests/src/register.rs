@@ -1,0 +1,66 @@
+//! Registration as a user does it, step by step: shared by the registration tests and
+//! every test that needs a registered account (login, recovery).
+
+use crate::{Page, Portal};
+
+pub const ENTE: &str = "00488410010";
+pub const ENTE_NAME: &str = "COMUNE DI PROVA";
+pub const CF: &str = "RSSMRA85T10A562S";
+pub const PASSWORD: &str = "Girasole-Blu-2026!";
+
+/// Step 1 as a person does it: type the number, drag the slider (after a human pause).
+pub async fn step1(p: &Portal, number: &str) -> Page {
+    let page = p.get("/registrazione/numero").await;
+    assert_eq!(page.status, 200);
+    p.clock.advance(3);
+    p.submit(&page, "numero", &[("numero", number), ("conferma", "100")]).await
+}
+
+pub async fn through_otp(p: &Portal, number: &str) -> Page {
+    let page = step1(p, number).await;
+    assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
+    let code = p.last_code(number).await;
+    p.submit(&page, "codice", &[("codice", &code)]).await
+}
+
+pub async fn through_profile(p: &Portal, number: &str) -> Page {
+    let page = through_otp(p, number).await;
+    assert_eq!(page.path, "/registrazione/dati");
+    assert_eq!(page.input_value("cf_ente").as_deref(), Some(ENTE), "entity code pre-filled from the SIM");
+    p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await
+}
+
+/// Up to the confirmation email; returns the link in it.
+pub async fn through_email(p: &Portal, number: &str, email: &str) -> String {
+    let page = through_profile(p, number).await;
+    assert_eq!(page.path, "/registrazione/email", "{}", page.text());
+    let page = p.submit(&page, "email", &[("email", email)]).await;
+    assert!(page.contains(email), "the proposed username is the email");
+    let page = p.submit(&page, "azione", &[]).await;
+    assert!(page.contains("Ti abbiamo inviato una email"), "{}", page.text());
+    confirmation_link(p, email).await
+}
+
+pub async fn confirmation_link(p: &Portal, email: &str) -> String {
+    let mails = p.emails_to(email).await;
+    let mail = mails.iter().rev().find(|m| m.subject.contains("Conferma")).expect("confirmation email");
+    let start = mail.text.find("http").expect("link in the text part");
+    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+}
+
+pub async fn complete(p: &Portal, link: &str) -> Page {
+    let page = p.get(link).await;
+    assert!(page.contains("Email Confermata"), "{}", page.text());
+    assert!(page.contains("Gentile utente, grazie per aver confermato il tuo indirizzo email."));
+    let page = p.get("/registrazione/password").await;
+    p.submit(&page, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await
+}
+
+/// A whole registration of `number` (which must be an active line) with `email` as the
+/// username; returns the outcome page.
+pub async fn register(p: &Portal, number: &str, email: &str) -> Page {
+    let link = through_email(p, number, email).await;
+    let page = complete(p, &link).await;
+    assert!(page.contains("Richiesta inviata con successo"), "{}", page.text());
+    page
+}
