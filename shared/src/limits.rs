@@ -18,3 +18,8 @@ pub const SMS_GLOBAL_SCOPE: &str = "sms-global";
 pub const LOGIN_PER_IP: Limit = Limit { scope: "login-ip", max: 30, window_secs: 600 };
 /// The lockout scope of wrong passwords, per typed username (`store::lockout`).
 pub const LOGIN_LOCK_SCOPE: &str = "login";
+/// Recovery requests (any mode) per client IP.
+pub const RECOVER_PER_IP: Limit = Limit { scope: "recover-ip", max: 10, window_secs: 3600 };
+/// Recovery messages (SMS or email) per account per hour; beyond it nothing is sent, and
+/// the page says the same as always (it must not reveal that the account exists).
+pub const RECOVER_PER_ACCOUNT: Limit = Limit { scope: "recover-account", max: 3, window_secs: 3600 };

@@ -40,8 +40,6 @@ const fn r(method: &'static str, path: &'static str, function: &'static str) -> 
     Route { method, path, function }
 }
 
-/// Only routes whose function exists: the recovery functions (and their rows) arrive with
-/// their issue; their paths are already fixed above because pages link to them.
 pub const ROUTES: &[Route] = &[
     r("GET", REGISTER_NUMBER, "register-number"),
     r("POST", REGISTER_NUMBER, "register-number"),
@@ -62,6 +60,12 @@ pub const ROUTES: &[Route] = &[
     r("GET", ACCOUNT, "account"),
     r("GET", LOGOUT, "logout"),
     r("POST", LOGOUT, "logout"),
+    r("GET", RECOVER, "recover-start"),
+    r("POST", RECOVER, "recover-start"),
+    r("GET", RECOVER_OTP, "recover-otp"),
+    r("POST", RECOVER_OTP, "recover-otp"),
+    r("GET", RECOVER_RESET, "recover-reset"),
+    r("POST", RECOVER_RESET, "recover-reset"),
 ];
 
 /// The route for a method and path, if any.

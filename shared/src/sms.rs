@@ -15,6 +15,26 @@ pub enum SendRefused {
     GlobalBudget,
 }
 
+/// Counts one SMS to `to` against the per-number cap and the global budget.
+async fn allow(app: &App, to: &MobileNumber) -> Result<Result<(), SendRefused>, WebError> {
+    let now = app.now();
+    if !number_cap(app, to).await? {
+        return Ok(Err(SendRefused::NumberCap));
+    }
+    let budget = rate::Limit { scope: limits::SMS_GLOBAL_SCOPE, max: app.config.sms_global_hourly_budget as i64, window_secs: 3600 };
+    if !rate::hit(app.store.as_ref(), budget, "all", now).await? {
+        tracing::error!(alert = "sms_global_budget_exhausted", budget = budget.max, "global hourly SMS budget exhausted: sends refused");
+        return Ok(Err(SendRefused::GlobalBudget));
+    }
+    Ok(Ok(()))
+}
+
+/// Counts one message against the per-number cap only: recovery calls it for data that
+/// match no account, so that the cap (and its message) behaves the same either way.
+pub async fn number_cap(app: &App, to: &MobileNumber) -> Result<bool, WebError> {
+    Ok(rate::hit(app.store.as_ref(), limits::SMS_PER_NUMBER, to.e164(), app.now()).await?)
+}
+
 /// Issues a new code for `subject` (replacing the old one) and sends it by SMS.
 pub async fn send_otp(
     app: &App,
@@ -23,18 +43,21 @@ pub async fn send_otp(
     to: &MobileNumber,
     text: impl Fn(&OtpCode) -> String,
 ) -> Result<Result<(), SendRefused>, WebError> {
-    let now = app.now();
-    if !rate::hit(app.store.as_ref(), limits::SMS_PER_NUMBER, to.e164(), now).await? {
-        return Ok(Err(SendRefused::NumberCap));
-    }
-    let budget = rate::Limit { scope: limits::SMS_GLOBAL_SCOPE, max: app.config.sms_global_hourly_budget as i64, window_secs: 3600 };
-    if !rate::hit(app.store.as_ref(), budget, "all", now).await? {
-        tracing::error!(alert = "sms_global_budget_exhausted", budget = budget.max, "global hourly SMS budget exhausted: sends refused");
-        return Ok(Err(SendRefused::GlobalBudget));
+    if let Err(refused) = allow(app, to).await? {
+        return Ok(Err(refused));
     }
     let code = OtpCode::generate();
-    otp::issue(app.store.as_ref(), &app.config.flow_secret, purpose, subject, &code, now).await?;
+    otp::issue(app.store.as_ref(), &app.config.flow_secret, purpose, subject, &code, app.now()).await?;
     app.notifier.sms(to, &text(&code)).await?;
+    Ok(Ok(()))
+}
+
+/// Sends a text that is not a code (the recovered username) under the same caps.
+pub async fn send_text(app: &App, to: &MobileNumber, text: &str) -> Result<Result<(), SendRefused>, WebError> {
+    if let Err(refused) = allow(app, to).await? {
+        return Ok(Err(refused));
+    }
+    app.notifier.sms(to, text).await?;
     Ok(Ok(()))
 }
 

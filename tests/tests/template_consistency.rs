@@ -21,6 +21,7 @@ const SMS_STEPS: &[&str] = &[
     "login-otp",
     "recover-start",
     "recover-otp",
+    "recover-reset",
 ];
 /// Steps that send an email: the only ones with ses:SendEmail.
 const EMAIL_STEPS: &[&str] = &[

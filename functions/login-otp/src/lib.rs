@@ -120,17 +120,5 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
 }
 
 fn expired_page() -> Markup {
-    layout::flow_page(
-        "Codice temporaneo scaduto",
-        html! {
-            div class="container narrow" {
-                h1 { "Codice temporaneo scaduto" }
-                p class="warning" role="alert" { "Il codice temporaneo è scaduto o non è più valido. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
-                div class="btn-row" {
-                    a class="btn btn-secondary" href=(routes::LOGIN_OTP) { "RIPROVA" }
-                    (otp_page::resend_form(routes::LOGIN_OTP, "RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
-                }
-            }
-        },
-    )
+    layout::flow_page("Codice temporaneo scaduto", html! { div class="container narrow" { (otp_page::expired(routes::LOGIN_OTP)) } })
 }

@@ -89,16 +89,5 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
 }
 
 fn expired_page() -> Markup {
-    registration_page(
-        2,
-        "Codice temporaneo scaduto",
-        html! {
-            h1 { "Codice temporaneo scaduto" }
-            p class="warning" role="alert" { "Il codice temporaneo è scaduto. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
-            div class="btn-row" {
-                a class="btn btn-secondary" href=(Step::Otp.path()) { "RIPROVA" }
-                (otp_page::resend_form(Step::Otp.path(), "RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
-            }
-        },
-    )
+    registration_page(2, "Codice temporaneo scaduto", otp_page::expired(Step::Otp.path()))
 }

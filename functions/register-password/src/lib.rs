@@ -6,12 +6,12 @@
 use lambda_http::Request;
 use maud::{html, Markup};
 use shared::documents;
-use shared::domain::{MobileNumber, Password, PASSWORD_RULES};
+use shared::domain::{MobileNumber, Password};
 use shared::flows::record;
 use shared::flows::registration::{Step, TTL_SECS};
 use shared::flows::registration_step::{self as step, RegFlow};
 use shared::notify::messages::{self, RegistrationSummary};
-use shared::pages::{error_summary, registration_page, FieldErrors};
+use shared::pages::{error_summary, new_password_fields, registration_page, FieldErrors};
 use shared::store::accounts::{self, Account, Status};
 use shared::store::uniqueness::{self, account_owner, Kind};
 use shared::store::{Cond, StoreError, TxOp, Update};
@@ -196,8 +196,6 @@ fn checkbox(name: &'static str, checked: bool, errors: &FieldErrors, label: Mark
 }
 
 fn page(errors: &FieldErrors, terms: bool, privacy: bool) -> Markup {
-    let pw_err = errors.get("password");
-    let confirm_err = errors.get("conferma_password");
     registration_page(
         5,
         "Scegli la password",
@@ -206,20 +204,7 @@ fn page(errors: &FieldErrors, terms: bool, privacy: bool) -> Markup {
             (error_summary(errors))
             p { "Scegli la password di accesso: deve rispettare le regole descritte. Inseriscila nuovamente per verifica. Poi scarica, leggi ed accetta i Termini e condizioni generali e l'Informativa della privacy ed infine clicca su " strong { "AVANTI" } "." }
             form method="post" action=(Step::Password.path()) novalidate {
-                div class="field" {
-                    label for="password" { "Password" }
-                    div class="hint" id="password-hint" { "La password deve contenere:" ul { @for rule in PASSWORD_RULES { li { (rule) } } } }
-                    @if let Some(e) = pw_err { p class="field-error" id="password-error" { span class="visually-hidden" { "Errore: " } (e) } }
-                    input type="password" id="password" name="password" autocomplete="new-password"
-                        aria-invalid=[pw_err.map(|_| "true")]
-                        aria-describedby=(if pw_err.is_some() { "password-hint password-error" } else { "password-hint" });
-                }
-                div class="field" {
-                    label for="conferma_password" { "Conferma password" }
-                    @if let Some(e) = confirm_err { p class="field-error" id="conferma_password-error" { span class="visually-hidden" { "Errore: " } (e) } }
-                    input type="password" id="conferma_password" name="conferma_password" autocomplete="new-password"
-                        aria-invalid=[confirm_err.map(|_| "true")] aria-describedby=[confirm_err.map(|_| "conferma_password-error")];
-                }
+                (new_password_fields(errors))
                 (checkbox("termini", terms, errors, html! { "Ho letto e accetto i " a href=(documents::TERMS_PDF) { "Termini e condizioni generali (PDF)" } }))
                 (checkbox("privacy", privacy, errors, html! { "Ho letto e accetto l'" a href=(documents::PRIVACY_PDF) { "Informativa privacy (PDF)" } }))
                 div class="btn-row" {

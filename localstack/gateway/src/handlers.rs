@@ -20,6 +20,9 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "login-otp" => |a, r| Box::pin(login_otp::handle(a, r)),
         "account" => |a, r| Box::pin(account::handle(a, r)),
         "logout" => |a, r| Box::pin(logout::handle(a, r)),
+        "recover-start" => |a, r| Box::pin(recover_start::handle(a, r)),
+        "recover-otp" => |a, r| Box::pin(recover_otp::handle(a, r)),
+        "recover-reset" => |a, r| Box::pin(recover_reset::handle(a, r)),
         _ => return None,
     })
 }

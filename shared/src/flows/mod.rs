@@ -6,5 +6,6 @@
 pub mod challenge;
 pub mod login;
 pub mod record;
+pub mod recovery;
 pub mod registration;
 pub mod registration_step;

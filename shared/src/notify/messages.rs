@@ -18,6 +18,18 @@ pub fn sms_login_otp(code: &OtpCode) -> String {
     )
 }
 
+pub fn sms_recovery_otp(code: &OtpCode) -> String {
+    format!(
+        "Usa il codice temporaneo {} per recuperare le credenziali dell'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.",
+        code.as_str()
+    )
+}
+
+/// "Username dimenticata": the username, by SMS to the account's number.
+pub fn sms_recovered_username(username: &str) -> String {
+    format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: {username}")
+}
+
 const SIGNATURE: &str = "Servizio Clienti Convenzione Mobile 8";
 const AUTOMATIC: &str = "Questa mail è generata automaticamente, non rispondere a questo indirizzo.";
 
@@ -103,6 +115,76 @@ pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> Emai
         text: email_text(&format!("{intro}\n\n{lead}\n\n{}\n\nAccedi subito all'Area Clienti cliccando qui: {}", text_rows.join("\n"), s.login_link)),
         subject,
     }
+}
+
+/// A message with a lead paragraph, labelled values, an optional button and a closing note.
+fn simple_email(to: &str, subject: &str, intro: &str, rows: &[(&str, &str)], button: Option<(&str, &str)>, note: &str) -> EmailMessage {
+    let text_rows: Vec<String> = rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let mut text = format!("{intro}\n\n");
+    if !rows.is_empty() {
+        text.push_str(&format!("{}\n\n", text_rows.join("\n")));
+    }
+    if let Some((label, link)) = button {
+        text.push_str(&format!("{label}: {link}\n\n"));
+    }
+    text.push_str(note);
+    EmailMessage {
+        to: to.to_owned(),
+        html: email_html(
+            subject,
+            html! {
+                p { (intro) }
+                @for (k, v) in rows { p { (k) ": " strong { (v) } } }
+                @if let Some((label, link)) = button {
+                    p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px 24px;text-decoration:none;font-weight:bold;" { (label) } }
+                    p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: " (link) }
+                }
+                p { (note) }
+            },
+        ),
+        text: email_text(&text),
+        subject: subject.to_owned(),
+    }
+}
+
+const NOT_YOU: &str = "Se non hai richiesto tu questa operazione, ignora questa email: le tue credenziali restano invariate.";
+
+/// Recovery "Username dimenticata": the username, by email too.
+pub fn email_recovered_username(to: &str, username: &str, login_link: &str) -> EmailMessage {
+    simple_email(
+        to,
+        "La tua username - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, come richiesto ti ricordiamo la username per accedere all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8.",
+        &[("Username", username)],
+        Some(("ACCEDI", login_link)),
+        NOT_YOU,
+    )
+}
+
+/// Recovery "Password dimenticata" (and the last step of "Username e password
+/// dimenticate", which also carries the username): the single-use reset link.
+pub fn email_password_reset(to: &str, username: Option<&str>, link: &str) -> EmailMessage {
+    let rows: Vec<(&str, &str)> = username.map(|u| ("Username", u)).into_iter().collect();
+    simple_email(
+        to,
+        "Scegli una nuova password - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, per scegliere una nuova password di accesso all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 clicca sul pulsante qui sotto: ti invieremo un SMS con un codice temporaneo sul numero associato al tuo account.",
+        &rows,
+        Some(("SCEGLI UNA NUOVA PASSWORD", link)),
+        &format!("Il link è valido 30 minuti e può essere usato una sola volta. {NOT_YOU}"),
+    )
+}
+
+/// After a reset: the password was changed.
+pub fn email_password_changed(to: &str, username: &str, login_link: &str) -> EmailMessage {
+    simple_email(
+        to,
+        "La tua password è stata modificata - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, la tua password è stata modificata. Per sicurezza tutte le sessioni aperte nell'Area Clienti sono state chiuse.",
+        &[("Username", username)],
+        Some(("ACCEDI", login_link)),
+        "Se non sei stato tu a modificare la password, recupera subito le tue credenziali e contatta il referente della Convenzione del tuo Ente.",
+    )
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 pub mod otp;
 
+use crate::domain::PASSWORD_RULES;
 use crate::ui::{components, layout};
 use maud::{html, Markup};
 
@@ -112,4 +113,27 @@ pub fn message_page(title: &str, text: &str, action_href: &str, action_label: &s
             }
         },
     )
+}
+
+/// The new password and its confirmation, with the rules shown (registration step 5 and
+/// the recovery reset). The fields never echo what was typed.
+pub fn new_password_fields(errors: &FieldErrors) -> Markup {
+    let pw_err = errors.get("password");
+    let confirm_err = errors.get("conferma_password");
+    html! {
+        div class="field" {
+            label for="password" { "Password" }
+            div class="hint" id="password-hint" { "La password deve contenere:" ul { @for rule in PASSWORD_RULES { li { (rule) } } } }
+            @if let Some(e) = pw_err { p class="field-error" id="password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+            input type="password" id="password" name="password" autocomplete="new-password"
+                aria-invalid=[pw_err.map(|_| "true")]
+                aria-describedby=(if pw_err.is_some() { "password-hint password-error" } else { "password-hint" });
+        }
+        div class="field" {
+            label for="conferma_password" { "Conferma password" }
+            @if let Some(e) = confirm_err { p class="field-error" id="conferma_password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+            input type="password" id="conferma_password" name="conferma_password" autocomplete="new-password"
+                aria-invalid=[confirm_err.map(|_| "true")] aria-describedby=[confirm_err.map(|_| "conferma_password-error")];
+        }
+    }
 }

@@ -57,6 +57,19 @@ pub fn resend_form(action: &str, label: &str, class: &str) -> Markup {
     }
 }
 
+/// The expired-code message with RIPROVA (back to the code page) and RICHIEDI UN NUOVO
+/// CODICE (a new SMS), as the guide shows it.
+pub fn expired(action: &str) -> Markup {
+    html! {
+        h1 { "Codice temporaneo scaduto" }
+        p class="warning" role="alert" { "Il codice temporaneo è scaduto o non è più valido. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
+        div class="btn-row" {
+            a class="btn btn-secondary" href=(action) { "RIPROVA" }
+            (resend_form(action, "RICHIEDI UN NUOVO CODICE", "btn btn-primary"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

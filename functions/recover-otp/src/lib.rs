@@ -1,0 +1,146 @@
+//! Recovery, the SMS code: in mode 3 it proves the SIM before the email with the username
+//! and the reset link; after a reset link is opened it proves the SIM before the new
+//! password. "Invia di nuovo" replaces the code. A flow for data that matched no account
+//! behaves the same: its code exists but was never sent, so every guess is wrong.
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::domain::{MobileNumber, OtpCode};
+use shared::flows::record::{self, FlowError};
+use shared::flows::recovery::{self, Mode, RecoveryFlow, State, Step, TTL_SECS};
+use shared::notify::messages;
+use shared::pages::{error_summary, otp as otp_page, FieldErrors};
+use shared::store::accounts::{self, Status};
+use shared::store::otp::{self, OtpError};
+use shared::ui::layout;
+use shared::web::{self, Form, Resp, WebError};
+use shared::{limits, routes, sms, App};
+
+const RESEND: &str = "Invia di nuovo";
+
+pub async fn handle(app: &App, req: Request) -> Resp {
+    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+}
+
+fn sent_redirect() -> Resp {
+    web::redirect(&format!("{}?inviato={}", routes::RECOVER, Mode::Both.slug()))
+}
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let flow = match recovery::enter(app, req, Step::Code).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    if flow.data.state == State::LinkSent {
+        return Ok(sent_redirect());
+    }
+    let notice = web::query_param(req, "nuovo").map(|_| "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.");
+    Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    web::check_same_origin(req, &app.config.public_base_url)?;
+    let mut flow = match recovery::enter(app, req, Step::Code).await? {
+        Ok(f) => f,
+        Err(redirect) => return Ok(redirect),
+    };
+    if flow.data.state == State::LinkSent {
+        return Ok(sent_redirect());
+    }
+    let form = Form::from_request(req);
+    if form.get("azione") == otp_page::RESEND_ACTION {
+        return resend(app, &mut flow).await;
+    }
+    let mut errors = FieldErrors::default();
+    let code = match OtpCode::parse(form.get(otp_page::FIELD)) {
+        Ok(c) => c,
+        Err(e) => {
+            errors.add(otp_page::FIELD, e);
+            return Ok(web::html(422, page(&flow.data.number, &errors, None)));
+        }
+    };
+    let verified = otp::verify(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Recovery, &flow.data.rid, &code, app.now()).await;
+    match verified {
+        Ok(()) => code_verified(app, flow).await,
+        Err(OtpError::Expired | OtpError::Missing) => Ok(web::html(410, expired_page())),
+        Err(OtpError::Store(e)) => Err(e.into()),
+        Err(e) => {
+            errors.add(otp_page::FIELD, otp_page::guess_error(&e, RESEND).unwrap_or_default());
+            Ok(web::html(422, page(&flow.data.number, &errors, None)))
+        }
+    }
+}
+
+async fn code_verified(app: &App, mut flow: RecoveryFlow) -> Result<Resp, WebError> {
+    let identifying = flow.data.state == State::IdentifyCodeSent;
+    if flow.data.code_verified().is_err() {
+        // Only an impossible guess for data without an account ends here: same as wrong.
+        let mut errors = FieldErrors::default();
+        errors.add(otp_page::FIELD, otp_page::guess_error(&OtpError::Wrong { remaining: 1 }, RESEND).unwrap_or_default());
+        return Ok(web::html(422, page(&flow.data.number, &errors, None)));
+    }
+    match record::save(app.store.as_ref(), &mut flow, TTL_SECS, app.now()).await {
+        Ok(()) => {}
+        Err(FlowError::Conflict) => return Ok(web::redirect(flow.data.state.path())),
+        Err(FlowError::Store(e)) => return Err(e.into()),
+    }
+    if !identifying {
+        return Ok(web::redirect(Step::NewPassword.path()));
+    }
+    let account_id = flow.data.account_id.as_deref().unwrap_or_default();
+    if let Some(account) = accounts::get(app.store.as_ref(), account_id).await?.filter(|a| a.status == Status::Active) {
+        if recovery::account_cap(app, &account.id).await? {
+            recovery::send_reset_link(app, &account, true).await?;
+            tracing::info!(step = "recover-otp", mode = "both", "username and reset link sent");
+        }
+    }
+    Ok(sent_redirect())
+}
+
+async fn resend(app: &App, flow: &mut RecoveryFlow) -> Result<Resp, WebError> {
+    let now = app.now();
+    let mut errors = FieldErrors::default();
+    let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
+    if wait > 0 {
+        errors.add(otp_page::FIELD, format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
+        return Ok(web::html(429, page(&flow.data.number, &errors, None)));
+    }
+    let number = MobileNumber::parse(&flow.data.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
+    let refused = if flow.data.account_id.is_some() {
+        sms::send_otp(app, otp::Purpose::Recovery, &flow.data.rid, &number, messages::sms_recovery_otp).await?.err()
+    } else {
+        let allowed = sms::number_cap(app, &number).await?;
+        otp::issue(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Recovery, &flow.data.rid, &OtpCode::generate(), now).await?;
+        (!allowed).then_some(sms::SendRefused::NumberCap)
+    };
+    if let Some(r) = refused {
+        errors.add(otp_page::FIELD, <&str>::from(r));
+        return Ok(web::html(429, page(&flow.data.number, &errors, None)));
+    }
+    flow.data.otp_sent_at = now;
+    match record::save(app.store.as_ref(), flow, TTL_SECS, now).await {
+        Ok(()) | Err(FlowError::Conflict) => Ok(web::redirect(&format!("{}?nuovo=1", routes::RECOVER_OTP))),
+        Err(FlowError::Store(e)) => Err(e.into()),
+    }
+}
+
+fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    layout::flow_page(
+        "Inserisci il codice temporaneo",
+        html! {
+            div class="container narrow" {
+                h1 { "Inserisci il codice temporaneo" }
+                @if let Some(n) = notice { p class="success" role="status" { (n) } }
+                (error_summary(errors))
+                p { "Se i dati sono corretti, riceverai un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "AVANTI" } "." }
+                (otp_page::code_form(routes::RECOVER_OTP, "AVANTI", Some((routes::RECOVER, "INDIETRO")), errors))
+                p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su " strong { (RESEND) } ": il nuovo codice sostituisce quello precedente." }
+                (otp_page::resend_form(routes::RECOVER_OTP, RESEND, "btn btn-secondary"))
+            }
+        },
+    )
+}
+
+fn expired_page() -> Markup {
+    layout::flow_page("Codice temporaneo scaduto", html! { div class="container narrow" { (otp_page::expired(routes::RECOVER_OTP)) } })
+}
