@@ -88,8 +88,7 @@ pub fn functions() -> Vec<&'static str> {
 }
 
 /// The path space served by the HTTP API (CloudFront forwards these uncached; robots.txt
-/// disallows them). Wider than today's `ROUTES`: it also covers the flows whose functions
-/// are still to come, so links to them are already routed to the API.
+/// disallows them): every route's path starts with one of these (checked below).
 pub const API_PATH_PREFIXES: &[&str] = &["/registrazione/", "/accesso", "/area-clienti", "/esci", "/recupero"];
 
 /// True when `path` belongs to the API rather than to the static site.

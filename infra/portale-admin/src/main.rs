@@ -41,6 +41,12 @@ async fn main() -> ExitCode {
                         for l in lines {
                             println!("    numero in Convenzione: {}", l.number.pretty());
                         }
+                        println!(
+                            "✔ account dimostrativo Convenzione 7: username {} password {} (numero {})",
+                            bootstrap::DEMO_LEGACY_USERNAME,
+                            bootstrap::DEMO_LEGACY_PASSWORD,
+                            bootstrap::DEMO_LEGACY_NUMBER
+                        );
                     }
                     Err(e) => {
                         eprintln!("dati dimostrativi non caricati: {e}");
