@@ -2,6 +2,8 @@
 //! clock so it can expire codes without sleeping) against the one real LocalStack, and
 //! reads SMS and email back from LocalStack like a user reads their phone.
 
+pub mod faults;
+pub mod proxy;
 pub mod register;
 
 use local_gateway::inbox::{self, Email, Sms};
@@ -77,11 +79,25 @@ pub struct Page {
 
 impl Portal {
     pub async fn start() -> Portal {
+        Self::start_with(|app| app).await
+    }
+
+    /// A portal whose App the test adjusts first (fault injection: another endpoint, a
+    /// notifier that fails).
+    pub async fn start_with(adjust: impl FnOnce(App) -> App) -> Portal {
+        Self::start_with_async(|app| async move { adjust(app) }).await
+    }
+
+    pub async fn start_with_async<F, Fut>(adjust: F) -> Portal
+    where
+        F: FnOnce(App) -> Fut,
+        Fut: std::future::Future<Output = App>,
+    {
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(OffsetClock::default());
-        let app: &'static App = Box::leak(Box::new(App::aws(test_config(&base), clock.clone()).await));
+        let app: &'static App = Box::leak(Box::new(adjust(App::aws(test_config(&base), clock.clone()).await).await));
         let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region() };
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         local_gateway::spawn_on(gw, site, listener).unwrap();

@@ -1,0 +1,58 @@
+//! Fault injection for the end-to-end tests: a DynamoDB store behind a switchable proxy
+//! (LocalStack "stopped" for one portal only) and a notifier whose next SNS or SES call fails.
+
+use crate::proxy::FaultProxy;
+use shared::domain::MobileNumber;
+use shared::notify::{EmailMessage, Notifier, NotifyError};
+use shared::store::dynamo::DynamoStore;
+use shared::App;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+/// Rebuilds `app`'s store so that its DynamoDB calls go through `proxy`.
+pub async fn store_through(app: App, proxy: &FaultProxy) -> App {
+    let sdk = shared::app::sdk_config(&app.config).await;
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&proxy.endpoint).build();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), app.config.table_name.clone());
+    App { store: Arc::new(store), ..app }
+}
+
+/// Wraps the real notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n
+/// calls fail as an SNS or SES outage would.
+pub struct FlakyNotifier {
+    inner: Arc<dyn Notifier>,
+    sms_failures: AtomicUsize,
+    email_failures: AtomicUsize,
+}
+
+impl FlakyNotifier {
+    pub fn wrap(inner: Arc<dyn Notifier>) -> Arc<FlakyNotifier> {
+        Arc::new(FlakyNotifier { inner, sms_failures: AtomicUsize::new(0), email_failures: AtomicUsize::new(0) })
+    }
+    pub fn fail_next_sms(&self, n: usize) {
+        self.sms_failures.store(n, Ordering::SeqCst);
+    }
+    pub fn fail_next_email(&self, n: usize) {
+        self.email_failures.store(n, Ordering::SeqCst);
+    }
+}
+
+fn take(counter: &AtomicUsize) -> bool {
+    counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+}
+
+#[async_trait::async_trait]
+impl Notifier for FlakyNotifier {
+    async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
+        if take(&self.sms_failures) {
+            return Err(NotifyError::Unavailable("injected SNS failure".into()));
+        }
+        self.inner.sms(to, text).await
+    }
+    async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
+        if take(&self.email_failures) {
+            return Err(NotifyError::Unavailable("injected SES failure".into()));
+        }
+        self.inner.email(msg).await
+    }
+}
