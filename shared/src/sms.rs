@@ -52,6 +52,33 @@ pub async fn send_otp(
     Ok(Ok(()))
 }
 
+/// The first code of a step (not "Invia di nuovo"): if a code for `subject` went out in the
+/// last `limits::RESEND_INTERVAL_SECS`, it is kept and nothing is sent — a double click
+/// sends one SMS. `Ok(Ok(true))` when an SMS was sent.
+pub async fn send_otp_once(
+    app: &App,
+    purpose: otp::Purpose,
+    subject: &str,
+    to: &MobileNumber,
+    text: impl Fn(&OtpCode) -> String,
+) -> Result<Result<bool, SendRefused>, WebError> {
+    if let Some(age) = otp::age(app.store.as_ref(), purpose, subject, app.now()).await? {
+        if age < limits::RESEND_INTERVAL_SECS {
+            return Ok(Ok(false));
+        }
+    }
+    if let Err(refused) = allow(app, to).await? {
+        return Ok(Err(refused));
+    }
+    let code = OtpCode::generate();
+    let secret = &app.config.flow_secret;
+    if !otp::issue_unless_recent(app.store.as_ref(), secret, purpose, subject, &code, app.now(), limits::RESEND_INTERVAL_SECS).await? {
+        return Ok(Ok(false));
+    }
+    app.notifier.sms(to, &text(&code)).await?;
+    Ok(Ok(true))
+}
+
 /// Sends a text that is not a code (the recovered username) under the same caps.
 pub async fn send_text(app: &App, to: &MobileNumber, text: &str) -> Result<Result<(), SendRefused>, WebError> {
     if let Err(refused) = allow(app, to).await? {

@@ -93,11 +93,31 @@ impl Portal {
         F: FnOnce(App) -> Fut,
         Fut: std::future::Future<Output = App>,
     {
+        Self::start_full(|_| {}, adjust).await
+    }
+
+    /// A portal for 100-way races: the emulator answers a hundred concurrent transactions
+    /// far slower than DynamoDB does, so AWS calls get more time than in production.
+    pub async fn start_for_races() -> Portal {
+        Self::start_full(|c| c.aws_timeout = std::time::Duration::from_secs(60), |app| async move { app }).await
+    }
+
+    pub async fn start_full<F, Fut>(configure: impl FnOnce(&mut Config), adjust: F) -> Portal
+    where
+        F: FnOnce(App) -> Fut,
+        Fut: std::future::Future<Output = App>,
+    {
+        // E2E_LOG=warn (or info, …) shows the handlers' logs while debugging a test.
+        if let Ok(filter) = std::env::var("E2E_LOG") {
+            let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_test_writer().try_init();
+        }
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(OffsetClock::default());
-        let app: &'static App = Box::leak(Box::new(adjust(App::aws(test_config(&base), clock.clone()).await).await));
+        let mut config = test_config(&base);
+        configure(&mut config);
+        let app: &'static App = Box::leak(Box::new(adjust(App::aws(config, clock.clone()).await).await));
         let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region() };
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         local_gateway::spawn_on(gw, site, listener).unwrap();

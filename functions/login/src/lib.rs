@@ -113,7 +113,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         );
         return Ok(web::html(403, page(&typed, &next, &errors, None)));
     }
-    if let Err(refused) = sms::send_otp(app, otp::Purpose::Login, &account.id, &number, messages::sms_login_otp).await? {
+    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Login, &account.id, &number, messages::sms_login_otp).await? {
         errors.add("username", <&str>::from(refused));
         return Ok(web::html(429, page(&typed, &next, &errors, None)));
     }

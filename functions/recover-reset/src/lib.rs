@@ -14,7 +14,7 @@ use shared::store::accounts::{self, Account, Status};
 use shared::store::{lockout, otp, tokens, StoreError};
 use shared::ui::layout;
 use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, limits, passwords, routes, sms, App};
+use shared::{limits, passwords, routes, sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
     let form = web::is_post(&req).then(|| Form::from_request(&req));
@@ -61,8 +61,9 @@ async fn start_reset(app: &App, req: &Request, token: &str) -> Result<Resp, WebE
         return Ok(web::html(410, invalid_link_page()));
     };
     let number = MobileNumber::parse(&account.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
-    let rid = crypto::random_token();
-    if let Err(refused) = sms::send_otp(app, otp::Purpose::Recovery, &rid, &number, messages::sms_recovery_otp).await? {
+    // One code per account: a double-clicked button sends one SMS, both flows accept it.
+    let rid = format!("reset:{}", account.id);
+    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &rid, &number, messages::sms_recovery_otp).await? {
         return Ok(web::html(429, message_page("Codice non inviato", <&str>::from(refused))));
     }
     let data = Recovery::reset(rid, account.id.clone(), account.number.clone(), token_hash, app.now());

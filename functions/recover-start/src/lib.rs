@@ -101,7 +101,7 @@ async fn account_for(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona
 
 async fn forgot_username(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona) -> Result<Resp, WebError> {
     match account_for(app, number, cf).await? {
-        Some(account) if recovery::account_cap(app, &account.id).await? => {
+        Some(account) if recovery::account_cap(app, &account.id, Mode::Username).await? => {
             // A refused SMS (caps) is not reported: the email still carries the username.
             if sms::send_text(app, number, &messages::sms_recovered_username(&account.username)).await?.is_err() {
                 tracing::warn!(step = "recover-start", "username SMS refused by the caps");
@@ -123,7 +123,7 @@ async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
     let username = typed.to_lowercase();
     let account = accounts::by_claim(app.store.as_ref(), Kind::Username, &username, app.now()).await?.filter(|a| a.status == Status::Active);
     if let Some(account) = account {
-        if recovery::account_cap(app, &account.id).await? {
+        if recovery::account_cap(app, &account.id, Mode::Password).await? {
             recovery::send_reset_link(app, &account, false).await?;
             tracing::info!(step = "recover-start", mode = "password", "reset link sent");
         }
@@ -132,26 +132,36 @@ async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
 }
 
 /// Mode 3: a code to the number, if the data match an account; if they do not, a code
-/// is still issued (and never sent), so the next page behaves exactly alike.
+/// is still issued (and never sent), so the next page behaves exactly alike. The code's
+/// subject derives from what was typed, so a double click sends one SMS.
 async fn forgot_both(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona, values: &Values) -> Result<Resp, WebError> {
-    let rid = crypto::random_token();
+    let subject = crypto::token_hash(&format!("identify:{}:{}", number.e164(), cf.as_str()));
     let account = account_for(app, number, cf).await?;
     let refused = match &account {
-        Some(_) => sms::send_otp(app, otp::Purpose::Recovery, &rid, number, messages::sms_recovery_otp).await?.err().map(<&str>::from),
-        None => {
-            let allowed = sms::number_cap(app, number).await?;
-            otp::issue(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Recovery, &rid, &OtpCode::generate(), app.now()).await?;
-            (!allowed).then(|| <&str>::from(sms::SendRefused::NumberCap))
-        }
+        Some(_) => sms::send_otp_once(app, otp::Purpose::Recovery, &subject, number, messages::sms_recovery_otp).await?.err().map(<&str>::from),
+        None => unsent_code(app, &subject, number).await?,
     };
     if let Some(message) = refused {
         let mut errors = FieldErrors::default();
         errors.add("numero", message);
         return Ok(web::html(429, data_page(Mode::Both, values, &errors)));
     }
-    let data = Recovery::identify(rid, account.map(|a| a.id), number.e164().to_owned(), app.now());
+    let data = Recovery::identify(subject, account.map(|a| a.id), number.e164().to_owned(), app.now());
     let (id, _) = record::create(app.store.as_ref(), KIND, data, TTL_SECS, app.now()).await?;
     Ok(web::redirect_with_cookies(routes::RECOVER_OTP, &[recovery::cookie(app, &id)]))
+}
+
+/// What `send_otp_once` does, minus the SMS: the same cap counted, a code stored.
+async fn unsent_code(app: &App, subject: &str, number: &MobileNumber) -> Result<Option<&'static str>, WebError> {
+    let store = app.store.as_ref();
+    if otp::age(store, otp::Purpose::Recovery, subject, app.now()).await?.is_some_and(|age| age < limits::RESEND_INTERVAL_SECS) {
+        return Ok(None);
+    }
+    if !sms::number_cap(app, number).await? {
+        return Ok(Some(<&str>::from(sms::SendRefused::NumberCap)));
+    }
+    otp::issue_unless_recent(store, &app.config.flow_secret, otp::Purpose::Recovery, subject, &OtpCode::generate(), app.now(), limits::RESEND_INTERVAL_SECS).await?;
+    Ok(None)
 }
 
 fn frame(title: &str, body: Markup) -> Markup {

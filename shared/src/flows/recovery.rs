@@ -172,9 +172,14 @@ pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<Recove
     })
 }
 
-/// Counts one recovery message for the account; `false` when its hourly cap is reached
-/// (then nothing is sent, and the page says the same as always).
-pub async fn account_cap(app: &App, account_id: &str) -> Result<bool, WebError> {
+/// Whether a recovery message of `mode` may go to the account now: not if the same request
+/// was just made (a double click sends one message) or the hourly cap is reached — then
+/// nothing is sent, and the page says the same as always.
+pub async fn account_cap(app: &App, account_id: &str, mode: Mode) -> Result<bool, WebError> {
+    let key = format!("{account_id}#{}", mode.slug());
+    if !rate::first_within(app.store.as_ref(), "recover-once", &key, limits::RESEND_INTERVAL_SECS, app.now()).await? {
+        return Ok(false);
+    }
     let ok = rate::hit(app.store.as_ref(), limits::RECOVER_PER_ACCOUNT, account_id, app.now()).await?;
     if !ok {
         tracing::warn!(limit = "recover-account", "recovery cap reached: nothing sent");

@@ -219,28 +219,38 @@ impl Store for DynamoStore {
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         let n = ops.len();
         let items = ops.iter().map(|op| tx_item(&self.table, op)).collect::<Result<Vec<_>, _>>()?;
-        match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
-                let failed = match se.err() {
-                    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
-                        .cancellation_reasons()
-                        .iter()
-                        .map(|r| r.code() == Some("ConditionalCheckFailed"))
-                        .collect(),
-                    _ => vec![false; n],
-                };
-                if failed.iter().any(|f| *f) {
-                    Err(StoreError::TxCancelled { failed })
-                } else {
-                    // Cancelled for a conflict with a concurrent transaction: retryable, not a rule.
-                    Err(StoreError::Unavailable("transaction conflict".into()))
+        // A transaction cancelled only because a concurrent one touched the same items is
+        // retried: once the other commits, ours either succeeds or fails on a condition,
+        // which is the answer the user needs (e.g. "username taken"), not "try again".
+        for attempt in 0..=TX_CONFLICT_RETRIES {
+            match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+                Ok(_) => return Ok(()),
+                Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
+                    let failed: Vec<bool> = match se.err() {
+                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code() == Some("ConditionalCheckFailed"))
+                            .collect(),
+                        _ => vec![false; n],
+                    };
+                    if failed.iter().any(|f| *f) {
+                        return Err(StoreError::TxCancelled { failed });
+                    }
+                    if attempt < TX_CONFLICT_RETRIES {
+                        let jitter = rand::random::<u64>() % 40;
+                        tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt as u64 + 1) + jitter)).await;
+                    }
                 }
+                Err(e) => return Err(unavailable(e)),
             }
-            Err(e) => Err(unavailable(e)),
         }
+        Err(StoreError::Unavailable("transaction conflict persisted".into()))
     }
 }
+
+/// Retries of a transaction cancelled by a concurrent one (not by a condition).
+const TX_CONFLICT_RETRIES: u32 = 6;
 
 fn tx_item(table: &str, op: &TxOp) -> Result<ddb::TransactWriteItem, StoreError> {
     let mut e = Expr::default();

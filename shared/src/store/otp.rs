@@ -54,6 +54,28 @@ pub async fn issue(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: 
     store.put(&key(purpose, subject), item, None).await
 }
 
+/// Like `issue`, but keeps a code issued less than `window` seconds ago (returns `false`):
+/// a double-clicked button sends one SMS, and both requests work with that one code.
+pub async fn issue_unless_recent(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode, now: i64, window: i64) -> Result<bool, StoreError> {
+    let item = Item::new()
+        .with("hash", crypto::keyed_hash(secret, code.as_str()))
+        .with("attempts", 0i64)
+        .with("issued_at", now)
+        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS);
+    // Replace only a missing, old, expired or burnt code.
+    let replaceable = Cond::Or(vec![
+        Cond::NotExists,
+        Cond::lt("issued_at", now - window + 1),
+        Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
+        Cond::gt("attempts", MAX_ATTEMPTS - 1),
+    ]);
+    match store.put(&key(purpose, subject), item, Some(replaceable)).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks a guess. Every guess is counted atomically before it is compared.
 pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, guess: &OtpCode, now: i64) -> Result<(), OtpError> {
     let k = key(purpose, subject);
@@ -138,6 +160,16 @@ mod tests {
         issue(&s, b"k", Purpose::Login, "a", &code("222222"), 2001).await.unwrap();
         assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 2002).await, Err(OtpError::Wrong { remaining: 4 }));
         assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await, Ok(()));
+    }
+
+    #[tokio::test]
+    async fn a_recent_code_is_kept_once() {
+        let s = MemoryStore::new();
+        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("111111"), 1000, 30).await.unwrap());
+        assert!(!issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("222222"), 1010, 30).await.unwrap());
+        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1011).await, Ok(()));
+        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("333333"), 1012, 30).await.unwrap(), "a used code is gone");
+        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("444444"), 1042, 30).await.unwrap(), "an old code is replaced");
     }
 
     #[tokio::test]

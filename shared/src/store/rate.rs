@@ -24,6 +24,19 @@ pub async fn hit(store: &dyn Store, limit: Limit, key: &str, now: i64) -> Result
     }
 }
 
+/// True for the first event per `key` within `window_secs` (later ones in the window get
+/// `false`): a double-clicked button triggers one message.
+pub async fn first_within(store: &dyn Store, scope: &str, key: &str, window_secs: i64, now: i64) -> Result<bool, StoreError> {
+    let k = Key::new(format!("RATE#{scope}#{key}#once"), "RATE");
+    let item = super::Item::new().with(schema::TTL_ATTRIBUTE, now + window_secs);
+    let lapsed = Cond::Or(vec![Cond::NotExists, Cond::lt(schema::TTL_ATTRIBUTE, now + 1)]);
+    match store.put(&k, item, Some(lapsed)).await {
+        Ok(()) => Ok(true),
+        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +52,13 @@ mod tests {
         assert!(!hit(&s, l, "k", 150).await.unwrap());
         assert!(hit(&s, l, "other", 150).await.unwrap());
         assert!(hit(&s, l, "k", 180).await.unwrap(), "a new window starts afresh");
+    }
+
+    #[tokio::test]
+    async fn first_within_a_window_only() {
+        let s = MemoryStore::new();
+        assert!(first_within(&s, "t", "k", 30, 100).await.unwrap());
+        assert!(!first_within(&s, "t", "k", 30, 129).await.unwrap());
+        assert!(first_within(&s, "t", "k", 30, 130).await.unwrap());
     }
 }
