@@ -5,15 +5,39 @@ use crate::app::App;
 use crate::web::Resp;
 use lambda_http::Request;
 use std::future::Future;
+use tracing::Instrument;
+use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::EnvFilter;
 
-/// JSON logs (CloudWatch-friendly). `RUST_LOG` tunes the level; default `info`.
+/// The log format: one JSON object per line (CloudWatch-friendly), with the current
+/// request's span (`request_id`, method, path) on every line. Tests capture the same format
+/// through another writer to check that no secret is ever logged.
+pub fn json_subscriber<W>(writer: W, filter: EnvFilter) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(true).with_span_list(false).without_time().with_writer(writer).finish()
+}
+
+/// The production filter: `RUST_LOG`, default `info` (the AWS SDK logs nothing at info).
+pub fn default_filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())
+}
+
 pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_current_span(false)
-        .without_time()
-        .try_init();
+    let _ = tracing::subscriber::set_global_default(json_subscriber(std::io::stdout, default_filter()));
+}
+
+/// The span every request runs in: Lambda's request id (locally a random one), method and
+/// path. Never the query string or the body: they can carry tokens and personal data.
+pub fn request_span(req: &Request) -> tracing::Span {
+    use lambda_http::RequestExt;
+    let request_id = req
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| crate::crypto::random_token()[..16].to_owned());
+    tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path())
 }
 
 pub async fn serve<H, F>(handler: H) -> Result<(), lambda_http::Error>
@@ -31,7 +55,8 @@ where
     };
     let app: &'static App = app;
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
-        Ok::<_, std::convert::Infallible>(handler(app, req).await)
+        let span = request_span(&req);
+        Ok::<_, std::convert::Infallible>(handler(app, req).instrument(span).await)
     }))
     .await
 }

@@ -68,7 +68,8 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
             parts.headers.insert("x-forwarded-for", peer.ip().to_string().parse().expect("ip is a header value"));
         }
         let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-        return to_axum(handler(gw.app, lreq).await);
+        let span = shared::runtime::request_span(&lreq);
+        return to_axum(tracing::Instrument::instrument(handler(gw.app, lreq), span).await);
     }
     if shared::routes::is_dynamic(&path) {
         return to_axum(WebError::MethodNotAllowed.into_response());
