@@ -50,8 +50,11 @@ case "$ARCH" in
     x86_64) triple=x86_64-unknown-linux-gnu; arch_flag=--x86-64 ;;
     *) echo "package.sh: ARCH must be arm64 or x86_64" >&2; exit 1 ;;
 esac
-# cargo-lambda would try `rustup target add` itself; say plainly what is missing instead
-# (installing a Rust target needs the Rust distribution server, not a package registry).
+# The standard library for the target comes from the Rust distribution server (reachable
+# here, measured 2026-11-24); if it cannot be fetched, say plainly what is missing.
+if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$triple"; then
+    rustup target add "$triple" || true
+fi
 if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx "$triple"; then
     echo "package.sh: the Rust standard library for $triple is not installed: run" >&2
     echo "    rustup target add $triple" >&2

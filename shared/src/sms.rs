@@ -75,7 +75,12 @@ pub async fn send_otp_once(
     if !otp::issue_unless_recent(app.store.as_ref(), secret, purpose, subject, &code, app.now(), limits::RESEND_INTERVAL_SECS).await? {
         return Ok(Ok(false));
     }
-    app.notifier.sms(to, &text(&code)).await?;
+    if let Err(e) = app.notifier.sms(to, &text(&code)).await {
+        // The code never left: withdraw it, or the retry would keep it as "recent" and
+        // send nothing.
+        let _ = otp::withdraw(app.store.as_ref(), secret, purpose, subject, &code).await;
+        return Err(e.into());
+    }
     Ok(Ok(true))
 }
 

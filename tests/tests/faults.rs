@@ -138,3 +138,31 @@ async fn a_hung_aws_endpoint_times_out_into_the_retry_page() {
     assert_unavailable(&page);
     proxy.up();
 }
+
+/// The login's first SMS fails: the retry right after must send a code (the one that never
+/// left is withdrawn, so it does not count as "recently sent").
+#[tokio::test]
+async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
+    let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let slot = flaky.clone();
+    let p = Portal::start_with(move |app| {
+        let f = FlakyNotifier::wrap(app.notifier.clone());
+        *slot.lock().unwrap() = Some(f.clone());
+        shared::App { notifier: f, ..app }
+    })
+    .await;
+    let flaky = flaky.lock().unwrap().clone().unwrap();
+    let number = random_number();
+    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let email = random_email("guasto-sms-login");
+    register(&p.as_browser(Portal::browser()), &number, &email).await;
+    let before = p.sms_to(&number).await.len();
+    let login = p.get("/accesso").await;
+    flaky.fail_next_sms(1);
+    assert_unavailable(&p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await);
+    let page = p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await;
+    assert_eq!(page.path, "/accesso/codice", "{}", page.text());
+    assert_eq!(p.sms_to(&number).await.len(), before + 1, "the retry sent the SMS");
+    let code = p.last_code(&number).await;
+    assert_eq!(p.submit(&page, "codice", &[("codice", &code)]).await.path, "/area-clienti");
+}

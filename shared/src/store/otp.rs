@@ -76,6 +76,14 @@ pub async fn issue_unless_recent(store: &dyn Store, secret: &[u8], purpose: Purp
     }
 }
 
+/// Deletes `code` if it is still the current one (it could not be sent).
+pub async fn withdraw(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode) -> Result<(), StoreError> {
+    match store.delete(&key(purpose, subject), Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str())))).await {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Checks a guess. Every guess is counted atomically before it is compared.
 pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, guess: &OtpCode, now: i64) -> Result<(), OtpError> {
     let k = key(purpose, subject);
