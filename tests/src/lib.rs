@@ -4,6 +4,7 @@
 
 pub mod counting;
 pub mod faults;
+pub mod logcapture;
 pub mod proxy;
 pub mod register;
 
@@ -118,6 +119,11 @@ impl Portal {
         let clock = Arc::new(OffsetClock::default());
         let mut config = test_config(&base);
         configure(&mut config);
+        if config.table_name != TEST_TABLE {
+            // A test that needs its own table (e.g. a global counter no other test touches).
+            let sdk = shared::app::sdk_config(&config).await;
+            shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name).await.unwrap();
+        }
         let app: &'static App = Box::leak(Box::new(adjust(App::aws(config, clock.clone()).await).await));
         let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region() };
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");

@@ -4,38 +4,7 @@
 
 use e2e::register::*;
 use e2e::{random_email, random_number, Portal};
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-fn capture() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let c = Captured::default();
-        let filter = tracing_subscriber::EnvFilter::new("info");
-        tracing::subscriber::set_global_default(shared::runtime::json_subscriber(c.clone(), filter)).expect("first subscriber");
-        c
-    })
-}
+use e2e::logcapture::capture;
 
 fn token_in(text: &str, marker: &str) -> String {
     let start = text.find(marker).unwrap_or_else(|| panic!("{marker} in {text}")) + marker.len();
@@ -94,7 +63,7 @@ async fn no_secret_ever_reaches_the_logs() {
     let done = r.submit(&page, "password", &[("password", "Nuova-Password-2030!"), ("conferma_password", "Nuova-Password-2030!")]).await;
     assert!(done.contains("La password è stata modificata"), "{}", done.text());
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     // The capture works and has what ops need: events of each flow, with a request id.
     for event in ["registration started, code sent", "account created", "signed in", "password changed, sessions ended"] {
         assert!(text.contains(event), "log has {event:?}");

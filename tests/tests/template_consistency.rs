@@ -1170,3 +1170,24 @@ fn outputs_and_parameters_present() {
         "Transform"
     );
 }
+
+/// The global SMS budget's refusal logs `alert=sms_global_budget_exhausted`
+/// (shared::sms): every SMS step's log group turns that line into a metric, and an alarm
+/// on the metric notifies ops.
+#[test]
+fn sms_budget_alert_reaches_ops() {
+    let t = template();
+    let filters = resources_of_type(&t, "AWS::Logs::MetricFilter");
+    let mut metric = None;
+    for f in SMS_STEPS {
+        let log_group = format!("{}LogGroup", pascal(f));
+        let found = filters.iter().find(|(_, r)| ref_target(&r["Properties"]["LogGroupName"]) == Some(log_group.as_str()));
+        let (_, r) = found.unwrap_or_else(|| panic!("{f}: no MetricFilter on {log_group}"));
+        assert!(str_of(&r["Properties"]["FilterPattern"], "FilterPattern").contains("sms_global_budget_exhausted"), "{f}");
+        let name = str_of(&r["Properties"]["MetricTransformations"][0]["MetricName"], "MetricName").to_owned();
+        assert_eq!(*metric.get_or_insert(name.clone()), name, "one metric for every step");
+    }
+    let metric = metric.unwrap();
+    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm").iter().any(|(_, a)| a["Properties"]["MetricName"].as_str() == Some(metric.as_str()));
+    assert!(alarmed, "an alarm on {metric}");
+}

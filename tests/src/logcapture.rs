@@ -1,0 +1,42 @@
+//! Captures this test process's logs in the production format (JSON, level `info`), so a
+//! test can assert on what ops would see — and on what must never be there.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs the capture as this process's subscriber (once) and returns it.
+pub fn capture() -> &'static Captured {
+    static LOGS: OnceLock<Captured> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let c = Captured::default();
+        let filter = tracing_subscriber::EnvFilter::new("info");
+        tracing::subscriber::set_global_default(shared::runtime::json_subscriber(c.clone(), filter)).expect("first subscriber");
+        c
+    })
+}
