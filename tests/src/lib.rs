@@ -183,7 +183,9 @@ impl Portal {
         let mut out: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k)).collect();
         out.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         let action = page.form_action(marker);
-        to_page(self.client.post(format!("{}{}", self.base, action)).form(&out).send().await.expect("gateway answers")).await
+        let url = format!("{}{}", self.base, action);
+        let req = if page.form_method(marker) == "get" { self.client.get(url).query(&out) } else { self.client.post(url).form(&out) };
+        to_page(req.send().await.expect("gateway answers")).await
     }
 
     pub async fn add_line(&self, number: &str, entity_cf: &str, name: &str, active: bool) {
@@ -242,6 +244,14 @@ impl Page {
         f.value().attr("action").unwrap_or(&self.path).to_owned()
     }
 
+    /// The form's method, lowercase (`post` unless it says `get`).
+    pub fn form_method(&self, marker: &str) -> String {
+        let doc = self.doc();
+        let forms = Selector::parse("form").unwrap();
+        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        f.value().attr("method").unwrap_or("get").to_lowercase()
+    }
+
     pub fn form_fields(&self, marker: &str) -> Vec<(String, String)> {
         let doc = self.doc();
         let forms = Selector::parse("form").unwrap();
@@ -250,7 +260,7 @@ impl Page {
         f.select(&inputs)
             .filter(|i| {
                 let t = i.value().attr("type").unwrap_or("text");
-                t != "checkbox" || i.value().attr("checked").is_some()
+                !matches!(t, "checkbox" | "radio") || i.value().attr("checked").is_some()
             })
             .filter_map(|i| Some((i.value().attr("name")?.to_owned(), i.value().attr("value").unwrap_or("").to_owned())))
             .collect()

@@ -21,7 +21,10 @@ async fn recover(p: &Portal, mode: &str, fields: &[(&str, &str)]) -> Page {
     for title in ["Username dimenticata", "Password dimenticata", "Username e password dimenticate"] {
         assert!(start.contains(title));
     }
-    let form = p.get(&format!("/recupero?modalita={mode}")).await;
+    let none = p.submit(&start, "scelta", &[]).await;
+    assert_eq!(none.status, 422, "AVANTI without a choice says so");
+    assert_eq!(none.field_error("modalita").as_deref(), Some("Seleziona una delle 3 modalità di recupero."));
+    let form = p.submit(&start, "scelta", &[("modalita", mode)]).await;
     assert_eq!(form.status, 200);
     p.submit(&form, "modalita", fields).await
 }

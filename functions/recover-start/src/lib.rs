@@ -28,6 +28,12 @@ fn get(req: &Request) -> Resp {
         return web::html(200, sent_page(mode));
     }
     match web::query_param(req, "modalita") {
+        // AVANTI without a choice: say so (the form always sends `scelta`).
+        None if web::query_param(req, "scelta").is_some() => {
+            let mut errors = FieldErrors::default();
+            errors.add("modalita", "Seleziona una delle 3 modalità di recupero.");
+            web::html(422, choose_page(&errors, None))
+        }
         None => {
             let notice = web::query_param(req, "scaduta")
                 .map(|_| "La procedura di recupero è scaduta o non è più valida: scegli di nuovo cosa hai dimenticato.");
@@ -178,6 +184,7 @@ fn choose_page(errors: &FieldErrors, notice: Option<&str>) -> Markup {
             (error_summary(errors))
             p { "Seleziona una delle 3 modalità, clicca su " strong { "AVANTI" } " ed inserisci le informazioni richieste utilizzate durante la registrazione al Portale. Riceverai una email o un SMS contenente le informazioni necessarie per proseguire nell'operazione desiderata." }
             form method="get" action=(routes::RECOVER) novalidate {
+                input type="hidden" name="scelta" value="1";
                 fieldset class="field" aria-describedby=[err.map(|_| "modalita-error")] {
                     legend { "Cosa hai dimenticato?" }
                     @if let Some(e) = err { p class="field-error" id="modalita-error" { span class="visually-hidden" { "Errore: " } (e) } }
