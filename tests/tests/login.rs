@@ -56,7 +56,7 @@ async fn a_user_logs_in_with_the_sms_code_sees_the_profile_and_logs_out() {
 
     let home = b.submit(&page, "codice", &[("codice", &code)]).await;
     assert_eq!(home.path, "/area-clienti");
-    assert!(home.contains("Benvenuto, Mario Rossi"), "{}", home.text());
+    assert!(home.contains("Ciao, Mario Rossi"), "{}", home.text());
     for shown in [ENTE_NAME, ENTE, MobileNumber::parse(&number).unwrap().pretty().as_str(), username.as_str()] {
         assert!(home.contains(shown), "profile shows {shown}: {}", home.text());
     }
@@ -274,7 +274,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
         let b = p.as_browser(Portal::browser());
         let home = sign_in(&b, &number, &username, old_password).await;
         assert_eq!(home.path, "/area-clienti", "{username}: {}", home.text());
-        assert!(home.contains("Benvenuto, Lucia Bianchi") && home.contains(ENTE_NAME));
+        assert!(home.contains("Ciao, Lucia Bianchi") && home.contains(ENTE_NAME));
         let account = accounts::by_claim(p.app.store.as_ref(), Kind::Username, &username, p.app.now()).await.unwrap().unwrap();
         assert!(account.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{username}: {}", account.password_hash);
         assert!(shared::passwords::verify(&account.password_hash, old_password));

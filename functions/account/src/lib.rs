@@ -47,7 +47,7 @@ fn page(a: &Account) -> Markup {
         "Area Clienti",
         html! {
             div class="container" {
-                h1 { "Benvenuto, " (a.nome) " " (a.cognome) }
+                h1 { "Ciao, " (a.nome) " " (a.cognome) }
                 p class="lead" { "Questa è la tua Area Clienti dei servizi in Convenzione Telefonia Mobile 8." }
                 section class="card" aria-labelledby="profilo" {
                     h2 id="profilo" { "Il tuo profilo" }
