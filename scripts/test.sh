@@ -27,5 +27,7 @@ infra/scripts/validate.sh
 step "Test nel browser (Chromium)"
 tests/browser/setup.sh
 tests/browser/run-site-tests.sh
+# The registration end to end in Chromium: its own gateway on a free port, against LocalStack.
+tests/browser/run-flow-tests.sh
 
 step "Tutti i test sono passati"

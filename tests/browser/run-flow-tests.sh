@@ -52,7 +52,7 @@ trap stop_gateway EXIT
 
 # Readiness: poll until the gateway serves step 1 (or give up if it died or after 60 s).
 deadline=$((SECONDS + 60))
-until curl -fsS -o /dev/null --max-time 2 "$PUBLIC_BASE_URL/registrazione/numero"; do
+until curl -fs -o /dev/null --max-time 2 "$PUBLIC_BASE_URL/registrazione/numero"; do
   if ! kill -0 "$gw_pid" 2>/dev/null; then
     echo "run-flow-tests.sh: il gateway è terminato all'avvio:" >&2
     cat "$log" >&2
