@@ -11,270 +11,61 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
-import { execFileSync } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const ARTIFACTS = path.join(here, "artifacts");
-const BASE = (process.env.PUBLIC_BASE_URL || "").replace(/\/$/, "");
-const ADMIN = process.env.PORTALE_ADMIN || path.resolve(here, "../../target/debug/portale-admin");
-
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
-
-const ENTE = "00488410010";
-const ENTE_NAME = "ENTE DI PROVA BROWSER";
-const NOME = "Maria";
-const COGNOME = "Bianchi";
-const CF = "RSSMRA85T10A562S";
-const PASSWORD = "Girasole-Blu-2026!";
-const SENDER = "convenzionemobile8@telecomitalia.it";
-/// shared::flows::challenge::MIN_HUMAN_SECS is 2 (whole seconds): 2.1 s since the page arrived.
-const HUMAN_PAUSE_MS = 2100;
-/// shared::flows::challenge::POW_BITS
-const POW_BITS = 16;
-/// A hung browser or gateway fails the test instead of stalling the run.
-const TEST_TIMEOUT_MS = 180_000;
+import {
+  ARTIFACTS,
+  BASE,
+  CF,
+  COGNOME,
+  EMAIL_SENDER,
+  ENTE,
+  ENTE_NAME,
+  NOME,
+  PASSWORD,
+  SMS_SENDER_ID,
+  TEST_TIMEOUT_MS,
+  addLine,
+  checkPage as checkFlowPage,
+  codeOf,
+  humanPause,
+  launchBrowser,
+  mainText,
+  navigate,
+  newContext,
+  powOk,
+  pretty,
+  randomNumber,
+  showEmail,
+  tabTo,
+  waitForMessage,
+} from "./flow-helpers.mjs";
 
 let browser;
 
 before(async () => {
-  assert.ok(BASE, "PUBLIC_BASE_URL is not set: run these tests through tests/browser/run-flow-tests.sh");
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
 });
 
-// ---------------------------------------------------------------------------------------
-// Data: a fresh line of the Convenzione per test, imported like the operator does.
-
-function randomNumber() {
-  const n = crypto.randomInt(0, 10_000_000).toString().padStart(7, "0");
-  return `+39333${n}`;
-}
-
-function pretty(e164) {
-  const n = e164.replace(/^\+39/, "");
-  return `${n.slice(0, 3)} ${n.slice(3, 6)} ${n.slice(6)}`;
-}
-
-function addLine(e164) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "linee-"));
-  const csv = path.join(dir, "linee.csv");
-  fs.writeFileSync(csv, `numero;codice_fiscale_ente;ragione_sociale;stato\n${e164};${ENTE};${ENTE_NAME};attiva\n`);
-  try {
-    const out = execFileSync(ADMIN, ["import-lines", csv], { encoding: "utf8" });
-    assert.match(out, /righe importate: 1 /, out);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// The dev inbox.
-
-async function inbox(to) {
-  const resp = await fetch(`${BASE}/_dev/inbox.json?to=${encodeURIComponent(to)}`);
-  assert.equal(resp.status, 200, `/_dev/inbox.json: ${resp.status}`);
-  return resp.json();
-}
-
-/** Polls the inbox until `pick` finds something (LocalStack records a message when the send returns). */
-async function waitForMessage(to, pick, what) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = pick(await inbox(to));
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`no ${what} for ${to} in /_dev/inbox.json`);
-    await new Promise((r) => setTimeout(r, 100)); // poll interval
-  }
-}
-
-function codeOf(sms) {
-  const m = sms.text.match(/\b(\d{6})\b/);
-  assert.ok(m, `no 6-digit code in ${sms.text}`);
-  return m[1];
-}
-
-// ---------------------------------------------------------------------------------------
-// Pages.
-
-async function newContext({ javaScriptEnabled }) {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    javaScriptEnabled,
-    reducedMotion: "reduce",
-    locale: "it-IT",
-  });
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (m) => {
-    if (m.type() === "error") problems.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("response", (r) => {
-    if (r.request().resourceType() !== "document" && r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
-  });
-  page.on("requestfailed", (r) => problems.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
-  return { context, page, problems, javaScriptEnabled };
-}
-
-function formatViolations(violations) {
-  return violations
-    .map((v) => {
-      const nodes = v.nodes.map((n) => `    - ${n.target.join(" ")}\n      ${n.html}\n      ${(n.failureSummary || "").replace(/\n/g, "\n      ")}`).join("\n");
-      return `  [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n${nodes}`;
-    })
-    .join("\n");
-}
-
-async function runAxe(page) {
-  // Through the DevTools protocol, so the page's CSP does not block it. axe.run needs the
-  // page's timers: see runAxeWithoutScripts for pages shown without JavaScript.
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async (tags) => {
-    const r = await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
-    return r.violations;
-  }, AXE_TAGS);
-}
-
 /**
- * axe on a page shown without JavaScript. Such a page runs no timers, which axe.run needs,
- * so the very DOM it shows is audited in a scripting page at the same URL (the same CSS
- * from the gateway) whose CSP lets none of the portal's own scripts run.
- */
-async function runAxeWithoutScripts(page) {
-  const url = page.url();
-  const html = await page.content();
-  const context = await browser.newContext({ viewport: page.viewportSize(), reducedMotion: "reduce", locale: "it-IT" });
-  try {
-    const audit = await context.newPage();
-    await audit.route(
-      (u) => u.href === url,
-      (route) =>
-        route.fulfill({
-          status: 200,
-          headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": "script-src 'none'" },
-          body: html,
-        }),
-    );
-    await audit.goto(url, { waitUntil: "load" });
-    assert.equal(await audit.evaluate(() => document.querySelector("summary")?.hasAttribute("aria-expanded") ?? false), false, "the portal's scripts did not run");
-    return await runAxe(audit);
-  } finally {
-    await context.close();
-  }
-}
-
-/**
- * What the user sees on a page of the flow: its path, heading, the stepper's current step;
- * then axe (0 violations), no console/CSP/sub-resource errors, and a screenshot.
+ * A page of the registration: its path, heading and the stepper's current step; then axe
+ * (0 violations), no console/CSP/sub-resource errors, and a screenshot in artifacts/.
  */
 async function checkPage(t, name, { path: expectedPath, h1, step }) {
-  const { page, problems } = t;
-  assert.equal(new URL(page.url()).pathname, expectedPath, `${name}: at ${page.url()}, page says: ${await mainText(page)}`);
-  assert.equal((await page.locator("main h1").innerText()).trim(), h1, `${name}: heading`);
-  if (step) {
-    const current = page.locator('nav[aria-label="Passaggi della registrazione"] [aria-current="step"]');
-    assert.match(await current.innerText(), new RegExp(`Passo ${step}:`), `${name}: the stepper marks step ${step}`);
-    assert.match(await page.locator("main").innerText(), new RegExp(`passo ${step} di 6`), `${name}: "passo ${step} di 6"`);
-  }
-  await page.screenshot({ path: path.join(ARTIFACTS, `registrazione-${t.mode}-${name}.png`), fullPage: true });
-  const violations = t.javaScriptEnabled ? await runAxe(page) : await runAxeWithoutScripts(page);
-  assert.equal(violations.length, 0, `${name} (${page.url()}): axe violations:\n${formatViolations(violations)}`);
-  assert.deepEqual(problems.splice(0), [], `${name}: console, CSP or sub-resource errors`);
-}
-
-async function mainText(page) {
-  return (await page.locator("main").innerText().catch(() => "")).replace(/\s+/g, " ").trim();
-}
-
-/** Presses Tab until `locator` has the focus (as a keyboard user does), at most `max` times. */
-async function tabTo(page, locator, max = 40) {
-  for (let i = 0; i < max; i++) {
-    await page.keyboard.press("Tab");
-    if (await locator.evaluate((el) => el === document.activeElement)) return;
-  }
-  const active = await page.evaluate(() => document.activeElement?.outerHTML?.slice(0, 200));
-  throw new Error(`Tab never reached ${locator}; focus is on ${active}`);
-}
-
-/**
- * Runs `action` (a key press or click) and waits for the document it leads to (after the
- * POST-redirect-GET, often at the same path) to load; it must be at `expectedPath`.
- */
-async function navigate(page, action, expectedPath) {
-  const committed = new Promise((resolve) => {
-    const onNav = (frame) => {
-      if (frame === page.mainFrame()) {
-        page.off("framenavigated", onNav);
-        resolve();
-      }
-    };
-    page.on("framenavigated", onNav);
+  const { page } = t;
+  await checkFlowPage(t, name, {
+    path: expectedPath,
+    h1,
+    also: async () => {
+      if (!step) return;
+      const current = page.locator('nav[aria-label="Passaggi della registrazione"] [aria-current="step"]');
+      assert.match(await current.innerText(), new RegExp(`Passo ${step}:`), `${name}: the stepper marks step ${step}`);
+      assert.match(await page.locator("main").innerText(), new RegExp(`passo ${step} di 6`), `${name}: "passo ${step} di 6"`);
+    },
   });
-  await action();
-  await withTimeout(committed, 30_000, () => `no navigation after the action; the page is still ${page.url()}`);
-  await page.waitForLoadState("load");
-  assert.equal(new URL(page.url()).pathname, expectedPath, `landed on ${page.url()}: ${await mainText(page)}`);
-}
-
-async function withTimeout(promise, ms, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message())), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
- * The step-1 challenge needs ≥ 2 whole seconds since it was issued, i.e. since the server
- * answered the page: waits on the clock until 2.1 s after the response began. (Polled from
- * here: with JavaScript disabled the page runs no timers, so page.waitForFunction cannot.)
- */
-async function humanPause(page) {
-  const servedAt = await page.evaluate(() => performance.timeOrigin + performance.getEntriesByType("navigation")[0].responseStart);
-  assert.ok(servedAt > 0 && servedAt <= Date.now(), `response time ${servedAt}`);
-  while (Date.now() < servedAt + HUMAN_PAUSE_MS) {
-    await new Promise((r) => setTimeout(r, 50)); // poll interval of the clock condition
-  }
-}
-
-function powOk(nonce, counter) {
-  const d = crypto.createHash("sha256").update(`${nonce}:${counter}`).digest();
-  let zeros = 0;
-  for (const b of d) {
-    if (b === 0) {
-      zeros += 8;
-      continue;
-    }
-    zeros += Math.clz32(b) - 24;
-    break;
-  }
-  return zeros >= POW_BITS;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -282,7 +73,7 @@ function powOk(nonce, counter) {
 
 async function confirmationEmail(email) {
   const mail = await waitForMessage(email, (box) => box.emails.findLast((m) => m.subject.includes("Conferma")), "confirmation email");
-  assert.ok(mail.from.includes(SENDER), `sender: ${mail.from}`);
+  assert.ok(mail.from.includes(EMAIL_SENDER), `sender: ${mail.from}`);
   assert.match(mail.from, /TIM/, `sender name: ${mail.from}`);
   const link = mail.text.match(/CONFERMA EMAIL: (\S+)/)?.[1];
   assert.ok(link?.startsWith(`${BASE}/registrazione/conferma-email?t=`), `link in the text part: ${mail.text}`);
@@ -291,7 +82,7 @@ async function confirmationEmail(email) {
 
 async function assertSummaryEmail(email, number) {
   const mail = await waitForMessage(email, (box) => box.emails.find((m) => m.subject.includes("Registrazione completata")), "summary email");
-  assert.ok(mail.from.includes(SENDER), `sender: ${mail.from}`);
+  assert.ok(mail.from.includes(EMAIL_SENDER), `sender: ${mail.from}`);
   const national = number.replace(/^\+39/, "");
   for (const field of [
     `Nome e Cognome: ${NOME} ${COGNOME}`,
@@ -309,18 +100,13 @@ async function assertSummaryEmail(email, number) {
   return mail;
 }
 
-/** Opens the confirmation email (its HTML part) in a page, as a mail client shows it. */
-async function showEmail(page, mail) {
-  await page.setContent(mail.html, { waitUntil: "load" });
-}
-
 // ---------------------------------------------------------------------------------------
 
 test("registrazione completa con la sola tastiera (slider incluso, proof-of-work JavaScript)", { timeout: TEST_TIMEOUT_MS }, async () => {
   const number = randomNumber();
   const email = `tastiera.${crypto.randomInt(100000, 999999)}@example.it`;
   addLine(number);
-  const desk = { ...(await newContext({ javaScriptEnabled: true })), mode: "tastiera" };
+  const desk = await newContext(browser, { javaScriptEnabled: true, prefix: "registrazione-tastiera" });
   const { page } = desk;
   const kb = page.keyboard;
 
@@ -360,7 +146,7 @@ test("registrazione completa con la sola tastiera (slider incluso, proof-of-work
   // Step 2: the SMS code.
   await checkPage(desk, "2-codice", { path: "/registrazione/codice", h1: "Inserisci il codice temporaneo", step: 2 });
   const sms = await waitForMessage(number, (box) => box.sms.at(-1), "SMS");
-  assert.equal(sms.sender_id, "40134");
+  assert.equal(sms.sender_id, SMS_SENDER_ID);
   const code = codeOf(sms);
   assert.equal(sms.text, `Usa il codice temporaneo ${code} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8`);
   assert.match(await mainText(page), new RegExp(`sul numero ${number.slice(3, 6)} \\*\\*\\* ${number.slice(-4)}`), "the masked number");
@@ -401,7 +187,7 @@ test("registrazione completa con la sola tastiera (slider incluso, proof-of-work
 
   // The CONFERMA EMAIL link, opened on "the phone": another browser context, its own cookies.
   const { mail, link } = await confirmationEmail(email);
-  const phone = { ...(await newContext({ javaScriptEnabled: true })), mode: "tastiera" };
+  const phone = await newContext(browser, { javaScriptEnabled: true, prefix: "registrazione-tastiera" });
   await showEmail(phone.page, mail);
   const button = phone.page.getByRole("link", { name: "CONFERMA EMAIL" });
   assert.equal(await button.getAttribute("href"), link, "the button and the text carry the same link");
@@ -449,7 +235,7 @@ test("registrazione completa senza JavaScript (invii nativi dei moduli, slider c
   const number = randomNumber();
   const email = `senzajs.${crypto.randomInt(100000, 999999)}@example.it`;
   addLine(number);
-  const desk = { ...(await newContext({ javaScriptEnabled: false })), mode: "senza-js" };
+  const desk = await newContext(browser, { javaScriptEnabled: false, prefix: "registrazione-senza-js" });
   const { page } = desk;
 
   await page.goto(`${BASE}/`);
@@ -478,7 +264,7 @@ test("registrazione completa senza JavaScript (invii nativi dei moduli, slider c
   // Step 2.
   await checkPage(desk, "2-codice", { path: "/registrazione/codice", h1: "Inserisci il codice temporaneo", step: 2 });
   const sms = await waitForMessage(number, (b) => b.sms.at(-1), "SMS");
-  assert.equal(sms.sender_id, "40134");
+  assert.equal(sms.sender_id, SMS_SENDER_ID);
   await page.getByLabel("Codice temporaneo").fill(codeOf(sms));
   await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/dati");
 
@@ -502,7 +288,7 @@ test("registrazione completa senza JavaScript (invii nativi dei moduli, slider c
 
   // The link in another browser context (JavaScript disabled there too).
   const { mail, link } = await confirmationEmail(email);
-  const phone = { ...(await newContext({ javaScriptEnabled: false })), mode: "senza-js" };
+  const phone = await newContext(browser, { javaScriptEnabled: false, prefix: "registrazione-senza-js" });
   await showEmail(phone.page, mail);
   const button = phone.page.getByRole("link", { name: "CONFERMA EMAIL" });
   assert.equal(await button.getAttribute("href"), link);

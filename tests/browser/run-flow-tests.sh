@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real-browser tests of the registration flow (registration.test.mjs): Debian's Chromium
+# Real-browser tests of the flows: registration (registration.test.mjs), login, private area
+# and logout (login.test.mjs), credential recovery (recovery.test.mjs). Debian's Chromium
 # against the real local gateway (target/debug/local-gateway) and the real LocalStack,
 # which must already be running (scripts/test.sh starts it; by hand: localstack/start.sh).
 #
@@ -8,6 +9,7 @@
 # stops the gateway on exit. The gateway's log is kept in artifacts/gateway-flow.log.
 #   tests/browser/run-flow-tests.sh                 # every flow test
 #   tests/browser/run-flow-tests.sh --test-name-pattern=tastiera
+#   tests/browser/run-flow-tests.sh login.test.mjs  # only the files named (other args go to node)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -67,8 +69,19 @@ until curl -fs -o /dev/null --max-time 2 "$PUBLIC_BASE_URL/registrazione/numero"
 done
 
 cd "$here"
+files=()
+node_args=()
+for arg in "$@"; do
+  case "$arg" in
+    *.test.mjs) files+=("$(basename "$arg")") ;;
+    *) node_args+=("$arg") ;;
+  esac
+done
+if [ "${#files[@]}" -eq 0 ]; then
+  files=(registration.test.mjs login.test.mjs recovery.test.mjs)
+fi
 status=0
-node --test --test-concurrency=1 "$@" registration.test.mjs || status=$?
+node --test --test-concurrency=1 "${node_args[@]}" "${files[@]}" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run-flow-tests.sh: test falliti; ultime righe del log del gateway ($log):" >&2
   tail -n 40 "$log" >&2
