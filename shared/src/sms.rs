@@ -93,6 +93,37 @@ pub async fn send_text(app: &App, to: &MobileNumber, text: &str) -> Result<Resul
     Ok(Ok(()))
 }
 
+/// "Invia di nuovo" on a code page: refused within `RESEND_INTERVAL_SECS` of the last code,
+/// otherwise a new code replaces the old one. `deliver` is false only for a recovery flow
+/// whose data matched no account: its code is stored, never sent, and the caps count alike.
+/// `Ok(Err(message))` is the refusal to show next to the code field.
+pub async fn resend(
+    app: &App,
+    last_sent_at: i64,
+    e164: &str,
+    purpose: otp::Purpose,
+    subject: &str,
+    deliver: bool,
+    text: impl Fn(&OtpCode) -> String,
+) -> Result<Result<(), String>, WebError> {
+    let wait = limits::RESEND_INTERVAL_SECS - (app.now() - last_sent_at);
+    if wait > 0 {
+        return Ok(Err(format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice.")));
+    }
+    let to = MobileNumber::parse(e164).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
+    let refused = if deliver {
+        send_otp(app, purpose, subject, &to, text).await?.err()
+    } else {
+        let allowed = number_cap(app, &to).await?;
+        otp::issue(app.store.as_ref(), &app.config.flow_secret, purpose, subject, &OtpCode::generate(), app.now()).await?;
+        (!allowed).then_some(SendRefused::NumberCap)
+    };
+    Ok(match refused {
+        Some(r) => Err(<&str>::from(r).to_owned()),
+        None => Ok(()),
+    })
+}
+
 impl From<SendRefused> for &'static str {
     fn from(r: SendRefused) -> Self {
         match r {

@@ -24,6 +24,20 @@ async fn portal_behind_proxy() -> (Portal, FaultProxy) {
     (p, proxy)
 }
 
+/// A portal whose SNS / SES calls can be made to fail.
+async fn portal_with_flaky_notifier() -> (Portal, std::sync::Arc<FlakyNotifier>) {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let s = slot.clone();
+    let p = Portal::start_with(move |app| {
+        let f = FlakyNotifier::wrap(app.notifier.clone());
+        *s.lock().unwrap() = Some(f.clone());
+        shared::App { notifier: f, ..app }
+    })
+    .await;
+    let flaky = slot.lock().unwrap().clone().unwrap();
+    (p, flaky)
+}
+
 #[tokio::test]
 async fn dynamodb_down_mid_registration_then_back() {
     let (p, proxy) = portal_behind_proxy().await;
@@ -85,15 +99,7 @@ async fn dynamodb_down_during_login_then_back() {
 
 #[tokio::test]
 async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
-    let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let slot = flaky.clone();
-    let p = Portal::start_with(move |app| {
-        let f = FlakyNotifier::wrap(app.notifier.clone());
-        *slot.lock().unwrap() = Some(f.clone());
-        shared::App { notifier: f, ..app }
-    })
-    .await;
-    let flaky = flaky.lock().unwrap().clone().unwrap();
+    let (p, flaky) = portal_with_flaky_notifier().await;
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
 
@@ -143,15 +149,7 @@ async fn a_hung_aws_endpoint_times_out_into_the_retry_page() {
 /// left is withdrawn, so it does not count as "recently sent").
 #[tokio::test]
 async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
-    let flaky = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let slot = flaky.clone();
-    let p = Portal::start_with(move |app| {
-        let f = FlakyNotifier::wrap(app.notifier.clone());
-        *slot.lock().unwrap() = Some(f.clone());
-        shared::App { notifier: f, ..app }
-    })
-    .await;
-    let flaky = flaky.lock().unwrap().clone().unwrap();
+    let (p, flaky) = portal_with_flaky_notifier().await;
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let email = random_email("guasto-sms-login");

@@ -41,7 +41,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 fn page(a: &Account) -> Markup {
     let number = MobileNumber::parse(&a.number).map(|n| n.pretty()).unwrap_or_else(|_| a.number.clone());
-    let opts = PageOptions { noindex: true, current: Some(routes::LOGIN), ..PageOptions::default() };
+    let opts = PageOptions { noindex: true, current: Some(routes::ACCOUNT), signed_in: true, ..PageOptions::default() };
     layout::page_with(
         &opts,
         "Area Clienti",

@@ -3,7 +3,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{MobileNumber, OtpCode};
+use shared::domain::OtpCode;
 use shared::flows::login::{self, LoginFlow, TTL_SECS};
 use shared::flows::record::{self, FlowError};
 use shared::notify::messages;
@@ -12,7 +12,7 @@ use shared::store::accounts::{self, Status};
 use shared::store::otp::{self, OtpError};
 use shared::ui::layout;
 use shared::web::{self, Form, Resp, WebError};
-use shared::{limits, routes, session, sms, App};
+use shared::{routes, session, sms, App};
 
 const RESEND: &str = "Invia di nuovo";
 
@@ -82,20 +82,14 @@ async fn sign_in(app: &App, req: &Request, mut flow: LoginFlow) -> Result<Resp, 
 }
 
 async fn resend(app: &App, flow: &mut LoginFlow) -> Result<Resp, WebError> {
-    let now = app.now();
-    let mut errors = FieldErrors::default();
-    let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
-    if wait > 0 {
-        errors.add(otp_page::FIELD, format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
+    let d = &flow.data;
+    if let Err(message) = sms::resend(app, d.otp_sent_at, &d.number, otp::Purpose::Login, &d.account_id, true, messages::sms_login_otp).await? {
+        let mut errors = FieldErrors::default();
+        errors.add(otp_page::FIELD, message);
         return Ok(web::html(429, page(&flow.data.number, &errors, None)));
     }
-    let number = MobileNumber::parse(&flow.data.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
-    if let Err(refused) = sms::send_otp(app, otp::Purpose::Login, &flow.data.account_id, &number, messages::sms_login_otp).await? {
-        errors.add(otp_page::FIELD, <&str>::from(refused));
-        return Ok(web::html(429, page(&flow.data.number, &errors, None)));
-    }
-    flow.data.otp_sent_at = now;
-    match record::save(app.store.as_ref(), flow, TTL_SECS, now).await {
+    flow.data.otp_sent_at = app.now();
+    match record::save(app.store.as_ref(), flow, TTL_SECS, app.now()).await {
         Ok(()) | Err(FlowError::Conflict) => Ok(web::redirect(&format!("{}?nuovo=1", routes::LOGIN_OTP))),
         Err(FlowError::Store(e)) => Err(e.into()),
     }

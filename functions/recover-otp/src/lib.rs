@@ -5,7 +5,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{MobileNumber, OtpCode};
+use shared::domain::OtpCode;
 use shared::flows::record::{self, FlowError};
 use shared::flows::recovery::{self, Mode, RecoveryFlow, State, Step, TTL_SECS};
 use shared::notify::messages;
@@ -14,7 +14,7 @@ use shared::store::accounts::{self, Status};
 use shared::store::otp::{self, OtpError};
 use shared::ui::layout;
 use shared::web::{self, Form, Resp, WebError};
-use shared::{limits, routes, sms, App};
+use shared::{routes, sms, App};
 
 const RESEND: &str = "Invia di nuovo";
 
@@ -98,27 +98,15 @@ async fn code_verified(app: &App, mut flow: RecoveryFlow) -> Result<Resp, WebErr
 }
 
 async fn resend(app: &App, flow: &mut RecoveryFlow) -> Result<Resp, WebError> {
-    let now = app.now();
-    let mut errors = FieldErrors::default();
-    let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
-    if wait > 0 {
-        errors.add(otp_page::FIELD, format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
+    let d = &flow.data;
+    let deliver = d.account_id.is_some();
+    if let Err(message) = sms::resend(app, d.otp_sent_at, &d.number, otp::Purpose::Recovery, &d.rid, deliver, messages::sms_recovery_otp).await? {
+        let mut errors = FieldErrors::default();
+        errors.add(otp_page::FIELD, message);
         return Ok(web::html(429, page(&flow.data.number, &errors, None)));
     }
-    let number = MobileNumber::parse(&flow.data.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
-    let refused = if flow.data.account_id.is_some() {
-        sms::send_otp(app, otp::Purpose::Recovery, &flow.data.rid, &number, messages::sms_recovery_otp).await?.err()
-    } else {
-        let allowed = sms::number_cap(app, &number).await?;
-        otp::issue(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Recovery, &flow.data.rid, &OtpCode::generate(), now).await?;
-        (!allowed).then_some(sms::SendRefused::NumberCap)
-    };
-    if let Some(r) = refused {
-        errors.add(otp_page::FIELD, <&str>::from(r));
-        return Ok(web::html(429, page(&flow.data.number, &errors, None)));
-    }
-    flow.data.otp_sent_at = now;
-    match record::save(app.store.as_ref(), flow, TTL_SECS, now).await {
+    flow.data.otp_sent_at = app.now();
+    match record::save(app.store.as_ref(), flow, TTL_SECS, app.now()).await {
         Ok(()) | Err(FlowError::Conflict) => Ok(web::redirect(&format!("{}?nuovo=1", routes::RECOVER_OTP))),
         Err(FlowError::Store(e)) => Err(e.into()),
     }

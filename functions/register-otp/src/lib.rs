@@ -3,14 +3,14 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{MobileNumber, OtpCode};
+use shared::domain::OtpCode;
 use shared::flows::registration::Step;
 use shared::flows::registration_step as step;
 use shared::notify::messages;
 use shared::pages::{error_summary, otp as otp_page, registration_page, FieldErrors};
 use shared::store::otp::{self, OtpError};
 use shared::web::{self, Form, Resp, WebError};
-use shared::{limits, sms, App};
+use shared::{sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
     web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
@@ -35,14 +35,9 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let now = app.now();
     let mut errors = FieldErrors::default();
     if form.get("azione") == otp_page::RESEND_ACTION {
-        let wait = limits::RESEND_INTERVAL_SECS - (now - flow.data.otp_sent_at);
-        if wait > 0 {
-            errors.add("codice", format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."));
-            return Ok(web::html(429, page(&flow.data.number, &errors, None)));
-        }
-        let number = MobileNumber::parse(&flow.data.number).map_err(|_| WebError::NotFound)?;
-        if let Err(refused) = sms::send_otp(app, otp::Purpose::Registration, &flow.data.rid, &number, messages::sms_registration_otp).await? {
-            errors.add("codice", <&str>::from(refused));
+        let d = &flow.data;
+        if let Err(message) = sms::resend(app, d.otp_sent_at, &d.number, otp::Purpose::Registration, &d.rid, true, messages::sms_registration_otp).await? {
+            errors.add(otp_page::FIELD, message);
             return Ok(web::html(429, page(&flow.data.number, &errors, None)));
         }
         flow.data.otp_sent_at = now;

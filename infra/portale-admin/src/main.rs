@@ -57,54 +57,49 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         ["import-lines", file] => {
-            let f = match std::fs::File::open(file) {
+            let f = match open(file) {
                 Ok(f) => f,
-                Err(e) => {
-                    eprintln!("impossibile aprire {file}: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            match import_lines::import(app.store.as_ref(), f).await {
-                Ok(r) => {
-                    println!("righe importate: {} (nuove {}, aggiornate {}, invariate {})", r.imported(), r.inserted, r.updated, r.unchanged);
-                    println!("righe scartate: {}", r.rejected.len());
-                    for (line, why) in &r.rejected {
-                        println!("  riga {line}: {why}");
-                    }
-                    if r.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
-                }
-                Err(e) => {
-                    eprintln!("importazione fallita: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            let r = import_lines::import(app.store.as_ref(), f).await;
+            report(r.map(|r| (format!("righe importate: {} (nuove {}, aggiornate {}, invariate {})", r.imported(), r.inserted, r.updated, r.unchanged), r.rejected)))
         }
         ["import-accounts", file] => {
-            let f = match std::fs::File::open(file) {
+            let f = match open(file) {
                 Ok(f) => f,
-                Err(e) => {
-                    eprintln!("impossibile aprire {file}: {e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
-            match import_accounts::import(app.store.as_ref(), f, app.now()).await {
-                Ok(r) => {
-                    println!("account importati: {} (nuovi {}, già presenti {})", r.inserted + r.unchanged, r.inserted, r.unchanged);
-                    println!("righe scartate: {}", r.rejected.len());
-                    for (line, why) in &r.rejected {
-                        println!("  riga {line}: {why}");
-                    }
-                    if r.rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
-                }
-                Err(e) => {
-                    eprintln!("importazione fallita: {e}");
-                    ExitCode::FAILURE
-                }
-            }
+            let r = import_accounts::import(app.store.as_ref(), f, app.now()).await;
+            report(r.map(|r| (format!("account importati: {} (nuovi {}, già presenti {})", r.inserted + r.unchanged, r.inserted, r.unchanged), r.rejected)))
         }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn open(file: &str) -> Result<std::fs::File, ExitCode> {
+    std::fs::File::open(file).map_err(|e| {
+        eprintln!("impossibile aprire {file}: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// Prints an import's summary and every rejected row; exit 3 when some rows were rejected.
+fn report(r: Result<(String, Vec<(usize, String)>), portale_admin::csv_input::ImportError>) -> ExitCode {
+    match r {
+        Ok((summary, rejected)) => {
+            println!("{summary}");
+            println!("righe scartate: {}", rejected.len());
+            for (line, why) in &rejected {
+                println!("  riga {line}: {why}");
+            }
+            if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
+        }
+        Err(e) => {
+            eprintln!("importazione fallita: {e}");
+            ExitCode::FAILURE
         }
     }
 }

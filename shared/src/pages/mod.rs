@@ -27,7 +27,7 @@ impl FieldErrors {
 pub fn error_summary(errors: &FieldErrors) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div class="error-summary" role="alert" tabindex="-1" {
+            div class="error-summary" role="alert" tabindex="-1" autofocus {
                 h2 { "Controlla i dati inseriti" }
                 ul { @for (f, m) in &errors.0 { li { a href=(format!("#{f}")) { (m) } } } }
             }

@@ -33,6 +33,8 @@ pub struct PageOptions<'a> {
     /// Path of the current section (e.g. `routes::NEWS`, `routes::LOGIN`): its header
     /// link gets `aria-current="page"`.
     pub current: Option<&'a str>,
+    /// Private-area pages: the header's user link reads "Area Clienti" instead of "Accedi".
+    pub signed_in: bool,
 }
 
 /// A public, indexable page.
@@ -65,7 +67,7 @@ pub fn page_with(opts: &PageOptions<'_>, title: &str, main: Markup) -> Markup {
             }
             body {
                 a class="skip-link" href={ "#" (MAIN_ID) } { "Vai al contenuto" }
-                (header(opts.current))
+                (header(opts.current, opts.signed_in))
                 main id=(MAIN_ID) tabindex="-1" { (main) }
                 (footer())
             }
@@ -77,7 +79,7 @@ fn current(opts_current: Option<&str>, path: &str) -> Option<&'static str> {
     (opts_current == Some(path)).then_some("page")
 }
 
-fn header(cur: Option<&str>) -> Markup {
+fn header(cur: Option<&str>, signed_in: bool) -> Markup {
     html! {
         header class="site-header" {
             div class="container header-bar" {
@@ -100,9 +102,16 @@ fn header(cur: Option<&str>) -> Markup {
                         li { a href=(routes::NEWS) aria-current=[current(cur, routes::NEWS)] { "News" } }
                         li { a href=(routes::DOCUMENTS) aria-current=[current(cur, routes::DOCUMENTS)] { "Documenti" } }
                         li class="nav-login" {
-                            a href=(routes::LOGIN) aria-current=[current(cur, routes::LOGIN)] {
-                                (icon::user())
-                                span { "Accedi" }
+                            @if signed_in {
+                                a href=(routes::ACCOUNT) aria-current=[current(cur, routes::ACCOUNT)] {
+                                    (icon::user())
+                                    span { "Area Clienti" }
+                                }
+                            } @else {
+                                a href=(routes::LOGIN) aria-current=[current(cur, routes::LOGIN)] {
+                                    (icon::user())
+                                    span { "Accedi" }
+                                }
                             }
                         }
                     }
@@ -179,7 +188,7 @@ mod tests {
     #[test]
     fn flow_pages_are_not_indexed_and_current_link_is_marked() {
         let s = page_with(
-            &PageOptions { noindex: true, current: Some(routes::LOGIN), description: Some("d") },
+            &PageOptions { noindex: true, current: Some(routes::LOGIN), description: Some("d"), signed_in: false },
             "Accedi",
             html! {},
         )
