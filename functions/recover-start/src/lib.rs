@@ -7,7 +7,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{CodiceFiscalePersona, MobileNumber, OtpCode};
+use shared::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
 use shared::flows::record;
 use shared::flows::recovery::{self, Mode, Recovery, KIND, TTL_SECS};
 use shared::notify::messages;
@@ -126,8 +126,13 @@ async fn forgot_username(app: &App, number: &MobileNumber, cf: &CodiceFiscalePer
 }
 
 async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
-    let username = typed.to_lowercase();
-    let account = accounts::by_claim(app.store.as_ref(), Kind::Username, &username, app.now()).await?.filter(|a| a.status == Status::Active);
+    // Only a valid username can name an account; anything else is looked up nowhere (a
+    // 512-character value would make a key over DynamoDB's 2048-byte limit) and gets the
+    // same answer as an unknown one.
+    let account = match Username::parse(typed) {
+        Ok(username) => accounts::by_claim(app.store.as_ref(), Kind::Username, username.as_str(), app.now()).await?.filter(|a| a.status == Status::Active),
+        Err(_) => None,
+    };
     if let Some(account) = account {
         if recovery::account_cap(app, &account.id, Mode::Password).await? {
             recovery::send_reset_link(app, &account, false).await?;

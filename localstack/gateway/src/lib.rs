@@ -39,6 +39,11 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
         .with_state((gw, statics))
 }
 
+/// Largest request body passed to a function: in AWS a body reaches the Lambda up to its
+/// 6 MB invocation payload (the handlers read only the first `form::MAX_BODY`), so a large
+/// form gets the same answer locally as there.
+const MAX_REQUEST_BODY: usize = 6 * 1024 * 1024;
+
 type Ctx = (Gateway, ServeDir<tower_http::set_status::SetStatus<ServeFile>>);
 
 async fn advance_clock(State((gw, _)): State<Ctx>, uri: http::Uri) -> impl IntoResponse {
@@ -59,8 +64,8 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
             return to_axum(WebError::NotFound.into_response());
         };
         let (mut parts, body) = req.into_parts();
-        let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
-            return (http::StatusCode::PAYLOAD_TOO_LARGE, "richiesta troppo grande").into_response();
+        let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
+            return to_axum(web::html(413, shared::pages::message_page("Richiesta troppo grande", "La richiesta inviata è troppo grande.", shared::routes::HOME, "Torna alla home page")));
         };
         // Locally the gateway is the edge: it sets the client address like API Gateway does,
         // keeping one supplied by a test (which simulates many clients from one host).
