@@ -112,3 +112,23 @@ fn rand_suffix() -> u32 {
     use rand::Rng;
     rand::thread_rng().gen_range(100_000..999_999)
 }
+
+/// Registration step 1 answers the same for a number that already has an account and for
+/// one that has none (both active lines): same redirect, same code page but the masked
+/// number, one SMS each.
+#[tokio::test]
+async fn step_one_does_not_tell_whether_a_number_is_registered() {
+    let p = Portal::start().await;
+    let registered = random_number();
+    let fresh = random_number();
+    for n in [&registered, &fresh] {
+        p.add_line(n, ENTE, ENTE_NAME, true).await;
+    }
+    register(&p.as_browser(Portal::browser()), &registered, &e2e::random_email("gia-registrato")).await;
+    p.clock.advance(31);
+    let a = ask_code(&p.as_browser(Portal::browser()), &registered).await;
+    let b = ask_code(&p.as_browser(Portal::browser()), &fresh).await;
+    assert_eq!((a.status, a.path.as_str()), (b.status, b.path.as_str()));
+    let mask = |n: &str| format!("{} *** {}", &n[3..6], &n[n.len() - 4..]);
+    assert_eq!(a.html.replace(&mask(&registered), "N"), b.html.replace(&mask(&fresh), "N"), "byte-identical but the masked number");
+}

@@ -164,3 +164,20 @@ async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
     let code = p.last_code(&number).await;
     assert_eq!(p.submit(&page, "codice", &[("codice", &code)]).await.path, "/area-clienti");
 }
+
+#[tokio::test]
+async fn dynamodb_down_during_recovery_then_back() {
+    let (p, proxy) = portal_behind_proxy().await;
+    let number = random_number();
+    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let email = random_email("guasto-recupero");
+    register(&p.as_browser(Portal::browser()), &number, &email).await;
+    let form = p.get("/recupero?modalita=password").await;
+    proxy.down();
+    assert_unavailable(&p.submit(&form, "modalita", &[("username", &email)]).await);
+    assert!(!p.emails_to(&email).await.iter().any(|m| m.subject.contains("nuova password")), "nothing sent while down");
+    proxy.up();
+    let sent = p.submit(&form, "modalita", &[("username", &email)]).await;
+    assert!(sent.contains("Se i dati inseriti sono corretti"), "{}", sent.text());
+    assert!(p.emails_to(&email).await.iter().any(|m| m.subject.contains("nuova password")), "the retry sent the link");
+}
