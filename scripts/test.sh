@@ -30,4 +30,7 @@ tests/browser/run-site-tests.sh
 # The registration end to end in Chromium: its own gateway on a free port, against LocalStack.
 tests/browser/run-flow-tests.sh
 
+step "Peso delle pagine (≤ 50 KB ciascuna, risorse comprese)"
+scripts/page-weight.sh
+
 step "Tutti i test sono passati"
