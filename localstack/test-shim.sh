@@ -5,7 +5,10 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
-[[ -x "$LS_VENV/bin/pytest" ]] || { echo "[localstack/test-shim] ERROR: no venv; run localstack/setup.sh" >&2; exit 1; }
+# The venv comes with setup.sh (idempotent); a LocalStack started by another checkout
+# leaves this one without it.
+[[ -x "$LS_VENV/bin/pytest" ]] || "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+[[ -x "$LS_VENV/bin/pytest" ]] || { echo "[localstack/test-shim] ERROR: no venv after localstack/setup.sh" >&2; exit 1; }
 echo "[localstack/test-shim] pytest sesv2_shim/tests against $AWS_ENDPOINT_URL ($AWS_REGION)"
 cd "$LS_DIR/sesv2_shim"
 exec "$LS_VENV/bin/pytest" -q -p no:cacheprovider tests "$@"
