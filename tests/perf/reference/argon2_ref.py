@@ -1,38 +1,37 @@
 """argon2id through the C reference implementation (PyPI argon2-cffi, which wraps
-phc-winner-argon2) at the product's parameters; prints one JSON line of per-call times.
+phc-winner-argon2) at the product's parameters, one call at a time on request, so that
+tests/perf/src/bin/hashbench.rs can alternate it call by call with the Rust code.
 
-    python argon2_ref.py N M_KIB T P
+    python argon2_ref.py M_KIB T P
 
-Used by tests/perf/src/bin/hashbench.rs (scripts/bench.sh makes the venv)."""
+Prints one JSON header line, then for each stdin line "hash" or "verify" runs that once
+and prints "<wall ms> <thread CPU ms>". scripts/bench.sh makes the venv."""
 
 import json
 import sys
 import time
-
 from importlib.metadata import version
 
 import argon2
 
-n, m, t, p = (int(a) for a in sys.argv[1:5])
+m, t, p = (int(a) for a in sys.argv[1:4])
 ph = argon2.PasswordHasher(time_cost=t, memory_cost=m, parallelism=p, hash_len=32, salt_len=16, type=argon2.Type.ID)
 password = "Girasole-Blu-2026!"
-ph.hash(password)  # warm-up, as on the Rust side
-
-hash_ms = []
-for _ in range(n):
-    start = time.perf_counter()
-    phc = ph.hash(password)
-    hash_ms.append((time.perf_counter() - start) * 1e3)
-
-verify_ms = []
-for _ in range(n):
-    start = time.perf_counter()
-    ph.verify(phc, password)
-    verify_ms.append((time.perf_counter() - start) * 1e3)
+phc = ph.hash(password)  # warm-up, as on the Rust side
 
 print(json.dumps({
-    "implementation": f"argon2-cffi {version('argon2-cffi')} / argon2-cffi-bindings {version('argon2-cffi-bindings')} (phc-winner-argon2, C)",
+    "implementation": f"argon2-cffi {version('argon2-cffi')} / argon2-cffi-bindings {version('argon2-cffi-bindings')}",
     "phc_prefix": phc.rsplit("$", 2)[0],
-    "hash_ms": hash_ms,
-    "verify_ms": verify_ms,
-}))
+}), flush=True)
+
+for line in sys.stdin:
+    cmd = line.strip()
+    wall, cpu = time.perf_counter(), time.thread_time()
+    if cmd == "hash":
+        phc = ph.hash(password)
+    elif cmd == "verify":
+        ph.verify(phc, password)
+    else:
+        break
+    cpu, wall = time.thread_time() - cpu, time.perf_counter() - wall
+    print(f"{wall * 1e3:.4f} {cpu * 1e3:.4f}", flush=True)

@@ -7,7 +7,7 @@
 //! holds the second `next` (the process then waits, like a warm Lambda) until we read
 //! its peak RSS (`VmHWM`) and kill it.
 //!
-//!     coldstart --bin-dir target/release [--runs N] [--baseline hello-lambda] FUNCTION...
+//!     coldstart --bin-dir target/release [--runs N] [--baseline hello-lambda] [--probe initprobe] FUNCTION...
 //!
 //! Two requests per function:
 //! - `page`: the function's first GET route from `shared::routes::ROUTES`, no cookie:
@@ -17,6 +17,8 @@
 //!   copied to the table `portale-bench`, so the first request makes real DynamoDB calls
 //!   (region, credentials, signing, connection set up on first use). Needs LocalStack at
 //!   AWS_ENDPOINT_URL (default http://127.0.0.1:4566); skipped without it.
+//!
+//! `--probe` also starts `initprobe` (same environment) to split the init into its steps.
 //!
 //! Rounds alternate the binaries (hello, f1, f2, ..., hello, f1, ...) so that machine
 //! noise spreads evenly; one untimed round first warms the page cache.
@@ -176,10 +178,12 @@ fn page_path(function: &str) -> Option<&'static str> {
 }
 
 type Stage = fn() -> LocalBoxFuture<'static, Browser>;
+/// The path and query of the page to open, from the seeded browser.
+type PageOf = fn(&Browser) -> String;
 
 /// For `flow` mode: the flow state to seed and the page a person opens in it. A new
 /// function without a row here runs the `page` request only.
-fn flow_request(function: &str) -> Option<(Stage, fn(&Browser) -> String)> {
+fn flow_request(function: &str) -> Option<(Stage, PageOf)> {
     macro_rules! st {
         ($f:path) => {
             (|| -> LocalBoxFuture<'static, Browser> { Box::pin($f()) }) as Stage
@@ -324,17 +328,19 @@ struct Args {
     bin_dir: PathBuf,
     runs: usize,
     baseline: String,
+    probe: Option<PathBuf>,
     functions: Vec<String>,
 }
 
 fn args() -> Args {
-    let mut a = Args { bin_dir: PathBuf::from("target/release"), runs: 7, baseline: "hello-lambda".into(), functions: vec![] };
+    let mut a = Args { bin_dir: PathBuf::from("target/release"), runs: 7, baseline: "hello-lambda".into(), probe: None, functions: vec![] };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--bin-dir" => a.bin_dir = it.next().expect("--bin-dir DIR").into(),
             "--runs" => a.runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
             "--baseline" => a.baseline = it.next().expect("--baseline NAME"),
+            "--probe" => a.probe = Some(it.next().expect("--probe PATH").into()),
             f if !f.starts_with('-') => a.functions.push(f.to_owned()),
             other => panic!("unknown argument {other}"),
         }
@@ -420,4 +426,46 @@ async fn main() {
     }
     println!("(init = process start to its first /invocation/next; 1st resp = process start to its first /response; budget: 1st resp <= 1.5x hello)");
     println!("(page: no cookie, no AWS call; flow: a live registration in LocalStack DynamoDB, the first request makes the DynamoDB calls)");
+
+    if let Some(probe) = &a.probe {
+        probe_init(probe, a.runs, &endpoint, seeder.is_some());
+    }
+}
+
+/// Runs `initprobe` `runs` times (after one untimed start) and prints the median of each step.
+fn probe_init(probe: &PathBuf, runs: usize, endpoint: &str, reads: bool) {
+    let mut steps: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut exec_to_main = Vec::new();
+    for run in 0..=runs {
+        let mut env = lambda_env("initprobe", "127.0.0.1:9", endpoint);
+        env.push(("PERF_SPAWN_MONO_NS".into(), mono_ns().to_string()));
+        env.push(("PERF_PROBE_READS".into(), if reads { "1" } else { "0" }.into()));
+        let out = Command::new(probe).env_clear().envs(env).stderr(Stdio::null()).output().expect("run initprobe");
+        assert!(out.status.success(), "initprobe failed");
+        let line = String::from_utf8_lossy(&out.stdout);
+        let v: serde_json::Value = serde_json::from_str(line.lines().last().unwrap_or("")).expect("initprobe JSON");
+        if run == 0 {
+            continue;
+        }
+        exec_to_main.push(v["exec_to_main"].as_f64().unwrap_or(f64::NAN));
+        for step in v["steps"].as_array().expect("steps") {
+            let (k, ms) = (step[0].as_str().unwrap_or_default().to_owned(), step[1].as_f64().unwrap_or(f64::NAN));
+            match steps.iter_mut().find(|(name, _)| *name == k) {
+                Some((_, xs)) => xs.push(ms),
+                None => steps.push((k, vec![ms])),
+            }
+        }
+    }
+    println!("\nWhere the init goes: initprobe (shared::runtime::serve's steps, timed one by one), {runs} runs, medians in ms");
+    println!("  {:<50} {:>8.2}", "exec to main (loader, relocations, runtime start)", median(&exec_to_main));
+    for (name, xs) in &steps {
+        println!("  {name:<50} {:>8.2}", median(xs));
+    }
+}
+
+fn mono_ns() -> u128 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: a valid clock id and a valid pointer to a timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
 }
