@@ -23,7 +23,8 @@ start_gateway() {
   if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
   . "$root/localstack/env.sh"
   (cd "$root" && cargo build -q -p local-gateway -p portale-admin -p static-site)
-  (cd "$root" && target/debug/static-site --out target/site >/dev/null)
+  local bin="${CARGO_TARGET_DIR:-$root/target}/debug"
+  (cd "$root" && "$bin/static-site" --out target/site >/dev/null)
   "$root/localstack/start.sh"
   if [[ -f "$LS_STARTED_MARKER" ]]; then _gw_cleanup+=("'$root/localstack/stop.sh'"); fi
 
@@ -34,11 +35,11 @@ start_gateway() {
   FLOW_SECRET="measure-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export FLOW_SECRET
   export SITE_DIR="$root/target/site"
-  "$root/target/debug/portale-admin" bootstrap --demo >/dev/null
+  "$bin/portale-admin" bootstrap --demo >/dev/null
 
   mkdir -p "$root/target/perf"
   local log="$root/target/perf/gateway-$table.log"
-  "$root/target/debug/local-gateway" >"$log" 2>&1 &
+  "$bin/local-gateway" >"$log" 2>&1 &
   local pid=$!
   _gw_cleanup+=("kill $pid 2>/dev/null; wait $pid 2>/dev/null")
   local deadline=$((SECONDS + 60))

@@ -22,8 +22,8 @@ export COOKIE_SECURE=false
 export SITE_DIR="$ROOT/target/site"
 
 step "Preparo tabella, identità email e dati dimostrativi"
-target/debug/portale-admin bootstrap --demo
+"${CARGO_TARGET_DIR:-$ROOT/target}/debug/portale-admin" bootstrap --demo
 
 step "Avvio il portale"
 echo "Registrati con uno dei numeri dimostrativi qui sopra; codici SMS ed email arrivano in http://127.0.0.1:${PORT:-3000}/_dev/inbox"
-target/debug/local-gateway
+"${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-gateway"

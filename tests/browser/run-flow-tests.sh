@@ -26,7 +26,8 @@ fi
 export SITE_DIR="${SITE_DIR:-$repo/target/site}"
 (cd "$repo" && cargo build -q -p local-gateway -p portale-admin -p static-site)
 # The site's hashed assets must match the gateway's pages: regenerate it (fast).
-(cd "$repo" && target/debug/static-site --out "$SITE_DIR")
+bin="${CARGO_TARGET_DIR:-$repo/target}/debug"   # where cargo put the binaries
+(cd "$repo" && "$bin/static-site" --out "$SITE_DIR")
 
 # A free port: bind port 0, read it, release it.
 port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -36,13 +37,13 @@ export PUBLIC_BASE_URL="http://127.0.0.1:$port"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
 export FLOW_SECRET="browser-tests-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export COOKIE_SECURE=false
-export PORTALE_ADMIN="$repo/target/debug/portale-admin"
+export PORTALE_ADMIN="$bin/portale-admin"
 
 "$PORTALE_ADMIN" bootstrap --demo >/dev/null
 
 mkdir -p "$here/artifacts"
 log="$here/artifacts/gateway-flow.log"
-"$repo/target/debug/local-gateway" >"$log" 2>&1 &
+"$bin/local-gateway" >"$log" 2>&1 &
 gw_pid=$!
 stop_gateway() {
   if kill -0 "$gw_pid" 2>/dev/null; then
