@@ -7,14 +7,12 @@ use shared::domain::OtpCode;
 use shared::flows::login::{self, LoginFlow, TTL_SECS};
 use shared::flows::record::{self, FlowError};
 use shared::notify::messages;
-use shared::pages::{error_summary, otp as otp_page, FieldErrors};
+use shared::pages::{otp as otp_page, FieldErrors};
 use shared::store::accounts::{self, Status};
 use shared::store::otp::{self, OtpError};
 use shared::ui::layout;
 use shared::web::{self, Form, Resp, WebError};
 use shared::{routes, session, sms, App};
-
-const RESEND: &str = "Invia di nuovo";
 
 pub async fn handle(app: &App, req: Request) -> Resp {
     web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
@@ -25,7 +23,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         Ok(f) => f,
         Err(redirect) => return Ok(redirect),
     };
-    let notice = web::query_param(req, "nuovo").map(|_| "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.");
+    let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
     Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
 }
 
@@ -53,7 +51,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         Err(OtpError::Expired | OtpError::Missing) => Ok(web::html(410, expired_page())),
         Err(OtpError::Store(e)) => Err(e.into()),
         Err(e) => {
-            errors.add(otp_page::FIELD, otp_page::guess_error(&e, "Invia di nuovo").unwrap_or_default());
+            errors.add(otp_page::FIELD, otp_page::guess_error(&e, otp_page::RESEND_LABEL).unwrap_or_default());
             Ok(web::html(422, page(&flow.data.number, &errors, None)))
         }
     }
@@ -96,17 +94,12 @@ async fn resend(app: &App, flow: &mut LoginFlow) -> Result<Resp, WebError> {
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    let intro = html! { "Ti abbiamo inviato un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." };
     layout::flow_page(
         "Inserisci il codice temporaneo",
         html! {
             div class="container narrow" {
-                h1 { "Inserisci il codice temporaneo" }
-                @if let Some(n) = notice { p class="success" role="status" { (n) } }
-                (error_summary(errors))
-                p { "Ti abbiamo inviato un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." }
-                (otp_page::code_form(routes::LOGIN_OTP, "ACCEDI", None, errors))
-                p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su " strong { (RESEND) } ": il nuovo codice sostituisce quello precedente." }
-                (otp_page::resend_form(routes::LOGIN_OTP, RESEND, "btn btn-secondary"))
+                (otp_page::code_section(routes::LOGIN_OTP, "ACCEDI", None, intro, errors, notice))
                 p { a href=(routes::LOGIN) { "Torna all'accesso" } }
             }
         },

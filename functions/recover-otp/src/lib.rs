@@ -9,14 +9,12 @@ use shared::domain::OtpCode;
 use shared::flows::record::{self, FlowError};
 use shared::flows::recovery::{self, Mode, RecoveryFlow, State, Step, TTL_SECS};
 use shared::notify::messages;
-use shared::pages::{error_summary, otp as otp_page, FieldErrors};
+use shared::pages::{otp as otp_page, FieldErrors};
 use shared::store::accounts::{self, Status};
 use shared::store::otp::{self, OtpError};
 use shared::ui::layout;
 use shared::web::{self, Form, Resp, WebError};
 use shared::{routes, sms, App};
-
-const RESEND: &str = "Invia di nuovo";
 
 pub async fn handle(app: &App, req: Request) -> Resp {
     web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
@@ -34,7 +32,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     if flow.data.state == State::LinkSent {
         return Ok(sent_redirect());
     }
-    let notice = web::query_param(req, "nuovo").map(|_| "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.");
+    let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
     Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
 }
 
@@ -65,7 +63,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         Err(OtpError::Expired | OtpError::Missing) => Ok(web::html(410, expired_page())),
         Err(OtpError::Store(e)) => Err(e.into()),
         Err(e) => {
-            errors.add(otp_page::FIELD, otp_page::guess_error(&e, RESEND).unwrap_or_default());
+            errors.add(otp_page::FIELD, otp_page::guess_error(&e, otp_page::RESEND_LABEL).unwrap_or_default());
             Ok(web::html(422, page(&flow.data.number, &errors, None)))
         }
     }
@@ -76,7 +74,7 @@ async fn code_verified(app: &App, mut flow: RecoveryFlow) -> Result<Resp, WebErr
     if flow.data.code_verified().is_err() {
         // Only an impossible guess for data without an account ends here: same as wrong.
         let mut errors = FieldErrors::default();
-        errors.add(otp_page::FIELD, otp_page::guess_error(&OtpError::Wrong { remaining: 1 }, RESEND).unwrap_or_default());
+        errors.add(otp_page::FIELD, otp_page::guess_error(&OtpError::Wrong { remaining: 1 }, otp_page::RESEND_LABEL).unwrap_or_default());
         return Ok(web::html(422, page(&flow.data.number, &errors, None)));
     }
     match record::save(app.store.as_ref(), &mut flow, TTL_SECS, app.now()).await {
@@ -113,20 +111,9 @@ async fn resend(app: &App, flow: &mut RecoveryFlow) -> Result<Resp, WebError> {
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    layout::flow_page(
-        "Inserisci il codice temporaneo",
-        html! {
-            div class="container narrow" {
-                h1 { "Inserisci il codice temporaneo" }
-                @if let Some(n) = notice { p class="success" role="status" { (n) } }
-                (error_summary(errors))
-                p { "Se i dati sono corretti, riceverai un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "AVANTI" } "." }
-                (otp_page::code_form(routes::RECOVER_OTP, "AVANTI", Some((routes::RECOVER, "INDIETRO")), errors))
-                p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su " strong { (RESEND) } ": il nuovo codice sostituisce quello precedente." }
-                (otp_page::resend_form(routes::RECOVER_OTP, RESEND, "btn btn-secondary"))
-            }
-        },
-    )
+    let intro = html! { "Se i dati sono corretti, riceverai un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "AVANTI" } "." };
+    let back = Some((routes::RECOVER, "INDIETRO"));
+    layout::flow_page("Inserisci il codice temporaneo", html! { div class="container narrow" { (otp_page::code_section(routes::RECOVER_OTP, "AVANTI", back, intro, errors, notice)) } })
 }
 
 fn expired_page() -> Markup {

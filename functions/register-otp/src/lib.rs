@@ -21,7 +21,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         Ok(f) => f,
         Err(redirect) => return Ok(redirect),
     };
-    let notice = web::query_param(req, "nuovo").map(|_| "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.");
+    let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
     Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
 }
 

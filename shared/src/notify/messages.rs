@@ -55,23 +55,14 @@ fn email_text(body: &str) -> String {
 
 /// Registration step 4: the CONFERMA EMAIL link.
 pub fn email_confirmation(to: &str, link: &str) -> EmailMessage {
-    let subject = "Conferma il tuo indirizzo email - Area Clienti Convenzione Mobile 8".to_owned();
-    let intro = "Gentile utente, per completare la registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 conferma il tuo indirizzo email.";
-    let validity = "Il link è valido 24 ore e può essere usato una sola volta.";
-    EmailMessage {
-        to: to.to_owned(),
-        html: email_html(
-            &subject,
-            html! {
-                p { (intro) }
-                p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px 24px;text-decoration:none;font-weight:bold;" { "CONFERMA EMAIL" } }
-                p { (validity) }
-                p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: " (link) }
-            },
-        ),
-        text: email_text(&format!("{intro}\n\nCONFERMA EMAIL: {link}\n\n{validity}")),
-        subject,
-    }
+    simple_email(
+        to,
+        "Conferma il tuo indirizzo email - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, per completare la registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 conferma il tuo indirizzo email.",
+        &[],
+        Some(("CONFERMA EMAIL", link)),
+        "Il link è valido 24 ore e può essere usato una sola volta.",
+    )
 }
 
 /// The registration summary fields, exactly those of the guide's example.

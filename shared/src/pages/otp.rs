@@ -9,6 +9,10 @@ use maud::{html, Markup};
 /// The form field and the value of the hidden `azione` that asks for a new code.
 pub const FIELD: &str = "codice";
 pub const RESEND_ACTION: &str = "invia-di-nuovo";
+/// Shown after "Invia di nuovo" (the page is reached with `?nuovo=1`).
+pub const NEW_CODE_NOTICE: &str = "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.";
+/// The guide's label of the resend button on the login (and recovery) code page.
+pub const RESEND_LABEL: &str = "Invia di nuovo";
 
 /// `333 *** 0001`: enough for the user to recognise the SIM, not enough to learn it.
 pub fn masked(e164: &str) -> String {
@@ -54,6 +58,20 @@ pub fn resend_form(action: &str, label: &str, class: &str) -> Markup {
             input type="hidden" name="azione" value=(RESEND_ACTION);
             button class=(class) type="submit" { (label) }
         }
+    }
+}
+
+/// The code page's content for login and recovery: heading, notice, errors, the `intro`
+/// (which says where the SMS went), the code form, and "Invia di nuovo" under it.
+pub fn code_section(action: &str, submit: &str, back: Option<(&str, &str)>, intro: Markup, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    html! {
+        h1 { "Inserisci il codice temporaneo" }
+        @if let Some(n) = notice { p class="success" role="status" { (n) } }
+        (super::error_summary(errors))
+        p { (intro) }
+        (code_form(action, submit, back, errors))
+        p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su " strong { (RESEND_LABEL) } ": il nuovo codice sostituisce quello precedente." }
+        (resend_form(action, RESEND_LABEL, "btn btn-secondary"))
     }
 }
 
