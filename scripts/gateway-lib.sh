@@ -34,6 +34,8 @@ start_gateway() {
   export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
   FLOW_SECRET="measure-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export FLOW_SECRET
+  ORIGIN_VERIFY_SECRET="measure-origin-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  export ORIGIN_VERIFY_SECRET
   export SITE_DIR="$root/target/site"
   "$bin/portale-admin" bootstrap --demo >/dev/null
 

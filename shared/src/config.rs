@@ -16,6 +16,7 @@ pub mod vars {
     pub const FLOW_SECRET: &str = "FLOW_SECRET";
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
+    pub const ORIGIN_VERIFY_SECRET: &str = "ORIGIN_VERIFY_SECRET";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -42,6 +43,9 @@ pub struct Config {
     pub sms_global_hourly_budget: u64,
     /// `Secure` attribute on cookies; only the local gateway over plain http turns it off.
     pub cookie_secure: bool,
+    /// The value CloudFront adds as `x-origin-verify` to every request it forwards to the
+    /// API (`shared::edge`): only requests carrying it are served. Never logged.
+    pub origin_verify_secret: String,
     pub aws_timeout: Duration,
 }
 
@@ -51,6 +55,7 @@ impl std::fmt::Debug for Config {
             .field("table_name", &self.table_name)
             .field("public_base_url", &self.public_base_url)
             .field("flow_secret", &"***")
+            .field("origin_verify_secret", &"***")
             .finish_non_exhaustive()
     }
 }
@@ -75,6 +80,10 @@ impl Config {
         if flow_secret.len() < 32 {
             return Err(ConfigError::Invalid { name: FLOW_SECRET, why: "must be at least 32 bytes".into() });
         }
+        let origin_verify_secret = req(ORIGIN_VERIFY_SECRET)?;
+        if origin_verify_secret.len() < 32 {
+            return Err(ConfigError::Invalid { name: ORIGIN_VERIFY_SECRET, why: "must be at least 32 bytes".into() });
+        }
         let budget = opt(SMS_GLOBAL_HOURLY_BUDGET, "1000");
         let sms_global_hourly_budget = budget
             .parse()
@@ -95,6 +104,7 @@ impl Config {
             flow_secret,
             sms_global_hourly_budget,
             cookie_secure,
+            origin_verify_secret,
             aws_timeout: Duration::from_secs(5),
         })
     }
@@ -111,6 +121,7 @@ mod tests {
             (vars::PUBLIC_BASE_URL, "http://127.0.0.1:3000/".to_owned()),
             (vars::EMAIL_FROM_ADDRESS, "convenzionemobile8@telecomitalia.it".to_owned()),
             (vars::FLOW_SECRET, "x".repeat(32)),
+            (vars::ORIGIN_VERIFY_SECRET, "o".repeat(32)),
         ])
     }
 
@@ -128,7 +139,7 @@ mod tests {
 
     #[test]
     fn names_the_missing_variable() {
-        for missing in [vars::TABLE_NAME, vars::PUBLIC_BASE_URL, vars::EMAIL_FROM_ADDRESS, vars::FLOW_SECRET] {
+        for missing in [vars::TABLE_NAME, vars::PUBLIC_BASE_URL, vars::EMAIL_FROM_ADDRESS, vars::FLOW_SECRET, vars::ORIGIN_VERIFY_SECRET] {
             let mut env = base();
             env.remove(missing);
             let err = Config::from_lookup(|k| env.get(k).cloned()).unwrap_err();
@@ -159,6 +170,7 @@ impl Config {
                     vars::EMAIL_FROM_ADDRESS => "convenzionemobile8@telecomitalia.it",
                     vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
                     vars::COOKIE_SECURE => "false",
+                    vars::ORIGIN_VERIFY_SECRET => "test-origin-verify-test-origin-verify-01",
                     _ => return None,
                 }
                 .to_owned(),

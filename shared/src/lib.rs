@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod documents;
 pub mod domain;
+pub mod edge;
 pub mod flows;
 pub mod limits;
 pub mod notify;

@@ -40,6 +40,27 @@ pub fn request_span(req: &Request) -> tracing::Span {
     tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path())
 }
 
+/// One request, the same way in Lambda and in the local gateway: admitted only if it
+/// came through the edge (`shared::edge`, else 403), the viewer's address attached, then
+/// the handler inside the request's span.
+pub async fn entry<F>(app: &App, mut req: Request, handler: impl FnOnce(Request) -> F) -> Resp
+where
+    F: Future<Output = Resp>,
+{
+    let span = request_span(&req);
+    async move {
+        match crate::edge::admit(&req, &app.config.origin_verify_secret) {
+            Ok(viewer) => {
+                req.extensions_mut().insert(viewer);
+                handler(req).await
+            }
+            Err(e) => e.into_response(),
+        }
+    }
+    .instrument(span)
+    .await
+}
+
 pub async fn serve<H, F>(handler: H) -> Result<(), lambda_http::Error>
 where
     H: Fn(&'static App, Request) -> F + Send + Sync + Copy + 'static,
@@ -55,8 +76,7 @@ where
     };
     let app: &'static App = app;
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
-        let span = request_span(&req);
-        Ok::<_, std::convert::Infallible>(handler(app, req).instrument(span).await)
+        Ok::<_, std::convert::Infallible>(entry(app, req, |req| handler(app, req)).await)
     }))
     .await
 }

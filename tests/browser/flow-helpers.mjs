@@ -87,7 +87,9 @@ export function randomEmail(prefix) {
 
 /**
  * A client address of its own for a browser context (TEST-NET-2/3, never routed). The local
- * gateway keeps an X-Forwarded-For a client sends, as it does for the HTTP tests, so the
+ * gateway plays CloudFront and never trusts an address a client sends, except
+ * `x-simulated-client-ip` when it was started with GATEWAY_SIMULATED_CLIENTS=1, as
+ * run-flow-tests.sh does (one host playing many users, said explicitly), so the
  * per-IP caps (registration, login, recovery) count each test's "user" apart and repeated
  * runs of the suite against the same table within an hour are not refused by them.
  */
@@ -171,7 +173,7 @@ export async function newContext(browser, { javaScriptEnabled = true, prefix = "
     javaScriptEnabled,
     reducedMotion: "reduce",
     locale: "it-IT",
-    extraHTTPHeaders: clientIp ? { "x-forwarded-for": clientIp } : {},
+    extraHTTPHeaders: clientIp ? { "x-simulated-client-ip": clientIp } : {},
   });
   const page = await context.newPage();
   const problems = [];

@@ -128,7 +128,8 @@ impl Portal {
             shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name).await.unwrap();
         }
         let app: &'static App = Box::leak(Box::new(adjust(App::aws(config, clock.clone()).await).await));
-        let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region() };
+        // The harness plays many clients from one host, each with its own address: it says so.
+        let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region(), simulated_clients: true };
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         local_gateway::spawn_on(gw, site, listener).unwrap();
         Portal { base, app, clock, client: Self::browser() }
@@ -144,7 +145,7 @@ impl Portal {
         let mut rng = rand::thread_rng();
         let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
         reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap()
     }
 
@@ -154,7 +155,7 @@ impl Portal {
         let mut rng = rand::thread_rng();
         let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
         (reqwest::Client::builder().cookie_provider(jar.clone()).default_headers(headers).build().unwrap(), jar)
     }
 

@@ -125,7 +125,7 @@ impl Backend {
                 let path_only = raw.path.split('?').next().unwrap_or_default().to_owned();
                 let route = routes::find(raw.method, &path_only).unwrap_or_else(|| panic!("no route {} {path_only}", raw.method));
                 let handler = local_gateway::handlers::handler_for(route.function).expect("handler linked");
-                let mut b = http::Request::builder().method(raw.method).uri(&raw.path).header("host", "127.0.0.1:3000").header("x-forwarded-for", ip);
+                let mut b = http::Request::builder().method(raw.method).uri(&raw.path).header("host", "127.0.0.1:3000").header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
                 if !cookies.is_empty() {
                     b = b.header("cookie", cookies);
                 }
@@ -158,7 +158,7 @@ impl Backend {
             }
             Backend::Gateway { portal, http } => {
                 let method = reqwest::Method::from_bytes(raw.method.as_bytes()).unwrap();
-                let mut rb = http.request(method, format!("{}{}", portal.base, raw.path)).header("x-forwarded-for", ip);
+                let mut rb = http.request(method, format!("{}{}", portal.base, raw.path)).header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
                 if !cookies.is_empty() {
                     rb = rb.header("cookie", cookies);
                 }

@@ -132,7 +132,7 @@ impl Walker {
         let mut rng = rand::thread_rng();
         let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
         let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("x-forwarded-for", ip.parse().unwrap());
+        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
         reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(headers).build().unwrap()
     }
 

@@ -27,6 +27,8 @@ pub struct Gateway {
     /// LocalStack's base URL, for the dev inbox.
     pub aws_endpoint: String,
     pub region: String,
+    /// Trust `x-simulated-client-ip` as the viewer's IP (tests only; see `play_the_edge`).
+    pub simulated_clients: bool,
 }
 
 pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
@@ -67,14 +69,9 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
         let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
             return to_axum(web::html(413, shared::pages::message_page("Richiesta troppo grande", "La richiesta inviata è troppo grande.", shared::routes::HOME, "Torna alla home page")));
         };
-        // Locally the gateway is the edge: it sets the client address like API Gateway does,
-        // keeping one supplied by a test (which simulates many clients from one host).
-        if !parts.headers.contains_key("x-forwarded-for") {
-            parts.headers.insert("x-forwarded-for", peer.ip().to_string().parse().expect("ip is a header value"));
-        }
+        play_the_edge(&gw, &mut parts.headers, peer);
         let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-        let span = shared::runtime::request_span(&lreq);
-        return to_axum(tracing::Instrument::instrument(handler(gw.app, lreq), span).await);
+        return to_axum(shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r)).await);
     }
     if shared::routes::is_dynamic(&path) {
         return to_axum(WebError::MethodNotAllowed.into_response());
@@ -85,6 +82,25 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
     }
     resp
 }
+
+/// Locally the gateway is CloudFront: it sets the viewer address from the socket (a
+/// client-supplied one is dropped) and adds the origin secret. Only a gateway started with
+/// `simulated_clients` (tests that play many clients from one host, and say so) takes the
+/// viewer's IP from `x-simulated-client-ip`.
+pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAddr) {
+    use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
+    let simulated = headers.remove(SIMULATED_CLIENT_HEADER).filter(|_| gw.simulated_clients);
+    let ip = simulated.and_then(|v| v.to_str().ok().and_then(|s| s.trim().parse::<std::net::IpAddr>().ok())).unwrap_or(peer.ip());
+    let viewer = SocketAddr::new(ip, peer.port());
+    headers.remove("x-forwarded-for");
+    headers.insert(VIEWER_ADDRESS_HEADER, viewer.to_string().parse().expect("an address is a header value"));
+    if let Ok(v) = gw.app.config.origin_verify_secret.parse() {
+        headers.insert(ORIGIN_VERIFY_HEADER, v);
+    }
+}
+
+/// The header a test client names its simulated address with (see `play_the_edge`).
+pub const SIMULATED_CLIENT_HEADER: &str = "x-simulated-client-ip";
 
 fn to_axum(resp: web::Resp) -> Response {
     let (parts, body) = resp.into_parts();

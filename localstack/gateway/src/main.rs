@@ -22,6 +22,8 @@ async fn main() {
         clock,
         aws_endpoint: std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into()),
         region: std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-south-1".into()),
+        // Browser tests that play many clients from one host set this explicitly.
+        simulated_clients: std::env::var("GATEWAY_SIMULATED_CLIENTS").is_ok_and(|v| v == "1"),
     };
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
     let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "target/site".into());

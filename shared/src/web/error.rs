@@ -19,6 +19,9 @@ pub enum WebError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The request did not come through the CloudFront distribution (`shared::edge`).
+    #[error("request not through the edge")]
+    NotThroughEdge,
 }
 
 impl From<StoreError> for WebError {
@@ -41,6 +44,7 @@ impl WebError {
             WebError::TooManyRequests => 429,
             WebError::NotFound => 404,
             WebError::MethodNotAllowed => 405,
+            WebError::NotThroughEdge => 403,
         }
     }
 
@@ -60,6 +64,7 @@ impl WebError {
             ),
             WebError::NotFound => ("Pagina non trovata", "La pagina che cerchi non esiste o non è più disponibile."),
             WebError::MethodNotAllowed => ("Richiesta non valida", "Questa pagina non accetta questo tipo di richiesta."),
+            WebError::NotThroughEdge => ("Accesso non consentito", "Il portale si raggiunge solo dal suo indirizzo pubblico."),
         }
     }
 

@@ -92,21 +92,12 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     form::parse_pairs(q.as_bytes()).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
-/// The client's address: API Gateway's source IP in AWS; locally the gateway's
-/// `x-forwarded-for` (which it sets from the socket).
+/// The client's address, as the edge saw it (`shared::edge`): set by `runtime::entry`
+/// from CloudFront's viewer address once the request proved it came through the
+/// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
+/// nor a header the client could write.
 pub fn client_ip(req: &Request) -> String {
-    use lambda_http::request::RequestContext;
-    if let Some(RequestContext::ApiGatewayV2(ctx)) = req.request_context_ref() {
-        if let Some(ip) = ctx.http.source_ip.as_ref() {
-            return ip.clone();
-        }
-    }
-    req.headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|| "unknown".to_owned())
+    req.extensions().get::<crate::edge::Viewer>().map(|v| v.ip.clone()).unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and

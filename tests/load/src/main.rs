@@ -116,7 +116,7 @@ async fn main() {
     let tap = Arc::new(Tap::default());
     let app: &'static App = Box::leak(Box::new(timing::instrument(App::aws(config, clock.clone()).await, tap.clone())));
     let recorder = Arc::new(Recorder::default());
-    let gw = local_gateway::Gateway { app, clock: clock.clone(), aws_endpoint: e2e::endpoint(), region: e2e::region() };
+    let gw = local_gateway::Gateway { app, clock: clock.clone(), aws_endpoint: e2e::endpoint(), region: e2e::region(), simulated_clients: true };
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/site");
     let rec = recorder.clone();
     let router = local_gateway::router(gw, site).layer(axum::middleware::from_fn(move |req, next| timing::measure(rec.clone(), req, next)));
@@ -298,7 +298,7 @@ async fn send(
     let (method, path) = kind.split_once(' ').unwrap();
     let url = format!("{base}{path}");
     let mut rb = if method == "POST" { client.post(url).form(&form.unwrap_or_default()) } else { client.get(url) };
-    rb = rb.header("x-forwarded-for", &user.ip).header("x-load-login", id.to_string());
+    rb = rb.header(local_gateway::SIMULATED_CLIENT_HEADER, &user.ip).header("x-load-login", id.to_string());
     if !jar.is_empty() {
         rb = rb.header("cookie", jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "));
     }
