@@ -12,6 +12,10 @@ pub const SMS_PER_NUMBER: Limit = Limit { scope: "sms-number", max: 5, window_se
 pub const RESEND_INTERVAL_SECS: i64 = 30;
 /// Confirmation emails per registration flow per hour.
 pub const CONFIRM_EMAIL_PER_FLOW: Limit = Limit { scope: "confirm-email", max: 5, window_secs: 3600 };
+/// Step-4 email/username choices (each may reveal a taken value) per registration flow,
+/// and per client address across flows.
+pub const REG_CLAIMS_PER_FLOW: Limit = Limit { scope: "reg-claims-flow", max: 10, window_secs: 24 * 3600 };
+pub const REG_CLAIMS_PER_IP: Limit = Limit { scope: "reg-claims-ip", max: 30, window_secs: 3600 };
 /// The global SMS budget's scope; its size is configuration (`SMS_GLOBAL_HOURLY_BUDGET`).
 pub const SMS_GLOBAL_SCOPE: &str = "sms-global";
 /// Login attempts (username + password) per client IP.

@@ -23,17 +23,49 @@ pub enum Scheme {
     Pbkdf2Sha256,
 }
 
-/// The scheme of a stored hash, if it is one we can verify (used by `import-accounts`
-/// to reject rows it could never log in with).
+/// Cost bounds of a stored hash. An imported row with `$2b$31$`, PBKDF2 with 4·10⁹
+/// iterations or argon2 with 4 GiB would tie a Lambda up until its timeout at every login:
+/// such hashes are refused at import and never verified. The bounds leave room above
+/// what real systems use (bcrypt 10–12, PBKDF2-SHA256 600k, argon2 19–64 MiB).
+pub const MAX_BCRYPT_COST: u32 = 13;
+pub const MAX_PBKDF2_ROUNDS: u32 = 1_000_000;
+pub const MAX_ARGON2_M_KIB: u32 = 64 * 1024;
+pub const MAX_ARGON2_T: u32 = 8;
+pub const MAX_ARGON2_P: u32 = 4;
+
+/// The scheme of a stored hash, if it is one we can verify within the cost bounds (used by
+/// `import-accounts` to reject rows it could never log in with, and before every verify).
 pub fn scheme(phc: &str) -> Option<Scheme> {
+    check(phc).ok()
+}
+
+/// Why a stored hash cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HashRejected {
+    #[error("non è un hash PHC argon2, bcrypt o pbkdf2-sha256")]
+    Unknown,
+    #[error("costo dell'hash oltre i limiti (bcrypt ≤ 13, PBKDF2 ≤ 1.000.000 iterazioni, argon2 ≤ 64 MiB, t ≤ 8, p ≤ 4)")]
+    TooCostly,
+}
+
+/// The scheme of a stored hash, or why it is refused.
+pub fn check(phc: &str) -> Result<Scheme, HashRejected> {
     if phc.starts_with("$2a$") || phc.starts_with("$2b$") || phc.starts_with("$2y$") {
-        return phc.parse::<bcrypt::HashParts>().ok().map(|_| Scheme::Bcrypt);
+        let parts = phc.parse::<bcrypt::HashParts>().map_err(|_| HashRejected::Unknown)?;
+        return if parts.get_cost() <= MAX_BCRYPT_COST { Ok(Scheme::Bcrypt) } else { Err(HashRejected::TooCostly) };
     }
-    let h = PasswordHash::new(phc).ok()?;
+    let h = PasswordHash::new(phc).map_err(|_| HashRejected::Unknown)?;
     match h.algorithm.as_str() {
-        "argon2id" | "argon2i" | "argon2d" => Some(Scheme::Argon2),
-        "pbkdf2-sha256" => Some(Scheme::Pbkdf2Sha256),
-        _ => None,
+        "argon2id" | "argon2i" | "argon2d" => {
+            let p = Params::try_from(&h).map_err(|_| HashRejected::Unknown)?;
+            let ok = p.m_cost() <= MAX_ARGON2_M_KIB && p.t_cost() <= MAX_ARGON2_T && p.p_cost() <= MAX_ARGON2_P;
+            if ok { Ok(Scheme::Argon2) } else { Err(HashRejected::TooCostly) }
+        }
+        "pbkdf2-sha256" => {
+            let p = pbkdf2::Params::try_from(&h).map_err(|_| HashRejected::Unknown)?;
+            if p.rounds <= MAX_PBKDF2_ROUNDS && p.output_length <= 64 { Ok(Scheme::Pbkdf2Sha256) } else { Err(HashRejected::TooCostly) }
+        }
+        _ => Err(HashRejected::Unknown),
     }
 }
 
@@ -125,5 +157,21 @@ mod tests {
             assert_eq!(scheme(bad), None, "{bad}");
             assert!(!verify(bad, "x"));
         }
+    }
+
+    #[test]
+    fn hashes_beyond_the_cost_bounds_are_refused_without_work() {
+        // Each of these would take minutes to hours to verify.
+        let bcrypt31 = bcrypt::hash_with_salt("x", 4, [7u8; 16]).unwrap().format_for_version(bcrypt::Version::TwoB).replace("$2b$04$", "$2b$31$");
+        let pbkdf2_huge = "$pbkdf2-sha256$i=4000000000$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE";
+        let argon2_4gib = "$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE";
+        for h in [bcrypt31.as_str(), pbkdf2_huge, argon2_4gib] {
+            assert_eq!(check(h), Err(HashRejected::TooCostly), "{h}");
+            let started = std::time::Instant::now();
+            assert!(!verify(h, "x"));
+            assert!(started.elapsed() < std::time::Duration::from_secs(1), "refused before any hashing: {h}");
+        }
+        let within = bcrypt::hash("x", 4).unwrap();
+        assert_eq!(check(&within), Ok(Scheme::Bcrypt));
     }
 }

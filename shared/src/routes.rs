@@ -50,6 +50,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", REGISTER_EMAIL, "register-email"),
     r("POST", REGISTER_EMAIL, "register-email"),
     r("GET", CONFIRM_EMAIL, "confirm-email"),
+    r("POST", CONFIRM_EMAIL, "confirm-email"),
     r("GET", REGISTER_PASSWORD, "register-password"),
     r("POST", REGISTER_PASSWORD, "register-password"),
     r("GET", REGISTER_DONE, "register-password"),

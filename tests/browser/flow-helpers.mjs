@@ -393,6 +393,7 @@ export async function registerUser(browser, { prefix = "utente", nome = NOME, co
     await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");
     const mail = await waitForMessage(email, (box) => box.emails.findLast((m) => m.subject.includes("Conferma")), "confirmation email");
     await navigate(page, () => page.goto(linkIn(mail, "CONFERMA EMAIL")), "/registrazione/conferma-email");
+    await navigate(page, () => page.getByRole("button", { name: "CONFERMA EMAIL" }).click(), "/registrazione/conferma-email");
     await navigate(page, () => page.getByRole("link", { name: "CREA PASSWORD" }).click(), "/registrazione/password");
     await page.getByLabel("Password", { exact: true }).fill(password);
     await page.getByLabel("Conferma password").fill(password);

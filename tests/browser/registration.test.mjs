@@ -193,6 +193,10 @@ test("registrazione completa con la sola tastiera (slider incluso, proof-of-work
   assert.equal(await button.getAttribute("href"), link, "the button and the text carry the same link");
   await tabTo(phone.page, button);
   await navigate(phone.page, () => phone.page.keyboard.press("Enter"), "/registrazione/conferma-email");
+  // Opening the link changes nothing (mail scanners open links): its button confirms.
+  await checkPage(phone, "4-conferma-email", { path: "/registrazione/conferma-email", h1: "Conferma il tuo indirizzo email", step: 4 });
+  await tabTo(phone.page, phone.page.getByRole("button", { name: "CONFERMA EMAIL" }));
+  await navigate(phone.page, () => phone.page.keyboard.press("Enter"), "/registrazione/conferma-email");
   await checkPage(phone, "4-email-confermata", { path: "/registrazione/conferma-email", h1: "Email Confermata", step: 4 });
   assert.match(await mainText(phone.page), /Gentile utente, grazie per aver confermato il tuo indirizzo email\./);
   assert.equal((await phone.context.cookies()).filter((c) => c.name === "reg_flow").length, 1, "the flow moved to the phone's cookie");
@@ -293,6 +297,8 @@ test("registrazione completa senza JavaScript (invii nativi dei moduli, slider c
   const button = phone.page.getByRole("link", { name: "CONFERMA EMAIL" });
   assert.equal(await button.getAttribute("href"), link);
   await navigate(phone.page, () => button.click(), "/registrazione/conferma-email");
+  await checkPage(phone, "4-conferma-email-senza-js", { path: "/registrazione/conferma-email", h1: "Conferma il tuo indirizzo email", step: 4 });
+  await navigate(phone.page, () => phone.page.getByRole("button", { name: "CONFERMA EMAIL" }).click(), "/registrazione/conferma-email");
   await checkPage(phone, "4-email-confermata", { path: "/registrazione/conferma-email", h1: "Email Confermata", step: 4 });
   assert.match(await mainText(phone.page), /Gentile utente, grazie per aver confermato il tuo indirizzo email\./);
   await navigate(phone.page, () => phone.page.getByRole("link", { name: "CREA PASSWORD" }).click(), "/registrazione/password");

@@ -48,8 +48,15 @@ pub async fn confirmation_link(p: &Portal, email: &str) -> String {
     mail.text[start..].split_whitespace().next().unwrap().to_owned()
 }
 
-pub async fn complete(p: &Portal, link: &str) -> Page {
+/// Opens the CONFERMA EMAIL link and clicks its button, as a person does.
+pub async fn confirm(p: &Portal, link: &str) -> Page {
     let page = p.get(link).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    p.submit(&page, "t", &[]).await
+}
+
+pub async fn complete(p: &Portal, link: &str) -> Page {
+    let page = confirm(p, link).await;
     assert!(page.contains("Email Confermata"), "{}", page.text());
     assert!(page.contains("Gentile utente, grazie per aver confermato il tuo indirizzo email."));
     let page = p.get("/registrazione/password").await;

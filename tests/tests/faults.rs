@@ -57,7 +57,7 @@ async fn dynamodb_down_mid_registration_then_back() {
     let page = p.submit(&page, "email", &[("email", &email)]).await;
     p.submit(&page, "azione", &[]).await;
     let link = confirmation_link(&p, &email).await;
-    let page = p.get(&link).await;
+    let page = e2e::register::confirm(&p, &link).await;
     assert!(page.contains("Email Confermata"));
     let form = p.get("/registrazione/password").await;
     let fields = [("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")];

@@ -31,10 +31,10 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
     let store = p.app.store.as_ref();
     let name = format!("utente.{}", rand::random::<u32>());
     let now = p.app.now();
-    store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-1", "flow:x", None, now)]).await.unwrap();
-    let second = store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-2", "flow:y", None, now)]).await;
+    store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-1", "flow:x", &[], now)]).await.unwrap();
+    let second = store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-2", "flow:y", &[], now)]).await;
     assert!(matches!(second, Err(shared::store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]), "{second:?}");
-    assert!(!uniqueness::reserve(store, Kind::Username, &name, "flow:z", None, now + 60, now).await.unwrap());
+    assert!(!uniqueness::reserve(store, Kind::Username, &name, "flow:z", &[], now + 60, now).await.unwrap());
     assert_eq!(uniqueness::holder(store, Kind::Username, &name, now).await.unwrap().as_deref(), Some("account:acc-1"));
     let k = Key::new(format!("X#{name}"), "X");
     store.put(&k, Item::new().with("a", 1i64), Some(shared::store::Cond::NotExists)).await.unwrap();

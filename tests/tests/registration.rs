@@ -191,9 +191,10 @@ async fn the_link_works_once_and_in_another_browser() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let link = through_email(&p, &number, &email).await;
 
-    let phone = Portal::browser();
-    let confirmed = p.get_with(&phone, &link).await;
+    let phone = p.as_browser(Portal::browser());
+    let confirmed = e2e::register::confirm(&phone, &link).await;
     assert!(confirmed.contains("Email Confermata"));
+    let phone = phone.client;
     let reused = p.get_with(&Portal::browser(), &link).await;
     assert_eq!(reused.status, 410);
     assert!(reused.contains("non è più valido"));

@@ -9,7 +9,7 @@ use shared::flows::registration::{Registration, State, Step, CONFIRM_TTL_SECS, T
 use shared::flows::{record, registration_step as step};
 use shared::notify::messages;
 use shared::pages::{error_summary, registration_page, Field, FieldErrors};
-use shared::store::uniqueness::{self, account_owner, Kind};
+use shared::store::uniqueness::{self, Kind};
 use shared::store::{rate, tokens};
 use shared::web::{self, Form, Resp, WebError};
 use shared::{limits, routes, App};
@@ -49,7 +49,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form = Form::from_request(req);
     let now = app.now();
     let mut errors = FieldErrors::default();
-    let may_replace = flow.data.supersedes.as_deref().map(account_owner);
+    let may_replace = flow.data.superseded_owners();
     let owner = flow.data.owner();
     match form.get("azione") {
         "salva" => {
@@ -61,9 +61,16 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                     return Ok(web::html(422, email_page(typed, &errors)));
                 }
             };
-            if !uniqueness::reserve(app.store.as_ref(), Kind::Email, email.as_str(), &owner, may_replace.as_deref(), now + TTL_SECS, now).await? {
-                errors.add("email", "Questo indirizzo email è già associato a un'altra registrazione: usa un altro indirizzo oppure recupera le tue credenziali.");
-                return Ok(web::html(409, email_page(typed, &errors)));
+            if flow.data.reserved_email.as_deref() != Some(email.as_str()) {
+                if let Some(message) = claim_attempts_refused(app, req, &flow.data.rid).await? {
+                    errors.add("email", message);
+                    return Ok(web::html(429, email_page(typed, &errors)));
+                }
+                if !uniqueness::reserve(app.store.as_ref(), Kind::Email, email.as_str(), &owner, &may_replace, now + TTL_SECS, now).await? {
+                    errors.add("email", "Questo indirizzo email è già associato a un'altra registrazione: usa un altro indirizzo oppure recupera le tue credenziali.");
+                    return Ok(web::html(409, email_page(typed, &errors)));
+                }
+                replace_reservation(app, Kind::Email, &mut flow.data.reserved_email, email.as_str(), &owner).await?;
             }
             // An email that is not a valid username (e.g. with "+") leaves the choice to the user.
             let username = Username::from_email(&email).map(|u| u.as_str().to_owned()).unwrap_or_default();
@@ -81,9 +88,16 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                     return Ok(web::html(422, username_page(&flow.data, &typed, true, &errors)));
                 }
             };
-            if !uniqueness::reserve(app.store.as_ref(), Kind::Username, username.as_str(), &owner, may_replace.as_deref(), now + TTL_SECS, now).await? {
-                errors.add("username", "Questa username è già in uso: scegline un'altra.");
-                return Ok(web::html(409, username_page(&flow.data, &typed, true, &errors)));
+            if flow.data.reserved_username.as_deref() != Some(username.as_str()) {
+                if let Some(message) = claim_attempts_refused(app, req, &flow.data.rid).await? {
+                    errors.add("username", message);
+                    return Ok(web::html(429, username_page(&flow.data, &typed, true, &errors)));
+                }
+                if !uniqueness::reserve(app.store.as_ref(), Kind::Username, username.as_str(), &owner, &may_replace, now + TTL_SECS, now).await? {
+                    errors.add("username", "Questa username è già in uso: scegline un'altra.");
+                    return Ok(web::html(409, username_page(&flow.data, &typed, true, &errors)));
+                }
+                replace_reservation(app, Kind::Username, &mut flow.data.reserved_username, username.as_str(), &owner).await?;
             }
             if !rate::hit(app.store.as_ref(), limits::CONFIRM_EMAIL_PER_FLOW, &flow.data.rid, now).await? {
                 errors.add("email", "Hai richiesto troppe email di conferma. Riprova tra un'ora.");
@@ -108,6 +122,24 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         }
         _ => Ok(web::redirect(Step::Email.path())),
     }
+}
+
+/// Step 4 is where a taken email or username shows: each attempt is counted per flow and
+/// per client address, so it cannot be used to probe who is registered.
+async fn claim_attempts_refused(app: &App, req: &Request, rid: &str) -> Result<Option<&'static str>, WebError> {
+    let now = app.now();
+    if !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_FLOW, rid, now).await? || !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_IP, &web::client_ip(req), now).await? {
+        return Ok(Some("Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi."));
+    }
+    Ok(None)
+}
+
+/// Records the reservation just made and drops the one it replaces (the flow's earlier choice).
+async fn replace_reservation(app: &App, kind: Kind, held: &mut Option<String>, value: &str, owner: &str) -> Result<(), WebError> {
+    if let Some(old) = held.replace(value.to_owned()).filter(|old| old != value) {
+        uniqueness::release(app.store.as_ref(), kind, &old, owner).await?;
+    }
+    Ok(())
 }
 
 fn email_page(value: &str, errors: &FieldErrors) -> Markup {

@@ -80,55 +80,88 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         accepted_at: now,
         origin: String::new(),
     };
-    match create_account(app, &mut flow, &account, now).await? {
-        Ok(()) => {}
+    let ceased = match create_account(app, &mut flow, &account, now).await? {
+        Ok(ceased) => ceased,
         Err(message) => {
             errors.add("password", message);
             return Ok(web::html(409, page(&errors, terms, privacy)));
         }
-    }
-    tracing::info!(step = "register-password", "account created");
+    };
+    tracing::info!(step = "register-password", ceased = ceased.len(), "account created");
+    notify_ceased(app, &ceased, &account.number).await;
     send_summary(app, &mut flow).await;
     Ok(web::redirect(Step::Done.path()))
 }
 
-/// The all-or-nothing creation. `Ok(Err(msg))` when a uniqueness rule refused it.
-async fn create_account(app: &App, flow: &mut RegFlow, account: &Account, now: i64) -> Result<Result<(), &'static str>, WebError> {
+/// What a cancelled creation failed on (the transaction's ops are tagged, not counted).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Flow,
+    Account,
+    Claim(Kind),
+    Superseded,
+}
+
+/// The all-or-nothing creation: the flow completed, the account, its claims (taken from
+/// the flow's reservations or from the accounts it supersedes), and each superseded account
+/// ceased with the claims the new one does not take released. `Ok(Err(msg))` when a
+/// uniqueness rule refused it; `Ok(Ok(ceased))` lists the accounts ceased.
+async fn create_account(app: &App, flow: &mut RegFlow, account: &Account, now: i64) -> Result<Result<Vec<Account>, &'static str>, WebError> {
     let owner = flow.data.owner();
-    let superseded = flow.data.supersedes.clone();
-    let may_replace = superseded.as_deref().map(account_owner);
+    let may_replace = flow.data.superseded_owners();
     let mut completed = flow.clone();
     if completed.data.completed(account.id.clone()).is_err() {
         return Ok(Err("La registrazione è già stata completata."));
     }
+    let person = uniqueness::person_value(&account.entity_cf, &account.personal_cf);
+    let claims = [(Kind::Username, account.username.clone()), (Kind::Email, account.email.clone()), (Kind::Number, account.number.clone()), (Kind::Person, person)];
     let mut ops = vec![
-        record::save_op(&completed, TTL_SECS, now),
-        TxOp::Put { key: accounts::key(&account.id), item: accounts::to_item(account), cond: Some(Cond::NotExists) },
-        uniqueness::claim_op(Kind::Username, &account.username, &account.id, &owner, may_replace.as_deref(), now),
-        uniqueness::claim_op(Kind::Email, &account.email, &account.id, &owner, may_replace.as_deref(), now),
-        uniqueness::claim_op(Kind::Number, &account.number, &account.id, &owner, may_replace.as_deref(), now),
+        (Part::Flow, record::save_op(&completed, TTL_SECS, now)),
+        (Part::Account, TxOp::Put { key: accounts::key(&account.id), item: accounts::to_item(account), cond: Some(Cond::NotExists) }),
     ];
-    if let Some(old) = &superseded {
-        ops.push(TxOp::Update {
-            key: accounts::key(old),
-            update: Update::new().set("status", "ceased").set("ceased_at", now).add("session_epoch", 1),
-            cond: Some(Cond::Exists),
-        });
+    ops.extend(claims.iter().map(|(kind, value)| (Part::Claim(*kind), uniqueness::claim_op(*kind, value, &account.id, &owner, &may_replace, now))));
+    let mut ceased = Vec::new();
+    for id in &flow.data.supersedes {
+        let Some(old) = accounts::get(app.store.as_ref(), id).await? else { continue };
+        let update = Update::new().set("status", "ceased").set("ceased_at", now).add("session_epoch", 1);
+        ops.push((Part::Superseded, TxOp::Update { key: accounts::key(id), update, cond: Some(Cond::Exists) }));
+        let old_person = uniqueness::person_value(&old.entity_cf, &old.personal_cf);
+        let old_claims = [(Kind::Username, &old.username), (Kind::Email, &old.email), (Kind::Number, &old.number), (Kind::Person, &old_person)];
+        for (kind, value) in old_claims {
+            if !value.is_empty() && !claims.iter().any(|(k, v)| *k == kind && v == value) {
+                ops.push((Part::Superseded, uniqueness::release_op(kind, value, &account_owner(id))));
+            }
+        }
+        ceased.push(old);
     }
+    let (parts, ops): (Vec<Part>, Vec<TxOp>) = ops.into_iter().unzip();
     match app.store.transact(ops).await {
         Ok(()) => {
             completed.version += 1;
             *flow = completed;
-            Ok(Ok(()))
+            Ok(Ok(ceased))
         }
-        Err(StoreError::TxCancelled { failed }) => Ok(Err(match failed.iter().position(|f| *f) {
-            Some(0) => "La registrazione è già stata completata o è cambiata in un'altra finestra: ricarica la pagina.",
-            Some(2) => "La username scelta non è più disponibile: ricomincia la registrazione scegliendone un'altra.",
-            Some(3) => "L'indirizzo email è già associato a un'altra registrazione.",
-            Some(4) => "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
-            _ => "Non è stato possibile completare la registrazione: riprova.",
+        Err(StoreError::TxCancelled { failed }) => Ok(Err(match failed.iter().position(|f| *f).map(|i| parts[i]) {
+            Some(Part::Flow) => "La registrazione è già stata completata o è cambiata in un'altra finestra: ricarica la pagina.",
+            Some(Part::Claim(Kind::Username)) => "La username scelta non è più disponibile: ricomincia la registrazione scegliendone un'altra.",
+            Some(Part::Claim(Kind::Email)) => "L'indirizzo email è già associato a un'altra registrazione.",
+            Some(Part::Claim(Kind::Number)) => "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
+            Some(Part::Claim(Kind::Person)) => "Con i tuoi dati è stata appena completata un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
+            Some(Part::Account | Part::Superseded) | None => "Non è stato possibile completare la registrazione: riprova.",
         })),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Tells the owner of each ceased account (a failure is logged: the registration stands).
+async fn notify_ceased(app: &App, ceased: &[Account], new_number: &str) {
+    let when = shared::clock::rome_datetime(app.now());
+    let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
+    for old in ceased {
+        let mail = messages::email_account_ceased(&old.email, &when, &shared::pages::otp::masked(new_number), &recover);
+        if let Err(e) = app.notifier.email(&mail).await {
+            tracing::error!(error = %e, "ceased-account email not sent");
+        }
     }
 }
 

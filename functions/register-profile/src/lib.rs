@@ -1,6 +1,8 @@
-//! Registration step 3: personal data and the entity's codice fiscale. If this number
-//! already has a registration, the user chooses RECUPERA LE TUE CREDENZIALI or PROSEGUI
-//! (the old registration is ceased when the new one completes, not before).
+//! Registration step 3: personal data and the entity's codice fiscale. If "with the data
+//! typed (numero mobile, Codice Fiscale Personale, Codice Fiscale dell'Ente) another
+//! registration exists" — an active account with this number, or of this person in this
+//! entity — the user chooses RECUPERA LE TUE CREDENZIALI or PROSEGUI (the old registration
+//! is ceased when the new one completes, not before).
 
 use lambda_http::Request;
 use maud::{html, Markup};
@@ -86,19 +88,27 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let (Some(nome), Some(cognome), Some(personal), Some(entity), true) = (nome, cognome, personal, entity, errors.is_empty()) else {
         return Ok(web::html(422, page(&flow.data, &values, &errors, false)));
     };
-    let existing = existing_registration(app, &flow.data.number).await?;
+    let existing = existing_registrations(app, &flow.data.number, &personal, &entity).await?;
     if flow.data.profile_entered(nome, cognome, personal.as_str().to_owned(), entity.as_str().to_owned(), existing).is_err() {
         return Ok(web::redirect(flow.data.state.step().path()));
     }
     step::save_and_continue(app, &mut flow).await
 }
 
-/// The active account that holds this number, if any: proving the SIM by SMS lets the
-/// user replace it (PROSEGUI) or recover its credentials.
-async fn existing_registration(app: &App, number: &str) -> Result<Option<String>, WebError> {
-    let Some(owner) = uniqueness::holder(app.store.as_ref(), Kind::Number, number, app.now()).await? else { return Ok(None) };
-    let Some(id) = accounts::id_from_owner(&owner) else { return Ok(None) };
-    Ok(accounts::get(app.store.as_ref(), id).await?.filter(|a| a.status == Status::Active).map(|a| a.id))
+/// The active accounts that hold this number or this person's claim in this entity:
+/// proving the SIM by SMS lets the user replace them (PROSEGUI) or recover credentials.
+async fn existing_registrations(app: &App, number: &str, personal: &CodiceFiscalePersona, entity: &CodiceFiscaleEnte) -> Result<Vec<String>, WebError> {
+    let store = app.store.as_ref();
+    let person = uniqueness::person_value(entity.as_str(), personal.as_str());
+    let mut found = Vec::new();
+    for (kind, value) in [(Kind::Number, number), (Kind::Person, person.as_str())] {
+        if let Some(a) = accounts::by_claim(store, kind, value, app.now()).await?.filter(|a| a.status == Status::Active) {
+            if !found.contains(&a.id) {
+                found.push(a.id);
+            }
+        }
+    }
+    Ok(found)
 }
 
 fn page(r: &Registration, v: &Values<'_>, errors: &FieldErrors, previous: bool) -> Markup {

@@ -57,9 +57,7 @@ fn parse_row(get: impl Fn(usize) -> String, convenzione: Option<String>) -> Resu
     let personal_cf = CodiceFiscalePersona::parse(&get(5)).map_err(|e| format!("codice_fiscale \"{}\": {e}", get(5)))?;
     let entity_cf = CodiceFiscaleEnte::parse(&get(6)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(6)))?;
     let password_hash = get(7);
-    if passwords::scheme(&password_hash).is_none() {
-        return Err("password_hash: non è un hash PHC argon2, bcrypt o pbkdf2-sha256".into());
-    }
+    passwords::check(&password_hash).map_err(|e| format!("password_hash: {e}"))?;
     let convenzione = match convenzione.as_deref().map(str::trim) {
         None | Some("") => 7,
         Some(c @ ("5" | "6" | "7")) => c.parse().expect("a digit"),
@@ -119,9 +117,10 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
     let owner = account_owner(&id);
     let ops = vec![
         TxOp::Put { key: accounts::key(&id), item: accounts::to_item(&account), cond: Some(Cond::NotExists) },
-        uniqueness::claim_op(Kind::Username, &account.username, &id, &owner, None, now),
-        uniqueness::claim_op(Kind::Email, &account.email, &id, &owner, None, now),
-        uniqueness::claim_op(Kind::Number, &account.number, &id, &owner, None, now),
+        uniqueness::claim_op(Kind::Username, &account.username, &id, &owner, &[], now),
+        uniqueness::claim_op(Kind::Email, &account.email, &id, &owner, &[], now),
+        uniqueness::claim_op(Kind::Number, &account.number, &id, &owner, &[], now),
+        uniqueness::claim_op(Kind::Person, &uniqueness::person_value(&account.entity_cf, &account.personal_cf), &id, &owner, &[], now),
     ];
     match store.transact(ops).await {
         Ok(()) => Ok(Ok(true)),
@@ -131,6 +130,7 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
             Some(1) => format!("username \"{}\" già in uso da un altro account", account.username),
             Some(2) => format!("email \"{}\" già in uso da un altro account", account.email),
             Some(3) => format!("numero {} già associato a un altro account", row.number.pretty()),
+            Some(4) => format!("esiste già un account per il codice fiscale {} nell'Ente {}", account.personal_cf, account.entity_cf),
             _ => "scrittura rifiutata".to_owned(),
         })),
         Err(e) => Err(e),
@@ -173,5 +173,21 @@ mod tests {
         assert_eq!(acc.origin, "convenzione-7");
         assert_eq!(acc.number, "+393330000101");
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
+    }
+
+    #[tokio::test]
+    async fn hashes_beyond_the_cost_bounds_are_rejected_with_their_line() {
+        let s = MemoryStore::new();
+        let bcrypt31 = bcrypt_hash("vecchia").replacen("$2b$04$", "$2b$31$", 1);
+        let csv = format!(
+            "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\
+             costoso;costoso@comune.example.it;3330000111;Mario;Rossi;RSSMRA85T10A562S;00488410010;{bcrypt31}\n\
+             pbkdf;pbkdf@comune.example.it;3330000112;Mario;Rossi;RSSMRA85T10A562S;00488410010;$pbkdf2-sha256$i=4000000000$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n\
+             argon;argon@comune.example.it;3330000113;Mario;Rossi;RSSMRA85T10A562S;00488410010;$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n"
+        );
+        let r = import(&s, csv.as_bytes(), 1000).await.unwrap();
+        assert_eq!(r.inserted, 0);
+        assert_eq!(r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2, 3, 4], "{:?}", r.rejected);
+        assert!(r.rejected.iter().all(|(_, why)| why.contains("costo dell'hash oltre i limiti")), "{:?}", r.rejected);
     }
 }

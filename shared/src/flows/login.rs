@@ -58,10 +58,13 @@ impl Login {
 
 pub type LoginFlow = Flow<Login>;
 
-/// Only pages of the private area are valid return addresses (no open redirect).
+/// Only pages of the private area are valid return addresses (no open redirect), and only
+/// plain paths: `[A-Za-z0-9/_-]` after `/area-clienti`, so the value can always be a
+/// `Location` header (a `%0A` decoded to a newline once made the redirect panic).
 pub fn safe_next(raw: &str) -> String {
-    let ok = raw == routes::ACCOUNT || raw.strip_prefix(routes::ACCOUNT).is_some_and(|rest| rest.starts_with('/') && !rest.contains("//") && !rest.contains('\\'));
-    if ok { raw.to_owned() } else { routes::ACCOUNT.to_owned() }
+    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'));
+    let under = raw == routes::ACCOUNT || raw.strip_prefix(routes::ACCOUNT).is_some_and(|rest| rest.starts_with('/') && !rest.contains("//"));
+    if plain && under && raw.len() <= 200 { raw.to_owned() } else { routes::ACCOUNT.to_owned() }
 }
 
 /// The code page's flow if it is waiting for a code, else where the user belongs.
@@ -89,8 +92,18 @@ mod tests {
     fn next_is_confined_to_the_private_area() {
         assert_eq!(safe_next("/area-clienti"), "/area-clienti");
         assert_eq!(safe_next("/area-clienti/profilo"), "/area-clienti/profilo");
-        for bad in ["", "https://evil.example", "//evil.example", "/area-clienti//evil", "/area-clientievil", "/registrazione/numero", "/area-clienti/\\evil"] {
-            assert_eq!(safe_next(bad), "/area-clienti", "{bad}");
+        for bad in ["", "https://evil.example", "//evil.example", "/area-clienti//evil", "/area-clientievil", "/registrazione/numero", "/area-clienti/\\evil", "/area-clienti/\n", "/area-clienti/a b", "/area-clienti/%0A", "/area-clienti/è"] {
+            assert_eq!(safe_next(bad), "/area-clienti", "{bad:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever arrives in `next`, the answer is a private path that is a valid header.
+        #[test]
+        fn next_is_always_a_valid_location(raw in "\\PC{0,40}|/area-clienti[\\PC\\n\\r]{0,20}") {
+            let next = safe_next(&raw);
+            proptest::prop_assert!(next.starts_with(routes::ACCOUNT));
+            proptest::prop_assert!(http::HeaderValue::from_str(&next).is_ok());
         }
     }
 

@@ -115,12 +115,14 @@ pub struct Registration {
     pub personal_cf: String,
     #[serde(default)]
     pub entity_cf: String,
-    /// The existing account found at step 3, waiting for the user's choice.
+    /// The active accounts found at step 3 with the same number or the same person of
+    /// the same entity, waiting for the user's choice.
     #[serde(default)]
-    pub duplicate_of: Option<String>,
-    /// The account that PROSEGUI will cease when this registration completes.
+    pub duplicate_of: Vec<String>,
+    /// The accounts PROSEGUI will cease when this registration completes (not before:
+    /// until then they keep every claim and keep working).
     #[serde(default)]
-    pub supersedes: Option<String>,
+    pub supersedes: Vec<String>,
     #[serde(default)]
     pub email: String,
     #[serde(default)]
@@ -128,6 +130,12 @@ pub struct Registration {
     /// Hash of the latest confirmation link's token: an older link stops working.
     #[serde(default)]
     pub confirm_token_hash: Option<String>,
+    /// The email and username this flow holds reservations for, so that choosing another
+    /// value releases the old one (a step-4 probe must not leave claims behind).
+    #[serde(default)]
+    pub reserved_email: Option<String>,
+    #[serde(default)]
+    pub reserved_username: Option<String>,
     #[serde(default)]
     pub otp_sent_at: i64,
     #[serde(default)]
@@ -152,11 +160,13 @@ impl Registration {
             cognome: String::new(),
             personal_cf: String::new(),
             entity_cf: String::new(),
-            duplicate_of: None,
-            supersedes: None,
+            duplicate_of: Vec::new(),
+            supersedes: Vec::new(),
             email: String::new(),
             username: String::new(),
             confirm_token_hash: None,
+            reserved_email: None,
+            reserved_username: None,
             otp_sent_at: now,
             account_id: None,
             summary_sent: false,
@@ -177,26 +187,18 @@ impl Registration {
         Ok(())
     }
 
-    /// Step 3 submitted with valid data; `existing` is the account already registered
-    /// for this number with the same personal and entity codes, if any.
-    pub fn profile_entered(&mut self, nome: String, cognome: String, personal_cf: String, entity_cf: String, existing: Option<String>) -> Result<(), WrongState> {
+    /// Step 3 submitted with valid data; `existing` are the active accounts registered
+    /// with this number or with the same personal and entity codes.
+    pub fn profile_entered(&mut self, nome: String, cognome: String, personal_cf: String, entity_cf: String, existing: Vec<String>) -> Result<(), WrongState> {
         self.require(Step::Profile)?;
         self.nome = nome;
         self.cognome = cognome;
         self.personal_cf = personal_cf;
         self.entity_cf = entity_cf;
-        self.supersedes = None;
+        self.supersedes = Vec::new();
         self.confirm_token_hash = None;
-        match existing {
-            Some(id) => {
-                self.duplicate_of = Some(id);
-                self.state = State::DuplicateFound;
-            }
-            None => {
-                self.duplicate_of = None;
-                self.state = State::ProfileEntered;
-            }
-        }
+        self.state = if existing.is_empty() { State::ProfileEntered } else { State::DuplicateFound };
+        self.duplicate_of = existing;
         Ok(())
     }
 
@@ -205,7 +207,7 @@ impl Registration {
         if self.state != State::DuplicateFound {
             return Err(WrongState(self.state));
         }
-        self.supersedes = self.duplicate_of.take();
+        self.supersedes = std::mem::take(&mut self.duplicate_of);
         self.state = State::ProfileEntered;
         Ok(())
     }
@@ -251,6 +253,11 @@ impl Registration {
     pub fn owner(&self) -> String {
         crate::store::uniqueness::flow_owner(&self.rid)
     }
+
+    /// The claim owners of the accounts this registration supersedes.
+    pub fn superseded_owners(&self) -> Vec<String> {
+        self.supersedes.iter().map(|id| crate::store::uniqueness::account_owner(id)).collect()
+    }
 }
 
 #[cfg(test)]
@@ -265,7 +272,7 @@ mod tests {
     fn happy_path_walks_every_state() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("Mario".into(), "Rossi".into(), "RSSMRA85T10A562S".into(), "00488410010".into(), None).unwrap();
+        r.profile_entered("Mario".into(), "Rossi".into(), "RSSMRA85T10A562S".into(), "00488410010".into(), vec![]).unwrap();
         assert_eq!(r.state.step(), Step::Email);
         r.email_saved("m@x.it".into(), "m@x.it".into()).unwrap();
         r.email_sent("h1".into()).unwrap();
@@ -291,11 +298,11 @@ mod tests {
     fn duplicate_then_prosegui_supersedes() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), Some("old".into())).unwrap();
+        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec!["old".into()]).unwrap();
         assert_eq!(r.state, State::DuplicateFound);
         assert!(!r.state.allows(Step::Email));
         r.proceed_superseding().unwrap();
-        assert_eq!(r.supersedes.as_deref(), Some("old"));
+        assert_eq!(r.supersedes, vec!["old".to_owned()]);
         assert_eq!(r.state, State::ProfileEntered);
     }
 
@@ -303,10 +310,10 @@ mod tests {
     fn editing_profile_after_email_moves_back() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), None).unwrap();
+        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![]).unwrap();
         r.email_saved("m@x.it".into(), "m".into()).unwrap();
         r.email_sent("h".into()).unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), None).unwrap();
+        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![]).unwrap();
         assert_eq!(r.state, State::ProfileEntered);
         assert_eq!(r.confirm_token_hash, None, "a pending link dies when data change");
     }

@@ -178,6 +178,18 @@ pub fn email_password_changed(to: &str, username: &str, login_link: &str) -> Ema
     )
 }
 
+/// To the owner of an account ceased by a new registration (PROSEGUI at step 3).
+pub fn email_account_ceased(to: &str, when: &str, new_number_masked: &str, recover_link: &str) -> EmailMessage {
+    simple_email(
+        to,
+        "La tua registrazione è stata cessata - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, la tua registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata cessata perché con i tuoi dati è stata completata una nuova registrazione.",
+        &[("Data", when), ("Numero della nuova registrazione", new_number_masked)],
+        Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
+        "Se non sei stato tu a completare la nuova registrazione, recupera subito le tue credenziali e contatta il referente della Convenzione del tuo Ente o il Numero Verde 800.680.068.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,12 @@
 //! exactly one wins; there is never a read-then-write.
 //!
 //! A claim's `owner` is either `flow:<id>` (a reservation made during registration,
-//! with a TTL) or `account:<id>` (permanent, no TTL).
+//! with a TTL) or `account:<id>` (permanent, no TTL). A reservation never overwrites an
+//! account's claim: a registration that will supersede an account (PROSEGUI) may *use*
+//! that account's values, and only the step-5 transaction moves them to the new account.
+//!
+//! `Person` claims (entity CF + personal CF) are how step 3 finds "another registration
+//! with the data typed" without an index: one active account per person per entity.
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 
@@ -12,6 +17,7 @@ pub enum Kind {
     Username,
     Email,
     Number,
+    Person,
 }
 
 impl Kind {
@@ -20,12 +26,18 @@ impl Kind {
             Kind::Username => "USERNAME",
             Kind::Email => "EMAIL",
             Kind::Number => "NUMBER",
+            Kind::Person => "PERSON",
         }
     }
 }
 
 pub fn key(kind: Kind, value: &str) -> Key {
     Key::new(format!("{}#{}", kind.tag(), value), "UNIQUE")
+}
+
+/// The value of a `Person` claim.
+pub fn person_value(entity_cf: &str, personal_cf: &str) -> String {
+    format!("{entity_cf}#{personal_cf}")
 }
 
 pub fn flow_owner(flow_id_hash: &str) -> String {
@@ -37,33 +49,47 @@ pub fn account_owner(account_id: &str) -> String {
 }
 
 /// The condition under which `owner` may take the claim: it is free, already ours, a
-/// lapsed reservation, or held by `may_replace` (the account a registration supersedes).
-pub fn claimable(owner: &str, may_replace: Option<&str>, now: i64) -> Cond {
+/// lapsed reservation, or held by one of `may_replace` (accounts a registration supersedes).
+pub fn claimable(owner: &str, may_replace: &[String], now: i64) -> Cond {
     let mut c = vec![Cond::NotExists, Cond::eq("owner", owner), Cond::Lt(schema::TTL_ATTRIBUTE.to_owned(), now + 1)];
-    if let Some(other) = may_replace {
-        c.push(Cond::eq("owner", other));
-    }
+    c.extend(may_replace.iter().map(|other| Cond::eq("owner", other.as_str())));
     Cond::Or(c)
 }
 
-/// Reserves `value` for a registration flow until `until`. `Ok(false)` when someone else holds it.
-pub async fn reserve(store: &dyn Store, kind: Kind, value: &str, owner: &str, may_replace: Option<&str>, until: i64, now: i64) -> Result<bool, StoreError> {
+/// Reserves `value` for a registration flow until `until`. `Ok(false)` when someone else
+/// holds it. A value held by one of `may_replace` is usable but is not written: the
+/// account keeps its claim until the new registration completes.
+pub async fn reserve(store: &dyn Store, kind: Kind, value: &str, owner: &str, may_replace: &[String], until: i64, now: i64) -> Result<bool, StoreError> {
     let item = Item::new().with("owner", owner).with(schema::TTL_ATTRIBUTE, until);
-    match store.put(&key(kind, value), item, Some(claimable(owner, may_replace, now))).await {
+    match store.put(&key(kind, value), item, Some(claimable(owner, &[], now))).await {
         Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(StoreError::ConditionFailed) => Ok(holder(store, kind, value, now).await?.is_some_and(|h| may_replace.contains(&h))),
+        Err(e) => Err(e),
+    }
+}
+
+/// Drops `owner`'s reservation of `value` (a flow that chose another value). Anything else
+/// holding it is left alone.
+pub async fn release(store: &dyn Store, kind: Kind, value: &str, owner: &str) -> Result<(), StoreError> {
+    match store.delete(&key(kind, value), Some(Cond::eq("owner", owner))).await {
+        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),
     }
 }
 
 /// A transaction write that makes the claim permanent for `account_id`, provided the
 /// reservation is still held by `reserved_by` (or the claim is otherwise claimable).
-pub fn claim_op(kind: Kind, value: &str, account_id: &str, reserved_by: &str, may_replace: Option<&str>, now: i64) -> TxOp {
+pub fn claim_op(kind: Kind, value: &str, account_id: &str, reserved_by: &str, may_replace: &[String], now: i64) -> TxOp {
     TxOp::Put {
         key: key(kind, value),
         item: Item::new().with("owner", account_owner(account_id)),
         cond: Some(claimable(reserved_by, may_replace, now)),
     }
+}
+
+/// A transaction write that frees a ceased account's claim (if it still holds it).
+pub fn release_op(kind: Kind, value: &str, holder: &str) -> TxOp {
+    TxOp::Delete { key: key(kind, value), cond: Some(Cond::Or(vec![Cond::NotExists, Cond::eq("owner", holder)])) }
 }
 
 /// Who holds a claim now (ignoring lapsed reservations).
@@ -83,13 +109,17 @@ mod tests {
     #[tokio::test]
     async fn one_owner_at_a_time() {
         let s = MemoryStore::new();
-        assert!(reserve(&s, Kind::Username, "mario", "flow:a", None, 2000, 1000).await.unwrap());
-        assert!(reserve(&s, Kind::Username, "mario", "flow:a", None, 2000, 1000).await.unwrap(), "idempotent for its owner");
-        assert!(!reserve(&s, Kind::Username, "mario", "flow:b", None, 2000, 1000).await.unwrap());
-        assert!(reserve(&s, Kind::Username, "mario", "flow:b", None, 3000, 2000).await.unwrap(), "a lapsed reservation is free");
-        s.transact(vec![claim_op(Kind::Username, "mario", "acc1", "flow:b", None, 2001)]).await.unwrap();
-        assert!(!reserve(&s, Kind::Username, "mario", "flow:c", None, 9999, 99999).await.unwrap(), "permanent claims never lapse");
+        assert!(reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000).await.unwrap());
+        assert!(reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000).await.unwrap(), "idempotent for its owner");
+        assert!(!reserve(&s, Kind::Username, "mario", "flow:b", &[], 2000, 1000).await.unwrap());
+        assert!(reserve(&s, Kind::Username, "mario", "flow:b", &[], 3000, 2000).await.unwrap(), "a lapsed reservation is free");
+        s.transact(vec![claim_op(Kind::Username, "mario", "acc1", "flow:b", &[], 2001)]).await.unwrap();
+        assert!(!reserve(&s, Kind::Username, "mario", "flow:c", &[], 9999, 99999).await.unwrap(), "permanent claims never lapse");
         assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"));
-        assert!(reserve(&s, Kind::Username, "mario", "flow:d", Some("account:acc1"), 9999, 5000).await.unwrap());
+        let old = vec!["account:acc1".to_owned()];
+        assert!(reserve(&s, Kind::Username, "mario", "flow:d", &old, 9999, 5000).await.unwrap(), "usable by a superseding flow");
+        assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"), "but the account keeps it");
+        release(&s, Kind::Username, "mario", "flow:d").await.unwrap();
+        assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"), "release frees only one's own");
     }
 }

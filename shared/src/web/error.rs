@@ -19,6 +19,9 @@ pub enum WebError {
     NotFound,
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A request that cannot be answered as asked (e.g. a return address that is no path).
+    #[error("bad request")]
+    BadRequest,
     /// The request did not come through the CloudFront distribution (`shared::edge`).
     #[error("request not through the edge")]
     NotThroughEdge,
@@ -45,6 +48,7 @@ impl WebError {
             WebError::NotFound => 404,
             WebError::MethodNotAllowed => 405,
             WebError::NotThroughEdge => 403,
+            WebError::BadRequest => 400,
         }
     }
 
@@ -64,6 +68,7 @@ impl WebError {
             ),
             WebError::NotFound => ("Pagina non trovata", "La pagina che cerchi non esiste o non è più disponibile."),
             WebError::MethodNotAllowed => ("Richiesta non valida", "Questa pagina non accetta questo tipo di richiesta."),
+            WebError::BadRequest => ("Richiesta non valida", "La richiesta contiene dati non validi. Torna alla pagina precedente e riprova."),
             WebError::NotThroughEdge => ("Accesso non consentito", "Il portale si raggiunge solo dal suo indirizzo pubblico."),
         }
     }

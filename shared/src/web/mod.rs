@@ -7,7 +7,7 @@ pub mod form;
 pub use error::WebError;
 pub use form::Form;
 
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use maud::Markup;
 
 pub type Resp = Response<Body>;
@@ -46,7 +46,12 @@ pub fn redirect(to: &str) -> Resp {
 }
 
 pub fn redirect_with_cookies(to: &str, cookies: &[String]) -> Resp {
-    let mut b = with_headers(Response::builder().status(303)).header("location", to);
+    // A location that cannot be a header (control characters) is a bug upstream; answer
+    // 400 rather than panic in the response builder.
+    let Ok(location) = http::HeaderValue::from_str(to) else {
+        return WebError::BadRequest.into_response();
+    };
+    let mut b = with_headers(Response::builder().status(303)).header("location", location);
     for c in cookies {
         b = b.header("set-cookie", c.as_str());
     }
