@@ -37,5 +37,5 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(form.get(k), first);
         }
     }
-    let _ = (web::cookie(&req, "reg_flow"), web::query_param(&req, "scaduta"), web::client_ip(&req));
+    let _ = (web::cookie(&req, "reg_flow", true), web::query_param(&req, "scaduta"), web::client_ip(&req));
 });

@@ -18,6 +18,12 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// How an account appears in logs: the first 16 hex digits of its id's SHA-256, enough to
+/// follow one account's events, never the id the table is keyed by.
+pub fn log_id(account_id: &str) -> String {
+    token_hash(&format!("log:{account_id}"))[..16].to_owned()
+}
+
 /// HMAC-SHA256 hex of a low-entropy secret (a 6-digit OTP) with the server key: a plain
 /// hash of one million possible codes would be reversed instantly by whoever reads the table.
 pub fn keyed_hash(key: &[u8], data: &str) -> String {

@@ -2,6 +2,7 @@
 //! storage, notifications and page templates. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod aws_error;
 pub mod clock;
 pub mod config;
 pub mod crypto;

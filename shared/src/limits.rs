@@ -1,13 +1,31 @@
 //! Every abuse limit in one place (documented in SECURITY.md / ARCHITECTURE.md).
 
+use crate::store::lockout::Policy;
+use crate::store::otp::Purpose;
 use crate::store::rate::Limit;
 
 /// Registration step 1 per client IP, with the browser's proof-of-work.
 pub const REGISTER_PER_IP: Limit = Limit { scope: "reg-ip", max: 30, window_secs: 3600 };
 /// Registration step 1 per client IP without proof-of-work (no JavaScript, or a script).
 pub const REGISTER_PER_IP_NO_POW: Limit = Limit { scope: "reg-ip-nopow", max: 10, window_secs: 3600 };
-/// OTP SMS per number per hour (any flow).
-pub const SMS_PER_NUMBER: Limit = Limit { scope: "sms-number", max: 5, window_secs: 3600 };
+/// SMS per number per hour, counted per purpose: what strangers can trigger on a number
+/// (registration step 1, recovery) never spends the login codes' allowance, which only
+/// someone who typed the right password can use.
+pub const SMS_PER_NUMBER_REGISTRATION: Limit = Limit { scope: "sms-number-reg", max: 5, window_secs: 3600 };
+pub const SMS_PER_NUMBER_RECOVERY: Limit = Limit { scope: "sms-number-recovery", max: 5, window_secs: 3600 };
+pub const SMS_PER_NUMBER_LOGIN: Limit = Limit { scope: "sms-number-login", max: 10, window_secs: 3600 };
+
+pub fn sms_per_number(purpose: Purpose) -> Limit {
+    match purpose {
+        Purpose::Registration => SMS_PER_NUMBER_REGISTRATION,
+        Purpose::Recovery => SMS_PER_NUMBER_RECOVERY,
+        Purpose::Login => SMS_PER_NUMBER_LOGIN,
+    }
+}
+
+/// The share of the global hourly SMS budget that only login codes may use, so that
+/// registrations or recoveries (anyone can start them) cannot stop every login.
+pub const SMS_LOGIN_RESERVED_PERCENT: i64 = 20;
 /// Minimum seconds between two codes sent for the same flow ("INVIA DI NUOVO").
 pub const RESEND_INTERVAL_SECS: i64 = 30;
 /// Confirmation emails per registration flow per hour.
@@ -20,10 +38,13 @@ pub const REG_CLAIMS_PER_IP: Limit = Limit { scope: "reg-claims-ip", max: 30, wi
 pub const SMS_GLOBAL_SCOPE: &str = "sms-global";
 /// Login attempts (username + password) per client IP.
 pub const LOGIN_PER_IP: Limit = Limit { scope: "login-ip", max: 30, window_secs: 600 };
-/// The lockout scope of wrong passwords, per typed username (`store::lockout`).
-pub const LOGIN_LOCK_SCOPE: &str = "login";
+/// Passwords tried per (typed username, client address): the owner elsewhere is unaffected.
+pub const LOGIN_LOCK_PER_CLIENT: Policy = Policy { scope: "login-client", free: 5 };
+/// Passwords tried per typed username from any address: guessing spread over many addresses.
+pub const LOGIN_LOCK_PER_USERNAME: Policy = Policy { scope: "login", free: 50 };
 /// Recovery requests (any mode) per client IP.
 pub const RECOVER_PER_IP: Limit = Limit { scope: "recover-ip", max: 10, window_secs: 3600 };
-/// Recovery messages (SMS or email) per account per hour; beyond it nothing is sent, and
+/// Recovery requests per identity typed (number + codice fiscale, or username) per hour,
+/// counted alike whether or not the data match an account; beyond it nothing is sent, and
 /// the page says the same as always (it must not reveal that the account exists).
-pub const RECOVER_PER_ACCOUNT: Limit = Limit { scope: "recover-account", max: 3, window_secs: 3600 };
+pub const RECOVER_PER_SUBJECT: Limit = Limit { scope: "recover-subject", max: 3, window_secs: 3600 };

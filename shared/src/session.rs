@@ -1,5 +1,5 @@
 //! The private area's session check, used by every private page: the cookie's session
-//! must be live (idle and absolute limits), its account active, and the account's
+//! must be live (idle and absolute limits; the cookie itself ends with the browser), its account active, and the account's
 //! `session_epoch` unchanged since login (a reset or a ceased registration ends it).
 
 use crate::routes;
@@ -18,7 +18,7 @@ pub struct SignedIn {
 
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
 pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebError> {
-    let Some(id) = web::cookie(req, COOKIE) else { return Ok(None) };
+    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else { return Ok(None) };
     let now = app.now();
     let Some(session) = sessions::load(app.store.as_ref(), &id, now).await? else { return Ok(None) };
     let account = accounts::get(app.store.as_ref(), &session.account_id).await?;
@@ -37,7 +37,7 @@ pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>,
         None => {
             let back = req.uri().path();
             let mut to = format!("{}?next={}", routes::LOGIN, url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
-            if web::cookie(req, COOKIE).is_some() {
+            if web::cookie(req, COOKIE, app.config.cookie_secure).is_some() {
                 to.push_str("&sessione=scaduta");
             }
             Err(web::redirect_with_cookies(&to, &[clear_cookie(app)]))
@@ -48,16 +48,16 @@ pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>,
 /// Starts a session with a fresh id (never the one the browser had: no fixation) and
 /// ends the one the browser held, if any. Returns the `Set-Cookie` value.
 pub async fn start(app: &App, req: &Request, account: &Account) -> Result<String, WebError> {
-    if let Some(old) = web::cookie(req, COOKIE) {
+    if let Some(old) = web::cookie(req, COOKIE, app.config.cookie_secure) {
         sessions::delete(app.store.as_ref(), &old).await?;
     }
     let id = sessions::create(app.store.as_ref(), &account.id, account.session_epoch, app.now()).await?;
-    Ok(web::set_cookie(COOKIE, &id, sessions::ABSOLUTE_SECS, app.config.cookie_secure))
+    Ok(web::set_cookie(COOKIE, &id, None, app.config.cookie_secure))
 }
 
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
 pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
-    if let Some(id) = web::cookie(req, COOKIE) {
+    if let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) {
         sessions::delete(app.store.as_ref(), &id).await?;
     }
     Ok(clear_cookie(app))

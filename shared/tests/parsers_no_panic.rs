@@ -237,7 +237,7 @@ proptest! {
         if ct.as_deref().is_some_and(|c| !c.is_empty() && !c.starts_with("application/x-www-form-urlencoded")) {
             prop_assert!(!form.has("numero"));
         }
-        let _ = (form.get("numero"), web::query_param(&req, "scaduta"), web::cookie(&req, "reg_flow"), web::client_ip(&req));
+        let _ = (form.get("numero"), web::query_param(&req, "scaduta"), web::cookie(&req, "reg_flow", true), web::client_ip(&req));
     }
 }
 

@@ -77,6 +77,10 @@ fn header_failures(what: &str, h: &http::HeaderMap, secure_cookies: bool) -> Vec
         if secure_cookies && !attrs.iter().any(|a| a == "secure") {
             out.push(format!("{what}: cookie without Secure: {c}"));
         }
+        // In AWS every cookie is `__Host-`: Secure, Path=/, no Domain (no sibling host can set it).
+        if secure_cookies && (!c.starts_with("__Host-") || !attrs.iter().any(|a| a == "path=/") || attrs.iter().any(|a| a.starts_with("domain="))) {
+            out.push(format!("{what}: cookie without the __Host- prefix rules: {c}"));
+        }
     }
     out
 }
@@ -96,11 +100,11 @@ fn the_header_rules_can_fail() {
     for (k, v) in shared::web::SECURITY_HEADERS {
         ok.insert(*k, v.parse().unwrap());
     }
-    ok.append("set-cookie", shared::web::set_cookie("reg_flow", "x", 60, true).parse().unwrap());
+    ok.append("set-cookie", shared::web::set_cookie("reg_flow", "x", Some(60), true).parse().unwrap());
     assert_eq!(header_failures("ok", &ok, true), Vec::<String>::new());
     let mut not_secure = ok.clone();
-    not_secure.insert("set-cookie", shared::web::set_cookie("reg_flow", "x", 60, false).parse().unwrap());
-    assert_eq!(header_failures("plain", &not_secure, true).len(), 1);
+    not_secure.insert("set-cookie", shared::web::set_cookie("reg_flow", "x", Some(60), false).parse().unwrap());
+    assert_eq!(header_failures("plain", &not_secure, true).len(), 2, "no Secure, no __Host- prefix");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -505,7 +509,7 @@ async fn with_cookie_secure_every_cookie_is_secure_httponly_and_samesite() {
     println!("{} Set-Cookie headers checked: {names:?}", m.set_cookies.len());
     assert!(m.failures.is_empty(), "{}", m.failures.join("\n"));
     // And the local configuration really turns Secure off (so the check above means something).
-    assert!(!shared::web::set_cookie("x", "y", 1, false).contains("Secure"));
+    assert!(!shared::web::set_cookie("x", "y", Some(1), false).contains("Secure"));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ use shared::notify::messages;
 use shared::pages::{error_summary, Field, FieldErrors};
 use shared::store::accounts::{self, Account, Status};
 use shared::store::uniqueness::Kind;
-use shared::store::{lines, lockout, otp, rate};
+use shared::store::lockout::{self, Attempt};
+use shared::store::{lines, otp, rate};
 use shared::ui::layout::{self, PageOptions};
 use shared::web::{self, Form, Resp, WebError};
-use shared::{limits, passwords, routes, session, sms, App};
+use shared::{crypto, limits, passwords, routes, session, sms, App};
 
 const WRONG_CREDENTIALS: &str = "Username o password non corretti. Controlla i dati inseriti e riprova.";
 
@@ -74,11 +75,22 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         errors.add("username", "Troppi tentativi di accesso da questa connessione. Attendi qualche minuto e riprova.");
         return Ok(web::html(429, page(&typed, &next, &errors, None)));
     }
-    // The lock key is bounded so that a huge username cannot make a huge key.
+    // The lock keys are bounded so that a huge username cannot make a huge key.
     let lock_subject: String = typed.chars().take(128).collect();
-    if let Some(left) = lockout::locked_for(store, limits::LOGIN_LOCK_SCOPE, &lock_subject, now).await? {
-        errors.add("username", locked_text(left));
-        return Ok(web::html(429, page(&typed, &next, &errors, None)));
+    let client = web::client_ip(req);
+    let per_client = format!("{lock_subject}#{client}");
+    let locks = [(limits::LOGIN_LOCK_PER_CLIENT, per_client.as_str()), (limits::LOGIN_LOCK_PER_USERNAME, lock_subject.as_str())];
+    // Counted before the password is verified: parallel guesses cannot all be verified.
+    let mut lock_if_wrong = None;
+    for (policy, subject) in locks {
+        match lockout::attempt(store, policy, subject, now).await? {
+            Attempt::Locked(left) => {
+                tracing::info!(step = "login", outcome = "locked", viewer = %client, "login refused: locked");
+                errors.add("username", locked_text(left));
+                return Ok(web::html(429, page(&typed, &next, &errors, None)));
+            }
+            Attempt::Allowed { lock_if_wrong: lock } => lock_if_wrong = lock_if_wrong.max(lock),
+        }
     }
     let account = match Username::parse(&typed) {
         Ok(u) => accounts::by_claim(store, Kind::Username, u.as_str(), now).await?.filter(|a| a.status == Status::Active),
@@ -93,15 +105,13 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     .await
     .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let Some(account) = account.filter(|_| verified) else {
-        let message = match lockout::fail(store, limits::LOGIN_LOCK_SCOPE, &lock_subject, now).await? {
-            Some(lock) => locked_text(lock),
-            None => WRONG_CREDENTIALS.to_owned(),
-        };
-        errors.add("password", message);
-        tracing::info!(step = "login", outcome = "refused", "login refused");
+        errors.add("password", lock_if_wrong.map(locked_text).unwrap_or_else(|| WRONG_CREDENTIALS.to_owned()));
+        tracing::info!(step = "login", outcome = "refused", viewer = %client, "login refused");
         return Ok(web::html(401, page(&typed, &next, &errors, None)));
     };
-    lockout::clear(store, limits::LOGIN_LOCK_SCOPE, &lock_subject).await?;
+    for (policy, subject) in locks {
+        lockout::clear(store, policy, subject).await?;
+    }
     upgrade_hash_if_old(app, &account, password).await?;
 
     let number = MobileNumber::parse(&account.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
@@ -113,13 +123,13 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         );
         return Ok(web::html(403, page(&typed, &next, &errors, None)));
     }
-    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Login, &account.id, &number, messages::sms_login_otp).await? {
+    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Login, &account.id, &number, true, messages::sms_login_otp).await? {
         errors.add("username", <&str>::from(refused));
         return Ok(web::html(429, page(&typed, &next, &errors, None)));
     }
     let data = Login::new(account.id.clone(), account.number.clone(), account.session_epoch, now, next);
     let (id, _) = record::create(store, KIND, data, TTL_SECS, now).await?;
-    tracing::info!(step = "login", outcome = "code-sent", "password verified, SMS code sent");
+    tracing::info!(step = "login", outcome = "code-sent", account = %crypto::log_id(&account.id), viewer = %client, "password verified, SMS code sent");
     Ok(web::redirect_with_cookies(routes::LOGIN_OTP, &[login::cookie(app, &id)]))
 }
 

@@ -87,7 +87,7 @@ async fn code_verified(app: &App, mut flow: RecoveryFlow) -> Result<Resp, WebErr
     }
     let account_id = flow.data.account_id.as_deref().unwrap_or_default();
     if let Some(account) = accounts::get(app.store.as_ref(), account_id).await?.filter(|a| a.status == Status::Active) {
-        if recovery::account_cap(app, &account.id, Mode::Both).await? {
+        if recovery::request_allowed(app, &flow.data.rid, Mode::Both).await? {
             recovery::send_reset_link(app, &account, true).await?;
             tracing::info!(step = "recover-otp", mode = "both", "username and reset link sent");
         }

@@ -63,7 +63,7 @@ async fn start_reset(app: &App, req: &Request, token: &str) -> Result<Resp, WebE
     let number = MobileNumber::parse(&account.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
     // One code per account: a double-clicked button sends one SMS, both flows accept it.
     let rid = format!("reset:{}", account.id);
-    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &rid, &number, messages::sms_recovery_otp).await? {
+    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &rid, &number, true, messages::sms_recovery_otp).await? {
         return Ok(web::html(429, message_page("Codice non inviato", <&str>::from(refused))));
     }
     let data = Recovery::reset(rid, account.id.clone(), account.number.clone(), token_hash, app.now());
@@ -102,7 +102,7 @@ async fn set_password(app: &App, req: &Request, form: &Form) -> Result<Resp, Web
         Ok(()) => {}
         Err(page) => return Ok(page),
     }
-    lockout::clear(app.store.as_ref(), limits::LOGIN_LOCK_SCOPE, &account.username).await?;
+    lockout::clear(app.store.as_ref(), limits::LOGIN_LOCK_PER_USERNAME, &account.username).await?;
     let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
     app.notifier.email(&messages::email_password_changed(&account.email, &account.username, &login)).await?;
     tracing::info!(step = "recover-reset", "password changed, sessions ended");

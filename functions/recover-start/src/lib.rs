@@ -7,7 +7,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
+use shared::domain::{CodiceFiscalePersona, MobileNumber, Username};
 use shared::flows::record;
 use shared::flows::recovery::{self, Mode, Recovery, KIND, TTL_SECS};
 use shared::notify::messages;
@@ -105,21 +105,21 @@ async fn account_for(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona
     Ok(account.filter(|a| a.status == Status::Active && a.personal_cf == cf.as_str()))
 }
 
+/// Mode 1. The same counters are charged whether or not the data match an account; only
+/// the SMS and the email are skipped for data that match none.
 async fn forgot_username(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona) -> Result<Resp, WebError> {
-    match account_for(app, number, cf).await? {
-        Some(account) if recovery::account_cap(app, &account.id, Mode::Username).await? => {
-            // A refused SMS (caps) is not reported: the email still carries the username.
-            if sms::send_text(app, number, &messages::sms_recovered_username(&account.username)).await?.is_err() {
-                tracing::warn!(step = "recover-start", "username SMS refused by the caps");
-            }
+    let account = account_for(app, number, cf).await?;
+    let subject = recovery::identity_subject(number.e164(), cf.as_str());
+    if recovery::request_allowed(app, &subject, Mode::Username).await? {
+        let text = account.as_ref().map(|a| messages::sms_recovered_username(&a.username)).unwrap_or_default();
+        // A refused SMS (caps) is not reported: the email still carries the username.
+        if sms::send_text(app, otp::Purpose::Recovery, number, account.is_some(), &text).await?.is_err() {
+            tracing::warn!(step = "recover-start", "username SMS refused by the caps");
+        }
+        if let Some(account) = &account {
             let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
             app.notifier.email(&messages::email_recovered_username(&account.email, &account.username, &login)).await?;
             tracing::info!(step = "recover-start", mode = "username", "username sent");
-        }
-        Some(_) => {}
-        // Same counter work as a real send, so the caps behave alike.
-        None => {
-            sms::number_cap(app, number).await?;
         }
     }
     Ok(web::redirect(&format!("{}?inviato={}", routes::RECOVER, Mode::Username.slug())))
@@ -129,12 +129,14 @@ async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
     // Only a valid username can name an account; anything else is looked up nowhere (a
     // 512-character value would make a key over DynamoDB's 2048-byte limit) and gets the
     // same answer as an unknown one.
-    let account = match Username::parse(typed) {
-        Ok(username) => accounts::by_claim(app.store.as_ref(), Kind::Username, username.as_str(), app.now()).await?.filter(|a| a.status == Status::Active),
-        Err(_) => None,
+    let username = Username::parse(typed).ok();
+    let account = match &username {
+        Some(u) => accounts::by_claim(app.store.as_ref(), Kind::Username, u.as_str(), app.now()).await?.filter(|a| a.status == Status::Active),
+        None => None,
     };
-    if let Some(account) = account {
-        if recovery::account_cap(app, &account.id, Mode::Password).await? {
+    let subject = crypto::token_hash(&format!("username:{}", username.as_ref().map_or(typed, |u| u.as_str())));
+    if recovery::request_allowed(app, &subject, Mode::Password).await? {
+        if let Some(account) = account {
             recovery::send_reset_link(app, &account, false).await?;
             tracing::info!(step = "recover-start", mode = "password", "reset link sent");
         }
@@ -142,37 +144,21 @@ async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
     Ok(web::redirect(&format!("{}?inviato={}", routes::RECOVER, Mode::Password.slug())))
 }
 
-/// Mode 3: a code to the number, if the data match an account; if they do not, a code
-/// is still issued (and never sent), so the next page behaves exactly alike. The code's
-/// subject derives from what was typed, so a double click sends one SMS.
+/// Mode 3: a code to the number if the data match an account; if they do not, a code is
+/// still issued (never sent) under the same counters, so the next page behaves exactly
+/// alike. The code's subject derives from what was typed, so a double click sends one SMS.
 async fn forgot_both(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona, values: &Values) -> Result<Resp, WebError> {
-    let subject = crypto::token_hash(&format!("identify:{}:{}", number.e164(), cf.as_str()));
+    let subject = recovery::identity_subject(number.e164(), cf.as_str());
     let account = account_for(app, number, cf).await?;
-    let refused = match &account {
-        Some(_) => sms::send_otp_once(app, otp::Purpose::Recovery, &subject, number, messages::sms_recovery_otp).await?.err().map(<&str>::from),
-        None => unsent_code(app, &subject, number).await?,
-    };
-    if let Some(message) = refused {
+    let deliver = account.is_some();
+    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &subject, number, deliver, messages::sms_recovery_otp).await? {
         let mut errors = FieldErrors::default();
-        errors.add("numero", message);
+        errors.add("numero", <&str>::from(refused));
         return Ok(web::html(429, data_page(Mode::Both, values, &errors)));
     }
     let data = Recovery::identify(subject, account.map(|a| a.id), number.e164().to_owned(), app.now());
     let (id, _) = record::create(app.store.as_ref(), KIND, data, TTL_SECS, app.now()).await?;
     Ok(web::redirect_with_cookies(routes::RECOVER_OTP, &[recovery::cookie(app, &id)]))
-}
-
-/// What `send_otp_once` does, minus the SMS: the same cap counted, a code stored.
-async fn unsent_code(app: &App, subject: &str, number: &MobileNumber) -> Result<Option<&'static str>, WebError> {
-    let store = app.store.as_ref();
-    if otp::age(store, otp::Purpose::Recovery, subject, app.now()).await?.is_some_and(|age| age < limits::RESEND_INTERVAL_SECS) {
-        return Ok(None);
-    }
-    if !sms::number_cap(app, number).await? {
-        return Ok(Some(<&str>::from(sms::SendRefused::NumberCap)));
-    }
-    otp::issue_unless_recent(store, &app.config.flow_secret, otp::Purpose::Recovery, subject, &OtpCode::generate(), app.now(), limits::RESEND_INTERVAL_SECS).await?;
-    Ok(None)
 }
 
 fn frame(title: &str, body: Markup) -> Markup {

@@ -55,7 +55,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         return Ok(web::html(422, page(app, typed, &errors, None)));
     };
     let rid = crypto::random_token();
-    if let Err(refused) = sms::send_otp(app, otp::Purpose::Registration, &rid, &number, messages::sms_registration_otp).await? {
+    if let Err(refused) = sms::send_otp(app, otp::Purpose::Registration, &rid, &number, true, messages::sms_registration_otp).await? {
         errors.add("numero", <&str>::from(refused));
         return Ok(web::html(429, page(app, typed, &errors, None)));
     }

@@ -69,7 +69,7 @@ pub fn safe_next(raw: &str) -> String {
 
 /// The code page's flow if it is waiting for a code, else where the user belongs.
 pub async fn enter_code_step(app: &App, req: &Request) -> Result<Result<LoginFlow, Resp>, WebError> {
-    let flow = match web::cookie(req, COOKIE) {
+    let flow = match web::cookie(req, COOKIE, app.config.cookie_secure) {
         Some(id) => record::load::<Login>(app.store.as_ref(), KIND, &id, app.now()).await?,
         None => None,
     };
@@ -81,7 +81,7 @@ pub async fn enter_code_step(app: &App, req: &Request) -> Result<Result<LoginFlo
 }
 
 pub fn cookie(app: &App, id: &str) -> String {
-    web::set_cookie(COOKIE, id, TTL_SECS, app.config.cookie_secure)
+    web::set_cookie(COOKIE, id, Some(TTL_SECS), app.config.cookie_secure)
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ pub type RecoveryFlow = Flow<Recovery>;
 /// The flow if `step` is allowed now, else the redirect to where the user belongs (the
 /// start page when there is no live flow).
 pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<RecoveryFlow, Resp>, WebError> {
-    let flow = match web::cookie(req, COOKIE) {
+    let flow = match web::cookie(req, COOKIE, app.config.cookie_secure) {
         Some(id) => record::load::<Recovery>(app.store.as_ref(), KIND, &id, app.now()).await?,
         None => None,
     };
@@ -172,19 +172,26 @@ pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<Recove
     })
 }
 
-/// Whether a recovery message of `mode` may go to the account now: not if the same request
-/// was just made (a double click sends one message) or the hourly cap is reached — then
-/// nothing is sent, and the page says the same as always.
-pub async fn account_cap(app: &App, account_id: &str, mode: Mode) -> Result<bool, WebError> {
-    let key = format!("{account_id}#{}", mode.slug());
+/// Whether a recovery message of `mode` may go out for the identity typed (`subject`: a
+/// hash of number + codice fiscale, or the username): not if the same request was just
+/// made (a double click sends one message) or the hourly cap is reached — then nothing is
+/// sent and the page says the same as always. Charged before the account is known, so
+/// data that match no account count exactly alike.
+pub async fn request_allowed(app: &App, subject: &str, mode: Mode) -> Result<bool, WebError> {
+    let key = format!("{subject}#{}", mode.slug());
     if !rate::first_within(app.store.as_ref(), "recover-once", &key, limits::RESEND_INTERVAL_SECS, app.now()).await? {
         return Ok(false);
     }
-    let ok = rate::hit(app.store.as_ref(), limits::RECOVER_PER_ACCOUNT, account_id, app.now()).await?;
+    let ok = rate::hit(app.store.as_ref(), limits::RECOVER_PER_SUBJECT, subject, app.now()).await?;
     if !ok {
-        tracing::warn!(limit = "recover-account", "recovery cap reached: nothing sent");
+        tracing::warn!(limit = "recover-subject", "recovery cap reached: nothing sent");
     }
     Ok(ok)
+}
+
+/// The subject of a recovery by number + personal codice fiscale (modes 1 and 3).
+pub fn identity_subject(e164: &str, cf: &str) -> String {
+    crate::crypto::token_hash(&format!("identify:{e164}:{cf}"))
 }
 
 /// Emails a single-use reset link (30 minutes) to the account, with the username when the
@@ -198,7 +205,7 @@ pub async fn send_reset_link(app: &App, account: &Account, with_username: bool) 
 }
 
 pub fn cookie(app: &App, id: &str) -> String {
-    web::set_cookie(COOKIE, id, TTL_SECS, app.config.cookie_secure)
+    web::set_cookie(COOKIE, id, Some(TTL_SECS), app.config.cookie_secure)
 }
 
 pub fn clear_cookie(app: &App) -> String {

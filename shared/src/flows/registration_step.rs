@@ -17,7 +17,7 @@ pub fn expired_redirect() -> Resp {
 }
 
 pub async fn load(app: &App, req: &Request) -> Result<Option<RegFlow>, WebError> {
-    let Some(id) = web::cookie(req, COOKIE) else { return Ok(None) };
+    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else { return Ok(None) };
     Ok(record::load(app.store.as_ref(), KIND, &id, app.now()).await?)
 }
 
@@ -43,5 +43,5 @@ pub async fn save_and_continue(app: &App, flow: &mut RegFlow) -> Result<Resp, We
 }
 
 pub fn cookie(app: &App, id: &str) -> String {
-    web::set_cookie(COOKIE, id, TTL_SECS, app.config.cookie_secure)
+    web::set_cookie(COOKIE, id, Some(TTL_SECS), app.config.cookie_secure)
 }

@@ -1,5 +1,6 @@
 //! SNS (SMS) and SES v2 (email) senders.
 
+use crate::aws_error::AwsFailure;
 use super::{EmailMessage, Notifier, NotifyError};
 use crate::domain::MobileNumber;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
@@ -15,9 +16,9 @@ pub struct AwsNotifier {
     pub configuration_set: Option<String>,
 }
 
-fn unavailable<E: std::fmt::Debug>(e: E) -> NotifyError {
-    // Debug of an SDK error names the operation and code; message bodies are not in it.
-    NotifyError::Unavailable(format!("{e:?}").chars().take(300).collect())
+fn unavailable(e: impl AwsFailure) -> NotifyError {
+    // The code only (`crate::aws_error`): SES and SNS messages can quote the recipient.
+    NotifyError::Unavailable(e.code())
 }
 
 fn string_attr(v: &str) -> Result<MessageAttributeValue, NotifyError> {

@@ -1,5 +1,6 @@
 //! The DynamoDB implementation of `Store`.
 
+use crate::aws_error::AwsFailure;
 use super::{schema, Attr, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{self as ddb, AttributeValue, ReturnValue};
@@ -130,16 +131,14 @@ impl Expr {
     }
 }
 
-fn unavailable<E: std::fmt::Debug>(e: E) -> StoreError {
-    // The SDK's Debug output names the operation and error code, never item contents.
-    let text = format!("{e:?}");
-    StoreError::Unavailable(text.chars().take(300).collect())
+fn unavailable(e: impl AwsFailure) -> StoreError {
+    // The code only (`crate::aws_error`): an SDK message may quote what it refused.
+    StoreError::Unavailable(format!("DynamoDB: {}", e.code()))
 }
 
 fn map_single<E, R>(e: SdkError<E, R>, is_cond: impl Fn(&E) -> bool) -> StoreError
 where
-    E: std::fmt::Debug,
-    R: std::fmt::Debug,
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
 {
     match &e {
         SdkError::ServiceError(se) if is_cond(se.err()) => StoreError::ConditionFailed,

@@ -1,55 +1,84 @@
-//! Failure counters with exponential back-off, e.g. wrong passwords per username. The
-//! counter is keyed by what was typed, whether or not such an account exists, so the
-//! lock itself tells an attacker nothing. Locks are temporary (capped) and the counter
-//! expires a day after the last failure: nobody is locked out forever.
+//! Attempt counters with exponential back-off, e.g. passwords tried per username. Each
+//! attempt is counted atomically *before* the password is verified (so parallel guesses
+//! cannot all be verified), and a success forgets the count. The counter is keyed by what
+//! was typed, whether or not such an account exists, so the lock tells an attacker nothing.
+//! Locks are temporary (capped) and a counter expires a day after the last attempt.
+//!
+//! The login counts twice: per (username, client address) with a low threshold, so a
+//! stranger who keeps guessing locks only himself, and per username with a much higher
+//! one, against guessing from many addresses.
 
-use super::{schema, Cond, Key, Store, StoreError, Update};
+use super::{schema, Cond, Item, Key, Store, StoreError};
 
-/// Failures allowed before the first lock.
-pub const FREE_FAILURES: i64 = 5;
-/// First lock; each further failure doubles it, up to `MAX_LOCK_SECS`.
+/// First lock; each further attempt doubles it, up to `MAX_LOCK_SECS`.
 pub const FIRST_LOCK_SECS: i64 = 60;
 pub const MAX_LOCK_SECS: i64 = 3600;
-/// The counter forgets a day after the last failure.
+/// The counter forgets a day after the last attempt.
 const MEMORY_SECS: i64 = 24 * 3600;
+/// Optimistic writes lost to concurrent attempts before giving up (and refusing).
+const MAX_RETRIES: usize = 8;
+
+/// One counter: its key space and how many attempts are free before the first lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub scope: &'static str,
+    pub free: i64,
+}
 
 fn key(scope: &str, subject: &str) -> Key {
     Key::new(format!("LOCK#{scope}#{subject}"), "LOCK")
 }
 
-/// The lock that follows the `failures`-th failure, if any.
-pub fn lock_secs(failures: i64) -> Option<i64> {
-    let over = failures - FREE_FAILURES;
+/// The lock that the `attempts`-th attempt sets (before it is verified), if any: the last
+/// free attempt already locks, so a wrong one leaves the subject locked.
+pub fn lock_secs(policy: Policy, attempts: i64) -> Option<i64> {
+    let over = attempts - policy.free;
     (over >= 0).then(|| FIRST_LOCK_SECS.saturating_mul(1i64 << over.min(20)).min(MAX_LOCK_SECS))
 }
 
-/// Seconds left on a lock, if the subject is locked now.
-pub async fn locked_for(store: &dyn Store, scope: &str, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
-    let item = store.get(&key(scope, subject)).await?.filter(|i| !i.is_expired(now));
-    Ok(item.and_then(|i| i.n("locked_until")).map(|t| t - now).filter(|left| *left > 0))
+/// The outcome of counting an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Go ahead and verify; if it turns out wrong, the subject stays locked this long.
+    Allowed { lock_if_wrong: Option<i64> },
+    /// Locked: seconds left (nothing was verified).
+    Locked(i64),
 }
 
-/// Counts a failure atomically; returns the lock (seconds) it triggers, if any.
-pub async fn fail(store: &dyn Store, scope: &str, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
-    let k = key(scope, subject);
-    // An expired counter starts again from zero.
-    let fresh = Cond::Or(vec![Cond::NotExists, Cond::gt(schema::TTL_ATTRIBUTE, now)]);
-    let counted = match store.update(&k, Update::new().add("failures", 1).set(schema::TTL_ATTRIBUTE, now + MEMORY_SECS), Some(fresh)).await {
-        Ok(item) => item,
-        Err(StoreError::ConditionFailed) => {
-            let restart = Update::new().set("failures", 1i64).set(schema::TTL_ATTRIBUTE, now + MEMORY_SECS).remove("locked_until");
-            store.update(&k, restart, None).await?
+/// Counts one attempt, atomically: read the counter, write it back one higher (and the
+/// lock this attempt sets) on condition that nobody wrote in between; retry otherwise.
+pub async fn attempt(store: &dyn Store, policy: Policy, subject: &str, now: i64) -> Result<Attempt, StoreError> {
+    let k = key(policy.scope, subject);
+    for _ in 0..MAX_RETRIES {
+        let current = store.get(&k).await?;
+        let live = current.as_ref().filter(|i| !i.is_expired(now));
+        if let Some(left) = live.and_then(|i| i.n("locked_until")).map(|t| t - now).filter(|left| *left > 0) {
+            return Ok(Attempt::Locked(left));
         }
-        Err(e) => return Err(e),
-    };
-    let Some(lock) = lock_secs(counted.n("failures").unwrap_or(1)) else { return Ok(None) };
-    store.update(&k, Update::new().set("locked_until", now + lock), None).await?;
-    Ok(Some(lock))
+        let attempts = live.and_then(|i| i.n("attempts")).unwrap_or(0) + 1;
+        let lock = lock_secs(policy, attempts);
+        let mut item = Item::new().with("attempts", attempts).with("v", current.as_ref().and_then(|i| i.n("v")).unwrap_or(0) + 1).with(schema::TTL_ATTRIBUTE, now + MEMORY_SECS);
+        if let Some(l) = lock {
+            item = item.with("locked_until", now + l);
+        }
+        let unchanged = match current.as_ref().and_then(|i| i.n("v")) {
+            Some(v) => Cond::eq("v", v),
+            None if current.is_some() => Cond::missing("v"),
+            None => Cond::NotExists,
+        };
+        match store.put(&k, item, Some(unchanged)).await {
+            Ok(()) => return Ok(Attempt::Allowed { lock_if_wrong: lock }),
+            Err(StoreError::ConditionFailed) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    // So many attempts at once on one subject: refuse this one.
+    Ok(Attempt::Locked(FIRST_LOCK_SECS))
 }
 
-/// Forgets the failures (after a success).
-pub async fn clear(store: &dyn Store, scope: &str, subject: &str) -> Result<(), StoreError> {
-    store.delete(&key(scope, subject), None).await
+/// Forgets the attempts (after a success).
+pub async fn clear(store: &dyn Store, policy: Policy, subject: &str) -> Result<(), StoreError> {
+    store.delete(&key(policy.scope, subject), None).await
 }
 
 /// "N minuti" / "1 minuto" for messages.
@@ -65,32 +94,45 @@ mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
 
+    const P: Policy = Policy { scope: "login", free: 5 };
+
     #[test]
     fn back_off_doubles_and_is_capped() {
-        assert_eq!((1..=4).map(lock_secs).collect::<Vec<_>>(), vec![None; 4]);
-        assert_eq!(lock_secs(5), Some(60));
-        assert_eq!(lock_secs(6), Some(120));
-        assert_eq!(lock_secs(8), Some(480));
-        assert_eq!(lock_secs(12), Some(MAX_LOCK_SECS));
-        assert_eq!(lock_secs(1000), Some(MAX_LOCK_SECS));
+        assert_eq!((1..=4).map(|n| lock_secs(P, n)).collect::<Vec<_>>(), vec![None; 4]);
+        assert_eq!(lock_secs(P, 5), Some(60));
+        assert_eq!(lock_secs(P, 6), Some(120));
+        assert_eq!(lock_secs(P, 8), Some(480));
+        assert_eq!(lock_secs(P, 12), Some(MAX_LOCK_SECS));
+        assert_eq!(lock_secs(P, 1000), Some(MAX_LOCK_SECS));
     }
 
     #[tokio::test]
-    async fn locks_after_five_failures_then_releases() {
+    async fn counts_before_verifying_locks_then_releases() {
         let s = MemoryStore::new();
         for _ in 0..4 {
-            assert_eq!(fail(&s, "login", "mario", 1000).await.unwrap(), None);
+            assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
         }
-        assert_eq!(locked_for(&s, "login", "mario", 1000).await.unwrap(), None);
-        assert_eq!(fail(&s, "login", "mario", 1000).await.unwrap(), Some(60));
-        assert_eq!(locked_for(&s, "login", "mario", 1030).await.unwrap(), Some(30));
-        assert_eq!(locked_for(&s, "login", "mario", 1060).await.unwrap(), None);
-        assert_eq!(fail(&s, "login", "mario", 1061).await.unwrap(), Some(120));
+        assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: Some(60) });
+        assert_eq!(attempt(&s, P, "mario", 1030).await.unwrap(), Attempt::Locked(30), "nothing verified while locked");
+        assert_eq!(attempt(&s, P, "mario", 1061).await.unwrap(), Attempt::Allowed { lock_if_wrong: Some(120) });
         // A day later the counter has forgotten.
-        assert_eq!(fail(&s, "login", "mario", 1061 + MEMORY_SECS + 1).await.unwrap(), None);
-        clear(&s, "login", "mario").await.unwrap();
-        assert_eq!(locked_for(&s, "login", "mario", 1000).await.unwrap(), None);
+        assert_eq!(attempt(&s, P, "mario", 1061 + MEMORY_SECS + 1).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
+        clear(&s, P, "mario").await.unwrap();
+        assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
         assert_eq!(minutes_text(60), "1 minuto");
         assert_eq!(minutes_text(61), "2 minuti");
+    }
+
+    #[tokio::test]
+    async fn parallel_attempts_get_distinct_counts() {
+        let s = std::sync::Arc::new(MemoryStore::new());
+        let tasks: Vec<_> = (0..20).map(|_| { let s = s.clone(); tokio::spawn(async move { attempt(s.as_ref(), P, "mario", 1000).await.unwrap() }) }).collect();
+        let mut allowed = 0;
+        for t in tasks {
+            if matches!(t.await.unwrap(), Attempt::Allowed { .. }) {
+                allowed += 1;
+            }
+        }
+        assert!(allowed <= 5, "{allowed} of 20 parallel attempts were let through");
     }
 }

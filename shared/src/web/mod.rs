@@ -68,27 +68,38 @@ pub fn with_cookies(mut resp: Resp, cookies: &[String]) -> Resp {
     resp
 }
 
-/// A cookie value from the request, if present.
-pub fn cookie(req: &Request, name: &str) -> Option<String> {
+/// The name a cookie has on the wire: in AWS (`secure`) with the `__Host-` prefix, which
+/// browsers accept only with `Secure`, `Path=/` and no `Domain` — so no other host under
+/// the same domain can plant or overwrite it. The local plain-http gateway uses the bare name.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure { format!("__Host-{name}") } else { name.to_owned() }
+}
+
+/// A cookie value from the request, if present (only under its wire name).
+pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
+    let wanted = cookie_name(name, secure);
     req.headers()
         .get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+        .flat_map(|v| cookie::Cookie::split_parse(v).filter_map(Result::ok).map(|c| (c.name().to_owned(), c.value().to_owned())).collect::<Vec<_>>())
+        .find(|(k, _)| *k == wanted)
+        .map(|(_, v)| v)
 }
 
 /// A `Set-Cookie` value. `SameSite=Lax` so the email link's top-level navigation keeps
-/// working; `HttpOnly` always; `Secure` except on the local plain-http gateway.
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}")
+/// working; `HttpOnly` always; `Secure` (and the `__Host-` prefix) except on the local
+/// plain-http gateway. `max_age: None` makes a cookie that ends with the browser.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
+    let mut c = cookie::Cookie::build((cookie_name(name, secure), value.to_owned())).path("/").http_only(true).same_site(cookie::SameSite::Lax).secure(secure);
+    if let Some(secs) = max_age {
+        c = c.max_age(cookie::time::Duration::seconds(secs));
+    }
+    c.build().to_string()
 }
 
 pub fn clear_cookie(name: &str, secure: bool) -> String {
-    set_cookie(name, "", 0, secure)
+    set_cookie(name, "", Some(0), secure)
 }
 
 /// A query-string parameter.
@@ -133,4 +144,24 @@ pub fn is_post(req: &Request) -> bool {
 /// Runs a handler's result through the one error renderer.
 pub fn respond(r: Result<Resp, WebError>) -> Resp {
     r.unwrap_or_else(WebError::into_response)
+}
+
+#[cfg(test)]
+mod cookie_tests {
+    use super::*;
+
+    #[test]
+    fn host_prefixed_in_aws_and_session_cookies_end_with_the_browser() {
+        let c = set_cookie("session", "abc", None, true);
+        assert!(c.starts_with("__Host-session=abc"), "{c}");
+        for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+            assert!(c.contains(attr), "{c} lacks {attr}");
+        }
+        assert!(!c.contains("Max-Age") && !c.contains("Expires") && !c.contains("Domain"), "{c}");
+        let local = set_cookie("reg_flow", "x", Some(60), false);
+        assert!(local.starts_with("reg_flow=x") && local.contains("Max-Age=60") && !local.contains("Secure"), "{local}");
+        let req = http::Request::builder().header("cookie", "reg_flow=plain; __Host-reg_flow=prefixed").body(Body::Empty).unwrap();
+        assert_eq!(cookie(&req, "reg_flow", true).as_deref(), Some("prefixed"), "in AWS only the prefixed cookie counts");
+        assert_eq!(cookie(&req, "reg_flow", false).as_deref(), Some("plain"));
+    }
 }
