@@ -5,7 +5,21 @@ use crate::{Page, Portal};
 
 pub const ENTE: &str = "00488410010";
 pub const ENTE_NAME: &str = "COMUNE DI PROVA";
+/// A valid personal codice fiscale that tests may type where any will do (never in a
+/// registration that completes: the person of an entity registers once, see `cf_for`).
 pub const CF: &str = "RSSMRA85T10A562S";
+
+/// The personal codice fiscale of the (test) person who holds `number`: one person per
+/// line, so registrations of different numbers are different people (an active account
+/// of the same person in the same entity is a duplicate registration, as the guide says).
+/// Leaked to `&'static str` so it fits in the `&[(&str, &str)]` of a form.
+pub fn cf_for(number: &str) -> &'static str {
+    let d: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).rev().take(7).collect::<Vec<_>>().into_iter().rev().map(|b| b - b'0').collect();
+    let letter = |x: u8| (b'B' + x) as char;
+    let first15 = format!("{}{}{}MRA{}{}A1{}A56{}", letter(d[0]), letter(d[1]), letter(d[2]), d[3], d[4], d[5], d[6]);
+    let cf = shared::domain::CodiceFiscalePersona::with_check_char(&first15).expect("a well-formed code");
+    Box::leak(cf.as_str().to_owned().into_boxed_str())
+}
 pub const PASSWORD: &str = "Girasole-Blu-2026!";
 
 /// Step 1 as a person does it: type the number, drag the slider (after a human pause).
@@ -27,7 +41,7 @@ pub async fn through_profile(p: &Portal, number: &str) -> Page {
     let page = through_otp(p, number).await;
     assert_eq!(page.path, "/registrazione/dati");
     assert_eq!(page.input_value("cf_ente").as_deref(), Some(ENTE), "entity code pre-filled from the SIM");
-    p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await
+    p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(number))]).await
 }
 
 /// Up to the confirmation email; returns the link in it.

@@ -47,11 +47,11 @@ async fn dynamodb_down_mid_registration_then_back() {
     assert_eq!(page.path, "/registrazione/dati");
 
     proxy.down();
-    let failed = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let failed = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
     assert_unavailable(&failed);
     proxy.up();
     // Retrying the same submission completes the step; the flow was not damaged.
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let email = random_email("guasto");
     let page = p.submit(&page, "email", &[("email", &email)]).await;
@@ -113,7 +113,7 @@ async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
 
     let code = p.last_code(&number).await;
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
     let email = random_email("guasto-ses");
     let page = p.submit(&page, "email", &[("email", &email)]).await;
     flaky.fail_next_email(1);

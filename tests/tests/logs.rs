@@ -20,7 +20,7 @@ async fn no_secret_ever_reaches_the_logs() {
     let email = random_email("log");
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
-    let mut secrets: Vec<String> = vec![PASSWORD.into(), CF.into(), "Sbagliata-Password-1!".into(), "Nuova-Password-2030!".into()];
+    let mut secrets: Vec<String> = vec![PASSWORD.into(), cf_for(&number).into(), "Sbagliata-Password-1!".into(), "Nuova-Password-2030!".into()];
 
     // Registration, with a wrong code first.
     let page = step1(&b, &number).await;
@@ -28,7 +28,7 @@ async fn no_secret_ever_reaches_the_logs() {
     secrets.push(code.clone());
     b.submit(&page, "codice", &[("codice", if code == "000000" { "111111" } else { "000000" })]).await;
     let page = b.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = b.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let page = b.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
     let page = b.submit(&page, "email", &[("email", &email)]).await;
     b.submit(&page, "azione", &[]).await;
     let link = confirmation_link(&b, &email).await;

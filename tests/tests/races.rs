@@ -27,7 +27,7 @@ async fn confirmed_flow(p: &Portal, number: &str, email: &str, username: &str) -
     r.state = State::EmailConfirmed;
     r.nome = "Mario".into();
     r.cognome = "Rossi".into();
-    r.personal_cf = CF.into();
+    r.personal_cf = cf_for(number).into();
     r.entity_cf = ENTE.into();
     r.email = email.to_owned();
     r.username = username.to_owned();
@@ -197,7 +197,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     assert_eq!(page.path, "/registrazione/dati");
 
     // Step 3, 4 (SALVA, then AVANTI → one confirmation email).
-    let page = b.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let page = b.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
     let email = random_email("doppio");
     b.submit(&page, "email", &[("email", &email)]).await;
     let (s1, s2) = twice("/registrazione/email", vec![("azione".into(), "avanti".into())]).await;
@@ -232,7 +232,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     assert_eq!(resets, 1, "one reset email for a double click");
     p.clock.advance(60);
     let before = p.sms_to(&number).await.len();
-    let fields: Vec<(String, String)> = vec![("modalita".into(), "entrambe".into()), ("numero".into(), number.clone()), ("cf_personale".into(), CF.into())];
+    let fields: Vec<(String, String)> = vec![("modalita".into(), "entrambe".into()), ("numero".into(), number.clone()), ("cf_personale".into(), cf_for(&number).into())];
     twice("/recupero", fields).await;
     assert_eq!(p.sms_to(&number).await.len(), before + 1, "one recovery SMS for a double click");
 }

@@ -1,7 +1,7 @@
 //! Credential recovery ("Recupera Username e Password"), its three modes end to end on
 //! real LocalStack: SMS and mail are read back, then the user logs in with what they got.
 
-use e2e::register::{register, CF, ENTE, ENTE_NAME, PASSWORD};
+use e2e::register::{cf_for, register, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
 
 const NEW_PASSWORD: &str = "Tramonto-Verde-2027?";
@@ -74,7 +74,7 @@ async fn reset_with_link(p: &Portal, number: &str, link: &str, password: &str) -
 async fn mode_1_sends_the_username_by_sms_and_email() {
     let p = Portal::start().await;
     let (number, username) = registered(&p).await;
-    let page = recover(&p, "username", &[("numero", &number), ("cf_personale", CF)]).await;
+    let page = recover(&p, "username", &[("numero", &number), ("cf_personale", cf_for(&number))]).await;
     assert!(page.contains("Se i dati inseriti sono corretti"), "{}", page.text());
     let sms = p.sms_to(&number).await;
     assert_eq!(sms.last().unwrap().text, format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: {username}"));
@@ -114,7 +114,7 @@ async fn mode_2_resets_the_password_through_link_and_sms_code() {
 async fn mode_3_proves_the_sim_then_mails_username_and_link() {
     let p = Portal::start().await;
     let (number, username) = registered(&p).await;
-    let code_page = recover(&p, "entrambe", &[("numero", &number), ("cf_personale", CF)]).await;
+    let code_page = recover(&p, "entrambe", &[("numero", &number), ("cf_personale", cf_for(&number))]).await;
     assert_eq!(code_page.path, "/recupero/codice", "{}", code_page.text());
     let code = p.last_code(&number).await;
     let sent = p.submit(&code_page, "codice", &[("codice", &code)]).await;
@@ -135,8 +135,8 @@ async fn unknown_data_get_the_identical_answer_and_nothing_is_sent() {
     p.add_line(&stranger, ENTE, ENTE_NAME, true).await;
     let ghost = random_email("nessuno");
 
-    let known = recover(&p.as_browser(Portal::browser()), "username", &[("numero", &number), ("cf_personale", CF)]).await;
-    let unknown = recover(&p.as_browser(Portal::browser()), "username", &[("numero", &stranger), ("cf_personale", CF)]).await;
+    let known = recover(&p.as_browser(Portal::browser()), "username", &[("numero", &number), ("cf_personale", cf_for(&number))]).await;
+    let unknown = recover(&p.as_browser(Portal::browser()), "username", &[("numero", &stranger), ("cf_personale", cf_for(&number))]).await;
     assert_eq!((known.status, &known.html), (unknown.status, &unknown.html), "mode 1: byte-identical");
     let wrong_cf = recover(&p.as_browser(Portal::browser()), "username", &[("numero", &number), ("cf_personale", "MRTMTT25D09F205Z")]).await;
     assert_eq!(wrong_cf.html, known.html, "a wrong codice fiscale looks the same");
@@ -146,9 +146,9 @@ async fn unknown_data_get_the_identical_answer_and_nothing_is_sent() {
     assert_eq!((known.status, &known.html), (unknown.status, &unknown.html), "mode 2: byte-identical");
 
     let b = p.as_browser(Portal::browser());
-    let code_page = recover(&b, "entrambe", &[("numero", &stranger), ("cf_personale", CF)]).await;
+    let code_page = recover(&b, "entrambe", &[("numero", &stranger), ("cf_personale", cf_for(&number))]).await;
     assert_eq!(code_page.path, "/recupero/codice", "mode 3 goes on to the same code page");
-    let theirs = recover(&p.as_browser(Portal::browser()), "entrambe", &[("numero", &number), ("cf_personale", CF)]).await;
+    let theirs = recover(&p.as_browser(Portal::browser()), "entrambe", &[("numero", &number), ("cf_personale", cf_for(&number))]).await;
     let mask = |n: &str| format!("{} *** {}", &n[3..6], &n[n.len() - 4..]);
     assert_eq!(code_page.html.replace(&mask(&stranger), "N"), theirs.html.replace(&mask(&number), "N"));
     // Its code was never sent; guesses count down exactly as for a real one.

@@ -25,7 +25,7 @@ async fn a_user_registers_from_number_to_summary_email() {
         format!("Usa il codice temporaneo {code} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8")
     );
 
-    let link = through_email_from_otp(&p, &page, &code, &email).await;
+    let link = through_email_from_otp(&p, &page, &code, &number, &email).await;
     let done = complete(&p, &link).await;
     assert_eq!(done.path, "/registrazione/esito", "{}", done.text());
     assert!(done.contains("Richiesta inviata con successo"));
@@ -38,7 +38,7 @@ async fn a_user_registers_from_number_to_summary_email() {
         "Nome e Cognome: Mario Rossi".to_owned(),
         format!("Ragione Sociale Ente/Amministrazione: {ENTE_NAME}"),
         format!("C.F. Ente/Amministrazione: {ENTE}"),
-        format!("Codice Fiscale Personale: {CF}"),
+        format!("Codice Fiscale Personale: {}", cf_for(&number)),
         format!("Numero Mobile: {national}"),
         format!("Email: {email}"),
         format!("Username: {email}"),
@@ -54,9 +54,9 @@ async fn a_user_registers_from_number_to_summary_email() {
     assert!(!account.password_hash.contains(PASSWORD));
 }
 
-async fn through_email_from_otp(p: &Portal, otp_page: &Page, code: &str, email: &str) -> String {
+async fn through_email_from_otp(p: &Portal, otp_page: &Page, code: &str, number: &str, email: &str) -> String {
     let page = p.submit(otp_page, "codice", &[("codice", code)]).await;
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(number))]).await;
     let page = p.submit(&page, "email", &[("email", email)]).await;
     p.submit(&page, "azione", &[]).await;
     confirmation_link(p, email).await

@@ -122,10 +122,11 @@ async fn twenty_parallel_registrations_of_one_number_make_one_account() {
     // Steps 3-5 all at once; everyone reaches the password page before anyone submits it.
     let barrier = Arc::new(Barrier::new(RACERS));
     let emails: Vec<String> = (0..RACERS).map(|i| random_email(&format!("stesso.numero{i}"))).collect();
+    let cf = cf_for(&number);
     let outcomes = join_all(users.iter().zip(&profile_pages).zip(&emails).map(|((u, page), email)| {
         let barrier = barrier.clone();
         async move {
-            let page = u.submit(page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)]).await;
+            let page = u.submit(page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf)]).await;
             assert_eq!(page.path, "/registrazione/email", "no account yet, so no duplicate: {}", page.text());
             let page = u.submit(&page, "email", &[("email", email)]).await;
             assert!(page.contains(&format!("Username: {email}")), "{}", page.text());

@@ -425,7 +425,9 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     if stage == Stage::RegProfile {
         return f;
     }
-    let r = b.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF), ("cf_ente", ENTE)]).await;
+    let cf = e2e::register::cf_for(&f.number);
+    let b = &mut f.browser;
+    let r = b.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf), ("cf_ente", ENTE)]).await;
     expect_redirect("step 3", &r, routes::REGISTER_EMAIL);
     if stage == Stage::RegEmail {
         return f;
@@ -440,6 +442,9 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     let link = backend.last_link(&f.email, routes::CONFIRM_EMAIL).await;
     let r = b.get(&link).await;
     assert_eq!(r.status, 200, "confirmation link: {}", r.body);
+    let token = link.split_once("t=").expect("token in the link").1.to_owned();
+    let r = b.post(routes::CONFIRM_EMAIL, &[("t", &token)]).await;
+    expect_redirect("CONFERMA EMAIL", &r, routes::CONFIRM_EMAIL);
     if stage == Stage::RegPassword {
         return f;
     }
@@ -458,7 +463,7 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
             }
         }
         Stage::RecoverOtp => {
-            let r = b.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &national), ("cf_personale", CF)]).await;
+            let r = b.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &national), ("cf_personale", e2e::register::cf_for(&national))]).await;
             expect_redirect("recovery mode 3", &r, routes::RECOVER_OTP);
             f.code = backend.last_code(&f.number).await;
         }

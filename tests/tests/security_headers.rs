@@ -25,7 +25,6 @@ use shared::App;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-const CF: &str = e2e::register::CF;
 const ENTE: &str = e2e::register::ENTE;
 const ENTE_NAME: &str = e2e::register::ENTE_NAME;
 const PASSWORD: &str = e2e::register::PASSWORD;
@@ -224,12 +223,14 @@ async fn every_answer_carries_the_security_headers() {
     w.post(routes::REGISTER_NUMBER, &[("numero", &number), ("conferma", "100"), ("challenge", &challenge), ("pow", "")]).await;
     let code = w.portal.last_code(&number).await;
     w.post(routes::REGISTER_OTP, &[("codice", &code)]).await;
-    w.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF), ("cf_ente", ENTE)]).await;
+    w.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", e2e::register::cf_for(&number)), ("cf_ente", ENTE)]).await;
     w.post(routes::REGISTER_EMAIL, &[("azione", "salva"), ("email", &email)]).await;
     w.get(&format!("{}?modifica=username", routes::REGISTER_EMAIL)).await;
     w.post(routes::REGISTER_EMAIL, &[("azione", "avanti")]).await;
     let link = e2e::register::confirmation_link(&w.portal, &email).await;
     assert_eq!(w.get(&link).await.status, 200);
+    let token = link.split_once("t=").expect("token in the link").1.to_owned();
+    w.post(routes::CONFIRM_EMAIL, &[("t", &token)]).await;
     let done = w.post(routes::REGISTER_PASSWORD, &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await;
     assert_eq!(done.status, 200, "{}", done.body);
 
@@ -244,7 +245,7 @@ async fn every_answer_carries_the_security_headers() {
 
     w.get(routes::RECOVER).await;
     w.get(&format!("{}?modalita=entrambe", routes::RECOVER)).await;
-    w.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &number), ("cf_personale", CF)]).await;
+    w.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &number), ("cf_personale", e2e::register::cf_for(&number))]).await;
     let code = w.portal.last_code(&number).await;
     w.post(routes::RECOVER_OTP, &[("codice", &code)]).await;
     let mails = w.portal.emails_to(&email).await;
@@ -443,7 +444,7 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
     if stage == Stage::RegProfile {
         return p;
     }
-    m.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF), ("cf_ente", ENTE)], routes::REGISTER_EMAIL).await;
+    m.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", e2e::register::cf_for(&number)), ("cf_ente", ENTE)], routes::REGISTER_EMAIL).await;
     if stage == Stage::RegEmail {
         return p;
     }
@@ -451,6 +452,8 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
     m.post(routes::REGISTER_EMAIL, &[("azione", "avanti")], routes::REGISTER_EMAIL).await;
     let link = m.last_link(&email, routes::CONFIRM_EMAIL);
     assert_eq!(m.get(&link).await.status, 200);
+    let token = link.split_once("t=").expect("token in the link").1.to_owned();
+    m.post(routes::CONFIRM_EMAIL, &[("t", &token)], routes::CONFIRM_EMAIL).await;
     if stage == Stage::RegPassword {
         return p;
     }
@@ -467,7 +470,7 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
             }
         }
         Stage::RecoverOtp => {
-            m.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &number), ("cf_personale", CF)], routes::RECOVER_OTP).await;
+            m.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &number), ("cf_personale", e2e::register::cf_for(&number))], routes::RECOVER_OTP).await;
             p.code = m.last_code(&number);
         }
         Stage::ResetLink | Stage::ResetPassword => {
@@ -530,13 +533,13 @@ fn csrf_cases(p: &Person) -> Vec<(Stage, &'static str, Vec<(&'static str, String
     vec![
         (Stage::RegNumber, routes::REGISTER_NUMBER, vec![("numero", p.number.clone()), ("conferma", "100".into()), ("challenge", p.challenge.clone()), ("pow", String::new())]),
         (Stage::RegOtp, routes::REGISTER_OTP, vec![("codice", p.code.clone())]),
-        (Stage::RegProfile, routes::REGISTER_PROFILE, vec![("nome", "Mario".into()), ("cognome", "Rossi".into()), ("cf_personale", CF.into()), ("cf_ente", ENTE.into())]),
+        (Stage::RegProfile, routes::REGISTER_PROFILE, vec![("nome", "Mario".into()), ("cognome", "Rossi".into()), ("cf_personale", e2e::register::cf_for(&p.number).into()), ("cf_ente", ENTE.into())]),
         (Stage::RegEmail, routes::REGISTER_EMAIL, vec![("azione", "salva".into()), ("email", p.email.clone())]),
         (Stage::RegPassword, routes::REGISTER_PASSWORD, vec![("password", PASSWORD.into()), ("conferma_password", PASSWORD.into()), ("termini", "si".into()), ("privacy", "si".into())]),
         (Stage::Account, routes::LOGIN, vec![("username", p.email.clone()), ("password", PASSWORD.into())]),
         (Stage::LoginOtp, routes::LOGIN_OTP, vec![("codice", p.code.clone())]),
         (Stage::SignedIn, routes::LOGOUT, vec![]),
-        (Stage::Account, routes::RECOVER, vec![("modalita", "entrambe".into()), ("numero", p.number.clone()), ("cf_personale", CF.into())]),
+        (Stage::Account, routes::RECOVER, vec![("modalita", "entrambe".into()), ("numero", p.number.clone()), ("cf_personale", e2e::register::cf_for(&p.number).into())]),
         (Stage::RecoverOtp, routes::RECOVER_OTP, vec![("codice", p.code.clone())]),
         (Stage::ResetLink, routes::RECOVER_RESET, vec![("token", p.token.clone())]),
         (Stage::ResetPassword, routes::RECOVER_RESET, vec![("password", NEW_PASSWORD.into()), ("conferma_password", NEW_PASSWORD.into())]),
