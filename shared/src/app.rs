@@ -41,7 +41,10 @@ impl App {
     /// AWS-backed app with a chosen clock (the local gateway passes an `OffsetClock`).
     pub async fn aws(config: Config, clock: Arc<dyn Clock>) -> App {
         let sdk = sdk_config(&config).await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.table_name.clone(),
+        );
         let notifier = AwsNotifier {
             sns: aws_sdk_sns::Client::new(&sdk),
             ses: aws_sdk_sesv2::Client::new(&sdk),
@@ -50,15 +53,27 @@ impl App {
             from: format!("{} <{}>", config.email_from_name, config.email_from_address),
             configuration_set: config.ses_configuration_set.clone(),
         };
-        App { config, store: Arc::new(store), notifier: Arc::new(notifier), clock }
+        App {
+            config,
+            store: Arc::new(store),
+            notifier: Arc::new(notifier),
+            clock,
+        }
     }
 
     /// Fully in-memory app for unit tests and benchmarks.
-    pub fn in_memory(config: Config) -> (App, Arc<MemoryStore>, Arc<MemoryNotifier>, Arc<OffsetClock>) {
+    pub fn in_memory(
+        config: Config,
+    ) -> (App, Arc<MemoryStore>, Arc<MemoryNotifier>, Arc<OffsetClock>) {
         let store = Arc::new(MemoryStore::new());
         let notifier = Arc::new(MemoryNotifier::default());
         let clock = Arc::new(OffsetClock::default());
-        let app = App { config, store: store.clone(), notifier: notifier.clone(), clock: clock.clone() };
+        let app = App {
+            config,
+            store: store.clone(),
+            notifier: notifier.clone(),
+            clock: clock.clone(),
+        };
         (app, store, notifier, clock)
     }
 

@@ -39,8 +39,19 @@ mod tests {
 
     #[test]
     fn only_the_code_never_the_message() {
-        let err = SendEmailError::generic(ErrorMetadata::builder().code("MessageRejected").message("Email address is not verified: mario.rossi@comune.example.it").build());
-        let resp = aws_smithy_runtime_api::http::Response::new(400u16.try_into().unwrap(), aws_smithy_types::body::SdkBody::empty());
-        assert_eq!(AwsFailure::code(&SdkError::service_error(err, resp)), "MessageRejected");
+        let err = SendEmailError::generic(
+            ErrorMetadata::builder()
+                .code("MessageRejected")
+                .message("Email address is not verified: mario.rossi@comune.example.it")
+                .build(),
+        );
+        let resp = aws_smithy_runtime_api::http::Response::new(
+            400u16.try_into().unwrap(),
+            aws_smithy_types::body::SdkBody::empty(),
+        );
+        assert_eq!(
+            AwsFailure::code(&SdkError::service_error(err, resp)),
+            "MessageRejected"
+        );
     }
 }

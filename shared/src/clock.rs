@@ -65,15 +65,26 @@ mod tests {
 pub fn rome_datetime(epoch: i64) -> String {
     let utc = OffsetDateTime::from_unix_timestamp(epoch).unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let last_sunday_01utc = |month: time::Month| {
-        let mut d = time::Date::from_calendar_date(utc.year(), month, month.length(utc.year())).expect("valid date");
+        let mut d = time::Date::from_calendar_date(utc.year(), month, month.length(utc.year()))
+            .expect("valid date");
         while d.weekday() != time::Weekday::Sunday {
             d = d.previous_day().expect("in range");
         }
         d.with_hms(1, 0, 0).expect("valid time").assume_utc()
     };
-    let summer = utc >= last_sunday_01utc(time::Month::March) && utc < last_sunday_01utc(time::Month::October);
-    let local = utc.to_offset(time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("valid offset"));
-    format!("{:02}/{:02}/{} alle {:02}:{:02}", local.day(), u8::from(local.month()), local.year(), local.hour(), local.minute())
+    let summer = utc >= last_sunday_01utc(time::Month::March)
+        && utc < last_sunday_01utc(time::Month::October);
+    let local = utc.to_offset(
+        time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).expect("valid offset"),
+    );
+    format!(
+        "{:02}/{:02}/{} alle {:02}:{:02}",
+        local.day(),
+        u8::from(local.month()),
+        local.year(),
+        local.hour(),
+        local.minute()
+    )
 }
 
 #[cfg(test)]
@@ -84,7 +95,7 @@ mod rome_tests {
     fn winter_and_summer_time() {
         assert_eq!(rome_datetime(1_796_030_940), "30/11/2026 alle 10:29"); // 09:29 UTC
         assert_eq!(rome_datetime(1_782_984_600), "02/07/2026 alle 11:30"); // 09:30 UTC
-        // 2026-03-29 is the last Sunday of March: 00:59 UTC is still winter, 01:00 summer.
+                                                                           // 2026-03-29 is the last Sunday of March: 00:59 UTC is still winter, 01:00 summer.
         assert_eq!(rome_datetime(1_774_745_940), "29/03/2026 alle 01:59");
         assert_eq!(rome_datetime(1_774_746_000), "29/03/2026 alle 03:00");
     }

@@ -70,28 +70,49 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         use vars::*;
         let req = |name: &'static str| -> Result<String, ConfigError> {
-            get(name).filter(|v| !v.trim().is_empty()).ok_or(ConfigError::Missing(name))
+            get(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or(ConfigError::Missing(name))
         };
-        let opt = |name: &'static str, default: &str| get(name).filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned());
+        let opt = |name: &'static str, default: &str| {
+            get(name)
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
 
         let public_base_url = req(PUBLIC_BASE_URL)?.trim_end_matches('/').to_owned();
-        url::Url::parse(&public_base_url).map_err(|e| ConfigError::Invalid { name: PUBLIC_BASE_URL, why: e.to_string() })?;
+        url::Url::parse(&public_base_url).map_err(|e| ConfigError::Invalid {
+            name: PUBLIC_BASE_URL,
+            why: e.to_string(),
+        })?;
         let flow_secret = req(FLOW_SECRET)?.into_bytes();
         if flow_secret.len() < 32 {
-            return Err(ConfigError::Invalid { name: FLOW_SECRET, why: "must be at least 32 bytes".into() });
+            return Err(ConfigError::Invalid {
+                name: FLOW_SECRET,
+                why: "must be at least 32 bytes".into(),
+            });
         }
         let origin_verify_secret = req(ORIGIN_VERIFY_SECRET)?;
         if origin_verify_secret.len() < 32 {
-            return Err(ConfigError::Invalid { name: ORIGIN_VERIFY_SECRET, why: "must be at least 32 bytes".into() });
+            return Err(ConfigError::Invalid {
+                name: ORIGIN_VERIFY_SECRET,
+                why: "must be at least 32 bytes".into(),
+            });
         }
         let budget = opt(SMS_GLOBAL_HOURLY_BUDGET, "1000");
-        let sms_global_hourly_budget = budget
-            .parse()
-            .map_err(|_| ConfigError::Invalid { name: SMS_GLOBAL_HOURLY_BUDGET, why: format!("not a number: {budget}") })?;
+        let sms_global_hourly_budget = budget.parse().map_err(|_| ConfigError::Invalid {
+            name: SMS_GLOBAL_HOURLY_BUDGET,
+            why: format!("not a number: {budget}"),
+        })?;
         let cookie_secure = match opt(COOKIE_SECURE, "true").as_str() {
             "true" | "1" => true,
             "false" | "0" => false,
-            other => return Err(ConfigError::Invalid { name: COOKIE_SECURE, why: format!("expected true or false, got {other}") }),
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: COOKIE_SECURE,
+                    why: format!("expected true or false, got {other}"),
+                })
+            }
         };
         Ok(Config {
             table_name: req(TABLE_NAME)?,
@@ -119,7 +140,10 @@ mod tests {
         HashMap::from([
             (vars::TABLE_NAME, "portale".to_owned()),
             (vars::PUBLIC_BASE_URL, "http://127.0.0.1:3000/".to_owned()),
-            (vars::EMAIL_FROM_ADDRESS, "convenzionemobile8@telecomitalia.it".to_owned()),
+            (
+                vars::EMAIL_FROM_ADDRESS,
+                "convenzionemobile8@telecomitalia.it".to_owned(),
+            ),
             (vars::FLOW_SECRET, "x".repeat(32)),
             (vars::ORIGIN_VERIFY_SECRET, "o".repeat(32)),
         ])
@@ -139,7 +163,13 @@ mod tests {
 
     #[test]
     fn names_the_missing_variable() {
-        for missing in [vars::TABLE_NAME, vars::PUBLIC_BASE_URL, vars::EMAIL_FROM_ADDRESS, vars::FLOW_SECRET, vars::ORIGIN_VERIFY_SECRET] {
+        for missing in [
+            vars::TABLE_NAME,
+            vars::PUBLIC_BASE_URL,
+            vars::EMAIL_FROM_ADDRESS,
+            vars::FLOW_SECRET,
+            vars::ORIGIN_VERIFY_SECRET,
+        ] {
             let mut env = base();
             env.remove(missing);
             let err = Config::from_lookup(|k| env.get(k).cloned()).unwrap_err();
@@ -152,10 +182,22 @@ mod tests {
     fn rejects_short_secret_and_bad_flags() {
         let mut env = base();
         env.insert(vars::FLOW_SECRET, "short".into());
-        assert!(matches!(Config::from_lookup(|k| env.get(k).cloned()), Err(ConfigError::Invalid { name: vars::FLOW_SECRET, .. })));
+        assert!(matches!(
+            Config::from_lookup(|k| env.get(k).cloned()),
+            Err(ConfigError::Invalid {
+                name: vars::FLOW_SECRET,
+                ..
+            })
+        ));
         let mut env = base();
         env.insert(vars::COOKIE_SECURE, "maybe".into());
-        assert!(matches!(Config::from_lookup(|k| env.get(k).cloned()), Err(ConfigError::Invalid { name: vars::COOKIE_SECURE, .. })));
+        assert!(matches!(
+            Config::from_lookup(|k| env.get(k).cloned()),
+            Err(ConfigError::Invalid {
+                name: vars::COOKIE_SECURE,
+                ..
+            })
+        ));
     }
 }
 

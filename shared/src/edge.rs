@@ -25,17 +25,28 @@ pub struct Viewer {
 
 /// Admits a request that came through the edge, and says who the viewer is.
 pub fn admit(req: &Request, secret: &str) -> Result<Viewer, WebError> {
-    let presented = req.headers().get(ORIGIN_VERIFY_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let presented = req
+        .headers()
+        .get(ORIGIN_VERIFY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if secret.is_empty() || !crypto::digest_eq(presented, secret) {
         return Err(WebError::NotThroughEdge);
     }
-    Ok(Viewer { ip: viewer_ip(req).unwrap_or_else(|| "unknown".to_owned()) })
+    Ok(Viewer {
+        ip: viewer_ip(req).unwrap_or_else(|| "unknown".to_owned()),
+    })
 }
 
 /// The viewer's IP from `CloudFront-Viewer-Address` (`198.51.100.10:46532`,
 /// `2001:db8::1:46532`): everything before the last colon.
 pub fn viewer_ip(req: &Request) -> Option<String> {
-    let v = req.headers().get(VIEWER_ADDRESS_HEADER)?.to_str().ok()?.trim();
+    let v = req
+        .headers()
+        .get(VIEWER_ADDRESS_HEADER)?
+        .to_str()
+        .ok()?
+        .trim();
     let (ip, port) = v.rsplit_once(':')?;
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
     (port.parse::<u16>().is_ok() && ip.parse::<std::net::IpAddr>().is_ok()).then(|| ip.to_owned())
@@ -58,8 +69,18 @@ mod tests {
         let s = "s".repeat(32);
         assert!(admit(&req(&[]), &s).is_err());
         assert!(admit(&req(&[(ORIGIN_VERIFY_HEADER, "wrong")]), &s).is_err());
-        assert!(admit(&req(&[(ORIGIN_VERIFY_HEADER, &s)]), "").is_err(), "no configured secret admits nobody");
-        let v = admit(&req(&[(ORIGIN_VERIFY_HEADER, &s), (VIEWER_ADDRESS_HEADER, "198.51.100.10:46532")]), &s).unwrap();
+        assert!(
+            admit(&req(&[(ORIGIN_VERIFY_HEADER, &s)]), "").is_err(),
+            "no configured secret admits nobody"
+        );
+        let v = admit(
+            &req(&[
+                (ORIGIN_VERIFY_HEADER, &s),
+                (VIEWER_ADDRESS_HEADER, "198.51.100.10:46532"),
+            ]),
+            &s,
+        )
+        .unwrap();
         assert_eq!(v.ip, "198.51.100.10");
     }
 

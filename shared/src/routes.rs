@@ -37,7 +37,11 @@ pub const CONTACTS: &str = "/contatti/";
 pub const PRIVACY: &str = "/privacy/";
 
 const fn r(method: &'static str, path: &'static str, function: &'static str) -> Route {
-    Route { method, path, function }
+    Route {
+        method,
+        path,
+        function,
+    }
 }
 
 pub const ROUTES: &[Route] = &[
@@ -71,7 +75,9 @@ pub const ROUTES: &[Route] = &[
 
 /// The route for a method and path, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+    ROUTES
+        .iter()
+        .find(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
 }
 
 /// True when some function answers this path (whatever the method), so the gateway
@@ -90,7 +96,13 @@ pub fn functions() -> Vec<&'static str> {
 
 /// The path space served by the HTTP API (CloudFront forwards these uncached; robots.txt
 /// disallows them): every route's path starts with one of these (checked below).
-pub const API_PATH_PREFIXES: &[&str] = &["/registrazione/", "/accesso", "/area-clienti", "/esci", "/recupero"];
+pub const API_PATH_PREFIXES: &[&str] = &[
+    "/registrazione/",
+    "/accesso",
+    "/area-clienti",
+    "/esci",
+    "/recupero",
+];
 
 /// True when `path` belongs to the API rather than to the static site.
 pub fn is_api_path(path: &str) -> bool {
@@ -105,9 +117,26 @@ mod tests {
     fn every_route_is_in_the_api_path_space_and_unique() {
         for r in ROUTES {
             assert!(is_api_path(r.path), "{} outside API_PATH_PREFIXES", r.path);
-            assert_eq!(ROUTES.iter().filter(|o| o.method == r.method && o.path == r.path).count(), 1, "{} {} twice", r.method, r.path);
+            assert_eq!(
+                ROUTES
+                    .iter()
+                    .filter(|o| o.method == r.method && o.path == r.path)
+                    .count(),
+                1,
+                "{} {} twice",
+                r.method,
+                r.path
+            );
         }
-        for p in [LOGIN, LOGIN_OTP, ACCOUNT, LOGOUT, RECOVER, RECOVER_OTP, RECOVER_RESET] {
+        for p in [
+            LOGIN,
+            LOGIN_OTP,
+            ACCOUNT,
+            LOGOUT,
+            RECOVER,
+            RECOVER_OTP,
+            RECOVER_RESET,
+        ] {
             assert!(is_api_path(p), "{p}");
         }
         for p in [HOME, NEWS, DOCUMENTS, CONTACTS, PRIVACY] {

@@ -16,7 +16,14 @@ pub fn json_subscriber<W>(writer: W, filter: EnvFilter) -> impl tracing::Subscri
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(true).with_span_list(false).without_time().with_writer(writer).finish()
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_writer(writer)
+        .finish()
 }
 
 /// The production filter: `RUST_LOG`, default `info` (the AWS SDK logs nothing at info).
@@ -25,7 +32,8 @@ pub fn default_filter() -> EnvFilter {
 }
 
 pub fn init_tracing() {
-    let _ = tracing::subscriber::set_global_default(json_subscriber(std::io::stdout, default_filter()));
+    let _ =
+        tracing::subscriber::set_global_default(json_subscriber(std::io::stdout, default_filter()));
 }
 
 /// The span every request runs in: Lambda's request id (locally a random one), method and

@@ -18,11 +18,17 @@ pub struct SignedIn {
 
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
 pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebError> {
-    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else { return Ok(None) };
+    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
+        return Ok(None);
+    };
     let now = app.now();
-    let Some(session) = sessions::load(app.store.as_ref(), &id, now).await? else { return Ok(None) };
+    let Some(session) = sessions::load(app.store.as_ref(), &id, now).await? else {
+        return Ok(None);
+    };
     let account = accounts::get(app.store.as_ref(), &session.account_id).await?;
-    let Some(account) = account.filter(|a| a.status == Status::Active && a.session_epoch == session.epoch) else {
+    let Some(account) =
+        account.filter(|a| a.status == Status::Active && a.session_epoch == session.epoch)
+    else {
         sessions::delete(app.store.as_ref(), &id).await?;
         return Ok(None);
     };
@@ -36,7 +42,11 @@ pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>,
         Some(s) => Ok(s),
         None => {
             let back = req.uri().path();
-            let mut to = format!("{}?next={}", routes::LOGIN, url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>());
+            let mut to = format!(
+                "{}?next={}",
+                routes::LOGIN,
+                url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
+            );
             if web::cookie(req, COOKIE, app.config.cookie_secure).is_some() {
                 to.push_str("&sessione=scaduta");
             }
@@ -51,7 +61,13 @@ pub async fn start(app: &App, req: &Request, account: &Account) -> Result<String
     if let Some(old) = web::cookie(req, COOKIE, app.config.cookie_secure) {
         sessions::delete(app.store.as_ref(), &old).await?;
     }
-    let id = sessions::create(app.store.as_ref(), &account.id, account.session_epoch, app.now()).await?;
+    let id = sessions::create(
+        app.store.as_ref(),
+        &account.id,
+        account.session_epoch,
+        app.now(),
+    )
+    .await?;
     Ok(web::set_cookie(COOKIE, &id, None, app.config.cookie_secure))
 }
 

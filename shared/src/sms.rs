@@ -27,31 +27,69 @@ pub enum SendRefused {
 pub fn global_limit(app: &App, purpose: Purpose) -> rate::Limit {
     let budget = app.config.sms_global_hourly_budget as i64;
     let reserve = (budget * limits::SMS_LOGIN_RESERVED_PERCENT + 99) / 100;
-    let max = if purpose == Purpose::Login { budget } else { budget - reserve };
-    rate::Limit { scope: limits::SMS_GLOBAL_SCOPE, max, window_secs: 3600 }
+    let max = if purpose == Purpose::Login {
+        budget
+    } else {
+        budget - reserve
+    };
+    rate::Limit {
+        scope: limits::SMS_GLOBAL_SCOPE,
+        max,
+        window_secs: 3600,
+    }
 }
 
 /// Counts one SMS to `to` for `purpose` against the per-number cap and the global budget.
-async fn allow(app: &App, purpose: Purpose, to: &MobileNumber) -> Result<Result<(), SendRefused>, WebError> {
+async fn allow(
+    app: &App,
+    purpose: Purpose,
+    to: &MobileNumber,
+) -> Result<Result<(), SendRefused>, WebError> {
     let now = app.now();
-    if !rate::hit(app.store.as_ref(), limits::sms_per_number(purpose), to.e164(), now).await? {
+    if !rate::hit(
+        app.store.as_ref(),
+        limits::sms_per_number(purpose),
+        to.e164(),
+        now,
+    )
+    .await?
+    {
         return Ok(Err(SendRefused::NumberCap));
     }
     let budget = global_limit(app, purpose);
     if !rate::hit(app.store.as_ref(), budget, "all", now).await? {
-        tracing::error!(alert = "sms_global_budget_exhausted", budget = budget.max, "global hourly SMS budget exhausted: sends refused");
+        tracing::error!(
+            alert = "sms_global_budget_exhausted",
+            budget = budget.max,
+            "global hourly SMS budget exhausted: sends refused"
+        );
         return Ok(Err(SendRefused::GlobalBudget));
     }
     Ok(Ok(()))
 }
 
 /// Issues a new code for `subject` (replacing the old one) and sends it by SMS.
-pub async fn send_otp(app: &App, purpose: Purpose, subject: &str, to: &MobileNumber, deliver: bool, text: impl Fn(&OtpCode) -> String) -> Result<Result<(), SendRefused>, WebError> {
+pub async fn send_otp(
+    app: &App,
+    purpose: Purpose,
+    subject: &str,
+    to: &MobileNumber,
+    deliver: bool,
+    text: impl Fn(&OtpCode) -> String,
+) -> Result<Result<(), SendRefused>, WebError> {
     if let Err(refused) = allow(app, purpose, to).await? {
         return Ok(Err(refused));
     }
     let code = OtpCode::generate();
-    otp::issue(app.store.as_ref(), &app.config.flow_secret, purpose, subject, &code, app.now()).await?;
+    otp::issue(
+        app.store.as_ref(),
+        &app.config.flow_secret,
+        purpose,
+        subject,
+        &code,
+        app.now(),
+    )
+    .await?;
     if deliver {
         app.notifier.sms(to, &text(&code)).await?;
     }
@@ -61,7 +99,14 @@ pub async fn send_otp(app: &App, purpose: Purpose, subject: &str, to: &MobileNum
 /// The first code of a step (not "Invia di nuovo"): if a code for `subject` went out in the
 /// last `limits::RESEND_INTERVAL_SECS`, it is kept and nothing is sent — a double click
 /// sends one SMS. `Ok(Ok(true))` when a new code was issued.
-pub async fn send_otp_once(app: &App, purpose: Purpose, subject: &str, to: &MobileNumber, deliver: bool, text: impl Fn(&OtpCode) -> String) -> Result<Result<bool, SendRefused>, WebError> {
+pub async fn send_otp_once(
+    app: &App,
+    purpose: Purpose,
+    subject: &str,
+    to: &MobileNumber,
+    deliver: bool,
+    text: impl Fn(&OtpCode) -> String,
+) -> Result<Result<bool, SendRefused>, WebError> {
     if let Some(age) = otp::age(app.store.as_ref(), purpose, subject, app.now()).await? {
         if age < limits::RESEND_INTERVAL_SECS {
             return Ok(Ok(false));
@@ -72,7 +117,17 @@ pub async fn send_otp_once(app: &App, purpose: Purpose, subject: &str, to: &Mobi
     }
     let code = OtpCode::generate();
     let secret = &app.config.flow_secret;
-    if !otp::issue_unless_recent(app.store.as_ref(), secret, purpose, subject, &code, app.now(), limits::RESEND_INTERVAL_SECS).await? {
+    if !otp::issue_unless_recent(
+        app.store.as_ref(),
+        secret,
+        purpose,
+        subject,
+        &code,
+        app.now(),
+        limits::RESEND_INTERVAL_SECS,
+    )
+    .await?
+    {
         return Ok(Ok(false));
     }
     if !deliver {
@@ -88,7 +143,13 @@ pub async fn send_otp_once(app: &App, purpose: Purpose, subject: &str, to: &Mobi
 }
 
 /// Sends a text that is not a code (the recovered username) under the same caps.
-pub async fn send_text(app: &App, purpose: Purpose, to: &MobileNumber, deliver: bool, text: &str) -> Result<Result<(), SendRefused>, WebError> {
+pub async fn send_text(
+    app: &App,
+    purpose: Purpose,
+    to: &MobileNumber,
+    deliver: bool,
+    text: &str,
+) -> Result<Result<(), SendRefused>, WebError> {
     if let Err(refused) = allow(app, purpose, to).await? {
         return Ok(Err(refused));
     }
@@ -112,17 +173,26 @@ pub async fn resend(
 ) -> Result<Result<(), String>, WebError> {
     let wait = limits::RESEND_INTERVAL_SECS - (app.now() - last_sent_at);
     if wait > 0 {
-        return Ok(Err(format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice.")));
+        return Ok(Err(format!(
+            "Attendi ancora {wait} secondi prima di richiedere un nuovo codice."
+        )));
     }
-    let to = MobileNumber::parse(e164).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
-    Ok(send_otp(app, purpose, subject, &to, deliver, text).await?.map_err(|r| <&str>::from(r).to_owned()))
+    let to = MobileNumber::parse(e164)
+        .map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
+    Ok(send_otp(app, purpose, subject, &to, deliver, text)
+        .await?
+        .map_err(|r| <&str>::from(r).to_owned()))
 }
 
 impl From<SendRefused> for &'static str {
     fn from(r: SendRefused) -> Self {
         match r {
-            SendRefused::NumberCap => "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi.",
-            SendRefused::GlobalBudget => "Il servizio SMS è momentaneamente sovraccarico. Riprova tra qualche minuto.",
+            SendRefused::NumberCap => {
+                "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi."
+            }
+            SendRefused::GlobalBudget => {
+                "Il servizio SMS è momentaneamente sovraccarico. Riprova tra qualche minuto."
+            }
         }
     }
 }

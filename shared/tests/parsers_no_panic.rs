@@ -9,8 +9,8 @@
 use lambda_http::{Body, Request};
 use proptest::prelude::*;
 use shared::domain::{
-    CodiceFiscale, CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, OtpCode, Password, Username,
-    PASSWORD_MAX_LEN, PASSWORD_MIN_LEN,
+    CodiceFiscale, CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, OtpCode, Password,
+    Username, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN,
 };
 use shared::web::form::{parse_pairs, MAX_FIELD};
 use shared::web::{self, Form};
@@ -77,11 +77,16 @@ const NASTY: &[&str] = &[
 /// A string of 0..=len characters drawn from `chars` (near-valid shapes).
 fn from_chars(chars: &'static str, len: usize) -> impl Strategy<Value = String> {
     let cs: Vec<char> = chars.chars().collect();
-    proptest::collection::vec(prop::sample::select(cs), 0..=len).prop_map(|v| v.into_iter().collect())
+    proptest::collection::vec(prop::sample::select(cs), 0..=len)
+        .prop_map(|v| v.into_iter().collect())
 }
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: 1500,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 proptest! {
@@ -176,13 +181,19 @@ proptest! {
 
 /// A request as a browser (or an attacker) might send it: any content type, any body.
 fn request(content_type: Option<String>, body: Vec<u8>, text_body: bool, query: &str) -> Request {
-    let mut b = http::Request::builder().method("POST").uri(format!("/registrazione/numero?{query}"));
+    let mut b = http::Request::builder()
+        .method("POST")
+        .uri(format!("/registrazione/numero?{query}"));
     if let Some(ct) = content_type {
         if let Ok(v) = http::HeaderValue::from_str(&ct) {
             b = b.header("content-type", v);
         }
     }
-    let body = if text_body { Body::Text(String::from_utf8_lossy(&body).into_owned()) } else { Body::Binary(body) };
+    let body = if text_body {
+        Body::Text(String::from_utf8_lossy(&body).into_owned())
+    } else {
+        Body::Binary(body)
+    };
     b.body(body).expect("valid request")
 }
 
@@ -190,7 +201,9 @@ fn content_type() -> impl Strategy<Value = Option<String>> {
     prop_oneof![
         Just(None),
         Just(Some("application/x-www-form-urlencoded".to_owned())),
-        Just(Some("application/x-www-form-urlencoded; charset=ISO-8859-1".to_owned())),
+        Just(Some(
+            "application/x-www-form-urlencoded; charset=ISO-8859-1".to_owned()
+        )),
         Just(Some("multipart/form-data; boundary=x".to_owned())),
         Just(Some("application/json".to_owned())),
         Just(Some("text/plain".to_owned())),
@@ -205,7 +218,8 @@ fn form_body() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..4096),
         proptest::collection::vec(token, 0..40).prop_map(|parts| parts.join("&").into_bytes()),
-        (1usize..40_000).prop_map(|n| format!("numero={}&conferma=100", "9".repeat(n)).into_bytes()),
+        (1usize..40_000)
+            .prop_map(|n| format!("numero={}&conferma=100", "9".repeat(n)).into_bytes()),
     ]
 }
 
@@ -249,7 +263,12 @@ fn form_decoder_keeps_the_first_of_repeated_fields_and_cuts_huge_ones() {
     assert!(form.get("numero").chars().all(|c| c == 'é'));
     // Cut at MAX_BODY: the fields after the huge one are gone, nothing panics.
     assert!(!form.has("x"));
-    let form = Form::from_request(&request(None, b"numero=1&numero=2&x=%FF%FE&y".to_vec(), false, ""));
+    let form = Form::from_request(&request(
+        None,
+        b"numero=1&numero=2&x=%FF%FE&y".to_vec(),
+        false,
+        "",
+    ));
     assert_eq!(form.get("numero"), "1");
     assert_eq!(form.get("x"), "\u{fffd}\u{fffd}");
     assert!(form.has("y"));

@@ -48,7 +48,11 @@ impl std::error::Error for ContentError {}
 
 impl ContentError {
     pub fn new(file: &Path, line: usize, message: impl Into<String>) -> Self {
-        Self { file: file.to_path_buf(), line, message: message.into() }
+        Self {
+            file: file.to_path_buf(),
+            line,
+            message: message.into(),
+        }
     }
 }
 
@@ -65,7 +69,11 @@ impl Body {
     /// The file line of a byte offset in `markdown`.
     pub fn line_of(&self, offset: usize) -> usize {
         let offset = offset.min(self.markdown.len());
-        self.first_line + self.markdown.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count()
+        self.first_line
+            + self.markdown.as_bytes()[..offset]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
     }
 
     pub fn error(&self, offset: usize, message: impl Into<String>) -> ContentError {
@@ -111,7 +119,10 @@ pub struct Content {
 impl Content {
     /// The privacy notice (document [`PRIVACY_DOC`]).
     pub fn privacy(&self) -> &Document {
-        self.documents.iter().find(|d| d.slug == PRIVACY_DOC).expect("checked by load")
+        self.documents
+            .iter()
+            .find(|d| d.slug == PRIVACY_DOC)
+            .expect("checked by load")
     }
 }
 
@@ -131,7 +142,11 @@ pub fn split_front_matter(file: &Path, text: &str) -> Result<(FrontMatter, Body)
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
-        return Err(ContentError::new(file, 1, "front matter mancante: il file deve iniziare con una riga \"---\""));
+        return Err(ContentError::new(
+            file,
+            1,
+            "front matter mancante: il file deve iniziare con una riga \"---\"",
+        ));
     }
     let mut fields: Vec<(String, String, usize)> = Vec::new();
     let mut consumed = first.len();
@@ -141,9 +156,16 @@ pub fn split_front_matter(file: &Path, text: &str) -> Result<(FrontMatter, Body)
         consumed += raw.len();
         let line = raw.trim();
         if line == "---" {
-            let fm = FrontMatter { file: file.to_path_buf(), fields, end_line: line_no };
-            let body =
-                Body { file: file.to_path_buf(), first_line: line_no + 1, markdown: text[consumed..].to_owned() };
+            let fm = FrontMatter {
+                file: file.to_path_buf(),
+                fields,
+                end_line: line_no,
+            };
+            let body = Body {
+                file: file.to_path_buf(),
+                first_line: line_no + 1,
+                markdown: text[consumed..].to_owned(),
+            };
             return Ok((fm, body));
         }
         if line.is_empty() || line.starts_with('#') {
@@ -158,14 +180,26 @@ pub fn split_front_matter(file: &Path, text: &str) -> Result<(FrontMatter, Body)
         };
         let key = key.trim();
         if key.is_empty() || !key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(ContentError::new(file, line_no, format!("chiave non valida \"{key}\"")));
+            return Err(ContentError::new(
+                file,
+                line_no,
+                format!("chiave non valida \"{key}\""),
+            ));
         }
         if let Some((_, _, first)) = fields.iter().find(|(k, _, _)| k == key) {
-            return Err(ContentError::new(file, line_no, format!("campo \"{key}\" ripetuto (già alla riga {first})")));
+            return Err(ContentError::new(
+                file,
+                line_no,
+                format!("campo \"{key}\" ripetuto (già alla riga {first})"),
+            ));
         }
         fields.push((key.to_owned(), unquote(value.trim()).to_owned(), line_no));
     }
-    Err(ContentError::new(file, line_no.max(1), "front matter non chiuso: manca la riga \"---\" finale"))
+    Err(ContentError::new(
+        file,
+        line_no.max(1),
+        "front matter non chiuso: manca la riga \"---\" finale",
+    ))
 }
 
 fn unquote(v: &str) -> &str {
@@ -180,11 +214,18 @@ fn unquote(v: &str) -> &str {
 impl FrontMatter {
     /// Errors on any key not in `allowed`.
     fn only(&self, allowed: &[&str]) -> Result<(), ContentError> {
-        match self.fields.iter().find(|(k, _, _)| !allowed.contains(&k.as_str())) {
+        match self
+            .fields
+            .iter()
+            .find(|(k, _, _)| !allowed.contains(&k.as_str()))
+        {
             Some((k, _, line)) => Err(ContentError::new(
                 &self.file,
                 *line,
-                format!("campo sconosciuto \"{k}\" (ammessi: {})", allowed.join(", ")),
+                format!(
+                    "campo sconosciuto \"{k}\" (ammessi: {})",
+                    allowed.join(", ")
+                ),
             )),
             None => Ok(()),
         }
@@ -193,13 +234,17 @@ impl FrontMatter {
     /// A required, non-empty field: its value and line.
     fn required(&self, key: &str) -> Result<(&str, usize), ContentError> {
         match self.fields.iter().find(|(k, _, _)| k == key) {
-            Some((_, v, line)) if v.is_empty() => {
-                Err(ContentError::new(&self.file, *line, format!("il campo \"{key}\" è vuoto")))
-            }
+            Some((_, v, line)) if v.is_empty() => Err(ContentError::new(
+                &self.file,
+                *line,
+                format!("il campo \"{key}\" è vuoto"),
+            )),
             Some((_, v, line)) => Ok((v.as_str(), *line)),
-            None => {
-                Err(ContentError::new(&self.file, self.end_line, format!("campo obbligatorio mancante: \"{key}\"")))
-            }
+            None => Err(ContentError::new(
+                &self.file,
+                self.end_line,
+                format!("campo obbligatorio mancante: \"{key}\""),
+            )),
         }
     }
 
@@ -210,7 +255,11 @@ impl FrontMatter {
 
 /// `2021-06-16 12:00`.
 pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
-    PrimitiveDateTime::parse(s, format_description!("[year]-[month]-[day] [hour]:[minute]")).ok()
+    PrimitiveDateTime::parse(
+        s,
+        format_description!("[year]-[month]-[day] [hour]:[minute]"),
+    )
+    .ok()
 }
 
 /// `2026-11-01`.
@@ -220,22 +269,28 @@ pub fn parse_date(s: &str) -> Option<Date> {
 
 /// `16/06/2021 - 12:00`, as the portal shows publication times.
 pub fn format_datetime(dt: PrimitiveDateTime) -> String {
-    dt.format(format_description!("[day]/[month]/[year] - [hour]:[minute]")).expect("valid format")
+    dt.format(format_description!(
+        "[day]/[month]/[year] - [hour]:[minute]"
+    ))
+    .expect("valid format")
 }
 
 /// `01/11/2026`.
 pub fn format_date(d: Date) -> String {
-    d.format(format_description!("[day]/[month]/[year]")).expect("valid format")
+    d.format(format_description!("[day]/[month]/[year]"))
+        .expect("valid format")
 }
 
 /// `2021-06-16T12:00` for `<time datetime>`.
 pub fn iso_datetime(dt: PrimitiveDateTime) -> String {
-    dt.format(format_description!("[year]-[month]-[day]T[hour]:[minute]")).expect("valid format")
+    dt.format(format_description!("[year]-[month]-[day]T[hour]:[minute]"))
+        .expect("valid format")
 }
 
 /// `2021-06-16` for the sitemap.
 pub fn iso_date(d: Date) -> String {
-    d.format(format_description!("[year]-[month]-[day]")).expect("valid format")
+    d.format(format_description!("[year]-[month]-[day]"))
+        .expect("valid format")
 }
 
 /// Slug from a file name: lowercase ASCII letters, digits and dashes.
@@ -244,16 +299,24 @@ fn slug_of(file: &Path, reserved: &[&str]) -> Result<String, ContentError> {
     let ok = !stem.is_empty()
         && !stem.starts_with('-')
         && !stem.ends_with('-')
-        && stem.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if !ok {
         return Err(ContentError::new(
             file,
             1,
-            format!("nome file non valido \"{stem}\": usare solo lettere minuscole, cifre e trattini"),
+            format!(
+                "nome file non valido \"{stem}\": usare solo lettere minuscole, cifre e trattini"
+            ),
         ));
     }
     if reserved.contains(&stem) {
-        return Err(ContentError::new(file, 1, format!("il nome \"{stem}\" è riservato")));
+        return Err(ContentError::new(
+            file,
+            1,
+            format!("il nome \"{stem}\" è riservato"),
+        ));
     }
     Ok(stem.to_owned())
 }
@@ -273,7 +336,13 @@ pub fn parse_article(file: &Path, text: &str) -> Result<Article, ContentError> {
         )
     })?;
     let (summary, _) = fm.required("summary")?;
-    Ok(Article { slug, title: title.to_owned(), published, summary: summary.to_owned(), body })
+    Ok(Article {
+        slug,
+        title: title.to_owned(),
+        published,
+        summary: summary.to_owned(),
+        body,
+    })
 }
 
 /// Parses one document.
@@ -286,11 +355,18 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, ContentError>
     let (version, _) = fm.required("version")?;
     let (date, line) = fm.required("date")?;
     let date = parse_date(date).ok_or_else(|| {
-        fm.error(line, format!("data non valida \"{date}\" nel campo \"date\": formato atteso AAAA-MM-GG"))
+        fm.error(
+            line,
+            format!("data non valida \"{date}\" nel campo \"date\": formato atteso AAAA-MM-GG"),
+        )
     })?;
     let (order, line) = fm.required("order")?;
-    let order =
-        order.parse().map_err(|_| fm.error(line, format!("numero non valido \"{order}\" nel campo \"order\"")))?;
+    let order = order.parse().map_err(|_| {
+        fm.error(
+            line,
+            format!("numero non valido \"{order}\" nel campo \"order\""),
+        )
+    })?;
     Ok(Document {
         slug,
         title: title.to_owned(),
@@ -304,7 +380,11 @@ pub fn parse_document(file: &Path, text: &str) -> Result<Document, ContentError>
 
 /// Newest first; equal times by slug, so the order never depends on the file system.
 pub fn sort_newest_first(articles: &mut [Article]) {
-    articles.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.slug.cmp(&b.slug)));
+    articles.sort_by(|a, b| {
+        b.published
+            .cmp(&a.published)
+            .then_with(|| a.slug.cmp(&b.slug))
+    });
 }
 
 fn io_error(path: &Path, e: std::io::Error) -> ContentError {
@@ -351,8 +431,16 @@ pub fn load(dir: &Path) -> Result<Content, ContentError> {
     }
 
     let cookie_file = dir.join(COOKIE_FILE);
-    let cookie = Body { markdown: read(&cookie_file)?, file: cookie_file, first_line: 1 };
-    Ok(Content { articles, documents, cookie })
+    let cookie = Body {
+        markdown: read(&cookie_file)?,
+        file: cookie_file,
+        first_line: 1,
+    };
+    Ok(Content {
+        articles,
+        documents,
+        cookie,
+    })
 }
 
 #[cfg(test)]
@@ -379,19 +467,40 @@ mod tests {
     #[test]
     fn missing_title_names_file_and_line() {
         let e = article("---\npublished: 2021-06-16 12:00\nsummary: s\n---\n").unwrap_err();
-        assert_eq!(e.to_string(), "content/news/prova.md:4: campo obbligatorio mancante: \"title\"");
+        assert_eq!(
+            e.to_string(),
+            "content/news/prova.md:4: campo obbligatorio mancante: \"title\""
+        );
         let e = article("---\ntitle:\npublished: 2021-06-16 12:00\nsummary: s\n---\n").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (2, "il campo \"title\" è vuoto"));
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (2, "il campo \"title\" è vuoto")
+        );
     }
 
     #[test]
     fn bad_date_names_file_and_line() {
-        for bad in ["2021-13-01 12:00", "16/06/2021 12:00", "2021-06-16", "2021-02-30 10:00", "2021-06-16 25:00"] {
-            let e = article(&format!("---\ntitle: T\nsummary: s\npublished: {bad}\n---\n")).unwrap_err();
+        for bad in [
+            "2021-13-01 12:00",
+            "16/06/2021 12:00",
+            "2021-06-16",
+            "2021-02-30 10:00",
+            "2021-06-16 25:00",
+        ] {
+            let e = article(&format!(
+                "---\ntitle: T\nsummary: s\npublished: {bad}\n---\n"
+            ))
+            .unwrap_err();
             assert_eq!(e.file, Path::new("content/news/prova.md"));
             assert_eq!(e.line, 4, "{bad}");
-            assert!(e.message.starts_with(&format!("data non valida \"{bad}\"")), "{}", e.message);
-            assert!(e.to_string().starts_with("content/news/prova.md:4: data non valida"));
+            assert!(
+                e.message.starts_with(&format!("data non valida \"{bad}\"")),
+                "{}",
+                e.message
+            );
+            assert!(e
+                .to_string()
+                .starts_with("content/news/prova.md:4: data non valida"));
         }
     }
 
@@ -403,8 +512,12 @@ mod tests {
         let e = article("---\ntitle: T\n").unwrap_err();
         assert!(e.message.contains("non chiuso"), "{e}");
         let e = article("---\ntitle: T\ntitle: U\n---\n").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (3, "campo \"title\" ripetuto (già alla riga 2)"));
-        let e = article("---\ntitle: T\npublished: 2021-06-16 12:00\nsummary: s\nautore: x\n---\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "campo \"title\" ripetuto (già alla riga 2)")
+        );
+        let e = article("---\ntitle: T\npublished: 2021-06-16 12:00\nsummary: s\nautore: x\n---\n")
+            .unwrap_err();
         assert_eq!(e.line, 5);
         assert!(e.message.starts_with("campo sconosciuto \"autore\""));
         let e = article("---\ntitle T\n---\n").unwrap_err();
@@ -419,14 +532,25 @@ mod tests {
     fn document_front_matter() {
         let text = "---\ntitle: T\ndescription: D\nversion: \"1.0\"\ndate: 2026-11-01\norder: 2\n---\n## Uno\n";
         let d = parse_document(Path::new("documenti/termini.md"), text).unwrap();
-        assert_eq!((d.version.as_str(), format_date(d.date), d.order), ("1.0", "01/11/2026".to_owned(), 2));
-        let e = parse_document(Path::new("d/x.md"), &text.replace("2026-11-01", "01/11/2026")).unwrap_err();
+        assert_eq!(
+            (d.version.as_str(), format_date(d.date), d.order),
+            ("1.0", "01/11/2026".to_owned(), 2)
+        );
+        let e = parse_document(
+            Path::new("d/x.md"),
+            &text.replace("2026-11-01", "01/11/2026"),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "d/x.md:5: data non valida \"01/11/2026\" nel campo \"date\": formato atteso AAAA-MM-GG"
         );
-        let e = parse_document(Path::new("d/x.md"), &text.replace("version: \"1.0\"\n", "")).unwrap_err();
-        assert_eq!(e.to_string(), "d/x.md:6: campo obbligatorio mancante: \"version\"");
+        let e = parse_document(Path::new("d/x.md"), &text.replace("version: \"1.0\"\n", ""))
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "d/x.md:6: campo obbligatorio mancante: \"version\""
+        );
     }
 
     #[test]
@@ -434,7 +558,10 @@ mod tests {
         let dt = parse_datetime("2021-06-16 12:00").unwrap();
         assert_eq!(format_datetime(dt), "16/06/2021 - 12:00");
         assert_eq!(iso_datetime(dt), "2021-06-16T12:00");
-        assert_eq!(format_datetime(parse_datetime("2026-01-05 09:07").unwrap()), "05/01/2026 - 09:07");
+        assert_eq!(
+            format_datetime(parse_datetime("2026-01-05 09:07").unwrap()),
+            "05/01/2026 - 09:07"
+        );
         assert_eq!(format_date(parse_date("2026-11-01").unwrap()), "01/11/2026");
     }
 

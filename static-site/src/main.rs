@@ -22,7 +22,12 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(PathBuf, Options), Strin
             Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
             _ => (arg.clone(), None),
         };
-        let mut value = || inline.clone().or_else(|| args.next()).ok_or(format!("{flag}: manca il valore"));
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(format!("{flag}: manca il valore"))
+        };
         match flag.as_str() {
             "--out" => out = Some(PathBuf::from(value()?)),
             "--content" => content = Some(PathBuf::from(value()?)),
@@ -38,7 +43,13 @@ fn parse(args: impl Iterator<Item = String>) -> Result<(PathBuf, Options), Strin
     }
     let out = out.ok_or("manca --out DIR")?;
     let base_url = base_url.trim_end_matches('/').to_owned();
-    Ok((out, Options { content_dir: content.unwrap_or_else(default_content_dir), base_url }))
+    Ok((
+        out,
+        Options {
+            content_dir: content.unwrap_or_else(default_content_dir),
+            base_url,
+        },
+    ))
 }
 
 fn main() -> ExitCode {
@@ -56,7 +67,12 @@ fn main() -> ExitCode {
     match build(&opts).and_then(|site| write(&site, &out).map(|()| site)) {
         Ok(site) => {
             let bytes: usize = site.files.values().map(Vec::len).sum();
-            println!("static-site: {} file ({} KB) scritti in {}", site.files.len(), bytes / 1024, out.display());
+            println!(
+                "static-site: {} file ({} KB) scritti in {}",
+                site.files.len(),
+                bytes / 1024,
+                out.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -47,7 +47,12 @@ pub enum Block {
     Heading { level: u8, runs: Vec<Run> },
     /// A paragraph, list item (`marker` "•" or "1.") or table row; `indent` in list
     /// levels; `quote` inside a block quote.
-    Para { runs: Vec<Run>, indent: u8, marker: Option<String>, quote: bool },
+    Para {
+        runs: Vec<Run>,
+        indent: u8,
+        marker: Option<String>,
+        quote: bool,
+    },
     /// A horizontal rule.
     Rule,
 }
@@ -61,22 +66,41 @@ pub struct Rendered {
 
 /// Resolves `route:NAME`.
 pub fn route(name: &str) -> Option<&'static str> {
-    ROUTE_NAMES.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    ROUTE_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| *p)
 }
 
 /// Renders `body`; `base_url` (no trailing slash) makes portal links absolute in PDFs.
 pub fn render(body: &Body, base_url: &str) -> Result<Rendered, ContentError> {
-    let parser = Parser::new_ext(&body.markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(
+        &body.markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    );
     let mut events: Vec<Event<'_>> = Vec::new();
     for (event, range) in parser.into_offset_iter() {
         let event = match event {
             Event::Html(_) | Event::InlineHtml(_) => {
-                return Err(body.error(range.start, "HTML non ammesso nei contenuti: usare solo Markdown"));
+                return Err(body.error(
+                    range.start,
+                    "HTML non ammesso nei contenuti: usare solo Markdown",
+                ));
             }
-            Event::Start(Tag::Table(ref aligns)) if aligns.iter().any(|a| *a != Alignment::None) => {
-                return Err(body.error(range.start, "allineamento delle colonne non ammesso nelle tabelle"));
+            Event::Start(Tag::Table(ref aligns))
+                if aligns.iter().any(|a| *a != Alignment::None) =>
+            {
+                return Err(body.error(
+                    range.start,
+                    "allineamento delle colonne non ammesso nelle tabelle",
+                ));
             }
-            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => {
                 let dest_url = match dest_url.strip_prefix("route:") {
                     Some(name) => match route(name) {
                         Some(path) => CowStr::Borrowed(path),
@@ -84,13 +108,21 @@ pub fn render(body: &Body, base_url: &str) -> Result<Rendered, ContentError> {
                             let known: Vec<_> = ROUTE_NAMES.iter().map(|(n, _)| *n).collect();
                             return Err(body.error(
                                 range.start,
-                                format!("rotta sconosciuta \"route:{name}\" (note: {})", known.join(", ")),
+                                format!(
+                                    "rotta sconosciuta \"route:{name}\" (note: {})",
+                                    known.join(", ")
+                                ),
                             ));
                         }
                     },
                     None => dest_url,
                 };
-                Event::Start(Tag::Link { link_type, dest_url, title, id })
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             other => other,
         };
@@ -98,12 +130,18 @@ pub fn render(body: &Body, base_url: &str) -> Result<Rendered, ContentError> {
     }
     let mut html = String::with_capacity(body.markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.iter().cloned());
-    Ok(Rendered { html, blocks: blocks(&events, base_url) })
+    Ok(Rendered {
+        html,
+        blocks: blocks(&events, base_url),
+    })
 }
 
 /// Builds the PDF blocks from the (already validated) events.
 fn blocks(events: &[Event<'_>], base_url: &str) -> Vec<Block> {
-    let mut b = BlockBuilder { base_url, ..BlockBuilder::default() };
+    let mut b = BlockBuilder {
+        base_url,
+        ..BlockBuilder::default()
+    };
     for event in events {
         b.event(event);
     }
@@ -147,7 +185,10 @@ impl BlockBuilder<'_> {
         let style = self.style();
         match self.runs.last_mut() {
             Some(last) if last.style == style && last.text != "\n" => last.text.push_str(text),
-            _ => self.runs.push(Run { text: text.to_owned(), style }),
+            _ => self.runs.push(Run {
+                text: text.to_owned(),
+                style,
+            }),
         }
     }
 
@@ -160,7 +201,12 @@ impl BlockBuilder<'_> {
         }
         match self.heading {
             Some(level) => self.out.push(Block::Heading { level, runs }),
-            None => self.out.push(Block::Para { runs, indent: self.lists.len() as u8, marker, quote: self.quote > 0 }),
+            None => self.out.push(Block::Para {
+                runs,
+                indent: self.lists.len() as u8,
+                marker,
+                quote: self.quote > 0,
+            }),
         }
     }
 
@@ -204,7 +250,11 @@ impl BlockBuilder<'_> {
                 }
                 Tag::Strong => self.bold += 1,
                 Tag::Emphasis => self.italic += 1,
-                Tag::Link { dest_url, link_type, .. } => {
+                Tag::Link {
+                    dest_url,
+                    link_type,
+                    ..
+                } => {
                     let shown = match *link_type {
                         LinkType::Email => String::new(),
                         _ => self.link_target(dest_url),
@@ -248,7 +298,10 @@ impl BlockBuilder<'_> {
             },
             Event::Text(t) | Event::Code(t) => self.text(t),
             Event::SoftBreak => self.text(" "),
-            Event::HardBreak => self.runs.push(Run { text: "\n".into(), style: Style::Regular }),
+            Event::HardBreak => self.runs.push(Run {
+                text: "\n".into(),
+                style: Style::Regular,
+            }),
             Event::Rule => {
                 self.flush();
                 self.out.push(Block::Rule);
@@ -277,7 +330,11 @@ mod tests {
     use std::path::PathBuf;
 
     fn body(md: &str) -> Body {
-        Body { file: PathBuf::from("c/x.md"), first_line: 10, markdown: md.to_owned() }
+        Body {
+            file: PathBuf::from("c/x.md"),
+            first_line: 10,
+            markdown: md.to_owned(),
+        }
     }
 
     fn r(md: &str) -> Rendered {
@@ -287,17 +344,32 @@ mod tests {
     #[test]
     fn route_links_resolve_to_constants() {
         let out = r("Vai alla [pagina di accesso](route:LOGIN).");
-        assert!(out.html.contains(&format!(r#"<a href="{}">pagina di accesso</a>"#, routes::LOGIN)));
-        let Block::Para { runs, .. } = &out.blocks[0] else { panic!() };
+        assert!(out.html.contains(&format!(
+            r#"<a href="{}">pagina di accesso</a>"#,
+            routes::LOGIN
+        )));
+        let Block::Para { runs, .. } = &out.blocks[0] else {
+            panic!()
+        };
         let text: String = runs.iter().map(|r| r.text.as_str()).collect();
-        assert_eq!(text, format!("Vai alla pagina di accesso (https://example.it{}).", routes::LOGIN));
+        assert_eq!(
+            text,
+            format!(
+                "Vai alla pagina di accesso (https://example.it{}).",
+                routes::LOGIN
+            )
+        );
     }
 
     #[test]
     fn unknown_route_and_html_are_errors_with_lines() {
         let e = render(&body("uno\n\n[x](route:NOPE)\n"), "").unwrap_err();
         assert_eq!(e.line, 12);
-        assert!(e.to_string().starts_with("c/x.md:12: rotta sconosciuta \"route:NOPE\""), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("c/x.md:12: rotta sconosciuta \"route:NOPE\""),
+            "{e}"
+        );
         let e = render(&body("a\n\n<div style=\"x\">b</div>\n"), "").unwrap_err();
         assert_eq!((e.line, e.message.contains("HTML non ammesso")), (12, true));
         let e = render(&body("a <b>x</b>\n"), "").unwrap_err();
@@ -314,8 +386,14 @@ mod tests {
             Block::Heading {
                 level: 2,
                 runs: vec![
-                    Run { text: "Titolo ".into(), style: Style::Regular },
-                    Run { text: "forte".into(), style: Style::Bold }
+                    Run {
+                        text: "Titolo ".into(),
+                        style: Style::Regular
+                    },
+                    Run {
+                        text: "forte".into(),
+                        style: Style::Bold
+                    }
                 ]
             }
         );
@@ -323,14 +401,26 @@ mod tests {
             .blocks
             .iter()
             .filter_map(|b| match b {
-                Block::Para { marker: Some(m), indent, .. } => Some((m.as_str(), *indent)),
+                Block::Para {
+                    marker: Some(m),
+                    indent,
+                    ..
+                } => Some((m.as_str(), *indent)),
                 _ => None,
             })
             .collect();
         assert_eq!(markers, [("•", 1), ("•", 1), ("1.", 2), ("2.", 2)]);
         assert!(out.blocks.contains(&Block::Rule));
-        let Some(Block::Para { runs, .. }) = out.blocks.last() else { panic!() };
-        assert_eq!(runs, &[Run { text: "x | y".into(), style: Style::Regular }]);
+        let Some(Block::Para { runs, .. }) = out.blocks.last() else {
+            panic!()
+        };
+        assert_eq!(
+            runs,
+            &[Run {
+                text: "x | y".into(),
+                style: Style::Regular
+            }]
+        );
         assert!(out.html.contains("<table>") && !out.html.contains("style="));
     }
 
@@ -339,8 +429,13 @@ mod tests {
         let out = r(
             "Scrivi a [telefoniamobile8@telecomitalia.it](mailto:telefoniamobile8@telecomitalia.it) o <info@tim.it>.",
         );
-        let Block::Para { runs, .. } = &out.blocks[0] else { panic!() };
+        let Block::Para { runs, .. } = &out.blocks[0] else {
+            panic!()
+        };
         let text: String = runs.iter().map(|r| r.text.as_str()).collect();
-        assert_eq!(text, "Scrivi a telefoniamobile8@telecomitalia.it o info@tim.it.");
+        assert_eq!(
+            text,
+            "Scrivi a telefoniamobile8@telecomitalia.it o info@tim.it."
+        );
     }
 }

@@ -48,7 +48,11 @@ const WELCOME: &str = "Benvenuto nel Portale TIM dedicato ai servizi di supporto
      e le informazioni di telefonia mobile della Convenzione.";
 
 fn opts<'a>(current: Option<&'a str>, description: Option<&'a str>) -> PageOptions<'a> {
-    PageOptions { current, description, ..PageOptions::default() }
+    PageOptions {
+        current,
+        description,
+        ..PageOptions::default()
+    }
 }
 
 /// `>` after link texts such as "Articolo completo >", hidden from screen readers.
@@ -157,7 +161,9 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
     page_with(
         &opts(
             Some(routes::HOME),
-            Some("Portale TIM dedicato ai servizi di supporto alla Convenzione Telefonia Mobile 8."),
+            Some(
+                "Portale TIM dedicato ai servizi di supporto alla Convenzione Telefonia Mobile 8.",
+            ),
         ),
         "Portale di eCaring della Convenzione Telefonia Mobile 8",
         main,
@@ -166,7 +172,11 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
 
 /// One page of the news list. `page` counts from 1.
 pub fn news_list(items: &[Article], newest: Option<&Article>, page: usize, pages: usize) -> Markup {
-    let title = if page == 1 { "News".to_owned() } else { format!("News - pagina {page} di {pages}") };
+    let title = if page == 1 {
+        "News".to_owned()
+    } else {
+        format!("News - pagina {page} di {pages}")
+    };
     let main = html! {
         div class="container" {
             div class="page-head" {
@@ -295,7 +305,11 @@ pub fn document(d: &DocInfo<'_>, html_body: &str) -> Markup {
             div class="prose" { (PreEscaped(html_body)) }
         }
     };
-    page_with(&opts(Some(routes::DOCUMENTS), Some(&d.doc.description)), &d.doc.title, main)
+    page_with(
+        &opts(Some(routes::DOCUMENTS), Some(&d.doc.description)),
+        &d.doc.title,
+        main,
+    )
 }
 
 /// "Privacy Policy & Cookie": the privacy notice plus the cookie section.
@@ -314,7 +328,11 @@ pub fn privacy(d: &DocInfo<'_>, privacy_html: &str, cookie_html: &str) -> Markup
             }
         }
     };
-    page_with(&opts(Some(routes::PRIVACY), Some(&d.doc.description)), "Privacy Policy & Cookie", main)
+    page_with(
+        &opts(Some(routes::PRIVACY), Some(&d.doc.description)),
+        "Privacy Policy & Cookie",
+        main,
+    )
 }
 
 pub fn contacts() -> Markup {
@@ -369,5 +387,12 @@ pub fn not_found() -> Markup {
             }
         }
     };
-    page_with(&PageOptions { noindex: true, ..PageOptions::default() }, "Pagina non trovata", main)
+    page_with(
+        &PageOptions {
+            noindex: true,
+            ..PageOptions::default()
+        },
+        "Pagina non trovata",
+        main,
+    )
 }

@@ -89,11 +89,16 @@ fn encode(s: &str) -> Vec<u8> {
 fn width(b: u8, font: Font) -> u16 {
     // Printable ASCII 0x20..=0x7E.
     const REGULAR: [u16; 95] = [
-        278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, // ' '..'/'
-        556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, // '0'..'?'
-        1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, // '@'..'O'
-        667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, // 'P'..'_'
-        333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, // '`'..'o'
+        278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278,
+        278, // ' '..'/'
+        556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584,
+        556, // '0'..'?'
+        1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722,
+        778, // '@'..'O'
+        667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469,
+        556, // 'P'..'_'
+        333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556,
+        556, // '`'..'o'
         556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584, // 'p'..'~'
     ];
     const BOLD: [u16; 95] = [
@@ -105,7 +110,13 @@ fn width(b: u8, font: Font) -> u16 {
         611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584, //
     ];
     let bold = font == Font::Bold;
-    let ascii = |c: u8| if bold { BOLD[(c - 0x20) as usize] } else { REGULAR[(c - 0x20) as usize] };
+    let ascii = |c: u8| {
+        if bold {
+            BOLD[(c - 0x20) as usize]
+        } else {
+            REGULAR[(c - 0x20) as usize]
+        }
+    };
     match b {
         0x20..=0x7e => ascii(b),
         // Accented letters have their base letter's width, except ì í î ï (dotless i: 278).
@@ -171,11 +182,7 @@ enum Op {
         width: f32,
     },
     /// A vertical bar (block quotes) from `y1` down to `y2`.
-    Bar {
-        x: f32,
-        y1: f32,
-        y2: f32,
-    },
+    Bar { x: f32, y1: f32, y2: f32 },
 }
 
 /// Greedy word wrap of runs into lines of at most `max` points.
@@ -216,7 +223,11 @@ fn wrap(runs: &[Run], size: f32, force_bold: bool, max: f32) -> Vec<Vec<(Font, V
             w = 0.0;
             continue;
         };
-        let space_w = if space && !line.is_empty() { text_width(b" ", font, size) } else { 0.0 };
+        let space_w = if space && !line.is_empty() {
+            text_width(b" ", font, size)
+        } else {
+            0.0
+        };
         let word_w = text_width(&bytes, font, size);
         if !line.is_empty() && w + space_w + word_w > max && space {
             lines.push(std::mem::take(&mut line));
@@ -254,7 +265,10 @@ struct Layout {
 
 impl Layout {
     fn new() -> Self {
-        Layout { pages: vec![Vec::new()], y: TOP }
+        Layout {
+            pages: vec![Vec::new()],
+            y: TOP,
+        }
     }
     fn new_page(&mut self) {
         self.pages.push(Vec::new());
@@ -282,7 +296,13 @@ impl Layout {
         for segs in lines {
             self.ensure(leading);
             self.y -= leading;
-            self.push(Op::Line { x, y: self.y, size, color, segs });
+            self.push(Op::Line {
+                x,
+                y: self.y,
+                size,
+                color,
+                segs,
+            });
         }
     }
 }
@@ -293,19 +313,51 @@ pub fn render(title: &str, subtitle: &str, blocks: &[Block]) -> Vec<u8> {
     let width = PAGE_W - 2.0 * MARGIN_X;
     let mut l = Layout::new();
 
-    let title_runs = [Run { text: title.to_owned(), style: Style::Bold }];
-    l.lines(wrap(&title_runs, 20.0, true, width), MARGIN_X, 20.0, 25.0, BLUE, 1);
-    let sub = [Run { text: subtitle.to_owned(), style: Style::Regular }];
+    let title_runs = [Run {
+        text: title.to_owned(),
+        style: Style::Bold,
+    }];
+    l.lines(
+        wrap(&title_runs, 20.0, true, width),
+        MARGIN_X,
+        20.0,
+        25.0,
+        BLUE,
+        1,
+    );
+    let sub = [Run {
+        text: subtitle.to_owned(),
+        style: Style::Regular,
+    }];
     l.y -= 4.0;
-    l.lines(wrap(&sub, 10.0, false, width), MARGIN_X, 10.0, 14.0, MUTED, 1);
+    l.lines(
+        wrap(&sub, 10.0, false, width),
+        MARGIN_X,
+        10.0,
+        14.0,
+        MUTED,
+        1,
+    );
     l.y -= 10.0;
-    l.push(Op::Rule { y: l.y, x1: MARGIN_X, x2: PAGE_W - MARGIN_X, color: BLUE, width: 0.8 });
+    l.push(Op::Rule {
+        y: l.y,
+        x1: MARGIN_X,
+        x2: PAGE_W - MARGIN_X,
+        color: BLUE,
+        width: 0.8,
+    });
     l.y -= 6.0;
 
     let mut after_item = false;
     for block in blocks {
         // A little air after a list, before whatever follows it.
-        let is_item = matches!(block, Block::Para { marker: Some(_), .. });
+        let is_item = matches!(
+            block,
+            Block::Para {
+                marker: Some(_),
+                ..
+            }
+        );
         if after_item && !is_item && l.y < TOP {
             l.y -= 5.0;
         }
@@ -328,7 +380,12 @@ pub fn render(title: &str, subtitle: &str, blocks: &[Block]) -> Vec<u8> {
                 l.lines(lines, MARGIN_X, size, leading, color, usize::MAX);
                 l.y -= 2.0;
             }
-            Block::Para { runs, indent, marker, quote } => {
+            Block::Para {
+                runs,
+                indent,
+                marker,
+                quote,
+            } => {
                 let x = MARGIN_X + INDENT * f32::from(*indent) + if *quote { 14.0 } else { 0.0 };
                 let lines = wrap(runs, 10.5, false, PAGE_W - MARGIN_X - x);
                 if lines.is_empty() {
@@ -339,21 +396,37 @@ pub fn render(title: &str, subtitle: &str, blocks: &[Block]) -> Vec<u8> {
                     let m = encode(m);
                     let mx = x - 4.0 - text_width(&m, Font::Regular, 10.5);
                     // The marker shares the first line's baseline.
-                    l.push(Op::Line { x: mx, y: l.y - 15.0, size: 10.5, color: TEXT, segs: vec![(Font::Regular, m)] });
+                    l.push(Op::Line {
+                        x: mx,
+                        y: l.y - 15.0,
+                        size: 10.5,
+                        color: TEXT,
+                        segs: vec![(Font::Regular, m)],
+                    });
                 }
                 let (page, top) = (l.pages.len(), l.y);
                 l.lines(lines, x, 10.5, 15.0, TEXT, 2);
                 if *quote {
                     // The bar spans the lines on this paragraph's last page.
                     let y1 = if l.pages.len() == page { top } else { TOP };
-                    l.push(Op::Bar { x: x - 10.0, y1: y1 - 2.0, y2: l.y - 4.0 });
+                    l.push(Op::Bar {
+                        x: x - 10.0,
+                        y1: y1 - 2.0,
+                        y2: l.y - 4.0,
+                    });
                 }
                 l.y -= if marker.is_some() { 3.0 } else { 7.0 };
             }
             Block::Rule => {
                 l.ensure(16.0);
                 l.y -= 8.0;
-                l.push(Op::Rule { y: l.y, x1: MARGIN_X, x2: PAGE_W - MARGIN_X, color: MUTED, width: 0.5 });
+                l.push(Op::Rule {
+                    y: l.y,
+                    x1: MARGIN_X,
+                    x2: PAGE_W - MARGIN_X,
+                    color: MUTED,
+                    width: 0.5,
+                });
                 l.y -= 8.0;
             }
         }
@@ -379,17 +452,25 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
         .title(TextStr(title))
         .subject(TextStr(subtitle))
         .author(TextStr("TIM S.p.A."))
-        .creator(TextStr("Portale Convenzione Telefonia Mobile 8 - static-site"));
-    pdf.pages(tree).kids((0..pages.len()).map(page_ref)).count(pages.len() as i32);
+        .creator(TextStr(
+            "Portale Convenzione Telefonia Mobile 8 - static-site",
+        ));
+    pdf.pages(tree)
+        .kids((0..pages.len()).map(page_ref))
+        .count(pages.len() as i32);
     for (_, id, base) in fonts {
-        pdf.type1_font(id).base_font(Name(base.as_bytes())).encoding_predefined(Name(b"WinAnsiEncoding"));
+        pdf.type1_font(id)
+            .base_font(Name(base.as_bytes()))
+            .encoding_predefined(Name(b"WinAnsiEncoding"));
     }
 
     let total = pages.len();
     let footer_left = encode(&format!("{title} - {subtitle}"));
     for (i, ops) in pages.iter().enumerate() {
         let mut page = pdf.page(page_ref(i));
-        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H)).parent(tree).contents(content_ref(i));
+        page.media_box(Rect::new(0.0, 0.0, PAGE_W, PAGE_H))
+            .parent(tree)
+            .contents(content_ref(i));
         let mut res = page.resources();
         let mut f = res.fonts();
         for (font, id, _) in fonts {
@@ -409,17 +490,43 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
             BLUE,
             &[(Font::Bold, encode("TIM · Convenzione Telefonia Mobile 8"))],
         );
-        draw_rule(&mut c, PAGE_H - 52.0, MARGIN_X, PAGE_W - MARGIN_X, BLUE, 1.5);
+        draw_rule(
+            &mut c,
+            PAGE_H - 52.0,
+            MARGIN_X,
+            PAGE_W - MARGIN_X,
+            BLUE,
+            1.5,
+        );
         // Footer: document and version on the left, page number on the right.
         draw_rule(&mut c, 48.0, MARGIN_X, PAGE_W - MARGIN_X, MUTED, 0.5);
-        draw_text(&mut c, MARGIN_X, 34.0, 8.0, MUTED, &[(Font::Regular, footer_left.clone())]);
+        draw_text(
+            &mut c,
+            MARGIN_X,
+            34.0,
+            8.0,
+            MUTED,
+            &[(Font::Regular, footer_left.clone())],
+        );
         let num = encode(&format!("Pagina {} di {total}", i + 1));
         let nx = PAGE_W - MARGIN_X - text_width(&num, Font::Regular, 8.0);
         draw_text(&mut c, nx, 34.0, 8.0, MUTED, &[(Font::Regular, num)]);
         for op in ops {
             match op {
-                Op::Line { x, y, size, color, segs } => draw_text(&mut c, *x, *y, *size, *color, segs),
-                Op::Rule { y, x1, x2, color, width } => draw_rule(&mut c, *y, *x1, *x2, *color, *width),
+                Op::Line {
+                    x,
+                    y,
+                    size,
+                    color,
+                    segs,
+                } => draw_text(&mut c, *x, *y, *size, *color, segs),
+                Op::Rule {
+                    y,
+                    x1,
+                    x2,
+                    color,
+                    width,
+                } => draw_rule(&mut c, *y, *x1, *x2, *color, *width),
                 Op::Bar { x, y1, y2 } => {
                     c.set_stroke_rgb(BLUE.0, BLUE.1, BLUE.2);
                     c.set_line_width(3.0);
@@ -434,7 +541,14 @@ fn write_pdf(title: &str, subtitle: &str, pages: &[Vec<Op>]) -> Vec<u8> {
     pdf.finish()
 }
 
-fn draw_text(c: &mut Content, x: f32, y: f32, size: f32, (r, g, b): (f32, f32, f32), segs: &[(Font, Vec<u8>)]) {
+fn draw_text(
+    c: &mut Content,
+    x: f32,
+    y: f32,
+    size: f32,
+    (r, g, b): (f32, f32, f32),
+    segs: &[(Font, Vec<u8>)],
+) {
     c.begin_text();
     c.set_fill_rgb(r, g, b);
     c.next_line(x, y);
@@ -458,19 +572,31 @@ mod tests {
     use super::*;
 
     fn run(text: &str, style: Style) -> Run {
-        Run { text: text.into(), style }
+        Run {
+            text: text.into(),
+            style,
+        }
     }
 
     #[test]
     fn encodes_italian_in_win_ansi() {
-        assert_eq!(encode("àèéìòù È"), vec![0xe0, 0xe8, 0xe9, 0xec, 0xf2, 0xf9, b' ', 0xc8]);
-        assert_eq!(encode("“sì” – € •"), vec![0x93, b's', 0xec, 0x94, b' ', 0x96, b' ', 0x80, b' ', 0x95]);
+        assert_eq!(
+            encode("àèéìòù È"),
+            vec![0xe0, 0xe8, 0xe9, 0xec, 0xf2, 0xf9, b' ', 0xc8]
+        );
+        assert_eq!(
+            encode("“sì” – € •"),
+            vec![0x93, b's', 0xec, 0x94, b' ', 0x96, b' ', 0x80, b' ', 0x95]
+        );
         assert_eq!(encode("► 日"), b"> ?".to_vec());
     }
 
     #[test]
     fn widths_follow_helvetica_metrics() {
-        assert_eq!(text_width(b"Hello", Font::Regular, 1000.0), 722.0 + 556.0 + 222.0 + 222.0 + 556.0);
+        assert_eq!(
+            text_width(b"Hello", Font::Regular, 1000.0),
+            722.0 + 556.0 + 222.0 + 222.0 + 556.0
+        );
         assert_eq!(width(b'i', Font::Bold), 278);
         assert_eq!(width(0xec, Font::Regular), 278); // ì
         assert_eq!(width(0xe0, Font::Regular), width(b'a', Font::Regular)); // à
@@ -489,11 +615,29 @@ mod tests {
             let w: f32 = line.iter().map(|(f, b)| text_width(b, *f, 10.0)).sum();
             assert!(w <= 80.0, "{w}");
         }
-        let all: Vec<u8> = lines.iter().flatten().flat_map(|(_, b)| b.clone()).collect();
-        assert!(String::from_utf8_lossy(&all).contains("sei,"), "glued punctuation");
-        assert!(lines.iter().flatten().any(|(f, b)| *f == Font::Bold && b == b" sei" || b == b"sei"));
-        let forced =
-            wrap(&[run("a", Style::Regular), run("\n", Style::Regular), run("b", Style::Regular)], 10.0, false, 500.0);
+        let all: Vec<u8> = lines
+            .iter()
+            .flatten()
+            .flat_map(|(_, b)| b.clone())
+            .collect();
+        assert!(
+            String::from_utf8_lossy(&all).contains("sei,"),
+            "glued punctuation"
+        );
+        assert!(lines
+            .iter()
+            .flatten()
+            .any(|(f, b)| *f == Font::Bold && b == b" sei" || b == b"sei"));
+        let forced = wrap(
+            &[
+                run("a", Style::Regular),
+                run("\n", Style::Regular),
+                run("b", Style::Regular),
+            ],
+            10.0,
+            false,
+            500.0,
+        );
         assert_eq!(forced.len(), 2);
     }
 
@@ -505,7 +649,13 @@ mod tests {
             marker: None,
             quote: true,
         };
-        let blocks = vec![Block::Heading { level: 2, runs: vec![run("Titolo è", Style::Regular)] }, para];
+        let blocks = vec![
+            Block::Heading {
+                level: 2,
+                runs: vec![run("Titolo è", Style::Regular)],
+            },
+            para,
+        ];
         let a = render("Documento", "Versione 1.0 del 01/11/2026", &blocks);
         let b = render("Documento", "Versione 1.0 del 01/11/2026", &blocks);
         assert_eq!(a, b);
@@ -513,7 +663,10 @@ mod tests {
         assert!(a.ends_with(b"%%EOF") || a.ends_with(b"%%EOF\n"));
         let s = String::from_utf8_lossy(&a);
         assert!(s.contains("/WinAnsiEncoding") && s.contains("/Helvetica-Bold"));
-        assert!(s.contains("/Count 2") || s.contains("/Count 3"), "multi-page");
+        assert!(
+            s.contains("/Count 2") || s.contains("/Count 3"),
+            "multi-page"
+        );
         assert!(s.contains("(Pagina 1 di "));
     }
 }

@@ -49,7 +49,11 @@ fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             if path.is_dir() {
                 walk(root, &path, out);
             } else {
-                let rel = path.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.insert(rel, std::fs::read(&path).unwrap());
             }
         }
@@ -81,13 +85,21 @@ fn text_of(doc: &Html, selector: &str) -> Vec<String> {
     // screen), whitespace normalised; emails are split by <wbr> after the "@".
     doc.select(&sel(selector))
         .map(|e| {
-            e.text().collect::<Vec<_>>().join(" ").split_whitespace().collect::<Vec<_>>().join(" ").replace("@ ", "@")
+            e.text()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace("@ ", "@")
         })
         .collect()
 }
 
 fn page(tree: &BTreeMap<String, Vec<u8>>, file: &str) -> Html {
-    Html::parse_document(std::str::from_utf8(tree.get(file).unwrap_or_else(|| panic!("missing {file}"))).unwrap())
+    Html::parse_document(
+        std::str::from_utf8(tree.get(file).unwrap_or_else(|| panic!("missing {file}"))).unwrap(),
+    )
 }
 
 #[test]
@@ -112,10 +124,16 @@ fn check_links(out: &Path) -> usize {
     let mut broken = Vec::new();
     for (file, bytes) in tree.iter().filter(|(f, _)| f.ends_with(".html")) {
         let doc = Html::parse_document(std::str::from_utf8(bytes).unwrap());
-        let ids: Vec<&str> = doc.select(&sel("[id]")).filter_map(|e| e.value().attr("id")).collect();
-        for (selector, attr) in
-            [("a[href]", "href"), ("link[href]", "href"), ("script[src]", "src"), ("img[src]", "src")]
-        {
+        let ids: Vec<&str> = doc
+            .select(&sel("[id]"))
+            .filter_map(|e| e.value().attr("id"))
+            .collect();
+        for (selector, attr) in [
+            ("a[href]", "href"),
+            ("link[href]", "href"),
+            ("script[src]", "src"),
+            ("img[src]", "src"),
+        ] {
             for el in doc.select(&sel(selector)) {
                 let url = el.value().attr(attr).unwrap();
                 checked += 1;
@@ -175,7 +193,9 @@ fn link_checker_catches_broken_links() {
     let err = std::panic::catch_unwind(|| check_links(&out.0)).unwrap_err();
     let msg = err.downcast_ref::<String>().unwrap();
     assert!(
-        msg.contains("extra.html: /non-esiste/") && !msg.contains("/accesso") && !msg.contains("/registrazione"),
+        msg.contains("extra.html: /non-esiste/")
+            && !msg.contains("/accesso")
+            && !msg.contains("/registrazione"),
         "{msg}"
     );
 }
@@ -185,24 +205,43 @@ fn pages_follow_the_csp_and_the_frame() {
     let out = TempDir::new("csp");
     build_into(&content_dir(), &out.0);
     let tree = read_tree(&out.0);
-    let html_files: Vec<_> = tree.keys().filter(|f| f.ends_with(".html")).cloned().collect();
+    let html_files: Vec<_> = tree
+        .keys()
+        .filter(|f| f.ends_with(".html"))
+        .cloned()
+        .collect();
     assert!(html_files.len() >= 11, "{html_files:?}");
     for file in &html_files {
         let s = std::str::from_utf8(&tree[file]).unwrap();
         let doc = Html::parse_document(s);
-        assert!(doc.select(&sel("[style]")).next().is_none(), "{file}: style attribute");
-        assert!(doc.select(&sel("style")).next().is_none(), "{file}: <style>");
+        assert!(
+            doc.select(&sel("[style]")).next().is_none(),
+            "{file}: style attribute"
+        );
+        assert!(
+            doc.select(&sel("style")).next().is_none(),
+            "{file}: <style>"
+        );
         for script in doc.select(&sel("script")) {
-            assert!(script.value().attr("src").is_some() && script.inner_html().is_empty(), "{file}: inline script");
+            assert!(
+                script.value().attr("src").is_some() && script.inner_html().is_empty(),
+                "{file}: inline script"
+            );
         }
         for el in doc.select(&sel("*")) {
-            assert!(!el.value().attrs().any(|(k, _)| k.starts_with("on")), "{file}: event handler attribute");
+            assert!(
+                !el.value().attrs().any(|(k, _)| k.starts_with("on")),
+                "{file}: event handler attribute"
+            );
         }
         assert_eq!(doc.select(&sel("html[lang=it]")).count(), 1, "{file}");
         assert_eq!(doc.select(&sel("h1")).count(), 1, "{file}: one h1");
         assert_eq!(doc.select(&sel("main#contenuto")).count(), 1, "{file}");
         assert_eq!(text_of(&doc, "a.skip-link"), ["Vai al contenuto"], "{file}");
-        assert!(!s.contains("http://") || s.contains("http://www.sitemaps.org"), "{file}: no external http resources");
+        assert!(
+            !s.contains("http://") || s.contains("http://www.sitemaps.org"),
+            "{file}: no external http resources"
+        );
     }
 }
 
@@ -212,11 +251,19 @@ fn home_page_content() {
     build_into(&content_dir(), &out.0);
     let tree = read_tree(&out.0);
     let doc = page(&tree, "index.html");
-    assert_eq!(text_of(&doc, "h1"), ["Portale di eCaring della Convenzione Telefonia Mobile 8"]);
-    let register: Vec<_> =
-        doc.select(&sel("a.btn")).filter(|a| a.text().collect::<String>() == "REGISTRATI ORA").collect();
+    assert_eq!(
+        text_of(&doc, "h1"),
+        ["Portale di eCaring della Convenzione Telefonia Mobile 8"]
+    );
+    let register: Vec<_> = doc
+        .select(&sel("a.btn"))
+        .filter(|a| a.text().collect::<String>() == "REGISTRATI ORA")
+        .collect();
     assert_eq!(register.len(), 1);
-    assert_eq!(register[0].value().attr("href"), Some(routes::REGISTER_NUMBER));
+    assert_eq!(
+        register[0].value().attr("href"),
+        Some(routes::REGISTER_NUMBER)
+    );
     let body = text_of(&doc, "main").join(" ");
     for needle in [
         "Utenti registrati Convenzione 7",
@@ -233,7 +280,10 @@ fn home_page_content() {
     ] {
         assert!(body.contains(needle), "home lacks {needle:?}");
     }
-    let hrefs: Vec<_> = doc.select(&sel("main a")).filter_map(|a| a.value().attr("href")).collect();
+    let hrefs: Vec<_> = doc
+        .select(&sel("main a"))
+        .filter_map(|a| a.value().attr("href"))
+        .collect();
     for h in [
         "tel:800680068",
         "tel:800000210",
@@ -246,13 +296,20 @@ fn home_page_content() {
         assert!(hrefs.contains(&h), "home lacks a link to {h}");
     }
     // Header and footer.
-    assert_eq!(text_of(&doc, "header .brand"), ["TIM · Convenzione Telefonia Mobile 8"]);
-    let nav: Vec<_> = doc.select(&sel("header nav a")).map(|a| a.value().attr("href").unwrap()).collect();
+    assert_eq!(
+        text_of(&doc, "header .brand"),
+        ["TIM · Convenzione Telefonia Mobile 8"]
+    );
+    let nav: Vec<_> = doc
+        .select(&sel("header nav a"))
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
     assert_eq!(nav, [routes::NEWS, routes::DOCUMENTS, routes::LOGIN]);
     assert_eq!(text_of(&doc, "header nav a").last().unwrap(), "Accedi");
     let footer = text_of(&doc, "footer").join(" ");
     assert!(
-        footer.contains("Privacy Policy & Cookie") && footer.contains("Gruppo TIM © 2026 - P.IVA 00488410010"),
+        footer.contains("Privacy Policy & Cookie")
+            && footer.contains("Gruppo TIM © 2026 - P.IVA 00488410010"),
         "{footer}"
     );
 }
@@ -269,23 +326,39 @@ fn article_and_documents_pages() {
     assert!(body.contains("PUBBLICATO IL 16/06/2021 - 12:00"));
     assert!(body.contains("Convenzione di Telefonia Mobile 5, 6 o 7"));
     assert!(body.contains("username e la password già in tuo possesso"));
-    assert!(doc.select(&sel("article a")).any(|a| a.value().attr("href") == Some(routes::LOGIN)));
+    assert!(doc
+        .select(&sel("article a"))
+        .any(|a| a.value().attr("href") == Some(routes::LOGIN)));
 
     let doc = page(&tree, "documenti/index.html");
     let titles = text_of(&doc, ".doc-list h2");
     assert_eq!(
         titles,
-        ["Guida alla registrazione e all'accesso", "Termini e condizioni generali", "Informativa privacy"]
+        [
+            "Guida alla registrazione e all'accesso",
+            "Termini e condizioni generali",
+            "Informativa privacy"
+        ]
     );
     let facts = text_of(&doc, ".doc-facts");
     for f in &facts {
-        assert!(f.starts_with("Versione 1.0 del 01/11/2026 · Formato PDF · ") && f.ends_with(" KB"), "{f}");
+        assert!(
+            f.starts_with("Versione 1.0 del 01/11/2026 · Formato PDF · ") && f.ends_with(" KB"),
+            "{f}"
+        );
     }
-    for slug in ["guida-registrazione-accesso", "termini-e-condizioni", "informativa-privacy"] {
+    for slug in [
+        "guida-registrazione-accesso",
+        "termini-e-condizioni",
+        "informativa-privacy",
+    ] {
         let pdf = &tree[&format!("documenti/files/{slug}.pdf")];
         assert!(pdf.starts_with(b"%PDF-"), "{slug}");
         let kb = pdf.len().div_ceil(1024);
-        assert!(facts.iter().any(|f| f.ends_with(&format!("· {kb} KB"))), "size of {slug} shown as {kb} KB");
+        assert!(
+            facts.iter().any(|f| f.ends_with(&format!("· {kb} KB"))),
+            "size of {slug} shown as {kb} KB"
+        );
     }
 
     let doc = page(&tree, "privacy/index.html");
@@ -307,21 +380,40 @@ fn article_and_documents_pages() {
     let doc = page(&tree, "contatti/index.html");
     assert_eq!(
         text_of(&doc, ".contact-value"),
-        ["800.680.068", "800.000.210", "telefoniamobile8@telecomitalia.it", "telefoniamobile8@pec.telecomitalia.it"]
+        [
+            "800.680.068",
+            "800.000.210",
+            "telefoniamobile8@telecomitalia.it",
+            "telefoniamobile8@pec.telecomitalia.it"
+        ]
     );
 
     let doc = page(&tree, "404.html");
     assert_eq!(text_of(&doc, "h1"), ["Pagina non trovata"]);
-    assert_eq!(doc.select(&sel(r#"meta[name=robots][content="noindex, nofollow"]"#)).count(), 1);
+    assert_eq!(
+        doc.select(&sel(r#"meta[name=robots][content="noindex, nofollow"]"#))
+            .count(),
+        1
+    );
 
     let robots = std::str::from_utf8(&tree["robots.txt"]).unwrap();
-    for p in ["/registrazione/", "/accesso", "/recupero", "/area-clienti", "/esci"] {
+    for p in [
+        "/registrazione/",
+        "/accesso",
+        "/recupero",
+        "/area-clienti",
+        "/esci",
+    ] {
         assert!(robots.contains(&format!("Disallow: {p}\n")), "{robots}");
     }
     let sitemap = std::str::from_utf8(&tree["sitemap.xml"]).unwrap();
     assert!(sitemap.contains("<loc>https://www.convenzione-telefonia.tim.it/</loc>"));
     assert!(sitemap.contains("<loc>https://www.convenzione-telefonia.tim.it/news/utenti-registrati-convenzione-7/</loc><lastmod>2021-06-16</lastmod>"));
-    assert!(!sitemap.contains("/accesso") && !sitemap.contains("/registrazione") && !sitemap.contains("404"));
+    assert!(
+        !sitemap.contains("/accesso")
+            && !sitemap.contains("/registrazione")
+            && !sitemap.contains("404")
+    );
 }
 
 fn add_article(dir: &Path, slug: &str, published: &str) {
@@ -339,8 +431,14 @@ fn news_are_paginated_newest_first_and_new_is_relative_to_the_newest() {
         std::fs::remove_file(f.unwrap().path()).unwrap();
     }
     // 23 articles, one a day from 2030-01-01 (a-01 oldest … a-23 newest), inserted shuffled.
-    for i in [7, 1, 23, 12, 3, 18, 9, 15, 21, 2, 11, 5, 20, 14, 8, 16, 4, 22, 10, 6, 19, 13, 17] {
-        add_article(&content.0, &format!("a-{i:02}"), &format!("2030-01-{i:02} 08:00"));
+    for i in [
+        7, 1, 23, 12, 3, 18, 9, 15, 21, 2, 11, 5, 20, 14, 8, 16, 4, 22, 10, 6, 19, 13, 17,
+    ] {
+        add_article(
+            &content.0,
+            &format!("a-{i:02}"),
+            &format!("2030-01-{i:02} 08:00"),
+        );
     }
     // One much older article: not NUOVO (more than 60 days before the newest).
     add_article(&content.0, "vecchio", "2029-10-01 08:00");
@@ -357,22 +455,45 @@ fn news_are_paginated_newest_first_and_new_is_relative_to_the_newest() {
     assert_eq!(p1[0], "Articolo a-23");
     assert_eq!(p1[9], "Articolo a-14");
     assert_eq!(p2[0], "Articolo a-13");
-    assert_eq!(p3, ["Articolo a-03", "Articolo a-02", "Articolo a-01", "Articolo vecchio"]);
+    assert_eq!(
+        p3,
+        [
+            "Articolo a-03",
+            "Articolo a-02",
+            "Articolo a-01",
+            "Articolo vecchio"
+        ]
+    );
     assert!(!tree.contains_key("news/pagina/4/index.html"));
-    assert!(!tree.contains_key("news/pagina/1/index.html"), "page 1 is /news/");
+    assert!(
+        !tree.contains_key("news/pagina/1/index.html"),
+        "page 1 is /news/"
+    );
 
     let doc = page(&tree, "news/pagina/2/index.html");
     assert_eq!(text_of(&doc, "h1"), ["News - pagina 2 di 3"]);
-    assert_eq!(text_of(&doc, ".pagination [aria-current=page]"), ["Pagina 2"]);
-    let links: Vec<_> = doc.select(&sel(".pagination a")).map(|a| a.value().attr("href").unwrap()).collect();
-    assert_eq!(links, ["/news/", "/news/", "/news/pagina/3/", "/news/pagina/3/"]);
+    assert_eq!(
+        text_of(&doc, ".pagination [aria-current=page]"),
+        ["Pagina 2"]
+    );
+    let links: Vec<_> = doc
+        .select(&sel(".pagination a"))
+        .map(|a| a.value().attr("href").unwrap())
+        .collect();
+    assert_eq!(
+        links,
+        ["/news/", "/news/", "/news/pagina/3/", "/news/pagina/3/"]
+    );
 
     // Home shows the newest; NUOVO on all but the old one.
     let home = page(&tree, "index.html");
     assert_eq!(text_of(&home, ".news-title"), ["Articolo a-23"]);
     let p3_doc = page(&tree, "news/pagina/3/index.html");
     let metas = text_of(&p3_doc, ".news-list .meta");
-    assert!(metas[2].starts_with("NUOVO PUBBLICATO IL 01/01/2030 - 08:00"), "{metas:?}");
+    assert!(
+        metas[2].starts_with("NUOVO PUBBLICATO IL 01/01/2030 - 08:00"),
+        "{metas:?}"
+    );
     assert_eq!(metas[3], "PUBBLICATO IL 01/10/2029 - 08:00");
     check_links(&out.0);
 }
@@ -382,7 +503,11 @@ fn content_errors_stop_the_build_with_file_and_line() {
     let content = TempDir::new("bad-content");
     copy_dir(&content_dir(), &content.0);
     let bad = content.0.join("news").join("data-errata.md");
-    std::fs::write(&bad, "---\ntitle: T\nsummary: S\npublished: 2021-06-31 12:00\n---\nx\n").unwrap();
+    std::fs::write(
+        &bad,
+        "---\ntitle: T\nsummary: S\npublished: 2021-06-31 12:00\n---\nx\n",
+    )
+    .unwrap();
     let err = build(&Options::new(&content.0)).unwrap_err().to_string();
     assert_eq!(
         err,
@@ -392,13 +517,30 @@ fn content_errors_stop_the_build_with_file_and_line() {
         )
     );
 
-    std::fs::write(&bad, "---\npublished: 2021-06-01 12:00\nsummary: S\n---\nx\n").unwrap();
+    std::fs::write(
+        &bad,
+        "---\npublished: 2021-06-01 12:00\nsummary: S\n---\nx\n",
+    )
+    .unwrap();
     let err = build(&Options::new(&content.0)).unwrap_err().to_string();
-    assert_eq!(err, format!("{}:4: campo obbligatorio mancante: \"title\"", bad.display()));
+    assert_eq!(
+        err,
+        format!(
+            "{}:4: campo obbligatorio mancante: \"title\"",
+            bad.display()
+        )
+    );
 
-    std::fs::write(&bad, "---\ntitle: T\npublished: 2021-06-01 12:00\nsummary: S\n---\n\n[x](route:NOPE)\n").unwrap();
+    std::fs::write(
+        &bad,
+        "---\ntitle: T\npublished: 2021-06-01 12:00\nsummary: S\n---\n\n[x](route:NOPE)\n",
+    )
+    .unwrap();
     let err = build(&Options::new(&content.0)).unwrap_err().to_string();
-    assert!(err.starts_with(&format!("{}:7: rotta sconosciuta", bad.display())), "{err}");
+    assert!(
+        err.starts_with(&format!("{}:7: rotta sconosciuta", bad.display())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -414,7 +556,10 @@ fn write_refuses_foreign_dirs_and_replaces_its_own() {
     write(&site, &out.0).unwrap();
     std::fs::write(out.0.join("stantio.html"), "x").unwrap();
     write(&site, &out.0).unwrap();
-    assert!(!out.0.join("stantio.html").exists(), "a rebuild removes stale files");
+    assert!(
+        !out.0.join("stantio.html").exists(),
+        "a rebuild removes stale files"
+    );
     assert!(out.0.join("index.html").exists());
 }
 
@@ -441,7 +586,10 @@ fn cli_builds_with_content_and_base_url() {
     assert!(status.success());
     let sitemap = std::fs::read_to_string(site.join("sitemap.xml")).unwrap();
     assert!(sitemap.contains("<loc>https://esempio.it/news/</loc>"));
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_static-site")).args(["--bogus"]).output().unwrap();
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_static-site"))
+        .args(["--bogus"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("argomento sconosciuto"));
 }

@@ -27,13 +27,32 @@ impl Counts {
     }
     pub fn dynamodb(&self) -> usize {
         let c = self.calls.lock().unwrap();
-        ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"].iter().map(|k| c.get(k).copied().unwrap_or(0)).sum()
+        [
+            "GetItem",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "TransactWriteItems",
+        ]
+        .iter()
+        .map(|k| c.get(k).copied().unwrap_or(0))
+        .sum()
     }
     pub fn sns(&self) -> usize {
-        self.calls.lock().unwrap().get("Publish").copied().unwrap_or(0)
+        self.calls
+            .lock()
+            .unwrap()
+            .get("Publish")
+            .copied()
+            .unwrap_or(0)
     }
     pub fn ses(&self) -> usize {
-        self.calls.lock().unwrap().get("SendEmail").copied().unwrap_or(0)
+        self.calls
+            .lock()
+            .unwrap()
+            .get("SendEmail")
+            .copied()
+            .unwrap_or(0)
     }
 }
 
@@ -52,7 +71,12 @@ impl Store for CountingStore {
         self.counts.add("PutItem");
         self.inner.put(key, item, cond).await
     }
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError> {
         self.counts.add("UpdateItem");
         self.inner.update(key, update, cond).await
     }
@@ -85,7 +109,17 @@ impl Notifier for CountingNotifier {
 
 /// Wraps `app`'s store and notifier; the counts see every call the handlers make.
 pub fn counting(app: App, counts: Arc<Counts>) -> App {
-    let store = Arc::new(CountingStore { inner: app.store.clone(), counts: counts.clone() });
-    let notifier = Arc::new(CountingNotifier { inner: app.notifier.clone(), counts });
-    App { store, notifier, ..app }
+    let store = Arc::new(CountingStore {
+        inner: app.store.clone(),
+        counts: counts.clone(),
+    });
+    let notifier = Arc::new(CountingNotifier {
+        inner: app.notifier.clone(),
+        counts,
+    });
+    App {
+        store,
+        notifier,
+        ..app
+    }
 }

@@ -12,9 +12,17 @@ use std::sync::Arc;
 /// Rebuilds `app`'s store so that its DynamoDB calls go through `proxy`.
 pub async fn store_through(app: App, proxy: &FaultProxy) -> App {
     let sdk = shared::app::sdk_config(&app.config).await;
-    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(&proxy.endpoint).build();
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(conf), app.config.table_name.clone());
-    App { store: Arc::new(store), ..app }
+    let conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
+        .endpoint_url(&proxy.endpoint)
+        .build();
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::from_conf(conf),
+        app.config.table_name.clone(),
+    );
+    App {
+        store: Arc::new(store),
+        ..app
+    }
 }
 
 /// Wraps the real notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n
@@ -27,7 +35,11 @@ pub struct FlakyNotifier {
 
 impl FlakyNotifier {
     pub fn wrap(inner: Arc<dyn Notifier>) -> Arc<FlakyNotifier> {
-        Arc::new(FlakyNotifier { inner, sms_failures: AtomicUsize::new(0), email_failures: AtomicUsize::new(0) })
+        Arc::new(FlakyNotifier {
+            inner,
+            sms_failures: AtomicUsize::new(0),
+            email_failures: AtomicUsize::new(0),
+        })
     }
     pub fn fail_next_sms(&self, n: usize) {
         self.sms_failures.store(n, Ordering::SeqCst);
@@ -38,7 +50,9 @@ impl FlakyNotifier {
 }
 
 fn take(counter: &AtomicUsize) -> bool {
-    counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 #[async_trait::async_trait]

@@ -64,7 +64,9 @@ pub async fn ensure_infra() {
             local_env();
             let config = test_config("http://127.0.0.1");
             let sdk = shared::app::sdk_config(&config).await;
-            portale_admin::bootstrap::ensure_infrastructure(&sdk, &config).await.expect("LocalStack must be running (make test starts it)");
+            portale_admin::bootstrap::ensure_infrastructure(&sdk, &config)
+                .await
+                .expect("LocalStack must be running (make test starts it)");
         })
         .await;
 }
@@ -104,7 +106,11 @@ impl Portal {
     /// A portal for 100-way races: the emulator answers a hundred concurrent transactions
     /// far slower than DynamoDB does, so AWS calls get more time than in production.
     pub async fn start_for_races() -> Portal {
-        Self::start_full(|c| c.aws_timeout = std::time::Duration::from_secs(60), |app| async move { app }).await
+        Self::start_full(
+            |c| c.aws_timeout = std::time::Duration::from_secs(60),
+            |app| async move { app },
+        )
+        .await
     }
 
     pub async fn start_full<F, Fut>(configure: impl FnOnce(&mut Config), adjust: F) -> Portal
@@ -112,9 +118,30 @@ impl Portal {
         F: FnOnce(App) -> Fut,
         Fut: std::future::Future<Output = App>,
     {
+        Self::start_inner(configure, adjust, true).await
+    }
+
+    /// A portal whose gateway trusts no client-supplied address at all (as CloudFront does
+    /// not): every request counts as coming from the socket's address.
+    pub async fn start_strict_edge() -> Portal {
+        Self::start_inner(|_| {}, |app| async move { app }, false).await
+    }
+
+    async fn start_inner<F, Fut>(
+        configure: impl FnOnce(&mut Config),
+        adjust: F,
+        simulated_clients: bool,
+    ) -> Portal
+    where
+        F: FnOnce(App) -> Fut,
+        Fut: std::future::Future<Output = App>,
+    {
         // E2E_LOG=warn (or info, …) shows the handlers' logs while debugging a test.
         if let Ok(filter) = std::env::var("E2E_LOG") {
-            let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new(filter)).with_test_writer().try_init();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
         }
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -125,45 +152,95 @@ impl Portal {
         if config.table_name != TEST_TABLE {
             // A test that needs its own table (e.g. a global counter no other test touches).
             let sdk = shared::app::sdk_config(&config).await;
-            shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name).await.unwrap();
+            shared::store::dynamo::ensure_table(
+                &aws_sdk_dynamodb::Client::new(&sdk),
+                &config.table_name,
+            )
+            .await
+            .unwrap();
         }
-        let app: &'static App = Box::leak(Box::new(adjust(App::aws(config, clock.clone()).await).await));
+        let app: &'static App = Box::leak(Box::new(
+            adjust(App::aws(config, clock.clone()).await).await,
+        ));
         // The harness plays many clients from one host, each with its own address: it says so.
-        let gw = Gateway { app, clock: clock.clone(), aws_endpoint: endpoint(), region: region(), simulated_clients: true };
+        let gw = Gateway {
+            app,
+            clock: clock.clone(),
+            aws_endpoint: endpoint(),
+            region: region(),
+            simulated_clients,
+        };
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
         local_gateway::spawn_on(gw, site, listener).unwrap();
-        Portal { base, app, clock, client: Self::browser() }
+        Portal {
+            base,
+            app,
+            clock,
+            client: Self::browser(),
+        }
     }
 
     /// The same portal seen from another browser (its own cookies and address).
     pub fn as_browser(&self, client: reqwest::Client) -> Portal {
-        Portal { base: self.base.clone(), app: self.app, clock: self.clock.clone(), client }
+        Portal {
+            base: self.base.clone(),
+            app: self.app,
+            clock: self.clock.clone(),
+            client,
+        }
     }
 
     /// A fresh "browser": its own cookie jar and its own client address.
     pub fn browser() -> reqwest::Client {
         let mut rng = rand::thread_rng();
-        let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
+        let ip = format!(
+            "10.{}.{}.{}",
+            rng.gen_range(0..255),
+            rng.gen_range(0..255),
+            rng.gen_range(1..255)
+        );
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
-        reqwest::Client::builder().cookie_store(true).default_headers(headers).build().unwrap()
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     /// A fresh browser whose cookie jar the test can read (to keep a session id).
     pub fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
         let jar = Arc::new(reqwest::cookie::Jar::default());
         let mut rng = rand::thread_rng();
-        let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
+        let ip = format!(
+            "10.{}.{}.{}",
+            rng.gen_range(0..255),
+            rng.gen_range(0..255),
+            rng.gen_range(1..255)
+        );
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
-        (reqwest::Client::builder().cookie_provider(jar.clone()).default_headers(headers).build().unwrap(), jar)
+        (
+            reqwest::Client::builder()
+                .cookie_provider(jar.clone())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            jar,
+        )
     }
 
     /// The value of cookie `name` that `jar` would send to this portal.
     pub fn cookie_in(&self, jar: &reqwest::cookie::Jar, name: &str) -> Option<String> {
         use reqwest::cookie::CookieStore;
         let header = jar.cookies(&self.base.parse().unwrap())?;
-        header.to_str().ok()?.split("; ").filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_owned())
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -171,12 +248,24 @@ impl Portal {
     }
 
     pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> Page {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{}", self.base, path) };
+        let url = if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{}", self.base, path)
+        };
         to_page(client.get(url).send().await.expect("gateway answers")).await
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        to_page(self.client.post(format!("{}{}", self.base, path)).form(fields).send().await.expect("gateway answers")).await
+        to_page(
+            self.client
+                .post(format!("{}{}", self.base, path))
+                .form(fields)
+                .send()
+                .await
+                .expect("gateway answers"),
+        )
+        .await
     }
 
     /// Submits the page's form whose `action` attribute is `action` (and which contains
@@ -184,11 +273,22 @@ impl Portal {
     /// page filled it, then `overrides`.
     pub async fn submit(&self, page: &Page, marker: &str, overrides: &[(&str, &str)]) -> Page {
         let fields = page.form_fields(marker);
-        let mut out: Vec<(String, String)> = fields.into_iter().filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k)).collect();
-        out.extend(overrides.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let mut out: Vec<(String, String)> = fields
+            .into_iter()
+            .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
+            .collect();
+        out.extend(
+            overrides
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         let action = page.form_action(marker);
         let url = format!("{}{}", self.base, action);
-        let req = if page.form_method(marker) == "get" { self.client.get(url).query(&out) } else { self.client.post(url).form(&out) };
+        let req = if page.form_method(marker) == "get" {
+            self.client.get(url).query(&out)
+        } else {
+            self.client.post(url).form(&out)
+        };
         to_page(req.send().await.expect("gateway answers")).await
     }
 
@@ -203,25 +303,42 @@ impl Portal {
     }
 
     pub async fn sms_to(&self, e164: &str) -> Vec<Sms> {
-        inbox::fetch_sms(&endpoint(), &region()).await.unwrap().into_iter().filter(|m| m.to == e164).collect()
+        inbox::fetch_sms(&endpoint(), &region())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.to == e164)
+            .collect()
     }
 
     /// The code in the latest SMS to `e164`.
     pub async fn last_code(&self, e164: &str) -> String {
         let sms = self.sms_to(e164).await;
         let text = &sms.last().expect("an SMS was sent").text;
-        text.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).expect("a 6-digit code").to_owned()
+        text.split_whitespace()
+            .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+            .expect("a 6-digit code")
+            .to_owned()
     }
 
     pub async fn emails_to(&self, addr: &str) -> Vec<Email> {
-        inbox::fetch_emails(&endpoint()).await.unwrap().into_iter().filter(|m| m.to.iter().any(|t| t == addr)).collect()
+        inbox::fetch_emails(&endpoint())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t == addr))
+            .collect()
     }
 }
 
 async fn to_page(resp: reqwest::Response) -> Page {
     let status = resp.status().as_u16();
     let path = resp.url().path().to_owned();
-    Page { status, path, html: resp.text().await.unwrap() }
+    Page {
+        status,
+        path,
+        html: resp.text().await.unwrap(),
+    }
 }
 
 impl Page {
@@ -233,7 +350,11 @@ impl Page {
     pub fn text(&self) -> String {
         let doc = self.doc();
         let body = Selector::parse("body").unwrap();
-        let t: Vec<String> = doc.select(&body).flat_map(|b| b.text()).map(str::to_owned).collect();
+        let t: Vec<String> = doc
+            .select(&body)
+            .flat_map(|b| b.text())
+            .map(str::to_owned)
+            .collect();
         t.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
@@ -244,7 +365,10 @@ impl Page {
     pub fn form_action(&self, marker: &str) -> String {
         let doc = self.doc();
         let forms = Selector::parse("form").unwrap();
-        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        let f = doc
+            .select(&forms)
+            .find(|f| form_has(f, marker))
+            .unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
         f.value().attr("action").unwrap_or(&self.path).to_owned()
     }
 
@@ -252,7 +376,10 @@ impl Page {
     pub fn form_method(&self, marker: &str) -> String {
         let doc = self.doc();
         let forms = Selector::parse("form").unwrap();
-        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        let f = doc
+            .select(&forms)
+            .find(|f| form_has(f, marker))
+            .unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
         f.value().attr("method").unwrap_or("get").to_lowercase()
     }
 
@@ -260,13 +387,21 @@ impl Page {
         let doc = self.doc();
         let forms = Selector::parse("form").unwrap();
         let inputs = Selector::parse("input").unwrap();
-        let f = doc.select(&forms).find(|f| form_has(f, marker)).unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
+        let f = doc
+            .select(&forms)
+            .find(|f| form_has(f, marker))
+            .unwrap_or_else(|| panic!("no form with field {marker} on {}", self.path));
         f.select(&inputs)
             .filter(|i| {
                 let t = i.value().attr("type").unwrap_or("text");
                 !matches!(t, "checkbox" | "radio") || i.value().attr("checked").is_some()
             })
-            .filter_map(|i| Some((i.value().attr("name")?.to_owned(), i.value().attr("value").unwrap_or("").to_owned())))
+            .filter_map(|i| {
+                Some((
+                    i.value().attr("name")?.to_owned(),
+                    i.value().attr("value").unwrap_or("").to_owned(),
+                ))
+            })
             .collect()
     }
 
@@ -274,13 +409,21 @@ impl Page {
     pub fn field_error(&self, field: &str) -> Option<String> {
         let doc = self.doc();
         let sel = Selector::parse(&format!("#{field}-error")).unwrap();
-        doc.select(&sel).next().map(|e| e.text().collect::<String>().replace("Errore: ", "").trim().to_owned())
+        doc.select(&sel).next().map(|e| {
+            e.text()
+                .collect::<String>()
+                .replace("Errore: ", "")
+                .trim()
+                .to_owned()
+        })
     }
 
     pub fn input_value(&self, field: &str) -> Option<String> {
         let doc = self.doc();
         let sel = Selector::parse(&format!("input[name=\"{field}\"]")).unwrap();
-        doc.select(&sel).next().and_then(|e| e.value().attr("value").map(str::to_owned))
+        doc.select(&sel)
+            .next()
+            .and_then(|e| e.value().attr("value").map(str::to_owned))
     }
 }
 
@@ -295,5 +438,8 @@ pub fn random_number() -> String {
 }
 
 pub fn random_email(who: &str) -> String {
-    format!("{who}.{}@example.it", rand::thread_rng().gen_range(100_000..999_999))
+    format!(
+        "{who}.{}@example.it",
+        rand::thread_rng().gen_range(100_000..999_999)
+    )
 }

@@ -36,7 +36,11 @@ pub fn capture() -> &'static Captured {
     LOGS.get_or_init(|| {
         let c = Captured::default();
         let filter = tracing_subscriber::EnvFilter::new("info");
-        tracing::subscriber::set_global_default(shared::runtime::json_subscriber(c.clone(), filter)).expect("first subscriber");
+        tracing::subscriber::set_global_default(shared::runtime::json_subscriber(
+            c.clone(),
+            filter,
+        ))
+        .expect("first subscriber");
         c
     })
 }

@@ -14,10 +14,29 @@ pub const CF: &str = "RSSMRA85T10A562S";
 /// of the same person in the same entity is a duplicate registration, as the guide says).
 /// Leaked to `&'static str` so it fits in the `&[(&str, &str)]` of a form.
 pub fn cf_for(number: &str) -> &'static str {
-    let d: Vec<u8> = number.bytes().filter(u8::is_ascii_digit).rev().take(7).collect::<Vec<_>>().into_iter().rev().map(|b| b - b'0').collect();
+    let d: Vec<u8> = number
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .rev()
+        .take(7)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .map(|b| b - b'0')
+        .collect();
     let letter = |x: u8| (b'B' + x) as char;
-    let first15 = format!("{}{}{}MRA{}{}A1{}A56{}", letter(d[0]), letter(d[1]), letter(d[2]), d[3], d[4], d[5], d[6]);
-    let cf = shared::domain::CodiceFiscalePersona::with_check_char(&first15).expect("a well-formed code");
+    let first15 = format!(
+        "{}{}{}MRA{}{}A1{}A56{}",
+        letter(d[0]),
+        letter(d[1]),
+        letter(d[2]),
+        d[3],
+        d[4],
+        d[5],
+        d[6]
+    );
+    let cf = shared::domain::CodiceFiscalePersona::with_check_char(&first15)
+        .expect("a well-formed code");
     Box::leak(cf.as_str().to_owned().into_boxed_str())
 }
 pub const PASSWORD: &str = "Girasole-Blu-2026!";
@@ -27,7 +46,8 @@ pub async fn step1(p: &Portal, number: &str) -> Page {
     let page = p.get("/registrazione/numero").await;
     assert_eq!(page.status, 200);
     p.clock.advance(3);
-    p.submit(&page, "numero", &[("numero", number), ("conferma", "100")]).await
+    p.submit(&page, "numero", &[("numero", number), ("conferma", "100")])
+        .await
 }
 
 pub async fn through_otp(p: &Portal, number: &str) -> Page {
@@ -40,8 +60,21 @@ pub async fn through_otp(p: &Portal, number: &str) -> Page {
 pub async fn through_profile(p: &Portal, number: &str) -> Page {
     let page = through_otp(p, number).await;
     assert_eq!(page.path, "/registrazione/dati");
-    assert_eq!(page.input_value("cf_ente").as_deref(), Some(ENTE), "entity code pre-filled from the SIM");
-    p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(number))]).await
+    assert_eq!(
+        page.input_value("cf_ente").as_deref(),
+        Some(ENTE),
+        "entity code pre-filled from the SIM"
+    );
+    p.submit(
+        &page,
+        "nome",
+        &[
+            ("nome", "Mario"),
+            ("cognome", "Rossi"),
+            ("cf_personale", cf_for(number)),
+        ],
+    )
+    .await
 }
 
 /// Up to the confirmation email; returns the link in it.
@@ -51,15 +84,27 @@ pub async fn through_email(p: &Portal, number: &str, email: &str) -> String {
     let page = p.submit(&page, "email", &[("email", email)]).await;
     assert!(page.contains(email), "the proposed username is the email");
     let page = p.submit(&page, "azione", &[]).await;
-    assert!(page.contains("Ti abbiamo inviato una email"), "{}", page.text());
+    assert!(
+        page.contains("Ti abbiamo inviato una email"),
+        "{}",
+        page.text()
+    );
     confirmation_link(p, email).await
 }
 
 pub async fn confirmation_link(p: &Portal, email: &str) -> String {
     let mails = p.emails_to(email).await;
-    let mail = mails.iter().rev().find(|m| m.subject.contains("Conferma")).expect("confirmation email");
+    let mail = mails
+        .iter()
+        .rev()
+        .find(|m| m.subject.contains("Conferma"))
+        .expect("confirmation email");
     let start = mail.text.find("http").expect("link in the text part");
-    mail.text[start..].split_whitespace().next().unwrap().to_owned()
+    mail.text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
 }
 
 /// Opens the CONFERMA EMAIL link and clicks its button, as a person does.
@@ -74,7 +119,17 @@ pub async fn complete(p: &Portal, link: &str) -> Page {
     assert!(page.contains("Email Confermata"), "{}", page.text());
     assert!(page.contains("Gentile utente, grazie per aver confermato il tuo indirizzo email."));
     let page = p.get("/registrazione/password").await;
-    p.submit(&page, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await
+    p.submit(
+        &page,
+        "password",
+        &[
+            ("password", PASSWORD),
+            ("conferma_password", PASSWORD),
+            ("termini", "si"),
+            ("privacy", "si"),
+        ],
+    )
+    .await
 }
 
 /// A whole registration of `number` (which must be an active line) with `email` as the
@@ -82,6 +137,10 @@ pub async fn complete(p: &Portal, link: &str) -> Page {
 pub async fn register(p: &Portal, number: &str, email: &str) -> Page {
     let link = through_email(p, number, email).await;
     let page = complete(p, &link).await;
-    assert!(page.contains("Richiesta inviata con successo"), "{}", page.text());
+    assert!(
+        page.contains("Richiesta inviata con successo"),
+        "{}",
+        page.text()
+    );
     page
 }

@@ -15,8 +15,19 @@ struct Budget {
 }
 
 fn check(flow: &str, counts: &Counts, budget: Budget) {
-    println!("{flow}: DynamoDB {} · SNS {} · SES {} · {:?}", counts.dynamodb(), counts.sns(), counts.ses(), counts.snapshot());
-    assert!(counts.dynamodb() <= budget.dynamodb, "{flow}: {} DynamoDB calls > budget {}", counts.dynamodb(), budget.dynamodb);
+    println!(
+        "{flow}: DynamoDB {} · SNS {} · SES {} · {:?}",
+        counts.dynamodb(),
+        counts.sns(),
+        counts.ses(),
+        counts.snapshot()
+    );
+    assert!(
+        counts.dynamodb() <= budget.dynamodb,
+        "{flow}: {} DynamoDB calls > budget {}",
+        counts.dynamodb(),
+        budget.dynamodb
+    );
     assert_eq!(counts.sns(), budget.sns, "{flow}: one SNS call per SMS");
     assert_eq!(counts.ses(), budget.ses, "{flow}: one SES call per email");
 }
@@ -33,21 +44,59 @@ async fn aws_calls_per_flow_stay_within_budget() {
     counts.reset();
     register(&p, &number, &email).await;
     // Pages shown along the way (GETs) are part of the flow as a user runs it.
-    check("registrazione", &counts, Budget { dynamodb: REGISTRATION_DYNAMODB, sns: 1, ses: 2 });
+    check(
+        "registrazione",
+        &counts,
+        Budget {
+            dynamodb: REGISTRATION_DYNAMODB,
+            sns: 1,
+            ses: 2,
+        },
+    );
 
     let b = p.as_browser(Portal::browser());
     let page = b.get("/accesso").await;
     counts.reset();
-    let page = b.submit(&page, "username", &[("username", &email), ("password", PASSWORD)]).await;
+    let page = b
+        .submit(
+            &page,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
     let code = b.last_code(&number).await;
     let home = b.submit(&page, "codice", &[("codice", &code)]).await;
     assert_eq!(home.path, "/area-clienti");
-    check("accesso", &counts, Budget { dynamodb: LOGIN_DYNAMODB, sns: 1, ses: 0 });
+    check(
+        "accesso",
+        &counts,
+        Budget {
+            dynamodb: LOGIN_DYNAMODB,
+            sns: 1,
+            ses: 0,
+        },
+    );
 
     for (mode, fields, sns, ses) in [
-        ("username", vec![("numero", number.as_str()), ("cf_personale", cf_for(&number))], 1, 1),
+        (
+            "username",
+            vec![
+                ("numero", number.as_str()),
+                ("cf_personale", cf_for(&number)),
+            ],
+            1,
+            1,
+        ),
         ("password", vec![("username", email.as_str())], 0, 1),
-        ("entrambe", vec![("numero", number.as_str()), ("cf_personale", cf_for(&number))], 1, 0),
+        (
+            "entrambe",
+            vec![
+                ("numero", number.as_str()),
+                ("cf_personale", cf_for(&number)),
+            ],
+            1,
+            0,
+        ),
     ] {
         p.clock.advance(31);
         let r = p.as_browser(Portal::browser());
@@ -61,7 +110,15 @@ async fn aws_calls_per_flow_stay_within_budget() {
         } else {
             (sns, ses)
         };
-        check(&format!("recupero {mode}"), &counts, Budget { dynamodb: RECOVERY_DYNAMODB, sns, ses });
+        check(
+            &format!("recupero {mode}"),
+            &counts,
+            Budget {
+                dynamodb: RECOVERY_DYNAMODB,
+                sns,
+                ses,
+            },
+        );
     }
 }
 

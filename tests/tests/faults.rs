@@ -47,11 +47,31 @@ async fn dynamodb_down_mid_registration_then_back() {
     assert_eq!(page.path, "/registrazione/dati");
 
     proxy.down();
-    let failed = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
+    let failed = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(&number)),
+            ],
+        )
+        .await;
     assert_unavailable(&failed);
     proxy.up();
     // Retrying the same submission completes the step; the flow was not damaged.
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
+    let page = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(&number)),
+            ],
+        )
+        .await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let email = random_email("guasto");
     let page = p.submit(&page, "email", &[("email", &email)]).await;
@@ -60,16 +80,37 @@ async fn dynamodb_down_mid_registration_then_back() {
     let page = e2e::register::confirm(&p, &link).await;
     assert!(page.contains("Email Confermata"));
     let form = p.get("/registrazione/password").await;
-    let fields = [("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")];
+    let fields = [
+        ("password", PASSWORD),
+        ("conferma_password", PASSWORD),
+        ("termini", "si"),
+        ("privacy", "si"),
+    ];
 
     proxy.down();
     assert_unavailable(&p.submit(&form, "password", &fields).await);
     proxy.up();
     let store = p.app.store.as_ref();
-    assert!(uniqueness::holder(store, Kind::Number, &number, p.app.now()).await.unwrap().is_none_or(|o| !o.starts_with("account:")), "no half-made account");
+    assert!(
+        uniqueness::holder(store, Kind::Number, &number, p.app.now())
+            .await
+            .unwrap()
+            .is_none_or(|o| !o.starts_with("account:")),
+        "no half-made account"
+    );
     let done = p.submit(&form, "password", &fields).await;
-    assert!(done.contains("Richiesta inviata con successo"), "{}", done.text());
-    assert!(uniqueness::holder(store, Kind::Number, &number, p.app.now()).await.unwrap().unwrap().starts_with("account:"));
+    assert!(
+        done.contains("Richiesta inviata con successo"),
+        "{}",
+        done.text()
+    );
+    assert!(
+        uniqueness::holder(store, Kind::Number, &number, p.app.now())
+            .await
+            .unwrap()
+            .unwrap()
+            .starts_with("account:")
+    );
 }
 
 #[tokio::test]
@@ -81,11 +122,23 @@ async fn dynamodb_down_during_login_then_back() {
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let login = p.get("/accesso").await;
     proxy.down();
-    let failed = p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await;
+    let failed = p
+        .submit(
+            &login,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
     assert_unavailable(&failed);
     let sms_before = p.sms_to(&number).await.len();
     proxy.up();
-    let code_page = p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await;
+    let code_page = p
+        .submit(
+            &login,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(code_page.path, "/accesso/codice");
     assert_eq!(p.sms_to(&number).await.len(), sms_before + 1);
     let code = p.last_code(&number).await;
@@ -113,7 +166,17 @@ async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
 
     let code = p.last_code(&number).await;
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(&number))]).await;
+    let page = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(&number)),
+            ],
+        )
+        .await;
     let email = random_email("guasto-ses");
     let page = p.submit(&page, "email", &[("email", &email)]).await;
     flaky.fail_next_email(1);
@@ -122,10 +185,16 @@ async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
     // Back on the email page, the user asks again and gets the message.
     let again = p.get("/registrazione/email").await;
     let sent = p.submit(&again, "azione", &[]).await;
-    assert!(sent.contains("Ti abbiamo inviato una email"), "{}", sent.text());
+    assert!(
+        sent.contains("Ti abbiamo inviato una email"),
+        "{}",
+        sent.text()
+    );
     assert_eq!(p.emails_to(&email).await.len(), 1);
     let link = confirmation_link(&p, &email).await;
-    assert!(complete(&p, &link).await.contains("Richiesta inviata con successo"));
+    assert!(complete(&p, &link)
+        .await
+        .contains("Richiesta inviata con successo"));
 }
 
 #[tokio::test]
@@ -137,7 +206,8 @@ async fn a_hung_aws_endpoint_times_out_into_the_retry_page() {
     let page = tokio::time::timeout(Duration::from_secs(60), async {
         let page = p.get("/registrazione/numero").await;
         p.clock.advance(3);
-        p.submit(&page, "numero", &[("numero", &number), ("conferma", "100")]).await
+        p.submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
+            .await
     })
     .await
     .expect("the request ends with an error page, it does not hang");
@@ -157,12 +227,32 @@ async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
     let before = p.sms_to(&number).await.len();
     let login = p.get("/accesso").await;
     flaky.fail_next_sms(1);
-    assert_unavailable(&p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await);
-    let page = p.submit(&login, "username", &[("username", &email), ("password", PASSWORD)]).await;
+    assert_unavailable(
+        &p.submit(
+            &login,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await,
+    );
+    let page = p
+        .submit(
+            &login,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(page.path, "/accesso/codice", "{}", page.text());
-    assert_eq!(p.sms_to(&number).await.len(), before + 1, "the retry sent the SMS");
+    assert_eq!(
+        p.sms_to(&number).await.len(),
+        before + 1,
+        "the retry sent the SMS"
+    );
     let code = p.last_code(&number).await;
-    assert_eq!(p.submit(&page, "codice", &[("codice", &code)]).await.path, "/area-clienti");
+    assert_eq!(
+        p.submit(&page, "codice", &[("codice", &code)]).await.path,
+        "/area-clienti"
+    );
 }
 
 #[tokio::test]
@@ -175,9 +265,25 @@ async fn dynamodb_down_during_recovery_then_back() {
     let form = p.get("/recupero?modalita=password").await;
     proxy.down();
     assert_unavailable(&p.submit(&form, "modalita", &[("username", &email)]).await);
-    assert!(!p.emails_to(&email).await.iter().any(|m| m.subject.contains("nuova password")), "nothing sent while down");
+    assert!(
+        !p.emails_to(&email)
+            .await
+            .iter()
+            .any(|m| m.subject.contains("nuova password")),
+        "nothing sent while down"
+    );
     proxy.up();
     let sent = p.submit(&form, "modalita", &[("username", &email)]).await;
-    assert!(sent.contains("Se i dati inseriti sono corretti"), "{}", sent.text());
-    assert!(p.emails_to(&email).await.iter().any(|m| m.subject.contains("nuova password")), "the retry sent the link");
+    assert!(
+        sent.contains("Se i dati inseriti sono corretti"),
+        "{}",
+        sent.text()
+    );
+    assert!(
+        p.emails_to(&email)
+            .await
+            .iter()
+            .any(|m| m.subject.contains("nuova password")),
+        "the retry sent the link"
+    );
 }

@@ -15,14 +15,29 @@ async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
     let subject = random_number();
     let code = OtpCode::parse("123456").unwrap();
     let now = p.app.now();
-    otp::issue(store, b"secret", Purpose::Login, &subject, &code, now).await.unwrap();
+    otp::issue(store, b"secret", Purpose::Login, &subject, &code, now)
+        .await
+        .unwrap();
     let key = Key::new(format!("OTP#LOGIN#{subject}"), "OTP");
     let raw = store.get(&key).await.unwrap().expect("stored");
-    assert_eq!(raw.n(schema::TTL_ATTRIBUTE), Some(now + otp::TTL_SECS), "TTL attribute in epoch seconds");
-    assert!(raw.s("hash").is_some_and(|h| !h.contains("123456")), "stored hashed");
+    assert_eq!(
+        raw.n(schema::TTL_ATTRIBUTE),
+        Some(now + otp::TTL_SECS),
+        "TTL attribute in epoch seconds"
+    );
+    assert!(
+        raw.s("hash").is_some_and(|h| !h.contains("123456")),
+        "stored hashed"
+    );
     let later = now + otp::TTL_SECS + 1;
-    assert!(store.get(&key).await.unwrap().is_some(), "DynamoDB has not deleted it yet");
-    assert_eq!(otp::verify(store, b"secret", Purpose::Login, &subject, &code, later).await, Err(OtpError::Expired));
+    assert!(
+        store.get(&key).await.unwrap().is_some(),
+        "DynamoDB has not deleted it yet"
+    );
+    assert_eq!(
+        otp::verify(store, b"secret", Purpose::Login, &subject, &code, later).await,
+        Err(OtpError::Expired)
+    );
 }
 
 #[tokio::test]
@@ -31,14 +46,58 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
     let store = p.app.store.as_ref();
     let name = format!("utente.{}", rand::random::<u32>());
     let now = p.app.now();
-    store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-1", "flow:x", &[], now)]).await.unwrap();
-    let second = store.transact(vec![uniqueness::claim_op(Kind::Username, &name, "acc-2", "flow:y", &[], now)]).await;
-    assert!(matches!(second, Err(shared::store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]), "{second:?}");
-    assert!(!uniqueness::reserve(store, Kind::Username, &name, "flow:z", &[], now + 60, now).await.unwrap());
-    assert_eq!(uniqueness::holder(store, Kind::Username, &name, now).await.unwrap().as_deref(), Some("account:acc-1"));
+    store
+        .transact(vec![uniqueness::claim_op(
+            Kind::Username,
+            &name,
+            "acc-1",
+            "flow:x",
+            &[],
+            now,
+        )])
+        .await
+        .unwrap();
+    let second = store
+        .transact(vec![uniqueness::claim_op(
+            Kind::Username,
+            &name,
+            "acc-2",
+            "flow:y",
+            &[],
+            now,
+        )])
+        .await;
+    assert!(
+        matches!(second, Err(shared::store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]),
+        "{second:?}"
+    );
+    assert!(
+        !uniqueness::reserve(store, Kind::Username, &name, "flow:z", &[], now + 60, now)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        uniqueness::holder(store, Kind::Username, &name, now)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("account:acc-1")
+    );
     let k = Key::new(format!("X#{name}"), "X");
-    store.put(&k, Item::new().with("a", 1i64), Some(shared::store::Cond::NotExists)).await.unwrap();
-    assert_eq!(store.put(&k, Item::new(), Some(shared::store::Cond::NotExists)).await, Err(shared::store::StoreError::ConditionFailed));
+    store
+        .put(
+            &k,
+            Item::new().with("a", 1i64),
+            Some(shared::store::Cond::NotExists),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .put(&k, Item::new(), Some(shared::store::Cond::NotExists))
+            .await,
+        Err(shared::store::StoreError::ConditionFailed)
+    );
 }
 
 #[tokio::test]
@@ -46,18 +105,28 @@ async fn an_sms_published_through_sns_is_read_back() {
     let p = Portal::start().await;
     let to = random_number();
     let code = OtpCode::parse("654321").unwrap();
-    p.app.notifier.sms(&MobileNumber::parse(&to).unwrap(), &messages::sms_login_otp(&code)).await.unwrap();
+    p.app
+        .notifier
+        .sms(
+            &MobileNumber::parse(&to).unwrap(),
+            &messages::sms_login_otp(&code),
+        )
+        .await
+        .unwrap();
     let sms = p.sms_to(&to).await;
     assert_eq!(sms.len(), 1);
     assert_eq!(sms[0].sender_id, "40134");
-    assert!(sms[0].text.starts_with("Usa il codice temporaneo 654321 per completare l'accesso"));
+    assert!(sms[0]
+        .text
+        .starts_with("Usa il codice temporaneo 654321 per completare l'accesso"));
 }
 
 #[tokio::test]
 async fn an_email_sent_through_ses_v2_is_read_back_with_both_parts() {
     let p = Portal::start().await;
     let to = random_email("lettore");
-    let msg = messages::email_confirmation(&to, "https://esempio.it/registrazione/conferma-email?t=abc");
+    let msg =
+        messages::email_confirmation(&to, "https://esempio.it/registrazione/conferma-email?t=abc");
     p.app.notifier.email(&msg).await.unwrap();
     let mails = p.emails_to(&to).await;
     assert_eq!(mails.len(), 1);
@@ -65,8 +134,12 @@ async fn an_email_sent_through_ses_v2_is_read_back_with_both_parts() {
     assert_eq!(m.subject, msg.subject);
     assert_eq!(m.to, vec![to.clone()]);
     assert_eq!(m.from, "TIM <convenzionemobile8@telecomitalia.it>");
-    assert!(m.text.contains("CONFERMA EMAIL: https://esempio.it/registrazione/conferma-email?t=abc"));
-    assert!(m.html.contains("<a href=\"https://esempio.it/registrazione/conferma-email?t=abc\""));
+    assert!(m
+        .text
+        .contains("CONFERMA EMAIL: https://esempio.it/registrazione/conferma-email?t=abc"));
+    assert!(m
+        .html
+        .contains("<a href=\"https://esempio.it/registrazione/conferma-email?t=abc\""));
 }
 
 #[tokio::test]
@@ -76,12 +149,28 @@ async fn import_lines_imports_good_rows_and_reports_bad_ones() {
     let csv = format!(
         "numero;codice_fiscale_ente;ragione_sociale;stato\n{a};00488410010;COMUNE A;attiva\n{b};00488410010;COMUNE A;cessata\n06 123;00488410010;X;attiva\n{a};123;X;attiva\n"
     );
-    let r = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes()).await.unwrap();
+    let r = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes())
+        .await
+        .unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (2, 0, 0));
-    assert_eq!(r.rejected.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![4, 5]);
-    let line = shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&a).unwrap()).await.unwrap().unwrap();
+    assert_eq!(
+        r.rejected.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+        vec![4, 5]
+    );
+    let line =
+        shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&a).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(line.ragione_sociale, "COMUNE A");
-    assert!(shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&b).unwrap()).await.unwrap().is_none());
-    let again = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes()).await.unwrap();
+    assert!(
+        shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&b).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes())
+        .await
+        .unwrap();
     assert_eq!((again.inserted, again.unchanged), (0, 2), "idempotent");
 }

@@ -31,7 +31,12 @@ async fn a_user_registers_from_number_to_summary_email() {
     assert!(done.contains("Richiesta inviata con successo"));
     assert!(done.contains("Ti abbiamo inviato una email per ricordarti i tuoi dati di accesso."));
 
-    let summary = p.emails_to(&email).await.into_iter().find(|m| m.subject.contains("Registrazione completata")).expect("summary email");
+    let summary = p
+        .emails_to(&email)
+        .await
+        .into_iter()
+        .find(|m| m.subject.contains("Registrazione completata"))
+        .expect("summary email");
     assert!(summary.from.contains("convenzionemobile8@telecomitalia.it"));
     let national = number.trim_start_matches("+39");
     for field in [
@@ -43,20 +48,57 @@ async fn a_user_registers_from_number_to_summary_email() {
         format!("Email: {email}"),
         format!("Username: {email}"),
     ] {
-        assert!(summary.text.contains(&field), "summary lacks {field:?}:\n{}", summary.text);
+        assert!(
+            summary.text.contains(&field),
+            "summary lacks {field:?}:\n{}",
+            summary.text
+        );
     }
     assert!(summary.html.contains("cliccando qui") && summary.html.contains("/accesso"));
 
-    let owner = uniqueness::holder(p.app.store.as_ref(), Kind::Username, &email, p.app.now()).await.unwrap().expect("username claimed");
-    let account = accounts::get(p.app.store.as_ref(), accounts::id_from_owner(&owner).unwrap()).await.unwrap().unwrap();
-    assert!(account.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-    assert_eq!((account.terms_version.as_str(), account.privacy_version.as_str()), ("1.0", "1.0"));
+    let owner = uniqueness::holder(p.app.store.as_ref(), Kind::Username, &email, p.app.now())
+        .await
+        .unwrap()
+        .expect("username claimed");
+    let account = accounts::get(
+        p.app.store.as_ref(),
+        accounts::id_from_owner(&owner).unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(account
+        .password_hash
+        .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assert_eq!(
+        (
+            account.terms_version.as_str(),
+            account.privacy_version.as_str()
+        ),
+        ("1.0", "1.0")
+    );
     assert!(!account.password_hash.contains(PASSWORD));
 }
 
-async fn through_email_from_otp(p: &Portal, otp_page: &Page, code: &str, number: &str, email: &str) -> String {
+async fn through_email_from_otp(
+    p: &Portal,
+    otp_page: &Page,
+    code: &str,
+    number: &str,
+    email: &str,
+) -> String {
     let page = p.submit(otp_page, "codice", &[("codice", code)]).await;
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(number))]).await;
+    let page = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(number)),
+            ],
+        )
+        .await;
     let page = p.submit(&page, "email", &[("email", email)]).await;
     p.submit(&page, "azione", &[]).await;
     confirmation_link(p, email).await
@@ -68,13 +110,23 @@ async fn a_number_outside_the_convenzione_is_refused_and_kept() {
     let number = random_number();
     let page = step1(&p, &number).await;
     assert_eq!(page.status, 422);
-    assert!(page.field_error("numero").unwrap().contains("non risulta tra le linee TIM attive"));
-    assert_eq!(page.input_value("numero").as_deref(), Some(number.as_str()), "what the user typed is kept");
+    assert!(page
+        .field_error("numero")
+        .unwrap()
+        .contains("non risulta tra le linee TIM attive"));
+    assert_eq!(
+        page.input_value("numero").as_deref(),
+        Some(number.as_str()),
+        "what the user typed is kept"
+    );
     assert!(p.sms_to(&number).await.is_empty());
     let ceased = random_number();
     p.add_line(&ceased, ENTE, ENTE_NAME, false).await;
     let page = step1(&p, &ceased).await;
-    assert!(page.field_error("numero").unwrap().contains("non risulta tra le linee TIM attive"));
+    assert!(page
+        .field_error("numero")
+        .unwrap()
+        .contains("non risulta tra le linee TIM attive"));
 }
 
 #[tokio::test]
@@ -83,11 +135,21 @@ async fn the_slider_must_reach_the_end_after_a_human_pause() {
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let page = p.get("/registrazione/numero").await;
-    let fast = p.submit(&page, "numero", &[("numero", &number), ("conferma", "100")]).await;
-    assert!(fast.field_error("conferma").unwrap().contains("trascina di nuovo il cursore"));
+    let fast = p
+        .submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
+        .await;
+    assert!(fast
+        .field_error("conferma")
+        .unwrap()
+        .contains("trascina di nuovo il cursore"));
     p.clock.advance(3);
-    let half = p.submit(&fast, "numero", &[("numero", &number), ("conferma", "50")]).await;
-    assert!(half.field_error("conferma").unwrap().contains("estremità destra"));
+    let half = p
+        .submit(&fast, "numero", &[("numero", &number), ("conferma", "50")])
+        .await;
+    assert!(half
+        .field_error("conferma")
+        .unwrap()
+        .contains("estremità destra"));
     assert!(p.sms_to(&number).await.is_empty());
 }
 
@@ -98,16 +160,26 @@ async fn five_wrong_codes_burn_the_code_and_resend_replaces_it() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let mut page = step1(&p, &number).await;
     let right = p.last_code(&number).await;
-    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
     for left in (1..=4).rev() {
         page = p.submit(&page, "codice", &[("codice", wrong)]).await;
         let msg = page.field_error("codice").unwrap();
-        assert!(msg.contains(&format!("hai ancora {left} tentativ")), "{msg}");
+        assert!(
+            msg.contains(&format!("hai ancora {left} tentativ")),
+            "{msg}"
+        );
     }
     page = p.submit(&page, "codice", &[("codice", wrong)]).await;
     assert!(page.field_error("codice").unwrap().contains("troppe volte"));
     page = p.submit(&page, "codice", &[("codice", &right)]).await;
-    assert!(page.field_error("codice").unwrap().contains("troppe volte"), "the right code no longer works");
+    assert!(
+        page.field_error("codice").unwrap().contains("troppe volte"),
+        "the right code no longer works"
+    );
 
     p.clock.advance(60);
     page = p.submit(&page, "azione", &[]).await;
@@ -134,7 +206,13 @@ async fn an_expired_code_offers_a_new_one() {
     let new = p.last_code(&number).await;
     if new != old {
         let refused = p.submit(&page, "codice", &[("codice", &old)]).await;
-        assert!(refused.field_error("codice").unwrap().contains("Codice errato"), "the old code stopped working");
+        assert!(
+            refused
+                .field_error("codice")
+                .unwrap()
+                .contains("Codice errato"),
+            "the old code stopped working"
+        );
     }
     let ok = p.submit(&page, "codice", &[("codice", &new)]).await;
     assert_eq!(ok.path, "/registrazione/dati");
@@ -146,12 +224,37 @@ async fn entity_codes_are_checked_against_the_sim() {
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let page = through_otp(&p, &number).await;
-    let swapped = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF), ("cf_ente", CF)]).await;
-    assert!(swapped.field_error("cf_ente").unwrap().contains("codice fiscale personale"), "{:?}", swapped.field_error("cf_ente"));
+    let swapped = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", CF),
+                ("cf_ente", CF),
+            ],
+        )
+        .await;
+    assert!(
+        swapped
+            .field_error("cf_ente")
+            .unwrap()
+            .contains("codice fiscale personale"),
+        "{:?}",
+        swapped.field_error("cf_ente")
+    );
     assert_eq!(swapped.input_value("nome").as_deref(), Some("Mario"));
-    let other = p.submit(&swapped, "nome", &[("cf_ente", "06363391001")]).await;
-    assert!(other.field_error("cf_ente").unwrap().contains("non corrisponde"));
-    let entity_as_personal = p.submit(&other, "nome", &[("cf_ente", ENTE), ("cf_personale", ENTE)]).await;
+    let other = p
+        .submit(&swapped, "nome", &[("cf_ente", "06363391001")])
+        .await;
+    assert!(other
+        .field_error("cf_ente")
+        .unwrap()
+        .contains("non corrisponde"));
+    let entity_as_personal = p
+        .submit(&other, "nome", &[("cf_ente", ENTE), ("cf_personale", ENTE)])
+        .await;
     assert!(entity_as_personal.field_error("cf_personale").is_some());
 }
 
@@ -162,22 +265,32 @@ async fn pec_and_taken_usernames_are_refused() {
     let taken = random_email("preso");
     p.add_line(&first, ENTE, ENTE_NAME, true).await;
     let link = through_email(&p, &first, &taken).await;
-    assert!(complete(&p, &link).await.contains("Richiesta inviata con successo"));
+    assert!(complete(&p, &link)
+        .await
+        .contains("Richiesta inviata con successo"));
 
     let q = Portal::start().await;
     let second = random_number();
     q.add_line(&second, ENTE, ENTE_NAME, true).await;
     let page = through_profile(&q, &second).await;
-    let pec = q.submit(&page, "email", &[("email", "mario.rossi@pec.it")]).await;
+    let pec = q
+        .submit(&page, "email", &[("email", "mario.rossi@pec.it")])
+        .await;
     assert!(pec.field_error("email").unwrap().contains("PEC"));
-    assert_eq!(pec.input_value("email").as_deref(), Some("mario.rossi@pec.it"));
+    assert_eq!(
+        pec.input_value("email").as_deref(),
+        Some("mario.rossi@pec.it")
+    );
     let dup = q.submit(&pec, "email", &[("email", &taken)]).await;
     assert!(dup.field_error("email").unwrap().contains("già associato"));
     let mine = random_email("nuovo");
     q.submit(&dup, "email", &[("email", &mine)]).await;
     let edit = q.get("/registrazione/email?modifica=username").await;
     let refused = q.submit(&edit, "username", &[("username", &taken)]).await;
-    assert!(refused.field_error("username").unwrap().contains("già in uso"));
+    assert!(refused
+        .field_error("username")
+        .unwrap()
+        .contains("già in uso"));
     let free = format!("mario.{}", rand::random::<u32>());
     let ok = q.submit(&refused, "username", &[("username", &free)]).await;
     assert!(ok.contains("Ti abbiamo inviato una email"));
@@ -199,9 +312,15 @@ async fn the_link_works_once_and_in_another_browser() {
     assert_eq!(reused.status, 410);
     assert!(reused.contains("non è più valido"));
     let pw = p.get_with(&phone, "/registrazione/password").await;
-    assert_eq!(pw.path, "/registrazione/password", "the phone continues the flow");
+    assert_eq!(
+        pw.path, "/registrazione/password",
+        "the phone continues the flow"
+    );
     let first_browser = p.get("/registrazione/password").await;
-    assert_eq!(first_browser.path, "/registrazione/numero", "the old cookie no longer carries the flow");
+    assert_eq!(
+        first_browser.path, "/registrazione/numero",
+        "the old cookie no longer carries the flow"
+    );
 }
 
 #[tokio::test]
@@ -225,22 +344,70 @@ async fn weak_passwords_and_missing_consents_are_refused() {
     p.get(&link).await;
     let page = p.get("/registrazione/password").await;
     assert!(page.contains("almeno"), "the rules are shown");
-    let weak = p.submit(&page, "password", &[("password", "password"), ("conferma_password", "password"), ("termini", "si"), ("privacy", "si")]).await;
+    let weak = p
+        .submit(
+            &page,
+            "password",
+            &[
+                ("password", "password"),
+                ("conferma_password", "password"),
+                ("termini", "si"),
+                ("privacy", "si"),
+            ],
+        )
+        .await;
     assert_eq!(weak.status, 422);
     assert!(weak.field_error("password").is_some());
-    let mismatch = p.submit(&weak, "password", &[("password", PASSWORD), ("conferma_password", "Altro-Valore-99!")]).await;
-    assert!(mismatch.field_error("conferma_password").unwrap().contains("non coincidono"));
-    assert!(mismatch.input_value("password").unwrap_or_default().is_empty(), "secrets are never echoed back");
+    let mismatch = p
+        .submit(
+            &weak,
+            "password",
+            &[
+                ("password", PASSWORD),
+                ("conferma_password", "Altro-Valore-99!"),
+            ],
+        )
+        .await;
+    assert!(mismatch
+        .field_error("conferma_password")
+        .unwrap()
+        .contains("non coincidono"));
+    assert!(
+        mismatch
+            .input_value("password")
+            .unwrap_or_default()
+            .is_empty(),
+        "secrets are never echoed back"
+    );
     let fresh = p.get("/registrazione/password").await;
-    let no_terms = p.submit(&fresh, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("privacy", "si")]).await;
-    assert!(no_terms.field_error("termini").unwrap().contains("Termini e condizioni"));
+    let no_terms = p
+        .submit(
+            &fresh,
+            "password",
+            &[
+                ("password", PASSWORD),
+                ("conferma_password", PASSWORD),
+                ("privacy", "si"),
+            ],
+        )
+        .await;
+    assert!(no_terms
+        .field_error("termini")
+        .unwrap()
+        .contains("Termini e condizioni"));
     assert!(no_terms.field_error("privacy").is_none());
 }
 
 #[tokio::test]
 async fn steps_opened_out_of_order_redirect_to_the_right_one() {
     let p = Portal::start().await;
-    for path in ["/registrazione/codice", "/registrazione/dati", "/registrazione/email", "/registrazione/password", "/registrazione/esito"] {
+    for path in [
+        "/registrazione/codice",
+        "/registrazione/dati",
+        "/registrazione/email",
+        "/registrazione/password",
+        "/registrazione/esito",
+    ] {
         let page = p.get(path).await;
         assert_eq!(page.path, "/registrazione/numero", "{path} without a flow");
         assert!(page.contains("scaduta"));
@@ -248,10 +415,21 @@ async fn steps_opened_out_of_order_redirect_to_the_right_one() {
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     step1(&p, &number).await;
-    for path in ["/registrazione/dati", "/registrazione/email", "/registrazione/password", "/registrazione/esito"] {
-        assert_eq!(p.get(path).await.path, "/registrazione/codice", "{path} before the code");
+    for path in [
+        "/registrazione/dati",
+        "/registrazione/email",
+        "/registrazione/password",
+        "/registrazione/esito",
+    ] {
+        assert_eq!(
+            p.get(path).await.path,
+            "/registrazione/codice",
+            "{path} before the code"
+        );
     }
-    let forged = p.post("/registrazione/password", &[("password", PASSWORD)]).await;
+    let forged = p
+        .post("/registrazione/password", &[("password", PASSWORD)])
+        .await;
     assert_eq!(forged.path, "/registrazione/codice");
 }
 
@@ -263,23 +441,38 @@ async fn prosegui_ceases_the_old_registration_only_on_completion() {
     let first = random_email("primo");
     let link = through_email(&p, &number, &first).await;
     complete(&p, &link).await;
-    let owner = uniqueness::holder(p.app.store.as_ref(), Kind::Number, &number, p.app.now()).await.unwrap().unwrap();
+    let owner = uniqueness::holder(p.app.store.as_ref(), Kind::Number, &number, p.app.now())
+        .await
+        .unwrap()
+        .unwrap();
     let old_id = accounts::id_from_owner(&owner).unwrap().to_owned();
 
     let q = Portal::start().await;
     let dup = through_profile(&q, &number).await;
-    assert!(dup.contains("esiste già un'altra registrazione"), "{}", dup.text());
+    assert!(
+        dup.contains("esiste già un'altra registrazione"),
+        "{}",
+        dup.text()
+    );
     assert!(dup.contains("RECUPERA LE TUE CREDENZIALI") && dup.contains("PROSEGUI"));
     let page = q.submit(&dup, "azione", &[("azione", "prosegui")]).await;
     assert_eq!(page.path, "/registrazione/email");
     let second = random_email("secondo");
     let page = q.submit(&page, "email", &[("email", &second)]).await;
     q.submit(&page, "azione", &[]).await;
-    let old = accounts::get(p.app.store.as_ref(), &old_id).await.unwrap().unwrap();
+    let old = accounts::get(p.app.store.as_ref(), &old_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(old.status, Status::Active, "not ceased before completion");
     let link = confirmation_link(&q, &second).await;
-    assert!(complete(&q, &link).await.contains("Richiesta inviata con successo"));
-    let old = accounts::get(p.app.store.as_ref(), &old_id).await.unwrap().unwrap();
+    assert!(complete(&q, &link)
+        .await
+        .contains("Richiesta inviata con successo"));
+    let old = accounts::get(p.app.store.as_ref(), &old_id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(old.status, Status::Ceased);
     assert_eq!(old.session_epoch, 1, "its sessions end");
 }
@@ -293,15 +486,27 @@ async fn twenty_parallel_registrations_race_for_one_username() {
         let number = random_number();
         p.add_line(&number, ENTE, ENTE_NAME, true).await;
         let page = through_profile(&p, &number).await;
-        let page = p.submit(&page, "email", &[("email", &random_email("gara"))]).await;
+        let page = p
+            .submit(&page, "email", &[("email", &random_email("gara"))])
+            .await;
         flows.push((p, page));
     }
     let results = futures::future::join_all(flows.iter().map(|(p, _)| async {
         let edit = p.get("/registrazione/email?modifica=username").await;
-        p.submit(&edit, "username", &[("username", &username)]).await
+        p.submit(&edit, "username", &[("username", &username)])
+            .await
     }))
     .await;
-    let winners = results.iter().filter(|r| r.contains("Ti abbiamo inviato una email")).count();
-    let refused = results.iter().filter(|r| r.field_error("username").is_some_and(|e| e.contains("già in uso"))).count();
+    let winners = results
+        .iter()
+        .filter(|r| r.contains("Ti abbiamo inviato una email"))
+        .count();
+    let refused = results
+        .iter()
+        .filter(|r| {
+            r.field_error("username")
+                .is_some_and(|e| e.contains("già in uso"))
+        })
+        .count();
     assert_eq!((winners, refused), (1, 19));
 }

@@ -22,7 +22,8 @@ const RACERS: usize = 20;
 /// `shared::limits::SMS_PER_NUMBER.max`: codes per number per hour.
 const SMS_PER_NUMBER_PER_HOUR: usize = 5;
 
-const SMS_CAP_MESSAGE: &str = "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi.";
+const SMS_CAP_MESSAGE: &str =
+    "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi.";
 const NUMBER_TAKEN_MESSAGE: &str =
     "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.";
 const USERNAME_TAKEN_MESSAGE: &str = "Questa username è già in uso: scegline un'altra.";
@@ -43,7 +44,9 @@ async fn portal(table: &str) -> Portal {
 /// `RACERS` browsers on the same portal (same gateway and clock), each with its own cookies
 /// and address.
 fn racers(p: &Portal) -> Vec<Portal> {
-    (0..RACERS).map(|_| p.as_browser(Portal::browser())).collect()
+    (0..RACERS)
+        .map(|_| p.as_browser(Portal::browser()))
+        .collect()
 }
 
 /// The accounts stored for `attr` = `value`, by scanning the table (no index exists: the
@@ -57,8 +60,14 @@ async fn accounts_with(p: &Portal, attr: &str, value: &str) -> Vec<String> {
         .consistent_read(true)
         .filter_expression("begins_with(pk, :p) AND #a = :v")
         .expression_attribute_names("#a", attr)
-        .expression_attribute_values(":p", aws_sdk_dynamodb::types::AttributeValue::S("ACCOUNT#".into()))
-        .expression_attribute_values(":v", aws_sdk_dynamodb::types::AttributeValue::S(value.into()))
+        .expression_attribute_values(
+            ":p",
+            aws_sdk_dynamodb::types::AttributeValue::S("ACCOUNT#".into()),
+        )
+        .expression_attribute_values(
+            ":v",
+            aws_sdk_dynamodb::types::AttributeValue::S(value.into()),
+        )
         .into_paginator()
         .send();
     let mut ids = vec![];
@@ -87,16 +96,41 @@ async fn twenty_simultaneous_starts_for_one_number_send_at_most_five_codes() {
     let pages = step1_pages(&users).await;
     p.clock.advance(3);
     let fields = [("numero", number.as_str()), ("conferma", "100")];
-    let results = join_all(users.iter().zip(&pages).map(|(u, page)| u.submit(page, "numero", &fields))).await;
+    let results = join_all(
+        users
+            .iter()
+            .zip(&pages)
+            .map(|(u, page)| u.submit(page, "numero", &fields)),
+    )
+    .await;
 
-    let started = results.iter().filter(|r| r.path == "/registrazione/codice").count();
-    assert_eq!(started, SMS_PER_NUMBER_PER_HOUR, "{:?}", results.iter().map(|r| (r.status, r.path.as_str())).collect::<Vec<_>>());
+    let started = results
+        .iter()
+        .filter(|r| r.path == "/registrazione/codice")
+        .count();
+    assert_eq!(
+        started,
+        SMS_PER_NUMBER_PER_HOUR,
+        "{:?}",
+        results
+            .iter()
+            .map(|r| (r.status, r.path.as_str()))
+            .collect::<Vec<_>>()
+    );
     for r in results.iter().filter(|r| r.path != "/registrazione/codice") {
         assert_eq!(r.status, 429, "{}", r.text());
         assert_eq!(r.field_error("numero").as_deref(), Some(SMS_CAP_MESSAGE));
-        assert_eq!(r.input_value("numero").as_deref(), Some(number.as_str()), "what was typed is kept");
+        assert_eq!(
+            r.input_value("numero").as_deref(),
+            Some(number.as_str()),
+            "what was typed is kept"
+        );
     }
-    assert_eq!(p.sms_to(&number).await.len(), SMS_PER_NUMBER_PER_HOUR, "one SMS per started registration, no more");
+    assert_eq!(
+        p.sms_to(&number).await.len(),
+        SMS_PER_NUMBER_PER_HOUR,
+        "one SMS per started registration, no more"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -115,63 +149,169 @@ async fn twenty_parallel_registrations_of_one_number_make_one_account() {
             p.clock.advance(3600);
         }
         let page = through_otp(u, &number).await;
-        assert_eq!(page.path, "/registrazione/dati", "racer {i}: {}", page.text());
+        assert_eq!(
+            page.path,
+            "/registrazione/dati",
+            "racer {i}: {}",
+            page.text()
+        );
         profile_pages.push(page);
     }
 
     // Steps 3-5 all at once; everyone reaches the password page before anyone submits it.
     let barrier = Arc::new(Barrier::new(RACERS));
-    let emails: Vec<String> = (0..RACERS).map(|i| random_email(&format!("stesso.numero{i}"))).collect();
+    let emails: Vec<String> = (0..RACERS)
+        .map(|i| random_email(&format!("stesso.numero{i}")))
+        .collect();
     let cf = cf_for(&number);
-    let outcomes = join_all(users.iter().zip(&profile_pages).zip(&emails).map(|((u, page), email)| {
-        let barrier = barrier.clone();
-        async move {
-            let page = u.submit(page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf)]).await;
-            assert_eq!(page.path, "/registrazione/email", "no account yet, so no duplicate: {}", page.text());
-            let page = u.submit(&page, "email", &[("email", email)]).await;
-            assert!(page.contains(&format!("Username: {email}")), "{}", page.text());
-            let page = u.submit(&page, "azione", &[]).await;
-            assert!(page.contains("Ti abbiamo inviato una email"), "{}", page.text());
-            let link = confirmation_link(u, email).await;
-            assert!(e2e::register::confirm(u, &link).await.contains("Email Confermata"));
-            let page = u.get("/registrazione/password").await;
-            assert_eq!(page.path, "/registrazione/password");
-            barrier.wait().await;
-            let fields = [("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")];
-            u.submit(&page, "password", &fields).await
-        }
-    }))
+    let outcomes = join_all(users.iter().zip(&profile_pages).zip(&emails).map(
+        |((u, page), email)| {
+            let barrier = barrier.clone();
+            async move {
+                let page = u
+                    .submit(
+                        page,
+                        "nome",
+                        &[
+                            ("nome", "Mario"),
+                            ("cognome", "Rossi"),
+                            ("cf_personale", cf),
+                        ],
+                    )
+                    .await;
+                assert_eq!(
+                    page.path,
+                    "/registrazione/email",
+                    "no account yet, so no duplicate: {}",
+                    page.text()
+                );
+                let page = u.submit(&page, "email", &[("email", email)]).await;
+                assert!(
+                    page.contains(&format!("Username: {email}")),
+                    "{}",
+                    page.text()
+                );
+                let page = u.submit(&page, "azione", &[]).await;
+                assert!(
+                    page.contains("Ti abbiamo inviato una email"),
+                    "{}",
+                    page.text()
+                );
+                let link = confirmation_link(u, email).await;
+                assert!(e2e::register::confirm(u, &link)
+                    .await
+                    .contains("Email Confermata"));
+                let page = u.get("/registrazione/password").await;
+                assert_eq!(page.path, "/registrazione/password");
+                barrier.wait().await;
+                let fields = [
+                    ("password", PASSWORD),
+                    ("conferma_password", PASSWORD),
+                    ("termini", "si"),
+                    ("privacy", "si"),
+                ];
+                u.submit(&page, "password", &fields).await
+            }
+        },
+    ))
     .await;
 
-    let winners: Vec<usize> = (0..RACERS).filter(|&i| outcomes[i].path == "/registrazione/esito").collect();
-    assert_eq!(winners.len(), 1, "{:?}", outcomes.iter().map(|o| (o.status, o.path.as_str())).collect::<Vec<_>>());
+    let winners: Vec<usize> = (0..RACERS)
+        .filter(|&i| outcomes[i].path == "/registrazione/esito")
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        outcomes
+            .iter()
+            .map(|o| (o.status, o.path.as_str()))
+            .collect::<Vec<_>>()
+    );
     let winner = winners[0];
     assert!(outcomes[winner].contains("Richiesta inviata con successo"));
-    assert!(outcomes[winner].contains("Ti abbiamo inviato una email per ricordarti i tuoi dati di accesso."));
+    assert!(outcomes[winner]
+        .contains("Ti abbiamo inviato una email per ricordarti i tuoi dati di accesso."));
     for (i, o) in outcomes.iter().enumerate().filter(|(i, _)| *i != winner) {
-        assert_eq!((o.status, o.path.as_str()), (409, "/registrazione/password"), "racer {i}: {}", o.text());
-        assert_eq!(o.field_error("password").as_deref(), Some(NUMBER_TAKEN_MESSAGE), "racer {i}");
+        assert_eq!(
+            (o.status, o.path.as_str()),
+            (409, "/registrazione/password"),
+            "racer {i}: {}",
+            o.text()
+        );
+        assert_eq!(
+            o.field_error("password").as_deref(),
+            Some(NUMBER_TAKEN_MESSAGE),
+            "racer {i}"
+        );
         // Trying again changes nothing, and the page still explains why.
         let again = users[i].get("/registrazione/password").await;
-        let retry = users[i].submit(&again, "password", &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await;
-        assert_eq!(retry.field_error("password").as_deref(), Some(NUMBER_TAKEN_MESSAGE), "racer {i} retrying");
+        let retry = users[i]
+            .submit(
+                &again,
+                "password",
+                &[
+                    ("password", PASSWORD),
+                    ("conferma_password", PASSWORD),
+                    ("termini", "si"),
+                    ("privacy", "si"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            retry.field_error("password").as_deref(),
+            Some(NUMBER_TAKEN_MESSAGE),
+            "racer {i} retrying"
+        );
     }
 
     // Exactly one account exists for the number, the winner's, and it holds the number.
     let store = p.app.store.as_ref();
     let ids = accounts_with(&p, "number", &number).await;
     assert_eq!(ids.len(), 1, "accounts for {number}: {ids:?}");
-    let owner = uniqueness::holder(store, Kind::Number, &number, p.app.now()).await.unwrap().expect("number claimed");
+    let owner = uniqueness::holder(store, Kind::Number, &number, p.app.now())
+        .await
+        .unwrap()
+        .expect("number claimed");
     assert_eq!(accounts::id_from_owner(&owner), Some(ids[0].as_str()));
-    let account = accounts::get(store, &ids[0]).await.unwrap().expect("the account");
-    assert_eq!((account.status, account.email.as_str(), account.username.as_str()), (Status::Active, emails[winner].as_str(), emails[winner].as_str()));
+    let account = accounts::get(store, &ids[0])
+        .await
+        .unwrap()
+        .expect("the account");
+    assert_eq!(
+        (
+            account.status,
+            account.email.as_str(),
+            account.username.as_str()
+        ),
+        (
+            Status::Active,
+            emails[winner].as_str(),
+            emails[winner].as_str()
+        )
+    );
     // Only the winner got the summary email; no loser's email or username became an account's.
     for (i, email) in emails.iter().enumerate() {
-        let summaries = p.emails_to(email).await.into_iter().filter(|m| m.subject.contains("Registrazione completata")).count();
-        assert_eq!(summaries, usize::from(i == winner), "summary emails to racer {i}");
+        let summaries = p
+            .emails_to(email)
+            .await
+            .into_iter()
+            .filter(|m| m.subject.contains("Registrazione completata"))
+            .count();
+        assert_eq!(
+            summaries,
+            usize::from(i == winner),
+            "summary emails to racer {i}"
+        );
         if i != winner {
-            let holder = uniqueness::holder(store, Kind::Email, email, p.app.now()).await.unwrap().unwrap_or_default();
-            assert!(!holder.starts_with("account:"), "racer {i}'s email is held by {holder}");
+            let holder = uniqueness::holder(store, Kind::Email, email, p.app.now())
+                .await
+                .unwrap()
+                .unwrap_or_default();
+            assert!(
+                !holder.starts_with("account:"),
+                "racer {i}'s email is held by {holder}"
+            );
         }
     }
 }
@@ -185,51 +325,98 @@ async fn twenty_parallel_registrations_choosing_one_username_make_one_account() 
     for n in &numbers {
         p.add_line(n, ENTE, ENTE_NAME, true).await;
     }
-    let emails: Vec<String> = (0..RACERS).map(|i| random_email(&format!("gara{i}"))).collect();
+    let emails: Vec<String> = (0..RACERS)
+        .map(|i| random_email(&format!("gara{i}")))
+        .collect();
 
     // Everyone registers at once (different numbers), each choosing the same username with
     // MODIFICA; the AVANTI that reserves it is sent by all together.
     let barrier = Arc::new(Barrier::new(RACERS));
-    let outcomes = join_all(users.iter().zip(&numbers).zip(&emails).map(|((u, number), email)| {
-        let barrier = barrier.clone();
-        let username = username.clone();
-        async move {
-            let page = through_profile(u, number).await;
-            assert_eq!(page.path, "/registrazione/email", "{}", page.text());
-            u.submit(&page, "email", &[("email", email)]).await;
-            let edit = u.get("/registrazione/email?modifica=username").await;
-            assert!(edit.input_value("username").is_some(), "MODIFICA shows the username field");
-            barrier.wait().await;
-            let sent = u.submit(&edit, "username", &[("username", &username)]).await;
-            if !sent.contains("Ti abbiamo inviato una email") {
-                return (false, sent);
-            }
-            let link = confirmation_link(u, email).await;
-            (true, complete(u, &link).await)
-        }
-    }))
+    let outcomes = join_all(
+        users
+            .iter()
+            .zip(&numbers)
+            .zip(&emails)
+            .map(|((u, number), email)| {
+                let barrier = barrier.clone();
+                let username = username.clone();
+                async move {
+                    let page = through_profile(u, number).await;
+                    assert_eq!(page.path, "/registrazione/email", "{}", page.text());
+                    u.submit(&page, "email", &[("email", email)]).await;
+                    let edit = u.get("/registrazione/email?modifica=username").await;
+                    assert!(
+                        edit.input_value("username").is_some(),
+                        "MODIFICA shows the username field"
+                    );
+                    barrier.wait().await;
+                    let sent = u
+                        .submit(&edit, "username", &[("username", &username)])
+                        .await;
+                    if !sent.contains("Ti abbiamo inviato una email") {
+                        return (false, sent);
+                    }
+                    let link = confirmation_link(u, email).await;
+                    (true, complete(u, &link).await)
+                }
+            }),
+    )
     .await;
 
     let winners: Vec<usize> = (0..RACERS).filter(|&i| outcomes[i].0).collect();
-    assert_eq!(winners.len(), 1, "{:?}", outcomes.iter().map(|(_, o)| (o.status, o.path.as_str())).collect::<Vec<_>>());
+    assert_eq!(
+        winners.len(),
+        1,
+        "{:?}",
+        outcomes
+            .iter()
+            .map(|(_, o)| (o.status, o.path.as_str()))
+            .collect::<Vec<_>>()
+    );
     let winner = winners[0];
     let done = &outcomes[winner].1;
     assert_eq!(done.path, "/registrazione/esito", "{}", done.text());
     assert!(done.contains("Richiesta inviata con successo"));
     for (i, (_, o)) in outcomes.iter().enumerate().filter(|(i, _)| *i != winner) {
-        assert_eq!((o.status, o.path.as_str()), (409, "/registrazione/email"), "racer {i}: {}", o.text());
-        assert_eq!(o.field_error("username").as_deref(), Some(USERNAME_TAKEN_MESSAGE), "racer {i}");
-        assert_eq!(o.input_value("username").as_deref(), Some(username.as_str()), "racer {i}: what was typed is kept");
+        assert_eq!(
+            (o.status, o.path.as_str()),
+            (409, "/registrazione/email"),
+            "racer {i}: {}",
+            o.text()
+        );
+        assert_eq!(
+            o.field_error("username").as_deref(),
+            Some(USERNAME_TAKEN_MESSAGE),
+            "racer {i}"
+        );
+        assert_eq!(
+            o.input_value("username").as_deref(),
+            Some(username.as_str()),
+            "racer {i}: what was typed is kept"
+        );
         // The loser cannot skip ahead to completion with the taken username.
-        assert_eq!(users[i].get("/registrazione/password").await.path, "/registrazione/email", "racer {i}");
-        assert!(p.emails_to(&emails[i]).await.is_empty(), "no confirmation email to racer {i}");
+        assert_eq!(
+            users[i].get("/registrazione/password").await.path,
+            "/registrazione/email",
+            "racer {i}"
+        );
+        assert!(
+            p.emails_to(&emails[i]).await.is_empty(),
+            "no confirmation email to racer {i}"
+        );
     }
 
     let store = p.app.store.as_ref();
     let ids = accounts_with(&p, "username", &username).await;
     assert_eq!(ids.len(), 1, "accounts with username {username}: {ids:?}");
-    let owner = uniqueness::holder(store, Kind::Username, &username, p.app.now()).await.unwrap().expect("username claimed");
+    let owner = uniqueness::holder(store, Kind::Username, &username, p.app.now())
+        .await
+        .unwrap()
+        .expect("username claimed");
     assert_eq!(accounts::id_from_owner(&owner), Some(ids[0].as_str()));
     let account = accounts::get(store, &ids[0]).await.unwrap().unwrap();
-    assert_eq!((account.number.as_str(), account.email.as_str()), (numbers[winner].as_str(), emails[winner].as_str()));
+    assert_eq!(
+        (account.number.as_str(), account.email.as_str()),
+        (numbers[winner].as_str(), emails[winner].as_str())
+    );
 }

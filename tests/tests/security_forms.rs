@@ -56,8 +56,16 @@ const MEMORY_ORIGIN: &str = "http://127.0.0.1:3000";
 // Transport: the in-memory app through the handler table, or the real gateway over HTTP.
 
 enum Backend {
-    Memory { app: &'static App, store: Arc<MemoryStore>, notifier: Arc<MemoryNotifier>, clock: Arc<OffsetClock> },
-    Gateway { portal: e2e::Portal, http: reqwest::Client },
+    Memory {
+        app: &'static App,
+        store: Arc<MemoryStore>,
+        notifier: Arc<MemoryNotifier>,
+        clock: Arc<OffsetClock>,
+    },
+    Gateway {
+        portal: e2e::Portal,
+        http: reqwest::Client,
+    },
 }
 
 /// One request as sent: any method, path, headers and body bytes.
@@ -84,7 +92,12 @@ impl Backend {
     fn memory() -> Arc<Backend> {
         let (app, store, notifier, clock) = App::in_memory(Config::for_tests());
         let app: &'static App = Box::leak(Box::new(app));
-        Arc::new(Backend::Memory { app, store, notifier, clock })
+        Arc::new(Backend::Memory {
+            app,
+            store,
+            notifier,
+            clock,
+        })
     }
 
     /// The gateway on its own table: the SMS of a run count against the global hourly budget,
@@ -100,7 +113,10 @@ impl Backend {
             |app| async move { app },
         )
         .await;
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         Arc::new(Backend::Gateway { portal, http })
     }
 
@@ -123,9 +139,15 @@ impl Backend {
         match self {
             Backend::Memory { app, .. } => {
                 let path_only = raw.path.split('?').next().unwrap_or_default().to_owned();
-                let route = routes::find(raw.method, &path_only).unwrap_or_else(|| panic!("no route {} {path_only}", raw.method));
-                let handler = local_gateway::handlers::handler_for(route.function).expect("handler linked");
-                let mut b = http::Request::builder().method(raw.method).uri(&raw.path).header("host", "127.0.0.1:3000").header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
+                let route = routes::find(raw.method, &path_only)
+                    .unwrap_or_else(|| panic!("no route {} {path_only}", raw.method));
+                let handler =
+                    local_gateway::handlers::handler_for(route.function).expect("handler linked");
+                let mut b = http::Request::builder()
+                    .method(raw.method)
+                    .uri(&raw.path)
+                    .header("host", "127.0.0.1:3000")
+                    .header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
                 if !cookies.is_empty() {
                     b = b.header("cookie", cookies);
                 }
@@ -141,12 +163,26 @@ impl Backend {
                     Some(bytes) => lambda_http::Body::Binary(bytes),
                 };
                 let req = b.body(body).expect("valid request");
-                let resp = AssertUnwindSafe(handler(app, req)).catch_unwind().await.map_err(|p| panic_text(&p))?;
-                let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let resp = AssertUnwindSafe(handler(app, req))
+                    .catch_unwind()
+                    .await
+                    .map_err(|p| panic_text(&p))?;
+                let header = |n: &str| {
+                    resp.headers()
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
                 Ok(Reply {
                     status: resp.status().as_u16(),
                     location: header("location"),
-                    set_cookies: resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect(),
+                    set_cookies: resp
+                        .headers()
+                        .get_all("set-cookie")
+                        .iter()
+                        .filter_map(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                        .collect(),
                     csp: resp.headers().contains_key("content-security-policy"),
                     content_type: header("content-type").unwrap_or_default(),
                     body: match resp.body() {
@@ -158,7 +194,9 @@ impl Backend {
             }
             Backend::Gateway { portal, http } => {
                 let method = reqwest::Method::from_bytes(raw.method.as_bytes()).unwrap();
-                let mut rb = http.request(method, format!("{}{}", portal.base, raw.path)).header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
+                let mut rb = http
+                    .request(method, format!("{}{}", portal.base, raw.path))
+                    .header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
                 if !cookies.is_empty() {
                     rb = rb.header("cookie", cookies);
                 }
@@ -168,15 +206,39 @@ impl Backend {
                 if let Some(b) = raw.body {
                     rb = rb.body(b);
                 }
-                let resp = rb.send().await.map_err(|e| format!("no answer from the gateway (handler panic?): {e}"))?;
-                let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+                let resp = rb
+                    .send()
+                    .await
+                    .map_err(|e| format!("no answer from the gateway (handler panic?): {e}"))?;
+                let header = |n: &str| {
+                    resp.headers()
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                };
                 let status = resp.status().as_u16();
                 let location = header("location");
-                let set_cookies = resp.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+                let set_cookies = resp
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .map(str::to_owned)
+                    .collect();
                 let csp = resp.headers().contains_key("content-security-policy");
                 let content_type = header("content-type").unwrap_or_default();
-                let bytes = resp.bytes().await.map_err(|e| format!("body cut (handler panic?): {e}"))?;
-                Ok(Reply { status, location, set_cookies, csp, content_type, body: String::from_utf8_lossy(&bytes).into_owned() })
+                let bytes = resp
+                    .bytes()
+                    .await
+                    .map_err(|e| format!("body cut (handler panic?): {e}"))?;
+                Ok(Reply {
+                    status,
+                    location,
+                    set_cookies,
+                    csp,
+                    content_type,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                })
             }
         }
     }
@@ -192,7 +254,11 @@ impl Backend {
                 };
                 lines::upsert(store.as_ref(), &line).await.unwrap();
             }
-            Backend::Gateway { portal, .. } => portal.add_line(e164, ENTE, e2e::register::ENTE_NAME, true).await,
+            Backend::Gateway { portal, .. } => {
+                portal
+                    .add_line(e164, ENTE, e2e::register::ENTE_NAME, true)
+                    .await
+            }
         }
     }
 
@@ -209,7 +275,10 @@ impl Backend {
                         _ => None,
                     })
                     .expect("an SMS was sent");
-                text.split_whitespace().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())).expect("a 6-digit code").to_owned()
+                text.split_whitespace()
+                    .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+                    .expect("a 6-digit code")
+                    .to_owned()
             }
             Backend::Gateway { portal, .. } => portal.last_code(e164).await,
         }
@@ -228,9 +297,18 @@ impl Backend {
                     _ => None,
                 })
                 .collect(),
-            Backend::Gateway { portal, .. } => portal.emails_to(to).await.into_iter().map(|m| m.text).collect(),
+            Backend::Gateway { portal, .. } => portal
+                .emails_to(to)
+                .await
+                .into_iter()
+                .map(|m| m.text)
+                .collect(),
         };
-        let text = texts.iter().rev().find(|t| t.contains(path)).unwrap_or_else(|| panic!("an email to {to} with a link to {path}"));
+        let text = texts
+            .iter()
+            .rev()
+            .find(|t| t.contains(path))
+            .unwrap_or_else(|| panic!("an email to {to} with a link to {path}"));
         let start = text.find(path).unwrap();
         text[start..].split_whitespace().next().unwrap().to_owned()
     }
@@ -244,7 +322,12 @@ impl Backend {
 
     /// Puts the in-memory store back to `snapshot` (rate counters, OTP attempts, flows).
     async fn restore(&self, snapshot: &[(Key, Item)]) {
-        let Backend::Memory { store, notifier, .. } = self else { return };
+        let Backend::Memory {
+            store, notifier, ..
+        } = self
+        else {
+            return;
+        };
         let keep: BTreeSet<&Key> = snapshot.iter().map(|(k, _)| k).collect();
         for (k, _) in store.dump() {
             if !keep.contains(&k) {
@@ -264,7 +347,11 @@ impl Backend {
 }
 
 fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
-    let msg = p.downcast_ref::<&str>().map(|s| (*s).to_owned()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+    let msg = p
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
     format!("PANIC in the handler: {msg}")
 }
 
@@ -279,17 +366,32 @@ struct Browser {
 impl Browser {
     fn new(backend: Arc<Backend>) -> Browser {
         let mut rng = rand::thread_rng();
-        let ip = format!("10.{}.{}.{}", rng.gen_range(0..255), rng.gen_range(0..255), rng.gen_range(1..255));
-        Browser { backend, cookies: Vec::new(), ip }
+        let ip = format!(
+            "10.{}.{}.{}",
+            rng.gen_range(0..255),
+            rng.gen_range(0..255),
+            rng.gen_range(1..255)
+        );
+        Browser {
+            backend,
+            cookies: Vec::new(),
+            ip,
+        }
     }
 
     fn cookie_header(&self) -> String {
-        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     fn absorb(&mut self, reply: &Reply) {
         for c in &reply.set_cookies {
-            let Some((name, value)) = c.split(';').next().and_then(|kv| kv.split_once('=')) else { continue };
+            let Some((name, value)) = c.split(';').next().and_then(|kv| kv.split_once('=')) else {
+                continue;
+            };
             self.cookies.retain(|(k, _)| k != name);
             if !value.is_empty() {
                 self.cookies.push((name.to_owned(), value.to_owned()));
@@ -304,13 +406,29 @@ impl Browser {
     }
 
     async fn get(&mut self, path: &str) -> Reply {
-        let raw = Raw { method: "GET", path: path.to_owned(), headers: vec![("sec-fetch-site", "none".into())], body: None, text_body: false };
+        let raw = Raw {
+            method: "GET",
+            path: path.to_owned(),
+            headers: vec![("sec-fetch-site", "none".into())],
+            body: None,
+            text_body: false,
+        };
         let ip = self.ip.clone();
         self.send_as(raw, &ip).await.unwrap()
     }
 
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
-        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k.as_bytes(), false), encode(v.as_bytes(), false))).collect::<Vec<_>>().join("&");
+        let body = fields
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    encode(k.as_bytes(), false),
+                    encode(v.as_bytes(), false)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&");
         let raw = Raw {
             method: "POST",
             path: path.to_owned(),
@@ -332,7 +450,9 @@ fn encode(bytes: &[u8], plus: bool) -> String {
     let mut out = String::with_capacity(bytes.len() * 3);
     for &b in bytes {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char)
+            }
             b' ' if plus => out.push('+'),
             _ => {
                 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -347,7 +467,10 @@ fn encode(bytes: &[u8], plus: bool) -> String {
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name}"))
+        + marker.len();
     let end = html[start..].find('"').unwrap() + start;
     html[start..end].to_owned()
 }
@@ -403,7 +526,14 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     let number = e2e::random_number();
     backend.add_line(&number).await;
     let email = e2e::random_email("sicurezza");
-    let mut f = Fixture { browser: Browser::new(backend.clone()), number, email, code: String::new(), challenge: String::new(), token: String::new() };
+    let mut f = Fixture {
+        browser: Browser::new(backend.clone()),
+        number,
+        email,
+        code: String::new(),
+        challenge: String::new(),
+        token: String::new(),
+    };
     let b = &mut f.browser;
 
     let page = b.get(routes::REGISTER_NUMBER).await;
@@ -414,7 +544,17 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     }
     let national = f.national();
     let b = &mut f.browser;
-    let r = b.post(routes::REGISTER_NUMBER, &[("numero", &national), ("conferma", "100"), ("challenge", &f.challenge), ("pow", "")]).await;
+    let r = b
+        .post(
+            routes::REGISTER_NUMBER,
+            &[
+                ("numero", &national),
+                ("conferma", "100"),
+                ("challenge", &f.challenge),
+                ("pow", ""),
+            ],
+        )
+        .await;
     expect_redirect("step 1", &r, routes::REGISTER_OTP);
     f.code = backend.last_code(&f.number).await;
     if stage == Stage::RegOtp {
@@ -427,34 +567,70 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     }
     let cf = e2e::register::cf_for(&f.number);
     let b = &mut f.browser;
-    let r = b.post(routes::REGISTER_PROFILE, &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf), ("cf_ente", ENTE)]).await;
+    let r = b
+        .post(
+            routes::REGISTER_PROFILE,
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf),
+                ("cf_ente", ENTE),
+            ],
+        )
+        .await;
     expect_redirect("step 3", &r, routes::REGISTER_EMAIL);
     if stage == Stage::RegEmail {
         return f;
     }
-    let r = b.post(routes::REGISTER_EMAIL, &[("azione", "salva"), ("email", &f.email)]).await;
+    let r = b
+        .post(
+            routes::REGISTER_EMAIL,
+            &[("azione", "salva"), ("email", &f.email)],
+        )
+        .await;
     expect_redirect("step 4 SALVA", &r, routes::REGISTER_EMAIL);
     if stage == Stage::RegEmailSaved {
         return f;
     }
-    let r = b.post(routes::REGISTER_EMAIL, &[("azione", "avanti")]).await;
+    let r = b
+        .post(routes::REGISTER_EMAIL, &[("azione", "avanti")])
+        .await;
     expect_redirect("step 4 AVANTI", &r, routes::REGISTER_EMAIL);
     let link = backend.last_link(&f.email, routes::CONFIRM_EMAIL).await;
     let r = b.get(&link).await;
     assert_eq!(r.status, 200, "confirmation link: {}", r.body);
-    let token = link.split_once("t=").expect("token in the link").1.to_owned();
+    let token = link
+        .split_once("t=")
+        .expect("token in the link")
+        .1
+        .to_owned();
     let r = b.post(routes::CONFIRM_EMAIL, &[("t", &token)]).await;
     expect_redirect("CONFERMA EMAIL", &r, routes::CONFIRM_EMAIL);
     if stage == Stage::RegPassword {
         return f;
     }
-    let r = b.post(routes::REGISTER_PASSWORD, &[("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]).await;
+    let r = b
+        .post(
+            routes::REGISTER_PASSWORD,
+            &[
+                ("password", PASSWORD),
+                ("conferma_password", PASSWORD),
+                ("termini", "si"),
+                ("privacy", "si"),
+            ],
+        )
+        .await;
     expect_redirect("step 5", &r, routes::REGISTER_DONE);
     b.cookies.clear();
     match stage {
         Stage::Account => {}
         Stage::LoginOtp | Stage::SignedIn => {
-            let r = b.post(routes::LOGIN, &[("username", &f.email), ("password", PASSWORD)]).await;
+            let r = b
+                .post(
+                    routes::LOGIN,
+                    &[("username", &f.email), ("password", PASSWORD)],
+                )
+                .await;
             expect_redirect("login", &r, routes::LOGIN_OTP);
             f.code = backend.last_code(&f.number).await;
             if stage == Stage::SignedIn {
@@ -463,15 +639,33 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
             }
         }
         Stage::RecoverOtp => {
-            let r = b.post(routes::RECOVER, &[("modalita", "entrambe"), ("numero", &national), ("cf_personale", e2e::register::cf_for(&national))]).await;
+            let r = b
+                .post(
+                    routes::RECOVER,
+                    &[
+                        ("modalita", "entrambe"),
+                        ("numero", &national),
+                        ("cf_personale", e2e::register::cf_for(&national)),
+                    ],
+                )
+                .await;
             expect_redirect("recovery mode 3", &r, routes::RECOVER_OTP);
             f.code = backend.last_code(&f.number).await;
         }
         Stage::ResetLink | Stage::ResetPassword => {
-            let r = b.post(routes::RECOVER, &[("modalita", "password"), ("username", &f.email)]).await;
+            let r = b
+                .post(
+                    routes::RECOVER,
+                    &[("modalita", "password"), ("username", &f.email)],
+                )
+                .await;
             expect_redirect("recovery mode 2", &r, routes::RECOVER);
             let link = backend.last_link(&f.email, routes::RECOVER_RESET).await;
-            f.token = link.split_once("token=").expect("token in the link").1.to_owned();
+            f.token = link
+                .split_once("token=")
+                .expect("token in the link")
+                .1
+                .to_owned();
             if stage == Stage::ResetPassword {
                 let r = b.post(routes::RECOVER_RESET, &[("token", &f.token)]).await;
                 expect_redirect("reset link", &r, routes::RECOVER_OTP);
@@ -542,25 +736,42 @@ const FORMS: &[FormSpec] = &[
         name: "registrazione/numero",
         path: routes::REGISTER_NUMBER,
         stage: Stage::RegNumber,
-        fields: &[f("numero", AS_IS), f("conferma", Kind::Choice(&["100", "0", "99"])), f("challenge", Kind::Opaque), f("pow", Kind::Opaque)],
+        fields: &[
+            f("numero", AS_IS),
+            f("conferma", Kind::Choice(&["100", "0", "99"])),
+            f("challenge", Kind::Opaque),
+            f("pow", Kind::Opaque),
+        ],
         reset_every: 50,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
     FormSpec {
         name: "registrazione/codice",
         path: routes::REGISTER_OTP,
         stage: Stage::RegOtp,
-        fields: &[f("codice", Kind::Secret), f("azione", Kind::Choice(&["", "invia-di-nuovo"]))],
+        fields: &[
+            f("codice", Kind::Secret),
+            f("azione", Kind::Choice(&["", "invia-di-nuovo"])),
+        ],
         reset_every: 20,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
     FormSpec {
         name: "registrazione/dati",
         path: routes::REGISTER_PROFILE,
         stage: Stage::RegProfile,
-        fields: &[f("nome", AS_IS), f("cognome", AS_IS), f("cf_personale", AS_IS), f("cf_ente", AS_IS), f("azione", Kind::Choice(&["", "prosegui"]))],
+        fields: &[
+            f("nome", AS_IS),
+            f("cognome", AS_IS),
+            f("cf_personale", AS_IS),
+            f("cf_ente", AS_IS),
+            f("azione", Kind::Choice(&["", "prosegui"])),
+        ],
         reset_every: 200,
-        success_moves_flow: true, redo_through_gateway: false,
+        success_moves_flow: true,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "registrazione/email SALVA",
@@ -568,7 +779,8 @@ const FORMS: &[FormSpec] = &[
         stage: Stage::RegEmail,
         fields: &[f("azione", Kind::Choice(&["salva"])), f("email", AS_IS)],
         reset_every: 200,
-        success_moves_flow: true, redo_through_gateway: false,
+        success_moves_flow: true,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "registrazione/email MODIFICA",
@@ -576,74 +788,123 @@ const FORMS: &[FormSpec] = &[
         stage: Stage::RegEmailSaved,
         fields: &[f("azione", Kind::Choice(&["avanti"])), f("username", AS_IS)],
         reset_every: 50,
-        success_moves_flow: true, redo_through_gateway: false,
+        success_moves_flow: true,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "registrazione/email AVANTI",
         path: routes::REGISTER_EMAIL,
         stage: Stage::RegEmailSaved,
-        fields: &[f("azione", Kind::Choice(&["avanti", "invia-di-nuovo", "salva"])), f("email", AS_IS)],
+        fields: &[
+            f(
+                "azione",
+                Kind::Choice(&["avanti", "invia-di-nuovo", "salva"]),
+            ),
+            f("email", AS_IS),
+        ],
         reset_every: 50,
-        success_moves_flow: true, redo_through_gateway: false,
+        success_moves_flow: true,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "registrazione/password",
         path: routes::REGISTER_PASSWORD,
         stage: Stage::RegPassword,
-        fields: &[f("password", Kind::Secret), f("conferma_password", Kind::Secret), f("termini", Kind::Check), f("privacy", Kind::Check)],
+        fields: &[
+            f("password", Kind::Secret),
+            f("conferma_password", Kind::Secret),
+            f("termini", Kind::Check),
+            f("privacy", Kind::Check),
+        ],
         reset_every: 200,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
     FormSpec {
         name: "accesso",
         path: routes::LOGIN,
         stage: Stage::Account,
-        fields: &[f("username", Kind::Kept(Norm::TrimLower)), f("password", Kind::Secret), f("next", Kind::Next)],
+        fields: &[
+            f("username", Kind::Kept(Norm::TrimLower)),
+            f("password", Kind::Secret),
+            f("next", Kind::Next),
+        ],
         // Every attempt costs an argon2id verification until the per-IP cap answers:
         // no periodic restore, so the caps and the lockout are exercised too.
         reset_every: usize::MAX,
-        success_moves_flow: false, redo_through_gateway: false,
+        success_moves_flow: false,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "accesso/codice",
         path: routes::LOGIN_OTP,
         stage: Stage::LoginOtp,
-        fields: &[f("codice", Kind::Secret), f("azione", Kind::Choice(&["", "invia-di-nuovo"]))],
+        fields: &[
+            f("codice", Kind::Secret),
+            f("azione", Kind::Choice(&["", "invia-di-nuovo"])),
+        ],
         reset_every: 20,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
-    FormSpec { name: "esci", path: routes::LOGOUT, stage: Stage::SignedIn, fields: &[f("azione", Kind::Opaque)], reset_every: 1, success_moves_flow: true, redo_through_gateway: false },
+    FormSpec {
+        name: "esci",
+        path: routes::LOGOUT,
+        stage: Stage::SignedIn,
+        fields: &[f("azione", Kind::Opaque)],
+        reset_every: 1,
+        success_moves_flow: true,
+        redo_through_gateway: false,
+    },
     FormSpec {
         name: "recupero (username)",
         path: routes::RECOVER,
         stage: Stage::Account,
-        fields: &[f("modalita", Kind::Choice(&["username"])), f("numero", Kind::Kept(Norm::Trim)), f("cf_personale", Kind::Kept(Norm::Trim))],
+        fields: &[
+            f("modalita", Kind::Choice(&["username"])),
+            f("numero", Kind::Kept(Norm::Trim)),
+            f("cf_personale", Kind::Kept(Norm::Trim)),
+        ],
         reset_every: 200,
-        success_moves_flow: false, redo_through_gateway: false,
+        success_moves_flow: false,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "recupero (password)",
         path: routes::RECOVER,
         stage: Stage::Account,
-        fields: &[f("modalita", Kind::Choice(&["password"])), f("username", Kind::Kept(Norm::Trim))],
+        fields: &[
+            f("modalita", Kind::Choice(&["password"])),
+            f("username", Kind::Kept(Norm::Trim)),
+        ],
         reset_every: 200,
-        success_moves_flow: false, redo_through_gateway: false,
+        success_moves_flow: false,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "recupero (entrambe)",
         path: routes::RECOVER,
         stage: Stage::Account,
-        fields: &[f("modalita", Kind::Choice(&["entrambe"])), f("numero", Kind::Kept(Norm::Trim)), f("cf_personale", Kind::Kept(Norm::Trim))],
+        fields: &[
+            f("modalita", Kind::Choice(&["entrambe"])),
+            f("numero", Kind::Kept(Norm::Trim)),
+            f("cf_personale", Kind::Kept(Norm::Trim)),
+        ],
         reset_every: 200,
-        success_moves_flow: false, redo_through_gateway: false,
+        success_moves_flow: false,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "recupero/codice",
         path: routes::RECOVER_OTP,
         stage: Stage::RecoverOtp,
-        fields: &[f("codice", Kind::Secret), f("azione", Kind::Choice(&["", "invia-di-nuovo"]))],
+        fields: &[
+            f("codice", Kind::Secret),
+            f("azione", Kind::Choice(&["", "invia-di-nuovo"])),
+        ],
         reset_every: 20,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
     FormSpec {
         name: "recupero/nuova-password (token)",
@@ -651,15 +912,20 @@ const FORMS: &[FormSpec] = &[
         stage: Stage::ResetLink,
         fields: &[f("token", Kind::Opaque)],
         reset_every: 200,
-        success_moves_flow: true, redo_through_gateway: false,
+        success_moves_flow: true,
+        redo_through_gateway: false,
     },
     FormSpec {
         name: "recupero/nuova-password (password)",
         path: routes::RECOVER_RESET,
         stage: Stage::ResetPassword,
-        fields: &[f("password", Kind::Secret), f("conferma_password", Kind::Secret)],
+        fields: &[
+            f("password", Kind::Secret),
+            f("conferma_password", Kind::Secret),
+        ],
         reset_every: 200,
-        success_moves_flow: true, redo_through_gateway: true,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
 ];
 
@@ -678,7 +944,9 @@ fn valid_value(fx: &Fixture, spec: &FormSpec, field: &str) -> Option<String> {
         "email" => fx.email.clone(),
         "username" if spec.stage == Stage::RegEmailSaved => format!("mario.{}", &fx.number[5..]),
         "username" => fx.email.clone(),
-        "password" | "conferma_password" if spec.stage == Stage::ResetPassword => "Nuova-Chiave-Sicura-77!".into(),
+        "password" | "conferma_password" if spec.stage == Stage::ResetPassword => {
+            "Nuova-Chiave-Sicura-77!".into()
+        }
         "password" | "conferma_password" => PASSWORD.into(),
         "termini" | "privacy" => "si".into(),
         "next" => routes::ACCOUNT.into(),
@@ -718,8 +986,24 @@ const INJECTIONS: &[&str] = &[
     "ACCOUNT#x",
 ];
 
-const WRONG_TYPES: &[&str] =
-    &["0", "-1", "1e308", "NaN", "Infinity", "true", "false", "null", "undefined", "[]", "{}", "[object Object]", "0x41", "9999999999999999999999", "3.14", "-0"];
+const WRONG_TYPES: &[&str] = &[
+    "0",
+    "-1",
+    "1e308",
+    "NaN",
+    "Infinity",
+    "true",
+    "false",
+    "null",
+    "undefined",
+    "[]",
+    "{}",
+    "[object Object]",
+    "0x41",
+    "9999999999999999999999",
+    "3.14",
+    "-0",
+];
 
 const UNICODE: &[&str] = &[
     "\u{0}",
@@ -767,7 +1051,12 @@ fn huge_values() -> &'static [Huge] {
             // Within the first MAX_BODY the value is still being read: what is kept is its start.
             format!("333 123 4567{}", " ".repeat(size)).into_bytes(),
         ];
-        raws.into_iter().map(|raw| Huge { encoded: encode(&raw, true), raw }).collect()
+        raws.into_iter()
+            .map(|raw| Huge {
+                encoded: encode(&raw, true),
+                raw,
+            })
+            .collect()
     })
 }
 
@@ -786,8 +1075,24 @@ fn mutate(rng: &mut StdRng, s: &str) -> Vec<u8> {
                 chars.remove(pos.min(chars.len() - 1));
             }
             1 => chars.insert(pos, *b" -.+@x0".map(char::from).choose(rng).unwrap()),
-            2 => chars.insert(pos, *['é', '\u{0}', '<', '"', '\'', '&', '%', '\n'].choose(rng).unwrap()),
-            3 => chars = chars.iter().map(|c| if rng.gen_bool(0.5) { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() }).collect(),
+            2 => chars.insert(
+                pos,
+                *['é', '\u{0}', '<', '"', '\'', '&', '%', '\n']
+                    .choose(rng)
+                    .unwrap(),
+            ),
+            3 => {
+                chars = chars
+                    .iter()
+                    .map(|c| {
+                        if rng.gen_bool(0.5) {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c.to_ascii_lowercase()
+                        }
+                    })
+                    .collect()
+            }
             4 => {
                 chars.insert(0, ' ');
                 chars.push(' ');
@@ -816,7 +1121,15 @@ fn gen_value(rng: &mut StdRng, valid: Option<&str>) -> Val {
         40..=49 => WRONG_TYPES.choose(rng).unwrap().as_bytes().to_vec(),
         50..=59 => {
             // Invalid UTF-8: stray continuation bytes, overlongs, surrogates, truncated sequences.
-            let bad: &[&[u8]] = &[b"\xff", b"\xfe\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe2\x82", b"\x80", b"\xf8\x88\x80\x80\x80"];
+            let bad: &[&[u8]] = &[
+                b"\xff",
+                b"\xfe\xff",
+                b"\xc0\xaf",
+                b"\xed\xa0\x80",
+                b"\xe2\x82",
+                b"\x80",
+                b"\xf8\x88\x80\x80\x80",
+            ];
             let mut out = valid.as_bytes().to_vec();
             for _ in 0..rng.gen_range(1..4) {
                 let at = rng.gen_range(0..=out.len());
@@ -833,8 +1146,13 @@ fn gen_value(rng: &mut StdRng, valid: Option<&str>) -> Val {
                 format!("{valid}{u}").into_bytes()
             }
         }
-        70..=84 => (0..rng.gen_range(0..40)).map(|_| rng.gen_range(0x20u8..0x7f)).collect(),
-        _ => (0..rng.gen_range(0..30)).map(|_| rng.gen::<char>()).collect::<String>().into_bytes(),
+        70..=84 => (0..rng.gen_range(0..40))
+            .map(|_| rng.gen_range(0x20u8..0x7f))
+            .collect(),
+        _ => (0..rng.gen_range(0..30))
+            .map(|_| rng.gen::<char>())
+            .collect::<String>()
+            .into_bytes(),
     };
     Val::Bytes(v)
 }
@@ -862,8 +1180,15 @@ struct Summary {
 
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let start = self.start.as_ref().map(|b| String::from_utf8_lossy(b).into_owned());
-        write!(f, "content-type {:?}, body of {:?} bytes starting {:?}", self.content_type, self.len, start)
+        let start = self
+            .start
+            .as_ref()
+            .map(|b| String::from_utf8_lossy(b).into_owned());
+        write!(
+            f,
+            "content-type {:?}, body of {:?} bytes starting {:?}",
+            self.content_type, self.len, start
+        )
     }
 }
 
@@ -880,7 +1205,13 @@ fn prelude() -> Vec<Vec<u8>> {
     ]
 }
 
-fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed: Option<&[u8]>) -> (Raw, Submission) {
+fn generate(
+    rng: &mut StdRng,
+    spec: &FormSpec,
+    fx: &Fixture,
+    origin: &str,
+    fixed: Option<&[u8]>,
+) -> (Raw, Submission) {
     // Fields: each missing sometimes; choice fields mostly their expected value.
     let mut pairs: Vec<(Vec<u8>, Val)> = Vec::new();
     for field in spec.fields {
@@ -897,7 +1228,9 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
         }
         let valid = valid_value(fx, spec, field.name);
         let val = match field.kind {
-            Kind::Choice(options) if rng.gen_bool(0.85) => Val::Bytes(options.choose(rng).unwrap().as_bytes().to_vec()),
+            Kind::Choice(options) if rng.gen_bool(0.85) => {
+                Val::Bytes(options.choose(rng).unwrap().as_bytes().to_vec())
+            }
             Kind::Check if rng.gen_bool(0.5) => Val::Bytes(b"si".to_vec()),
             _ => gen_value(rng, valid.as_deref()),
         };
@@ -909,7 +1242,18 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
         }
     }
     if fixed.is_none() && rng.gen_bool(0.1) {
-        let junk: &[&[u8]] = &[b"__proto__", b"constructor", b"numero[]", b"", b"\xff\xfe", b"a=b", b"&", b"codice ", b"NUMERO", b"x".as_slice()];
+        let junk: &[&[u8]] = &[
+            b"__proto__",
+            b"constructor",
+            b"numero[]",
+            b"",
+            b"\xff\xfe",
+            b"a=b",
+            b"&",
+            b"codice ",
+            b"NUMERO",
+            b"x".as_slice(),
+        ];
         let name = junk.choose(rng).unwrap().to_vec();
         let val = gen_value(rng, None);
         pairs.push((name, val));
@@ -923,21 +1267,40 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
     for (name, val) in &pairs {
         let Val::Bytes(b) = val else { continue };
         let s = String::from_utf8_lossy(b);
-        injections.extend(INJECTIONS.iter().filter(|i| i.contains('<') && s.contains(**i)));
-        if spec.fields.iter().any(|f| matches!(f.kind, Kind::Secret) && f.name.as_bytes() == name.as_slice()) {
+        injections.extend(
+            INJECTIONS
+                .iter()
+                .filter(|i| i.contains('<') && s.contains(**i)),
+        );
+        if spec
+            .fields
+            .iter()
+            .any(|f| matches!(f.kind, Kind::Secret) && f.name.as_bytes() == name.as_slice())
+        {
             secrets.push(s.into_owned());
         }
     }
 
     // The body: properly encoded, or raw bytes (structure characters and invalid UTF-8 as they
     // are), or not a form at all.
-    let style = if fixed.is_some() { 99 } else { rng.gen_range(0..100) };
+    let style = if fixed.is_some() {
+        99
+    } else {
+        rng.gen_range(0..100)
+    };
     let body: Option<Vec<u8>> = if style < 3 {
         None
     } else if style < 6 {
-        Some((0..rng.gen_range(0..2000)).map(|_| rng.gen::<u8>()).collect())
+        Some(
+            (0..rng.gen_range(0..2000))
+                .map(|_| rng.gen::<u8>())
+                .collect(),
+        )
     } else if style < 8 {
-        let json: Vec<String> = pairs.iter().map(|(k, _)| format!("\"{}\":\"x\"", String::from_utf8_lossy(k))).collect();
+        let json: Vec<String> = pairs
+            .iter()
+            .map(|(k, _)| format!("\"{}\":\"x\"", String::from_utf8_lossy(k)))
+            .collect();
         Some(format!("{{{}}}", json.join(",")).into_bytes())
     } else {
         let raw_style = style < 18;
@@ -966,7 +1329,11 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
         Some(out)
     };
 
-    let content_type: Option<&str> = match if fixed.is_some() { 0 } else { rng.gen_range(0..100) } {
+    let content_type: Option<&str> = match if fixed.is_some() {
+        0
+    } else {
+        rng.gen_range(0..100)
+    } {
         0..=74 => Some("application/x-www-form-urlencoded"),
         75..=79 => Some("application/x-www-form-urlencoded; charset=ISO-8859-1"),
         80..=84 => None,
@@ -977,7 +1344,8 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
         _ => Some("application/x-www-form-urlencoded-but-not-really"),
     };
     // What the server reads: a urlencoded body (or one without a declared type), cut at MAX_BODY.
-    let read = content_type.is_none_or(|ct| ct.is_empty() || ct.starts_with("application/x-www-form-urlencoded"));
+    let read = content_type
+        .is_none_or(|ct| ct.is_empty() || ct.starts_with("application/x-www-form-urlencoded"));
     let decoded = match (&body, read) {
         (Some(b), true) => parse_pairs(&b[..b.len().min(MAX_BODY)]),
         _ => Vec::new(),
@@ -999,10 +1367,37 @@ fn generate(rng: &mut StdRng, spec: &FormSpec, fx: &Fixture, origin: &str, fixed
     }
     // A secret also typed in a field that is shown (the same value as username and password)
     // is legitimately on the page.
-    secrets.retain(|secret| !decoded.iter().any(|(k, v)| !spec.fields.iter().any(|f| f.name == k && matches!(f.kind, Kind::Secret)) && v.contains(secret.as_str())));
-    let summary = Summary { content_type, len: body.as_ref().map(Vec::len), start: body.as_ref().map(|b| b[..b.len().min(300)].to_vec()) };
-    let raw = Raw { method: "POST", path: spec.path.to_owned(), headers, body, text_body: rng.gen_bool(0.2) };
-    (raw, Submission { ip_index: rng.gen_range(0..2), decoded, injections, secrets, summary })
+    secrets.retain(|secret| {
+        !decoded.iter().any(|(k, v)| {
+            !spec
+                .fields
+                .iter()
+                .any(|f| f.name == k && matches!(f.kind, Kind::Secret))
+                && v.contains(secret.as_str())
+        })
+    });
+    let summary = Summary {
+        content_type,
+        len: body.as_ref().map(Vec::len),
+        start: body.as_ref().map(|b| b[..b.len().min(300)].to_vec()),
+    };
+    let raw = Raw {
+        method: "POST",
+        path: spec.path.to_owned(),
+        headers,
+        body,
+        text_body: rng.gen_bool(0.2),
+    };
+    (
+        raw,
+        Submission {
+            ip_index: rng.gen_range(0..2),
+            decoded,
+            injections,
+            secrets,
+            summary,
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1046,28 +1441,50 @@ struct Input {
 fn page_facts(body: &str) -> PageFacts {
     let doc = Html::parse_document(body);
     let messages = doc
-        .select(sel(".field-error, .error-summary li, [role=alert], p.warning"))
-        .map(|e| e.text().collect::<String>().replace("Errore: ", "").split_whitespace().collect::<Vec<_>>().join(" "))
+        .select(sel(
+            ".field-error, .error-summary li, [role=alert], p.warning",
+        ))
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .replace("Errore: ", "")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .filter(|t| !t.is_empty())
         .collect();
     let mut inputs: Vec<Input> = Vec::new();
     for i in doc.select(sel("input[name]")) {
         let name = i.value().attr("name").unwrap_or_default();
         if !inputs.iter().any(|x| x.name == name) {
-            inputs.push(Input { name: name.to_owned(), value: i.value().attr("value").unwrap_or_default().to_owned(), checked: i.value().attr("checked").is_some() });
+            inputs.push(Input {
+                name: name.to_owned(),
+                value: i.value().attr("value").unwrap_or_default().to_owned(),
+                checked: i.value().attr("checked").is_some(),
+            });
         }
     }
     let mut active_markup = Vec::new();
     for el in doc.select(sel("*")) {
         let v = el.value();
         if v.attrs().any(|(n, _)| n.starts_with("on")) {
-            active_markup.push(format!("element <{}> with an event-handler attribute", v.name()));
+            active_markup.push(format!(
+                "element <{}> with an event-handler attribute",
+                v.name()
+            ));
         }
-        if v.name() == "script" && v.attr("src").is_none() || matches!(v.name(), "iframe" | "object" | "embed") {
+        if v.name() == "script" && v.attr("src").is_none()
+            || matches!(v.name(), "iframe" | "object" | "embed")
+        {
             active_markup.push(format!("injected <{}> element", v.name()));
         }
     }
-    PageFacts { messages, inputs, active_markup }
+    PageFacts {
+        messages,
+        inputs,
+        active_markup,
+    }
 }
 
 impl Stats {
@@ -1093,66 +1510,141 @@ impl Stats {
 
 /// Selectors parsed once (the checks run on every answer).
 fn sel(s: &'static str) -> &'static Selector {
-    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<&'static str, &'static Selector>>> = OnceLock::new();
+    static CACHE: OnceLock<std::sync::Mutex<BTreeMap<&'static str, &'static Selector>>> =
+        OnceLock::new();
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap();
-    cache.entry(s).or_insert_with(|| Box::leak(Box::new(Selector::parse(s).unwrap())))
+    cache
+        .entry(s)
+        .or_insert_with(|| Box::leak(Box::new(Selector::parse(s).unwrap())))
 }
 
 /// What the HTML parser gives back for a value the server wrote escaped (the input stream's
 /// newline and NUL normalisation).
 fn as_parsed(s: &str) -> String {
-    s.replace("\r\n", "\n").replace('\r', "\n").replace('\0', "\u{fffd}")
+    s.replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\0', "\u{fffd}")
 }
 
 /// Italian, not an English or technical error text.
 fn looks_italian(m: &str) -> bool {
     const IT: &[&str] = &[
-        "Inserisci", "inserit", " il ", " la ", " di ", " non ", " per ", " un ", " una ", " è ", "Hai ", "Attendi", "Codice", "codice", "Trascina",
-        "Scegli", "Seleziona", "Verifica", "Per ", "Troppi", "Troppe", "Il ", "La ", "Le ", "Questo", "Questa", "Username o password", "Richiesta",
-        "Servizio", "Link", "riprova",
+        "Inserisci",
+        "inserit",
+        " il ",
+        " la ",
+        " di ",
+        " non ",
+        " per ",
+        " un ",
+        " una ",
+        " è ",
+        "Hai ",
+        "Attendi",
+        "Codice",
+        "codice",
+        "Trascina",
+        "Scegli",
+        "Seleziona",
+        "Verifica",
+        "Per ",
+        "Troppi",
+        "Troppe",
+        "Il ",
+        "La ",
+        "Le ",
+        "Questo",
+        "Questa",
+        "Username o password",
+        "Richiesta",
+        "Servizio",
+        "Link",
+        "riprova",
     ];
-    const NOT: &[&str] = &["error", "Error", "invalid", "Invalid", "panic", "unwrap", "failed", "exception", "null", "undefined", "Internal"];
+    const NOT: &[&str] = &[
+        "error",
+        "Error",
+        "invalid",
+        "Invalid",
+        "panic",
+        "unwrap",
+        "failed",
+        "exception",
+        "null",
+        "undefined",
+        "Internal",
+    ];
     IT.iter().any(|w| m.contains(w)) && !NOT.iter().any(|w| m.contains(w))
 }
 
 fn first_value<'a>(decoded: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    decoded.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    decoded
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn check(spec: &FormSpec, sub: &Submission, reply: &Reply, stats: &mut Stats) {
     let mut failures = Vec::new();
-    check_reply(spec, sub, reply, stats, &mut |what: String| failures.push(what));
+    check_reply(spec, sub, reply, stats, &mut |what: String| {
+        failures.push(what)
+    });
     for what in failures {
         if stats.failures.len() < 25 {
-            stats.failures.push(format!("[{}] {what}\n    submission: {}", spec.name, sub.summary));
+            stats.failures.push(format!(
+                "[{}] {what}\n    submission: {}",
+                spec.name, sub.summary
+            ));
         }
     }
 }
 
-fn check_reply(spec: &FormSpec, sub: &Submission, reply: &Reply, stats: &mut Stats, fail: &mut dyn FnMut(String)) {
+fn check_reply(
+    spec: &FormSpec,
+    sub: &Submission,
+    reply: &Reply,
+    stats: &mut Stats,
+    fail: &mut dyn FnMut(String),
+) {
     *stats.statuses.entry(reply.status).or_default() += 1;
     if reply.status >= 500 {
-        fail(format!("status {}: {}", reply.status, reply.body.chars().take(400).collect::<String>()));
+        fail(format!(
+            "status {}: {}",
+            reply.status,
+            reply.body.chars().take(400).collect::<String>()
+        ));
         return;
     }
     if !reply.csp {
-        fail(format!("status {} without Content-Security-Policy", reply.status));
+        fail(format!(
+            "status {} without Content-Security-Policy",
+            reply.status
+        ));
     }
     if (300..400).contains(&reply.status) {
-        let ok = reply.location.as_deref().is_some_and(|l| l.starts_with('/') && !l.starts_with("//"));
+        let ok = reply
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with('/') && !l.starts_with("//"));
         if !ok {
             fail(format!("redirect off the site: {:?}", reply.location));
         }
         return;
     }
     if reply.status < 400 {
-        fail(format!("a POST answered {} instead of a redirect or a rejection", reply.status));
+        fail(format!(
+            "a POST answered {} instead of a redirect or a rejection",
+            reply.status
+        ));
         return;
     }
 
     // A rejection: an HTML page with an Italian message.
     if !reply.content_type.starts_with("text/html") {
-        fail(format!("rejection {} is not an HTML page ({})", reply.status, reply.content_type));
+        fail(format!(
+            "rejection {} is not an HTML page ({})",
+            reply.status, reply.content_type
+        ));
         return;
     }
     let facts = stats.facts(&reply.body);
@@ -1182,19 +1674,30 @@ fn check_reply(spec: &FormSpec, sub: &Submission, reply: &Reply, stats: &mut Sta
     // A 422 is the form again.
     let inputs = &facts.inputs;
     // (In recovery, a request without a valid mode gets the page that chooses it.)
-    let visible: Vec<&str> = spec.fields.iter().filter(|f| !matches!(f.kind, Kind::Opaque)).map(|f| f.name).collect();
-    if reply.status == 422 && !visible.is_empty() && !inputs.iter().any(|i| visible.contains(&i.name.as_str())) {
+    let visible: Vec<&str> = spec
+        .fields
+        .iter()
+        .filter(|f| !matches!(f.kind, Kind::Opaque))
+        .map(|f| f.name)
+        .collect();
+    if reply.status == 422
+        && !visible.is_empty()
+        && !inputs.iter().any(|i| visible.contains(&i.name.as_str()))
+    {
         fail("422 without the form's fields".to_owned());
     }
 
     for field in spec.fields {
-        let Some(input) = inputs.iter().find(|i| i.name == field.name) else { continue };
+        let Some(input) = inputs.iter().find(|i| i.name == field.name) else {
+            continue;
+        };
         let shown = input.value.as_str();
         let typed = first_value(&sub.decoded, field.name);
         match field.kind {
             Kind::Kept(norm) => {
                 // A missing AVANTI username keeps the proposed one: nothing typed to compare.
-                if typed.is_none() && field.name == "username" && spec.stage == Stage::RegEmailSaved {
+                if typed.is_none() && field.name == "username" && spec.stage == Stage::RegEmailSaved
+                {
                     continue;
                 }
                 let typed = typed.unwrap_or_default();
@@ -1205,7 +1708,12 @@ fn check_reply(spec: &FormSpec, sub: &Submission, reply: &Reply, stats: &mut Sta
                 };
                 stats.kept_checks += 1;
                 if shown != as_parsed(&expected) {
-                    fail(format!("{} not kept: typed {:?}, page shows {:?}", field.name, expected.chars().take(80).collect::<String>(), shown.chars().take(80).collect::<String>()));
+                    fail(format!(
+                        "{} not kept: typed {:?}, page shows {:?}",
+                        field.name,
+                        expected.chars().take(80).collect::<String>(),
+                        shown.chars().take(80).collect::<String>()
+                    ));
                 }
             }
             Kind::Secret => {
@@ -1218,39 +1726,61 @@ fn check_reply(spec: &FormSpec, sub: &Submission, reply: &Reply, stats: &mut Sta
                 let checked = input.checked;
                 stats.kept_checks += 1;
                 if checked != (typed == Some("si")) {
-                    fail(format!("checkbox {} shown checked={checked} for {:?}", field.name, typed));
+                    fail(format!(
+                        "checkbox {} shown checked={checked} for {:?}",
+                        field.name, typed
+                    ));
                 }
             }
             Kind::Next => {
                 stats.kept_checks += 1;
                 if !(shown == routes::ACCOUNT || shown.starts_with("/area-clienti/")) {
-                    fail(format!("next re-rendered as {shown:?}: only private-area paths may come back"));
+                    fail(format!(
+                        "next re-rendered as {shown:?}: only private-area paths may come back"
+                    ));
                 }
             }
             Kind::Choice(_) | Kind::Opaque => {}
         }
     }
     for secret in &sub.secrets {
-        let distinctive = secret.trim().chars().filter(char::is_ascii_alphanumeric).count() >= 6 && secret.len() <= 512;
-        if distinctive && (reply.body.contains(secret.as_str()) || reply.body.contains(&html_escape(secret))) {
+        let distinctive = secret
+            .trim()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .count()
+            >= 6
+            && secret.len() <= 512;
+        if distinctive
+            && (reply.body.contains(secret.as_str()) || reply.body.contains(&html_escape(secret)))
+        {
             fail("a typed secret appears in the page".to_owned());
         }
     }
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 // ---------------------------------------------------------------------------------------
 // The runs.
 
 fn seed() -> u64 {
-    std::env::var("SECURITY_FORMS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EC0_F0E5)
+    std::env::var("SECURITY_FORMS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5EC0_F0E5)
 }
 
 fn count(var: &str, default: usize) -> usize {
-    std::env::var(var).ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
 
 async fn run_form(backend: Arc<Backend>, spec: &FormSpec, n: usize, seed: u64) -> Stats {
@@ -1258,14 +1788,23 @@ async fn run_form(backend: Arc<Backend>, spec: &FormSpec, n: usize, seed: u64) -
     let mut fx = fixture(backend.clone(), spec.stage).await;
     let snapshot = backend.snapshot();
     let start_cookies = fx.browser.cookies.clone();
-    let ips = [fx.browser.ip.clone(), format!("192.0.2.{}", rng.gen_range(1..255))];
+    let ips = [
+        fx.browser.ip.clone(),
+        format!("192.0.2.{}", rng.gen_range(1..255)),
+    ];
     let origin = backend.origin();
     let mut stats = Stats::default();
     let mut since_reset = 0;
     let prelude = prelude();
     for i in 0..n {
         let t = Instant::now();
-        let (raw, sub) = generate(&mut rng, spec, &fx, &origin, prelude.get(i).map(Vec::as_slice));
+        let (raw, sub) = generate(
+            &mut rng,
+            spec,
+            &fx,
+            &origin,
+            prelude.get(i).map(Vec::as_slice),
+        );
         stats.gen_secs += t.elapsed().as_secs_f64();
         let ip = ips[sub.ip_index].clone();
         let t = Instant::now();
@@ -1276,7 +1815,10 @@ async fn run_form(backend: Arc<Backend>, spec: &FormSpec, n: usize, seed: u64) -
         let reply = match result {
             Ok(r) => r,
             Err(e) => {
-                stats.failures.push(format!("[{}] {e}\n    submission: {}", spec.name, sub.summary));
+                stats.failures.push(format!(
+                    "[{}] {e}\n    submission: {}",
+                    spec.name, sub.summary
+                ));
                 *stats.statuses.entry(0).or_default() += 1;
                 continue;
             }
@@ -1294,7 +1836,9 @@ async fn run_form(backend: Arc<Backend>, spec: &FormSpec, n: usize, seed: u64) -
                     fx.browser.cookies = start_cookies.clone();
                 }
                 // Through the gateway there is no snapshot: a new person gets to the step.
-                None if moved && spec.redo_through_gateway => fx = fixture(backend.clone(), spec.stage).await,
+                None if moved && spec.redo_through_gateway => {
+                    fx = fixture(backend.clone(), spec.stage).await
+                }
                 None => {}
             }
         }
@@ -1303,7 +1847,9 @@ async fn run_form(backend: Arc<Backend>, spec: &FormSpec, n: usize, seed: u64) -
 }
 
 fn fxhash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn report(spec: &FormSpec, stats: &Stats, secs: f64) -> String {
@@ -1317,9 +1863,18 @@ fn report(spec: &FormSpec, stats: &Stats, secs: f64) -> String {
 /// Runs the forms whose names start with one of `names`, `concurrency` at a time (each on its
 /// own tokio task, so the two cores share the work), on a fresh in-memory app each, or all
 /// on `shared` (the gateway).
-async fn run_forms(names: &[&str], n: usize, seed: u64, shared: Option<Arc<Backend>>, concurrency: usize) -> Vec<(&'static FormSpec, Stats)> {
+async fn run_forms(
+    names: &[&str],
+    n: usize,
+    seed: u64,
+    shared: Option<Arc<Backend>>,
+    concurrency: usize,
+) -> Vec<(&'static FormSpec, Stats)> {
     use futures::StreamExt;
-    let specs: Vec<&'static FormSpec> = FORMS.iter().filter(|s| names.iter().any(|n| s.name.starts_with(n))).collect();
+    let specs: Vec<&'static FormSpec> = FORMS
+        .iter()
+        .filter(|s| names.iter().any(|n| s.name.starts_with(n)))
+        .collect();
     assert!(!specs.is_empty());
     futures::stream::iter(specs)
         .map(|spec| {
@@ -1342,20 +1897,48 @@ async fn memory_run(names: &[&str]) {
     let seed = seed();
     let t = Instant::now();
     let results = run_forms(names, n, seed, None, 4).await;
-    println!("{} forms × {n} submissions in {:.1} s", results.len(), t.elapsed().as_secs_f64());
+    println!(
+        "{} forms × {n} submissions in {:.1} s",
+        results.len(),
+        t.elapsed().as_secs_f64()
+    );
     let mut failures = Vec::new();
     let mut messages = BTreeSet::new();
     for (spec, stats) in results {
         assert_eq!(stats.sent, n);
-        let rejections: usize = stats.statuses.iter().filter(|(s, _)| (400..500).contains(*s)).map(|(_, c)| c).sum();
+        let rejections: usize = stats
+            .statuses
+            .iter()
+            .filter(|(s, _)| (400..500).contains(*s))
+            .map(|(_, c)| c)
+            .sum();
         if spec.path == routes::LOGOUT {
             // ESCI has no fields: whatever the body, it signs out and redirects.
-            assert_eq!(stats.statuses.get(&303), Some(&n), "{}: {:?}", spec.name, stats.statuses);
+            assert_eq!(
+                stats.statuses.get(&303),
+                Some(&n),
+                "{}: {:?}",
+                spec.name,
+                stats.statuses
+            );
         } else {
-            assert!(rejections > n / 10, "{}: too few rejections, got {:?}", spec.name, stats.statuses);
+            assert!(
+                rejections > n / 10,
+                "{}: too few rejections, got {:?}",
+                spec.name,
+                stats.statuses
+            );
         }
-        let has_kept = spec.fields.iter().any(|f| matches!(f.kind, Kind::Kept(_) | Kind::Check | Kind::Next));
-        assert!(!has_kept || stats.kept_checks > n / 20, "{}: too few kept-value checks ({})", spec.name, stats.kept_checks);
+        let has_kept = spec
+            .fields
+            .iter()
+            .any(|f| matches!(f.kind, Kind::Kept(_) | Kind::Check | Kind::Next));
+        assert!(
+            !has_kept || stats.kept_checks > n / 20,
+            "{}: too few kept-value checks ({})",
+            spec.name,
+            stats.kept_checks
+        );
         failures.extend(stats.failures);
         messages.extend(stats.messages);
     }
@@ -1363,7 +1946,12 @@ async fn memory_run(names: &[&str]) {
     for m in &messages {
         println!("  - {m}");
     }
-    assert!(failures.is_empty(), "seed {seed}: {} failures, first ones:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} failures, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // One test per flow; inside each, the forms run concurrently.
@@ -1392,9 +1980,18 @@ async fn dynamodb_path_answers_generated_submissions_the_same() {
     let seed = seed() ^ 0x6A7E;
     let t = Instant::now();
     let results = run_forms(&[""], n, seed, Some(Backend::gateway().await), 8).await;
-    println!("gateway: {} forms × {n} submissions in {:.1} s", results.len(), t.elapsed().as_secs_f64());
+    println!(
+        "gateway: {} forms × {n} submissions in {:.1} s",
+        results.len(),
+        t.elapsed().as_secs_f64()
+    );
     let failures: Vec<String> = results.into_iter().flat_map(|(_, s)| s.failures).collect();
-    assert!(failures.is_empty(), "seed {seed}: {} failures, first ones:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "seed {seed}: {} failures, first ones:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -1423,7 +2020,16 @@ fn the_checks_can_fail() {
     assert!(all.contains("injected <script>"), "{all}");
     assert!(all.contains("numero not kept"), "{all}");
     let mut stats = Stats::default();
-    check(spec, &sub, &Reply { status: 500, csp: false, ..bad }, &mut stats);
+    check(
+        spec,
+        &sub,
+        &Reply {
+            status: 500,
+            csp: false,
+            ..bad
+        },
+        &mut stats,
+    );
     assert!(stats.failures[0].contains("status 500"));
     assert!(!looks_italian("invalid input"));
 }

@@ -1181,13 +1181,29 @@ fn sms_budget_alert_reaches_ops() {
     let mut metric = None;
     for f in SMS_STEPS {
         let log_group = format!("{}LogGroup", pascal(f));
-        let found = filters.iter().find(|(_, r)| ref_target(&r["Properties"]["LogGroupName"]) == Some(log_group.as_str()));
+        let found = filters.iter().find(|(_, r)| {
+            ref_target(&r["Properties"]["LogGroupName"]) == Some(log_group.as_str())
+        });
         let (_, r) = found.unwrap_or_else(|| panic!("{f}: no MetricFilter on {log_group}"));
-        assert!(str_of(&r["Properties"]["FilterPattern"], "FilterPattern").contains("sms_global_budget_exhausted"), "{f}");
-        let name = str_of(&r["Properties"]["MetricTransformations"][0]["MetricName"], "MetricName").to_owned();
-        assert_eq!(*metric.get_or_insert(name.clone()), name, "one metric for every step");
+        assert!(
+            str_of(&r["Properties"]["FilterPattern"], "FilterPattern")
+                .contains("sms_global_budget_exhausted"),
+            "{f}"
+        );
+        let name = str_of(
+            &r["Properties"]["MetricTransformations"][0]["MetricName"],
+            "MetricName",
+        )
+        .to_owned();
+        assert_eq!(
+            *metric.get_or_insert(name.clone()),
+            name,
+            "one metric for every step"
+        );
     }
     let metric = metric.unwrap();
-    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm").iter().any(|(_, a)| a["Properties"]["MetricName"].as_str() == Some(metric.as_str()));
+    let alarmed = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .iter()
+        .any(|(_, a)| a["Properties"]["MetricName"].as_str() == Some(metric.as_str()));
     assert!(alarmed, "an alarm on {metric}");
 }

@@ -13,13 +13,26 @@ use shared::{routes, session, App};
 
 /// The services of the Convenzione that the private area will host.
 const SERVICES: &[(&str, &str)] = &[
-    ("Le tue linee", "Consulta le SIM del tuo Ente in Convenzione e il loro stato."),
-    ("Traffico e consumi", "Verifica il traffico e i consumi della tua linea aziendale."),
-    ("Richieste di assistenza", "Apri una segnalazione e segui lo stato delle tue richieste."),
+    (
+        "Le tue linee",
+        "Consulta le SIM del tuo Ente in Convenzione e il loro stato.",
+    ),
+    (
+        "Traffico e consumi",
+        "Verifica il traffico e i consumi della tua linea aziendale.",
+    ),
+    (
+        "Richieste di assistenza",
+        "Apri una segnalazione e segui lo stato delle tue richieste.",
+    ),
 ];
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { Err(WebError::MethodNotAllowed) } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        Err(WebError::MethodNotAllowed)
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -40,8 +53,15 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 fn page(a: &Account) -> Markup {
-    let number = MobileNumber::parse(&a.number).map(|n| n.pretty()).unwrap_or_else(|_| a.number.clone());
-    let opts = PageOptions { noindex: true, current: Some(routes::ACCOUNT), signed_in: true, ..PageOptions::default() };
+    let number = MobileNumber::parse(&a.number)
+        .map(|n| n.pretty())
+        .unwrap_or_else(|_| a.number.clone());
+    let opts = PageOptions {
+        noindex: true,
+        current: Some(routes::ACCOUNT),
+        signed_in: true,
+        ..PageOptions::default()
+    };
     layout::page_with(
         &opts,
         "Area Clienti",

@@ -17,16 +17,35 @@ use shared::{routes, App};
 pub const TOKEN_KIND: &str = "CONFIRM";
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 /// The registration a live link points to, if the link is still its latest one.
-async fn linked_flow(app: &App, token: &str) -> Result<Option<(record::Flow<Registration>, String)>, WebError> {
+async fn linked_flow(
+    app: &App,
+    token: &str,
+) -> Result<Option<(record::Flow<Registration>, String)>, WebError> {
     let now = app.now();
-    let target = if token.is_empty() { None } else { tokens::peek(app.store.as_ref(), TOKEN_KIND, token, now).await? };
-    let Some((flow_pk, hash)) = target else { return Ok(None) };
-    let flow = record::load_key::<Registration>(app.store.as_ref(), Key::new(flow_pk, "FLOW"), now).await?;
-    Ok(flow.filter(|f| f.data.state == State::EmailSent && f.data.confirm_token_hash.as_deref() == Some(hash.as_str())).map(|f| (f, hash)))
+    let target = if token.is_empty() {
+        None
+    } else {
+        tokens::peek(app.store.as_ref(), TOKEN_KIND, token, now).await?
+    };
+    let Some((flow_pk, hash)) = target else {
+        return Ok(None);
+    };
+    let flow = record::load_key::<Registration>(app.store.as_ref(), Key::new(flow_pk, "FLOW"), now)
+        .await?;
+    Ok(flow
+        .filter(|f| {
+            f.data.state == State::EmailSent
+                && f.data.confirm_token_hash.as_deref() == Some(hash.as_str())
+        })
+        .map(|f| (f, hash)))
 }
 
 /// Reads only: a scanner's visit leaves everything as it was.
@@ -49,7 +68,10 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form = Form::from_request(req);
     let Some((mut flow, hash)) = linked_flow(app, form.get("t")).await? else {
         // A double click: the first one confirmed in this browser.
-        if step::load(app, req).await?.is_some_and(|f| f.data.state == State::EmailConfirmed) {
+        if step::load(app, req)
+            .await?
+            .is_some_and(|f| f.data.state == State::EmailConfirmed)
+        {
             return Ok(web::redirect(routes::CONFIRM_EMAIL));
         }
         return Ok(web::html(410, invalid_link()));
@@ -65,7 +87,10 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         Err(e) => return Err(e.into()),
     }
     tracing::info!(step = "confirm-email", "email confirmed");
-    Ok(web::redirect_with_cookies(routes::CONFIRM_EMAIL, &[step::cookie(app, &id)]))
+    Ok(web::redirect_with_cookies(
+        routes::CONFIRM_EMAIL,
+        &[step::cookie(app, &id)],
+    ))
 }
 
 fn confirm_page(token: &str) -> Markup {

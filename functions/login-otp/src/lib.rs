@@ -15,7 +15,11 @@ use shared::web::{self, Form, Resp, WebError};
 use shared::{routes, session, sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -24,7 +28,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         Err(redirect) => return Ok(redirect),
     };
     let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
-    Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
+    Ok(web::html(
+        200,
+        page(&flow.data.number, &FieldErrors::default(), notice),
+    ))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -46,12 +53,24 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         }
     };
     let now = app.now();
-    match otp::verify(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Login, &flow.data.account_id, &code, now).await {
+    match otp::verify(
+        app.store.as_ref(),
+        &app.config.flow_secret,
+        otp::Purpose::Login,
+        &flow.data.account_id,
+        &code,
+        now,
+    )
+    .await
+    {
         Ok(()) => sign_in(app, req, flow).await,
         Err(OtpError::Expired | OtpError::Missing) => Ok(web::html(410, expired_page())),
         Err(OtpError::Store(e)) => Err(e.into()),
         Err(e) => {
-            errors.add(otp_page::FIELD, otp_page::guess_error(&e, otp_page::RESEND_LABEL).unwrap_or_default());
+            errors.add(
+                otp_page::FIELD,
+                otp_page::guess_error(&e, otp_page::RESEND_LABEL).unwrap_or_default(),
+            );
             Ok(web::html(422, page(&flow.data.number, &errors, None)))
         }
     }
@@ -61,9 +80,14 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 /// password was checked (ceased, or its password reset).
 async fn sign_in(app: &App, req: &Request, mut flow: LoginFlow) -> Result<Resp, WebError> {
     let account = accounts::get(app.store.as_ref(), &flow.data.account_id).await?;
-    let Some(account) = account.filter(|a| a.status == Status::Active && a.session_epoch == flow.data.epoch) else {
+    let Some(account) =
+        account.filter(|a| a.status == Status::Active && a.session_epoch == flow.data.epoch)
+    else {
         record::delete(app.store.as_ref(), &flow).await?;
-        return Ok(web::redirect_with_cookies(&format!("{}?scaduta=1", routes::LOGIN), &[web::clear_cookie(login::COOKIE, app.config.cookie_secure)]));
+        return Ok(web::redirect_with_cookies(
+            &format!("{}?scaduta=1", routes::LOGIN),
+            &[web::clear_cookie(login::COOKIE, app.config.cookie_secure)],
+        ));
     };
     if flow.data.complete().is_err() {
         return Ok(web::redirect(&flow.data.next));
@@ -76,19 +100,37 @@ async fn sign_in(app: &App, req: &Request, mut flow: LoginFlow) -> Result<Resp, 
     }
     let session_cookie = session::start(app, req, &account).await?;
     tracing::info!(step = "login-otp", "signed in");
-    Ok(web::redirect_with_cookies(&flow.data.next, &[session_cookie, web::clear_cookie(login::COOKIE, app.config.cookie_secure)]))
+    Ok(web::redirect_with_cookies(
+        &flow.data.next,
+        &[
+            session_cookie,
+            web::clear_cookie(login::COOKIE, app.config.cookie_secure),
+        ],
+    ))
 }
 
 async fn resend(app: &App, flow: &mut LoginFlow) -> Result<Resp, WebError> {
     let d = &flow.data;
-    if let Err(message) = sms::resend(app, d.otp_sent_at, &d.number, otp::Purpose::Login, &d.account_id, true, messages::sms_login_otp).await? {
+    if let Err(message) = sms::resend(
+        app,
+        d.otp_sent_at,
+        &d.number,
+        otp::Purpose::Login,
+        &d.account_id,
+        true,
+        messages::sms_login_otp,
+    )
+    .await?
+    {
         let mut errors = FieldErrors::default();
         errors.add(otp_page::FIELD, message);
         return Ok(web::html(429, page(&flow.data.number, &errors, None)));
     }
     flow.data.otp_sent_at = app.now();
     match record::save(app.store.as_ref(), flow, TTL_SECS, app.now()).await {
-        Ok(()) | Err(FlowError::Conflict) => Ok(web::redirect(&format!("{}?nuovo=1", routes::LOGIN_OTP))),
+        Ok(()) | Err(FlowError::Conflict) => {
+            Ok(web::redirect(&format!("{}?nuovo=1", routes::LOGIN_OTP)))
+        }
         Err(FlowError::Store(e)) => Err(e.into()),
     }
 }
@@ -107,5 +149,8 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
 }
 
 fn expired_page() -> Markup {
-    layout::flow_page("Codice temporaneo scaduto", html! { div class="container narrow" { (otp_page::expired(routes::LOGIN_OTP)) } })
+    layout::flow_page(
+        "Codice temporaneo scaduto",
+        html! { div class="container narrow" { (otp_page::expired(routes::LOGIN_OTP)) } },
+    )
 }

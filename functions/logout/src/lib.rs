@@ -8,7 +8,11 @@ use shared::web::{self, Resp, WebError};
 use shared::{routes, session, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -37,5 +41,8 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     web::check_same_origin(req, &app.config.public_base_url)?;
     let cleared = session::end(app, req).await?;
     tracing::info!(step = "logout", "signed out");
-    Ok(web::redirect_with_cookies(&format!("{}?uscito=1", routes::LOGIN), &[cleared]))
+    Ok(web::redirect_with_cookies(
+        &format!("{}?uscito=1", routes::LOGIN),
+        &[cleared],
+    ))
 }

@@ -21,15 +21,24 @@ pub async fn handle(app: &App, req: Request) -> Resp {
     web::respond(match (form, web::query_param(&req, "token")) {
         (None, Some(token)) => link_page(app, &token).await,
         (None, None) => password_page(app, &req).await,
-        (Some(form), _) if !form.get("token").is_empty() => start_reset(app, &req, form.get("token")).await,
+        (Some(form), _) if !form.get("token").is_empty() => {
+            start_reset(app, &req, form.get("token")).await
+        }
         (Some(form), _) => set_password(app, &req, &form).await,
     })
 }
 
 /// The account a live reset link points to.
 async fn link_account(app: &App, token: &str) -> Result<Option<(Account, String)>, WebError> {
-    let Some((account_id, hash)) = tokens::peek(app.store.as_ref(), RESET_TOKEN, token, app.now()).await? else { return Ok(None) };
-    Ok(accounts::get(app.store.as_ref(), &account_id).await?.filter(|a| a.status == Status::Active).map(|a| (a, hash)))
+    let Some((account_id, hash)) =
+        tokens::peek(app.store.as_ref(), RESET_TOKEN, token, app.now()).await?
+    else {
+        return Ok(None);
+    };
+    Ok(accounts::get(app.store.as_ref(), &account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+        .map(|a| (a, hash)))
 }
 
 async fn link_page(app: &App, token: &str) -> Result<Resp, WebError> {
@@ -60,15 +69,37 @@ async fn start_reset(app: &App, req: &Request, token: &str) -> Result<Resp, WebE
     let Some((account, token_hash)) = link_account(app, token).await? else {
         return Ok(web::html(410, invalid_link_page()));
     };
-    let number = MobileNumber::parse(&account.number).map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
+    let number = MobileNumber::parse(&account.number)
+        .map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
     // One code per account: a double-clicked button sends one SMS, both flows accept it.
     let rid = format!("reset:{}", account.id);
-    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &rid, &number, true, messages::sms_recovery_otp).await? {
-        return Ok(web::html(429, message_page("Codice non inviato", <&str>::from(refused))));
+    if let Err(refused) = sms::send_otp_once(
+        app,
+        otp::Purpose::Recovery,
+        &rid,
+        &number,
+        true,
+        messages::sms_recovery_otp,
+    )
+    .await?
+    {
+        return Ok(web::html(
+            429,
+            message_page("Codice non inviato", <&str>::from(refused)),
+        ));
     }
-    let data = Recovery::reset(rid, account.id.clone(), account.number.clone(), token_hash, app.now());
+    let data = Recovery::reset(
+        rid,
+        account.id.clone(),
+        account.number.clone(),
+        token_hash,
+        app.now(),
+    );
     let (id, _) = record::create(app.store.as_ref(), KIND, data, TTL_SECS, app.now()).await?;
-    Ok(web::redirect_with_cookies(Step::Code.path(), &[recovery::cookie(app, &id)]))
+    Ok(web::redirect_with_cookies(
+        Step::Code.path(),
+        &[recovery::cookie(app, &id)],
+    ))
 }
 
 async fn password_page(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -85,33 +116,67 @@ async fn set_password(app: &App, req: &Request, form: &Form) -> Result<Resp, Web
         Err(redirect) => return Ok(redirect),
     };
     let account_id = flow.data.account_id.clone().unwrap_or_default();
-    let Some(account) = accounts::get(app.store.as_ref(), &account_id).await?.filter(|a| a.status == Status::Active) else {
+    let Some(account) = accounts::get(app.store.as_ref(), &account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+    else {
         return Ok(web::html(410, invalid_link_page()));
     };
     let mut errors = FieldErrors::default();
-    let personal = [account.nome.as_str(), account.cognome.as_str(), account.email.as_str(), account.username.as_str()];
-    let password = Password::parse(form.get("password"), &personal).map_err(|e| errors.add("password", e)).ok();
+    let personal = [
+        account.nome.as_str(),
+        account.cognome.as_str(),
+        account.email.as_str(),
+        account.username.as_str(),
+    ];
+    let password = Password::parse(form.get("password"), &personal)
+        .map_err(|e| errors.add("password", e))
+        .ok();
     if password.is_some() && form.get("password") != form.get("conferma_password") {
-        errors.add("conferma_password", "Le due password non coincidono: inserisci di nuovo la stessa password.");
+        errors.add(
+            "conferma_password",
+            "Le due password non coincidono: inserisci di nuovo la stessa password.",
+        );
     }
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(web::html(422, new_password_page(&errors)));
     };
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(|e| WebError::Unavailable(e.to_string()))?;
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     match commit(app, &mut flow, &account, &hash).await? {
         Ok(()) => {}
         Err(page) => return Ok(page),
     }
-    lockout::clear(app.store.as_ref(), limits::LOGIN_LOCK_PER_USERNAME, &account.username).await?;
+    lockout::clear(
+        app.store.as_ref(),
+        limits::LOGIN_LOCK_PER_USERNAME,
+        &account.username,
+    )
+    .await?;
     let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
-    app.notifier.email(&messages::email_password_changed(&account.email, &account.username, &login)).await?;
+    app.notifier
+        .email(&messages::email_password_changed(
+            &account.email,
+            &account.username,
+            &login,
+        ))
+        .await?;
     tracing::info!(step = "recover-reset", "password changed, sessions ended");
-    Ok(web::redirect_with_cookies(&format!("{}?password-modificata=1", routes::LOGIN), &[recovery::clear_cookie(app)]))
+    Ok(web::redirect_with_cookies(
+        &format!("{}?password-modificata=1", routes::LOGIN),
+        &[recovery::clear_cookie(app)],
+    ))
 }
 
 /// One transaction: the new hash (if the old one is unchanged) with every session ended,
 /// the link used up, the flow completed. `Ok(Err(page))` when the link or flow moved on.
-async fn commit(app: &App, flow: &mut RecoveryFlow, account: &Account, hash: &str) -> Result<Result<(), Resp>, WebError> {
+async fn commit(
+    app: &App,
+    flow: &mut RecoveryFlow,
+    account: &Account,
+    hash: &str,
+) -> Result<Result<(), Resp>, WebError> {
     let mut done = flow.clone();
     if done.data.password_set().is_err() {
         return Ok(Err(web::redirect(done.data.state.path())));
@@ -129,7 +194,9 @@ async fn commit(app: &App, flow: &mut RecoveryFlow, account: &Account, hash: &st
             Ok(Ok(()))
         }
         // A double submit: the first one changed the password.
-        Err(StoreError::TxCancelled { failed }) if failed.first() == Some(&true) => Ok(Err(web::redirect(routes::LOGIN))),
+        Err(StoreError::TxCancelled { failed }) if failed.first() == Some(&true) => {
+            Ok(Err(web::redirect(routes::LOGIN)))
+        }
         Err(StoreError::TxCancelled { .. }) => Ok(Err(web::html(410, invalid_link_page()))),
         Err(e) => Err(e.into()),
     }

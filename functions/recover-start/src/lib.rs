@@ -20,11 +20,18 @@ use shared::web::{self, Form, Resp, WebError};
 use shared::{crypto, limits, routes, sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { Ok(get(&req)) })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        Ok(get(&req))
+    })
 }
 
 fn get(req: &Request) -> Resp {
-    if let Some(mode) = web::query_param(req, "inviato").as_deref().and_then(Mode::parse) {
+    if let Some(mode) = web::query_param(req, "inviato")
+        .as_deref()
+        .and_then(Mode::parse)
+    {
         return web::html(200, sent_page(mode));
     }
     match web::query_param(req, "modalita") {
@@ -40,7 +47,10 @@ fn get(req: &Request) -> Resp {
             web::html(200, choose_page(&FieldErrors::default(), notice))
         }
         Some(m) => match Mode::parse(&m) {
-            Some(mode) => web::html(200, data_page(mode, &Values::default(), &FieldErrors::default())),
+            Some(mode) => web::html(
+                200,
+                data_page(mode, &Values::default(), &FieldErrors::default()),
+            ),
             None => {
                 let mut errors = FieldErrors::default();
                 errors.add("modalita", "Seleziona una delle 3 modalità di recupero.");
@@ -65,12 +75,20 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         errors.add("modalita", "Seleziona una delle 3 modalità di recupero.");
         return Ok(web::html(422, choose_page(&errors, None)));
     };
-    let values = Values { numero: form.get("numero").trim().to_owned(), cf: form.get("cf_personale").trim().to_owned(), username: form.get("username").trim().to_owned() };
+    let values = Values {
+        numero: form.get("numero").trim().to_owned(),
+        cf: form.get("cf_personale").trim().to_owned(),
+        username: form.get("username").trim().to_owned(),
+    };
     let mut errors = FieldErrors::default();
     let identity = match mode {
         Mode::Username | Mode::Both => {
-            let number = MobileNumber::parse(&values.numero).map_err(|e| errors.add("numero", e)).ok();
-            let cf = CodiceFiscalePersona::parse(&values.cf).map_err(|e| errors.add("cf_personale", e)).ok();
+            let number = MobileNumber::parse(&values.numero)
+                .map_err(|e| errors.add("numero", e))
+                .ok();
+            let cf = CodiceFiscalePersona::parse(&values.cf)
+                .map_err(|e| errors.add("cf_personale", e))
+                .ok();
             number.zip(cf)
         }
         Mode::Password => {
@@ -83,7 +101,14 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     if !errors.is_empty() {
         return Ok(web::html(422, data_page(mode, &values, &errors)));
     }
-    if !rate::hit(app.store.as_ref(), limits::RECOVER_PER_IP, &web::client_ip(req), app.now()).await? {
+    if !rate::hit(
+        app.store.as_ref(),
+        limits::RECOVER_PER_IP,
+        &web::client_ip(req),
+        app.now(),
+    )
+    .await?
+    {
         errors.add(first_field(mode), "Hai effettuato troppe richieste di recupero da questa connessione. Riprova tra un'ora.");
         return Ok(web::html(429, data_page(mode, &values, &errors)));
     }
@@ -96,33 +121,68 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 fn first_field(mode: Mode) -> &'static str {
-    if mode == Mode::Password { "username" } else { "numero" }
+    if mode == Mode::Password {
+        "username"
+    } else {
+        "numero"
+    }
 }
 
 /// The active account registered with this number and personal codice fiscale.
-async fn account_for(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona) -> Result<Option<Account>, WebError> {
-    let account = accounts::by_claim(app.store.as_ref(), Kind::Number, number.e164(), app.now()).await?;
+async fn account_for(
+    app: &App,
+    number: &MobileNumber,
+    cf: &CodiceFiscalePersona,
+) -> Result<Option<Account>, WebError> {
+    let account =
+        accounts::by_claim(app.store.as_ref(), Kind::Number, number.e164(), app.now()).await?;
     Ok(account.filter(|a| a.status == Status::Active && a.personal_cf == cf.as_str()))
 }
 
 /// Mode 1. The same counters are charged whether or not the data match an account; only
 /// the SMS and the email are skipped for data that match none.
-async fn forgot_username(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona) -> Result<Resp, WebError> {
+async fn forgot_username(
+    app: &App,
+    number: &MobileNumber,
+    cf: &CodiceFiscalePersona,
+) -> Result<Resp, WebError> {
     let account = account_for(app, number, cf).await?;
     let subject = recovery::identity_subject(number.e164(), cf.as_str());
     if recovery::request_allowed(app, &subject, Mode::Username).await? {
-        let text = account.as_ref().map(|a| messages::sms_recovered_username(&a.username)).unwrap_or_default();
+        let text = account
+            .as_ref()
+            .map(|a| messages::sms_recovered_username(&a.username))
+            .unwrap_or_default();
         // A refused SMS (caps) is not reported: the email still carries the username.
-        if sms::send_text(app, otp::Purpose::Recovery, number, account.is_some(), &text).await?.is_err() {
+        if sms::send_text(
+            app,
+            otp::Purpose::Recovery,
+            number,
+            account.is_some(),
+            &text,
+        )
+        .await?
+        .is_err()
+        {
             tracing::warn!(step = "recover-start", "username SMS refused by the caps");
         }
         if let Some(account) = &account {
             let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
-            app.notifier.email(&messages::email_recovered_username(&account.email, &account.username, &login)).await?;
+            app.notifier
+                .email(&messages::email_recovered_username(
+                    &account.email,
+                    &account.username,
+                    &login,
+                ))
+                .await?;
             tracing::info!(step = "recover-start", mode = "username", "username sent");
         }
     }
-    Ok(web::redirect(&format!("{}?inviato={}", routes::RECOVER, Mode::Username.slug())))
+    Ok(web::redirect(&format!(
+        "{}?inviato={}",
+        routes::RECOVER,
+        Mode::Username.slug()
+    )))
 }
 
 async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
@@ -131,34 +191,65 @@ async fn forgot_password(app: &App, typed: &str) -> Result<Resp, WebError> {
     // same answer as an unknown one.
     let username = Username::parse(typed).ok();
     let account = match &username {
-        Some(u) => accounts::by_claim(app.store.as_ref(), Kind::Username, u.as_str(), app.now()).await?.filter(|a| a.status == Status::Active),
+        Some(u) => accounts::by_claim(app.store.as_ref(), Kind::Username, u.as_str(), app.now())
+            .await?
+            .filter(|a| a.status == Status::Active),
         None => None,
     };
-    let subject = crypto::token_hash(&format!("username:{}", username.as_ref().map_or(typed, |u| u.as_str())));
+    let subject = crypto::token_hash(&format!(
+        "username:{}",
+        username.as_ref().map_or(typed, |u| u.as_str())
+    ));
     if recovery::request_allowed(app, &subject, Mode::Password).await? {
         if let Some(account) = account {
             recovery::send_reset_link(app, &account, false).await?;
             tracing::info!(step = "recover-start", mode = "password", "reset link sent");
         }
     }
-    Ok(web::redirect(&format!("{}?inviato={}", routes::RECOVER, Mode::Password.slug())))
+    Ok(web::redirect(&format!(
+        "{}?inviato={}",
+        routes::RECOVER,
+        Mode::Password.slug()
+    )))
 }
 
 /// Mode 3: a code to the number if the data match an account; if they do not, a code is
 /// still issued (never sent) under the same counters, so the next page behaves exactly
 /// alike. The code's subject derives from what was typed, so a double click sends one SMS.
-async fn forgot_both(app: &App, number: &MobileNumber, cf: &CodiceFiscalePersona, values: &Values) -> Result<Resp, WebError> {
+async fn forgot_both(
+    app: &App,
+    number: &MobileNumber,
+    cf: &CodiceFiscalePersona,
+    values: &Values,
+) -> Result<Resp, WebError> {
     let subject = recovery::identity_subject(number.e164(), cf.as_str());
     let account = account_for(app, number, cf).await?;
     let deliver = account.is_some();
-    if let Err(refused) = sms::send_otp_once(app, otp::Purpose::Recovery, &subject, number, deliver, messages::sms_recovery_otp).await? {
+    if let Err(refused) = sms::send_otp_once(
+        app,
+        otp::Purpose::Recovery,
+        &subject,
+        number,
+        deliver,
+        messages::sms_recovery_otp,
+    )
+    .await?
+    {
         let mut errors = FieldErrors::default();
         errors.add("numero", <&str>::from(refused));
         return Ok(web::html(429, data_page(Mode::Both, values, &errors)));
     }
-    let data = Recovery::identify(subject, account.map(|a| a.id), number.e164().to_owned(), app.now());
+    let data = Recovery::identify(
+        subject,
+        account.map(|a| a.id),
+        number.e164().to_owned(),
+        app.now(),
+    );
     let (id, _) = record::create(app.store.as_ref(), KIND, data, TTL_SECS, app.now()).await?;
-    Ok(web::redirect_with_cookies(routes::RECOVER_OTP, &[recovery::cookie(app, &id)]))
+    Ok(web::redirect_with_cookies(
+        routes::RECOVER_OTP,
+        &[recovery::cookie(app, &id)],
+    ))
 }
 
 fn frame(title: &str, body: Markup) -> Markup {

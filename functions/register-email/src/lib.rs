@@ -17,7 +17,11 @@ use shared::{limits, routes, App};
 pub const TOKEN_KIND: &str = "CONFIRM";
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -32,7 +36,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         200,
         match r.state {
             State::EmailSaved if edit == "email" => email_page(&r.email, &none),
-            State::EmailSaved => username_page(r, &r.username, edit == "username" || r.username.is_empty(), &none),
+            State::EmailSaved => username_page(
+                r,
+                &r.username,
+                edit == "username" || r.username.is_empty(),
+                &none,
+            ),
             State::EmailSent if edit == "email" => email_page(&r.email, &none),
             State::EmailSent => sent_page(r, web::query_param(req, "reinviata").is_some(), &none),
             _ => email_page(&r.email, &none),
@@ -66,44 +75,117 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                     errors.add("email", message);
                     return Ok(web::html(429, email_page(typed, &errors)));
                 }
-                if !uniqueness::reserve(app.store.as_ref(), Kind::Email, email.as_str(), &owner, &may_replace, now + TTL_SECS, now).await? {
+                if !uniqueness::reserve(
+                    app.store.as_ref(),
+                    Kind::Email,
+                    email.as_str(),
+                    &owner,
+                    &may_replace,
+                    now + TTL_SECS,
+                    now,
+                )
+                .await?
+                {
                     errors.add("email", "Questo indirizzo email è già associato a un'altra registrazione: usa un altro indirizzo oppure recupera le tue credenziali.");
                     return Ok(web::html(409, email_page(typed, &errors)));
                 }
-                replace_reservation(app, Kind::Email, &mut flow.data.reserved_email, email.as_str(), &owner).await?;
+                replace_reservation(
+                    app,
+                    Kind::Email,
+                    &mut flow.data.reserved_email,
+                    email.as_str(),
+                    &owner,
+                )
+                .await?;
             }
             // An email that is not a valid username (e.g. with "+") leaves the choice to the user.
-            let username = Username::from_email(&email).map(|u| u.as_str().to_owned()).unwrap_or_default();
-            if flow.data.email_saved(email.as_str().to_owned(), username).is_err() {
+            let username = Username::from_email(&email)
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_default();
+            if flow
+                .data
+                .email_saved(email.as_str().to_owned(), username)
+                .is_err()
+            {
                 return Ok(web::redirect(flow.data.state.step().path()));
             }
             step::save_and_continue(app, &mut flow).await
         }
         "avanti" | "invia-di-nuovo" => {
-            let typed = if form.has("username") { form.get("username").to_owned() } else { flow.data.username.clone() };
+            let typed = if form.has("username") {
+                form.get("username").to_owned()
+            } else {
+                flow.data.username.clone()
+            };
             let username = match Username::parse(&typed) {
                 Ok(u) => u,
                 Err(e) => {
                     errors.add("username", e);
-                    return Ok(web::html(422, username_page(&flow.data, &typed, true, &errors)));
+                    return Ok(web::html(
+                        422,
+                        username_page(&flow.data, &typed, true, &errors),
+                    ));
                 }
             };
             if flow.data.reserved_username.as_deref() != Some(username.as_str()) {
                 if let Some(message) = claim_attempts_refused(app, req, &flow.data.rid).await? {
                     errors.add("username", message);
-                    return Ok(web::html(429, username_page(&flow.data, &typed, true, &errors)));
+                    return Ok(web::html(
+                        429,
+                        username_page(&flow.data, &typed, true, &errors),
+                    ));
                 }
-                if !uniqueness::reserve(app.store.as_ref(), Kind::Username, username.as_str(), &owner, &may_replace, now + TTL_SECS, now).await? {
-                    errors.add("username", "Questa username è già in uso: scegline un'altra.");
-                    return Ok(web::html(409, username_page(&flow.data, &typed, true, &errors)));
+                if !uniqueness::reserve(
+                    app.store.as_ref(),
+                    Kind::Username,
+                    username.as_str(),
+                    &owner,
+                    &may_replace,
+                    now + TTL_SECS,
+                    now,
+                )
+                .await?
+                {
+                    errors.add(
+                        "username",
+                        "Questa username è già in uso: scegline un'altra.",
+                    );
+                    return Ok(web::html(
+                        409,
+                        username_page(&flow.data, &typed, true, &errors),
+                    ));
                 }
-                replace_reservation(app, Kind::Username, &mut flow.data.reserved_username, username.as_str(), &owner).await?;
+                replace_reservation(
+                    app,
+                    Kind::Username,
+                    &mut flow.data.reserved_username,
+                    username.as_str(),
+                    &owner,
+                )
+                .await?;
             }
-            if !rate::hit(app.store.as_ref(), limits::CONFIRM_EMAIL_PER_FLOW, &flow.data.rid, now).await? {
-                errors.add("email", "Hai richiesto troppe email di conferma. Riprova tra un'ora.");
+            if !rate::hit(
+                app.store.as_ref(),
+                limits::CONFIRM_EMAIL_PER_FLOW,
+                &flow.data.rid,
+                now,
+            )
+            .await?
+            {
+                errors.add(
+                    "email",
+                    "Hai richiesto troppe email di conferma. Riprova tra un'ora.",
+                );
                 return Ok(web::html(429, sent_page(&flow.data, false, &errors)));
             }
-            let (token, hash) = tokens::create(app.store.as_ref(), TOKEN_KIND, &flow.key.pk, CONFIRM_TTL_SECS, now).await?;
+            let (token, hash) = tokens::create(
+                app.store.as_ref(),
+                TOKEN_KIND,
+                &flow.key.pk,
+                CONFIRM_TTL_SECS,
+                now,
+            )
+            .await?;
             flow.data.username = username.as_str().to_owned();
             if flow.data.email_sent(hash).is_err() {
                 return Ok(web::redirect(flow.data.state.step().path()));
@@ -114,10 +196,21 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                 Err(record::FlowError::Conflict) => return Ok(web::redirect(Step::Email.path())),
                 Err(record::FlowError::Store(e)) => return Err(e.into()),
             }
-            let link = format!("{}{}?t={}", app.config.public_base_url, routes::CONFIRM_EMAIL, token);
-            app.notifier.email(&messages::email_confirmation(&flow.data.email, &link)).await?;
+            let link = format!(
+                "{}{}?t={}",
+                app.config.public_base_url,
+                routes::CONFIRM_EMAIL,
+                token
+            );
+            app.notifier
+                .email(&messages::email_confirmation(&flow.data.email, &link))
+                .await?;
             tracing::info!(step = "register-email", "confirmation email sent");
-            let resent = if form.get("azione") == "invia-di-nuovo" { "?reinviata=1" } else { "" };
+            let resent = if form.get("azione") == "invia-di-nuovo" {
+                "?reinviata=1"
+            } else {
+                ""
+            };
             Ok(web::redirect(&format!("{}{resent}", Step::Email.path())))
         }
         _ => Ok(web::redirect(Step::Email.path())),
@@ -126,16 +219,36 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 /// Step 4 is where a taken email or username shows: each attempt is counted per flow and
 /// per client address, so it cannot be used to probe who is registered.
-async fn claim_attempts_refused(app: &App, req: &Request, rid: &str) -> Result<Option<&'static str>, WebError> {
+async fn claim_attempts_refused(
+    app: &App,
+    req: &Request,
+    rid: &str,
+) -> Result<Option<&'static str>, WebError> {
     let now = app.now();
-    if !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_FLOW, rid, now).await? || !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_IP, &web::client_ip(req), now).await? {
-        return Ok(Some("Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi."));
+    if !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_FLOW, rid, now).await?
+        || !rate::hit(
+            app.store.as_ref(),
+            limits::REG_CLAIMS_PER_IP,
+            &web::client_ip(req),
+            now,
+        )
+        .await?
+    {
+        return Ok(Some(
+            "Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi.",
+        ));
     }
     Ok(None)
 }
 
 /// Records the reservation just made and drops the one it replaces (the flow's earlier choice).
-async fn replace_reservation(app: &App, kind: Kind, held: &mut Option<String>, value: &str, owner: &str) -> Result<(), WebError> {
+async fn replace_reservation(
+    app: &App,
+    kind: Kind,
+    held: &mut Option<String>,
+    value: &str,
+    owner: &str,
+) -> Result<(), WebError> {
     if let Some(old) = held.replace(value.to_owned()).filter(|old| old != value) {
         uniqueness::release(app.store.as_ref(), kind, &old, owner).await?;
     }

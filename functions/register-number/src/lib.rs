@@ -14,14 +14,30 @@ use shared::web::{self, Form, Resp, WebError};
 use shared::{crypto, limits, sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let expired = web::query_param(req, "scaduta").is_some();
-    let number = step::load(app, req).await?.map(|f| MobileNumber::parse(&f.data.number).map(|n| n.pretty()).unwrap_or_default());
+    let number = step::load(app, req).await?.map(|f| {
+        MobileNumber::parse(&f.data.number)
+            .map(|n| n.pretty())
+            .unwrap_or_default()
+    });
     let notice = expired.then_some("La sessione di registrazione è scaduta o non è più valida: inserisci di nuovo il tuo numero per ricominciare.");
-    Ok(web::html(200, page(app, number.as_deref().unwrap_or(""), &FieldErrors::default(), notice)))
+    Ok(web::html(
+        200,
+        page(
+            app,
+            number.as_deref().unwrap_or(""),
+            &FieldErrors::default(),
+            notice,
+        ),
+    ))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -29,9 +45,20 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form = Form::from_request(req);
     let typed = form.get("numero");
     let mut errors = FieldErrors::default();
-    let number = MobileNumber::parse(typed).map_err(|e| errors.add("numero", e)).ok();
+    let number = MobileNumber::parse(typed)
+        .map_err(|e| errors.add("numero", e))
+        .ok();
     let now = app.now();
-    let passed = match challenge::verify(app.store.as_ref(), &app.config.flow_secret, form.get("challenge"), form.get("conferma"), form.get("pow"), now).await? {
+    let passed = match challenge::verify(
+        app.store.as_ref(),
+        &app.config.flow_secret,
+        form.get("challenge"),
+        form.get("conferma"),
+        form.get("pow"),
+        now,
+    )
+    .await?
+    {
         Ok(p) => Some(p),
         Err(e) => {
             errors.add("conferma", challenge_message(e));
@@ -41,7 +68,11 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let (Some(number), Some(passed)) = (number, passed) else {
         return Ok(web::html(422, page(app, typed, &errors, None)));
     };
-    let ip_limit = if passed.with_pow { limits::REGISTER_PER_IP } else { limits::REGISTER_PER_IP_NO_POW };
+    let ip_limit = if passed.with_pow {
+        limits::REGISTER_PER_IP
+    } else {
+        limits::REGISTER_PER_IP_NO_POW
+    };
     if !rate::hit(app.store.as_ref(), ip_limit, &web::client_ip(req), now).await? {
         errors.add("numero", "Hai effettuato troppe richieste di registrazione da questa connessione. Riprova tra un'ora.");
         return Ok(web::html(429, page(app, typed, &errors, None)));
@@ -55,20 +86,42 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         return Ok(web::html(422, page(app, typed, &errors, None)));
     };
     let rid = crypto::random_token();
-    if let Err(refused) = sms::send_otp(app, otp::Purpose::Registration, &rid, &number, true, messages::sms_registration_otp).await? {
+    if let Err(refused) = sms::send_otp(
+        app,
+        otp::Purpose::Registration,
+        &rid,
+        &number,
+        true,
+        messages::sms_registration_otp,
+    )
+    .await?
+    {
         errors.add("numero", <&str>::from(refused));
         return Ok(web::html(429, page(app, typed, &errors, None)));
     }
-    let data = Registration::start(rid, number.e164().to_owned(), line.entity_cf.as_str().to_owned(), line.ragione_sociale, now);
+    let data = Registration::start(
+        rid,
+        number.e164().to_owned(),
+        line.entity_cf.as_str().to_owned(),
+        line.ragione_sociale,
+        now,
+    );
     let (id, _) = record::create(app.store.as_ref(), KIND, data, TTL_SECS, now).await?;
     tracing::info!(step = "register-number", "registration started, code sent");
-    Ok(web::redirect_with_cookies(Step::Otp.path(), &[step::cookie(app, &id)]))
+    Ok(web::redirect_with_cookies(
+        Step::Otp.path(),
+        &[step::cookie(app, &id)],
+    ))
 }
 
 fn challenge_message(e: ChallengeError) -> &'static str {
     match e {
-        ChallengeError::SliderNotAtEnd => "Trascina il cursore fino all'estremità destra della barra di controllo.",
-        ChallengeError::TooFast => "Verifica non superata: trascina di nuovo il cursore fino all'estremità destra.",
+        ChallengeError::SliderNotAtEnd => {
+            "Trascina il cursore fino all'estremità destra della barra di controllo."
+        }
+        ChallengeError::TooFast => {
+            "Verifica non superata: trascina di nuovo il cursore fino all'estremità destra."
+        }
         ChallengeError::Expired | ChallengeError::Invalid | ChallengeError::Reused => {
             "La verifica è scaduta: trascina di nuovo il cursore fino all'estremità destra."
         }

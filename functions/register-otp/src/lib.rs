@@ -13,7 +13,11 @@ use shared::web::{self, Form, Resp, WebError};
 use shared::{sms, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -22,7 +26,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         Err(redirect) => return Ok(redirect),
     };
     let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
-    Ok(web::html(200, page(&flow.data.number, &FieldErrors::default(), notice)))
+    Ok(web::html(
+        200,
+        page(&flow.data.number, &FieldErrors::default(), notice),
+    ))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -36,7 +43,17 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let mut errors = FieldErrors::default();
     if form.get("azione") == otp_page::RESEND_ACTION {
         let d = &flow.data;
-        if let Err(message) = sms::resend(app, d.otp_sent_at, &d.number, otp::Purpose::Registration, &d.rid, true, messages::sms_registration_otp).await? {
+        if let Err(message) = sms::resend(
+            app,
+            d.otp_sent_at,
+            &d.number,
+            otp::Purpose::Registration,
+            &d.rid,
+            true,
+            messages::sms_registration_otp,
+        )
+        .await?
+        {
             errors.add(otp_page::FIELD, message);
             return Ok(web::html(429, page(&flow.data.number, &errors, None)));
         }
@@ -51,7 +68,16 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             return Ok(web::html(422, page(&flow.data.number, &errors, None)));
         }
     };
-    match otp::verify(app.store.as_ref(), &app.config.flow_secret, otp::Purpose::Registration, &flow.data.rid, &code, now).await {
+    match otp::verify(
+        app.store.as_ref(),
+        &app.config.flow_secret,
+        otp::Purpose::Registration,
+        &flow.data.rid,
+        &code,
+        now,
+    )
+    .await
+    {
         Ok(()) => {
             if flow.data.otp_verified().is_err() {
                 return Ok(web::redirect(flow.data.state.step().path()));
@@ -60,7 +86,10 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         }
         Err(OtpError::Expired) | Err(OtpError::Missing) => Ok(web::html(410, expired_page())),
         Err(e @ (OtpError::Wrong { .. } | OtpError::TooManyAttempts)) => {
-            errors.add("codice", otp_page::guess_error(&e, "INVIA DI NUOVO").unwrap_or_default());
+            errors.add(
+                "codice",
+                otp_page::guess_error(&e, "INVIA DI NUOVO").unwrap_or_default(),
+            );
             Ok(web::html(422, page(&flow.data.number, &errors, None)))
         }
         Err(OtpError::Store(e)) => Err(e.into()),
@@ -84,5 +113,9 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
 }
 
 fn expired_page() -> Markup {
-    registration_page(2, "Codice temporaneo scaduto", otp_page::expired(Step::Otp.path()))
+    registration_page(
+        2,
+        "Codice temporaneo scaduto",
+        otp_page::expired(Step::Otp.path()),
+    )
 }

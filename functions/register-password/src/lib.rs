@@ -44,22 +44,40 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let (terms, privacy) = (form.get("termini") == "si", form.get("privacy") == "si");
     let mut errors = FieldErrors::default();
     let r = &flow.data;
-    let personal = [r.nome.as_str(), r.cognome.as_str(), r.email.as_str(), r.username.as_str()];
-    let password = Password::parse(form.get("password"), &personal).map_err(|e| errors.add("password", e)).ok();
+    let personal = [
+        r.nome.as_str(),
+        r.cognome.as_str(),
+        r.email.as_str(),
+        r.username.as_str(),
+    ];
+    let password = Password::parse(form.get("password"), &personal)
+        .map_err(|e| errors.add("password", e))
+        .ok();
     if password.is_some() && form.get("password") != form.get("conferma_password") {
-        errors.add("conferma_password", "Le due password non coincidono: inserisci di nuovo la stessa password.");
+        errors.add(
+            "conferma_password",
+            "Le due password non coincidono: inserisci di nuovo la stessa password.",
+        );
     }
     if !terms {
-        errors.add("termini", "Per proseguire devi accettare i Termini e condizioni generali.");
+        errors.add(
+            "termini",
+            "Per proseguire devi accettare i Termini e condizioni generali.",
+        );
     }
     if !privacy {
-        errors.add("privacy", "Per proseguire devi accettare l'Informativa privacy.");
+        errors.add(
+            "privacy",
+            "Per proseguire devi accettare l'Informativa privacy.",
+        );
     }
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(web::html(422, page(&errors, terms, privacy)));
     };
     // argon2id takes tens of milliseconds of CPU: off the async workers.
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password)).await.map_err(|e| WebError::Unavailable(e.to_string()))?;
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+        .await
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let now = app.now();
     let account = Account {
         id: crypto::random_token(),
@@ -87,7 +105,11 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             return Ok(web::html(409, page(&errors, terms, privacy)));
         }
     };
-    tracing::info!(step = "register-password", ceased = ceased.len(), "account created");
+    tracing::info!(
+        step = "register-password",
+        ceased = ceased.len(),
+        "account created"
+    );
     notify_ceased(app, &ceased, &account.number).await;
     send_summary(app, &mut flow).await;
     Ok(web::redirect(Step::Done.path()))
@@ -106,7 +128,12 @@ enum Part {
 /// the flow's reservations or from the accounts it supersedes), and each superseded account
 /// ceased with the claims the new one does not take released. `Ok(Err(msg))` when a
 /// uniqueness rule refused it; `Ok(Ok(ceased))` lists the accounts ceased.
-async fn create_account(app: &App, flow: &mut RegFlow, account: &Account, now: i64) -> Result<Result<Vec<Account>, &'static str>, WebError> {
+async fn create_account(
+    app: &App,
+    flow: &mut RegFlow,
+    account: &Account,
+    now: i64,
+) -> Result<Result<Vec<Account>, &'static str>, WebError> {
     let owner = flow.data.owner();
     let may_replace = flow.data.superseded_owners();
     let mut completed = flow.clone();
@@ -114,22 +141,59 @@ async fn create_account(app: &App, flow: &mut RegFlow, account: &Account, now: i
         return Ok(Err("La registrazione è già stata completata."));
     }
     let person = uniqueness::person_value(&account.entity_cf, &account.personal_cf);
-    let claims = [(Kind::Username, account.username.clone()), (Kind::Email, account.email.clone()), (Kind::Number, account.number.clone()), (Kind::Person, person)];
+    let claims = [
+        (Kind::Username, account.username.clone()),
+        (Kind::Email, account.email.clone()),
+        (Kind::Number, account.number.clone()),
+        (Kind::Person, person),
+    ];
     let mut ops = vec![
         (Part::Flow, record::save_op(&completed, TTL_SECS, now)),
-        (Part::Account, TxOp::Put { key: accounts::key(&account.id), item: accounts::to_item(account), cond: Some(Cond::NotExists) }),
+        (
+            Part::Account,
+            TxOp::Put {
+                key: accounts::key(&account.id),
+                item: accounts::to_item(account),
+                cond: Some(Cond::NotExists),
+            },
+        ),
     ];
-    ops.extend(claims.iter().map(|(kind, value)| (Part::Claim(*kind), uniqueness::claim_op(*kind, value, &account.id, &owner, &may_replace, now))));
+    ops.extend(claims.iter().map(|(kind, value)| {
+        (
+            Part::Claim(*kind),
+            uniqueness::claim_op(*kind, value, &account.id, &owner, &may_replace, now),
+        )
+    }));
     let mut ceased = Vec::new();
     for id in &flow.data.supersedes {
-        let Some(old) = accounts::get(app.store.as_ref(), id).await? else { continue };
-        let update = Update::new().set("status", "ceased").set("ceased_at", now).add("session_epoch", 1);
-        ops.push((Part::Superseded, TxOp::Update { key: accounts::key(id), update, cond: Some(Cond::Exists) }));
+        let Some(old) = accounts::get(app.store.as_ref(), id).await? else {
+            continue;
+        };
+        let update = Update::new()
+            .set("status", "ceased")
+            .set("ceased_at", now)
+            .add("session_epoch", 1);
+        ops.push((
+            Part::Superseded,
+            TxOp::Update {
+                key: accounts::key(id),
+                update,
+                cond: Some(Cond::Exists),
+            },
+        ));
         let old_person = uniqueness::person_value(&old.entity_cf, &old.personal_cf);
-        let old_claims = [(Kind::Username, &old.username), (Kind::Email, &old.email), (Kind::Number, &old.number), (Kind::Person, &old_person)];
+        let old_claims = [
+            (Kind::Username, &old.username),
+            (Kind::Email, &old.email),
+            (Kind::Number, &old.number),
+            (Kind::Person, &old_person),
+        ];
         for (kind, value) in old_claims {
             if !value.is_empty() && !claims.iter().any(|(k, v)| *k == kind && v == value) {
-                ops.push((Part::Superseded, uniqueness::release_op(kind, value, &account_owner(id))));
+                ops.push((
+                    Part::Superseded,
+                    uniqueness::release_op(kind, value, &account_owner(id)),
+                ));
             }
         }
         ceased.push(old);
@@ -158,7 +222,12 @@ async fn notify_ceased(app: &App, ceased: &[Account], new_number: &str) {
     let when = shared::clock::rome_datetime(app.now());
     let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
     for old in ceased {
-        let mail = messages::email_account_ceased(&old.email, &when, &shared::pages::otp::masked(new_number), &recover);
+        let mail = messages::email_account_ceased(
+            &old.email,
+            &when,
+            &shared::pages::otp::masked(new_number),
+            &recover,
+        );
         if let Err(e) = app.notifier.email(&mail).await {
             tracing::error!(error = %e, "ceased-account email not sent");
         }
@@ -171,7 +240,9 @@ async fn send_summary(app: &App, flow: &mut RegFlow) {
         return;
     }
     let r = &flow.data;
-    let number = MobileNumber::parse(&r.number).map(|n| n.national()).unwrap_or_else(|_| r.number.clone());
+    let number = MobileNumber::parse(&r.number)
+        .map(|n| n.national())
+        .unwrap_or_else(|_| r.number.clone());
     let nome_cognome = format!("{} {}", r.nome, r.cognome);
     let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
     let summary = RegistrationSummary {
@@ -184,14 +255,20 @@ async fn send_summary(app: &App, flow: &mut RegFlow) {
         username: &r.username,
         login_link: &login,
     };
-    match app.notifier.email(&messages::email_registration_summary(&r.email, &summary)).await {
+    match app
+        .notifier
+        .email(&messages::email_registration_summary(&r.email, &summary))
+        .await
+    {
         Ok(()) => {
             flow.data.summary_sent = true;
             if let Err(e) = record::save(app.store.as_ref(), flow, TTL_SECS, app.now()).await {
                 tracing::warn!(error = %e, "summary sent but flow not updated");
             }
         }
-        Err(e) => tracing::error!(error = %e, "summary email not sent; will retry on the outcome page"),
+        Err(e) => {
+            tracing::error!(error = %e, "summary email not sent; will retry on the outcome page")
+        }
     }
 }
 
@@ -211,7 +288,10 @@ async fn outcome(app: &App, req: &Request) -> Result<Resp, WebError> {
         p { "Clicca su " strong { "ACCEDI" } " e inserisci la username e la password scelte durante la registrazione." }
         p { a class="btn btn-primary" href=(routes::LOGIN) { "ACCEDI" } }
     };
-    Ok(web::html(200, registration_page(6, "Richiesta inviata con successo", body)))
+    Ok(web::html(
+        200,
+        registration_page(6, "Richiesta inviata con successo", body),
+    ))
 }
 
 fn checkbox(name: &'static str, checked: bool, errors: &FieldErrors, label: Markup) -> Markup {

@@ -16,7 +16,11 @@ use shared::web::{self, Form, Resp, WebError};
 use shared::{routes, App};
 
 pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) { post(app, &req).await } else { get(app, &req).await })
+    web::respond(if web::is_post(&req) {
+        post(app, &req).await
+    } else {
+        get(app, &req).await
+    })
 }
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
@@ -28,10 +32,22 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     if r.state == State::DuplicateFound {
         return Ok(web::html(200, duplicate_page()));
     }
-    let entity = if r.entity_cf.is_empty() { &r.line_entity_cf } else { &r.entity_cf };
-    let values = Values { nome: &r.nome, cognome: &r.cognome, personal_cf: &r.personal_cf, entity_cf: entity };
+    let entity = if r.entity_cf.is_empty() {
+        &r.line_entity_cf
+    } else {
+        &r.entity_cf
+    };
+    let values = Values {
+        nome: &r.nome,
+        cognome: &r.cognome,
+        personal_cf: &r.personal_cf,
+        entity_cf: entity,
+    };
     let previous = registered_in_earlier_convenzione(app, &r.number).await?;
-    Ok(web::html(200, page(r, &values, &FieldErrors::default(), previous)))
+    Ok(web::html(
+        200,
+        page(r, &values, &FieldErrors::default(), previous),
+    ))
 }
 
 /// The guide's Suggerimento for Convenzione 6/7 users: when the SIM (just proved by the
@@ -55,8 +71,14 @@ fn parse_name(raw: &str, what: &str) -> Result<String, String> {
     if v.is_empty() {
         return Err(format!("Inserisci il tuo {what}."));
     }
-    if v.chars().count() > 60 || !v.chars().all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '’' | '-' | '.')) {
-        return Err(format!("Il {what} può contenere solo lettere, spazi e apostrofi (al massimo 60 caratteri)."));
+    if v.chars().count() > 60
+        || !v
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '\'' | '’' | '-' | '.'))
+    {
+        return Err(format!(
+            "Il {what} può contenere solo lettere, spazi e apostrofi (al massimo 60 caratteri)."
+        ));
     }
     Ok(v)
 }
@@ -74,22 +96,47 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         }
         return step::save_and_continue(app, &mut flow).await;
     }
-    let values = Values { nome: form.get("nome"), cognome: form.get("cognome"), personal_cf: form.get("cf_personale"), entity_cf: form.get("cf_ente") };
+    let values = Values {
+        nome: form.get("nome"),
+        cognome: form.get("cognome"),
+        personal_cf: form.get("cf_personale"),
+        entity_cf: form.get("cf_ente"),
+    };
     let mut errors = FieldErrors::default();
-    let nome = parse_name(values.nome, "nome").map_err(|e| errors.add("nome", e)).ok();
-    let cognome = parse_name(values.cognome, "cognome").map_err(|e| errors.add("cognome", e)).ok();
-    let personal = CodiceFiscalePersona::parse(values.personal_cf).map_err(|e| errors.add("cf_personale", e)).ok();
-    let entity = CodiceFiscaleEnte::parse(values.entity_cf).map_err(|e| errors.add("cf_ente", e)).ok();
+    let nome = parse_name(values.nome, "nome")
+        .map_err(|e| errors.add("nome", e))
+        .ok();
+    let cognome = parse_name(values.cognome, "cognome")
+        .map_err(|e| errors.add("cognome", e))
+        .ok();
+    let personal = CodiceFiscalePersona::parse(values.personal_cf)
+        .map_err(|e| errors.add("cf_personale", e))
+        .ok();
+    let entity = CodiceFiscaleEnte::parse(values.entity_cf)
+        .map_err(|e| errors.add("cf_ente", e))
+        .ok();
     if let Some(e) = &entity {
         if e.as_str() != flow.data.line_entity_cf {
             errors.add("cf_ente", "Il codice fiscale dell'Ente non corrisponde a quello dell'Ente a cui è intestata la SIM. Controlla di aver inserito il codice fiscale del tuo Ente/Amministrazione e non quello personale.");
         }
     }
-    let (Some(nome), Some(cognome), Some(personal), Some(entity), true) = (nome, cognome, personal, entity, errors.is_empty()) else {
+    let (Some(nome), Some(cognome), Some(personal), Some(entity), true) =
+        (nome, cognome, personal, entity, errors.is_empty())
+    else {
         return Ok(web::html(422, page(&flow.data, &values, &errors, false)));
     };
     let existing = existing_registrations(app, &flow.data.number, &personal, &entity).await?;
-    if flow.data.profile_entered(nome, cognome, personal.as_str().to_owned(), entity.as_str().to_owned(), existing).is_err() {
+    if flow
+        .data
+        .profile_entered(
+            nome,
+            cognome,
+            personal.as_str().to_owned(),
+            entity.as_str().to_owned(),
+            existing,
+        )
+        .is_err()
+    {
         return Ok(web::redirect(flow.data.state.step().path()));
     }
     step::save_and_continue(app, &mut flow).await
@@ -97,12 +144,20 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 /// The active accounts that hold this number or this person's claim in this entity:
 /// proving the SIM by SMS lets the user replace them (PROSEGUI) or recover credentials.
-async fn existing_registrations(app: &App, number: &str, personal: &CodiceFiscalePersona, entity: &CodiceFiscaleEnte) -> Result<Vec<String>, WebError> {
+async fn existing_registrations(
+    app: &App,
+    number: &str,
+    personal: &CodiceFiscalePersona,
+    entity: &CodiceFiscaleEnte,
+) -> Result<Vec<String>, WebError> {
     let store = app.store.as_ref();
     let person = uniqueness::person_value(entity.as_str(), personal.as_str());
     let mut found = Vec::new();
     for (kind, value) in [(Kind::Number, number), (Kind::Person, person.as_str())] {
-        if let Some(a) = accounts::by_claim(store, kind, value, app.now()).await?.filter(|a| a.status == Status::Active) {
+        if let Some(a) = accounts::by_claim(store, kind, value, app.now())
+            .await?
+            .filter(|a| a.status == Status::Active)
+        {
             if !found.contains(&a.id) {
                 found.push(a.id);
             }

@@ -35,22 +35,51 @@ impl Table {
     }
 }
 
-pub fn read(mut input: impl Read, required: &[&str], optional: &[&str]) -> Result<Table, ImportError> {
+pub fn read(
+    mut input: impl Read,
+    required: &[&str],
+    optional: &[&str],
+) -> Result<Table, ImportError> {
     let mut text = String::new();
-    input.read_to_string(&mut text).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+    input
+        .read_to_string(&mut text)
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?;
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or("");
-    let delimiter = if first.matches(';').count() > first.matches(',').count() { b';' } else { b',' };
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
-    let headers: Vec<String> = rdr.headers().map_err(|e| ImportError::Unreadable(e.to_string()))?.iter().map(|h| h.trim().to_lowercase()).collect();
+    let delimiter = if first.matches(';').count() > first.matches(',').count() {
+        b';'
+    } else {
+        b','
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| ImportError::Unreadable(e.to_string()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
     let header_error = || {
         let mut expected = required.join(", ");
         if !optional.is_empty() {
             expected.push_str(&format!(" (facoltative: {})", optional.join(", ")));
         }
-        ImportError::Header { expected, found: headers.join(", ") }
+        ImportError::Header {
+            expected,
+            found: headers.join(", "),
+        }
     };
-    let idx = required.iter().map(|col| headers.iter().position(|h| h == col).ok_or_else(header_error)).collect::<Result<Vec<_>, _>>()?;
+    let idx = required
+        .iter()
+        .map(|col| {
+            headers
+                .iter()
+                .position(|h| h == col)
+                .ok_or_else(header_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let rows = rdr
         .records()
         .enumerate()

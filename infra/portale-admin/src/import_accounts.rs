@@ -18,7 +18,16 @@ use shared::store::uniqueness::{self, account_owner, Kind};
 use shared::store::{lines, Cond, Store, StoreError, TxOp};
 use std::io::Read;
 
-pub const COLUMNS: [&str; 8] = ["username", "email", "numero", "nome", "cognome", "codice_fiscale", "codice_fiscale_ente", "password_hash"];
+pub const COLUMNS: [&str; 8] = [
+    "username",
+    "email",
+    "numero",
+    "nome",
+    "cognome",
+    "codice_fiscale",
+    "codice_fiscale_ente",
+    "password_hash",
+];
 const OPTIONAL: &str = "convenzione";
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -54,8 +63,10 @@ fn parse_row(get: impl Fn(usize) -> String, convenzione: Option<String>) -> Resu
     if nome.is_empty() || cognome.is_empty() {
         return Err("nome e cognome sono obbligatori".into());
     }
-    let personal_cf = CodiceFiscalePersona::parse(&get(5)).map_err(|e| format!("codice_fiscale \"{}\": {e}", get(5)))?;
-    let entity_cf = CodiceFiscaleEnte::parse(&get(6)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(6)))?;
+    let personal_cf = CodiceFiscalePersona::parse(&get(5))
+        .map_err(|e| format!("codice_fiscale \"{}\": {e}", get(5)))?;
+    let entity_cf = CodiceFiscaleEnte::parse(&get(6))
+        .map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(6)))?;
     let password_hash = get(7);
     passwords::check(&password_hash).map_err(|e| format!("password_hash: {e}"))?;
     let convenzione = match convenzione.as_deref().map(str::trim) {
@@ -63,15 +74,31 @@ fn parse_row(get: impl Fn(usize) -> String, convenzione: Option<String>) -> Resu
         Some(c @ ("5" | "6" | "7")) => c.parse().expect("a digit"),
         Some(other) => return Err(format!("convenzione \"{other}\": attesa 5, 6 o 7")),
     };
-    Ok(Row { username, email, number, nome, cognome, personal_cf, entity_cf, password_hash, convenzione })
+    Ok(Row {
+        username,
+        email,
+        number,
+        nome,
+        cognome,
+        personal_cf,
+        entity_cf,
+        password_hash,
+        convenzione,
+    })
 }
 
-pub async fn import(store: &dyn Store, input: impl Read, now: i64) -> Result<Report, csv_input::ImportError> {
+pub async fn import(
+    store: &dyn Store,
+    input: impl Read,
+    now: i64,
+) -> Result<Report, csv_input::ImportError> {
     let table = csv_input::read(input, &COLUMNS, &[OPTIONAL])?;
     let mut report = Report::default();
     for (line_no, rec) in table.rows.iter() {
         let line_no = *line_no;
-        let parsed = rec.clone().and_then(|rec| parse_row(|i| table.field(&rec, i), table.optional(&rec, OPTIONAL)));
+        let parsed = rec
+            .clone()
+            .and_then(|rec| parse_row(|i| table.field(&rec, i), table.optional(&rec, OPTIONAL)));
         let row = match parsed {
             Ok(r) => r,
             Err(why) => {
@@ -94,7 +121,10 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
     if accounts::get(store, &id).await?.is_some() {
         return Ok(Ok(false));
     }
-    let ragione_sociale = lines::get(store, &row.number).await?.map(|l| l.ragione_sociale).unwrap_or_default();
+    let ragione_sociale = lines::get(store, &row.number)
+        .await?
+        .map(|l| l.ragione_sociale)
+        .unwrap_or_default();
     let account = Account {
         id: id.clone(),
         nome: row.nome,
@@ -116,21 +146,41 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
     };
     let owner = account_owner(&id);
     let ops = vec![
-        TxOp::Put { key: accounts::key(&id), item: accounts::to_item(&account), cond: Some(Cond::NotExists) },
+        TxOp::Put {
+            key: accounts::key(&id),
+            item: accounts::to_item(&account),
+            cond: Some(Cond::NotExists),
+        },
         uniqueness::claim_op(Kind::Username, &account.username, &id, &owner, &[], now),
         uniqueness::claim_op(Kind::Email, &account.email, &id, &owner, &[], now),
         uniqueness::claim_op(Kind::Number, &account.number, &id, &owner, &[], now),
-        uniqueness::claim_op(Kind::Person, &uniqueness::person_value(&account.entity_cf, &account.personal_cf), &id, &owner, &[], now),
+        uniqueness::claim_op(
+            Kind::Person,
+            &uniqueness::person_value(&account.entity_cf, &account.personal_cf),
+            &id,
+            &owner,
+            &[],
+            now,
+        ),
     ];
     match store.transact(ops).await {
         Ok(()) => Ok(Ok(true)),
         Err(StoreError::TxCancelled { failed }) => Ok(Err(match failed.iter().position(|f| *f) {
             // Imported concurrently by another run: nothing to do.
             Some(0) => return Ok(Ok(false)),
-            Some(1) => format!("username \"{}\" già in uso da un altro account", account.username),
+            Some(1) => format!(
+                "username \"{}\" già in uso da un altro account",
+                account.username
+            ),
             Some(2) => format!("email \"{}\" già in uso da un altro account", account.email),
-            Some(3) => format!("numero {} già associato a un altro account", row.number.pretty()),
-            Some(4) => format!("esiste già un account per il codice fiscale {} nell'Ente {}", account.personal_cf, account.entity_cf),
+            Some(3) => format!(
+                "numero {} già associato a un altro account",
+                row.number.pretty()
+            ),
+            Some(4) => format!(
+                "esiste già un account per il codice fiscale {} nell'Ente {}",
+                account.personal_cf, account.entity_cf
+            ),
             _ => "scrittura rifiutata".to_owned(),
         })),
         Err(e) => Err(e),
@@ -160,7 +210,12 @@ mod tests {
         );
         let r = import(&s, csv.as_bytes(), 1000).await.unwrap();
         assert_eq!(r.inserted, 1);
-        assert_eq!(r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![3, 4, 5, 6], "{:?}", r.rejected);
+        assert_eq!(
+            r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![3, 4, 5, 6],
+            "{:?}",
+            r.rejected
+        );
         assert!(r.rejected[0].1.contains("password_hash"));
         assert!(r.rejected[1].1.contains("email"));
         assert!(r.rejected[2].1.contains("numero") && r.rejected[2].1.contains("già associato"));
@@ -169,7 +224,10 @@ mod tests {
         let again = import(&s, csv.as_bytes(), 2000).await.unwrap();
         assert_eq!((again.inserted, again.unchanged), (0, 1));
         assert_eq!(s.dump(), before, "importing twice changes nothing");
-        let acc = accounts::by_claim(&s, Kind::Username, "mario.rossi", 3000).await.unwrap().unwrap();
+        let acc = accounts::by_claim(&s, Kind::Username, "mario.rossi", 3000)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(acc.origin, "convenzione-7");
         assert_eq!(acc.number, "+393330000101");
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
@@ -187,7 +245,18 @@ mod tests {
         );
         let r = import(&s, csv.as_bytes(), 1000).await.unwrap();
         assert_eq!(r.inserted, 0);
-        assert_eq!(r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![2, 3, 4], "{:?}", r.rejected);
-        assert!(r.rejected.iter().all(|(_, why)| why.contains("costo dell'hash oltre i limiti")), "{:?}", r.rejected);
+        assert_eq!(
+            r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![2, 3, 4],
+            "{:?}",
+            r.rejected
+        );
+        assert!(
+            r.rejected
+                .iter()
+                .all(|(_, why)| why.contains("costo dell'hash oltre i limiti")),
+            "{:?}",
+            r.rejected
+        );
     }
 }

@@ -3,10 +3,10 @@
 //! Idempotent (a re-import updates rows); every rejected row is reported with its line
 //! number and reason, never silently dropped.
 
+use crate::csv_input;
+pub use crate::csv_input::ImportError;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::store::lines::{self, Line, Upsert};
-pub use crate::csv_input::ImportError;
-use crate::csv_input;
 use shared::store::Store;
 use std::io::Read;
 
@@ -29,7 +29,8 @@ impl Report {
 
 fn parse_row(get: impl Fn(usize) -> String) -> Result<Line, String> {
     let number = MobileNumber::parse(&get(0)).map_err(|e| format!("numero \"{}\": {e}", get(0)))?;
-    let entity_cf = CodiceFiscaleEnte::parse(&get(1)).map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
+    let entity_cf = CodiceFiscaleEnte::parse(&get(1))
+        .map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
     let ragione_sociale = get(2);
     if ragione_sociale.is_empty() {
         return Err("ragione_sociale vuota".into());
@@ -37,16 +38,27 @@ fn parse_row(get: impl Fn(usize) -> String) -> Result<Line, String> {
     let active = match get(3).to_lowercase().as_str() {
         "attiva" => true,
         "cessata" => false,
-        other => return Err(format!("stato \"{other}\": atteso \"attiva\" o \"cessata\"")),
+        other => {
+            return Err(format!(
+                "stato \"{other}\": atteso \"attiva\" o \"cessata\""
+            ))
+        }
     };
-    Ok(Line { number, entity_cf, ragione_sociale, active })
+    Ok(Line {
+        number,
+        entity_cf,
+        ragione_sociale,
+        active,
+    })
 }
 
 pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, ImportError> {
     let table = csv_input::read(input, &COLUMNS, &[])?;
     let mut report = Report::default();
     for (line_no, rec) in table.rows.iter() {
-        let parsed = rec.clone().and_then(|rec| parse_row(|i| table.field(&rec, i)));
+        let parsed = rec
+            .clone()
+            .and_then(|rec| parse_row(|i| table.field(&rec, i)));
         match parsed {
             Ok(line) => match lines::upsert(store, &line).await? {
                 Upsert::Inserted => report.inserted += 1,
@@ -77,12 +89,19 @@ mod tests {
         let s = MemoryStore::new();
         let r = import(&s, CSV.as_bytes()).await.unwrap();
         assert_eq!(r.inserted, 2);
-        assert_eq!(r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![4, 5, 6, 7]);
+        assert_eq!(
+            r.rejected.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            vec![4, 5, 6, 7]
+        );
         assert!(r.rejected[0].1.contains("numero"));
         assert!(r.rejected[1].1.contains("codice_fiscale_ente"));
         assert!(r.rejected[3].1.contains("sospesa"));
         let again = import(&s, CSV.as_bytes()).await.unwrap();
-        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "re-import is idempotent");
+        assert_eq!(
+            (again.inserted, again.updated, again.unchanged),
+            (0, 0, 2),
+            "re-import is idempotent"
+        );
         let changed = import(&s, "numero,codice_fiscale_ente,ragione_sociale,stato\n3331234567,00488410010,TIM SPA,cessata\n".as_bytes()).await.unwrap();
         assert_eq!(changed.updated, 1);
     }
@@ -90,6 +109,9 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_header_is_an_error() {
         let s = MemoryStore::new();
-        assert!(matches!(import(&s, "a,b\n1,2\n".as_bytes()).await, Err(ImportError::Header { .. })));
+        assert!(matches!(
+            import(&s, "a,b\n1,2\n".as_bytes()).await,
+            Err(ImportError::Header { .. })
+        ));
     }
 }

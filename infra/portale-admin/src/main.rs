@@ -11,7 +11,8 @@ use portale_admin::{bootstrap, import_accounts, import_lines};
 use shared::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str = "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv";
+const USAGE: &str =
+    "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -24,8 +25,17 @@ async fn main() -> ExitCode {
         }
     };
     let sdk = shared::app::sdk_config(&config).await;
-    let app = shared::App::aws(config.clone(), std::sync::Arc::new(shared::clock::SystemClock)).await;
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let app = shared::App::aws(
+        config.clone(),
+        std::sync::Arc::new(shared::clock::SystemClock),
+    )
+    .await;
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["bootstrap", rest @ ..] => {
             match bootstrap::ensure_infrastructure(&sdk, &config).await {
                 Ok(done) => done.iter().for_each(|d| println!("✔ {d}")),
@@ -37,7 +47,11 @@ async fn main() -> ExitCode {
             if rest.contains(&"--demo") {
                 match bootstrap::load_demo(app.store.as_ref()).await {
                     Ok(lines) => {
-                        println!("✔ dati dimostrativi: ente {} (C.F. {})", bootstrap::DEMO_ENTITY_NAME, bootstrap::DEMO_ENTITY_CF);
+                        println!(
+                            "✔ dati dimostrativi: ente {} (C.F. {})",
+                            bootstrap::DEMO_ENTITY_NAME,
+                            bootstrap::DEMO_ENTITY_CF
+                        );
                         for l in lines {
                             println!("    numero in Convenzione: {}", l.number.pretty());
                         }
@@ -62,7 +76,18 @@ async fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let r = import_lines::import(app.store.as_ref(), f).await;
-            report(r.map(|r| (format!("righe importate: {} (nuove {}, aggiornate {}, invariate {})", r.imported(), r.inserted, r.updated, r.unchanged), r.rejected)))
+            report(r.map(|r| {
+                (
+                    format!(
+                        "righe importate: {} (nuove {}, aggiornate {}, invariate {})",
+                        r.imported(),
+                        r.inserted,
+                        r.updated,
+                        r.unchanged
+                    ),
+                    r.rejected,
+                )
+            }))
         }
         ["import-accounts", file] => {
             let f = match open(file) {
@@ -70,7 +95,17 @@ async fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let r = import_accounts::import(app.store.as_ref(), f, app.now()).await;
-            report(r.map(|r| (format!("account importati: {} (nuovi {}, già presenti {})", r.inserted + r.unchanged, r.inserted, r.unchanged), r.rejected)))
+            report(r.map(|r| {
+                (
+                    format!(
+                        "account importati: {} (nuovi {}, già presenti {})",
+                        r.inserted + r.unchanged,
+                        r.inserted,
+                        r.unchanged
+                    ),
+                    r.rejected,
+                )
+            }))
         }
         _ => {
             eprintln!("{USAGE}");
@@ -87,7 +122,9 @@ fn open(file: &str) -> Result<std::fs::File, ExitCode> {
 }
 
 /// Prints an import's summary and every rejected row; exit 3 when some rows were rejected.
-fn report(r: Result<(String, Vec<(usize, String)>), portale_admin::csv_input::ImportError>) -> ExitCode {
+fn report(
+    r: Result<(String, Vec<(usize, String)>), portale_admin::csv_input::ImportError>,
+) -> ExitCode {
     match r {
         Ok((summary, rejected)) => {
             println!("{summary}");
@@ -95,7 +132,11 @@ fn report(r: Result<(String, Vec<(usize, String)>), portale_admin::csv_input::Im
             for (line, why) in &rejected {
                 println!("  riga {line}: {why}");
             }
-            if rejected.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) }
+            if rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(3)
+            }
         }
         Err(e) => {
             eprintln!("importazione fallita: {e}");

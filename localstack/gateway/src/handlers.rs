@@ -32,7 +32,11 @@ mod tests {
     #[test]
     fn every_route_has_a_handler() {
         for r in shared::routes::ROUTES {
-            assert!(super::handler_for(r.function).is_some(), "no handler linked for {}", r.function);
+            assert!(
+                super::handler_for(r.function).is_some(),
+                "no handler linked for {}",
+                r.function
+            );
         }
     }
 }

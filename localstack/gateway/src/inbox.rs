@@ -39,9 +39,17 @@ pub async fn fetch_sms(endpoint: &str, region: &str) -> Result<Vec<Sms>, String>
                     .and_then(Value::as_str)
                     .unwrap_or_default();
                 out.push(Sms {
-                    to: m.get("PhoneNumber").and_then(Value::as_str).unwrap_or(number).to_owned(),
+                    to: m
+                        .get("PhoneNumber")
+                        .and_then(Value::as_str)
+                        .unwrap_or(number)
+                        .to_owned(),
                     sender_id: sender_id.to_owned(),
-                    text: m.get("Message").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    text: m
+                        .get("Message")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
                 });
             }
         }
@@ -70,7 +78,12 @@ pub async fn fetch_emails(endpoint: &str) -> Result<Vec<Email>, String> {
             to: m
                 .pointer("/Destination/ToAddresses")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default(),
             from: s(m, &["Source"]),
             subject: s(m, &["Subject"]),
@@ -129,10 +142,19 @@ pub struct InboxJson {
 /// (`{"sms": [{to, sender_id, text}], "emails": [{to, from, subject, text, html}]}`), for
 /// the browser tests and scripts. 502 when LocalStack does not answer.
 pub async fn json(State((gw, _)): State<super::Ctx>, Query(q): Query<InboxQuery>) -> Response {
-    let (sms, mails) = futures::join!(fetch_sms(&gw.aws_endpoint, &gw.region), fetch_emails(&gw.aws_endpoint));
+    let (sms, mails) = futures::join!(
+        fetch_sms(&gw.aws_endpoint, &gw.region),
+        fetch_emails(&gw.aws_endpoint)
+    );
     let (mut sms, mut emails) = match (sms, mails) {
         (Ok(s), Ok(m)) => (s, m),
-        (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_GATEWAY, Json(serde_json::json!({ "error": e }))).into_response(),
+        (Err(e), _) | (_, Err(e)) => {
+            return (
+                StatusCode::BAD_GATEWAY,
+                Json(serde_json::json!({ "error": e })),
+            )
+                .into_response()
+        }
     };
     if let Some(to) = q.to.as_deref().filter(|t| !t.is_empty()) {
         sms.retain(|m| m.to == to);

@@ -32,7 +32,8 @@ pub struct Gateway {
 }
 
 pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
-    let statics = ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
+    let statics =
+        ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     Router::new()
         .route("/_dev/inbox", get(inbox::page))
         .route("/_dev/inbox.json", get(inbox::json))
@@ -46,7 +47,10 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
 /// form gets the same answer locally as there.
 const MAX_REQUEST_BODY: usize = 6 * 1024 * 1024;
 
-type Ctx = (Gateway, ServeDir<tower_http::set_status::SetStatus<ServeFile>>);
+type Ctx = (
+    Gateway,
+    ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
+);
 
 async fn advance_clock(State((gw, _)): State<Ctx>, uri: http::Uri) -> impl IntoResponse {
     let secs = uri
@@ -58,7 +62,11 @@ async fn advance_clock(State((gw, _)): State<Ctx>, uri: http::Uri) -> impl IntoR
     format!("offset={}\n", gw.clock.offset())
 }
 
-async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectInfo<SocketAddr>, req: http::Request<AxumBody>) -> Response {
+async fn dispatch(
+    State((gw, statics)): State<Ctx>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: http::Request<AxumBody>,
+) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
     if let Some(route) = shared::routes::find(&method, &path) {
@@ -67,7 +75,15 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
         };
         let (mut parts, body) = req.into_parts();
         let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
-            return to_axum(web::html(413, shared::pages::message_page("Richiesta troppo grande", "La richiesta inviata è troppo grande.", shared::routes::HOME, "Torna alla home page")));
+            return to_axum(web::html(
+                413,
+                shared::pages::message_page(
+                    "Richiesta troppo grande",
+                    "La richiesta inviata è troppo grande.",
+                    shared::routes::HOME,
+                    "Torna alla home page",
+                ),
+            ));
         };
         play_the_edge(&gw, &mut parts.headers, peer);
         let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
@@ -76,9 +92,16 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
     if shared::routes::is_dynamic(&path) {
         return to_axum(WebError::MethodNotAllowed.into_response());
     }
-    let mut resp = tower::ServiceExt::oneshot(statics, req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());
-    for (k, v) in web::SECURITY_HEADERS.iter().filter(|(k, _)| *k != "cache-control") {
-        resp.headers_mut().insert(*k, http::HeaderValue::from_static(v));
+    let mut resp = tower::ServiceExt::oneshot(statics, req)
+        .await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| e.into_response());
+    for (k, v) in web::SECURITY_HEADERS
+        .iter()
+        .filter(|(k, _)| *k != "cache-control")
+    {
+        resp.headers_mut()
+            .insert(*k, http::HeaderValue::from_static(v));
     }
     resp
 }
@@ -89,11 +112,25 @@ async fn dispatch(State((gw, statics)): State<Ctx>, ConnectInfo(peer): ConnectIn
 /// viewer's IP from `x-simulated-client-ip`.
 pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAddr) {
     use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
-    let simulated = headers.remove(SIMULATED_CLIENT_HEADER).filter(|_| gw.simulated_clients);
-    let ip = simulated.and_then(|v| v.to_str().ok().and_then(|s| s.trim().parse::<std::net::IpAddr>().ok())).unwrap_or(peer.ip());
+    let simulated = headers
+        .remove(SIMULATED_CLIENT_HEADER)
+        .filter(|_| gw.simulated_clients);
+    let ip = simulated
+        .and_then(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<std::net::IpAddr>().ok())
+        })
+        .unwrap_or(peer.ip());
     let viewer = SocketAddr::new(ip, peer.port());
     headers.remove("x-forwarded-for");
-    headers.insert(VIEWER_ADDRESS_HEADER, viewer.to_string().parse().expect("an address is a header value"));
+    headers.insert(
+        VIEWER_ADDRESS_HEADER,
+        viewer
+            .to_string()
+            .parse()
+            .expect("an address is a header value"),
+    );
     if let Ok(v) = gw.app.config.origin_verify_secret.parse() {
         headers.insert(ORIGIN_VERIFY_HEADER, v);
     }
@@ -114,12 +151,20 @@ fn to_axum(resp: web::Resp) -> Response {
 }
 
 /// Serves on `addr` until the process ends. Returns the bound address (port 0 picks one).
-pub async fn spawn(gw: Gateway, site_dir: PathBuf, addr: SocketAddr) -> std::io::Result<SocketAddr> {
+pub async fn spawn(
+    gw: Gateway,
+    site_dir: PathBuf,
+    addr: SocketAddr,
+) -> std::io::Result<SocketAddr> {
     spawn_on(gw, site_dir, tokio::net::TcpListener::bind(addr).await?)
 }
 
 /// Serves on an already bound listener (tests bind first to learn the port).
-pub fn spawn_on(gw: Gateway, site_dir: PathBuf, listener: tokio::net::TcpListener) -> std::io::Result<SocketAddr> {
+pub fn spawn_on(
+    gw: Gateway,
+    site_dir: PathBuf,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
     let app = router(gw, site_dir).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

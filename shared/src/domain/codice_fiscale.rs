@@ -165,10 +165,17 @@ impl CodiceFiscalePersona {
     /// The code whose first 15 characters are `first15`, with its check character (test
     /// data and tools that make codes; a person's code is parsed, never made).
     pub fn with_check_char(first15: &str) -> Result<Self, PersonaCfError> {
-        if first15.len() != 15 || !first15.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
+        if first15.len() != 15
+            || !first15
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
             return Err(PersonaCfError::Malformed);
         }
-        Self::parse(&format!("{first15}{}", check_char(first15.as_bytes()) as char))
+        Self::parse(&format!(
+            "{first15}{}",
+            check_char(first15.as_bytes()) as char
+        ))
     }
 
     pub fn as_str(&self) -> &str {

@@ -35,7 +35,10 @@ pub enum ChallengeError {
 pub fn issue(secret: &[u8], now: i64) -> String {
     let nonce = &crypto::random_token()[..22];
     let body = format!("{nonce}.{now}");
-    format!("{body}.{}", crypto::keyed_hash(secret, &format!("challenge:{body}")))
+    format!(
+        "{body}.{}",
+        crypto::keyed_hash(secret, &format!("challenge:{body}"))
+    )
 }
 
 /// The nonce of a well-signed token.
@@ -74,8 +77,17 @@ pub struct Passed {
 }
 
 /// Checks a submission and burns the challenge (a conditional write: single use).
-pub async fn verify(store: &dyn Store, secret: &[u8], token: &str, slider: &str, pow: &str, now: i64) -> Result<Result<Passed, ChallengeError>, StoreError> {
-    let Some((nonce, issued)) = nonce(secret, token) else { return Ok(Err(ChallengeError::Invalid)) };
+pub async fn verify(
+    store: &dyn Store,
+    secret: &[u8],
+    token: &str,
+    slider: &str,
+    pow: &str,
+    now: i64,
+) -> Result<Result<Passed, ChallengeError>, StoreError> {
+    let Some((nonce, issued)) = nonce(secret, token) else {
+        return Ok(Err(ChallengeError::Invalid));
+    };
     if slider != SLIDER_END {
         return Ok(Err(ChallengeError::SliderNotAtEnd));
     }
@@ -88,7 +100,9 @@ pub async fn verify(store: &dyn Store, secret: &[u8], token: &str, slider: &str,
     let key = Key::new(format!("CHALLENGE#{nonce}"), "USED");
     let item = Item::new().with(schema::TTL_ATTRIBUTE, issued + MAX_AGE_SECS + 60);
     match store.put(&key, item, Some(Cond::NotExists)).await {
-        Ok(()) => Ok(Ok(Passed { with_pow: pow_ok(&nonce, pow) })),
+        Ok(()) => Ok(Ok(Passed {
+            with_pow: pow_ok(&nonce, pow),
+        })),
         Err(StoreError::ConditionFailed) => Ok(Err(ChallengeError::Reused)),
         Err(e) => Err(e),
     }
@@ -96,7 +110,10 @@ pub async fn verify(store: &dyn Store, secret: &[u8], token: &str, slider: &str,
 
 /// Solves the proof-of-work (tests and benchmarks; the browser does the same in JS).
 pub fn solve(nonce: &str) -> String {
-    (0u64..).map(|c| c.to_string()).find(|c| pow_ok(nonce, c)).expect("a solution exists")
+    (0u64..)
+        .map(|c| c.to_string())
+        .find(|c| pow_ok(nonce, c))
+        .expect("a solution exists")
 }
 
 #[cfg(test)]
@@ -110,20 +127,46 @@ mod tests {
         let t = issue(b"k", 100);
         let (n, _) = nonce(b"k", &t).unwrap();
         let pow = solve(&n);
-        assert_eq!(verify(&s, b"k", &t, "100", &pow, 105).await.unwrap(), Ok(Passed { with_pow: true }));
-        assert_eq!(verify(&s, b"k", &t, "100", &pow, 106).await.unwrap(), Err(ChallengeError::Reused));
+        assert_eq!(
+            verify(&s, b"k", &t, "100", &pow, 105).await.unwrap(),
+            Ok(Passed { with_pow: true })
+        );
+        assert_eq!(
+            verify(&s, b"k", &t, "100", &pow, 106).await.unwrap(),
+            Err(ChallengeError::Reused)
+        );
     }
 
     #[tokio::test]
     async fn refuses_bots_and_forgeries() {
         let s = MemoryStore::new();
         let t = issue(b"k", 100);
-        assert_eq!(verify(&s, b"k", &t, "100", "", 100).await.unwrap(), Err(ChallengeError::TooFast));
-        assert_eq!(verify(&s, b"k", &t, "40", "", 105).await.unwrap(), Err(ChallengeError::SliderNotAtEnd));
-        assert_eq!(verify(&s, b"other", &t, "100", "", 105).await.unwrap(), Err(ChallengeError::Invalid));
-        assert_eq!(verify(&s, b"k", &t, "100", "", 100 + MAX_AGE_SECS + 1).await.unwrap(), Err(ChallengeError::Expired));
+        assert_eq!(
+            verify(&s, b"k", &t, "100", "", 100).await.unwrap(),
+            Err(ChallengeError::TooFast)
+        );
+        assert_eq!(
+            verify(&s, b"k", &t, "40", "", 105).await.unwrap(),
+            Err(ChallengeError::SliderNotAtEnd)
+        );
+        assert_eq!(
+            verify(&s, b"other", &t, "100", "", 105).await.unwrap(),
+            Err(ChallengeError::Invalid)
+        );
+        assert_eq!(
+            verify(&s, b"k", &t, "100", "", 100 + MAX_AGE_SECS + 1)
+                .await
+                .unwrap(),
+            Err(ChallengeError::Expired)
+        );
         let forged = t.replace(".100.", ".1.");
-        assert_eq!(verify(&s, b"k", &forged, "100", "", 105).await.unwrap(), Err(ChallengeError::Invalid));
-        assert_eq!(verify(&s, b"k", &t, "100", "123", 105).await.unwrap(), Ok(Passed { with_pow: false }));
+        assert_eq!(
+            verify(&s, b"k", &forged, "100", "", 105).await.unwrap(),
+            Err(ChallengeError::Invalid)
+        );
+        assert_eq!(
+            verify(&s, b"k", &t, "100", "123", 105).await.unwrap(),
+            Ok(Passed { with_pow: false })
+        );
     }
 }

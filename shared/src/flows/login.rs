@@ -41,7 +41,14 @@ pub struct Login {
 
 impl Login {
     pub fn new(account_id: String, number: String, epoch: i64, now: i64, next: String) -> Self {
-        Login { state: State::AwaitingCode, account_id, number, epoch, otp_sent_at: now, next }
+        Login {
+            state: State::AwaitingCode,
+            account_id,
+            number,
+            epoch,
+            otp_sent_at: now,
+            next,
+        }
     }
 
     /// The right code was entered.
@@ -62,13 +69,25 @@ pub type LoginFlow = Flow<Login>;
 /// plain paths: `[A-Za-z0-9/_-]` after `/area-clienti`, so the value can always be a
 /// `Location` header (a `%0A` decoded to a newline once made the redirect panic).
 pub fn safe_next(raw: &str) -> String {
-    let plain = raw.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'));
-    let under = raw == routes::ACCOUNT || raw.strip_prefix(routes::ACCOUNT).is_some_and(|rest| rest.starts_with('/') && !rest.contains("//"));
-    if plain && under && raw.len() <= 200 { raw.to_owned() } else { routes::ACCOUNT.to_owned() }
+    let plain = raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_' | b'-'));
+    let under = raw == routes::ACCOUNT
+        || raw
+            .strip_prefix(routes::ACCOUNT)
+            .is_some_and(|rest| rest.starts_with('/') && !rest.contains("//"));
+    if plain && under && raw.len() <= 200 {
+        raw.to_owned()
+    } else {
+        routes::ACCOUNT.to_owned()
+    }
 }
 
 /// The code page's flow if it is waiting for a code, else where the user belongs.
-pub async fn enter_code_step(app: &App, req: &Request) -> Result<Result<LoginFlow, Resp>, WebError> {
+pub async fn enter_code_step(
+    app: &App,
+    req: &Request,
+) -> Result<Result<LoginFlow, Resp>, WebError> {
     let flow = match web::cookie(req, COOKIE, app.config.cookie_secure) {
         Some(id) => record::load::<Login>(app.store.as_ref(), KIND, &id, app.now()).await?,
         None => None,
@@ -92,7 +111,19 @@ mod tests {
     fn next_is_confined_to_the_private_area() {
         assert_eq!(safe_next("/area-clienti"), "/area-clienti");
         assert_eq!(safe_next("/area-clienti/profilo"), "/area-clienti/profilo");
-        for bad in ["", "https://evil.example", "//evil.example", "/area-clienti//evil", "/area-clientievil", "/registrazione/numero", "/area-clienti/\\evil", "/area-clienti/\n", "/area-clienti/a b", "/area-clienti/%0A", "/area-clienti/è"] {
+        for bad in [
+            "",
+            "https://evil.example",
+            "//evil.example",
+            "/area-clienti//evil",
+            "/area-clientievil",
+            "/registrazione/numero",
+            "/area-clienti/\\evil",
+            "/area-clienti/\n",
+            "/area-clienti/a b",
+            "/area-clienti/%0A",
+            "/area-clienti/è",
+        ] {
             assert_eq!(safe_next(bad), "/area-clienti", "{bad:?}");
         }
     }
@@ -109,7 +140,13 @@ mod tests {
 
     #[test]
     fn completes_once() {
-        let mut l = Login::new("a".into(), "+393330000001".into(), 0, 10, "/area-clienti".into());
+        let mut l = Login::new(
+            "a".into(),
+            "+393330000001".into(),
+            0,
+            10,
+            "/area-clienti".into(),
+        );
         assert_eq!(l.complete(), Ok(()));
         assert_eq!(l.complete(), Err(State::Completed));
     }

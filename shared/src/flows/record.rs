@@ -33,58 +33,123 @@ impl From<StoreError> for FlowError {
 }
 
 pub fn key_for(kind: &str, cookie_id: &str) -> Key {
-    Key::new(format!("FLOW#{kind}#{}", crypto::token_hash(cookie_id)), "FLOW")
+    Key::new(
+        format!("FLOW#{kind}#{}", crypto::token_hash(cookie_id)),
+        "FLOW",
+    )
 }
 
 fn to_item<T: Serialize>(data: &T, version: i64, expires_at: i64) -> Item {
     Item::new()
-        .with("data", serde_json::to_string(data).expect("flow data serialises"))
+        .with(
+            "data",
+            serde_json::to_string(data).expect("flow data serialises"),
+        )
         .with("version", version)
         .with(schema::TTL_ATTRIBUTE, expires_at)
 }
 
 /// Loads a live flow; an expired or unreadable record counts as no flow.
-pub async fn load<T: DeserializeOwned>(store: &dyn Store, kind: &str, cookie_id: &str, now: i64) -> Result<Option<Flow<T>>, StoreError> {
+pub async fn load<T: DeserializeOwned>(
+    store: &dyn Store,
+    kind: &str,
+    cookie_id: &str,
+    now: i64,
+) -> Result<Option<Flow<T>>, StoreError> {
     load_key(store, key_for(kind, cookie_id), now).await
 }
 
-pub async fn load_key<T: DeserializeOwned>(store: &dyn Store, key: Key, now: i64) -> Result<Option<Flow<T>>, StoreError> {
-    let Some(item) = store.get(&key).await? else { return Ok(None) };
+pub async fn load_key<T: DeserializeOwned>(
+    store: &dyn Store,
+    key: Key,
+    now: i64,
+) -> Result<Option<Flow<T>>, StoreError> {
+    let Some(item) = store.get(&key).await? else {
+        return Ok(None);
+    };
     if item.is_expired(now) {
         return Ok(None);
     }
-    let Some(data) = item.s("data").and_then(|d| serde_json::from_str(d).ok()) else { return Ok(None) };
-    Ok(Some(Flow { key, version: item.n("version").unwrap_or(0), data }))
+    let Some(data) = item.s("data").and_then(|d| serde_json::from_str(d).ok()) else {
+        return Ok(None);
+    };
+    Ok(Some(Flow {
+        key,
+        version: item.n("version").unwrap_or(0),
+        data,
+    }))
 }
 
 /// Creates a new flow and returns the cookie id for it.
-pub async fn create<T: Serialize>(store: &dyn Store, kind: &str, data: T, ttl: i64, now: i64) -> Result<(String, Flow<T>), StoreError> {
+pub async fn create<T: Serialize>(
+    store: &dyn Store,
+    kind: &str,
+    data: T,
+    ttl: i64,
+    now: i64,
+) -> Result<(String, Flow<T>), StoreError> {
     let id = crypto::random_token();
     let key = key_for(kind, &id);
-    store.put(&key, to_item(&data, 1, now + ttl), Some(Cond::NotExists)).await?;
-    Ok((id, Flow { key, version: 1, data }))
+    store
+        .put(&key, to_item(&data, 1, now + ttl), Some(Cond::NotExists))
+        .await?;
+    Ok((
+        id,
+        Flow {
+            key,
+            version: 1,
+            data,
+        },
+    ))
 }
 
 /// Saves a changed flow if nobody else saved it since it was loaded.
-pub async fn save<T: Serialize>(store: &dyn Store, flow: &mut Flow<T>, ttl: i64, now: i64) -> Result<(), FlowError> {
-    store.put(&flow.key, to_item(&flow.data, flow.version + 1, now + ttl), Some(Cond::eq("version", flow.version))).await?;
+pub async fn save<T: Serialize>(
+    store: &dyn Store,
+    flow: &mut Flow<T>,
+    ttl: i64,
+    now: i64,
+) -> Result<(), FlowError> {
+    store
+        .put(
+            &flow.key,
+            to_item(&flow.data, flow.version + 1, now + ttl),
+            Some(Cond::eq("version", flow.version)),
+        )
+        .await?;
     flow.version += 1;
     Ok(())
 }
 
 /// The transaction write that saves `flow` (for steps whose effect spans several items).
 pub fn save_op<T: Serialize>(flow: &Flow<T>, ttl: i64, now: i64) -> TxOp {
-    TxOp::Put { key: flow.key.clone(), item: to_item(&flow.data, flow.version + 1, now + ttl), cond: Some(Cond::eq("version", flow.version)) }
+    TxOp::Put {
+        key: flow.key.clone(),
+        item: to_item(&flow.data, flow.version + 1, now + ttl),
+        cond: Some(Cond::eq("version", flow.version)),
+    }
 }
 
 /// Writes that move a flow to a new cookie id (deleting the old record): used when a
 /// flow continues in another browser, and so that an old id never gains privileges.
-pub fn rekey_ops<T: Serialize>(kind: &str, flow: &Flow<T>, ttl: i64, now: i64) -> (String, Key, Vec<TxOp>) {
+pub fn rekey_ops<T: Serialize>(
+    kind: &str,
+    flow: &Flow<T>,
+    ttl: i64,
+    now: i64,
+) -> (String, Key, Vec<TxOp>) {
     let id = crypto::random_token();
     let new_key = key_for(kind, &id);
     let ops = vec![
-        TxOp::Delete { key: flow.key.clone(), cond: Some(Cond::eq("version", flow.version)) },
-        TxOp::Put { key: new_key.clone(), item: to_item(&flow.data, 1, now + ttl), cond: Some(Cond::NotExists) },
+        TxOp::Delete {
+            key: flow.key.clone(),
+            cond: Some(Cond::eq("version", flow.version)),
+        },
+        TxOp::Put {
+            key: new_key.clone(),
+            item: to_item(&flow.data, 1, now + ttl),
+            cond: Some(Cond::NotExists),
+        },
     ];
     (id, new_key, ops)
 }

@@ -106,7 +106,10 @@ impl State {
     }
     pub fn allows(self, step: Step) -> bool {
         match step {
-            Step::Code => matches!(self, State::IdentifyCodeSent | State::LinkSent | State::ResetCodeSent),
+            Step::Code => matches!(
+                self,
+                State::IdentifyCodeSent | State::LinkSent | State::ResetCodeSent
+            ),
             Step::NewPassword => self == State::ResetAllowed,
         }
     }
@@ -131,10 +134,30 @@ pub struct Refused;
 
 impl Recovery {
     pub fn identify(rid: String, account_id: Option<String>, number: String, now: i64) -> Self {
-        Recovery { state: State::IdentifyCodeSent, rid, account_id, number, token_hash: None, otp_sent_at: now }
+        Recovery {
+            state: State::IdentifyCodeSent,
+            rid,
+            account_id,
+            number,
+            token_hash: None,
+            otp_sent_at: now,
+        }
     }
-    pub fn reset(rid: String, account_id: String, number: String, token_hash: String, now: i64) -> Self {
-        Recovery { state: State::ResetCodeSent, rid, account_id: Some(account_id), number, token_hash: Some(token_hash), otp_sent_at: now }
+    pub fn reset(
+        rid: String,
+        account_id: String,
+        number: String,
+        token_hash: String,
+        now: i64,
+    ) -> Self {
+        Recovery {
+            state: State::ResetCodeSent,
+            rid,
+            account_id: Some(account_id),
+            number,
+            token_hash: Some(token_hash),
+            otp_sent_at: now,
+        }
     }
 
     /// The right SMS code was entered.
@@ -160,7 +183,11 @@ pub type RecoveryFlow = Flow<Recovery>;
 
 /// The flow if `step` is allowed now, else the redirect to where the user belongs (the
 /// start page when there is no live flow).
-pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<RecoveryFlow, Resp>, WebError> {
+pub async fn enter(
+    app: &App,
+    req: &Request,
+    step: Step,
+) -> Result<Result<RecoveryFlow, Resp>, WebError> {
     let flow = match web::cookie(req, COOKIE, app.config.cookie_secure) {
         Some(id) => record::load::<Recovery>(app.store.as_ref(), KIND, &id, app.now()).await?,
         None => None,
@@ -179,12 +206,29 @@ pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<Recove
 /// data that match no account count exactly alike.
 pub async fn request_allowed(app: &App, subject: &str, mode: Mode) -> Result<bool, WebError> {
     let key = format!("{subject}#{}", mode.slug());
-    if !rate::first_within(app.store.as_ref(), "recover-once", &key, limits::RESEND_INTERVAL_SECS, app.now()).await? {
+    if !rate::first_within(
+        app.store.as_ref(),
+        "recover-once",
+        &key,
+        limits::RESEND_INTERVAL_SECS,
+        app.now(),
+    )
+    .await?
+    {
         return Ok(false);
     }
-    let ok = rate::hit(app.store.as_ref(), limits::RECOVER_PER_SUBJECT, subject, app.now()).await?;
+    let ok = rate::hit(
+        app.store.as_ref(),
+        limits::RECOVER_PER_SUBJECT,
+        subject,
+        app.now(),
+    )
+    .await?;
     if !ok {
-        tracing::warn!(limit = "recover-subject", "recovery cap reached: nothing sent");
+        tracing::warn!(
+            limit = "recover-subject",
+            "recovery cap reached: nothing sent"
+        );
     }
     Ok(ok)
 }
@@ -196,11 +240,32 @@ pub fn identity_subject(e164: &str, cf: &str) -> String {
 
 /// Emails a single-use reset link (30 minutes) to the account, with the username when the
 /// user forgot both.
-pub async fn send_reset_link(app: &App, account: &Account, with_username: bool) -> Result<(), WebError> {
-    let (token, _) = tokens::create(app.store.as_ref(), RESET_TOKEN, &account.id, RESET_TTL_SECS, app.now()).await?;
-    let link = format!("{}{}?token={token}", app.config.public_base_url, routes::RECOVER_RESET);
+pub async fn send_reset_link(
+    app: &App,
+    account: &Account,
+    with_username: bool,
+) -> Result<(), WebError> {
+    let (token, _) = tokens::create(
+        app.store.as_ref(),
+        RESET_TOKEN,
+        &account.id,
+        RESET_TTL_SECS,
+        app.now(),
+    )
+    .await?;
+    let link = format!(
+        "{}{}?token={token}",
+        app.config.public_base_url,
+        routes::RECOVER_RESET
+    );
     let username = with_username.then_some(account.username.as_str());
-    app.notifier.email(&messages::email_password_reset(&account.email, username, &link)).await?;
+    app.notifier
+        .email(&messages::email_password_reset(
+            &account.email,
+            username,
+            &link,
+        ))
+        .await?;
     Ok(())
 }
 
@@ -225,7 +290,13 @@ mod tests {
 
     #[test]
     fn reset_goes_code_then_password_once() {
-        let mut r = Recovery::reset("r".into(), "a".into(), "+393330000001".into(), "h".into(), 0);
+        let mut r = Recovery::reset(
+            "r".into(),
+            "a".into(),
+            "+393330000001".into(),
+            "h".into(),
+            0,
+        );
         assert!(r.state.allows(Step::Code) && !r.state.allows(Step::NewPassword));
         assert_eq!(r.password_set(), Err(Refused));
         r.code_verified().unwrap();

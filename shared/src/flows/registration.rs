@@ -88,7 +88,10 @@ impl State {
         match step {
             Step::Number => self != Completed,
             Step::Otp => self == NumberEntered,
-            Step::Profile => matches!(self, OtpVerified | DuplicateFound | ProfileEntered | EmailSaved | EmailSent),
+            Step::Profile => matches!(
+                self,
+                OtpVerified | DuplicateFound | ProfileEntered | EmailSaved | EmailSent
+            ),
             Step::Email => matches!(self, ProfileEntered | EmailSaved | EmailSent),
             Step::Password => self == EmailConfirmed,
             Step::Done => self == Completed,
@@ -149,7 +152,13 @@ pub struct Registration {
 pub struct WrongState(pub State);
 
 impl Registration {
-    pub fn start(rid: String, number: String, line_entity_cf: String, ragione_sociale: String, now: i64) -> Self {
+    pub fn start(
+        rid: String,
+        number: String,
+        line_entity_cf: String,
+        ragione_sociale: String,
+        now: i64,
+    ) -> Self {
         Registration {
             rid,
             state: State::NumberEntered,
@@ -189,7 +198,14 @@ impl Registration {
 
     /// Step 3 submitted with valid data; `existing` are the active accounts registered
     /// with this number or with the same personal and entity codes.
-    pub fn profile_entered(&mut self, nome: String, cognome: String, personal_cf: String, entity_cf: String, existing: Vec<String>) -> Result<(), WrongState> {
+    pub fn profile_entered(
+        &mut self,
+        nome: String,
+        cognome: String,
+        personal_cf: String,
+        entity_cf: String,
+        existing: Vec<String>,
+    ) -> Result<(), WrongState> {
         self.require(Step::Profile)?;
         self.nome = nome;
         self.cognome = cognome;
@@ -197,7 +213,11 @@ impl Registration {
         self.entity_cf = entity_cf;
         self.supersedes = Vec::new();
         self.confirm_token_hash = None;
-        self.state = if existing.is_empty() { State::ProfileEntered } else { State::DuplicateFound };
+        self.state = if existing.is_empty() {
+            State::ProfileEntered
+        } else {
+            State::DuplicateFound
+        };
         self.duplicate_of = existing;
         Ok(())
     }
@@ -234,7 +254,8 @@ impl Registration {
 
     /// The CONFERMA EMAIL link was opened with the latest token.
     pub fn email_confirmed(&mut self, token_hash: &str) -> Result<(), WrongState> {
-        if self.state != State::EmailSent || self.confirm_token_hash.as_deref() != Some(token_hash) {
+        if self.state != State::EmailSent || self.confirm_token_hash.as_deref() != Some(token_hash)
+        {
             return Err(WrongState(self.state));
         }
         self.confirm_token_hash = None;
@@ -256,7 +277,10 @@ impl Registration {
 
     /// The claim owners of the accounts this registration supersedes.
     pub fn superseded_owners(&self) -> Vec<String> {
-        self.supersedes.iter().map(|id| crate::store::uniqueness::account_owner(id)).collect()
+        self.supersedes
+            .iter()
+            .map(|id| crate::store::uniqueness::account_owner(id))
+            .collect()
     }
 }
 
@@ -265,19 +289,36 @@ mod tests {
     use super::*;
 
     fn reg() -> Registration {
-        Registration::start("r".into(), "+393331234567".into(), "00488410010".into(), "ENTE".into(), 0)
+        Registration::start(
+            "r".into(),
+            "+393331234567".into(),
+            "00488410010".into(),
+            "ENTE".into(),
+            0,
+        )
     }
 
     #[test]
     fn happy_path_walks_every_state() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("Mario".into(), "Rossi".into(), "RSSMRA85T10A562S".into(), "00488410010".into(), vec![]).unwrap();
+        r.profile_entered(
+            "Mario".into(),
+            "Rossi".into(),
+            "RSSMRA85T10A562S".into(),
+            "00488410010".into(),
+            vec![],
+        )
+        .unwrap();
         assert_eq!(r.state.step(), Step::Email);
         r.email_saved("m@x.it".into(), "m@x.it".into()).unwrap();
         r.email_sent("h1".into()).unwrap();
         r.email_sent("h2".into()).unwrap();
-        assert_eq!(r.email_confirmed("h1"), Err(WrongState(State::EmailSent)), "an older link stops working");
+        assert_eq!(
+            r.email_confirmed("h1"),
+            Err(WrongState(State::EmailSent)),
+            "an older link stops working"
+        );
         r.email_confirmed("h2").unwrap();
         r.completed("acc".into()).unwrap();
         assert_eq!(r.state.step(), Step::Done);
@@ -298,7 +339,14 @@ mod tests {
     fn duplicate_then_prosegui_supersedes() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec!["old".into()]).unwrap();
+        r.profile_entered(
+            "M".into(),
+            "R".into(),
+            "cf".into(),
+            "e".into(),
+            vec!["old".into()],
+        )
+        .unwrap();
         assert_eq!(r.state, State::DuplicateFound);
         assert!(!r.state.allows(Step::Email));
         r.proceed_superseding().unwrap();
@@ -310,11 +358,16 @@ mod tests {
     fn editing_profile_after_email_moves_back() {
         let mut r = reg();
         r.otp_verified().unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![]).unwrap();
+        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![])
+            .unwrap();
         r.email_saved("m@x.it".into(), "m".into()).unwrap();
         r.email_sent("h".into()).unwrap();
-        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![]).unwrap();
+        r.profile_entered("M".into(), "R".into(), "cf".into(), "e".into(), vec![])
+            .unwrap();
         assert_eq!(r.state, State::ProfileEntered);
-        assert_eq!(r.confirm_token_hash, None, "a pending link dies when data change");
+        assert_eq!(
+            r.confirm_token_hash, None,
+            "a pending link dies when data change"
+        );
     }
 }

@@ -17,13 +17,21 @@ pub fn expired_redirect() -> Resp {
 }
 
 pub async fn load(app: &App, req: &Request) -> Result<Option<RegFlow>, WebError> {
-    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else { return Ok(None) };
+    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
+        return Ok(None);
+    };
     Ok(record::load(app.store.as_ref(), KIND, &id, app.now()).await?)
 }
 
 /// The flow if `step` is allowed in its state, else the redirect to show.
-pub async fn enter(app: &App, req: &Request, step: Step) -> Result<Result<RegFlow, Resp>, WebError> {
-    let Some(flow) = load(app, req).await? else { return Ok(Err(expired_redirect())) };
+pub async fn enter(
+    app: &App,
+    req: &Request,
+    step: Step,
+) -> Result<Result<RegFlow, Resp>, WebError> {
+    let Some(flow) = load(app, req).await? else {
+        return Ok(Err(expired_redirect()));
+    };
     if !flow.data.state.allows(step) {
         return Ok(Err(web::redirect(flow.data.state.step().path())));
     }

@@ -1,7 +1,7 @@
 //! SNS (SMS) and SES v2 (email) senders.
 
-use crate::aws_error::AwsFailure;
 use super::{EmailMessage, Notifier, NotifyError};
+use crate::aws_error::AwsFailure;
 use crate::domain::MobileNumber;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sns::types::MessageAttributeValue;
@@ -22,11 +22,19 @@ fn unavailable(e: impl AwsFailure) -> NotifyError {
 }
 
 fn string_attr(v: &str) -> Result<MessageAttributeValue, NotifyError> {
-    MessageAttributeValue::builder().data_type("String").string_value(v).build().map_err(unavailable)
+    MessageAttributeValue::builder()
+        .data_type("String")
+        .string_value(v)
+        .build()
+        .map_err(unavailable)
 }
 
 fn content(text: &str) -> Result<Content, NotifyError> {
-    Content::builder().data(text).charset("UTF-8").build().map_err(unavailable)
+    Content::builder()
+        .data(text)
+        .charset("UTF-8")
+        .build()
+        .map_err(unavailable)
 }
 
 #[async_trait::async_trait]
@@ -45,8 +53,14 @@ impl Notifier for AwsNotifier {
     }
 
     async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
-        let body = Body::builder().text(content(&msg.text)?).html(content(&msg.html)?).build();
-        let message = Message::builder().subject(content(&msg.subject)?).body(body).build();
+        let body = Body::builder()
+            .text(content(&msg.text)?)
+            .html(content(&msg.html)?)
+            .build();
+        let message = Message::builder()
+            .subject(content(&msg.subject)?)
+            .body(body)
+            .build();
         self.ses
             .send_email()
             .from_email_address(&self.from)

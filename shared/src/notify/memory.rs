@@ -24,7 +24,10 @@ impl MemoryNotifier {
 #[async_trait::async_trait]
 impl Notifier for MemoryNotifier {
     async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
-        self.sent.lock().unwrap().push(Sent::Sms { to: to.e164().to_owned(), text: text.to_owned() });
+        self.sent.lock().unwrap().push(Sent::Sms {
+            to: to.e164().to_owned(),
+            text: text.to_owned(),
+        });
         Ok(())
     }
     async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {

@@ -31,7 +31,8 @@ pub fn sms_recovered_username(username: &str) -> String {
 }
 
 const SIGNATURE: &str = "Servizio Clienti Convenzione Mobile 8";
-const AUTOMATIC: &str = "Questa mail è generata automaticamente, non rispondere a questo indirizzo.";
+const AUTOMATIC: &str =
+    "Questa mail è generata automaticamente, non rispondere a questo indirizzo.";
 
 fn email_html(title: &str, body: Markup) -> String {
     html! {
@@ -103,13 +104,24 @@ pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> Emai
                 p { "Accedi subito all'Area Clienti " a href=(s.login_link) { "cliccando qui" } }
             },
         ),
-        text: email_text(&format!("{intro}\n\n{lead}\n\n{}\n\nAccedi subito all'Area Clienti cliccando qui: {}", text_rows.join("\n"), s.login_link)),
+        text: email_text(&format!(
+            "{intro}\n\n{lead}\n\n{}\n\nAccedi subito all'Area Clienti cliccando qui: {}",
+            text_rows.join("\n"),
+            s.login_link
+        )),
         subject,
     }
 }
 
 /// A message with a lead paragraph, labelled values, an optional button and a closing note.
-fn simple_email(to: &str, subject: &str, intro: &str, rows: &[(&str, &str)], button: Option<(&str, &str)>, note: &str) -> EmailMessage {
+fn simple_email(
+    to: &str,
+    subject: &str,
+    intro: &str,
+    rows: &[(&str, &str)],
+    button: Option<(&str, &str)>,
+    note: &str,
+) -> EmailMessage {
     let text_rows: Vec<String> = rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
     let mut text = format!("{intro}\n\n");
     if !rows.is_empty() {
@@ -179,7 +191,12 @@ pub fn email_password_changed(to: &str, username: &str, login_link: &str) -> Ema
 }
 
 /// To the owner of an account ceased by a new registration (PROSEGUI at step 3).
-pub fn email_account_ceased(to: &str, when: &str, new_number_masked: &str, recover_link: &str) -> EmailMessage {
+pub fn email_account_ceased(
+    to: &str,
+    when: &str,
+    new_number_masked: &str,
+    recover_link: &str,
+) -> EmailMessage {
     simple_email(
         to,
         "La tua registrazione è stata cessata - Area Clienti Convenzione Mobile 8",
@@ -211,6 +228,8 @@ mod tests {
     fn confirmation_email_has_link_in_both_parts() {
         let m = email_confirmation("a@b.it", "https://x/registrazione/conferma-email?t=abc");
         assert!(m.html.contains("CONFERMA EMAIL") && m.html.contains("t=abc"));
-        assert!(m.text.contains("https://x/registrazione/conferma-email?t=abc"));
+        assert!(m
+            .text
+            .contains("https://x/registrazione/conferma-email?t=abc"));
     }
 }

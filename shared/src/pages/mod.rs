@@ -16,7 +16,10 @@ impl FieldErrors {
         self.0.push((field, msg.to_string()));
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -48,7 +51,15 @@ pub struct Field<'a> {
 
 impl<'a> Field<'a> {
     pub fn text(name: &'static str, label: &'a str, value: &'a str) -> Self {
-        Field { name, label, value, kind: "text", autocomplete: "off", hint: None, inputmode: None }
+        Field {
+            name,
+            label,
+            value,
+            kind: "text",
+            autocomplete: "off",
+            hint: None,
+            inputmode: None,
+        }
     }
     pub fn kind(mut self, kind: &'a str) -> Self {
         self.kind = kind;
@@ -71,7 +82,13 @@ impl<'a> Field<'a> {
         let err = errors.get(self.name);
         let hint_id = format!("{}-hint", self.name);
         let err_id = format!("{}-error", self.name);
-        let described: Vec<&str> = [self.hint.map(|_| hint_id.as_str()), err.map(|_| err_id.as_str())].into_iter().flatten().collect();
+        let described: Vec<&str> = [
+            self.hint.map(|_| hint_id.as_str()),
+            err.map(|_| err_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         html! {
             div class="field" {
                 label for=(self.name) { (self.label) }

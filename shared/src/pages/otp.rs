@@ -10,7 +10,8 @@ use maud::{html, Markup};
 pub const FIELD: &str = "codice";
 pub const RESEND_ACTION: &str = "invia-di-nuovo";
 /// Shown after "Invia di nuovo" (the page is reached with `?nuovo=1`).
-pub const NEW_CODE_NOTICE: &str = "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.";
+pub const NEW_CODE_NOTICE: &str =
+    "Ti abbiamo inviato un nuovo codice: quello precedente non è più valido.";
 /// The guide's label of the resend button on the login (and recovery) code page.
 pub const RESEND_LABEL: &str = "Invia di nuovo";
 
@@ -38,7 +39,12 @@ pub fn guess_error(e: &OtpError, resend_label: &str) -> Option<String> {
 }
 
 /// The code input with its buttons: `back` is an optional (href, label) link before submit.
-pub fn code_form(action: &str, submit_label: &str, back: Option<(&str, &str)>, errors: &FieldErrors) -> Markup {
+pub fn code_form(
+    action: &str,
+    submit_label: &str,
+    back: Option<(&str, &str)>,
+    errors: &FieldErrors,
+) -> Markup {
     html! {
         form method="post" action=(action) novalidate {
             (Field::text(FIELD, "Codice temporaneo", "").autocomplete("one-time-code").inputmode("numeric")
@@ -63,7 +69,14 @@ pub fn resend_form(action: &str, label: &str, class: &str) -> Markup {
 
 /// The code page's content for login and recovery: heading, notice, errors, the `intro`
 /// (which says where the SMS went), the code form, and "Invia di nuovo" under it.
-pub fn code_section(action: &str, submit: &str, back: Option<(&str, &str)>, intro: Markup, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+pub fn code_section(
+    action: &str,
+    submit: &str,
+    back: Option<(&str, &str)>,
+    intro: Markup,
+    errors: &FieldErrors,
+    notice: Option<&str>,
+) -> Markup {
     html! {
         h1 { "Inserisci il codice temporaneo" }
         @if let Some(n) = notice { p class="success" role="status" { (n) } }

@@ -50,7 +50,14 @@ pub fn to_item(a: &Account) -> Item {
         .with("email", a.email.as_str())
         .with("username", a.username.as_str())
         .with("password_hash", a.password_hash.as_str())
-        .with("status", if a.status == Status::Active { "active" } else { "ceased" })
+        .with(
+            "status",
+            if a.status == Status::Active {
+                "active"
+            } else {
+                "ceased"
+            },
+        )
         .with("session_epoch", a.session_epoch)
         .with("created_at", a.created_at)
         .with("terms_version", a.terms_version.as_str())
@@ -72,7 +79,11 @@ fn from_item(id: &str, i: &Item) -> Account {
         email: s("email"),
         username: s("username"),
         password_hash: s("password_hash"),
-        status: if i.s("status") == Some("active") { Status::Active } else { Status::Ceased },
+        status: if i.s("status") == Some("active") {
+            Status::Active
+        } else {
+            Status::Ceased
+        },
         session_epoch: i.n("session_epoch").unwrap_or(0),
         created_at: i.n("created_at").unwrap_or(0),
         terms_version: s("terms_version"),
@@ -87,8 +98,15 @@ pub async fn get(store: &dyn Store, id: &str) -> Result<Option<Account>, StoreEr
 }
 
 /// The account holding a username, email or number claim (never a reservation).
-pub async fn by_claim(store: &dyn Store, kind: Kind, value: &str, now: i64) -> Result<Option<Account>, StoreError> {
-    let Some(owner) = uniqueness::holder(store, kind, value, now).await? else { return Ok(None) };
+pub async fn by_claim(
+    store: &dyn Store,
+    kind: Kind,
+    value: &str,
+    now: i64,
+) -> Result<Option<Account>, StoreError> {
+    let Some(owner) = uniqueness::holder(store, kind, value, now).await? else {
+        return Ok(None);
+    };
     match id_from_owner(&owner) {
         Some(id) => get(store, id).await,
         None => Ok(None),
@@ -102,13 +120,25 @@ pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: b
     if end_sessions {
         update = update.add("session_epoch", 1);
     }
-    TxOp::Update { key: key(id), update, cond: Some(Cond::eq("password_hash", old_hash)) }
+    TxOp::Update {
+        key: key(id),
+        update,
+        cond: Some(Cond::eq("password_hash", old_hash)),
+    }
 }
 
 /// Upgrades an imported hash after a successful login. `Ok(false)` if it changed meanwhile.
-pub async fn upgrade_hash(store: &dyn Store, id: &str, old_hash: &str, new_hash: &str) -> Result<bool, StoreError> {
+pub async fn upgrade_hash(
+    store: &dyn Store,
+    id: &str,
+    old_hash: &str,
+    new_hash: &str,
+) -> Result<bool, StoreError> {
     let update = Update::new().set("password_hash", new_hash);
-    match store.update(&key(id), update, Some(Cond::eq("password_hash", old_hash))).await {
+    match store
+        .update(&key(id), update, Some(Cond::eq("password_hash", old_hash)))
+        .await
+    {
         Ok(_) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e),

@@ -1,7 +1,7 @@
 //! The DynamoDB implementation of `Store`.
 
-use crate::aws_error::AwsFailure;
 use super::{schema, Attr, Cond, Item, Key, Store, StoreError, TxOp, Update};
+use crate::aws_error::AwsFailure;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{self as ddb, AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -14,7 +14,10 @@ pub struct DynamoStore {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
     }
 }
 
@@ -106,14 +109,24 @@ impl Expr {
     fn update(&mut self, u: &Update) -> String {
         let mut out = Vec::new();
         if !u.set.is_empty() {
-            let s: Vec<String> = u.set.iter().map(|(n, v)| format!("{} = {}", self.name(n), self.value(to_av(v)))).collect();
+            let s: Vec<String> = u
+                .set
+                .iter()
+                .map(|(n, v)| format!("{} = {}", self.name(n), self.value(to_av(v))))
+                .collect();
             out.push(format!("SET {}", s.join(", ")));
         }
         if !u.add.is_empty() {
             let s: Vec<String> = u
                 .add
                 .iter()
-                .map(|(n, by)| format!("{} {}", self.name(n), self.value(AttributeValue::N(by.to_string()))))
+                .map(|(n, by)| {
+                    format!(
+                        "{} {}",
+                        self.name(n),
+                        self.value(AttributeValue::N(by.to_string()))
+                    )
+                })
                 .collect();
             out.push(format!("ADD {}", s.join(", ")));
         }
@@ -179,7 +192,12 @@ impl Store for DynamoStore {
         Ok(())
     }
 
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError> {
         let mut e = Expr::default();
         let ue = e.update(&update);
         let ce = cond.as_ref().map(|c| e.cond(c));
@@ -217,12 +235,21 @@ impl Store for DynamoStore {
 
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         let n = ops.len();
-        let items = ops.iter().map(|op| tx_item(&self.table, op)).collect::<Result<Vec<_>, _>>()?;
+        let items = ops
+            .iter()
+            .map(|op| tx_item(&self.table, op))
+            .collect::<Result<Vec<_>, _>>()?;
         // A transaction cancelled only because a concurrent one touched the same items is
         // retried: once the other commits, ours either succeeds or fails on a condition,
         // which is the answer the user needs (e.g. "username taken"), not "try again".
         for attempt in 0..=TX_CONFLICT_RETRIES {
-            match self.client.transact_write_items().set_transact_items(Some(items.clone())).send().await {
+            match self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items.clone()))
+                .send()
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
                     let failed: Vec<bool> = match se.err() {
@@ -238,13 +265,18 @@ impl Store for DynamoStore {
                     }
                     if attempt < TX_CONFLICT_RETRIES {
                         let jitter = rand::random::<u64>() % 40;
-                        tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt as u64 + 1) + jitter)).await;
+                        tokio::time::sleep(std::time::Duration::from_millis(
+                            20 * (attempt as u64 + 1) + jitter,
+                        ))
+                        .await;
                     }
                 }
                 Err(e) => return Err(unavailable(e)),
             }
         }
-        Err(StoreError::Unavailable("transaction conflict persisted".into()))
+        Err(StoreError::Unavailable(
+            "transaction conflict persisted".into(),
+        ))
     }
 }
 
@@ -313,26 +345,59 @@ fn tx_item(table: &str, op: &TxOp) -> Result<ddb::TransactWriteItem, StoreError>
 /// Creates the table (pk/sk, on-demand) and enables TTL; idempotent. Used by
 /// `portale-admin bootstrap`; in AWS the SAM template creates the same table.
 pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreError> {
-    use ddb::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, TimeToLiveSpecification};
-    let exists = client.describe_table().table_name(table).send().await.is_ok();
+    use ddb::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        TimeToLiveSpecification,
+    };
+    let exists = client
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .is_ok();
     if !exists {
         client
             .create_table()
             .table_name(table)
             .billing_mode(BillingMode::PayPerRequest)
             .attribute_definitions(
-                AttributeDefinition::builder().attribute_name(schema::PK).attribute_type(ScalarAttributeType::S).build().map_err(unavailable)?,
+                AttributeDefinition::builder()
+                    .attribute_name(schema::PK)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(unavailable)?,
             )
             .attribute_definitions(
-                AttributeDefinition::builder().attribute_name(schema::SK).attribute_type(ScalarAttributeType::S).build().map_err(unavailable)?,
+                AttributeDefinition::builder()
+                    .attribute_name(schema::SK)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(unavailable)?,
             )
-            .key_schema(KeySchemaElement::builder().attribute_name(schema::PK).key_type(KeyType::Hash).build().map_err(unavailable)?)
-            .key_schema(KeySchemaElement::builder().attribute_name(schema::SK).key_type(KeyType::Range).build().map_err(unavailable)?)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(schema::PK)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(schema::SK)
+                    .key_type(KeyType::Range)
+                    .build()
+                    .map_err(unavailable)?,
+            )
             .send()
             .await
             .map_err(unavailable)?;
     }
-    let ttl = client.describe_time_to_live().table_name(table).send().await.map_err(unavailable)?;
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(unavailable)?;
     let enabled = ttl
         .time_to_live_description()
         .and_then(|d| d.attribute_name())
@@ -342,7 +407,11 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreErr
             .update_time_to_live()
             .table_name(table)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder().attribute_name(schema::TTL_ATTRIBUTE).enabled(true).build().map_err(unavailable)?,
+                TimeToLiveSpecification::builder()
+                    .attribute_name(schema::TTL_ATTRIBUTE)
+                    .enabled(true)
+                    .build()
+                    .map_err(unavailable)?,
             )
             .send()
             .await

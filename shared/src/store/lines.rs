@@ -32,8 +32,12 @@ pub enum Upsert {
 }
 
 pub async fn get(store: &dyn Store, number: &MobileNumber) -> Result<Option<Line>, StoreError> {
-    let Some(item) = store.get(&key(number)).await? else { return Ok(None) };
-    let entity_cf = item.s("entity_cf").and_then(|s| CodiceFiscaleEnte::parse(s).ok());
+    let Some(item) = store.get(&key(number)).await? else {
+        return Ok(None);
+    };
+    let entity_cf = item
+        .s("entity_cf")
+        .and_then(|s| CodiceFiscaleEnte::parse(s).ok());
     Ok(entity_cf.map(|entity_cf| Line {
         number: number.clone(),
         entity_cf,
@@ -54,5 +58,9 @@ pub async fn upsert(store: &dyn Store, line: &Line) -> Result<Upsert, StoreError
         return Ok(Upsert::Unchanged);
     }
     store.put(&key(&line.number), to_item(line), None).await?;
-    Ok(if before.is_some() { Upsert::Updated } else { Upsert::Inserted })
+    Ok(if before.is_some() {
+        Upsert::Updated
+    } else {
+        Upsert::Inserted
+    })
 }

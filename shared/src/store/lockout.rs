@@ -33,7 +33,11 @@ fn key(scope: &str, subject: &str) -> Key {
 /// free attempt already locks, so a wrong one leaves the subject locked.
 pub fn lock_secs(policy: Policy, attempts: i64) -> Option<i64> {
     let over = attempts - policy.free;
-    (over >= 0).then(|| FIRST_LOCK_SECS.saturating_mul(1i64 << over.min(20)).min(MAX_LOCK_SECS))
+    (over >= 0).then(|| {
+        FIRST_LOCK_SECS
+            .saturating_mul(1i64 << over.min(20))
+            .min(MAX_LOCK_SECS)
+    })
 }
 
 /// The outcome of counting an attempt.
@@ -47,17 +51,32 @@ pub enum Attempt {
 
 /// Counts one attempt, atomically: read the counter, write it back one higher (and the
 /// lock this attempt sets) on condition that nobody wrote in between; retry otherwise.
-pub async fn attempt(store: &dyn Store, policy: Policy, subject: &str, now: i64) -> Result<Attempt, StoreError> {
+pub async fn attempt(
+    store: &dyn Store,
+    policy: Policy,
+    subject: &str,
+    now: i64,
+) -> Result<Attempt, StoreError> {
     let k = key(policy.scope, subject);
     for _ in 0..MAX_RETRIES {
         let current = store.get(&k).await?;
         let live = current.as_ref().filter(|i| !i.is_expired(now));
-        if let Some(left) = live.and_then(|i| i.n("locked_until")).map(|t| t - now).filter(|left| *left > 0) {
+        if let Some(left) = live
+            .and_then(|i| i.n("locked_until"))
+            .map(|t| t - now)
+            .filter(|left| *left > 0)
+        {
             return Ok(Attempt::Locked(left));
         }
         let attempts = live.and_then(|i| i.n("attempts")).unwrap_or(0) + 1;
         let lock = lock_secs(policy, attempts);
-        let mut item = Item::new().with("attempts", attempts).with("v", current.as_ref().and_then(|i| i.n("v")).unwrap_or(0) + 1).with(schema::TTL_ATTRIBUTE, now + MEMORY_SECS);
+        let mut item = Item::new()
+            .with("attempts", attempts)
+            .with(
+                "v",
+                current.as_ref().and_then(|i| i.n("v")).unwrap_or(0) + 1,
+            )
+            .with(schema::TTL_ATTRIBUTE, now + MEMORY_SECS);
         if let Some(l) = lock {
             item = item.with("locked_until", now + l);
         }
@@ -67,7 +86,11 @@ pub async fn attempt(store: &dyn Store, policy: Policy, subject: &str, now: i64)
             None => Cond::NotExists,
         };
         match store.put(&k, item, Some(unchanged)).await {
-            Ok(()) => return Ok(Attempt::Allowed { lock_if_wrong: lock }),
+            Ok(()) => {
+                return Ok(Attempt::Allowed {
+                    lock_if_wrong: lock,
+                })
+            }
             Err(StoreError::ConditionFailed) => continue,
             Err(e) => return Err(e),
         }
@@ -94,11 +117,17 @@ mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
 
-    const P: Policy = Policy { scope: "login", free: 5 };
+    const P: Policy = Policy {
+        scope: "login",
+        free: 5,
+    };
 
     #[test]
     fn back_off_doubles_and_is_capped() {
-        assert_eq!((1..=4).map(|n| lock_secs(P, n)).collect::<Vec<_>>(), vec![None; 4]);
+        assert_eq!(
+            (1..=4).map(|n| lock_secs(P, n)).collect::<Vec<_>>(),
+            vec![None; 4]
+        );
         assert_eq!(lock_secs(P, 5), Some(60));
         assert_eq!(lock_secs(P, 6), Some(120));
         assert_eq!(lock_secs(P, 8), Some(480));
@@ -110,15 +139,46 @@ mod tests {
     async fn counts_before_verifying_locks_then_releases() {
         let s = MemoryStore::new();
         for _ in 0..4 {
-            assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
+            assert_eq!(
+                attempt(&s, P, "mario", 1000).await.unwrap(),
+                Attempt::Allowed {
+                    lock_if_wrong: None
+                }
+            );
         }
-        assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: Some(60) });
-        assert_eq!(attempt(&s, P, "mario", 1030).await.unwrap(), Attempt::Locked(30), "nothing verified while locked");
-        assert_eq!(attempt(&s, P, "mario", 1061).await.unwrap(), Attempt::Allowed { lock_if_wrong: Some(120) });
+        assert_eq!(
+            attempt(&s, P, "mario", 1000).await.unwrap(),
+            Attempt::Allowed {
+                lock_if_wrong: Some(60)
+            }
+        );
+        assert_eq!(
+            attempt(&s, P, "mario", 1030).await.unwrap(),
+            Attempt::Locked(30),
+            "nothing verified while locked"
+        );
+        assert_eq!(
+            attempt(&s, P, "mario", 1061).await.unwrap(),
+            Attempt::Allowed {
+                lock_if_wrong: Some(120)
+            }
+        );
         // A day later the counter has forgotten.
-        assert_eq!(attempt(&s, P, "mario", 1061 + MEMORY_SECS + 1).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
+        assert_eq!(
+            attempt(&s, P, "mario", 1061 + MEMORY_SECS + 1)
+                .await
+                .unwrap(),
+            Attempt::Allowed {
+                lock_if_wrong: None
+            }
+        );
         clear(&s, P, "mario").await.unwrap();
-        assert_eq!(attempt(&s, P, "mario", 1000).await.unwrap(), Attempt::Allowed { lock_if_wrong: None });
+        assert_eq!(
+            attempt(&s, P, "mario", 1000).await.unwrap(),
+            Attempt::Allowed {
+                lock_if_wrong: None
+            }
+        );
         assert_eq!(minutes_text(60), "1 minuto");
         assert_eq!(minutes_text(61), "2 minuti");
     }
@@ -126,13 +186,21 @@ mod tests {
     #[tokio::test]
     async fn parallel_attempts_get_distinct_counts() {
         let s = std::sync::Arc::new(MemoryStore::new());
-        let tasks: Vec<_> = (0..20).map(|_| { let s = s.clone(); tokio::spawn(async move { attempt(s.as_ref(), P, "mario", 1000).await.unwrap() }) }).collect();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { attempt(s.as_ref(), P, "mario", 1000).await.unwrap() })
+            })
+            .collect();
         let mut allowed = 0;
         for t in tasks {
             if matches!(t.await.unwrap(), Attempt::Allowed { .. }) {
                 allowed += 1;
             }
         }
-        assert!(allowed <= 5, "{allowed} of 20 parallel attempts were let through");
+        assert!(
+            allowed <= 5,
+            "{allowed} of 20 parallel attempts were let through"
+        );
     }
 }

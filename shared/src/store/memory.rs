@@ -16,7 +16,12 @@ impl MemoryStore {
     }
     /// Every item, for assertions in tests.
     pub fn dump(&self) -> Vec<(Key, Item)> {
-        self.items.lock().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.items
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }
 
@@ -54,7 +59,12 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError> {
         let mut items = self.items.lock().unwrap();
         if !check(&cond, items.get(key)) {
             return Err(StoreError::ConditionFailed);
@@ -78,9 +88,9 @@ impl Store for MemoryStore {
         let failed: Vec<bool> = ops
             .iter()
             .map(|op| match op {
-                TxOp::Put { key, cond, .. } | TxOp::Update { key, cond, .. } | TxOp::Delete { key, cond } => {
-                    !check(cond, items.get(key))
-                }
+                TxOp::Put { key, cond, .. }
+                | TxOp::Update { key, cond, .. }
+                | TxOp::Delete { key, cond } => !check(cond, items.get(key)),
                 TxOp::Check { key, cond } => !cond.holds(items.get(key)),
             })
             .collect();

@@ -80,7 +80,10 @@ pub struct Key {
 
 impl Key {
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Key { pk: pk.into(), sk: sk.into() }
+        Key {
+            pk: pk.into(),
+            sk: sk.into(),
+        }
     }
 }
 
@@ -110,7 +113,8 @@ impl Item {
     /// True when the item carries a TTL that has passed: DynamoDB deletes expired items
     /// lazily (up to days later), so every reader treats them as absent.
     pub fn is_expired(&self, now_epoch: i64) -> bool {
-        self.n(schema::TTL_ATTRIBUTE).is_some_and(|t| t <= now_epoch)
+        self.n(schema::TTL_ATTRIBUTE)
+            .is_some_and(|t| t <= now_epoch)
     }
 }
 
@@ -143,10 +147,24 @@ impl Update {
 /// One write of a transaction.
 #[derive(Debug, Clone)]
 pub enum TxOp {
-    Put { key: Key, item: Item, cond: Option<Cond> },
-    Update { key: Key, update: Update, cond: Option<Cond> },
-    Delete { key: Key, cond: Option<Cond> },
-    Check { key: Key, cond: Cond },
+    Put {
+        key: Key,
+        item: Item,
+        cond: Option<Cond>,
+    },
+    Update {
+        key: Key,
+        update: Update,
+        cond: Option<Cond>,
+    },
+    Delete {
+        key: Key,
+        cond: Option<Cond>,
+    },
+    Check {
+        key: Key,
+        cond: Cond,
+    },
 }
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -169,7 +187,12 @@ pub trait Store: Send + Sync {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError>;
     /// Applies `update` (creating the item if absent, as DynamoDB does) and returns the new item.
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError>;
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError>;
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError>;
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError>;
 }

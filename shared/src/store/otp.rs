@@ -45,7 +45,14 @@ fn key(purpose: Purpose, subject: &str) -> Key {
 }
 
 /// Stores a new code for `subject`, replacing any previous one (which stops working).
-pub async fn issue(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode, now: i64) -> Result<(), StoreError> {
+pub async fn issue(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+) -> Result<(), StoreError> {
     let item = Item::new()
         .with("hash", crypto::keyed_hash(secret, code.as_str()))
         .with("attempts", 0i64)
@@ -56,7 +63,15 @@ pub async fn issue(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: 
 
 /// Like `issue`, but keeps a code issued less than `window` seconds ago (returns `false`):
 /// a double-clicked button sends one SMS, and both requests work with that one code.
-pub async fn issue_unless_recent(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode, now: i64, window: i64) -> Result<bool, StoreError> {
+pub async fn issue_unless_recent(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+    window: i64,
+) -> Result<bool, StoreError> {
     let item = Item::new()
         .with("hash", crypto::keyed_hash(secret, code.as_str()))
         .with("attempts", 0i64)
@@ -69,7 +84,10 @@ pub async fn issue_unless_recent(store: &dyn Store, secret: &[u8], purpose: Purp
         Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
         Cond::gt("attempts", MAX_ATTEMPTS - 1),
     ]);
-    match store.put(&key(purpose, subject), item, Some(replaceable)).await {
+    match store
+        .put(&key(purpose, subject), item, Some(replaceable))
+        .await
+    {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e),
@@ -77,18 +95,44 @@ pub async fn issue_unless_recent(store: &dyn Store, secret: &[u8], purpose: Purp
 }
 
 /// Deletes `code` if it is still the current one (it could not be sent).
-pub async fn withdraw(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode) -> Result<(), StoreError> {
-    match store.delete(&key(purpose, subject), Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str())))).await {
+pub async fn withdraw(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+) -> Result<(), StoreError> {
+    match store
+        .delete(
+            &key(purpose, subject),
+            Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str()))),
+        )
+        .await
+    {
         Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),
     }
 }
 
 /// Checks a guess. Every guess is counted atomically before it is compared.
-pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject: &str, guess: &OtpCode, now: i64) -> Result<(), OtpError> {
+pub async fn verify(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    guess: &OtpCode,
+    now: i64,
+) -> Result<(), OtpError> {
     let k = key(purpose, subject);
     let counted = store
-        .update(&k, Update::new().add("attempts", 1), Some(Cond::And(vec![Cond::Exists, Cond::lt("attempts", MAX_ATTEMPTS)])))
+        .update(
+            &k,
+            Update::new().add("attempts", 1),
+            Some(Cond::And(vec![
+                Cond::Exists,
+                Cond::lt("attempts", MAX_ATTEMPTS),
+            ])),
+        )
         .await;
     let item = match counted {
         Ok(item) => item,
@@ -107,10 +151,20 @@ pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject:
     let stored = item.s("hash").unwrap_or_default().to_owned();
     if !crypto::digest_eq(&stored, &crypto::keyed_hash(secret, guess.as_str())) {
         let remaining = MAX_ATTEMPTS - item.n("attempts").unwrap_or(MAX_ATTEMPTS);
-        return Err(if remaining <= 0 { OtpError::TooManyAttempts } else { OtpError::Wrong { remaining } });
+        return Err(if remaining <= 0 {
+            OtpError::TooManyAttempts
+        } else {
+            OtpError::Wrong { remaining }
+        });
     }
     // Single use: only one of concurrent right answers deletes this very code.
-    match store.delete(&k, Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)]))).await {
+    match store
+        .delete(
+            &k,
+            Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
+        )
+        .await
+    {
         Ok(()) => Ok(()),
         Err(StoreError::ConditionFailed) => Err(OtpError::Missing),
         Err(e) => Err(e.into()),
@@ -118,7 +172,12 @@ pub async fn verify(store: &dyn Store, secret: &[u8], purpose: Purpose, subject:
 }
 
 /// Seconds since the current code was issued, if there is a live one.
-pub async fn age(store: &dyn Store, purpose: Purpose, subject: &str, now: i64) -> Result<Option<i64>, StoreError> {
+pub async fn age(
+    store: &dyn Store,
+    purpose: Purpose,
+    subject: &str,
+    now: i64,
+) -> Result<Option<i64>, StoreError> {
     Ok(store
         .get(&key(purpose, subject))
         .await?
@@ -139,15 +198,25 @@ mod tests {
     #[tokio::test]
     async fn right_code_once_only() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1001).await, Ok(()));
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1002).await, Err(OtpError::Missing));
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1001).await,
+            Ok(())
+        );
+        assert_eq!(
+            verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1002).await,
+            Err(OtpError::Missing)
+        );
     }
 
     #[tokio::test]
     async fn five_wrong_guesses_burn_the_code() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Registration, "a", &code("123456"), 1000).await.unwrap();
+        issue(&s, b"k", Purpose::Registration, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
         for left in (0..5).rev() {
             let r = verify(&s, b"k", Purpose::Registration, "a", &code("000000"), 1001).await;
             if left == 0 {
@@ -156,34 +225,83 @@ mod tests {
                 assert_eq!(r, Err(OtpError::Wrong { remaining: left }));
             }
         }
-        assert_eq!(verify(&s, b"k", Purpose::Registration, "a", &code("123456"), 1002).await, Err(OtpError::TooManyAttempts));
+        assert_eq!(
+            verify(&s, b"k", Purpose::Registration, "a", &code("123456"), 1002).await,
+            Err(OtpError::TooManyAttempts)
+        );
     }
 
     #[tokio::test]
     async fn expired_and_replaced_codes_fail() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 1000).await.unwrap();
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1000 + TTL_SECS).await, Err(OtpError::Expired));
-        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 2000).await.unwrap();
-        issue(&s, b"k", Purpose::Login, "a", &code("222222"), 2001).await.unwrap();
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 2002).await, Err(OtpError::Wrong { remaining: 4 }));
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await, Ok(()));
+        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 1000)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify(
+                &s,
+                b"k",
+                Purpose::Login,
+                "a",
+                &code("111111"),
+                1000 + TTL_SECS
+            )
+            .await,
+            Err(OtpError::Expired)
+        );
+        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 2000)
+            .await
+            .unwrap();
+        issue(&s, b"k", Purpose::Login, "a", &code("222222"), 2001)
+            .await
+            .unwrap();
+        assert_eq!(
+            verify(&s, b"k", Purpose::Login, "a", &code("111111"), 2002).await,
+            Err(OtpError::Wrong { remaining: 4 })
+        );
+        assert_eq!(
+            verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await,
+            Ok(())
+        );
     }
 
     #[tokio::test]
     async fn a_recent_code_is_kept_once() {
         let s = MemoryStore::new();
-        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("111111"), 1000, 30).await.unwrap());
-        assert!(!issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("222222"), 1010, 30).await.unwrap());
-        assert_eq!(verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1011).await, Ok(()));
-        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("333333"), 1012, 30).await.unwrap(), "a used code is gone");
-        assert!(issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("444444"), 1042, 30).await.unwrap(), "an old code is replaced");
+        assert!(
+            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("111111"), 1000, 30)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("222222"), 1010, 30)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1011).await,
+            Ok(())
+        );
+        assert!(
+            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("333333"), 1012, 30)
+                .await
+                .unwrap(),
+            "a used code is gone"
+        );
+        assert!(
+            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("444444"), 1042, 30)
+                .await
+                .unwrap(),
+            "an old code is replaced"
+        );
     }
 
     #[tokio::test]
     async fn stored_value_is_not_the_code() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
         let dump = format!("{:?}", s.dump());
         assert!(!dump.contains("123456"));
     }

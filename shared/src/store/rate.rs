@@ -17,7 +17,16 @@ pub async fn hit(store: &dyn Store, limit: Limit, key: &str, now: i64) -> Result
     let k = Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE");
     let expires = (window + 1) * limit.window_secs + 60;
     let cond = Cond::Or(vec![Cond::NotExists, Cond::lt("count", limit.max)]);
-    match store.update(&k, Update::new().add("count", 1).set(schema::TTL_ATTRIBUTE, expires), Some(cond)).await {
+    match store
+        .update(
+            &k,
+            Update::new()
+                .add("count", 1)
+                .set(schema::TTL_ATTRIBUTE, expires),
+            Some(cond),
+        )
+        .await
+    {
         Ok(_) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e),
@@ -26,10 +35,19 @@ pub async fn hit(store: &dyn Store, limit: Limit, key: &str, now: i64) -> Result
 
 /// True for the first event per `key` within `window_secs` (later ones in the window get
 /// `false`): a double-clicked button triggers one message.
-pub async fn first_within(store: &dyn Store, scope: &str, key: &str, window_secs: i64, now: i64) -> Result<bool, StoreError> {
+pub async fn first_within(
+    store: &dyn Store,
+    scope: &str,
+    key: &str,
+    window_secs: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
     let k = Key::new(format!("RATE#{scope}#{key}#once"), "RATE");
     let item = super::Item::new().with(schema::TTL_ATTRIBUTE, now + window_secs);
-    let lapsed = Cond::Or(vec![Cond::NotExists, Cond::lt(schema::TTL_ATTRIBUTE, now + 1)]);
+    let lapsed = Cond::Or(vec![
+        Cond::NotExists,
+        Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
+    ]);
     match store.put(&k, item, Some(lapsed)).await {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
@@ -45,13 +63,20 @@ mod tests {
     #[tokio::test]
     async fn allows_up_to_max_per_window() {
         let s = MemoryStore::new();
-        let l = Limit { scope: "t", max: 3, window_secs: 60 };
+        let l = Limit {
+            scope: "t",
+            max: 3,
+            window_secs: 60,
+        };
         for _ in 0..3 {
             assert!(hit(&s, l, "k", 120).await.unwrap());
         }
         assert!(!hit(&s, l, "k", 150).await.unwrap());
         assert!(hit(&s, l, "other", 150).await.unwrap());
-        assert!(hit(&s, l, "k", 180).await.unwrap(), "a new window starts afresh");
+        assert!(
+            hit(&s, l, "k", 180).await.unwrap(),
+            "a new window starts afresh"
+        );
     }
 
     #[tokio::test]

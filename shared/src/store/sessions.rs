@@ -30,11 +30,19 @@ impl Session {
 }
 
 fn key_for(cookie_id: &str) -> Key {
-    Key::new(format!("SESSION#{}", crypto::token_hash(cookie_id)), "SESSION")
+    Key::new(
+        format!("SESSION#{}", crypto::token_hash(cookie_id)),
+        "SESSION",
+    )
 }
 
 /// Creates a session; returns the id for the cookie (a new one at every login: no fixation).
-pub async fn create(store: &dyn Store, account_id: &str, epoch: i64, now: i64) -> Result<String, StoreError> {
+pub async fn create(
+    store: &dyn Store,
+    account_id: &str,
+    epoch: i64,
+    now: i64,
+) -> Result<String, StoreError> {
     let id = crypto::random_token();
     let item = Item::new()
         .with("account_id", account_id)
@@ -42,14 +50,22 @@ pub async fn create(store: &dyn Store, account_id: &str, epoch: i64, now: i64) -
         .with("created_at", now)
         .with("last_seen", now)
         .with(schema::TTL_ATTRIBUTE, now + IDLE_SECS);
-    store.put(&key_for(&id), item, Some(Cond::NotExists)).await?;
+    store
+        .put(&key_for(&id), item, Some(Cond::NotExists))
+        .await?;
     Ok(id)
 }
 
 /// The live session for a cookie id (idle and absolute limits checked against `now`).
-pub async fn load(store: &dyn Store, cookie_id: &str, now: i64) -> Result<Option<Session>, StoreError> {
+pub async fn load(
+    store: &dyn Store,
+    cookie_id: &str,
+    now: i64,
+) -> Result<Option<Session>, StoreError> {
     let key = key_for(cookie_id);
-    let Some(item) = store.get(&key).await? else { return Ok(None) };
+    let Some(item) = store.get(&key).await? else {
+        return Ok(None);
+    };
     let session = Session {
         key,
         account_id: item.s("account_id").unwrap_or_default().to_owned(),
@@ -65,8 +81,13 @@ pub async fn touch(store: &dyn Store, session: &Session, now: i64) -> Result<(),
     if now - session.last_seen < TOUCH_EVERY_SECS {
         return Ok(());
     }
-    let renewed = Session { last_seen: now, ..session.clone() };
-    let update = Update::new().set("last_seen", now).set(schema::TTL_ATTRIBUTE, renewed.expires_at());
+    let renewed = Session {
+        last_seen: now,
+        ..session.clone()
+    };
+    let update = Update::new()
+        .set("last_seen", now)
+        .set(schema::TTL_ATTRIBUTE, renewed.expires_at());
     match store.update(&session.key, update, Some(Cond::Exists)).await {
         // Logged out meanwhile: nothing to renew.
         Ok(_) | Err(StoreError::ConditionFailed) => Ok(()),
@@ -88,7 +109,10 @@ mod tests {
         let s = MemoryStore::new();
         let id = create(&s, "acc", 0, 1000).await.unwrap();
         assert!(load(&s, &id, 1000 + IDLE_SECS - 1).await.unwrap().is_some());
-        assert!(load(&s, &id, 1000 + IDLE_SECS).await.unwrap().is_none(), "idle timeout");
+        assert!(
+            load(&s, &id, 1000 + IDLE_SECS).await.unwrap().is_none(),
+            "idle timeout"
+        );
         // Used every 20 minutes: lives until the absolute limit, not beyond.
         let mut t = 1000;
         while t + 20 * 60 < 1000 + ABSOLUTE_SECS {
@@ -96,7 +120,10 @@ mod tests {
             let sess = load(&s, &id, t).await.unwrap().expect("alive while used");
             touch(&s, &sess, t).await.unwrap();
         }
-        assert!(load(&s, &id, 1000 + ABSOLUTE_SECS).await.unwrap().is_none(), "absolute lifetime");
+        assert!(
+            load(&s, &id, 1000 + ABSOLUTE_SECS).await.unwrap().is_none(),
+            "absolute lifetime"
+        );
     }
 
     #[tokio::test]

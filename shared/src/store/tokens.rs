@@ -9,16 +9,31 @@ pub fn key(kind: &str, token_hash: &str) -> Key {
 }
 
 /// Creates a token pointing at `target` (a flow key or an account id); returns (token, hash).
-pub async fn create(store: &dyn Store, kind: &str, target: &str, ttl: i64, now: i64) -> Result<(String, String), StoreError> {
+pub async fn create(
+    store: &dyn Store,
+    kind: &str,
+    target: &str,
+    ttl: i64,
+    now: i64,
+) -> Result<(String, String), StoreError> {
     let token = crypto::random_token();
     let hash = crypto::token_hash(&token);
-    let item = Item::new().with("target", target).with(schema::TTL_ATTRIBUTE, now + ttl);
-    store.put(&key(kind, &hash), item, Some(Cond::NotExists)).await?;
+    let item = Item::new()
+        .with("target", target)
+        .with(schema::TTL_ATTRIBUTE, now + ttl);
+    store
+        .put(&key(kind, &hash), item, Some(Cond::NotExists))
+        .await?;
     Ok((token, hash))
 }
 
 /// The target of a live token, without using it.
-pub async fn peek(store: &dyn Store, kind: &str, token: &str, now: i64) -> Result<Option<(String, String)>, StoreError> {
+pub async fn peek(
+    store: &dyn Store,
+    kind: &str,
+    token: &str,
+    now: i64,
+) -> Result<Option<(String, String)>, StoreError> {
     let hash = crypto::token_hash(token);
     Ok(store
         .get(&key(kind, &hash))
@@ -29,5 +44,8 @@ pub async fn peek(store: &dyn Store, kind: &str, token: &str, now: i64) -> Resul
 
 /// The transaction write that uses the token up.
 pub fn consume_op(kind: &str, token_hash: &str) -> TxOp {
-    TxOp::Delete { key: key(kind, token_hash), cond: Some(Cond::Exists) }
+    TxOp::Delete {
+        key: key(kind, token_hash),
+        cond: Some(Cond::Exists),
+    }
 }

@@ -51,27 +51,58 @@ pub fn account_owner(account_id: &str) -> String {
 /// The condition under which `owner` may take the claim: it is free, already ours, a
 /// lapsed reservation, or held by one of `may_replace` (accounts a registration supersedes).
 pub fn claimable(owner: &str, may_replace: &[String], now: i64) -> Cond {
-    let mut c = vec![Cond::NotExists, Cond::eq("owner", owner), Cond::Lt(schema::TTL_ATTRIBUTE.to_owned(), now + 1)];
-    c.extend(may_replace.iter().map(|other| Cond::eq("owner", other.as_str())));
+    let mut c = vec![
+        Cond::NotExists,
+        Cond::eq("owner", owner),
+        Cond::Lt(schema::TTL_ATTRIBUTE.to_owned(), now + 1),
+    ];
+    c.extend(
+        may_replace
+            .iter()
+            .map(|other| Cond::eq("owner", other.as_str())),
+    );
     Cond::Or(c)
 }
 
 /// Reserves `value` for a registration flow until `until`. `Ok(false)` when someone else
 /// holds it. A value held by one of `may_replace` is usable but is not written: the
 /// account keeps its claim until the new registration completes.
-pub async fn reserve(store: &dyn Store, kind: Kind, value: &str, owner: &str, may_replace: &[String], until: i64, now: i64) -> Result<bool, StoreError> {
-    let item = Item::new().with("owner", owner).with(schema::TTL_ATTRIBUTE, until);
-    match store.put(&key(kind, value), item, Some(claimable(owner, &[], now))).await {
+pub async fn reserve(
+    store: &dyn Store,
+    kind: Kind,
+    value: &str,
+    owner: &str,
+    may_replace: &[String],
+    until: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let item = Item::new()
+        .with("owner", owner)
+        .with(schema::TTL_ATTRIBUTE, until);
+    match store
+        .put(&key(kind, value), item, Some(claimable(owner, &[], now)))
+        .await
+    {
         Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(holder(store, kind, value, now).await?.is_some_and(|h| may_replace.contains(&h))),
+        Err(StoreError::ConditionFailed) => Ok(holder(store, kind, value, now)
+            .await?
+            .is_some_and(|h| may_replace.contains(&h))),
         Err(e) => Err(e),
     }
 }
 
 /// Drops `owner`'s reservation of `value` (a flow that chose another value). Anything else
 /// holding it is left alone.
-pub async fn release(store: &dyn Store, kind: Kind, value: &str, owner: &str) -> Result<(), StoreError> {
-    match store.delete(&key(kind, value), Some(Cond::eq("owner", owner))).await {
+pub async fn release(
+    store: &dyn Store,
+    kind: Kind,
+    value: &str,
+    owner: &str,
+) -> Result<(), StoreError> {
+    match store
+        .delete(&key(kind, value), Some(Cond::eq("owner", owner)))
+        .await
+    {
         Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
         Err(e) => Err(e),
     }
@@ -79,7 +110,14 @@ pub async fn release(store: &dyn Store, kind: Kind, value: &str, owner: &str) ->
 
 /// A transaction write that makes the claim permanent for `account_id`, provided the
 /// reservation is still held by `reserved_by` (or the claim is otherwise claimable).
-pub fn claim_op(kind: Kind, value: &str, account_id: &str, reserved_by: &str, may_replace: &[String], now: i64) -> TxOp {
+pub fn claim_op(
+    kind: Kind,
+    value: &str,
+    account_id: &str,
+    reserved_by: &str,
+    may_replace: &[String],
+    now: i64,
+) -> TxOp {
     TxOp::Put {
         key: key(kind, value),
         item: Item::new().with("owner", account_owner(account_id)),
@@ -89,11 +127,19 @@ pub fn claim_op(kind: Kind, value: &str, account_id: &str, reserved_by: &str, ma
 
 /// A transaction write that frees a ceased account's claim (if it still holds it).
 pub fn release_op(kind: Kind, value: &str, holder: &str) -> TxOp {
-    TxOp::Delete { key: key(kind, value), cond: Some(Cond::Or(vec![Cond::NotExists, Cond::eq("owner", holder)])) }
+    TxOp::Delete {
+        key: key(kind, value),
+        cond: Some(Cond::Or(vec![Cond::NotExists, Cond::eq("owner", holder)])),
+    }
 }
 
 /// Who holds a claim now (ignoring lapsed reservations).
-pub async fn holder(store: &dyn Store, kind: Kind, value: &str, now: i64) -> Result<Option<String>, StoreError> {
+pub async fn holder(
+    store: &dyn Store,
+    kind: Kind,
+    value: &str,
+    now: i64,
+) -> Result<Option<String>, StoreError> {
     Ok(store
         .get(&key(kind, value))
         .await?
@@ -109,17 +155,76 @@ mod tests {
     #[tokio::test]
     async fn one_owner_at_a_time() {
         let s = MemoryStore::new();
-        assert!(reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000).await.unwrap());
-        assert!(reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000).await.unwrap(), "idempotent for its owner");
-        assert!(!reserve(&s, Kind::Username, "mario", "flow:b", &[], 2000, 1000).await.unwrap());
-        assert!(reserve(&s, Kind::Username, "mario", "flow:b", &[], 3000, 2000).await.unwrap(), "a lapsed reservation is free");
-        s.transact(vec![claim_op(Kind::Username, "mario", "acc1", "flow:b", &[], 2001)]).await.unwrap();
-        assert!(!reserve(&s, Kind::Username, "mario", "flow:c", &[], 9999, 99999).await.unwrap(), "permanent claims never lapse");
-        assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"));
+        assert!(
+            reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000)
+                .await
+                .unwrap(),
+            "idempotent for its owner"
+        );
+        assert!(
+            !reserve(&s, Kind::Username, "mario", "flow:b", &[], 2000, 1000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            reserve(&s, Kind::Username, "mario", "flow:b", &[], 3000, 2000)
+                .await
+                .unwrap(),
+            "a lapsed reservation is free"
+        );
+        s.transact(vec![claim_op(
+            Kind::Username,
+            "mario",
+            "acc1",
+            "flow:b",
+            &[],
+            2001,
+        )])
+        .await
+        .unwrap();
+        assert!(
+            !reserve(&s, Kind::Username, "mario", "flow:c", &[], 9999, 99999)
+                .await
+                .unwrap(),
+            "permanent claims never lapse"
+        );
+        assert_eq!(
+            holder(&s, Kind::Username, "mario", 99999)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("account:acc1")
+        );
         let old = vec!["account:acc1".to_owned()];
-        assert!(reserve(&s, Kind::Username, "mario", "flow:d", &old, 9999, 5000).await.unwrap(), "usable by a superseding flow");
-        assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"), "but the account keeps it");
-        release(&s, Kind::Username, "mario", "flow:d").await.unwrap();
-        assert_eq!(holder(&s, Kind::Username, "mario", 99999).await.unwrap().as_deref(), Some("account:acc1"), "release frees only one's own");
+        assert!(
+            reserve(&s, Kind::Username, "mario", "flow:d", &old, 9999, 5000)
+                .await
+                .unwrap(),
+            "usable by a superseding flow"
+        );
+        assert_eq!(
+            holder(&s, Kind::Username, "mario", 99999)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("account:acc1"),
+            "but the account keeps it"
+        );
+        release(&s, Kind::Username, "mario", "flow:d")
+            .await
+            .unwrap();
+        assert_eq!(
+            holder(&s, Kind::Username, "mario", 99999)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some("account:acc1"),
+            "release frees only one's own"
+        );
     }
 }

@@ -18,15 +18,34 @@ pub struct Asset {
 }
 
 const SOURCES: [(&str, &str, &[u8], &str); 3] = [
-    ("site", "css", include_bytes!("site.css"), "text/css; charset=utf-8"),
-    ("site", "js", include_bytes!("site.js"), "text/javascript; charset=utf-8"),
-    ("favicon", "svg", include_bytes!("favicon.svg"), "image/svg+xml"),
+    (
+        "site",
+        "css",
+        include_bytes!("site.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "site",
+        "js",
+        include_bytes!("site.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "favicon",
+        "svg",
+        include_bytes!("favicon.svg"),
+        "image/svg+xml",
+    ),
 ];
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     SOURCES
         .iter()
-        .map(|&(name, ext, body, content_type)| Asset { path: hashed_path(name, ext, body), body, content_type })
+        .map(|&(name, ext, body, content_type)| Asset {
+            path: hashed_path(name, ext, body),
+            body,
+            content_type,
+        })
         .collect()
 });
 
@@ -69,18 +88,33 @@ mod tests {
     fn paths_are_hashed_and_stable() {
         assert!(css_path().starts_with("/assets/site.") && css_path().ends_with(".css"));
         assert!(js_path().starts_with("/assets/site.") && js_path().ends_with(".js"));
-        let hash = css_path().trim_start_matches("/assets/site.").trim_end_matches(".css");
+        let hash = css_path()
+            .trim_start_matches("/assets/site.")
+            .trim_end_matches(".css");
         assert_eq!(hash.len(), 10);
         assert!(hash.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(css_path(), hashed_path("site", "css", include_bytes!("site.css")));
-        assert_eq!(find(js_path()).unwrap().content_type, "text/javascript; charset=utf-8");
+        assert_eq!(
+            css_path(),
+            hashed_path("site", "css", include_bytes!("site.css"))
+        );
+        assert_eq!(
+            find(js_path()).unwrap().content_type,
+            "text/javascript; charset=utf-8"
+        );
         assert!(find("/assets/nope.css").is_none());
     }
 
     #[test]
     fn css_stays_small_and_has_no_external_urls() {
         let css = std::str::from_utf8(find(css_path()).unwrap().body).unwrap();
-        assert!(css.len() < 15_000, "site.css is {} bytes, budget 15 KB", css.len());
-        assert!(!css.contains("url(") && !css.contains("@import"), "no external resources");
+        assert!(
+            css.len() < 15_000,
+            "site.css is {} bytes, budget 15 KB",
+            css.len()
+        );
+        assert!(
+            !css.contains("url(") && !css.contains("@import"),
+            "no external resources"
+        );
     }
 }

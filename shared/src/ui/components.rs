@@ -35,7 +35,8 @@ pub mod icon {
 }
 
 /// The six steps of the registration, as the guide names them.
-pub const REGISTRATION_STEPS: [&str; 6] = ["Numero", "Codice", "Dati", "Email", "Password", "Esito"];
+pub const REGISTRATION_STEPS: [&str; 6] =
+    ["Numero", "Codice", "Dati", "Email", "Password", "Esito"];
 
 /// The registration stepper (`ol.stepper`), `current` counted from 1 (clamped to 1..=6):
 /// earlier steps are `.done`, the current one has `aria-current="step"`.
@@ -70,7 +71,9 @@ mod tests {
         assert_eq!(s.matches("<li").count(), 6);
         assert_eq!(s.matches(r#"class="done""#).count(), 2);
         assert_eq!(s.matches(r#"aria-current="step""#).count(), 1);
-        assert!(s.contains(r#"<li aria-current="step"><span class="step-num" aria-hidden="true">3</span>"#));
+        assert!(s.contains(
+            r#"<li aria-current="step"><span class="step-num" aria-hidden="true">3</span>"#
+        ));
         assert!(stepper(99)
             .into_string()
             .contains(r#"aria-current="step"><span class="step-num" aria-hidden="true">6"#));

@@ -44,7 +44,14 @@ pub fn page(title: &str, main: Markup) -> Markup {
 
 /// A flow page (registration, login, recovery): not indexed.
 pub fn flow_page(title: &str, main: Markup) -> Markup {
-    page_with(&PageOptions { noindex: true, ..PageOptions::default() }, title, main)
+    page_with(
+        &PageOptions {
+            noindex: true,
+            ..PageOptions::default()
+        },
+        title,
+        main,
+    )
 }
 
 /// The full HTML document. `title` is the page's own title (the site name is appended
@@ -152,10 +159,18 @@ mod tests {
     fn document_frame() {
         let s = render(&PageOptions::default());
         assert!(s.starts_with("<!DOCTYPE html><html lang=\"it\">"));
-        assert!(s.contains("<title>Prova &lt;titolo&gt; | Convenzione Telefonia Mobile 8 - TIM</title>"));
+        assert!(s.contains(
+            "<title>Prova &lt;titolo&gt; | Convenzione Telefonia Mobile 8 - TIM</title>"
+        ));
         assert!(s.contains(r#"name="viewport""#));
-        assert!(s.contains(&format!(r#"<link rel="stylesheet" href="{}">"#, assets::css_path())));
-        assert!(s.contains(&format!(r#"<script src="{}" defer></script>"#, assets::js_path())));
+        assert!(s.contains(&format!(
+            r#"<link rel="stylesheet" href="{}">"#,
+            assets::css_path()
+        )));
+        assert!(s.contains(&format!(
+            r#"<script src="{}" defer></script>"#,
+            assets::js_path()
+        )));
         assert!(s.contains(r##"<a class="skip-link" href="#contenuto">Vai al contenuto</a>"##));
         assert!(s.contains(r#"<main id="contenuto" tabindex="-1"><h1>Ciao</h1></main>"#));
         assert!(s.contains(&format!(r#"href="{}""#, routes::LOGIN)));
@@ -188,7 +203,12 @@ mod tests {
     #[test]
     fn flow_pages_are_not_indexed_and_current_link_is_marked() {
         let s = page_with(
-            &PageOptions { noindex: true, current: Some(routes::LOGIN), description: Some("d"), signed_in: false },
+            &PageOptions {
+                noindex: true,
+                current: Some(routes::LOGIN),
+                description: Some("d"),
+                signed_in: false,
+            },
             "Accedi",
             html! {},
         )

@@ -91,7 +91,8 @@ impl WebError {
         );
         let mut resp = html(self.status(), page);
         if self.status() == 503 {
-            resp.headers_mut().insert("retry-after", http::HeaderValue::from_static("30"));
+            resp.headers_mut()
+                .insert("retry-after", http::HeaderValue::from_static("30"));
         }
         resp
     }

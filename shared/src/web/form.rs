@@ -23,7 +23,11 @@ pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
 
 impl Form {
     pub fn from_request(req: &Request) -> Form {
-        let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let ct = req
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         if !ct.is_empty() && !ct.starts_with("application/x-www-form-urlencoded") {
             return Form::default();
         }
@@ -32,16 +36,27 @@ impl Form {
             Body::Binary(b) => b,
             _ => &[],
         };
-        Form { pairs: parse_pairs(bytes) }
+        Form {
+            pairs: parse_pairs(bytes),
+        }
     }
 
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Form {
-        Form { pairs: pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect() }
+        Form {
+            pairs: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
     }
 
     /// The first value of a field, or "".
     pub fn get(&self, name: &str) -> &str {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     pub fn has(&self, name: &str) -> bool {
@@ -56,7 +71,9 @@ mod tests {
 
     #[test]
     fn first_value_wins_and_missing_is_empty() {
-        let f = Form { pairs: parse_pairs(b"a=1&a=2&b=%C3%A8") };
+        let f = Form {
+            pairs: parse_pairs(b"a=1&a=2&b=%C3%A8"),
+        };
         assert_eq!(f.get("a"), "1");
         assert_eq!(f.get("b"), "è");
         assert_eq!(f.get("c"), "");

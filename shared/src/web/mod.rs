@@ -72,7 +72,11 @@ pub fn with_cookies(mut resp: Resp, cookies: &[String]) -> Resp {
 /// browsers accept only with `Secure`, `Path=/` and no `Domain` — so no other host under
 /// the same domain can plant or overwrite it. The local plain-http gateway uses the bare name.
 pub fn cookie_name(name: &str, secure: bool) -> String {
-    if secure { format!("__Host-{name}") } else { name.to_owned() }
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_owned()
+    }
 }
 
 /// A cookie value from the request, if present (only under its wire name).
@@ -82,7 +86,12 @@ pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
         .get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| cookie::Cookie::split_parse(v).filter_map(Result::ok).map(|c| (c.name().to_owned(), c.value().to_owned())).collect::<Vec<_>>())
+        .flat_map(|v| {
+            cookie::Cookie::split_parse(v)
+                .filter_map(Result::ok)
+                .map(|c| (c.name().to_owned(), c.value().to_owned()))
+                .collect::<Vec<_>>()
+        })
         .find(|(k, _)| *k == wanted)
         .map(|(_, v)| v)
 }
@@ -91,7 +100,11 @@ pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
 /// working; `HttpOnly` always; `Secure` (and the `__Host-` prefix) except on the local
 /// plain-http gateway. `max_age: None` makes a cookie that ends with the browser.
 pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
-    let mut c = cookie::Cookie::build((cookie_name(name, secure), value.to_owned())).path("/").http_only(true).same_site(cookie::SameSite::Lax).secure(secure);
+    let mut c = cookie::Cookie::build((cookie_name(name, secure), value.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(secure);
     if let Some(secs) = max_age {
         c = c.max_age(cookie::time::Duration::seconds(secs));
     }
@@ -105,7 +118,10 @@ pub fn clear_cookie(name: &str, secure: bool) -> String {
 /// A query-string parameter.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let q = req.uri().query()?;
-    form::parse_pairs(q.as_bytes()).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    form::parse_pairs(q.as_bytes())
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// The client's address, as the edge saw it (`shared::edge`): set by `runtime::entry`
@@ -113,7 +129,10 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 /// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
 /// nor a header the client could write.
 pub fn client_ip(req: &Request) -> String {
-    req.extensions().get::<crate::edge::Viewer>().map(|v| v.ip.clone()).unwrap_or_else(|| "unknown".to_owned())
+    req.extensions()
+        .get::<crate::edge::Viewer>()
+        .map(|v| v.ip.clone())
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and
@@ -122,13 +141,21 @@ pub fn client_ip(req: &Request) -> String {
 /// `public_base_url` is the site's own origin: behind CloudFront the `Host` the function
 /// sees is the API's, so the public origin is accepted as well as the request's host.
 pub fn check_same_origin(req: &Request, public_base_url: &str) -> Result<(), WebError> {
-    if let Some(site) = req.headers().get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+    if let Some(site) = req
+        .headers()
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
         if !matches!(site, "same-origin" | "none") {
             return Err(WebError::CrossSite);
         }
     }
     if let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) {
-        let host = req.headers().get("host").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let host = req
+            .headers()
+            .get("host")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
         let origin_host = origin.split_once("://").map(|(_, h)| h).unwrap_or(origin);
         if origin == "null" || (origin_host != host && origin != public_base_url) {
             return Err(WebError::CrossSite);
@@ -157,11 +184,26 @@ mod cookie_tests {
         for attr in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
             assert!(c.contains(attr), "{c} lacks {attr}");
         }
-        assert!(!c.contains("Max-Age") && !c.contains("Expires") && !c.contains("Domain"), "{c}");
+        assert!(
+            !c.contains("Max-Age") && !c.contains("Expires") && !c.contains("Domain"),
+            "{c}"
+        );
         let local = set_cookie("reg_flow", "x", Some(60), false);
-        assert!(local.starts_with("reg_flow=x") && local.contains("Max-Age=60") && !local.contains("Secure"), "{local}");
-        let req = http::Request::builder().header("cookie", "reg_flow=plain; __Host-reg_flow=prefixed").body(Body::Empty).unwrap();
-        assert_eq!(cookie(&req, "reg_flow", true).as_deref(), Some("prefixed"), "in AWS only the prefixed cookie counts");
+        assert!(
+            local.starts_with("reg_flow=x")
+                && local.contains("Max-Age=60")
+                && !local.contains("Secure"),
+            "{local}"
+        );
+        let req = http::Request::builder()
+            .header("cookie", "reg_flow=plain; __Host-reg_flow=prefixed")
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(
+            cookie(&req, "reg_flow", true).as_deref(),
+            Some("prefixed"),
+            "in AWS only the prefixed cookie counts"
+        );
         assert_eq!(cookie(&req, "reg_flow", false).as_deref(), Some("plain"));
     }
 }

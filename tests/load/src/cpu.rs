@@ -22,10 +22,14 @@ impl std::ops::Sub for Cpu {
             localstack_python: self.localstack_python - o.localstack_python,
             localstack_java: self.localstack_java - o.localstack_java,
             machine_busy: self.machine_busy - o.machine_busy,
-            others: self.others.into_iter().map(|(pid, (comm, t))| {
-                let before = o.others.get(&pid).map(|x| x.1).unwrap_or(0.0);
-                (pid, (comm, t - before))
-            }).collect(),
+            others: self
+                .others
+                .into_iter()
+                .map(|(pid, (comm, t))| {
+                    let before = o.others.get(&pid).map(|x| x.1).unwrap_or(0.0);
+                    (pid, (comm, t - before))
+                })
+                .collect(),
         }
     }
 }
@@ -44,7 +48,14 @@ fn stat(pid: &str) -> Option<(String, String, f64)> {
 }
 
 fn pids() -> Vec<String> {
-    fs::read_dir("/proc").map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.chars().all(|c| c.is_ascii_digit())).collect()).unwrap_or_default()
+    fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The session ids of LocalStack (`python -m localstack.runtime.main`, which may run
@@ -59,12 +70,16 @@ fn session_of(needle: &str) -> Option<String> {
     pids().into_iter().find_map(|p| {
         let cmd = fs::read(format!("/proc/{p}/cmdline")).ok()?;
         let cmd = String::from_utf8_lossy(&cmd);
-        (cmd.contains(needle) && !cmd.starts_with("bash")).then(|| stat(&p).map(|(_, sid, _)| sid))?
+        (cmd.contains(needle) && !cmd.starts_with("bash"))
+            .then(|| stat(&p).map(|(_, sid, _)| sid))?
     })
 }
 
 pub fn localstack_sessions() -> Option<Sessions> {
-    let s = Sessions { python: session_of("localstack.runtime.main"), java: session_of("dynamodb-local") };
+    let s = Sessions {
+        python: session_of("localstack.runtime.main"),
+        java: session_of("dynamodb-local"),
+    };
     (s.python.is_some() || s.java.is_some()).then_some(s)
 }
 
@@ -88,7 +103,11 @@ pub fn snapshot(ls: Option<&Sessions>) -> Cpu {
     }
     if let Ok(s) = fs::read_to_string("/proc/stat") {
         if let Some(line) = s.lines().next() {
-            let v: Vec<f64> = line.split_whitespace().skip(1).filter_map(|x| x.parse().ok()).collect();
+            let v: Vec<f64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|x| x.parse().ok())
+                .collect();
             // user nice system idle iowait irq softirq steal
             if v.len() >= 8 {
                 c.machine_busy = (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / TICK;
@@ -107,14 +126,27 @@ impl Cpu {
         }
         let mut v: Vec<(&str, f64)> = by_name.into_iter().filter(|(_, t)| *t >= 0.05).collect();
         v.sort_by(|a, b| b.1.total_cmp(&a.1));
-        let s: Vec<String> = v.into_iter().take(n).map(|(c, t)| format!("{c} {t:.1} s")).collect();
-        if s.is_empty() { "–".into() } else { s.join(", ") }
+        let s: Vec<String> = v
+            .into_iter()
+            .take(n)
+            .map(|(c, t)| format!("{c} {t:.1} s"))
+            .collect();
+        if s.is_empty() {
+            "–".into()
+        } else {
+            s.join(", ")
+        }
     }
 }
 
 pub fn cpu_model() -> String {
     fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+        })
         .unwrap_or_else(|| "?".into())
 }

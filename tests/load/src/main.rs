@@ -36,7 +36,13 @@ use std::time::{Duration, Instant};
 use timing::{Recorder, ServerSample, Tap};
 
 /// Request kinds of one login, in order.
-const KINDS: [&str; 5] = ["GET /accesso", "POST /accesso", "GET /accesso/codice", "POST /accesso/codice", "GET /area-clienti"];
+const KINDS: [&str; 5] = [
+    "GET /accesso",
+    "POST /accesso",
+    "GET /accesso/codice",
+    "POST /accesso/codice",
+    "GET /area-clienti",
+];
 
 struct Args {
     levels: Vec<usize>,
@@ -48,21 +54,38 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { levels: vec![1, 2, 4, 8, 16, 32, 64, 128], logins_per_user: 4, min_logins: 40, table: "portale-load".into(), register_concurrency: 4, keep_going: false };
+    let mut a = Args {
+        levels: vec![1, 2, 4, 8, 16, 32, 64, 128],
+        logins_per_user: 4,
+        min_logins: 40,
+        table: "portale-load".into(),
+        register_concurrency: 4,
+        keep_going: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
-            "--levels" => a.levels = v().split(',').map(|n| n.trim().parse().expect("--levels 1,2,4")).collect(),
+            "--levels" => {
+                a.levels = v()
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--levels 1,2,4"))
+                    .collect()
+            }
             "--logins-per-user" => a.logins_per_user = v().parse().expect("a number"),
             "--min-logins" => a.min_logins = v().parse().expect("a number"),
             "--table" => a.table = v(),
             "--register-concurrency" => a.register_concurrency = v().parse().expect("a number"),
             "--keep-going" => a.keep_going = true,
-            other => panic!("unknown argument {other} (see the doc comment of tests/load/src/main.rs)"),
+            other => {
+                panic!("unknown argument {other} (see the doc comment of tests/load/src/main.rs)")
+            }
         }
     }
-    assert!((1..=4).contains(&a.logins_per_user), "--logins-per-user: 1..=4 (one registration SMS + 4 login SMS = the 5/h cap)");
+    assert!(
+        (1..=4).contains(&a.logins_per_user),
+        "--logins-per-user: 1..=4 (one registration SMS + 4 login SMS = the 5/h cap)"
+    );
     a
 }
 
@@ -93,11 +116,30 @@ async fn main() {
     let args = args();
     let per_slot = |n: usize| args.min_logins.div_ceil(n).max(args.logins_per_user);
     let accounts_per_slot = |n: usize| per_slot(n).div_ceil(args.logins_per_user);
-    let pool = args.levels.iter().map(|&n| n * accounts_per_slot(n)).max().unwrap_or(1) + 2;
+    let pool = args
+        .levels
+        .iter()
+        .map(|&n| n * accounts_per_slot(n))
+        .max()
+        .unwrap_or(1)
+        + 2;
 
     println!("# Load run: login on loopback (local gateway + LocalStack)\n");
-    println!("- machine: nproc {}, {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), cpu::cpu_model());
-    println!("- build: {}", if cfg!(debug_assertions) { "DEBUG (use --release for figures)" } else { "release" });
+    println!(
+        "- machine: nproc {}, {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        cpu::cpu_model()
+    );
+    println!(
+        "- build: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (use --release for figures)"
+        } else {
+            "release"
+        }
+    );
     println!("- levels {:?}, each user ≤ {} logins per level, ≥ {} logins per level; {} users registered first", args.levels, args.logins_per_user, args.min_logins, pool);
 
     // The gateway: LocalStack, our own table, instrumented App.
@@ -112,23 +154,51 @@ async fn main() {
     // is raised so that a level's SMS never exhaust it.
     config.sms_global_hourly_budget = 1_000_000;
     let sdk = shared::app::sdk_config(&config).await;
-    shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name).await.unwrap();
+    shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name)
+        .await
+        .unwrap();
     let tap = Arc::new(Tap::default());
-    let app: &'static App = Box::leak(Box::new(timing::instrument(App::aws(config, clock.clone()).await, tap.clone())));
+    let app: &'static App = Box::leak(Box::new(timing::instrument(
+        App::aws(config, clock.clone()).await,
+        tap.clone(),
+    )));
     let recorder = Arc::new(Recorder::default());
-    let gw = local_gateway::Gateway { app, clock: clock.clone(), aws_endpoint: e2e::endpoint(), region: e2e::region(), simulated_clients: true };
+    let gw = local_gateway::Gateway {
+        app,
+        clock: clock.clone(),
+        aws_endpoint: e2e::endpoint(),
+        region: e2e::region(),
+        simulated_clients: true,
+    };
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/site");
     let rec = recorder.clone();
-    let router = local_gateway::router(gw, site).layer(axum::middleware::from_fn(move |req, next| timing::measure(rec.clone(), req, next)));
+    let router =
+        local_gateway::router(gw, site).layer(axum::middleware::from_fn(move |req, next| {
+            timing::measure(rec.clone(), req, next)
+        }));
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
-    let portal = Portal { base: base.clone(), app, clock: clock.clone(), client: Portal::browser() };
+    let portal = Portal {
+        base: base.clone(),
+        app,
+        clock: clock.clone(),
+        client: Portal::browser(),
+    };
 
     // Registration (not measured).
     let t = Instant::now();
     let users = register_all(&portal, &tap, pool, args.register_concurrency).await;
-    println!("- registered {} users in {:.1} s (not measured)", users.len(), t.elapsed().as_secs_f64());
+    println!(
+        "- registered {} users in {:.1} s (not measured)",
+        users.len(),
+        t.elapsed().as_secs_f64()
+    );
 
     // argon2id alone, serially, at the product's parameters: the reference for the share
     // of POST /accesso spent verifying the password.
@@ -140,9 +210,19 @@ async fn main() {
         alone.push(t.elapsed().as_secs_f64());
     }
     let argon2_alone = median(&alone);
-    println!("- argon2id verify alone (m={} KiB, t={}, p={}), median of 15: {} ms", shared::passwords::M_COST_KIB, shared::passwords::T_COST, shared::passwords::P_COST, ms(argon2_alone));
+    println!(
+        "- argon2id verify alone (m={} KiB, t={}, p={}), median of 15: {} ms",
+        shared::passwords::M_COST_KIB,
+        shared::passwords::T_COST,
+        shared::passwords::P_COST,
+        ms(argon2_alone)
+    );
 
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).pool_max_idle_per_host(512).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(512)
+        .build()
+        .unwrap();
     let ids = Arc::new(AtomicU64::new(0));
     let ls_session = cpu::localstack_sessions();
     if ls_session.is_none() {
@@ -160,11 +240,33 @@ async fn main() {
     let mut flat = 0;
     for &n in &args.levels {
         clock.advance(3700); // a new hour: SMS and login windows start over
-        let slots: Vec<Vec<User>> = (0..n).map(|i| (0..accounts_per_slot(n)).map(|k| users[2 + i + k * n].clone()).collect()).collect();
-        let level = run_level(&client, &base, &tap, &ids, &slots, per_slot(n), &recorder, ls_session.as_ref()).await;
+        let slots: Vec<Vec<User>> = (0..n)
+            .map(|i| {
+                (0..accounts_per_slot(n))
+                    .map(|k| users[2 + i + k * n].clone())
+                    .collect()
+            })
+            .collect();
+        let level = run_level(
+            &client,
+            &base,
+            &tap,
+            &ids,
+            &slots,
+            per_slot(n),
+            &recorder,
+            ls_session.as_ref(),
+        )
+        .await;
         let thr = level.logins.len() as f64 / level.wall;
         let errs = level.errors.len();
-        eprintln!("N={n}: {} logins in {:.1} s = {:.1}/s, {} errors", level.logins.len(), level.wall, thr, errs);
+        eprintln!(
+            "N={n}: {} logins in {:.1} s = {:.1}/s, {} errors",
+            level.logins.len(),
+            level.wall,
+            thr,
+            errs
+        );
         levels.push(level);
         if errs > 0 {
             println!("\nStopped: errors at N={n}.");
@@ -203,7 +305,11 @@ async fn register_all(portal: &Portal, tap: &Arc<Tap>, count: usize, conc: usize
                 p.add_line(&number, ENTE, ENTE_NAME, true).await;
                 let email = format!("carico.{run}.{i}.{}@example.it", rand_suffix());
                 register(&p, &tap, &number, &email).await;
-                User { number, username: email, ip: format!("10.{}.{}.{}", 100 + i / 62500, (i / 250) % 250, i % 250 + 1) }
+                User {
+                    number,
+                    username: email,
+                    ip: format!("10.{}.{}.{}", 100 + i / 62500, (i / 250) % 250, i % 250 + 1),
+                }
             }
         })
         .buffer_unordered(conc)
@@ -226,14 +332,32 @@ async fn register(p: &Portal, tap: &Tap, number: &str, email: &str) {
     let code = tap.take_code(number).expect("registration SMS");
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
     assert_eq!(page.path, "/registrazione/dati", "{}", page.text());
-    let page = p.submit(&page, "nome", &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", e2e::register::CF)]).await;
+    let page = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", e2e::register::CF),
+            ],
+        )
+        .await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let page = p.submit(&page, "email", &[("email", email)]).await;
     let page = p.submit(&page, "azione", &[]).await;
-    assert!(page.contains("Ti abbiamo inviato una email"), "{}", page.text());
+    assert!(
+        page.contains("Ti abbiamo inviato una email"),
+        "{}",
+        page.text()
+    );
     let link = tap.take_link(email).expect("confirmation email");
     let page = e2e::register::complete(p, &link).await;
-    assert!(page.contains("Richiesta inviata con successo"), "{}", page.text());
+    assert!(
+        page.contains("Richiesta inviata con successo"),
+        "{}",
+        page.text()
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -253,7 +377,13 @@ async fn run_level(
     let tasks: Vec<_> = slots
         .iter()
         .map(|accounts| {
-            let (client, base, tap, ids, accounts) = (client.clone(), base.to_owned(), tap.clone(), ids.clone(), accounts.clone());
+            let (client, base, tap, ids, accounts) = (
+                client.clone(),
+                base.to_owned(),
+                tap.clone(),
+                ids.clone(),
+                accounts.clone(),
+            );
             tokio::spawn(async move {
                 let mut out = Vec::new();
                 for k in 0..per_slot {
@@ -277,7 +407,14 @@ async fn run_level(
     }
     let wall = t0.elapsed().as_secs_f64();
     let cpu = cpu::snapshot(ls_session) - cpu0;
-    Level { n: slots.len(), logins, errors, wall, server: recorder.drain(), cpu }
+    Level {
+        n: slots.len(),
+        logins,
+        errors,
+        wall,
+        server: recorder.drain(),
+        cpu,
+    }
 }
 
 type Got = (u16, Option<String>, String);
@@ -297,15 +434,35 @@ async fn send(
 ) -> Result<Got, String> {
     let (method, path) = kind.split_once(' ').unwrap();
     let url = format!("{base}{path}");
-    let mut rb = if method == "POST" { client.post(url).form(&form.unwrap_or_default()) } else { client.get(url) };
-    rb = rb.header(local_gateway::SIMULATED_CLIENT_HEADER, &user.ip).header("x-load-login", id.to_string());
+    let mut rb = if method == "POST" {
+        client.post(url).form(&form.unwrap_or_default())
+    } else {
+        client.get(url)
+    };
+    rb = rb
+        .header(local_gateway::SIMULATED_CLIENT_HEADER, &user.ip)
+        .header("x-load-login", id.to_string());
     if !jar.is_empty() {
-        rb = rb.header("cookie", jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "));
+        rb = rb.header(
+            "cookie",
+            jar.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        );
     }
     let t = Instant::now();
-    let resp = rb.timeout(Duration::from_secs(60)).send().await.map_err(|e| format!("{kind}: {e}"))?;
+    let resp = rb
+        .timeout(Duration::from_secs(60))
+        .send()
+        .await
+        .map_err(|e| format!("{kind}: {e}"))?;
     let status = resp.status().as_u16();
-    let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     for c in resp.headers().get_all("set-cookie") {
         let c = c.to_str().unwrap_or_default();
         if let Some((k, v)) = c.split(';').next().and_then(|kv| kv.split_once('=')) {
@@ -316,7 +473,10 @@ async fn send(
             }
         }
     }
-    let body = resp.text().await.map_err(|e| format!("{kind}: body: {e}"))?;
+    let body = resp
+        .text()
+        .await
+        .map_err(|e| format!("{kind}: body: {e}"))?;
     reqs.push((kind, t.elapsed().as_secs_f64()));
     Ok((status, location, body))
 }
@@ -324,30 +484,88 @@ async fn send(
 fn expect(kind: &str, got: Got, status: u16, location: Option<&str>) -> Result<String, String> {
     let (s, loc, body) = got;
     if s != status || loc.as_deref() != location {
-        let snippet: String = body.split("<main").nth(1).unwrap_or(&body).chars().filter(|c| !c.is_control()).take(300).collect();
-        return Err(format!("{kind}: HTTP {s} location {loc:?} (expected {status} {location:?}): {snippet}"));
+        let snippet: String = body
+            .split("<main")
+            .nth(1)
+            .unwrap_or(&body)
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(300)
+            .collect();
+        return Err(format!(
+            "{kind}: HTTP {s} location {loc:?} (expected {status} {location:?}): {snippet}"
+        ));
     }
     Ok(body)
 }
 
 /// One full login as a browser does it (fresh cookies, the user's own address).
-async fn login(client: &reqwest::Client, base: &str, tap: &Tap, user: &User, id: u64) -> Result<LoginSample, String> {
+async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    tap: &Tap,
+    user: &User,
+    id: u64,
+) -> Result<LoginSample, String> {
     let start = Instant::now();
     let mut jar = BTreeMap::new();
     let mut reqs = Vec::with_capacity(5);
     let (j, r) = (&mut jar, &mut reqs);
-    expect("GET /accesso", send(client, base, user, id, "GET /accesso", None, j, r).await?, 200, None)?;
-    let form = vec![("next", "/area-clienti"), ("username", user.username.as_str()), ("password", PASSWORD)];
-    expect("POST /accesso", send(client, base, user, id, "POST /accesso", Some(form), j, r).await?, 303, Some("/accesso/codice"))?;
+    expect(
+        "GET /accesso",
+        send(client, base, user, id, "GET /accesso", None, j, r).await?,
+        200,
+        None,
+    )?;
+    let form = vec![
+        ("next", "/area-clienti"),
+        ("username", user.username.as_str()),
+        ("password", PASSWORD),
+    ];
+    expect(
+        "POST /accesso",
+        send(client, base, user, id, "POST /accesso", Some(form), j, r).await?,
+        303,
+        Some("/accesso/codice"),
+    )?;
     let code = tap.take_code(&user.number).ok_or("no SMS code was sent")?;
-    expect("GET /accesso/codice", send(client, base, user, id, "GET /accesso/codice", None, j, r).await?, 200, None)?;
+    expect(
+        "GET /accesso/codice",
+        send(client, base, user, id, "GET /accesso/codice", None, j, r).await?,
+        200,
+        None,
+    )?;
     let form = vec![("codice", code.as_str())];
-    expect("POST /accesso/codice", send(client, base, user, id, "POST /accesso/codice", Some(form), j, r).await?, 303, Some("/area-clienti"))?;
-    let home = expect("GET /area-clienti", send(client, base, user, id, "GET /area-clienti", None, j, r).await?, 200, None)?;
+    expect(
+        "POST /accesso/codice",
+        send(
+            client,
+            base,
+            user,
+            id,
+            "POST /accesso/codice",
+            Some(form),
+            j,
+            r,
+        )
+        .await?,
+        303,
+        Some("/area-clienti"),
+    )?;
+    let home = expect(
+        "GET /area-clienti",
+        send(client, base, user, id, "GET /area-clienti", None, j, r).await?,
+        200,
+        None,
+    )?;
     if !home.contains("Mario Rossi") {
         return Err("GET /area-clienti: not the private home".into());
     }
-    Ok(LoginSample { id, total: start.elapsed().as_secs_f64(), reqs })
+    Ok(LoginSample {
+        id,
+        total: start.elapsed().as_secs_f64(),
+        reqs,
+    })
 }
 
 fn report(levels: &[Level], argon2_alone: f64) {
@@ -357,15 +575,37 @@ fn report(levels: &[Level], argon2_alone: f64) {
     println!("| ---: | ---: | ---: | ---: | ---: | --- | --- |");
     for l in levels {
         let lat: Vec<f64> = l.logins.iter().map(|s| s.total).collect();
-        let req: Vec<f64> = l.logins.iter().flat_map(|s| s.reqs.iter().map(|r| r.1)).collect();
-        println!("| {} | {} | {} | {:.1} | {:.1} | {} | {} |", l.n, l.logins.len(), l.errors.len(), l.wall, l.logins.len() as f64 / l.wall, ppp(&lat), ppp(&req));
+        let req: Vec<f64> = l
+            .logins
+            .iter()
+            .flat_map(|s| s.reqs.iter().map(|r| r.1))
+            .collect();
+        println!(
+            "| {} | {} | {} | {:.1} | {:.1} | {} | {} |",
+            l.n,
+            l.logins.len(),
+            l.errors.len(),
+            l.wall,
+            l.logins.len() as f64 / l.wall,
+            ppp(&lat),
+            ppp(&req)
+        );
     }
 
     println!("\n## Latency per request kind (client side, ms, p50 / p95 / p99)\n");
     println!("| N | {} |", KINDS.join(" | "));
     println!("| ---: |{}", " --- |".repeat(KINDS.len()));
     for l in levels {
-        let cols: Vec<String> = KINDS.iter().map(|k| ppp(&l.logins.iter().flat_map(|s| s.reqs.iter().filter(|r| r.0 == *k).map(|r| r.1)).collect::<Vec<_>>())).collect();
+        let cols: Vec<String> = KINDS
+            .iter()
+            .map(|k| {
+                ppp(&l
+                    .logins
+                    .iter()
+                    .flat_map(|s| s.reqs.iter().filter(|r| r.0 == *k).map(|r| r.1))
+                    .collect::<Vec<_>>())
+            })
+            .collect();
         println!("| {} | {} |", l.n, cols.join(" | "));
     }
 
@@ -383,15 +623,31 @@ fn report(levels: &[Level], argon2_alone: f64) {
         let mut argon = Vec::new();
         let mut calls = Vec::new();
         for s in &ok {
-            let Some(reqs) = by_login.get(&s.id) else { continue };
+            let Some(reqs) = by_login.get(&s.id) else {
+                continue;
+            };
             client.push(s.total);
             handlers.push(reqs.iter().map(|r| r.total_s()).sum::<f64>());
-            ddb.push(reqs.iter().map(|r| r.aws_s(|c| c.is_dynamodb())).sum::<f64>());
-            sns.push(reqs.iter().map(|r| r.aws_s(|c| !c.is_dynamodb())).sum::<f64>());
+            ddb.push(
+                reqs.iter()
+                    .map(|r| r.aws_s(|c| c.is_dynamodb()))
+                    .sum::<f64>(),
+            );
+            sns.push(
+                reqs.iter()
+                    .map(|r| r.aws_s(|c| !c.is_dynamodb()))
+                    .sum::<f64>(),
+            );
             argon.push(reqs.iter().filter_map(|r| r.argon2_s()).sum::<f64>());
             calls.push(reqs.iter().map(|r| r.calls.len() as f64).sum::<f64>());
         }
-        let (c, h, d, s, a) = (mean(&client), mean(&handlers), mean(&ddb), mean(&sns), mean(&argon));
+        let (c, h, d, s, a) = (
+            mean(&client),
+            mean(&handlers),
+            mean(&ddb),
+            mean(&sns),
+            mean(&argon),
+        );
         let own = h - d - s;
         println!(
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {:.1} |",
@@ -414,20 +670,39 @@ fn report(levels: &[Level], argon2_alone: f64) {
     println!("| ---: | --- | ---: | ---: | ---: | ---: |");
     for l in levels {
         for k in KINDS {
-            let rs: Vec<&ServerSample> = l.server.iter().filter(|r| r.kind == k && r.login.is_some()).collect();
+            let rs: Vec<&ServerSample> = l
+                .server
+                .iter()
+                .filter(|r| r.kind == k && r.login.is_some())
+                .collect();
             let h: Vec<f64> = rs.iter().map(|r| r.total_s()).collect();
             let a: Vec<f64> = rs.iter().map(|r| r.aws_s(|_| true)).collect();
             let o: Vec<f64> = rs.iter().map(|r| r.total_s() - r.aws_s(|_| true)).collect();
             let n: Vec<f64> = rs.iter().map(|r| r.calls.len() as f64).collect();
-            println!("| {} | {} | {} | {} | {} | {:.1} |", l.n, k, ms(median(&h)), ms(median(&a)), ms(median(&o)), mean(&n));
+            println!(
+                "| {} | {} | {} | {} | {} | {:.1} |",
+                l.n,
+                k,
+                ms(median(&h)),
+                ms(median(&a)),
+                ms(median(&o)),
+                mean(&n)
+            );
         }
     }
 
-    println!("\n## CPU used during each level (ms of CPU per login; the machine has {} cores)\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0));
+    println!(
+        "\n## CPU used during each level (ms of CPU per login; the machine has {} cores)\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
     println!("ours = this process (load client + gateway + handlers + AWS SDK clients + argon2id); ours w/o argon2id = ours − one serial verification ({} ms); LocalStack = its Python gateway / DynamoDB Local JVM; other = the rest of the machine (other work on a shared box). busy = machine CPU / (wall × cores); LocalStack Python, cores = its CPU seconds per second of wall time (its gateway runs Python code under one GIL: about 1 core at most).\n", ms(argon2_alone));
     println!("| N | ours | ours w/o argon2id (est.) | LocalStack Python | DynamoDB Local (JVM) | emulator / ours | other | machine busy | LocalStack Python, cores | busiest other processes (CPU s in the level) |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) as f64;
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1) as f64;
     for l in levels {
         let n = l.logins.len().max(1) as f64;
         let c = &l.cpu;

@@ -28,7 +28,12 @@ pub fn median(v: &[f64]) -> f64 {
 /// "p50 / p95 / p99" in ms.
 pub fn ppp(v: &[f64]) -> String {
     let s = sorted(v.to_vec());
-    format!("{} / {} / {}", ms(pct(&s, 50.0)), ms(pct(&s, 95.0)), ms(pct(&s, 99.0)))
+    format!(
+        "{} / {} / {}",
+        ms(pct(&s, 50.0)),
+        ms(pct(&s, 95.0)),
+        ms(pct(&s, 99.0))
+    )
 }
 
 pub fn ms(secs: f64) -> String {

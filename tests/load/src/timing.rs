@@ -57,7 +57,12 @@ impl ServerSample {
     }
     /// Wall time inside AWS calls (the union of their intervals: overlapping calls count once).
     pub fn aws_s(&self, filter: impl Fn(&Call) -> bool) -> f64 {
-        let mut iv: Vec<(Instant, Instant)> = self.calls.iter().filter(|c| filter(c)).map(|c| (c.start, c.end)).collect();
+        let mut iv: Vec<(Instant, Instant)> = self
+            .calls
+            .iter()
+            .filter(|c| filter(c))
+            .map(|c| (c.start, c.end))
+            .collect();
         iv.sort();
         let mut total = 0.0;
         let mut cur: Option<(Instant, Instant)> = None;
@@ -82,9 +87,16 @@ impl ServerSample {
     pub fn argon2_s(&self) -> Option<f64> {
         let mut calls = self.calls.clone();
         calls.sort_by_key(|c| c.start);
-        let i = calls.iter().position(|c| c.api == "DeleteItem" && c.pk.starts_with("LOCK#"))?;
+        let i = calls
+            .iter()
+            .position(|c| c.api == "DeleteItem" && c.pk.starts_with("LOCK#"))?;
         let before = calls[..i].iter().map(|c| c.end).max()?;
-        Some(calls[i].start.saturating_duration_since(before).as_secs_f64())
+        Some(
+            calls[i]
+                .start
+                .saturating_duration_since(before)
+                .as_secs_f64(),
+        )
     }
 }
 
@@ -103,13 +115,23 @@ impl Recorder {
 /// The gateway middleware: one record per request, filled by the wrappers below.
 pub async fn measure(recorder: Arc<Recorder>, req: Request, next: Next) -> Response {
     let kind = format!("{} {}", req.method(), req.uri().path());
-    let login = req.headers().get("x-load-login").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let login = req
+        .headers()
+        .get("x-load-login")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let calls = Arc::new(Mutex::new(Vec::new()));
     let start = Instant::now();
     let resp = REQ.scope(calls.clone(), next.run(req)).await;
     let end = Instant::now();
     let calls = std::mem::take(&mut *calls.lock().unwrap());
-    recorder.samples.lock().unwrap().push(ServerSample { kind, login, start, end, calls });
+    recorder.samples.lock().unwrap().push(ServerSample {
+        kind,
+        login,
+        start,
+        end,
+        calls,
+    });
     resp
 }
 
@@ -117,7 +139,14 @@ async fn timed<T>(api: &'static str, pk: &str, fut: impl std::future::Future<Out
     let start = Instant::now();
     let out = fut.await;
     let end = Instant::now();
-    let _ = REQ.try_with(|calls| calls.lock().unwrap().push(Call { api, pk: pk.to_owned(), start, end }));
+    let _ = REQ.try_with(|calls| {
+        calls.lock().unwrap().push(Call {
+            api,
+            pk: pk.to_owned(),
+            start,
+            end,
+        })
+    });
     out
 }
 
@@ -133,7 +162,12 @@ impl Store for TimingStore {
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         timed("PutItem", &key.pk, self.inner.put(key, item, cond)).await
     }
-    async fn update(&self, key: &Key, update: Update, cond: Option<Cond>) -> Result<Item, StoreError> {
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError> {
         timed("UpdateItem", &key.pk, self.inner.update(key, update, cond)).await
     }
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
@@ -155,13 +189,18 @@ impl Tap {
     /// The 6-digit code of the last SMS to `e164`, removed so the next read waits for a new one.
     pub fn take_code(&self, e164: &str) -> Option<String> {
         let text = self.sms.lock().unwrap().remove(e164)?;
-        text.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())).map(str::to_owned)
+        text.split_whitespace()
+            .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_owned)
     }
     /// The first link in the text part of the last email to `addr`.
     pub fn take_link(&self, addr: &str) -> Option<String> {
         let mail = self.email.lock().unwrap().remove(addr)?;
         let start = mail.text.find("http")?;
-        mail.text[start..].split_whitespace().next().map(str::to_owned)
+        mail.text[start..]
+            .split_whitespace()
+            .next()
+            .map(str::to_owned)
     }
 }
 
@@ -175,14 +214,22 @@ impl Notifier for TimingNotifier {
     async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
         let out = timed("Publish", to.e164(), self.inner.sms(to, text)).await;
         if out.is_ok() {
-            self.tap.sms.lock().unwrap().insert(to.e164().to_owned(), text.to_owned());
+            self.tap
+                .sms
+                .lock()
+                .unwrap()
+                .insert(to.e164().to_owned(), text.to_owned());
         }
         out
     }
     async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
         let out = timed("SendEmail", &msg.to, self.inner.email(msg)).await;
         if out.is_ok() {
-            self.tap.email.lock().unwrap().insert(msg.to.clone(), msg.clone());
+            self.tap
+                .email
+                .lock()
+                .unwrap()
+                .insert(msg.to.clone(), msg.clone());
         }
         out
     }
@@ -190,7 +237,16 @@ impl Notifier for TimingNotifier {
 
 /// Wraps `app`'s store and notifier with the timing wrappers (and the tap).
 pub fn instrument(app: App, tap: Arc<Tap>) -> App {
-    let store = Arc::new(TimingStore { inner: app.store.clone() });
-    let notifier = Arc::new(TimingNotifier { inner: app.notifier.clone(), tap });
-    App { store, notifier, ..app }
+    let store = Arc::new(TimingStore {
+        inner: app.store.clone(),
+    });
+    let notifier = Arc::new(TimingNotifier {
+        inner: app.notifier.clone(),
+        tap,
+    });
+    App {
+        store,
+        notifier,
+        ..app
+    }
 }

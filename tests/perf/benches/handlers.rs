@@ -24,7 +24,10 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 /// One timed request: wall time and the runtime thread's CPU time.
@@ -37,9 +40,17 @@ struct Took {
 /// Times `iters` requests of `case`. The state is prepared outside the timing: once, or
 /// before every request when the request changes it. `after` sees each request's times.
 async fn timed(case: &Case, iters: u64, mut after: impl FnMut(Took)) {
-    let mut shared_state = if case.mutates { None } else { Some((case.setup)().await) };
+    let mut shared_state = if case.mutates {
+        None
+    } else {
+        Some((case.setup)().await)
+    };
     for _ in 0..iters {
-        let mut own = if case.mutates { Some((case.setup)().await) } else { None };
+        let mut own = if case.mutates {
+            Some((case.setup)().await)
+        } else {
+            None
+        };
         let b: &mut Browser = own.as_mut().or(shared_state.as_mut()).expect("a browser");
         let req = (case.request)(b);
         let cpu = thread_cpu_ms();
@@ -55,7 +66,13 @@ async fn timed(case: &Case, iters: u64, mut after: impl FnMut(Took)) {
 /// Criterion's measurement: the sum of `iters` requests' wall (or CPU) times.
 fn total(rt: &tokio::runtime::Runtime, case: &Case, iters: u64, cpu: bool) -> Duration {
     let mut sum = Duration::ZERO;
-    rt.block_on(timed(case, iters, |t| sum += if cpu { Duration::from_secs_f64(t.cpu_ms / 1e3) } else { t.wall }));
+    rt.block_on(timed(case, iters, |t| {
+        sum += if cpu {
+            Duration::from_secs_f64(t.cpu_ms / 1e3)
+        } else {
+            t.wall
+        }
+    }));
     sum
 }
 
@@ -76,7 +93,22 @@ fn filter_arg() -> Option<String> {
     while i < args.len() {
         let a = &args[i];
         if a.starts_with("--") {
-            if matches!(a.as_str(), "--warm-up-time" | "--measurement-time" | "--sample-size" | "--save-baseline" | "--baseline" | "--profile-time" | "--output-format" | "--plotting-backend" | "--color" | "--nresamples" | "--noise-threshold" | "--confidence-level" | "--significance-level") {
+            if matches!(
+                a.as_str(),
+                "--warm-up-time"
+                    | "--measurement-time"
+                    | "--sample-size"
+                    | "--save-baseline"
+                    | "--baseline"
+                    | "--profile-time"
+                    | "--output-format"
+                    | "--plotting-backend"
+                    | "--color"
+                    | "--nresamples"
+                    | "--noise-threshold"
+                    | "--confidence-level"
+                    | "--significance-level"
+            ) {
                 i += 1;
             }
         } else if !a.starts_with('-') {
@@ -111,7 +143,10 @@ fn row(function: &str, name: &str, wall: Summary, cpu: Summary, judge: Judge) {
 fn main() {
     let rt = runtime();
     let filter = filter_arg();
-    let cases: Vec<Case> = cases::all().into_iter().filter(|c| filter.as_deref().is_none_or(|f| c.id().contains(f))).collect();
+    let cases: Vec<Case> = cases::all()
+        .into_iter()
+        .filter(|c| filter.as_deref().is_none_or(|f| c.id().contains(f)))
+        .collect();
     rt.block_on(check_all(&cases));
 
     if std::env::var("PERF_CRITERION").as_deref() != Ok("0") {
@@ -121,17 +156,27 @@ fn main() {
             .sample_size(50)
             .without_plots()
             .configure_from_args();
-        for function in cases.iter().map(|c| c.function).collect::<std::collections::BTreeSet<_>>() {
+        for function in cases
+            .iter()
+            .map(|c| c.function)
+            .collect::<std::collections::BTreeSet<_>>()
+        {
             let mut group = c.benchmark_group(function);
             for case in cases.iter().filter(|c| c.function == function) {
                 if case.hashes_password {
                     group.sample_size(10).sampling_mode(SamplingMode::Flat);
-                    group.bench_function(case.name, |bencher| bencher.iter_custom(|iters| total(&rt, case, iters, false)));
+                    group.bench_function(case.name, |bencher| {
+                        bencher.iter_custom(|iters| total(&rt, case, iters, false))
+                    });
                     let name = format!("{} - runtime-thread CPU, hash excluded", case.name);
-                    group.bench_function(name, |bencher| bencher.iter_custom(|iters| total(&rt, case, iters, true)));
+                    group.bench_function(name, |bencher| {
+                        bencher.iter_custom(|iters| total(&rt, case, iters, true))
+                    });
                 } else {
                     group.sample_size(50).sampling_mode(SamplingMode::Auto);
-                    group.bench_function(case.name, |bencher| bencher.iter_custom(|iters| total(&rt, case, iters, false)));
+                    group.bench_function(case.name, |bencher| {
+                        bencher.iter_custom(|iters| total(&rt, case, iters, false))
+                    });
                 }
             }
             group.finish();
@@ -139,10 +184,16 @@ fn main() {
         c.final_summary();
     }
 
-    let n: u64 = std::env::var("PERF_SAMPLES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let n: u64 = std::env::var("PERF_SAMPLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     println!("\nHandler cost per request, sampled one by one, in ms (budget: p99 <= 1 ms, password hashing excluded)");
     println!("wall = elapsed; cpu = the runtime thread's CPU time (excludes argon2id, which runs on the blocking pool)");
-    println!("{:<18} {:<46} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}  budget", "function", "request", "n", "wall p50", "wall p99", "wall max", "cpu p50", "cpu p99");
+    println!(
+        "{:<18} {:<46} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}  budget",
+        "function", "request", "n", "wall p50", "wall p99", "wall max", "cpu p50", "cpu p99"
+    );
     for case in &cases {
         // A few untimed requests first (allocator, caches), as criterion's warm-up does.
         rt.block_on(timed(case, 20.min(n), |_| {}));
@@ -156,20 +207,34 @@ fn main() {
         if case.hashes_password {
             row(case.function, case.name, wall, cpu, Judge::Cpu);
             // What handing the hash to the blocking pool costs the runtime thread by itself.
-            let password = shared::domain::Password::parse(perf::browser::PASSWORD, &[]).expect("valid password");
+            let password = shared::domain::Password::parse(perf::browser::PASSWORD, &[])
+                .expect("valid password");
             let (mut wall_c, mut cpu_c) = (Vec::new(), Vec::new());
             rt.block_on(async {
                 for _ in 0..n {
                     let p = password.clone();
                     let cpu = thread_cpu_ms();
                     let start = Instant::now();
-                    black_box(tokio::task::spawn_blocking(move || shared::passwords::hash(&p)).await.unwrap());
+                    black_box(
+                        tokio::task::spawn_blocking(move || shared::passwords::hash(&p))
+                            .await
+                            .unwrap(),
+                    );
                     wall_c.push(ms(start.elapsed()));
                     cpu_c.push(thread_cpu_ms() - cpu);
                 }
             });
-            row("", "  spawn_blocking(passwords::hash) alone", stats::summary(&wall_c), stats::summary(&cpu_c), Judge::None);
-            println!("{:<18} {:<46} (budget judged on cpu: the handler without the hash)", "", "");
+            row(
+                "",
+                "  spawn_blocking(passwords::hash) alone",
+                stats::summary(&wall_c),
+                stats::summary(&cpu_c),
+                Judge::None,
+            );
+            println!(
+                "{:<18} {:<46} (budget judged on cpu: the handler without the hash)",
+                "", ""
+            );
         } else {
             row(case.function, case.name, wall, cpu, Judge::Wall);
         }

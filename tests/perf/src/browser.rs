@@ -81,8 +81,19 @@ impl Browser {
             ragione_sociale: ENTE_NAME.into(),
             active: true,
         };
-        lines::upsert(store.as_ref(), &line).await.expect("memory store");
-        Browser { app, store, notifier, clock, cookies: Vec::new(), ip: "203.0.113.7".into(), html: String::new(), link: String::new() }
+        lines::upsert(store.as_ref(), &line)
+            .await
+            .expect("memory store");
+        Browser {
+            app,
+            store,
+            notifier,
+            clock,
+            cookies: Vec::new(),
+            ip: "203.0.113.7".into(),
+            html: String::new(),
+            link: String::new(),
+        }
     }
 
     fn builder(&self, method: &str, path_and_query: &str) -> http::request::Builder {
@@ -95,7 +106,11 @@ impl Browser {
             .header("accept-language", "it-IT,it;q=0.9")
             .header("x-forwarded-for", self.ip.as_str());
         if !self.cookies.is_empty() {
-            let jar: Vec<String> = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let jar: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
             b = b.header("cookie", jar.join("; "));
         }
         b
@@ -103,7 +118,10 @@ impl Browser {
 
     /// A GET as the browser sends it (with its cookies).
     pub fn get_req(&self, path_and_query: &str) -> Request {
-        self.builder("GET", path_and_query).header("sec-fetch-site", "none").body(Body::Empty).expect("valid request")
+        self.builder("GET", path_and_query)
+            .header("sec-fetch-site", "none")
+            .body(Body::Empty)
+            .expect("valid request")
     }
 
     /// A form POST as the browser sends it (same-origin, urlencoded).
@@ -125,14 +143,25 @@ impl Browser {
 
     pub fn absorb(&mut self, resp: Resp) -> Seen {
         for v in resp.headers().get_all("set-cookie") {
-            let Some((name, value)) = v.to_str().ok().and_then(|c| c.split(';').next()).and_then(|kv| kv.split_once('=')) else { continue };
+            let Some((name, value)) = v
+                .to_str()
+                .ok()
+                .and_then(|c| c.split(';').next())
+                .and_then(|kv| kv.split_once('='))
+            else {
+                continue;
+            };
             self.cookies.retain(|(k, _)| k != name);
             if !value.is_empty() {
                 self.cookies.push((name.to_owned(), value.to_owned()));
             }
         }
         let status = resp.status().as_u16();
-        let location = resp.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let location = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         if let Body::Text(t) = resp.body() {
             self.html = t.clone();
         }
@@ -142,7 +171,11 @@ impl Browser {
     /// The value of the hidden field `name` in the last page.
     pub fn hidden(&self, name: &str) -> String {
         let marker = format!("name=\"{name}\" value=\"");
-        let start = self.html.find(&marker).unwrap_or_else(|| panic!("no field {name} in the last page")) + marker.len();
+        let start = self
+            .html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} in the last page"))
+            + marker.len();
         let end = self.html[start..].find('"').expect("closing quote") + start;
         self.html[start..end].to_owned()
     }
@@ -158,7 +191,10 @@ impl Browser {
                 _ => None,
             })
             .expect("an SMS was sent");
-        text.split_whitespace().find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit())).expect("a 6-digit code").to_owned()
+        text.split_whitespace()
+            .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a 6-digit code")
+            .to_owned()
     }
 
     /// The CONFERMA EMAIL link of the last email, as a path and query.
@@ -172,14 +208,21 @@ impl Browser {
                 _ => None,
             })
             .expect("an email was sent");
-        let start = text.find(routes::CONFIRM_EMAIL).expect("link in the text part");
+        let start = text
+            .find(routes::CONFIRM_EMAIL)
+            .expect("link in the text part");
         text[start..].split_whitespace().next().unwrap().to_owned()
     }
 
     /// The step-1 form as a person fills it: the number, the slider at the end, no
     /// proof-of-work (the JS-less path; the PoW check itself is one SHA-256).
     pub fn step1_form(&self) -> Vec<(&'static str, String)> {
-        vec![("numero", NUMBER_TYPED.into()), ("conferma", "100".into()), ("challenge", self.hidden("challenge")), ("pow", String::new())]
+        vec![
+            ("numero", NUMBER_TYPED.into()),
+            ("conferma", "100".into()),
+            ("challenge", self.hidden("challenge")),
+            ("pow", String::new()),
+        ]
     }
 }
 
@@ -191,19 +234,29 @@ fn url_encode_pairs<'a>(fields: impl Iterator<Item = (&'a str, &'a str)>) -> Str
     let enc = |s: &str| -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    (b as char).to_string()
+                }
                 b' ' => "+".to_owned(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
     };
-    fields.map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+    fields
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Panics unless the response is `status` (and, for redirects, goes to `to`).
 pub fn expect(what: &str, seen: &Seen, status: u16, to: Option<&str>) {
-    let ok = seen.status == status && to.is_none_or(|t| seen.location.as_deref().is_some_and(|l| l.starts_with(t)));
-    assert!(ok, "{what}: expected {status} {to:?}, got {} {:?}", seen.status, seen.location);
+    let ok = seen.status == status
+        && to.is_none_or(|t| seen.location.as_deref().is_some_and(|l| l.starts_with(t)));
+    assert!(
+        ok,
+        "{what}: expected {status} {to:?}, got {} {:?}",
+        seen.status, seen.location
+    );
 }
 
 // --- Stages of the registration flow -------------------------------------------------
@@ -240,7 +293,12 @@ pub async fn at_profile() -> Browser {
 }
 
 pub fn profile_form() -> [(&'static str, &'static str); 4] {
-    [("nome", NOME), ("cognome", COGNOME), ("cf_personale", CF), ("cf_ente", ENTE)]
+    [
+        ("nome", NOME),
+        ("cognome", COGNOME),
+        ("cf_personale", CF),
+        ("cf_ente", ENTE),
+    ]
 }
 
 /// The personal data saved: step 4 (email) is next.
@@ -255,9 +313,17 @@ pub async fn at_email() -> Browser {
 /// The email saved (SALVA); the username proposed.
 pub async fn at_email_saved() -> Browser {
     let mut b = at_email().await;
-    let req = b.post_req(routes::REGISTER_EMAIL, &[("azione", "salva"), ("email", EMAIL)]);
+    let req = b.post_req(
+        routes::REGISTER_EMAIL,
+        &[("azione", "salva"), ("email", EMAIL)],
+    );
     let seen = b.send(register_email(), req).await;
-    expect("POST step 4 SALVA", &seen, 303, Some(routes::REGISTER_EMAIL));
+    expect(
+        "POST step 4 SALVA",
+        &seen,
+        303,
+        Some(routes::REGISTER_EMAIL),
+    );
     b
 }
 
@@ -266,7 +332,12 @@ pub async fn at_email_sent() -> Browser {
     let mut b = at_email_saved().await;
     let req = b.post_req(routes::REGISTER_EMAIL, &[("azione", "avanti")]);
     let seen = b.send(register_email(), req).await;
-    expect("POST step 4 AVANTI", &seen, 303, Some(routes::REGISTER_EMAIL));
+    expect(
+        "POST step 4 AVANTI",
+        &seen,
+        303,
+        Some(routes::REGISTER_EMAIL),
+    );
     b.link = b.last_link();
     b
 }
@@ -281,7 +352,12 @@ pub async fn at_password() -> Browser {
 }
 
 pub fn password_form() -> [(&'static str, &'static str); 4] {
-    [("password", PASSWORD), ("conferma_password", PASSWORD), ("termini", "si"), ("privacy", "si")]
+    [
+        ("password", PASSWORD),
+        ("conferma_password", PASSWORD),
+        ("termini", "si"),
+        ("privacy", "si"),
+    ]
 }
 
 /// The account created (one argon2id hash on the way): the outcome page is next.

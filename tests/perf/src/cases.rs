@@ -47,14 +47,33 @@ fn c(
     status: u16,
     location: Option<&'static str>,
 ) -> Case {
-    Case { function, name, handler, setup, request, mutates, status, location, hashes_password: false }
+    Case {
+        function,
+        name,
+        handler,
+        setup,
+        request,
+        mutates,
+        status,
+        location,
+        hashes_password: false,
+    }
 }
 
 /// Every case, in flow order.
 pub fn all() -> Vec<Case> {
     vec![
         // Step 1: number + slider.
-        c("register-number", "GET page", b::register_number(), stage!(Browser::new), |b| b.get_req(routes::REGISTER_NUMBER), false, 200, None),
+        c(
+            "register-number",
+            "GET page",
+            b::register_number(),
+            stage!(Browser::new),
+            |b| b.get_req(routes::REGISTER_NUMBER),
+            false,
+            200,
+            None,
+        ),
         c(
             "register-number",
             "POST valid (SMS sent, flow created)",
@@ -80,7 +99,16 @@ pub fn all() -> Vec<Case> {
             None,
         ),
         // Step 2: SMS code.
-        c("register-otp", "GET page", b::register_otp(), stage!(b::at_otp), |b| b.get_req(routes::REGISTER_OTP), false, 200, None),
+        c(
+            "register-otp",
+            "GET page",
+            b::register_otp(),
+            stage!(b::at_otp),
+            |b| b.get_req(routes::REGISTER_OTP),
+            false,
+            200,
+            None,
+        ),
         c(
             "register-otp",
             "POST right code",
@@ -100,7 +128,11 @@ pub fn all() -> Vec<Case> {
             b::register_otp(),
             stage!(b::at_otp),
             |b| {
-                let wrong = if b.last_code() == "000000" { "111111" } else { "000000" };
+                let wrong = if b.last_code() == "000000" {
+                    "111111"
+                } else {
+                    "000000"
+                };
                 b.post_req(routes::REGISTER_OTP, &[("codice", wrong)])
             },
             true,
@@ -108,7 +140,16 @@ pub fn all() -> Vec<Case> {
             None,
         ),
         // Step 3: personal data.
-        c("register-profile", "GET page", b::register_profile(), stage!(b::at_profile), |b| b.get_req(routes::REGISTER_PROFILE), false, 200, None),
+        c(
+            "register-profile",
+            "GET page",
+            b::register_profile(),
+            stage!(b::at_profile),
+            |b| b.get_req(routes::REGISTER_PROFILE),
+            false,
+            200,
+            None,
+        ),
         c(
             "register-profile",
             "POST valid",
@@ -120,13 +161,27 @@ pub fn all() -> Vec<Case> {
             Some(routes::REGISTER_EMAIL),
         ),
         // Step 4: email, username, confirmation mail.
-        c("register-email", "GET page", b::register_email(), stage!(b::at_email), |b| b.get_req(routes::REGISTER_EMAIL), false, 200, None),
+        c(
+            "register-email",
+            "GET page",
+            b::register_email(),
+            stage!(b::at_email),
+            |b| b.get_req(routes::REGISTER_EMAIL),
+            false,
+            200,
+            None,
+        ),
         c(
             "register-email",
             "POST SALVA (email reserved)",
             b::register_email(),
             stage!(b::at_email),
-            |b| b.post_req(routes::REGISTER_EMAIL, &[("azione", "salva"), ("email", b::EMAIL)]),
+            |b| {
+                b.post_req(
+                    routes::REGISTER_EMAIL,
+                    &[("azione", "salva"), ("email", b::EMAIL)],
+                )
+            },
             true,
             303,
             Some(routes::REGISTER_EMAIL),
@@ -142,9 +197,27 @@ pub fn all() -> Vec<Case> {
             Some(routes::REGISTER_EMAIL),
         ),
         // The CONFERMA EMAIL link.
-        c("confirm-email", "GET link (flow rekeyed)", b::confirm_email(), stage!(b::at_email_sent), |b| b.get_req(&b.link), true, 200, None),
+        c(
+            "confirm-email",
+            "GET link (flow rekeyed)",
+            b::confirm_email(),
+            stage!(b::at_email_sent),
+            |b| b.get_req(&b.link),
+            true,
+            200,
+            None,
+        ),
         // Steps 5-6: password, outcome.
-        c("register-password", "GET page", b::register_password(), stage!(b::at_password), |b| b.get_req(routes::REGISTER_PASSWORD), false, 200, None),
+        c(
+            "register-password",
+            "GET page",
+            b::register_password(),
+            stage!(b::at_password),
+            |b| b.get_req(routes::REGISTER_PASSWORD),
+            false,
+            200,
+            None,
+        ),
         c(
             "register-password",
             "POST mismatch (422, zxcvbn, no hash)",
@@ -153,7 +226,12 @@ pub fn all() -> Vec<Case> {
             |b| {
                 b.post_req(
                     routes::REGISTER_PASSWORD,
-                    &[("password", b::PASSWORD), ("conferma_password", "Girasole-Blu-2027!"), ("termini", "si"), ("privacy", "si")],
+                    &[
+                        ("password", b::PASSWORD),
+                        ("conferma_password", "Girasole-Blu-2027!"),
+                        ("termini", "si"),
+                        ("privacy", "si"),
+                    ],
                 )
             },
             false,
@@ -173,7 +251,16 @@ pub fn all() -> Vec<Case> {
                 Some(routes::REGISTER_DONE),
             )
         },
-        c("register-password", "GET outcome", b::register_password(), stage!(b::at_done), |b| b.get_req(routes::REGISTER_DONE), false, 200, None),
+        c(
+            "register-password",
+            "GET outcome",
+            b::register_password(),
+            stage!(b::at_done),
+            |b| b.get_req(routes::REGISTER_DONE),
+            false,
+            200,
+            None,
+        ),
     ]
 }
 

@@ -27,7 +27,10 @@ pub type Handler = for<'a> fn(&'a App, Request) -> LocalBoxFuture<'a, Resp>;
 #[macro_export]
 macro_rules! handler {
     ($f:path) => {{
-        fn h(app: &::shared::App, req: ::lambda_http::Request) -> ::futures::future::LocalBoxFuture<'_, ::shared::web::Resp> {
+        fn h(
+            app: &::shared::App,
+            req: ::lambda_http::Request,
+        ) -> ::futures::future::LocalBoxFuture<'_, ::shared::web::Resp> {
             ::std::boxed::Box::pin($f(app, req))
         }
         h as $crate::Handler

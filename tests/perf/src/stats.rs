@@ -32,7 +32,12 @@ pub struct Summary {
 pub fn summary(samples: &[f64]) -> Summary {
     let mut s = samples.to_vec();
     s.sort_by(|a, b| a.total_cmp(b));
-    Summary { n: s.len(), p50: median(&s), p99: percentile(&s, 99.0), max: *s.last().unwrap() }
+    Summary {
+        n: s.len(),
+        p50: median(&s),
+        p99: percentile(&s, 99.0),
+        max: *s.last().unwrap(),
+    }
 }
 
 pub fn ms(d: Duration) -> f64 {
@@ -42,7 +47,10 @@ pub fn ms(d: Duration) -> f64 {
 /// CPU time consumed so far by the calling thread, in milliseconds
 /// (`CLOCK_THREAD_CPUTIME_ID`: user + system, whatever else runs on the machine).
 pub fn thread_cpu_ms() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid clock id and a valid pointer to a timespec we own.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     assert_eq!(rc, 0, "clock_gettime");

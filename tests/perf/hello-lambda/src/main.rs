@@ -4,7 +4,10 @@
 use lambda_http::{service_fn, Body, Error, Request, Response};
 
 async fn hello(_req: Request) -> Result<Response<Body>, Error> {
-    Ok(Response::builder().status(200).header("content-type", "text/plain; charset=utf-8").body(Body::Text("ciao".into()))?)
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", "text/plain; charset=utf-8")
+        .body(Body::Text("ciao".into()))?)
 }
 
 #[tokio::main]

@@ -78,44 +78,100 @@ async fn next(State(inv): State<Arc<Invocation>>) -> axum::response::Response {
         // The process is warm and waits for its next event: it never comes.
         std::future::pending::<()>().await;
     }
-    let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 30_000;
+    let deadline = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis()
+        + 30_000;
     let mut h = HeaderMap::new();
-    h.insert("lambda-runtime-aws-request-id", "8476a536-e9f4-11e8-9739-2dfe598c3fcd".parse().unwrap());
-    h.insert("lambda-runtime-deadline-ms", deadline.to_string().parse().unwrap());
-    h.insert("lambda-runtime-invoked-function-arn", "arn:aws:lambda:eu-south-1:123456789012:function:bench".parse().unwrap());
-    h.insert("lambda-runtime-trace-id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1".parse().unwrap());
+    h.insert(
+        "lambda-runtime-aws-request-id",
+        "8476a536-e9f4-11e8-9739-2dfe598c3fcd".parse().unwrap(),
+    );
+    h.insert(
+        "lambda-runtime-deadline-ms",
+        deadline.to_string().parse().unwrap(),
+    );
+    h.insert(
+        "lambda-runtime-invoked-function-arn",
+        "arn:aws:lambda:eu-south-1:123456789012:function:bench"
+            .parse()
+            .unwrap(),
+    );
+    h.insert(
+        "lambda-runtime-trace-id",
+        "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1"
+            .parse()
+            .unwrap(),
+    );
     h.insert("content-type", "application/json".parse().unwrap());
     (StatusCode::OK, h, inv.event.clone()).into_response()
 }
 
-async fn response(State(inv): State<Arc<Invocation>>, Path(_id): Path<String>, body: axum::body::Bytes) -> StatusCode {
+async fn response(
+    State(inv): State<Arc<Invocation>>,
+    Path(_id): Path<String>,
+    body: axum::body::Bytes,
+) -> StatusCode {
     let at = Instant::now();
-    let status = serde_json::from_slice::<serde_json::Value>(&body).ok().and_then(|v| v["statusCode"].as_u64()).unwrap_or(0) as u16;
+    let status = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["statusCode"].as_u64())
+        .unwrap_or(0) as u16;
     inv.finish(Outcome::Response { at, status });
     StatusCode::ACCEPTED
 }
 
-async fn invocation_error(State(inv): State<Arc<Invocation>>, Path(_id): Path<String>, body: String) -> StatusCode {
-    inv.finish(Outcome::Error { what: "invocation error".into(), body });
+async fn invocation_error(
+    State(inv): State<Arc<Invocation>>,
+    Path(_id): Path<String>,
+    body: String,
+) -> StatusCode {
+    inv.finish(Outcome::Error {
+        what: "invocation error".into(),
+        body,
+    });
     StatusCode::ACCEPTED
 }
 
 async fn init_error(State(inv): State<Arc<Invocation>>, body: String) -> StatusCode {
-    inv.finish(Outcome::Error { what: "init error".into(), body });
+    inv.finish(Outcome::Error {
+        what: "init error".into(),
+        body,
+    });
     StatusCode::ACCEPTED
 }
 
 /// Starts a stub serving one invocation; returns its address and the outcome to await.
-async fn stub(event: String) -> (String, Arc<Invocation>, oneshot::Receiver<Outcome>, tokio::task::JoinHandle<()>) {
+async fn stub(
+    event: String,
+) -> (
+    String,
+    Arc<Invocation>,
+    oneshot::Receiver<Outcome>,
+    tokio::task::JoinHandle<()>,
+) {
     let (tx, rx) = oneshot::channel();
-    let inv = Arc::new(Invocation { event, next_at: Mutex::new(None), done: Mutex::new(Some(tx)) });
+    let inv = Arc::new(Invocation {
+        event,
+        next_at: Mutex::new(None),
+        done: Mutex::new(Some(tx)),
+    });
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next))
-        .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
-        .route("/2018-06-01/runtime/invocation/{id}/error", post(invocation_error))
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/response",
+            post(response),
+        )
+        .route(
+            "/2018-06-01/runtime/invocation/{id}/error",
+            post(invocation_error),
+        )
         .route("/2018-06-01/runtime/init/error", post(init_error))
         .with_state(inv.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().unwrap().to_string();
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -127,7 +183,9 @@ async fn stub(event: String) -> (String, Arc<Invocation>, oneshot::Receiver<Outc
 
 /// An API Gateway HTTP API (payload 2.0) event for a GET, as API Gateway sends it.
 fn event(path_and_query: &str, cookies: &[(String, String)]) -> String {
-    let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
     let ua = "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 Mobile Safari/537.36";
     serde_json::json!({
         "version": "2.0",
@@ -167,14 +225,20 @@ fn event(path_and_query: &str, cookies: &[(String, String)]) -> String {
 }
 
 fn url_pairs(q: &str) -> Vec<(String, String)> {
-    q.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+    q.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
 }
 
 // --- What each function is asked ------------------------------------------------------
 
 /// The first GET route of a function (new functions are found through the route table).
 fn page_path(function: &str) -> Option<&'static str> {
-    routes::ROUTES.iter().find(|r| r.function == function && r.method == "GET").map(|r| r.path)
+    routes::ROUTES
+        .iter()
+        .find(|r| r.function == function && r.method == "GET")
+        .map(|r| r.path)
 }
 
 type Stage = fn() -> LocalBoxFuture<'static, Browser>;
@@ -192,10 +256,16 @@ fn flow_request(function: &str) -> Option<(Stage, PageOf)> {
     Some(match function {
         "register-number" => (st!(browser::at_otp), |_| routes::REGISTER_NUMBER.to_owned()),
         "register-otp" => (st!(browser::at_otp), |_| routes::REGISTER_OTP.to_owned()),
-        "register-profile" => (st!(browser::at_profile), |_| routes::REGISTER_PROFILE.to_owned()),
-        "register-email" => (st!(browser::at_email), |_| routes::REGISTER_EMAIL.to_owned()),
+        "register-profile" => (st!(browser::at_profile), |_| {
+            routes::REGISTER_PROFILE.to_owned()
+        }),
+        "register-email" => (st!(browser::at_email), |_| {
+            routes::REGISTER_EMAIL.to_owned()
+        }),
         "confirm-email" => (st!(browser::at_email_sent), |b| b.link.clone()),
-        "register-password" => (st!(browser::at_password), |_| routes::REGISTER_PASSWORD.to_owned()),
+        "register-password" => (st!(browser::at_password), |_| {
+            routes::REGISTER_PASSWORD.to_owned()
+        }),
         _ => return None,
     })
 }
@@ -221,16 +291,27 @@ struct Seeder {
 
 impl Seeder {
     async fn connect(endpoint: &str) -> Option<Seeder> {
-        let host = endpoint.trim_start_matches("http://").trim_start_matches("https://").trim_end_matches('/');
-        if tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(host)).await.ok()?.is_err() {
+        let host = endpoint
+            .trim_start_matches("http://")
+            .trim_start_matches("https://")
+            .trim_end_matches('/');
+        if tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(host))
+            .await
+            .ok()?
+            .is_err()
+        {
             return None;
         }
         let mut config = shared::config::Config::for_tests();
         config.table_name = TABLE.into();
         let sdk = shared::app::sdk_config(&config).await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
-        shared::store::dynamo::ensure_table(&client, TABLE).await.ok()?;
-        Some(Seeder { store: DynamoStore::new(client, TABLE) })
+        shared::store::dynamo::ensure_table(&client, TABLE)
+            .await
+            .ok()?;
+        Some(Seeder {
+            store: DynamoStore::new(client, TABLE),
+        })
     }
 
     /// Drives a registration in memory to `stage` and copies its items to the table.
@@ -238,7 +319,10 @@ impl Seeder {
         let (stage, path) = flow_request(function)?;
         let b = stage().await;
         for (key, item) in b.store.dump() {
-            self.store.put(&key, item, None).await.expect("seed item into DynamoDB");
+            self.store
+                .put(&key, item, None)
+                .await
+                .expect("seed item into DynamoDB");
         }
         Some((path(&b), b.cookies.clone()))
     }
@@ -260,7 +344,10 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
         ("AWS_LAMBDA_FUNCTION_NAME", function),
         ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", MEMORY_MB),
         ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
-        ("AWS_LAMBDA_LOG_GROUP_NAME", &format!("/aws/lambda/{function}")),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            &format!("/aws/lambda/{function}"),
+        ),
         ("AWS_LAMBDA_LOG_STREAM_NAME", "2026/03/10/[$LATEST]bench"),
         ("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand"),
         ("AWS_REGION", "eu-south-1"),
@@ -270,7 +357,10 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
         ("AWS_SESSION_TOKEN", "test"),
         // No profile files on Lambda: don't let the SDK read this machine's.
         ("AWS_CONFIG_FILE", "/nonexistent/aws-config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aws-credentials"),
+        (
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/aws-credentials",
+        ),
         ("AWS_ENDPOINT_URL", endpoint),
         ("TZ", ":UTC"),
         ("LANG", "en_US.UTF-8"),
@@ -288,10 +378,20 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
 
 fn vm_hwm_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap_or(0)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }
 
-async fn start_once(bin: &PathBuf, function: &str, event: String, endpoint: &str, log: &std::fs::File) -> Result<Sample, String> {
+async fn start_once(
+    bin: &PathBuf,
+    function: &str,
+    event: String,
+    endpoint: &str,
+    log: &std::fs::File,
+) -> Result<Sample, String> {
     let (api, inv, rx, server) = stub(event).await;
     let start = Instant::now();
     let mut child = Command::new(bin)
@@ -333,7 +433,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { bin_dir: PathBuf::from("target/release"), runs: 7, baseline: "hello-lambda".into(), probe: None, functions: vec![] };
+    let mut a = Args {
+        bin_dir: PathBuf::from("target/release"),
+        runs: 7,
+        baseline: "hello-lambda".into(),
+        probe: None,
+        functions: vec![],
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -345,7 +451,10 @@ fn args() -> Args {
             other => panic!("unknown argument {other}"),
         }
     }
-    assert!(!a.functions.is_empty(), "name the function binaries to start");
+    assert!(
+        !a.functions.is_empty(),
+        "name the function binaries to start"
+    );
     a
 }
 
@@ -353,12 +462,18 @@ fn args() -> Args {
 async fn main() {
     let a = args();
     // The seeder's SDK client (the functions get their own environment, see lambda_env).
-    for (k, v) in [("AWS_REGION", "eu-south-1"), ("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"), ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")] {
+    for (k, v) in [
+        ("AWS_REGION", "eu-south-1"),
+        ("AWS_ACCESS_KEY_ID", "test"),
+        ("AWS_SECRET_ACCESS_KEY", "test"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+    ] {
         if std::env::var_os(k).is_none() {
             std::env::set_var(k, v);
         }
     }
-    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+    let endpoint =
+        std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
     let log_path = a.bin_dir.join("coldstart-functions.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     let seeder = Seeder::connect(&endpoint).await;
@@ -368,11 +483,19 @@ async fn main() {
     let mut bins: Vec<String> = vec![a.baseline.clone()];
     bins.extend(a.functions.iter().cloned());
     for b in &bins {
-        assert!(a.bin_dir.join(b).exists(), "{} not built", a.bin_dir.join(b).display());
+        assert!(
+            a.bin_dir.join(b).exists(),
+            "{} not built",
+            a.bin_dir.join(b).display()
+        );
     }
 
     let mut results: BTreeMap<(Mode, String), Vec<Sample>> = BTreeMap::new();
-    let modes: Vec<Mode> = if seeder.is_some() { vec![Mode::Page, Mode::Flow] } else { vec![Mode::Page] };
+    let modes: Vec<Mode> = if seeder.is_some() {
+        vec![Mode::Page, Mode::Flow]
+    } else {
+        vec![Mode::Page]
+    };
     for round in 0..=a.runs {
         for mode in &modes {
             for function in &bins {
@@ -392,7 +515,10 @@ async fn main() {
                 let bin = a.bin_dir.join(function);
                 match start_once(&bin, function, event(&path, &cookies), &endpoint, &log).await {
                     // Round 0 only warms the page cache and LocalStack.
-                    Ok(s) if round > 0 => results.entry((*mode, function.clone())).or_default().push(s),
+                    Ok(s) if round > 0 => results
+                        .entry((*mode, function.clone()))
+                        .or_default()
+                        .push(s),
                     Ok(_) => {}
                     Err(e) => panic!("{e} (log: {})", log_path.display()),
                 }
@@ -400,24 +526,61 @@ async fn main() {
         }
     }
 
-    println!("{} binaries from {} (Cargo.toml [profile.release]); {} runs each, medians", std::env::consts::ARCH, a.bin_dir.display(), a.runs);
-    println!("{:<6} {:<20} {:>9} {:>12} {:>12} {:>9} {:>11} {:>11} {:>7}", "req", "binary", "size MiB", "init ms", "1st resp ms", "x hello", "peak RSS MiB", "status", "budget");
+    println!(
+        "{} binaries from {} (Cargo.toml [profile.release]); {} runs each, medians",
+        std::env::consts::ARCH,
+        a.bin_dir.display(),
+        a.runs
+    );
+    println!(
+        "{:<6} {:<20} {:>9} {:>12} {:>12} {:>9} {:>11} {:>11} {:>7}",
+        "req",
+        "binary",
+        "size MiB",
+        "init ms",
+        "1st resp ms",
+        "x hello",
+        "peak RSS MiB",
+        "status",
+        "budget"
+    );
     for mode in &modes {
-        let base = results.get(&(*mode, a.baseline.clone())).map(|s| median(&s.iter().map(|x| x.total_ms).collect::<Vec<_>>())).unwrap();
+        let base = results
+            .get(&(*mode, a.baseline.clone()))
+            .map(|s| median(&s.iter().map(|x| x.total_ms).collect::<Vec<_>>()))
+            .unwrap();
         for function in &bins {
             let Some(samples) = results.get(&(*mode, function.clone())) else {
-                println!("{:<6} {function:<20} (no {} request defined for it)", mode.name(), mode.name());
+                println!(
+                    "{:<6} {function:<20} (no {} request defined for it)",
+                    mode.name(),
+                    mode.name()
+                );
                 continue;
             };
-            let size = std::fs::metadata(a.bin_dir.join(function)).map(|m| m.len()).unwrap_or(0) as f64 / (1024.0 * 1024.0);
+            let size = std::fs::metadata(a.bin_dir.join(function))
+                .map(|m| m.len())
+                .unwrap_or(0) as f64
+                / (1024.0 * 1024.0);
             let total = median(&samples.iter().map(|x| x.total_ms).collect::<Vec<_>>());
             let init = median(&samples.iter().map(|x| x.init_ms).collect::<Vec<_>>());
-            let hwm = median(&samples.iter().map(|x| x.hwm_kib as f64).collect::<Vec<_>>()) / 1024.0;
+            let hwm =
+                median(&samples.iter().map(|x| x.hwm_kib as f64).collect::<Vec<_>>()) / 1024.0;
             let mut statuses: Vec<u16> = samples.iter().map(|x| x.status).collect();
             statuses.dedup();
             let ratio = total / base;
-            let verdict = if function == &a.baseline { "-" } else if ratio <= 1.5 { "ok" } else { "OVER" };
-            let status = statuses.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",");
+            let verdict = if function == &a.baseline {
+                "-"
+            } else if ratio <= 1.5 {
+                "ok"
+            } else {
+                "OVER"
+            };
+            let status = statuses
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(",");
             println!(
                 "{:<6} {function:<20} {size:>9.2} {init:>12.2} {total:>12.2} {ratio:>8.2}x {hwm:>11.1} {status:>11} {verdict:>7}",
                 mode.name()
@@ -439,17 +602,29 @@ fn probe_init(probe: &PathBuf, runs: usize, endpoint: &str, reads: bool) {
     for run in 0..=runs {
         let mut env = lambda_env("initprobe", "127.0.0.1:9", endpoint);
         env.push(("PERF_SPAWN_MONO_NS".into(), mono_ns().to_string()));
-        env.push(("PERF_PROBE_READS".into(), if reads { "1" } else { "0" }.into()));
-        let out = Command::new(probe).env_clear().envs(env).stderr(Stdio::null()).output().expect("run initprobe");
+        env.push((
+            "PERF_PROBE_READS".into(),
+            if reads { "1" } else { "0" }.into(),
+        ));
+        let out = Command::new(probe)
+            .env_clear()
+            .envs(env)
+            .stderr(Stdio::null())
+            .output()
+            .expect("run initprobe");
         assert!(out.status.success(), "initprobe failed");
         let line = String::from_utf8_lossy(&out.stdout);
-        let v: serde_json::Value = serde_json::from_str(line.lines().last().unwrap_or("")).expect("initprobe JSON");
+        let v: serde_json::Value =
+            serde_json::from_str(line.lines().last().unwrap_or("")).expect("initprobe JSON");
         if run == 0 {
             continue;
         }
         exec_to_main.push(v["exec_to_main"].as_f64().unwrap_or(f64::NAN));
         for step in v["steps"].as_array().expect("steps") {
-            let (k, ms) = (step[0].as_str().unwrap_or_default().to_owned(), step[1].as_f64().unwrap_or(f64::NAN));
+            let (k, ms) = (
+                step[0].as_str().unwrap_or_default().to_owned(),
+                step[1].as_f64().unwrap_or(f64::NAN),
+            );
             match steps.iter_mut().find(|(name, _)| *name == k) {
                 Some((_, xs)) => xs.push(ms),
                 None => steps.push((k, vec![ms])),
@@ -457,14 +632,21 @@ fn probe_init(probe: &PathBuf, runs: usize, endpoint: &str, reads: bool) {
         }
     }
     println!("\nWhere the init goes: initprobe (shared::runtime::serve's steps, timed one by one), {runs} runs, medians in ms");
-    println!("  {:<50} {:>8.2}", "exec to main (loader, relocations, runtime start)", median(&exec_to_main));
+    println!(
+        "  {:<50} {:>8.2}",
+        "exec to main (loader, relocations, runtime start)",
+        median(&exec_to_main)
+    );
     for (name, xs) in &steps {
         println!("  {name:<50} {:>8.2}", median(xs));
     }
 }
 
 fn mono_ns() -> u128 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid clock id and a valid pointer to a timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128

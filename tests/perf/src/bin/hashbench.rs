@@ -32,7 +32,11 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { n: 20, python: None, cli: true };
+    let mut a = Args {
+        n: 20,
+        python: None,
+        cli: true,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -65,7 +69,11 @@ impl Reference {
         let script = format!("{}/reference/argon2_ref.py", env!("CARGO_MANIFEST_DIR"));
         let mut child = Command::new(python)
             .arg(script)
-            .args([M_COST_KIB.to_string(), T_COST.to_string(), P_COST.to_string()])
+            .args([
+                M_COST_KIB.to_string(),
+                T_COST.to_string(),
+                P_COST.to_string(),
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -74,10 +82,20 @@ impl Reference {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut header = String::new();
         stdout.read_line(&mut header).expect("reference header");
-        let v: Value = serde_json::from_str(&header).unwrap_or_else(|e| panic!("argon2_ref.py: {e}: {header:?}"));
+        let v: Value = serde_json::from_str(&header)
+            .unwrap_or_else(|e| panic!("argon2_ref.py: {e}: {header:?}"));
         let expected = format!("$argon2id$v=19$m={M_COST_KIB},t={T_COST},p={P_COST}");
-        assert_eq!(v["phc_prefix"].as_str(), Some(expected.as_str()), "the reference runs other parameters");
-        Reference { name: v["implementation"].as_str().unwrap_or_default().to_owned(), child, stdin, stdout }
+        assert_eq!(
+            v["phc_prefix"].as_str(),
+            Some(expected.as_str()),
+            "the reference runs other parameters"
+        );
+        Reference {
+            name: v["implementation"].as_str().unwrap_or_default().to_owned(),
+            child,
+            stdin,
+            stdout,
+        }
     }
 
     fn call(&mut self, what: &str) -> (f64, f64) {
@@ -85,7 +103,9 @@ impl Reference {
         self.stdin.flush().unwrap();
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("reference answer");
-        let mut it = line.split_whitespace().map(|x| x.parse::<f64>().expect("a number"));
+        let mut it = line
+            .split_whitespace()
+            .map(|x| x.parse::<f64>().expect("a number"));
         (it.next().expect("wall"), it.next().expect("cpu"))
     }
 }
@@ -98,21 +118,45 @@ impl Drop for Reference {
 }
 
 fn cli_available() -> bool {
-    Command::new("argon2").arg("-h").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new("argon2")
+        .arg("-h")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 /// Debian's `argon2` CLI: the CPU time of one hash as it prints it ("0.031 seconds").
 fn cli_hash_ms() -> f64 {
     let mut child = Command::new("argon2")
-        .args(["somesaltsomesalt", "-id", "-t", &T_COST.to_string(), "-k", &M_COST_KIB.to_string(), "-p", &P_COST.to_string(), "-l", "32"])
+        .args([
+            "somesaltsomesalt",
+            "-id",
+            "-t",
+            &T_COST.to_string(),
+            "-k",
+            &M_COST_KIB.to_string(),
+            "-p",
+            &P_COST.to_string(),
+            "-l",
+            "32",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("argon2 CLI");
-    child.stdin.take().unwrap().write_all(PASSWORD.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(PASSWORD.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let secs = text.lines().find_map(|l| l.trim().strip_suffix(" seconds")).and_then(|s| s.trim().parse::<f64>().ok());
+    let secs = text
+        .lines()
+        .find_map(|l| l.trim().strip_suffix(" seconds"))
+        .and_then(|s| s.trim().parse::<f64>().ok());
     secs.expect("argon2 CLI prints its time") * 1e3
 }
 
@@ -142,7 +186,12 @@ fn main() {
     let mut reference = a.python.as_deref().map(Reference::start);
     let cli = a.cli && cli_available();
 
-    let (mut oh, mut ov, mut rh, mut rv) = (Series::default(), Series::default(), Series::default(), Series::default());
+    let (mut oh, mut ov, mut rh, mut rv) = (
+        Series::default(),
+        Series::default(),
+        Series::default(),
+        Series::default(),
+    );
     let mut ch = Vec::new();
     for i in 0..a.n {
         let ours_first = i % 2 == 0;
@@ -161,12 +210,19 @@ fn main() {
     }
 
     println!("argon2id m={M_COST_KIB} KiB t={T_COST} p={P_COST}: {} calls each, alternating call by call; medians in ms", a.n);
-    println!("{:<66} {:>9} {:>9} {:>11} {:>11}", "implementation", "hash", "verify", "hash CPU", "verify CPU");
+    println!(
+        "{:<66} {:>9} {:>9} {:>11} {:>11}",
+        "implementation", "hash", "verify", "hash CPU", "verify CPU"
+    );
     let line = |name: &str, h: &Series, v: &Series| {
         let ((hw, hc), (vw, vc)) = (h.med(), v.med());
         println!("{name:<66} {hw:>9.2} {vw:>9.2} {hc:>11.2} {vc:>11.2}");
     };
-    line("ours: shared::passwords (RustCrypto argon2 0.5, this build)", &oh, &ov);
+    line(
+        "ours: shared::passwords (RustCrypto argon2 0.5, this build)",
+        &oh,
+        &ov,
+    );
     if let Some(r) = &reference {
         line(&format!("C: {} (SSE2)", r.name), &rh, &rv);
         let ((ohw, ohc), (ovw, ovc)) = (oh.med(), ov.med());
@@ -185,8 +241,17 @@ fn main() {
     }
     if !ch.is_empty() {
         let mch = median(&ch);
-        println!("{:<66} {:>9} {:>9} {mch:>11.2} {:>11}", "C: Debian argon2 CLI 0~20171227 (portable ref; its own clock, 1 ms)", "-", "-", "-");
-        println!("{:<66} {:>9} {:>9} {:>10.2}x", "ratio ours / Debian CLI", "", "", oh.med().1 / mch);
+        println!(
+            "{:<66} {:>9} {:>9} {mch:>11.2} {:>11}",
+            "C: Debian argon2 CLI 0~20171227 (portable ref; its own clock, 1 ms)", "-", "-", "-"
+        );
+        println!(
+            "{:<66} {:>9} {:>9} {:>10.2}x",
+            "ratio ours / Debian CLI",
+            "",
+            "",
+            oh.med().1 / mch
+        );
     }
     let mib = M_COST_KIB as f64 / 1024.0;
     let (hash_cpu, verify_cpu) = (oh.med().1, ov.med().1);

@@ -9,7 +9,10 @@ use shared::store::{dynamo::DynamoStore, Key, Store};
 use std::time::Instant;
 
 fn mono_ns() -> u128 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: a valid clock id and a valid pointer to a timespec we own.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     ts.tv_sec as u128 * 1_000_000_000 + ts.tv_nsec as u128
@@ -18,7 +21,10 @@ fn mono_ns() -> u128 {
 #[tokio::main]
 async fn main() {
     let at_main = mono_ns();
-    let exec_to_main_ms = std::env::var("PERF_SPAWN_MONO_NS").ok().and_then(|v| v.parse::<u128>().ok()).map(|s| (at_main - s) as f64 / 1e6);
+    let exec_to_main_ms = std::env::var("PERF_SPAWN_MONO_NS")
+        .ok()
+        .and_then(|v| v.parse::<u128>().ok())
+        .map(|s| (at_main - s) as f64 / 1e6);
     let mut steps: Vec<(&str, f64)> = Vec::new();
     let mut t = Instant::now();
     let mut lap = |name: &'static str, steps: &mut Vec<(&str, f64)>| {
@@ -32,7 +38,10 @@ async fn main() {
     let sdk = shared::app::sdk_config(&config).await;
     lap("aws_config load", &mut steps);
     std::hint::black_box(shared::app::sdk_config(&config).await);
-    lap("aws_config load again (what is per-load, not once)", &mut steps);
+    lap(
+        "aws_config load again (what is per-load, not once)",
+        &mut steps,
+    );
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     lap("DynamoDB client", &mut steps);
     let sns = aws_sdk_sns::Client::new(&sdk);
@@ -45,23 +54,41 @@ async fn main() {
     lap("2nd MobileNumber::parse", &mut steps);
     {
         let (app, ..) = shared::App::in_memory(config.clone());
-        let req = http::Request::builder().uri(shared::routes::REGISTER_NUMBER).body(lambda_http::Body::Empty).unwrap();
+        let req = http::Request::builder()
+            .uri(shared::routes::REGISTER_NUMBER)
+            .body(lambda_http::Body::Empty)
+            .unwrap();
         lap("(in-memory app for the next step)", &mut steps);
         std::hint::black_box(register_number::handle(&app, req).await);
-        lap("1st page render (register-number GET, in memory)", &mut steps);
-        let req = http::Request::builder().uri(shared::routes::REGISTER_NUMBER).body(lambda_http::Body::Empty).unwrap();
+        lap(
+            "1st page render (register-number GET, in memory)",
+            &mut steps,
+        );
+        let req = http::Request::builder()
+            .uri(shared::routes::REGISTER_NUMBER)
+            .body(lambda_http::Body::Empty)
+            .unwrap();
         std::hint::black_box(register_number::handle(&app, req).await);
         lap("2nd page render", &mut steps);
     }
     let mut reads_ok = true;
     if std::env::var("PERF_PROBE_READS").as_deref() != Ok("0") {
         let store = DynamoStore::new(ddb, config.table_name.clone());
-        let key = Key::new("FLOW#REG#0000000000000000000000000000000000000000000000000000000000000000", "FLOW");
+        let key = Key::new(
+            "FLOW#REG#0000000000000000000000000000000000000000000000000000000000000000",
+            "FLOW",
+        );
         reads_ok &= store.get(&key).await.is_ok();
         lap("1st GetItem (credentials, connection, signing)", &mut steps);
         reads_ok &= store.get(&key).await.is_ok();
         lap("2nd GetItem (warm connection)", &mut steps);
     }
-    let steps: Vec<serde_json::Value> = steps.into_iter().map(|(k, v)| serde_json::json!([k, v])).collect();
-    println!("{}", serde_json::json!({ "exec_to_main": exec_to_main_ms, "steps": steps, "reads_ok": reads_ok }));
+    let steps: Vec<serde_json::Value> = steps
+        .into_iter()
+        .map(|(k, v)| serde_json::json!([k, v]))
+        .collect();
+    println!(
+        "{}",
+        serde_json::json!({ "exec_to_main": exec_to_main_ms, "steps": steps, "reads_ok": reads_ok })
+    );
 }
