@@ -45,6 +45,24 @@ export const SMS_SENDER_ID = "40134";
 export const NOME = "Maria";
 export const COGNOME = "Bianchi";
 export const CF = "RSSMRA85T10A562S";
+
+/**
+ * The personal codice fiscale of the test person who holds `number` (the same as
+ * e2e::register::cf_for): one person per line, since an active account of the same person
+ * in the same entity makes a new registration a duplicate, as the guide says.
+ */
+export function cfFor(number) {
+  const d = number.replace(/\D/g, "").slice(-7).split("").map(Number);
+  const letter = (x) => String.fromCharCode(66 + x);
+  const first15 = `${letter(d[0])}${letter(d[1])}${letter(d[2])}MRA${d[3]}${d[4]}A1${d[5]}A56${d[6]}`;
+  const odd = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+  let sum = 0;
+  [...first15].forEach((c, i) => {
+    const v = /\d/.test(c) ? Number(c) : c.charCodeAt(0) - 65;
+    sum += i % 2 === 0 ? (/\d/.test(c) ? [1, 0, 5, 7, 9, 13, 15, 17, 19, 21][v] : odd[v]) : v;
+  });
+  return first15 + String.fromCharCode(65 + (sum % 26));
+}
 export const PASSWORD = "Girasole-Blu-2026!";
 /// shared::flows::challenge::MIN_HUMAN_SECS is 2 (whole seconds): 2.1 s since the page arrived.
 export const HUMAN_PAUSE_MS = 2100;
@@ -366,8 +384,9 @@ export function powOk(nonce, counter) {
  * clicked at its end), reading the SMS code and the confirmation link from the inbox.
  * No page checks here: registration.test.mjs checks these pages.
  */
-export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf = CF, password = PASSWORD } = {}) {
+export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD } = {}) {
   const number = randomNumber();
+  cf ??= cfFor(number);
   const email = randomEmail(prefix);
   addLine(number);
   const t = await newContext(browser, { javaScriptEnabled: false, prefix: `registrazione-${prefix}` });

@@ -15,7 +15,7 @@ import path from "node:path";
 import {
   ARTIFACTS,
   BASE,
-  CF,
+  cfFor,
   COGNOME,
   EMAIL_SENDER,
   ENTE,
@@ -88,7 +88,7 @@ async function assertSummaryEmail(email, number) {
     `Nome e Cognome: ${NOME} ${COGNOME}`,
     `Ragione Sociale Ente/Amministrazione: ${ENTE_NAME}`,
     `C.F. Ente/Amministrazione: ${ENTE}`,
-    `Codice Fiscale Personale: ${CF}`,
+    `Codice Fiscale Personale: ${cfFor(number)}`,
     `Numero Mobile: ${national}`,
     `Email: ${email}`,
     `Username: ${email}`,
@@ -163,7 +163,7 @@ test("registrazione completa con la sola tastiera (slider incluso, proof-of-work
   await tabTo(page, page.getByLabel("Cognome"));
   await kb.type(COGNOME);
   await tabTo(page, page.getByLabel("Codice Fiscale personale"));
-  await kb.type(CF);
+  await kb.type(cfFor(number));
   await tabTo(page, page.getByRole("button", { name: "AVANTI" }));
   await navigate(page, () => kb.press("Enter"), "/registrazione/email");
 
@@ -277,7 +277,7 @@ test("registrazione completa senza JavaScript (invii nativi dei moduli, slider c
   assert.equal(await page.getByLabel("Codice Fiscale dell'Ente/Amministrazione").inputValue(), ENTE);
   await page.getByLabel("Nome", { exact: true }).fill(NOME);
   await page.getByLabel("Cognome").fill(COGNOME);
-  await page.getByLabel("Codice Fiscale personale").fill(CF);
+  await page.getByLabel("Codice Fiscale personale").fill(cfFor(number));
   await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");
 
   // Step 4.
