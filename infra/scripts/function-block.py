@@ -2,12 +2,16 @@
 """Prints the SAM resources of one flow function (log group, least-privilege role,
 function with its HttpApi routes, error and throttle alarms) in the template's style.
 
-Why a generator: the six resources differ only in names, routes and which of the SMS /
-email policies apply; writing them by hand is where typos creep in. The consistency test
-(tests/tests/template_consistency.rs) checks the result.
+Why a generator: the six resources differ only in names, routes, table grants and which
+of the SMS / email policies apply; writing them by hand is where typos creep in. The
+consistency test (tests/tests/template_consistency.rs) checks the result, and prints the
+exact `table` statements when a role differs from shared/src/access.rs.
 
   python3 infra/scripts/function-block.py login "Login: username + password" \
-      --route GET:/accesso --route POST:/accesso --sms --memory 512 [--email]
+      --route GET:/accesso --route POST:/accesso --sms --memory 512 [--email] \
+      --grant 'USERNAME#=GetItem' --grant 'LOCK#=GetItem,UpdateItem,DeleteItem' ...
+
+One --grant per row of the function in shared/src/access.rs (key prefix = item actions).
 """
 import argparse
 
@@ -18,17 +22,38 @@ p.add_argument("--route", action="append", default=[], help="METHOD:/path")
 p.add_argument("--sms", action="store_true", help="sends SMS: sns:Publish + reserved concurrency")
 p.add_argument("--email", action="store_true", help="sends email: ses:SendEmail")
 p.add_argument("--memory", type=int, default=0, help="MemorySize (512 for argon2id steps)")
+p.add_argument("--grant", action="append", default=[], help="PREFIX#=Action[,Action] (shared::access row)")
+p.add_argument("--reserved", default="SmsStepReservedConcurrency", help="parameter of the SMS step's reserved concurrency")
 a = p.parse_args()
 
 name = "".join(w.capitalize() for w in a.crate.split("-"))
-policies = ["        - !Ref TableAccessPolicy"]
+policies = []
 if a.sms:
     policies.append("        - !Ref SmsPublishPolicy")
 if a.email:
     policies.append("        - !Ref EmailSendPolicy")
+managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
+
+# Prefixes with the same action set share a statement (as shared::access::statements).
+ORDER = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"]
+groups = {}
+for g in a.grant:
+    prefix, actions = g.split("=", 1)
+    key = tuple(sorted({ORDER.index(x.strip()) for x in actions.split(",")}))
+    groups.setdefault(key, []).append(prefix + "*")
+table = []
+for key in sorted(groups):
+    acts = ", ".join(f'"dynamodb:{ORDER[i]}"' for i in key)
+    keys = ", ".join(f'"{k}"' for k in sorted(groups[key]))
+    table.append(f"""              - Effect: Allow
+                Action: [{acts}]
+                Resource: !GetAtt Table.Arn
+                Condition:
+                  ForAllValues:StringLike:
+                    dynamodb:LeadingKeys: [{keys}]""")
 extra = []
 if a.sms:
-    extra.append("      ReservedConcurrentExecutions: !Ref SmsStepReservedConcurrency  # caps SMS fan-out")
+    extra.append(f"      ReservedConcurrentExecutions: !Ref {a.reserved}")
 if a.memory:
     extra.append(f"      MemorySize: {a.memory}  # argon2id m=19 MiB hashing")
 events = []
@@ -85,9 +110,13 @@ print(f"""  # --- {a.crate} {'-' * max(3, 69 - len(a.crate))}
           - Effect: Allow
             Principal: {{ Service: lambda.amazonaws.com }}
             Action: sts:AssumeRole
-      ManagedPolicyArns:
-{nl.join(policies)}
-      Policies:
+{managed}      Policies:
+        - PolicyName: table
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              # = shared/src/access.rs (checked by the test)
+{nl.join(table)}
         - PolicyName: logs
           PolicyDocument:
             Version: "2012-10-17"

@@ -1,6 +1,7 @@
 //! The domain crate every function uses: parsed domain types, flow state machines,
 //! storage, notifications and page templates. See ARCHITECTURE.md for the map.
 
+pub mod access;
 pub mod app;
 pub mod aws_error;
 pub mod clock;

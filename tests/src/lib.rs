@@ -123,8 +123,11 @@ impl Portal {
 
     /// A portal whose gateway trusts no client-supplied address at all (as CloudFront does
     /// not): every request counts as coming from the socket's address.
+    /// On a table of its own: its clients all share the socket's address, whose per-IP
+    /// counters must not spill over into other tests.
     pub async fn start_strict_edge() -> Portal {
-        Self::start_inner(|_| {}, |app| async move { app }, false).await
+        let table = format!("portale-edge-{}", rand::random::<u32>());
+        Self::start_inner(|c| c.table_name = table, |app| async move { app }, false).await
     }
 
     async fn start_inner<F, Fut>(

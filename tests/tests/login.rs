@@ -1,7 +1,7 @@
 //! Login with password + SMS code, sessions and the private area (guide, section 4), end
 //! to end through the local gateway on real LocalStack.
 
-use e2e::register::{register, ENTE, ENTE_NAME, PASSWORD};
+use e2e::register::{cf_for, register, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
 use shared::domain::MobileNumber;
 use shared::store::accounts;
@@ -433,7 +433,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
         let username = random_email(&format!("c7-{scheme}"));
         p.add_line(&number, ENTE, ENTE_NAME, true).await;
         csv.push_str(&format!(
-            "{username};{username};{number};Lucia;Bianchi;RSSMRA85T10A562S;{ENTE};{hash};7\n"
+            "{username};{username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n", cf = cf_for(&number)
         ));
         users.push((number, username));
     }
@@ -490,7 +490,7 @@ async fn registering_an_imported_number_suggests_logging_in() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let username = random_email("c7-utente");
     let csv = format!(
-        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},{username},{number},Lucia,Bianchi,RSSMRA85T10A562S,{ENTE},{},6\n",
+        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},{username},{number},Lucia,Bianchi,{cf},{ENTE},{},6\n", cf = cf_for(&number),
         bcrypt::hash("vecchia", 4).unwrap()
     );
     portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())

@@ -341,7 +341,7 @@ async fn weak_passwords_and_missing_consents_are_refused() {
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let link = through_email(&p, &number, &random_email("pw")).await;
-    p.get(&link).await;
+    confirm(&p, &link).await;
     let page = p.get("/registrazione/password").await;
     assert!(page.contains("almeno"), "the rules are shown");
     let weak = p

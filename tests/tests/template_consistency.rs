@@ -1,11 +1,14 @@
-//! `infra/template.yaml` (AWS SAM) against the code's single sources of truth:
-//! the route table (`shared::routes`), the table's key design (`shared::store::schema`),
-//! the configuration variables (`shared::config::vars`) and the crates under `functions/`.
-//! Pure file parsing: no AWS, no network. `infra/scripts/validate.sh` runs the SAM
-//! transform and cfn-lint on top of this.
+//! `infra/template.yaml` (AWS SAM) and `infra/waf.yaml` against the code's single sources
+//! of truth: the route table (`shared::routes`), the table access of each function
+//! (`shared::access`), the table's key design (`shared::store::schema`), the configuration
+//! variables (`shared::config::vars`), the edge headers (`shared::edge`) and the crates
+//! under `functions/`. Pure file parsing: no AWS, no LocalStack, no network.
+//! `infra/scripts/validate.sh` runs the SAM transform and cfn-lint on top of this.
 
 use serde_yaml::{Mapping, Value};
+use shared::access::{self, Action};
 use shared::config::vars;
+use shared::edge;
 use shared::routes::{self, ROUTES};
 use shared::store::schema;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,16 +36,12 @@ const EMAIL_STEPS: &[&str] = &[
 ];
 /// Steps that hash passwords with argon2id (m = 19 MiB): they get 512 MB.
 const PASSWORD_STEPS: &[&str] = &["register-password", "login", "recover-reset"];
-/// DynamoDB item actions the store (shared/src/store/dynamo.rs) needs.
-const TABLE_ACTIONS: &[&str] = &[
-    "dynamodb:GetItem",
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:ConditionCheckItem",
-];
+/// Steps whose role may write an account item (its password hash, its session epoch).
+const ACCOUNT_WRITERS: &[&str] = &["register-password", "login", "recover-reset"];
+/// Viewer headers the functions read (shared::web: CSRF check, form parsing); CloudFront
+/// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.
+const VIEWER_HEADERS_READ: &[&str] = &["origin", "sec-fetch-site", "content-type"];
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
-const ALL_VIEWER_EXCEPT_HOST_HEADER: &str = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
 
 // -------------------------------------------------------------------- helpers
 
@@ -56,9 +55,23 @@ fn repo() -> PathBuf {
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
 fn template() -> Value {
-    let path = std::env::var_os("INFRA_TEMPLATE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("infra/template.yaml"));
+    load(
+        std::env::var_os("INFRA_TEMPLATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("infra/template.yaml")),
+    )
+}
+
+/// `infra/waf.yaml` (or `INFRA_WAF_TEMPLATE`), the us-east-1 companion stack.
+fn waf_template() -> Value {
+    load(
+        std::env::var_os("INFRA_WAF_TEMPLATE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo().join("infra/waf.yaml")),
+    )
+}
+
+fn load(path: PathBuf) -> Value {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_yaml::from_str(&text)
@@ -256,6 +269,60 @@ fn statements<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>
         Value::Tagged(t) => statements(&t.value, path, out),
         _ => {}
     }
+}
+
+/// The statements of a role: its inline policies and its managed policies of this template.
+fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value> {
+    let role = resource(t, role_id);
+    let mut docs: Vec<&Value> = vec![];
+    for mp in role["Properties"]["ManagedPolicyArns"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        match ref_target(mp) {
+            Some(id) => docs.push(&resource(t, id)["Properties"]["PolicyDocument"]),
+            None => panic!(
+                "{role_id}: ManagedPolicyArns must be !Ref to this template's policies, found {mp:?}"
+            ),
+        }
+    }
+    for ip in role["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        docs.push(&ip["PolicyDocument"]);
+    }
+    let mut out = vec![];
+    for d in docs {
+        let mut sts = vec![];
+        statements(d, String::new(), &mut sts);
+        out.extend(sts.into_iter().map(|(_, st)| st));
+    }
+    out
+}
+
+/// The YAML of the `table` inline policy statements that grant what `shared::access`
+/// declares for `krate` (printed when a role differs, to paste into the template).
+fn table_statements_yaml(krate: &str) -> String {
+    let quoted = |v: &[String]| {
+        v.iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    access::statements(krate)
+        .into_iter()
+        .map(|s| {
+            let actions: Vec<String> = s.actions.iter().map(|a| a.to_string()).collect();
+            format!(
+                "              - Effect: Allow\n                Action: [{}]\n                Resource: !GetAtt Table.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [{}]\n",
+                quoted(&actions),
+                quoted(&s.leading_keys)
+            )
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------- tests
@@ -517,13 +584,6 @@ fn table_matches_schema() {
         Some(true),
         "{id}: SSE must be enabled"
     );
-    assert!(
-        resource(&t, "TableAccessPolicy")
-            .get("Properties")
-            .and_then(|p| p.get("PolicyDocument"))
-            .is_some(),
-        "TableAccessPolicy missing"
-    );
 }
 
 /// The variable names declared in `pub mod vars` of shared/src/config.rs, read from the
@@ -561,6 +621,7 @@ fn function_environment_sets_every_config_var() {
         vars::FLOW_SECRET,
         vars::SMS_GLOBAL_HOURLY_BUDGET,
         vars::COOKIE_SECURE,
+        vars::ORIGIN_VERIFY_SECRET,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -689,13 +750,28 @@ fn function_settings() {
         } else if !(128..=256).contains(&memory) {
             problems.push(format!("{}: MemorySize {memory} outside 128..=256", f.id));
         }
-        let reserved = p.get("ReservedConcurrentExecutions").is_some();
+        let reserved = p.get("ReservedConcurrentExecutions");
         let sms = SMS_STEPS.contains(&f.krate.as_str());
-        if reserved != sms {
+        if reserved.is_some() != sms {
             problems.push(format!(
-                "{}: ReservedConcurrentExecutions present = {reserved}, but sends SMS = {sms}",
-                f.id
+                "{}: ReservedConcurrentExecutions present = {}, but sends SMS = {sms}",
+                f.id,
+                reserved.is_some()
             ));
+        }
+        // The login is sized from its peak (infra/README.md), the other SMS steps share one cap.
+        let want_param = if f.krate == "login" {
+            "LoginReservedConcurrency"
+        } else {
+            "SmsStepReservedConcurrency"
+        };
+        if let Some(r) = reserved {
+            if ref_target(r) != Some(want_param) {
+                problems.push(format!(
+                    "{}: ReservedConcurrentExecutions must be !Ref {want_param}",
+                    f.id
+                ));
+            }
         }
         // Alarms on Errors and Throttles for this function.
         for metric in ["Errors", "Throttles"] {
@@ -739,34 +815,11 @@ fn iam_least_privilege() {
 
     // Allowed actions of a role: its inline policies and its managed policies of this template.
     let role_actions = |role_id: &str| -> BTreeMap<String, Vec<Value>> {
-        let role = resource(&t, role_id);
-        let mut docs: Vec<&Value> = vec![];
-        for mp in role["Properties"]["ManagedPolicyArns"]
-            .as_sequence()
-            .into_iter()
-            .flatten()
-        {
-            match ref_target(mp) {
-                Some(id) => docs.push(&resource(&t, id)["Properties"]["PolicyDocument"]),
-                None => panic!("{role_id}: ManagedPolicyArns must be !Ref to this template's policies, found {mp:?}"),
-            }
-        }
-        for ip in role["Properties"]["Policies"]
-            .as_sequence()
-            .into_iter()
-            .flatten()
-        {
-            docs.push(&ip["PolicyDocument"]);
-        }
         let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        for d in docs {
-            let mut sts = vec![];
-            statements(d, String::new(), &mut sts);
-            for (_, st) in sts {
-                if st["Effect"].as_str() == Some("Allow") {
-                    for a in strings(&st["Action"]) {
-                        out.entry(a).or_default().push(st["Resource"].clone());
-                    }
+        for st in role_statements(&t, role_id) {
+            if st["Effect"].as_str() == Some("Allow") {
+                for a in strings(&st["Action"]) {
+                    out.entry(a).or_default().push(st["Resource"].clone());
                 }
             }
         }
@@ -791,11 +844,6 @@ fn iam_least_privilege() {
         }
         let actions = role_actions(&role_id);
         let k = f.krate.as_str();
-        for a in TABLE_ACTIONS {
-            if !actions.contains_key(*a) {
-                problems.push(format!("{}: role {role_id} lacks {a}", f.id));
-            }
-        }
         let has_sns = actions.contains_key("sns:Publish");
         if has_sns != SMS_STEPS.contains(&k) {
             problems.push(format!(
@@ -828,7 +876,7 @@ fn iam_least_privilege() {
             {
                 problems.push(format!("{}: {a} must be on !GetAtt Table.Arn only", f.id));
             }
-            let allowed = TABLE_ACTIONS.contains(&a.as_str())
+            let allowed = Action::ALL.iter().any(|x| x.iam() == a)
                 || [
                     "sns:Publish",
                     "ses:SendEmail",
@@ -875,9 +923,13 @@ fn cloudfront_forwards_route_paths_to_api() {
                 "{pat}: CachePolicyId must be Managed-CachingDisabled"
             ));
         }
-        if b["OriginRequestPolicyId"].as_str() != Some(ALL_VIEWER_EXCEPT_HOST_HEADER) {
+        let orp = b["OriginRequestPolicyId"].clone();
+        let orp_type = ref_target(&orp)
+            .and_then(|id| resources(&t).get(id))
+            .and_then(|r| r["Type"].as_str());
+        if orp_type != Some("AWS::CloudFront::OriginRequestPolicy") {
             problems.push(format!(
-                "{pat}: OriginRequestPolicyId must be Managed-AllViewerExceptHostHeader"
+                "{pat}: OriginRequestPolicyId must be !Ref the template's origin request policy (checked by cloudfront_edge_secret_and_viewer_address)"
             ));
         }
         if !strings(&b["AllowedMethods"]).iter().any(|m| m == "POST") {
@@ -994,7 +1046,11 @@ fn glob_matches_like_cloudfront() {
 /// SAM Globals, so this is checked here as well.)
 #[test]
 fn references_resolve() {
-    let t = template();
+    check_references(&template(), "infra/template.yaml");
+    check_references(&waf_template(), "infra/waf.yaml");
+}
+
+fn check_references(t: &Value, file: &str) {
     let mut names: BTreeSet<String> = [
         "AWS::AccountId",
         "AWS::NoValue",
@@ -1118,10 +1174,10 @@ fn references_resolve() {
         }
     }
     let mut problems = vec![];
-    for section in ["Conditions", "Globals", "Resources", "Outputs"] {
+    for section in ["Conditions", "Rules", "Globals", "Resources", "Outputs"] {
         walk(&t[section], section, &names, &conditions, &mut problems);
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(problems.is_empty(), "{file}:\n{}", problems.join("\n"));
 }
 
 #[test]
@@ -1156,6 +1212,8 @@ fn outputs_and_parameters_present() {
             "SmsGlobalHourlyBudget",
             "AlarmEmail",
             "FlowSecret",
+            "WebAclArn",
+            "LoginReservedConcurrency",
         ],
     ));
     assert!(m.is_empty(), "missing: {m:?}");
@@ -1206,4 +1264,699 @@ fn sms_budget_alert_reaches_ops() {
         .iter()
         .any(|(_, a)| a["Properties"]["MetricName"].as_str() == Some(metric.as_str()));
     assert!(alarmed, "an alarm on {metric}");
+}
+
+/// (e) Least privilege on the table: each function's role grants exactly what
+/// `shared::access` declares, as (action, `dynamodb:LeadingKeys` pattern) pairs, in
+/// statements conditioned on `ForAllValues:StringLike` (a statement without it would open
+/// every key). Only the three account-writing steps may write `ACCOUNT#`.
+#[test]
+fn table_access_matches_shared_access() {
+    let t = template();
+    let mut problems = vec![];
+    let mut account_writers = BTreeSet::new();
+    for f in functions(&t) {
+        let Some(role_id) = f.props().get("Role").and_then(getatt_target) else {
+            problems.push(format!("{}: Role must be !GetAtt <its role>.Arn", f.id));
+            continue;
+        };
+        let mut got: BTreeSet<(String, String)> = BTreeSet::new();
+        for st in role_statements(&t, &role_id) {
+            let actions: Vec<String> = strings(&st["Action"])
+                .into_iter()
+                .filter(|a| a.starts_with("dynamodb:"))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            if st["Effect"].as_str() != Some("Allow") {
+                problems.push(format!("{role_id}: a DynamoDB statement that is not Allow"));
+                continue;
+            }
+            let cond = st.get("Condition").and_then(Value::as_mapping);
+            let leading = cond
+                .filter(|c| c.len() == 1)
+                .and_then(|c| c.get("ForAllValues:StringLike"))
+                .and_then(Value::as_mapping)
+                .filter(|m| m.len() == 1)
+                .and_then(|m| m.get("dynamodb:LeadingKeys"))
+                .map(strings)
+                .unwrap_or_default();
+            if leading.is_empty() {
+                problems.push(format!(
+                    "{role_id}: statement {actions:?} must have exactly Condition: ForAllValues:StringLike: dynamodb:LeadingKeys: [...]"
+                ));
+                continue;
+            }
+            for a in &actions {
+                got.extend(leading.iter().map(|k| (a.clone(), k.clone())));
+            }
+        }
+        if got
+            .iter()
+            .any(|(a, k)| a != Action::GetItem.iam() && glob(k, &format!("{}x", access::ACCOUNT)))
+        {
+            account_writers.insert(f.krate.clone());
+        }
+        let want: BTreeSet<(String, String)> = access::pairs(&f.krate)
+            .into_iter()
+            .map(|(a, k)| (a.to_owned(), k))
+            .collect();
+        if got != want {
+            problems.push(format!(
+                "{} ({role_id}): table access differs from shared::access\n  missing: {:?}\n  not declared: {:?}\n  the statements of its `table` policy should be:\n{}",
+                f.id,
+                want.difference(&got).collect::<Vec<_>>(),
+                got.difference(&want).collect::<Vec<_>>(),
+                table_statements_yaml(&f.krate)
+            ));
+        }
+    }
+    let want_writers: BTreeSet<String> = ACCOUNT_WRITERS.iter().map(|s| s.to_string()).collect();
+    if let Some(d) = diff(
+        "roles writing ACCOUNT#",
+        &account_writers,
+        "ACCOUNT_WRITERS",
+        &want_writers,
+    ) {
+        problems.push(d);
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The secret of a `!Sub "{{resolve:secretsmanager:${X}:SecretString}}"` value: X.
+fn resolved_secret(v: &Value) -> Option<String> {
+    let (f, arg) = intrinsic(v)?;
+    let s = (f == "Fn::Sub").then(|| arg.as_str())??;
+    let inner = s
+        .strip_prefix("{{resolve:secretsmanager:${")?
+        .strip_suffix("}:SecretString}}")?;
+    Some(inner.to_owned())
+}
+
+/// (f) The edge (issue 13 item 10): CloudFront adds `x-origin-verify` to every API request
+/// from the same generated secret the functions compare it with, and the API behaviours'
+/// origin request policy forwards the viewer address and the headers the functions read.
+#[test]
+fn cloudfront_edge_secret_and_viewer_address() {
+    let t = template();
+    let mut problems = vec![];
+    let env = &t["Globals"]["Function"]["Environment"]["Variables"];
+    let fn_secret = resolved_secret(&env[vars::ORIGIN_VERIFY_SECRET]);
+    let flow_secret = resolved_secret(&env[vars::FLOW_SECRET]);
+    match &fn_secret {
+        None => problems.push(format!(
+            "{}: must be !Sub \"{{{{resolve:secretsmanager:${{<secret>}}:SecretString}}}}\"",
+            vars::ORIGIN_VERIFY_SECRET
+        )),
+        Some(id) => {
+            let r = resource(&t, id);
+            let gen = &r["Properties"]["GenerateSecretString"];
+            if r["Type"].as_str() != Some("AWS::SecretsManager::Secret")
+                || gen["PasswordLength"].as_u64().unwrap_or(0) < 32
+                || gen["ExcludePunctuation"].as_bool() != Some(true)
+            {
+                problems.push(format!(
+                    "{id}: must be a generated secret of >= 32 alphanumerics (a header value)"
+                ));
+            }
+            if flow_secret.as_ref() == Some(id) {
+                problems.push("the origin secret must not be FLOW_SECRET's secret".into());
+            }
+        }
+    }
+
+    let cfg = &resources_of_type(&t, "AWS::CloudFront::Distribution")[0].1["Properties"]
+        ["DistributionConfig"];
+    let api = cfg["Origins"]
+        .as_sequence()
+        .expect("Origins")
+        .iter()
+        .find(|o| o.get("CustomOriginConfig").is_some())
+        .expect("an API origin");
+    let custom: Vec<(String, Option<String>)> = api["OriginCustomHeaders"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|h| {
+            (
+                h["HeaderName"].as_str().unwrap_or_default().to_lowercase(),
+                resolved_secret(&h["HeaderValue"]),
+            )
+        })
+        .collect();
+    let verify: Vec<_> = custom
+        .iter()
+        .filter(|(n, _)| n == edge::ORIGIN_VERIFY_HEADER)
+        .collect();
+    if verify.len() != 1 || verify[0].1.is_none() || verify[0].1 != fn_secret {
+        problems.push(format!(
+            "the API origin must send {} from the secret of {} (found {custom:?})",
+            edge::ORIGIN_VERIFY_HEADER,
+            vars::ORIGIN_VERIFY_SECRET
+        ));
+    }
+
+    let policies = resources_of_type(&t, "AWS::CloudFront::OriginRequestPolicy");
+    let behaviours = cfg["CacheBehaviors"].as_sequence().expect("CacheBehaviors");
+    let api_id = api["Id"].as_str();
+    let mut used = BTreeSet::new();
+    for b in behaviours
+        .iter()
+        .filter(|b| b["TargetOriginId"].as_str() == api_id)
+    {
+        let id = ref_target(&b["OriginRequestPolicyId"]);
+        match policies.iter().find(|(pid, _)| Some(*pid) == id) {
+            Some((pid, _)) => {
+                used.insert(*pid);
+            }
+            None => problems.push(format!(
+                "{:?}: OriginRequestPolicyId must be !Ref an AWS::CloudFront::OriginRequestPolicy",
+                b["PathPattern"]
+            )),
+        }
+    }
+    for (pid, p) in policies.iter().filter(|(pid, _)| used.contains(pid)) {
+        let c = &p["Properties"]["OriginRequestPolicyConfig"];
+        if c["CookiesConfig"]["CookieBehavior"].as_str() != Some("all") {
+            problems.push(format!("{pid}: must forward all cookies"));
+        }
+        if c["QueryStringsConfig"]["QueryStringBehavior"].as_str() != Some("all") {
+            problems.push(format!("{pid}: must forward all query strings"));
+        }
+        // whitelist: the Host must stay the API's, and CloudFront headers such as the
+        // viewer address can only be added by naming them.
+        if c["HeadersConfig"]["HeaderBehavior"].as_str() != Some("whitelist") {
+            problems.push(format!("{pid}: HeaderBehavior must be whitelist"));
+        }
+        let headers: BTreeSet<String> = strings(&c["HeadersConfig"]["Headers"])
+            .iter()
+            .map(|h| h.to_lowercase())
+            .collect();
+        for h in VIEWER_HEADERS_READ
+            .iter()
+            .chain([&edge::VIEWER_ADDRESS_HEADER])
+        {
+            if !headers.contains(*h) {
+                problems.push(format!("{pid}: must forward {h}"));
+            }
+        }
+        for h in ["host", edge::ORIGIN_VERIFY_HEADER] {
+            if headers.contains(h) {
+                problems.push(format!("{pid}: must not forward the viewer's {h}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// (g) The WAF (issue 13 item 13): a CLOUDFRONT web ACL in infra/waf.yaml with a per-IP
+/// rate rule on each flood-prone path and the AWS common / known-bad-inputs groups; its
+/// ARN is an optional parameter of the main stack, set as the distribution's WebACLId.
+#[test]
+fn waf_protects_the_flood_prone_paths() {
+    let w = waf_template();
+    let acls = resources_of_type(&w, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1, "infra/waf.yaml: one AWS::WAFv2::WebACL");
+    let (acl_id, acl) = acls[0];
+    let p = &acl["Properties"];
+    assert_eq!(p["Scope"].as_str(), Some("CLOUDFRONT"), "{acl_id}: Scope");
+    assert!(
+        p["DefaultAction"].get("Allow").is_some(),
+        "{acl_id}: DefaultAction Allow"
+    );
+    let rules = p["Rules"].as_sequence().expect("Rules");
+    let mut problems = vec![];
+    // A rule's scope-down names its path as a UriPath byte match.
+    fn mentions_path(v: &Value, path: &str) -> bool {
+        match v {
+            Value::Mapping(m) => {
+                let here = m.get("ByteMatchStatement").is_some_and(|b| {
+                    b["SearchString"].as_str() == Some(path)
+                        && b["FieldToMatch"].get("UriPath").is_some()
+                });
+                here || m.values().any(|x| mentions_path(x, path))
+            }
+            Value::Sequence(s) => s.iter().any(|x| mentions_path(x, path)),
+            Value::Tagged(t) => mentions_path(&t.value, path),
+            _ => false,
+        }
+    }
+    for path in [routes::LOGIN, routes::REGISTER_NUMBER, routes::RECOVER] {
+        let found = rules.iter().filter(|r| {
+            let rb = &r["Statement"]["RateBasedStatement"];
+            rb["AggregateKeyType"].as_str() == Some("IP")
+                && mentions_path(&rb["ScopeDownStatement"], path)
+        });
+        let n = found.clone().count();
+        if n != 1 {
+            problems.push(format!(
+                "{path}: expected one IP rate-based rule scoped to it, found {n}"
+            ));
+        }
+        for r in found {
+            if r["Action"].get("Block").is_none() {
+                problems.push(format!("{path}: the rate rule must block"));
+            }
+        }
+    }
+    for group in [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ] {
+        let ok = rules.iter().any(|r| {
+            let m = &r["Statement"]["ManagedRuleGroupStatement"];
+            m["VendorName"].as_str() == Some("AWS") && m["Name"].as_str() == Some(group)
+        });
+        if !ok {
+            problems.push(format!("managed rule group {group} missing"));
+        }
+    }
+    let out_ok = w["Outputs"]
+        .as_mapping()
+        .into_iter()
+        .flatten()
+        .any(|(_, o)| getatt_target(&o["Value"]).as_deref() == Some(acl_id));
+    if !out_ok {
+        problems.push(format!(
+            "infra/waf.yaml: an output with !GetAtt {acl_id}.Arn"
+        ));
+    }
+
+    let t = template();
+    if t["Parameters"]["WebAclArn"]["Default"].as_str() != Some("") {
+        problems.push("WebAclArn must default to empty (no web ACL)".into());
+    }
+    let web_acl = &resources_of_type(&t, "AWS::CloudFront::Distribution")[0].1["Properties"]
+        ["DistributionConfig"]["WebACLId"];
+    let ok = match intrinsic(web_acl) {
+        Some((f, Value::Sequence(a))) if f == "Fn::If" && a.len() == 3 => {
+            ref_target(&a[1]) == Some("WebAclArn") && ref_target(&a[2]) == Some("AWS::NoValue")
+        }
+        _ => false,
+    };
+    if !ok {
+        problems.push(
+            "Distribution WebACLId must be !If [<condition>, !Ref WebAclArn, !Ref AWS::NoValue]"
+                .into(),
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// (h) The declaration against the code. The real handlers run in-process, the way the
+/// local gateway calls them, on a memory store that records every item access (no
+/// LocalStack): a registration, a login with a wrong password, a resent code, the private
+/// page, logout, and the three recovery modes with a password reset. Every access must be
+/// allowed by the function's row of `shared::access` (the test above ties the row to the
+/// role), so a handler that starts to touch a new prefix, or to write where it only read,
+/// fails here instead of with AccessDenied in AWS. A row may grant more than this walk
+/// exercises (error paths), never less.
+mod recorded {
+    use e2e::register::{CF, ENTE, PASSWORD};
+    use e2e::Page;
+    use shared::access::{self, Action};
+    use shared::clock::OffsetClock;
+    use shared::config::Config;
+    use shared::domain::{CodiceFiscaleEnte, MobileNumber};
+    use shared::edge;
+    use shared::notify::memory::{MemoryNotifier, Sent};
+    use shared::routes;
+    use shared::store::memory::MemoryStore;
+    use shared::store::{lines, Cond, Item, Key, Store, StoreError, TxOp, Update};
+    use shared::App;
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::{Arc, Mutex};
+
+    /// A memory store that notes (IAM action, pk) of every access, failed ones too (IAM
+    /// authorises before the condition is evaluated).
+    #[derive(Default)]
+    struct Recorder {
+        inner: MemoryStore,
+        log: Mutex<Vec<(Action, String)>>,
+    }
+
+    impl Recorder {
+        fn note(&self, a: Action, k: &Key) {
+            self.log.lock().unwrap().push((a, k.pk.clone()));
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl Store for Recorder {
+        async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+            self.note(Action::GetItem, key);
+            self.inner.get(key).await
+        }
+        async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
+            self.note(Action::PutItem, key);
+            self.inner.put(key, item, cond).await
+        }
+        async fn update(
+            &self,
+            key: &Key,
+            update: Update,
+            cond: Option<Cond>,
+        ) -> Result<Item, StoreError> {
+            self.note(Action::UpdateItem, key);
+            self.inner.update(key, update, cond).await
+        }
+        async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
+            self.note(Action::DeleteItem, key);
+            self.inner.delete(key, cond).await
+        }
+        async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+            for op in &ops {
+                match op {
+                    TxOp::Put { key, .. } => self.note(Action::PutItem, key),
+                    TxOp::Update { key, .. } => self.note(Action::UpdateItem, key),
+                    TxOp::Delete { key, .. } => self.note(Action::DeleteItem, key),
+                    TxOp::Check { key, .. } => self.note(Action::ConditionCheckItem, key),
+                }
+            }
+            self.inner.transact(ops).await
+        }
+    }
+
+    /// One browser driving the handlers directly: cookies, redirects, the edge headers.
+    struct Browser {
+        app: &'static App,
+        store: Arc<Recorder>,
+        sent: Arc<MemoryNotifier>,
+        clock: Arc<OffsetClock>,
+        cookies: BTreeMap<String, String>,
+        /// function → the accesses it made.
+        seen: BTreeMap<&'static str, BTreeSet<(Action, String)>>,
+    }
+
+    fn encode(fields: &[(String, String)]) -> String {
+        let mut u = reqwest::Url::parse("http://x/").unwrap();
+        u.query_pairs_mut().extend_pairs(fields);
+        u.query().unwrap_or_default().to_owned()
+    }
+
+    impl Browser {
+        fn new() -> Browser {
+            let store = Arc::new(Recorder::default());
+            let sent = Arc::new(MemoryNotifier::default());
+            let clock = Arc::new(OffsetClock::default());
+            let app = Box::leak(Box::new(App {
+                config: Config::for_tests(),
+                store: store.clone(),
+                notifier: sent.clone(),
+                clock: clock.clone(),
+            }));
+            Browser {
+                app,
+                store,
+                sent,
+                clock,
+                cookies: BTreeMap::new(),
+                seen: BTreeMap::new(),
+            }
+        }
+
+        async fn go(&mut self, method: &str, target: &str, form: &[(String, String)]) -> Page {
+            let (mut method, mut target, mut body) =
+                (method.to_owned(), target.to_owned(), encode(form));
+            loop {
+                let path = target.split('?').next().unwrap_or_default().to_owned();
+                let Some(route) = routes::find(&method, &path) else {
+                    return Page {
+                        status: 404,
+                        path,
+                        html: String::new(),
+                    };
+                };
+                let cookie: Vec<String> = self
+                    .cookies
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let req = http::Request::builder()
+                    .method(method.as_str())
+                    .uri(&target)
+                    .header(
+                        edge::ORIGIN_VERIFY_HEADER,
+                        &self.app.config.origin_verify_secret,
+                    )
+                    .header(edge::VIEWER_ADDRESS_HEADER, "198.51.100.7:40000")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("cookie", cookie.join("; "))
+                    .body(lambda_http::Body::Binary(
+                        std::mem::take(&mut body).into_bytes(),
+                    ))
+                    .unwrap();
+                let handler =
+                    local_gateway::handlers::handler_for(route.function).expect("a handler");
+                let app = self.app;
+                let resp = shared::runtime::entry(app, req, |r| handler(app, r)).await;
+                let log = std::mem::take(&mut *self.store.log.lock().unwrap());
+                self.seen.entry(route.function).or_default().extend(log);
+                for c in resp.headers().get_all("set-cookie") {
+                    let first = c.to_str().unwrap().split(';').next().unwrap_or_default();
+                    if let Some((k, v)) = first.split_once('=') {
+                        if v.is_empty() {
+                            self.cookies.remove(k);
+                        } else {
+                            self.cookies.insert(k.to_owned(), v.to_owned());
+                        }
+                    }
+                }
+                let status = resp.status().as_u16();
+                if (300..400).contains(&status) {
+                    target = resp.headers()["location"].to_str().unwrap().to_owned();
+                    method = "GET".into();
+                    continue;
+                }
+                let html = match resp.into_body() {
+                    lambda_http::Body::Text(t) => t,
+                    lambda_http::Body::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+                    _ => String::new(),
+                };
+                return Page { status, path, html };
+            }
+        }
+
+        async fn get(&mut self, target: &str) -> Page {
+            self.go("GET", target, &[]).await
+        }
+
+        /// Submits the page's form that has a `marker` field, as `Portal::submit` does.
+        async fn submit(&mut self, page: &Page, marker: &str, overrides: &[(&str, &str)]) -> Page {
+            let mut fields: Vec<(String, String)> = page
+                .form_fields(marker)
+                .into_iter()
+                .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
+                .collect();
+            fields.extend(
+                overrides
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let action = page.form_action(marker);
+            if page.form_method(marker) == "get" {
+                self.get(&format!("{action}?{}", encode(&fields))).await
+            } else {
+                self.go("POST", &action, &fields).await
+            }
+        }
+
+        fn last_code(&self, to: &str) -> String {
+            let sent = self.sent.sent.lock().unwrap();
+            let text = sent
+                .iter()
+                .rev()
+                .find_map(|s| match s {
+                    Sent::Sms { to: t, text } if t == to => Some(text.clone()),
+                    _ => None,
+                })
+                .expect("an SMS");
+            text.split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+                .expect("a code")
+                .to_owned()
+        }
+
+        /// The path and query of the latest emailed link to `path`.
+        fn last_link(&self, to: &str, path: &str) -> String {
+            let base = format!("{}{path}", self.app.config.public_base_url);
+            let sent = self.sent.sent.lock().unwrap();
+            sent.iter()
+                .rev()
+                .find_map(|s| match s {
+                    Sent::Email(m) if m.to == to => m
+                        .text
+                        .split_whitespace()
+                        .find(|w| w.starts_with(&base))
+                        .map(str::to_owned),
+                    _ => None,
+                })
+                .expect("an emailed link")
+                .trim_start_matches(&self.app.config.public_base_url)
+                .to_owned()
+        }
+
+        async fn code_step(&mut self, page: Page, to: &str) -> Page {
+            assert!(
+                page.html.contains("name=\"codice\""),
+                "{}: {}",
+                page.path,
+                page.html
+            );
+            let code = self.last_code(to);
+            self.submit(&page, "codice", &[("codice", &code)]).await
+        }
+
+        /// A whole registration with "INVIA DI NUOVO" on the code page, PROSEGUI if the
+        /// number is already registered, and at step 4 `email` saved, then `change_to`.
+        async fn register(&mut self, e164: &str, email: &str, change_to: &str) {
+            let page = self.get(routes::REGISTER_NUMBER).await;
+            self.clock.advance(3);
+            let page = self
+                .submit(&page, "numero", &[("numero", e164), ("conferma", "100")])
+                .await;
+            self.clock.advance(31);
+            let page = self.submit(&page, "azione", &[]).await;
+            let page = self.code_step(page, e164).await;
+            let mut page = self
+                .submit(
+                    &page,
+                    "nome",
+                    &[
+                        ("nome", "Mario"),
+                        ("cognome", "Rossi"),
+                        ("cf_personale", CF),
+                    ],
+                )
+                .await;
+            if page.html.contains("value=\"prosegui\"") {
+                page = self.submit(&page, "azione", &[]).await;
+            }
+            self.submit(&page, "email", &[("email", email)]).await;
+            let page = self
+                .get(&format!("{}?modifica=email", routes::REGISTER_EMAIL))
+                .await;
+            let page = self.submit(&page, "email", &[("email", change_to)]).await;
+            let page = self.submit(&page, "azione", &[]).await;
+            assert_eq!(page.path, routes::REGISTER_EMAIL, "{}", page.html);
+            let link = self.last_link(change_to, routes::CONFIRM_EMAIL);
+            let mut page = self.get(&link).await;
+            if page.html.contains("name=\"t\"") {
+                page = self.submit(&page, "t", &[]).await; // the link's page asks for a click
+            }
+            assert_eq!(page.status, 200, "{}", page.html);
+            let page = self.get(routes::REGISTER_PASSWORD).await;
+            let fields = [
+                ("password", PASSWORD),
+                ("conferma_password", PASSWORD),
+                ("termini", "si"),
+                ("privacy", "si"),
+            ];
+            let page = self.submit(&page, "password", &fields).await;
+            assert_eq!(page.path, routes::REGISTER_DONE, "{}", page.html);
+        }
+    }
+
+    #[tokio::test]
+    async fn handlers_touch_only_what_shared_access_declares() {
+        let mut b = Browser::new();
+        let (e164, email) = ("+393331234567", "mario.rossi@example.it");
+        let number = MobileNumber::parse(e164).unwrap();
+        let line = lines::Line {
+            number,
+            entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
+            ragione_sociale: "COMUNE DI PROVA".into(),
+            active: true,
+        };
+        lines::upsert(&b.store.inner, &line).await.unwrap();
+
+        b.register(e164, "prima@example.it", email).await;
+
+        // Login: a wrong password, the right one, a resent code, the private page, logout.
+        let page = b.get(routes::LOGIN).await;
+        let page = b
+            .submit(
+                &page,
+                "username",
+                &[("username", email), ("password", "Sbagliata-123!")],
+            )
+            .await;
+        assert_eq!(page.status, 401);
+        let page = b
+            .submit(
+                &page,
+                "username",
+                &[("username", email), ("password", PASSWORD)],
+            )
+            .await;
+        b.clock.advance(31);
+        let page = b.submit(&page, "azione", &[]).await;
+        let page = b.code_step(page, e164).await;
+        assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+        b.get(routes::LOGOUT).await;
+        let page = b.go("POST", routes::LOGOUT, &[]).await;
+        assert_eq!(page.path, routes::LOGIN);
+
+        // Recovery (an hour later: the number's SMS cap is spent): mode 1, mode 2, then
+        // mode 3 through the code, the link, its code and a new password.
+        b.clock.advance(3600);
+        let who = [("numero", e164), ("cf_personale", CF)];
+        let form = |mode: &str, extra: &[(&str, &str)]| {
+            let mut f = vec![("modalita".to_owned(), mode.to_owned())];
+            f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+            f
+        };
+        b.go("POST", routes::RECOVER, &form("username", &who)).await;
+        b.go(
+            "POST",
+            routes::RECOVER,
+            &form("password", &[("username", email)]),
+        )
+        .await;
+        b.clock.advance(31);
+        let page = b.go("POST", routes::RECOVER, &form("entrambe", &who)).await;
+        let page = b.code_step(page, e164).await;
+        assert!(page.status < 400, "{}", page.html);
+        let page = b.get(&b.last_link(email, routes::RECOVER_RESET)).await;
+        b.clock.advance(31);
+        let page = b.submit(&page, "token", &[]).await;
+        let page = b.code_step(page, e164).await;
+        let new = "Nuova-Password-2027?";
+        let page = b
+            .submit(
+                &page,
+                "password",
+                &[("password", new), ("conferma_password", new)],
+            )
+            .await;
+        assert_eq!(page.path, routes::LOGIN, "{}", page.html);
+
+        // A new registration of the same number and person (PROSEGUI ceases the old
+        // account), which first takes the old account's email, then another.
+        b.clock.advance(3600);
+        b.register(e164, email, "mario.rossi@comune.example.it")
+            .await;
+
+        let mut problems = vec![];
+        for f in routes::functions() {
+            let allowed = access::pairs(f);
+            let Some(seen) = b.seen.get(f) else {
+                problems.push(format!("{f}: the walk never ran it"));
+                continue;
+            };
+            for (a, pk) in seen {
+                if !allowed
+                    .iter()
+                    .any(|(x, pattern)| *x == a.iam() && super::glob(pattern, pk))
+                {
+                    problems.push(format!(
+                        "{f}: {} on {pk} is not in its row of shared::access",
+                        a.iam()
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
 }
