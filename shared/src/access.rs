@@ -196,7 +196,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(ACCOUNT, &[Get, Upd]),
             g(USERNAME, &[Get]),
             g(RATE, &[Upd]),
-            g(LOCK, &[Get, Upd, Del]),
+            g(LOCK, &[Get, Put, Del]),
             g(LINE, &[Get]),
             g(OTP_LOGIN, &[Get, Put, Del]),
             g(FLOW_LOGIN, &[Put]),

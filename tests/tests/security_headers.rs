@@ -709,6 +709,8 @@ enum Stage {
     RegOtp,
     RegProfile,
     RegEmail,
+    /// The confirmation email sent, its link not yet confirmed (`token` holds its `t`).
+    RegConfirm,
     RegPassword,
     Account,
     LoginOtp,
@@ -800,6 +802,10 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
         .expect("token in the link")
         .1
         .to_owned();
+    if stage == Stage::RegConfirm {
+        p.token = token;
+        return p;
+    }
     m.post(
         routes::CONFIRM_EMAIL,
         &[("t", &token)],
@@ -979,6 +985,11 @@ fn csrf_cases(p: &Person) -> Vec<(Stage, &'static str, Vec<(&'static str, String
             vec![("azione", "salva".into()), ("email", p.email.clone())],
         ),
         (
+            Stage::RegConfirm,
+            routes::CONFIRM_EMAIL,
+            vec![("t", p.token.clone())],
+        ),
+        (
             Stage::RegPassword,
             routes::REGISTER_PASSWORD,
             vec![
@@ -1036,6 +1047,7 @@ async fn cross_site_posts_are_refused_with_no_effect() {
         Stage::RegOtp,
         Stage::RegProfile,
         Stage::RegEmail,
+        Stage::RegConfirm,
         Stage::RegPassword,
         Stage::Account,
         Stage::LoginOtp,
