@@ -99,7 +99,7 @@ async fn sign_in(app: &App, req: &Request, mut flow: LoginFlow) -> Result<Resp, 
         Err(FlowError::Store(e)) => return Err(e.into()),
     }
     let session_cookie = session::start(app, req, &account).await?;
-    tracing::info!(step = "login-otp", "signed in");
+    tracing::info!(step = "login-otp", outcome = "signed-in", account = %shared::crypto::log_id(&account.id), viewer = %web::client_ip(req), "signed in");
     Ok(web::redirect_with_cookies(
         &flow.data.next,
         &[
