@@ -7,7 +7,12 @@ cd "$ROOT"
 . localstack/env.sh
 
 step "Compilo il portale (la prima volta richiede alcuni minuti)"
-cargo build -p local-gateway -p portale-admin -p static-site
+packages=(-p local-gateway -p portale-admin -p static-site)
+# GATEWAY_MODE=lambda make run: the functions run as their own binaries (ARCHITECTURE.md).
+if [[ "${GATEWAY_MODE:-}" == lambda ]]; then
+  for d in functions/*/; do packages+=(-p "$(basename "$d")"); done
+fi
+cargo build "${packages[@]}"
 build_site
 
 step "Avvio LocalStack su 127.0.0.1:4566"

@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$ROOT"
 . localstack/env.sh
 
-step "Compilo (workspace e test)"
-cargo build --workspace --tests
+step "Compilo (workspace, binari delle funzioni e test)"
+# --bins: tests/tests/lambda_path.rs and the browser flow tests run the function binaries.
+cargo build --workspace --bins --tests
 build_site
 
 step "Avvio LocalStack"

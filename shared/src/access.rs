@@ -424,6 +424,11 @@ mod tests {
             uniqueness::key(Kind::Username, "u").pk,
             uniqueness::key(Kind::Email, "e@x.it").pk,
             uniqueness::key(Kind::Number, n.e164()).pk,
+            uniqueness::key(
+                Kind::Person,
+                &uniqueness::person_value("00488410010", "RSSMRA85T10A562S"),
+            )
+            .pk,
             record::key_for(registration::KIND, "c").pk,
             record::key_for(login::KIND, "c").pk,
             record::key_for(recovery::KIND, "c").pk,
@@ -445,7 +450,10 @@ mod tests {
         rate::first_within(&s, "recover-once", "a", 30, 0)
             .await
             .unwrap();
-        lockout::fail(&s, limits::LOGIN_LOCK_SCOPE, "u", 0)
+        lockout::attempt(&s, limits::LOGIN_LOCK_PER_USERNAME, "u", 0)
+            .await
+            .unwrap();
+        lockout::attempt(&s, limits::LOGIN_LOCK_PER_CLIENT, "u#198.51.100.1", 0)
             .await
             .unwrap();
         sessions::create(&s, "a", 0, 0).await.unwrap();

@@ -4,12 +4,19 @@
 # against the real local gateway (target/debug/local-gateway) and the real LocalStack,
 # which must already be running (scripts/test.sh starts it; by hand: localstack/start.sh).
 #
+# GATEWAY_MODE=lambda (default) runs every flow request as AWS does: an API Gateway HTTP API
+# event to the function's own debug binary through the gateway's Lambda Runtime API
+# emulator (ARCHITECTURE.md, "The Lambda event path locally"). GATEWAY_MODE=inprocess calls
+# the handlers inside the gateway instead (faster to build; what `make run` does).
+#
 # It builds what it needs, bootstraps its own table (TABLE_NAME, default "portale-browser"),
 # starts the gateway on a free port of 127.0.0.1, waits until it answers, runs the tests and
-# stops the gateway on exit. The gateway's log is kept in artifacts/gateway-flow.log.
+# stops the gateway on exit. The gateway's log (with the functions' own logs in lambda
+# mode) is kept in artifacts/gateway-flow.log.
 #   tests/browser/run-flow-tests.sh                 # every flow test
 #   tests/browser/run-flow-tests.sh --test-name-pattern=tastiera
 #   tests/browser/run-flow-tests.sh login.test.mjs  # only the files named (other args go to node)
+#   GATEWAY_MODE=inprocess tests/browser/run-flow-tests.sh
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -24,10 +31,27 @@ if ! curl -fsS -o /dev/null --max-time 5 "$LS_URL/_localstack/health"; then
 fi
 
 export SITE_DIR="${SITE_DIR:-$repo/target/site}"
-(cd "$repo" && cargo build -q -p local-gateway -p portale-admin -p static-site)
+export GATEWAY_MODE="${GATEWAY_MODE:-lambda}"
+packages=(-p local-gateway -p portale-admin -p static-site)
+if [ "$GATEWAY_MODE" = lambda ]; then
+  # Every function crate (one binary each, named like its folder).
+  for d in "$repo"/functions/*/; do packages+=(-p "$(basename "$d")"); done
+fi
+(cd "$repo" && cargo build -q "${packages[@]}")
 # The site's hashed assets must match the gateway's pages: regenerate it (fast).
 bin="${CARGO_TARGET_DIR:-$repo/target}/debug"   # where cargo put the binaries
 (cd "$repo" && "$bin/static-site" --out "$SITE_DIR")
+if [ "$GATEWAY_MODE" = lambda ]; then
+  # Cold starts happen all through the run: take the binaries just built as they are now
+  # (hard links), so that a rebuild meanwhile (another cargo on this target dir) cannot
+  # swap a function under the running tests.
+  export LAMBDA_BIN_DIR="$here/artifacts/lambda-bins"
+  rm -rf "$LAMBDA_BIN_DIR" && mkdir -p "$LAMBDA_BIN_DIR"
+  for d in "$repo"/functions/*/; do
+    f="$(basename "$d")"
+    ln "$bin/$f" "$LAMBDA_BIN_DIR/$f" 2>/dev/null || cp "$bin/$f" "$LAMBDA_BIN_DIR/$f"
+  done
+fi
 
 # A free port: bind port 0, read it, release it.
 port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -46,6 +70,7 @@ export PORTALE_ADMIN="$bin/portale-admin"
 
 mkdir -p "$here/artifacts"
 log="$here/artifacts/gateway-flow.log"
+echo "run-flow-tests.sh: gateway in modalità $GATEWAY_MODE (log: $log)"
 "$bin/local-gateway" >"$log" 2>&1 &
 gw_pid=$!
 stop_gateway() {

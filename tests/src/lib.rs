@@ -4,6 +4,7 @@
 
 pub mod counting;
 pub mod faults;
+pub mod lambda;
 pub mod logcapture;
 pub mod proxy;
 pub mod register;

@@ -433,7 +433,8 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
         let username = random_email(&format!("c7-{scheme}"));
         p.add_line(&number, ENTE, ENTE_NAME, true).await;
         csv.push_str(&format!(
-            "{username};{username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n", cf = cf_for(&number)
+            "{username};{username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n",
+            cf = cf_for(&number)
         ));
         users.push((number, username));
     }
@@ -490,8 +491,9 @@ async fn registering_an_imported_number_suggests_logging_in() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let username = random_email("c7-utente");
     let csv = format!(
-        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},{username},{number},Lucia,Bianchi,{cf},{ENTE},{},6\n", cf = cf_for(&number),
-        bcrypt::hash("vecchia", 4).unwrap()
+        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},{username},{number},Lucia,Bianchi,{cf},{ENTE},{hash},6\n",
+        cf = cf_for(&number),
+        hash = bcrypt::hash("vecchia", 4).unwrap()
     );
     portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
         .await

@@ -917,7 +917,10 @@ async fn with_cookie_secure_every_cookie_is_secure_httponly_and_samesite() {
         .collect();
     for name in ["reg_flow", "login_flow", "session", "recover_flow"] {
         let name = format!("__Host-{name}");
-        assert!(names.contains(name.as_str()), "cookie {name} never set: {names:?}");
+        assert!(
+            names.contains(name.as_str()),
+            "cookie {name} never set: {names:?}"
+        );
     }
     assert!(
         m.set_cookies.iter().any(|c| c.contains("Max-Age=0")),

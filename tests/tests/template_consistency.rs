@@ -40,7 +40,6 @@ const PASSWORD_STEPS: &[&str] = &["register-password", "login", "recover-reset"]
 const ACCOUNT_WRITERS: &[&str] = &["register-password", "login", "recover-reset"];
 /// Viewer headers the functions read (shared::web: CSRF check, form parsing); CloudFront
 /// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.
-const VIEWER_HEADERS_READ: &[&str] = &["origin", "sec-fetch-site", "content-type"];
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
 // -------------------------------------------------------------------- helpers
@@ -1453,13 +1452,12 @@ fn cloudfront_edge_secret_and_viewer_address() {
             .iter()
             .map(|h| h.to_lowercase())
             .collect();
-        for h in VIEWER_HEADERS_READ
+        let expected: BTreeSet<String> = edge::FORWARDED_VIEWER_HEADERS
             .iter()
-            .chain([&edge::VIEWER_ADDRESS_HEADER])
-        {
-            if !headers.contains(*h) {
-                problems.push(format!("{pid}: must forward {h}"));
-            }
+            .map(|h| h.to_string())
+            .collect();
+        if headers != expected {
+            problems.push(format!("{pid}: must forward exactly shared::edge::FORWARDED_VIEWER_HEADERS {expected:?}, found {headers:?}"));
         }
         for h in ["host", edge::ORIGIN_VERIFY_HEADER] {
             if headers.contains(h) {

@@ -98,7 +98,7 @@ async fn get_json(url: &str) -> Result<Value, String> {
     resp.json().await.map_err(|e| format!("{url}: {e}"))
 }
 
-pub async fn page(State((gw, _)): State<super::Ctx>) -> Html<String> {
+pub async fn page(State(super::Ctx { gw, .. }): State<super::Ctx>) -> Html<String> {
     let sms = fetch_sms(&gw.aws_endpoint, &gw.region).await;
     let mails = fetch_emails(&gw.aws_endpoint).await;
     let body = html! {
@@ -141,7 +141,10 @@ pub struct InboxJson {
 /// `GET /_dev/inbox.json[?to=…]`: the same messages as the page, oldest first, as JSON
 /// (`{"sms": [{to, sender_id, text}], "emails": [{to, from, subject, text, html}]}`), for
 /// the browser tests and scripts. 502 when LocalStack does not answer.
-pub async fn json(State((gw, _)): State<super::Ctx>, Query(q): Query<InboxQuery>) -> Response {
+pub async fn json(
+    State(super::Ctx { gw, .. }): State<super::Ctx>,
+    Query(q): Query<InboxQuery>,
+) -> Response {
     let (sms, mails) = futures::join!(
         fetch_sms(&gw.aws_endpoint, &gw.region),
         fetch_emails(&gw.aws_endpoint)

@@ -1,11 +1,13 @@
 //! The local gateway: one HTTP server that serves the generated public area, dispatches
-//! every path of the route table (`shared::routes`) to its function's handler — the same
-//! table the SAM template's HTTP API declares — and offers local-only dev pages:
-//! `/_dev/inbox` (SMS and emails captured by LocalStack; `/_dev/inbox.json` the same as
-//! JSON, `?to=` filters by recipient) and `POST /_dev/clock`.
+//! every path of the route table (`shared::routes`) to its function — the same table the
+//! SAM template's HTTP API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
+//! and emails captured by LocalStack; `/_dev/inbox.json` the same as JSON, `?to=` filters
+//! by recipient) and `POST /_dev/clock`. A function runs either in-process (its `handle`,
+//! `Backend::InProcess`) or as its own binary behind the Lambda event path (`lambda`).
 
 pub mod handlers;
 pub mod inbox;
+pub mod lambda;
 
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{ConnectInfo, State};
@@ -31,7 +33,20 @@ pub struct Gateway {
     pub simulated_clients: bool,
 }
 
+/// How the gateway runs a function.
+#[derive(Clone)]
+pub enum Backend {
+    /// Calls the function crate's `handle` in this process (fast; the tests' default).
+    InProcess,
+    /// An API Gateway event to the function's own binary through a Runtime API emulator.
+    Lambda(Arc<lambda::Functions>),
+}
+
 pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
+    router_with(gw, site_dir, Backend::InProcess)
+}
+
+pub fn router_with(gw: Gateway, site_dir: PathBuf, backend: Backend) -> Router {
     let statics =
         ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     Router::new()
@@ -39,7 +54,11 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
         .route("/_dev/inbox.json", get(inbox::json))
         .route("/_dev/clock", post(advance_clock))
         .fallback(any(dispatch))
-        .with_state((gw, statics))
+        .with_state(Ctx {
+            gw,
+            statics,
+            backend,
+        })
 }
 
 /// Largest request body passed to a function: in AWS a body reaches the Lambda up to its
@@ -47,32 +66,41 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
 /// form gets the same answer locally as there.
 const MAX_REQUEST_BODY: usize = 6 * 1024 * 1024;
 
-type Ctx = (
-    Gateway,
-    ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
-);
+#[derive(Clone)]
+pub struct Ctx {
+    gw: Gateway,
+    statics: ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
+    backend: Backend,
+}
 
-async fn advance_clock(State((gw, _)): State<Ctx>, uri: http::Uri) -> impl IntoResponse {
+async fn advance_clock(State(Ctx { gw, backend, .. }): State<Ctx>, uri: http::Uri) -> Response {
+    if let Backend::Lambda(_) = backend {
+        // Each function process reads the real clock of its own; this one moves nobody's.
+        let msg = "In modalità lambda (GATEWAY_MODE=lambda) le funzioni sono processi separati con il proprio orologio: \
+                   /_dev/clock non può spostarlo. Usa GATEWAY_MODE=inprocess per i test che avanzano l'orologio.\n";
+        return (http::StatusCode::NOT_IMPLEMENTED, msg).into_response();
+    }
     let secs = uri
         .query()
         .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("advance=")))
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(0);
     gw.clock.advance(secs);
-    format!("offset={}\n", gw.clock.offset())
+    format!("offset={}\n", gw.clock.offset()).into_response()
 }
 
 async fn dispatch(
-    State((gw, statics)): State<Ctx>,
+    State(Ctx {
+        gw,
+        statics,
+        backend,
+    }): State<Ctx>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: http::Request<AxumBody>,
 ) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
     if let Some(route) = shared::routes::find(&method, &path) {
-        let Some(handler) = handlers::handler_for(route.function) else {
-            return to_axum(WebError::NotFound.into_response());
-        };
         let (mut parts, body) = req.into_parts();
         let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
             return to_axum(web::html(
@@ -85,9 +113,21 @@ async fn dispatch(
                 ),
             ));
         };
-        play_the_edge(&gw, &mut parts.headers, peer);
-        let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-        return to_axum(shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r)).await);
+        let viewer = play_the_edge(&gw, &mut parts.headers, peer);
+        return match backend {
+            Backend::InProcess => {
+                let Some(handler) = handlers::handler_for(route.function) else {
+                    return to_axum(WebError::NotFound.into_response());
+                };
+                let lreq =
+                    http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+                to_axum(shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r)).await)
+            }
+            Backend::Lambda(functions) => functions
+                .handle(route, &parts, viewer.ip(), &bytes)
+                .await
+                .map(AxumBody::from),
+        };
     }
     if shared::routes::is_dynamic(&path) {
         return to_axum(WebError::MethodNotAllowed.into_response());
@@ -109,8 +149,8 @@ async fn dispatch(
 /// Locally the gateway is CloudFront: it sets the viewer address from the socket (a
 /// client-supplied one is dropped) and adds the origin secret. Only a gateway started with
 /// `simulated_clients` (tests that play many clients from one host, and say so) takes the
-/// viewer's IP from `x-simulated-client-ip`.
-pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAddr) {
+/// viewer's IP from `x-simulated-client-ip`. Returns the viewer's address.
+pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAddr) -> SocketAddr {
     use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
     let simulated = headers
         .remove(SIMULATED_CLIENT_HEADER)
@@ -134,6 +174,7 @@ pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAd
     if let Ok(v) = gw.app.config.origin_verify_secret.parse() {
         headers.insert(ORIGIN_VERIFY_HEADER, v);
     }
+    viewer
 }
 
 /// The header a test client names its simulated address with (see `play_the_edge`).
@@ -165,8 +206,19 @@ pub fn spawn_on(
     site_dir: PathBuf,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<SocketAddr> {
+    spawn_with(gw, site_dir, listener, Backend::InProcess)
+}
+
+/// `spawn_on` with the functions run by `backend`.
+pub fn spawn_with(
+    gw: Gateway,
+    site_dir: PathBuf,
+    listener: tokio::net::TcpListener,
+    backend: Backend,
+) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
-    let app = router(gw, site_dir).into_make_service_with_connect_info::<SocketAddr>();
+    let app =
+        router_with(gw, site_dir, backend).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

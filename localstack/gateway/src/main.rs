@@ -1,7 +1,12 @@
 //! `local-gateway`: serves the portal at http://127.0.0.1:$PORT (default 3000) against
 //! LocalStack. Started by `make run`; see README.md.
+//!
+//! `GATEWAY_MODE=inprocess` (default) calls each function's `handle` in this process;
+//! `GATEWAY_MODE=lambda` runs the function binaries from `LAMBDA_BIN_DIR` (default
+//! `${CARGO_TARGET_DIR:-target}/debug`) through the Lambda event path (`lambda` module).
 
-use local_gateway::Gateway;
+use local_gateway::lambda::{self, LambdaConfig};
+use local_gateway::{Backend, Gateway};
 use shared::clock::OffsetClock;
 use std::sync::Arc;
 
@@ -12,6 +17,14 @@ async fn main() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("configurazione non valida: {e}");
+            std::process::exit(2);
+        }
+    };
+    let backend = match std::env::var("GATEWAY_MODE").as_deref() {
+        Ok("lambda") => Backend::Lambda(Arc::new(lambda_functions(&config))),
+        Ok("inprocess") | Ok("") | Err(_) => Backend::InProcess,
+        Ok(other) => {
+            eprintln!("GATEWAY_MODE={other} non valido: usa inprocess oppure lambda");
             std::process::exit(2);
         }
     };
@@ -32,14 +45,56 @@ async fn main() {
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
     let site = std::env::var("SITE_DIR").unwrap_or_else(|_| "target/site".into());
-    let addr =
-        match local_gateway::spawn(gw, site.clone().into(), ([127, 0, 0, 1], port).into()).await {
-            Ok(a) => a,
-            Err(e) => {
-                eprintln!("impossibile ascoltare sulla porta {port}: {e}");
-                std::process::exit(1);
-            }
-        };
-    println!("Portale in ascolto su http://{addr}/ (sito statico da {site}; posta di sviluppo: http://{addr}/_dev/inbox)");
-    let _ = tokio::signal::ctrl_c().await;
+    let mode = if matches!(backend, Backend::Lambda(_)) {
+        "lambda"
+    } else {
+        "inprocess"
+    };
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("impossibile ascoltare sulla porta {port}: {e}");
+            std::process::exit(1);
+        }
+    };
+    let addr = local_gateway::spawn_with(gw, site.clone().into(), listener, backend)
+        .expect("bound listener");
+    println!("Portale in ascolto su http://{addr}/ (modalità {mode}; sito statico da {site}; posta di sviluppo: http://{addr}/_dev/inbox)");
+    // Ctrl-C or SIGTERM (scripts stop the gateway with kill): returning drops the runtime,
+    // which kills the function processes (kill_on_drop).
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// The Lambda mode's functions: the binaries must exist (built by the caller: `cargo build`
+/// of the function crates), each process gets the gateway's configuration as its own.
+fn lambda_functions(config: &shared::config::Config) -> lambda::Functions {
+    let bin_dir = std::env::var("LAMBDA_BIN_DIR").unwrap_or_else(|_| {
+        format!(
+            "{}/debug",
+            std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into())
+        )
+    });
+    let mut env = lambda::env::from_config(config);
+    env.extend(lambda::env::aws_client_vars());
+    let mut cfg = LambdaConfig::new(bin_dir.clone().into(), env);
+    if let Some(t) = std::env::var("LAMBDA_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        cfg.timeout = std::time::Duration::from_secs(t);
+    }
+    cfg.region = std::env::var("AWS_REGION").unwrap_or(cfg.region);
+    let functions = lambda::Functions::new(cfg);
+    let missing = functions.missing_binaries();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|p| p.display().to_string()).collect();
+        eprintln!("GATEWAY_MODE=lambda: mancano i binari delle funzioni in {bin_dir} (compilali con cargo build -p <funzione>): {}", names.join(", "));
+        std::process::exit(2);
+    }
+    functions
 }

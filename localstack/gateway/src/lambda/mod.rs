@@ -1,0 +1,277 @@
+//! The Lambda event path locally (`GATEWAY_MODE=lambda`): a request to a route of
+//! `shared::routes::ROUTES` becomes the API Gateway HTTP API event AWS builds (`event`) and
+//! is delivered to the function's own binary through a Runtime API emulator (`sandbox`):
+//! one invocation at a time per process, another process when all are busy, idle ones
+//! reused (warm starts). The answer is mapped back as API Gateway maps it; a failed
+//! invocation is API Gateway's 500. Why our own emulator and not `cargo lambda watch`:
+//! ARCHITECTURE.md, "The Lambda event path locally".
+
+pub mod env;
+pub mod event;
+pub mod sandbox;
+
+use axum::body::Bytes;
+use sandbox::{Outcome, Sandbox};
+use shared::routes::Route;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+pub struct LambdaConfig {
+    /// Where the function binaries are (`target/debug`, or `target/release`).
+    pub bin_dir: PathBuf,
+    /// The functions' configuration (`env::from_config` + `env::aws_client_vars`); Lambda's
+    /// own variables are added per process.
+    pub env: Vec<(String, String)>,
+    /// The template's `Timeout` and `MemorySize` (Globals); memory is only reported, not enforced.
+    pub timeout: Duration,
+    pub memory_mb: u32,
+    /// Processes per function at most; further requests wait (Lambda would throttle).
+    pub max_per_function: usize,
+    /// File the functions' stdout/stderr are appended to (their CloudWatch); None: the gateway's.
+    pub log: Option<PathBuf>,
+    pub region: String,
+    /// The address requests reach API Gateway from (`sourceIp`): the edge, i.e. the gateway.
+    pub edge_ip: IpAddr,
+}
+
+impl LambdaConfig {
+    pub fn new(bin_dir: PathBuf, env: Vec<(String, String)>) -> LambdaConfig {
+        LambdaConfig {
+            bin_dir,
+            env,
+            timeout: Duration::from_secs(10),
+            memory_mb: 256,
+            max_per_function: 8,
+            log: None,
+            region: "eu-south-1".into(),
+            edge_ip: [127, 0, 0, 1].into(),
+        }
+    }
+}
+
+/// Every function of the route table, each a pool of execution environments.
+pub struct Functions {
+    cfg: LambdaConfig,
+    api: event::Api,
+    pools: Mutex<HashMap<&'static str, Pool>>,
+}
+
+struct Pool {
+    idle: Vec<Sandbox>,
+    slots: Arc<Semaphore>,
+}
+
+impl Functions {
+    pub fn new(cfg: LambdaConfig) -> Functions {
+        let api = event::Api {
+            api_id: "localapi01".into(),
+            account_id: "000000000000".into(),
+            region: cfg.region.clone(),
+            source_ip: cfg.edge_ip,
+        };
+        Functions {
+            cfg,
+            api,
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The binaries the route table needs that are not in `bin_dir` (build them first).
+    pub fn missing_binaries(&self) -> Vec<PathBuf> {
+        let mut names: Vec<&str> = shared::routes::ROUTES.iter().map(|r| r.function).collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .map(|f| self.cfg.bin_dir.join(f))
+            .filter(|p| !p.is_file())
+            .collect()
+    }
+
+    /// Processes currently kept for `function` (idle ones; busy ones are out of the pool).
+    pub fn idle(&self, function: &str) -> usize {
+        self.pools
+            .lock()
+            .unwrap()
+            .get(function)
+            .map_or(0, |p| p.idle.len())
+    }
+
+    /// The event API Gateway builds for this request to the route `route_key` (`GET /accesso`).
+    pub fn event(
+        &self,
+        route_key: &str,
+        parts: &http::request::Parts,
+        viewer_ip: IpAddr,
+        body: &[u8],
+    ) -> serde_json::Value {
+        event::request(
+            &self.api,
+            route_key,
+            parts,
+            viewer_ip,
+            body,
+            time::OffsetDateTime::now_utc(),
+        )
+    }
+
+    /// One request through API Gateway and Lambda: the event, the invocation, the mapping back.
+    pub async fn handle(
+        &self,
+        route: &'static Route,
+        parts: &http::request::Parts,
+        viewer_ip: IpAddr,
+        body: &[u8],
+    ) -> http::Response<Vec<u8>> {
+        let ev = self.event(
+            &format!("{} {}", route.method, route.path),
+            parts,
+            viewer_ip,
+            body,
+        );
+        let request_id = ev["requestContext"]["requestId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let mapped = match self
+            .invoke(route.function, serde_json::to_vec(&ev).expect("JSON"))
+            .await
+        {
+            Ok(out) => event::response(&out),
+            Err(e) => Err(e),
+        };
+        let mut resp = mapped.unwrap_or_else(|e| {
+            tracing::error!(function = route.function, error = %e, "invocation failed: API Gateway answers 500");
+            let mut r = http::Response::new(br#"{"message":"Internal Server Error"}"#.to_vec());
+            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+            r
+        });
+        if let Ok(v) = request_id.parse() {
+            resp.headers_mut().insert("apigw-requestid", v);
+        }
+        resp
+    }
+
+    /// Runs `event` on an idle environment of `function`, or on a new one (a cold start).
+    pub async fn invoke(&self, function: &'static str, event: Vec<u8>) -> Result<Bytes, String> {
+        let slots = self
+            .pools
+            .lock()
+            .unwrap()
+            .entry(function)
+            .or_insert_with(|| Pool {
+                idle: Vec::new(),
+                slots: Arc::new(Semaphore::new(self.cfg.max_per_function)),
+            })
+            .slots
+            .clone();
+        let _slot = slots.acquire_owned().await.map_err(|e| e.to_string())?;
+        let warm = {
+            let mut pools = self.pools.lock().unwrap();
+            let idle = &mut pools.get_mut(function).expect("created above").idle;
+            idle.retain(Sandbox::is_alive);
+            idle.pop()
+        };
+        let sandbox = match warm {
+            Some(s) => s,
+            None => self.start(function).await?,
+        };
+        let outcome = sandbox.invoke(event, self.cfg.timeout).await;
+        if sandbox.is_alive() {
+            self.pools
+                .lock()
+                .unwrap()
+                .get_mut(function)
+                .expect("created above")
+                .idle
+                .push(sandbox);
+        }
+        match outcome {
+            Outcome::Response(b) => Ok(b),
+            Outcome::Failed(e) => Err(e),
+        }
+    }
+
+    async fn start(&self, function: &str) -> Result<Sandbox, String> {
+        let bin = self.cfg.bin_dir.join(function);
+        let mut cmd = tokio::process::Command::new(&bin);
+        cmd.env_clear()
+            .envs(self.cfg.env.iter().cloned())
+            .envs(env::lambda_vars(function, self.cfg.memory_mb))
+            .stdin(Stdio::null());
+        match &self.cfg.log {
+            Some(path) => {
+                let f = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                cmd.stdout(f.try_clone().map_err(|e| e.to_string())?)
+                    .stderr(f);
+            }
+            None => {
+                cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+            }
+        }
+        let arn = format!(
+            "arn:aws:lambda:{}:{}:function:{function}",
+            self.api.region, self.api.account_id
+        );
+        let sandbox = Sandbox::start(function, arn, cmd)
+            .await
+            .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        tracing::info!(
+            function,
+            pid = sandbox.pid,
+            "lambda environment started (cold start)"
+        );
+        Ok(sandbox)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// A "function" that dies at start fails its invocation at once (not after the init
+    /// limit), and API Gateway answers 500.
+    #[tokio::test]
+    async fn a_process_that_dies_is_a_500_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("lambda-dies-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("login");
+        std::fs::write(&bin, "#!/bin/sh\nexit 3\n").unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cfg = LambdaConfig::new(dir.clone(), vec![]);
+        cfg.log = Some(dir.join("functions.log"));
+        let functions = Functions::new(cfg);
+        let started = std::time::Instant::now();
+        let err = functions.invoke("login", b"{}".to_vec()).await.unwrap_err();
+        assert!(err.contains("ExitError"), "{err}");
+        assert!(
+            started.elapsed() < sandbox::INIT_LIMIT / 2,
+            "{:?}",
+            started.elapsed()
+        );
+        let route = shared::routes::find("GET", "/accesso").unwrap();
+        let (parts, _) = http::Request::get("/accesso")
+            .body(())
+            .unwrap()
+            .into_parts();
+        let resp = functions
+            .handle(route, &parts, [10, 0, 0, 1].into(), b"")
+            .await;
+        assert_eq!(resp.status(), 500);
+        assert_eq!(resp.body(), br#"{"message":"Internal Server Error"}"#);
+        assert!(resp.headers().contains_key("apigw-requestid"));
+        assert_eq!(functions.idle("login"), 0, "a dead environment is not kept");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
