@@ -317,7 +317,16 @@ impl Portal {
 
     /// The code in the latest SMS to `e164`.
     pub async fn last_code(&self, e164: &str) -> String {
-        let sms = self.sms_to(e164).await;
+        // LocalStack hands an SMS publish to a worker: under load it shows up in its
+        // message list a moment after Publish returned, so wait for it (up to 5 s).
+        let mut sms = self.sms_to(e164).await;
+        for _ in 0..50 {
+            if !sms.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await; // poll interval
+            sms = self.sms_to(e164).await;
+        }
         let text = &sms.last().expect("an SMS was sent").text;
         text.split_whitespace()
             .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))

@@ -58,8 +58,6 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form = Form::from_request(req);
     let now = app.now();
     let mut errors = FieldErrors::default();
-    let may_replace = flow.data.superseded_owners();
-    let owner = flow.data.owner();
     match form.get("azione") {
         "salva" => {
             let typed = form.get("email");
@@ -70,33 +68,16 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                     return Ok(web::html(422, email_page(typed, &errors)));
                 }
             };
-            if flow.data.reserved_email.as_deref() != Some(email.as_str()) {
-                if let Some(message) = claim_attempts_refused(app, req, &flow.data.rid).await? {
+            match claim(app, req, &mut flow.data, Kind::Email, email.as_str(), now).await? {
+                Ok(()) => {}
+                Err(Refused::TooMany(message)) => {
                     errors.add("email", message);
                     return Ok(web::html(429, email_page(typed, &errors)));
                 }
-                if !uniqueness::reserve(
-                    app.store.as_ref(),
-                    Kind::Email,
-                    email.as_str(),
-                    &owner,
-                    &may_replace,
-                    now + TTL_SECS,
-                    now,
-                )
-                .await?
-                {
+                Err(Refused::Taken) => {
                     errors.add("email", "Questo indirizzo email è già associato a un'altra registrazione: usa un altro indirizzo oppure recupera le tue credenziali.");
                     return Ok(web::html(409, email_page(typed, &errors)));
                 }
-                replace_reservation(
-                    app,
-                    Kind::Email,
-                    &mut flow.data.reserved_email,
-                    email.as_str(),
-                    &owner,
-                )
-                .await?;
             }
             // An email that is not a valid username (e.g. with "+") leaves the choice to the user.
             let username = Username::from_email(&email)
@@ -127,25 +108,25 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                     ));
                 }
             };
-            if flow.data.reserved_username.as_deref() != Some(username.as_str()) {
-                if let Some(message) = claim_attempts_refused(app, req, &flow.data.rid).await? {
+            match claim(
+                app,
+                req,
+                &mut flow.data,
+                Kind::Username,
+                username.as_str(),
+                now,
+            )
+            .await?
+            {
+                Ok(()) => {}
+                Err(Refused::TooMany(message)) => {
                     errors.add("username", message);
                     return Ok(web::html(
                         429,
                         username_page(&flow.data, &typed, true, &errors),
                     ));
                 }
-                if !uniqueness::reserve(
-                    app.store.as_ref(),
-                    Kind::Username,
-                    username.as_str(),
-                    &owner,
-                    &may_replace,
-                    now + TTL_SECS,
-                    now,
-                )
-                .await?
-                {
+                Err(Refused::Taken) => {
                     errors.add(
                         "username",
                         "Questa username è già in uso: scegline un'altra.",
@@ -155,14 +136,6 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
                         username_page(&flow.data, &typed, true, &errors),
                     ));
                 }
-                replace_reservation(
-                    app,
-                    Kind::Username,
-                    &mut flow.data.reserved_username,
-                    username.as_str(),
-                    &owner,
-                )
-                .await?;
             }
             if !rate::hit(
                 app.store.as_ref(),
@@ -217,42 +190,61 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     }
 }
 
-/// Step 4 is where a taken email or username shows: each attempt is counted per flow and
-/// per client address, so it cannot be used to probe who is registered.
-async fn claim_attempts_refused(
-    app: &App,
-    req: &Request,
-    rid: &str,
-) -> Result<Option<&'static str>, WebError> {
-    let now = app.now();
-    if !rate::hit(app.store.as_ref(), limits::REG_CLAIMS_PER_FLOW, rid, now).await?
-        || !rate::hit(
-            app.store.as_ref(),
-            limits::REG_CLAIMS_PER_IP,
-            &web::client_ip(req),
-            now,
-        )
-        .await?
-    {
-        return Ok(Some(
-            "Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi.",
-        ));
-    }
-    Ok(None)
+enum Refused {
+    TooMany(&'static str),
+    Taken,
 }
 
-/// Records the reservation just made and drops the one it replaces (the flow's earlier choice).
-async fn replace_reservation(
+/// Reserves `value` (an email or a username) for the flow. Step 4 is where a taken value
+/// shows, so each *new* value is charged per flow and per client address (it cannot be used
+/// to probe who is registered); choosing it again only refreshes its reservation. The
+/// reservation it replaces is released, so probes leave nothing behind.
+async fn claim(
     app: &App,
+    req: &Request,
+    r: &mut Registration,
     kind: Kind,
-    held: &mut Option<String>,
     value: &str,
-    owner: &str,
-) -> Result<(), WebError> {
-    if let Some(old) = held.replace(value.to_owned()).filter(|old| old != value) {
-        uniqueness::release(app.store.as_ref(), kind, &old, owner).await?;
+    now: i64,
+) -> Result<Result<(), Refused>, WebError> {
+    let store = app.store.as_ref();
+    let held = if kind == Kind::Email {
+        &r.reserved_email
+    } else {
+        &r.reserved_username
+    };
+    let new_value = held.as_deref() != Some(value);
+    if new_value
+        && (!rate::hit(store, limits::REG_CLAIMS_PER_FLOW, &r.rid, now).await?
+            || !rate::hit(store, limits::REG_CLAIMS_PER_IP, &web::client_ip(req), now).await?)
+    {
+        return Ok(Err(Refused::TooMany(
+            "Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi.",
+        )));
     }
-    Ok(())
+    let owner = r.owner();
+    if !uniqueness::reserve(
+        store,
+        kind,
+        value,
+        &owner,
+        &r.superseded_owners(),
+        now + TTL_SECS,
+        now,
+    )
+    .await?
+    {
+        return Ok(Err(Refused::Taken));
+    }
+    let held = if kind == Kind::Email {
+        &mut r.reserved_email
+    } else {
+        &mut r.reserved_username
+    };
+    if let Some(old) = held.replace(value.to_owned()).filter(|old| old != value) {
+        uniqueness::release(store, kind, &old, &owner).await?;
+    }
+    Ok(Ok(()))
 }
 
 fn email_page(value: &str, errors: &FieldErrors) -> Markup {
