@@ -315,18 +315,25 @@ impl Portal {
             .collect()
     }
 
-    /// The code in the latest SMS to `e164`.
-    pub async fn last_code(&self, e164: &str) -> String {
-        // LocalStack hands an SMS publish to a worker: under load it shows up in its
-        // message list a moment after Publish returned, so wait for it (up to 5 s).
+    /// The SMS to `e164` once there are at least `n` (LocalStack publishes SMS from a worker
+    /// thread, so a count read right after the request can lag), or after 5 s whatever came.
+    pub async fn sms_to_at_least(&self, e164: &str, n: usize) -> Vec<Sms> {
         let mut sms = self.sms_to(e164).await;
         for _ in 0..50 {
-            if !sms.is_empty() {
+            if sms.len() >= n {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await; // poll interval
             sms = self.sms_to(e164).await;
         }
+        sms
+    }
+
+    /// The code in the latest SMS to `e164`.
+    pub async fn last_code(&self, e164: &str) -> String {
+        // LocalStack hands an SMS publish to a worker: under load it shows up in its
+        // message list a moment after Publish returned, so wait for it (up to 5 s).
+        let sms = self.sms_to_at_least(e164, 1).await;
         let text = &sms.last().expect("an SMS was sent").text;
         text.split_whitespace()
             .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
