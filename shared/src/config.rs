@@ -131,6 +131,27 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A complete configuration for tests and local tools.
+    pub fn for_tests() -> Config {
+        Config::from_lookup(|k| {
+            Some(
+                match k {
+                    vars::TABLE_NAME => "portale",
+                    vars::PUBLIC_BASE_URL => "http://127.0.0.1:3000",
+                    vars::EMAIL_FROM_ADDRESS => "convenzionemobile8@telecomitalia.it",
+                    vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
+                    vars::COOKIE_SECURE => "false",
+                    vars::ORIGIN_VERIFY_SECRET => "test-origin-verify-test-origin-verify-01",
+                    _ => return None,
+                }
+                .to_owned(),
+            )
+        })
+        .expect("test configuration is complete")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,26 +219,5 @@ mod tests {
                 ..
             })
         ));
-    }
-}
-
-impl Config {
-    /// A complete configuration for tests and local tools.
-    pub fn for_tests() -> Config {
-        Config::from_lookup(|k| {
-            Some(
-                match k {
-                    vars::TABLE_NAME => "portale",
-                    vars::PUBLIC_BASE_URL => "http://127.0.0.1:3000",
-                    vars::EMAIL_FROM_ADDRESS => "convenzionemobile8@telecomitalia.it",
-                    vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
-                    vars::COOKIE_SECURE => "false",
-                    vars::ORIGIN_VERIFY_SECRET => "test-origin-verify-test-origin-verify-01",
-                    _ => return None,
-                }
-                .to_owned(),
-            )
-        })
-        .expect("test configuration is complete")
     }
 }

@@ -955,7 +955,10 @@ const CROSS_SITE: &[&[(&str, &str)]] = &[
 ];
 
 /// Each POST route, the state its victim is in, and the valid submission.
-fn csrf_cases(p: &Person) -> Vec<(Stage, &'static str, Vec<(&'static str, String)>)> {
+/// One POST of the CSRF table: the stage it needs, the path, the form fields.
+type CsrfCase = (Stage, &'static str, Vec<(&'static str, String)>);
+
+fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
     vec![
         (
             Stage::RegNumber,
