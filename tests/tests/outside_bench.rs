@@ -385,6 +385,57 @@ async fn recovery_counters_answer_alike_for_known_and_unknown_data() {
     assert_eq!(k, u, "known data answered {k}, unknown {u}");
 }
 
+/// On a fresh table with a global budget of 5 SMS an hour (4 for unauthenticated purposes):
+/// the registration of `who` spends one, then four "Username dimenticata" requests on
+/// `who` (known) or on four lines nobody registered (unknown), then "Username e password"
+/// on `who`: the status.
+async fn mode3_after_budget_spent(known: bool) -> u16 {
+    let table = format!("portale-budget-rec-{}", rand::random::<u32>());
+    let p = Portal::start_full(
+        |c| (c.table_name = table.clone(), c.sms_global_hourly_budget = 5).0,
+        |app| async move { app },
+    )
+    .await;
+    let who = line(&p).await;
+    register(
+        &p.as_browser(Portal::browser()),
+        &who,
+        &random_email("budget"),
+    )
+    .await;
+    for _ in 0..3 {
+        let number = if known { who.clone() } else { line(&p).await };
+        let b = p.as_browser(Portal::browser());
+        let fields = [
+            ("modalita", "username"),
+            ("numero", number.as_str()),
+            ("cf_personale", cf_for(&number)),
+        ];
+        b.post("/recupero", &fields).await;
+        p.clock.advance(31); // past the double-click guard, so each request counts
+    }
+    let b = p.as_browser(Portal::browser());
+    let fields = [
+        ("modalita", "entrambe"),
+        ("numero", who.as_str()),
+        ("cf_personale", cf_for(&who)),
+    ];
+    b.post("/recupero", &fields).await.status
+}
+
+#[tokio::test]
+async fn the_global_budget_answers_alike_for_known_and_unknown_recovery_data() {
+    let (k, u) = (
+        mode3_after_budget_spent(true).await,
+        mode3_after_budget_spent(false).await,
+    );
+    assert_eq!(k, u, "known data answered {k}, unknown {u}");
+    assert_eq!(
+        k, 429,
+        "the unreserved budget (4) was spent: 1 registration + 3 recoveries"
+    );
+}
+
 // 6. ---------------------------------------------------------------------------------------
 
 #[tokio::test]
