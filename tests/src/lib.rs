@@ -196,38 +196,15 @@ impl Portal {
 
     /// A fresh "browser": its own cookie jar and its own client address.
     pub fn browser() -> reqwest::Client {
-        let mut rng = rand::thread_rng();
-        let ip = format!(
-            "10.{}.{}.{}",
-            rng.gen_range(0..255),
-            rng.gen_range(0..255),
-            rng.gen_range(1..255)
-        );
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .default_headers(headers)
-            .build()
-            .unwrap()
+        simulated_client().cookie_store(true).build().unwrap()
     }
 
     /// A fresh browser whose cookie jar the test can read (to keep a session id).
     pub fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
         let jar = Arc::new(reqwest::cookie::Jar::default());
-        let mut rng = rand::thread_rng();
-        let ip = format!(
-            "10.{}.{}.{}",
-            rng.gen_range(0..255),
-            rng.gen_range(0..255),
-            rng.gen_range(1..255)
-        );
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
         (
-            reqwest::Client::builder()
+            simulated_client()
                 .cookie_provider(jar.clone())
-                .default_headers(headers)
                 .build()
                 .unwrap(),
             jar,
@@ -450,6 +427,22 @@ impl Page {
 fn form_has(f: &scraper::ElementRef<'_>, marker: &str) -> bool {
     let sel = Selector::parse(&format!("[name=\"{marker}\"]")).unwrap();
     f.select(&sel).next().is_some() || marker.is_empty()
+}
+
+/// A client with an address of its own (TEST-NET-style `10.x.y.z`), which the harness's
+/// gateway takes as the viewer's because it was started with `simulated_clients`: one host
+/// plays many users, so the per-IP caps count each test's users apart.
+pub fn simulated_client() -> reqwest::ClientBuilder {
+    let mut rng = rand::thread_rng();
+    let ip = format!(
+        "10.{}.{}.{}",
+        rng.gen_range(0..255),
+        rng.gen_range(0..255),
+        rng.gen_range(1..255)
+    );
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
+    reqwest::Client::builder().default_headers(headers)
 }
 
 /// A random Italian mobile number (E.164) no other test uses.

@@ -7,25 +7,14 @@
 use e2e::lambda::LambdaPortal;
 use e2e::register::{ENTE, ENTE_NAME};
 use e2e::{random_email, random_number};
-use rand::Rng;
 use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
 
 /// A browser that shows redirects and `Set-Cookie` as they come (no following), with
 /// its own simulated address like `Portal::browser`.
 fn raw_browser() -> reqwest::Client {
-    let mut rng = rand::thread_rng();
-    let ip = format!(
-        "10.{}.{}.{}",
-        rng.gen_range(0..255),
-        rng.gen_range(0..255),
-        rng.gen_range(1..255)
-    );
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
-    reqwest::Client::builder()
+    e2e::simulated_client()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
         .build()
         .unwrap()
 }

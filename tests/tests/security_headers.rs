@@ -190,20 +190,9 @@ impl Walker {
 
     /// A browser that does not follow redirects, so that every answer is checked.
     fn client() -> reqwest::Client {
-        use rand::Rng;
-        let mut rng = rand::thread_rng();
-        let ip = format!(
-            "10.{}.{}.{}",
-            rng.gen_range(0..255),
-            rng.gen_range(0..255),
-            rng.gen_range(1..255)
-        );
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
-        reqwest::Client::builder()
+        e2e::simulated_client()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
             .build()
             .unwrap()
     }
