@@ -57,7 +57,7 @@ pub struct Browser {
     pub clock: Arc<OffsetClock>,
     /// Cookie jar: name → value.
     pub cookies: Vec<(String, String)>,
-    /// The browser's address (`x-forwarded-for`; per-IP limits count it).
+    /// The browser's address (the edge's viewer address; per-IP limits count it).
     pub ip: String,
     /// The body of the last HTML page received.
     pub html: String,
@@ -104,7 +104,8 @@ impl Browser {
             .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 Safari/537.36")
             .header("accept", "text/html,application/xhtml+xml")
             .header("accept-language", "it-IT,it;q=0.9")
-            .header("x-forwarded-for", self.ip.as_str());
+            // What `runtime::entry` attaches after the edge check: per-IP limits count it.
+            .extension(shared::edge::Viewer { ip: self.ip.clone() });
         if !self.cookies.is_empty() {
             let jar: Vec<String> = self
                 .cookies
