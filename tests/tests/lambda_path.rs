@@ -245,3 +245,169 @@ async fn a_function_past_its_timeout_is_killed_and_the_answer_is_500() {
         "the timed-out environment is discarded"
     );
 }
+
+/// The whole of registration, login and recovery (mode 1, and mode 3 through the reset
+/// link to the new password) through the real binaries, as a person clicks them.
+#[tokio::test]
+async fn registration_login_and_recovery_run_whole_through_the_binaries() {
+    use e2e::register::{cf_for, confirm, confirmation_link, PASSWORD};
+    let lp = LambdaPortal::start().await;
+    let p = &lp.portal;
+    let number = random_number();
+    let email = random_email("lambda-intero");
+    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+
+    // Registration, steps 1–6 (the functions read the real clock: the slider wants 2 s).
+    let page = p.get("/registrazione/numero").await;
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let page = p
+        .submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
+        .await;
+    let code = p.last_code(&number).await;
+    let page = p.submit(&page, "codice", &[("codice", &code)]).await;
+    let page = p
+        .submit(
+            &page,
+            "nome",
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(&number)),
+            ],
+        )
+        .await;
+    let page = p.submit(&page, "email", &[("email", &email)]).await;
+    let sent = p.submit(&page, "azione", &[]).await;
+    assert!(
+        sent.contains("Ti abbiamo inviato una email"),
+        "{}",
+        sent.text()
+    );
+    let confirmed = confirm(p, &confirmation_link(p, &email).await).await;
+    assert!(
+        confirmed.contains("Email Confermata"),
+        "{}",
+        confirmed.text()
+    );
+    let page = p.get("/registrazione/password").await;
+    let fields = [
+        ("password", PASSWORD),
+        ("conferma_password", PASSWORD),
+        ("termini", "si"),
+        ("privacy", "si"),
+    ];
+    let done = p.submit(&page, "password", &fields).await;
+    assert!(
+        done.contains("Richiesta inviata con successo"),
+        "{}",
+        done.text()
+    );
+
+    // Login with the SMS code, the private area, ESCI.
+    let page = p.get("/accesso").await;
+    let page = p
+        .submit(
+            &page,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.path, "/accesso/codice", "{}", page.text());
+    let home = p
+        .submit(&page, "codice", &[("codice", &p.last_code(&number).await)])
+        .await;
+    assert_eq!(home.path, "/area-clienti", "{}", home.text());
+    let out = p.post("/esci", &[]).await;
+    assert_eq!(out.path, "/accesso", "{}", out.text());
+
+    // Recovery mode 1: the username by SMS and by email.
+    let cf = cf_for(&number);
+    let sms_before = p.sms_to(&number).await.len();
+    let page = p
+        .post(
+            "/recupero",
+            &[
+                ("modalita", "username"),
+                ("numero", &number),
+                ("cf_personale", cf),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("Se i dati inseriti sono corretti"),
+        "{}",
+        page.text()
+    );
+    let sms = p.sms_to_at_least(&number, sms_before + 1).await;
+    assert!(
+        sms.last().unwrap().text.contains(&email),
+        "the username by SMS"
+    );
+
+    // Mode 3: the SMS code, then the email with the reset link, its code, a new password.
+    let page = p
+        .post(
+            "/recupero",
+            &[
+                ("modalita", "entrambe"),
+                ("numero", &number),
+                ("cf_personale", cf),
+            ],
+        )
+        .await;
+    assert_eq!(page.path, "/recupero/codice", "{}", page.text());
+    let page = p
+        .submit(&page, "codice", &[("codice", &p.last_code(&number).await)])
+        .await;
+    assert!(
+        page.contains("Se i dati inseriti sono corretti"),
+        "{}",
+        page.text()
+    );
+    let mails = p.emails_to(&email).await;
+    let reset = mails
+        .iter()
+        .rev()
+        .find(|m| m.text.contains("token="))
+        .expect("the reset email");
+    let link = reset.text[reset.text.find("http").unwrap()..]
+        .split_whitespace()
+        .find(|w| w.contains("token="))
+        .unwrap()
+        .to_owned();
+    let page = p.get(&link).await;
+    let page = p.submit(&page, "token", &[]).await;
+    assert_eq!(page.path, "/recupero/codice", "{}", page.text());
+    let page = p
+        .submit(&page, "codice", &[("codice", &p.last_code(&number).await)])
+        .await;
+    let new_password = "Tramonto-Verde-2027?";
+    let page = p
+        .submit(
+            &page,
+            "password",
+            &[
+                ("password", new_password),
+                ("conferma_password", new_password),
+            ],
+        )
+        .await;
+    assert!(
+        page.contains("La password è stata modificata"),
+        "{}",
+        page.text()
+    );
+    let page = p
+        .submit(
+            &page,
+            "username",
+            &[("username", &email), ("password", new_password)],
+        )
+        .await;
+    assert_eq!(
+        page.path,
+        "/accesso/codice",
+        "the new password opens the login: {}",
+        page.text()
+    );
+}
