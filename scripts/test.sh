@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit + integration tests against real LocalStack, the SES v2
-# shim's tests, the SAM template checks, and the real-browser tests in Chromium.
+# Runs every test: formatting and clippy first, Rust unit + integration tests against real
+# LocalStack, the SES v2 shim's tests, the SAM template checks, and the real-browser tests in
+# Chromium.
 # Starts LocalStack if it is not running and stops what it started.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 . localstack/env.sh
+
+step "Formato e lint (cargo fmt --check, cargo clippy -D warnings)"
+# The toolchain's components, if this machine's rustup lacks them (the Rust server is reachable).
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Compilo (workspace, binari delle funzioni e test)"
 # --bins: tests/tests/lambda_path.rs and the browser flow tests run the function binaries.
