@@ -16,7 +16,7 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
 step "Compilo (workspace, binari delle funzioni e test)"
-# --bins: tests/tests/lambda_path.rs and the browser flow tests run the function binaries.
+# --bins: tests/tests/api/lambda_path.rs and the browser flow tests run the function binaries.
 cargo build --workspace --bins --tests
 build_site
 

@@ -2,7 +2,7 @@
 //! `functions/`), the DynamoDB item actions it performs on each key prefix of the table.
 //! `infra/template.yaml` grants exactly this to the function's role (a statement per
 //! distinct action set, with a `dynamodb:LeadingKeys` condition on its prefixes) and
-//! `tests/tests/template_consistency.rs` checks it, so the two cannot drift.
+//! `tests/tests/api/template_consistency.rs` checks it, so the two cannot drift.
 //!
 //! This table is written by reading what each handler and the shared code it calls does
 //! (`store::*`, `flows::*`, `sms`, `session`). **When a function starts to touch a new

@@ -1,0 +1,22 @@
+//! The end-to-end tests, one binary (linking the AWS SDK once instead of once per file):
+//! real HTTP against the local gateway and real LocalStack, the real function binaries on
+//! the Lambda event path, the SAM template against the code. `tests/src` is the harness.
+//!
+//!     cargo test -p e2e --test api                  # all of them (LocalStack running)
+//!     cargo test -p e2e --test api -- outside_bench # one module
+
+mod abuse;
+mod aws_calls;
+mod faults;
+mod foundation;
+mod lambda_path;
+mod login;
+mod logs;
+mod outside_bench;
+mod races;
+mod recovery;
+mod registration;
+mod registration_race;
+mod security_forms;
+mod security_headers;
+mod template_consistency;
