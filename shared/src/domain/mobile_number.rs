@@ -1,6 +1,11 @@
 //! Italian mobile number, stored in E.164 (`+393331234567`).
+//!
+//! Validated by the Italian numbering plan's rules below rather than with `phonenumber` at
+//! run time: that crate loads the metadata of every country on first use (~94 ms and ~6 MiB
+//! in a cold Lambda, BENCHMARKS.md), to answer a question about one country. The rules are
+//! libphonenumber's for IT (PhoneNumberMetadata.xml, territory IT); a property test keeps
+//! them equal to `phonenumber` (a dev-dependency) over generated input.
 
-use phonenumber::{country, Type};
 use serde::{Deserialize, Serialize};
 
 /// An Italian mobile number (country code 39, number type Mobile).
@@ -62,19 +67,14 @@ impl MobileNumber {
         } else {
             format!("+39{digits}")
         };
-        let number = phonenumber::parse(Some(country::Id::IT), &international)
-            .map_err(|_| MobileNumberError::Invalid)?;
-        if number.code().value() != 39 {
+        let Some(national) = international.strip_prefix("+39") else {
             return Err(MobileNumberError::NotItalian);
+        };
+        match plan::classify(national) {
+            plan::Kind::Mobile => Ok(Self(format!("+39{national}"))),
+            plan::Kind::OtherService => Err(MobileNumberError::NotMobile),
+            plan::Kind::Invalid => Err(MobileNumberError::Invalid),
         }
-        let db = &*phonenumber::metadata::DATABASE;
-        match (number.is_valid_with(db), number.number_type(db)) {
-            (true, Type::Mobile) => {}
-            (true, _) => return Err(MobileNumberError::NotMobile),
-            (false, _) => return Err(MobileNumberError::Invalid),
-        }
-        // Italian mobiles have no national leading zero, so the value is the whole number.
-        Ok(Self(format!("+39{}", number.national().value())))
     }
 
     pub fn e164(&self) -> &str {
@@ -101,6 +101,39 @@ impl MobileNumber {
 }
 
 string_type!(MobileNumber, MobileNumberError);
+
+/// The Italian numbering plan, as far as telling a mobile from the rest needs it.
+mod plan {
+    pub enum Kind {
+        Mobile,
+        /// A valid number of another kind (fixed line, toll-free, premium, VoIP, voicemail…).
+        OtherService,
+        Invalid,
+    }
+
+    /// `national`: the digits after +39. Mobile is libphonenumber's
+    /// `3[2-9]\d{7,8}|(?:31|43)\d{8}`; the other kinds are told apart by their leading
+    /// digits and lengths only (fixed lines 0…, 6–12 digits; services 1…, 8…, 55…;
+    /// voicemail 3[2-8] with 11–12 digits): a number of those shapes is refused either way,
+    /// only the message differs.
+    pub fn classify(national: &str) -> Kind {
+        let b = national.as_bytes();
+        let len = b.len();
+        if !b.iter().all(u8::is_ascii_digit) || len < 6 {
+            return Kind::Invalid;
+        }
+        match (b[0], b[1]) {
+            (b'3', b'2'..=b'9') if len == 9 || len == 10 => Kind::Mobile,
+            (b'3', b'1') | (b'4', b'3') if len == 10 => Kind::Mobile,
+            (b'3', b'2'..=b'8') if len == 11 || len == 12 => Kind::OtherService,
+            (b'0', _) if len <= 12 => Kind::OtherService,
+            (b'1', _) if (9..=11).contains(&len) => Kind::OtherService,
+            (b'8', _) if (6..=10).contains(&len) => Kind::OtherService,
+            (b'5', b'5') if len == 10 => Kind::OtherService,
+            _ => Kind::Invalid,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -144,7 +177,7 @@ mod tests {
             (short.e164(), short.pretty().as_str()),
             ("+39335123456", "335 123456")
         );
-        // 39x prefixes: phonenumber alone would take the "39" for the country code.
+        // 39x prefixes: a parser given "393…" could take the "39" for the country code.
         assert_eq!(ok("393 123 4567"), "+393931234567");
         assert_eq!(ok("390 000 0000"), "+393900000000");
         // 43x is a mobile range too, per libphonenumber.
@@ -181,6 +214,29 @@ mod tests {
         assert!(serde_json::from_str::<MobileNumber>("\"0212345678\"").is_err());
     }
 
+    /// What `phonenumber` (with the world's metadata) makes of `s`, given the same reading
+    /// of the country code as `parse`: the E.164 of a valid Italian mobile, or nothing.
+    fn oracle(s: &str) -> Option<String> {
+        use phonenumber::{country, Type};
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        let international = if s.starts_with('+') {
+            format!("+{digits}")
+        } else if let Some(rest) = digits.strip_prefix("00") {
+            format!("+{rest}")
+        } else if digits.starts_with("39") && digits.len() >= 11 {
+            format!("+{digits}")
+        } else {
+            format!("+39{digits}")
+        };
+        if digits.len() < 6 {
+            return None;
+        }
+        let n = phonenumber::parse(Some(country::Id::IT), &international).ok()?;
+        let db = &*phonenumber::metadata::DATABASE;
+        (n.code().value() == 39 && n.is_valid_with(db) && n.number_type(db) == Type::Mobile)
+            .then(|| format!("+39{}", n.national().value()))
+    }
+
     /// Writes `n` (10 national digits) in one of the ways people type it.
     fn spell(n: &str, style: u8) -> String {
         let (a, b, c) = (&n[..3], &n[3..6], &n[6..]);
@@ -207,6 +263,15 @@ mod tests {
             if let Ok(m) = MobileNumber::parse(&s) {
                 prop_assert_eq!(MobileNumber::parse(m.e164()).unwrap(), m);
             }
+        }
+
+        /// The numbering-plan rules accept exactly what libphonenumber calls a valid Italian
+        /// mobile, with the same E.164 value.
+        #[test]
+        fn accepts_what_libphonenumber_calls_an_italian_mobile(
+            s in "(\\+39|0039|39)?[0-9]{4,13}|\\+[1-9][0-9]{5,13}|[34][0-9]{8,9}"
+        ) {
+            prop_assert_eq!(MobileNumber::parse(&s).ok().map(|m| m.e164().to_owned()), oracle(&s));
         }
 
         // libphonenumber's Italian mobile ranges are 3[1-9]x and 43x; 30x is unassigned.
