@@ -1,10 +1,16 @@
 //! The per-process context every handler receives: configuration, the store, the
-//! notifier and the clock. Built once per Lambda process (cold start), reused after.
+//! notifier and the clock. Built once per Lambda process (cold start), reused after; the AWS
+//! clients inside are built on first use.
 
 use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::notify::{aws::AwsNotifier, memory::MemoryNotifier, Notifier};
-use crate::store::{dynamo::DynamoStore, memory::MemoryStore, Store};
+use crate::domain::MobileNumber;
+use crate::notify::{
+    aws::AwsNotifier, memory::MemoryNotifier, EmailMessage, Notifier, NotifyError,
+};
+use crate::store::{
+    dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Store, StoreError, TxOp, Update,
+};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -38,25 +44,18 @@ impl App {
         Ok(Self::aws(config, Arc::new(SystemClock)).await)
     }
 
-    /// AWS-backed app with a chosen clock (the local gateway passes an `OffsetClock`).
+    /// AWS-backed app with a chosen clock (the local gateway passes an `OffsetClock`). The
+    /// SDK configuration and the clients are built by the first call that needs them
+    /// (`LazyAws`), not at start: a page that makes no AWS call does not pay for them.
     pub async fn aws(config: Config, clock: Arc<dyn Clock>) -> App {
-        let sdk = sdk_config(&config).await;
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            config.table_name.clone(),
-        );
-        let notifier = AwsNotifier {
-            sns: aws_sdk_sns::Client::new(&sdk),
-            ses: aws_sdk_sesv2::Client::new(&sdk),
-            sender_id: config.sms_sender_id.clone(),
-            sms_type: config.sms_type.clone(),
-            from: format!("{} <{}>", config.email_from_name, config.email_from_address),
-            configuration_set: config.ses_configuration_set.clone(),
-        };
+        let aws = Arc::new(LazyAws {
+            config: config.clone(),
+            clients: tokio::sync::OnceCell::new(),
+        });
         App {
             config,
-            store: Arc::new(store),
-            notifier: Arc::new(notifier),
+            store: Arc::new(LazyStore(aws.clone())),
+            notifier: Arc::new(LazyNotifier(aws)),
             clock,
         }
     }
@@ -79,5 +78,73 @@ impl App {
 
     pub fn now(&self) -> i64 {
         self.clock.epoch()
+    }
+}
+
+/// The AWS clients of a process, built once, on first use. Loading the SDK configuration
+/// costs ~4.4 ms in a cold Lambda (most of it reading the system trust store), which a
+/// request that makes no AWS call (a first visit to step 1) should not pay.
+struct LazyAws {
+    config: Config,
+    clients: tokio::sync::OnceCell<(DynamoStore, AwsNotifier)>,
+}
+
+impl LazyAws {
+    async fn clients(&self) -> &(DynamoStore, AwsNotifier) {
+        self.clients
+            .get_or_init(|| async {
+                let c = &self.config;
+                let sdk = sdk_config(c).await;
+                let store =
+                    DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), c.table_name.clone());
+                let notifier = AwsNotifier {
+                    sns: aws_sdk_sns::Client::new(&sdk),
+                    ses: aws_sdk_sesv2::Client::new(&sdk),
+                    sender_id: c.sms_sender_id.clone(),
+                    sms_type: c.sms_type.clone(),
+                    from: format!("{} <{}>", c.email_from_name, c.email_from_address),
+                    configuration_set: c.ses_configuration_set.clone(),
+                };
+                (store, notifier)
+            })
+            .await
+    }
+}
+
+struct LazyStore(Arc<LazyAws>);
+
+#[async_trait::async_trait]
+impl Store for LazyStore {
+    async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.0.clients().await.0.get(key).await
+    }
+    async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
+        self.0.clients().await.0.put(key, item, cond).await
+    }
+    async fn update(
+        &self,
+        key: &Key,
+        update: Update,
+        cond: Option<Cond>,
+    ) -> Result<Item, StoreError> {
+        self.0.clients().await.0.update(key, update, cond).await
+    }
+    async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
+        self.0.clients().await.0.delete(key, cond).await
+    }
+    async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
+        self.0.clients().await.0.transact(ops).await
+    }
+}
+
+struct LazyNotifier(Arc<LazyAws>);
+
+#[async_trait::async_trait]
+impl Notifier for LazyNotifier {
+    async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
+        self.0.clients().await.1.sms(to, text).await
+    }
+    async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
+        self.0.clients().await.1.email(msg).await
     }
 }
