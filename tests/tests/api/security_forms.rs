@@ -147,7 +147,8 @@ impl Backend {
                     .method(raw.method)
                     .uri(&raw.path)
                     .header("host", "127.0.0.1:3000")
-                    .header(local_gateway::SIMULATED_CLIENT_HEADER, ip);
+                    // What `runtime::entry` attaches once the edge check passed.
+                    .extension(shared::edge::Viewer { ip: ip.to_owned() });
                 if !cookies.is_empty() {
                     b = b.header("cookie", cookies);
                 }

@@ -556,7 +556,10 @@ impl Mem {
             .method(method)
             .uri(path)
             .header("host", "127.0.0.1:3000")
-            .header("x-forwarded-for", "203.0.113.9");
+            // What `runtime::entry` attaches once the edge check passed.
+            .extension(shared::edge::Viewer {
+                ip: "203.0.113.9".into(),
+            });
         if !self.cookies.is_empty() {
             b = b.header(
                 "cookie",
