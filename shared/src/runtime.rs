@@ -49,15 +49,23 @@ pub fn request_span(req: &Request) -> tracing::Span {
 }
 
 /// One request, the same way in Lambda and in the local gateway: admitted only if it
-/// came through the edge (`shared::edge`, else 403), the viewer's address attached, then
-/// the handler inside the request's span.
+/// came through the edge (`shared::edge`, else 403), a POST only from the portal's own
+/// pages (`web::check_same_origin`, else 403 — every handler gets this for free), the
+/// viewer's address attached, then the handler inside the request's span.
 pub async fn entry<F>(app: &App, mut req: Request, handler: impl FnOnce(Request) -> F) -> Resp
 where
     F: Future<Output = Resp>,
 {
     let span = request_span(&req);
     async move {
-        match crate::edge::admit(&req, &app.config.origin_verify_secret) {
+        let admitted =
+            crate::edge::admit(&req, &app.config.origin_verify_secret).and_then(|viewer| {
+                if crate::web::is_post(&req) {
+                    crate::web::check_same_origin(&req, &app.config.public_base_url)?;
+                }
+                Ok(viewer)
+            });
+        match admitted {
             Ok(viewer) => {
                 req.extensions_mut().insert(viewer);
                 handler(req).await

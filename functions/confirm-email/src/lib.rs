@@ -64,7 +64,6 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let form = Form::from_request(req);
     let Some((mut flow, hash)) = linked_flow(app, form.get("t")).await? else {
         // A double click: the first one confirmed in this browser.

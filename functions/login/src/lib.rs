@@ -62,7 +62,6 @@ fn notice(req: &Request) -> Option<&'static str> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let form = Form::from_request(req);
     let typed = form.get("username").trim().to_lowercase();
     let password = form.get("password").to_owned();

@@ -48,7 +48,6 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let mut flow = match recovery::enter(app, req, Step::Code).await? {
         Ok(f) => f,
         Err(redirect) => return Ok(redirect),

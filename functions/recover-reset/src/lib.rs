@@ -22,7 +22,7 @@ pub async fn handle(app: &App, req: Request) -> Resp {
         (None, Some(token)) => link_page(app, &token).await,
         (None, None) => password_page(app, &req).await,
         (Some(form), _) if !form.get("token").is_empty() => {
-            start_reset(app, &req, form.get("token")).await
+            start_reset(app, form.get("token")).await
         }
         (Some(form), _) => set_password(app, &req, &form).await,
     })
@@ -64,8 +64,7 @@ async fn link_page(app: &App, token: &str) -> Result<Resp, WebError> {
     ))
 }
 
-async fn start_reset(app: &App, req: &Request, token: &str) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
+async fn start_reset(app: &App, token: &str) -> Result<Resp, WebError> {
     let Some((account, token_hash)) = link_account(app, token).await? else {
         return Ok(web::html(410, invalid_link_page()));
     };
@@ -110,7 +109,6 @@ async fn password_page(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn set_password(app: &App, req: &Request, form: &Form) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let mut flow = match recovery::enter(app, req, Step::NewPassword).await? {
         Ok(f) => f,
         Err(redirect) => return Ok(redirect),

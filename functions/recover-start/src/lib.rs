@@ -68,7 +68,6 @@ struct Values {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let form = Form::from_request(req);
     let Some(mode) = Mode::parse(form.get("modalita")) else {
         let mut errors = FieldErrors::default();

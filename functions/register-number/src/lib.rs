@@ -41,7 +41,6 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let form = Form::from_request(req);
     let typed = form.get("numero");
     let mut errors = FieldErrors::default();

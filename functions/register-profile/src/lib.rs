@@ -84,7 +84,6 @@ fn parse_name(raw: &str, what: &str) -> Result<String, String> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    web::check_same_origin(req, &app.config.public_base_url)?;
     let mut flow = match step::enter(app, req, Step::Profile).await? {
         Ok(f) => f,
         Err(redirect) => return Ok(redirect),

@@ -147,8 +147,12 @@ impl Backend {
                     .method(raw.method)
                     .uri(&raw.path)
                     .header("host", "127.0.0.1:3000")
-                    // What `runtime::entry` attaches once the edge check passed.
-                    .extension(shared::edge::Viewer { ip: ip.to_owned() });
+                    // What CloudFront adds: `runtime::entry` checks and reads them.
+                    .header(
+                        shared::edge::ORIGIN_VERIFY_HEADER,
+                        app.config.origin_verify_secret.as_str(),
+                    )
+                    .header(shared::edge::VIEWER_ADDRESS_HEADER, format!("{ip}:443"));
                 if !cookies.is_empty() {
                     b = b.header("cookie", cookies);
                 }
@@ -164,7 +168,7 @@ impl Backend {
                     Some(bytes) => lambda_http::Body::Binary(bytes),
                 };
                 let req = b.body(body).expect("valid request");
-                let resp = AssertUnwindSafe(handler(app, req))
+                let resp = AssertUnwindSafe(shared::runtime::entry(app, req, |r| handler(app, r)))
                     .catch_unwind()
                     .await
                     .map_err(|p| panic_text(&p))?;

@@ -556,10 +556,12 @@ impl Mem {
             .method(method)
             .uri(path)
             .header("host", "127.0.0.1:3000")
-            // What `runtime::entry` attaches once the edge check passed.
-            .extension(shared::edge::Viewer {
-                ip: "203.0.113.9".into(),
-            });
+            // What CloudFront adds: `runtime::entry` checks and reads them.
+            .header(
+                shared::edge::ORIGIN_VERIFY_HEADER,
+                self.app.config.origin_verify_secret.as_str(),
+            )
+            .header(shared::edge::VIEWER_ADDRESS_HEADER, "203.0.113.9:443");
         if !self.cookies.is_empty() {
             b = b.header(
                 "cookie",
@@ -580,7 +582,8 @@ impl Mem {
             }
             None => Body::Empty,
         };
-        let resp = handler(self.app, b.body(body).unwrap()).await;
+        let app = self.app;
+        let resp = shared::runtime::entry(app, b.body(body).unwrap(), |r| handler(app, r)).await;
         let what = format!("{method} {path} → {}", resp.status().as_u16());
         self.failures
             .extend(header_failures(&what, resp.headers(), self.secure));
