@@ -184,6 +184,14 @@ impl Portal {
         }
     }
 
+    /// Moves this portal's clock to just after the start of a `window_secs` window. Counters
+    /// are fixed windows (`store::rate`): a test that counts to a cap must not straddle the
+    /// boundary of one (it would see the count restart halfway), so it starts right after one.
+    pub fn align_clock(&self, window_secs: i64) {
+        let into = self.app.now().rem_euclid(window_secs);
+        self.clock.advance(window_secs - into + 1);
+    }
+
     /// The same portal seen from another browser (its own cookies and address).
     pub fn as_browser(&self, client: reqwest::Client) -> Portal {
         Portal {
@@ -283,7 +291,23 @@ impl Portal {
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }
 
+    /// The SMS LocalStack holds for `e164`, once its list has settled: LocalStack publishes an
+    /// SMS from a worker thread (`publish_to_phone_number` → executor), so a read right after
+    /// the request can miss the last one. Two reads 50 ms apart must agree (≤ 2 s).
     pub async fn sms_to(&self, e164: &str) -> Vec<Sms> {
+        let mut last = self.sms_now(e164).await;
+        for _ in 0..40 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await; // poll interval
+            let next = self.sms_now(e164).await;
+            if next.len() == last.len() {
+                return next;
+            }
+            last = next;
+        }
+        last
+    }
+
+    async fn sms_now(&self, e164: &str) -> Vec<Sms> {
         inbox::fetch_sms(&endpoint(), &region())
             .await
             .unwrap()

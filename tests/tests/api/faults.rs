@@ -140,7 +140,10 @@ async fn dynamodb_down_during_login_then_back() {
         )
         .await;
     assert_eq!(code_page.path, "/accesso/codice");
-    assert_eq!(p.sms_to(&number).await.len(), sms_before + 1);
+    assert_eq!(
+        p.sms_to_at_least(&number, sms_before + 1).await.len(),
+        sms_before + 1
+    );
     let code = p.last_code(&number).await;
     proxy.down();
     assert_unavailable(&p.submit(&code_page, "codice", &[("codice", &code)]).await);
@@ -162,7 +165,11 @@ async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
     assert!(p.sms_to(&number).await.is_empty());
     let page = step1(&p, &number).await;
     assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
-    assert_eq!(p.sms_to(&number).await.len(), 1, "the retry sent the SMS");
+    assert_eq!(
+        p.sms_to_at_least(&number, 1).await.len(),
+        1,
+        "the retry sent the SMS"
+    );
 
     let code = p.last_code(&number).await;
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
@@ -244,7 +251,7 @@ async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
         .await;
     assert_eq!(page.path, "/accesso/codice", "{}", page.text());
     assert_eq!(
-        p.sms_to(&number).await.len(),
+        p.sms_to_at_least(&number, before + 1).await.len(),
         before + 1,
         "the retry sent the SMS"
     );

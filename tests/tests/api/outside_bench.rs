@@ -205,6 +205,7 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
 #[tokio::test]
 async fn strangers_on_a_number_cannot_stop_its_login_codes() {
     let p = Portal::start().await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let number = line(&p).await;
     let email = random_email("proprietario");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
@@ -251,6 +252,7 @@ async fn registrations_cannot_spend_the_budget_reserved_for_logins() {
         |app| async move { app },
     )
     .await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let number = line(&p).await;
     let email = random_email("riserva");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
@@ -370,6 +372,7 @@ async fn mode3_after_five_mode1(p: &Portal, number: &str) -> u16 {
 #[tokio::test]
 async fn recovery_counters_answer_alike_for_known_and_unknown_data() {
     let p = Portal::start().await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let known = line(&p).await;
     register(
         &p.as_browser(Portal::browser()),
@@ -396,6 +399,7 @@ async fn mode3_after_budget_spent(known: bool) -> u16 {
         |app| async move { app },
     )
     .await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let who = line(&p).await;
     register(
         &p.as_browser(Portal::browser()),
@@ -441,6 +445,7 @@ async fn the_global_budget_answers_alike_for_known_and_unknown_recovery_data() {
 #[tokio::test]
 async fn step_4_choices_are_capped_and_leave_no_reservations_behind() {
     let p = Portal::start().await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let number = line(&p).await;
     let mut page = through_profile(&p, &number).await;
     let tried: Vec<String> = (0..10)
@@ -611,6 +616,7 @@ async fn only_requests_through_the_edge_are_served() {
 #[tokio::test]
 async fn a_client_cannot_choose_the_address_its_caps_count() {
     let p = Portal::start_strict_edge().await;
+    p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
     let mut last = 0;
     for i in 0..31 {
         let spoofed = format!("203.0.113.{}", i + 1);

@@ -305,7 +305,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     let (s1, s2) = twice("/registrazione/numero", fields).await;
     assert!(s1 < 500 && s2 < 500);
     assert_eq!(
-        p.sms_to(&number).await.len(),
+        p.sms_to_at_least(&number, 1).await.len(),
         1,
         "one SMS for a double click on step 1"
     );
@@ -377,7 +377,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     let (s1, s2) = twice("/accesso", fields).await;
     assert!(s1 < 500 && s2 < 500);
     assert_eq!(
-        p.sms_to(&number).await.len(),
+        p.sms_to_at_least(&number, before + 1).await.len(),
         before + 1,
         "one login SMS for a double click"
     );
@@ -412,7 +412,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     ];
     twice("/recupero", fields).await;
     assert_eq!(
-        p.sms_to(&number).await.len(),
+        p.sms_to_at_least(&number, before + 1).await.len(),
         before + 1,
         "one recovery SMS for a double click"
     );

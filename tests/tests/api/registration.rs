@@ -185,7 +185,7 @@ async fn five_wrong_codes_burn_the_code_and_resend_replaces_it() {
     page = p.submit(&page, "azione", &[]).await;
     assert!(page.contains("Ti abbiamo inviato un nuovo codice"));
     let new = p.last_code(&number).await;
-    assert_eq!(p.sms_to(&number).await.len(), 2);
+    assert_eq!(p.sms_to_at_least(&number, 2).await.len(), 2);
     page = p.submit(&page, "codice", &[("codice", &new)]).await;
     assert_eq!(page.path, "/registrazione/dati");
 }
