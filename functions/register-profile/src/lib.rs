@@ -151,15 +151,19 @@ async fn existing_registrations(
 ) -> Result<Vec<String>, WebError> {
     let store = app.store.as_ref();
     let person = uniqueness::person_value(entity.as_str(), personal.as_str());
-    let mut found = Vec::new();
-    for (kind, value) in [(Kind::Number, number), (Kind::Person, person.as_str())] {
-        if let Some(a) = accounts::by_claim(store, kind, value, app.now())
-            .await?
-            .filter(|a| a.status == Status::Active)
-        {
-            if !found.contains(&a.id) {
-                found.push(a.id);
-            }
+    // Two independent lookups: one round trip of latency, not two.
+    let (by_number, by_person) = tokio::try_join!(
+        accounts::by_claim(store, Kind::Number, number, app.now()),
+        accounts::by_claim(store, Kind::Person, &person, app.now()),
+    )?;
+    let mut found: Vec<String> = Vec::new();
+    for a in [by_number, by_person]
+        .into_iter()
+        .flatten()
+        .filter(|a| a.status == Status::Active)
+    {
+        if !found.contains(&a.id) {
+            found.push(a.id);
         }
     }
     Ok(found)

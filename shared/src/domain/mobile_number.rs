@@ -36,8 +36,7 @@ impl MobileNumber {
         if raw.is_empty() {
             return Err(MobileNumberError::Empty);
         }
-        // We strip separators ourselves and hand phonenumber only `+?digits`: its
-        // free-text parser has had panics on odd input, and users only type these.
+        // Only `+?digits` with the separators people type; anything else is refused.
         if raw.chars().count() > MAX_INPUT {
             return Err(MobileNumberError::Invalid);
         }
@@ -54,19 +53,7 @@ impl MobileNumber {
         if digits.len() < 6 {
             return Err(MobileNumberError::Invalid);
         }
-        // We decide the country code ourselves: phonenumber, given region IT, strips a
-        // leading "39" from national input, so "393 123 4567" came out as +39 31234567.
-        // National mobiles have at most 10 digits, so 11+ starting with 39 is "39…"
-        // typed without the plus.
-        let international = if cleaned.starts_with('+') {
-            cleaned.clone()
-        } else if let Some(rest) = digits.strip_prefix("00") {
-            format!("+{rest}")
-        } else if digits.starts_with("39") && digits.len() >= 11 {
-            format!("+{digits}")
-        } else {
-            format!("+39{digits}")
-        };
+        let international = international(cleaned.starts_with('+'), digits);
         let Some(national) = international.strip_prefix("+39") else {
             return Err(MobileNumberError::NotItalian);
         };
@@ -101,6 +88,21 @@ impl MobileNumber {
 }
 
 string_type!(MobileNumber, MobileNumberError);
+
+/// `+<country code><number>` of what was typed. A "39" typed without the plus is the country
+/// code only when 11+ digits follow it (national mobiles have at most 10), so "393 123 4567"
+/// stays the Italian 393 1234567 rather than +39 31234567.
+fn international(plus: bool, digits: &str) -> String {
+    if plus {
+        format!("+{digits}")
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        format!("+{rest}")
+    } else if digits.starts_with("39") && digits.len() >= 11 {
+        format!("+{digits}")
+    } else {
+        format!("+39{digits}")
+    }
+}
 
 /// The Italian numbering plan, as far as telling a mobile from the rest needs it.
 mod plan {
@@ -219,15 +221,7 @@ mod tests {
     fn oracle(s: &str) -> Option<String> {
         use phonenumber::{country, Type};
         let digits: String = s.chars().filter(char::is_ascii_digit).collect();
-        let international = if s.starts_with('+') {
-            format!("+{digits}")
-        } else if let Some(rest) = digits.strip_prefix("00") {
-            format!("+{rest}")
-        } else if digits.starts_with("39") && digits.len() >= 11 {
-            format!("+{digits}")
-        } else {
-            format!("+39{digits}")
-        };
+        let international = super::international(s.starts_with('+'), &digits);
         if digits.len() < 6 {
             return None;
         }

@@ -86,14 +86,10 @@ pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
         .get_all("cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| {
-            cookie::Cookie::split_parse(v)
-                .filter_map(Result::ok)
-                .map(|c| (c.name().to_owned(), c.value().to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .find(|(k, _)| *k == wanted)
-        .map(|(_, v)| v)
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == wanted)
+        .map(|c| c.value().to_owned())
 }
 
 /// A `Set-Cookie` value. `SameSite=Lax` so the email link's top-level navigation keeps
