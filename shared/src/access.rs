@@ -11,18 +11,21 @@
 //!
 //! `Store::transact` is TransactWriteItems, which has no IAM action of its own: each item
 //! is authorised as the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it carries,
-//! and its key is checked against LeadingKeys like a single write. (No code uses
-//! `TxOp::Check` today, so no row grants ConditionCheckItem.)
+//! and its key is checked against LeadingKeys like a single write. `Store::batch_get` is
+//! BatchGetItem, authorised per key the same way.
 //!
 //! Besides the template test, `template_consistency.rs` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The DynamoDB item actions the store uses (`store::dynamo`): no Query, no Scan, no batch.
+/// The DynamoDB item actions the store uses (`store::dynamo`): no Query, no Scan, no batch write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     GetItem,
+    /// A step's loader reads its flow and facts in one call (`Store::batch_get`); IAM
+    /// authorises every key of the batch against LeadingKeys like a GetItem.
+    BatchGetItem,
     PutItem,
     UpdateItem,
     DeleteItem,
@@ -30,8 +33,9 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 5] = [
+    pub const ALL: [Action; 6] = [
         Action::GetItem,
+        Action::BatchGetItem,
         Action::PutItem,
         Action::UpdateItem,
         Action::DeleteItem,
@@ -42,6 +46,7 @@ impl Action {
     pub fn iam(self) -> &'static str {
         match self {
             Action::GetItem => "dynamodb:GetItem",
+            Action::BatchGetItem => "dynamodb:BatchGetItem",
             Action::PutItem => "dynamodb:PutItem",
             Action::UpdateItem => "dynamodb:UpdateItem",
             Action::DeleteItem => "dynamodb:DeleteItem",
@@ -50,7 +55,11 @@ impl Action {
     }
 
     pub fn is_write(self) -> bool {
-        self != Action::GetItem
+        // A condition check reads the item's state inside a transaction; it changes nothing.
+        !matches!(
+            self,
+            Action::GetItem | Action::BatchGetItem | Action::ConditionCheckItem
+        )
     }
 }
 
@@ -118,12 +127,15 @@ const fn g(prefix: &'static str, actions: &'static [Action]) -> Grant {
     Grant { prefix, actions }
 }
 
-use Action::{DeleteItem as Del, GetItem as Get, PutItem as Put, UpdateItem as Upd};
+use Action::{
+    BatchGetItem as Batch, ConditionCheckItem as Check, DeleteItem as Del, GetItem as Get,
+    PutItem as Put, UpdateItem as Upd,
+};
 
 // Recurring patterns: a session check (`session::current`: load, touch, drop a stale
 // one; the account for its epoch), a code check (`otp::verify`: count, read, consume), a
 // first code (`sms::send_otp_once`: age, conditional put, withdraw if the SMS failed).
-const SESSION_CHECK: &[Action] = &[Get, Upd, Del];
+const SESSION_CHECK: &[Action] = &[Batch, Upd, Del];
 
 pub const ACCESS: &[FunctionAccess] = &[
     FunctionAccess {
@@ -193,23 +205,25 @@ pub const ACCESS: &[FunctionAccess] = &[
         function: "login",
         grants: &[
             g(SESSION, SESSION_CHECK),
-            g(ACCOUNT, &[Get, Upd]),
-            g(USERNAME, &[Get]),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(USERNAME, &[Batch]),
             g(RATE, &[Upd]),
-            g(LOCK, &[Get, Put, Del]),
-            g(LINE, &[Get]),
-            g(OTP_LOGIN, &[Get, Put, Del]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(LINE, &[Check]),
+            g(OTP_LOGIN, &[Batch, Put]),
             g(FLOW_LOGIN, &[Put]),
         ],
     },
     FunctionAccess {
-        // Code step: verify or resend, then a new session (the browser's old one deleted).
+        // Code step: count and check the guess, then in one transaction use the code up,
+        // complete the flow, check the account is unchanged and start a session (the
+        // browser's old one deleted); or resend. The flow is read only after a conflict.
         function: "login-otp",
         grants: &[
-            g(FLOW_LOGIN, &[Get, Put, Del]),
+            g(FLOW_LOGIN, &[Get, Put]),
             g(OTP_LOGIN, &[Get, Put, Upd, Del]),
             g(RATE, &[Upd]),
-            g(ACCOUNT, &[Get]),
+            g(ACCOUNT, &[Check]),
             g(SESSION, &[Put, Del]),
         ],
     },
@@ -218,7 +232,7 @@ pub const ACCESS: &[FunctionAccess] = &[
         function: "account",
         grants: &[
             g(SESSION, SESSION_CHECK),
-            g(ACCOUNT, &[Get]),
+            g(ACCOUNT, &[Batch]),
             g(LINE, &[Get]),
         ],
     },
@@ -226,7 +240,7 @@ pub const ACCESS: &[FunctionAccess] = &[
         // The session check and its deletion. Reads the account, never writes it: logout
         // cannot rewrite a password hash.
         function: "logout",
-        grants: &[g(SESSION, SESSION_CHECK), g(ACCOUNT, &[Get])],
+        grants: &[g(SESSION, SESSION_CHECK), g(ACCOUNT, &[Batch])],
     },
     FunctionAccess {
         // The three modes: per-IP / per-account / per-number caps and once-guards (Put),
@@ -395,7 +409,7 @@ mod tests {
         );
         assert!(!pairs("logout")
             .iter()
-            .any(|(a, k)| *a != "dynamodb:GetItem" && k.starts_with(ACCOUNT)));
+            .any(|(a, k)| !a.ends_with("GetItem") && k.starts_with(ACCOUNT)));
     }
 
     #[test]

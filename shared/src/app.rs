@@ -118,6 +118,9 @@ impl Store for LazyStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         self.0.clients().await.0.get(key).await
     }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.0.clients().await.0.batch_get(keys).await
+    }
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         self.0.clients().await.0.put(key, item, cond).await
     }

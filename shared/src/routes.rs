@@ -86,6 +86,19 @@ pub fn is_dynamic(path: &str) -> bool {
     ROUTES.iter().any(|r| r.path == path)
 }
 
+/// The private area's paths: the runtime checks the session before their function runs.
+pub const PRIVATE: &[&str] = &[ACCOUNT];
+
+pub fn is_private(path: &str) -> bool {
+    PRIVATE.contains(&path)
+}
+
+/// Whether `method` may be sent to `path`, when some route has that path (HEAD as GET).
+pub fn allows(method: &str, path: &str) -> Option<bool> {
+    let method = if method.eq_ignore_ascii_case("HEAD") { "GET" } else { method };
+    is_dynamic(path).then(|| find(method, path).is_some())
+}
+
 /// The distinct function names, sorted.
 pub fn functions() -> Vec<&'static str> {
     let mut f: Vec<_> = ROUTES.iter().map(|r| r.function).collect();

@@ -2,7 +2,8 @@
 //! built once per process (cold start), then the `lambda_http` loop.
 
 use crate::app::App;
-use crate::web::Resp;
+use crate::routes;
+use crate::web::{Resp, WebError};
 use lambda_http::Request;
 use std::future::Future;
 use tracing::Instrument;
@@ -49,9 +50,11 @@ pub fn request_span(req: &Request) -> tracing::Span {
 }
 
 /// One request, the same way in Lambda and in the local gateway: admitted only if it
-/// came through the edge (`shared::edge`, else 403), a POST only from the portal's own
-/// pages (`web::check_same_origin`, else 403 — every handler gets this for free), the
-/// viewer's address attached, then the handler inside the request's span.
+/// came through the edge (`shared::edge`, else 403), with a method the route table lists
+/// for its path (else 405), a POST only from the portal's own pages
+/// (`web::check_same_origin`, else 403), on a private route only with a live session
+/// (`session::require`, else to the login); then the handler inside the request's span,
+/// with the viewer (and the signed-in user) attached.
 pub async fn entry<F>(app: &App, mut req: Request, handler: impl FnOnce(Request) -> F) -> Resp
 where
     F: Future<Output = Resp>,
@@ -60,18 +63,30 @@ where
     async move {
         let admitted =
             crate::edge::admit(&req, &app.config.origin_verify_secret).and_then(|viewer| {
+                let path = req.uri().path();
+                if routes::allows(req.method().as_str(), path) == Some(false) {
+                    return Err(WebError::MethodNotAllowed);
+                }
                 if crate::web::is_post(&req) {
                     crate::web::check_same_origin(&req, &app.config.public_base_url)?;
                 }
                 Ok(viewer)
             });
-        match admitted {
-            Ok(viewer) => {
-                req.extensions_mut().insert(viewer);
-                handler(req).await
+        let viewer = match admitted {
+            Ok(viewer) => viewer,
+            Err(e) => return e.into_response(),
+        };
+        req.extensions_mut().insert(viewer);
+        if routes::is_private(req.uri().path()) {
+            match crate::session::require(app, &req).await {
+                Ok(Ok(signed_in)) => {
+                    req.extensions_mut().insert(signed_in);
+                }
+                Ok(Err(to_login)) => return to_login,
+                Err(e) => return e.into_response(),
             }
-            Err(e) => e.into_response(),
         }
+        handler(req).await
     }
     .instrument(span)
     .await

@@ -5,35 +5,60 @@
 use crate::routes;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::sessions::{self, Session};
+use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
 use crate::App;
 use lambda_http::Request;
 
 pub const COOKIE: &str = "session";
 
+#[derive(Clone)]
 pub struct SignedIn {
     pub session: Session,
     pub account: Account,
 }
 
+/// The cookie's value: the session id, then the account id, so that the guard reads the
+/// session and its account in one call (the session item must name the same account).
+fn cookie_value(id: &str, account_id: &str) -> String {
+    format!("{id}.{account_id}")
+}
+
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
 pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebError> {
-    let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
+    let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
+        return Ok(None);
+    };
+    let Some((id, account_id)) = value.split_once('.') else {
         return Ok(None);
     };
     let now = app.now();
-    let Some(session) = sessions::load(app.store.as_ref(), &id, now).await? else {
+    let keys = [sessions::key(id), accounts::key(account_id)];
+    let [session, account]: [Option<_>; 2] = app
+        .store
+        .batch_get(&keys)
+        .await?
+        .try_into()
+        .map_err(|_| WebError::Unavailable("batch answer of the wrong size".into()))?;
+    let Some(session) = sessions::from_item(keys[0].clone(), session.as_ref(), now)
+        .filter(|s| s.account_id == account_id)
+    else {
         return Ok(None);
     };
-    let account = accounts::get(app.store.as_ref(), &session.account_id).await?;
+    let account = account.and_then(|i| accounts::from_item(account_id, &i));
     let Some(account) =
         account.filter(|a| a.status == Status::Active && a.session_epoch == session.epoch)
     else {
-        sessions::delete(app.store.as_ref(), &id).await?;
+        sessions::delete(app.store.as_ref(), id).await?;
         return Ok(None);
     };
     sessions::touch(app.store.as_ref(), &session, now).await?;
     Ok(Some(SignedIn { session, account }))
+}
+
+/// The signed-in user the runtime's guard attached to a private route's request.
+pub fn signed_in(req: &Request) -> Option<&SignedIn> {
+    req.extensions().get::<SignedIn>()
 }
 
 /// For private pages: the signed-in user, or the redirect to the login that comes back here.
@@ -55,26 +80,32 @@ pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>,
     })
 }
 
-/// Starts a session with a fresh id (never the one the browser had: no fixation) and
-/// ends the one the browser held, if any. Returns the `Set-Cookie` value.
-pub async fn start(app: &App, req: &Request, account: &Account) -> Result<String, WebError> {
-    if let Some(old) = web::cookie(req, COOKIE, app.config.cookie_secure) {
-        sessions::delete(app.store.as_ref(), &old).await?;
+/// The writes starting a session with a fresh id (never the one the browser had: no
+/// fixation) and ending the one the browser held, if any; and its `Set-Cookie`.
+pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
+    let mut ops = Vec::new();
+    if let Some((old, _)) = web::cookie(req, COOKIE, app.config.cookie_secure)
+        .as_deref()
+        .and_then(|v| v.split_once('.'))
+    {
+        ops.push(sessions::delete_op(old));
     }
-    let id = sessions::create(
-        app.store.as_ref(),
-        &account.id,
-        account.session_epoch,
-        app.now(),
-    )
-    .await?;
-    Ok(web::set_cookie(COOKIE, &id, None, app.config.cookie_secure))
+    let (id, op) = sessions::create_op(account_id, epoch, app.now());
+    ops.push(op);
+    let cookie = web::set_cookie(
+        COOKIE,
+        &cookie_value(&id, account_id),
+        None,
+        app.config.cookie_secure,
+    );
+    (ops, cookie)
 }
 
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
 pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
-    if let Some(id) = web::cookie(req, COOKIE, app.config.cookie_secure) {
-        sessions::delete(app.store.as_ref(), &id).await?;
+    if let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) {
+        let id = value.split_once('.').map_or(value.as_str(), |(id, _)| id);
+        sessions::delete(app.store.as_ref(), id).await?;
     }
     Ok(clear_cookie(app))
 }

@@ -9,12 +9,13 @@
 
 use crate::app::App;
 use crate::domain::{MobileNumber, OtpCode};
+use crate::engine::Tx;
 use crate::limits;
 use crate::store::otp::{self, Purpose};
 use crate::store::rate;
 use crate::web::WebError;
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendRefused {
     /// This number received too many codes for this purpose in the last hour.
     NumberCap,
@@ -37,6 +38,20 @@ pub fn global_limit(app: &App, purpose: Purpose) -> rate::Limit {
         max,
         window_secs: 3600,
     }
+}
+
+/// Charges one SMS to `to` for `purpose` in a step's transaction: the per-number cap, then
+/// the global budget (refused with `refusal(..)` when either is spent).
+pub fn charge<R>(
+    tx: &mut Tx<R>,
+    app: &App,
+    purpose: Purpose,
+    to: &MobileNumber,
+    now: i64,
+    refusal: impl Fn(SendRefused) -> R,
+) {
+    tx.charge(limits::sms_per_number(purpose), to.e164(), now, refusal(SendRefused::NumberCap));
+    tx.charge(global_limit(app, purpose), "all", now, refusal(SendRefused::GlobalBudget));
 }
 
 /// Counts one SMS to `to` for `purpose` against the per-number cap and the global budget.
@@ -182,6 +197,17 @@ pub async fn resend(
     Ok(send_otp(app, purpose, subject, &to, deliver, text)
         .await?
         .map_err(|r| <&str>::from(r).to_owned()))
+}
+
+/// The refusal's text for the page; a spent global budget also alerts ops (the log line).
+pub fn refused_text(r: SendRefused) -> &'static str {
+    if r == SendRefused::GlobalBudget {
+        tracing::error!(
+            alert = "sms_global_budget_exhausted",
+            "global hourly SMS budget exhausted: sends refused"
+        );
+    }
+    r.into()
 }
 
 impl From<SendRefused> for &'static str {

@@ -29,6 +29,7 @@ impl Counts {
         let c = self.calls.lock().unwrap();
         [
             "GetItem",
+            "BatchGetItem",
             "PutItem",
             "UpdateItem",
             "DeleteItem",
@@ -66,6 +67,10 @@ impl Store for CountingStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         self.counts.add("GetItem");
         self.inner.get(key).await
+    }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.counts.add("BatchGetItem");
+        self.inner.batch_get(keys).await
     }
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         self.counts.add("PutItem");

@@ -4,7 +4,6 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::MobileNumber;
 use shared::store::accounts::Account;
 use shared::store::lines;
 use shared::ui::layout::{self, PageOptions};
@@ -27,35 +26,26 @@ const SERVICES: &[(&str, &str)] = &[
     ),
 ];
 
-pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) {
-        Err(WebError::MethodNotAllowed)
-    } else {
-        get(app, &req).await
-    })
-}
+shared::step!(get: get);
 
+/// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
+/// attached to the request.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let signed_in = match session::require(app, req).await? {
-        Ok(s) => s,
-        Err(redirect) => return Ok(redirect),
+    let Some(signed_in) = session::signed_in(req) else {
+        return Err(WebError::Unavailable("private route without the session guard".into()));
     };
-    let mut account = signed_in.account;
+    let mut account = signed_in.account.clone();
     if account.ragione_sociale.is_empty() {
         // Imported accounts may lack the entity's name: the line knows it.
-        if let Ok(n) = MobileNumber::parse(&account.number) {
-            if let Some(line) = lines::get(app.store.as_ref(), &n).await? {
-                account.ragione_sociale = line.ragione_sociale;
-            }
+        if let Some(line) = lines::get(app.store.as_ref(), &account.number).await? {
+            account.ragione_sociale = line.ragione_sociale;
         }
     }
     Ok(web::html(200, page(&account)))
 }
 
 fn page(a: &Account) -> Markup {
-    let number = MobileNumber::parse(&a.number)
-        .map(|n| n.pretty())
-        .unwrap_or_else(|_| a.number.clone());
+    let number = a.number.pretty();
     let opts = PageOptions {
         noindex: true,
         current: Some(routes::ACCOUNT),

@@ -1,36 +1,16 @@
-//! Login, first step (guide, section 4): username + password, ACCEDI. On success the
-//! SIM must still be an active line of the Convenzione; then an SMS code is sent and
-//! the login flow continues on the code page.
-//!
-//! Enumeration: an unknown username, a ceased account and a wrong password give the
-//! same page, status and work (a hash is verified in every case); the failure counter
-//! is keyed by what was typed, so its lock is the same for real and invented names.
+//! Login, first step (guide, section 4): the page, and the wiring of the step
+//! `shared::flows::login::password` decides.
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{MobileNumber, Username};
-use shared::flows::login::{self, Login, KIND, TTL_SECS};
-use shared::flows::record;
-use shared::notify::messages;
+use shared::domain::OtpCode;
+use shared::flows::login::{self, password};
 use shared::pages::{error_summary, Field, FieldErrors};
-use shared::store::accounts::{self, Account, Status};
-use shared::store::lockout::{self, Attempt};
-use shared::store::uniqueness::Kind;
-use shared::store::{lines, otp, rate};
 use shared::ui::layout::{self, PageOptions};
 use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, limits, passwords, routes, session, sms, App};
+use shared::{crypto, engine, routes, session, App};
 
-const WRONG_CREDENTIALS: &str =
-    "Username o password non corretti. Controlla i dati inseriti e riprova.";
-
-pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) {
-        post(app, &req).await
-    } else {
-        get(app, &req).await
-    })
-}
+shared::step!(get: get, post: post);
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let next = login::safe_next(&web::query_param(req, "next").unwrap_or_default());
@@ -62,155 +42,19 @@ fn notice(req: &Request) -> Option<&'static str> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form = Form::from_request(req);
-    let typed = form.get("username").trim().to_lowercase();
-    let password = form.get("password").to_owned();
-    let next = login::safe_next(form.get("next"));
-    let mut errors = FieldErrors::default();
-    if typed.is_empty() {
-        errors.add("username", "Inserisci la username.");
-    }
-    if password.is_empty() {
-        errors.add("password", "Inserisci la password.");
-    }
-    if !errors.is_empty() {
-        return Ok(web::html(422, page(&typed, &next, &errors, None)));
-    }
-    let now = app.now();
-    let store = app.store.as_ref();
-    if !rate::hit(store, limits::LOGIN_PER_IP, &web::client_ip(req), now).await? {
-        errors.add(
-            "username",
-            "Troppi tentativi di accesso da questa connessione. Attendi qualche minuto e riprova.",
-        );
-        return Ok(web::html(429, page(&typed, &next, &errors, None)));
-    }
-    // The lock keys are bounded so that a huge username cannot make a huge key.
-    let lock_subject: String = typed.chars().take(128).collect();
+    let form: password::Form = Form::from_request(req).typed();
+    let typed = form.username();
+    let draw = |errors: &FieldErrors| page(&typed, &form.next(), errors, None);
     let client = web::client_ip(req);
-    let per_client = format!("{lock_subject}#{client}");
-    let locks = [
-        (limits::LOGIN_LOCK_PER_CLIENT, per_client.as_str()),
-        (limits::LOGIN_LOCK_PER_USERNAME, lock_subject.as_str()),
-    ];
-    // Counted before the password is verified: parallel guesses cannot all be verified.
-    let mut lock_if_wrong = None;
-    for (policy, subject) in locks {
-        match lockout::attempt(store, policy, subject, now).await? {
-            Attempt::Locked(left) => {
-                tracing::info!(step = "login", outcome = "locked", viewer = %client, "login refused: locked");
-                errors.add("username", locked_text(left));
-                return Ok(web::html(429, page(&typed, &next, &errors, None)));
-            }
-            Attempt::Allowed {
-                lock_if_wrong: lock,
-            } => lock_if_wrong = lock_if_wrong.max(lock),
+    let flow_id = crypto::random_token();
+    let decide = || async {
+        if let Some(missing) = password::missing_fields(&form) {
+            return Ok(missing);
         }
-    }
-    let account = match Username::parse(&typed) {
-        Ok(u) => accounts::by_claim(store, Kind::Username, u.as_str(), now)
-            .await?
-            .filter(|a| a.status == Status::Active),
-        Err(_) => None,
+        let facts = password::load(app, &form, &client).await?;
+        Ok(password::decide(app, &form, facts, &OtpCode::generate(), &flow_id))
     };
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let candidate = password.clone();
-    let verified = tokio::task::spawn_blocking(move || {
-        let ok = passwords::verify(
-            stored.as_deref().unwrap_or(passwords::dummy_hash()),
-            &candidate,
-        );
-        ok && stored.is_some()
-    })
-    .await
-    .map_err(|e| WebError::Unavailable(e.to_string()))?;
-    let Some(account) = account.filter(|_| verified) else {
-        errors.add(
-            "password",
-            lock_if_wrong
-                .map(locked_text)
-                .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned()),
-        );
-        tracing::info!(step = "login", outcome = "refused", viewer = %client, "login refused");
-        return Ok(web::html(401, page(&typed, &next, &errors, None)));
-    };
-    for (policy, subject) in locks {
-        lockout::clear(store, policy, subject).await?;
-    }
-    upgrade_hash_if_old(app, &account, password).await?;
-
-    let number = MobileNumber::parse(&account.number)
-        .map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
-    if lines::active(store, &number).await?.is_none() {
-        tracing::info!(
-            step = "login",
-            outcome = "line-not-active",
-            "login refused: SIM not in the Convenzione"
-        );
-        errors.add(
-            "username",
-            "La SIM associata al tuo account non risulta attiva in Convenzione Telefonia Mobile 8: non è possibile completare l'accesso. Per informazioni rivolgiti al referente della Convenzione del tuo Ente.",
-        );
-        return Ok(web::html(403, page(&typed, &next, &errors, None)));
-    }
-    if let Err(refused) = sms::send_otp_once(
-        app,
-        otp::Purpose::Login,
-        &account.id,
-        &number,
-        true,
-        messages::sms_login_otp,
-    )
-    .await?
-    {
-        errors.add("username", <&str>::from(refused));
-        return Ok(web::html(429, page(&typed, &next, &errors, None)));
-    }
-    let data = Login::new(
-        account.id.clone(),
-        account.number.clone(),
-        account.session_epoch,
-        now,
-        next,
-    );
-    let (id, _) = record::create(store, KIND, data, TTL_SECS, now).await?;
-    tracing::info!(step = "login", outcome = "code-sent", account = %crypto::log_id(&account.id), viewer = %client, "password verified, SMS code sent");
-    Ok(web::redirect_with_cookies(
-        routes::LOGIN_OTP,
-        &[login::cookie(app, &id)],
-    ))
-}
-
-/// Accounts imported from earlier Convenzioni keep their old hash until the first login.
-async fn upgrade_hash_if_old(
-    app: &App,
-    account: &Account,
-    password: String,
-) -> Result<(), WebError> {
-    if !passwords::needs_upgrade(&account.password_hash) {
-        return Ok(());
-    }
-    let new_hash = tokio::task::spawn_blocking(move || passwords::rehash(&password))
-        .await
-        .map_err(|e| WebError::Unavailable(e.to_string()))?;
-    if accounts::upgrade_hash(
-        app.store.as_ref(),
-        &account.id,
-        &account.password_hash,
-        &new_hash,
-    )
-    .await?
-    {
-        tracing::info!(step = "login", "password hash upgraded to argon2id");
-    }
-    Ok(())
-}
-
-fn locked_text(secs: i64) -> String {
-    format!(
-        "Per la tua sicurezza, dopo troppi tentativi errati l'accesso con questa username è bloccato per {}. Riprova più tardi oppure recupera le tue credenziali.",
-        lockout::minutes_text(secs)
-    )
+    engine::run(app, decide, draw).await
 }
 
 fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

@@ -7,13 +7,7 @@ use shared::ui::layout;
 use shared::web::{self, Resp, WebError};
 use shared::{routes, session, App};
 
-pub async fn handle(app: &App, req: Request) -> Resp {
-    web::respond(if web::is_post(&req) {
-        post(app, &req).await
-    } else {
-        get(app, &req).await
-    })
-}
+shared::step!(get: get, post: post);
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     if session::current(app, req).await?.is_none() {

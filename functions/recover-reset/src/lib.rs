@@ -5,7 +5,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::domain::{MobileNumber, Password};
+use shared::domain::Password;
 use shared::flows::record;
 use shared::flows::recovery::{self, Recovery, RecoveryFlow, Step, KIND, RESET_TOKEN, TTL_SECS};
 use shared::notify::messages;
@@ -68,8 +68,7 @@ async fn start_reset(app: &App, token: &str) -> Result<Resp, WebError> {
     let Some((account, token_hash)) = link_account(app, token).await? else {
         return Ok(web::html(410, invalid_link_page()));
     };
-    let number = MobileNumber::parse(&account.number)
-        .map_err(|_| WebError::Unavailable("stored number unreadable".into()))?;
+    let number = account.number.clone();
     // One code per account: a double-clicked button sends one SMS, both flows accept it.
     let rid = format!("reset:{}", account.id);
     if let Err(refused) = sms::send_otp_once(
@@ -90,7 +89,7 @@ async fn start_reset(app: &App, token: &str) -> Result<Resp, WebError> {
     let data = Recovery::reset(
         rid,
         account.id.clone(),
-        account.number.clone(),
+        account.number.e164().to_owned(),
         token_hash,
         app.now(),
     );

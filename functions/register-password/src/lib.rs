@@ -85,7 +85,8 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         personal_cf: r.personal_cf.clone(),
         entity_cf: r.entity_cf.clone(),
         ragione_sociale: r.ragione_sociale.clone(),
-        number: r.number.clone(),
+        number: MobileNumber::parse(&r.number)
+            .map_err(|_| WebError::Unavailable("flow number unreadable".into()))?,
         email: r.email.clone(),
         username: r.username.clone(),
         password_hash: hash,
@@ -109,7 +110,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         ceased = ceased.len(),
         "account created"
     );
-    notify_ceased(app, &ceased, &account.number).await;
+    notify_ceased(app, &ceased, account.number.e164()).await;
     send_summary(app, &mut flow).await;
     Ok(web::redirect(Step::Done.path()))
 }
@@ -143,7 +144,7 @@ async fn create_account(
     let claims = [
         (Kind::Username, account.username.clone()),
         (Kind::Email, account.email.clone()),
-        (Kind::Number, account.number.clone()),
+        (Kind::Number, account.number.e164().to_owned()),
         (Kind::Person, person),
     ];
     let mut ops = vec![
@@ -182,10 +183,10 @@ async fn create_account(
         ));
         let old_person = uniqueness::person_value(&old.entity_cf, &old.personal_cf);
         let old_claims = [
-            (Kind::Username, &old.username),
-            (Kind::Email, &old.email),
-            (Kind::Number, &old.number),
-            (Kind::Person, &old_person),
+            (Kind::Username, old.username.as_str()),
+            (Kind::Email, old.email.as_str()),
+            (Kind::Number, old.number.e164()),
+            (Kind::Person, old_person.as_str()),
         ];
         for (kind, value) in old_claims {
             if !value.is_empty() && !claims.iter().any(|(k, v)| *k == kind && v == value) {

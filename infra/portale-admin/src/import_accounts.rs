@@ -132,7 +132,7 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
         personal_cf: row.personal_cf.as_str().to_owned(),
         entity_cf: row.entity_cf.as_str().to_owned(),
         ragione_sociale,
-        number: row.number.e164().to_owned(),
+        number: row.number.clone(),
         email: row.email.as_str().to_owned(),
         username: row.username.as_str().to_owned(),
         password_hash: row.password_hash,
@@ -153,7 +153,7 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
         },
         uniqueness::claim_op(Kind::Username, &account.username, &id, &owner, &[], now),
         uniqueness::claim_op(Kind::Email, &account.email, &id, &owner, &[], now),
-        uniqueness::claim_op(Kind::Number, &account.number, &id, &owner, &[], now),
+        uniqueness::claim_op(Kind::Number, account.number.e164(), &id, &owner, &[], now),
         uniqueness::claim_op(
             Kind::Person,
             &uniqueness::person_value(&account.entity_cf, &account.personal_cf),
@@ -229,7 +229,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(acc.origin, "convenzione-7");
-        assert_eq!(acc.number, "+393330000101");
+        assert_eq!(acc.number.e164(), "+393330000101");
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
     }
 

@@ -80,6 +80,24 @@ pub async fn load_key<T: DeserializeOwned>(
     }))
 }
 
+/// The write creating flow `id` (version 1) in a step's transaction.
+pub fn create_op<T: Serialize>(kind: &str, id: &str, data: &T, ttl: i64, now: i64) -> TxOp {
+    TxOp::Put {
+        key: key_for(kind, id),
+        item: to_item(data, 1, now + ttl),
+        cond: Some(Cond::NotExists),
+    }
+}
+
+/// The write saving `data` as version `version + 1` of flow `id`, if it is still at `version`.
+pub fn update_op<T: Serialize>(kind: &str, id: &str, version: i64, data: &T, ttl: i64, now: i64) -> TxOp {
+    TxOp::Put {
+        key: key_for(kind, id),
+        item: to_item(data, version + 1, now + ttl),
+        cond: Some(Cond::eq("version", version)),
+    }
+}
+
 /// Creates a new flow and returns the cookie id for it.
 pub async fn create<T: Serialize>(
     store: &dyn Store,

@@ -101,6 +101,34 @@ pub fn expired(action: &str) -> Markup {
     }
 }
 
+/// The whole expired-code page (410) of a code step at `action`.
+pub fn expired_page(action: &str) -> Markup {
+    crate::ui::layout::flow_page(
+        "Codice temporaneo scaduto",
+        html! { div class="container narrow" { (expired(action)) } },
+    )
+}
+
+/// What a code step answers to a refused guess: the expired page, or its own page with
+/// the error next to the code field.
+pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::engine::Reply {
+    match guess_error(e, resend_label) {
+        Some(text) => {
+            let mut errors = FieldErrors::default();
+            errors.add(FIELD, text);
+            crate::engine::Reply::Form(422, errors)
+        }
+        None => crate::engine::Reply::Page(410, expired_page(action)),
+    }
+}
+
+/// The "Attendi ancora N secondi" refusal of a resend within `RESEND_INTERVAL_SECS` of the
+/// last code, if it is too early.
+pub fn too_early(last_sent_at: i64, now: i64) -> Option<String> {
+    let wait = crate::limits::RESEND_INTERVAL_SECS - (now - last_sent_at);
+    (wait > 0).then(|| format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! username, email and number through uniqueness claims (see `uniqueness`).
 
 use super::uniqueness::{self, Kind};
+use crate::domain::MobileNumber;
 use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,8 +13,7 @@ pub struct Account {
     pub personal_cf: String,
     pub entity_cf: String,
     pub ragione_sociale: String,
-    /// E.164.
-    pub number: String,
+    pub number: MobileNumber,
     pub email: String,
     pub username: String,
     pub password_hash: String,
@@ -46,7 +46,7 @@ pub fn to_item(a: &Account) -> Item {
         .with("personal_cf", a.personal_cf.as_str())
         .with("entity_cf", a.entity_cf.as_str())
         .with("ragione_sociale", a.ragione_sociale.as_str())
-        .with("number", a.number.as_str())
+        .with("number", a.number.e164())
         .with("email", a.email.as_str())
         .with("username", a.username.as_str())
         .with("password_hash", a.password_hash.as_str())
@@ -66,16 +66,22 @@ pub fn to_item(a: &Account) -> Item {
         .with("origin", a.origin.as_str())
 }
 
-fn from_item(id: &str, i: &Item) -> Account {
+/// The account stored as `i`; `None` if its number is unreadable (a record that could only
+/// have been written by hand: it is treated as no account, and logged).
+pub fn from_item(id: &str, i: &Item) -> Option<Account> {
     let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
-    Account {
+    let Ok(number) = MobileNumber::parse(&s("number")) else {
+        tracing::error!(account = %crate::crypto::log_id(id), "account record with an unreadable number");
+        return None;
+    };
+    Some(Account {
         id: id.to_owned(),
         nome: s("nome"),
         cognome: s("cognome"),
         personal_cf: s("personal_cf"),
         entity_cf: s("entity_cf"),
         ragione_sociale: s("ragione_sociale"),
-        number: s("number"),
+        number,
         email: s("email"),
         username: s("username"),
         password_hash: s("password_hash"),
@@ -90,11 +96,11 @@ fn from_item(id: &str, i: &Item) -> Account {
         privacy_version: s("privacy_version"),
         accepted_at: i.n("accepted_at").unwrap_or(0),
         origin: s("origin"),
-    }
+    })
 }
 
 pub async fn get(store: &dyn Store, id: &str) -> Result<Option<Account>, StoreError> {
-    Ok(store.get(&key(id)).await?.map(|i| from_item(id, &i)))
+    Ok(store.get(&key(id)).await?.and_then(|i| from_item(id, &i)))
 }
 
 /// The account holding a username, email or number claim (never a reservation).

@@ -45,6 +45,11 @@ fn key_map(key: &Key) -> HashMap<String, AttributeValue> {
     ])
 }
 
+fn key_from(map: &HashMap<String, AttributeValue>) -> Option<Key> {
+    let s = |n: &str| map.get(n).and_then(|v| v.as_s().ok()).cloned();
+    Some(Key::new(s(schema::PK)?, s(schema::SK)?))
+}
+
 fn item_from(map: &HashMap<String, AttributeValue>) -> Item {
     let attrs = map
         .iter()
@@ -172,6 +177,47 @@ impl Store for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(out.item().map(item_from))
+    }
+
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let mut found: HashMap<Key, Item> = HashMap::new();
+        let mut wanted = keys.to_vec();
+        wanted.sort();
+        wanted.dedup();
+        let mut pending: Vec<HashMap<String, AttributeValue>> = wanted.iter().map(key_map).collect();
+        // DynamoDB may leave keys unprocessed under load: ask again for those only.
+        for attempt in 0..=TX_CONFLICT_RETRIES {
+            if pending.is_empty() {
+                break;
+            }
+            let ka = ddb::KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut pending)))
+                .consistent_read(true)
+                .build()
+                .map_err(unavailable)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, ka)
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for map in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                if let Some(k) = key_from(map) {
+                    found.insert(k, item_from(map));
+                }
+            }
+            if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                pending = left.keys().to_vec();
+                if !pending.is_empty() && attempt < TX_CONFLICT_RETRIES {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt as u64 + 1))).await;
+                }
+            }
+        }
+        if !pending.is_empty() {
+            return Err(StoreError::Unavailable("BatchGetItem: keys left unprocessed".into()));
+        }
+        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
     }
 
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {

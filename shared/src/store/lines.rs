@@ -1,7 +1,7 @@
 //! The Convenzione's lines: which mobile numbers are SIMs in the Convenzione, with their
 //! entity. Loaded by `portale-admin import-lines`.
 
-use super::{Item, Key, Store, StoreError};
+use super::{Cond, Item, Key, Store, StoreError, TxOp};
 use crate::domain::{CodiceFiscaleEnte, MobileNumber};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,14 @@ pub async fn get(store: &dyn Store, number: &MobileNumber) -> Result<Option<Line
 /// The line only if it is an active SIM of the Convenzione.
 pub async fn active(store: &dyn Store, number: &MobileNumber) -> Result<Option<Line>, StoreError> {
     Ok(get(store, number).await?.filter(|l| l.active))
+}
+
+/// The condition check a step commits with its writes: the number is still an active line.
+pub fn active_check(number: &MobileNumber) -> TxOp {
+    TxOp::Check {
+        key: key(number),
+        cond: Cond::eq("active", true),
+    }
 }
 
 /// Inserts or updates a line. Last write wins: an import is the operator's statement of truth.

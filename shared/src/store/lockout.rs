@@ -8,7 +8,7 @@
 //! stranger who keeps guessing locks only himself, and per username with a much higher
 //! one, against guessing from many addresses.
 
-use super::{schema, Cond, Item, Key, Store, StoreError};
+use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 
 /// First lock; each further attempt doubles it, up to `MAX_LOCK_SECS`.
 pub const FIRST_LOCK_SECS: i64 = 60;
@@ -49,6 +49,76 @@ pub enum Attempt {
     Locked(i64),
 }
 
+/// A counter as read, with the version its next write is conditioned on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counter {
+    /// Attempts so far (0 when absent or forgotten).
+    pub attempts: i64,
+    pub locked_until: i64,
+    /// `None` when the item does not exist; `Some(None)` for an item without a version.
+    version: Option<Option<i64>>,
+}
+
+impl Counter {
+    /// The key a step's loader reads for this counter.
+    pub fn key(policy: Policy, subject: &str) -> Key {
+        key(policy.scope, subject)
+    }
+
+    pub fn from_item(item: Option<&Item>, now: i64) -> Counter {
+        let live = item.filter(|i| !i.is_expired(now));
+        Counter {
+            attempts: live.and_then(|i| i.n("attempts")).unwrap_or(0),
+            locked_until: live.and_then(|i| i.n("locked_until")).unwrap_or(0),
+            version: item.map(|i| i.n("v")),
+        }
+    }
+
+    /// What one more attempt now would be allowed (a pure decision on the read value).
+    pub fn next(&self, policy: Policy, now: i64) -> Attempt {
+        if self.locked_until > now {
+            return Attempt::Locked(self.locked_until - now);
+        }
+        Attempt::Allowed {
+            lock_if_wrong: lock_secs(policy, self.attempts + 1),
+        }
+    }
+
+    fn unchanged(&self) -> Cond {
+        match self.version {
+            Some(Some(v)) => Cond::eq("v", v),
+            Some(None) => Cond::missing("v"),
+            None => Cond::NotExists,
+        }
+    }
+}
+
+/// The write counting one more attempt over `seen`, on condition that nobody counted one
+/// since it was read (else the step's transaction is cancelled and nothing is revealed).
+pub fn attempt_op(policy: Policy, subject: &str, seen: &Counter, now: i64) -> TxOp {
+    let attempts = seen.attempts + 1;
+    let mut item = Item::new()
+        .with("attempts", attempts)
+        .with("v", seen.version.flatten().unwrap_or(0) + 1)
+        .with(schema::TTL_ATTRIBUTE, now + MEMORY_SECS);
+    if let Some(l) = lock_secs(policy, attempts) {
+        item = item.with("locked_until", now + l);
+    }
+    TxOp::Put {
+        key: key(policy.scope, subject),
+        item,
+        cond: Some(seen.unchanged()),
+    }
+}
+
+/// The write forgetting the attempts after a success, if nobody counted one meanwhile.
+pub fn clear_op(policy: Policy, subject: &str, seen: &Counter) -> TxOp {
+    TxOp::Delete {
+        key: key(policy.scope, subject),
+        cond: (seen.version.is_some()).then(|| seen.unchanged()),
+    }
+}
+
 /// Counts one attempt, atomically: read the counter, write it back one higher (and the
 /// lock this attempt sets) on condition that nobody wrote in between; retry otherwise.
 pub async fn attempt(
@@ -59,39 +129,14 @@ pub async fn attempt(
 ) -> Result<Attempt, StoreError> {
     let k = key(policy.scope, subject);
     for _ in 0..MAX_RETRIES {
-        let current = store.get(&k).await?;
-        let live = current.as_ref().filter(|i| !i.is_expired(now));
-        if let Some(left) = live
-            .and_then(|i| i.n("locked_until"))
-            .map(|t| t - now)
-            .filter(|left| *left > 0)
-        {
-            return Ok(Attempt::Locked(left));
+        let seen = Counter::from_item(store.get(&k).await?.as_ref(), now);
+        let next = seen.next(policy, now);
+        if let Attempt::Locked(_) = next {
+            return Ok(next);
         }
-        let attempts = live.and_then(|i| i.n("attempts")).unwrap_or(0) + 1;
-        let lock = lock_secs(policy, attempts);
-        let mut item = Item::new()
-            .with("attempts", attempts)
-            .with(
-                "v",
-                current.as_ref().and_then(|i| i.n("v")).unwrap_or(0) + 1,
-            )
-            .with(schema::TTL_ATTRIBUTE, now + MEMORY_SECS);
-        if let Some(l) = lock {
-            item = item.with("locked_until", now + l);
-        }
-        let unchanged = match current.as_ref().and_then(|i| i.n("v")) {
-            Some(v) => Cond::eq("v", v),
-            None if current.is_some() => Cond::missing("v"),
-            None => Cond::NotExists,
-        };
-        match store.put(&k, item, Some(unchanged)).await {
-            Ok(()) => {
-                return Ok(Attempt::Allowed {
-                    lock_if_wrong: lock,
-                })
-            }
-            Err(StoreError::ConditionFailed) => continue,
+        match store.transact(vec![attempt_op(policy, subject, &seen, now)]).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::TxCancelled { .. }) => continue,
             Err(e) => return Err(e),
         }
     }

@@ -50,6 +50,11 @@ impl Store for MemoryStore {
         Ok(self.items.lock().unwrap().get(key).cloned())
     }
 
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let items = self.items.lock().unwrap();
+        Ok(keys.iter().map(|k| items.get(k).cloned()).collect())
+    }
+
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         let mut items = self.items.lock().unwrap();
         if !check(&cond, items.get(key)) {

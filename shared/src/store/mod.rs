@@ -185,6 +185,9 @@ pub enum StoreError {
 #[async_trait::async_trait]
 pub trait Store: Send + Sync {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError>;
+    /// Several items in one round trip (BatchGetItem, strongly consistent), in the order
+    /// of `keys`; a step loads its flow's facts with one call. At most 100 distinct keys.
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError>;
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError>;
     /// Applies `update` (creating the item if absent, as DynamoDB does) and returns the new item.
     async fn update(

@@ -2,7 +2,7 @@
 //! single use (consumed by a conditional delete, so of concurrent right answers exactly
 //! one wins), replaced by a new code on resend, and checked for expiry on every read.
 
-use super::{schema, Cond, Item, Key, Store, StoreError, Update};
+use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
 use crate::domain::OtpCode;
 
@@ -44,6 +44,54 @@ fn key(purpose: Purpose, subject: &str) -> Key {
     Key::new(format!("OTP#{}#{}", purpose.tag(), subject), "OTP")
 }
 
+fn code_item(secret: &[u8], code: &OtpCode, now: i64) -> Item {
+    Item::new()
+        .with("hash", crypto::keyed_hash(secret, code.as_str()))
+        .with("attempts", 0i64)
+        .with("issued_at", now)
+        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS)
+}
+
+/// The write storing a new code for `subject`, replacing any previous one. With
+/// `keep_recent: Some(window)` it does not replace a live code issued less than `window`
+/// seconds ago (its condition fails): a double-clicked button sends one SMS.
+pub fn issue_op(
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+    keep_recent: Option<i64>,
+) -> TxOp {
+    // Replace only a missing, old, expired or burnt code.
+    let cond = keep_recent.map(|window| {
+        Cond::Or(vec![
+            Cond::NotExists,
+            Cond::lt("issued_at", now - window + 1),
+            Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
+            Cond::gt("attempts", MAX_ATTEMPTS - 1),
+        ])
+    });
+    TxOp::Put {
+        key: key(purpose, subject),
+        item: code_item(secret, code, now),
+        cond,
+    }
+}
+
+/// The key of `subject`'s code (a loader reads it to know whether one is recent).
+pub fn code_key(purpose: Purpose, subject: &str) -> Key {
+    key(purpose, subject)
+}
+
+/// True when `item` is a live code issued less than `window` seconds ago.
+pub fn is_recent(item: Option<&Item>, now: i64, window: i64) -> bool {
+    item.filter(|i| !i.is_expired(now))
+        .filter(|i| i.n("attempts").unwrap_or(0) < MAX_ATTEMPTS)
+        .and_then(|i| i.n("issued_at"))
+        .is_some_and(|t| now - t < window)
+}
+
 /// Stores a new code for `subject`, replacing any previous one (which stops working).
 pub async fn issue(
     store: &dyn Store,
@@ -53,12 +101,9 @@ pub async fn issue(
     code: &OtpCode,
     now: i64,
 ) -> Result<(), StoreError> {
-    let item = Item::new()
-        .with("hash", crypto::keyed_hash(secret, code.as_str()))
-        .with("attempts", 0i64)
-        .with("issued_at", now)
-        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS);
-    store.put(&key(purpose, subject), item, None).await
+    store
+        .put(&key(purpose, subject), code_item(secret, code, now), None)
+        .await
 }
 
 /// Like `issue`, but keeps a code issued less than `window` seconds ago (returns `false`):
@@ -72,24 +117,12 @@ pub async fn issue_unless_recent(
     now: i64,
     window: i64,
 ) -> Result<bool, StoreError> {
-    let item = Item::new()
-        .with("hash", crypto::keyed_hash(secret, code.as_str()))
-        .with("attempts", 0i64)
-        .with("issued_at", now)
-        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS);
-    // Replace only a missing, old, expired or burnt code.
-    let replaceable = Cond::Or(vec![
-        Cond::NotExists,
-        Cond::lt("issued_at", now - window + 1),
-        Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
-        Cond::gt("attempts", MAX_ATTEMPTS - 1),
-    ]);
     match store
-        .put(&key(purpose, subject), item, Some(replaceable))
+        .transact(vec![issue_op(secret, purpose, subject, code, now, Some(window))])
         .await
     {
         Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(StoreError::TxCancelled { .. }) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -114,15 +147,18 @@ pub async fn withdraw(
     }
 }
 
-/// Checks a guess. Every guess is counted atomically before it is compared.
-pub async fn verify(
+/// Counts a guess and compares it (every guess is counted atomically before it is
+/// compared, so parallel guesses cannot exceed `MAX_ATTEMPTS`). `Ok(consume)` is the
+/// write that uses the code up; the step commits it with its own writes, and of
+/// concurrent right answers exactly one commit succeeds.
+pub async fn check(
     store: &dyn Store,
     secret: &[u8],
     purpose: Purpose,
     subject: &str,
     guess: &OtpCode,
     now: i64,
-) -> Result<(), OtpError> {
+) -> Result<TxOp, OtpError> {
     let k = key(purpose, subject);
     let counted = store
         .update(
@@ -157,16 +193,26 @@ pub async fn verify(
             OtpError::Wrong { remaining }
         });
     }
-    // Single use: only one of concurrent right answers deletes this very code.
-    match store
-        .delete(
-            &k,
-            Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
-        )
-        .await
-    {
+    Ok(TxOp::Delete {
+        key: k,
+        cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
+    })
+}
+
+/// Checks a guess and uses the code up on its own (steps that have nothing to commit
+/// with it).
+pub async fn verify(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    guess: &OtpCode,
+    now: i64,
+) -> Result<(), OtpError> {
+    let consume = check(store, secret, purpose, subject, guess, now).await?;
+    match store.transact(vec![consume]).await {
         Ok(()) => Ok(()),
-        Err(StoreError::ConditionFailed) => Err(OtpError::Missing),
+        Err(StoreError::TxCancelled { .. }) => Err(OtpError::Missing),
         Err(e) => Err(e.into()),
     }
 }

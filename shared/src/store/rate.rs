@@ -1,7 +1,7 @@
 //! Fixed-window rate limits as atomic DynamoDB counters (ADD with a condition), so
 //! concurrent requests can never exceed a limit and windows expire by TTL.
 
-use super::{schema, Cond, Key, Store, StoreError, Update};
+use super::{schema, Cond, Key, Store, StoreError, TxOp, Update};
 
 /// One limit: at most `max` events per `window_secs` for one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -11,22 +11,28 @@ pub struct Limit {
     pub window_secs: i64,
 }
 
+/// The write that counts one event against `limit` for `key`: an atomic ADD, on condition
+/// that the window is not full (a step puts it in its transaction, `engine::Tx::charge`).
+pub fn charge_op(limit: Limit, key: &str, now: i64) -> TxOp {
+    let window = now.div_euclid(limit.window_secs);
+    TxOp::Update {
+        key: Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE"),
+        update: Update::new()
+            .add("count", 1)
+            .set(schema::TTL_ATTRIBUTE, (window + 1) * limit.window_secs + 60),
+        cond: Some(Cond::Or(vec![
+            Cond::NotExists,
+            Cond::lt("count", limit.max),
+        ])),
+    }
+}
+
 /// Counts one event; `Ok(false)` when the limit is already reached (the event is not counted).
 pub async fn hit(store: &dyn Store, limit: Limit, key: &str, now: i64) -> Result<bool, StoreError> {
-    let window = now.div_euclid(limit.window_secs);
-    let k = Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE");
-    let expires = (window + 1) * limit.window_secs + 60;
-    let cond = Cond::Or(vec![Cond::NotExists, Cond::lt("count", limit.max)]);
-    match store
-        .update(
-            &k,
-            Update::new()
-                .add("count", 1)
-                .set(schema::TTL_ATTRIBUTE, expires),
-            Some(cond),
-        )
-        .await
-    {
+    let TxOp::Update { key, update, cond } = charge_op(limit, key, now) else {
+        unreachable!("charge_op is an update")
+    };
+    match store.update(&key, update, cond).await {
         Ok(_) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(false),
         Err(e) => Err(e),

@@ -3,7 +3,7 @@
 //! idle timeout (renewed on use) and an absolute lifetime. Bumping an account's epoch
 //! (ceased registration, password reset) ends all its sessions at once.
 
-use super::{schema, Cond, Item, Key, Store, StoreError, Update};
+use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
 
 /// Idle timeout: a session unused this long ends.
@@ -36,13 +36,9 @@ fn key_for(cookie_id: &str) -> Key {
     )
 }
 
-/// Creates a session; returns the id for the cookie (a new one at every login: no fixation).
-pub async fn create(
-    store: &dyn Store,
-    account_id: &str,
-    epoch: i64,
-    now: i64,
-) -> Result<String, StoreError> {
+/// The write creating a session, and the id for the cookie (a new one at every login:
+/// no fixation).
+pub fn create_op(account_id: &str, epoch: i64, now: i64) -> (String, TxOp) {
     let id = crypto::random_token();
     let item = Item::new()
         .with("account_id", account_id)
@@ -50,10 +46,42 @@ pub async fn create(
         .with("created_at", now)
         .with("last_seen", now)
         .with(schema::TTL_ATTRIBUTE, now + IDLE_SECS);
-    store
-        .put(&key_for(&id), item, Some(Cond::NotExists))
-        .await?;
+    let op = TxOp::Put {
+        key: key_for(&id),
+        item,
+        cond: Some(Cond::NotExists),
+    };
+    (id, op)
+}
+
+/// Creates a session; returns the id for the cookie.
+pub async fn create(
+    store: &dyn Store,
+    account_id: &str,
+    epoch: i64,
+    now: i64,
+) -> Result<String, StoreError> {
+    let (id, op) = create_op(account_id, epoch, now);
+    store.transact(vec![op]).await?;
     Ok(id)
+}
+
+/// The key a loader reads for a cookie id.
+pub fn key(cookie_id: &str) -> Key {
+    key_for(cookie_id)
+}
+
+/// The live session in `item` (read under `key(cookie_id)`), checked against `now`.
+pub fn from_item(key: Key, item: Option<&Item>, now: i64) -> Option<Session> {
+    let item = item?;
+    let session = Session {
+        key,
+        account_id: item.s("account_id").unwrap_or_default().to_owned(),
+        epoch: item.n("epoch").unwrap_or(-1),
+        created_at: item.n("created_at").unwrap_or(0),
+        last_seen: item.n("last_seen").unwrap_or(0),
+    };
+    (now < session.expires_at() && !session.account_id.is_empty()).then_some(session)
 }
 
 /// The live session for a cookie id (idle and absolute limits checked against `now`).
@@ -63,17 +91,16 @@ pub async fn load(
     now: i64,
 ) -> Result<Option<Session>, StoreError> {
     let key = key_for(cookie_id);
-    let Some(item) = store.get(&key).await? else {
-        return Ok(None);
-    };
-    let session = Session {
-        key,
-        account_id: item.s("account_id").unwrap_or_default().to_owned(),
-        epoch: item.n("epoch").unwrap_or(-1),
-        created_at: item.n("created_at").unwrap_or(0),
-        last_seen: item.n("last_seen").unwrap_or(0),
-    };
-    Ok((now < session.expires_at() && !session.account_id.is_empty()).then_some(session))
+    let item = store.get(&key).await?;
+    Ok(from_item(key, item.as_ref(), now))
+}
+
+/// The write ending a session.
+pub fn delete_op(cookie_id: &str) -> TxOp {
+    TxOp::Delete {
+        key: key_for(cookie_id),
+        cond: None,
+    }
 }
 
 /// Renews the idle timeout (at most once a minute).

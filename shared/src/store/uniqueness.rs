@@ -140,11 +140,13 @@ pub async fn holder(
     value: &str,
     now: i64,
 ) -> Result<Option<String>, StoreError> {
-    Ok(store
-        .get(&key(kind, value))
-        .await?
-        .filter(|i| !i.is_expired(now))
-        .and_then(|i| i.s("owner").map(str::to_owned)))
+    Ok(holder_in(store.get(&key(kind, value)).await?.as_ref(), now))
+}
+
+/// Who holds the claim read as `item` (a lapsed reservation holds nothing).
+pub fn holder_in(item: Option<&Item>, now: i64) -> Option<String> {
+    item.filter(|i| !i.is_expired(now))
+        .and_then(|i| i.s("owner").map(str::to_owned))
 }
 
 #[cfg(test)]

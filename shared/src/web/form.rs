@@ -59,6 +59,20 @@ impl Form {
             .unwrap_or("")
     }
 
+    /// The form as a step's typed form (a `serde` struct of `String` fields with
+    /// `#[serde(default)]`): the first value of each field, missing ones empty. Parsing
+    /// into domain types is the step's decision, so that errors keep what was typed.
+    pub fn typed<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        let mut seen = std::collections::BTreeMap::new();
+        for (k, v) in &self.pairs {
+            seen.entry(k.as_str()).or_insert(v.as_str());
+        }
+        let fields = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
+            seen.into_iter(),
+        );
+        T::deserialize(fields).unwrap_or_default()
+    }
+
     pub fn has(&self, name: &str) -> bool {
         self.pairs.iter().any(|(k, _)| k == name)
     }

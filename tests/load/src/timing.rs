@@ -159,6 +159,10 @@ impl Store for TimingStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
         timed("GetItem", &key.pk, self.inner.get(key)).await
     }
+    async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+        let first = keys.first().map(|k| k.pk.as_str()).unwrap_or_default();
+        timed("BatchGetItem", first, self.inner.batch_get(keys)).await
+    }
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         timed("PutItem", &key.pk, self.inner.put(key, item, cond)).await
     }

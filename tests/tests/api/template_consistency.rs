@@ -1606,6 +1606,12 @@ mod recorded {
             self.note(Action::GetItem, key);
             self.inner.get(key).await
         }
+        async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
+            for k in keys {
+                self.note(Action::BatchGetItem, k);
+            }
+            self.inner.batch_get(keys).await
+        }
         async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
             self.note(Action::PutItem, key);
             self.inner.put(key, item, cond).await

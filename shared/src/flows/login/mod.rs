@@ -9,9 +9,13 @@
 //! (a reset in between voids the login) and where to go after (`next`). `Completed`
 //! only keeps a double-submitted code from showing an error: it sends the user on.
 
-use super::record::{self, Flow};
+pub mod code;
+pub mod password;
+
+use crate::domain::MobileNumber;
+use crate::engine::carry::{self, Carried};
 use crate::routes;
-use crate::web::{self, Resp, WebError};
+use crate::web;
 use crate::App;
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
@@ -31,8 +35,8 @@ pub enum State {
 pub struct Login {
     pub state: State,
     pub account_id: String,
-    /// E.164 of the account's SIM, where the code goes.
-    pub number: String,
+    /// The account's SIM, where the code goes.
+    pub number: MobileNumber,
     pub epoch: i64,
     pub otp_sent_at: i64,
     /// A private page to return to (already checked by `safe_next`).
@@ -40,7 +44,13 @@ pub struct Login {
 }
 
 impl Login {
-    pub fn new(account_id: String, number: String, epoch: i64, now: i64, next: String) -> Self {
+    pub fn new(
+        account_id: String,
+        number: MobileNumber,
+        epoch: i64,
+        now: i64,
+        next: String,
+    ) -> Self {
         Login {
             state: State::AwaitingCode,
             account_id,
@@ -63,8 +73,6 @@ impl Login {
     }
 }
 
-pub type LoginFlow = Flow<Login>;
-
 /// Only pages of the private area are valid return addresses (no open redirect), and only
 /// plain paths: `[A-Za-z0-9/_-]` after `/area-clienti`, so the value can always be a
 /// `Location` header (a `%0A` decoded to a newline once made the redirect panic).
@@ -83,24 +91,22 @@ pub fn safe_next(raw: &str) -> String {
     }
 }
 
-/// The code page's flow if it is waiting for a code, else where the user belongs.
-pub async fn enter_code_step(
-    app: &App,
-    req: &Request,
-) -> Result<Result<LoginFlow, Resp>, WebError> {
-    let flow = match web::cookie(req, COOKIE, app.config.cookie_secure) {
-        Some(id) => record::load::<Login>(app.store.as_ref(), KIND, &id, app.now()).await?,
-        None => None,
-    };
-    Ok(match flow {
-        Some(f) if f.data.state == State::AwaitingCode => Ok(f),
-        Some(f) => Err(web::redirect(&f.data.next)),
-        None => Err(web::redirect(&format!("{}?scaduta=1", routes::LOGIN))),
-    })
+/// The login flow the request's cookie carries, if it is live and ours.
+pub fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
+    let value = web::cookie(req, COOKIE, app.config.cookie_secure)?;
+    carry::open(&app.config.flow_secret, KIND, &value, app.now())
 }
 
-pub fn cookie(app: &App, id: &str) -> String {
-    web::set_cookie(COOKIE, id, Some(TTL_SECS), app.config.cookie_secure)
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
+pub fn cookie(app: &App, id: &str, version: i64, data: &Login) -> String {
+    let now = app.now();
+    let value = carry::seal(&app.config.flow_secret, KIND, id, version, data, now + TTL_SECS);
+    web::set_cookie(COOKIE, &value, Some(TTL_SECS), app.config.cookie_secure)
+}
+
+/// Where a request without a live login flow goes: back to the password, saying why.
+pub fn expired() -> String {
+    format!("{}?scaduta=1", routes::LOGIN)
 }
 
 #[cfg(test)]
@@ -142,7 +148,7 @@ mod tests {
     fn completes_once() {
         let mut l = Login::new(
             "a".into(),
-            "+393330000001".into(),
+            MobileNumber::parse("+393330000001").unwrap(),
             0,
             10,
             "/area-clienti".into(),
