@@ -210,7 +210,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(RATE, &[Upd]),
             g(LOCK, &[Batch, Put, Del]),
             g(LINE, &[Check]),
-            g(OTP_LOGIN, &[Batch, Put]),
+            g(OTP_LOGIN, &[Batch, Put, Del]),
             g(FLOW_LOGIN, &[Put]),
         ],
     },

@@ -16,6 +16,7 @@ pub use tx::{Failed, Tx};
 use crate::domain::MobileNumber;
 use crate::notify::{EmailMessage, Notifier};
 use crate::pages::FieldErrors;
+use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
 use crate::App;
 use maud::Markup;
@@ -52,6 +53,9 @@ pub enum Effect {
 pub struct Outcome<R> {
     pub tx: Tx<R>,
     pub effects: Vec<Effect>,
+    /// Writes that undo what is only true if the messages left (a code that was never
+    /// sent must not count as "recently sent"), committed if sending fails.
+    pub unsent: Vec<TxOp>,
     pub reply: Reply,
     pub cookies: Vec<String>,
 }
@@ -62,6 +66,7 @@ impl<R> Outcome<R> {
         Outcome {
             tx: Tx::new(),
             effects: Vec::new(),
+            unsent: Vec::new(),
             reply,
             cookies: Vec::new(),
         }
@@ -81,6 +86,11 @@ impl<R> Outcome<R> {
     }
     pub fn send(mut self, effect: Effect) -> Self {
         self.effects.push(effect);
+        self
+    }
+    /// `op` is committed if the messages cannot be sent.
+    pub fn unless_sent(mut self, op: TxOp) -> Self {
+        self.unsent.push(op);
         self
     }
     pub fn cookie(mut self, set_cookie: String) -> Self {
@@ -119,12 +129,18 @@ where
         let Outcome {
             tx,
             effects,
+            unsent,
             reply,
             cookies,
         } = decide().await?;
         match tx.commit(app.store.as_ref()).await? {
             Ok(()) => {
-                send(app.notifier.as_ref(), effects).await?;
+                if let Err(e) = send(app.notifier.as_ref(), effects).await {
+                    if !unsent.is_empty() {
+                        let _ = app.store.transact(unsent).await;
+                    }
+                    return Err(e);
+                }
                 return Ok(reply.into_response(&cookies, form));
             }
             Err(Failed::Refused(r)) if !r.retry() => return Ok(r.reply().into_response(&[], form)),

@@ -127,6 +127,14 @@ pub async fn issue_unless_recent(
     }
 }
 
+/// The write deleting `code` if it is still the current one (it could not be sent).
+pub fn withdraw_op(secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode) -> TxOp {
+    TxOp::Delete {
+        key: key(purpose, subject),
+        cond: Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str()))),
+    }
+}
+
 /// Deletes `code` if it is still the current one (it could not be sent).
 pub async fn withdraw(
     store: &dyn Store,

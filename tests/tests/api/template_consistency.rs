@@ -1313,7 +1313,10 @@ fn table_access_matches_shared_access() {
         }
         if got
             .iter()
-            .any(|(a, k)| a != Action::GetItem.iam() && glob(k, &format!("{}x", access::ACCOUNT)))
+            .any(|(a, k)| {
+                Action::ALL.iter().any(|x| x.is_write() && x.iam() == a)
+                    && glob(k, &format!("{}x", access::ACCOUNT))
+            })
         {
             account_writers.insert(f.krate.clone());
         }

@@ -225,10 +225,12 @@ pub fn decide(
             otp::issue_op(secret, Purpose::Login, &account.id, code, now, keep),
             Refusal::Concurrent,
         );
-        outcome = outcome.send(Effect::Sms {
-            to: account.number.clone(),
-            text: messages::sms_login_otp(code),
-        });
+        outcome = outcome
+            .send(Effect::Sms {
+                to: account.number.clone(),
+                text: messages::sms_login_otp(code),
+            })
+            .unless_sent(otp::withdraw_op(secret, Purpose::Login, &account.id, code));
     }
     let data = Login::new(account.id.clone(), account.number.clone(), account.session_epoch, now, form.next());
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
