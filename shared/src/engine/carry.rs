@@ -1,15 +1,18 @@
-//! A flow's state carried in its cookie, signed: a page (GET) shows the state without
+//! A flow's state carried in its cookie, sealed: a page (GET) shows the state without
 //! reading the table, and a step (POST) decides on it, conditioning its transaction on
 //! the record's version still being the one carried — so a stale or replayed cookie (a
 //! second tab, a back button) can never commit; it only costs a read to catch up.
 //!
-//! The value is `<flow id>.<version>.<expires>.<base64 JSON>.<HMAC>`; the HMAC (with the
-//! flow secret) covers the flow kind too, so one flow's cookie is no other's. It is signed,
-//! not encrypted: it holds only what the user typed or was shown in this flow (the
-//! cookie is `HttpOnly`, `Secure` and dies with the flow).
+//! The value is `<flow id>.<version>.<expires>.<base64 nonce + ciphertext>`, sealed with
+//! ChaCha20-Poly1305 under a key derived from the flow secret, with the flow kind, id,
+//! version and expiry as associated data: one flow's cookie is no other's, and nothing in
+//! it can be read or changed by the browser — a recovery for unknown data must look
+//! exactly like one for a real account, down to the cookie.
 
 use crate::crypto;
 use base64::Engine;
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
 use serde::{de::DeserializeOwned, Serialize};
 
 /// A flow's state as a cookie carried it.
@@ -23,9 +26,15 @@ pub struct Carried<T> {
 }
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+const NONCE_LEN: usize = 12;
 
-fn mac(secret: &[u8], kind: &str, body: &str) -> String {
-    crypto::keyed_hash(secret, &format!("carry:{kind}:{body}"))
+fn cipher(secret: &[u8]) -> ChaCha20Poly1305 {
+    let key = hex::decode(crypto::keyed_hash(secret, "carry-key")).expect("hex digest");
+    ChaCha20Poly1305::new(Key::from_slice(&key))
+}
+
+fn aad(kind: &str, head: &str) -> String {
+    format!("carry:{kind}:{head}")
 }
 
 /// The cookie value carrying `data` as version `version` of flow `id`, until `expires`.
@@ -38,9 +47,16 @@ pub fn seal<T: Serialize>(
     expires: i64,
 ) -> String {
     let json = serde_json::to_vec(data).expect("flow data serialises");
-    let body = format!("{id}.{version}.{expires}.{}", B64.encode(json));
-    let sig = mac(secret, kind, &body);
-    format!("{body}.{sig}")
+    let head = format!("{id}.{version}.{expires}");
+    let nonce = ChaCha20Poly1305::generate_nonce(&mut OsRng);
+    let aad = aad(kind, &head);
+    let payload = Payload {
+        msg: &json,
+        aad: aad.as_bytes(),
+    };
+    let mut sealed = nonce.to_vec();
+    sealed.extend(cipher(secret).encrypt(&nonce, payload).expect("sealing cannot fail"));
+    format!("{head}.{}", B64.encode(sealed))
 }
 
 /// The state in a cookie value, if it is ours, of this kind, unexpired and readable.
@@ -50,19 +66,25 @@ pub fn open<T: DeserializeOwned>(
     value: &str,
     now: i64,
 ) -> Option<Carried<T>> {
-    let (body, sig) = value.rsplit_once('.')?;
-    if !crypto::digest_eq(sig, &mac(secret, kind, body)) {
-        return None;
-    }
-    let mut parts = body.splitn(4, '.');
-    let (id, version, expires, data) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (head, body) = value.rsplit_once('.')?;
+    let mut parts = head.splitn(3, '.');
+    let (id, version, expires) = (parts.next()?, parts.next()?, parts.next()?);
     if expires.parse::<i64>().ok()? <= now {
         return None;
     }
+    let sealed = B64.decode(body).ok()?;
+    if sealed.len() < NONCE_LEN {
+        return None;
+    }
+    let (nonce, msg) = sealed.split_at(NONCE_LEN);
+    let aad = aad(kind, head);
+    let json = cipher(secret)
+        .decrypt(Nonce::from_slice(nonce), Payload { msg, aad: aad.as_bytes() })
+        .ok()?;
     Some(Carried {
         id: id.to_owned(),
         version: version.parse().ok()?,
-        data: serde_json::from_slice(&B64.decode(data).ok()?).ok()?,
+        data: serde_json::from_slice(&json).ok()?,
     })
 }
 
@@ -80,6 +102,9 @@ mod tests {
         assert!(open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(), "other key");
         let forged = v.replacen(".3.", ".4.", 1);
         assert!(open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(), "forged");
+        let plain = serde_json::to_vec(&vec!["a".to_owned()]).unwrap();
+        assert!(!v.contains(&B64.encode(plain)), "the data cannot be read: {v}");
+        assert_ne!(v, seal(b"k", "LOGIN", "id1", 3, &vec!["a".to_owned()], 100), "fresh nonce");
     }
 
     proptest::proptest! {
