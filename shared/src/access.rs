@@ -247,12 +247,12 @@ pub const ACCESS: &[FunctionAccess] = &[
         // number or username → account, a reset link, the mode-3 code, a recovery flow.
         function: "recover-start",
         grants: &[
-            g(RATE, &[Put, Upd]),
-            g(NUMBER, &[Get]),
-            g(USERNAME, &[Get]),
+            g(RATE, &[Batch, Put, Upd]),
+            g(NUMBER, &[Batch]),
+            g(USERNAME, &[Batch]),
             g(ACCOUNT, &[Get]),
             g(TOKEN_RESET, &[Put]),
-            g(OTP_RECOVERY, &[Get, Put, Del]),
+            g(OTP_RECOVERY, &[Batch, Put, Del]),
             g(FLOW_RECOVER, &[Put]),
         ],
     },
@@ -262,8 +262,8 @@ pub const ACCESS: &[FunctionAccess] = &[
         grants: &[
             g(FLOW_RECOVER, &[Get, Put]),
             g(OTP_RECOVERY, &[Get, Put, Upd, Del]),
-            g(RATE, &[Put, Upd]),
-            g(ACCOUNT, &[Get]),
+            g(RATE, &[Batch, Put, Upd]),
+            g(ACCOUNT, &[Batch]),
             g(TOKEN_RESET, &[Put]),
         ],
     },

@@ -55,7 +55,11 @@ pub fn seal<T: Serialize>(
         aad: aad.as_bytes(),
     };
     let mut sealed = nonce.to_vec();
-    sealed.extend(cipher(secret).encrypt(&nonce, payload).expect("sealing cannot fail"));
+    sealed.extend(
+        cipher(secret)
+            .encrypt(&nonce, payload)
+            .expect("sealing cannot fail"),
+    );
     format!("{head}.{}", B64.encode(sealed))
 }
 
@@ -79,7 +83,13 @@ pub fn open<T: DeserializeOwned>(
     let (nonce, msg) = sealed.split_at(NONCE_LEN);
     let aad = aad(kind, head);
     let json = cipher(secret)
-        .decrypt(Nonce::from_slice(nonce), Payload { msg, aad: aad.as_bytes() })
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg,
+                aad: aad.as_bytes(),
+            },
+        )
         .ok()?;
     Some(Carried {
         id: id.to_owned(),
@@ -96,15 +106,37 @@ mod tests {
     fn round_trip_and_refusals() {
         let v = seal(b"k", "LOGIN", "id1", 3, &vec!["a".to_owned()], 100);
         let c: Carried<Vec<String>> = open(b"k", "LOGIN", &v, 99).unwrap();
-        assert_eq!((c.id.as_str(), c.version, c.data), ("id1", 3, vec!["a".to_owned()]));
-        assert!(open::<Vec<String>>(b"k", "LOGIN", &v, 100).is_none(), "expired");
-        assert!(open::<Vec<String>>(b"k", "REG", &v, 99).is_none(), "other kind");
-        assert!(open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(), "other key");
+        assert_eq!(
+            (c.id.as_str(), c.version, c.data),
+            ("id1", 3, vec!["a".to_owned()])
+        );
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &v, 100).is_none(),
+            "expired"
+        );
+        assert!(
+            open::<Vec<String>>(b"k", "REG", &v, 99).is_none(),
+            "other kind"
+        );
+        assert!(
+            open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(),
+            "other key"
+        );
         let forged = v.replacen(".3.", ".4.", 1);
-        assert!(open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(), "forged");
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(),
+            "forged"
+        );
         let plain = serde_json::to_vec(&vec!["a".to_owned()]).unwrap();
-        assert!(!v.contains(&B64.encode(plain)), "the data cannot be read: {v}");
-        assert_ne!(v, seal(b"k", "LOGIN", "id1", 3, &vec!["a".to_owned()], 100), "fresh nonce");
+        assert!(
+            !v.contains(&B64.encode(plain)),
+            "the data cannot be read: {v}"
+        );
+        assert_ne!(
+            v,
+            seal(b"k", "LOGIN", "id1", 3, &vec!["a".to_owned()], 100),
+            "fresh nonce"
+        );
     }
 
     proptest::proptest! {

@@ -45,8 +45,14 @@ pub trait Refusal {
 /// A message a step sends after its writes are committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Sms { to: MobileNumber, text: String },
+    Sms {
+        to: MobileNumber,
+        text: String,
+    },
     Email(EmailMessage),
+    /// Posted where a message would go for data that match no account: the step's AWS
+    /// calls are the same whatever was typed; the consumer drops it.
+    Nothing,
 }
 
 /// Everything a step decided.
@@ -100,10 +106,16 @@ impl<R> Outcome<R> {
 }
 
 impl Reply {
-    pub fn into_response(self, cookies: &[String], form: impl FnOnce(&FieldErrors) -> Markup) -> Resp {
+    pub fn into_response(
+        self,
+        cookies: &[String],
+        form: impl FnOnce(&FieldErrors) -> Markup,
+    ) -> Resp {
         match self {
             Reply::Page(status, page) => web::with_cookies(web::html(status, page), cookies),
-            Reply::Form(status, errors) => web::with_cookies(web::html(status, form(&errors)), cookies),
+            Reply::Form(status, errors) => {
+                web::with_cookies(web::html(status, form(&errors)), cookies)
+            }
             Reply::Redirect(to) => web::redirect_with_cookies(&to, cookies),
         }
     }
@@ -156,6 +168,7 @@ pub async fn send(notifier: &dyn Notifier, effects: Vec<Effect>) -> Result<(), W
         match e {
             Effect::Sms { to, text } => notifier.sms(&to, &text).await?,
             Effect::Email(m) => notifier.email(&m).await?,
+            Effect::Nothing => {}
         }
     }
     Ok(())

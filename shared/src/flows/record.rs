@@ -90,7 +90,14 @@ pub fn create_op<T: Serialize>(kind: &str, id: &str, data: &T, ttl: i64, now: i6
 }
 
 /// The write saving `data` as version `version + 1` of flow `id`, if it is still at `version`.
-pub fn update_op<T: Serialize>(kind: &str, id: &str, version: i64, data: &T, ttl: i64, now: i64) -> TxOp {
+pub fn update_op<T: Serialize>(
+    kind: &str,
+    id: &str,
+    version: i64,
+    data: &T,
+    ttl: i64,
+    now: i64,
+) -> TxOp {
     TxOp::Put {
         key: key_for(kind, id),
         item: to_item(data, version + 1, now + ttl),

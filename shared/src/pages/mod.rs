@@ -132,6 +132,21 @@ pub fn message_page(title: &str, text: &str, action_href: &str, action_label: &s
     )
 }
 
+/// A page that stops the user (a link that no longer works, a message not sent), with the
+/// way forward.
+pub fn warning_page(title: &str, text: &str, action_href: &str, action_label: &str) -> Markup {
+    layout::flow_page(
+        title,
+        html! {
+            div class="container narrow" {
+                h1 { (title) }
+                p class="warning" role="alert" { (text) }
+                p { a class="btn btn-primary" href=(action_href) { (action_label) } }
+            }
+        },
+    )
+}
+
 /// The new password and its confirmation, with the rules shown (registration step 5 and
 /// the recovery reset). The fields never echo what was typed.
 pub fn new_password_fields(errors: &FieldErrors) -> Markup {

@@ -79,6 +79,25 @@ pub fn issue_op(
     }
 }
 
+/// `issue_op` for a code that names the account it proves (recovery): the account is
+/// known only to whoever reads the code back after a right guess (`check_item`), never
+/// to the browser, whose flow looks the same whether or not the data matched an account.
+pub fn issue_for_op(
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+    keep_recent: Option<i64>,
+    account: Option<&str>,
+) -> TxOp {
+    let mut op = issue_op(secret, purpose, subject, code, now, keep_recent);
+    if let (TxOp::Put { item, .. }, Some(a)) = (&mut op, account) {
+        item.attrs.insert("account".into(), a.into());
+    }
+    op
+}
+
 /// The key of `subject`'s code (a loader reads it to know whether one is recent).
 pub fn code_key(purpose: Purpose, subject: &str) -> Key {
     key(purpose, subject)
@@ -118,7 +137,14 @@ pub async fn issue_unless_recent(
     window: i64,
 ) -> Result<bool, StoreError> {
     match store
-        .transact(vec![issue_op(secret, purpose, subject, code, now, Some(window))])
+        .transact(vec![issue_op(
+            secret,
+            purpose,
+            subject,
+            code,
+            now,
+            Some(window),
+        )])
         .await
     {
         Ok(()) => Ok(true),
@@ -167,6 +193,20 @@ pub async fn check(
     guess: &OtpCode,
     now: i64,
 ) -> Result<TxOp, OtpError> {
+    Ok(check_item(store, secret, purpose, subject, guess, now)
+        .await?
+        .0)
+}
+
+/// `check`, also returning the account the code names (`issue_for_op`), if any.
+pub async fn check_item(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    guess: &OtpCode,
+    now: i64,
+) -> Result<(TxOp, Option<String>), OtpError> {
     let k = key(purpose, subject);
     let counted = store
         .update(
@@ -201,10 +241,12 @@ pub async fn check(
             OtpError::Wrong { remaining }
         });
     }
-    Ok(TxOp::Delete {
+    let account = item.s("account").map(str::to_owned);
+    let consume = TxOp::Delete {
         key: k,
         cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
-    })
+    };
+    Ok((consume, account))
 }
 
 /// Checks a guess and uses the code up on its own (steps that have nothing to commit

@@ -16,13 +16,46 @@ pub struct Limit {
 pub fn charge_op(limit: Limit, key: &str, now: i64) -> TxOp {
     let window = now.div_euclid(limit.window_secs);
     TxOp::Update {
-        key: Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE"),
+        key: window_key(limit, key, now),
         update: Update::new()
             .add("count", 1)
             .set(schema::TTL_ATTRIBUTE, (window + 1) * limit.window_secs + 60),
         cond: Some(Cond::Or(vec![
             Cond::NotExists,
             Cond::lt("count", limit.max),
+        ])),
+    }
+}
+
+/// The counter of `key`'s current window (a loader reads it to know whether it is full).
+pub fn window_key(limit: Limit, key: &str, now: i64) -> Key {
+    let window = now.div_euclid(limit.window_secs);
+    Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE")
+}
+
+/// True when the window read as `item` has no room left.
+pub fn is_full(item: Option<&super::Item>, limit: Limit) -> bool {
+    item.and_then(|i| i.n("count")).unwrap_or(0) >= limit.max
+}
+
+/// The key of a once-guard (`first_within`).
+pub fn once_key(scope: &str, key: &str) -> Key {
+    Key::new(format!("RATE#{scope}#{key}#once"), "RATE")
+}
+
+/// True when the once-guard read as `item` still holds (an event happened in its window).
+pub fn once_holds(item: Option<&super::Item>, now: i64) -> bool {
+    item.is_some_and(|i| !i.is_expired(now))
+}
+
+/// The write taking a once-guard for `window_secs`, if it is free.
+pub fn once_op(scope: &str, key: &str, window_secs: i64, now: i64) -> TxOp {
+    TxOp::Put {
+        key: once_key(scope, key),
+        item: super::Item::new().with(schema::TTL_ATTRIBUTE, now + window_secs),
+        cond: Some(Cond::Or(vec![
+            Cond::NotExists,
+            Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
         ])),
     }
 }
@@ -48,15 +81,12 @@ pub async fn first_within(
     window_secs: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let k = Key::new(format!("RATE#{scope}#{key}#once"), "RATE");
-    let item = super::Item::new().with(schema::TTL_ATTRIBUTE, now + window_secs);
-    let lapsed = Cond::Or(vec![
-        Cond::NotExists,
-        Cond::lt(schema::TTL_ATTRIBUTE, now + 1),
-    ]);
-    match store.put(&k, item, Some(lapsed)).await {
+    match store
+        .transact(vec![once_op(scope, key, window_secs, now)])
+        .await
+    {
         Ok(()) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
+        Err(StoreError::TxCancelled { .. }) => Ok(false),
         Err(e) => Err(e),
     }
 }

@@ -8,6 +8,17 @@ pub fn key(kind: &str, token_hash: &str) -> Key {
     Key::new(format!("TOKEN#{kind}#{token_hash}"), "TOKEN")
 }
 
+/// The write creating `token` (its hash) pointing at `target` until `now + ttl`.
+pub fn create_op(kind: &str, token: &str, target: &str, ttl: i64, now: i64) -> TxOp {
+    TxOp::Put {
+        key: key(kind, &crypto::token_hash(token)),
+        item: Item::new()
+            .with("target", target)
+            .with(schema::TTL_ATTRIBUTE, now + ttl),
+        cond: Some(Cond::NotExists),
+    }
+}
+
 /// Creates a token pointing at `target` (a flow key or an account id); returns (token, hash).
 pub async fn create(
     store: &dyn Store,

@@ -1,0 +1,203 @@
+//! The recovery code page's decision: in mode 3 the code proves the SIM before the email
+//! with the username and the reset link; after a reset link it proves the SIM before the
+//! new password. "Invia di nuovo" replaces the code. A flow for data that matched no
+//! account behaves the same: its code exists but was never sent, so every guess is wrong.
+
+use super::{charge_request, request_allowed, request_keys, Mode, Recovery, State, Step};
+use super::{KIND, TTL_SECS};
+use crate::domain::OtpCode;
+use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::flows::record;
+use crate::notify::messages;
+use crate::pages::otp as otp_page;
+use crate::store::accounts::{self, Status};
+use crate::store::otp::{self, OtpError, Purpose};
+use crate::web::WebError;
+use crate::{routes, sms, App};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Form {
+    pub codice: String,
+    pub azione: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Sms(sms::SendRefused),
+    Concurrent,
+}
+
+impl StepRefusal for Refusal {
+    fn reply(&self) -> Reply {
+        let text = match self {
+            Refusal::Sms(r) => sms::refused_text(*r),
+            Refusal::Concurrent => "Riprova tra qualche secondo.",
+        };
+        let mut errors = crate::pages::FieldErrors::default();
+        errors.add(otp_page::FIELD, text);
+        Reply::Form(429, errors)
+    }
+    fn retry(&self) -> bool {
+        *self == Refusal::Concurrent
+    }
+}
+
+/// Where mode 3 ends: the same page as modes 1 and 2.
+pub fn sent() -> String {
+    format!("{}?inviato={}", routes::RECOVER, Mode::Both.slug())
+}
+
+/// Where a flow in `state` belongs instead of the code page, if elsewhere.
+pub fn elsewhere(state: State) -> Option<String> {
+    match state {
+        State::LinkSent => Some(sent()),
+        s if !s.allows(Step::Code) => Some(s.path().to_owned()),
+        _ => None,
+    }
+}
+
+pub async fn decide(
+    app: &App,
+    flow: Option<Carried<Recovery>>,
+    form: &Form,
+) -> Result<Outcome<Refusal>, WebError> {
+    let Some(flow) = flow else {
+        return Ok(Outcome::redirect(super::expired()));
+    };
+    if let Some(to) = elsewhere(flow.data.state) {
+        return Ok(Outcome::redirect(to));
+    }
+    if form.azione == otp_page::RESEND_ACTION {
+        return resend(app, flow).await;
+    }
+    let code = match OtpCode::parse(&form.codice) {
+        Ok(c) => c,
+        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
+    };
+    let now = app.now();
+    let store = app.store.as_ref();
+    let secret = &app.config.flow_secret;
+    let d = &flow.data;
+    let (consume, named) =
+        match otp::check_item(store, secret, Purpose::Recovery, &d.rid, &code, now).await {
+            Ok(found) => found,
+            Err(OtpError::Store(e)) => return Err(e.into()),
+            Err(e) => return Ok(Outcome::reply(refused(&e))),
+        };
+    let Ok(next) = d.code_verified(named.is_some()) else {
+        // Only an impossible guess for data without an account ends here: same as wrong.
+        return Ok(Outcome::reply(refused(&OtpError::Wrong { remaining: 1 })));
+    };
+    let mut tx = Tx::new();
+    tx.write(consume);
+    tx.write(record::update_op(
+        KIND,
+        &flow.id,
+        flow.version,
+        &next,
+        TTL_SECS,
+        now,
+    ));
+    let cookie = super::cookie(app, &flow.id, flow.version + 1, &next);
+    if d.state == State::ResetCodeSent {
+        return Ok(Outcome::redirect(Step::NewPassword.path())
+            .with_tx(tx)
+            .cookie(cookie));
+    }
+    // Mode 3 proved: the username and a reset link, under the request's guards.
+    let account_id = named.unwrap_or_default();
+    let mut keys = vec![accounts::key(&account_id)];
+    keys.extend(request_keys(&d.rid, Mode::Both, now));
+    let items = store.batch_get(&keys).await?;
+    let account = items[0]
+        .as_ref()
+        .and_then(|i| accounts::from_item(&account_id, i))
+        .filter(|a| a.status == Status::Active);
+    let mut outcome = Outcome::redirect(sent()).cookie(cookie);
+    if let (Some(account), true) = (account, request_allowed(&items[1..], now)) {
+        charge_request(&mut tx, &d.rid, Mode::Both, now, Refusal::Concurrent);
+        let (op, link) = super::reset_link_op(app, &account.id, now);
+        tx.write(op);
+        tracing::info!(
+            step = "recover-otp",
+            mode = "both",
+            "username and reset link sent"
+        );
+        outcome = outcome.send(super::reset_email(&account, &link, true));
+    }
+    Ok(outcome.with_tx(tx))
+}
+
+fn refused(e: &OtpError) -> Reply {
+    otp_page::refused_guess(e, routes::RECOVER_OTP, otp_page::RESEND_LABEL)
+}
+
+/// "Invia di nuovo": a new code for the same subject, sent only if the data matched an
+/// account (which the current code item knows), charged alike either way.
+async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, WebError> {
+    let now = app.now();
+    let d = &flow.data;
+    if let Some(wait) = otp_page::too_early(d.otp_sent_at, now) {
+        return Ok(Outcome::error(429, otp_page::FIELD, wait));
+    }
+    let current = app
+        .store
+        .get(&otp::code_key(Purpose::Recovery, &d.rid))
+        .await?;
+    let account = match &d.reset {
+        Some(r) => Some(r.account_id.clone()),
+        None => current
+            .as_ref()
+            .and_then(|i| i.s("account"))
+            .map(str::to_owned),
+    };
+    let code = OtpCode::generate();
+    let secret = &app.config.flow_secret;
+    let mut tx = Tx::new();
+    sms::charge(
+        &mut tx,
+        app,
+        Purpose::Recovery,
+        &d.number,
+        now,
+        Refusal::Sms,
+    );
+    let named = if d.reset.is_some() {
+        None
+    } else {
+        account.as_deref()
+    };
+    tx.write(otp::issue_for_op(
+        secret,
+        Purpose::Recovery,
+        &d.rid,
+        &code,
+        now,
+        None,
+        named,
+    ));
+    let next = d.code_resent(now);
+    tx.write(record::update_op(
+        KIND,
+        &flow.id,
+        flow.version,
+        &next,
+        TTL_SECS,
+        now,
+    ));
+    let message = match account {
+        Some(_) => Effect::Sms {
+            to: d.number.clone(),
+            text: messages::sms_recovery_otp(&code),
+        },
+        None => Effect::Nothing,
+    };
+    Ok(
+        Outcome::redirect(format!("{}?nuovo=1", routes::RECOVER_OTP))
+            .with_tx(tx)
+            .send(message)
+            .cookie(super::cookie(app, &flow.id, flow.version + 1, &next)),
+    )
+}

@@ -1,0 +1,358 @@
+//! Credential recovery ("Recupera Username e Password", guide section 4) in three modes:
+//!
+//! 1. **Username dimenticata** — number + personal codice fiscale: the username goes by SMS
+//!    to that number and by email to the account's address. No flow record is needed.
+//! 2. **Password dimenticata** — username: an email with a single-use reset link (30 min).
+//! 3. **Username e password dimenticate** — number + personal codice fiscale: an SMS code to
+//!    that number; with the right code, an email with the username and a reset link.
+//!
+//! The reset link (modes 2 and 3) opens a page that sends an SMS code to the account's
+//! number; with the right code the user sets a new password.
+//!
+//! ```text
+//! mode 3:  IdentifyCodeSent --right code--> LinkSent (email with username + link)
+//! link:    ResetCodeSent --right code--> ResetAllowed --new password--> Completed
+//! ```
+//! Whatever was typed, the answers are the same: a mode-3 flow for unknown data has no
+//! account, gets a code that is never sent (so wrong guesses count exactly alike), and
+//! its code page looks the same.
+
+pub mod code;
+pub mod reset;
+pub mod start;
+
+use super::record;
+use crate::domain::MobileNumber;
+use crate::engine::carry::{self, Carried};
+use crate::engine::{Effect, Tx};
+use crate::notify::messages;
+use crate::store::accounts::Account;
+use crate::store::{rate, tokens, Item, TxOp};
+use crate::web::{self, WebError};
+use crate::{limits, routes, App};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+
+pub const COOKIE: &str = "recover_flow";
+pub const KIND: &str = "RECOVER";
+pub const TTL_SECS: i64 = 30 * 60;
+/// Token kind and lifetime of the reset link.
+pub const RESET_TOKEN: &str = "RESET";
+pub const RESET_TTL_SECS: i64 = 30 * 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    Username,
+    Password,
+    Both,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Username, Mode::Password, Mode::Both];
+
+    /// The value of the `modalita` field.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Mode::Username => "username",
+            Mode::Password => "password",
+            Mode::Both => "entrambe",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Mode> {
+        Mode::ALL.into_iter().find(|m| m.slug() == s)
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Username => "Username dimenticata",
+            Mode::Password => "Password dimenticata",
+            Mode::Both => "Username e password dimenticate",
+        }
+    }
+    pub fn description(self) -> &'static str {
+        match self {
+            Mode::Username => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: riceverai la username via SMS e via email.",
+            Mode::Password => "Inserisci la tua username: riceverai via email un link per scegliere una nuova password, da confermare con un codice via SMS.",
+            Mode::Both => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: dopo un codice via SMS riceverai via email la username e un link per scegliere una nuova password.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    IdentifyCodeSent,
+    LinkSent,
+    ResetCodeSent,
+    ResetAllowed,
+    Completed,
+}
+
+/// The pages a recovery flow moves through after the start page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Code,
+    NewPassword,
+}
+
+impl Step {
+    pub fn path(self) -> &'static str {
+        match self {
+            Step::Code => routes::RECOVER_OTP,
+            Step::NewPassword => routes::RECOVER_RESET,
+        }
+    }
+}
+
+impl State {
+    /// Where a flow in this state continues.
+    pub fn path(self) -> &'static str {
+        match self {
+            State::IdentifyCodeSent | State::LinkSent | State::ResetCodeSent => routes::RECOVER_OTP,
+            State::ResetAllowed => routes::RECOVER_RESET,
+            State::Completed => routes::LOGIN,
+        }
+    }
+    pub fn allows(self, step: Step) -> bool {
+        match step {
+            Step::Code => matches!(
+                self,
+                State::IdentifyCodeSent | State::LinkSent | State::ResetCodeSent
+            ),
+            Step::NewPassword => self == State::ResetAllowed,
+        }
+    }
+}
+
+/// The recovery record, also carried (sealed) in the cookie. It never names the account
+/// of an identify flow (mode 3): that is in the code item (`otp::issue_for_op`), read back
+/// only after a right guess, so a flow for unknown data is the same as a real one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovery {
+    pub state: State,
+    /// Subject of this flow's OTP (stable across resends).
+    pub rid: String,
+    /// The number the code page refers to (the typed one, or the account's for a reset).
+    pub number: MobileNumber,
+    /// The reset flow's account and link (token hash), used up with the new password.
+    pub reset: Option<Reset>,
+    pub otp_sent_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reset {
+    pub account_id: String,
+    pub token_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+impl Recovery {
+    pub fn identify(rid: String, number: MobileNumber, now: i64) -> Self {
+        Recovery {
+            state: State::IdentifyCodeSent,
+            rid,
+            number,
+            reset: None,
+            otp_sent_at: now,
+        }
+    }
+    pub fn reset(account_id: String, number: MobileNumber, token_hash: String, now: i64) -> Self {
+        Recovery {
+            state: State::ResetCodeSent,
+            rid: reset_subject(&account_id),
+            number,
+            reset: Some(Reset {
+                account_id,
+                token_hash,
+            }),
+            otp_sent_at: now,
+        }
+    }
+
+    /// The right SMS code was entered (for an identify flow, `matched`: the code named an
+    /// account — a code for unknown data was never sent, so no guess gets here).
+    pub fn code_verified(&self, matched: bool) -> Result<Recovery, Refused> {
+        let state = match self.state {
+            State::IdentifyCodeSent if matched => State::LinkSent,
+            State::ResetCodeSent => State::ResetAllowed,
+            _ => return Err(Refused),
+        };
+        Ok(Recovery {
+            state,
+            ..self.clone()
+        })
+    }
+
+    pub fn password_set(&self) -> Result<Recovery, Refused> {
+        if self.state != State::ResetAllowed {
+            return Err(Refused);
+        }
+        Ok(Recovery {
+            state: State::Completed,
+            ..self.clone()
+        })
+    }
+
+    pub fn code_resent(&self, now: i64) -> Recovery {
+        Recovery {
+            otp_sent_at: now,
+            ..self.clone()
+        }
+    }
+}
+
+/// The code subject of a reset: one per account, so a double-clicked button sends one SMS
+/// and both flows accept it.
+pub fn reset_subject(account_id: &str) -> String {
+    format!("reset:{account_id}")
+}
+
+/// The subject of a recovery by number + personal codice fiscale (modes 1 and 3).
+pub fn identity_subject(e164: &str, cf: &str) -> String {
+    crate::crypto::token_hash(&format!("identify:{e164}:{cf}"))
+}
+
+/// The once-guard and the hourly cap of a recovery message of `mode` for the identity
+/// typed (`subject`): a double click sends one message; beyond the cap nothing is sent
+/// and the page says the same as always.
+pub fn request_keys(subject: &str, mode: Mode, now: i64) -> [crate::store::Key; 2] {
+    [
+        rate::once_key(ONCE_SCOPE, &format!("{subject}#{}", mode.slug())),
+        rate::window_key(limits::RECOVER_PER_SUBJECT, subject, now),
+    ]
+}
+
+/// Whether the request read as `items` (`request_keys`) may send now.
+pub fn request_allowed(items: &[Option<Item>], now: i64) -> bool {
+    let allowed = !rate::once_holds(items[0].as_ref(), now)
+        && !rate::is_full(items[1].as_ref(), limits::RECOVER_PER_SUBJECT);
+    if !allowed {
+        tracing::warn!(
+            limit = "recover-subject",
+            "recovery repeated or capped: nothing sent"
+        );
+    }
+    allowed
+}
+
+/// The writes charging an allowed request (a concurrent one makes them fail: `refusal`).
+pub fn charge_request<R: Clone>(tx: &mut Tx<R>, subject: &str, mode: Mode, now: i64, refusal: R) {
+    let once = format!("{subject}#{}", mode.slug());
+    let window = limits::RESEND_INTERVAL_SECS;
+    tx.guard(
+        rate::once_op(ONCE_SCOPE, &once, window, now),
+        refusal.clone(),
+    );
+    tx.charge(limits::RECOVER_PER_SUBJECT, subject, now, refusal);
+}
+
+const ONCE_SCOPE: &str = "recover-once";
+
+/// The write creating a single-use reset link (30 minutes) for `account_id`, and the link.
+pub fn reset_link_op(app: &App, account_id: &str, now: i64) -> (TxOp, String) {
+    let token = crate::crypto::random_token();
+    let op = tokens::create_op(RESET_TOKEN, &token, account_id, RESET_TTL_SECS, now);
+    let link = format!(
+        "{}{}?token={token}",
+        app.config.public_base_url,
+        routes::RECOVER_RESET
+    );
+    (op, link)
+}
+
+/// The email with the reset link (and the username when the user forgot both).
+pub fn reset_email(account: &Account, link: &str, with_username: bool) -> Effect {
+    let username = with_username.then_some(account.username.as_str());
+    Effect::Email(messages::email_password_reset(
+        &account.email,
+        username,
+        link,
+    ))
+}
+
+/// The recovery flow the request's cookie carries, if it is live and ours.
+pub fn carried(app: &App, req: &Request) -> Option<Carried<Recovery>> {
+    let value = web::cookie(req, COOKIE, app.config.cookie_secure)?;
+    carry::open(&app.config.flow_secret, KIND, &value, app.now())
+}
+
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
+pub fn cookie(app: &App, id: &str, version: i64, data: &Recovery) -> String {
+    let now = app.now();
+    let value = carry::seal(
+        &app.config.flow_secret,
+        KIND,
+        id,
+        version,
+        data,
+        now + TTL_SECS,
+    );
+    web::set_cookie(COOKIE, &value, Some(TTL_SECS), app.config.cookie_secure)
+}
+
+pub fn clear_cookie(app: &App) -> String {
+    web::clear_cookie(COOKIE, app.config.cookie_secure)
+}
+
+/// Where a request without a live recovery flow goes: the start page, saying why.
+pub fn expired() -> String {
+    format!("{}?scaduta=1", routes::RECOVER)
+}
+
+/// The flow to decide on: the one the cookie carried the first time, the table's after a
+/// conflict (another request moved it: a double click, a second tab).
+pub async fn current(
+    app: &App,
+    carried: &Carried<Recovery>,
+    decision: usize,
+) -> Result<Option<Carried<Recovery>>, WebError> {
+    if decision == 0 {
+        return Ok(Some(carried.clone()));
+    }
+    let key = record::key_for(KIND, &carried.id);
+    Ok(
+        record::load_key::<Recovery>(app.store.as_ref(), key, app.now())
+            .await?
+            .map(|f| Carried {
+                id: carried.id.clone(),
+                version: f.version,
+                data: f.data,
+            }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n() -> MobileNumber {
+        MobileNumber::parse("+393330000001").unwrap()
+    }
+
+    #[test]
+    fn unknown_data_never_get_past_the_code() {
+        let r = Recovery::identify("r".into(), n(), 0);
+        assert_eq!(r.code_verified(false), Err(Refused));
+        assert_eq!(r.code_verified(true).unwrap().state, State::LinkSent);
+    }
+
+    #[test]
+    fn reset_goes_code_then_password_once() {
+        let r = Recovery::reset("a".into(), n(), "h".into(), 0);
+        assert!(r.state.allows(Step::Code) && !r.state.allows(Step::NewPassword));
+        assert_eq!(r.password_set(), Err(Refused));
+        let r = r.code_verified(false).unwrap();
+        assert!(r.state.allows(Step::NewPassword));
+        let r = r.password_set().unwrap();
+        assert_eq!(r.state.path(), routes::LOGIN);
+        assert_eq!(r.password_set(), Err(Refused));
+    }
+
+    #[test]
+    fn modes_round_trip() {
+        for m in Mode::ALL {
+            assert_eq!(Mode::parse(m.slug()), Some(m));
+        }
+        assert_eq!(Mode::parse("altro"), None);
+    }
+}

@@ -1,0 +1,321 @@
+//! The start page's decision (guide, end of section 4): one of the three modes with the
+//! data used at registration. Modes 1 and 2 end here with an SMS and/or an email; mode 3
+//! continues on the code page.
+//!
+//! Whatever was typed, the answer is the same page (or the same code page) and the AWS
+//! calls are the same: two reads (the claim typed with the request's guards, then the
+//! account or a key that matches nothing), one transaction charging the same counters,
+//! one batch of messages (`Effect::Nothing` where there is no account to write to).
+
+use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
+use super::{KIND, TTL_SECS};
+use crate::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
+use crate::engine::{Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::flows::record;
+use crate::notify::messages;
+use crate::pages::FieldErrors;
+use crate::store::accounts::{self, Account, Status};
+use crate::store::otp::{self, Purpose};
+use crate::store::uniqueness::{self, Kind};
+use crate::store::{rate, Item, Key};
+use crate::web::WebError;
+use crate::{crypto, limits, routes, sms, App};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Form {
+    pub modalita: String,
+    pub numero: String,
+    pub cf_personale: String,
+    pub username: String,
+}
+
+impl Form {
+    pub fn trimmed(&self) -> Form {
+        Form {
+            modalita: self.modalita.clone(),
+            numero: self.numero.trim().to_owned(),
+            cf_personale: self.cf_personale.trim().to_owned(),
+            username: self.username.trim().to_owned(),
+        }
+    }
+}
+
+/// Who the data typed say the user is.
+pub enum Identity {
+    Person {
+        number: MobileNumber,
+        cf: CodiceFiscalePersona,
+    },
+    /// Only a valid username can name an account; anything else (a 512-character value
+    /// would make a key over DynamoDB's limit) is looked up nowhere and answered alike.
+    Username {
+        typed: String,
+        valid: Option<Username>,
+    },
+}
+
+impl Identity {
+    /// The subject the request's guards and caps are keyed by.
+    fn subject(&self) -> String {
+        match self {
+            Identity::Person { number, cf } => identity_subject(number.e164(), cf.as_str()),
+            Identity::Username { typed, valid } => {
+                let name = valid.as_ref().map_or(typed.as_str(), |u| u.as_str());
+                crypto::token_hash(&format!("username:{name}"))
+            }
+        }
+    }
+    fn claim(&self) -> Key {
+        match self {
+            Identity::Person { number, .. } => uniqueness::key(Kind::Number, number.e164()),
+            Identity::Username { valid, .. } => {
+                uniqueness::key(Kind::Username, valid.as_ref().map_or("-", |u| u.as_str()))
+            }
+        }
+    }
+}
+
+/// The mode and the parsed identity, or the page again with what is wrong.
+pub fn parse(form: &Form) -> Result<(Mode, Identity), Option<(Mode, FieldErrors)>> {
+    let mode = Mode::parse(&form.modalita).ok_or(None)?;
+    let mut errors = FieldErrors::default();
+    let identity = match mode {
+        Mode::Username | Mode::Both => {
+            let number = MobileNumber::parse(&form.numero).map_err(|e| errors.add("numero", e));
+            let cf = CodiceFiscalePersona::parse(&form.cf_personale)
+                .map_err(|e| errors.add("cf_personale", e));
+            number
+                .ok()
+                .zip(cf.ok())
+                .map(|(number, cf)| Identity::Person { number, cf })
+        }
+        Mode::Password if form.username.is_empty() => {
+            errors.add("username", "Inserisci la tua username.");
+            None
+        }
+        Mode::Password => Some(Identity::Username {
+            typed: form.username.clone(),
+            valid: Username::parse(&form.username).ok(),
+        }),
+    };
+    identity.map(|i| (mode, i)).ok_or(Some((mode, errors)))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    ClientCap(Mode),
+    /// A guard or counter moved under a concurrent request: decide again.
+    Concurrent,
+    /// Mode 3's code could not be sent (caps).
+    Sms(sms::SendRefused),
+}
+
+fn first_field(mode: Mode) -> &'static str {
+    if mode == Mode::Password {
+        "username"
+    } else {
+        "numero"
+    }
+}
+
+impl StepRefusal for Refusal {
+    fn reply(&self) -> Reply {
+        let (field, text) = match self {
+            Refusal::ClientCap(mode) => (
+                first_field(*mode),
+                "Hai effettuato troppe richieste di recupero da questa connessione. Riprova tra un'ora.",
+            ),
+            Refusal::Sms(r) => ("numero", sms::refused_text(*r)),
+            Refusal::Concurrent => ("numero", "Riprova tra qualche secondo."),
+        };
+        let mut errors = FieldErrors::default();
+        errors.add(field, text);
+        Reply::Form(429, errors)
+    }
+    fn retry(&self) -> bool {
+        *self == Refusal::Concurrent
+    }
+}
+
+pub struct Facts {
+    pub account: Option<Account>,
+    /// The request's once-guard and cap (modes 1, 2), or the current code (mode 3).
+    pub guards: Vec<Option<Item>>,
+    /// Mode 1: the SMS caps have room (else only the email carries the username).
+    pub sms_room: bool,
+}
+
+/// Two reads whatever the data.
+pub async fn load(app: &App, mode: Mode, identity: &Identity) -> Result<Facts, WebError> {
+    let now = app.now();
+    let subject = identity.subject();
+    let mut keys = vec![identity.claim()];
+    match mode {
+        Mode::Both => keys.push(otp::code_key(Purpose::Recovery, &subject)),
+        _ => keys.extend(request_keys(&subject, mode, now)),
+    }
+    if let Identity::Person { number, .. } = identity {
+        keys.push(rate::window_key(
+            limits::SMS_PER_NUMBER_RECOVERY,
+            number.e164(),
+            now,
+        ));
+        keys.push(rate::window_key(
+            sms::global_limit(app, Purpose::Recovery),
+            "all",
+            now,
+        ));
+    }
+    let mut items = app.store.batch_get(&keys).await?;
+    let owner = uniqueness::holder_in(items[0].as_ref(), now);
+    let account_id = owner
+        .as_deref()
+        .and_then(accounts::id_from_owner)
+        .unwrap_or("-");
+    let account = accounts::get(app.store.as_ref(), account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+        .filter(|a| match identity {
+            Identity::Person { cf, .. } => a.personal_cf == cf.as_str(),
+            Identity::Username { .. } => true,
+        });
+    let sms_room = match identity {
+        Identity::Person { .. } => {
+            let n = items.len();
+            !rate::is_full(items[n - 2].as_ref(), limits::SMS_PER_NUMBER_RECOVERY)
+                && !rate::is_full(
+                    items[n - 1].as_ref(),
+                    sms::global_limit(app, Purpose::Recovery),
+                )
+        }
+        Identity::Username { .. } => false,
+    };
+    items.remove(0);
+    Ok(Facts {
+        account,
+        guards: items,
+        sms_room,
+    })
+}
+
+/// Where modes 1 and 2 end: the same page whatever happened.
+fn sent(mode: Mode) -> String {
+    format!("{}?inviato={}", routes::RECOVER, mode.slug())
+}
+
+/// The decision; `flow_id` and `code` serve mode 3.
+pub fn decide(
+    app: &App,
+    mode: Mode,
+    identity: &Identity,
+    facts: Facts,
+    client: &str,
+    flow_id: &str,
+    code: &OtpCode,
+) -> Outcome<Refusal> {
+    let now = app.now();
+    let subject = identity.subject();
+    let mut tx = Tx::new();
+    tx.charge(
+        limits::RECOVER_PER_IP,
+        client,
+        now,
+        Refusal::ClientCap(mode),
+    );
+    let account = facts.account.as_ref();
+    match (mode, identity) {
+        (Mode::Both, Identity::Person { number, .. }) => {
+            let recent =
+                otp::is_recent(facts.guards[0].as_ref(), now, limits::RESEND_INTERVAL_SECS);
+            let mut outcome = Outcome::redirect(routes::RECOVER_OTP);
+            if !recent {
+                sms::charge(&mut tx, app, Purpose::Recovery, number, now, Refusal::Sms);
+                let keep = Some(limits::RESEND_INTERVAL_SECS);
+                let id = account.map(|a| a.id.as_str());
+                let secret = &app.config.flow_secret;
+                tx.guard(
+                    otp::issue_for_op(secret, Purpose::Recovery, &subject, code, now, keep, id),
+                    Refusal::Concurrent,
+                );
+                outcome = outcome
+                    .send(match account {
+                        Some(_) => Effect::Sms {
+                            to: number.clone(),
+                            text: messages::sms_recovery_otp(code),
+                        },
+                        None => Effect::Nothing,
+                    })
+                    .unless_sent(otp::withdraw_op(secret, Purpose::Recovery, &subject, code));
+            }
+            let data = Recovery::identify(subject, number.clone(), now);
+            tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
+            outcome
+                .with_tx(tx)
+                .cookie(super::cookie(app, flow_id, 1, &data))
+        }
+        (_, identity) => {
+            let mut outcome = Outcome::redirect(sent(mode));
+            if !request_allowed(&facts.guards, now) {
+                return outcome.with_tx(tx);
+            }
+            charge_request(&mut tx, &subject, mode, now, Refusal::Concurrent);
+            let messages = match (mode, identity, account) {
+                (Mode::Username, Identity::Person { number, .. }, account) => {
+                    username_messages(app, &mut tx, number, account, facts.sms_room)
+                }
+                (_, _, Some(account)) => {
+                    let (op, link) = super::reset_link_op(app, &account.id, now);
+                    tx.write(op);
+                    tracing::info!(step = "recover-start", mode = "password", "reset link sent");
+                    vec![super::reset_email(account, &link, false)]
+                }
+                _ => vec![Effect::Nothing],
+            };
+            for m in messages {
+                outcome = outcome.send(m);
+            }
+            outcome.with_tx(tx)
+        }
+    }
+}
+
+/// Mode 1: the username by SMS (when the caps have room: charged alike for unknown data)
+/// and by email.
+fn username_messages(
+    app: &App,
+    tx: &mut Tx<Refusal>,
+    number: &MobileNumber,
+    account: Option<&Account>,
+    sms_room: bool,
+) -> Vec<Effect> {
+    let now = app.now();
+    if sms_room {
+        sms::charge(tx, app, Purpose::Recovery, number, now, |_| {
+            Refusal::Concurrent
+        });
+    } else {
+        tracing::warn!(step = "recover-start", "username SMS refused by the caps");
+    }
+    let Some(account) = account else {
+        return vec![Effect::Nothing];
+    };
+    tracing::info!(step = "recover-start", mode = "username", "username sent");
+    let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
+    let mut out = vec![Effect::Email(messages::email_recovered_username(
+        &account.email,
+        &account.username,
+        &login,
+    ))];
+    if sms_room {
+        out.insert(
+            0,
+            Effect::Sms {
+                to: number.clone(),
+                text: messages::sms_recovered_username(&account.username),
+            },
+        );
+    }
+    out
+}
