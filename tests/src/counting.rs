@@ -13,14 +13,29 @@ use std::sync::{Arc, Mutex};
 pub struct Counts {
     /// Per API name: GetItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems, Publish, SendEmail.
     calls: Mutex<BTreeMap<&'static str, usize>>,
+    /// The same calls in the order they were made.
+    order: Mutex<Vec<&'static str>>,
 }
 
 impl Counts {
     fn add(&self, api: &'static str) {
         *self.calls.lock().unwrap().entry(api).or_default() += 1;
+        self.order.lock().unwrap().push(api);
     }
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
+        self.order.lock().unwrap().clear();
+    }
+    /// The calls a request made on its own path, in order: DynamoDB and the queue, not the
+    /// SNS/SES deliveries of the messages (the consumer's, asynchronous).
+    pub fn request_path(&self) -> Vec<&'static str> {
+        self.order
+            .lock()
+            .unwrap()
+            .iter()
+            .copied()
+            .filter(|api| !matches!(*api, "Publish" | "SendEmail"))
+            .collect()
     }
     pub fn snapshot(&self) -> BTreeMap<&'static str, usize> {
         self.calls.lock().unwrap().clone()
