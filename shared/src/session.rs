@@ -56,6 +56,21 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
     Ok(Some(SignedIn { session, account }))
 }
 
+impl SignedIn {
+    /// The account as the private pages show it: imported accounts may lack the entity's
+    /// name, which the line knows.
+    pub async fn profile(&self, app: &App) -> Result<Account, WebError> {
+        let mut account = self.account.clone();
+        if account.ragione_sociale.is_empty() {
+            let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
+            if let Some(line) = line {
+                account.ragione_sociale = line.ragione_sociale;
+            }
+        }
+        Ok(account)
+    }
+}
+
 /// The signed-in user the runtime's guard attached to a private route's request.
 pub fn signed_in(req: &Request) -> Option<&SignedIn> {
     req.extensions().get::<SignedIn>()

@@ -1,14 +1,15 @@
 //! Login, first step (guide, section 4): the page, and the wiring of the step
 //! `shared::flows::login::password` decides.
 
+mod page;
+
 use lambda_http::Request;
-use maud::{html, Markup};
+use page::page;
 use shared::domain::OtpCode;
 use shared::flows::login::{self, password};
-use shared::pages::{error_summary, Field, FieldErrors};
-use shared::ui::layout::{self, PageOptions};
+use shared::pages::FieldErrors;
 use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, engine, routes, session, App};
+use shared::{crypto, engine, session, App};
 
 shared::step!(get: get, post: post);
 
@@ -61,34 +62,4 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         ))
     };
     engine::run(app, decide, draw).await
-}
-
-fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    let opts = PageOptions {
-        noindex: true,
-        current: Some(routes::LOGIN),
-        ..PageOptions::default()
-    };
-    layout::page_with(
-        &opts,
-        "Accedi all'Area Clienti",
-        html! {
-            div class="container narrow" {
-                h1 { "Accedi all'Area Clienti" }
-                @if let Some(n) = notice { p class="notice" role="status" { (n) } }
-                (error_summary(errors))
-                p { "Inserisci username e password scelte in fase di registrazione: ti invieremo un SMS con un codice temporaneo sul numero TIM associato al tuo account." }
-                form method="post" action=(routes::LOGIN) novalidate {
-                    input type="hidden" name="next" value=(next);
-                    (Field::text("username", "Username", username).autocomplete("username").render(errors))
-                    (Field::text("password", "Password", "").kind("password").autocomplete("current-password").render(errors))
-                    div class="btn-row" {
-                        button class="btn btn-primary" type="submit" { "ACCEDI" }
-                    }
-                }
-                p { "Non hai ancora un account? " a href=(routes::REGISTER_NUMBER) { "Registrati ora" } }
-                p { a href=(routes::RECOVER) { "Recupera Username e Password" } }
-            }
-        },
-    )
 }
