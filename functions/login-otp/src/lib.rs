@@ -27,22 +27,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let Some(carried) = login::carried(app, req) else {
-        return Ok(web::redirect(&login::expired()));
-    };
     let form: code::Form = Form::from_request(req).typed();
-    let number = carried.data.number.clone();
-    let mut decision = 0;
-    let decide = || {
-        decision += 1;
-        let (carried, form) = (&carried, &form);
-        let n = decision - 1;
-        async move {
-            let flow = code::current(app, carried, n).await?;
-            code::decide(app, req, flow, form).await
-        }
-    };
-    engine::run(app, decide, |errors| page(number.e164(), errors, None)).await
+    let number = login::carried(app, req).map(|f| f.data.number);
+    let draw = |errors: &FieldErrors| page(number.as_ref().map_or("", |n| n.e164()), errors, None);
+    engine::run_flow(app, req, |flow| code::decide(app, req, flow, &form), draw).await
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

@@ -27,18 +27,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let Some(carried) = recovery::carried(app, req) else {
-        return Ok(web::redirect(&recovery::expired()));
-    };
     let form: code::Form = Form::from_request(req).typed();
-    let mut decision = 0;
-    let decide = || {
-        decision += 1;
-        let (carried, form, n) = (&carried, &form, decision - 1);
-        async move { code::decide(app, recovery::current(app, carried, n).await?, form).await }
-    };
-    let number = carried.data.number.clone();
-    engine::run(app, decide, |errors| page(number.e164(), errors, None)).await
+    let number = recovery::carried(app, req).map(|f| f.data.number);
+    let draw = |errors: &FieldErrors| page(number.as_ref().map_or("", |n| n.e164()), errors, None);
+    engine::run_flow(app, req, |flow| code::decide(app, flow, &form), draw).await
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

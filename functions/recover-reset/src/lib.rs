@@ -36,14 +36,5 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         let flow_id = crypto::random_token();
         return engine::run(app, || reset::start(app, &form.token, &flow_id), draw).await;
     }
-    let Some(carried) = recovery::carried(app, req) else {
-        return Ok(web::redirect(&recovery::expired()));
-    };
-    let mut decision = 0;
-    let decide = || {
-        decision += 1;
-        let (carried, form, n) = (&carried, &form, decision - 1);
-        async move { reset::set_password(app, recovery::current(app, carried, n).await?, form).await }
-    };
-    engine::run(app, decide, draw).await
+    engine::run_flow(app, req, |flow| reset::set_password(app, flow, &form), draw).await
 }

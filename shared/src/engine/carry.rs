@@ -25,6 +25,14 @@ pub struct Carried<T> {
     pub data: T,
 }
 
+impl<T: Serialize> Carried<T> {
+    /// The write saving `next` as the following version of this flow, if the record is
+    /// still at the carried version (else the step's transaction fails: a conflict).
+    pub fn save_op(&self, kind: &str, next: &T, ttl: i64, now: i64) -> crate::store::TxOp {
+        crate::flows::record::update_op(kind, &self.id, self.version, next, ttl, now)
+    }
+}
+
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const NONCE_LEN: usize = 12;
 
@@ -96,6 +104,36 @@ pub fn open<T: DeserializeOwned>(
         version: version.parse().ok()?,
         data: serde_json::from_slice(&json).ok()?,
     })
+}
+
+/// The flow state of kind `kind` the request's cookie `cookie` carries, if live and ours.
+pub fn from_request<T: DeserializeOwned>(
+    app: &crate::App,
+    req: &lambda_http::Request,
+    cookie: &str,
+    kind: &str,
+) -> Option<Carried<T>> {
+    let value = crate::web::cookie(req, cookie, app.config.cookie_secure)?;
+    open(&app.config.flow_secret, kind, &value, app.now())
+}
+
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`, for `ttl` seconds.
+pub fn set_cookie<T: Serialize>(
+    app: &crate::App,
+    (cookie, kind, ttl): (&str, &str, i64),
+    id: &str,
+    version: i64,
+    data: &T,
+) -> String {
+    let value = seal(
+        &app.config.flow_secret,
+        kind,
+        id,
+        version,
+        data,
+        app.now() + ttl,
+    );
+    crate::web::set_cookie(cookie, &value, Some(ttl), app.config.cookie_secure)
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ use crate::pages::FieldErrors;
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
 use crate::App;
+use lambda_http::Request;
 use maud::Markup;
+use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
 
 /// What the user gets back.
@@ -137,29 +139,128 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Outcome<R>, WebError>>,
 {
+    let mut form = Some(form);
+    let mut last = None;
     for _ in 0..DECISIONS {
-        let Outcome {
-            tx,
-            effects,
-            unsent,
-            reply,
-            cookies,
-        } = decide().await?;
-        match tx.commit(app.store.as_ref()).await? {
-            Ok(()) => {
-                if let Err(e) = send(app.notifier.as_ref(), effects).await {
-                    if !unsent.is_empty() {
-                        let _ = app.store.transact(unsent).await;
-                    }
-                    return Err(e);
-                }
-                return Ok(reply.into_response(&cookies, form));
-            }
-            Err(Failed::Refused(r)) if !r.retry() => return Ok(r.reply().into_response(&[], form)),
-            Err(_) => continue,
+        match settle(app, decide().await?, &mut form).await? {
+            Settled::Done(resp) => return Ok(resp),
+            Settled::Again(r) => last = r,
         }
     }
-    Err(WebError::Unavailable("step kept conflicting".into()))
+    gave_up(last, form)
+}
+
+/// A flow's state type: what the engine needs to carry it in a cookie and load it back
+/// (one loader for every flow).
+pub trait Flow: Serialize + DeserializeOwned + Clone {
+    /// The record's kind (`FLOW#<KIND>#…`) and the cookie's name.
+    const KIND: &'static str;
+    const COOKIE: &'static str;
+    const TTL_SECS: i64;
+    /// Where a request without a live flow goes (the flow's first page, saying why).
+    fn gone() -> String;
+}
+
+/// The flow state the request's cookie carries, if it is live and ours.
+pub fn carried<T: Flow>(app: &App, req: &Request) -> Option<Carried<T>> {
+    carry::from_request(app, req, T::COOKIE, T::KIND)
+}
+
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
+pub fn flow_cookie<T: Flow>(app: &App, id: &str, version: i64, data: &T) -> String {
+    carry::set_cookie(app, (T::COOKIE, T::KIND, T::TTL_SECS), id, version, data)
+}
+
+/// `run` for a step of a flow whose state the request's cookie carries (none: to
+/// `T::gone()`). The first decision is on that state; after a conflict (another request
+/// moved the flow: a double click, a second tab) the next ones are on the record as the
+/// table has it, and if it is gone the answer is `T::gone()`.
+pub async fn run_flow<T, R, F, Fut>(
+    app: &App,
+    req: &Request,
+    mut decide: F,
+    form: impl FnOnce(&FieldErrors) -> Markup,
+) -> Result<Resp, WebError>
+where
+    T: Flow,
+    R: Refusal,
+    F: FnMut(Carried<T>) -> Fut,
+    Fut: Future<Output = Result<Outcome<R>, WebError>>,
+{
+    let Some(carried) = carried::<T>(app, req) else {
+        return Ok(web::redirect(&T::gone()));
+    };
+    let mut form = Some(form);
+    let mut flow = Some(carried.clone());
+    let mut last = None;
+    for _ in 0..DECISIONS {
+        let Some(current) = flow else {
+            return Ok(web::redirect(&T::gone()));
+        };
+        match settle(app, decide(current).await?, &mut form).await? {
+            Settled::Done(resp) => return Ok(resp),
+            Settled::Again(r) => last = r,
+        }
+        let key = crate::flows::record::key_for(T::KIND, &carried.id);
+        flow = crate::flows::record::load_key::<T>(app.store.as_ref(), key, app.now())
+            .await?
+            .map(|f| Carried {
+                id: carried.id.clone(),
+                version: f.version,
+                data: f.data,
+            });
+    }
+    gave_up(last, form)
+}
+
+enum Settled<R> {
+    Done(Resp),
+    /// Decide again (the refusal that asked for it, if one did).
+    Again(Option<R>),
+}
+
+/// After every decision conflicted: the step's own refusal if it had one (e.g. "too many
+/// attempts at once" for parallel guesses), else "try again".
+fn gave_up<R: Refusal>(
+    last: Option<R>,
+    form: Option<impl FnOnce(&FieldErrors) -> Markup>,
+) -> Result<Resp, WebError> {
+    match (last, form) {
+        (Some(r), Some(form)) => Ok(r.reply().into_response(&[], form)),
+        _ => Err(WebError::Unavailable("step kept conflicting".into())),
+    }
+}
+
+/// Commits an outcome, sends its messages and answers, or says to decide again.
+async fn settle<R: Refusal>(
+    app: &App,
+    outcome: Outcome<R>,
+    form: &mut Option<impl FnOnce(&FieldErrors) -> Markup>,
+) -> Result<Settled<R>, WebError> {
+    let Outcome {
+        tx,
+        effects,
+        unsent,
+        reply,
+        cookies,
+    } = outcome;
+    let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
+    match tx.commit(app.store.as_ref()).await? {
+        Ok(()) => {
+            if let Err(e) = send(app.notifier.as_ref(), effects).await {
+                if !unsent.is_empty() {
+                    let _ = app.store.transact(unsent).await;
+                }
+                return Err(e);
+            }
+            Ok(Settled::Done(reply.into_response(&cookies, draw)))
+        }
+        Err(Failed::Refused(r)) if !r.retry() => {
+            Ok(Settled::Done(r.reply().into_response(&[], draw)))
+        }
+        Err(Failed::Refused(r)) => Ok(Settled::Again(Some(r))),
+        Err(Failed::Conflict) => Ok(Settled::Again(None)),
+    }
 }
 
 /// Sends a step's messages (after its commit).

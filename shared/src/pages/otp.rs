@@ -15,6 +15,20 @@ pub const NEW_CODE_NOTICE: &str =
 /// The guide's label of the resend button on the login (and recovery) code page.
 pub const RESEND_LABEL: &str = "Invia di nuovo";
 
+/// What a code page submits: the code, or `azione` = "Invia di nuovo".
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CodeForm {
+    pub codice: String,
+    pub azione: String,
+}
+
+impl CodeForm {
+    pub fn wants_new_code(&self) -> bool {
+        self.azione == RESEND_ACTION
+    }
+}
+
 /// `333 *** 0001`: enough for the user to recognise the SIM, not enough to learn it.
 pub fn masked(e164: &str) -> String {
     MobileNumber::parse(e164)

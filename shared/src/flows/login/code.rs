@@ -6,7 +6,6 @@
 use super::{Login, State, KIND, TTL_SECS};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
-use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::otp::{self, Purpose};
@@ -14,14 +13,8 @@ use crate::store::{accounts, Cond, TxOp};
 use crate::web::{self, WebError};
 use crate::{routes, session, sms, App};
 use lambda_http::Request;
-use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Form {
-    pub codice: String,
-    pub azione: String,
-}
+pub use otp_page::CodeForm as Form;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -43,42 +36,17 @@ impl StepRefusal for Refusal {
     }
 }
 
-/// The flow to decide on: the one the cookie carried the first time, the table's after a
-/// conflict (another request moved it: a double click, a second tab).
-pub async fn current(
-    app: &App,
-    carried: &Carried<Login>,
-    decision: usize,
-) -> Result<Option<Carried<Login>>, WebError> {
-    if decision == 0 {
-        return Ok(Some(carried.clone()));
-    }
-    let key = record::key_for(KIND, &carried.id);
-    Ok(
-        record::load_key::<Login>(app.store.as_ref(), key, app.now())
-            .await?
-            .map(|f| Carried {
-                id: carried.id.clone(),
-                version: f.version,
-                data: f.data,
-            }),
-    )
-}
-
 /// The step: a new code, or a guess.
 pub async fn decide(
     app: &App,
     req: &Request,
-    flow: Option<Carried<Login>>,
+    flow: Carried<Login>,
     form: &Form,
 ) -> Result<Outcome<Refusal>, WebError> {
-    let Some(flow) = flow else {
-        return Ok(Outcome::redirect(super::expired()));
-    };
     if flow.data.state == State::Completed {
         return Ok(Outcome::redirect(flow.data.next.clone()));
     }
-    if form.azione == otp_page::RESEND_ACTION {
+    if form.wants_new_code() {
         return Ok(resend(app, flow));
     }
     let code = match OtpCode::parse(&form.codice) {
@@ -112,14 +80,7 @@ pub async fn decide(
     done.state = State::Completed;
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(record::update_op(
-        KIND,
-        &flow.id,
-        flow.version,
-        &done,
-        TTL_SECS,
-        now,
-    ));
+    tx.write(flow.save_op(KIND, &done, TTL_SECS, now));
     tx.guard(
         TxOp::Check {
             key: accounts::key(&d.account_id),
@@ -162,14 +123,7 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
     ));
     let mut next = d.clone();
     next.otp_sent_at = now;
-    tx.write(record::update_op(
-        KIND,
-        &flow.id,
-        flow.version,
-        &next,
-        TTL_SECS,
-        now,
-    ));
+    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
     Outcome::redirect(format!("{}?nuovo=1", routes::LOGIN_OTP))
         .with_tx(tx)
         .send(Effect::Sms {

@@ -13,9 +13,8 @@ pub mod code;
 pub mod password;
 
 use crate::domain::MobileNumber;
-use crate::engine::carry::{self, Carried};
+use crate::engine::{self, Carried, Flow};
 use crate::routes;
-use crate::web;
 use crate::App;
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
@@ -91,24 +90,23 @@ pub fn safe_next(raw: &str) -> String {
     }
 }
 
+impl Flow for Login {
+    const KIND: &'static str = KIND;
+    const COOKIE: &'static str = COOKIE;
+    const TTL_SECS: i64 = TTL_SECS;
+    fn gone() -> String {
+        expired()
+    }
+}
+
 /// The login flow the request's cookie carries, if it is live and ours.
 pub fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
-    let value = web::cookie(req, COOKIE, app.config.cookie_secure)?;
-    carry::open(&app.config.flow_secret, KIND, &value, app.now())
+    engine::carried(app, req)
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Login) -> String {
-    let now = app.now();
-    let value = carry::seal(
-        &app.config.flow_secret,
-        KIND,
-        id,
-        version,
-        data,
-        now + TTL_SECS,
-    );
-    web::set_cookie(COOKIE, &value, Some(TTL_SECS), app.config.cookie_secure)
+    engine::flow_cookie(app, id, version, data)
 }
 
 /// Where a request without a live login flow goes: back to the password, saying why.

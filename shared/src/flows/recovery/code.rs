@@ -7,21 +7,14 @@ use super::{charge_request, request_allowed, request_keys, Mode, Recovery, State
 use super::{KIND, TTL_SECS};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
-use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::accounts::{self, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::web::WebError;
 use crate::{routes, sms, App};
-use serde::Deserialize;
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
-pub struct Form {
-    pub codice: String,
-    pub azione: String,
-}
+pub use otp_page::CodeForm as Form;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -60,16 +53,13 @@ pub fn elsewhere(state: State) -> Option<String> {
 
 pub async fn decide(
     app: &App,
-    flow: Option<Carried<Recovery>>,
+    flow: Carried<Recovery>,
     form: &Form,
 ) -> Result<Outcome<Refusal>, WebError> {
-    let Some(flow) = flow else {
-        return Ok(Outcome::redirect(super::expired()));
-    };
     if let Some(to) = elsewhere(flow.data.state) {
         return Ok(Outcome::redirect(to));
     }
-    if form.azione == otp_page::RESEND_ACTION {
+    if form.wants_new_code() {
         return resend(app, flow).await;
     }
     let code = match OtpCode::parse(&form.codice) {
@@ -92,14 +82,7 @@ pub async fn decide(
     };
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(record::update_op(
-        KIND,
-        &flow.id,
-        flow.version,
-        &next,
-        TTL_SECS,
-        now,
-    ));
+    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
     let cookie = super::cookie(app, &flow.id, flow.version + 1, &next);
     if d.state == State::ResetCodeSent {
         return Ok(Outcome::redirect(Step::NewPassword.path())
@@ -179,14 +162,7 @@ async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, 
         named,
     ));
     let next = d.code_resent(now);
-    tx.write(record::update_op(
-        KIND,
-        &flow.id,
-        flow.version,
-        &next,
-        TTL_SECS,
-        now,
-    ));
+    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
     let message = match account {
         Some(_) => Effect::Sms {
             to: d.number.clone(),

@@ -21,14 +21,13 @@ pub mod code;
 pub mod reset;
 pub mod start;
 
-use super::record;
 use crate::domain::MobileNumber;
-use crate::engine::carry::{self, Carried};
+use crate::engine::{self, Carried, Flow};
 use crate::engine::{Effect, Tx};
 use crate::notify::messages;
 use crate::store::accounts::Account;
 use crate::store::{rate, tokens, Item, TxOp};
-use crate::web::{self, WebError};
+use crate::web;
 use crate::{limits, routes, App};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
@@ -270,24 +269,23 @@ pub fn reset_email(account: &Account, link: &str, with_username: bool) -> Effect
     ))
 }
 
+impl Flow for Recovery {
+    const KIND: &'static str = KIND;
+    const COOKIE: &'static str = COOKIE;
+    const TTL_SECS: i64 = TTL_SECS;
+    fn gone() -> String {
+        expired()
+    }
+}
+
 /// The recovery flow the request's cookie carries, if it is live and ours.
 pub fn carried(app: &App, req: &Request) -> Option<Carried<Recovery>> {
-    let value = web::cookie(req, COOKIE, app.config.cookie_secure)?;
-    carry::open(&app.config.flow_secret, KIND, &value, app.now())
+    engine::carried(app, req)
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Recovery) -> String {
-    let now = app.now();
-    let value = carry::seal(
-        &app.config.flow_secret,
-        KIND,
-        id,
-        version,
-        data,
-        now + TTL_SECS,
-    );
-    web::set_cookie(COOKIE, &value, Some(TTL_SECS), app.config.cookie_secure)
+    engine::flow_cookie(app, id, version, data)
 }
 
 pub fn clear_cookie(app: &App) -> String {
@@ -297,28 +295,6 @@ pub fn clear_cookie(app: &App) -> String {
 /// Where a request without a live recovery flow goes: the start page, saying why.
 pub fn expired() -> String {
     format!("{}?scaduta=1", routes::RECOVER)
-}
-
-/// The flow to decide on: the one the cookie carried the first time, the table's after a
-/// conflict (another request moved it: a double click, a second tab).
-pub async fn current(
-    app: &App,
-    carried: &Carried<Recovery>,
-    decision: usize,
-) -> Result<Option<Carried<Recovery>>, WebError> {
-    if decision == 0 {
-        return Ok(Some(carried.clone()));
-    }
-    let key = record::key_for(KIND, &carried.id);
-    Ok(
-        record::load_key::<Recovery>(app.store.as_ref(), key, app.now())
-            .await?
-            .map(|f| Carried {
-                id: carried.id.clone(),
-                version: f.version,
-                data: f.data,
-            }),
-    )
 }
 
 #[cfg(test)]

@@ -126,12 +126,9 @@ pub async fn start(app: &App, token: &str, flow_id: &str) -> Result<Outcome<Refu
 /// SALVA with the new password.
 pub async fn set_password(
     app: &App,
-    flow: Option<Carried<Recovery>>,
+    flow: Carried<Recovery>,
     form: &Form,
 ) -> Result<Outcome<Refusal>, WebError> {
-    let Some(flow) = flow else {
-        return Ok(Outcome::redirect(super::expired()));
-    };
     let (Ok(done), Some(reset)) = (flow.data.password_set(), flow.data.reset.as_ref()) else {
         return Ok(Outcome::redirect(flow.data.state.path()));
     };
@@ -165,14 +162,7 @@ pub async fn set_password(
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let now = app.now();
     let mut tx = Tx::new();
-    tx.write(record::update_op(
-        KIND,
-        &flow.id,
-        flow.version,
-        &done,
-        TTL_SECS,
-        now,
-    ));
+    tx.write(flow.save_op(KIND, &done, TTL_SECS, now));
     tx.guard(
         accounts::set_password_op(&account.id, &account.password_hash, &hash, true),
         Refusal::AlreadyChanged,
