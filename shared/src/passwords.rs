@@ -50,7 +50,8 @@ pub fn scheme(phc: &str) -> Option<Scheme> {
 pub enum HashRejected {
     #[error("non è un hash PHC argon2, bcrypt o pbkdf2-sha256")]
     Unknown,
-    #[error("costo dell'hash oltre i limiti (bcrypt ≤ 13, PBKDF2 ≤ 1.000.000 iterazioni, argon2 ≤ 64 MiB, t ≤ 8, p ≤ 4)")]
+    #[error("costo dell'hash oltre i limiti (bcrypt ≤ 13, PBKDF2 ≤ 1.000.000 iterazioni, argon2 ≤ 64 MiB, t ≤ 8, p ≤ \
+        4)")]
     TooCostly,
 }
 

@@ -380,7 +380,8 @@ mod tests {
 
     #[test]
     fn blocks_for_pdf() {
-        let out = r("## Titolo **forte**\n\nUn *testo* con **grassetto**.\n\n- uno\n- due\n  1. a\n  2. b\n\n---\n\n| K | V |\n|---|---|\n| x | y |\n");
+        let out = r("## Titolo **forte**\n\nUn *testo* con **grassetto**.\n\n- uno\n- due\n  1. a\n  2. b\n\n---\n\n| \
+            K | V |\n|---|---|\n| x | y |\n");
         assert_eq!(
             out.blocks[0],
             Block::Heading {

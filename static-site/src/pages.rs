@@ -150,8 +150,10 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
                 div class="notice" {
                     h2 class="notice-title" { "Novità: il Portale anche su smartphone e tablet" }
                     p {
-                        "A differenza di quelli delle precedenti Convenzioni, il Portale della Convenzione 8 è utilizzabile "
-                        "anche da tablet e smartphone: la pagina si adatta automaticamente allo schermo e i menu superiori "
+                        "A differenza di quelli delle precedenti Convenzioni, il Portale della Convenzione 8 è \
+                            utilizzabile "
+                        "anche da tablet e smartphone: la pagina si adatta automaticamente allo schermo e i menu \
+                            superiori "
                         "si aprono selezionando il simbolo " strong { "Menu" } " in alto a destra."
                     }
                 }
@@ -181,7 +183,8 @@ pub fn news_list(items: &[Article], newest: Option<&Article>, page: usize, pages
         div class="container" {
             div class="page-head" {
                 h1 { (title) }
-                p class="lead" { "Resta sempre aggiornato sulle ultime novità del Portale della Convenzione Telefonia Mobile 8." }
+                p class="lead" { "Resta sempre aggiornato sulle ultime novità del Portale della Convenzione Telefonia \
+                    Mobile 8." }
             }
             @if items.is_empty() {
                 p class="muted" { "Al momento non ci sono news." }

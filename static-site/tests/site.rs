@@ -408,7 +408,10 @@ fn article_and_documents_pages() {
     }
     let sitemap = std::str::from_utf8(&tree["sitemap.xml"]).unwrap();
     assert!(sitemap.contains("<loc>https://www.convenzione-telefonia.tim.it/</loc>"));
-    assert!(sitemap.contains("<loc>https://www.convenzione-telefonia.tim.it/news/utenti-registrati-convenzione-7/</loc><lastmod>2021-06-16</lastmod>"));
+    assert!(sitemap.contains(
+        "<loc>https://www.convenzione-telefonia.tim.it/news/utenti-registrati-convenzione-7/</loc\
+        ><lastmod>2021-06-16</lastmod>"
+    ));
     assert!(
         !sitemap.contains("/accesso")
             && !sitemap.contains("/registrazione")

@@ -34,7 +34,8 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    let intro = html! { "Ti abbiamo inviato un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." };
+    let intro = html! { "Ti abbiamo inviato un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero \
+    " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." };
     layout::flow_page(
         "Inserisci il codice temporaneo",
         html! {

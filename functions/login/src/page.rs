@@ -19,7 +19,8 @@ pub fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&st
                 h1 { "Accedi all'Area Clienti" }
                 @if let Some(n) = notice { p class="notice" role="status" { (n) } }
                 (error_summary(errors))
-                p { "Inserisci username e password scelte in fase di registrazione: ti invieremo un SMS con un codice temporaneo sul numero TIM associato al tuo account." }
+                p { "Inserisci username e password scelte in fase di registrazione: ti invieremo un SMS con un codice \
+                    temporaneo sul numero TIM associato al tuo account." }
                 form method="post" action=(routes::LOGIN) novalidate {
                     input type="hidden" name="next" value=(next);
                     (Field::text("username", "Username", username).autocomplete("username").render(errors))

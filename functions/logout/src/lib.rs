@@ -20,7 +20,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
             html! {
                 div class="container narrow" {
                     h1 { "Esci dall'Area Clienti" }
-                    p { "Vuoi uscire dall'Area Clienti? Per rientrare dovrai accedere di nuovo con username, password e codice SMS." }
+                    p { "Vuoi uscire dall'Area Clienti? Per rientrare dovrai accedere di nuovo con username, password \
+                        e codice SMS." }
                     form method="post" action=(routes::LOGOUT) class="btn-row" {
                         a class="btn btn-secondary" href=(routes::ACCOUNT) { "ANNULLA" }
                         button class="btn btn-primary" type="submit" { "ESCI" }

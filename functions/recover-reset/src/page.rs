@@ -14,7 +14,8 @@ pub fn link_page(token: &str) -> Markup {
         "Scegli una nuova password",
         html! {
             h1 { "Scegli una nuova password" }
-            p { "Per la tua sicurezza, prima di scegliere la nuova password ti invieremo un SMS con un codice temporaneo sul numero TIM associato al tuo account." }
+            p { "Per la tua sicurezza, prima di scegliere la nuova password ti invieremo un SMS con un codice \
+                temporaneo sul numero TIM associato al tuo account." }
             form method="post" action=(routes::RECOVER_RESET) {
                 input type="hidden" name="token" value=(token);
                 div class="btn-row" {
@@ -32,7 +33,9 @@ pub fn new_password_page(errors: &FieldErrors) -> Markup {
         html! {
             h1 { "Scegli una nuova password" }
             (error_summary(errors))
-            p { "Scegli la nuova password di accesso: deve rispettare le regole descritte. Inseriscila nuovamente per verifica e clicca su " strong { "SALVA" } ". Tutte le sessioni aperte con la vecchia password verranno chiuse." }
+            p { "Scegli la nuova password di accesso: deve rispettare le regole descritte. Inseriscila nuovamente per \
+                verifica e clicca su " strong { "SALVA" } ". Tutte le sessioni aperte con la vecchia password \
+                verranno chiuse." }
             form method="post" action=(routes::RECOVER_RESET) novalidate {
                 (new_password_fields(errors))
                 div class="btn-row" {

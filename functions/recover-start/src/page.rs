@@ -19,7 +19,10 @@ pub fn choose_page(errors: &FieldErrors, notice: Option<&str>) -> Markup {
             h1 { "Recupera Username e Password" }
             @if let Some(n) = notice { p class="notice" role="status" { (n) } }
             (error_summary(errors))
-            p { "Seleziona una delle 3 modalità, clicca su " strong { "AVANTI" } " ed inserisci le informazioni richieste utilizzate durante la registrazione al Portale. Riceverai una email o un SMS contenente le informazioni necessarie per proseguire nell'operazione desiderata." }
+            p { "Seleziona una delle 3 modalità, clicca su \
+                " strong { "AVANTI" } " ed inserisci le informazioni richieste utilizzate durante la registrazione al \
+                Portale. Riceverai una email o un SMS contenente le informazioni necessarie per proseguire \
+                nell'operazione desiderata." }
             form method="get" action=(routes::RECOVER) novalidate {
                 input type="hidden" name="scelta" value="1";
                 fieldset class="field" aria-describedby=[err.map(|_| "modalita-error")] {
@@ -56,7 +59,8 @@ pub fn data_page(mode: Mode, v: &Form, errors: &FieldErrors) -> Markup {
                 } @else {
                     (Field::text("numero", "Numero mobile TIM in Convenzione 8", &v.numero).kind("tel").autocomplete("tel-national").inputmode("tel")
                         .hint("Il numero usato in registrazione, ad esempio 333 123 4567").render(errors))
-                    (Field::text("cf_personale", "Codice Fiscale personale", &v.cf_personale).hint("16 caratteri, ad esempio RSSMRA85T10A562S").render(errors))
+                    (Field::text("cf_personale", "Codice Fiscale personale", &v.cf_personale).hint("16 caratteri, ad \
+                        esempio RSSMRA85T10A562S").render(errors))
                 }
                 div class="btn-row" {
                     a class="btn btn-secondary" href=(routes::RECOVER) { "INDIETRO" }
@@ -69,9 +73,12 @@ pub fn data_page(mode: Mode, v: &Form, errors: &FieldErrors) -> Markup {
 
 pub fn sent_page(mode: Mode) -> Markup {
     let text = match mode {
-        Mode::Username => "Se i dati inseriti sono corretti, riceverai a breve un SMS sul numero indicato e una email all'indirizzo associato al tuo account con la tua username.",
-        Mode::Password => "Se i dati inseriti sono corretti, riceverai a breve una email all'indirizzo associato al tuo account con un link per scegliere una nuova password. Il link è valido 30 minuti.",
-        Mode::Both => "Se i dati inseriti sono corretti, riceverai a breve una email con la tua username e un link per scegliere una nuova password.",
+        Mode::Username => "Se i dati inseriti sono corretti, riceverai a breve un SMS sul numero indicato e una email \
+            all'indirizzo associato al tuo account con la tua username.",
+        Mode::Password => "Se i dati inseriti sono corretti, riceverai a breve una email all'indirizzo associato al \
+            tuo account con un link per scegliere una nuova password. Il link è valido 30 minuti.",
+        Mode::Both => "Se i dati inseriti sono corretti, riceverai a breve una email con la tua username e un link \
+            per scegliere una nuova password.",
     };
     frame(
         "Richiesta inviata",

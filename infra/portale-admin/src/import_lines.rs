@@ -102,7 +102,14 @@ mod tests {
             (0, 0, 2),
             "re-import is idempotent"
         );
-        let changed = import(&s, "numero,codice_fiscale_ente,ragione_sociale,stato\n3331234567,00488410010,TIM SPA,cessata\n".as_bytes()).await.unwrap();
+        let changed = import(
+            &s,
+            "numero,codice_fiscale_ente,ragione_sociale,stato\n3331234567,00488410010,TIM \
+            SPA,cessata\n"
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
         assert_eq!(changed.updated, 1);
     }
 

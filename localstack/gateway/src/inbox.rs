@@ -103,7 +103,8 @@ pub async fn page(State(super::Ctx { gw, .. }): State<super::Ctx>) -> Html<Strin
     let mails = fetch_emails(&gw.aws_endpoint).await;
     let body = html! {
         h1 { "Posta in arrivo di sviluppo" }
-        p class="notice" { "Solo in locale: SMS ed email che LocalStack ha ricevuto al posto di consegnarli. I più recenti in alto." }
+        p class="notice" { "Solo in locale: SMS ed email che LocalStack ha ricevuto al posto di consegnarli. I più \
+            recenti in alto." }
         h2 { "SMS" }
         @match &sms {
             Err(e) => p class="field-error" { "LocalStack non risponde: " (e) },

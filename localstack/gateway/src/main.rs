@@ -59,7 +59,8 @@ async fn main() {
     };
     let addr = local_gateway::spawn_with(gw, site.clone().into(), listener, backend)
         .expect("bound listener");
-    println!("Portale in ascolto su http://{addr}/ (modalità {mode}; sito statico da {site}; posta di sviluppo: http://{addr}/_dev/inbox)");
+    println!("Portale in ascolto su http://{addr}/ (modalità {mode}; sito statico da {site}; posta di sviluppo: \
+        http://{addr}/_dev/inbox)");
     // Ctrl-C or SIGTERM (scripts stop the gateway with kill): returning drops the runtime,
     // which kills the function processes (kill_on_drop).
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -93,7 +94,8 @@ fn lambda_functions(config: &shared::config::Config) -> lambda::Functions {
     let missing = functions.missing_binaries();
     if !missing.is_empty() {
         let names: Vec<String> = missing.iter().map(|p| p.display().to_string()).collect();
-        eprintln!("GATEWAY_MODE=lambda: mancano i binari delle funzioni in {bin_dir} (compilali con cargo build -p <funzione>): {}", names.join(", "));
+        eprintln!("GATEWAY_MODE=lambda: mancano i binari delle funzioni in {bin_dir} (compilali con cargo build -p \
+            <funzione>): {}", names.join(", "));
         std::process::exit(2);
     }
     functions

@@ -32,9 +32,11 @@ pub enum PersonaCfError {
     BadCharacters,
     #[error("Il codice fiscale personale ha 16 caratteri (ne hai inseriti {0}).")]
     WrongLength(usize),
-    #[error("Hai inserito il codice fiscale di un Ente (11 cifre): qui serve il tuo codice fiscale personale (16 caratteri).")]
+    #[error("Hai inserito il codice fiscale di un Ente (11 cifre): qui serve il tuo codice fiscale personale (16 \
+        caratteri).")]
     IsEntity,
-    #[error("Il codice fiscale non ha il formato corretto (ad esempio RSSMRA85T10A562S): controlla di averlo digitato bene.")]
+    #[error("Il codice fiscale non ha il formato corretto (ad esempio RSSMRA85T10A562S): controlla di averlo digitato \
+        bene.")]
     Malformed,
     #[error("Il codice fiscale non è corretto: controlla di averlo digitato bene.")]
     WrongCheckChar,
@@ -44,7 +46,8 @@ pub enum PersonaCfError {
 pub enum EnteCfError {
     #[error("Inserisci il codice fiscale del tuo Ente/Amministrazione.")]
     Empty,
-    #[error("Hai inserito un codice fiscale personale: qui serve il codice fiscale del tuo Ente/Amministrazione (11 cifre).")]
+    #[error("Hai inserito un codice fiscale personale: qui serve il codice fiscale del tuo Ente/Amministrazione (11 \
+        cifre).")]
     IsPersonal,
     #[error("Il codice fiscale dell'Ente è composto solo da cifre (11 cifre, senza lettere).")]
     BadCharacters,
@@ -404,7 +407,11 @@ mod tests {
             CodiceFiscaleEnte::parse("00488410011"),
             Err(WrongCheckDigit)
         );
-        assert_eq!(IsPersonal.to_string(), "Hai inserito un codice fiscale personale: qui serve il codice fiscale del tuo Ente/Amministrazione (11 cifre).");
+        assert_eq!(
+            IsPersonal.to_string(),
+            "Hai inserito un codice fiscale personale: qui serve il codice fiscale del \
+            tuo Ente/Amministrazione (11 cifre)."
+        );
     }
 
     #[test]

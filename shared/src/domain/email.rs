@@ -25,7 +25,8 @@ pub enum EmailError {
     Invalid,
     #[error("Dopo la @ manca il dominio completo, ad esempio nome.cognome@comune.milano.it.")]
     MissingDomainDot,
-    #[error("Non sono ammessi indirizzi di Posta Elettronica Certificata (PEC): inserisci un indirizzo email ordinario.")]
+    #[error("Non sono ammessi indirizzi di Posta Elettronica Certificata (PEC): inserisci un indirizzo email \
+        ordinario.")]
     Pec,
 }
 

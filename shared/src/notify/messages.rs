@@ -6,28 +6,32 @@ use maud::{html, Markup, DOCTYPE};
 
 pub fn sms_registration_otp(code: &OtpCode) -> String {
     format!(
-        "Usa il codice temporaneo {} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8",
+        "Usa il codice temporaneo {} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in \
+            Convenzione Mobile 8",
         code.as_str()
     )
 }
 
 pub fn sms_login_otp(code: &OtpCode) -> String {
     format!(
-        "Usa il codice temporaneo {} per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.",
+        "Usa il codice temporaneo {} per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione \
+            Mobile 8.",
         code.as_str()
     )
 }
 
 pub fn sms_recovery_otp(code: &OtpCode) -> String {
     format!(
-        "Usa il codice temporaneo {} per recuperare le credenziali dell'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.",
+        "Usa il codice temporaneo {} per recuperare le credenziali dell'Area Clienti TIM dedicata ai servizi in \
+            Convenzione Mobile 8.",
         code.as_str()
     )
 }
 
 /// "Username dimenticata": the username, by SMS to the account's number.
 pub fn sms_recovered_username(username: &str) -> String {
-    format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: {username}")
+    format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: \
+        {username}")
 }
 
 const SIGNATURE: &str = "Servizio Clienti Convenzione Mobile 8";
@@ -59,7 +63,8 @@ pub fn email_confirmation(to: &str, link: &str) -> EmailMessage {
     simple_email(
         to,
         "Conferma il tuo indirizzo email - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, per completare la registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 conferma il tuo indirizzo email.",
+        "Gentile utente, per completare la registrazione all'area clienti TIM dedicata alla Convenzione Telefonia \
+            Mobile 8 conferma il tuo indirizzo email.",
         &[],
         Some(("CONFERMA EMAIL", link)),
         "Il link è valido 24 ore e può essere usato una sola volta.",
@@ -139,8 +144,10 @@ fn simple_email(
                 p { (intro) }
                 @for (k, v) in rows { p { (k) ": " strong { (v) } } }
                 @if let Some((label, link)) = button {
-                    p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px 24px;text-decoration:none;font-weight:bold;" { (label) } }
-                    p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: " (link) }
+                    p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px \
+                        24px;text-decoration:none;font-weight:bold;" { (label) } }
+                    p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: \
+                        " (link) }
                 }
                 p { (note) }
             },
@@ -150,14 +157,17 @@ fn simple_email(
     }
 }
 
-const NOT_YOU: &str = "Se non hai richiesto tu questa operazione, ignora questa email: le tue credenziali restano invariate.";
+const NOT_YOU: &str =
+    "Se non hai richiesto tu questa operazione, ignora questa email: le tue credenziali restano \
+    invariate.";
 
 /// Recovery "Username dimenticata": the username, by email too.
 pub fn email_recovered_username(to: &str, username: &str, login_link: &str) -> EmailMessage {
     simple_email(
         to,
         "La tua username - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, come richiesto ti ricordiamo la username per accedere all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8.",
+        "Gentile utente, come richiesto ti ricordiamo la username per accedere all'area clienti TIM dedicata alla \
+            Convenzione Telefonia Mobile 8.",
         &[("Username", username)],
         Some(("ACCEDI", login_link)),
         NOT_YOU,
@@ -171,7 +181,9 @@ pub fn email_password_reset(to: &str, username: Option<&str>, link: &str) -> Ema
     simple_email(
         to,
         "Scegli una nuova password - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, per scegliere una nuova password di accesso all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 clicca sul pulsante qui sotto: ti invieremo un SMS con un codice temporaneo sul numero associato al tuo account.",
+        "Gentile utente, per scegliere una nuova password di accesso all'area clienti TIM dedicata alla Convenzione \
+            Telefonia Mobile 8 clicca sul pulsante qui sotto: ti invieremo un SMS con un codice temporaneo sul numero \
+            associato al tuo account.",
         &rows,
         Some(("SCEGLI UNA NUOVA PASSWORD", link)),
         &format!("Il link è valido 30 minuti e può essere usato una sola volta. {NOT_YOU}"),
@@ -183,10 +195,12 @@ pub fn email_password_changed(to: &str, username: &str, login_link: &str) -> Ema
     simple_email(
         to,
         "La tua password è stata modificata - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, la tua password è stata modificata. Per sicurezza tutte le sessioni aperte nell'Area Clienti sono state chiuse.",
+        "Gentile utente, la tua password è stata modificata. Per sicurezza tutte le sessioni aperte nell'Area Clienti \
+            sono state chiuse.",
         &[("Username", username)],
         Some(("ACCEDI", login_link)),
-        "Se non sei stato tu a modificare la password, recupera subito le tue credenziali e contatta il referente della Convenzione del tuo Ente.",
+        "Se non sei stato tu a modificare la password, recupera subito le tue credenziali e contatta il referente \
+            della Convenzione del tuo Ente.",
     )
 }
 
@@ -200,10 +214,12 @@ pub fn email_account_ceased(
     simple_email(
         to,
         "La tua registrazione è stata cessata - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, la tua registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata cessata perché con i tuoi dati è stata completata una nuova registrazione.",
+        "Gentile utente, la tua registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è \
+            stata cessata perché con i tuoi dati è stata completata una nuova registrazione.",
         &[("Data", when), ("Numero della nuova registrazione", new_number_masked)],
         Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
-        "Se non sei stato tu a completare la nuova registrazione, recupera subito le tue credenziali e contatta il referente della Convenzione del tuo Ente o il Numero Verde 800.680.068.",
+        "Se non sei stato tu a completare la nuova registrazione, recupera subito le tue credenziali e contatta il \
+            referente della Convenzione del tuo Ente o il Numero Verde 800.680.068.",
     )
 }
 
@@ -216,11 +232,13 @@ mod tests {
         let c = OtpCode::parse("123456").unwrap();
         assert_eq!(
             sms_registration_otp(&c),
-            "Usa il codice temporaneo 123456 per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8"
+            "Usa il codice temporaneo 123456 per proseguire con la registrazione all'Area Clienti TIM dedicata ai \
+                servizi in Convenzione Mobile 8"
         );
         assert_eq!(
             sms_login_otp(&c),
-            "Usa il codice temporaneo 123456 per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8."
+            "Usa il codice temporaneo 123456 per completare l'accesso all'Area Clienti TIM dedicata ai servizi in \
+                Convenzione Mobile 8."
         );
     }
 

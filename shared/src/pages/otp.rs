@@ -46,7 +46,8 @@ pub fn guess_error(e: &OtpError, resend_label: &str) -> Option<String> {
         OtpError::Wrong { remaining: 1 } => Some("Codice errato: hai ancora 1 tentativo.".to_owned()),
         OtpError::Wrong { remaining } => Some(format!("Codice errato: hai ancora {remaining} tentativi.")),
         OtpError::TooManyAttempts => {
-            Some(format!("Hai inserito un codice errato troppe volte: clicca su {resend_label} per ricevere un nuovo codice."))
+            Some(format!("Hai inserito un codice errato troppe volte: clicca su {resend_label} per ricevere un nuovo \
+                codice."))
         }
         _ => None,
     }
@@ -97,7 +98,8 @@ pub fn code_section(
         (super::error_summary(errors))
         p { (intro) }
         (code_form(action, submit, back, errors))
-        p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su " strong { (RESEND_LABEL) } ": il nuovo codice sostituisce quello precedente." }
+        p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su \
+            " strong { (RESEND_LABEL) } ": il nuovo codice sostituisce quello precedente." }
         (resend_form(action, RESEND_LABEL, "btn btn-secondary"))
     }
 }
@@ -107,7 +109,8 @@ pub fn code_section(
 pub fn expired(action: &str) -> Markup {
     html! {
         h1 { "Codice temporaneo scaduto" }
-        p class="warning" role="alert" { "Il codice temporaneo è scaduto o non è più valido. Richiedi un nuovo codice oppure torna indietro per verificare il codice inserito." }
+        p class="warning" role="alert" { "Il codice temporaneo è scaduto o non è più valido. Richiedi un nuovo codice \
+            oppure torna indietro per verificare il codice inserito." }
         div class="btn-row" {
             a class="btn btn-secondary" href=(action) { "RIPROVA" }
             (resend_form(action, "RICHIEDI UN NUOVO CODICE", "btn btn-primary"))

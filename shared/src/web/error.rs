@@ -56,20 +56,25 @@ impl WebError {
         match self {
             WebError::Unavailable(_) => (
                 "Servizio momentaneamente non disponibile",
-                "Servizio momentaneamente non disponibile, riprova tra qualche minuto. I dati già inseriti non sono andati persi.",
+                "Servizio momentaneamente non disponibile, riprova tra qualche minuto. I dati già inseriti non sono \
+                    andati persi.",
             ),
             WebError::CrossSite => (
                 "Richiesta non valida",
-                "La richiesta non proviene da questo portale ed è stata bloccata. Torna alla pagina precedente e riprova.",
+                "La richiesta non proviene da questo portale ed è stata bloccata. Torna alla pagina precedente e \
+                    riprova.",
             ),
             WebError::TooManyRequests => (
                 "Troppe richieste",
                 "Hai effettuato troppe richieste in poco tempo. Attendi qualche minuto e riprova.",
             ),
             WebError::NotFound => ("Pagina non trovata", "La pagina che cerchi non esiste o non è più disponibile."),
-            WebError::MethodNotAllowed => ("Richiesta non valida", "Questa pagina non accetta questo tipo di richiesta."),
-            WebError::BadRequest => ("Richiesta non valida", "La richiesta contiene dati non validi. Torna alla pagina precedente e riprova."),
-            WebError::NotThroughEdge => ("Accesso non consentito", "Il portale si raggiunge solo dal suo indirizzo pubblico."),
+            WebError::MethodNotAllowed => ("Richiesta non valida", "Questa pagina non accetta questo tipo di \
+                richiesta."),
+            WebError::BadRequest => ("Richiesta non valida", "La richiesta contiene dati non validi. Torna alla \
+                pagina precedente e riprova."),
+            WebError::NotThroughEdge => ("Accesso non consentito", "Il portale si raggiunge solo dal suo indirizzo \
+                pubblico."),
         }
     }
 

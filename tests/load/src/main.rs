@@ -140,7 +140,8 @@ async fn main() {
             "release"
         }
     );
-    println!("- levels {:?}, each user ≤ {} logins per level, ≥ {} logins per level; {} users registered first", args.levels, args.logins_per_user, args.min_logins, pool);
+    println!("- levels {:?}, each user ≤ {} logins per level, ≥ {} logins per level; {} users registered \
+        first", args.levels, args.logins_per_user, args.min_logins, pool);
 
     // The gateway: LocalStack, our own table, instrumented App.
     e2e::ensure_infra().await;
@@ -287,7 +288,8 @@ async fn main() {
         }
     }
     if let (Some(n), true) = (saturated_at, args.keep_going) {
-        println!("\nThroughput stopped rising (no level 5% above the best for two levels) by N={n}; best {best:.1} logins/s.");
+        println!("\nThroughput stopped rising (no level 5% above the best for two levels) by N={n}; best {best:.1} \
+            logins/s.");
     }
     report(&levels, argon2_alone);
 }
@@ -610,8 +612,12 @@ fn report(levels: &[Level], argon2_alone: f64) {
     }
 
     println!("\n## Where a login's time goes (mean ms per login; means add up)\n");
-    println!("client = what the user waits; handlers = inside the gateway's route handlers; DynamoDB / SNS = inside AWS calls (the emulator); own code = handlers − AWS, of which argon2id (the verification as POST /accesso waits for it; alone, serially: {} ms); outside = client − handlers (HTTP stack, load client, waiting for a core). Own share = own code / handlers.\n", ms(argon2_alone));
-    println!("| N | client | handlers | DynamoDB | SNS | own code | of which argon2id | own code w/o argon2id | outside | own share | AWS calls / login |");
+    println!("client = what the user waits; handlers = inside the gateway's route handlers; DynamoDB / SNS = inside \
+        AWS calls (the emulator); own code = handlers − AWS, of which argon2id (the verification as POST /accesso \
+        waits for it; alone, serially: {} ms); outside = client − handlers (HTTP stack, load client, waiting for a \
+        core). Own share = own code / handlers.\n", ms(argon2_alone));
+    println!("| N | client | handlers | DynamoDB | SNS | own code | of which argon2id | own code w/o argon2id | \
+        outside | own share | AWS calls / login |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for l in levels {
         let by_login = group(&l.server);
@@ -697,8 +703,13 @@ fn report(levels: &[Level], argon2_alone: f64) {
             .map(|n| n.get())
             .unwrap_or(0)
     );
-    println!("ours = this process (load client + gateway + handlers + AWS SDK clients + argon2id); ours w/o argon2id = ours − one serial verification ({} ms); LocalStack = its Python gateway / DynamoDB Local JVM; other = the rest of the machine (other work on a shared box). busy = machine CPU / (wall × cores); LocalStack Python, cores = its CPU seconds per second of wall time (its gateway runs Python code under one GIL: about 1 core at most).\n", ms(argon2_alone));
-    println!("| N | ours | ours w/o argon2id (est.) | LocalStack Python | DynamoDB Local (JVM) | emulator / ours | other | machine busy | LocalStack Python, cores | busiest other processes (CPU s in the level) |");
+    println!("ours = this process (load client + gateway + handlers + AWS SDK clients + argon2id); ours w/o argon2id \
+        = ours − one serial verification ({} ms); LocalStack = its Python gateway / DynamoDB Local JVM; other = the \
+        rest of the machine (other work on a shared box). busy = machine CPU / (wall × cores); LocalStack Python, \
+        cores = its CPU seconds per second of wall time (its gateway runs Python code under one GIL: about 1 core at \
+        most).\n", ms(argon2_alone));
+    println!("| N | ours | ours w/o argon2id (est.) | LocalStack Python | DynamoDB Local (JVM) | emulator / ours | \
+        other | machine busy | LocalStack Python, cores | busiest other processes (CPU s in the level) |");
     println!("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())

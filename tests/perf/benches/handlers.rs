@@ -189,7 +189,8 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
     println!("\nHandler cost per request, sampled one by one, in ms (budget: p99 <= 1 ms, password hashing excluded)");
-    println!("wall = elapsed; cpu = the runtime thread's CPU time (excludes argon2id, which runs on the blocking pool)");
+    println!("wall = elapsed; cpu = the runtime thread's CPU time (excludes argon2id, which runs on the blocking \
+        pool)");
     println!(
         "{:<18} {:<46} {:>5} {:>9} {:>9} {:>9} {:>9} {:>9}  budget",
         "function", "request", "n", "wall p50", "wall p99", "wall max", "cpu p50", "cpu p99"

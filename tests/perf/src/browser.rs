@@ -101,7 +101,8 @@ impl Browser {
             .method(method)
             .uri(path_and_query)
             .header("host", "127.0.0.1:3000")
-            .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 Safari/537.36")
+            .header("user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130 \
+                Safari/537.36")
             .header("accept", "text/html,application/xhtml+xml")
             .header("accept-language", "it-IT,it;q=0.9")
             // What `runtime::entry` attaches after the edge check: per-IP limits count it.

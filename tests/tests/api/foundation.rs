@@ -147,7 +147,8 @@ async fn import_lines_imports_good_rows_and_reports_bad_ones() {
     let p = Portal::start().await;
     let (a, b) = (random_number(), random_number());
     let csv = format!(
-        "numero;codice_fiscale_ente;ragione_sociale;stato\n{a};00488410010;COMUNE A;attiva\n{b};00488410010;COMUNE A;cessata\n06 123;00488410010;X;attiva\n{a};123;X;attiva\n"
+        "numero;codice_fiscale_ente;ragione_sociale;stato\n{a};00488410010;COMUNE A;attiva\n{b};00488410010;COMUNE \
+            A;cessata\n06 123;00488410010;X;attiva\n{a};123;X;attiva\n"
     );
     let r = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes())
         .await

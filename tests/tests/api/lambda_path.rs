@@ -92,7 +92,8 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
     let password = "Convenzione8-lambda!";
     // Semicolons: the argon2id PHC string contains commas.
     let csv = format!(
-        "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n{username};{username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n",
+        "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n{username};\
+            {username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n",
         cf = e2e::register::cf_for(&number),
         hash = shared::passwords::rehash(password)
     );

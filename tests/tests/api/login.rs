@@ -422,7 +422,8 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
         .to_string();
     let bcrypt = bcrypt::hash(old_password, 6).unwrap();
     // Semicolons: PHC strings contain commas.
-    let mut csv = "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n".to_owned();
+    let mut csv = "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\
+        \n".to_owned();
     let mut users = vec![];
     for (scheme, hash) in [
         ("argon2", weak_argon2),
@@ -491,7 +492,8 @@ async fn registering_an_imported_number_suggests_logging_in() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let username = random_email("c7-utente");
     let csv = format!(
-        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},{username},{number},Lucia,Bianchi,{cf},{ENTE},{hash},6\n",
+        "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},\
+            {username},{number},Lucia,Bianchi,{cf},{ENTE},{hash},6\n",
         cf = cf_for(&number),
         hash = bcrypt::hash("vecchia", 4).unwrap()
     );

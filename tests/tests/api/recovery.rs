@@ -127,7 +127,13 @@ async fn mode_1_sends_the_username_by_sms_and_email() {
         page.text()
     );
     let sms = p.sms_to(&number).await;
-    assert_eq!(sms.last().unwrap().text, format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: {username}"));
+    assert_eq!(
+        sms.last().unwrap().text,
+        format!(
+            "La tua username per l'accesso all'Area Clienti TIM dedicata ai \
+        servizi in Convenzione Mobile 8 è: {username}"
+        )
+    );
     let mail = p
         .emails_to(&username)
         .await

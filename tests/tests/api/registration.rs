@@ -22,7 +22,8 @@ async fn a_user_registers_from_number_to_summary_email() {
     let code = p.last_code(&number).await;
     assert_eq!(
         sms[0].text,
-        format!("Usa il codice temporaneo {code} per proseguire con la registrazione all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8")
+        format!("Usa il codice temporaneo {code} per proseguire con la registrazione all'Area Clienti TIM dedicata ai \
+            servizi in Convenzione Mobile 8")
     );
 
     let link = through_email_from_otp(&p, &page, &code, &number, &email).await;

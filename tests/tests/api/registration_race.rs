@@ -25,7 +25,8 @@ const SMS_PER_NUMBER_PER_HOUR: usize = 5;
 const SMS_CAP_MESSAGE: &str =
     "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi.";
 const NUMBER_TAKEN_MESSAGE: &str =
-    "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.";
+    "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue \
+        credenziali.";
 const USERNAME_TAKEN_MESSAGE: &str = "Questa username è già in uso: scegline un'altra.";
 
 /// A portal on its own table `table`, with the AWS timeout of `Portal::start_for_races`.

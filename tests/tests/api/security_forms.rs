@@ -1859,7 +1859,8 @@ fn fxhash(s: &str) -> u64 {
 
 fn report(spec: &FormSpec, stats: &Stats, secs: f64) -> String {
     format!(
-        "{:<36} {:>6} in {:>5.1} s (generation {:.1} s, handlers {:.1} s, checks {:.1} s of which parsing {} pages {:.1} s)  statuses {:?}  kept-value checks {}  secret checks {}  injection checks {}  restores {}",
+        "{:<36} {:>6} in {:>5.1} s (generation {:.1} s, handlers {:.1} s, checks {:.1} s of which parsing {} pages \
+            {:.1} s)  statuses {:?}  kept-value checks {}  secret checks {}  injection checks {}  restores {}",
         spec.name, stats.sent, secs, stats.gen_secs, stats.handler_secs, stats.check_secs, stats.pages_parsed, stats.parse_secs, stats.statuses, stats.kept_checks, stats.secret_checks, stats.injection_checks, stats.resets
     )
 }
@@ -2016,7 +2017,8 @@ fn the_checks_can_fail() {
         set_cookies: vec![],
         csp: true,
         content_type: "text/html; charset=utf-8".into(),
-        body: "<html><body><p class=\"field-error\">Inserisci il numero.</p><form><input name=\"numero\" value=\"\"></form><script>alert(1)</script></body></html>".into(),
+        body: "<html><body><p class=\"field-error\">Inserisci il numero.</p><form><input name=\"numero\" \
+            value=\"\"></form><script>alert(1)</script></body></html>".into(),
     };
     let mut stats = Stats::default();
     check(spec, &sub, &bad, &mut stats);

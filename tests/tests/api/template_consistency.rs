@@ -316,7 +316,9 @@ fn table_statements_yaml(krate: &str) -> String {
         .map(|s| {
             let actions: Vec<String> = s.actions.iter().map(|a| a.to_string()).collect();
             format!(
-                "              - Effect: Allow\n                Action: [{}]\n                Resource: !GetAtt Table.Arn\n                Condition:\n                  ForAllValues:StringLike:\n                    dynamodb:LeadingKeys: [{}]\n",
+                "              - Effect: Allow\n                Action: [{}]\n                Resource: !GetAtt \
+                    Table.Arn\n                Condition:\n                  ForAllValues:StringLike:\n               \
+                         dynamodb:LeadingKeys: [{}]\n",
                 quoted(&actions),
                 quoted(&s.leading_keys)
             )
@@ -447,7 +449,11 @@ fn http_api_events_match_route_table() {
                 ));
             }
             if p.get("PayloadFormatVersion").and_then(Value::as_str) != Some("2.0") {
-                problems.push(format!("{}: event {name} must have PayloadFormatVersion \"2.0\" (lambda_http apigw_http)", f.id));
+                problems.push(format!(
+                    "{}: event {name} must have PayloadFormatVersion \"2.0\" (lambda_http \
+                    apigw_http)",
+                    f.id
+                ));
             }
             if !got.insert((method.clone(), path.clone())) {
                 problems.push(format!("{}: route {method} {path} declared twice", f.id));
@@ -462,7 +468,8 @@ fn http_api_events_match_route_table() {
         let extra: Vec<_> = got.difference(&want).collect();
         if !missing.is_empty() || !extra.is_empty() {
             problems.push(format!(
-                "{} ({}): routes in ROUTES but not in the template: {missing:?}; in the template but not in ROUTES: {extra:?}",
+                "{} ({}): routes in ROUTES but not in the template: {missing:?}; in the template but not in ROUTES: \
+                    {extra:?}",
                 f.id, f.krate
             ));
         }
@@ -928,7 +935,8 @@ fn cloudfront_forwards_route_paths_to_api() {
             .and_then(|r| r["Type"].as_str());
         if orp_type != Some("AWS::CloudFront::OriginRequestPolicy") {
             problems.push(format!(
-                "{pat}: OriginRequestPolicyId must be !Ref the template's origin request policy (checked by cloudfront_edge_secret_and_viewer_address)"
+                "{pat}: OriginRequestPolicyId must be !Ref the template's origin request policy (checked by \
+                    cloudfront_edge_secret_and_viewer_address)"
             ));
         }
         if !strings(&b["AllowedMethods"]).iter().any(|m| m == "POST") {
@@ -1303,7 +1311,8 @@ fn table_access_matches_shared_access() {
                 .unwrap_or_default();
             if leading.is_empty() {
                 problems.push(format!(
-                    "{role_id}: statement {actions:?} must have exactly Condition: ForAllValues:StringLike: dynamodb:LeadingKeys: [...]"
+                    "{role_id}: statement {actions:?} must have exactly Condition: ForAllValues:StringLike: \
+                        dynamodb:LeadingKeys: [...]"
                 ));
                 continue;
             }
@@ -1323,7 +1332,8 @@ fn table_access_matches_shared_access() {
             .collect();
         if got != want {
             problems.push(format!(
-                "{} ({role_id}): table access differs from shared::access\n  missing: {:?}\n  not declared: {:?}\n  the statements of its `table` policy should be:\n{}",
+                "{} ({role_id}): table access differs from shared::access\n  missing: {:?}\n  not declared: {:?}\n  \
+                    the statements of its `table` policy should be:\n{}",
                 f.id,
                 want.difference(&got).collect::<Vec<_>>(),
                 got.difference(&want).collect::<Vec<_>>(),
@@ -1457,7 +1467,10 @@ fn cloudfront_edge_secret_and_viewer_address() {
             .map(|h| h.to_string())
             .collect();
         if headers != expected {
-            problems.push(format!("{pid}: must forward exactly shared::edge::FORWARDED_VIEWER_HEADERS {expected:?}, found {headers:?}"));
+            problems.push(format!(
+                "{pid}: must forward exactly shared::edge::FORWARDED_VIEWER_HEADERS {expected:?}, \
+                found {headers:?}"
+            ));
         }
         for h in ["host", edge::ORIGIN_VERIFY_HEADER] {
             if headers.contains(h) {

@@ -68,7 +68,9 @@ impl StepRefusal for Refusal {
             ),
             Refusal::LineNotActive => (
                 403,
-                "La SIM associata al tuo account non risulta attiva in Convenzione Telefonia Mobile 8: non è possibile completare l'accesso. Per informazioni rivolgiti al referente della Convenzione del tuo Ente.",
+                "La SIM associata al tuo account non risulta attiva in Convenzione Telefonia Mobile 8: non è \
+                    possibile completare l'accesso. Per informazioni rivolgiti al referente della Convenzione del tuo \
+                    Ente.",
             ),
             Refusal::Sms(r) => (429, sms::refused_text(*r)),
             Refusal::Concurrent => (429, "Troppi tentativi in corso: riprova tra qualche secondo."),
@@ -170,7 +172,8 @@ pub fn missing_fields(form: &Form) -> Option<Outcome<Refusal>> {
 
 fn locked_text(secs: i64) -> String {
     format!(
-        "Per la tua sicurezza, dopo troppi tentativi errati l'accesso con questa username è bloccato per {}. Riprova più tardi oppure recupera le tue credenziali.",
+        "Per la tua sicurezza, dopo troppi tentativi errati l'accesso con questa username è bloccato per {}. Riprova \
+            più tardi oppure recupera le tue credenziali.",
         lockout::minutes_text(secs)
     )
 }

@@ -69,9 +69,12 @@ impl Mode {
     }
     pub fn description(self) -> &'static str {
         match self {
-            Mode::Username => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: riceverai la username via SMS e via email.",
-            Mode::Password => "Inserisci la tua username: riceverai via email un link per scegliere una nuova password, da confermare con un codice via SMS.",
-            Mode::Both => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: dopo un codice via SMS riceverai via email la username e un link per scegliere una nuova password.",
+            Mode::Username => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: \
+                riceverai la username via SMS e via email.",
+            Mode::Password => "Inserisci la tua username: riceverai via email un link per scegliere una nuova \
+                password, da confermare con un codice via SMS.",
+            Mode::Both => "Inserisci il numero mobile e il codice fiscale personale usati in registrazione: dopo un \
+                codice via SMS riceverai via email la username e un link per scegliere una nuova password.",
         }
     }
 }

@@ -40,7 +40,8 @@ pub enum Refusal {
 pub fn link_gone_page() -> maud::Markup {
     warning(
         "Link non valido",
-        "Il link per scegliere una nuova password non è valido, è scaduto o è già stato usato. Richiedi un nuovo link dalla pagina di recupero delle credenziali.",
+        "Il link per scegliere una nuova password non è valido, è scaduto o è già stato usato. Richiedi un nuovo link \
+            dalla pagina di recupero delle credenziali.",
     )
 }
 

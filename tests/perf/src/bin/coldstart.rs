@@ -586,13 +586,16 @@ async fn main() {
                 .collect::<Vec<_>>()
                 .join(",");
             println!(
-                "{:<6} {function:<20} {size:>9.2} {init:>12.2} {total:>12.2} {ratio:>8.2}x {hwm:>11.1} {status:>11} {verdict:>7}",
+                "{:<6} {function:<20} {size:>9.2} {init:>12.2} {total:>12.2} {ratio:>8.2}x {hwm:>11.1} {status:>11} \
+                    {verdict:>7}",
                 mode.name()
             );
         }
     }
-    println!("(init = process start to its first /invocation/next; 1st resp = process start to its first /response; budget: 1st resp <= 1.5x hello)");
-    println!("(page: no cookie, no AWS call; flow: a live registration in LocalStack DynamoDB, the first request makes the DynamoDB calls)");
+    println!("(init = process start to its first /invocation/next; 1st resp = process start to its first /response; \
+        budget: 1st resp <= 1.5x hello)");
+    println!("(page: no cookie, no AWS call; flow: a live registration in LocalStack DynamoDB, the first request \
+        makes the DynamoDB calls)");
 
     if let Some(probe) = &a.probe {
         probe_init(probe, a.runs, &endpoint, seeder.is_some());
@@ -635,7 +638,8 @@ fn probe_init(probe: &PathBuf, runs: usize, endpoint: &str, reads: bool) {
             }
         }
     }
-    println!("\nWhere the init goes: initprobe (shared::runtime::serve's steps, timed one by one), {runs} runs, medians in ms");
+    println!("\nWhere the init goes: initprobe (shared::runtime::serve's steps, timed one by one), {runs} runs, \
+        medians in ms");
     println!(
         "  {:<50} {:>8.2}",
         "exec to main (loader, relocations, runtime start)",

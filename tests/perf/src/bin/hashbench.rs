@@ -209,7 +209,8 @@ fn main() {
         }
     }
 
-    println!("argon2id m={M_COST_KIB} KiB t={T_COST} p={P_COST}: {} calls each, alternating call by call; medians in ms", a.n);
+    println!("argon2id m={M_COST_KIB} KiB t={T_COST} p={P_COST}: {} calls each, alternating call by call; medians in \
+        ms", a.n);
     println!(
         "{:<66} {:>9} {:>9} {:>11} {:>11}",
         "implementation", "hash", "verify", "hash CPU", "verify CPU"
@@ -256,11 +257,13 @@ fn main() {
     let mib = M_COST_KIB as f64 / 1024.0;
     let (hash_cpu, verify_cpu) = (oh.med().1, ov.med().1);
     println!("\nOn Lambda (estimate: this machine's per-core speed, CPU share = memory / {FULL_VCPU_MB} MB)");
-    println!("  every hash or verify allocates m = {M_COST_KIB} KiB = {mib:.0} MiB; an instance serves one request at a time, so one at a time");
+    println!("  every hash or verify allocates m = {M_COST_KIB} KiB = {mib:.0} MiB; an instance serves one request at \
+        a time, so one at a time");
     for mb in [128.0, 512.0] {
         let share = (mb / FULL_VCPU_MB).min(1.0);
         println!(
-            "  {mb:>4.0} MB: {mib:.0} MiB = {:.0}% of the memory; ~{share:.3} vCPU (1/{:.1}) -> hash ~{:.0} ms, verify ~{:.0} ms wall",
+            "  {mb:>4.0} MB: {mib:.0} MiB = {:.0}% of the memory; ~{share:.3} vCPU (1/{:.1}) -> hash ~{:.0} ms, \
+                verify ~{:.0} ms wall",
             100.0 * mib / mb,
             1.0 / share,
             hash_cpu / share,
