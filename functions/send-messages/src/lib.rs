@@ -10,6 +10,18 @@
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::notify::{decode_batch, deliver, Notifier};
+use tracing::Instrument;
+
+/// One invocation: `handle` inside the span every line of the portal's logs carries
+/// (`request_id`: Lambda's, or the local poller's own), as `shared::runtime` does for requests.
+pub async fn invoke(
+    notifier: &dyn Notifier,
+    request_id: &str,
+    event: SqsEvent,
+) -> SqsBatchResponse {
+    let span = tracing::info_span!("request", request_id = %request_id, source = "sqs");
+    handle(notifier, event).instrument(span).await
+}
 
 /// Delivers every record of `event` (concurrently: they are independent steps' batches)
 /// and answers the ones to retry.

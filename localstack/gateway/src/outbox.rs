@@ -78,7 +78,8 @@ async fn invoke(
     messages: Vec<aws_sdk_sqs::types::Message>,
 ) {
     let event = sqs_event(queue, &messages);
-    let response = send_messages::handle(app.sender.as_ref(), event).await;
+    let request_id = &shared::crypto::random_token()[..16];
+    let response = send_messages::invoke(app.sender.as_ref(), request_id, event).await;
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()
