@@ -1,5 +1,5 @@
 //! Fault injection for the end-to-end tests: a DynamoDB store behind a switchable proxy
-//! (LocalStack "stopped" for one portal only) and a notifier whose next SNS or SES call fails.
+//! (LocalStack "stopped" for one portal only) and a notifier whose next calls fail.
 
 use crate::proxy::FaultProxy;
 use shared::domain::MobileNumber;
@@ -25,8 +25,10 @@ pub async fn store_through(app: App, proxy: &FaultProxy) -> App {
     }
 }
 
-/// Wraps the real notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n
-/// calls fail as an SNS or SES outage would.
+/// Wraps a notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n calls fail.
+/// Around `App::notifier` (the handlers' side) a failure is the outbox post failing, which
+/// the request sees; around `App::sender` (the consumer's side) it is an SNS or SES outage,
+/// which the queue absorbs: the batch is retried, then dead-lettered (`tests/api/outbox.rs`).
 pub struct FlakyNotifier {
     inner: Arc<dyn Notifier>,
     sms_failures: AtomicUsize,
