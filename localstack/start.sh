@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure a LocalStack answers on 127.0.0.1:4566 with dynamodb, sns, ses and
-# sesv2 ready; exits 0 once it does.
+# Makes sure a LocalStack answers on 127.0.0.1:4566 with dynamodb, sns, ses, sesv2 and
+# sqs ready; exits 0 once it does.
 # * Nothing listening: runs setup.sh if needed, starts LocalStack in the background
 #   (own process group; log .local/localstack.log, pid .local/localstack.pid) and
 #   creates .local/localstack.started-by-us.
@@ -14,7 +14,7 @@ set -euo pipefail
 
 say() { echo "[localstack/start] $*"; }
 TIMEOUT="${LOCALSTACK_START_TIMEOUT:-120}"
-REQUIRED="dynamodb sns ses sesv2"
+REQUIRED="dynamodb sns ses sesv2 sqs"
 
 # Prints what listens on 4566: "ready", "not-ready: <why>", "down" (nothing) or
 # "foreign: <why>" (something answers HTTP, but it is not LocalStack's health API).
@@ -50,6 +50,7 @@ calls = [
     ("sns", "POST", "/", b"Action=ListTopics&Version=2010-03-31", {"Content-Type": form}),
     ("ses", "POST", "/", b"Action=ListIdentities&Version=2010-12-01", {"Content-Type": form}),
     ("ses", "GET", "/v2/email/identities", None, {}),  # SES v2 (signing name "ses") -> the shim
+    ("sqs", "POST", "/", b"{}", {"Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "AmazonSQS.ListQueues"}),
 ]
 for svc, method, path, body, headers in calls:
     req = urllib.request.Request(url + path, data=body, method=method, headers={**headers, "Authorization": auth(svc)})
@@ -79,7 +80,7 @@ wait_ready() {  # wait_ready PID-or-empty
     while :; do
         state="$(probe)"
         [[ "$state" == ready ]] && return 0
-        [[ "$state" == foreign:* ]] && fail "port 4566: $state"
+        [[ "$state" == foreign:* ]] && fail "port $LS_PORT: $state"
         if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$LS_PIDFILE" "$LS_STARTED_MARKER"
             fail "LocalStack (pid $pid) exited during startup"

@@ -31,6 +31,8 @@ start_gateway() {
   local port
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
   export PORT="$port" TABLE_NAME="$table" PUBLIC_BASE_URL="http://127.0.0.1:$port" COOKIE_SECURE=false
+  # Its own outbox queue (bootstrap creates it, the gateway's poller delivers it).
+  export OUTBOX_QUEUE_URL="$LS_SQS_QUEUE_URL_PREFIX/$table-outbox"
   export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
   FLOW_SECRET="measure-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export FLOW_SECRET

@@ -25,6 +25,8 @@ export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitali
 export FLOW_SECRET="${FLOW_SECRET:-solo-per-sviluppo-locale-non-usare-in-produzione}"
 export ORIGIN_VERIFY_SECRET="${ORIGIN_VERIFY_SECRET:-segreto-di-origine-solo-per-sviluppo-locale}"
 export COOKIE_SECURE=false
+# The outbox queue (bootstrap creates it; the gateway's poller delivers it).
+export OUTBOX_QUEUE_URL="${OUTBOX_QUEUE_URL:-$LS_SQS_QUEUE_URL_PREFIX/portale-outbox}"
 export SITE_DIR="$ROOT/target/site"
 
 step "Preparo tabella, identità email e dati dimostrativi"

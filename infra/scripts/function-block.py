@@ -19,8 +19,8 @@ p = argparse.ArgumentParser()
 p.add_argument("crate")
 p.add_argument("description")
 p.add_argument("--route", action="append", default=[], help="METHOD:/path")
-p.add_argument("--sms", action="store_true", help="sends SMS: sns:Publish + reserved concurrency")
-p.add_argument("--email", action="store_true", help="sends email: ses:SendEmail")
+p.add_argument("--sms", action="store_true", help="sends SMS (through the outbox queue): sqs:SendMessage + reserved concurrency")
+p.add_argument("--email", action="store_true", help="sends email (through the outbox queue): sqs:SendMessage")
 p.add_argument("--memory", type=int, default=0, help="MemorySize (512 for argon2id steps)")
 p.add_argument("--grant", action="append", default=[], help="PREFIX#=Action[,Action] (shared::access row)")
 p.add_argument("--reserved", default="SmsStepReservedConcurrency", help="parameter of the SMS step's reserved concurrency")
@@ -28,10 +28,9 @@ a = p.parse_args()
 
 name = "".join(w.capitalize() for w in a.crate.split("-"))
 policies = []
-if a.sms:
-    policies.append("        - !Ref SmsPublishPolicy")
-if a.email:
-    policies.append("        - !Ref EmailSendPolicy")
+if a.sms or a.email:
+    # Steps post their messages to the outbox; only send-messages has sns:Publish / ses:SendEmail.
+    policies.append("        - !Ref OutboxPostPolicy")
 managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
 
 # Prefixes with the same action set share a statement (as shared::access::statements).

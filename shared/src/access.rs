@@ -16,6 +16,11 @@
 //!
 //! Besides the template test, `template_consistency.rs` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
+//!
+//! Beyond the table, `MESSAGING` says who posts to the outbox queue (the steps that send
+//! SMS or email: `sqs:SendMessage` only) and who delivers it (`send-messages`, the one
+//! function that is no route, `QUEUE_FUNCTIONS`: the queue's consume actions, `sns:Publish`,
+//! `ses:SendEmail`, and no table access at all).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -280,7 +285,83 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(LOCK, &[Del]),
         ],
     },
+    FunctionAccess {
+        // The outbox's consumer: messages in, SNS and SES out; never the table.
+        function: SEND_MESSAGES,
+        grants: &[],
+    },
 ];
+
+/// The outbox queue's consumer (`functions/send-messages`).
+pub const SEND_MESSAGES: &str = "send-messages";
+
+/// The functions that are not routes of `routes::ROUTES`: triggered by a queue.
+pub const QUEUE_FUNCTIONS: &[&str] = &[SEND_MESSAGES];
+
+/// Every function (crate under `functions/`): the route table's and the queue's, sorted.
+pub fn functions() -> Vec<&'static str> {
+    let mut f = crate::routes::functions();
+    f.extend_from_slice(QUEUE_FUNCTIONS);
+    f.sort_unstable();
+    f.dedup();
+    f
+}
+
+/// What a function does with messages (SMS, email), beyond the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Messaging {
+    /// Posts its step's messages to the outbox queue.
+    Posts,
+    /// Consumes the outbox queue and delivers through SNS and SES.
+    Delivers,
+}
+
+impl Messaging {
+    /// The IAM actions it needs: on the outbox queue, and SNS / SES for the consumer.
+    pub fn iam(self) -> &'static [&'static str] {
+        match self {
+            Messaging::Posts => &["sqs:SendMessage"],
+            // ReceiveMessage / DeleteMessage / GetQueueAttributes: what Lambda's SQS event
+            // source does with the function's role.
+            Messaging::Delivers => &[
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sns:Publish",
+                "ses:SendEmail",
+            ],
+        }
+    }
+}
+
+/// Who sends messages, and how. A function not listed sends none.
+pub const MESSAGING: &[(&str, Messaging)] = &[
+    ("register-number", Messaging::Posts),
+    ("register-otp", Messaging::Posts),
+    ("register-email", Messaging::Posts),
+    ("register-password", Messaging::Posts),
+    ("login", Messaging::Posts),
+    ("login-otp", Messaging::Posts),
+    ("recover-start", Messaging::Posts),
+    ("recover-otp", Messaging::Posts),
+    ("recover-reset", Messaging::Posts),
+    (SEND_MESSAGES, Messaging::Delivers),
+];
+
+/// How `function` sends messages, if it does.
+pub fn messaging(function: &str) -> Option<Messaging> {
+    MESSAGING
+        .iter()
+        .find(|(f, _)| *f == function)
+        .map(|(_, m)| *m)
+}
+
+/// The IAM actions (besides the table and its logs) `function` is allowed.
+pub fn messaging_actions(function: &str) -> BTreeSet<&'static str> {
+    messaging(function)
+        .map(|m| m.iam().iter().copied().collect())
+        .unwrap_or_default()
+}
 
 /// The declaration of one function.
 pub fn of(function: &str) -> Option<&'static FunctionAccess> {
@@ -344,12 +425,42 @@ mod tests {
     #[test]
     fn access_declares_exactly_the_route_table_functions() {
         let declared: BTreeSet<&str> = ACCESS.iter().map(|a| a.function).collect();
-        let routed: BTreeSet<&str> = routes::functions().into_iter().collect();
+        let all: BTreeSet<&str> = functions().into_iter().collect();
         assert_eq!(
-            declared, routed,
-            "shared::access must have one row per function of routes::ROUTES"
+            declared, all,
+            "shared::access must have one row per function of routes::ROUTES and QUEUE_FUNCTIONS"
         );
         assert_eq!(declared.len(), ACCESS.len(), "a function declared twice");
+        for q in QUEUE_FUNCTIONS {
+            assert!(
+                !routes::functions().contains(q),
+                "{q} is a queue function and a route"
+            );
+        }
+    }
+
+    #[test]
+    fn messaging_is_declared_once_per_known_function() {
+        let all = functions();
+        let mut seen = BTreeSet::new();
+        for (f, _) in MESSAGING {
+            assert!(all.contains(f), "{f} is no function");
+            assert!(seen.insert(*f), "{f} declared twice");
+        }
+        // Exactly one consumer, which is no route and touches no table; no route delivers.
+        let deliverers: Vec<_> = MESSAGING
+            .iter()
+            .filter(|(_, m)| *m == Messaging::Delivers)
+            .map(|(f, _)| *f)
+            .collect();
+        assert_eq!(deliverers, QUEUE_FUNCTIONS);
+        assert!(pairs(SEND_MESSAGES).is_empty());
+        assert!(statements(SEND_MESSAGES).is_empty());
+        assert_eq!(
+            messaging_actions("login"),
+            BTreeSet::from(["sqs:SendMessage"])
+        );
+        assert!(messaging_actions("account").is_empty());
     }
 
     #[test]
@@ -386,7 +497,13 @@ mod tests {
                     );
                 }
             }
-            assert!(!statements(a.function).is_empty());
+            // Every route reads or writes something; the queue's consumer nothing.
+            assert_eq!(
+                statements(a.function).is_empty(),
+                QUEUE_FUNCTIONS.contains(&a.function),
+                "{}",
+                a.function
+            );
         }
     }
 

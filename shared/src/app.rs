@@ -1,12 +1,13 @@
 //! The per-process context every handler receives: configuration, the store, the
-//! notifier and the clock. Built once per Lambda process (cold start), reused after; the AWS
-//! clients inside are built on first use.
+//! notifier, the outbox and the clock. Built once per Lambda process (cold start), reused
+//! after; the AWS clients inside are built on first use.
 
 use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::config::{Config, ConfigError};
 use crate::domain::MobileNumber;
 use crate::notify::{
-    aws::AwsNotifier, memory::MemoryNotifier, EmailMessage, Notifier, NotifyError,
+    aws::AwsNotifier, memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, EmailMessage, Message,
+    Notifier, NotifyError, Outbox, QueuedNotifier,
 };
 use crate::store::{
     dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Store, StoreError, TxOp, Update,
@@ -17,7 +18,16 @@ use std::sync::Arc;
 pub struct App {
     pub config: Config,
     pub store: Arc<dyn Store>,
+    /// What the handlers send with. In AWS mode a `QueuedNotifier`: each SMS or email is
+    /// posted to `outbox` as a one-message batch; in memory, the recorder itself.
     pub notifier: Arc<dyn Notifier>,
+    /// Where a step posts its batch of messages (one SQS `SendMessage` per post in AWS mode,
+    /// `OUTBOX_QUEUE_URL`; `DirectOutbox` in memory).
+    pub outbox: Arc<dyn Outbox>,
+    /// The notifier that really sends (SNS + SES in AWS mode; the recorder in memory):
+    /// used only by the outbox's consumer (`send-messages`, the local gateway's poller),
+    /// never by a request handler.
+    pub sender: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -52,11 +62,24 @@ impl App {
             config: config.clone(),
             clients: tokio::sync::OnceCell::new(),
         });
+        let outbox: Arc<dyn Outbox> = Arc::new(LazyOutbox(aws.clone()));
         App {
             config,
             store: Arc::new(LazyStore(aws.clone())),
-            notifier: Arc::new(LazyNotifier(aws)),
+            notifier: Arc::new(QueuedNotifier(outbox.clone())),
+            outbox,
+            sender: Arc::new(LazyNotifier(aws)),
             clock,
+        }
+    }
+
+    /// This app with its messages posted to `outbox` (the handlers' `notifier` becomes a
+    /// `QueuedNotifier` on it): tests wrap the outbox to count or fail posts.
+    pub fn with_outbox(self, outbox: Arc<dyn Outbox>) -> App {
+        App {
+            notifier: Arc::new(QueuedNotifier(outbox.clone())),
+            outbox,
+            ..self
         }
     }
 
@@ -71,6 +94,8 @@ impl App {
             config,
             store: store.clone(),
             notifier: notifier.clone(),
+            outbox: Arc::new(DirectOutbox(notifier.clone())),
+            sender: notifier.clone(),
             clock: clock.clone(),
         };
         (app, store, notifier, clock)
@@ -86,11 +111,11 @@ impl App {
 /// request that makes no AWS call (a first visit to step 1) should not pay.
 struct LazyAws {
     config: Config,
-    clients: tokio::sync::OnceCell<(DynamoStore, AwsNotifier)>,
+    clients: tokio::sync::OnceCell<(DynamoStore, AwsNotifier, SqsOutbox)>,
 }
 
 impl LazyAws {
-    async fn clients(&self) -> &(DynamoStore, AwsNotifier) {
+    async fn clients(&self) -> &(DynamoStore, AwsNotifier, SqsOutbox) {
         self.clients
             .get_or_init(|| async {
                 let c = &self.config;
@@ -105,7 +130,11 @@ impl LazyAws {
                     from: format!("{} <{}>", c.email_from_name, c.email_from_address),
                     configuration_set: c.ses_configuration_set.clone(),
                 };
-                (store, notifier)
+                let outbox = SqsOutbox {
+                    sqs: aws_sdk_sqs::Client::new(&sdk),
+                    queue_url: c.outbox_queue_url.clone(),
+                };
+                (store, notifier, outbox)
             })
             .await
     }
@@ -149,5 +178,14 @@ impl Notifier for LazyNotifier {
     }
     async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
         self.0.clients().await.1.email(msg).await
+    }
+}
+
+struct LazyOutbox(Arc<LazyAws>);
+
+#[async_trait::async_trait]
+impl Outbox for LazyOutbox {
+    async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
+        self.0.clients().await.2.post(batch).await
     }
 }

@@ -17,6 +17,7 @@ pub mod vars {
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
     pub const ORIGIN_VERIFY_SECRET: &str = "ORIGIN_VERIFY_SECRET";
+    pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -46,6 +47,9 @@ pub struct Config {
     /// The value CloudFront adds as `x-origin-verify` to every request it forwards to the
     /// API (`shared::edge`): only requests carrying it are served. Never logged.
     pub origin_verify_secret: String,
+    /// The SQS queue every SMS and email leaves through (`notify::Outbox`), consumed by the
+    /// `send-messages` function (locally: the gateway's poller).
+    pub outbox_queue_url: String,
     pub aws_timeout: Duration,
 }
 
@@ -53,6 +57,7 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("table_name", &self.table_name)
+            .field("outbox_queue_url", &self.outbox_queue_url)
             .field("public_base_url", &self.public_base_url)
             .field("flow_secret", &"***")
             .field("origin_verify_secret", &"***")
@@ -99,6 +104,11 @@ impl Config {
                 why: "must be at least 32 bytes".into(),
             });
         }
+        let outbox_queue_url = req(OUTBOX_QUEUE_URL)?;
+        url::Url::parse(&outbox_queue_url).map_err(|e| ConfigError::Invalid {
+            name: OUTBOX_QUEUE_URL,
+            why: e.to_string(),
+        })?;
         let budget = opt(SMS_GLOBAL_HOURLY_BUDGET, "1000");
         let sms_global_hourly_budget = budget.parse().map_err(|_| ConfigError::Invalid {
             name: SMS_GLOBAL_HOURLY_BUDGET,
@@ -126,10 +136,16 @@ impl Config {
             sms_global_hourly_budget,
             cookie_secure,
             origin_verify_secret,
+            outbox_queue_url,
             aws_timeout: Duration::from_secs(5),
         })
     }
 }
+
+/// The outbox queue of a local run: LocalStack's URL of `portale-outbox` (path-style queue
+/// URLs, `SQS_ENDPOINT_STRATEGY=path`, LocalStack's default account).
+pub const LOCAL_OUTBOX_QUEUE_URL: &str =
+    "http://127.0.0.1:4566/queue/eu-south-1/000000000000/portale-outbox";
 
 impl Config {
     /// A complete configuration for tests and local tools.
@@ -143,6 +159,8 @@ impl Config {
                     vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
                     vars::COOKIE_SECURE => "false",
                     vars::ORIGIN_VERIFY_SECRET => "test-origin-verify-test-origin-verify-01",
+                    // The queue `portale-admin bootstrap` creates on LocalStack (make run).
+                    vars::OUTBOX_QUEUE_URL => LOCAL_OUTBOX_QUEUE_URL,
                     _ => return None,
                 }
                 .to_owned(),
@@ -167,6 +185,7 @@ mod tests {
             ),
             (vars::FLOW_SECRET, "x".repeat(32)),
             (vars::ORIGIN_VERIFY_SECRET, "o".repeat(32)),
+            (vars::OUTBOX_QUEUE_URL, LOCAL_OUTBOX_QUEUE_URL.to_owned()),
         ])
     }
 
@@ -190,6 +209,7 @@ mod tests {
             vars::EMAIL_FROM_ADDRESS,
             vars::FLOW_SECRET,
             vars::ORIGIN_VERIFY_SECRET,
+            vars::OUTBOX_QUEUE_URL,
         ] {
             let mut env = base();
             env.remove(missing);

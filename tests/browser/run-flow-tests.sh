@@ -61,6 +61,8 @@ export PUBLIC_BASE_URL="http://127.0.0.1:$port"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
 export FLOW_SECRET="browser-tests-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export COOKIE_SECURE=false
+# Its own outbox queue (bootstrap creates it, the gateway's poller delivers it).
+export OUTBOX_QUEUE_URL="$LS_SQS_QUEUE_URL_PREFIX/$TABLE_NAME-outbox"
 export ORIGIN_VERIFY_SECRET="browser-origin-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 # The tests play many users from one host, each with its own address (flow-helpers.mjs).
 export GATEWAY_SIMULATED_CLIENTS=1

@@ -1,9 +1,11 @@
-//! Counting wrappers around the store and the notifier: one `Store` call is one DynamoDB
-//! API call (a transaction is one TransactWriteItems), one `sms` one SNS Publish, one
-//! `email` one SES SendEmail. Used to keep the AWS calls per flow within budget.
+//! Counting wrappers around the store, the outbox and the consumer's notifier: one `Store`
+//! call is one DynamoDB API call (a transaction is one TransactWriteItems), one outbox
+//! `post` one SQS SendMessage (made by the request), and — on the consumer's side
+//! (`App::sender`, the gateway's poller running `send-messages`) — one `sms` one SNS
+//! Publish, one `email` one SES SendEmail. Used to keep the AWS calls per flow within budget.
 
 use shared::domain::MobileNumber;
-use shared::notify::{EmailMessage, Notifier, NotifyError};
+use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
 use shared::store::{Cond, Item, Key, Store, StoreError, TxOp, Update};
 use shared::App;
 use std::collections::BTreeMap;
@@ -11,7 +13,8 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 pub struct Counts {
-    /// Per API name: GetItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems, Publish, SendEmail.
+    /// Per API name: GetItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems,
+    /// SendMessage, Publish, SendEmail.
     calls: Mutex<BTreeMap<&'static str, usize>>,
     /// The same calls in the order they were made.
     order: Mutex<Vec<&'static str>>,
@@ -53,6 +56,15 @@ impl Counts {
         .iter()
         .map(|k| c.get(k).copied().unwrap_or(0))
         .sum()
+    }
+    /// SQS SendMessage: the outbox posts of the request steps.
+    pub fn sqs(&self) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .get("SendMessage")
+            .copied()
+            .unwrap_or(0)
     }
     pub fn sns(&self) -> usize {
         self.calls
@@ -127,19 +139,38 @@ impl Notifier for CountingNotifier {
     }
 }
 
-/// Wraps `app`'s store and notifier; the counts see every call the handlers make.
+pub struct CountingOutbox {
+    inner: Arc<dyn Outbox>,
+    counts: Arc<Counts>,
+}
+
+#[async_trait::async_trait]
+impl Outbox for CountingOutbox {
+    async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
+        self.counts.add("SendMessage");
+        self.inner.post(batch).await
+    }
+}
+
+/// Wraps `app`'s store, outbox (the handlers' notifier posts to the counted outbox) and the
+/// consumer's notifier; the counts see every call the handlers and the consumer make.
 pub fn counting(app: App, counts: Arc<Counts>) -> App {
     let store = Arc::new(CountingStore {
         inner: app.store.clone(),
         counts: counts.clone(),
     });
-    let notifier = Arc::new(CountingNotifier {
-        inner: app.notifier.clone(),
+    let outbox = Arc::new(CountingOutbox {
+        inner: app.outbox.clone(),
+        counts: counts.clone(),
+    });
+    let sender = Arc::new(CountingNotifier {
+        inner: app.sender.clone(),
         counts,
     });
     App {
         store,
-        notifier,
+        sender,
         ..app
     }
+    .with_outbox(outbox)
 }

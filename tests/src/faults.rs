@@ -1,9 +1,9 @@
 //! Fault injection for the end-to-end tests: a DynamoDB store behind a switchable proxy
-//! (LocalStack "stopped" for one portal only) and a notifier whose next SNS or SES call fails.
+//! (LocalStack "stopped" for one portal only) and a notifier whose next calls fail.
 
 use crate::proxy::FaultProxy;
 use shared::domain::MobileNumber;
-use shared::notify::{EmailMessage, Notifier, NotifyError};
+use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
 use shared::store::dynamo::DynamoStore;
 use shared::App;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -25,8 +25,10 @@ pub async fn store_through(app: App, proxy: &FaultProxy) -> App {
     }
 }
 
-/// Wraps the real notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n
-/// calls fail as an SNS or SES outage would.
+/// Wraps a notifier; `fail_next_sms(n)` / `fail_next_email(n)` make the next n calls fail.
+/// Around `App::notifier` (the handlers' side) a failure is the outbox post failing, which
+/// the request sees; around `App::sender` (the consumer's side) it is an SNS or SES outage,
+/// which the queue absorbs: the batch is retried, then dead-lettered (`tests/api/outbox.rs`).
 pub struct FlakyNotifier {
     inner: Arc<dyn Notifier>,
     sms_failures: AtomicUsize,
@@ -68,5 +70,41 @@ impl Notifier for FlakyNotifier {
             return Err(NotifyError::Unavailable("injected SES failure".into()));
         }
         self.inner.email(msg).await
+    }
+}
+
+/// Wraps the handlers' outbox; `fail_next_sms(n)` / `fail_next_email(n)` make the next n
+/// posts carrying an SMS (an email) fail, as the SQS `SendMessage` of a step would.
+pub struct FlakyOutbox {
+    inner: Arc<dyn Outbox>,
+    sms_failures: AtomicUsize,
+    email_failures: AtomicUsize,
+}
+
+impl FlakyOutbox {
+    pub fn wrap(inner: Arc<dyn Outbox>) -> Arc<FlakyOutbox> {
+        Arc::new(FlakyOutbox {
+            inner,
+            sms_failures: AtomicUsize::new(0),
+            email_failures: AtomicUsize::new(0),
+        })
+    }
+    pub fn fail_next_sms(&self, n: usize) {
+        self.sms_failures.store(n, Ordering::SeqCst);
+    }
+    pub fn fail_next_email(&self, n: usize) {
+        self.email_failures.store(n, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl Outbox for FlakyOutbox {
+    async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
+        let has_sms = batch.iter().any(|m| matches!(m, Message::Sms { .. }));
+        let has_email = batch.iter().any(|m| matches!(m, Message::Email(_)));
+        if (has_sms && take(&self.sms_failures)) || (has_email && take(&self.email_failures)) {
+            return Err(NotifyError::Unavailable("injected SQS failure".into()));
+        }
+        self.inner.post(batch).await
     }
 }

@@ -4,7 +4,7 @@
 //! (`cargo build --workspace --bins`; `make test` does it); they read the real clock, so
 //! tests here wait instead of moving `Portal::clock`.
 
-use crate::{endpoint, ensure_infra, region, test_config, Portal};
+use crate::{endpoint, ensure_infra, own_outbox_queue, region, test_config, Portal};
 use local_gateway::lambda::{self, Functions, LambdaConfig};
 use local_gateway::{Backend, Gateway};
 use shared::clock::OffsetClock;
@@ -43,7 +43,9 @@ impl LambdaPortal {
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let config = test_config(&base);
+        let mut config = test_config(&base);
+        // The function processes post to it, the gateway's poller (in this process) delivers.
+        own_outbox_queue(&mut config).await;
         let mut env = lambda::env::from_config(&config);
         env.extend(lambda::env::aws_client_vars());
         let bin_dir = bin_dir();

@@ -56,6 +56,66 @@ pub fn test_config(base_url: &str) -> Config {
     c
 }
 
+/// The outbox queues of test portals: a failed batch is back after 1 s (not the
+/// template's 60), still to the DLQ after 5 receives.
+pub const TEST_QUEUE: portale_admin::bootstrap::QueueSettings =
+    portale_admin::bootstrap::QueueSettings {
+        visibility_timeout_secs: 1,
+        max_receive_count: 5,
+    };
+
+thread_local! {
+    /// One client per thread: each test runs on its own thread and runtime, and a client's
+    /// pooled connections die with the runtime that opened them.
+    static SQS: std::cell::RefCell<Option<aws_sdk_sqs::Client>> = const { std::cell::RefCell::new(None) };
+}
+
+/// An SQS client on LocalStack (queue set-up and the tests' reads of queues).
+pub async fn sqs() -> aws_sdk_sqs::Client {
+    if let Some(c) = SQS.with(|c| c.borrow().clone()) {
+        return c;
+    }
+    local_env();
+    let sdk = shared::app::sdk_config(&test_config("http://127.0.0.1")).await;
+    let c = aws_sdk_sqs::Client::new(&sdk);
+    SQS.with(|s| *s.borrow_mut() = Some(c.clone()));
+    c
+}
+
+/// Gives `config` an outbox queue of its own (and its DLQ `<name>-dlq`): every portal's
+/// poller consumes only its own queue, so no portal delivers (or fails) another's
+/// messages. Returns the queue's name.
+pub async fn own_outbox_queue(config: &mut Config) -> String {
+    let name = format!("portale-outbox-{:08x}", rand::random::<u32>());
+    config.outbox_queue_url =
+        portale_admin::bootstrap::ensure_outbox_queue(&sqs().await, &name, &TEST_QUEUE)
+            .await
+            .expect("LocalStack must have SQS (localstack/env.sh SERVICES)");
+    name
+}
+
+/// The messages in `queue_url`: waiting, in flight (received, not yet deleted) and delayed.
+pub async fn queue_depth(queue_url: &str) -> Option<usize> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let out = sqs()
+        .await
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(A::ApproximateNumberOfMessages)
+        .attribute_names(A::ApproximateNumberOfMessagesNotVisible)
+        .attribute_names(A::ApproximateNumberOfMessagesDelayed)
+        .send()
+        .await
+        .ok()?;
+    Some(
+        out.attributes
+            .unwrap_or_default()
+            .values()
+            .filter_map(|v| v.parse::<usize>().ok())
+            .sum(),
+    )
+}
+
 static INFRA: OnceCell<()> = OnceCell::const_new();
 
 /// Creates the test table and SES identity once per test binary.
@@ -152,6 +212,7 @@ impl Portal {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let clock = Arc::new(OffsetClock::default());
         let mut config = test_config(&base);
+        own_outbox_queue(&mut config).await;
         configure(&mut config);
         if config.table_name != TEST_TABLE {
             // A test that needs its own table (e.g. a global counter no other test touches).
@@ -291,10 +352,24 @@ impl Portal {
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }
 
-    /// The SMS LocalStack holds for `e164`, once its list has settled: LocalStack publishes an
+    /// Waits (≤ 10 s) until this portal's outbox queue is empty: everything posted so far
+    /// has been handed to SNS / SES by the gateway's poller (or has failed and waits for its
+    /// retry, which this does not wait out). Reads of SMS and email call it first.
+    pub async fn settle(&self) {
+        for _ in 0..500 {
+            match queue_depth(&self.app.config.outbox_queue_url).await {
+                Some(0) | None => return,
+                Some(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await, // poll interval
+            }
+        }
+    }
+
+    /// The SMS LocalStack holds for `e164`, once the outbox is delivered (`settle`) and its
+    /// list has settled: LocalStack publishes an
     /// SMS from a worker thread (`publish_to_phone_number` → executor), so a read right after
     /// the request can miss the last one. Two reads 50 ms apart must agree (≤ 2 s).
     pub async fn sms_to(&self, e164: &str) -> Vec<Sms> {
+        self.settle().await;
         let mut last = self.sms_now(e164).await;
         for _ in 0..40 {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await; // poll interval
@@ -342,7 +417,9 @@ impl Portal {
             .to_owned()
     }
 
+    /// The emails LocalStack holds for `addr`, once the outbox is delivered (`settle`).
     pub async fn emails_to(&self, addr: &str) -> Vec<Email> {
+        self.settle().await;
         inbox::fetch_emails(&endpoint())
             .await
             .unwrap()

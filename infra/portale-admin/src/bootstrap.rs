@@ -1,10 +1,12 @@
-//! `bootstrap`: the table with TTL and the SES sending identity; idempotent. With
-//! `--demo`, also the demo entity and lines so a person can register at once locally.
+//! `bootstrap`: the table with TTL, the SES sending identity and the outbox queue with its
+//! dead-letter queue (`OUTBOX_QUEUE_URL`; in AWS the template creates them); idempotent.
+//! With `--demo`, also the demo entity and lines so a person can register at once locally.
 
 use shared::config::Config;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::store::lines::{self, Line};
 use shared::store::Store;
+use std::collections::HashMap;
 
 /// The demo entity (TIM's own codice fiscale / P.IVA, from the footer) and numbers.
 pub const DEMO_ENTITY_CF: &str = "00488410010";
@@ -59,7 +61,116 @@ pub async fn ensure_infrastructure(
         }
         Err(e) => return Err(format!("SES CreateEmailIdentity: {e:?}")),
     }
+    let name = queue_name(&config.outbox_queue_url)?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let url = ensure_outbox_queue(&sqs, name, &TEMPLATE_QUEUE).await?;
+    if url != config.outbox_queue_url {
+        // LocalStack started with other settings (SQS_ENDPOINT_STRATEGY, LOCALSTACK_HOST).
+        done.push(format!(
+            "attenzione: la coda {name} ha URL {url}, diverso da OUTBOX_QUEUE_URL"
+        ));
+    }
+    done.push(format!("coda {name} (e {name}-dlq) pronta: {url}"));
     Ok(done)
+}
+
+/// The settings of an outbox queue and its dead-letter queue.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueSettings {
+    /// How long a received message stays hidden: a failed batch comes back after it.
+    pub visibility_timeout_secs: u32,
+    /// Receives before a message moves to the DLQ.
+    pub max_receive_count: u32,
+}
+
+/// = `OutboxQueue` in infra/template.yaml.
+pub const TEMPLATE_QUEUE: QueueSettings = QueueSettings {
+    visibility_timeout_secs: 60,
+    max_receive_count: 5,
+};
+
+/// The queue name at the end of a queue URL.
+pub fn queue_name(url: &str) -> Result<&str, String> {
+    url.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| format!("OUTBOX_QUEUE_URL senza nome di coda: {url}"))
+}
+
+/// Creates (or updates) the queue `name` and its DLQ `<name>-dlq`, the queue redriving to
+/// the DLQ after `max_receive_count` receives. Idempotent. Returns the queue's URL.
+pub async fn ensure_outbox_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    settings: &QueueSettings,
+) -> Result<String, String> {
+    use aws_sdk_sqs::types::QueueAttributeName as A;
+    let dlq = ensure_queue(
+        sqs,
+        &format!("{name}-dlq"),
+        HashMap::from([(A::MessageRetentionPeriod, "1209600".to_owned())]),
+    )
+    .await?;
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(A::QueueArn)
+        .send()
+        .await
+        .map_err(|e| format!("SQS GetQueueAttributes: {e:?}"))?
+        .attributes
+        .and_then(|mut a| a.remove(&A::QueueArn))
+        .ok_or("SQS GetQueueAttributes: no QueueArn")?;
+    let redrive = format!(
+        r#"{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":{}}}"#,
+        settings.max_receive_count
+    );
+    ensure_queue(
+        sqs,
+        name,
+        HashMap::from([
+            (
+                A::VisibilityTimeout,
+                settings.visibility_timeout_secs.to_string(),
+            ),
+            (A::RedrivePolicy, redrive),
+        ]),
+    )
+    .await
+}
+
+async fn ensure_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    attributes: HashMap<aws_sdk_sqs::types::QueueAttributeName, String>,
+) -> Result<String, String> {
+    match sqs.get_queue_url().queue_name(name).send().await {
+        Ok(found) => {
+            let url = found.queue_url.unwrap_or_default();
+            sqs.set_queue_attributes()
+                .queue_url(&url)
+                .set_attributes(Some(attributes))
+                .send()
+                .await
+                .map_err(|e| format!("SQS SetQueueAttributes {name}: {e:?}"))?;
+            Ok(url)
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_queue_does_not_exist()) =>
+        {
+            sqs.create_queue()
+                .queue_name(name)
+                .set_attributes(Some(attributes))
+                .send()
+                .await
+                .map_err(|e| format!("SQS CreateQueue {name}: {e:?}"))?
+                .queue_url
+                .ok_or_else(|| format!("SQS CreateQueue {name}: no QueueUrl"))
+        }
+        Err(e) => Err(format!("SQS GetQueueUrl {name}: {e:?}")),
+    }
 }
 
 pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {

@@ -2,7 +2,7 @@
 //! `AWS_ENDPOINT_URL` points it at LocalStack.
 //!
 //! ```text
-//! portale-admin bootstrap [--demo]      table + TTL, SES identity (+ demo lines)
+//! portale-admin bootstrap [--demo]      table + TTL, SES identity, outbox queue + DLQ (+ demo lines)
 //! portale-admin import-lines FILE.csv   exit 0: all imported; 3: some rows rejected
 //! portale-admin import-accounts FILE.csv  accounts of Convenzione 5/6/7 (same exit codes)
 //! ```

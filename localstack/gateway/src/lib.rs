@@ -8,6 +8,7 @@
 pub mod handlers;
 pub mod inbox;
 pub mod lambda;
+pub mod outbox;
 
 use axum::body::{to_bytes, Body as AxumBody};
 use axum::extract::{ConnectInfo, State};
@@ -209,7 +210,8 @@ pub fn spawn_on(
     spawn_with(gw, site_dir, listener, Backend::InProcess)
 }
 
-/// `spawn_on` with the functions run by `backend`.
+/// `spawn_on` with the functions run by `backend`. Also starts the poller that delivers the
+/// app's outbox queue (`outbox::spawn`); both end with the current runtime.
 pub fn spawn_with(
     gw: Gateway,
     site_dir: PathBuf,
@@ -217,6 +219,7 @@ pub fn spawn_with(
     backend: Backend,
 ) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
+    outbox::spawn(gw.app);
     let app =
         router_with(gw, site_dir, backend).into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

@@ -13,8 +13,6 @@ pub mod tx;
 pub use carry::Carried;
 pub use tx::{Failed, Tx};
 
-use crate::domain::MobileNumber;
-use crate::notify::{EmailMessage, Notifier};
 use crate::pages::FieldErrors;
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -44,18 +42,9 @@ pub trait Refusal {
     }
 }
 
-/// A message a step sends after its writes are committed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    Sms {
-        to: MobileNumber,
-        text: String,
-    },
-    Email(EmailMessage),
-    /// Posted where a message would go for data that match no account: the step's AWS
-    /// calls are the same whatever was typed; the consumer drops it.
-    Nothing,
-}
+/// A message a step sends after its writes are committed: the outbox's `Message` (an SMS,
+/// an email, or `Nothing` where data that match no account would have had one).
+pub use crate::notify::Message as Effect;
 
 /// Everything a step decided.
 pub struct Outcome<R> {
@@ -247,7 +236,7 @@ async fn settle<R: Refusal>(
     let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
     match tx.commit(app.store.as_ref()).await? {
         Ok(()) => {
-            if let Err(e) = send(app.notifier.as_ref(), effects).await {
+            if let Err(e) = send(app, effects).await {
                 if !unsent.is_empty() {
                     let _ = app.store.transact(unsent).await;
                 }
@@ -263,14 +252,11 @@ async fn settle<R: Refusal>(
     }
 }
 
-/// Sends a step's messages (after its commit).
-pub async fn send(notifier: &dyn Notifier, effects: Vec<Effect>) -> Result<(), WebError> {
-    for e in effects {
-        match e {
-            Effect::Sms { to, text } => notifier.sms(&to, &text).await?,
-            Effect::Email(m) => notifier.email(&m).await?,
-            Effect::Nothing => {}
-        }
+/// Sends a step's messages, after its commit: one post to the outbox (one SQS
+/// `SendMessage`) for the whole batch, none when there is nothing to send.
+pub async fn send(app: &App, effects: Vec<Effect>) -> Result<(), WebError> {
+    if !effects.is_empty() {
+        app.outbox.post(effects).await?;
     }
     Ok(())
 }

@@ -154,6 +154,8 @@ async fn main() {
     // The global SMS budget (an hourly counter every SMS increments) stays in the path; it
     // is raised so that a level's SMS never exhaust it.
     config.sms_global_hourly_budget = 1_000_000;
+    // Its own outbox queue, delivered by the gateway's poller (started below).
+    e2e::own_outbox_queue(&mut config).await;
     let sdk = shared::app::sdk_config(&config).await;
     shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name)
         .await
@@ -163,6 +165,7 @@ async fn main() {
         App::aws(config, clock.clone()).await,
         tap.clone(),
     )));
+    local_gateway::outbox::spawn(app);
     let recorder = Arc::new(Recorder::default());
     let gw = local_gateway::Gateway {
         app,

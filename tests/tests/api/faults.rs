@@ -3,7 +3,7 @@
 //! call, and a hung AWS endpoint. The user sees a clear "riprova" page, nothing is left
 //! half-made, and retrying after the recovery completes the flow.
 
-use e2e::faults::{store_through, FlakyNotifier};
+use e2e::faults::{store_through, FlakyOutbox};
 use e2e::proxy::FaultProxy;
 use e2e::register::*;
 use e2e::{random_email, random_number, Page, Portal};
@@ -25,13 +25,14 @@ async fn portal_behind_proxy() -> (Portal, FaultProxy) {
 }
 
 /// A portal whose SNS / SES calls can be made to fail.
-async fn portal_with_flaky_notifier() -> (Portal, std::sync::Arc<FlakyNotifier>) {
+/// A portal whose steps' outbox posts fail on demand (the SQS `SendMessage` of a step).
+async fn portal_with_flaky_notifier() -> (Portal, std::sync::Arc<FlakyOutbox>) {
     let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
     let s = slot.clone();
     let p = Portal::start_with(move |app| {
-        let f = FlakyNotifier::wrap(app.notifier.clone());
+        let f = FlakyOutbox::wrap(app.outbox.clone());
         *s.lock().unwrap() = Some(f.clone());
-        shared::App { notifier: f, ..app }
+        app.with_outbox(f)
     })
     .await;
     let flaky = slot.lock().unwrap().clone().unwrap();

@@ -1,8 +1,8 @@
 //! `infra/template.yaml` (AWS SAM) and `infra/waf.yaml` against the code's single sources
 //! of truth: the route table (`shared::routes`), the table access of each function
 //! (`shared::access`), the table's key design (`shared::store::schema`), the configuration
-//! variables (`shared::config::vars`), the edge headers (`shared::edge`) and the crates
-//! under `functions/`. Pure file parsing: no AWS, no LocalStack, no network.
+//! variables (`shared::config::vars`), the edge headers (`shared::edge`), the outbox queue
+//! and its consumer (`shared::access::MESSAGING`) and the crates under `functions/`. Pure file parsing: no AWS, no LocalStack, no network.
 //! `infra/scripts/validate.sh` runs the SAM transform and cfn-lint on top of this.
 
 use serde_yaml::{Mapping, Value};
@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 // ------------------------------------------------------------------ test data
 
-/// Steps that send an SMS: the only ones with sns:Publish and a reserved concurrency.
+/// Steps that send an SMS: the only ones with a reserved concurrency and the budget alert.
+/// They (and the email steps) post to the outbox queue; only send-messages has sns:Publish.
 const SMS_STEPS: &[&str] = &[
     "register-number",
     "register-otp",
@@ -26,7 +27,7 @@ const SMS_STEPS: &[&str] = &[
     "recover-otp",
     "recover-reset",
 ];
-/// Steps that send an email: the only ones with ses:SendEmail.
+/// Steps that send an email (through the outbox; only send-messages has ses:SendEmail).
 const EMAIL_STEPS: &[&str] = &[
     "register-email",
     "register-password",
@@ -227,8 +228,9 @@ fn diff(a_name: &str, a: &BTreeSet<String>, b_name: &str, b: &BTreeSet<String>) 
         .then(|| format!("in {a_name} but not in {b_name}: {only_a:?}; in {b_name} but not in {a_name}: {only_b:?}"))
 }
 
-fn route_table_functions() -> BTreeSet<String> {
-    routes::functions().into_iter().map(str::to_owned).collect()
+/// The route table's functions and the queue's (`shared::access::functions`).
+fn all_functions() -> BTreeSet<String> {
+    access::functions().into_iter().map(str::to_owned).collect()
 }
 
 /// CloudFront path pattern match: `*` any run of characters (including `/`), `?` one.
@@ -328,7 +330,8 @@ fn table_statements_yaml(krate: &str) -> String {
 
 // ---------------------------------------------------------------------- tests
 
-/// (a) The template's functions, the crates under functions/ and the route table agree.
+/// (a) The template's functions, the crates under functions/ and the route table (with the
+/// queue's consumer, `shared::access::QUEUE_FUNCTIONS`) agree.
 /// Fails while function crates are still missing from functions/.
 #[test]
 fn function_crates_match_template_and_route_table() {
@@ -341,10 +344,15 @@ fn function_crates_match_template_and_route_table() {
         .collect();
     let t = template();
     let in_template = function_crates_in_template(&t);
-    let in_routes = route_table_functions();
+    let in_code = all_functions();
     let problems: Vec<String> = [
         diff("functions/", &crates, "infra/template.yaml", &in_template),
-        diff("functions/", &crates, "shared::routes::ROUTES", &in_routes),
+        diff(
+            "functions/",
+            &crates,
+            "shared::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
+            &in_code,
+        ),
     ]
     .into_iter()
     .flatten()
@@ -364,10 +372,10 @@ fn template_functions_match_route_table() {
     if let Some(d) = diff(
         "infra/template.yaml",
         &function_crates_in_template(&t),
-        "shared::routes::ROUTES",
-        &route_table_functions(),
+        "shared::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
+        &all_functions(),
     ) {
-        panic!("template functions disagree with the route table: {d}");
+        panic!("template functions disagree with the route table and the queue's: {d}");
     }
     let mut problems = vec![];
     for f in functions(&t) {
@@ -402,13 +410,17 @@ fn template_functions_match_route_table() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// (b) Each function's HttpApi events are exactly its rows of the route table.
+/// (b) Each function's HttpApi events are exactly its rows of the route table (the queue's
+/// consumer has none: `outbox_queue_consumer_and_dead_letters`).
 #[test]
 fn http_api_events_match_route_table() {
     let t = template();
     let mut problems = vec![];
     let mut declared: BTreeSet<(String, String)> = BTreeSet::new();
     for f in functions(&t) {
+        if access::QUEUE_FUNCTIONS.contains(&f.krate.as_str()) {
+            continue;
+        }
         let want: BTreeSet<(String, String)> = ROUTES
             .iter()
             .filter(|r| r.function == f.krate)
@@ -628,6 +640,7 @@ fn function_environment_sets_every_config_var() {
         vars::SMS_GLOBAL_HOURLY_BUDGET,
         vars::COOKIE_SECURE,
         vars::ORIGIN_VERIFY_SECRET,
+        vars::OUTBOX_QUEUE_URL,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -683,6 +696,9 @@ fn function_environment_sets_every_config_var() {
     }
     if globals.get(vars::TABLE_NAME).and_then(ref_target) != Some("Table") {
         problems.push("TABLE_NAME must be !Ref Table".into());
+    }
+    if globals.get(vars::OUTBOX_QUEUE_URL).and_then(ref_target) != Some("OutboxQueue") {
+        problems.push("OUTBOX_QUEUE_URL must be !Ref OutboxQueue (its URL)".into());
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -800,8 +816,10 @@ fn function_settings() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// Least privilege: per-function roles; sns:Publish only on SMS steps, ses:SendEmail only
-/// on email steps; no wildcard actions in any Allow statement.
+/// Least privilege: per-function roles; messaging exactly as `shared::access::MESSAGING`
+/// (sqs:SendMessage on the outbox queue for the steps that send SMS or email; the queue's
+/// consume actions, sns:Publish and ses:SendEmail for send-messages only); no wildcard
+/// actions in any Allow statement.
 #[test]
 fn iam_least_privilege() {
     let t = template();
@@ -850,21 +868,28 @@ fn iam_least_privilege() {
         }
         let actions = role_actions(&role_id);
         let k = f.krate.as_str();
-        let has_sns = actions.contains_key("sns:Publish");
-        if has_sns != SMS_STEPS.contains(&k) {
+        let messaging: BTreeSet<&str> = actions
+            .keys()
+            .map(String::as_str)
+            .filter(|a| ["sqs:", "sns:", "ses:"].iter().any(|p| a.starts_with(p)))
+            .collect();
+        let want = access::messaging_actions(k);
+        if messaging != want {
             problems.push(format!(
-                "{}: sns:Publish granted = {has_sns}, but sends SMS = {}",
-                f.id,
-                SMS_STEPS.contains(&k)
+                "{}: messaging actions {messaging:?}, but shared::access::MESSAGING says {want:?}",
+                f.id
             ));
         }
-        let has_ses = actions.contains_key("ses:SendEmail");
-        if has_ses != EMAIL_STEPS.contains(&k) {
-            problems.push(format!(
-                "{}: ses:SendEmail granted = {has_ses}, but sends email = {}",
-                f.id,
-                EMAIL_STEPS.contains(&k)
-            ));
+        for (a, rs) in actions.iter().filter(|(a, _)| a.starts_with("sqs:")) {
+            if rs
+                .iter()
+                .any(|r| getatt_target(r).as_deref() != Some("OutboxQueue"))
+            {
+                problems.push(format!(
+                    "{}: {a} must be on !GetAtt OutboxQueue.Arn only",
+                    f.id
+                ));
+            }
         }
         for r in actions.get("ses:SendEmail").into_iter().flatten() {
             if r.as_str() == Some("*") || strings(r).iter().any(|s| s == "*") {
@@ -883,17 +908,134 @@ fn iam_least_privilege() {
                 problems.push(format!("{}: {a} must be on !GetAtt Table.Arn only", f.id));
             }
             let allowed = Action::ALL.iter().any(|x| x.iam() == a)
-                || [
-                    "sns:Publish",
-                    "ses:SendEmail",
-                    "logs:CreateLogStream",
-                    "logs:PutLogEvents",
-                ]
-                .contains(&a.as_str());
+                || access::messaging_actions(access::SEND_MESSAGES).contains(a.as_str())
+                || access::messaging_actions("login").contains(a.as_str())
+                || ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str());
             if !allowed {
                 problems.push(format!("{}: unexpected action {a}", f.id));
             }
         }
+    }
+    // The steps that send SMS or email are exactly the outbox's posters.
+    let senders: BTreeSet<&str> = SMS_STEPS.iter().chain(EMAIL_STEPS).copied().collect();
+    let posters: BTreeSet<&str> = access::MESSAGING
+        .iter()
+        .filter(|(_, m)| *m == access::Messaging::Posts)
+        .map(|(f, _)| *f)
+        .collect();
+    if senders != posters {
+        problems.push(format!(
+            "SMS_STEPS + EMAIL_STEPS {senders:?} differ from the outbox posters of shared::access {posters:?}"
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The outbox: send-messages consumes `OutboxQueue` through one SQS event that reports
+/// batch item failures, the queue redrives to `OutboxDeadLetterQueue` after 5 receives
+/// (the settings `portale-admin bootstrap` gives local queues), its visibility timeout is
+/// at least 6 x the function's timeout, and an alarm fires on any message in the DLQ.
+#[test]
+fn outbox_queue_consumer_and_dead_letters() {
+    let t = template();
+    let mut problems = vec![];
+    let local = portale_admin::bootstrap::TEMPLATE_QUEUE;
+
+    let q = &resource(&t, "OutboxQueue")["Properties"];
+    let redrive = &q["RedrivePolicy"];
+    if getatt_target(&redrive["deadLetterTargetArn"]).as_deref() != Some("OutboxDeadLetterQueue") {
+        problems.push("OutboxQueue must redrive to !GetAtt OutboxDeadLetterQueue.Arn".into());
+    }
+    if redrive["maxReceiveCount"].as_u64() != Some(u64::from(local.max_receive_count)) {
+        problems.push(format!(
+            "OutboxQueue maxReceiveCount {:?}, expected {}",
+            redrive["maxReceiveCount"], local.max_receive_count
+        ));
+    }
+    let visibility = q["VisibilityTimeout"].as_u64().unwrap_or(30);
+    if visibility != u64::from(local.visibility_timeout_secs) {
+        problems.push(format!(
+            "OutboxQueue VisibilityTimeout {visibility} differs from bootstrap's TEMPLATE_QUEUE {}",
+            local.visibility_timeout_secs
+        ));
+    }
+    for id in ["OutboxQueue", "OutboxDeadLetterQueue"] {
+        if resource(&t, id)["Properties"]["SqsManagedSseEnabled"].as_bool() != Some(true) {
+            problems.push(format!("{id}: SqsManagedSseEnabled must be true"));
+        }
+    }
+
+    let consumers: Vec<_> = functions(&t)
+        .into_iter()
+        .filter(|f| access::QUEUE_FUNCTIONS.contains(&f.krate.as_str()))
+        .collect();
+    assert_eq!(consumers.len(), access::QUEUE_FUNCTIONS.len());
+    for f in consumers {
+        let timeout = f
+            .props()
+            .get("Timeout")
+            .or_else(|| t["Globals"]["Function"].get("Timeout"))
+            .and_then(Value::as_u64)
+            .unwrap_or(3);
+        if visibility < 6 * timeout {
+            problems.push(format!(
+                "OutboxQueue VisibilityTimeout {visibility} < 6 x {} Timeout {timeout}",
+                f.id
+            ));
+        }
+        if f.props().get("ReservedConcurrentExecutions").is_some() {
+            problems.push(format!(
+                "{}: bound by the event source's ScalingConfig, no reserved concurrency",
+                f.id
+            ));
+        }
+        let events = map(&f.props()["Events"], &format!("{}.Events", f.id));
+        if events.len() != 1 {
+            problems.push(format!("{}: exactly one event, the outbox queue", f.id));
+        }
+        for (name, ev) in events {
+            let p = &ev["Properties"];
+            if ev["Type"].as_str() != Some("SQS")
+                || getatt_target(&p["Queue"]).as_deref() != Some("OutboxQueue")
+            {
+                problems.push(format!(
+                    "{}: event {name:?} must be Type SQS on !GetAtt OutboxQueue.Arn",
+                    f.id
+                ));
+            }
+            if strings(&p["FunctionResponseTypes"]) != ["ReportBatchItemFailures"] {
+                problems.push(format!(
+                    "{}: FunctionResponseTypes must be [ReportBatchItemFailures] (send_messages::handle answers batch item failures)",
+                    f.id
+                ));
+            }
+            if p["BatchSize"].as_u64().is_some_and(|b| b > 10) {
+                problems.push(format!("{}: BatchSize > 10 needs a batching window", f.id));
+            }
+        }
+    }
+
+    let dlq_alarm = resources_of_type(&t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .any(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"].as_str() == Some("AWS/SQS")
+                && p["MetricName"].as_str() == Some("ApproximateNumberOfMessagesVisible")
+                && p["Threshold"].as_f64() == Some(0.0)
+                && p["ComparisonOperator"].as_str() == Some("GreaterThanThreshold")
+                && p["Dimensions"].as_sequence().is_some_and(|d| {
+                    d.iter().any(|x| {
+                        x["Name"].as_str() == Some("QueueName")
+                            && getatt_target(&x["Value"]).as_deref()
+                                == Some("OutboxDeadLetterQueue")
+                    })
+                })
+                && ref_target(&p["AlarmActions"][0]) == Some("AlarmTopic")
+        });
+    if !dlq_alarm {
+        problems.push(
+            "no alarm on OutboxDeadLetterQueue ApproximateNumberOfMessagesVisible > 0".into(),
+        );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
@@ -1582,7 +1724,8 @@ fn waf_protects_the_flood_prone_paths() {
 /// allowed by the function's row of `shared::access` (the test above ties the row to the
 /// role), so a handler that starts to touch a new prefix, or to write where it only read,
 /// fails here instead of with AccessDenied in AWS. A row may grant more than this walk
-/// exercises (error paths), never less.
+/// exercises (error paths), never less. Likewise every function that posts to the outbox
+/// (through `App::notifier` or `App::outbox`) must be a poster of `access::MESSAGING`.
 mod recorded {
     use e2e::register::{CF, ENTE, PASSWORD};
     use e2e::Page;
@@ -1592,11 +1735,13 @@ mod recorded {
     use shared::domain::{CodiceFiscaleEnte, MobileNumber};
     use shared::edge;
     use shared::notify::memory::{MemoryNotifier, Sent};
+    use shared::notify::{DirectOutbox, Message, NotifyError, Outbox, QueuedNotifier};
     use shared::routes;
     use shared::store::memory::MemoryStore;
     use shared::store::{lines, Cond, Item, Key, Store, StoreError, TxOp, Update};
     use shared::App;
     use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
     /// A memory store that notes (IAM action, pk) of every access, failed ones too (IAM
@@ -1656,10 +1801,27 @@ mod recorded {
     }
 
     /// One browser driving the handlers directly: cookies, redirects, the edge headers.
+    /// Counts the posts (the batches delivered at once to the memory notifier).
+    struct Posts {
+        inner: DirectOutbox,
+        count: AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl Outbox for Posts {
+        async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
+            self.count.fetch_add(1, Ordering::SeqCst);
+            self.inner.post(batch).await
+        }
+    }
+
     struct Browser {
         app: &'static App,
         store: Arc<Recorder>,
         sent: Arc<MemoryNotifier>,
+        posts: Arc<Posts>,
+        /// The functions that posted to the outbox.
+        posters: BTreeSet<&'static str>,
         clock: Arc<OffsetClock>,
         cookies: BTreeMap<String, String>,
         /// function → the accesses it made.
@@ -1676,17 +1838,25 @@ mod recorded {
         fn new() -> Browser {
             let store = Arc::new(Recorder::default());
             let sent = Arc::new(MemoryNotifier::default());
+            let posts = Arc::new(Posts {
+                inner: DirectOutbox(sent.clone()),
+                count: AtomicUsize::new(0),
+            });
             let clock = Arc::new(OffsetClock::default());
             let app = Box::leak(Box::new(App {
                 config: Config::for_tests(),
                 store: store.clone(),
-                notifier: sent.clone(),
+                notifier: Arc::new(QueuedNotifier(posts.clone())),
+                outbox: posts.clone(),
+                sender: sent.clone(),
                 clock: clock.clone(),
             }));
             Browser {
                 app,
                 store,
                 sent,
+                posts,
+                posters: BTreeSet::new(),
                 clock,
                 cookies: BTreeMap::new(),
                 seen: BTreeMap::new(),
@@ -1727,9 +1897,13 @@ mod recorded {
                 let handler =
                     local_gateway::handlers::handler_for(route.function).expect("a handler");
                 let app = self.app;
+                let posted = self.posts.count.load(Ordering::SeqCst);
                 let resp = shared::runtime::entry(app, req, |r| handler(app, r)).await;
                 let log = std::mem::take(&mut *self.store.log.lock().unwrap());
                 self.seen.entry(route.function).or_default().extend(log);
+                if self.posts.count.load(Ordering::SeqCst) > posted {
+                    self.posters.insert(route.function);
+                }
                 for c in resp.headers().get_all("set-cookie") {
                     let first = c.to_str().unwrap().split(';').next().unwrap_or_default();
                     if let Some((k, v)) = first.split_once('=') {
@@ -1974,6 +2148,14 @@ mod recorded {
                 }
             }
         }
+        for f in &b.posters {
+            if access::messaging(f) != Some(access::Messaging::Posts) {
+                problems.push(format!(
+                    "{f}: posts to the outbox but is no poster in shared::access::MESSAGING"
+                ));
+            }
+        }
+        assert!(!b.posters.is_empty(), "the walk sent no message at all");
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -23,6 +23,7 @@ pub fn from_config(c: &Config) -> Vec<(String, String)> {
         ),
         (vars::COOKIE_SECURE, c.cookie_secure.to_string()),
         (vars::ORIGIN_VERIFY_SECRET, c.origin_verify_secret.clone()),
+        (vars::OUTBOX_QUEUE_URL, c.outbox_queue_url.clone()),
     ];
     if let Some(set) = &c.ses_configuration_set {
         env.push((vars::SES_CONFIGURATION_SET, set.clone()));

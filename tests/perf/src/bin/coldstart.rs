@@ -374,6 +374,8 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
         ("FLOW_SECRET", &secret),
         ("ORIGIN_VERIFY_SECRET", &origin),
         ("COOKIE_SECURE", "false"),
+        // Required by the configuration; what a step posts there is not measured here.
+        ("OUTBOX_QUEUE_URL", shared::config::LOCAL_OUTBOX_QUEUE_URL),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
