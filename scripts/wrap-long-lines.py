@@ -2,7 +2,8 @@
 """Wraps Rust lines longer than 120 characters that are long because of a string literal:
 the literal is continued on the next line with a backslash (Rust drops the newline and the
 next line's leading spaces, so the text is unchanged). rustfmt leaves string literals alone,
-hence this. Usage: scripts/wrap-long-lines.py FILE.rs... ; prints what is still too long."""
+hence this. Usage: scripts/wrap-long-lines.py [--check] FILE.rs... ; prints what is still too
+long (and exits 1 if anything is); `--check` changes nothing (make test runs it so)."""
 import re
 import sys
 
@@ -74,12 +75,14 @@ def wrap(line):
     return out
 
 left = 0
-for path in sys.argv[1:]:
+check = sys.argv[1:2] == ['--check']
+for path in sys.argv[1 + check:]:
     src = open(path).read().split('\n')
     new = []
     for line in src:
-        new.extend(wrap(line) if len(line) > LIMIT else [line])
-    open(path, 'w').write('\n'.join(new))
+        new.extend(wrap(line) if len(line) > LIMIT and not check else [line])
+    if not check:
+        open(path, 'w').write('\n'.join(new))
     for n, line in enumerate(new, 1):
         if len(line) > LIMIT:
             left += 1

@@ -28,7 +28,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(cookie) = http::HeaderValue::from_bytes(&body[..body.len().min(64)]) {
         b = b.header("cookie", cookie);
     }
-    let body = if selector & 0x80 != 0 { Body::Text(String::from_utf8_lossy(body).into_owned()) } else { Body::Binary(body.to_vec()) };
+    let body = if selector & 0x80 != 0 {
+        Body::Text(String::from_utf8_lossy(body).into_owned())
+    } else {
+        Body::Binary(body.to_vec())
+    };
     let req: Request = b.body(body).expect("valid request");
     let form = Form::from_request(&req);
     if selector & 0x80 == 0 && usize::from(selector) % CONTENT_TYPES.len() <= 2 {

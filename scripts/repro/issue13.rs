@@ -70,7 +70,10 @@ async fn item10_a_client_cannot_choose_the_address_its_caps_count() {
         let resp = reqwest::Client::new()
             .post(format!("{}/accesso", p.base))
             .header("x-forwarded-for", &spoofed)
-            .form(&[("username", format!("nessuno{i}.{}", rand::random::<u32>())), ("password", "Sbagliata-123!".into())])
+            .form(&[
+                ("username", format!("nessuno{i}.{}", rand::random::<u32>())),
+                ("password", "Sbagliata-123!".into()),
+            ])
             .send()
             .await
             .unwrap();

@@ -94,8 +94,9 @@ mod rome_tests {
     #[test]
     fn winter_and_summer_time() {
         assert_eq!(rome_datetime(1_796_030_940), "30/11/2026 alle 10:29"); // 09:29 UTC
-        assert_eq!(rome_datetime(1_782_984_600), "02/07/2026 alle 11:30"); // 09:30 UTC
-                                                                           // 2026-03-29 is the last Sunday of March: 00:59 UTC is still winter, 01:00 summer.
+                                                                           // 09:30 UTC
+        assert_eq!(rome_datetime(1_782_984_600), "02/07/2026 alle 11:30");
+        // 2026-03-29 is the last Sunday of March: 00:59 UTC is still winter, 01:00 summer.
         assert_eq!(rome_datetime(1_774_745_940), "29/03/2026 alle 01:59");
         assert_eq!(rome_datetime(1_774_746_000), "29/03/2026 alle 03:00");
     }

@@ -1,5 +1,6 @@
 //! The private area's session check, used by every private page: the cookie's session
-//! must be live (idle and absolute limits; the cookie itself ends with the browser), its account active, and the account's
+//! must be live (idle and absolute limits; the cookie itself ends with the browser), its
+//! account active, and the account's
 //! `session_epoch` unchanged since login (a reset or a ceased registration ends it).
 
 use crate::routes;

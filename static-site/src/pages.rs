@@ -131,7 +131,9 @@ pub fn home(articles: &[Article], base_url: &str) -> Markup {
                         strong { "Convenzione di Telefonia Mobile 8" }
                         "? Clicca sul bottone qui sotto per scaricare la documentazione informativa."
                     }
-                    div class="card-actions" { a class="btn btn-primary" href=(routes::DOCUMENTS) { "TUTTI I DOCUMENTI" } }
+                    div class="card-actions" {
+                        a class="btn btn-primary" href=(routes::DOCUMENTS) { "TUTTI I DOCUMENTI" }
+                    }
                 }
                 section class="card" aria-labelledby="home-contatti" {
                     h2 class="card-title" id="home-contatti" { "Contatti" }
@@ -217,9 +219,13 @@ fn pagination(page: usize, pages: usize) -> Markup {
                 @for n in 1..=pages {
                     li {
                         @if n == page {
-                            span class="btn btn-primary" aria-current="page" { span class="visually-hidden" { "Pagina " } (n) }
+                            span class="btn btn-primary" aria-current="page" {
+                                span class="visually-hidden" { "Pagina " } (n)
+                            }
                         } @else {
-                            a class="btn btn-secondary" href=(news_page_path(n)) { span class="visually-hidden" { "Pagina " } (n) }
+                            a class="btn btn-secondary" href=(news_page_path(n)) {
+                                span class="visually-hidden" { "Pagina " } (n)
+                            }
                         }
                     }
                 }

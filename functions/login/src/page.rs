@@ -24,7 +24,8 @@ pub fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&st
                 form method="post" action=(routes::LOGIN) novalidate {
                     input type="hidden" name="next" value=(next);
                     (Field::text("username", "Username", username).autocomplete("username").render(errors))
-                    (Field::text("password", "Password", "").kind("password").autocomplete("current-password").render(errors))
+                    (Field::text("password", "Password", "").kind("password")
+                        .autocomplete("current-password").render(errors))
                     div class="btn-row" {
                         button class="btn btn-primary" type="submit" { "ACCEDI" }
                     }

@@ -39,6 +39,8 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
     let back = Some((routes::RECOVER, "INDIETRO"));
     layout::flow_page(
         "Inserisci il codice temporaneo",
-        html! { div class="container narrow" { (otp_page::code_section(routes::RECOVER_OTP, "AVANTI", back, intro, errors, notice)) } },
+        html! { div class="container narrow" {
+            (otp_page::code_section(routes::RECOVER_OTP, "AVANTI", back, intro, errors, notice))
+        } },
     )
 }

@@ -27,7 +27,9 @@ pub fn choose_page(errors: &FieldErrors, notice: Option<&str>) -> Markup {
                 input type="hidden" name="scelta" value="1";
                 fieldset class="field" aria-describedby=[err.map(|_| "modalita-error")] {
                     legend { "Cosa hai dimenticato?" }
-                    @if let Some(e) = err { p class="field-error" id="modalita-error" { span class="visually-hidden" { "Errore: " } (e) } }
+                    @if let Some(e) = err {
+                        p class="field-error" id="modalita-error" { span class="visually-hidden" { "Errore: " } (e) }
+                    }
                     @for (i, mode) in Mode::ALL.iter().enumerate() {
                         @let id = if i == 0 { "modalita".to_owned() } else { format!("modalita-{}", mode.slug()) };
                         label class="checkbox" {
@@ -57,7 +59,8 @@ pub fn data_page(mode: Mode, v: &Form, errors: &FieldErrors) -> Markup {
                 @if mode == Mode::Password {
                     (Field::text("username", "Username", &v.username).autocomplete("username").render(errors))
                 } @else {
-                    (Field::text("numero", "Numero mobile TIM in Convenzione 8", &v.numero).kind("tel").autocomplete("tel-national").inputmode("tel")
+                    (Field::text("numero", "Numero mobile TIM in Convenzione 8", &v.numero).kind("tel")
+                        .autocomplete("tel-national").inputmode("tel")
                         .hint("Il numero usato in registrazione, ad esempio 333 123 4567").render(errors))
                     (Field::text("cf_personale", "Codice Fiscale personale", &v.cf_personale).hint("16 caratteri, ad \
                         esempio RSSMRA85T10A562S").render(errors))

@@ -200,7 +200,8 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
     let hash = bcrypt::hash(DEMO_LEGACY_PASSWORD, 10).map_err(|e| e.to_string())?;
     let csv = format!(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n\
-         {DEMO_LEGACY_USERNAME};{DEMO_LEGACY_USERNAME};{DEMO_LEGACY_NUMBER};Maria;Demo;RSSMRA80A01H501U;{DEMO_ENTITY_CF};{hash};7\n"
+         {DEMO_LEGACY_USERNAME};{DEMO_LEGACY_USERNAME};{DEMO_LEGACY_NUMBER};Maria;Demo;\
+         RSSMRA80A01H501U;{DEMO_ENTITY_CF};{hash};7\n"
     );
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -240,8 +240,10 @@ mod tests {
         let csv = format!(
             "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\
              costoso;costoso@comune.example.it;3330000111;Mario;Rossi;RSSMRA85T10A562S;00488410010;{bcrypt31}\n\
-             pbkdf;pbkdf@comune.example.it;3330000112;Mario;Rossi;RSSMRA85T10A562S;00488410010;$pbkdf2-sha256$i=4000000000$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n\
-             argon;argon@comune.example.it;3330000113;Mario;Rossi;RSSMRA85T10A562S;00488410010;$argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n"
+             pbkdf;pbkdf@comune.example.it;3330000112;Mario;Rossi;RSSMRA85T10A562S;00488410010;\
+             $pbkdf2-sha256$i=4000000000$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n\
+             argon;argon@comune.example.it;3330000113;Mario;Rossi;RSSMRA85T10A562S;00488410010;\
+             $argon2id$v=19$m=4194304,t=2,p=1$c2FsdHNhbHQ$YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE\n"
         );
         let r = import(&s, csv.as_bytes(), 1000).await.unwrap();
         assert_eq!(r.inserted, 0);

@@ -109,7 +109,9 @@ pub async fn page(State(super::Ctx { gw, .. }): State<super::Ctx>) -> Html<Strin
         @match &sms {
             Err(e) => p class="field-error" { "LocalStack non risponde: " (e) },
             Ok(list) if list.is_empty() => p { "Nessun SMS." },
-            Ok(list) => ul { @for m in list.iter().rev() { li { strong { (m.to) } " da " (m.sender_id) ": " (m.text) } } },
+            Ok(list) => ul {
+                @for m in list.iter().rev() { li { strong { (m.to) } " da " (m.sender_id) ": " (m.text) } }
+            },
         }
         h2 { "Email" }
         @match &mails {

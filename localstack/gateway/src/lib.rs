@@ -77,8 +77,9 @@ pub struct Ctx {
 async fn advance_clock(State(Ctx { gw, backend, .. }): State<Ctx>, uri: http::Uri) -> Response {
     if let Backend::Lambda(_) = backend {
         // Each function process reads the real clock of its own; this one moves nobody's.
-        let msg = "In modalità lambda (GATEWAY_MODE=lambda) le funzioni sono processi separati con il proprio orologio: \
-                   /_dev/clock non può spostarlo. Usa GATEWAY_MODE=inprocess per i test che avanzano l'orologio.\n";
+        let msg = "In modalità lambda (GATEWAY_MODE=lambda) le funzioni sono processi separati \
+                   con il proprio orologio: /_dev/clock non può spostarlo. \
+                   Usa GATEWAY_MODE=inprocess per i test che avanzano l'orologio.\n";
         return (http::StatusCode::NOT_IMPLEMENTED, msg).into_response();
     }
     let secs = uri

@@ -93,7 +93,9 @@ impl<'a> Field<'a> {
             div class="field" {
                 label for=(self.name) { (self.label) }
                 @if let Some(h) = self.hint { p class="hint" id=(hint_id) { (h) } }
-                @if let Some(e) = err { p class="field-error" id=(err_id) { span class="visually-hidden" { "Errore: " } (e) } }
+                @if let Some(e) = err {
+                    p class="field-error" id=(err_id) { span class="visually-hidden" { "Errore: " } (e) }
+                }
                 input type=(self.kind) id=(self.name) name=(self.name) value=(self.value)
                     autocomplete=(self.autocomplete)
                     inputmode=[self.inputmode]
@@ -155,17 +157,26 @@ pub fn new_password_fields(errors: &FieldErrors) -> Markup {
     html! {
         div class="field" {
             label for="password" { "Password" }
-            div class="hint" id="password-hint" { "La password deve contenere:" ul { @for rule in PASSWORD_RULES { li { (rule) } } } }
-            @if let Some(e) = pw_err { p class="field-error" id="password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+            div class="hint" id="password-hint" {
+                "La password deve contenere:" ul { @for rule in PASSWORD_RULES { li { (rule) } } }
+            }
+            @if let Some(e) = pw_err {
+                p class="field-error" id="password-error" { span class="visually-hidden" { "Errore: " } (e) }
+            }
             input type="password" id="password" name="password" autocomplete="new-password"
                 aria-invalid=[pw_err.map(|_| "true")]
                 aria-describedby=(if pw_err.is_some() { "password-hint password-error" } else { "password-hint" });
         }
         div class="field" {
             label for="conferma_password" { "Conferma password" }
-            @if let Some(e) = confirm_err { p class="field-error" id="conferma_password-error" { span class="visually-hidden" { "Errore: " } (e) } }
+            @if let Some(e) = confirm_err {
+                p class="field-error" id="conferma_password-error" {
+                    span class="visually-hidden" { "Errore: " } (e)
+                }
+            }
             input type="password" id="conferma_password" name="conferma_password" autocomplete="new-password"
-                aria-invalid=[confirm_err.map(|_| "true")] aria-describedby=[confirm_err.map(|_| "conferma_password-error")];
+                aria-invalid=[confirm_err.map(|_| "true")]
+                aria-describedby=[confirm_err.map(|_| "conferma_password-error")];
         }
     }
 }

@@ -307,8 +307,9 @@ impl Store for DynamoStore {
             {
                 Ok(_) => return Ok(()),
                 Err(SdkError::ServiceError(se)) if se.err().is_transaction_canceled_exception() => {
+                    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
                     let failed: Vec<bool> = match se.err() {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(t) => t
+                        TransactWriteItemsError::TransactionCanceledException(t) => t
                             .cancellation_reasons()
                             .iter()
                             .map(|r| r.code() == Some("ConditionalCheckFailed"))

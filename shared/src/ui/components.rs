@@ -9,7 +9,8 @@ pub mod icon {
 
     fn svg(class: &str, path: &str) -> Markup {
         html! {
-            svg class={ "icon " (class) } viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false" {
+            svg class={ "icon " (class) } viewBox="0 0 24 24" width="24" height="24"
+                aria-hidden="true" focusable="false" {
                 path d=(path) {}
             }
         }

@@ -1861,7 +1861,9 @@ fn report(spec: &FormSpec, stats: &Stats, secs: f64) -> String {
     format!(
         "{:<36} {:>6} in {:>5.1} s (generation {:.1} s, handlers {:.1} s, checks {:.1} s of which parsing {} pages \
             {:.1} s)  statuses {:?}  kept-value checks {}  secret checks {}  injection checks {}  restores {}",
-        spec.name, stats.sent, secs, stats.gen_secs, stats.handler_secs, stats.check_secs, stats.pages_parsed, stats.parse_secs, stats.statuses, stats.kept_checks, stats.secret_checks, stats.injection_checks, stats.resets
+        spec.name, stats.sent, secs, stats.gen_secs, stats.handler_secs, stats.check_secs,
+        stats.pages_parsed, stats.parse_secs, stats.statuses, stats.kept_checks,
+        stats.secret_checks, stats.injection_checks, stats.resets
     )
 }
 

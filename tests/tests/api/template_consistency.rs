@@ -2,7 +2,8 @@
 //! of truth: the route table (`shared::routes`), the table access of each function
 //! (`shared::access`), the table's key design (`shared::store::schema`), the configuration
 //! variables (`shared::config::vars`), the edge headers (`shared::edge`), the outbox queue
-//! and its consumer (`shared::access::MESSAGING`) and the crates under `functions/`. Pure file parsing: no AWS, no LocalStack, no network.
+//! and its consumer (`shared::access::MESSAGING`) and the crates under `functions/`. Pure
+//! file parsing: no AWS, no LocalStack, no network.
 //! `infra/scripts/validate.sh` runs the SAM transform and cfn-lint on top of this.
 
 use serde_yaml::{Mapping, Value};
@@ -1005,7 +1006,8 @@ fn outbox_queue_consumer_and_dead_letters() {
             }
             if strings(&p["FunctionResponseTypes"]) != ["ReportBatchItemFailures"] {
                 problems.push(format!(
-                    "{}: FunctionResponseTypes must be [ReportBatchItemFailures] (send_messages::handle answers batch item failures)",
+                    "{}: FunctionResponseTypes must be [ReportBatchItemFailures] (send_messages::handle answers batch \
+                        item failures)",
                     f.id
                 ));
             }

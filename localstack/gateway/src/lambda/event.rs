@@ -398,7 +398,9 @@ mod tests {
 
     #[test]
     fn base64_bodies_are_decoded_and_output_without_status_is_json() {
-        let r = response(br#"{"statusCode":200,"headers":{"content-type":"image/png"},"body":"AAEC","isBase64Encoded":true}"#).unwrap();
+        let png = br#"{"statusCode":200,"headers":{"content-type":"image/png"},"#;
+        let r =
+            response(&[&png[..], br#""body":"AAEC","isBase64Encoded":true}"#].concat()).unwrap();
         assert_eq!(r.body(), &[0u8, 1, 2]);
         let r = response(br#"{"hello":"world"}"#).unwrap();
         assert_eq!(

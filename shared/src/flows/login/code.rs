@@ -95,7 +95,8 @@ pub async fn decide(
     for op in ops {
         tx.write(op);
     }
-    tracing::info!(step = "login-otp", outcome = "signed-in", account = %crate::crypto::log_id(&d.account_id), viewer = %web::client_ip(req), "signed in");
+    let (account, viewer) = (crate::crypto::log_id(&d.account_id), web::client_ip(req));
+    tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
     Ok(Outcome::redirect(d.next.clone())
         .with_tx(tx)
         .cookie(session_cookie)

@@ -269,7 +269,8 @@ pub fn decide(
         form.next(),
     );
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
-    tracing::info!(step = "login", outcome = "code-sent", account = %crate::crypto::log_id(&account.id), viewer = %facts.client, "password verified, SMS code sent");
+    let (id, viewer) = (crate::crypto::log_id(&account.id), &facts.client);
+    tracing::info!(step = "login", outcome = "code-sent", account = %id, %viewer, "password verified, SMS code sent");
     let cookie = super::cookie(app, flow_id, 1, &data);
     outcome.with_tx(tx).cookie(cookie)
 }

@@ -207,14 +207,18 @@ fn event(path_and_query: &str, cookies: &[(String, String)]) -> String {
             "x-forwarded-proto": "https"
         },
         "queryStringParameters": if query.is_empty() { serde_json::Value::Null } else {
-            serde_json::Value::Object(url_pairs(query).into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect())
+            let pairs = url_pairs(query).into_iter();
+            serde_json::Value::Object(pairs.map(|(k, v)| (k, serde_json::Value::String(v))).collect())
         },
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "abcdef1234",
             "domainName": "abcdef1234.execute-api.eu-south-1.amazonaws.com",
             "domainPrefix": "abcdef1234",
-            "http": { "method": "GET", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.7", "userAgent": ua },
+            "http": {
+                "method": "GET", "path": path, "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.7", "userAgent": ua,
+            },
             "requestId": "JKJaXmPLvHcESHA=",
             "routeKey": format!("GET {path}"),
             "stage": "$default",
