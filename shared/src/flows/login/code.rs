@@ -3,9 +3,10 @@
 //! flow, on condition that the account is still active with the same `session_epoch`);
 //! "Invia di nuovo" sends a code that replaces the previous one.
 
+use super::refusal::{Page, Refusal};
 use super::{Login, State, KIND, TTL_SECS};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::engine::{Carried, Effect, Outcome, Tx};
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::otp::{self, Purpose};
@@ -15,26 +16,6 @@ use crate::{routes, session, sms, App};
 use lambda_http::Request;
 
 pub use otp_page::CodeForm as Form;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The account was ceased or its password reset since the password was checked.
-    AccountChanged,
-    Sms(sms::SendRefused),
-}
-
-impl StepRefusal for Refusal {
-    fn reply(&self) -> Reply {
-        match self {
-            Refusal::AccountChanged => Reply::Redirect(super::expired()),
-            Refusal::Sms(r) => {
-                let mut errors = crate::pages::FieldErrors::default();
-                errors.add(otp_page::FIELD, sms::refused_text(*r));
-                Reply::Form(429, errors)
-            }
-        }
-    }
-}
 
 /// The step: a new code, or a guess.
 pub async fn decide(
@@ -113,7 +94,9 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
     let d = &flow.data;
     let code = OtpCode::generate();
     let mut tx = Tx::new();
-    sms::charge(&mut tx, app, Purpose::Login, &d.number, now, Refusal::Sms);
+    sms::charge(&mut tx, app, Purpose::Login, &d.number, now, |r| {
+        Refusal::Sms(Page::Code, r)
+    });
     tx.write(otp::issue_op(
         &app.config.flow_secret,
         Purpose::Login,

@@ -11,6 +11,9 @@
 
 pub mod code;
 pub mod password;
+pub mod refusal;
+
+pub use refusal::Refusal;
 
 use crate::domain::MobileNumber;
 use crate::engine::{self, Carried, Flow};

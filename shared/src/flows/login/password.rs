@@ -9,9 +9,10 @@
 //! version read before verifying: of parallel guesses only one commits, and a guess whose
 //! count did not commit learns nothing (it is decided again on fresh counters).
 
+use super::refusal::{Page, Refusal};
 use super::{safe_next, Login, KIND, TTL_SECS};
 use crate::domain::{OtpCode, Username};
-use crate::engine::{Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::engine::{Effect, Outcome, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::store::accounts::{self, Account, Status};
@@ -46,48 +47,6 @@ impl Form {
     fn lock_subjects(&self, client: &str) -> (String, String) {
         let subject: String = self.username().chars().take(128).collect();
         (format!("{subject}#{client}"), subject)
-    }
-}
-
-/// Why the step's transaction did not commit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    ClientCap,
-    /// Another attempt on the same counters committed first, or a code was just issued.
-    Concurrent,
-    LineNotActive,
-    Sms(sms::SendRefused),
-}
-
-impl StepRefusal for Refusal {
-    fn reply(&self) -> Reply {
-        let (status, text) = match self {
-            Refusal::ClientCap => (
-                429,
-                "Troppi tentativi di accesso da questa connessione. Attendi qualche minuto e riprova.",
-            ),
-            Refusal::LineNotActive => (
-                403,
-                "La SIM associata al tuo account non risulta attiva in Convenzione Telefonia Mobile 8: non è \
-                    possibile completare l'accesso. Per informazioni rivolgiti al referente della Convenzione del tuo \
-                    Ente.",
-            ),
-            Refusal::Sms(r) => (429, sms::refused_text(*r)),
-            Refusal::Concurrent => (429, "Troppi tentativi in corso: riprova tra qualche secondo."),
-        };
-        if let Refusal::LineNotActive = self {
-            tracing::info!(
-                step = "login",
-                outcome = "line-not-active",
-                "login refused: SIM not in the Convenzione"
-            );
-        }
-        let mut errors = crate::pages::FieldErrors::default();
-        errors.add("username", text);
-        Reply::Form(status, errors)
-    }
-    fn retry(&self) -> bool {
-        *self == Refusal::Concurrent
     }
 }
 
@@ -216,7 +175,13 @@ pub fn decide(
     }
     let Some(account) = facts.account.filter(|_| facts.password_ok) else {
         for (policy, subject, seen) in counters {
-            tx.attempt(policy, subject, seen, now, Refusal::Concurrent);
+            tx.attempt(
+                policy,
+                subject,
+                seen,
+                now,
+                Refusal::Concurrent(Page::Password),
+            );
         }
         tracing::info!(step = "login", outcome = "refused", viewer = %facts.client, "login refused");
         let text = lock_if_wrong
@@ -227,7 +192,7 @@ pub fn decide(
     for (policy, subject, seen) in counters {
         tx.guard(
             lockout::clear_op(policy, subject, seen),
-            Refusal::Concurrent,
+            Refusal::Concurrent(Page::Password),
         );
     }
     if let Some(new_hash) = &facts.upgraded_hash {
@@ -240,19 +205,14 @@ pub fn decide(
     tx.guard(lines::active_check(&account.number), Refusal::LineNotActive);
     let mut outcome = Outcome::redirect(routes::LOGIN_OTP);
     if !facts.code_recent {
-        sms::charge(
-            &mut tx,
-            app,
-            Purpose::Login,
-            &account.number,
-            now,
-            Refusal::Sms,
-        );
+        sms::charge(&mut tx, app, Purpose::Login, &account.number, now, |r| {
+            Refusal::Sms(Page::Password, r)
+        });
         let secret = &app.config.flow_secret;
         let keep = Some(limits::RESEND_INTERVAL_SECS);
         tx.guard(
             otp::issue_op(secret, Purpose::Login, &account.id, code, now, keep),
-            Refusal::Concurrent,
+            Refusal::Concurrent(Page::Password),
         );
         outcome = outcome
             .send(Effect::Sms {

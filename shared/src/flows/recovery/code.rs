@@ -3,10 +3,11 @@
 //! new password. "Invia di nuovo" replaces the code. A flow for data that matched no
 //! account behaves the same: its code exists but was never sent, so every guess is wrong.
 
+use super::refusal::{Page, Refusal};
 use super::{charge_request, request_allowed, request_keys, Mode, Recovery, State, Step};
 use super::{KIND, TTL_SECS};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::engine::{Carried, Effect, Outcome, Reply, Tx};
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::accounts::{self, Status};
@@ -15,27 +16,6 @@ use crate::web::WebError;
 use crate::{routes, sms, App};
 
 pub use otp_page::CodeForm as Form;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    Sms(sms::SendRefused),
-    Concurrent,
-}
-
-impl StepRefusal for Refusal {
-    fn reply(&self) -> Reply {
-        let text = match self {
-            Refusal::Sms(r) => sms::refused_text(*r),
-            Refusal::Concurrent => "Riprova tra qualche secondo.",
-        };
-        let mut errors = crate::pages::FieldErrors::default();
-        errors.add(otp_page::FIELD, text);
-        Reply::Form(429, errors)
-    }
-    fn retry(&self) -> bool {
-        *self == Refusal::Concurrent
-    }
-}
 
 /// Where mode 3 ends: the same page as modes 1 and 2.
 pub fn sent() -> String {
@@ -100,7 +80,13 @@ pub async fn decide(
         .filter(|a| a.status == Status::Active);
     let mut outcome = Outcome::redirect(sent()).cookie(cookie);
     if let (Some(account), true) = (account, request_allowed(&items[1..], now)) {
-        charge_request(&mut tx, &d.rid, Mode::Both, now, Refusal::Concurrent);
+        charge_request(
+            &mut tx,
+            &d.rid,
+            Mode::Both,
+            now,
+            Refusal::Concurrent(Page::Code),
+        );
         let (op, link) = super::reset_link_op(app, &account.id, now);
         tx.write(op);
         tracing::info!(
@@ -139,14 +125,9 @@ async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, 
     let code = OtpCode::generate();
     let secret = &app.config.flow_secret;
     let mut tx = Tx::new();
-    sms::charge(
-        &mut tx,
-        app,
-        Purpose::Recovery,
-        &d.number,
-        now,
-        Refusal::Sms,
-    );
+    sms::charge(&mut tx, app, Purpose::Recovery, &d.number, now, |r| {
+        Refusal::Sms(Page::Code, r)
+    });
     let named = if d.reset.is_some() {
         None
     } else {

@@ -18,8 +18,11 @@
 //! its code page looks the same.
 
 pub mod code;
+pub mod refusal;
 pub mod reset;
 pub mod start;
+
+pub use refusal::Refusal;
 
 use crate::domain::MobileNumber;
 use crate::engine::{self, Carried, Flow};

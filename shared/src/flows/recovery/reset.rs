@@ -4,9 +4,11 @@
 //! ends every session of the account, forgets its failed logins and completes the flow.
 //! A confirmation email follows.
 
+pub use super::refusal::link_gone_page;
+use super::refusal::{Page, Refusal};
 use super::{Recovery, Step, KIND, RESET_TOKEN, TTL_SECS};
 use crate::domain::{OtpCode, Password};
-use crate::engine::{Carried, Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::FieldErrors;
@@ -24,45 +26,6 @@ pub struct Form {
     pub token: String,
     pub password: String,
     pub conferma_password: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The link was used, or expired (the page says how to get a new one).
-    LinkGone,
-    /// The password changed meanwhile (a double submit: the first one set it).
-    AlreadyChanged,
-    Sms(sms::SendRefused),
-    Concurrent,
-}
-
-/// The page of a link that no longer works.
-pub fn link_gone_page() -> maud::Markup {
-    warning(
-        "Link non valido",
-        "Il link per scegliere una nuova password non è valido, è scaduto o è già stato usato. Richiedi un nuovo link \
-            dalla pagina di recupero delle credenziali.",
-    )
-}
-
-fn warning(title: &str, text: &str) -> maud::Markup {
-    crate::pages::warning_page(title, text, routes::RECOVER, "RECUPERA USERNAME E PASSWORD")
-}
-
-impl StepRefusal for Refusal {
-    fn reply(&self) -> Reply {
-        match self {
-            Refusal::LinkGone => Reply::Page(410, link_gone_page()),
-            Refusal::AlreadyChanged => Reply::Redirect(routes::LOGIN.to_owned()),
-            Refusal::Sms(r) => {
-                Reply::Page(429, warning("Codice non inviato", sms::refused_text(*r)))
-            }
-            Refusal::Concurrent => Reply::Redirect(routes::RECOVER_RESET.to_owned()),
-        }
-    }
-    fn retry(&self) -> bool {
-        *self == Refusal::Concurrent
-    }
 }
 
 /// The active account a live reset link points to, with the link's hash.
@@ -92,19 +55,14 @@ pub async fn start(app: &App, token: &str, flow_id: &str) -> Result<Outcome<Refu
     let mut outcome = Outcome::redirect(Step::Code.path());
     if !recent {
         let code = OtpCode::generate();
-        sms::charge(
-            &mut tx,
-            app,
-            Purpose::Recovery,
-            &account.number,
-            now,
-            Refusal::Sms,
-        );
+        sms::charge(&mut tx, app, Purpose::Recovery, &account.number, now, |r| {
+            Refusal::Sms(Page::Reset, r)
+        });
         let keep = Some(limits::RESEND_INTERVAL_SECS);
         let secret = &app.config.flow_secret;
         tx.guard(
             otp::issue_op(secret, Purpose::Recovery, &data.rid, &code, now, keep),
-            Refusal::Concurrent,
+            Refusal::Concurrent(Page::Reset),
         );
         outcome = outcome
             .send(Effect::Sms {

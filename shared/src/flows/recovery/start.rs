@@ -7,10 +7,11 @@
 //! account or a key that matches nothing), one transaction charging the same counters,
 //! one batch of messages (`Effect::Nothing` where there is no account to write to).
 
+use super::refusal::{Page, Refusal};
 use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
 use super::{KIND, TTL_SECS};
 use crate::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
-use crate::engine::{Effect, Outcome, Refusal as StepRefusal, Reply, Tx};
+use crate::engine::{Effect, Outcome, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::FieldErrors;
@@ -101,42 +102,6 @@ pub fn parse(form: &Form) -> Result<(Mode, Identity), Option<(Mode, FieldErrors)
         }),
     };
     identity.map(|i| (mode, i)).ok_or(Some((mode, errors)))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    ClientCap(Mode),
-    /// A guard or counter moved under a concurrent request: decide again.
-    Concurrent,
-    /// Mode 3's code could not be sent (caps).
-    Sms(sms::SendRefused),
-}
-
-fn first_field(mode: Mode) -> &'static str {
-    if mode == Mode::Password {
-        "username"
-    } else {
-        "numero"
-    }
-}
-
-impl StepRefusal for Refusal {
-    fn reply(&self) -> Reply {
-        let (field, text) = match self {
-            Refusal::ClientCap(mode) => (
-                first_field(*mode),
-                "Hai effettuato troppe richieste di recupero da questa connessione. Riprova tra un'ora.",
-            ),
-            Refusal::Sms(r) => ("numero", sms::refused_text(*r)),
-            Refusal::Concurrent => ("numero", "Riprova tra qualche secondo."),
-        };
-        let mut errors = FieldErrors::default();
-        errors.add(field, text);
-        Reply::Form(429, errors)
-    }
-    fn retry(&self) -> bool {
-        *self == Refusal::Concurrent
-    }
 }
 
 pub struct Facts {
@@ -231,13 +196,15 @@ pub fn decide(
                 otp::is_recent(facts.guards[0].as_ref(), now, limits::RESEND_INTERVAL_SECS);
             let mut outcome = Outcome::redirect(routes::RECOVER_OTP);
             if !recent {
-                sms::charge(&mut tx, app, Purpose::Recovery, number, now, Refusal::Sms);
+                sms::charge(&mut tx, app, Purpose::Recovery, number, now, |r| {
+                    Refusal::Sms(Page::Start, r)
+                });
                 let keep = Some(limits::RESEND_INTERVAL_SECS);
                 let id = account.map(|a| a.id.as_str());
                 let secret = &app.config.flow_secret;
                 tx.guard(
                     otp::issue_for_op(secret, Purpose::Recovery, &subject, code, now, keep, id),
-                    Refusal::Concurrent,
+                    Refusal::Concurrent(Page::Start),
                 );
                 outcome = outcome
                     .send(match account {
@@ -260,7 +227,13 @@ pub fn decide(
             if !request_allowed(&facts.guards, now) {
                 return outcome.with_tx(tx);
             }
-            charge_request(&mut tx, &subject, mode, now, Refusal::Concurrent);
+            charge_request(
+                &mut tx,
+                &subject,
+                mode,
+                now,
+                Refusal::Concurrent(Page::Start),
+            );
             let messages = match (mode, identity, account) {
                 (Mode::Username, Identity::Person { number, .. }, account) => {
                     username_messages(app, &mut tx, number, account, facts.sms_room)
@@ -293,7 +266,7 @@ fn username_messages(
     let now = app.now();
     if sms_room {
         sms::charge(tx, app, Purpose::Recovery, number, now, |_| {
-            Refusal::Concurrent
+            Refusal::Concurrent(Page::Start)
         });
     } else {
         tracing::warn!(step = "recover-start", "username SMS refused by the caps");

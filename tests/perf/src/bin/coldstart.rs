@@ -7,7 +7,8 @@
 //! holds the second `next` (the process then waits, like a warm Lambda) until we read
 //! its peak RSS (`VmHWM`) and kill it.
 //!
-//!     coldstart --bin-dir target/release [--runs N] [--baseline hello-lambda] [--probe initprobe] FUNCTION...
+//!     coldstart --bin-dir target/release [--runs N] [--baseline hello-lambda] [--probe initprobe]
+//!         FUNCTION...   (`NAME@TAG`: another build of NAME copied into the bin dir, e.g. old code)
 //!
 //! Two requests per function:
 //! - `page`: the function's first GET route from `shared::routes::ROUTES`, no cookie:
@@ -239,11 +240,17 @@ fn url_pairs(q: &str) -> Vec<(String, String)> {
 
 // --- What each function is asked ------------------------------------------------------
 
+/// The function a binary is: `login@old` is another build of `login` (a binary copied into
+/// the bin dir under that name), asked the same requests in the same run.
+fn base(binary: &str) -> &str {
+    binary.split('@').next().unwrap_or(binary)
+}
+
 /// The first GET route of a function (new functions are found through the route table).
 fn page_path(function: &str) -> Option<&'static str> {
     routes::ROUTES
         .iter()
-        .find(|r| r.function == function && r.method == "GET")
+        .find(|r| r.function == base(function) && r.method == "GET")
         .map(|r| r.path)
 }
 
@@ -322,7 +329,7 @@ impl Seeder {
 
     /// Drives a registration in memory to `stage` and copies its items to the table.
     async fn seed(&self, function: &str) -> Option<(String, Vec<(String, String)>)> {
-        let (stage, path) = flow_request(function)?;
+        let (stage, path) = flow_request(base(function))?;
         let b = stage().await;
         for (key, item) in b.store.dump() {
             self.store
