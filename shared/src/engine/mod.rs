@@ -1,6 +1,6 @@
 //! The step engine every flow step runs on (ARCHITECTURE.md, "The step engine").
 //!
-//! A step is a decision: from the flow's state (carried in a signed cookie, `carry`), the
+//! A step is a decision: from the flow's state (carried in a sealed cookie, `carry`), the
 //! typed form and the facts its loader read (one `Store::batch_get`), it returns an
 //! [`Outcome`]: the writes **and the counters** to commit (one `TransactWriteItems`,
 //! [`Tx`]), the messages to send once they are committed, and the page or redirect to

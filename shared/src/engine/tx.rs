@@ -70,6 +70,21 @@ impl<R> Tx<R> {
         self.ops.iter().map(|(op, _)| op)
     }
 
+    /// What each op touches, as the first two parts of its partition key (`RATE#login-ip`,
+    /// `FLOW#LOGIN`, …): how decisions are compared in tests.
+    pub fn kinds(&self) -> Vec<String> {
+        self.ops()
+            .map(|op| match op {
+                TxOp::Put { key, .. }
+                | TxOp::Update { key, .. }
+                | TxOp::Delete { key, .. }
+                | TxOp::Check { key, .. } => {
+                    key.pk.split('#').take(2).collect::<Vec<_>>().join("#")
+                }
+            })
+            .collect()
+    }
+
     /// One `TransactWriteItems` (none when there is nothing to write).
     pub async fn commit(self, store: &dyn Store) -> Result<Result<(), Failed<R>>, StoreError> {
         if self.ops.is_empty() {

@@ -234,3 +234,136 @@ pub fn decide(
     let cookie = super::cookie(app, flow_id, 1, &data);
     outcome.with_tx(tx).cookie(cookie)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::MobileNumber;
+    use crate::notify::Message;
+
+    fn app() -> App {
+        App::in_memory(Config::for_tests()).0
+    }
+
+    fn form(user: &str) -> Form {
+        Form {
+            username: user.into(),
+            password: "Girasole-Blu-2026!".into(),
+            next: String::new(),
+        }
+    }
+
+    fn account() -> Account {
+        Account {
+            id: "acc".into(),
+            nome: "Mario".into(),
+            cognome: "Rossi".into(),
+            personal_cf: "RSSMRA85T10A562S".into(),
+            entity_cf: "00488410010".into(),
+            ragione_sociale: "Ente".into(),
+            number: MobileNumber::parse("+393331234567").unwrap(),
+            email: "mario@comune.example.it".into(),
+            username: "mario@comune.example.it".into(),
+            password_hash: "h".into(),
+            status: Status::Active,
+            session_epoch: 3,
+            created_at: 0,
+            terms_version: String::new(),
+            privacy_version: String::new(),
+            accepted_at: 0,
+            origin: String::new(),
+        }
+    }
+
+    fn facts(account: Option<Account>, password_ok: bool) -> Facts {
+        Facts {
+            client: "10.0.0.1".into(),
+            per_client: Counter::default(),
+            per_user: Counter::default(),
+            account,
+            password_ok,
+            upgraded_hash: None,
+            code_recent: false,
+        }
+    }
+
+    #[test]
+    fn a_wrong_password_and_an_unknown_name_are_counted_alike_and_send_nothing() {
+        let app = app();
+        let code = OtpCode::generate();
+        for f in [facts(Some(account()), false), facts(None, false)] {
+            let o = decide(&app, &form("mario@comune.example.it"), f, &code, "flow");
+            assert!(
+                matches!(&o.reply, Reply::Form(401, e) if e.get("password") == Some(WRONG_CREDENTIALS))
+            );
+            assert_eq!(
+                o.tx.kinds(),
+                ["RATE#login-ip", "LOCK#login-client", "LOCK#login"]
+            );
+            assert!(o.effects.is_empty() && o.cookies.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_right_password_sends_one_code_in_the_same_commit_as_the_flow() {
+        let app = app();
+        let code = OtpCode::generate();
+        let o = decide(
+            &app,
+            &form("mario@comune.example.it"),
+            facts(Some(account()), true),
+            &code,
+            "flow",
+        );
+        assert!(matches!(&o.reply, Reply::Redirect(to) if to == routes::LOGIN_OTP));
+        let k = o.tx.kinds();
+        for want in [
+            "RATE#login-ip",
+            "LINE#+393331234567",
+            "RATE#sms-number-login",
+            "OTP#LOGIN",
+            "FLOW#LOGIN",
+        ] {
+            assert!(k.iter().any(|x| x == want), "{want} not in {k:?}");
+        }
+        assert_eq!(
+            o.effects,
+            vec![Message::Sms {
+                to: account().number,
+                text: messages::sms_login_otp(&code)
+            }]
+        );
+        assert_eq!(
+            o.unsent.len(),
+            1,
+            "the code is withdrawn if the SMS cannot leave"
+        );
+        assert_eq!(o.cookies.len(), 1);
+    }
+
+    #[test]
+    fn a_double_click_keeps_the_recent_code_and_a_lock_answers_before_verifying() {
+        let app = app();
+        let code = OtpCode::generate();
+        let mut f = facts(Some(account()), true);
+        f.code_recent = true;
+        let o = decide(&app, &form("m"), f, &code, "flow");
+        assert!(o.effects.is_empty(), "no second SMS");
+        assert!(
+            o.tx.kinds().iter().any(|k| k == "FLOW#LOGIN"),
+            "but a flow of its own"
+        );
+        let mut f = facts(Some(account()), true);
+        f.per_client.locked_until = app.now() + 90;
+        let o = decide(&app, &form("m"), f, &code, "flow");
+        assert!(
+            matches!(&o.reply, Reply::Form(429, e) if e.get("username").unwrap().contains("2 minuti"))
+        );
+        assert_eq!(
+            o.tx.kinds(),
+            ["RATE#login-ip"],
+            "a locked attempt is not counted"
+        );
+    }
+}

@@ -292,3 +292,67 @@ fn username_messages(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn person() -> Identity {
+        Identity::Person {
+            number: MobileNumber::parse("+393331234567").unwrap(),
+            cf: CodiceFiscalePersona::parse("RSSMRA85T10A562S").unwrap(),
+        }
+    }
+
+    fn account() -> Account {
+        let mut item = crate::store::Item::new();
+        for (k, v) in [
+            ("number", "+393331234567"),
+            ("email", "m@comune.example.it"),
+            ("username", "mario"),
+        ] {
+            item = item.with(k, v);
+        }
+        accounts::from_item("acc", &item.with("status", "active")).unwrap()
+    }
+
+    /// Known and unknown data: the same writes (by kind), the same number of messages, the
+    /// same answer; only what the messages are differs.
+    #[test]
+    fn every_mode_decides_alike_for_known_and_unknown_data() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let code = OtpCode::generate();
+        for mode in Mode::ALL {
+            let identity = match mode {
+                Mode::Password => Identity::Username {
+                    typed: "mario".into(),
+                    valid: Username::parse("mario").ok(),
+                },
+                _ => person(),
+            };
+            let decided = |account: Option<Account>| {
+                let facts = Facts {
+                    account,
+                    guards: vec![None, None, None, None],
+                    sms_room: true,
+                };
+                decide(&app, mode, &identity, facts, "10.0.0.1", "flow", &code)
+            };
+            let (known, unknown) = (decided(Some(account())), decided(None));
+            let (k, u) = (known.tx.kinds(), unknown.tx.kinds());
+            let without_token = |w: &Vec<String>| w.iter().filter(|x| *x != "TOKEN#RESET").count();
+            assert_eq!(without_token(&k), u.len(), "{mode:?}: {k:?} vs {u:?}");
+            assert_eq!(
+                known.effects.is_empty(),
+                unknown.effects.is_empty(),
+                "{mode:?}"
+            );
+            assert!(
+                unknown.effects.iter().all(|m| *m == Effect::Nothing),
+                "{mode:?}"
+            );
+            assert_eq!(known.cookies.len(), unknown.cookies.len(), "{mode:?}");
+        }
+    }
+}
