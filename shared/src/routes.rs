@@ -95,7 +95,11 @@ pub fn is_private(path: &str) -> bool {
 
 /// Whether `method` may be sent to `path`, when some route has that path (HEAD as GET).
 pub fn allows(method: &str, path: &str) -> Option<bool> {
-    let method = if method.eq_ignore_ascii_case("HEAD") { "GET" } else { method };
+    let method = if method.eq_ignore_ascii_case("HEAD") {
+        "GET"
+    } else {
+        method
+    };
     is_dynamic(path).then(|| find(method, path).is_some())
 }
 

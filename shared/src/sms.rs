@@ -50,8 +50,18 @@ pub fn charge<R>(
     now: i64,
     refusal: impl Fn(SendRefused) -> R,
 ) {
-    tx.charge(limits::sms_per_number(purpose), to.e164(), now, refusal(SendRefused::NumberCap));
-    tx.charge(global_limit(app, purpose), "all", now, refusal(SendRefused::GlobalBudget));
+    tx.charge(
+        limits::sms_per_number(purpose),
+        to.e164(),
+        now,
+        refusal(SendRefused::NumberCap),
+    );
+    tx.charge(
+        global_limit(app, purpose),
+        "all",
+        now,
+        refusal(SendRefused::GlobalBudget),
+    );
 }
 
 /// Counts one SMS to `to` for `purpose` against the per-number cap and the global budget.

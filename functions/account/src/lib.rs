@@ -32,7 +32,9 @@ shared::step!(get: get);
 /// attached to the request.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let Some(signed_in) = session::signed_in(req) else {
-        return Err(WebError::Unavailable("private route without the session guard".into()));
+        return Err(WebError::Unavailable(
+            "private route without the session guard".into(),
+        ));
     };
     let mut account = signed_in.account.clone();
     if account.ragione_sociale.is_empty() {

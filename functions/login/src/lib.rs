@@ -52,7 +52,13 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             return Ok(missing);
         }
         let facts = password::load(app, &form, &client).await?;
-        Ok(password::decide(app, &form, facts, &OtpCode::generate(), &flow_id))
+        Ok(password::decide(
+            app,
+            &form,
+            facts,
+            &OtpCode::generate(),
+            &flow_id,
+        ))
     };
     engine::run(app, decide, draw).await
 }

@@ -74,12 +74,27 @@ mod tests {
     fn round_trip_and_refusals() {
         let v = seal(b"k", "LOGIN", "id1", 3, &vec!["a".to_owned()], 100);
         let c: Carried<Vec<String>> = open(b"k", "LOGIN", &v, 99).unwrap();
-        assert_eq!((c.id.as_str(), c.version, c.data), ("id1", 3, vec!["a".to_owned()]));
-        assert!(open::<Vec<String>>(b"k", "LOGIN", &v, 100).is_none(), "expired");
-        assert!(open::<Vec<String>>(b"k", "REG", &v, 99).is_none(), "other kind");
-        assert!(open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(), "other key");
+        assert_eq!(
+            (c.id.as_str(), c.version, c.data),
+            ("id1", 3, vec!["a".to_owned()])
+        );
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &v, 100).is_none(),
+            "expired"
+        );
+        assert!(
+            open::<Vec<String>>(b"k", "REG", &v, 99).is_none(),
+            "other kind"
+        );
+        assert!(
+            open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(),
+            "other key"
+        );
         let forged = v.replacen(".3.", ".4.", 1);
-        assert!(open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(), "forged");
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(),
+            "forged"
+        );
     }
 
     proptest::proptest! {

@@ -126,7 +126,8 @@ pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::e
 /// last code, if it is too early.
 pub fn too_early(last_sent_at: i64, now: i64) -> Option<String> {
     let wait = crate::limits::RESEND_INTERVAL_SECS - (now - last_sent_at);
-    (wait > 0).then(|| format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."))
+    (wait > 0)
+        .then(|| format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."))
 }
 
 #[cfg(test)]

@@ -2,8 +2,8 @@
 //! username, email and number through uniqueness claims (see `uniqueness`).
 
 use super::uniqueness::{self, Kind};
-use crate::domain::MobileNumber;
 use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use crate::domain::MobileNumber;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {

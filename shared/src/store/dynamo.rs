@@ -184,7 +184,8 @@ impl Store for DynamoStore {
         let mut wanted = keys.to_vec();
         wanted.sort();
         wanted.dedup();
-        let mut pending: Vec<HashMap<String, AttributeValue>> = wanted.iter().map(key_map).collect();
+        let mut pending: Vec<HashMap<String, AttributeValue>> =
+            wanted.iter().map(key_map).collect();
         // DynamoDB may leave keys unprocessed under load: ask again for those only.
         for attempt in 0..=TX_CONFLICT_RETRIES {
             if pending.is_empty() {
@@ -202,7 +203,12 @@ impl Store for DynamoStore {
                 .send()
                 .await
                 .map_err(unavailable)?;
-            for map in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+            for map in out
+                .responses()
+                .and_then(|r| r.get(&self.table))
+                .into_iter()
+                .flatten()
+            {
                 if let Some(k) = key_from(map) {
                     found.insert(k, item_from(map));
                 }
@@ -210,12 +216,15 @@ impl Store for DynamoStore {
             if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
                 pending = left.keys().to_vec();
                 if !pending.is_empty() && attempt < TX_CONFLICT_RETRIES {
-                    tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt as u64 + 1))).await;
+                    tokio::time::sleep(std::time::Duration::from_millis(20 * (attempt as u64 + 1)))
+                        .await;
                 }
             }
         }
         if !pending.is_empty() {
-            return Err(StoreError::Unavailable("BatchGetItem: keys left unprocessed".into()));
+            return Err(StoreError::Unavailable(
+                "BatchGetItem: keys left unprocessed".into(),
+            ));
         }
         Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
     }

@@ -134,7 +134,10 @@ pub async fn attempt(
         if let Attempt::Locked(_) = next {
             return Ok(next);
         }
-        match store.transact(vec![attempt_op(policy, subject, &seen, now)]).await {
+        match store
+            .transact(vec![attempt_op(policy, subject, &seen, now)])
+            .await
+        {
             Ok(()) => return Ok(next),
             Err(StoreError::TxCancelled { .. }) => continue,
             Err(e) => return Err(e),

@@ -67,9 +67,8 @@ impl Form {
         for (k, v) in &self.pairs {
             seen.entry(k.as_str()).or_insert(v.as_str());
         }
-        let fields = serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(
-            seen.into_iter(),
-        );
+        let fields =
+            serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(seen.into_iter());
         T::deserialize(fields).unwrap_or_default()
     }
 

@@ -1311,13 +1311,10 @@ fn table_access_matches_shared_access() {
                 got.extend(leading.iter().map(|k| (a.clone(), k.clone())));
             }
         }
-        if got
-            .iter()
-            .any(|(a, k)| {
-                Action::ALL.iter().any(|x| x.is_write() && x.iam() == a)
-                    && glob(k, &format!("{}x", access::ACCOUNT))
-            })
-        {
+        if got.iter().any(|(a, k)| {
+            Action::ALL.iter().any(|x| x.is_write() && x.iam() == a)
+                && glob(k, &format!("{}x", access::ACCOUNT))
+        }) {
             account_writers.insert(f.krate.clone());
         }
         let want: BTreeSet<(String, String)> = access::pairs(&f.krate)

@@ -54,13 +54,15 @@ pub async fn current(
         return Ok(Some(carried.clone()));
     }
     let key = record::key_for(KIND, &carried.id);
-    Ok(record::load_key::<Login>(app.store.as_ref(), key, app.now())
-        .await?
-        .map(|f| Carried {
-            id: carried.id.clone(),
-            version: f.version,
-            data: f.data,
-        }))
+    Ok(
+        record::load_key::<Login>(app.store.as_ref(), key, app.now())
+            .await?
+            .map(|f| Carried {
+                id: carried.id.clone(),
+                version: f.version,
+                data: f.data,
+            }),
+    )
 }
 
 /// The step: a new code, or a guess.
@@ -86,16 +88,38 @@ pub async fn decide(
     let now = app.now();
     let secret = &app.config.flow_secret;
     let d = &flow.data;
-    let consume = match otp::check(app.store.as_ref(), secret, Purpose::Login, &d.account_id, &code, now).await {
+    let consume = match otp::check(
+        app.store.as_ref(),
+        secret,
+        Purpose::Login,
+        &d.account_id,
+        &code,
+        now,
+    )
+    .await
+    {
         Ok(op) => op,
         Err(otp::OtpError::Store(e)) => return Err(e.into()),
-        Err(e) => return Ok(Outcome::reply(otp_page::refused_guess(&e, routes::LOGIN_OTP, otp_page::RESEND_LABEL))),
+        Err(e) => {
+            return Ok(Outcome::reply(otp_page::refused_guess(
+                &e,
+                routes::LOGIN_OTP,
+                otp_page::RESEND_LABEL,
+            )))
+        }
     };
     let mut done = d.clone();
     done.state = State::Completed;
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(record::update_op(KIND, &flow.id, flow.version, &done, TTL_SECS, now));
+    tx.write(record::update_op(
+        KIND,
+        &flow.id,
+        flow.version,
+        &done,
+        TTL_SECS,
+        now,
+    ));
     tx.guard(
         TxOp::Check {
             key: accounts::key(&d.account_id),
@@ -128,10 +152,24 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
     let code = OtpCode::generate();
     let mut tx = Tx::new();
     sms::charge(&mut tx, app, Purpose::Login, &d.number, now, Refusal::Sms);
-    tx.write(otp::issue_op(&app.config.flow_secret, Purpose::Login, &d.account_id, &code, now, None));
+    tx.write(otp::issue_op(
+        &app.config.flow_secret,
+        Purpose::Login,
+        &d.account_id,
+        &code,
+        now,
+        None,
+    ));
     let mut next = d.clone();
     next.otp_sent_at = now;
-    tx.write(record::update_op(KIND, &flow.id, flow.version, &next, TTL_SECS, now));
+    tx.write(record::update_op(
+        KIND,
+        &flow.id,
+        flow.version,
+        &next,
+        TTL_SECS,
+        now,
+    ));
     Outcome::redirect(format!("{}?nuovo=1", routes::LOGIN_OTP))
         .with_tx(tx)
         .send(Effect::Sms {

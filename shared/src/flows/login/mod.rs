@@ -100,7 +100,14 @@ pub fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Login) -> String {
     let now = app.now();
-    let value = carry::seal(&app.config.flow_secret, KIND, id, version, data, now + TTL_SECS);
+    let value = carry::seal(
+        &app.config.flow_secret,
+        KIND,
+        id,
+        version,
+        data,
+        now + TTL_SECS,
+    );
     web::set_cookie(COOKIE, &value, Some(TTL_SECS), app.config.cookie_secure)
 }
 

@@ -74,7 +74,11 @@ impl StepRefusal for Refusal {
             Refusal::Concurrent => (429, "Troppi tentativi in corso: riprova tra qualche secondo."),
         };
         if let Refusal::LineNotActive = self {
-            tracing::info!(step = "login", outcome = "line-not-active", "login refused: SIM not in the Convenzione");
+            tracing::info!(
+                step = "login",
+                outcome = "line-not-active",
+                "login refused: SIM not in the Convenzione"
+            );
         }
         let mut errors = crate::pages::FieldErrors::default();
         errors.add("username", text);
@@ -105,7 +109,8 @@ pub async fn load(app: &App, form: &Form, client: &str) -> Result<Facts, WebErro
     let now = app.now();
     let store = app.store.as_ref();
     let (client_subject, user_subject) = form.lock_subjects(client);
-    let claimed = Username::parse(&form.username()).map_or("-".to_owned(), |u| u.as_str().to_owned());
+    let claimed =
+        Username::parse(&form.username()).map_or("-".to_owned(), |u| u.as_str().to_owned());
     let first = store
         .batch_get(&[
             uniqueness::key(Kind::Username, &claimed),
@@ -134,7 +139,8 @@ pub async fn load(app: &App, form: &Form, client: &str) -> Result<Facts, WebErro
     let (password_ok, upgraded_hash) = tokio::task::spawn_blocking(move || {
         let hash = stored.as_deref().unwrap_or(passwords::dummy_hash());
         let ok = passwords::verify(hash, &candidate) && stored.is_some();
-        let upgraded = (ok && passwords::needs_upgrade(hash)).then(|| passwords::rehash(&candidate));
+        let upgraded =
+            (ok && passwords::needs_upgrade(hash)).then(|| passwords::rehash(&candidate));
         (ok, upgraded)
     })
     .await
@@ -182,8 +188,16 @@ pub fn decide(
     tx.charge(limits::LOGIN_PER_IP, &facts.client, now, Refusal::ClientCap);
     let (client_subject, user_subject) = form.lock_subjects(&facts.client);
     let counters = [
-        (limits::LOGIN_LOCK_PER_CLIENT, &client_subject, &facts.per_client),
-        (limits::LOGIN_LOCK_PER_USERNAME, &user_subject, &facts.per_user),
+        (
+            limits::LOGIN_LOCK_PER_CLIENT,
+            &client_subject,
+            &facts.per_client,
+        ),
+        (
+            limits::LOGIN_LOCK_PER_USERNAME,
+            &user_subject,
+            &facts.per_user,
+        ),
     ];
     let mut lock_if_wrong = None;
     for (policy, _, seen) in counters {
@@ -202,11 +216,16 @@ pub fn decide(
             tx.attempt(policy, subject, seen, now, Refusal::Concurrent);
         }
         tracing::info!(step = "login", outcome = "refused", viewer = %facts.client, "login refused");
-        let text = lock_if_wrong.map(locked_text).unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
+        let text = lock_if_wrong
+            .map(locked_text)
+            .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
         return Outcome::error(401, "password", text).with_tx(tx);
     };
     for (policy, subject, seen) in counters {
-        tx.guard(lockout::clear_op(policy, subject, seen), Refusal::Concurrent);
+        tx.guard(
+            lockout::clear_op(policy, subject, seen),
+            Refusal::Concurrent,
+        );
     }
     if let Some(new_hash) = &facts.upgraded_hash {
         tx.write(TxOp::Update {
@@ -218,7 +237,14 @@ pub fn decide(
     tx.guard(lines::active_check(&account.number), Refusal::LineNotActive);
     let mut outcome = Outcome::redirect(routes::LOGIN_OTP);
     if !facts.code_recent {
-        sms::charge(&mut tx, app, Purpose::Login, &account.number, now, Refusal::Sms);
+        sms::charge(
+            &mut tx,
+            app,
+            Purpose::Login,
+            &account.number,
+            now,
+            Refusal::Sms,
+        );
         let secret = &app.config.flow_secret;
         let keep = Some(limits::RESEND_INTERVAL_SECS);
         tx.guard(
@@ -232,7 +258,13 @@ pub fn decide(
             })
             .unless_sent(otp::withdraw_op(secret, Purpose::Login, &account.id, code));
     }
-    let data = Login::new(account.id.clone(), account.number.clone(), account.session_epoch, now, form.next());
+    let data = Login::new(
+        account.id.clone(),
+        account.number.clone(),
+        account.session_epoch,
+        now,
+        form.next(),
+    );
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
     tracing::info!(step = "login", outcome = "code-sent", account = %crate::crypto::log_id(&account.id), viewer = %facts.client, "password verified, SMS code sent");
     let cookie = super::cookie(app, flow_id, 1, &data);
