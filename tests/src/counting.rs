@@ -13,14 +13,22 @@ use std::sync::{Arc, Mutex};
 pub struct Counts {
     /// Per API name: GetItem, PutItem, UpdateItem, DeleteItem, TransactWriteItems, Publish, SendEmail.
     calls: Mutex<BTreeMap<&'static str, usize>>,
+    /// The same calls in the order they were made.
+    order: Mutex<Vec<&'static str>>,
 }
 
 impl Counts {
     fn add(&self, api: &'static str) {
         *self.calls.lock().unwrap().entry(api).or_default() += 1;
+        self.order.lock().unwrap().push(api);
     }
     pub fn reset(&self) {
         self.calls.lock().unwrap().clear();
+        self.order.lock().unwrap().clear();
+    }
+    /// The API calls since the last reset, in order.
+    pub fn sequence(&self) -> Vec<&'static str> {
+        self.order.lock().unwrap().clone()
     }
     pub fn snapshot(&self) -> BTreeMap<&'static str, usize> {
         self.calls.lock().unwrap().clone()

@@ -56,6 +56,10 @@ pub struct Outcome<R> {
     /// Writes that undo what is only true if the messages left (a code that was never
     /// sent must not count as "recently sent"), committed if sending fails.
     pub unsent: Vec<TxOp>,
+    /// What to answer instead of an error page when the messages cannot be sent (after
+    /// `unsent` is committed): a step whose writes stand without its message (an account
+    /// created, its summary email to retry) says so on its own page.
+    pub if_unsent: Option<(Reply, Vec<String>)>,
     pub reply: Reply,
     pub cookies: Vec<String>,
 }
@@ -67,6 +71,7 @@ impl<R> Outcome<R> {
             tx: Tx::new(),
             effects: Vec::new(),
             unsent: Vec::new(),
+            if_unsent: None,
             reply,
             cookies: Vec::new(),
         }
@@ -93,6 +98,11 @@ impl<R> Outcome<R> {
         self.unsent.push(op);
         self
     }
+    /// Answer `reply` with `cookies` if the messages cannot be sent (see `if_unsent`).
+    pub fn or_if_unsent(mut self, reply: Reply, cookies: Vec<String>) -> Self {
+        self.if_unsent = Some((reply, cookies));
+        self
+    }
     pub fn cookie(mut self, set_cookie: String) -> Self {
         self.cookies.push(set_cookie);
         self
@@ -100,10 +110,16 @@ impl<R> Outcome<R> {
 }
 
 impl Reply {
-    pub fn into_response(self, cookies: &[String], form: impl FnOnce(&FieldErrors) -> Markup) -> Resp {
+    pub fn into_response(
+        self,
+        cookies: &[String],
+        form: impl FnOnce(&FieldErrors) -> Markup,
+    ) -> Resp {
         match self {
             Reply::Page(status, page) => web::with_cookies(web::html(status, page), cookies),
-            Reply::Form(status, errors) => web::with_cookies(web::html(status, form(&errors)), cookies),
+            Reply::Form(status, errors) => {
+                web::with_cookies(web::html(status, form(&errors)), cookies)
+            }
             Reply::Redirect(to) => web::redirect_with_cookies(&to, cookies),
         }
     }
@@ -130,6 +146,7 @@ where
             tx,
             effects,
             unsent,
+            if_unsent,
             reply,
             cookies,
         } = decide().await?;
@@ -139,7 +156,11 @@ where
                     if !unsent.is_empty() {
                         let _ = app.store.transact(unsent).await;
                     }
-                    return Err(e);
+                    let Some((reply, cookies)) = if_unsent else {
+                        return Err(e);
+                    };
+                    tracing::error!(error = %e, "message not sent; the step's writes stand");
+                    return Ok(reply.into_response(&cookies, form));
                 }
                 return Ok(reply.into_response(&cookies, form));
             }

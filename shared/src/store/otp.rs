@@ -118,7 +118,14 @@ pub async fn issue_unless_recent(
     window: i64,
 ) -> Result<bool, StoreError> {
     match store
-        .transact(vec![issue_op(secret, purpose, subject, code, now, Some(window))])
+        .transact(vec![issue_op(
+            secret,
+            purpose,
+            subject,
+            code,
+            now,
+            Some(window),
+        )])
         .await
     {
         Ok(()) => Ok(true),
@@ -167,6 +174,20 @@ pub async fn check(
     guess: &OtpCode,
     now: i64,
 ) -> Result<TxOp, OtpError> {
+    Ok(check_item(store, secret, purpose, subject, guess, now)
+        .await?
+        .0)
+}
+
+/// `check`, also returning the code's item as counted (what the step stored beside the code).
+pub async fn check_item(
+    store: &dyn Store,
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    guess: &OtpCode,
+    now: i64,
+) -> Result<(TxOp, Item), OtpError> {
     let k = key(purpose, subject);
     let counted = store
         .update(
@@ -201,10 +222,11 @@ pub async fn check(
             OtpError::Wrong { remaining }
         });
     }
-    Ok(TxOp::Delete {
+    let consume = TxOp::Delete {
         key: k,
         cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
-    })
+    };
+    Ok((consume, item))
 }
 
 /// Checks a guess and uses the code up on its own (steps that have nothing to commit

@@ -16,7 +16,7 @@ pub struct Limit {
 pub fn charge_op(limit: Limit, key: &str, now: i64) -> TxOp {
     let window = now.div_euclid(limit.window_secs);
     TxOp::Update {
-        key: Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE"),
+        key: window_key(limit, key, now),
         update: Update::new()
             .add("count", 1)
             .set(schema::TTL_ATTRIBUTE, (window + 1) * limit.window_secs + 60),
@@ -25,6 +25,19 @@ pub fn charge_op(limit: Limit, key: &str, now: i64) -> TxOp {
             Cond::lt("count", limit.max),
         ])),
     }
+}
+
+/// The counter of `limit` for `key` in the window of `now` (a step's loader reads it).
+pub fn window_key(limit: Limit, key: &str, now: i64) -> Key {
+    let window = now.div_euclid(limit.window_secs);
+    Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE")
+}
+
+/// True when the counter read as `item` (from `window_key`) has no room for one more event.
+pub fn is_full(item: Option<&super::Item>, limit: Limit, now: i64) -> bool {
+    item.filter(|i| !i.is_expired(now))
+        .and_then(|i| i.n("count"))
+        .is_some_and(|c| c >= limit.max)
 }
 
 /// Counts one event; `Ok(false)` when the limit is already reached (the event is not counted).
