@@ -14,10 +14,7 @@ shared::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::page(app, req, Step::Email).await? {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Email).await?);
     let r = &flow.data;
     let edit = web::query_param(req, "modifica").unwrap_or_default();
     let none = FieldErrors::default();
@@ -41,10 +38,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::posted(app, req, Step::Email) {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Email));
     let form: email::Form = Form::from_request(req).typed();
     let client = web::client_ip(req);
     let saved = flow.data.email().map_or("", |e| e.as_str()).to_owned();

@@ -13,7 +13,9 @@ use shared::{crypto, engine, App};
 
 shared::step!(get: get, post: post);
 
-const EXPIRED: &str = "La sessione di registrazione è scaduta o non è più valida: inserisci di nuovo il tuo numero per ricominciare.";
+const EXPIRED: &str =
+    "La sessione di registrazione è scaduta o non è più valida: inserisci di nuovo il tuo \
+    numero per ricominciare.";
 
 /// The page, with the number of the flow the cookie carries (INDIETRO from step 2): no read.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {

@@ -12,10 +12,7 @@ shared::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::page(app, req, Step::Otp).await? {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Otp).await?);
     let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
     let number = flow.data.number().e164();
     Ok(web::html(
@@ -25,13 +22,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::posted(app, req, Step::Otp) {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Otp));
     let form: code::Form = Form::from_request(req).typed();
     let number = flow.data.number().e164().to_owned();
-    let decide = |flow, attempt| code::decide(app, &form, flow, attempt);
+    let decide = |flow, _| code::decide(app, &form, flow);
     registration::run(app, flow, Step::Otp, decide, |e| page(&number, e, None)).await
 }
 

@@ -24,10 +24,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::posted(app, req, Step::Password) {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Password));
     let form: password::Form = Form::from_request(req).typed();
     let draw = |errors: &FieldErrors| page(errors, form.terms(), form.privacy());
     let chosen = match password::check(&form, &flow.data) {
@@ -43,10 +40,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 /// Step 6, from the state the cookie carries (a summary email that did not go out with
 /// step 5 is sent now).
 async fn outcome(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::page(app, req, Step::Done).await? {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Done).await?);
     let (sent, cookie) = password::outcome(app, &flow).await;
     let resp = web::html(200, outcome_page(sent));
     Ok(web::with_cookies(resp, cookie.as_slice()))

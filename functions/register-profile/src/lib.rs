@@ -15,10 +15,7 @@ shared::step!(get: get, post: post);
 /// Shown from the state the cookie carries: no read (whether the SIM belongs to an account
 /// of an earlier Convenzione was learnt at step 2).
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::page(app, req, Step::Profile).await? {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Profile).await?);
     let r = &flow.data;
     if r.state() == State::DuplicateFound {
         return Ok(web::html(200, duplicate_page()));
@@ -36,13 +33,10 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = match registration::posted(app, req, Step::Profile) {
-        Ok(flow) => flow,
-        Err(to) => return Ok(web::redirect(&to)),
-    };
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Profile));
     let form: profile::Form = Form::from_request(req).typed();
     let ragione_sociale = flow.data.line().ragione_sociale.clone();
     let draw = |errors: &FieldErrors| page(&ragione_sociale, &Values::typed(&form), errors, false);
-    let decide = |flow, attempt| profile::decide(app, &form, flow, attempt);
+    let decide = |flow, _| profile::decide(app, &form, flow);
     registration::run(app, flow, Step::Profile, decide, draw).await
 }

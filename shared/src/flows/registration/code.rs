@@ -2,7 +2,7 @@
 //! up in the transaction that moves the flow on); INVIA DI NUOVO and RICHIEDI UN NUOVO CODICE
 //! send a new one that replaces the old.
 
-use super::{number, saving, Attempt, Refusal, Registration, Step};
+use super::{number, saving, Refusal, Registration, Step};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Reply};
 use crate::notify::messages;
@@ -40,7 +40,6 @@ pub async fn decide(
     app: &App,
     form: &Form,
     flow: Carried<Registration>,
-    _: Attempt,
 ) -> Result<Outcome<Refusal>, WebError> {
     let store = app.store.as_ref();
     let now = app.now();

@@ -28,10 +28,10 @@ pub struct Form {
 /// A live link: the flow it confirms, as it was when the email left.
 #[derive(Debug, Clone)]
 pub struct Link {
-    hash: String,
-    flow_key: Key,
-    version: i64,
-    data: Registration,
+    pub(super) hash: String,
+    pub(super) flow_key: Key,
+    pub(super) version: i64,
+    pub(super) data: Registration,
 }
 
 /// The write storing the link's token for `next`, which `flow` becomes (its next version).
@@ -75,7 +75,7 @@ pub async fn load(app: &App, token: &str) -> Result<Option<Link>, WebError> {
 }
 
 /// The link read as `item`.
-fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> {
+pub(super) fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> {
     let item = item.filter(|i| !i.is_expired(now))?;
     let data: Registration = serde_json::from_str(item.s("flow")?).ok()?;
     let latest = data.state == State::EmailSent && data.confirm_token_hash.as_ref() == Some(&hash);
@@ -116,7 +116,9 @@ pub fn confirm(app: &App, link: &Link, new_id: &str) -> Outcome<Refusal> {
 pub fn invalid_link() -> Markup {
     message_page(
         "Link non valido",
-        "Il link di conferma non è più valido: potrebbe essere già stato usato, essere scaduto o essere stato sostituito da un'email più recente. Se hai già confermato la tua email prosegui dal dispositivo su cui l'hai confermata, altrimenti richiedi una nuova email di conferma.",
+        "Il link di conferma non è più valido: potrebbe essere già stato usato, essere scaduto o essere \
+        stato sostituito da un'email più recente. Se hai già confermato la tua email prosegui dal dispositivo \
+        su cui l'hai confermata, altrimenti richiedi una nuova email di conferma.",
         Step::Email.path(),
         "TORNA ALLA REGISTRAZIONE",
     )

@@ -9,7 +9,7 @@
 //! holds); only after such a refusal is the holder read, to tell a taken value from one
 //! held by an account PROSEGUI supersedes (usable, its claim left in place).
 
-use super::{confirm, saving, Attempt, Refusal, Registration, Reserved, State, Step};
+use super::{confirm, saving, Attempt, Refusal, Registration, Reserved, State, Step, WrongState};
 use crate::domain::{Email, Username};
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
@@ -114,62 +114,58 @@ pub async fn decide(
             let holder =
                 holder(app, &flow.data, Kind::Username, username.as_str(), attempt).await?;
             let token = crypto::random_token();
-            Ok(send(
-                app,
-                flow,
-                username,
-                client,
-                &holder,
-                &token,
-                form.azione == RESEND,
-            ))
+            let resent = form.azione == RESEND;
+            Ok(send(app, flow, username, &token, resent, client, &holder))
         }
         _ => Ok(Outcome::redirect(Step::Email.path())),
     }
 }
 
-/// A value chosen: its charges and its reservation (each write with its refusal), and
-/// until when the reservation lives.
-struct Choice {
-    ops: Vec<(TxOp, Refusal)>,
-    until: Option<i64>,
+/// A value the user chose: an email (SALVA) or a username (AVANTI).
+struct Pick<'a, T> {
+    kind: Kind,
+    value: T,
+    /// The value the flow holds now, if any.
+    held: Option<&'a str>,
+    holder: &'a Holder,
 }
 
-/// Charges `value` if it is not the one `held` (per flow and per client) and reserves it.
-/// `Err` is the answer when someone else holds it: the charges alone are committed.
-fn choose(
-    flow: &Registration,
+/// The flow after `transition` with the value picked reserved, and the transaction saving
+/// it: the new value charged (per flow and per client), then reserved — the reservation
+/// it replaces released. `Err` is the answer: someone else holds the value (the charges
+/// alone are committed: probing costs), or the state does not allow the transition.
+fn choose<T: AsRef<str>>(
+    app: &App,
+    flow: &Carried<Registration>,
     client: &str,
-    kind: Kind,
-    value: &str,
-    held: Option<&str>,
-    holder: &Holder,
-    now: i64,
-) -> Result<Choice, Box<Outcome<Refusal>>> {
+    pick: Pick<'_, T>,
+    transition: impl FnOnce(&mut Registration, Reserved<T>) -> Result<(), WrongState>,
+) -> Result<(Registration, Tx<Refusal>), Box<Outcome<Refusal>>> {
+    let now = app.now();
+    let (kind, value) = (pick.kind, pick.value.as_ref().to_owned());
     let field = if kind == Kind::Email {
         "email"
     } else {
         "username"
     };
-    let mut ops = Vec::new();
-    if held != Some(value) {
-        let per_flow = rate::charge_op(limits::REG_CLAIMS_PER_FLOW, &flow.rid, now);
-        ops.push((per_flow, Refusal::Choices(field)));
+    let mut charges = Vec::new();
+    if pick.held != Some(value.as_str()) {
+        let per_flow = rate::charge_op(limits::REG_CLAIMS_PER_FLOW, &flow.data.rid, now);
         let per_client = rate::charge_op(limits::REG_CLAIMS_PER_IP, client, now);
-        ops.push((per_client, Refusal::Choices(field)));
+        charges = vec![per_flow, per_client];
     }
-    let (reserve, until) = match holder {
+    let (reserve, until) = match pick.holder {
         Holder::Other => {
             let mut tx = Tx::new();
-            for (op, refusal) in ops {
-                tx.guard(op, refusal);
+            for op in charges {
+                tx.guard(op, Refusal::Choices(field));
             }
             return Err(Box::new(
                 Outcome::reply(Refusal::Taken(kind).reply()).with_tx(tx),
             ));
         }
         Holder::Superseded(owner) => {
-            let key = uniqueness::key(kind, value);
+            let key = uniqueness::key(kind, &value);
             let still_held = Cond::eq("owner", owner.as_str());
             (
                 TxOp::Check {
@@ -181,26 +177,21 @@ fn choose(
         }
         Holder::Unread | Holder::Free => {
             let until = now + super::TTL_SECS;
-            let op = uniqueness::reserve_op(kind, value, &flow.owner(), until, now);
+            let op = uniqueness::reserve_op(kind, &value, &flow.data.owner(), until, now);
             (op, Some(until))
         }
     };
-    ops.push((reserve, Refusal::Taken(kind)));
-    Ok(Choice { ops, until })
-}
-
-/// The transaction saving `next`, with the choice's writes.
-fn saving_choice(
-    app: &App,
-    flow: &Carried<Registration>,
-    next: &Registration,
-    c: Choice,
-) -> Tx<Refusal> {
-    let mut tx = saving(app, flow, next);
-    for (op, refusal) in c.ops {
-        tx.guard(op, refusal);
+    let reserved = Reserved {
+        value: pick.value,
+        until,
+    };
+    let next = super::next(flow, |r| transition(r, reserved))?;
+    let mut tx = saving(app, flow, &next);
+    for op in charges {
+        tx.guard(op, Refusal::Choices(field));
     }
-    tx
+    tx.guard(reserve, Refusal::Taken(kind));
+    Ok((next, tx))
 }
 
 /// SALVA: the email reserved (the one it replaces released), the username proposed from it.
@@ -211,30 +202,17 @@ pub fn save(
     client: &str,
     holder: &Holder,
 ) -> Outcome<Refusal> {
-    let now = app.now();
     let held = flow.data.email.as_ref().map(|r| r.value.as_str());
-    let choice = match choose(
-        &flow.data,
-        client,
-        Kind::Email,
-        email.as_str(),
+    let pick = Pick {
+        kind: Kind::Email,
+        value: email,
         held,
         holder,
-        now,
-    ) {
-        Ok(c) => c,
-        Err(answer) => return *answer,
     };
-    let reserved = Reserved {
-        value: email,
-        until: choice.until,
-    };
-    let next = match super::next(&flow, |r| r.email_saved(reserved)) {
-        Ok(next) => next,
-        Err(answer) => return *answer,
-    };
-    let tx = saving_choice(app, &flow, &next, choice);
-    super::advance(app, &flow, &next, tx)
+    match choose(app, &flow, client, pick, Registration::email_saved) {
+        Ok((next, tx)) => super::advance(app, &flow, &next, tx),
+        Err(answer) => *answer,
+    }
 }
 
 /// AVANTI or INVIA DI NUOVO: the username reserved, the confirmation email (at most
@@ -244,32 +222,27 @@ pub fn send(
     app: &App,
     flow: Carried<Registration>,
     username: Username,
-    client: &str,
-    holder: &Holder,
     token: &str,
     resent: bool,
+    client: &str,
+    holder: &Holder,
 ) -> Outcome<Refusal> {
-    let now = app.now();
-    let d = &flow.data;
+    let (now, d) = (app.now(), &flow.data);
     if !matches!(d.state, State::EmailSaved | State::EmailSent) {
         return Outcome::redirect(d.state.step().path());
     }
-    let held = d.reserved_username.as_ref().map(|r| r.value.as_str());
-    let value = username.as_str().to_owned();
-    let choice = match choose(d, client, Kind::Username, &value, held, holder, now) {
-        Ok(c) => c,
-        Err(answer) => return *answer,
-    };
     let hash = crypto::token_hash(token);
-    let reserved = Reserved {
+    let pick = Pick {
+        kind: Kind::Username,
         value: username,
-        until: choice.until,
+        held: d.reserved_username.as_ref().map(|r| r.value.as_str()),
+        holder,
     };
-    let next = match super::next(&flow, |r| r.email_sent(reserved, hash.clone())) {
-        Ok(next) => next,
+    let sent = |r: &mut Registration, u| r.email_sent(u, hash.clone());
+    let (next, mut tx) = match choose(app, &flow, client, pick, sent) {
+        Ok(chosen) => chosen,
         Err(answer) => return *answer,
     };
-    let mut tx = saving_choice(app, &flow, &next, choice);
     tx.charge(
         limits::CONFIRM_EMAIL_PER_FLOW,
         &d.rid,
@@ -285,11 +258,8 @@ pub fn send(
         .email()
         .map(|e| e.as_str().to_owned())
         .unwrap_or_default();
-    let link = format!(
-        "{}{}?t={token}",
-        app.config.public_base_url,
-        routes::CONFIRM_EMAIL
-    );
+    let base = &app.config.public_base_url;
+    let link = format!("{base}{}?t={token}", routes::CONFIRM_EMAIL);
     tracing::info!(step = "register-email", "confirmation email sent");
     let mut outcome = super::advance(app, &flow, &next, tx)
         .send(Effect::Email(messages::email_confirmation(&to, &link)))

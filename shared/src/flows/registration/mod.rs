@@ -421,6 +421,18 @@ pub async fn reload(
     Ok((flow, items))
 }
 
+/// The flow `registration::page` or `registration::posted` gives, or (from a handler) the
+/// redirect it says instead.
+#[macro_export]
+macro_rules! flow_or_redirect {
+    ($entered:expr) => {
+        match $entered {
+            Ok(flow) => flow,
+            Err(to) => return Ok($crate::web::redirect(&to)),
+        }
+    };
+}
+
 /// The flow a POST of `step` decides on, or the page the request goes to instead.
 pub fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
     let flow = carried(app, req).ok_or_else(expired)?;

@@ -4,7 +4,7 @@
 //! chooses RECUPERA LE TUE CREDENZIALI or PROSEGUI (the old registration is ceased when the
 //! new one completes, not before).
 
-use super::{Attempt, Profile, Refusal, Registration};
+use super::{Profile, Refusal, Registration};
 use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
 use crate::engine::{Carried, Outcome, Reply};
 use crate::pages::FieldErrors;
@@ -26,6 +26,10 @@ pub struct Form {
     pub cf_ente: String,
     pub azione: String,
 }
+
+const NOT_THE_SIMS_ENTITY: &str = "Il codice fiscale dell'Ente non corrisponde a quello dell'Ente a cui è \
+    intestata la SIM. Controlla di aver inserito il codice fiscale del tuo Ente/Amministrazione e non quello \
+    personale.";
 
 /// A person's name: letters (any script's), spaces, apostrophes, hyphens and dots.
 fn parse_name(raw: &str, what: &str) -> Result<String, String> {
@@ -54,7 +58,7 @@ pub fn parse(form: &Form, flow: &Registration) -> Result<Profile, FieldErrors> {
         CodiceFiscalePersona::parse(&form.cf_personale).map_err(|e| errors.add("cf_personale", e));
     let entity_cf = CodiceFiscaleEnte::parse(&form.cf_ente).map_err(|e| errors.add("cf_ente", e));
     if entity_cf.as_ref().is_ok_and(|e| *e != flow.line.entity_cf) {
-        errors.add("cf_ente", "Il codice fiscale dell'Ente non corrisponde a quello dell'Ente a cui è intestata la SIM. Controlla di aver inserito il codice fiscale del tuo Ente/Amministrazione e non quello personale.");
+        errors.add("cf_ente", NOT_THE_SIMS_ENTITY);
     }
     match (nome, cognome, personal_cf, entity_cf) {
         (Ok(nome), Ok(cognome), Ok(personal_cf), Ok(entity_cf)) if errors.is_empty() => {
@@ -74,7 +78,6 @@ pub async fn decide(
     app: &App,
     form: &Form,
     flow: Carried<Registration>,
-    _: Attempt,
 ) -> Result<Outcome<Refusal>, WebError> {
     if form.azione == PROCEED {
         return Ok(proceed(app, flow));

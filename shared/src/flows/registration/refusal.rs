@@ -36,22 +36,34 @@ pub enum Refusal {
     NotCompleted,
 }
 
-pub const NOT_A_LINE: &str = "Il numero inserito non risulta tra le linee TIM attive in Convenzione Telefonia Mobile 8. Controlla il numero o rivolgiti al referente del tuo Ente.";
+pub const NOT_A_LINE: &str =
+    "Il numero inserito non risulta tra le linee TIM attive in Convenzione Telefonia \
+    Mobile 8. Controlla il numero o rivolgiti al referente del tuo Ente.";
 const CLIENT_CAP: &str =
     "Hai effettuato troppe richieste di registrazione da questa connessione. Riprova tra un'ora.";
 const CHOICES: &str =
     "Hai fatto troppi tentativi di scelta dell'email o della username. Riprova più tardi.";
-const EMAIL_TAKEN: &str = "Questo indirizzo email è già associato a un'altra registrazione: usa un altro indirizzo oppure recupera le tue credenziali.";
+const EMAIL_TAKEN: &str =
+    "Questo indirizzo email è già associato a un'altra registrazione: usa un altro \
+    indirizzo oppure recupera le tue credenziali.";
 const USERNAME_TAKEN: &str = "Questa username è già in uso: scegline un'altra.";
 const CONFIRM_EMAILS: &str = "Hai richiesto troppe email di conferma. Riprova tra un'ora.";
 
 /// Step 5's message for a claim another registration took first.
 fn claimed(kind: Kind) -> &'static str {
     match kind {
-        Kind::Username => "La username scelta non è più disponibile: ricomincia la registrazione scegliendone un'altra.",
+        Kind::Username => {
+            "La username scelta non è più disponibile: ricomincia la registrazione scegliendone un'altra."
+        }
         Kind::Email => "L'indirizzo email è già associato a un'altra registrazione.",
-        Kind::Number => "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
-        Kind::Person => "Con i tuoi dati è stata appena completata un'altra registrazione: se è la tua, accedi o recupera le tue credenziali.",
+        Kind::Number => {
+            "Questo numero è stato appena registrato da un'altra registrazione: se è la tua, accedi o recupera \
+            le tue credenziali."
+        }
+        Kind::Person => {
+            "Con i tuoi dati è stata appena completata un'altra registrazione: se è la tua, accedi o recupera le \
+            tue credenziali."
+        }
     }
 }
 
