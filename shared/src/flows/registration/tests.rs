@@ -55,7 +55,15 @@ type Transition<'a> = dyn Fn(&mut Registration) -> Result<(), WrongState> + 'a;
 
 /// A registration walked by its transitions to `state` (email and username reserved until `until`).
 fn at(state: State, until: i64) -> Registration {
-    let mut r = Registration::start("rid".into(), number(), line(), 0);
+    at_from(
+        Registration::start("rid".into(), number(), line(), 0),
+        state,
+        until,
+    )
+}
+
+/// `r` walked on by its transitions to `state`.
+fn at_from(mut r: Registration, state: State, until: i64) -> Registration {
     let steps: [(State, &Transition<'_>); 5] = [
         (State::OtpVerified, &|r| r.otp_verified(false)),
         (State::ProfileEntered, &|r| {
@@ -79,7 +87,13 @@ fn at(state: State, until: i64) -> Registration {
         }),
         (State::EmailConfirmed, &|r| r.email_confirmed("h1")),
     ];
-    for (reached, transition) in steps {
+    let order = [
+        State::NumberEntered,
+        State::OtpVerified,
+        State::ProfileEntered,
+    ];
+    let done = order.iter().position(|s| *s == r.state).unwrap_or(0);
+    for (reached, transition) in steps.into_iter().skip(done) {
         if r.state == state {
             break;
         }
@@ -399,7 +413,7 @@ fn step_2_uses_the_code_up_with_the_flow_and_resends_with_the_caps() {
     assert_eq!(shape(&o), ["Put FLOW#REG", "Delete OTP#REG"]);
     assert_eq!(redirect(&o), "/registrazione/dati");
     let mut later = carried(at(State::NumberEntered, 100));
-    later.data.code_sent_at = app.now() - 31;
+    later.data.code_resent(app.now() - 31).unwrap();
     let o = code::resend(
         &app,
         later,
@@ -448,7 +462,7 @@ fn step_2_uses_the_code_up_with_the_flow_and_resends_with_the_caps() {
 async fn step_2_resend_waits_thirty_seconds() {
     let app = app();
     let mut flow = at(State::NumberEntered, 100);
-    flow.code_sent_at = app.now() - 10;
+    flow.code_resent(app.now() - 10).unwrap();
     let form = code::Form {
         codice: String::new(),
         azione: "invia-di-nuovo".into(),
@@ -686,7 +700,11 @@ async fn step_4_releases_replaced_choices_and_never_someone_elses() {
 fn the_link_moves_the_flow_to_the_browser_that_confirms() {
     let app = app();
     let mut data = at(State::EmailSent, 100);
-    data.confirm_token_hash = Some(crypto::token_hash("tok"));
+    let chosen = Reserved {
+        value: username("mario.rossi@example.it"),
+        until: Some(100),
+    };
+    data.email_sent(chosen, crypto::token_hash("tok")).unwrap();
     let flow = carried(data);
     let next = flow.data.clone();
     let TxOp::Put { item, .. } = confirm::token_op(&flow, &next, &crypto::token_hash("tok"), 0)
@@ -774,8 +792,10 @@ fn step_5_makes_the_account_and_its_claims_in_one_transaction() {
 #[test]
 fn step_5_ceases_a_superseded_account_and_frees_what_the_new_one_does_not_take() {
     let app = app();
-    let mut data = at(State::EmailConfirmed, 100);
-    data.supersedes = vec!["old".into()];
+    let mut data = at(State::OtpVerified, 100);
+    data.profile_entered(profile(), vec!["old".into()]).unwrap();
+    data.proceed_superseding().unwrap();
+    let data = at_from(data, State::EmailConfirmed, 100);
     let o = complete(&app, data, vec![old_account("old")]);
     let w = writes(&o);
     assert!(w.contains(&"Update ACCOUNT#old".to_owned()));
