@@ -32,7 +32,7 @@ use crate::engine::{self, Outcome, Tx};
 use crate::flows::record;
 use crate::pages::FieldErrors;
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{tokens, Item, Key, TxOp};
+use crate::store::{tokens, TxOp};
 use crate::web::{self, Resp, WebError};
 use crate::{routes, App};
 use lambda_http::Request;
@@ -403,22 +403,21 @@ pub fn expired() -> String {
     format!("{}?scaduta=1", routes::REGISTER_NUMBER)
 }
 
-/// The flow `id` as the table has it now, and the items at `also`, in one read.
-pub async fn reload(
-    app: &App,
-    id: &str,
-    also: &[Key],
-) -> Result<(Option<Carried<Registration>>, Vec<Option<Item>>), WebError> {
-    let mut keys = vec![record::key_for(KIND, id)];
-    keys.extend_from_slice(also);
-    let mut items = app.store.batch_get(&keys).await?;
-    let flow = items.remove(0);
-    let flow = record::from_item(flow.as_ref(), app.now()).map(|(version, data)| Carried {
-        id: id.to_owned(),
-        version,
-        data,
-    });
-    Ok((flow, items))
+/// The flow `id` as the table has it now (one read).
+pub async fn reload(app: &App, id: &str) -> Result<Option<Carried<Registration>>, WebError> {
+    let item = app
+        .store
+        .batch_get(&[record::key_for(KIND, id)])
+        .await?
+        .pop()
+        .flatten();
+    Ok(
+        record::from_item(item.as_ref(), app.now()).map(|(version, data)| Carried {
+            id: id.to_owned(),
+            version,
+            data,
+        }),
+    )
 }
 
 /// The flow `registration::page` or `registration::posted` gives, or (from a handler) the
@@ -457,7 +456,7 @@ pub async fn page(
     };
     match carried(app, req) {
         Some(flow) if flow.data.state == State::EmailSent => {
-            Ok(match reload(app, &flow.id, &[]).await?.0 {
+            Ok(match reload(app, &flow.id).await? {
                 None => Err(expired()),
                 Some(f) if f.data.state.allows(step) => Ok(f),
                 Some(f) => Err(f.data.state.step().path().to_owned()),
@@ -490,7 +489,7 @@ where
             if !again {
                 return decide(carried.clone(), Attempt::default()).await;
             }
-            let Some(fresh) = reload(app, &carried.id, &[]).await?.0 else {
+            let Some(fresh) = reload(app, &carried.id).await? else {
                 return Ok(Outcome::redirect(expired()));
             };
             if !fresh.data.state.allows(step) {

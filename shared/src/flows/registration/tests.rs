@@ -11,7 +11,7 @@ use crate::engine::{Effect, Failed, Reply};
 use crate::flows::challenge;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::memory::MemoryStore;
-use crate::store::{lines, Cond, Store};
+use crate::store::{lines, Cond, Item, Key, Store};
 use email::Holder;
 
 /// A step-1 form that passed its checks (number, slider).
