@@ -144,60 +144,71 @@ const SESSION_CHECK: &[Action] = &[Batch, Upd, Del];
 
 pub const ACCESS: &[FunctionAccess] = &[
     FunctionAccess {
-        // Step 1: slider nonce used once, per-IP and SMS caps, the line, the first code, a new flow.
+        // Step 1: one read (the line, the number's claim, its SMS counters), then one
+        // transaction: the slider nonce used once, the caps, the first code, a new flow (the
+        // code withdrawn if its SMS cannot leave).
         function: "register-number",
         grants: &[
             g(CHALLENGE, &[Put]),
-            g(RATE, &[Upd]),
-            g(LINE, &[Get]),
-            g(OTP_REG, &[Put]),
-            g(FLOW_REG, &[Get, Put]),
+            g(RATE, &[Batch, Upd]),
+            g(LINE, &[Batch]),
+            g(NUMBER, &[Batch]),
+            g(OTP_REG, &[Put, Del]),
+            g(FLOW_REG, &[Put]),
         ],
     },
     FunctionAccess {
-        // Step 2: verify (count, read, consume) or resend the code; save the flow.
+        // Step 2: the guess counted (and the code read when refused), the account noted as
+        // the number's holder, then the code used up with the flow saved; or a new code
+        // (the number's claim read, the SMS caps); the flow read after a conflict.
         function: "register-otp",
         grants: &[
-            g(FLOW_REG, &[Get, Put]),
+            g(FLOW_REG, &[Batch, Put]),
             g(OTP_REG, &[Get, Put, Upd, Del]),
             g(RATE, &[Upd]),
-        ],
-    },
-    FunctionAccess {
-        // Step 3: who holds the number, or the same person of the same entity; the account's status.
-        function: "register-profile",
-        grants: &[
-            g(FLOW_REG, &[Get, Put]),
-            g(NUMBER, &[Get]),
-            g(PERSON, &[Get]),
+            g(NUMBER, &[Batch]),
             g(ACCOUNT, &[Get]),
         ],
     },
     FunctionAccess {
-        // Step 4: email/username reservations (who holds a refused one; the flow's earlier
-        // choice released), the per-flow and per-IP caps, the link token.
-        function: "register-email",
+        // Step 3: who holds the number or the same person of the same entity, their
+        // accounts' status; the flow saved (a pending link deleted).
+        function: "register-profile",
         grants: &[
-            g(FLOW_REG, &[Get, Put]),
-            g(EMAIL, &[Get, Put, Del]),
-            g(USERNAME, &[Get, Put, Del]),
-            g(RATE, &[Upd]),
-            g(TOKEN_CONFIRM, &[Put]),
+            g(FLOW_REG, &[Batch, Put]),
+            g(NUMBER, &[Batch]),
+            g(PERSON, &[Batch]),
+            g(ACCOUNT, &[Batch]),
+            g(TOKEN_CONFIRM, &[Del]),
         ],
     },
     FunctionAccess {
-        // The link: read the token, then one transaction that rekeys the flow and uses the token.
+        // Step 4, one transaction: email/username reserved (or, when a superseded account
+        // holds it, checked) and the earlier choice released, the per-flow and per-IP caps,
+        // the link token (the previous one deleted); who holds a refused value is read.
+        function: "register-email",
+        grants: &[
+            g(FLOW_REG, &[Batch, Put]),
+            g(EMAIL, &[Batch, Put, Del, Check]),
+            g(USERNAME, &[Batch, Put, Del, Check]),
+            g(RATE, &[Upd]),
+            g(TOKEN_CONFIRM, &[Put, Del]),
+        ],
+    },
+    FunctionAccess {
+        // The link: read the token (it carries the flow), then one transaction that uses it
+        // and moves the flow to a new id.
         function: "confirm-email",
-        grants: &[g(TOKEN_CONFIRM, &[Get, Del]), g(FLOW_REG, &[Get, Put, Del])],
+        grants: &[g(TOKEN_CONFIRM, &[Get, Del]), g(FLOW_REG, &[Put, Del])],
     },
     FunctionAccess {
         // Step 5, one transaction: the flow, the new account, the username/email/number/
-        // person claims; after PROSEGUI the superseded account read, ceased, and its other
-        // claims released.
+        // person claims; after PROSEGUI the superseded accounts read, ceased, and their other
+        // claims released. The flow read after a conflict.
         function: "register-password",
         grants: &[
-            g(FLOW_REG, &[Get, Put]),
-            g(ACCOUNT, &[Get, Put, Upd]),
+            g(FLOW_REG, &[Batch, Put]),
+            g(ACCOUNT, &[Batch, Put, Upd]),
             g(USERNAME, &[Put, Del]),
             g(EMAIL, &[Put, Del]),
             g(NUMBER, &[Put, Del]),

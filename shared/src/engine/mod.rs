@@ -53,6 +53,10 @@ pub struct Outcome<R> {
     /// Writes that undo what is only true if the messages left (a code that was never
     /// sent must not count as "recently sent"), committed if sending fails.
     pub unsent: Vec<TxOp>,
+    /// What to answer instead of an error page when the messages cannot be sent (after
+    /// `unsent` is committed): a step whose writes stand without its message (an account
+    /// created, its summary email to retry) says so on its own page.
+    pub if_unsent: Option<(Reply, Vec<String>)>,
     pub reply: Reply,
     pub cookies: Vec<String>,
 }
@@ -64,6 +68,7 @@ impl<R> Outcome<R> {
             tx: Tx::new(),
             effects: Vec::new(),
             unsent: Vec::new(),
+            if_unsent: None,
             reply,
             cookies: Vec::new(),
         }
@@ -88,6 +93,11 @@ impl<R> Outcome<R> {
     /// `op` is committed if the messages cannot be sent.
     pub fn unless_sent(mut self, op: TxOp) -> Self {
         self.unsent.push(op);
+        self
+    }
+    /// Answer `reply` with `cookies` if the messages cannot be sent (see `if_unsent`).
+    pub fn or_if_unsent(mut self, reply: Reply, cookies: Vec<String>) -> Self {
+        self.if_unsent = Some((reply, cookies));
         self
     }
     pub fn cookie(mut self, set_cookie: String) -> Self {
@@ -230,6 +240,7 @@ async fn settle<R: Refusal>(
         tx,
         effects,
         unsent,
+        if_unsent,
         reply,
         cookies,
     } = outcome;
@@ -240,7 +251,11 @@ async fn settle<R: Refusal>(
                 if !unsent.is_empty() {
                     let _ = app.store.transact(unsent).await;
                 }
-                return Err(e);
+                let Some((reply, cookies)) = if_unsent else {
+                    return Err(e);
+                };
+                tracing::error!(error = %e, "message not sent; the step's writes stand");
+                return Ok(Settled::Done(reply.into_response(&cookies, draw)));
             }
             Ok(Settled::Done(reply.into_response(&cookies, draw)))
         }

@@ -5,7 +5,7 @@
 //! requests without it get a tighter per-IP cap. No third-party service.
 
 use crate::crypto;
-use crate::store::{schema, Cond, Item, Key, Store, StoreError};
+use crate::store::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 use sha2::{Digest, Sha256};
 
 /// Seconds a person needs at least to type a number and drag the slider.
@@ -70,13 +70,50 @@ pub fn pow_ok(nonce: &str, counter: &str) -> bool {
     zeros >= POW_BITS
 }
 
-/// Outcome of a verified submission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A submission that passed the checks that need no table: its nonce is still to be
+/// burnt (`burn_op`, in the step's transaction, so a challenge serves one submission).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passed {
     pub with_pow: bool,
+    nonce: String,
+    issued: i64,
 }
 
-/// Checks a submission and burns the challenge (a conditional write: single use).
+/// Checks a submission: signature, slider, human pause, age (the single use is `burn_op`).
+pub fn check(
+    secret: &[u8],
+    token: &str,
+    slider: &str,
+    pow: &str,
+    now: i64,
+) -> Result<Passed, ChallengeError> {
+    let (nonce, issued) = nonce(secret, token).ok_or(ChallengeError::Invalid)?;
+    if slider != SLIDER_END {
+        return Err(ChallengeError::SliderNotAtEnd);
+    }
+    if now - issued < MIN_HUMAN_SECS {
+        return Err(ChallengeError::TooFast);
+    }
+    if now - issued > MAX_AGE_SECS {
+        return Err(ChallengeError::Expired);
+    }
+    Ok(Passed {
+        with_pow: pow_ok(&nonce, pow),
+        nonce,
+        issued,
+    })
+}
+
+/// The write that uses the challenge up: it fails if the challenge was used already.
+pub fn burn_op(passed: &Passed) -> TxOp {
+    TxOp::Put {
+        key: Key::new(format!("CHALLENGE#{}", passed.nonce), "USED"),
+        item: Item::new().with(schema::TTL_ATTRIBUTE, passed.issued + MAX_AGE_SECS + 60),
+        cond: Some(Cond::NotExists),
+    }
+}
+
+/// `check` and `burn_op` on their own (a step burns the challenge in its transaction).
 pub async fn verify(
     store: &dyn Store,
     secret: &[u8],
@@ -85,26 +122,29 @@ pub async fn verify(
     pow: &str,
     now: i64,
 ) -> Result<Result<Passed, ChallengeError>, StoreError> {
-    let Some((nonce, issued)) = nonce(secret, token) else {
-        return Ok(Err(ChallengeError::Invalid));
+    let passed = match check(secret, token, slider, pow, now) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(e)),
     };
-    if slider != SLIDER_END {
-        return Ok(Err(ChallengeError::SliderNotAtEnd));
-    }
-    if now - issued < MIN_HUMAN_SECS {
-        return Ok(Err(ChallengeError::TooFast));
-    }
-    if now - issued > MAX_AGE_SECS {
-        return Ok(Err(ChallengeError::Expired));
-    }
-    let key = Key::new(format!("CHALLENGE#{nonce}"), "USED");
-    let item = Item::new().with(schema::TTL_ATTRIBUTE, issued + MAX_AGE_SECS + 60);
-    match store.put(&key, item, Some(Cond::NotExists)).await {
-        Ok(()) => Ok(Ok(Passed {
-            with_pow: pow_ok(&nonce, pow),
-        })),
-        Err(StoreError::ConditionFailed) => Ok(Err(ChallengeError::Reused)),
+    match store.transact(vec![burn_op(&passed)]).await {
+        Ok(()) => Ok(Ok(passed)),
+        Err(StoreError::TxCancelled { .. }) => Ok(Err(ChallengeError::Reused)),
         Err(e) => Err(e),
+    }
+}
+
+/// The message next to the slider.
+pub fn message(e: ChallengeError) -> &'static str {
+    match e {
+        ChallengeError::SliderNotAtEnd => {
+            "Trascina il cursore fino all'estremità destra della barra di controllo."
+        }
+        ChallengeError::TooFast => {
+            "Verifica non superata: trascina di nuovo il cursore fino all'estremità destra."
+        }
+        ChallengeError::Expired | ChallengeError::Invalid | ChallengeError::Reused => {
+            "La verifica è scaduta: trascina di nuovo il cursore fino all'estremità destra."
+        }
     }
 }
 
@@ -127,46 +167,42 @@ mod tests {
         let t = issue(b"k", 100);
         let (n, _) = nonce(b"k", &t).unwrap();
         let pow = solve(&n);
-        assert_eq!(
-            verify(&s, b"k", &t, "100", &pow, 105).await.unwrap(),
-            Ok(Passed { with_pow: true })
-        );
+        let passed = verify(&s, b"k", &t, "100", &pow, 105)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(passed.with_pow);
         assert_eq!(
             verify(&s, b"k", &t, "100", &pow, 106).await.unwrap(),
             Err(ChallengeError::Reused)
         );
     }
 
-    #[tokio::test]
-    async fn refuses_bots_and_forgeries() {
-        let s = MemoryStore::new();
+    #[test]
+    fn refuses_bots_and_forgeries() {
         let t = issue(b"k", 100);
+        let check = |key: &[u8], t: &str, slider, pow, now| check(key, t, slider, pow, now);
         assert_eq!(
-            verify(&s, b"k", &t, "100", "", 100).await.unwrap(),
+            check(b"k", &t, "100", "", 100),
             Err(ChallengeError::TooFast)
         );
         assert_eq!(
-            verify(&s, b"k", &t, "40", "", 105).await.unwrap(),
+            check(b"k", &t, "40", "", 105),
             Err(ChallengeError::SliderNotAtEnd)
         );
         assert_eq!(
-            verify(&s, b"other", &t, "100", "", 105).await.unwrap(),
+            check(b"other", &t, "100", "", 105),
             Err(ChallengeError::Invalid)
         );
         assert_eq!(
-            verify(&s, b"k", &t, "100", "", 100 + MAX_AGE_SECS + 1)
-                .await
-                .unwrap(),
+            check(b"k", &t, "100", "", 100 + MAX_AGE_SECS + 1),
             Err(ChallengeError::Expired)
         );
         let forged = t.replace(".100.", ".1.");
         assert_eq!(
-            verify(&s, b"k", &forged, "100", "", 105).await.unwrap(),
+            check(b"k", &forged, "100", "", 105),
             Err(ChallengeError::Invalid)
         );
-        assert_eq!(
-            verify(&s, b"k", &t, "100", "123", 105).await.unwrap(),
-            Ok(Passed { with_pow: false })
-        );
+        assert!(!check(b"k", &t, "100", "123", 105).unwrap().with_pow);
     }
 }

@@ -8,4 +8,3 @@ pub mod login;
 pub mod record;
 pub mod recovery;
 pub mod registration;
-pub mod registration_step;

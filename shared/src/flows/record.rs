@@ -64,20 +64,15 @@ pub async fn load_key<T: DeserializeOwned>(
     key: Key,
     now: i64,
 ) -> Result<Option<Flow<T>>, StoreError> {
-    let Some(item) = store.get(&key).await? else {
-        return Ok(None);
-    };
-    if item.is_expired(now) {
-        return Ok(None);
-    }
-    let Some(data) = item.s("data").and_then(|d| serde_json::from_str(d).ok()) else {
-        return Ok(None);
-    };
-    Ok(Some(Flow {
-        key,
-        version: item.n("version").unwrap_or(0),
-        data,
-    }))
+    let item = store.get(&key).await?;
+    Ok(from_item(item.as_ref(), now).map(|(version, data)| Flow { key, version, data }))
+}
+
+/// The version and data of a flow read as `item` (none if expired or unreadable).
+pub fn from_item<T: DeserializeOwned>(item: Option<&Item>, now: i64) -> Option<(i64, T)> {
+    let item = item.filter(|i| !i.is_expired(now))?;
+    let data = serde_json::from_str(item.s("data")?).ok()?;
+    Some((item.n("version").unwrap_or(0), data))
 }
 
 /// The write creating flow `id` (version 1) in a step's transaction.

@@ -12,7 +12,8 @@ pub struct Line {
     pub active: bool,
 }
 
-fn key(number: &MobileNumber) -> Key {
+/// The line's key (a step's loader reads it with its other facts).
+pub fn key(number: &MobileNumber) -> Key {
     Key::new(format!("LINE#{}", number.e164()), "LINE")
 }
 
@@ -32,18 +33,19 @@ pub enum Upsert {
 }
 
 pub async fn get(store: &dyn Store, number: &MobileNumber) -> Result<Option<Line>, StoreError> {
-    let Some(item) = store.get(&key(number)).await? else {
-        return Ok(None);
-    };
-    let entity_cf = item
-        .s("entity_cf")
-        .and_then(|s| CodiceFiscaleEnte::parse(s).ok());
-    Ok(entity_cf.map(|entity_cf| Line {
+    Ok(from_item(number, store.get(&key(number)).await?.as_ref()))
+}
+
+/// The line of `number` read as `item`.
+pub fn from_item(number: &MobileNumber, item: Option<&Item>) -> Option<Line> {
+    let item = item?;
+    let entity_cf = CodiceFiscaleEnte::parse(item.s("entity_cf")?).ok()?;
+    Some(Line {
         number: number.clone(),
         entity_cf,
         ragione_sociale: item.s("ragione_sociale").unwrap_or_default().to_owned(),
         active: item.b("active").unwrap_or(false),
-    }))
+    })
 }
 
 /// The line only if it is an active SIM of the Convenzione.

@@ -198,7 +198,8 @@ pub async fn check(
         .0)
 }
 
-/// `check`, also returning the account the code names (`issue_for_op`), if any.
+/// `check`, also returning the code's item as counted (what the step stored beside the
+/// code, e.g. the account it names: `issue_for_op`).
 pub async fn check_item(
     store: &dyn Store,
     secret: &[u8],
@@ -206,7 +207,7 @@ pub async fn check_item(
     subject: &str,
     guess: &OtpCode,
     now: i64,
-) -> Result<(TxOp, Option<String>), OtpError> {
+) -> Result<(TxOp, Item), OtpError> {
     let k = key(purpose, subject);
     let counted = store
         .update(
@@ -241,12 +242,11 @@ pub async fn check_item(
             OtpError::Wrong { remaining }
         });
     }
-    let account = item.s("account").map(str::to_owned);
     let consume = TxOp::Delete {
         key: k,
         cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
     };
-    Ok((consume, account))
+    Ok((consume, item))
 }
 
 /// Checks a guess and uses the code up on its own (steps that have nothing to commit

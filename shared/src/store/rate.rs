@@ -33,9 +33,11 @@ pub fn window_key(limit: Limit, key: &str, now: i64) -> Key {
     Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE")
 }
 
-/// True when the window read as `item` has no room left.
-pub fn is_full(item: Option<&super::Item>, limit: Limit) -> bool {
-    item.and_then(|i| i.n("count")).unwrap_or(0) >= limit.max
+/// True when the counter read as `item` (from `window_key`) has no room for one more event.
+pub fn is_full(item: Option<&super::Item>, limit: Limit, now: i64) -> bool {
+    item.filter(|i| !i.is_expired(now))
+        .and_then(|i| i.n("count"))
+        .is_some_and(|c| c >= limit.max)
 }
 
 /// The key of a once-guard (`first_within`).

@@ -76,18 +76,27 @@ pub async fn reserve(
     until: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let item = Item::new()
-        .with("owner", owner)
-        .with(schema::TTL_ATTRIBUTE, until);
-    match store
-        .put(&key(kind, value), item, Some(claimable(owner, &[], now)))
-        .await
-    {
+    let TxOp::Put { key: k, item, cond } = reserve_op(kind, value, owner, until, now) else {
+        unreachable!("reserve_op is a put")
+    };
+    match store.put(&k, item, cond).await {
         Ok(()) => Ok(true),
         Err(StoreError::ConditionFailed) => Ok(holder(store, kind, value, now)
             .await?
             .is_some_and(|h| may_replace.contains(&h))),
         Err(e) => Err(e),
+    }
+}
+
+/// The write reserving `value` for `owner` until `until`, on condition that it is free,
+/// already `owner`'s or a lapsed reservation (a step puts it in its transaction).
+pub fn reserve_op(kind: Kind, value: &str, owner: &str, until: i64, now: i64) -> TxOp {
+    TxOp::Put {
+        key: key(kind, value),
+        item: Item::new()
+            .with("owner", owner)
+            .with(schema::TTL_ATTRIBUTE, until),
+        cond: Some(claimable(owner, &[], now)),
     }
 }
 

@@ -148,9 +148,9 @@ async fn aws_calls_per_flow_stay_within_budget() {
 
 /// The issue-14 budgets, as hard ceilings (every page the user sees is counted): the step
 /// engine reads a step's facts in one or two batches, commits its writes and counters in
-/// one transaction, and GET pages read their state from the sealed cookie.
-/// Registration still runs on the per-call code (issue 14 moves it next).
-const REGISTRATION_DYNAMODB: usize = 44;
+/// one transaction, and GET pages read their state from the sealed cookie (the code's
+/// guess is counted before its transaction, and the confirmation link reads its token).
+const REGISTRATION_DYNAMODB: usize = 12;
 const LOGIN_DYNAMODB: usize = 6;
 const RECOVERY_DYNAMODB: usize = 6;
 
@@ -231,4 +231,35 @@ async fn known_and_unknown_data_make_the_same_aws_calls() {
         assert!(!k.0.is_empty(), "{name}: no call counted");
         assert_eq!(k, u, "{name}: known vs unknown data (calls, status, page)");
     }
+}
+
+/// Registration step 1 makes the same AWS calls, in the same order, for a number that
+/// already has an account and for one that has none (issue 14): one read (the line, the
+/// number's claim and its SMS counters together), one transaction, one post to the outbox.
+#[tokio::test]
+async fn registration_step_one_calls_alike_for_registered_and_new_numbers() {
+    let counts = Arc::new(Counts::default());
+    let c = counts.clone();
+    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let (registered, fresh) = (random_number(), random_number());
+    for n in [&registered, &fresh] {
+        p.add_line(n, ENTE, ENTE_NAME, true).await;
+    }
+    let email = random_email("sequenza");
+    register(&p.as_browser(Portal::browser()), &registered, &email).await;
+    p.clock.advance(31);
+    let mut sequences = Vec::new();
+    for n in [&registered, &fresh] {
+        let b = p.as_browser(Portal::browser());
+        counts.reset();
+        let page = step1(&b, n).await;
+        assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
+        sequences.push(counts.request_path());
+    }
+    println!("step 1: {:?}", sequences[0]);
+    assert_eq!(sequences[0], sequences[1], "registered vs new number");
+    assert_eq!(
+        sequences[0],
+        ["BatchGetItem", "TransactWriteItems", "SendMessage"]
+    );
 }

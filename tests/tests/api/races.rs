@@ -6,8 +6,9 @@
 use e2e::register::*;
 use e2e::{random_email, random_number, Portal};
 use futures::future::join_all;
+use shared::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use shared::flows::record;
-use shared::flows::registration::{self, Registration, State};
+use shared::flows::registration::{self, Line, Profile, Registration, Reserved};
 use shared::store::accounts;
 use shared::store::uniqueness::{self, Kind};
 use shared::store::Key;
@@ -24,32 +25,46 @@ fn raw_client() -> reqwest::Client {
 }
 
 /// A registration at step 5 (email confirmed), written directly: these races are about
-/// the completing transaction, which is what decides who wins.
+/// the completing transaction, which is what decides who wins. Returns its cookie's value.
 async fn confirmed_flow(p: &Portal, number: &str, email: &str, username: &str) -> String {
-    let mut r = Registration::start(
-        crypto_id(),
-        number.to_owned(),
-        ENTE.into(),
-        ENTE_NAME.into(),
-        p.app.now(),
+    let line = Line {
+        entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
+        ragione_sociale: ENTE_NAME.into(),
+    };
+    let number = MobileNumber::parse(number).unwrap();
+    let personal_cf = CodiceFiscalePersona::parse(cf_for(number.e164())).unwrap();
+    let mut r = Registration::start(crypto_id(), number, line.clone(), p.app.now());
+    r.otp_verified(false).unwrap();
+    let profile = Profile {
+        nome: "Mario".into(),
+        cognome: "Rossi".into(),
+        personal_cf,
+        entity_cf: line.entity_cf,
+    };
+    r.profile_entered(profile, vec![]).unwrap();
+    let (email, username) = (
+        Email::parse(email).unwrap(),
+        Username::parse(username).unwrap(),
     );
-    r.state = State::EmailConfirmed;
-    r.nome = "Mario".into();
-    r.cognome = "Rossi".into();
-    r.personal_cf = cf_for(number).into();
-    r.entity_cf = ENTE.into();
-    r.email = email.to_owned();
-    r.username = username.to_owned();
-    let (id, _) = record::create(
-        p.app.store.as_ref(),
-        registration::KIND,
-        r,
-        registration::TTL_SECS,
-        p.app.now(),
-    )
-    .await
+    r.email_saved(Reserved {
+        value: email,
+        until: None,
+    })
     .unwrap();
-    id
+    r.email_sent(
+        Reserved {
+            value: username,
+            until: None,
+        },
+        "h".into(),
+    )
+    .unwrap();
+    r.email_confirmed("h").unwrap();
+    let id = crypto_id();
+    let (kind, ttl) = (registration::KIND, registration::TTL_SECS);
+    let write = record::create_op(kind, &id, &r, ttl, p.app.now());
+    p.app.store.transact(vec![write]).await.unwrap();
+    registration::cookie_value(p.app, &id, 1, &r)
 }
 
 fn crypto_id() -> String {

@@ -43,7 +43,8 @@ impl engine::Refusal for Refusal {
                 "Troppi tentativi di accesso da questa connessione. Attendi qualche minuto e riprova.",
             ),
             Refusal::LineNotActive => {
-                tracing::info!(step = "login", outcome = "line-not-active", "login refused: SIM not in the Convenzione");
+                let why = "login refused: SIM not in the Convenzione";
+                tracing::info!(step = "login", outcome = "line-not-active", "{why}");
                 (
                     Page::Password,
                     403,

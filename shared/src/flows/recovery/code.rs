@@ -52,7 +52,7 @@ pub async fn decide(
     let d = &flow.data;
     let (consume, named) =
         match otp::check_item(store, secret, Purpose::Recovery, &d.rid, &code, now).await {
-            Ok(found) => found,
+            Ok((consume, item)) => (consume, item.s("account").map(str::to_owned)),
             Err(OtpError::Store(e)) => return Err(e.into()),
             Err(e) => return Ok(Outcome::reply(refused(&e))),
         };

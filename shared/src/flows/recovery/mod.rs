@@ -230,7 +230,7 @@ pub fn request_keys(subject: &str, mode: Mode, now: i64) -> [crate::store::Key; 
 /// Whether the request read as `items` (`request_keys`) may send now.
 pub fn request_allowed(items: &[Option<Item>], now: i64) -> bool {
     let allowed = !rate::once_holds(items[0].as_ref(), now)
-        && !rate::is_full(items[1].as_ref(), limits::RECOVER_PER_SUBJECT);
+        && !rate::is_full(items[1].as_ref(), limits::RECOVER_PER_SUBJECT, now);
     if !allowed {
         tracing::warn!(
             limit = "recover-subject",

@@ -149,10 +149,11 @@ pub async fn load(app: &App, mode: Mode, identity: &Identity) -> Result<Facts, W
     let sms_room = match identity {
         Identity::Person { .. } => {
             let n = items.len();
-            !rate::is_full(items[n - 2].as_ref(), limits::SMS_PER_NUMBER_RECOVERY)
+            !rate::is_full(items[n - 2].as_ref(), limits::SMS_PER_NUMBER_RECOVERY, now)
                 && !rate::is_full(
                     items[n - 1].as_ref(),
                     sms::global_limit(app, Purpose::Recovery),
+                    now,
                 )
         }
         Identity::Username { .. } => false,

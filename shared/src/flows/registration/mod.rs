@@ -1,0 +1,608 @@
+//! The registration flow (guide, section 3) on the step engine.
+//!
+//! ```text
+//! NumberEntered --otp ok--> OtpVerified --profile--> ProfileEntered --email saved--> EmailSaved
+//!       ^                        |                       ^   ^                          |
+//!       | (new number,           +--existing account--> DuplicateFound --PROSEGUI--+   | AVANTI
+//!       |  any state)                                                              |   v
+//!                                          Completed <--password-- EmailConfirmed <--link-- EmailSent
+//! ```
+//! The record (`Registration`) is typed: the number, the codici fiscali, the email and the
+//! username are domain types, parsed once where they were typed, and its fields change only
+//! through the transitions below. Each page is a `Step`, allowed in some states only (any
+//! other request goes to the page of the state). A page (GET) shows the flow its cookie
+//! carries (`engine::carry`): no read. A POST is a decision of its step's module (`number`,
+//! `code`, `profile`, `email`, `confirm`, `password`) on that flow, its typed form and the
+//! facts it read; `run` commits it on the engine, in one transaction that opens with the
+//! flow's own write (`saving`), and decides again on the table's flow after a conflict.
+
+pub mod code;
+pub mod confirm;
+pub mod email;
+pub mod number;
+pub mod password;
+pub mod profile;
+mod refusal;
+
+pub use refusal::Refusal;
+
+use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
+use crate::engine::carry::{self, Carried};
+use crate::engine::{self, Outcome, Tx};
+use crate::flows::record;
+use crate::pages::FieldErrors;
+use crate::store::uniqueness::{self, Kind};
+use crate::store::{tokens, TxOp};
+use crate::web::{Resp, WebError};
+use crate::{routes, App};
+use lambda_http::Request;
+use maud::Markup;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+pub const COOKIE: &str = "reg_flow";
+pub const KIND: &str = "REG";
+/// A registration flow lives a day: the confirmation link must survive until the user reads
+/// the mail. Each step extends it.
+pub const TTL_SECS: i64 = 24 * 3600;
+/// The confirmation link's validity.
+pub const CONFIRM_TTL_SECS: i64 = 24 * 3600;
+/// The confirmation link's token kind (`TOKEN#CONFIRM#<hash>`).
+pub const TOKEN_KIND: &str = "CONFIRM";
+/// A reservation this close to its end is left to lapse instead of being released (until
+/// it lapses nobody else can hold it, so releasing it never meets someone else's claim).
+const RELEASE_MARGIN_SECS: i64 = 300;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum State {
+    NumberEntered,
+    OtpVerified,
+    DuplicateFound,
+    ProfileEntered,
+    EmailSaved,
+    EmailSent,
+    EmailConfirmed,
+    Completed,
+}
+
+/// The pages of the flow, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Number,
+    Otp,
+    Profile,
+    Email,
+    Password,
+    Done,
+}
+
+impl Step {
+    pub fn path(self) -> &'static str {
+        match self {
+            Step::Number => routes::REGISTER_NUMBER,
+            Step::Otp => routes::REGISTER_OTP,
+            Step::Profile => routes::REGISTER_PROFILE,
+            Step::Email => routes::REGISTER_EMAIL,
+            Step::Password => routes::REGISTER_PASSWORD,
+            Step::Done => routes::REGISTER_DONE,
+        }
+    }
+    /// 1-based position in the guide's numbering (the email confirmation is part of step 4).
+    pub fn number(self) -> usize {
+        match self {
+            Step::Number => 1,
+            Step::Otp => 2,
+            Step::Profile => 3,
+            Step::Email => 4,
+            Step::Password => 5,
+            Step::Done => 6,
+        }
+    }
+}
+
+impl State {
+    /// The page where a flow in this state continues.
+    pub fn step(self) -> Step {
+        match self {
+            State::NumberEntered => Step::Otp,
+            State::OtpVerified | State::DuplicateFound => Step::Profile,
+            State::ProfileEntered | State::EmailSaved | State::EmailSent => Step::Email,
+            State::EmailConfirmed => Step::Password,
+            State::Completed => Step::Done,
+        }
+    }
+
+    /// Whether `step`'s page may be shown (and submitted) in this state. Step 1 always
+    /// may: submitting it starts over. Earlier pages stay editable until the email is
+    /// confirmed; after that the flow only moves forward.
+    pub fn allows(self, step: Step) -> bool {
+        use State::*;
+        match step {
+            Step::Number => self != Completed,
+            Step::Otp => self == NumberEntered,
+            Step::Profile => matches!(
+                self,
+                OtpVerified | DuplicateFound | ProfileEntered | EmailSaved | EmailSent
+            ),
+            Step::Email => matches!(self, ProfileEntered | EmailSaved | EmailSent),
+            Step::Password => self == EmailConfirmed,
+            Step::Done => self == Completed,
+        }
+    }
+}
+
+/// The SIM's line in the Convenzione, as step 1 found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Line {
+    pub entity_cf: CodiceFiscaleEnte,
+    pub ragione_sociale: String,
+}
+
+/// Step 3's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub nome: String,
+    pub cognome: String,
+    pub personal_cf: CodiceFiscalePersona,
+    pub entity_cf: CodiceFiscaleEnte,
+}
+
+/// An email or username the flow uses, and until when the reservation item it wrote lives:
+/// `None` when an account this registration supersedes holds the value (used, never
+/// overwritten: the account keeps its claim until step 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reserved<T> {
+    pub value: T,
+    pub until: Option<i64>,
+}
+
+/// The registration record, in the table (`FLOW#REG#<hash of the cookie id>`) and in the
+/// cookie. Read through its accessors; changed only by its transitions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// Stable id of this registration (owner of its reservations, subject of its SMS codes);
+    /// the cookie id changes when the link is confirmed in another browser.
+    rid: String,
+    state: State,
+    /// The SIM proved by the SMS code.
+    number: MobileNumber,
+    line: Line,
+    /// When the current SMS code was sent (INVIA DI NUOVO waits `RESEND_INTERVAL_SECS`).
+    code_sent_at: i64,
+    /// The SIM belongs to an account imported from Convenzione 6/7 (learnt once the code
+    /// proved the SIM).
+    earlier_convenzione: bool,
+    profile: Option<Profile>,
+    /// The active accounts found at step 3 with the same number or the same person of the
+    /// same entity, waiting for the user's choice.
+    duplicate_of: Vec<String>,
+    /// The accounts PROSEGUI will cease when this registration completes (not before:
+    /// until then they keep every claim and keep working).
+    supersedes: Vec<String>,
+    email: Option<Reserved<Email>>,
+    /// The username proposed from the email (none when the email is no valid username) or
+    /// the one reserved at AVANTI.
+    username: Option<Username>,
+    reserved_username: Option<Reserved<Username>>,
+    /// Hash of the latest confirmation link's token: an older link stops working.
+    confirm_token_hash: Option<String>,
+    account_id: Option<String>,
+    summary_sent: bool,
+}
+
+/// Why a transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrongState(pub State);
+
+impl Registration {
+    pub fn start(rid: String, number: MobileNumber, line: Line, now: i64) -> Self {
+        Registration {
+            rid,
+            state: State::NumberEntered,
+            number,
+            line,
+            code_sent_at: now,
+            earlier_convenzione: false,
+            profile: None,
+            duplicate_of: Vec::new(),
+            supersedes: Vec::new(),
+            email: None,
+            username: None,
+            reserved_username: None,
+            confirm_token_hash: None,
+            account_id: None,
+            summary_sent: false,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+    pub fn number(&self) -> &MobileNumber {
+        &self.number
+    }
+    pub fn line(&self) -> &Line {
+        &self.line
+    }
+    pub fn earlier_convenzione(&self) -> bool {
+        self.earlier_convenzione
+    }
+    pub fn profile(&self) -> Option<&Profile> {
+        self.profile.as_ref()
+    }
+    pub fn email(&self) -> Option<&Email> {
+        self.email.as_ref().map(|r| &r.value)
+    }
+    pub fn username(&self) -> Option<&Username> {
+        self.username.as_ref()
+    }
+    pub fn summary_sent(&self) -> bool {
+        self.summary_sent
+    }
+
+    fn require(&self, step: Step) -> Result<(), WrongState> {
+        if self.state.allows(step) {
+            Ok(())
+        } else {
+            Err(WrongState(self.state))
+        }
+    }
+
+    /// INVIA DI NUOVO: a new code replaced the previous one.
+    pub fn code_resent(&mut self, now: i64) -> Result<(), WrongState> {
+        self.require(Step::Otp)?;
+        self.code_sent_at = now;
+        Ok(())
+    }
+
+    pub fn otp_verified(&mut self, earlier_convenzione: bool) -> Result<(), WrongState> {
+        self.require(Step::Otp)?;
+        self.earlier_convenzione = earlier_convenzione;
+        self.state = State::OtpVerified;
+        Ok(())
+    }
+
+    /// Step 3 submitted with valid data; `existing` are the active accounts registered
+    /// with this number or with the same personal and entity codes. A pending link dies.
+    pub fn profile_entered(
+        &mut self,
+        profile: Profile,
+        existing: Vec<String>,
+    ) -> Result<(), WrongState> {
+        self.require(Step::Profile)?;
+        self.profile = Some(profile);
+        self.supersedes = Vec::new();
+        self.confirm_token_hash = None;
+        self.state = if existing.is_empty() {
+            State::ProfileEntered
+        } else {
+            State::DuplicateFound
+        };
+        self.duplicate_of = existing;
+        Ok(())
+    }
+
+    /// PROSEGUI: continue and cease the previous registration when this one completes.
+    pub fn proceed_superseding(&mut self) -> Result<(), WrongState> {
+        if self.state != State::DuplicateFound {
+            return Err(WrongState(self.state));
+        }
+        self.supersedes = std::mem::take(&mut self.duplicate_of);
+        self.state = State::ProfileEntered;
+        Ok(())
+    }
+
+    /// SALVA: the email (reserved), with the username proposed from it.
+    pub fn email_saved(&mut self, email: Reserved<Email>) -> Result<(), WrongState> {
+        self.require(Step::Email)?;
+        self.username = Username::from_email(&email.value);
+        self.email = Some(email);
+        self.confirm_token_hash = None;
+        self.state = State::EmailSaved;
+        Ok(())
+    }
+
+    /// AVANTI (or INVIA DI NUOVO): the username reserved, a confirmation email with this
+    /// token on its way.
+    pub fn email_sent(
+        &mut self,
+        username: Reserved<Username>,
+        token_hash: String,
+    ) -> Result<(), WrongState> {
+        if !matches!(self.state, State::EmailSaved | State::EmailSent) {
+            return Err(WrongState(self.state));
+        }
+        self.username = Some(username.value.clone());
+        self.reserved_username = Some(username);
+        self.confirm_token_hash = Some(token_hash);
+        self.state = State::EmailSent;
+        Ok(())
+    }
+
+    /// The confirmation email could not be sent: as if AVANTI had not been clicked.
+    pub fn email_not_sent(&mut self) -> Result<(), WrongState> {
+        if self.state != State::EmailSent {
+            return Err(WrongState(self.state));
+        }
+        self.confirm_token_hash = None;
+        self.state = State::EmailSaved;
+        Ok(())
+    }
+
+    /// CONFERMA EMAIL clicked on the latest link.
+    pub fn email_confirmed(&mut self, token_hash: &str) -> Result<(), WrongState> {
+        if self.state != State::EmailSent || self.confirm_token_hash.as_deref() != Some(token_hash)
+        {
+            return Err(WrongState(self.state));
+        }
+        self.confirm_token_hash = None;
+        self.state = State::EmailConfirmed;
+        Ok(())
+    }
+
+    /// The account exists; its summary email goes with this step.
+    pub fn completed(&mut self, account_id: String) -> Result<(), WrongState> {
+        self.require(Step::Password)?;
+        self.account_id = Some(account_id);
+        self.summary_sent = true;
+        self.state = State::Completed;
+        Ok(())
+    }
+
+    /// Whether the summary email went out (the outcome page retries one that did not).
+    pub fn summary(&mut self, sent: bool) -> Result<(), WrongState> {
+        self.require(Step::Done)?;
+        self.summary_sent = sent;
+        Ok(())
+    }
+
+    /// The reservation owner string for username/email claims.
+    pub fn owner(&self) -> String {
+        uniqueness::flow_owner(&self.rid)
+    }
+
+    /// The claim owners of the accounts this registration supersedes.
+    pub fn superseded_owners(&self) -> Vec<String> {
+        self.supersedes
+            .iter()
+            .map(|id| uniqueness::account_owner(id))
+            .collect()
+    }
+}
+
+/// Which decision of a POST this is (`run`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Attempt {
+    /// A later decision (after a refusal that decides again, or a conflict), on the
+    /// table's flow rather than the cookie's.
+    pub again: bool,
+    /// The table's flow is a later version than the cookie's: another request moved it.
+    pub moved: bool,
+}
+
+impl engine::Flow for Registration {
+    const KIND: &'static str = KIND;
+    const COOKIE: &'static str = COOKIE;
+    const TTL_SECS: i64 = TTL_SECS;
+    fn gone() -> String {
+        expired()
+    }
+}
+
+/// The registration the request's cookie carries, if it is live and ours.
+pub fn carried(app: &App, req: &Request) -> Option<Carried<Registration>> {
+    engine::carried(app, req)
+}
+
+/// The cookie value carrying `data` as version `version` of flow `id`.
+pub fn cookie_value(app: &App, id: &str, version: i64, data: &Registration) -> String {
+    let secret = &app.config.flow_secret;
+    carry::seal(secret, KIND, id, version, data, app.now() + TTL_SECS)
+}
+
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
+pub fn cookie(app: &App, id: &str, version: i64, data: &Registration) -> String {
+    engine::flow_cookie(app, id, version, data)
+}
+
+/// Where a request without a live flow goes: step 1, telling the user why.
+pub fn expired() -> String {
+    format!("{}?scaduta=1", routes::REGISTER_NUMBER)
+}
+
+/// The flow `id` as the table has it now (one read).
+pub async fn reload(app: &App, id: &str) -> Result<Option<Carried<Registration>>, WebError> {
+    let item = app
+        .store
+        .batch_get(&[record::key_for(KIND, id)])
+        .await?
+        .pop()
+        .flatten();
+    Ok(
+        record::from_item(item.as_ref(), app.now()).map(|(version, data)| Carried {
+            id: id.to_owned(),
+            version,
+            data,
+        }),
+    )
+}
+
+/// The flow `registration::page` or `registration::posted` gives, or (from a handler) the
+/// redirect it says instead.
+#[macro_export]
+macro_rules! flow_or_redirect {
+    ($entered:expr) => {
+        match $entered {
+            Ok(flow) => flow,
+            Err(to) => return Ok($crate::web::redirect(&to)),
+        }
+    };
+}
+
+/// The flow a POST of `step` decides on, or the page the request goes to instead.
+pub fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
+    let flow = carried(app, req).ok_or_else(expired)?;
+    if !flow.data.state.allows(step) {
+        return Err(flow.data.state.step().path().to_owned());
+    }
+    Ok(flow)
+}
+
+/// The flow a page (GET) of `step` shows, from its cookie, or the page the request goes to
+/// instead. A confirmation email waiting is the one state another browser moves on (the
+/// link confirmed there moves the flow to that browser): for a later page the table says
+/// whether this cookie still carries the flow.
+pub async fn page(
+    app: &App,
+    req: &Request,
+    step: Step,
+) -> Result<Result<Carried<Registration>, String>, WebError> {
+    let elsewhere = match posted(app, req, step) {
+        Ok(flow) => return Ok(Ok(flow)),
+        Err(elsewhere) => elsewhere,
+    };
+    match carried(app, req) {
+        Some(flow) if flow.data.state == State::EmailSent => {
+            Ok(match reload(app, &flow.id).await? {
+                None => Err(expired()),
+                Some(f) if f.data.state.allows(step) => Ok(f),
+                Some(f) => Err(f.data.state.step().path().to_owned()),
+            })
+        }
+        _ => Ok(Err(elsewhere)),
+    }
+}
+
+/// Runs a POST of `step` on the engine: `decide` on the flow the cookie carried first;
+/// after a conflict or a refusal that decides again, on the table's flow (sent to its own
+/// page, with a cookie that carries it, if it moved past `step`). `draw` is the step's page
+/// with errors.
+pub async fn run<F, Fut>(
+    app: &App,
+    flow: Carried<Registration>,
+    step: Step,
+    decide: F,
+    draw: impl FnOnce(&FieldErrors) -> Markup,
+) -> Result<Resp, WebError>
+where
+    F: Fn(Carried<Registration>, Attempt) -> Fut,
+    Fut: Future<Output = Result<Outcome<Refusal>, WebError>>,
+{
+    let (decide, carried) = (&decide, &flow);
+    let mut decided = false;
+    let decisions = move || {
+        let again = std::mem::replace(&mut decided, true);
+        async move {
+            if !again {
+                return decide(carried.clone(), Attempt::default()).await;
+            }
+            let Some(fresh) = reload(app, &carried.id).await? else {
+                return Ok(Outcome::redirect(expired()));
+            };
+            if !fresh.data.state.allows(step) {
+                let to = fresh.data.state.step().path();
+                let cookie = cookie(app, &fresh.id, fresh.version, &fresh.data);
+                return Ok(Outcome::redirect(to).cookie(cookie));
+            }
+            let moved = fresh.version != carried.version;
+            decide(fresh, Attempt { again, moved }).await
+        }
+    };
+    engine::run(app, decisions, draw).await
+}
+
+/// A step's transaction, opened with the write that saves `next` as the flow's next
+/// version — refused with `Refusal::Moved` (decided again) if another request moved the
+/// flow first, which is reported before any other refusal — and the writes that free what
+/// `next` no longer holds: a replaced reservation, a link that stops working.
+fn saving(app: &App, flow: &Carried<Registration>, next: &Registration) -> Tx<Refusal> {
+    let now = app.now();
+    let mut tx = Tx::new();
+    let save = record::update_op(KIND, &flow.id, flow.version, next, TTL_SECS, now);
+    tx.guard(save, Refusal::Moved);
+    for op in released(&flow.data, next, now) {
+        tx.write(op);
+    }
+    tx
+}
+
+/// The flow after `transition`, or, if its state does not allow it, the answer: the
+/// page of the state it is in.
+fn next(
+    flow: &Carried<Registration>,
+    transition: impl FnOnce(&mut Registration) -> Result<(), WrongState>,
+) -> Result<Registration, Box<Outcome<Refusal>>> {
+    let mut next = flow.data.clone();
+    let elsewhere = flow.data.state.step().path();
+    transition(&mut next).map_err(|_| Box::new(Outcome::redirect(elsewhere)))?;
+    Ok(next)
+}
+
+/// A step that writes nothing but `ops` besides the flow: `transition` applied and saved,
+/// then its state's page.
+fn transit(
+    app: &App,
+    flow: &Carried<Registration>,
+    transition: impl FnOnce(&mut Registration) -> Result<(), WrongState>,
+    ops: Vec<TxOp>,
+) -> Outcome<Refusal> {
+    let next = match next(flow, transition) {
+        Ok(next) => next,
+        Err(answer) => return *answer,
+    };
+    let mut tx = saving(app, flow, &next);
+    for op in ops {
+        tx.write(op);
+    }
+    advance(app, flow, &next, tx)
+}
+
+/// The answer of a step that saved `next` with `tx`: its state's page, and the cookie
+/// carrying it.
+fn advance(
+    app: &App,
+    flow: &Carried<Registration>,
+    next: &Registration,
+    tx: Tx<Refusal>,
+) -> Outcome<Refusal> {
+    Outcome::redirect(next.state.step().path())
+        .with_tx(tx)
+        .cookie(cookie(app, &flow.id, flow.version + 1, next))
+}
+
+/// The writes freeing what `before` held and `after` no longer does.
+fn released(before: &Registration, after: &Registration, now: i64) -> Vec<TxOp> {
+    let owner = before.owner();
+    let mut ops = Vec::new();
+    let mut release = |kind: Kind, held: Option<(&str, Option<i64>)>, kept: Option<&str>| {
+        if let Some((value, Some(until))) = held {
+            if kept != Some(value) && until > now + RELEASE_MARGIN_SECS {
+                ops.push(uniqueness::release_op(kind, value, &owner));
+            }
+        }
+    };
+    let (email, username) = (
+        held(before.email.as_ref()),
+        held(before.reserved_username.as_ref()),
+    );
+    release(Kind::Email, email, held(after.email.as_ref()).map(|e| e.0));
+    release(
+        Kind::Username,
+        username,
+        held(after.reserved_username.as_ref()).map(|u| u.0),
+    );
+    if let Some(hash) = &before.confirm_token_hash {
+        if after.confirm_token_hash.as_ref() != Some(hash) {
+            let key = tokens::key(TOKEN_KIND, hash);
+            ops.push(TxOp::Delete { key, cond: None });
+        }
+    }
+    ops
+}
+
+fn held<T: AsRef<str>>(r: Option<&Reserved<T>>) -> Option<(&str, Option<i64>)> {
+    r.map(|r| (r.value.as_ref(), r.until))
+}
+
+#[cfg(test)]
+mod tests;

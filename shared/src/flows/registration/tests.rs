@@ -1,0 +1,857 @@
+//! The registration's machine and each step's decision, without I/O: a decision is given
+//! the flow, the typed form's values and the facts, and its outcome (the writes with their
+//! refusals, the messages, the answer) is looked at; `commit` plays a transaction on a
+//! memory store where a condition matters.
+
+use super::*;
+use crate::config::Config;
+use crate::crypto;
+use crate::domain::OtpCode;
+use crate::engine::{Effect, Failed, Reply};
+use crate::flows::challenge;
+use crate::store::accounts::{self, Account, Status};
+use crate::store::memory::MemoryStore;
+use crate::store::{lines, Cond, Item, Key, Store};
+use email::Holder;
+
+/// A step-1 form that passed its checks (number, slider).
+fn checked(app: &App, form: &number::Form) -> (MobileNumber, challenge::Passed) {
+    number::check(app, form).unwrap_or_else(|_| panic!("refused"))
+}
+
+fn app() -> App {
+    App::in_memory(Config::for_tests()).0
+}
+
+fn number() -> MobileNumber {
+    MobileNumber::parse("+393331234567").unwrap()
+}
+
+fn line() -> Line {
+    Line {
+        entity_cf: CodiceFiscaleEnte::parse("00488410010").unwrap(),
+        ragione_sociale: "COMUNE DI PROVA".into(),
+    }
+}
+
+fn profile() -> Profile {
+    Profile {
+        nome: "Mario".into(),
+        cognome: "Rossi".into(),
+        personal_cf: CodiceFiscalePersona::parse("RSSMRA85T10A562S").unwrap(),
+        entity_cf: line().entity_cf,
+    }
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+fn username(s: &str) -> Username {
+    Username::parse(s).unwrap()
+}
+
+type Transition<'a> = dyn Fn(&mut Registration) -> Result<(), WrongState> + 'a;
+
+/// A registration walked by its transitions to `state` (email and username reserved until `until`).
+fn at(state: State, until: i64) -> Registration {
+    at_from(
+        Registration::start("rid".into(), number(), line(), 0),
+        state,
+        until,
+    )
+}
+
+/// `r` walked on by its transitions to `state`.
+fn at_from(mut r: Registration, state: State, until: i64) -> Registration {
+    let steps: [(State, &Transition<'_>); 5] = [
+        (State::OtpVerified, &|r| r.otp_verified(false)),
+        (State::ProfileEntered, &|r| {
+            r.profile_entered(profile(), vec![])
+        }),
+        (State::EmailSaved, &|r| {
+            r.email_saved(Reserved {
+                value: email("mario.rossi@example.it"),
+                until: Some(until),
+            })
+        }),
+        (State::EmailSent, &|r| {
+            let u = username("mario.rossi@example.it");
+            r.email_sent(
+                Reserved {
+                    value: u,
+                    until: Some(until),
+                },
+                "h1".into(),
+            )
+        }),
+        (State::EmailConfirmed, &|r| r.email_confirmed("h1")),
+    ];
+    let order = [
+        State::NumberEntered,
+        State::OtpVerified,
+        State::ProfileEntered,
+    ];
+    let done = order.iter().position(|s| *s == r.state).unwrap_or(0);
+    for (reached, transition) in steps.into_iter().skip(done) {
+        if r.state == state {
+            break;
+        }
+        transition(&mut r).unwrap();
+        assert_eq!(r.state, reached);
+    }
+    r
+}
+
+fn carried(data: Registration) -> Carried<Registration> {
+    Carried {
+        id: "flow-id".into(),
+        version: 3,
+        data,
+    }
+}
+
+/// Each write of an outcome as "<Put|Update|Delete|Check> <pk>".
+fn writes(o: &Outcome<Refusal>) -> Vec<String> {
+    o.tx.ops()
+        .map(|op| match op {
+            TxOp::Put { key, .. } => format!("Put {}", key.pk),
+            TxOp::Update { key, .. } => format!("Update {}", key.pk),
+            TxOp::Delete { key, .. } => format!("Delete {}", key.pk),
+            TxOp::Check { key, .. } => format!("Check {}", key.pk),
+        })
+        .collect()
+}
+
+/// The writes with their variable parts cut (after the first two parts of the key; the
+/// random nonce of a challenge): the shape of the transaction.
+fn shape(o: &Outcome<Refusal>) -> Vec<String> {
+    let cut = |w: String| w.split('#').take(2).collect::<Vec<_>>().join("#");
+    let shape = |w: String| match w.strip_prefix("Put CHALLENGE#") {
+        Some(_) => "Put CHALLENGE".to_owned(),
+        None => cut(w),
+    };
+    writes(o).into_iter().map(shape).collect()
+}
+
+/// The flow the outcome's cookie carries.
+fn carried_by(app: &App, o: &Outcome<Refusal>) -> Carried<Registration> {
+    let value = o.cookies[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1;
+    carry::open(&app.config.flow_secret, KIND, value, app.now()).unwrap()
+}
+
+fn redirect(o: &Outcome<Refusal>) -> &str {
+    match &o.reply {
+        Reply::Redirect(to) => to,
+        _ => panic!("not a redirect"),
+    }
+}
+
+fn form_error<'a>(o: &'a Outcome<Refusal>, field: &str) -> (u16, &'a str) {
+    match &o.reply {
+        Reply::Form(status, errors) => (*status, errors.get(field).expect("an error there")),
+        _ => panic!("not the form"),
+    }
+}
+
+async fn put(store: &MemoryStore, key: Key, item: Item) {
+    store.put(&key, item, None).await.unwrap();
+}
+
+/// Plays `o`'s transaction on `store`.
+async fn commit(store: &MemoryStore, o: Outcome<Refusal>) -> Result<(), Failed<Refusal>> {
+    o.tx.commit(store).await.unwrap()
+}
+
+// --- The machine ----------------------------------------------------------------------
+
+#[test]
+fn the_machine_walks_every_state_and_refuses_out_of_order_steps() {
+    let mut r = Registration::start("r".into(), number(), line(), 0);
+    assert!(r.completed("acc".into()).is_err());
+    assert!(!r.state.allows(Step::Profile));
+    r.otp_verified(true).unwrap();
+    assert!(
+        r.otp_verified(false).is_err(),
+        "a code cannot be verified twice"
+    );
+    assert!(r.earlier_convenzione());
+    let r = at(State::EmailConfirmed, 100);
+    assert_eq!(r.state.step(), Step::Password);
+    let mut r = at(State::EmailSent, 100);
+    let u = username("altro.nome");
+    r.email_sent(
+        Reserved {
+            value: u.clone(),
+            until: None,
+        },
+        "h2".into(),
+    )
+    .unwrap();
+    assert_eq!(
+        r.email_confirmed("h1"),
+        Err(WrongState(State::EmailSent)),
+        "an older link stops working"
+    );
+    assert_eq!(r.username(), Some(&u));
+    let mut r = at(State::EmailConfirmed, 100);
+    r.completed("acc".into()).unwrap();
+    assert_eq!((r.state.step(), r.summary_sent()), (Step::Done, true));
+}
+
+#[test]
+fn a_duplicate_waits_for_prosegui_and_editing_data_moves_back() {
+    let mut r = at(State::OtpVerified, 100);
+    r.profile_entered(profile(), vec!["old".into()]).unwrap();
+    assert_eq!(r.state, State::DuplicateFound);
+    assert!(!r.state.allows(Step::Email));
+    r.proceed_superseding().unwrap();
+    assert_eq!(
+        (r.state, r.superseded_owners()),
+        (State::ProfileEntered, vec!["account:old".to_owned()])
+    );
+    let mut r = at(State::EmailSent, 100);
+    r.profile_entered(profile(), vec![]).unwrap();
+    assert_eq!(
+        (r.state, r.confirm_token_hash.as_deref()),
+        (State::ProfileEntered, None)
+    );
+    let mut r = at(State::EmailSent, 100);
+    r.email_not_sent().unwrap();
+    assert_eq!(
+        r.state,
+        State::EmailSaved,
+        "an email that never left: AVANTI again"
+    );
+}
+
+#[test]
+fn the_record_serialises_its_domain_types_and_rejects_forged_ones() {
+    let r = at(State::EmailSent, 100);
+    let json = serde_json::to_string(&r).unwrap();
+    assert_eq!(serde_json::from_str::<Registration>(&json).unwrap(), r);
+    let forged = json.replace("+393331234567", "+390612345678");
+    assert!(
+        serde_json::from_str::<Registration>(&forged).is_err(),
+        "a landline is no MobileNumber"
+    );
+}
+
+#[test]
+fn the_cookie_carries_the_flow_and_only_its_own_kind() {
+    let app = app();
+    let r = at(State::EmailSaved, 100);
+    let value = cookie_value(&app, "id", 4, &r);
+    let back: Carried<Registration> =
+        carry::open(&app.config.flow_secret, KIND, &value, app.now()).unwrap();
+    assert_eq!((back.id.as_str(), back.version, back.data), ("id", 4, r));
+    assert!(
+        carry::open::<Registration>(&app.config.flow_secret, "LOGIN", &value, app.now()).is_none()
+    );
+}
+
+// --- Step 1 -----------------------------------------------------------------------------
+
+fn step1_form(app: &App, numero: &str, slider: &str) -> number::Form {
+    number::Form {
+        numero: numero.into(),
+        challenge: challenge::issue(&app.config.flow_secret, app.now() - 3),
+        conferma: slider.into(),
+        pow: String::new(),
+    }
+}
+
+fn active(number: &MobileNumber) -> Option<lines::Line> {
+    Some(lines::Line {
+        number: number.clone(),
+        entity_cf: line().entity_cf,
+        ragione_sociale: line().ragione_sociale,
+        active: true,
+    })
+}
+
+fn fresh() -> number::Fresh {
+    number::Fresh {
+        flow_id: "new-flow".into(),
+        rid: "new-rid".into(),
+        code: OtpCode::parse("123456").unwrap(),
+    }
+}
+
+#[test]
+fn step_1_burns_the_slider_charges_the_caps_and_starts_the_flow_in_one_transaction() {
+    let app = app();
+    let (n, passed) = checked(&app, &step1_form(&app, "333 123 4567", "100"));
+    let facts = number::Facts {
+        line: active(&n),
+        ..Default::default()
+    };
+    let o = number::decide(&app, n.clone(), &passed, facts, "198.51.100.7", fresh());
+    assert_eq!(
+        shape(&o),
+        [
+            "Put CHALLENGE",
+            "Update RATE#reg-ip-nopow",
+            "Update RATE#sms-number-reg",
+            "Update RATE#sms-global",
+            "Put OTP#REG",
+            "Put FLOW#REG",
+        ]
+    );
+    assert_eq!(redirect(&o), "/registrazione/codice");
+    assert!(
+        matches!(&o.effects[..], [Effect::Sms { to, text }] if *to == n && text.contains("123456"))
+    );
+    assert_eq!(
+        (o.unsent.len(), o.cookies.len()),
+        (1, 1),
+        "the code withdrawn if the SMS fails"
+    );
+}
+
+#[test]
+fn step_1_writes_alike_whether_or_not_the_number_has_an_account() {
+    let app = app();
+    let run = |holder: Option<&str>| {
+        let (n, passed) = checked(&app, &step1_form(&app, "3331234567", "100"));
+        let facts = number::Facts {
+            line: active(&n),
+            holder: holder.map(str::to_owned),
+            sms_full: None,
+        };
+        let o = number::decide(&app, n, &passed, facts, "198.51.100.7", fresh());
+        (
+            writes(&o)
+                .into_iter()
+                .filter(|w| !w.contains("CHALLENGE"))
+                .collect::<Vec<_>>(),
+            o.cookies,
+        )
+    };
+    assert_eq!(
+        run(Some("account:a1")),
+        run(None),
+        "same writes, same cookie"
+    );
+}
+
+#[test]
+fn step_1_refusals_still_count_against_the_client() {
+    let app = app();
+    let (n, passed) = checked(&app, &step1_form(&app, "3331234567", "100"));
+    let o = number::decide(
+        &app,
+        n.clone(),
+        &passed,
+        number::Facts::default(),
+        "c",
+        fresh(),
+    );
+    assert_eq!(form_error(&o, "numero").0, 422);
+    assert_eq!(
+        shape(&o),
+        ["Put CHALLENGE", "Update RATE#reg-ip-nopow"],
+        "not a line: charged"
+    );
+    let facts = number::Facts {
+        line: active(&n),
+        holder: None,
+        sms_full: Some(crate::sms::SendRefused::NumberCap),
+    };
+    let o = number::decide(&app, n, &passed, facts, "c", fresh());
+    assert_eq!(
+        form_error(&o, "numero"),
+        (
+            429,
+            "Hai richiesto troppi codici per questo numero nell'ultima ora. Riprova più tardi."
+        )
+    );
+    assert_eq!(o.tx.ops().count(), 2);
+    let Err(bad) = number::check(&app, &step1_form(&app, "06 1234567", "100")) else {
+        panic!("a landline")
+    };
+    assert_eq!(
+        shape(&bad),
+        ["Put CHALLENGE"],
+        "the slider is used up by a bad number too"
+    );
+    let Err(half) = number::check(&app, &step1_form(&app, "3331234567", "50")) else {
+        panic!("the slider halfway")
+    };
+    assert!(half.tx.is_empty());
+}
+
+#[tokio::test]
+async fn a_challenge_serves_one_submission() {
+    let app = app();
+    let store = MemoryStore::new();
+    let form = step1_form(&app, "3331234567", "100");
+    for expected in [Ok(()), Err(Failed::Refused(Refusal::ChallengeUsed(None)))] {
+        let (n, passed) = checked(&app, &form);
+        let o = number::decide(&app, n, &passed, number::Facts::default(), "c", fresh());
+        assert_eq!(commit(&store, o).await, expected);
+    }
+}
+
+// --- Step 2 -----------------------------------------------------------------------------
+
+#[test]
+fn step_2_uses_the_code_up_with_the_flow_and_resends_with_the_caps() {
+    let app = app();
+    let flow = carried(at(State::NumberEntered, 100));
+    let consume = TxOp::Delete {
+        key: Key::new("OTP#REG#rid", "OTP"),
+        cond: Some(Cond::Exists),
+    };
+    let o = code::verified(&app, flow.clone(), consume, true);
+    assert_eq!(shape(&o), ["Put FLOW#REG", "Delete OTP#REG"]);
+    assert_eq!(redirect(&o), "/registrazione/dati");
+    let mut later = carried(at(State::NumberEntered, 100));
+    later.data.code_resent(app.now() - 31).unwrap();
+    let o = code::resend(
+        &app,
+        later,
+        Some("account:a1"),
+        &OtpCode::parse("654321").unwrap(),
+    );
+    assert_eq!(
+        shape(&o),
+        [
+            "Put FLOW#REG",
+            "Update RATE#sms-number-reg",
+            "Update RATE#sms-global",
+            "Put OTP#REG"
+        ]
+    );
+    assert_eq!(redirect(&o), "/registrazione/codice?nuovo=1");
+    assert_eq!(
+        o.unsent.len(),
+        2,
+        "the code withdrawn and the flow as it was"
+    );
+    let TxOp::Put { item, .. } = o.tx.ops().nth(3).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        item.s("holder"),
+        Some("account:a1"),
+        "the note for step 2 survives a resend"
+    );
+    let o = code::verified(
+        &app,
+        carried(at(State::OtpVerified, 100)),
+        TxOp::Check {
+            key: Key::new("X", "Y"),
+            cond: Cond::Exists,
+        },
+        false,
+    );
+    assert!(
+        o.tx.is_empty(),
+        "a verified flow moves on without a second transition"
+    );
+}
+
+#[tokio::test]
+async fn step_2_resend_waits_thirty_seconds() {
+    let app = app();
+    let mut flow = at(State::NumberEntered, 100);
+    flow.code_resent(app.now() - 10).unwrap();
+    let form = code::Form {
+        codice: String::new(),
+        azione: "invia-di-nuovo".into(),
+    };
+    let o = code::decide(&app, &form, carried(flow)).await.unwrap();
+    let (status, text) = form_error(&o, "codice");
+    assert_eq!(status, 429);
+    assert!(text.starts_with("Attendi ancora 2"), "{text}");
+}
+
+// --- Step 3 -----------------------------------------------------------------------------
+
+#[test]
+fn step_3_checks_the_entity_against_the_sim() {
+    let r = at(State::OtpVerified, 100);
+    let form = profile::Form {
+        nome: " Mario ".into(),
+        cognome: "D'Annunzio".into(),
+        cf_personale: "rssmra85t10a562s".into(),
+        cf_ente: "06363391001".into(),
+        azione: String::new(),
+    };
+    let errors = profile::parse(&form, &r).unwrap_err();
+    assert!(errors.get("cf_ente").unwrap().contains("non corrisponde"));
+    let ok = profile::Form {
+        cf_ente: "00488410010".into(),
+        ..form
+    };
+    let p = profile::parse(&ok, &r).unwrap();
+    assert_eq!(
+        (p.nome.as_str(), p.personal_cf.as_str()),
+        ("Mario", "RSSMRA85T10A562S")
+    );
+}
+
+#[test]
+fn step_3_saves_and_kills_a_pending_link() {
+    let app = app();
+    let o = profile::entered(
+        &app,
+        carried(at(State::EmailSent, 1)),
+        profile(),
+        vec!["a1".into()],
+    );
+    assert_eq!(shape(&o), ["Put FLOW#REG", "Delete TOKEN#CONFIRM"]);
+    assert_eq!(
+        redirect(&o),
+        "/registrazione/dati",
+        "the choice: PROSEGUI or recover"
+    );
+    let o = profile::proceed(&app, carried(at(State::ProfileEntered, 1)));
+    assert!(
+        o.tx.is_empty() && redirect(&o) == "/registrazione/email",
+        "PROSEGUI only after a duplicate"
+    );
+}
+
+// --- Step 4 -----------------------------------------------------------------------------
+
+#[test]
+fn step_4_charges_a_new_email_reserves_it_and_releases_the_old_one() {
+    let app = app();
+    let later = app.now() + TTL_SECS;
+    let flow = carried(at(State::EmailSaved, later));
+    let o = email::save(
+        &app,
+        flow.clone(),
+        email("nuovo@example.it"),
+        "c",
+        &Holder::Unread,
+    );
+    assert_eq!(
+        shape(&o),
+        [
+            "Put FLOW#REG",
+            "Delete EMAIL#mario.rossi@example.it",
+            "Update RATE#reg-claims-flow",
+            "Update RATE#reg-claims-ip",
+            "Put EMAIL#nuovo@example.it",
+        ]
+    );
+    let o = email::save(
+        &app,
+        flow.clone(),
+        email("mario.rossi@example.it"),
+        "c",
+        &Holder::Unread,
+    );
+    assert_eq!(
+        shape(&o),
+        ["Put FLOW#REG", "Put EMAIL#mario.rossi@example.it"],
+        "the same: refreshed, free"
+    );
+    let lapsing = carried(at(State::EmailSaved, app.now() + 60));
+    let o = email::save(
+        &app,
+        lapsing,
+        email("nuovo@example.it"),
+        "c",
+        &Holder::Unread,
+    );
+    assert!(
+        !writes(&o).iter().any(|w| w.starts_with("Delete")),
+        "a lapsing reservation is left to lapse"
+    );
+}
+
+#[test]
+fn step_4_a_taken_value_costs_its_charges_and_a_superseded_one_is_used_not_taken() {
+    let app = app();
+    let flow = carried(at(State::EmailSaved, app.now() + TTL_SECS));
+    let o = email::save(
+        &app,
+        flow.clone(),
+        email("preso@example.it"),
+        "c",
+        &Holder::Other,
+    );
+    assert_eq!(
+        shape(&o),
+        ["Update RATE#reg-claims-flow", "Update RATE#reg-claims-ip"]
+    );
+    assert_eq!(form_error(&o, "email").0, 409);
+    let old = Holder::Superseded("account:old".into());
+    let o = email::save(&app, flow, email("vecchio@example.it"), "c", &old);
+    assert_eq!(shape(&o).last().unwrap(), "Check EMAIL#vecchio@example.it");
+    let saved = carried_by(&app, &o);
+    assert_eq!(
+        saved.data.email.unwrap().until,
+        None,
+        "never released: it is the old account's"
+    );
+}
+
+#[test]
+fn step_4_avanti_sends_one_link_whose_token_carries_the_flow() {
+    let app = app();
+    let flow = carried(at(State::EmailSent, app.now() + TTL_SECS));
+    let chosen = username("scelta.nuova");
+    let o = email::send(&app, flow, chosen, "tok", true, "c", &Holder::Unread);
+    assert_eq!(
+        shape(&o),
+        [
+            "Put FLOW#REG",
+            "Delete USERNAME#mario.rossi@example.it",
+            "Delete TOKEN#CONFIRM",
+            "Update RATE#reg-claims-flow",
+            "Update RATE#reg-claims-ip",
+            "Put USERNAME#scelta.nuova",
+            "Update RATE#confirm-email",
+            "Put TOKEN#CONFIRM",
+        ]
+    );
+    assert_eq!(redirect(&o), "/registrazione/email?reinviata=1");
+    let [Effect::Email(mail)] = &o.effects[..] else {
+        panic!("one email")
+    };
+    assert!(mail.text.contains("/registrazione/conferma-email?t=tok"));
+    assert_eq!(
+        o.unsent.len(),
+        2,
+        "as if AVANTI had not been clicked, and the token gone"
+    );
+    let TxOp::Put { item, .. } = o.tx.ops().last().unwrap() else {
+        panic!()
+    };
+    let hash = crypto::token_hash("tok");
+    let link = confirm_link(item, &hash).expect("a live link");
+    assert_eq!(link.version, 4, "the flow's next version");
+    assert_eq!(link.data.username(), Some(&username("scelta.nuova")));
+}
+
+fn confirm_link(item: &Item, hash: &str) -> Option<confirm::Link> {
+    confirm::link(Some(item), hash.to_owned(), 0)
+}
+
+#[tokio::test]
+async fn step_4_a_double_clicked_avanti_sends_once() {
+    let app = app();
+    let form = email::Form {
+        azione: "avanti".into(),
+        ..Default::default()
+    };
+    let moved = Attempt {
+        again: true,
+        moved: true,
+    };
+    let flow = carried(at(State::EmailSent, 100));
+    let o = email::decide(&app, &form, "c", flow, moved).await.unwrap();
+    assert!(o.tx.is_empty() && o.effects.is_empty());
+    assert_eq!(redirect(&o), "/registrazione/email");
+}
+
+#[tokio::test]
+async fn step_4_releases_replaced_choices_and_never_someone_elses() {
+    let app = app();
+    let store = MemoryStore::new();
+    let flow = carried(at(State::EmailSaved, app.now() + TTL_SECS));
+    let held = uniqueness::key(Kind::Email, "mario.rossi@example.it");
+    put(&store, held, Item::new().with("owner", "flow:rid")).await;
+    put(
+        &store,
+        record::key_for(KIND, "flow-id"),
+        Item::new().with("version", 3i64),
+    )
+    .await;
+    let o = email::save(&app, flow, email("nuovo@example.it"), "c", &Holder::Unread);
+    assert_eq!(commit(&store, o).await, Ok(()));
+    let held = |v: &'static str| uniqueness::holder(&store, Kind::Email, v, 0);
+    assert_eq!(held("mario.rossi@example.it").await.unwrap(), None);
+    assert_eq!(
+        held("nuovo@example.it").await.unwrap().as_deref(),
+        Some("flow:rid")
+    );
+    let other = carried(Registration {
+        rid: "other".into(),
+        ..at(State::EmailSaved, 0)
+    });
+    put(
+        &store,
+        record::key_for(KIND, "flow-id"),
+        Item::new().with("version", 3i64),
+    )
+    .await;
+    let o = email::save(&app, other, email("nuovo@example.it"), "c", &Holder::Unread);
+    assert_eq!(
+        commit(&store, o).await,
+        Err(Failed::Refused(Refusal::Taken(Kind::Email)))
+    );
+}
+
+// --- The link ---------------------------------------------------------------------------
+
+#[test]
+fn the_link_moves_the_flow_to_the_browser_that_confirms() {
+    let app = app();
+    let mut data = at(State::EmailSent, 100);
+    let chosen = Reserved {
+        value: username("mario.rossi@example.it"),
+        until: Some(100),
+    };
+    data.email_sent(chosen, crypto::token_hash("tok")).unwrap();
+    let flow = carried(data);
+    let next = flow.data.clone();
+    let TxOp::Put { item, .. } = confirm::token_op(&flow, &next, &crypto::token_hash("tok"), 0)
+    else {
+        panic!()
+    };
+    let link = confirm_link(&item, &crypto::token_hash("tok")).unwrap();
+    assert!(
+        confirm_link(&item, &crypto::token_hash("older")).is_none(),
+        "only the latest link"
+    );
+    let o = confirm::confirm(&app, &link, "phone-id");
+    assert_eq!(
+        shape(&o),
+        ["Delete TOKEN#CONFIRM", "Delete FLOW#REG", "Put FLOW#REG"]
+    );
+    assert_eq!(redirect(&o), "/registrazione/conferma-email");
+    let phone = carried_by(&app, &o);
+    assert_eq!(
+        (phone.id.as_str(), phone.version, phone.data.state),
+        ("phone-id", 1, State::EmailConfirmed)
+    );
+}
+
+// --- Step 5 -----------------------------------------------------------------------------
+
+fn old_account(id: &str) -> Account {
+    Account {
+        id: id.into(),
+        nome: "Mario".into(),
+        cognome: "Rossi".into(),
+        personal_cf: "RSSMRA85T10A562S".into(),
+        entity_cf: "00488410010".into(),
+        ragione_sociale: "COMUNE DI PROVA".into(),
+        number: number(),
+        email: "vecchio@example.it".into(),
+        username: "mario.rossi@example.it".into(),
+        password_hash: "x".into(),
+        status: Status::Active,
+        session_epoch: 0,
+        created_at: 0,
+        terms_version: "1.0".into(),
+        privacy_version: "1.0".into(),
+        accepted_at: 0,
+        origin: String::new(),
+    }
+}
+
+fn complete(app: &App, data: Registration, superseded: Vec<Account>) -> Outcome<Refusal> {
+    password::complete(app, carried(data), "acc1", "hash", superseded)
+}
+
+#[test]
+fn step_5_makes_the_account_and_its_claims_in_one_transaction() {
+    let app = app();
+    let o = complete(&app, at(State::EmailConfirmed, 100), vec![]);
+    assert_eq!(
+        shape(&o),
+        [
+            "Put FLOW#REG",
+            "Put ACCOUNT#acc1",
+            "Put USERNAME#mario.rossi@example.it",
+            "Put EMAIL#mario.rossi@example.it",
+            "Put NUMBER#+393331234567",
+            "Put PERSON#00488410010",
+        ]
+    );
+    assert_eq!(redirect(&o), "/registrazione/esito");
+    let [Effect::Email(summary)] = &o.effects[..] else {
+        panic!("the summary")
+    };
+    assert!(
+        summary
+            .text
+            .contains("Codice Fiscale Personale: RSSMRA85T10A562S"),
+        "{}",
+        summary.text
+    );
+    let Some((Reply::Redirect(to), _)) = &o.if_unsent else {
+        panic!("the outcome page anyway")
+    };
+    assert_eq!(to, "/registrazione/esito");
+}
+
+#[test]
+fn step_5_ceases_a_superseded_account_and_frees_what_the_new_one_does_not_take() {
+    let app = app();
+    let mut data = at(State::OtpVerified, 100);
+    data.profile_entered(profile(), vec!["old".into()]).unwrap();
+    data.proceed_superseding().unwrap();
+    let data = at_from(data, State::EmailConfirmed, 100);
+    let o = complete(&app, data, vec![old_account("old")]);
+    let w = writes(&o);
+    assert!(w.contains(&"Update ACCOUNT#old".to_owned()));
+    assert!(
+        w.contains(&"Delete EMAIL#vecchio@example.it".to_owned()),
+        "{w:?}"
+    );
+    assert!(
+        !w.iter()
+            .any(|x| x.starts_with("Delete USERNAME") || x.starts_with("Delete NUMBER")),
+        "taken over: {w:?}"
+    );
+    assert_eq!(
+        o.effects.len(),
+        2,
+        "the old owner is told, then the summary"
+    );
+}
+
+#[tokio::test]
+async fn step_5_refuses_a_claim_another_registration_took_first() {
+    let app = app();
+    let store = MemoryStore::new();
+    put(
+        &store,
+        record::key_for(KIND, "flow-id"),
+        Item::new().with("version", 3i64),
+    )
+    .await;
+    let taken = Item::new().with("owner", "account:x");
+    put(
+        &store,
+        uniqueness::key(Kind::Number, "+393331234567"),
+        taken,
+    )
+    .await;
+    let o = complete(&app, at(State::EmailConfirmed, 100), vec![]);
+    assert_eq!(
+        commit(&store, o).await,
+        Err(Failed::Refused(Refusal::Claimed(Kind::Number)))
+    );
+    assert!(
+        store.get(&accounts::key("acc1")).await.unwrap().is_none(),
+        "all or nothing"
+    );
+}
+
+#[test]
+fn step_4_tells_a_missing_username_field_from_an_empty_one() {
+    use crate::web::Form;
+    let r = at(State::EmailSaved, 100);
+    let absent: email::Form = Form::from_pairs(&[("azione", "avanti")]).typed();
+    assert_eq!(
+        (absent.azione.as_str(), absent.username(&r)),
+        ("avanti", "mario.rossi@example.it".into())
+    );
+    let empty: email::Form = Form::from_pairs(&[("azione", "avanti"), ("username", "")]).typed();
+    assert_eq!(empty.username(&r), "", "an empty field is what was typed");
+}
