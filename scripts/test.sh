@@ -8,12 +8,14 @@ set -euo pipefail
 cd "$ROOT"
 . localstack/env.sh
 
-step "Formato e lint (cargo fmt --check, cargo clippy -D warnings)"
+step "Formato e lint (cargo fmt --check, cargo clippy -D warnings, righe ≤ 120 caratteri)"
 # The toolchain's components, if this machine's rustup lacks them (the Rust server is reachable).
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# rustfmt leaves long string literals alone; scripts/wrap-long-lines.py (without --check) wraps them.
+python3 scripts/wrap-long-lines.py --check $(git ls-files '*.rs')
 
 step "Compilo (workspace, binari delle funzioni e test)"
 # --bins: tests/tests/api/lambda_path.rs and the browser flow tests run the function binaries.

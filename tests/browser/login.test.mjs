@@ -97,7 +97,9 @@ async function sessionCookie(context) {
   assert.ok(session, `no session cookie among ${cookies.map((c) => c.name).join(", ")}`);
   assert.equal(session.httpOnly, true, "HttpOnly");
   assert.equal(session.sameSite, "Lax", "SameSite=Lax");
-  assert.match(session.value, /^[A-Za-z0-9_-]{43,}$/, "a 256-bit random id");
+  // A 256-bit random id, then the account it belongs to (the guard reads both in one call;
+  // the session item must name the same account).
+  assert.match(session.value, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]+$/, "a 256-bit random id and the account");
   return session;
 }
 
