@@ -14,24 +14,6 @@ pub struct Flow<T> {
     pub data: T,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum FlowError {
-    /// Another request changed the flow first (double submit, two tabs).
-    #[error("flow changed concurrently")]
-    Conflict,
-    #[error(transparent)]
-    Store(StoreError),
-}
-
-impl From<StoreError> for FlowError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::ConditionFailed => FlowError::Conflict,
-            e => FlowError::Store(e),
-        }
-    }
-}
-
 pub fn key_for(kind: &str, cookie_id: &str) -> Key {
     Key::new(
         format!("FLOW#{kind}#{}", crypto::token_hash(cookie_id)),
@@ -98,82 +80,4 @@ pub fn update_op<T: Serialize>(
         item: to_item(data, version + 1, now + ttl),
         cond: Some(Cond::eq("version", version)),
     }
-}
-
-/// Creates a new flow and returns the cookie id for it.
-pub async fn create<T: Serialize>(
-    store: &dyn Store,
-    kind: &str,
-    data: T,
-    ttl: i64,
-    now: i64,
-) -> Result<(String, Flow<T>), StoreError> {
-    let id = crypto::random_token();
-    let key = key_for(kind, &id);
-    store
-        .put(&key, to_item(&data, 1, now + ttl), Some(Cond::NotExists))
-        .await?;
-    Ok((
-        id,
-        Flow {
-            key,
-            version: 1,
-            data,
-        },
-    ))
-}
-
-/// Saves a changed flow if nobody else saved it since it was loaded.
-pub async fn save<T: Serialize>(
-    store: &dyn Store,
-    flow: &mut Flow<T>,
-    ttl: i64,
-    now: i64,
-) -> Result<(), FlowError> {
-    store
-        .put(
-            &flow.key,
-            to_item(&flow.data, flow.version + 1, now + ttl),
-            Some(Cond::eq("version", flow.version)),
-        )
-        .await?;
-    flow.version += 1;
-    Ok(())
-}
-
-/// The transaction write that saves `flow` (for steps whose effect spans several items).
-pub fn save_op<T: Serialize>(flow: &Flow<T>, ttl: i64, now: i64) -> TxOp {
-    TxOp::Put {
-        key: flow.key.clone(),
-        item: to_item(&flow.data, flow.version + 1, now + ttl),
-        cond: Some(Cond::eq("version", flow.version)),
-    }
-}
-
-/// Writes that move a flow to a new cookie id (deleting the old record): used when a
-/// flow continues in another browser, and so that an old id never gains privileges.
-pub fn rekey_ops<T: Serialize>(
-    kind: &str,
-    flow: &Flow<T>,
-    ttl: i64,
-    now: i64,
-) -> (String, Key, Vec<TxOp>) {
-    let id = crypto::random_token();
-    let new_key = key_for(kind, &id);
-    let ops = vec![
-        TxOp::Delete {
-            key: flow.key.clone(),
-            cond: Some(Cond::eq("version", flow.version)),
-        },
-        TxOp::Put {
-            key: new_key.clone(),
-            item: to_item(&flow.data, 1, now + ttl),
-            cond: Some(Cond::NotExists),
-        },
-    ];
-    (id, new_key, ops)
-}
-
-pub async fn delete<T>(store: &dyn Store, flow: &Flow<T>) -> Result<(), StoreError> {
-    store.delete(&flow.key, None).await
 }

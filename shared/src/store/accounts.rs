@@ -133,24 +133,6 @@ pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: b
     }
 }
 
-/// Upgrades an imported hash after a successful login. `Ok(false)` if it changed meanwhile.
-pub async fn upgrade_hash(
-    store: &dyn Store,
-    id: &str,
-    old_hash: &str,
-    new_hash: &str,
-) -> Result<bool, StoreError> {
-    let update = Update::new().set("password_hash", new_hash);
-    match store
-        .update(&key(id), update, Some(Cond::eq("password_hash", old_hash)))
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(StoreError::ConditionFailed) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 /// The account id inside an `account:<id>` claim owner.
 pub fn id_from_owner(owner: &str) -> Option<&str> {
     owner.strip_prefix("account:")

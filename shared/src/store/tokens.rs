@@ -19,25 +19,6 @@ pub fn create_op(kind: &str, token: &str, target: &str, ttl: i64, now: i64) -> T
     }
 }
 
-/// Creates a token pointing at `target` (a flow key or an account id); returns (token, hash).
-pub async fn create(
-    store: &dyn Store,
-    kind: &str,
-    target: &str,
-    ttl: i64,
-    now: i64,
-) -> Result<(String, String), StoreError> {
-    let token = crypto::random_token();
-    let hash = crypto::token_hash(&token);
-    let item = Item::new()
-        .with("target", target)
-        .with(schema::TTL_ATTRIBUTE, now + ttl);
-    store
-        .put(&key(kind, &hash), item, Some(Cond::NotExists))
-        .await?;
-    Ok((token, hash))
-}
-
 /// The target of a live token, without using it.
 pub async fn peek(
     store: &dyn Store,
