@@ -149,6 +149,27 @@ pub fn warning_page(title: &str, text: &str, action_href: &str, action_label: &s
     )
 }
 
+/// The new password typed twice (the fields of `new_password_fields`): the password, or
+/// `None` with the reasons added to `errors` (`personal`: what it must not contain).
+pub fn new_password(
+    typed: &str,
+    again: &str,
+    personal: &[&str],
+    errors: &mut FieldErrors,
+) -> Option<crate::domain::Password> {
+    let password = crate::domain::Password::parse(typed, personal)
+        .map_err(|e| errors.add("password", e))
+        .ok()?;
+    if typed != again {
+        errors.add(
+            "conferma_password",
+            "Le due password non coincidono: inserisci di nuovo la stessa password.",
+        );
+        return None;
+    }
+    Some(password)
+}
+
 /// The new password and its confirmation, with the rules shown (registration step 5 and
 /// the recovery reset). The fields never echo what was typed.
 pub fn new_password_fields(errors: &FieldErrors) -> Markup {

@@ -29,6 +29,55 @@ impl CodeForm {
     }
 }
 
+/// A code page of flow `T` drawn with its number, the errors and the notice.
+pub type Draw = fn(&str, &FieldErrors, Option<&str>) -> Markup;
+
+/// The GET of a code page, from the state the cookie carries (no read): `elsewhere` says
+/// where a flow that is past the code goes.
+pub fn show<T: crate::engine::Flow>(
+    app: &crate::App,
+    req: &lambda_http::Request,
+    elsewhere: impl Fn(&T) -> Option<String>,
+    number: impl Fn(&T) -> &MobileNumber,
+    draw: Draw,
+) -> crate::web::Resp {
+    use crate::web;
+    match crate::engine::carried::<T>(app, req) {
+        None => web::redirect(&T::gone()),
+        Some(f) => match elsewhere(&f.data) {
+            Some(to) => web::redirect(&to),
+            None => web::html(
+                200,
+                draw(number(&f.data).e164(), &FieldErrors::default(), notice(req)),
+            ),
+        },
+    }
+}
+
+/// The POST of a code page: the step `decide` on the engine, its errors drawn on the page.
+pub async fn submit<T, R, F, Fut>(
+    app: &crate::App,
+    req: &lambda_http::Request,
+    number: impl Fn(&T) -> &MobileNumber,
+    decide: F,
+    draw: Draw,
+) -> Result<crate::web::Resp, crate::web::WebError>
+where
+    T: crate::engine::Flow,
+    R: crate::engine::Refusal,
+    F: FnMut(crate::engine::Carried<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<crate::engine::Outcome<R>, crate::web::WebError>>,
+{
+    let shown = crate::engine::carried::<T>(app, req).map(|f| number(&f.data).e164().to_owned());
+    let form = |errors: &FieldErrors| draw(shown.as_deref().unwrap_or(""), errors, None);
+    crate::engine::run_flow(app, req, decide, form).await
+}
+
+/// The notice of a code page reached after "Invia di nuovo" (`?nuovo=1`).
+pub fn notice(req: &lambda_http::Request) -> Option<&'static str> {
+    crate::web::query_param(req, "nuovo").map(|_| NEW_CODE_NOTICE)
+}
+
 /// `333 *** 0001`: enough for the user to recognise the SIM, not enough to learn it.
 pub fn masked(e164: &str) -> String {
     MobileNumber::parse(e164)

@@ -412,41 +412,22 @@ pub async fn ensure_table(client: &Client, table: &str) -> Result<bool, StoreErr
         .await
         .is_ok();
     if !exists {
-        client
+        let mut create = client
             .create_table()
             .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(schema::PK)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(unavailable)?,
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(schema::SK)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(unavailable)?,
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(schema::PK)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .map_err(unavailable)?,
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(schema::SK)
-                    .key_type(KeyType::Range)
-                    .build()
-                    .map_err(unavailable)?,
-            )
-            .send()
-            .await
-            .map_err(unavailable)?;
+            .billing_mode(BillingMode::PayPerRequest);
+        for (name, key_type) in [(schema::PK, KeyType::Hash), (schema::SK, KeyType::Range)] {
+            let attribute = AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S);
+            let key = KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type);
+            create = create
+                .attribute_definitions(attribute.build().map_err(unavailable)?)
+                .key_schema(key.build().map_err(unavailable)?);
+        }
+        create.send().await.map_err(unavailable)?;
     }
     let ttl = client
         .describe_time_to_live()

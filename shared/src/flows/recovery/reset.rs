@@ -7,11 +7,11 @@
 pub use super::refusal::link_gone_page;
 use super::refusal::{Page, Refusal};
 use super::{Recovery, Step, KIND, RESET_TOKEN, TTL_SECS};
-use crate::domain::{OtpCode, Password};
+use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
-use crate::pages::FieldErrors;
+use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::lockout::{self, Counter};
 use crate::store::otp::{self, Purpose};
@@ -104,15 +104,12 @@ pub async fn set_password(
         account.email.as_str(),
         account.username.as_str(),
     ];
-    let password = Password::parse(&form.password, &personal)
-        .map_err(|e| errors.add("password", e))
-        .ok();
-    if password.is_some() && form.password != form.conferma_password {
-        errors.add(
-            "conferma_password",
-            "Le due password non coincidono: inserisci di nuovo la stessa password.",
-        );
-    }
+    let password = pages::new_password(
+        &form.password,
+        &form.conferma_password,
+        &personal,
+        &mut errors,
+    );
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(Outcome::reply(Reply::Form(422, errors)));
     };

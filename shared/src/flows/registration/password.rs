@@ -11,7 +11,7 @@ use crate::engine::{Carried, Effect, Outcome, Reply};
 use crate::flows::record;
 use crate::notify::messages::{self, RegistrationSummary};
 use crate::notify::EmailMessage;
-use crate::pages::FieldErrors;
+use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::uniqueness::{self, account_owner, Kind};
 use crate::store::{Cond, TxOp, Update};
@@ -47,15 +47,12 @@ pub fn check(form: &Form, flow: &Registration) -> Result<Password, FieldErrors> 
         flow.email().map_or("", |e| e.as_str()),
         flow.username.as_ref().map_or("", |u| u.as_str()),
     ];
-    let password = Password::parse(&form.password, &personal)
-        .map_err(|e| errors.add("password", e))
-        .ok();
-    if password.is_some() && form.password != form.conferma_password {
-        errors.add(
-            "conferma_password",
-            "Le due password non coincidono: inserisci di nuovo la stessa password.",
-        );
-    }
+    let password = pages::new_password(
+        &form.password,
+        &form.conferma_password,
+        &personal,
+        &mut errors,
+    );
     if !form.terms() {
         errors.add(
             "termini",
