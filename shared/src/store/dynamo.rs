@@ -339,6 +339,19 @@ impl Store for DynamoStore {
 /// Retries of a transaction cancelled by a concurrent one (not by a condition).
 const TX_CONFLICT_RETRIES: u32 = 6;
 
+/// Ends an SDK builder of any kind of write with the expression's placeholders. A macro:
+/// the SDK's Put, Update, Delete and ConditionCheck builders share these methods but no
+/// trait, and written out the four transaction arms were the same six lines four times.
+macro_rules! with_placeholders {
+    ($builder:expr, $e:expr) => {
+        $builder
+            .set_expression_attribute_names($e.names())
+            .set_expression_attribute_values($e.values())
+            .build()
+            .map_err(unavailable)?
+    };
+}
+
 fn tx_item(table: &str, op: &TxOp) -> Result<ddb::TransactWriteItem, StoreError> {
     let mut e = Expr::default();
     let built = match op {
@@ -346,52 +359,48 @@ fn tx_item(table: &str, op: &TxOp) -> Result<ddb::TransactWriteItem, StoreError>
             let mut map = key_map(key);
             map.extend(item.attrs.iter().map(|(k, v)| (k.clone(), to_av(v))));
             let ce = cond.as_ref().map(|c| e.cond(c));
-            let p = ddb::Put::builder()
-                .table_name(table)
-                .set_item(Some(map))
-                .set_condition_expression(ce)
-                .set_expression_attribute_names(e.names())
-                .set_expression_attribute_values(e.values())
-                .build()
-                .map_err(unavailable)?;
+            let p = with_placeholders!(
+                ddb::Put::builder()
+                    .table_name(table)
+                    .set_item(Some(map))
+                    .set_condition_expression(ce),
+                e
+            );
             ddb::TransactWriteItem::builder().put(p).build()
         }
         TxOp::Update { key, update, cond } => {
             let ue = e.update(update);
             let ce = cond.as_ref().map(|c| e.cond(c));
-            let u = ddb::Update::builder()
-                .table_name(table)
-                .set_key(Some(key_map(key)))
-                .update_expression(ue)
-                .set_condition_expression(ce)
-                .set_expression_attribute_names(e.names())
-                .set_expression_attribute_values(e.values())
-                .build()
-                .map_err(unavailable)?;
+            let u = with_placeholders!(
+                ddb::Update::builder()
+                    .table_name(table)
+                    .set_key(Some(key_map(key)))
+                    .update_expression(ue)
+                    .set_condition_expression(ce),
+                e
+            );
             ddb::TransactWriteItem::builder().update(u).build()
         }
         TxOp::Delete { key, cond } => {
             let ce = cond.as_ref().map(|c| e.cond(c));
-            let d = ddb::Delete::builder()
-                .table_name(table)
-                .set_key(Some(key_map(key)))
-                .set_condition_expression(ce)
-                .set_expression_attribute_names(e.names())
-                .set_expression_attribute_values(e.values())
-                .build()
-                .map_err(unavailable)?;
+            let d = with_placeholders!(
+                ddb::Delete::builder()
+                    .table_name(table)
+                    .set_key(Some(key_map(key)))
+                    .set_condition_expression(ce),
+                e
+            );
             ddb::TransactWriteItem::builder().delete(d).build()
         }
         TxOp::Check { key, cond } => {
             let ce = e.cond(cond);
-            let c = ddb::ConditionCheck::builder()
-                .table_name(table)
-                .set_key(Some(key_map(key)))
-                .condition_expression(ce)
-                .set_expression_attribute_names(e.names())
-                .set_expression_attribute_values(e.values())
-                .build()
-                .map_err(unavailable)?;
+            let c = with_placeholders!(
+                ddb::ConditionCheck::builder()
+                    .table_name(table)
+                    .set_key(Some(key_map(key)))
+                    .condition_expression(ce),
+                e
+            );
             ddb::TransactWriteItem::builder().condition_check(c).build()
         }
     };
