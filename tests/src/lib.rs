@@ -6,6 +6,7 @@ pub mod counting;
 pub mod faults;
 pub mod lambda;
 pub mod logcapture;
+pub mod memory;
 pub mod proxy;
 pub mod register;
 

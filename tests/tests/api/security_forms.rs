@@ -138,27 +138,6 @@ impl Backend {
     async fn send(&self, raw: Raw, cookies: &str, ip: &str) -> Result<Reply, String> {
         match self {
             Backend::Memory { app, .. } => {
-                let path_only = raw.path.split('?').next().unwrap_or_default().to_owned();
-                let route = routes::find(raw.method, &path_only)
-                    .unwrap_or_else(|| panic!("no route {} {path_only}", raw.method));
-                let handler =
-                    local_gateway::handlers::handler_for(route.function).expect("handler linked");
-                let mut b = http::Request::builder()
-                    .method(raw.method)
-                    .uri(&raw.path)
-                    .header("host", "127.0.0.1:3000")
-                    // What CloudFront adds: `runtime::entry` checks and reads them.
-                    .header(
-                        shared::edge::ORIGIN_VERIFY_HEADER,
-                        app.config.origin_verify_secret.as_str(),
-                    )
-                    .header(shared::edge::VIEWER_ADDRESS_HEADER, format!("{ip}:443"));
-                if !cookies.is_empty() {
-                    b = b.header("cookie", cookies);
-                }
-                for (k, v) in &raw.headers {
-                    b = b.header(*k, v.as_str());
-                }
                 let body = match raw.body {
                     None => lambda_http::Body::Empty,
                     Some(bytes) if raw.text_body => match String::from_utf8(bytes) {
@@ -167,11 +146,13 @@ impl Backend {
                     },
                     Some(bytes) => lambda_http::Body::Binary(bytes),
                 };
-                let req = b.body(body).expect("valid request");
-                let resp = AssertUnwindSafe(shared::runtime::entry(app, req, |r| handler(app, r)))
+                let sent =
+                    e2e::memory::send(app, raw.method, &raw.path, ip, cookies, &raw.headers, body);
+                let resp = AssertUnwindSafe(sent)
                     .catch_unwind()
                     .await
-                    .map_err(|p| panic_text(&p))?;
+                    .map_err(|p| panic_text(&p))?
+                    .unwrap_or_else(|| panic!("no route {} {}", raw.method, raw.path));
                 let header = |n: &str| {
                     resp.headers()
                         .get(n)
@@ -190,11 +171,7 @@ impl Backend {
                         .collect(),
                     csp: resp.headers().contains_key("content-security-policy"),
                     content_type: header("content-type").unwrap_or_default(),
-                    body: match resp.body() {
-                        lambda_http::Body::Text(t) => t.clone(),
-                        lambda_http::Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-                        _ => String::new(),
-                    },
+                    body: e2e::memory::text(&resp),
                 })
             }
             Backend::Gateway { portal, http } => {

@@ -499,7 +499,7 @@ struct Mem {
     store: Arc<MemoryStore>,
     notifier: Arc<MemoryNotifier>,
     clock: Arc<OffsetClock>,
-    cookies: Vec<(String, String)>,
+    jar: e2e::memory::Jar,
     /// Every Set-Cookie seen, for the cookie rules.
     set_cookies: Vec<String>,
     failures: Vec<String>,
@@ -525,7 +525,7 @@ impl Mem {
             store,
             notifier,
             clock,
-            cookies: Vec::new(),
+            jar: Default::default(),
             set_cookies: Vec::new(),
             failures: Vec::new(),
             secure: cookie_secure,
@@ -549,61 +549,27 @@ impl Mem {
         form: Option<&[(&str, &str)]>,
         headers: &[(&str, &str)],
     ) -> MemAnswer {
-        let route = routes::find(method, path.split('?').next().unwrap())
-            .unwrap_or_else(|| panic!("no route {method} {path}"));
-        let handler = local_gateway::handlers::handler_for(route.function).unwrap();
-        let mut b = http::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "127.0.0.1:3000")
-            // What CloudFront adds: `runtime::entry` checks and reads them.
-            .header(
-                shared::edge::ORIGIN_VERIFY_HEADER,
-                self.app.config.origin_verify_secret.as_str(),
-            )
-            .header(shared::edge::VIEWER_ADDRESS_HEADER, "203.0.113.9:443");
-        if !self.cookies.is_empty() {
-            b = b.header(
-                "cookie",
-                self.cookies
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            );
-        }
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
+        let mut headers: Vec<(&str, String)> =
+            headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let body = match form {
             Some(fields) => {
-                b = b.header("content-type", "application/x-www-form-urlencoded");
+                headers.push(("content-type", "application/x-www-form-urlencoded".into()));
                 Body::Text(serde_urlencoded_pairs(fields))
             }
             None => Body::Empty,
         };
-        let app = self.app;
-        let resp = shared::runtime::entry(app, b.body(body).unwrap(), |r| handler(app, r)).await;
+        let cookies = self.jar.header();
+        let viewer = "203.0.113.9";
+        let resp = e2e::memory::send(self.app, method, path, viewer, &cookies, &headers, body)
+            .await
+            .unwrap_or_else(|| panic!("no route {method} {path}"));
         let what = format!("{method} {path} → {}", resp.status().as_u16());
         self.failures
             .extend(header_failures(&what, resp.headers(), self.secure));
-        let mut n = 0;
-        for c in resp.headers().get_all("set-cookie") {
-            let c = c.to_str().unwrap().to_owned();
-            n += 1;
-            if let Some((name, value)) = c.split(';').next().and_then(|kv| kv.split_once('=')) {
-                self.cookies.retain(|(k, _)| k != name);
-                if !value.is_empty() {
-                    self.cookies.push((name.to_owned(), value.to_owned()));
-                }
-            }
-            self.set_cookies.push(c);
-        }
-        let body = match resp.body() {
-            Body::Text(t) => t.clone(),
-            Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
-        };
+        let set = self.jar.absorb(&resp);
+        let n = set.len();
+        self.set_cookies.extend(set);
+        let body = e2e::memory::text(&resp);
         MemAnswer {
             status: resp.status().as_u16(),
             location: resp
@@ -888,11 +854,11 @@ async fn with_cookie_secure_every_cookie_is_secure_httponly_and_samesite() {
     // login_flow), logout (session cleared), a stale session (cleared), recovery (recover_flow
     // set and cleared).
     reach(&mut m, Stage::SignedIn).await;
-    let stale = m.cookies.clone();
+    let stale = m.jar.clone();
     m.post(routes::LOGOUT, &[], routes::LOGIN).await;
-    m.cookies = stale;
+    m.jar = stale;
     assert_eq!(m.get(routes::ACCOUNT).await.status, 303);
-    m.cookies.clear();
+    m.jar = Default::default();
     let p = reach(&mut m, Stage::ResetPassword).await;
     let _ = p;
     m.post(
@@ -1075,7 +1041,7 @@ async fn cross_site_posts_are_refused_with_no_effect() {
             for headers in CROSS_SITE {
                 let before = m.store.dump();
                 let sent = m.sent();
-                let cookies = m.cookies.clone();
+                let cookies = m.jar.clone();
                 let a = m.send("POST", path, Some(&fields), headers).await;
                 assert_eq!(
                     a.status, 403,
@@ -1094,7 +1060,7 @@ async fn cross_site_posts_are_refused_with_no_effect() {
                     "{stage:?} POST {path} with {headers:?} changed the store"
                 );
                 assert_eq!(m.sent(), sent, "{path}: a refused request sends nothing");
-                assert_eq!(m.cookies, cookies);
+                assert_eq!(m.jar, cookies);
                 checked += 1;
             }
             // The same submission from the portal's own page goes through and has its effect.

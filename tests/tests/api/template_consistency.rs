@@ -1735,7 +1735,6 @@ mod recorded {
     use shared::clock::OffsetClock;
     use shared::config::Config;
     use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-    use shared::edge;
     use shared::notify::memory::{MemoryNotifier, Sent};
     use shared::notify::{DirectOutbox, Message, NotifyError, Outbox, QueuedNotifier};
     use shared::routes;
@@ -1825,7 +1824,7 @@ mod recorded {
         /// The functions that posted to the outbox.
         posters: BTreeSet<&'static str>,
         clock: Arc<OffsetClock>,
-        cookies: BTreeMap<String, String>,
+        jar: e2e::memory::Jar,
         /// function → the accesses it made.
         seen: BTreeMap<&'static str, BTreeSet<(Action, String)>>,
     }
@@ -1860,7 +1859,7 @@ mod recorded {
                 posts,
                 posters: BTreeSet::new(),
                 clock,
-                cookies: BTreeMap::new(),
+                jar: Default::default(),
                 seen: BTreeMap::new(),
             }
         }
@@ -1870,63 +1869,43 @@ mod recorded {
                 (method.to_owned(), target.to_owned(), encode(form));
             loop {
                 let path = target.split('?').next().unwrap_or_default().to_owned();
-                let Some(route) = routes::find(&method, &path) else {
+                let Some(function) = e2e::memory::function_for(&method, &target) else {
                     return Page {
                         status: 404,
                         path,
                         html: String::new(),
                     };
                 };
-                let cookie: Vec<String> = self
-                    .cookies
-                    .iter()
-                    .map(|(k, v)| format!("{k}={v}"))
-                    .collect();
-                let req = http::Request::builder()
-                    .method(method.as_str())
-                    .uri(&target)
-                    .header(
-                        edge::ORIGIN_VERIFY_HEADER,
-                        &self.app.config.origin_verify_secret,
-                    )
-                    .header(edge::VIEWER_ADDRESS_HEADER, "198.51.100.7:40000")
-                    .header("content-type", "application/x-www-form-urlencoded")
-                    .header("cookie", cookie.join("; "))
-                    .body(lambda_http::Body::Binary(
-                        std::mem::take(&mut body).into_bytes(),
-                    ))
-                    .unwrap();
-                let handler =
-                    local_gateway::handlers::handler_for(route.function).expect("a handler");
-                let app = self.app;
+                let form = std::mem::take(&mut body).into_bytes();
+                let headers = [(
+                    "content-type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                )];
                 let posted = self.posts.count.load(Ordering::SeqCst);
-                let resp = shared::runtime::entry(app, req, |r| handler(app, r)).await;
+                let (cookies, app) = (self.jar.header(), self.app);
+                let sent = e2e::memory::send(
+                    app,
+                    &method,
+                    &target,
+                    "198.51.100.7",
+                    &cookies,
+                    &headers,
+                    form.into(),
+                );
+                let resp = sent.await.expect("a route");
                 let log = std::mem::take(&mut *self.store.log.lock().unwrap());
-                self.seen.entry(route.function).or_default().extend(log);
+                self.seen.entry(function).or_default().extend(log);
                 if self.posts.count.load(Ordering::SeqCst) > posted {
-                    self.posters.insert(route.function);
+                    self.posters.insert(function);
                 }
-                for c in resp.headers().get_all("set-cookie") {
-                    let first = c.to_str().unwrap().split(';').next().unwrap_or_default();
-                    if let Some((k, v)) = first.split_once('=') {
-                        if v.is_empty() {
-                            self.cookies.remove(k);
-                        } else {
-                            self.cookies.insert(k.to_owned(), v.to_owned());
-                        }
-                    }
-                }
+                self.jar.absorb(&resp);
                 let status = resp.status().as_u16();
                 if (300..400).contains(&status) {
                     target = resp.headers()["location"].to_str().unwrap().to_owned();
                     method = "GET".into();
                     continue;
                 }
-                let html = match resp.into_body() {
-                    lambda_http::Body::Text(t) => t,
-                    lambda_http::Body::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
-                    _ => String::new(),
-                };
+                let html = e2e::memory::text(&resp);
                 return Page { status, path, html };
             }
         }

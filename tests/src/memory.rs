@@ -1,0 +1,91 @@
+//! The handlers in memory, reached as through CloudFront: the route table picks the function,
+//! `runtime::entry` runs it with the distribution's origin secret and the viewer's address.
+//! Shared by the suites that drive the handlers directly (`security_forms`,
+//! `security_headers`, `template_consistency`'s recorded walk), so they are reached the way
+//! Lambda and the gateway reach them.
+
+use lambda_http::Body;
+use shared::web::Resp;
+use shared::{edge, routes, App};
+
+/// One request to the function the route table names for `method` + the path of `target`;
+/// `None` when no route has them. `cookies` is the Cookie header (empty: none).
+pub async fn send(
+    app: &'static App,
+    method: &str,
+    target: &str,
+    viewer_ip: &str,
+    cookies: &str,
+    headers: &[(&str, String)],
+    body: Body,
+) -> Option<Resp> {
+    let path = target.split('?').next().unwrap_or_default();
+    let route = routes::find(method, path)?;
+    let handler = local_gateway::handlers::handler_for(route.function).expect("a handler");
+    let mut b = http::Request::builder()
+        .method(method)
+        .uri(target)
+        .header("host", "127.0.0.1:3000")
+        .header(edge::ORIGIN_VERIFY_HEADER, &app.config.origin_verify_secret)
+        .header(edge::VIEWER_ADDRESS_HEADER, format!("{viewer_ip}:443"));
+    if !cookies.is_empty() {
+        b = b.header("cookie", cookies);
+    }
+    for (k, v) in headers {
+        b = b.header(*k, v.as_str());
+    }
+    let req = b.body(body).expect("a valid request");
+    Some(shared::runtime::entry(app, req, |r| handler(app, r)).await)
+}
+
+/// The function crate that answers `method` + the path of `target`.
+pub fn function_for(method: &str, target: &str) -> Option<&'static str> {
+    routes::find(method, target.split('?').next().unwrap_or_default()).map(|r| r.function)
+}
+
+/// A response's body as text.
+pub fn text(resp: &Resp) -> String {
+    match resp.body() {
+        Body::Text(t) => t.clone(),
+        Body::Binary(b) => String::from_utf8_lossy(b).into_owned(),
+        _ => String::new(),
+    }
+}
+
+/// A browser's cookies: what `Set-Cookie` headers leave, sent back as one Cookie header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    /// Takes a response's cookies (an empty value clears one); returns the `Set-Cookie` values.
+    pub fn absorb(&mut self, resp: &Resp) -> Vec<String> {
+        let all: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        for c in &all {
+            if let Some((name, value)) = c.split(';').next().and_then(|kv| kv.split_once('=')) {
+                self.0.retain(|(k, _)| k != name);
+                if !value.is_empty() {
+                    self.0.push((name.to_owned(), value.to_owned()));
+                }
+            }
+        }
+        all
+    }
+
+    pub fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
