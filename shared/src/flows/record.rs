@@ -32,15 +32,6 @@ fn to_item<T: Serialize>(data: &T, version: i64, expires_at: i64) -> Item {
 }
 
 /// Loads a live flow; an expired or unreadable record counts as no flow.
-pub async fn load<T: DeserializeOwned>(
-    store: &dyn Store,
-    kind: &str,
-    cookie_id: &str,
-    now: i64,
-) -> Result<Option<Flow<T>>, StoreError> {
-    load_key(store, key_for(kind, cookie_id), now).await
-}
-
 pub async fn load_key<T: DeserializeOwned>(
     store: &dyn Store,
     key: Key,

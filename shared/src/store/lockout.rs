@@ -147,11 +147,6 @@ pub async fn attempt(
     Ok(Attempt::Locked(FIRST_LOCK_SECS))
 }
 
-/// Forgets the attempts (after a success).
-pub async fn clear(store: &dyn Store, policy: Policy, subject: &str) -> Result<(), StoreError> {
-    store.delete(&key(policy.scope, subject), None).await
-}
-
 /// "N minuti" / "1 minuto" for messages.
 pub fn minutes_text(secs: i64) -> String {
     match (secs + 59) / 60 {
@@ -220,7 +215,9 @@ mod tests {
                 lock_if_wrong: None
             }
         );
-        clear(&s, P, "mario").await.unwrap();
+        s.transact(vec![clear_op(P, "mario", &Counter::default())])
+            .await
+            .unwrap();
         assert_eq!(
             attempt(&s, P, "mario", 1000).await.unwrap(),
             Attempt::Allowed {

@@ -161,26 +161,6 @@ pub fn withdraw_op(secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCod
     }
 }
 
-/// Deletes `code` if it is still the current one (it could not be sent).
-pub async fn withdraw(
-    store: &dyn Store,
-    secret: &[u8],
-    purpose: Purpose,
-    subject: &str,
-    code: &OtpCode,
-) -> Result<(), StoreError> {
-    match store
-        .delete(
-            &key(purpose, subject),
-            Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str()))),
-        )
-        .await
-    {
-        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// Counts a guess and compares it (every guess is counted atomically before it is
 /// compared, so parallel guesses cannot exceed `MAX_ATTEMPTS`). `Ok(consume)` is the
 /// write that uses the code up; the step commits it with its own writes, and of

@@ -100,23 +100,6 @@ pub fn reserve_op(kind: Kind, value: &str, owner: &str, until: i64, now: i64) ->
     }
 }
 
-/// Drops `owner`'s reservation of `value` (a flow that chose another value). Anything else
-/// holding it is left alone.
-pub async fn release(
-    store: &dyn Store,
-    kind: Kind,
-    value: &str,
-    owner: &str,
-) -> Result<(), StoreError> {
-    match store
-        .delete(&key(kind, value), Some(Cond::eq("owner", owner)))
-        .await
-    {
-        Ok(()) | Err(StoreError::ConditionFailed) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
 /// A transaction write that makes the claim permanent for `account_id`, provided the
 /// reservation is still held by `reserved_by` (or the claim is otherwise claimable).
 pub fn claim_op(
@@ -226,9 +209,10 @@ mod tests {
             Some("account:acc1"),
             "but the account keeps it"
         );
-        release(&s, Kind::Username, "mario", "flow:d")
-            .await
-            .unwrap();
+        // Not flow:d's to release: the condition fails and nothing is deleted.
+        let _ = s
+            .transact(vec![release_op(Kind::Username, "mario", "flow:d")])
+            .await;
         assert_eq!(
             holder(&s, Kind::Username, "mario", 99999)
                 .await
