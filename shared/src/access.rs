@@ -35,16 +35,20 @@ pub enum Action {
     UpdateItem,
     DeleteItem,
     ConditionCheckItem,
+    /// A page of one partition (`Store::query`): an account's sessions or access history.
+    /// IAM authorises it by the partition key like a GetItem.
+    Query,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 7] = [
         Action::GetItem,
         Action::BatchGetItem,
         Action::PutItem,
         Action::UpdateItem,
         Action::DeleteItem,
         Action::ConditionCheckItem,
+        Action::Query,
     ];
 
     /// The IAM action name.
@@ -56,6 +60,7 @@ impl Action {
             Action::UpdateItem => "dynamodb:UpdateItem",
             Action::DeleteItem => "dynamodb:DeleteItem",
             Action::ConditionCheckItem => "dynamodb:ConditionCheckItem",
+            Action::Query => "dynamodb:Query",
         }
     }
 
@@ -63,7 +68,7 @@ impl Action {
         // A condition check reads the item's state inside a transaction; it changes nothing.
         !matches!(
             self,
-            Action::GetItem | Action::BatchGetItem | Action::ConditionCheckItem
+            Action::GetItem | Action::BatchGetItem | Action::ConditionCheckItem | Action::Query
         )
     }
 }

@@ -10,7 +10,8 @@ use crate::notify::{
     Notifier, NotifyError, Outbox, QueuedNotifier,
 };
 use crate::store::{
-    dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Store, StoreError, TxOp, Update,
+    dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Query, Store, StoreError, TxOp,
+    Update,
 };
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::sync::Arc;
@@ -245,6 +246,9 @@ impl Store for LazyStore {
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         self.0.clients().await.0.transact(ops).await
+    }
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+        self.0.clients().await.0.query(q).await
     }
 }
 

@@ -6,7 +6,7 @@
 
 use shared::domain::MobileNumber;
 use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
-use shared::store::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use shared::store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use shared::App;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -119,6 +119,10 @@ impl Store for CountingStore {
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         self.counts.add("TransactWriteItems");
         self.inner.transact(ops).await
+    }
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+        self.counts.add("Query");
+        self.inner.query(q).await
     }
 }
 

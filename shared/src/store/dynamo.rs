@@ -1,6 +1,6 @@
 //! The DynamoDB implementation of `Store`.
 
-use super::{schema, Attr, Cond, Item, Key, Store, StoreError, TxOp, Update};
+use super::{schema, Attr, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use crate::aws_error::AwsFailure;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::{self as ddb, AttributeValue, ReturnValue};
@@ -227,6 +227,29 @@ impl Store for DynamoStore {
             ));
         }
         Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+    }
+
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(q.pk.clone()))
+            .expression_attribute_values(":sk", AttributeValue::S(q.sk_prefix.clone()))
+            .scan_index_forward(!q.newest_first)
+            .limit(i32::try_from(q.limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out
+            .items()
+            .iter()
+            .filter_map(|m| Some((key_from(m)?, item_from(m))))
+            .collect())
     }
 
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {

@@ -1,7 +1,7 @@
 //! In-memory `Store` for unit tests and benchmarks: one mutex makes every write and
 //! transaction atomic, which is what DynamoDB guarantees per item / per transaction.
 
-use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use super::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -118,5 +118,38 @@ impl Store for MemoryStore {
             }
         }
         Ok(())
+    }
+
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+        let items = self.items.lock().unwrap();
+        let matching = items
+            .iter()
+            .filter(|(k, _)| k.pk == q.pk && k.sk.starts_with(&q.sk_prefix))
+            .map(|(k, v)| (k.clone(), v.clone()));
+        Ok(if q.newest_first {
+            matching.rev().take(q.limit).collect()
+        } else {
+            matching.take(q.limit).collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn query_reads_one_partition_by_prefix_in_both_orders() {
+        let s = MemoryStore::new();
+        for (pk, sk) in [("A", "S#1"), ("A", "S#2"), ("A", "T#1"), ("B", "S#3")] {
+            s.put(&Key::new(pk, sk), Item::new(), None).await.unwrap();
+        }
+        let sks = |v: Vec<(Key, Item)>| v.into_iter().map(|(k, _)| k.sk).collect::<Vec<_>>();
+        assert_eq!(
+            sks(s.query(&Query::new("A", "S#", 10)).await.unwrap()),
+            ["S#1", "S#2"]
+        );
+        let newest = Query::new("A", "S#", 1).newest_first();
+        assert_eq!(sks(s.query(&newest).await.unwrap()), ["S#2"]);
     }
 }

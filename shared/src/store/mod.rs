@@ -198,4 +198,33 @@ pub trait Store: Send + Sync {
     ) -> Result<Item, StoreError>;
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError>;
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError>;
+    /// The items of partition `q.pk` whose sort key starts with `q.sk_prefix`, in sort-key
+    /// order (reversed when `q.newest_first`), at most `q.limit` (one Query call, strongly
+    /// consistent). Lists that belong to an account (its sessions, its access history)
+    /// live in its partition so that one call reads them.
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError>;
+}
+
+/// One page of a partition (`Store::query`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub pk: String,
+    pub sk_prefix: String,
+    pub newest_first: bool,
+    pub limit: usize,
+}
+
+impl Query {
+    pub fn new(pk: impl Into<String>, sk_prefix: impl Into<String>, limit: usize) -> Self {
+        Query {
+            pk: pk.into(),
+            sk_prefix: sk_prefix.into(),
+            newest_first: false,
+            limit,
+        }
+    }
+    pub fn newest_first(mut self) -> Self {
+        self.newest_first = true;
+        self
+    }
 }

@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use shared::domain::MobileNumber;
 use shared::notify::{EmailMessage, Notifier, NotifyError};
-use shared::store::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use shared::store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use shared::App;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -179,6 +179,9 @@ impl Store for TimingStore {
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         timed("TransactWriteItems", "", self.inner.transact(ops)).await
+    }
+    async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+        timed("Query", &q.pk, self.inner.query(q)).await
     }
 }
 

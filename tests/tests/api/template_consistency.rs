@@ -1739,7 +1739,7 @@ mod recorded {
     use shared::notify::{DirectOutbox, Message, NotifyError, Outbox, QueuedNotifier};
     use shared::routes;
     use shared::store::memory::MemoryStore;
-    use shared::store::{lines, Cond, Item, Key, Store, StoreError, TxOp, Update};
+    use shared::store::{lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
     use shared::App;
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -1798,6 +1798,10 @@ mod recorded {
                 }
             }
             self.inner.transact(ops).await
+        }
+        async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
+            self.log.lock().unwrap().push((Action::Query, q.pk.clone()));
+            self.inner.query(q).await
         }
     }
 
