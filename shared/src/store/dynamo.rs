@@ -242,6 +242,11 @@ impl Store for DynamoStore {
             .scan_index_forward(!q.newest_first)
             .limit(i32::try_from(q.limit).unwrap_or(i32::MAX))
             .consistent_read(true)
+            .set_exclusive_start_key(
+                q.after
+                    .as_ref()
+                    .map(|sk| key_map(&Key::new(q.pk.clone(), sk.clone()))),
+            )
             .send()
             .await
             .map_err(unavailable)?;

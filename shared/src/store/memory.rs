@@ -125,6 +125,11 @@ impl Store for MemoryStore {
         let matching = items
             .iter()
             .filter(|(k, _)| k.pk == q.pk && k.sk.starts_with(&q.sk_prefix))
+            .filter(|(k, _)| match &q.after {
+                None => true,
+                Some(a) if q.newest_first => k.sk < *a,
+                Some(a) => k.sk > *a,
+            })
             .map(|(k, v)| (k.clone(), v.clone()));
         Ok(if q.newest_first {
             matching.rev().take(q.limit).collect()
@@ -151,5 +156,12 @@ mod tests {
         );
         let newest = Query::new("A", "S#", 1).newest_first();
         assert_eq!(sks(s.query(&newest).await.unwrap()), ["S#2"]);
+        let next = Query::new("A", "S#", 1).newest_first().after("S#2");
+        assert_eq!(sks(s.query(&next).await.unwrap()), ["S#1"]);
+        assert!(s
+            .query(&Query::new("A", "S#", 5).after("S#2"))
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

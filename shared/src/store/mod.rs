@@ -212,6 +212,8 @@ pub struct Query {
     pub sk_prefix: String,
     pub newest_first: bool,
     pub limit: usize,
+    /// Continue after this sort key (the last one of the previous page).
+    pub after: Option<String>,
 }
 
 impl Query {
@@ -221,7 +223,12 @@ impl Query {
             sk_prefix: sk_prefix.into(),
             newest_first: false,
             limit,
+            after: None,
         }
+    }
+    pub fn after(mut self, sk: impl Into<String>) -> Self {
+        self.after = Some(sk.into());
+        self
     }
     pub fn newest_first(mut self) -> Self {
         self.newest_first = true;
