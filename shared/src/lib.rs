@@ -2,6 +2,7 @@
 //! storage, notifications and page templates. See ARCHITECTURE.md for the map.
 
 pub mod access;
+pub mod area;
 pub mod app;
 pub mod aws_error;
 pub mod clock;
@@ -16,6 +17,7 @@ pub mod limits;
 pub mod notify;
 pub mod pages;
 pub mod passwords;
+pub mod pdf;
 pub mod routes;
 pub mod runtime;
 pub mod session;

@@ -52,7 +52,9 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         if let Some(missing) = password::missing_fields(&form) {
             return Ok(missing);
         }
-        let facts = password::load(app, &form, &client).await?;
+        let device = session::device_id(app, req);
+        let agent = web::user_agent(req);
+        let facts = password::load(app, &form, &client, device.as_deref(), agent).await?;
         Ok(password::decide(
             app,
             &form,

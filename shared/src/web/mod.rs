@@ -125,6 +125,14 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 /// from CloudFront's viewer address once the request proved it came through the
 /// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
 /// nor a header the client could write.
+/// The browser's User-Agent (forwarded by the edge), empty if none.
+pub fn user_agent(req: &Request) -> &str {
+    req.headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 pub fn client_ip(req: &Request) -> String {
     req.extensions()
         .get::<crate::edge::Viewer>()

@@ -1,0 +1,16 @@
+//! The private area's self-service (issue 15): what a signed-in person can do to their own
+//! account. Each change is a decision on the engine (`engine::run`): the signed-in user
+//! the session guard attached, the typed form and what it reads give one `Outcome`, whose
+//! writes commit in one transaction and whose emails go through the outbox. Sensitive
+//! changes ask for the password again after `reauth::REAUTH_SECS`.
+
+pub mod consents;
+pub mod deletion;
+pub mod email;
+pub mod export;
+pub mod password;
+pub mod reauth;
+pub mod refusal;
+pub mod sessions;
+
+pub use refusal::Refusal;
