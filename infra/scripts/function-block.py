@@ -34,7 +34,7 @@ if a.sms or a.email:
 managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
 
 # Prefixes with the same action set share a statement (as shared::access::statements).
-ORDER = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"]
+ORDER = ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query"]
 groups = {}
 for g in a.grant:
     prefix, actions = g.split("=", 1)
@@ -58,7 +58,7 @@ if a.memory:
 events = []
 for r in a.route:
     method, path = r.split(":", 1)
-    ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").split("/") if w)
+    ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").replace(".", "/").split("/") if w)
     events.append(f"""        {ev}:
           Type: HttpApi
           Properties:

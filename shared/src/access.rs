@@ -508,6 +508,11 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("recover-start", Messaging::Posts),
     ("recover-otp", Messaging::Posts),
     ("recover-reset", Messaging::Posts),
+    ("account-password", Messaging::Posts),
+    ("account-email", Messaging::Posts),
+    ("account-email-confirm", Messaging::Posts),
+    ("account-delete", Messaging::Posts),
+    ("account-delete-otp", Messaging::Posts),
     (SEND_MESSAGES, Messaging::Delivers),
 ];
 
@@ -737,7 +742,11 @@ mod tests {
             record::key_for(login::KIND, "c").pk,
             record::key_for(recovery::KIND, "c").pk,
         ];
-        for kind in ["CONFIRM", recovery::RESET_TOKEN, crate::area::email::TOKEN_KIND] {
+        for kind in [
+            "CONFIRM",
+            recovery::RESET_TOKEN,
+            crate::area::email::TOKEN_KIND,
+        ] {
             pks.push(tokens::key(kind, "h").pk);
         }
         pks.push(record::key_for(crate::area::deletion::KIND, "c").pk);
@@ -745,10 +754,23 @@ mod tests {
         pks.push(crate::store::devices::key("a", "d").pk);
         pks.push(crate::store::consent_log::in_force_key().pk);
         for op in [
-            crate::store::access_log::record_op("a", crate::store::access_log::Event::Completed, "", 0),
-            crate::store::consent_log::record_op("a", crate::store::consent_log::Action::Accepted, "1", "1", 0),
+            crate::store::access_log::record_op(
+                "a",
+                crate::store::access_log::Event::Completed,
+                "",
+                0,
+            ),
+            crate::store::consent_log::record_op(
+                "a",
+                crate::store::consent_log::Action::Accepted,
+                "1",
+                "1",
+                0,
+            ),
         ] {
-            let TxOp::Put { key, .. } = op else { unreachable!("records are puts") };
+            let TxOp::Put { key, .. } = op else {
+                unreachable!("records are puts")
+            };
             pks.push(key.pk);
         }
         let code = OtpCode::parse("123456").unwrap();

@@ -2,8 +2,8 @@
 //! storage, notifications and page templates. See ARCHITECTURE.md for the map.
 
 pub mod access;
-pub mod area;
 pub mod app;
+pub mod area;
 pub mod aws_error;
 pub mod clock;
 pub mod config;

@@ -14,7 +14,6 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-
 /// Text style of a run (PDF fonts: Helvetica, Helvetica-Bold, Helvetica-Oblique).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -46,7 +45,6 @@ pub enum Block {
     /// A horizontal rule.
     Rule,
 }
-
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;

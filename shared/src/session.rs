@@ -7,6 +7,7 @@ use crate::routes;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::consent_log::{self, InForce};
 use crate::store::devices;
+use crate::store::lines::Line;
 use crate::store::sessions::{self, Session};
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -47,7 +48,11 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
         return Ok(None);
     };
     let now = app.now();
-    let keys = [sessions::key(id), accounts::key(account_id), consent_log::in_force_key()];
+    let keys = [
+        sessions::key(id),
+        accounts::key(account_id),
+        consent_log::in_force_key(),
+    ];
     let [session, account, in_force]: [Option<_>; 3] = app
         .store
         .batch_get(&keys)
@@ -76,17 +81,15 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
 }
 
 impl SignedIn {
-    /// The account as the private pages show it: imported accounts may lack the entity's
-    /// name, which the line knows.
-    pub async fn profile(&self, app: &App) -> Result<Account, WebError> {
+    /// The account as the private pages show it, with its line (one read): imported
+    /// accounts may lack the entity's name, which the line knows.
+    pub async fn profile(&self, app: &App) -> Result<(Account, Option<Line>), WebError> {
         let mut account = self.account.clone();
-        if account.ragione_sociale.is_empty() {
-            let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
-            if let Some(line) = line {
-                account.ragione_sociale = line.ragione_sociale;
-            }
+        let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
+        if let Some(line) = line.as_ref().filter(|_| account.ragione_sociale.is_empty()) {
+            account.ragione_sociale = line.ragione_sociale.clone();
         }
-        Ok(account)
+        Ok((account, line))
     }
 }
 
@@ -95,12 +98,23 @@ pub fn signed_in(req: &Request) -> Option<&SignedIn> {
     req.extensions().get::<SignedIn>()
 }
 
+/// `signed_in`, for a private route's handler: without the guard's user the route is
+/// misdeclared (not in `routes::PRIVATE`), which is a fault, not a visitor to send away.
+pub fn required(req: &Request) -> Result<&SignedIn, WebError> {
+    signed_in(req)
+        .ok_or_else(|| WebError::Unavailable("private route without the session guard".into()))
+}
+
 /// For private pages: the signed-in user, or the redirect to the login that comes back here.
 pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>, WebError> {
     Ok(match current(app, req).await? {
         Some(s) if s.needs_consent() && !routes::CONSENT_EXEMPT.contains(&req.uri().path()) => {
-            let back = url::form_urlencoded::byte_serialize(req.uri().path().as_bytes()).collect::<String>();
-            Err(web::redirect(&format!("{}?next={back}", routes::ACCOUNT_CONSENTS)))
+            let back = url::form_urlencoded::byte_serialize(req.uri().path().as_bytes())
+                .collect::<String>();
+            Err(web::redirect(&format!(
+                "{}?next={back}",
+                routes::ACCOUNT_CONSENTS
+            )))
         }
         Some(s) => Ok(s),
         None => {
@@ -155,13 +169,19 @@ pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
 
 /// This browser's id (`store::devices`), if its cookie carries a well-formed one.
 pub fn device_id(app: &App, req: &Request) -> Option<String> {
-    web::cookie(req, devices::COOKIE, app.config.cookie_secure).filter(|id| devices::is_well_formed(id))
+    web::cookie(req, devices::COOKIE, app.config.cookie_secure)
+        .filter(|id| devices::is_well_formed(id))
 }
 
 /// The `Set-Cookie` naming this browser for `devices::KEEP_SECS` (HttpOnly, like every
 /// cookie `web::set_cookie` writes).
 pub fn device_cookie(app: &App, id: &str) -> String {
-    web::set_cookie(devices::COOKIE, id, Some(devices::KEEP_SECS), app.config.cookie_secure)
+    web::set_cookie(
+        devices::COOKIE,
+        id,
+        Some(devices::KEEP_SECS),
+        app.config.cookie_secure,
+    )
 }
 
 pub fn clear_cookie(app: &App) -> String {

@@ -33,6 +33,9 @@ fn notice(req: &Request) -> Option<&'static str> {
         Some("La sessione è scaduta: accedi di nuovo per continuare.")
     } else if q("scaduta") {
         Some("La procedura di accesso è scaduta o non è più valida: inserisci di nuovo username e password.")
+    } else if q("eliminato") {
+        Some("Il tuo account è stato eliminato e tutte le sessioni sono state chiuse. Ti abbiamo inviato un'email di \
+              conferma.")
     } else if q("password-modificata") {
         Some("La password è stata modificata: accedi con la nuova password.")
     } else if q("next") {

@@ -21,11 +21,17 @@ pub struct Form {
 
 pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     let mut errors = FieldErrors::default();
-    if form.termini != "1" {
-        errors.add("termini", "Per continuare devi accettare i Termini e condizioni.");
+    if form.termini != "si" {
+        errors.add(
+            "termini",
+            "Per continuare devi accettare i Termini e condizioni.",
+        );
     }
-    if form.privacy != "1" {
-        errors.add("privacy", "Per continuare devi dichiarare di aver letto l'Informativa privacy.");
+    if form.privacy != "si" {
+        errors.add(
+            "privacy",
+            "Per continuare devi dichiarare di aver letto l'Informativa privacy.",
+        );
     }
     if !errors.is_empty() {
         return Outcome::reply(Reply::Form(422, errors));

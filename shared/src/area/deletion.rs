@@ -60,21 +60,48 @@ pub struct Form {
 }
 
 /// CONTINUA with the password: a code to the account's SIM and a deletion flow.
-pub fn start_outcome(app: &App, s: &SignedIn, checked: &(crate::store::lockout::Counter, bool), flow_id: &str) -> Outcome<Refusal> {
+pub fn start_outcome(
+    app: &App,
+    s: &SignedIn,
+    checked: &(crate::store::lockout::Counter, bool),
+    flow_id: &str,
+) -> Outcome<Refusal> {
     let (a, now) = (&s.account, app.now());
     let mut tx = Tx::new();
     if let Err(refused) = reauth::count(&mut tx, a, checked, now) {
         return refused;
     }
     let code = OtpCode::generate();
-    sms::charge(&mut tx, app, Purpose::Deletion, &a.number, now, Refusal::Sms);
+    sms::charge(
+        &mut tx,
+        app,
+        Purpose::Deletion,
+        &a.number,
+        now,
+        Refusal::Sms,
+    );
     let secret = &app.config.flow_secret;
-    tx.write(otp::issue_op(secret, Purpose::Deletion, &a.id, &code, now, None));
-    let data = Deletion { account_id: a.id.clone(), number: a.number.clone(), epoch: a.session_epoch, otp_sent_at: now };
+    tx.write(otp::issue_op(
+        secret,
+        Purpose::Deletion,
+        &a.id,
+        &code,
+        now,
+        None,
+    ));
+    let data = Deletion {
+        account_id: a.id.clone(),
+        number: a.number.clone(),
+        epoch: a.session_epoch,
+        otp_sent_at: now,
+    };
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
     Outcome::redirect(routes::ACCOUNT_DELETE_CODE)
         .with_tx(tx)
-        .send(Effect::Sms { to: a.number.clone(), text: messages::sms_deletion_otp(&code) })
+        .send(Effect::Sms {
+            to: a.number.clone(),
+            text: messages::sms_deletion_otp(&code),
+        })
         .unless_sent(otp::withdraw_op(secret, Purpose::Deletion, &a.id, &code))
         .cookie(engine::flow_cookie(app, flow_id, 1, &data))
 }
@@ -106,30 +133,65 @@ pub async fn decide(
         }
         let code = OtpCode::generate();
         let mut tx = Tx::new();
-        sms::charge(&mut tx, app, Purpose::Deletion, &a.number, now, Refusal::Sms);
-        tx.write(otp::issue_op(&app.config.flow_secret, Purpose::Deletion, &a.id, &code, now, None));
+        sms::charge(
+            &mut tx,
+            app,
+            Purpose::Deletion,
+            &a.number,
+            now,
+            Refusal::Sms,
+        );
+        tx.write(otp::issue_op(
+            &app.config.flow_secret,
+            Purpose::Deletion,
+            &a.id,
+            &code,
+            now,
+            None,
+        ));
         let mut next = flow.data.clone();
         next.otp_sent_at = now;
         tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
-        return Ok(Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
-            .with_tx(tx)
-            .send(Effect::Sms { to: a.number.clone(), text: messages::sms_deletion_otp(&code) })
-            .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next)));
+        return Ok(
+            Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
+                .with_tx(tx)
+                .send(Effect::Sms {
+                    to: a.number.clone(),
+                    text: messages::sms_deletion_otp(&code),
+                })
+                .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next)),
+        );
     }
     let code = match OtpCode::parse(&form.codice) {
         Ok(c) => c,
         Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
     };
-    let consume = match otp::check(app.store.as_ref(), &app.config.flow_secret, Purpose::Deletion, &a.id, &code, now).await {
+    let consume = match otp::check(
+        app.store.as_ref(),
+        &app.config.flow_secret,
+        Purpose::Deletion,
+        &a.id,
+        &code,
+        now,
+    )
+    .await
+    {
         Ok(op) => op,
         Err(otp::OtpError::Store(e)) => return Err(e.into()),
         Err(e) => {
-            return Ok(Outcome::reply(otp_page::refused_guess(&e, routes::ACCOUNT_DELETE_CODE, otp_page::RESEND_LABEL)))
+            return Ok(Outcome::reply(otp_page::refused_guess(
+                &e,
+                routes::ACCOUNT_DELETE_CODE,
+                otp_page::RESEND_LABEL,
+            )))
         }
     };
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(TxOp::Delete { key: record::key_for(KIND, &flow.id), cond: None });
+    tx.write(TxOp::Delete {
+        key: record::key_for(KIND, &flow.id),
+        cond: None,
+    });
     tx.guard(
         TxOp::Update {
             key: accounts::key(&a.id),
@@ -139,7 +201,10 @@ pub async fn decide(
                 .set(schema::TTL_ATTRIBUTE, now + FORGET_SECS)
                 .remove("password_hash")
                 .add("session_epoch", 1),
-            cond: Some(Cond::And(vec![Cond::eq("status", "active"), Cond::eq("session_epoch", flow.data.epoch)])),
+            cond: Some(Cond::And(vec![
+                Cond::eq("status", "active"),
+                Cond::eq("session_epoch", flow.data.epoch),
+            ])),
         },
         Refusal::Changed(otp_page::FIELD),
     );
@@ -156,9 +221,16 @@ pub async fn decide(
     for op in sessions::end_ops(&a.id, s.session.hash()) {
         tx.write(op);
     }
-    tx.write(consent_log::record_op(&a.id, consent_log::Action::AccountDeleted, &a.terms_version, &a.privacy_version, now));
+    tx.write(consent_log::record_op(
+        &a.id,
+        consent_log::Action::AccountDeleted,
+        &a.terms_version,
+        &a.privacy_version,
+        now,
+    ));
     tracing::info!(step = "area-delete", account = %crypto::log_id(&a.id), "account deleted by its owner");
-    let mail = account_messages::email_account_deleted(&a.email, &clock::rome_datetime(now), KEPT_TEXT);
+    let mail =
+        account_messages::email_account_deleted(&a.email, &clock::rome_datetime(now), KEPT_TEXT);
     Ok(Outcome::redirect(format!("{}?eliminato=1", routes::LOGIN))
         .with_tx(tx)
         .send(Effect::Email(mail))

@@ -29,9 +29,16 @@ pub const LINK_TTL_SECS: i64 = 24 * 3600;
 #[serde(default)]
 pub struct Form {
     pub email: String,
-    /// "1" when the username (equal to the old email) should follow.
+    /// "si" when the username (equal to the old email) should follow.
     pub anche_username: String,
     pub password_attuale: String,
+}
+
+/// The confirmation button's form: the link's token.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    pub t: String,
 }
 
 /// What a link confirms, stored with its token.
@@ -62,7 +69,10 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     let mut errors = FieldErrors::default();
     let new = match Email::parse(&form.email) {
         Ok(e) if e.as_str() == a.email => {
-            errors.add("email", "È già il tuo indirizzo email: scrivine uno diverso.");
+            errors.add(
+                "email",
+                "È già il tuo indirizzo email: scrivine uno diverso.",
+            );
             None
         }
         Ok(e) => Some(e),
@@ -86,13 +96,24 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
         }
         tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));
     }
-    tx.charge(limits::EMAIL_CHANGES_PER_ACCOUNT, &a.id, now, Refusal::TooManyChanges);
+    tx.charge(
+        limits::EMAIL_CHANGES_PER_ACCOUNT,
+        &a.id,
+        now,
+        Refusal::TooManyChanges,
+    );
     let until = now + LINK_TTL_SECS;
     let by = owner(&a.id);
-    tx.guard(uniqueness::reserve_op(Kind::Email, new.as_str(), &by, until, now), Refusal::Taken("email"));
-    let username_too = form.anche_username == "1" && a.username == a.email;
+    tx.guard(
+        uniqueness::reserve_op(Kind::Email, new.as_str(), &by, until, now),
+        Refusal::Taken("email"),
+    );
+    let username_too = form.anche_username == "si" && a.username == a.email;
     if username_too {
-        tx.guard(uniqueness::reserve_op(Kind::Username, new.as_str(), &by, until, now), Refusal::Taken("email"));
+        tx.guard(
+            uniqueness::reserve_op(Kind::Username, new.as_str(), &by, until, now),
+            Refusal::Taken("email"),
+        );
     }
     let change = Change {
         account_id: a.id.clone(),
@@ -104,14 +125,23 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     tx.write(TxOp::Put {
         key: tokens::key(TOKEN_KIND, &crypto::token_hash(&token)),
         item: Item::new()
-            .with("change", serde_json::to_string(&change).expect("a change serialises"))
+            .with(
+                "change",
+                serde_json::to_string(&change).expect("a change serialises"),
+            )
             .with(schema::TTL_ATTRIBUTE, until),
         cond: Some(Cond::NotExists),
     });
-    let link = format!("{}{}?t={token}", app.config.public_base_url, routes::ACCOUNT_EMAIL_CONFIRM);
+    let link = format!(
+        "{}{}?t={token}",
+        app.config.public_base_url,
+        routes::ACCOUNT_EMAIL_CONFIRM
+    );
     let mail = account_messages::email_change_confirmation(new.as_str(), &link);
     tracing::info!(step = "area-email", account = %crypto::log_id(&a.id), "email change asked");
-    Ok(Outcome::redirect(sent_path()).with_tx(tx).send(Effect::Email(mail)))
+    Ok(Outcome::redirect(sent_path())
+        .with_tx(tx)
+        .send(Effect::Email(mail)))
 }
 
 /// A live link's change, with its key (one read; nothing written: the page's GET).
@@ -132,21 +162,36 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
     let Some((token_key, c)) = link(app, token).await? else {
         return Ok(Outcome::reply(Refusal::LinkGone.reply()));
     };
-    let Some(account) = accounts::get(app.store.as_ref(), &c.account_id).await?.filter(|a| a.status == Status::Active)
+    let Some(account) = accounts::get(app.store.as_ref(), &c.account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
     else {
         return Ok(Outcome::reply(Refusal::LinkGone.reply()));
     };
     let now = app.now();
     let mut tx = Tx::new();
-    tx.guard(TxOp::Delete { key: token_key, cond: Some(Cond::Exists) }, Refusal::LinkGone);
+    tx.guard(
+        TxOp::Delete {
+            key: token_key,
+            cond: Some(Cond::Exists),
+        },
+        Refusal::LinkGone,
+    );
     let mut update = Update::new().set("email", c.new_email.as_str());
-    let mut expected = vec![Cond::eq("status", "active"), Cond::eq("email", c.old_email.as_str())];
+    let mut expected = vec![
+        Cond::eq("status", "active"),
+        Cond::eq("email", c.old_email.as_str()),
+    ];
     if c.username_too {
         update = update.set("username", c.new_email.as_str());
         expected.push(Cond::eq("username", c.old_email.as_str()));
     }
     tx.guard(
-        TxOp::Update { key: accounts::key(&account.id), update, cond: Some(Cond::And(expected)) },
+        TxOp::Update {
+            key: accounts::key(&account.id),
+            update,
+            cond: Some(Cond::And(expected)),
+        },
         Refusal::Changed("email"),
     );
     let (by, holder) = (owner(&account.id), uniqueness::account_owner(&account.id));
@@ -155,21 +200,39 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
         kinds.push(Kind::Username);
     }
     for kind in kinds {
-        tx.guard(uniqueness::claim_op(kind, &c.new_email, &account.id, &by, &[], now), Refusal::Taken("email"));
+        tx.guard(
+            uniqueness::claim_op(kind, &c.new_email, &account.id, &by, &[], now),
+            Refusal::Taken("email"),
+        );
         tx.write(uniqueness::release_op(kind, &c.old_email, &holder));
     }
-    let masked = Email::parse(&c.new_email).map(|e| e.masked()).unwrap_or_default();
+    let masked = Email::parse(&c.new_email)
+        .map(|e| e.masked())
+        .unwrap_or_default();
     let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
-    let notice = account_messages::email_changed_notice(&c.old_email, &clock::rome_datetime(now), &masked, &recover);
+    let notice = account_messages::email_changed_notice(
+        &c.old_email,
+        &clock::rome_datetime(now),
+        &masked,
+        &recover,
+    );
     tracing::info!(step = "area-email-confirm", account = %crypto::log_id(&account.id), "email changed");
     let text = if c.username_too {
         "Il tuo nuovo indirizzo email è confermato ed è anche la tua nuova username: usala per i prossimi accessi."
     } else {
         "Il tuo nuovo indirizzo email è confermato: da ora le comunicazioni arriveranno a questo indirizzo."
     };
-    Ok(Outcome::reply(Reply::Page(200, message_page("Indirizzo email aggiornato", text, routes::ACCOUNT, "VAI ALL'AREA CLIENTI")))
-        .with_tx(tx)
-        .send(Effect::Email(notice)))
+    Ok(Outcome::reply(Reply::Page(
+        200,
+        message_page(
+            "Indirizzo email aggiornato",
+            text,
+            routes::ACCOUNT,
+            "VAI ALL'AREA CLIENTI",
+        ),
+    ))
+    .with_tx(tx)
+    .send(Effect::Email(notice)))
 }
 
 /// The page of a link that was used, has expired or never existed.

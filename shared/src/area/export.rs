@@ -82,17 +82,30 @@ impl Data {
         })
     }
 
+    /// The JSON file, indented: it is also for the person to read.
+    pub fn to_json_file(&self, generated_at: i64) -> Vec<u8> {
+        serde_json::to_vec_pretty(&self.to_json(generated_at)).expect("a JSON value serialises")
+    }
+
     pub fn to_pdf(&self, generated_at: i64) -> Vec<u8> {
         let a = &self.signed_in.account;
         let mut b = Vec::new();
-        let h = |t: &str| Block::Heading { level: 2, runs: vec![run(t, Style::Bold)] };
+        let h = |t: &str| Block::Heading {
+            level: 2,
+            runs: vec![run(t, Style::Bold)],
+        };
         let row = |k: &str, v: &str| Block::Para {
             runs: vec![run(&format!("{k}: "), Style::Bold), run(v, Style::Regular)],
             indent: 0,
             marker: None,
             quote: false,
         };
-        let item = |t: String| Block::Para { runs: vec![run(&t, Style::Regular)], indent: 0, marker: Some("•".into()), quote: false };
+        let item = |t: String| Block::Para {
+            runs: vec![run(&t, Style::Regular)],
+            indent: 0,
+            marker: Some("•".into()),
+            quote: false,
+        };
         b.push(h("Il tuo profilo"));
         for (k, v) in [
             ("Nome", a.nome.as_str()),
@@ -112,9 +125,15 @@ impl Data {
             Some(l) => {
                 b.push(row("Numero", &l.number.pretty()));
                 b.push(row("Ente", &l.ragione_sociale));
-                b.push(row("Stato in Convenzione", if l.active { "attiva" } else { "cessata" }));
+                b.push(row(
+                    "Stato in Convenzione",
+                    if l.active { "attiva" } else { "cessata" },
+                ));
             }
-            None => b.push(row("Stato in Convenzione", "linea non presente in Convenzione")),
+            None => b.push(row(
+                "Stato in Convenzione",
+                "linea non presente in Convenzione",
+            )),
         }
         b.push(h("I tuoi consensi"));
         b.push(row("Termini e condizioni, versione", &a.terms_version));
@@ -122,25 +141,46 @@ impl Data {
         b.push(row("Accettati il", &when(a.accepted_at)));
         for c in &self.consents {
             let label = consent_log::Action::label(&c.action);
-            b.push(item(format!("{}: {label} (termini {}, privacy {})", when(c.at), c.terms_version, c.privacy_version)));
+            b.push(item(format!(
+                "{}: {label} (termini {}, privacy {})",
+                when(c.at),
+                c.terms_version,
+                c.privacy_version
+            )));
         }
         b.push(h("Sessioni attive"));
         for s in &self.sessions {
             let browser = agent::describe(&s.user_agent);
-            b.push(item(format!("{browser}: iniziata il {}, ultima attività il {}", when(s.created_at), when(s.last_seen))));
+            b.push(item(format!(
+                "{browser}: iniziata il {}, ultima attività il {}",
+                when(s.created_at),
+                when(s.last_seen)
+            )));
         }
         b.push(h("Accessi degli ultimi 12 mesi"));
         if self.accesses.is_empty() {
             b.push(row("Accessi", "nessuno"));
         }
         for e in &self.accesses {
-            b.push(item(format!("{}: {} ({})", when(e.at), e.event.label(), agent::describe(&e.user_agent))));
+            b.push(item(format!(
+                "{}: {} ({})",
+                when(e.at),
+                e.event.label(),
+                agent::describe(&e.user_agent)
+            )));
         }
         let subtitle = format!("Generato il {}", when(generated_at));
-        pdf::render("I tuoi dati - Area Clienti Convenzione Mobile 8", &subtitle, &b)
+        pdf::render(
+            "I tuoi dati - Area Clienti Convenzione Mobile 8",
+            &subtitle,
+            &b,
+        )
     }
 }
 
 fn run(text: &str, style: Style) -> Run {
-    Run { text: text.to_owned(), style }
+    Run {
+        text: text.to_owned(),
+        style,
+    }
 }

@@ -28,16 +28,34 @@ pub fn done_path() -> String {
     format!("{}?modificata=1", routes::ACCOUNT_PASSWORD)
 }
 
-pub async fn decide(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
+pub async fn decide(
+    app: &App,
+    req: &Request,
+    s: &SignedIn,
+    form: &Form,
+) -> Result<Outcome<Refusal>, WebError> {
     let a = &s.account;
     let mut errors = FieldErrors::default();
     if form.password_attuale.is_empty() {
         errors.add(reauth::FIELD, reauth::MISSING);
     }
-    let personal = [a.nome.as_str(), a.cognome.as_str(), a.email.as_str(), a.username.as_str()];
-    let new = pages::new_password(&form.password, &form.conferma_password, &personal, &mut errors);
+    let personal = [
+        a.nome.as_str(),
+        a.cognome.as_str(),
+        a.email.as_str(),
+        a.username.as_str(),
+    ];
+    let new = pages::new_password(
+        &form.password,
+        &form.conferma_password,
+        &personal,
+        &mut errors,
+    );
     if new.is_some() && form.password == form.password_attuale {
-        errors.add("password", "La nuova password deve essere diversa da quella attuale.");
+        errors.add(
+            "password",
+            "La nuova password deve essere diversa da quella attuale.",
+        );
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
         return Ok(Outcome::reply(Reply::Form(422, errors)));
@@ -61,7 +79,14 @@ pub async fn decide(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Resu
         tx.write(op);
     }
     let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
-    let mail = account_messages::email_password_changed_in_area(&a.email, &clock::rome_datetime(now), &recover);
+    let mail = account_messages::email_password_changed_in_area(
+        &a.email,
+        &clock::rome_datetime(now),
+        &recover,
+    );
     tracing::info!(step = "area-password", account = %crate::crypto::log_id(&a.id), "password changed");
-    Ok(Outcome::redirect(done_path()).with_tx(tx).send(Effect::Email(mail)).cookie(cookie))
+    Ok(Outcome::redirect(done_path())
+        .with_tx(tx)
+        .send(Effect::Email(mail))
+        .cookie(cookie))
 }

@@ -25,12 +25,22 @@ pub fn needed(s: &SignedIn, now: i64) -> bool {
 }
 
 fn subject(account: &Account) -> String {
-    account.username.trim().to_lowercase().chars().take(128).collect()
+    account
+        .username
+        .trim()
+        .to_lowercase()
+        .chars()
+        .take(128)
+        .collect()
 }
 
 /// The lock counter and whether `typed` is the account's password (one read; the hash is
 /// verified off the async threads).
-pub async fn verify(app: &App, account: &Account, typed: &str) -> Result<(Counter, bool), WebError> {
+pub async fn verify(
+    app: &App,
+    account: &Account,
+    typed: &str,
+) -> Result<(Counter, bool), WebError> {
     let key = Counter::key(POLICY, &subject(account));
     let read = app.store.batch_get(&[key]).await?;
     let counter = Counter::from_item(read[0].as_ref(), app.now());
@@ -64,7 +74,10 @@ pub fn count(
             Err(Outcome::error(401, FIELD, WRONG).with_tx(t))
         }
         Attempt::Allowed { .. } => {
-            tx.guard(lockout::clear_op(POLICY, &subject, counter), Refusal::Concurrent(FIELD));
+            tx.guard(
+                lockout::clear_op(POLICY, &subject, counter),
+                Refusal::Concurrent(FIELD),
+            );
             Ok(())
         }
     }

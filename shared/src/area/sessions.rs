@@ -22,7 +22,13 @@ pub const OTHERS: &str = "altri";
 
 /// The live sessions, this one first.
 pub async fn list(app: &App, s: &SignedIn) -> Result<Vec<Listed>, WebError> {
-    let mut all = sessions::of_account(app.store.as_ref(), &s.account.id, s.account.session_epoch, app.now()).await?;
+    let mut all = sessions::of_account(
+        app.store.as_ref(),
+        &s.account.id,
+        s.account.session_epoch,
+        app.now(),
+    )
+    .await?;
     all.sort_by_key(|l| l.hash != s.session.hash());
     Ok(all)
 }

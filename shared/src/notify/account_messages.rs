@@ -5,7 +5,8 @@
 use super::messages::simple_email;
 use super::EmailMessage;
 
-const ALERT: &str = "Se non sei stato tu, recupera subito le tue credenziali e contatta il referente della \
+const ALERT: &str =
+    "Se non sei stato tu, recupera subito le tue credenziali e contatta il referente della \
     Convenzione del tuo Ente o il Numero Verde 800.680.068.";
 
 /// After a completed login from a browser the account had not used before.

@@ -122,6 +122,9 @@ mod tests {
         assert_eq!(got.len(), SHOWN);
         assert_eq!(got[0].event, Event::Completed);
         assert_eq!(got[1].at, 1_024);
-        assert!(recent(&s, "a", SHOWN, 1_000 + KEEP_SECS + 2_000).await.unwrap().is_empty());
+        assert!(recent(&s, "a", SHOWN, 1_000 + KEEP_SECS + 2_000)
+            .await
+            .unwrap()
+            .is_empty());
     }
 }

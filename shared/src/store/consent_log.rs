@@ -107,7 +107,9 @@ pub fn in_force_from(item: Option<&Item>) -> InForce {
     let d = InForce::default();
     InForce {
         terms_version: i.s("terms_version").map_or(d.terms_version, str::to_owned),
-        privacy_version: i.s("privacy_version").map_or(d.privacy_version, str::to_owned),
+        privacy_version: i
+            .s("privacy_version")
+            .map_or(d.privacy_version, str::to_owned),
         note: i.s("note").unwrap_or_default().to_owned(),
     }
 }

@@ -15,7 +15,10 @@ pub const KEEP_SECS: i64 = 400 * 24 * 3600;
 
 /// The key under which `account_id` remembers the browser `device_id`.
 pub fn key(account_id: &str, device_id: &str) -> Key {
-    Key::new(format!("DEVICES#{account_id}"), crypto::token_hash(device_id))
+    Key::new(
+        format!("DEVICES#{account_id}"),
+        crypto::token_hash(device_id),
+    )
 }
 
 /// The write remembering (or renewing) the browser.
@@ -31,5 +34,8 @@ pub fn remember_op(account_id: &str, device_id: &str, now: i64) -> TxOp {
 
 /// A device id as the cookie may carry it: what `crypto::random_token` makes.
 pub fn is_well_formed(id: &str) -> bool {
-    (20..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    (20..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

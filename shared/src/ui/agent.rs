@@ -8,7 +8,10 @@ pub fn describe(user_agent: &str) -> String {
     // Crawlers and HTTP libraries ("misc") are no browser a person would recognise.
     let person = |r: &woothee::parser::WootheeResult| {
         r.name != woothee::woothee::VALUE_UNKNOWN
-            && matches!(r.category, "pc" | "smartphone" | "mobilephone" | "appliance")
+            && matches!(
+                r.category,
+                "pc" | "smartphone" | "mobilephone" | "appliance"
+            )
     };
     let Some(r) = parsed.filter(person) else {
         return "Browser sconosciuto".to_owned();
@@ -27,7 +30,8 @@ mod tests {
 
     #[test]
     fn names_common_browsers_and_admits_ignorance() {
-        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+        let chrome =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
             Chrome/120.0.0.0 Safari/537.36";
         assert_eq!(describe(chrome), "Chrome su Windows 10");
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like \

@@ -41,6 +41,18 @@ pub fn html(status: u16, page: Markup) -> Resp {
         .expect("static headers are valid")
 }
 
+/// A file to save (`Content-Disposition: attachment`), e.g. "Scarica i tuoi dati".
+pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Resp {
+    with_headers(Response::builder().status(200))
+        .header("content-type", content_type)
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(Body::Binary(bytes))
+        .expect("the type and the file name are ours")
+}
+
 /// POST-redirect-GET: 303 so the browser follows with a GET.
 pub fn redirect(to: &str) -> Resp {
     redirect_with_cookies(to, &[])

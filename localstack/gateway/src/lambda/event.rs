@@ -311,7 +311,10 @@ mod tests {
             e["headers"].get("accept").is_none(),
             "not in the origin request policy"
         );
-        assert_eq!(e["headers"]["user-agent"], "Chromium", "forwarded by the policy");
+        assert_eq!(
+            e["headers"]["user-agent"], "Chromium",
+            "forwarded by the policy"
+        );
         assert_eq!(
             e["headers"]["content-type"],
             "application/x-www-form-urlencoded"

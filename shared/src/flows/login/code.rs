@@ -7,11 +7,11 @@ use super::refusal::{Page, Refusal};
 use super::{Login, State, KIND, TTL_SECS};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Tx};
+use crate::notify::account_messages;
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
-use crate::store::otp::{self, Purpose};
-use crate::notify::account_messages;
 use crate::store::access_log::{self, Event};
+use crate::store::otp::{self, Purpose};
 use crate::store::{accounts, devices, Cond, TxOp, Update};
 use crate::web::{self, WebError};
 use crate::{routes, session, sms, App};
@@ -82,7 +82,12 @@ pub async fn decide(
         tx.write(op);
     }
     let agent = web::user_agent(req);
-    tx.write(access_log::record_op(&d.account_id, Event::Completed, agent, now));
+    tx.write(access_log::record_op(
+        &d.account_id,
+        Event::Completed,
+        agent,
+        now,
+    ));
     let known = session::device_id(app, req);
     let device = known.clone().unwrap_or_else(crate::crypto::random_token);
     tx.write(devices::remember_op(&d.account_id, &device, now));

@@ -202,7 +202,11 @@ pub fn decide(
         // The owner's history shows the wrong password (and the lock it caused); the answer
         // and the calls are the same as for a name that matches no account.
         if let Some(a) = &facts.account {
-            let event = if lock_if_wrong.is_some() { Event::Locked } else { Event::PasswordWrong };
+            let event = if lock_if_wrong.is_some() {
+                Event::Locked
+            } else {
+                Event::PasswordWrong
+            };
             tx.write(access_log::record_op(&a.id, event, &facts.user_agent, now));
         }
         let text = lock_if_wrong
@@ -242,7 +246,12 @@ pub fn decide(
             })
             .unless_sent(otp::withdraw_op(secret, Purpose::Login, &account.id, code));
     }
-    tx.write(access_log::record_op(&account.id, Event::CodeSent, &facts.user_agent, now));
+    tx.write(access_log::record_op(
+        &account.id,
+        Event::CodeSent,
+        &facts.user_agent,
+        now,
+    ));
     let mut data = Login::new(
         account.id.clone(),
         account.number.clone(),
