@@ -67,11 +67,15 @@ fn pk(account_id: &str) -> String {
 
 /// The write recording `event` for `account_id` now.
 pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> TxOp {
-    // Zero-padded time first, so the sort key orders events; the suffix keeps two events
-    // of the same second apart.
-    let suffix = &crypto::random_token()[..8];
+    // Zero-padded time first, so the sort key orders events; then the wall clock's
+    // nanoseconds, so that two steps of the same second (the code sent, then the login
+    // completed) keep their order; the random suffix keeps simultaneous ones apart.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let suffix = &crypto::random_token()[..6];
     TxOp::Put {
-        key: Key::new(pk(account_id), format!("{now:012}#{suffix}")),
+        key: Key::new(pk(account_id), format!("{now:012}#{nanos:020}#{suffix}")),
         item: Item::new()
             .with("event", event.code())
             .with("user_agent", super::sessions::bounded_agent(user_agent))

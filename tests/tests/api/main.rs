@@ -6,6 +6,7 @@
 //!     cargo test -p e2e --test api -- outside_bench # one module
 
 mod abuse;
+mod area;
 mod aws_calls;
 mod faults;
 mod foundation;

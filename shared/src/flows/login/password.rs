@@ -66,6 +66,8 @@ pub struct Facts {
     pub code_recent: bool,
     /// The browser's device cookie names a browser the account logged in from before.
     pub known_device: bool,
+    /// The account never completed a login (its first one is no news to its owner).
+    pub first_login: bool,
     pub user_agent: String,
 }
 
@@ -128,6 +130,9 @@ pub async fn load(
         upgraded_hash,
         code_recent: otp::is_recent(second[1].as_ref(), now, limits::RESEND_INTERVAL_SECS),
         known_device: device.is_some() && second[2].as_ref().is_some_and(|i| !i.is_expired(now)),
+        first_login: second[0]
+            .as_ref()
+            .is_some_and(|i| i.n(accounts::LAST_LOGIN_AT).is_none()),
         user_agent: user_agent.to_owned(),
     })
 }
@@ -259,7 +264,7 @@ pub fn decide(
         now,
         form.next(),
     );
-    if !facts.known_device {
+    if !facts.known_device && !facts.first_login {
         data.notify_new_device = Some(account.email.clone());
     }
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
@@ -320,6 +325,7 @@ mod tests {
             upgraded_hash: None,
             code_recent: false,
             known_device: false,
+            first_login: false,
             user_agent: "UA".into(),
         }
     }
