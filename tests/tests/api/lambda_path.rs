@@ -139,7 +139,13 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert_eq!(cookies.len(), 3, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("dispositivo=") && c.contains("Max-Age")),
+        "a long-lived cookie names the browser: {cookies:?}"
+    );
     assert!(
         cookies.iter().any(|c| c.starts_with("session=")),
         "{cookies:?}"
@@ -148,7 +154,13 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         cookies.iter().any(|c| c.starts_with("login_flow=")),
         "{cookies:?}"
     );
-    let home = p.get("/area-clienti").await;
+    let first = p.get("/area-clienti").await;
+    assert_eq!(
+        first.path, "/area-clienti/consensi",
+        "imported: our terms first"
+    );
+    let consents = [("termini", "si"), ("privacy", "si")];
+    let home = p.submit(&first, "termini", &consents).await;
     assert_eq!(home.status, 200);
     assert!(home.contains("Ciao, Lucia Bianchi"), "{}", home.text());
 }
