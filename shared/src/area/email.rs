@@ -91,7 +91,7 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     let mut tx = Tx::new();
     if reauth_needed {
         let checked = reauth::verify(app, a, &form.password_attuale).await?;
-        if let Err(refused) = reauth::count(&mut tx, a, &checked, now) {
+        if let Some(refused) = reauth::count(&mut tx, a, &checked, now) {
             return Ok(refused);
         }
         tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));

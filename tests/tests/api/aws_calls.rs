@@ -345,7 +345,7 @@ async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
     );
     report_settings(&p, "conferma email", &counts).await;
 
-    let changes: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+    let changes: Vec<Change> = vec![
         (
             "sessioni",
             "/area-clienti/sessioni",
@@ -386,6 +386,9 @@ async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
     assert_eq!(deleted.await.unwrap().status(), 303);
     report_settings(&p, "eliminazione (codice)", &counts).await;
 }
+
+/// One change of the private area: its name, the path it posts to, the form.
+type Change<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
 
 async fn report_settings(p: &Portal, name: &str, counts: &Counts) {
     p.settle().await;
