@@ -349,6 +349,7 @@ impl Portal {
             entity_cf: CodiceFiscaleEnte::parse(entity_cf).unwrap(),
             ragione_sociale: name.into(),
             active,
+            profile: shared::store::lines::Profile::Utente,
         };
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }

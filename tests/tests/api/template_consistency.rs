@@ -2044,6 +2044,7 @@ mod recorded {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
             ragione_sociale: "COMUNE DI PROVA".into(),
             active: true,
+            profile: shared::store::lines::Profile::Utente,
         };
         lines::upsert(&b.store.inner, &line).await.unwrap();
 
