@@ -17,6 +17,10 @@
 //! Besides the template test, `template_consistency.rs` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
 //!
+//! `portale-admin` is not here: it is ops tooling run with the operator's own credentials,
+//! not a Lambda role. Its audit records live in the account's partition (`ACCOUNT#<id>`,
+//! sort key `AUDIT#…`) and its index items of lines in the entity's (`ENTE#`).
+//!
 //! Beyond the table, `MESSAGING` says who posts to the outbox queue (the steps that send
 //! SMS or email: `sqs:SendMessage` only) and who delivers it (`send-messages`, the one
 //! function that is no route, `QUEUE_FUNCTIONS`: the queue's consume actions, `sns:Publish`,
@@ -96,6 +100,8 @@ pub const RATE: &str = "RATE#";
 /// Every failure counter (`store::lockout`), whatever its scope.
 pub const LOCK: &str = "LOCK#";
 pub const SESSION: &str = "SESSION#";
+/// An entity's partition: the index of its lines (`store::lines::of_entity`).
+pub const ENTE: &str = "ENTE#";
 
 /// Every prefix above (the test checks the store really writes keys of these shapes).
 pub const PREFIXES: &[&str] = &[
@@ -117,6 +123,7 @@ pub const PREFIXES: &[&str] = &[
     RATE,
     LOCK,
     SESSION,
+    ENTE,
 ];
 
 /// Some actions on the keys starting with `prefix`.
@@ -139,7 +146,7 @@ const fn g(prefix: &'static str, actions: &'static [Action]) -> Grant {
 
 use Action::{
     BatchGetItem as Batch, ConditionCheckItem as Check, DeleteItem as Del, GetItem as Get,
-    PutItem as Put, UpdateItem as Upd,
+    PutItem as Put, Query, UpdateItem as Upd,
 };
 
 // Recurring patterns: a session check (`session::current`: load, touch, drop a stale
@@ -255,6 +262,17 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(SESSION, SESSION_CHECK),
             g(ACCOUNT, &[Batch]),
             g(LINE, &[Get]),
+        ],
+    },
+    FunctionAccess {
+        // The entity's lines for its referente: the session check, the user's line (its
+        // profile and entity), one page of the entity's partition.
+        function: "account-lines",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(LINE, &[Get]),
+            g(ENTE, &[Query]),
         ],
     },
     FunctionAccess {
@@ -609,6 +627,7 @@ mod tests {
             entity_cf: CodiceFiscaleEnte::parse("00488410010").unwrap(),
             ragione_sociale: "E".into(),
             active: true,
+            profile: crate::store::lines::Profile::Utente,
         };
         lines::upsert(&s, &line).await.unwrap();
         let token = challenge::issue(secret, 0);

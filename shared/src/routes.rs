@@ -24,6 +24,8 @@ pub const REGISTER_DONE: &str = "/registrazione/esito";
 pub const LOGIN: &str = "/accesso";
 pub const LOGIN_OTP: &str = "/accesso/codice";
 pub const ACCOUNT: &str = "/area-clienti";
+/// The entity's lines, for its referente.
+pub const ACCOUNT_LINES: &str = "/area-clienti/linee";
 pub const LOGOUT: &str = "/esci";
 pub const RECOVER: &str = "/recupero";
 pub const RECOVER_OTP: &str = "/recupero/codice";
@@ -63,6 +65,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", LOGIN_OTP, "login-otp"),
     r("POST", LOGIN_OTP, "login-otp"),
     r("GET", ACCOUNT, "account"),
+    r("GET", ACCOUNT_LINES, "account-lines"),
     r("GET", LOGOUT, "logout"),
     r("POST", LOGOUT, "logout"),
     r("GET", RECOVER, "recover-start"),
@@ -87,7 +90,7 @@ pub fn is_dynamic(path: &str) -> bool {
 }
 
 /// The private area's paths: the runtime checks the session before their function runs.
-pub const PRIVATE: &[&str] = &[ACCOUNT];
+pub const PRIVATE: &[&str] = &[ACCOUNT, ACCOUNT_LINES];
 
 pub fn is_private(path: &str) -> bool {
     PRIVATE.contains(&path)
