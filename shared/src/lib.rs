@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod app;
+pub mod area;
 pub mod aws_error;
 pub mod clock;
 pub mod config;

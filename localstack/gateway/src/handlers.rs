@@ -19,6 +19,7 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "login" => |a, r| Box::pin(login::handle(a, r)),
         "login-otp" => |a, r| Box::pin(login_otp::handle(a, r)),
         "account" => |a, r| Box::pin(account::handle(a, r)),
+        "account-lines" => |a, r| Box::pin(account_lines::handle(a, r)),
         "logout" => |a, r| Box::pin(logout::handle(a, r)),
         "recover-start" => |a, r| Box::pin(recover_start::handle(a, r)),
         "recover-otp" => |a, r| Box::pin(recover_otp::handle(a, r)),
