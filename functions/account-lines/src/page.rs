@@ -47,7 +47,9 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
                         .hint("Il numero mobile o le sue prime cifre, ad esempio 333 12").render(&errors))
                     div class="btn-row" {
                         @if l.searching {
-                            a class="btn btn-secondary" href=(routes::ACCOUNT_LINES) { "Mostra tutte le linee" }
+                            a class="btn btn-secondary" href=(routes::ACCOUNT_LINES) {
+                                "Mostra tutte le linee"
+                            }
                         }
                         button class="btn btn-primary" type="submit" { "CERCA" }
                     }
@@ -62,13 +64,17 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
                         div class="prose" {
                             table {
                                 caption class="visually-hidden" { "Linee dell'Ente e loro stato" }
-                                thead { tr { th scope="col" { "Numero" } th scope="col" { "Stato" } th scope="col" { "Profilo" } } }
+                                thead {
+                                    tr { th scope="col" { "Numero" } th scope="col" { "Stato" } th scope="col" { "Profilo" } }
+                                }
                                 tbody {
                                     @for line in &l.lines {
                                         tr {
                                             td { (line.number.pretty()) }
                                             td { @if line.active { "Attiva" } @else { "Cessata" } }
-                                            td { @if line.profile == Profile::Referente { "Referente" } @else { "Utente" } }
+                                            td {
+                                                @if line.profile == Profile::Referente { "Referente" } @else { "Utente" }
+                                            }
                                         }
                                     }
                                 }
@@ -79,10 +85,16 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
                         nav class="pagination" aria-label="Pagine dell'elenco" {
                             ul {
                                 @if l.later_page {
-                                    li { a class="btn btn-secondary" href=(page_href(&form.numero, None)) { "Prima pagina" } }
+                                    li {
+                                        a class="btn btn-secondary" href=(page_href(&form.numero, None)) { "Prima pagina" }
+                                    }
                                 }
                                 @if let Some(n) = &l.next {
-                                    li { a class="btn btn-secondary" rel="next" href=(page_href(&form.numero, Some(n.e164()))) { "Pagina successiva" } }
+                                    li {
+                                        a class="btn btn-secondary" rel="next" href=(page_href(&form.numero, Some(n.e164()))) {
+                                            "Pagina successiva"
+                                        }
+                                    }
                                 }
                             }
                         }
