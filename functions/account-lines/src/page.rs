@@ -55,52 +55,64 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
                     }
                 }
                 @if l.search_error.is_none() {
-                    @if l.lines.is_empty() {
-                        p role="status" {
-                            @if l.searching { "Nessuna linea dell'Ente corrisponde al numero cercato." }
-                            @else { "Nessuna linea dell'Ente in Convenzione." }
-                        }
-                    } @else {
-                        div class="prose" {
-                            table {
-                                caption class="visually-hidden" { "Linee dell'Ente e loro stato" }
-                                thead {
-                                    tr { th scope="col" { "Numero" } th scope="col" { "Stato" } th scope="col" { "Profilo" } }
-                                }
-                                tbody {
-                                    @for line in &l.lines {
-                                        tr {
-                                            td { (line.number.pretty()) }
-                                            td { @if line.active { "Attiva" } @else { "Cessata" } }
-                                            td {
-                                                @if line.profile == Profile::Referente { "Referente" } @else { "Utente" }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    @if l.next.is_some() || l.later_page {
-                        nav class="pagination" aria-label="Pagine dell'elenco" {
-                            ul {
-                                @if l.later_page {
-                                    li {
-                                        a class="btn btn-secondary" href=(page_href(&form.numero, None)) { "Prima pagina" }
-                                    }
-                                }
-                                @if let Some(n) = &l.next {
-                                    li {
-                                        a class="btn btn-secondary" rel="next" href=(page_href(&form.numero, Some(n.e164()))) {
-                                            "Pagina successiva"
-                                        }
-                                    }
-                                }
+                    (list(l))
+                    (pages(l, &form.numero))
+                }
+            }
+        },
+    )
+}
+
+fn list(l: &Listing) -> Markup {
+    let status = |active: bool| if active { "Attiva" } else { "Cessata" };
+    let profile = |p: Profile| match p {
+        Profile::Referente => "Referente",
+        Profile::Utente => "Utente",
+    };
+    html! {
+        @if l.lines.is_empty() {
+            p role="status" {
+                @if l.searching { "Nessuna linea dell'Ente corrisponde al numero cercato." }
+                @else { "Nessuna linea dell'Ente in Convenzione." }
+            }
+        } @else {
+            div class="prose" {
+                table {
+                    caption class="visually-hidden" { "Linee dell'Ente e loro stato" }
+                    thead { tr { th scope="col" { "Numero" } th scope="col" { "Stato" } th scope="col" { "Profilo" } } }
+                    tbody {
+                        @for line in &l.lines {
+                            tr {
+                                td { (line.number.pretty()) }
+                                td { (status(line.active)) }
+                                td { (profile(line.profile)) }
                             }
                         }
                     }
                 }
             }
-        },
-    )
+        }
+    }
+}
+
+/// The links between pages: the next one carries the last number shown.
+fn pages(l: &Listing, numero: &str) -> Markup {
+    html! {
+        @if l.next.is_some() || l.later_page {
+            nav class="pagination" aria-label="Pagine dell'elenco" {
+                ul {
+                    @if l.later_page {
+                        li { a class="btn btn-secondary" href=(page_href(numero, None)) { "Prima pagina" } }
+                    }
+                    @if let Some(n) = &l.next {
+                        li {
+                            a class="btn btn-secondary" rel="next" href=(page_href(numero, Some(n.e164()))) {
+                                "Pagina successiva"
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
