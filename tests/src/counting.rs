@@ -52,6 +52,7 @@ impl Counts {
             "UpdateItem",
             "DeleteItem",
             "TransactWriteItems",
+            "Query",
         ]
         .iter()
         .map(|k| c.get(k).copied().unwrap_or(0))

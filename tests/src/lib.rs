@@ -8,6 +8,7 @@ pub mod lambda;
 pub mod logcapture;
 pub mod memory;
 pub mod proxy;
+pub mod quick;
 pub mod register;
 
 use local_gateway::inbox::{self, Email, Sms};
