@@ -99,10 +99,18 @@ pub async fn password_step(p: &Portal, username: &str, password: &str) -> Page {
 
 /// A whole login (password, then the SMS code): the private home, or where it stopped.
 pub async fn sign_in(p: &Portal, h: &Holder) -> Page {
+    // The code of *this* login: wait for one more SMS than before (an earlier login's
+    // code may be the last one LocalStack shows for a moment).
+    let before = p.sms_to(&h.number).await.len();
     let page = password_step(p, &h.username, PASSWORD).await;
     if page.path != "/accesso/codice" {
         return page;
     }
-    let code = p.last_code(&h.number).await;
-    p.submit(&page, "codice", &[("codice", &code)]).await
+    let sms = p.sms_to_at_least(&h.number, before + 1).await;
+    let text = &sms.last().expect("the login's SMS").text;
+    let code = text
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .expect("a 6-digit code");
+    p.submit(&page, "codice", &[("codice", code)]).await
 }

@@ -286,6 +286,7 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
     assert_eq!(o.code, Exit::Ok);
     assert!(o.stdout.contains("già sospeso"), "{}", o.stdout);
 
+    p.clock.advance(60); // the audit lists records by time: a minute later
     let o = admin(
         &p,
         &format!("account enable {} --motivo \"chiarito\" --json", h.id),
@@ -429,6 +430,7 @@ async fn a_ceased_line_ends_the_session_and_refuses_the_login() {
     .await;
     assert!(o.stdout.contains("già cessata"), "{}", o.stdout);
 
+    p.clock.advance(60); // the audit lists records by time: a minute later
     let o = admin(
         &p,
         &format!(
