@@ -59,7 +59,7 @@ if a.memory:
 events = []
 for r in a.route:
     method, path = r.split(":", 1)
-    ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").split("/") if w)
+    ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").replace(".", "/").split("/") if w)
     events.append(f"""        {ev}:
           Type: HttpApi
           Properties:

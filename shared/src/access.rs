@@ -28,7 +28,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The DynamoDB item actions the store uses (`store::dynamo`): no Query, no Scan, no batch write.
+/// The DynamoDB item actions the store uses (`store::dynamo`): no Scan, no batch write; Query
+/// only of lists kept in an account's own partitions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     GetItem,
@@ -102,6 +103,18 @@ pub const LOCK: &str = "LOCK#";
 pub const SESSION: &str = "SESSION#";
 /// An entity's partition: the index of its lines (`store::lines::of_entity`).
 pub const ENTE: &str = "ENTE#";
+/// An account's list of sessions (`store::sessions`): logout ends one without writing accounts.
+pub const SESSIONS: &str = "SESSIONS#";
+/// An account's access history (`store::access_log`).
+pub const ACCESS_LOG: &str = "ACCESS#";
+/// The browsers an account logged in from (`store::devices`).
+pub const DEVICES: &str = "DEVICES#";
+/// The consents' audit of an account, and the versions in force (`store::consent_log`).
+pub const CONSENT_LOG: &str = "CONSENTLOG#";
+pub const CONSENTS: &str = "CONSENTS#";
+pub const OTP_DELETE: &str = "OTP#DELETE#";
+pub const FLOW_DELETE: &str = "FLOW#DELETE#";
+pub const TOKEN_EMAIL_CHANGE: &str = "TOKEN#EMAIL-CHANGE#";
 
 /// Every prefix above (the test checks the store really writes keys of these shapes).
 pub const PREFIXES: &[&str] = &[
@@ -124,6 +137,14 @@ pub const PREFIXES: &[&str] = &[
     LOCK,
     SESSION,
     ENTE,
+    SESSIONS,
+    ACCESS_LOG,
+    DEVICES,
+    CONSENT_LOG,
+    CONSENTS,
+    OTP_DELETE,
+    FLOW_DELETE,
+    TOKEN_EMAIL_CHANGE,
 ];
 
 /// Some actions on the keys starting with `prefix`.
@@ -225,6 +246,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(EMAIL, &[Put, Del]),
             g(NUMBER, &[Put, Del]),
             g(PERSON, &[Put, Del]),
+            g(CONSENT_LOG, &[Put]),
         ],
     },
     FunctionAccess {
@@ -240,6 +262,9 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(LINE, &[Check]),
             g(OTP_LOGIN, &[Batch, Put, Del]),
             g(FLOW_LOGIN, &[Put]),
+            g(DEVICES, &[Batch]),
+            g(ACCESS_LOG, &[Put]),
+            g(CONSENTS, &[Batch]),
         ],
     },
     FunctionAccess {
@@ -251,8 +276,11 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(FLOW_LOGIN, &[Get, Put]),
             g(OTP_LOGIN, &[Get, Put, Upd, Del]),
             g(RATE, &[Upd]),
-            g(ACCOUNT, &[Check]),
+            g(ACCOUNT, &[Upd]),
             g(SESSION, &[Put, Del]),
+            g(SESSIONS, &[Put, Del]),
+            g(ACCESS_LOG, &[Put]),
+            g(DEVICES, &[Put]),
         ],
     },
     FunctionAccess {
@@ -261,6 +289,7 @@ pub const ACCESS: &[FunctionAccess] = &[
         grants: &[
             g(SESSION, SESSION_CHECK),
             g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
         ],
     },
@@ -271,15 +300,134 @@ pub const ACCESS: &[FunctionAccess] = &[
         grants: &[
             g(SESSION, SESSION_CHECK),
             g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
             g(ENTE, &[Query]),
+        ],
+    },
+    FunctionAccess {
+        // Current password (the login's lock counter), then one transaction: the new hash
+        // and epoch, this browser's new session (the old one and its list entry deleted).
+        function: "account-password",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del, Put]),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(CONSENTS, &[Batch]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(SESSIONS, &[Put, Del]),
+        ],
+    },
+    FunctionAccess {
+        // The address (and username) reserved, the daily cap, the link; the password again
+        // when the login is old (the lock counter, the session's re-authentication time).
+        function: "account-email",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del]),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(RATE, &[Upd]),
+            g(EMAIL, &[Put]),
+            g(USERNAME, &[Put]),
+            g(TOKEN_EMAIL_CHANGE, &[Put]),
+        ],
+    },
+    FunctionAccess {
+        // The link (public): its change and account read, then one transaction moving the
+        // claims and rewriting the account's email (and username).
+        function: "account-email-confirm",
+        grants: &[
+            g(TOKEN_EMAIL_CHANGE, &[Get, Del]),
+            g(ACCOUNT, &[Get, Upd]),
+            g(EMAIL, &[Put, Del]),
+            g(USERNAME, &[Put, Del]),
+        ],
+    },
+    FunctionAccess {
+        // The account's session list and its sessions; ending some deletes them.
+        function: "account-sessions",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del]),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(SESSIONS, &[Query, Del]),
+        ],
+    },
+    FunctionAccess {
+        // The access history, read only.
+        function: "account-history",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(ACCESS_LOG, &[Query]),
+        ],
+    },
+    FunctionAccess {
+        // "Scarica i tuoi dati": everything about the person, read only.
+        function: "account-privacy",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del]),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(LINE, &[Get]),
+            g(CONSENT_LOG, &[Query]),
+            g(SESSIONS, &[Query]),
+            g(ACCESS_LOG, &[Query]),
+        ],
+    },
+    FunctionAccess {
+        // The password (lock counter), the SMS caps, the code and a deletion flow.
+        function: "account-delete",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(RATE, &[Upd]),
+            g(OTP_DELETE, &[Put, Del]),
+            g(FLOW_DELETE, &[Put]),
+        ],
+    },
+    FunctionAccess {
+        // The code (counted, used up) or a new one; then one transaction: the account
+        // ceased, its claims released, this session ended, the consents' audit noted.
+        function: "account-delete-otp",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(CONSENTS, &[Batch]),
+            g(OTP_DELETE, &[Put, Upd, Get, Del]),
+            g(RATE, &[Upd]),
+            g(FLOW_DELETE, &[Get, Put, Del]),
+            g(USERNAME, &[Del]),
+            g(EMAIL, &[Del]),
+            g(NUMBER, &[Del]),
+            g(PERSON, &[Del]),
+            g(SESSIONS, &[Del]),
+            g(CONSENT_LOG, &[Put]),
+        ],
+    },
+    FunctionAccess {
+        // New terms accepted: the account's versions, the consents' audit.
+        function: "account-consents",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(CONSENTS, &[Batch]),
+            g(CONSENT_LOG, &[Put]),
         ],
     },
     FunctionAccess {
         // The session check and its deletion. Reads the account, never writes it: logout
         // cannot rewrite a password hash.
         function: "logout",
-        grants: &[g(SESSION, SESSION_CHECK), g(ACCOUNT, &[Batch])],
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(SESSIONS, &[Del]),
+        ],
     },
     FunctionAccess {
         // The three modes: per-IP / per-account / per-number caps and once-guards (Put),
@@ -379,6 +527,11 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("recover-start", Messaging::Posts),
     ("recover-otp", Messaging::Posts),
     ("recover-reset", Messaging::Posts),
+    ("account-password", Messaging::Posts),
+    ("account-email", Messaging::Posts),
+    ("account-email-confirm", Messaging::Posts),
+    ("account-delete", Messaging::Posts),
+    ("account-delete-otp", Messaging::Posts),
     (SEND_MESSAGES, Messaging::Delivers),
 ];
 
@@ -453,7 +606,7 @@ mod tests {
     use crate::flows::{challenge, login, record, recovery, registration};
     use crate::store::memory::MemoryStore;
     use crate::store::uniqueness::{self, Kind};
-    use crate::store::{accounts, lines, lockout, otp, rate, sessions, tokens};
+    use crate::store::{accounts, lines, lockout, otp, rate, sessions, tokens, TxOp};
     use crate::{limits, routes};
 
     #[test]
@@ -542,7 +695,8 @@ mod tests {
     }
 
     /// Who may write an account item, i.e. its password hash and session epoch: account
-    /// creation, the login's hash upgrade, the reset. Never logout or the private pages.
+    /// creation, the login (hash upgrade, last login), the reset, and the private area's
+    /// changes (password, email, consents, deletion). Never logout or the pages that read.
     #[test]
     fn access_only_three_functions_write_accounts() {
         let writers: BTreeSet<&str> = ACCESS
@@ -556,7 +710,16 @@ mod tests {
             .collect();
         assert_eq!(
             writers,
-            BTreeSet::from(["login", "recover-reset", "register-password"])
+            BTreeSet::from([
+                "account-consents",
+                "account-delete-otp",
+                "account-email-confirm",
+                "account-password",
+                "login",
+                "login-otp",
+                "recover-reset",
+                "register-password"
+            ])
         );
         assert!(!pairs("logout")
             .iter()
@@ -598,14 +761,43 @@ mod tests {
             record::key_for(login::KIND, "c").pk,
             record::key_for(recovery::KIND, "c").pk,
         ];
-        for kind in ["CONFIRM", recovery::RESET_TOKEN] {
+        for kind in [
+            "CONFIRM",
+            recovery::RESET_TOKEN,
+            crate::area::email::TOKEN_KIND,
+        ] {
             pks.push(tokens::key(kind, "h").pk);
+        }
+        pks.push(record::key_for(crate::area::deletion::KIND, "c").pk);
+        pks.push(sessions::entry_key("a", "h").pk);
+        pks.push(crate::store::devices::key("a", "d").pk);
+        pks.push(crate::store::consent_log::in_force_key().pk);
+        for op in [
+            crate::store::access_log::record_op(
+                "a",
+                crate::store::access_log::Event::Completed,
+                "",
+                0,
+            ),
+            crate::store::consent_log::record_op(
+                "a",
+                crate::store::consent_log::Action::Accepted,
+                "1",
+                "1",
+                0,
+            ),
+        ] {
+            let TxOp::Put { key, .. } = op else {
+                unreachable!("records are puts")
+            };
+            pks.push(key.pk);
         }
         let code = OtpCode::parse("123456").unwrap();
         for p in [
             otp::Purpose::Registration,
             otp::Purpose::Login,
             otp::Purpose::Recovery,
+            otp::Purpose::Deletion,
         ] {
             otp::issue(&s, secret, p, "x", &code, 0).await.unwrap();
         }

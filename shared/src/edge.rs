@@ -26,6 +26,8 @@ pub const FORWARDED_VIEWER_HEADERS: &[&str] = &[
     "sec-fetch-site",
     "content-type",
     VIEWER_ADDRESS_HEADER,
+    // The private area lists sessions and accesses by browser (issue 15).
+    "user-agent",
 ];
 
 /// The client as the edge saw it.

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod notify;
 pub mod pages;
 pub mod passwords;
+pub mod pdf;
 pub mod routes;
 pub mod runtime;
 pub mod session;

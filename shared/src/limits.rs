@@ -35,11 +35,18 @@ pub const SMS_PER_NUMBER_LOGIN: Limit = Limit {
     window_secs: 3600,
 };
 
+/// Codes to confirm an account's deletion (only its signed-in owner can ask, after the password).
+pub const SMS_PER_NUMBER_DELETION: Limit = Limit {
+    scope: "sms-number-delete",
+    max: 5,
+    window_secs: 3600,
+};
 pub fn sms_per_number(purpose: Purpose) -> Limit {
     match purpose {
         Purpose::Registration => SMS_PER_NUMBER_REGISTRATION,
         Purpose::Recovery => SMS_PER_NUMBER_RECOVERY,
         Purpose::Login => SMS_PER_NUMBER_LOGIN,
+        Purpose::Deletion => SMS_PER_NUMBER_DELETION,
     }
 }
 
@@ -97,4 +104,12 @@ pub const RECOVER_PER_SUBJECT: Limit = Limit {
     scope: "recover-subject",
     max: 3,
     window_secs: 3600,
+};
+
+/// Email changes asked from the private area per account per day (each sends an email to an
+/// address the person types, and may reveal that it is taken).
+pub const EMAIL_CHANGES_PER_ACCOUNT: Limit = Limit {
+    scope: "email-change",
+    max: 5,
+    window_secs: 24 * 3600,
 };

@@ -26,6 +26,18 @@ pub const LOGIN_OTP: &str = "/accesso/codice";
 pub const ACCOUNT: &str = "/area-clienti";
 /// The entity's lines, for its referente.
 pub const ACCOUNT_LINES: &str = "/area-clienti/linee";
+pub const ACCOUNT_PASSWORD: &str = "/area-clienti/password";
+pub const ACCOUNT_EMAIL: &str = "/area-clienti/email";
+/// The link in the email to a new address: public (it may be opened in another browser).
+pub const ACCOUNT_EMAIL_CONFIRM: &str = "/area-clienti/email/conferma";
+pub const ACCOUNT_SESSIONS: &str = "/area-clienti/sessioni";
+pub const ACCOUNT_HISTORY: &str = "/area-clienti/accessi";
+pub const ACCOUNT_PRIVACY: &str = "/area-clienti/privacy";
+pub const ACCOUNT_EXPORT_JSON: &str = "/area-clienti/privacy/dati.json";
+pub const ACCOUNT_EXPORT_PDF: &str = "/area-clienti/privacy/dati.pdf";
+pub const ACCOUNT_DELETE: &str = "/area-clienti/elimina";
+pub const ACCOUNT_DELETE_CODE: &str = "/area-clienti/elimina/codice";
+pub const ACCOUNT_CONSENTS: &str = "/area-clienti/consensi";
 pub const LOGOUT: &str = "/esci";
 pub const RECOVER: &str = "/recupero";
 pub const RECOVER_OTP: &str = "/recupero/codice";
@@ -66,6 +78,24 @@ pub const ROUTES: &[Route] = &[
     r("POST", LOGIN_OTP, "login-otp"),
     r("GET", ACCOUNT, "account"),
     r("GET", ACCOUNT_LINES, "account-lines"),
+    r("GET", ACCOUNT_PASSWORD, "account-password"),
+    r("POST", ACCOUNT_PASSWORD, "account-password"),
+    r("GET", ACCOUNT_EMAIL, "account-email"),
+    r("POST", ACCOUNT_EMAIL, "account-email"),
+    r("GET", ACCOUNT_EMAIL_CONFIRM, "account-email-confirm"),
+    r("POST", ACCOUNT_EMAIL_CONFIRM, "account-email-confirm"),
+    r("GET", ACCOUNT_SESSIONS, "account-sessions"),
+    r("POST", ACCOUNT_SESSIONS, "account-sessions"),
+    r("GET", ACCOUNT_HISTORY, "account-history"),
+    r("GET", ACCOUNT_PRIVACY, "account-privacy"),
+    r("GET", ACCOUNT_EXPORT_JSON, "account-privacy"),
+    r("GET", ACCOUNT_EXPORT_PDF, "account-privacy"),
+    r("GET", ACCOUNT_DELETE, "account-delete"),
+    r("POST", ACCOUNT_DELETE, "account-delete"),
+    r("GET", ACCOUNT_DELETE_CODE, "account-delete-otp"),
+    r("POST", ACCOUNT_DELETE_CODE, "account-delete-otp"),
+    r("GET", ACCOUNT_CONSENTS, "account-consents"),
+    r("POST", ACCOUNT_CONSENTS, "account-consents"),
     r("GET", LOGOUT, "logout"),
     r("POST", LOGOUT, "logout"),
     r("GET", RECOVER, "recover-start"),
@@ -90,7 +120,31 @@ pub fn is_dynamic(path: &str) -> bool {
 }
 
 /// The private area's paths: the runtime checks the session before their function runs.
-pub const PRIVATE: &[&str] = &[ACCOUNT, ACCOUNT_LINES];
+pub const PRIVATE: &[&str] = &[
+    ACCOUNT,
+    ACCOUNT_LINES,
+    ACCOUNT_PASSWORD,
+    ACCOUNT_EMAIL,
+    ACCOUNT_SESSIONS,
+    ACCOUNT_HISTORY,
+    ACCOUNT_PRIVACY,
+    ACCOUNT_EXPORT_JSON,
+    ACCOUNT_EXPORT_PDF,
+    ACCOUNT_DELETE,
+    ACCOUNT_DELETE_CODE,
+    ACCOUNT_CONSENTS,
+];
+
+/// Private pages that open before new terms are accepted: the consents page itself, and
+/// what a person who does not accept them may still do (take their data, leave).
+pub const CONSENT_EXEMPT: &[&str] = &[
+    ACCOUNT_CONSENTS,
+    ACCOUNT_PRIVACY,
+    ACCOUNT_EXPORT_JSON,
+    ACCOUNT_EXPORT_PDF,
+    ACCOUNT_DELETE,
+    ACCOUNT_DELETE_CODE,
+];
 
 pub fn is_private(path: &str) -> bool {
     PRIVATE.contains(&path)

@@ -5,6 +5,9 @@
 
 use crate::routes;
 use crate::store::accounts::{self, Account, Status};
+use crate::store::consent_log::{self, InForce};
+use crate::store::devices;
+use crate::store::lines::Line;
 use crate::store::sessions::{self, Session};
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -17,6 +20,17 @@ pub const COOKIE: &str = "session";
 pub struct SignedIn {
     pub session: Session,
     pub account: Account,
+    /// The terms and privacy versions in force (read with the session).
+    pub in_force: InForce,
+}
+
+impl SignedIn {
+    /// True when the account has not accepted the versions in force: the private area
+    /// opens only after the consents page.
+    pub fn needs_consent(&self) -> bool {
+        self.account.terms_version != self.in_force.terms_version
+            || self.account.privacy_version != self.in_force.privacy_version
+    }
 }
 
 /// The cookie's value: the session id, then the account id, so that the guard reads the
@@ -34,8 +48,12 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
         return Ok(None);
     };
     let now = app.now();
-    let keys = [sessions::key(id), accounts::key(account_id)];
-    let [session, account]: [Option<_>; 2] = app
+    let keys = [
+        sessions::key(id),
+        accounts::key(account_id),
+        consent_log::in_force_key(),
+    ];
+    let [session, account, in_force]: [Option<_>; 3] = app
         .store
         .batch_get(&keys)
         .await?
@@ -54,21 +72,24 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
         return Ok(None);
     };
     sessions::touch(app.store.as_ref(), &session, now).await?;
-    Ok(Some(SignedIn { session, account }))
+    let in_force = consent_log::in_force_from(in_force.as_ref());
+    Ok(Some(SignedIn {
+        session,
+        account,
+        in_force,
+    }))
 }
 
 impl SignedIn {
-    /// The account as the private pages show it: imported accounts may lack the entity's
-    /// name, which the line knows.
-    pub async fn profile(&self, app: &App) -> Result<Account, WebError> {
+    /// The account as the private pages show it, with its line (one read): imported
+    /// accounts may lack the entity's name, which the line knows.
+    pub async fn profile(&self, app: &App) -> Result<(Account, Option<Line>), WebError> {
         let mut account = self.account.clone();
-        if account.ragione_sociale.is_empty() {
-            let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
-            if let Some(line) = line {
-                account.ragione_sociale = line.ragione_sociale;
-            }
+        let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
+        if let Some(line) = line.as_ref().filter(|_| account.ragione_sociale.is_empty()) {
+            account.ragione_sociale = line.ragione_sociale.clone();
         }
-        Ok(account)
+        Ok((account, line))
     }
 }
 
@@ -77,9 +98,24 @@ pub fn signed_in(req: &Request) -> Option<&SignedIn> {
     req.extensions().get::<SignedIn>()
 }
 
+/// `signed_in`, for a private route's handler: without the guard's user the route is
+/// misdeclared (not in `routes::PRIVATE`), which is a fault, not a visitor to send away.
+pub fn required(req: &Request) -> Result<&SignedIn, WebError> {
+    signed_in(req)
+        .ok_or_else(|| WebError::Unavailable("private route without the session guard".into()))
+}
+
 /// For private pages: the signed-in user, or the redirect to the login that comes back here.
 pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>, WebError> {
     Ok(match current(app, req).await? {
+        Some(s) if s.needs_consent() && !routes::CONSENT_EXEMPT.contains(&req.uri().path()) => {
+            let back = url::form_urlencoded::byte_serialize(req.uri().path().as_bytes())
+                .collect::<String>();
+            Err(web::redirect(&format!(
+                "{}?next={back}",
+                routes::ACCOUNT_CONSENTS
+            )))
+        }
         Some(s) => Ok(s),
         None => {
             let back = req.uri().path();
@@ -100,14 +136,14 @@ pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>,
 /// fixation) and ending the one the browser held, if any; and its `Set-Cookie`.
 pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
     let mut ops = Vec::new();
-    if let Some((old, _)) = web::cookie(req, COOKIE, app.config.cookie_secure)
+    if let Some((old, owner)) = web::cookie(req, COOKIE, app.config.cookie_secure)
         .as_deref()
         .and_then(|v| v.split_once('.'))
     {
-        ops.push(sessions::delete_op(old));
+        ops.extend(sessions::end_ops(owner, &crate::crypto::token_hash(old)));
     }
-    let (id, op) = sessions::create_op(account_id, epoch, app.now());
-    ops.push(op);
+    let (id, created) = sessions::create_ops(account_id, epoch, app.now(), web::user_agent(req));
+    ops.extend(created);
     let cookie = web::set_cookie(
         COOKIE,
         &cookie_value(&id, account_id),
@@ -120,10 +156,32 @@ pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
 pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
     if let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) {
-        let id = value.split_once('.').map_or(value.as_str(), |(id, _)| id);
-        sessions::delete(app.store.as_ref(), id).await?;
+        match value.split_once('.') {
+            Some((id, owner)) => {
+                let ops = sessions::end_ops(owner, &crate::crypto::token_hash(id));
+                app.store.transact(ops.to_vec()).await?;
+            }
+            None => sessions::delete(app.store.as_ref(), &value).await?,
+        }
     }
     Ok(clear_cookie(app))
+}
+
+/// This browser's id (`store::devices`), if its cookie carries a well-formed one.
+pub fn device_id(app: &App, req: &Request) -> Option<String> {
+    web::cookie(req, devices::COOKIE, app.config.cookie_secure)
+        .filter(|id| devices::is_well_formed(id))
+}
+
+/// The `Set-Cookie` naming this browser for `devices::KEEP_SECS` (HttpOnly, like every
+/// cookie `web::set_cookie` writes).
+pub fn device_cookie(app: &App, id: &str) -> String {
+    web::set_cookie(
+        devices::COOKIE,
+        id,
+        Some(devices::KEEP_SECS),
+        app.config.cookie_secure,
+    )
 }
 
 pub fn clear_cookie(app: &App) -> String {

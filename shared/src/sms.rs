@@ -26,7 +26,8 @@ pub enum SendRefused {
 pub fn global_limit(app: &App, purpose: Purpose) -> rate::Limit {
     let budget = app.config.sms_global_hourly_budget as i64;
     let reserve = (budget * limits::SMS_LOGIN_RESERVED_PERCENT + 99) / 100;
-    let max = if purpose == Purpose::Login {
+    // Codes only a person who typed the right password can ask for use the whole budget.
+    let max = if matches!(purpose, Purpose::Login | Purpose::Deletion) {
         budget
     } else {
         budget - reserve

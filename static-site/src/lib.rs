@@ -13,7 +13,7 @@
 pub mod content;
 pub mod markdown;
 pub mod pages;
-pub mod pdf;
+pub use shared::pdf;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -25,37 +25,7 @@ pub const ROUTE_NAMES: &[(&str, &str)] = &[
     ("RECOVER", routes::RECOVER),
 ];
 
-/// Text style of a run (PDF fonts: Helvetica, Helvetica-Bold, Helvetica-Oblique).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Regular,
-    Bold,
-    Italic,
-}
-
-/// A piece of text in one style. A run whose text is `"\n"` is a forced line break.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Run {
-    pub text: String,
-    pub style: Style,
-}
-
-/// A block of the PDF rendering.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Block {
-    /// Markdown heading level (1–6).
-    Heading { level: u8, runs: Vec<Run> },
-    /// A paragraph, list item (`marker` "•" or "1.") or table row; `indent` in list
-    /// levels; `quote` inside a block quote.
-    Para {
-        runs: Vec<Run>,
-        indent: u8,
-        marker: Option<String>,
-        quote: bool,
-    },
-    /// A horizontal rule.
-    Rule,
-}
+pub use shared::pdf::{Block, Run, Style};
 
 /// Both renderings of a Markdown body.
 #[derive(Debug, Clone, PartialEq, Eq)]

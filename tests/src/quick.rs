@@ -78,6 +78,17 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
     let id = portale_admin::import_accounts::account_id(
         &shared::domain::Username::parse(&username).unwrap(),
     );
+    // As if the terms in force had been accepted at registration (an imported account is
+    // asked to accept them at its first login, which these tests are not about).
+    let accepted = shared::store::Update::new()
+        .set("terms_version", shared::documents::TERMS_VERSION)
+        .set("privacy_version", shared::documents::PRIVACY_VERSION)
+        .set("accepted_at", p.app.now());
+    p.app
+        .store
+        .update(&shared::store::accounts::key(&id), accepted, None)
+        .await
+        .unwrap();
     Holder {
         id,
         number,

@@ -1,6 +1,6 @@
-//! The private area's home page: greets the signed-in user, shows the profile and the
-//! Convenzione's services (placeholders for now, marked "prossimamente"). Without a
-//! valid session it redirects to the login, which comes back here.
+//! The private area's home page: greets the signed-in user, shows the profile, the line
+//! and what the person can do (security, privacy). Without a valid session the runtime's
+//! guard redirects to the login, which comes back here.
 
 mod page;
 
@@ -13,10 +13,6 @@ shared::step!(get: get);
 /// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
 /// attached to the request.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let Some(signed_in) = session::signed_in(req) else {
-        return Err(WebError::Unavailable(
-            "private route without the session guard".into(),
-        ));
-    };
-    Ok(web::html(200, page::page(&signed_in.profile(app).await?)))
+    let (account, line) = session::required(req)?.profile(app).await?;
+    Ok(web::html(200, page::page(&account, line.as_ref())))
 }

@@ -3,25 +3,39 @@
 use maud::{html, Markup};
 use shared::routes;
 use shared::store::accounts::Account;
+use shared::store::lines::Line;
 use shared::ui::layout::{self, PageOptions};
 
-/// The services of the Convenzione that the private area will host.
-const SERVICES: &[(&str, &str)] = &[
+/// What a person can do in the area: (title, what it is for, where).
+const ACTIONS: &[(&str, &str, &str)] = &[
     (
-        "Le tue linee",
-        "Consulta le SIM del tuo Ente in Convenzione e il loro stato.",
+        "Cambia la password",
+        "Scegli una nuova password: chiuderemo le sessioni sugli altri dispositivi.",
+        routes::ACCOUNT_PASSWORD,
     ),
     (
-        "Traffico e consumi",
-        "Verifica il traffico e i consumi della tua linea aziendale.",
+        "Cambia l'indirizzo email",
+        "Usa un nuovo indirizzo, dopo averlo confermato dal link che ti inviamo.",
+        routes::ACCOUNT_EMAIL,
     ),
     (
-        "Richieste di assistenza",
-        "Apri una segnalazione e segui lo stato delle tue richieste.",
+        "Dispositivi e sessioni",
+        "Vedi dove sei collegato ed esci dai dispositivi che non usi più.",
+        routes::ACCOUNT_SESSIONS,
+    ),
+    (
+        "Accessi recenti",
+        "Controlla gli ultimi accessi al tuo account e i tentativi non riusciti.",
+        routes::ACCOUNT_HISTORY,
+    ),
+    (
+        "Privacy e dati personali",
+        "Scarica i tuoi dati oppure elimina il tuo account.",
+        routes::ACCOUNT_PRIVACY,
     ),
 ];
 
-pub fn page(a: &Account) -> Markup {
+pub fn page(a: &Account, line: Option<&Line>) -> Markup {
     let number = a.number.pretty();
     let opts = PageOptions {
         noindex: true,
@@ -48,13 +62,25 @@ pub fn page(a: &Account) -> Markup {
                         dt { "Username" } dd { (a.username) }
                     }
                 }
-                h2 { "I servizi della Convenzione" }
+                section class="card" aria-labelledby="linea" {
+                    h2 id="linea" { "La tua linea" }
+                    dl {
+                        dt { "Numero" } dd { (number) }
+                        dt { "Ente" } dd { (line.map_or(a.ragione_sociale.as_str(), |l| l.ragione_sociale.as_str())) }
+                        dt { "Stato in Convenzione" }
+                        dd { @match line {
+                            Some(l) if l.active => "Attiva",
+                            Some(_) => "Cessata",
+                            None => "Non presente in Convenzione",
+                        } }
+                    }
+                }
+                h2 { "Sicurezza e privacy" }
                 ul class="cards" {
-                    @for (title, text) in SERVICES {
+                    @for (title, text, href) in ACTIONS {
                         li class="card" {
-                            h3 class="card-title" { (title) }
+                            h3 class="card-title" { a href=(href) { (title) } }
                             p { (text) }
-                            p class="muted" { "Servizio disponibile prossimamente." }
                         }
                     }
                 }

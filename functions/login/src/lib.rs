@@ -33,6 +33,9 @@ fn notice(req: &Request) -> Option<&'static str> {
         Some("La sessione è scaduta: accedi di nuovo per continuare.")
     } else if q("scaduta") {
         Some("La procedura di accesso è scaduta o non è più valida: inserisci di nuovo username e password.")
+    } else if q("eliminato") {
+        Some("Il tuo account è stato eliminato e tutte le sessioni sono state chiuse. Ti abbiamo inviato un'email di \
+              conferma.")
     } else if q("password-modificata") {
         Some("La password è stata modificata: accedi con la nuova password.")
     } else if q("next") {
@@ -52,7 +55,9 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         if let Some(missing) = password::missing_fields(&form) {
             return Ok(missing);
         }
-        let facts = password::load(app, &form, &client).await?;
+        let device = session::device_id(app, req);
+        let agent = web::user_agent(req);
+        let facts = password::load(app, &form, &client, device.as_deref(), agent).await?;
         Ok(password::decide(
             app,
             &form,

@@ -6,21 +6,7 @@ use shared::flows::registration::Step;
 use shared::pages::{error_summary, new_password_fields, registration_page, FieldErrors};
 use shared::routes;
 
-fn checkbox(name: &'static str, checked: bool, errors: &FieldErrors, label: Markup) -> Markup {
-    let err = errors.get(name);
-    html! {
-        div class="field" {
-            @if let Some(e) = err {
-                p class="field-error" id={ (name) "-error" } { span class="visually-hidden" { "Errore: " } (e) }
-            }
-            label class="checkbox" {
-                input type="checkbox" id=(name) name=(name) value="si" checked[checked]
-                    aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| format!("{name}-error"))];
-                " " (label)
-            }
-        }
-    }
-}
+use shared::pages::area::checkbox;
 
 pub fn page(errors: &FieldErrors, terms: bool, privacy: bool) -> Markup {
     let terms_label = html! {

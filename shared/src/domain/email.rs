@@ -98,6 +98,17 @@ impl Email {
     pub fn domain(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(_, d)| d)
     }
+
+    /// "m***o@comune.example.it": enough for its owner to recognise, not to read.
+    pub fn masked(&self) -> String {
+        let local: Vec<char> = self.local_part().chars().collect();
+        let shown = match local.as_slice() {
+            [] => String::new(),
+            [only] => format!("{only}***"),
+            [first, .., last] => format!("{first}***{last}"),
+        };
+        format!("{shown}@{}", self.domain())
+    }
 }
 
 string_type!(Email, EmailError);

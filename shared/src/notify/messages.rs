@@ -28,6 +28,15 @@ pub fn sms_recovery_otp(code: &OtpCode) -> String {
     )
 }
 
+/// "Elimina il tuo account": the code that confirms it.
+pub fn sms_deletion_otp(code: &OtpCode) -> String {
+    format!(
+        "Usa il codice temporaneo {} per confermare l'eliminazione del tuo account dell'Area Clienti TIM dedicata ai \
+            servizi in Convenzione Mobile 8.",
+        code.as_str()
+    )
+}
+
 /// "Username dimenticata": the username, by SMS to the account's number.
 pub fn sms_recovered_username(username: &str) -> String {
     format!("La tua username per l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8 è: \
@@ -119,7 +128,7 @@ pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> Emai
 }
 
 /// A message with a lead paragraph, labelled values, an optional button and a closing note.
-fn simple_email(
+pub(crate) fn simple_email(
     to: &str,
     subject: &str,
     intro: &str,

@@ -6,6 +6,7 @@
 //! `Notifier` post through the outbox unchanged; `DirectOutbox` delivers at once (unit tests,
 //! benchmarks, `App::in_memory`). Every text the user receives is in `messages`.
 
+pub mod account_messages;
 pub mod aws;
 pub mod memory;
 pub mod messages;

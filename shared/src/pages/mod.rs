@@ -1,6 +1,7 @@
 //! Building blocks of the flow pages (forms, errors, the registration frame), on top
 //! of the shared layout in `ui`. Field errors are rendered here, in one place.
 
+pub mod area;
 pub mod otp;
 
 use crate::domain::PASSWORD_RULES;

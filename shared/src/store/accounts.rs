@@ -57,6 +57,9 @@ impl Status {
         }
     }
 }
+/// When the last login completed (epoch seconds): written by the login's code step, shown
+/// to the help desk. Not part of `Account`: nothing decides on it.
+pub const LAST_LOGIN_AT: &str = "last_login_at";
 
 pub fn key(id: &str) -> Key {
     Key::new(format!("ACCOUNT#{id}"), "PROFILE")

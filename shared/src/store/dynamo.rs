@@ -236,15 +236,21 @@ impl Store for DynamoStore {
     }
 
     async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
-        let out = self
+        // DynamoDB refuses an empty string in a key condition: no prefix, no begins_with.
+        let mut req = self
             .client
             .query()
             .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
             .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_names("#sk", schema::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(q.pk.clone()))
-            .expression_attribute_values(":sk", AttributeValue::S(q.sk_prefix.clone()))
+            .expression_attribute_values(":pk", AttributeValue::S(q.pk.clone()));
+        req = if q.sk_prefix.is_empty() {
+            req.key_condition_expression("#pk = :pk")
+        } else {
+            req.key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+                .expression_attribute_names("#sk", schema::SK)
+                .expression_attribute_values(":sk", AttributeValue::S(q.sk_prefix.clone()))
+        };
+        let out = req
             .scan_index_forward(!q.newest_first)
             .limit(i32::try_from(q.limit).unwrap_or(i32::MAX))
             .consistent_read(true)

@@ -4,8 +4,11 @@
 //! read-then-write, and the in-memory twin must honour the same conditions.
 //! Domain repositories (`lines`, `otp`, `rate`, …) are written once on top of it.
 
+pub mod access_log;
 pub mod accounts;
 pub mod cond;
+pub mod consent_log;
+pub mod devices;
 pub mod dynamo;
 pub mod lines;
 pub mod lockout;

@@ -14,6 +14,8 @@ pub enum Purpose {
     Registration,
     Login,
     Recovery,
+    /// "Elimina il tuo account" (issue 15): reachable only signed in, after the password.
+    Deletion,
 }
 
 impl Purpose {
@@ -22,6 +24,7 @@ impl Purpose {
             Purpose::Registration => "REG",
             Purpose::Login => "LOGIN",
             Purpose::Recovery => "RECOVERY",
+            Purpose::Deletion => "DELETE",
         }
     }
 }

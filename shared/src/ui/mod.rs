@@ -9,6 +9,7 @@
 //! The CSS class contract for page content is the comment at the top of `site.css`.
 //! No inline styles or scripts anywhere: pages run under a CSP without 'unsafe-inline'.
 
+pub mod agent;
 pub mod assets;
 pub mod components;
 pub mod layout;

@@ -41,6 +41,18 @@ pub fn html(status: u16, page: Markup) -> Resp {
         .expect("static headers are valid")
 }
 
+/// A file to save (`Content-Disposition: attachment`), e.g. "Scarica i tuoi dati".
+pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Resp {
+    with_headers(Response::builder().status(200))
+        .header("content-type", content_type)
+        .header(
+            "content-disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(Body::Binary(bytes))
+        .expect("the type and the file name are ours")
+}
+
 /// POST-redirect-GET: 303 so the browser follows with a GET.
 pub fn redirect(to: &str) -> Resp {
     redirect_with_cookies(to, &[])
@@ -132,6 +144,14 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
 /// from CloudFront's viewer address once the request proved it came through the
 /// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
 /// nor a header the client could write.
+/// The browser's User-Agent (forwarded by the edge), empty if none.
+pub fn user_agent(req: &Request) -> &str {
+    req.headers()
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 pub fn client_ip(req: &Request) -> String {
     req.extensions()
         .get::<crate::edge::Viewer>()

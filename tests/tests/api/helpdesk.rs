@@ -12,7 +12,6 @@ use shared::flows::login::password::WRONG_CREDENTIALS;
 use shared::flows::login::refusal::ACCOUNT_DISABLED;
 use shared::store::lines::{self, Profile};
 use shared::store::uniqueness::{self, Kind};
-use shared::store::{accounts, Item, Key};
 
 /// Runs `portale-admin <command>` against the portal's table, as the operator `mario.b`
 /// unless `--operatore` says otherwise.
@@ -104,34 +103,21 @@ async fn find_and_show_an_account_with_contact_data_masked() {
         "the codice fiscale is masked"
     );
 
-    // The last access (written at each login, issue 15) and the session index items in
-    // the account's partition: an expired one is no session.
-    let store = p.app.store.as_ref();
-    let now = p.app.now();
-    store
-        .update(
-            &accounts::key(&h.id),
-            shared::store::Update::new().set("last_login_at", 1_796_030_940),
-            None,
-        )
-        .await
-        .unwrap();
-    let pk = accounts::key(&h.id).pk;
-    for (sk, ttl) in [("SESSION#a", now + 600), ("SESSION#b", now - 1)] {
-        let item = Item::new().with(shared::store::schema::TTL_ATTRIBUTE, ttl);
-        store.put(&Key::new(&pk, sk), item, None).await.unwrap();
-    }
+    // After a login: its time (written by the login, issue 15) and its session.
+    let home = quick::sign_in(&p, &h).await;
+    assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let o = admin(&p, &format!("account show {} --json", h.id)).await;
     let v = json(&o);
     assert_eq!(v["sessioni_attive"], 1);
-    assert_eq!(v["ultimo_accesso"], 1_796_030_940);
+    assert_eq!(v["ultimo_accesso"], p.app.now());
     assert_eq!(v["stato"], "attivo");
     assert_eq!(v["linea"]["stato"], "attiva");
     assert!(v["bloccato_fino_a"].is_null());
     assert!(!o.stdout.contains("password") && !o.stdout.contains("$argon2"));
     let o = admin(&p, &format!("account show {}", h.id)).await;
+    let when = shared::clock::rome_datetime(p.app.now());
     assert!(
-        o.stdout.contains("Ultimo accesso: 30/11/2026 alle 10:29"),
+        o.stdout.contains(&format!("Ultimo accesso: {when}")),
         "{}",
         o.stdout
     );

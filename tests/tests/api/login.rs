@@ -87,8 +87,9 @@ async fn a_user_logs_in_with_the_sms_code_sees_the_profile_and_logs_out() {
         );
     }
     assert!(
-        home.contains("prossimamente"),
-        "services are marked as coming"
+        home.contains("La tua linea") && home.contains("Cambia la password"),
+        "the line and what the person can do: {}",
+        home.text()
     );
     let session = b.cookie_in(&jar, "session").expect("a session cookie");
 

@@ -7,6 +7,7 @@
 
 mod abuse;
 mod account_lines;
+mod area;
 mod aws_calls;
 mod faults;
 mod foundation;

@@ -27,6 +27,8 @@ const SMS_STEPS: &[&str] = &[
     "recover-start",
     "recover-otp",
     "recover-reset",
+    "account-delete",
+    "account-delete-otp",
 ];
 /// Steps that send an email (through the outbox; only send-messages has ses:SendEmail).
 const EMAIL_STEPS: &[&str] = &[
@@ -35,11 +37,33 @@ const EMAIL_STEPS: &[&str] = &[
     "recover-start",
     "recover-otp",
     "recover-reset",
+    "login-otp",
+    "account-password",
+    "account-email",
+    "account-email-confirm",
+    "account-delete-otp",
 ];
 /// Steps that hash passwords with argon2id (m = 19 MiB): they get 512 MB.
-const PASSWORD_STEPS: &[&str] = &["register-password", "login", "recover-reset"];
+const PASSWORD_STEPS: &[&str] = &[
+    "register-password",
+    "login",
+    "recover-reset",
+    // The private area verifies (or hashes) the password before a sensitive change.
+    "account-password",
+    "account-email",
+    "account-delete",
+];
 /// Steps whose role may write an account item (its password hash, its session epoch).
-const ACCOUNT_WRITERS: &[&str] = &["register-password", "login", "recover-reset"];
+const ACCOUNT_WRITERS: &[&str] = &[
+    "register-password",
+    "login",
+    "login-otp",
+    "recover-reset",
+    "account-password",
+    "account-email-confirm",
+    "account-consents",
+    "account-delete-otp",
+];
 /// Viewer headers the functions read (shared::web: CSRF check, form parsing); CloudFront
 /// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -319,9 +343,15 @@ fn table_statements_yaml(krate: &str) -> String {
         .map(|s| {
             let actions: Vec<String> = s.actions.iter().map(|a| a.to_string()).collect();
             format!(
-                "              - Effect: Allow\n                Action: [{}]\n                Resource: !GetAtt \
-                    Table.Arn\n                Condition:\n                  ForAllValues:StringLike:\n               \
-                         dynamodb:LeadingKeys: [{}]\n",
+                // One piece per YAML line: a `\` continuation would eat the indentation.
+                concat!(
+                    "              - Effect: Allow\n",
+                    "                Action: [{}]\n",
+                    "                Resource: !GetAtt Table.Arn\n",
+                    "                Condition:\n",
+                    "                  ForAllValues:StringLike:\n",
+                    "                    dynamodb:LeadingKeys: [{}]\n",
+                ),
                 quoted(&actions),
                 quoted(&s.leading_keys)
             )
@@ -1739,7 +1769,9 @@ mod recorded {
     use shared::notify::{DirectOutbox, Message, NotifyError, Outbox, QueuedNotifier};
     use shared::routes;
     use shared::store::memory::MemoryStore;
-    use shared::store::{lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
+    use shared::store::{
+        consent_log, lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update,
+    };
     use shared::App;
     use std::collections::{BTreeMap, BTreeSet};
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -2117,8 +2149,67 @@ mod recorded {
         // A new registration of the same number and person (PROSEGUI ceases the old
         // account), which first takes the old account's email, then another.
         b.clock.advance(3600);
-        b.register(e164, email, "mario.rossi@comune.example.it")
+        let user = "mario.rossi@comune.example.it";
+        b.register(e164, email, user).await;
+
+        // The private area: a login, every page and change, new terms, and the deletion.
+        b.clock.advance(3600);
+        let page = b.get(routes::LOGIN).await;
+        let fields = [("username", user), ("password", PASSWORD)];
+        let page = b.submit(&page, "username", &fields).await;
+        let page = b.code_step(page, e164).await;
+        assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+        for p in [
+            routes::ACCOUNT_HISTORY,
+            routes::ACCOUNT_SESSIONS,
+            routes::ACCOUNT_PRIVACY,
+            routes::ACCOUNT_EXPORT_JSON,
+            routes::ACCOUNT_EXPORT_PDF,
+        ] {
+            assert_eq!(b.get(p).await.status, 200, "{p}");
+        }
+        let others = [("sessione".to_owned(), "altri".to_owned())];
+        b.go("POST", routes::ACCOUNT_SESSIONS, &others).await;
+        let page = b.get(routes::ACCOUNT_EMAIL).await;
+        let page = b
+            .submit(&page, "email", &[("email", "nuova@example.it")])
             .await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        let page = b
+            .get(&b.last_link("nuova@example.it", routes::ACCOUNT_EMAIL_CONFIRM))
+            .await;
+        let page = b.submit(&page, "t", &[]).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        let page = b.get(routes::ACCOUNT_PASSWORD).await;
+        let newer = "Altra-Password-2028!";
+        let fields = [
+            ("password_attuale", PASSWORD),
+            ("password", newer),
+            ("conferma_password", newer),
+        ];
+        let page = b.submit(&page, "password_attuale", &fields).await;
+        assert_eq!(page.path, routes::ACCOUNT_PASSWORD, "{}", page.html);
+        let in_force = consent_log::InForce {
+            terms_version: "2.0".into(),
+            ..Default::default()
+        };
+        b.store
+            .inner
+            .transact(vec![consent_log::publish_op(&in_force, 0)])
+            .await
+            .unwrap();
+        let page = b.get(routes::ACCOUNT).await;
+        assert_eq!(page.path, routes::ACCOUNT_CONSENTS, "{}", page.html);
+        let page = b
+            .submit(&page, "termini", &[("termini", "si"), ("privacy", "si")])
+            .await;
+        assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+        let page = b.get(routes::ACCOUNT_DELETE).await;
+        let page = b
+            .submit(&page, "password_attuale", &[("password_attuale", newer)])
+            .await;
+        let page = b.code_step(page, e164).await;
+        assert_eq!(page.path, routes::LOGIN, "{}", page.html);
 
         let mut problems = vec![];
         for f in routes::functions() {

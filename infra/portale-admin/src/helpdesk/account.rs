@@ -8,7 +8,7 @@ use shared::limits;
 use shared::store::accounts::{self, Account, Status};
 use shared::store::lockout::Counter;
 use shared::store::uniqueness::Kind;
-use shared::store::{lines, Cond, Key, Query, StoreError, TxOp, Update};
+use shared::store::{lines, sessions, Cond, Key, StoreError, TxOp, Update};
 
 /// An account id as the portal makes them (random hex, or `imp-<hex>` for imported ones):
 /// checked before it becomes a key, so a typo is a clear message rather than "not found".
@@ -178,16 +178,12 @@ pub async fn show(desk: &Desk<'_>, id: &str) -> Result<Done, DeskError> {
         .iter()
         .filter(|(k, c)| c.locked_until > desk.now && k.pk.starts_with("LOCK#login-client#"))
         .count();
-    // The session index items (`ACCOUNT#<id>` / `SESSION#…`, issue 15) carry their TTL:
-    // an expired one DynamoDB has not deleted yet is no session.
-    let sessions = desk
-        .store
-        .query(&Query::new(accounts::key(&a.id).pk, "SESSION#", 1000))
+    // The account's list of sessions (issue 15), each checked live and at the account's
+    // epoch: one Query and one BatchGet.
+    let sessions = sessions::of_account(desk.store, &a.id, a.session_epoch, desk.now)
         .await?
-        .iter()
-        .filter(|(_, i)| !i.is_expired(desk.now))
-        .count();
-    let last_login = raw.n("last_login_at");
+        .len();
+    let last_login = raw.n(accounts::LAST_LOGIN_AT);
     let line_text = match &line {
         Some(l) => format!(
             "{} (profilo {})",

@@ -36,7 +36,7 @@ fn forwarded(name: &str) -> bool {
         || name == shared::edge::ORIGIN_VERIFY_HEADER
 }
 
-/// The User-Agent CloudFront sends to an origin when the viewer's is not forwarded.
+/// The User-Agent CloudFront sends to an origin when the viewer sent none.
 const CLOUDFRONT_USER_AGENT: &str = "Amazon CloudFront";
 
 /// The event for one request. `route_key` is the route's `METHOD /path`; `viewer_ip` the
@@ -97,8 +97,12 @@ pub fn request(
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect();
-    // The viewer's User-Agent is not forwarded: CloudFront sends its own.
-    let user_agent = CLOUDFRONT_USER_AGENT.to_owned();
+    // The policy forwards the viewer's User-Agent; without one CloudFront sends its own.
+    let user_agent = headers
+        .get("user-agent")
+        .and_then(Value::as_str)
+        .unwrap_or(CLOUDFRONT_USER_AGENT)
+        .to_owned();
     headers.insert("user-agent".to_owned(), Value::String(user_agent.clone()));
     let mut event = json!({
         "version": "2.0",
@@ -307,7 +311,10 @@ mod tests {
             e["headers"].get("accept").is_none(),
             "not in the origin request policy"
         );
-        assert_eq!(e["headers"]["user-agent"], "Amazon CloudFront");
+        assert_eq!(
+            e["headers"]["user-agent"], "Chromium",
+            "forwarded by the policy"
+        );
         assert_eq!(
             e["headers"]["content-type"],
             "application/x-www-form-urlencoded"

@@ -7,10 +7,12 @@ use super::refusal::{Page, Refusal};
 use super::{Login, State, KIND, TTL_SECS};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Tx};
+use crate::notify::account_messages;
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
+use crate::store::access_log::{self, Event};
 use crate::store::otp::{self, Purpose};
-use crate::store::{accounts, Cond, TxOp};
+use crate::store::{accounts, devices, Cond, TxOp, Update};
 use crate::web::{self, WebError};
 use crate::{routes, session, sms, App};
 use lambda_http::Request;
@@ -62,13 +64,16 @@ pub async fn decide(
     let mut tx = Tx::new();
     tx.write(consume);
     tx.write(flow.save_op(KIND, &done, TTL_SECS, now));
+    // The last login's time, on condition that the account is still active with the
+    // epoch the password was checked at (a reset or a ceased account voids this login).
     tx.guard(
-        TxOp::Check {
+        TxOp::Update {
             key: accounts::key(&d.account_id),
-            cond: Cond::And(vec![
+            update: Update::new().set(accounts::LAST_LOGIN_AT, now),
+            cond: Some(Cond::And(vec![
                 Cond::eq("status", "active"),
                 Cond::eq("session_epoch", d.epoch),
-            ]),
+            ])),
         },
         Refusal::AccountChanged,
     );
@@ -76,12 +81,34 @@ pub async fn decide(
     for op in ops {
         tx.write(op);
     }
+    let agent = web::user_agent(req);
+    tx.write(access_log::record_op(
+        &d.account_id,
+        Event::Completed,
+        agent,
+        now,
+    ));
+    let known = session::device_id(app, req);
+    let device = known.clone().unwrap_or_else(crate::crypto::random_token);
+    tx.write(devices::remember_op(&d.account_id, &device, now));
     let (account, viewer) = (crate::crypto::log_id(&d.account_id), web::client_ip(req));
     tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
-    Ok(Outcome::redirect(d.next.clone())
+    let mut outcome = Outcome::redirect(d.next.clone())
         .with_tx(tx)
         .cookie(session_cookie)
-        .cookie(web::clear_cookie(super::COOKIE, app.config.cookie_secure)))
+        .cookie(web::clear_cookie(super::COOKIE, app.config.cookie_secure));
+    if known.is_none() {
+        outcome = outcome.cookie(session::device_cookie(app, &device));
+    }
+    if let Some(to) = &d.notify_new_device {
+        let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
+        let when = crate::clock::rome_datetime(now);
+        let browser = crate::ui::agent::describe(agent);
+        outcome = outcome.send(Effect::Email(account_messages::email_new_access(
+            to, &when, &browser, &recover,
+        )));
+    }
+    Ok(outcome)
 }
 
 /// "Invia di nuovo": refused within `RESEND_INTERVAL_SECS` of the last code; otherwise a

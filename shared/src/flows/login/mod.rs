@@ -43,6 +43,10 @@ pub struct Login {
     pub otp_sent_at: i64,
     /// A private page to return to (already checked by `safe_next`).
     pub next: String,
+    /// The account's email when this browser is not one it logged in from before: the
+    /// completed login tells the owner (`devices`).
+    #[serde(default)]
+    pub notify_new_device: Option<String>,
 }
 
 impl Login {
@@ -60,6 +64,7 @@ impl Login {
             epoch,
             otp_sent_at: now,
             next,
+            notify_new_device: None,
         }
     }
 

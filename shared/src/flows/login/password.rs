@@ -15,7 +15,9 @@ use crate::domain::{OtpCode, Username};
 use crate::engine::{self, Effect, Outcome, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
+use crate::store::access_log::{self, Event};
 use crate::store::accounts::{self, Account, Status};
+use crate::store::devices;
 use crate::store::lockout::{self, Attempt, Counter};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
@@ -62,11 +64,23 @@ pub struct Facts {
     pub upgraded_hash: Option<String>,
     /// A code for the account went out less than `RESEND_INTERVAL_SECS` ago (double click).
     pub code_recent: bool,
+    /// The browser's device cookie names a browser the account logged in from before.
+    pub known_device: bool,
+    /// The account never completed a login (its first one is no news to its owner).
+    pub first_login: bool,
+    pub user_agent: String,
 }
 
 /// Two reads whatever the data: the username's claim with both failure counters, then the
-/// account with its current code (a key that matches nothing when there is no account).
-pub async fn load(app: &App, form: &Form, client: &str) -> Result<Facts, WebError> {
+/// account with its current code and this browser's entry in its devices (keys that match
+/// nothing when there is no account).
+pub async fn load(
+    app: &App,
+    form: &Form,
+    client: &str,
+    device: Option<&str>,
+    user_agent: &str,
+) -> Result<Facts, WebError> {
     let now = app.now();
     let store = app.store.as_ref();
     let (client_subject, user_subject) = form.lock_subjects(client);
@@ -89,6 +103,7 @@ pub async fn load(app: &App, form: &Form, client: &str) -> Result<Facts, WebErro
         .batch_get(&[
             accounts::key(&account_id),
             otp::code_key(Purpose::Login, &account_id),
+            devices::key(&account_id, device.unwrap_or("-")),
         ])
         .await?;
     let account = second[0]
@@ -116,6 +131,11 @@ pub async fn load(app: &App, form: &Form, client: &str) -> Result<Facts, WebErro
         password_ok,
         upgraded_hash,
         code_recent: otp::is_recent(second[1].as_ref(), now, limits::RESEND_INTERVAL_SECS),
+        known_device: device.is_some() && second[2].as_ref().is_some_and(|i| !i.is_expired(now)),
+        first_login: second[0]
+            .as_ref()
+            .is_some_and(|i| i.n(accounts::LAST_LOGIN_AT).is_none()),
+        user_agent: user_agent.to_owned(),
     })
 }
 
@@ -175,7 +195,7 @@ pub fn decide(
             Attempt::Allowed { lock_if_wrong: l } => lock_if_wrong = lock_if_wrong.max(l),
         }
     }
-    let Some(account) = facts.account.filter(|_| facts.password_ok) else {
+    let Some(account) = facts.account.clone().filter(|_| facts.password_ok) else {
         for (policy, subject, seen) in counters {
             tx.attempt(
                 policy,
@@ -186,6 +206,16 @@ pub fn decide(
             );
         }
         tracing::info!(step = "login", outcome = "refused", viewer = %facts.client, "login refused");
+        // The owner's history shows the wrong password (and the lock it caused); the answer
+        // and the calls are the same as for a name that matches no account.
+        if let Some(a) = &facts.account {
+            let event = if lock_if_wrong.is_some() {
+                Event::Locked
+            } else {
+                Event::PasswordWrong
+            };
+            tx.write(access_log::record_op(&a.id, event, &facts.user_agent, now));
+        }
         let text = lock_if_wrong
             .map(locked_text)
             .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
@@ -227,13 +257,22 @@ pub fn decide(
             })
             .unless_sent(otp::withdraw_op(secret, Purpose::Login, &account.id, code));
     }
-    let data = Login::new(
+    tx.write(access_log::record_op(
+        &account.id,
+        Event::CodeSent,
+        &facts.user_agent,
+        now,
+    ));
+    let mut data = Login::new(
         account.id.clone(),
         account.number.clone(),
         account.session_epoch,
         now,
         form.next(),
     );
+    if !facts.known_device && !facts.first_login {
+        data.notify_new_device = Some(account.email.clone());
+    }
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
     let (id, viewer) = (crate::crypto::log_id(&account.id), &facts.client);
     tracing::info!(step = "login", outcome = "code-sent", account = %id, %viewer, "password verified, SMS code sent");
@@ -291,6 +330,9 @@ mod tests {
             password_ok,
             upgraded_hash: None,
             code_recent: false,
+            known_device: false,
+            first_login: false,
+            user_agent: "UA".into(),
         }
     }
 
@@ -298,15 +340,19 @@ mod tests {
     fn a_wrong_password_and_an_unknown_name_are_counted_alike_and_send_nothing() {
         let app = app();
         let code = OtpCode::generate();
-        for f in [facts(Some(account()), false), facts(None, false)] {
+        for (f, history) in [
+            (facts(Some(account()), false), &["ACCESS#acc"][..]),
+            (facts(None, false), &[]),
+        ] {
             let o = decide(&app, &form("mario@comune.example.it"), f, &code, "flow");
             assert!(
                 matches!(&o.reply, Reply::Form(401, e) if e.get("password") == Some(WRONG_CREDENTIALS))
             );
-            assert_eq!(
-                o.tx.kinds(),
-                ["RATE#login-ip", "LOCK#login-client", "LOCK#login"]
-            );
+            // The same counters; a real account's history also notes the wrong password
+            // (inside the same single transaction: the calls are the same).
+            let mut want = vec!["RATE#login-ip", "LOCK#login-client", "LOCK#login"];
+            want.extend(history);
+            assert_eq!(o.tx.kinds(), want);
             assert!(o.effects.is_empty() && o.cookies.is_empty());
         }
     }

@@ -14,7 +14,7 @@ use crate::notify::EmailMessage;
 use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, cease_ops, claims, Account, Status};
 use crate::store::uniqueness;
-use crate::store::{Cond, TxOp};
+use crate::store::{consent_log, Cond, TxOp};
 use crate::web::WebError;
 use crate::{documents, passwords, routes, App};
 use serde::Deserialize;
@@ -152,6 +152,14 @@ pub fn complete(
         cond: Some(Cond::NotExists),
     };
     tx.guard(create, Refusal::NotCompleted);
+    // The consents' audit outlives the account (`consent_log`).
+    tx.write(consent_log::record_op(
+        account_id,
+        consent_log::Action::Accepted,
+        &account.terms_version,
+        &account.privacy_version,
+        now,
+    ));
     let (owner, may_replace) = (r.owner(), r.superseded_owners());
     let taken = claims(&account);
     for (kind, value) in &taken {

@@ -770,6 +770,7 @@ fn step_5_makes_the_account_and_its_claims_in_one_transaction() {
         [
             "Put FLOW#REG",
             "Put ACCOUNT#acc1",
+            "Put CONSENTLOG#acc1",
             "Put USERNAME#mario.rossi@example.it",
             "Put EMAIL#mario.rossi@example.it",
             "Put NUMBER#+393331234567",

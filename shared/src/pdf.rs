@@ -1,4 +1,5 @@
-//! Real PDF files for the documents, from the same Markdown blocks as the pages.
+//! Real PDF files: the public documents (from the same Markdown blocks as their pages,
+//! `static-site`) and the private area's "Scarica i tuoi dati".
 //!
 //! `pdf-writer` writes PDF objects but does no text layout, so this module does the
 //! minimum by hand: greedy word wrapping on A4, headings in bold, list markers, a
@@ -13,7 +14,37 @@
 
 use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
-use crate::markdown::{Block, Run, Style};
+/// Text style of a run (PDF fonts: Helvetica, Helvetica-Bold, Helvetica-Oblique).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Regular,
+    Bold,
+    Italic,
+}
+
+/// A piece of text in one style. A run whose text is `"\n"` is a forced line break.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub text: String,
+    pub style: Style,
+}
+
+/// A block of the PDF rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// Markdown heading level (1–6).
+    Heading { level: u8, runs: Vec<Run> },
+    /// A paragraph, list item (`marker` "•" or "1.") or table row; `indent` in list
+    /// levels; `quote` inside a block quote.
+    Para {
+        runs: Vec<Run>,
+        indent: u8,
+        marker: Option<String>,
+        quote: bool,
+    },
+    /// A horizontal rule.
+    Rule,
+}
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;

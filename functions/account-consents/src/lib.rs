@@ -1,0 +1,71 @@
+//! New versions of the terms or of the privacy notice: the page every private page leads
+//! to until they are accepted, and the wiring of `shared::area::consents::accept`.
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::area::consents;
+use shared::flows::login::safe_next;
+use shared::pages::{area, FieldErrors};
+use shared::session::SignedIn;
+use shared::web::{self, Form, Resp, WebError};
+use shared::{documents, engine, routes, session, App};
+
+shared::step!(get: get, post: post);
+
+async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let next = safe_next(&web::query_param(req, "next").unwrap_or_default());
+    if !s.needs_consent() {
+        return Ok(web::redirect(&next));
+    }
+    let form = consents::Form {
+        next,
+        ..Default::default()
+    };
+    Ok(web::html(200, page(s, &form, &FieldErrors::default())))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let form: consents::Form = Form::from_request(req).typed();
+    let decide = || async { Ok(consents::accept(app, s, &form)) };
+    engine::run(app, decide, |e| page(s, &form, e)).await
+}
+
+fn page(s: &SignedIn, form: &consents::Form, errors: &FieldErrors) -> Markup {
+    let v = &s.in_force;
+    let terms = html! {
+        "Ho letto e accetto i " a href=(documents::TERMS_PDF) { "Termini e condizioni generali (PDF)" }
+        ", versione " (v.terms_version)
+    };
+    let privacy = html! {
+        "Ho letto l'" a href=(documents::PRIVACY_PDF) { "Informativa privacy (PDF)" } ", versione " (v.privacy_version)
+    };
+    area::page(
+        "Aggiornamento dei documenti",
+        html! {
+            (area::heading("Abbiamo aggiornato i documenti dell'Area Clienti", None, errors))
+            p { "Prima di continuare leggi e accetta la nuova versione dei documenti. Hai accettato finora: Termini e \
+                condizioni versione " (or_none(&s.account.terms_version)) ", Informativa privacy versione "
+                (or_none(&s.account.privacy_version)) "." }
+            @if !v.note.is_empty() { p { strong { "Cosa cambia: " } (v.note) } }
+            form method="post" action=(routes::ACCOUNT_CONSENTS) novalidate {
+                input type="hidden" name="next" value=(form.next);
+                (area::checkbox("termini", form.termini == "si", errors, terms))
+                (area::checkbox("privacy", form.privacy == "si", errors, privacy))
+                div class="btn-row" {
+                    a class="btn btn-secondary" href=(routes::ACCOUNT_PRIVACY) { "NON ACCETTO: I MIEI DATI" }
+                    button class="btn btn-primary" type="submit" { "ACCETTA E CONTINUA" }
+                }
+            }
+        },
+    )
+}
+
+fn or_none(v: &str) -> &str {
+    if v.is_empty() {
+        "nessuna"
+    } else {
+        v
+    }
+}

@@ -1,0 +1,45 @@
+//! "Elimina il tuo account", second step: the SMS code page, and the wiring of
+//! `shared::area::deletion::decide` (ELIMINA L'ACCOUNT with the code, or "Invia di nuovo").
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::area::deletion::{self, Deletion};
+use shared::pages::{otp as otp_page, FieldErrors};
+use shared::ui::layout;
+use shared::web::{Form, Resp, WebError};
+use shared::{routes, session, App};
+
+shared::step!(get: get, post: post);
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    session::required(req)?;
+    Ok(otp_page::show(
+        app,
+        req,
+        |_: &Deletion| None,
+        |d: &Deletion| &d.number,
+        page,
+    ))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let form: otp_page::CodeForm = Form::from_request(req).typed();
+    let decide = |flow| deletion::decide(app, s, flow, &form);
+    otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await
+}
+
+fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    let intro = html! { "Ti abbiamo inviato un SMS con il codice temporaneo (OTP) sul numero "
+    strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ELIMINA L'ACCOUNT" }
+    ": l'eliminazione non si può annullare." };
+    layout::flow_page(
+        "Conferma l'eliminazione dell'account",
+        html! {
+            div class="container narrow" {
+                (otp_page::code_section(routes::ACCOUNT_DELETE_CODE, "ELIMINA L'ACCOUNT", None, intro, errors, notice))
+                p { a href=(routes::ACCOUNT_PRIVACY) { "Annulla e torna alla privacy" } }
+            }
+        },
+    )
+}

@@ -1,0 +1,54 @@
+//! The link in the email to a new address. Opening it (GET) only reads and shows a button
+//! (mail scanners open every link); the button (POST) confirms through
+//! `shared::area::email::confirm`. Public: it works in any browser, signed in or not.
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::area::email;
+use shared::pages::{error_summary, FieldErrors};
+use shared::ui::layout;
+use shared::web::{self, Form, Resp, WebError};
+use shared::{engine, routes, App};
+
+shared::step!(get: get, post: post);
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let token = web::query_param(req, "t").unwrap_or_default();
+    Ok(match email::link(app, &token).await? {
+        Some((_, change)) => web::html(
+            200,
+            page(&token, &change.new_email, &FieldErrors::default()),
+        ),
+        None => web::html(410, email::link_gone_page()),
+    })
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let link: email::LinkForm = Form::from_request(req).typed();
+    engine::run(
+        app,
+        || email::confirm(app, &link.t),
+        |e| page(&link.t, "", e),
+    )
+    .await
+}
+
+fn page(token: &str, new_email: &str, errors: &FieldErrors) -> Markup {
+    layout::flow_page(
+        "Conferma il nuovo indirizzo email",
+        html! {
+            div class="container narrow" {
+                h1 { "Conferma il nuovo indirizzo email" }
+                (error_summary(errors))
+                @if !new_email.is_empty() {
+                    p { "Clicca su " strong { "CONFERMA IL NUOVO INDIRIZZO" } " per usare " strong { (new_email) }
+                        " come indirizzo email del tuo account dell'Area Clienti." }
+                }
+                form method="post" action=(routes::ACCOUNT_EMAIL_CONFIRM) {
+                    input type="hidden" name="t" value=(token);
+                    button class="btn btn-primary" type="submit" { "CONFERMA IL NUOVO INDIRIZZO" }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,64 @@
+//! "Cambia l'indirizzo email" in the private area: the page, and the wiring of the request
+//! `shared::area::email` decides (the link goes to the new address).
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::area::{email, reauth};
+use shared::pages::{area, Field, FieldErrors};
+use shared::session::SignedIn;
+use shared::web::{self, Form, Resp, WebError};
+use shared::{engine, routes, session, App};
+
+shared::step!(get: get, post: post);
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let sent = web::query_param(req, "inviata").is_some();
+    let form = email::Form::default();
+    Ok(web::html(
+        200,
+        page(s, app.now(), &form, &FieldErrors::default(), sent),
+    ))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let form: email::Form = Form::from_request(req).typed();
+    let draw = |e: &FieldErrors| page(s, app.now(), &form, e, false);
+    engine::run(app, || email::request(app, s, &form), draw).await
+}
+
+fn page(s: &SignedIn, now: i64, form: &email::Form, errors: &FieldErrors, sent: bool) -> Markup {
+    let a = &s.account;
+    let notice = sent.then_some(
+        "Ti abbiamo inviato un'email al nuovo indirizzo: apri il link che contiene e clicca su CONFERMA IL NUOVO \
+         INDIRIZZO. Fino ad allora resta valido l'indirizzo attuale.",
+    );
+    let username_is_email = a.username == a.email;
+    area::page(
+        "Cambia l'indirizzo email",
+        html! {
+            (area::heading("Cambia l'indirizzo email", notice, errors))
+            p { "Il tuo indirizzo email attuale è " strong { (a.email) } ". Il nuovo indirizzo sostituirà quello \
+                attuale solo dopo che lo avrai confermato dal link che ti invieremo; all'indirizzo attuale arriverà \
+                un avviso della modifica. Non sono accettati indirizzi PEC." }
+            form method="post" action=(routes::ACCOUNT_EMAIL) novalidate {
+                (Field::text("email", "Nuovo indirizzo email", &form.email).kind("email").autocomplete("email")
+                    .render(errors))
+                @if username_is_email {
+                    (area::checkbox("anche_username", form.anche_username == "si", errors, html! {
+                        "Usa il nuovo indirizzo anche come username (oggi la tua username è il tuo indirizzo email)"
+                    }))
+                }
+                @if reauth::needed(s, now) {
+                    (area::current_password(errors, Some("Per la tua sicurezza: hai effettuato l'accesso più di 15 \
+                        minuti fa.")))
+                }
+                div class="btn-row" {
+                    a class="btn btn-secondary" href=(routes::ACCOUNT) { "ANNULLA" }
+                    button class="btn btn-primary" type="submit" { "INVIA IL LINK DI CONFERMA" }
+                }
+            }
+        },
+    )
+}

@@ -1,0 +1,77 @@
+//! "Dispositivi e sessioni": the account's live sessions, and the wiring of
+//! `shared::area::sessions::end` ("Esci da questo dispositivo", "Esci da tutti gli altri").
+
+use lambda_http::Request;
+use maud::{html, Markup};
+use shared::area::sessions::{self, OTHERS};
+use shared::clock::rome_datetime;
+use shared::pages::{area, FieldErrors};
+use shared::session::SignedIn;
+use shared::store::sessions::Listed;
+use shared::ui::agent;
+use shared::web::{self, Form, Resp, WebError};
+use shared::{engine, routes, session, App};
+
+shared::step!(get: get, post: post);
+
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let listed = sessions::list(app, s).await?;
+    let ended = web::query_param(req, "chiuse").and_then(|n| n.parse::<usize>().ok());
+    Ok(web::html(
+        200,
+        page(s, &listed, ended, &FieldErrors::default()),
+    ))
+}
+
+async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let s = session::required(req)?;
+    let form: sessions::Form = Form::from_request(req).typed();
+    engine::run(
+        app,
+        || sessions::end(app, s, &form),
+        |e| page(s, &[], None, e),
+    )
+    .await
+}
+
+fn page(s: &SignedIn, listed: &[Listed], ended: Option<usize>, errors: &FieldErrors) -> Markup {
+    let notice = ended.map(|n| match n {
+        0 => "Nessuna sessione da chiudere: erano già chiuse.".to_owned(),
+        1 => "Abbiamo chiuso 1 sessione.".to_owned(),
+        n => format!("Abbiamo chiuso {n} sessioni."),
+    });
+    let current = s.session.hash();
+    area::page(
+        "Dispositivi e sessioni",
+        html! {
+            (area::heading("Dispositivi e sessioni", notice.as_deref(), errors))
+            p { "Questi sono i browser in cui il tuo account è collegato ora. Se non ne riconosci uno, chiudilo e "
+                a href=(routes::ACCOUNT_PASSWORD) { "cambia la password" } "." }
+            ul class="cards" {
+                @for l in listed {
+                    li class="card" {
+                        h2 class="card-title" {
+                            (agent::describe(&l.user_agent))
+                            @if l.hash == current { " " span class="badge" { "(questo dispositivo)" } }
+                        }
+                        dl {
+                            dt { "Accesso effettuato" } dd { (rome_datetime(l.created_at)) }
+                            dt { "Ultima attività" } dd { (rome_datetime(l.last_seen)) }
+                        }
+                        form method="post" action=(routes::ACCOUNT_SESSIONS) {
+                            input type="hidden" name="sessione" value=(l.hash);
+                            button class="btn btn-secondary" type="submit" { "Esci da questo dispositivo" }
+                        }
+                    }
+                }
+            }
+            @if listed.iter().any(|l| l.hash != current) {
+                form method="post" action=(routes::ACCOUNT_SESSIONS) {
+                    input type="hidden" name="sessione" value=(OTHERS);
+                    button class="btn btn-primary" type="submit" { "Esci da tutti gli altri dispositivi" }
+                }
+            }
+        },
+    )
+}

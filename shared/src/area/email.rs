@@ -1,0 +1,247 @@
+//! "Cambia l'indirizzo email". The new address (no PEC) replaces the old one only once
+//! its owner opens the link sent to it and presses the button (a GET only reads: mail
+//! scanners open every link). The request reserves the address (and the username, when
+//! the username was the email and the person asks to change it too) for this account;
+//! the confirmation, in one transaction, uses the link up, moves the claims and rewrites
+//! the account on condition that its email is still the one the request saw: of two tabs
+//! asking for different addresses, the first confirmed wins and the other link says so.
+//! The old address is told of the change.
+
+use super::{reauth, Refusal};
+use crate::domain::Email;
+use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
+use crate::notify::account_messages;
+use crate::pages::{message_page, warning_page, FieldErrors};
+use crate::session::SignedIn;
+use crate::store::accounts::{self, Status};
+use crate::store::uniqueness::{self, Kind};
+use crate::store::{schema, tokens, Cond, Item, Key, TxOp, Update};
+use crate::web::WebError;
+use crate::{clock, crypto, limits, routes, App};
+use maud::Markup;
+use serde::{Deserialize, Serialize};
+
+/// The link's token kind (`TOKEN#EMAIL-CHANGE#<hash>`).
+pub const TOKEN_KIND: &str = "EMAIL-CHANGE";
+pub const LINK_TTL_SECS: i64 = 24 * 3600;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Form {
+    pub email: String,
+    /// "si" when the username (equal to the old email) should follow.
+    pub anche_username: String,
+    pub password_attuale: String,
+}
+
+/// The confirmation button's form: the link's token.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    pub t: String,
+}
+
+/// What a link confirms, stored with its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub account_id: String,
+    pub old_email: String,
+    pub new_email: String,
+    pub username_too: bool,
+}
+
+/// The reservation's owner while the link is pending (never `account:`, which would make
+/// the address find the account before it is confirmed).
+fn owner(account_id: &str) -> String {
+    format!("change:{account_id}")
+}
+
+/// Where the page says the link was sent.
+pub fn sent_path() -> String {
+    format!("{}?inviata=1", routes::ACCOUNT_EMAIL)
+}
+
+/// The request: checks, then the reservations, the daily cap and the link in one
+/// transaction, and the email to the new address.
+pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
+    let a = &s.account;
+    let now = app.now();
+    let mut errors = FieldErrors::default();
+    let new = match Email::parse(&form.email) {
+        Ok(e) if e.as_str() == a.email => {
+            errors.add(
+                "email",
+                "È già il tuo indirizzo email: scrivine uno diverso.",
+            );
+            None
+        }
+        Ok(e) => Some(e),
+        Err(e) => {
+            errors.add("email", e);
+            None
+        }
+    };
+    let reauth_needed = reauth::needed(s, now);
+    if reauth_needed && form.password_attuale.is_empty() {
+        errors.add(reauth::FIELD, reauth::MISSING);
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Ok(Outcome::reply(Reply::Form(422, errors)));
+    };
+    let mut tx = Tx::new();
+    if reauth_needed {
+        let checked = reauth::verify(app, a, &form.password_attuale).await?;
+        if let Err(refused) = reauth::count(&mut tx, a, &checked, now) {
+            return Ok(refused);
+        }
+        tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));
+    }
+    tx.charge(
+        limits::EMAIL_CHANGES_PER_ACCOUNT,
+        &a.id,
+        now,
+        Refusal::TooManyChanges,
+    );
+    let until = now + LINK_TTL_SECS;
+    let by = owner(&a.id);
+    tx.guard(
+        uniqueness::reserve_op(Kind::Email, new.as_str(), &by, until, now),
+        Refusal::Taken("email"),
+    );
+    let username_too = form.anche_username == "si" && a.username == a.email;
+    if username_too {
+        tx.guard(
+            uniqueness::reserve_op(Kind::Username, new.as_str(), &by, until, now),
+            Refusal::Taken("email"),
+        );
+    }
+    let change = Change {
+        account_id: a.id.clone(),
+        old_email: a.email.clone(),
+        new_email: new.as_str().to_owned(),
+        username_too,
+    };
+    let token = crypto::random_token();
+    tx.write(TxOp::Put {
+        key: tokens::key(TOKEN_KIND, &crypto::token_hash(&token)),
+        item: Item::new()
+            .with(
+                "change",
+                serde_json::to_string(&change).expect("a change serialises"),
+            )
+            .with(schema::TTL_ATTRIBUTE, until),
+        cond: Some(Cond::NotExists),
+    });
+    let link = format!(
+        "{}{}?t={token}",
+        app.config.public_base_url,
+        routes::ACCOUNT_EMAIL_CONFIRM
+    );
+    let mail = account_messages::email_change_confirmation(new.as_str(), &link);
+    tracing::info!(step = "area-email", account = %crypto::log_id(&a.id), "email change asked");
+    Ok(Outcome::redirect(sent_path())
+        .with_tx(tx)
+        .send(Effect::Email(mail)))
+}
+
+/// A live link's change, with its key (one read; nothing written: the page's GET).
+pub async fn link(app: &App, token: &str) -> Result<Option<(Key, Change)>, WebError> {
+    if token.is_empty() || token.len() > 100 {
+        return Ok(None);
+    }
+    let key = tokens::key(TOKEN_KIND, &crypto::token_hash(token));
+    let item = app.store.get(&key).await?;
+    Ok(item
+        .filter(|i| !i.is_expired(app.now()))
+        .and_then(|i| serde_json::from_str(i.s("change")?).ok())
+        .map(|c| (key, c)))
+}
+
+/// CONFERMA IL NUOVO INDIRIZZO: one read (the link and its account), one transaction.
+pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebError> {
+    let Some((token_key, c)) = link(app, token).await? else {
+        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
+    };
+    let Some(account) = accounts::get(app.store.as_ref(), &c.account_id)
+        .await?
+        .filter(|a| a.status == Status::Active)
+    else {
+        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
+    };
+    let now = app.now();
+    let mut tx = Tx::new();
+    tx.guard(
+        TxOp::Delete {
+            key: token_key,
+            cond: Some(Cond::Exists),
+        },
+        Refusal::LinkGone,
+    );
+    let mut update = Update::new().set("email", c.new_email.as_str());
+    let mut expected = vec![
+        Cond::eq("status", "active"),
+        Cond::eq("email", c.old_email.as_str()),
+    ];
+    if c.username_too {
+        update = update.set("username", c.new_email.as_str());
+        expected.push(Cond::eq("username", c.old_email.as_str()));
+    }
+    tx.guard(
+        TxOp::Update {
+            key: accounts::key(&account.id),
+            update,
+            cond: Some(Cond::And(expected)),
+        },
+        Refusal::Changed("email"),
+    );
+    let (by, holder) = (owner(&account.id), uniqueness::account_owner(&account.id));
+    let mut kinds = vec![Kind::Email];
+    if c.username_too {
+        kinds.push(Kind::Username);
+    }
+    for kind in kinds {
+        tx.guard(
+            uniqueness::claim_op(kind, &c.new_email, &account.id, &by, &[], now),
+            Refusal::Taken("email"),
+        );
+        tx.write(uniqueness::release_op(kind, &c.old_email, &holder));
+    }
+    let masked = Email::parse(&c.new_email)
+        .map(|e| e.masked())
+        .unwrap_or_default();
+    let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
+    let notice = account_messages::email_changed_notice(
+        &c.old_email,
+        &clock::rome_datetime(now),
+        &masked,
+        &recover,
+    );
+    tracing::info!(step = "area-email-confirm", account = %crypto::log_id(&account.id), "email changed");
+    let text = if c.username_too {
+        "Il tuo nuovo indirizzo email è confermato ed è anche la tua nuova username: usala per i prossimi accessi."
+    } else {
+        "Il tuo nuovo indirizzo email è confermato: da ora le comunicazioni arriveranno a questo indirizzo."
+    };
+    Ok(Outcome::reply(Reply::Page(
+        200,
+        message_page(
+            "Indirizzo email aggiornato",
+            text,
+            routes::ACCOUNT,
+            "VAI ALL'AREA CLIENTI",
+        ),
+    ))
+    .with_tx(tx)
+    .send(Effect::Email(notice)))
+}
+
+/// The page of a link that was used, has expired or never existed.
+pub fn link_gone_page() -> Markup {
+    warning_page(
+        "Link non valido",
+        "Il link di conferma non è più valido: è già stato usato oppure è scaduto. Se l'indirizzo non risulta \
+         aggiornato, chiedi di nuovo la modifica dall'Area Clienti.",
+        routes::ACCOUNT_EMAIL,
+        "CAMBIA INDIRIZZO EMAIL",
+    )
+}

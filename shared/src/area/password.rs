@@ -1,0 +1,92 @@
+//! "Cambia la password": the current password and the new one (the rules of registration
+//! step 5, typed twice). One transaction sets the new hash (on condition that the hash is
+//! still the one verified: of two tabs only one wins), bumps the account's session epoch
+//! (every other session ends) and starts a new session for this browser; the "password
+//! modificata" email follows.
+
+use super::{reauth, Refusal};
+use crate::engine::{Effect, Outcome, Reply, Tx};
+use crate::notify::account_messages;
+use crate::pages::{self, FieldErrors};
+use crate::session::{self, SignedIn};
+use crate::store::accounts;
+use crate::web::WebError;
+use crate::{clock, passwords, routes, App};
+use lambda_http::Request;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Form {
+    pub password_attuale: String,
+    pub password: String,
+    pub conferma_password: String,
+}
+
+/// Where the page says the password was changed.
+pub fn done_path() -> String {
+    format!("{}?modificata=1", routes::ACCOUNT_PASSWORD)
+}
+
+pub async fn decide(
+    app: &App,
+    req: &Request,
+    s: &SignedIn,
+    form: &Form,
+) -> Result<Outcome<Refusal>, WebError> {
+    let a = &s.account;
+    let mut errors = FieldErrors::default();
+    if form.password_attuale.is_empty() {
+        errors.add(reauth::FIELD, reauth::MISSING);
+    }
+    let personal = [
+        a.nome.as_str(),
+        a.cognome.as_str(),
+        a.email.as_str(),
+        a.username.as_str(),
+    ];
+    let new = pages::new_password(
+        &form.password,
+        &form.conferma_password,
+        &personal,
+        &mut errors,
+    );
+    if new.is_some() && form.password == form.password_attuale {
+        errors.add(
+            "password",
+            "La nuova password deve essere diversa da quella attuale.",
+        );
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Ok(Outcome::reply(Reply::Form(422, errors)));
+    };
+    let now = app.now();
+    let checked = reauth::verify(app, a, &form.password_attuale).await?;
+    let mut tx = Tx::new();
+    if let Err(refused) = reauth::count(&mut tx, a, &checked, now) {
+        return Ok(refused);
+    }
+    let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))
+        .await
+        .map_err(|e| WebError::Unavailable(e.to_string()))?;
+    tx.guard(
+        accounts::set_password_op(&a.id, &a.password_hash, &hash, true),
+        Refusal::Changed(reauth::FIELD),
+    );
+    // This browser stays signed in: a new session at the new epoch replaces its old one.
+    let (ops, cookie) = session::start_ops(app, req, &a.id, a.session_epoch + 1);
+    for op in ops {
+        tx.write(op);
+    }
+    let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
+    let mail = account_messages::email_password_changed_in_area(
+        &a.email,
+        &clock::rome_datetime(now),
+        &recover,
+    );
+    tracing::info!(step = "area-password", account = %crate::crypto::log_id(&a.id), "password changed");
+    Ok(Outcome::redirect(done_path())
+        .with_tx(tx)
+        .send(Effect::Email(mail))
+        .cookie(cookie))
+}

@@ -1,0 +1,66 @@
+//! The private area's page frame and the form parts its pages share.
+
+use super::{error_summary, Field, FieldErrors};
+use crate::routes;
+use crate::ui::layout::{self, PageOptions};
+use maud::{html, Markup};
+
+/// A page of the private area: not indexed, the header says "Area Clienti", a way back to
+/// the area's home above the `<h1>`.
+pub fn page(title: &str, body: Markup) -> Markup {
+    let opts = PageOptions {
+        noindex: true,
+        current: Some(routes::ACCOUNT),
+        signed_in: true,
+        ..PageOptions::default()
+    };
+    layout::page_with(
+        &opts,
+        title,
+        html! {
+            div class="container narrow" {
+                nav aria-label="Percorso" {
+                    p { a href=(routes::ACCOUNT) { "Area Clienti" } " › " span aria-current="page" { (title) } }
+                }
+                (body)
+            }
+        },
+    )
+}
+
+/// A page's heading, its success notice (after a redirect) and its errors.
+pub fn heading(title: &str, notice: Option<&str>, errors: &FieldErrors) -> Markup {
+    html! {
+        h1 { (title) }
+        @if let Some(n) = notice { p class="success" role="status" { (n) } }
+        (error_summary(errors))
+    }
+}
+
+/// The current password, asked before a sensitive change (never echoed back).
+pub fn current_password(errors: &FieldErrors, hint: Option<&str>) -> Markup {
+    let mut f = Field::text(crate::area::reauth::FIELD, "Password attuale", "")
+        .kind("password")
+        .autocomplete("current-password");
+    if let Some(h) = hint {
+        f = f.hint(h);
+    }
+    f.render(errors)
+}
+
+/// A checkbox whose error sits above it; it submits `si`.
+pub fn checkbox(name: &'static str, checked: bool, errors: &FieldErrors, label: Markup) -> Markup {
+    let err = errors.get(name);
+    html! {
+        div class="field" {
+            @if let Some(e) = err {
+                p class="field-error" id={ (name) "-error" } { span class="visually-hidden" { "Errore: " } (e) }
+            }
+            label class="checkbox" {
+                input type="checkbox" id=(name) name=(name) value="si" checked[checked]
+                    aria-invalid=[err.map(|_| "true")] aria-describedby=[err.map(|_| format!("{name}-error"))];
+                " " (label)
+            }
+        }
+    }
+}

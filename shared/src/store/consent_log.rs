@@ -1,0 +1,128 @@
+//! The audit of consents: every acceptance of the terms and the privacy notice (version
+//! and date), and the deletion of the account, in the account's own partition
+//! (`CONSENTLOG#<account>`). Kept `KEEP_SECS` by TTL, also after the account is deleted:
+//! it is what the portal must be able to show about a person's consents.
+//!
+//! The versions in force are published by ops (`portale-admin consensi pubblica`) as one
+//! item (`CONSENTS#CURRENT`); without it, the versions of `documents` are in force.
+
+use super::{schema, Item, Key, Query, Store, StoreError, TxOp};
+use crate::{crypto, documents};
+
+pub const KEEP_SECS: i64 = 10 * 365 * 24 * 3600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Terms and privacy accepted (at registration, or a new version at login).
+    Accepted,
+    AccountDeleted,
+}
+
+impl Action {
+    fn code(self) -> &'static str {
+        match self {
+            Action::Accepted => "accepted",
+            Action::AccountDeleted => "account-deleted",
+        }
+    }
+    pub fn label(code: &str) -> &'static str {
+        match code {
+            "accepted" => "Termini e informativa privacy accettati",
+            "account-deleted" => "Account eliminato",
+            _ => "Altro",
+        }
+    }
+}
+
+/// One entry of the audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub at: i64,
+    pub action: String,
+    pub terms_version: String,
+    pub privacy_version: String,
+}
+
+fn pk(account_id: &str) -> String {
+    format!("CONSENTLOG#{account_id}")
+}
+
+pub fn record_op(account_id: &str, action: Action, terms: &str, privacy: &str, now: i64) -> TxOp {
+    let suffix = &crypto::random_token()[..8];
+    TxOp::Put {
+        key: Key::new(pk(account_id), format!("{now:012}#{suffix}")),
+        item: Item::new()
+            .with("action", action.code())
+            .with("terms_version", terms)
+            .with("privacy_version", privacy)
+            .with("at", now)
+            .with(schema::TTL_ATTRIBUTE, now + KEEP_SECS),
+        cond: None,
+    }
+}
+
+/// The audit of an account, oldest first (one Query).
+pub async fn of_account(store: &dyn Store, account_id: &str) -> Result<Vec<Entry>, StoreError> {
+    Ok(store
+        .query(&Query::new(pk(account_id), "", 200))
+        .await?
+        .into_iter()
+        .map(|(_, i)| Entry {
+            at: i.n("at").unwrap_or(0),
+            action: i.s("action").unwrap_or_default().to_owned(),
+            terms_version: i.s("terms_version").unwrap_or_default().to_owned(),
+            privacy_version: i.s("privacy_version").unwrap_or_default().to_owned(),
+        })
+        .collect())
+}
+
+/// The versions in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InForce {
+    pub terms_version: String,
+    pub privacy_version: String,
+    /// What changed, as ops wrote it when publishing.
+    pub note: String,
+}
+
+impl Default for InForce {
+    fn default() -> Self {
+        InForce {
+            terms_version: documents::TERMS_VERSION.to_owned(),
+            privacy_version: documents::PRIVACY_VERSION.to_owned(),
+            note: String::new(),
+        }
+    }
+}
+
+/// The item holding the versions in force (the session guard reads it with the session).
+pub fn in_force_key() -> Key {
+    Key::new("CONSENTS#CURRENT", "CURRENT")
+}
+
+pub fn in_force_from(item: Option<&Item>) -> InForce {
+    let Some(i) = item else {
+        return InForce::default();
+    };
+    let d = InForce::default();
+    InForce {
+        terms_version: i.s("terms_version").map_or(d.terms_version, str::to_owned),
+        privacy_version: i
+            .s("privacy_version")
+            .map_or(d.privacy_version, str::to_owned),
+        note: i.s("note").unwrap_or_default().to_owned(),
+    }
+}
+
+/// The write publishing new versions (ops).
+pub fn publish_op(in_force: &InForce, now: i64) -> TxOp {
+    TxOp::Put {
+        key: in_force_key(),
+        item: Item::new()
+            .with("terms_version", in_force.terms_version.as_str())
+            .with("privacy_version", in_force.privacy_version.as_str())
+            .with("note", in_force.note.as_str())
+            .with("published_at", now),
+        cond: None,
+    }
+}
