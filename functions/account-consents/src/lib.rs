@@ -44,10 +44,15 @@ fn page(s: &SignedIn, form: &consents::Form, errors: &FieldErrors) -> Markup {
     area::page(
         "Aggiornamento dei documenti",
         html! {
-            (area::heading("Abbiamo aggiornato i documenti dell'Area Clienti", None, errors))
-            p { "Prima di continuare leggi e accetta la nuova versione dei documenti. Hai accettato finora: Termini e \
-                condizioni versione " (or_none(&s.account.terms_version)) ", Informativa privacy versione "
-                (or_none(&s.account.privacy_version)) "." }
+            (area::heading("Leggi e accetta i documenti dell'Area Clienti", None, errors))
+            @if s.account.terms_version.is_empty() {
+                p { "Prima di entrare nell'Area Clienti della Convenzione Telefonia Mobile 8 leggi e accetta i suoi \
+                    documenti." }
+            } @else {
+                p { "Abbiamo aggiornato i documenti dell'Area Clienti: prima di continuare leggi e accetta la nuova \
+                    versione. Hai accettato finora: Termini e condizioni versione " (s.account.terms_version)
+                    ", Informativa privacy versione " (or_none(&s.account.privacy_version)) "." }
+            }
             @if !v.note.is_empty() { p { strong { "Cosa cambia: " } (v.note) } }
             form method="post" action=(routes::ACCOUNT_CONSENTS) novalidate {
                 input type="hidden" name="next" value=(form.next);

@@ -13,6 +13,9 @@ use shared::{engine, routes, App};
 shared::step!(get: get, post: post);
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    if let Some(done) = web::query_param(req, "confermata") {
+        return Ok(web::html(200, email::done_page(&done)));
+    }
     let token = web::query_param(req, "t").unwrap_or_default();
     Ok(match email::link(app, &token).await? {
         Some((_, change)) => web::html(

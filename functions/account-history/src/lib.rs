@@ -22,21 +22,27 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
             title,
             html! {
                 (area::heading(title, None, &FieldErrors::default()))
-                p { "Gli ultimi " (SHOWN) " tentativi di accesso al tuo account, dal più recente. Li conserviamo per 12 \
-                    mesi." }
+                p { "Gli ultimi " (SHOWN) " tentativi di accesso al tuo account, dal più recente. Li conserviamo \
+                    per 12 mesi." }
                 @if events.is_empty() {
                     p { "Nessun accesso registrato." }
                 } @else {
                     div class="table-wrap" {
                         table {
                             caption class="visually-hidden" { "Accessi recenti al tuo account" }
-                            thead { tr { th scope="col" { "Data e ora" } th scope="col" { "Browser" } th scope="col" { "Esito" } } }
+                            thead { tr {
+                                th scope="col" { "Data e ora" }
+                                th scope="col" { "Browser" }
+                                th scope="col" { "Esito" }
+                            } }
                             tbody {
                                 @for e in &events {
                                     tr {
                                         td { (rome_datetime(e.at)) }
                                         td { (agent::describe(&e.user_agent)) }
-                                        td { @if e.event.is_warning() { strong { (e.event.label()) } } @else { (e.event.label()) } }
+                                        td { @if e.event.is_warning() {
+                                            strong { (e.event.label()) }
+                                        } @else { (e.event.label()) } }
                                     }
                                 }
                             }

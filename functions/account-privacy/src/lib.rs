@@ -39,7 +39,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
                         attive e accessi degli ultimi 12 mesi." }
                     ul {
                         li { a href=(routes::ACCOUNT_EXPORT_PDF) download { "Scarica i tuoi dati in PDF (leggibile)" } }
-                        li { a href=(routes::ACCOUNT_EXPORT_JSON) download { "Scarica i tuoi dati in JSON (per altri programmi)" } }
+                        li { a href=(routes::ACCOUNT_EXPORT_JSON) download { "Scarica i tuoi dati in JSON (per altri \
+                            programmi)" } }
                     }
                 }
                 section aria-labelledby="elimina" {

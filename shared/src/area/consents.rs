@@ -58,3 +58,73 @@ pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     ));
     Outcome::redirect(safe_next(&form.next)).with_tx(tx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::MobileNumber;
+    use crate::engine::Reply;
+    use crate::store::accounts::{Account, Status};
+    use crate::store::consent_log::InForce;
+    use crate::store::{sessions, Key};
+
+    fn signed_in() -> SignedIn {
+        SignedIn {
+            session: sessions::Session {
+                key: Key::new("SESSION#h", "SESSION"),
+                account_id: "acc".into(),
+                epoch: 0,
+                created_at: 0,
+                last_seen: 0,
+                auth_at: 0,
+            },
+            account: Account {
+                id: "acc".into(),
+                nome: "Mario".into(),
+                cognome: "Rossi".into(),
+                personal_cf: "RSSMRA85T10A562S".into(),
+                entity_cf: "00488410010".into(),
+                ragione_sociale: "Ente".into(),
+                number: MobileNumber::parse("+393331234567").unwrap(),
+                email: "m@example.it".into(),
+                username: "m@example.it".into(),
+                password_hash: "h".into(),
+                status: Status::Active,
+                session_epoch: 0,
+                created_at: 0,
+                terms_version: "1.0".into(),
+                privacy_version: "1.0".into(),
+                accepted_at: 0,
+                origin: String::new(),
+            },
+            in_force: InForce {
+                terms_version: "2.0".into(),
+                ..InForce::default()
+            },
+        }
+    }
+
+    #[test]
+    fn both_boxes_are_needed_and_the_acceptance_is_stored_with_its_audit() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let s = signed_in();
+        assert!(s.needs_consent());
+        let o = accept(&app, &s, &Form::default());
+        assert!(
+            matches!(&o.reply, Reply::Form(422, e) if e.get("termini").is_some() && e.get("privacy").is_some())
+        );
+        assert!(o.tx.is_empty(), "nothing written");
+        let form = Form {
+            termini: "si".into(),
+            privacy: "si".into(),
+            next: "https://evil.example".into(),
+        };
+        let o = accept(&app, &s, &form);
+        assert!(
+            matches!(&o.reply, Reply::Redirect(to) if to == crate::routes::ACCOUNT),
+            "next stays private"
+        );
+        assert_eq!(o.tx.kinds(), ["ACCOUNT#acc", "CONSENTLOG#acc"]);
+    }
+}

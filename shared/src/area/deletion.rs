@@ -68,7 +68,7 @@ pub fn start_outcome(
 ) -> Outcome<Refusal> {
     let (a, now) = (&s.account, app.now());
     let mut tx = Tx::new();
-    if let Err(refused) = reauth::count(&mut tx, a, checked, now) {
+    if let Some(refused) = reauth::count(&mut tx, a, checked, now) {
         return refused;
     }
     let code = OtpCode::generate();

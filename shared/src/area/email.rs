@@ -91,7 +91,7 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     let mut tx = Tx::new();
     if reauth_needed {
         let checked = reauth::verify(app, a, &form.password_attuale).await?;
-        if let Err(refused) = reauth::count(&mut tx, a, &checked, now) {
+        if let Some(refused) = reauth::count(&mut tx, a, &checked, now) {
             return Ok(refused);
         }
         tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));
@@ -217,22 +217,36 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
         &recover,
     );
     tracing::info!(step = "area-email-confirm", account = %crypto::log_id(&account.id), "email changed");
-    let text = if c.username_too {
+    let done = if c.username_too {
+        DONE_WITH_USERNAME
+    } else {
+        DONE
+    };
+    Ok(Outcome::redirect(format!(
+        "{}?confermata={done}",
+        routes::ACCOUNT_EMAIL_CONFIRM
+    ))
+    .with_tx(tx)
+    .send(Effect::Email(notice)))
+}
+
+/// The `confermata` values of the page after the confirmation (POST-redirect-GET).
+pub const DONE: &str = "email";
+pub const DONE_WITH_USERNAME: &str = "email-e-username";
+
+/// The page after the confirmation.
+pub fn done_page(done: &str) -> Markup {
+    let text = if done == DONE_WITH_USERNAME {
         "Il tuo nuovo indirizzo email è confermato ed è anche la tua nuova username: usala per i prossimi accessi."
     } else {
         "Il tuo nuovo indirizzo email è confermato: da ora le comunicazioni arriveranno a questo indirizzo."
     };
-    Ok(Outcome::reply(Reply::Page(
-        200,
-        message_page(
-            "Indirizzo email aggiornato",
-            text,
-            routes::ACCOUNT,
-            "VAI ALL'AREA CLIENTI",
-        ),
-    ))
-    .with_tx(tx)
-    .send(Effect::Email(notice)))
+    message_page(
+        "Indirizzo email aggiornato",
+        text,
+        routes::ACCOUNT,
+        "VAI ALL'AREA CLIENTI",
+    )
 }
 
 /// The page of a link that was used, has expired or never existed.

@@ -63,7 +63,7 @@ pub async fn decide(
     let now = app.now();
     let checked = reauth::verify(app, a, &form.password_attuale).await?;
     let mut tx = Tx::new();
-    if let Err(refused) = reauth::count(&mut tx, a, &checked, now) {
+    if let Some(refused) = reauth::count(&mut tx, a, &checked, now) {
         return Ok(refused);
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))

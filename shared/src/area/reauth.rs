@@ -51,14 +51,14 @@ pub async fn verify(
     Ok((counter, ok))
 }
 
-/// Counts the attempt into `tx`: `Err` is the answer when the password is wrong or the
-/// username is locked (the attempt counted in the outcome's transaction).
+/// Counts the attempt into `tx`; `Some` is the answer when the password is wrong or the
+/// username is locked (the attempt counted in that outcome's transaction).
 pub fn count(
     tx: &mut Tx<Refusal>,
     account: &Account,
     (counter, ok): &(Counter, bool),
     now: i64,
-) -> Result<(), Outcome<Refusal>> {
+) -> Option<Outcome<Refusal>> {
     let subject = subject(account);
     match counter.next(POLICY, now) {
         Attempt::Locked(left) => {
@@ -66,19 +66,19 @@ pub fn count(
                 "Per la tua sicurezza, dopo troppi tentativi errati la verifica della password è bloccata per {}.",
                 lockout::minutes_text(left)
             );
-            Err(Outcome::error(429, FIELD, text))
+            Some(Outcome::error(429, FIELD, text))
         }
         Attempt::Allowed { .. } if !ok => {
             let mut t = Tx::new();
             t.attempt(POLICY, &subject, counter, now, Refusal::Concurrent(FIELD));
-            Err(Outcome::error(401, FIELD, WRONG).with_tx(t))
+            Some(Outcome::error(401, FIELD, WRONG).with_tx(t))
         }
         Attempt::Allowed { .. } => {
             tx.guard(
                 lockout::clear_op(POLICY, &subject, counter),
                 Refusal::Concurrent(FIELD),
             );
-            Ok(())
+            None
         }
     }
 }

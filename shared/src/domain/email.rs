@@ -119,6 +119,16 @@ mod tests {
     use proptest::prelude::*;
 
     #[test]
+    fn masked_keeps_the_ends_and_the_domain() {
+        let m = |s: &str| Email::parse(s).unwrap().masked();
+        assert_eq!(
+            m("mario.rossi@comune.example.it"),
+            "m***i@comune.example.it"
+        );
+        assert_eq!(m("a@b.it"), "a***@b.it");
+    }
+
+    #[test]
     fn accepts_and_normalises() {
         for (raw, want) in [
             ("mario.rossi@email.it", "mario.rossi@email.it"),

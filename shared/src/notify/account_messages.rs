@@ -27,8 +27,9 @@ pub fn email_password_changed_in_area(to: &str, when: &str, link: &str) -> Email
     simple_email(
         to,
         "La tua password è stata modificata - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, la password del tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 \
-            è stata modificata dall'Area Clienti. Per sicurezza abbiamo chiuso le sessioni aperte sugli altri dispositivi.",
+        "Gentile utente, la password del tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia \
+            Mobile 8 è stata modificata dall'Area Clienti. Per sicurezza abbiamo chiuso le sessioni aperte sugli \
+            altri dispositivi.",
         &[("Data", when)],
         Some(("RECUPERA LE TUE CREDENZIALI", link)),
         ALERT,

@@ -283,3 +283,39 @@ mod tests {
         assert!(load(&s, &b, 1001).await.unwrap().is_some());
     }
 }
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    #[tokio::test]
+    async fn the_list_shows_live_sessions_of_the_current_epoch_and_ending_one_removes_it() {
+        let s = MemoryStore::new();
+        let (a, ops_a) = create_ops("acc", 1, 1000, "UA-a");
+        let (_, ops_b) = create_ops("acc", 1, 1010, "UA-b");
+        let (_, ops_old) = create_ops("acc", 0, 1020, "UA-old");
+        let (_, ops_other) = create_ops("other", 1, 1030, "UA-x");
+        for ops in [ops_a, ops_b, ops_old, ops_other] {
+            s.transact(ops.to_vec()).await.unwrap();
+        }
+        let listed = of_account(&s, "acc", 1, 1100).await.unwrap();
+        let agents: Vec<&str> = listed.iter().map(|l| l.user_agent.as_str()).collect();
+        assert_eq!(
+            agents,
+            ["UA-b", "UA-a"],
+            "most recently used first; other epochs and accounts left out"
+        );
+        let hash_a = crypto::token_hash(&a);
+        s.transact(end_ops("acc", &hash_a).to_vec()).await.unwrap();
+        assert!(load(&s, &a, 1100).await.unwrap().is_none());
+        assert_eq!(of_account(&s, "acc", 1, 1100).await.unwrap().len(), 1);
+        assert!(
+            of_account(&s, "acc", 1, 1010 + IDLE_SECS)
+                .await
+                .unwrap()
+                .is_empty(),
+            "idle ones are gone"
+        );
+    }
+}

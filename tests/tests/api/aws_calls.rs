@@ -151,7 +151,8 @@ async fn aws_calls_per_flow_stay_within_budget() {
 /// one transaction, and GET pages read their state from the sealed cookie (the code's
 /// guess is counted before its transaction, and the confirmation link reads its token).
 const REGISTRATION_DYNAMODB: usize = 12;
-const LOGIN_DYNAMODB: usize = 6;
+/// Issue 15 added one: the home page now shows the line's status (one GetItem of the line).
+const LOGIN_DYNAMODB: usize = 7;
 const RECOVERY_DYNAMODB: usize = 6;
 
 /// What a request does, as AWS sees it: for data that match an account and for data that
@@ -261,5 +262,144 @@ async fn registration_step_one_calls_alike_for_registered_and_new_numbers() {
     assert_eq!(
         sequences[0],
         ["BatchGetItem", "TransactWriteItems", "SendMessage"]
+    );
+}
+
+/// Issue 15: each change in the private area (the POST that makes it, not the page shown
+/// after it) makes at most four DynamoDB calls: the session check (one batch), what the
+/// change reads (a lock counter, a list, a link), and one transaction.
+#[tokio::test]
+async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
+    let counts = Arc::new(Counts::default());
+    let c = counts.clone();
+    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let number = random_number();
+    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let email = random_email("impostazioni");
+    register(&p.as_browser(Portal::browser()), &number, &email).await;
+    let (client, jar) = Portal::browser_with_jar();
+    let b = p.as_browser(client);
+    let page = b.get("/accesso").await;
+    let page = b
+        .submit(
+            &page,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
+    let code = b.last_code(&number).await;
+    assert_eq!(
+        b.submit(&page, "codice", &[("codice", &code)]).await.path,
+        "/area-clienti"
+    );
+    // Another device, whose session "Esci da tutti gli altri dispositivi" ends.
+    p.clock.advance(31);
+    let other = p.as_browser(Portal::browser());
+    let page = other.get("/accesso").await;
+    let page = other
+        .submit(
+            &page,
+            "username",
+            &[("username", &email), ("password", PASSWORD)],
+        )
+        .await;
+    let code = other.last_code(&number).await;
+    assert_eq!(
+        other
+            .submit(&page, "codice", &[("codice", &code)])
+            .await
+            .path,
+        "/area-clienti"
+    );
+    // The same browser, seen one request at a time (no redirect followed).
+    let raw = e2e::simulated_client()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let new_email = random_email("nuovo-indirizzo");
+    let new_password = "Altra-Password-2027!";
+    counts.reset();
+    let asked = raw
+        .post(format!("{}/area-clienti/email", b.base))
+        .form(&[("email", new_email.as_str())]);
+    assert_eq!(asked.send().await.unwrap().status(), 303);
+    report_settings(&p, "email", &counts).await;
+    // The email link, opened elsewhere: its page reads, its button changes.
+    let mail = p.emails_to(&new_email).await;
+    let link = mail[0]
+        .text
+        .split_whitespace()
+        .find(|w| w.contains("conferma?t="))
+        .unwrap()
+        .to_owned();
+    let token = link.split("t=").nth(1).unwrap().to_owned();
+    counts.reset();
+    let confirm = Portal::browser()
+        .post(format!("{}/area-clienti/email/conferma", b.base))
+        .form(&[("t", token)]);
+    assert_eq!(
+        confirm.send().await.unwrap().status(),
+        200,
+        "confirmed, and the page after it"
+    );
+    report_settings(&p, "conferma email", &counts).await;
+
+    let changes: Vec<Change> = vec![
+        (
+            "sessioni",
+            "/area-clienti/sessioni",
+            vec![("sessione", "altri")],
+        ),
+        (
+            "password",
+            "/area-clienti/password",
+            vec![
+                ("password_attuale", PASSWORD),
+                ("password", new_password),
+                ("conferma_password", new_password),
+            ],
+        ),
+        (
+            "eliminazione (password)",
+            "/area-clienti/elimina",
+            vec![("password_attuale", new_password)],
+        ),
+    ];
+    for (name, path, fields) in changes {
+        counts.reset();
+        let resp = raw
+            .post(format!("{}{path}", b.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 303, "{name}: {}", resp.text().await.unwrap());
+        report_settings(&p, name, &counts).await;
+    }
+    let code = b.last_code(&number).await;
+    counts.reset();
+    let deleted = raw
+        .post(format!("{}/area-clienti/elimina/codice", b.base))
+        .form(&[("codice", code)])
+        .send();
+    assert_eq!(deleted.await.unwrap().status(), 303);
+    report_settings(&p, "eliminazione (codice)", &counts).await;
+}
+
+/// One change of the private area: its name, the path it posts to, the form.
+type Change<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>);
+
+async fn report_settings(p: &Portal, name: &str, counts: &Counts) {
+    p.settle().await;
+    println!(
+        "area {name}: DynamoDB {} · {:?}",
+        counts.dynamodb(),
+        counts.snapshot()
+    );
+    assert!(
+        counts.dynamodb() <= 4,
+        "{name}: {} DynamoDB calls > 4",
+        counts.dynamodb()
     );
 }

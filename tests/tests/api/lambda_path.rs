@@ -139,7 +139,13 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         .iter()
         .map(|v| v.to_str().unwrap())
         .collect();
-    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert_eq!(cookies.len(), 3, "{cookies:?}");
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("dispositivo=") && c.contains("Max-Age")),
+        "a long-lived cookie names the browser: {cookies:?}"
+    );
     assert!(
         cookies.iter().any(|c| c.starts_with("session=")),
         "{cookies:?}"
@@ -148,6 +154,23 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         cookies.iter().any(|c| c.starts_with("login_flow=")),
         "{cookies:?}"
     );
+    // Imported: our terms are accepted first (the private area redirects there).
+    let first = b
+        .get(format!("{}/area-clienti", p.base))
+        .send()
+        .await
+        .unwrap();
+    let to = first.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to.starts_with("/area-clienti/consensi"), "{to}");
+    let consents = p.get(&to).await;
+    let accepted = p
+        .submit(
+            &consents,
+            "termini",
+            &[("termini", "si"), ("privacy", "si")],
+        )
+        .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.text());
     let home = p.get("/area-clienti").await;
     assert_eq!(home.status, 200);
     assert!(home.contains("Ciao, Lucia Bianchi"), "{}", home.text());

@@ -462,7 +462,16 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
 
     for (number, username) in users {
         let b = p.as_browser(Portal::browser());
-        let home = sign_in(&b, &number, &username, old_password).await;
+        let first = sign_in(&b, &number, &username, old_password).await;
+        // Accepted an earlier Convenzione's terms, never ours: asked before the area opens.
+        assert_eq!(
+            first.path,
+            "/area-clienti/consensi",
+            "{username}: {}",
+            first.text()
+        );
+        let consents = [("termini", "si"), ("privacy", "si")];
+        let home = b.submit(&first, "termini", &consents).await;
         assert_eq!(home.path, "/area-clienti", "{username}: {}", home.text());
         assert!(home.contains("Ciao, Lucia Bianchi") && home.contains(ENTE_NAME));
         let account =

@@ -680,6 +680,10 @@ enum Stage {
     RecoverOtp,
     ResetLink,
     ResetPassword,
+    /// Signed in, a new email asked (`token` holds the link's `t`).
+    EmailLink,
+    /// Signed in, the deletion's code sent.
+    DeleteCode,
 }
 
 struct Person {
@@ -688,6 +692,8 @@ struct Person {
     challenge: String,
     code: String,
     token: String,
+    /// The signed-in session's id in its account's list.
+    session_id: String,
 }
 
 async fn reach(m: &mut Mem, stage: Stage) -> Person {
@@ -700,6 +706,7 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
         challenge: String::new(),
         code: String::new(),
         token: String::new(),
+        session_id: String::new(),
     };
     let page = m.get(routes::REGISTER_NUMBER).await;
     p.challenge = hidden(&page.body, "challenge");
@@ -791,7 +798,7 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
     assert_eq!(m.get(routes::REGISTER_DONE).await.status, 200);
     match stage {
         Stage::Account => {}
-        Stage::LoginOtp | Stage::SignedIn => {
+        Stage::LoginOtp | Stage::SignedIn | Stage::EmailLink | Stage::DeleteCode => {
             m.post(
                 routes::LOGIN,
                 &[("username", &email), ("password", PASSWORD)],
@@ -799,10 +806,29 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
             )
             .await;
             p.code = m.last_code(&number);
-            if stage == Stage::SignedIn {
+            if stage != Stage::LoginOtp {
                 m.post(routes::LOGIN_OTP, &[("codice", &p.code)], routes::ACCOUNT)
                     .await;
                 assert_eq!(m.get(routes::ACCOUNT).await.status, 200);
+                p.session_id = hidden(&m.get(routes::ACCOUNT_SESSIONS).await.body, "sessione");
+            }
+            if stage == Stage::EmailLink {
+                let new = format!("nuova.{email}");
+                m.post(
+                    routes::ACCOUNT_EMAIL,
+                    &[("email", &new)],
+                    routes::ACCOUNT_EMAIL,
+                )
+                .await;
+                let link = m.last_link(&new, routes::ACCOUNT_EMAIL_CONFIRM);
+                p.token = link.split_once("t=").unwrap().1.to_owned();
+            }
+            if stage == Stage::DeleteCode {
+                m.clock.advance(31);
+                let fields = [("password_attuale", PASSWORD)];
+                m.post(routes::ACCOUNT_DELETE, &fields, routes::ACCOUNT_DELETE_CODE)
+                    .await;
+                p.code = m.last_code(&number);
             }
         }
         Stage::RecoverOtp => {
@@ -979,6 +1005,45 @@ fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
         ),
         (Stage::SignedIn, routes::LOGOUT, vec![]),
         (
+            Stage::SignedIn,
+            routes::ACCOUNT_PASSWORD,
+            vec![
+                ("password_attuale", PASSWORD.into()),
+                ("password", NEW_PASSWORD.into()),
+                ("conferma_password", NEW_PASSWORD.into()),
+            ],
+        ),
+        (
+            Stage::SignedIn,
+            routes::ACCOUNT_EMAIL,
+            vec![("email", format!("altra.{}", p.email))],
+        ),
+        (
+            Stage::SignedIn,
+            routes::ACCOUNT_SESSIONS,
+            vec![("sessione", p.session_id.clone())],
+        ),
+        (
+            Stage::SignedIn,
+            routes::ACCOUNT_DELETE,
+            vec![("password_attuale", PASSWORD.into())],
+        ),
+        (
+            Stage::SignedIn,
+            routes::ACCOUNT_CONSENTS,
+            vec![("termini", "si".into()), ("privacy", "si".into())],
+        ),
+        (
+            Stage::EmailLink,
+            routes::ACCOUNT_EMAIL_CONFIRM,
+            vec![("t", p.token.clone())],
+        ),
+        (
+            Stage::DeleteCode,
+            routes::ACCOUNT_DELETE_CODE,
+            vec![("codice", p.code.clone())],
+        ),
+        (
             Stage::Account,
             routes::RECOVER,
             vec![
@@ -1023,13 +1088,27 @@ async fn cross_site_posts_are_refused_with_no_effect() {
         Stage::RecoverOtp,
         Stage::ResetLink,
         Stage::ResetPassword,
+        Stage::EmailLink,
+        Stage::DeleteCode,
     ];
     let mut covered = BTreeSet::new();
     let mut checked = 0;
     let mut failures = Vec::new();
     for stage in stages {
-        // Login and recovery both start from an account: one victim each.
-        let n = if stage == Stage::Account { 2 } else { 1 };
+        // Several POSTs start from the same state (login and recovery from an account, the
+        // private area's changes from a session): one victim each.
+        let blank = Person {
+            number: "+393330000000".into(),
+            email: String::new(),
+            challenge: String::new(),
+            code: String::new(),
+            token: String::new(),
+            session_id: String::new(),
+        };
+        let n = csrf_cases(&blank)
+            .iter()
+            .filter(|(s, _, _)| *s == stage)
+            .count();
         for index in 0..n {
             let mut m = Mem::new(false);
             let person = reach(&mut m, stage).await;
