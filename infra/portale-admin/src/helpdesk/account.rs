@@ -8,7 +8,7 @@ use shared::limits;
 use shared::store::accounts::{self, Account, Status};
 use shared::store::lockout::Counter;
 use shared::store::uniqueness::Kind;
-use shared::store::{lines, sessions, Cond, Key, StoreError, TxOp, Update};
+use shared::store::{lines, sessions, Cond, Item, Key, StoreError, TxOp, Update};
 
 /// An account id as the portal makes them (random hex, or `imp-<hex>` for imported ones):
 /// checked before it becomes a key, so a typo is a clear message rather than "not found".
@@ -136,9 +136,14 @@ pub async fn find(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
 }
 
 async fn load(desk: &Desk<'_>, id: &str) -> Result<Account, DeskError> {
+    Ok(load_item(desk, id).await?.0)
+}
+
+/// The account and its item as stored (for the attributes `Account` does not carry).
+async fn load_item(desk: &Desk<'_>, id: &str) -> Result<(Account, Item), DeskError> {
     let id = parse_id(id)?;
-    accounts::get(desk.store, &id)
-        .await?
+    let item = desk.store.get(&accounts::key(&id)).await?;
+    item.and_then(|i| Some((accounts::from_item(&id, &i)?, i)))
         .ok_or_else(|| DeskError::NotFound(format!("nessun account con identificativo {id}")))
 }
 
@@ -161,12 +166,7 @@ async fn lock_counters(desk: &Desk<'_>, username: &str) -> Result<Vec<(Key, Coun
 /// `account show`: profile, status, line, lock, sessions, last access, consents. Never a
 /// hash, a code or a token.
 pub async fn show(desk: &Desk<'_>, id: &str) -> Result<Done, DeskError> {
-    let a = load(desk, id).await?;
-    let raw = desk
-        .store
-        .get(&accounts::key(&a.id))
-        .await?
-        .unwrap_or_default();
+    let (a, raw) = load_item(desk, id).await?;
     let line = lines::get(desk.store, &a.number).await?;
     let locks = lock_counters(desk, &a.username).await?;
     let locked_until = locks
