@@ -34,6 +34,7 @@ if a.sms or a.email:
 managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
 
 # Prefixes with the same action set share a statement (as shared::access::statements).
+# The order of shared::access::Action (statements list actions in it).
 ORDER = ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query"]
 groups = {}
 for g in a.grant:

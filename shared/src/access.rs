@@ -17,6 +17,10 @@
 //! Besides the template test, `template_consistency.rs` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
 //!
+//! `portale-admin` is not here: it is ops tooling run with the operator's own credentials,
+//! not a Lambda role. Its audit records live in the account's partition (`ACCOUNT#<id>`,
+//! sort key `AUDIT#…`) and its index items of lines in the entity's (`ENTE#`).
+//!
 //! Beyond the table, `MESSAGING` says who posts to the outbox queue (the steps that send
 //! SMS or email: `sqs:SendMessage` only) and who delivers it (`send-messages`, the one
 //! function that is no route, `QUEUE_FUNCTIONS`: the queue's consume actions, `sns:Publish`,
@@ -97,6 +101,8 @@ pub const RATE: &str = "RATE#";
 /// Every failure counter (`store::lockout`), whatever its scope.
 pub const LOCK: &str = "LOCK#";
 pub const SESSION: &str = "SESSION#";
+/// An entity's partition: the index of its lines (`store::lines::of_entity`).
+pub const ENTE: &str = "ENTE#";
 /// An account's list of sessions (`store::sessions`): logout ends one without writing accounts.
 pub const SESSIONS: &str = "SESSIONS#";
 /// An account's access history (`store::access_log`).
@@ -130,6 +136,7 @@ pub const PREFIXES: &[&str] = &[
     RATE,
     LOCK,
     SESSION,
+    ENTE,
     SESSIONS,
     ACCESS_LOG,
     DEVICES,
@@ -284,6 +291,18 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(ACCOUNT, &[Batch]),
             g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
+        ],
+    },
+    FunctionAccess {
+        // The entity's lines for its referente: the session check, the user's line (its
+        // profile and entity), one page of the entity's partition.
+        function: "account-lines",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(LINE, &[Get]),
+            g(ENTE, &[Query]),
         ],
     },
     FunctionAccess {
@@ -800,6 +819,7 @@ mod tests {
             entity_cf: CodiceFiscaleEnte::parse("00488410010").unwrap(),
             ragione_sociale: "E".into(),
             active: true,
+            profile: crate::store::lines::Profile::Utente,
         };
         lines::upsert(&s, &line).await.unwrap();
         let token = challenge::issue(secret, 0);

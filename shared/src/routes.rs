@@ -24,6 +24,8 @@ pub const REGISTER_DONE: &str = "/registrazione/esito";
 pub const LOGIN: &str = "/accesso";
 pub const LOGIN_OTP: &str = "/accesso/codice";
 pub const ACCOUNT: &str = "/area-clienti";
+/// The entity's lines, for its referente.
+pub const ACCOUNT_LINES: &str = "/area-clienti/linee";
 pub const ACCOUNT_PASSWORD: &str = "/area-clienti/password";
 pub const ACCOUNT_EMAIL: &str = "/area-clienti/email";
 /// The link in the email to a new address: public (it may be opened in another browser).
@@ -75,6 +77,7 @@ pub const ROUTES: &[Route] = &[
     r("GET", LOGIN_OTP, "login-otp"),
     r("POST", LOGIN_OTP, "login-otp"),
     r("GET", ACCOUNT, "account"),
+    r("GET", ACCOUNT_LINES, "account-lines"),
     r("GET", ACCOUNT_PASSWORD, "account-password"),
     r("POST", ACCOUNT_PASSWORD, "account-password"),
     r("GET", ACCOUNT_EMAIL, "account-email"),
@@ -119,6 +122,7 @@ pub fn is_dynamic(path: &str) -> bool {
 /// The private area's paths: the runtime checks the session before their function runs.
 pub const PRIVATE: &[&str] = &[
     ACCOUNT,
+    ACCOUNT_LINES,
     ACCOUNT_PASSWORD,
     ACCOUNT_EMAIL,
     ACCOUNT_SESSIONS,

@@ -8,6 +8,7 @@ pub mod lambda;
 pub mod logcapture;
 pub mod memory;
 pub mod proxy;
+pub mod quick;
 pub mod register;
 
 use local_gateway::inbox::{self, Email, Sms};
@@ -349,6 +350,7 @@ impl Portal {
             entity_cf: CodiceFiscaleEnte::parse(entity_cf).unwrap(),
             ragione_sociale: name.into(),
             active,
+            profile: shared::store::lines::Profile::Utente,
         };
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }

@@ -176,12 +176,18 @@ async fn ensure_queue(
 pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
     let entity_cf = CodiceFiscaleEnte::parse(DEMO_ENTITY_CF).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
-    for n in DEMO_NUMBERS {
+    for (i, n) in DEMO_NUMBERS.iter().enumerate() {
         let line = Line {
             number: MobileNumber::parse(n).map_err(|e| e.to_string())?,
             entity_cf: entity_cf.clone(),
             ragione_sociale: DEMO_ENTITY_NAME.into(),
             active: true,
+            // The first demo line is the entity's referente: it sees all the entity's lines.
+            profile: if i == 0 {
+                lines::Profile::Referente
+            } else {
+                lines::Profile::Utente
+            },
         };
         lines::upsert(store, &line)
             .await
@@ -193,6 +199,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
         entity_cf,
         ragione_sociale: DEMO_ENTITY_NAME.into(),
         active: true,
+        profile: lines::Profile::Utente,
     };
     lines::upsert(store, &legacy)
         .await

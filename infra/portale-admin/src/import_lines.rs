@@ -1,16 +1,19 @@
 //! `import-lines FILE.csv`: the Convenzione's lines from the operator's CSV (UTF-8, comma
-//! or semicolon separated, header `numero,codice_fiscale_ente,ragione_sociale,stato`).
+//! or semicolon separated, header `numero,codice_fiscale_ente,ragione_sociale,stato`, and
+//! optionally `profilo`: `utente` (the default, also for an empty cell) or `referente`).
 //! Idempotent (a re-import updates rows); every rejected row is reported with its line
 //! number and reason, never silently dropped.
 
 use crate::csv_input;
 pub use crate::csv_input::ImportError;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::store::lines::{self, Line, Upsert};
+use shared::store::lines::{self, Line, Profile, Upsert};
 use shared::store::Store;
 use std::io::Read;
 
 pub const COLUMNS: [&str; 4] = ["numero", "codice_fiscale_ente", "ragione_sociale", "stato"];
+/// Optional: the line's holder is the entity's referente (sees all its lines) or a user.
+pub const PROFILE_COLUMN: &str = "profilo";
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Report {
@@ -27,7 +30,7 @@ impl Report {
     }
 }
 
-fn parse_row(get: impl Fn(usize) -> String) -> Result<Line, String> {
+fn parse_row(get: impl Fn(usize) -> String, profile: Option<String>) -> Result<Line, String> {
     let number = MobileNumber::parse(&get(0)).map_err(|e| format!("numero \"{}\": {e}", get(0)))?;
     let entity_cf = CodiceFiscaleEnte::parse(&get(1))
         .map_err(|e| format!("codice_fiscale_ente \"{}\": {e}", get(1)))?;
@@ -44,21 +47,26 @@ fn parse_row(get: impl Fn(usize) -> String) -> Result<Line, String> {
             ))
         }
     };
+    let profile = Profile::parse(&profile.unwrap_or_default()).map_err(|e| e.to_string())?;
     Ok(Line {
         number,
         entity_cf,
         ragione_sociale,
         active,
+        profile,
     })
 }
 
 pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, ImportError> {
-    let table = csv_input::read(input, &COLUMNS, &[])?;
+    let table = csv_input::read(input, &COLUMNS, &[PROFILE_COLUMN])?;
     let mut report = Report::default();
     for (line_no, rec) in table.rows.iter() {
-        let parsed = rec
-            .clone()
-            .and_then(|rec| parse_row(|i| table.field(&rec, i)));
+        let parsed = rec.clone().and_then(|rec| {
+            parse_row(
+                |i| table.field(&rec, i),
+                table.optional(&rec, PROFILE_COLUMN),
+            )
+        });
         match parsed {
             Ok(line) => match lines::upsert(store, &line).await? {
                 Upsert::Inserted => report.inserted += 1,
@@ -111,6 +119,39 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(changed.updated, 1);
+    }
+
+    #[tokio::test]
+    async fn the_profile_column_is_optional_and_checked() {
+        let s = MemoryStore::new();
+        let csv = "numero;codice_fiscale_ente;ragione_sociale;stato;profilo\n\
+            3331230001;00488410010;TIM SPA;attiva;referente\n\
+            3331230002;00488410010;TIM SPA;attiva;\n\
+            3331230003;00488410010;TIM SPA;attiva;capo\n";
+        let r = import(&s, csv.as_bytes()).await.unwrap();
+        assert_eq!(r.inserted, 2);
+        assert_eq!(
+            r.rejected,
+            vec![(
+                4,
+                "profilo \"capo\": atteso \"utente\" o \"referente\"".to_owned()
+            )]
+        );
+        for (n, want) in [
+            ("3331230001", Profile::Referente),
+            ("3331230002", Profile::Utente),
+        ] {
+            let n = MobileNumber::parse(n).unwrap();
+            assert_eq!(lines::get(&s, &n).await.unwrap().unwrap().profile, want);
+        }
+        let listed = lines::of_entity(&s, "00488410010", "", None, 20)
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.lines.len(),
+            2,
+            "each line is indexed in its entity's partition"
+        );
     }
 
     #[tokio::test]

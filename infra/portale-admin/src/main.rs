@@ -5,14 +5,20 @@
 //! portale-admin bootstrap [--demo]      table + TTL, SES identity, outbox queue + DLQ (+ demo lines)
 //! portale-admin import-lines FILE.csv   exit 0: all imported; 3: some rows rejected
 //! portale-admin import-accounts FILE.csv  accounts of Convenzione 5/6/7 (same exit codes)
+//! portale-admin account|lines|audit …   the help desk's commands (`helpdesk::USAGE`)
 //! ```
+//!
+//! The help desk's exit codes: 0 done (or nothing to change), 1 table unreachable (nothing
+//! changed), 2 bad command or input, 4 no such account / line, 5 not possible in the
+//! current state.
 
-use portale_admin::{bootstrap, import_accounts, import_lines};
+use portale_admin::{bootstrap, helpdesk, import_accounts, import_lines};
 use shared::config::Config;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv";
+    "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv \
+     | account … | lines … | audit … (portale-admin account per l'elenco)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,6 +36,20 @@ async fn main() -> ExitCode {
         std::sync::Arc::new(shared::clock::SystemClock),
     )
     .await;
+    if args.first().is_some_and(|c| helpdesk::handles(c)) {
+        let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+        let desk = helpdesk::Desk {
+            store: app.store.as_ref(),
+            dynamo: &dynamo,
+            table: &config.table_name,
+            now: app.now(),
+            default_operator: std::env::var("USER").ok(),
+        };
+        let out = helpdesk::run(&desk, &args).await;
+        print!("{}", out.stdout);
+        eprint!("{}", out.stderr);
+        return ExitCode::from(out.code as u8);
+    }
     match args
         .iter()
         .map(String::as_str)
@@ -53,7 +73,11 @@ async fn main() -> ExitCode {
                             bootstrap::DEMO_ENTITY_CF
                         );
                         for l in lines {
-                            println!("    numero in Convenzione: {}", l.number.pretty());
+                            println!(
+                                "    numero in Convenzione: {} (profilo {})",
+                                l.number.pretty(),
+                                l.profile.as_str()
+                            );
                         }
                         println!(
                             "✔ account dimostrativo Convenzione 7: username {} password {} (numero {})",

@@ -2,12 +2,14 @@
 //! account. Each change is a decision on the engine (`engine::run`): the signed-in user
 //! the session guard attached, the typed form and what it reads give one `Outcome`, whose
 //! writes commit in one transaction and whose emails go through the outbox. Sensitive
-//! changes ask for the password again after `reauth::REAUTH_SECS`.
+//! changes ask for the password again after `reauth::REAUTH_SECS`. Pages that only read
+//! (`lines`: the entity's lines for its referente) are use cases free of HTTP too.
 
 pub mod consents;
 pub mod deletion;
 pub mod email;
 pub mod export;
+pub mod lines;
 pub mod password;
 pub mod reauth;
 pub mod refusal;

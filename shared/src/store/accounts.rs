@@ -32,9 +32,31 @@ pub struct Account {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Active,
+    /// Suspended by the help desk (`portale-admin account disable`): the login refuses it
+    /// after a correct password, and `account enable` brings it back as it was.
+    Disabled,
     Ceased,
 }
 
+impl Status {
+    /// The stored value (`status` attribute); conditions in transactions compare with it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Disabled => "disabled",
+            Status::Ceased => "ceased",
+        }
+    }
+
+    /// The stored value read back; anything unknown is ceased (never more than it was).
+    pub fn parse(s: &str) -> Status {
+        match s {
+            "active" => Status::Active,
+            "disabled" => Status::Disabled,
+            _ => Status::Ceased,
+        }
+    }
+}
 /// When the last login completed (epoch seconds): written by the login's code step, shown
 /// to the help desk. Not part of `Account`: nothing decides on it.
 pub const LAST_LOGIN_AT: &str = "last_login_at";
@@ -54,14 +76,7 @@ pub fn to_item(a: &Account) -> Item {
         .with("email", a.email.as_str())
         .with("username", a.username.as_str())
         .with("password_hash", a.password_hash.as_str())
-        .with(
-            "status",
-            if a.status == Status::Active {
-                "active"
-            } else {
-                "ceased"
-            },
-        )
+        .with("status", a.status.as_str())
         .with("session_epoch", a.session_epoch)
         .with("created_at", a.created_at)
         .with("terms_version", a.terms_version.as_str())
@@ -89,11 +104,7 @@ pub fn from_item(id: &str, i: &Item) -> Option<Account> {
         email: s("email"),
         username: s("username"),
         password_hash: s("password_hash"),
-        status: if i.s("status") == Some("active") {
-            Status::Active
-        } else {
-            Status::Ceased
-        },
+        status: Status::parse(i.s("status").unwrap_or_default()),
         session_epoch: i.n("session_epoch").unwrap_or(0),
         created_at: i.n("created_at").unwrap_or(0),
         terms_version: s("terms_version"),
@@ -135,6 +146,44 @@ pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: b
         update,
         cond: Some(Cond::eq("password_hash", old_hash)),
     }
+}
+
+/// The claims an account holds: username, email, number, person.
+pub fn claims(a: &Account) -> [(Kind, String); 4] {
+    [
+        (Kind::Username, a.username.clone()),
+        (Kind::Email, a.email.clone()),
+        (Kind::Number, a.number.e164().to_owned()),
+        (
+            Kind::Person,
+            uniqueness::person_value(&a.entity_cf, &a.personal_cf),
+        ),
+    ]
+}
+
+/// The writes ceasing `old` (its sessions end with the epoch) and releasing the claims
+/// that `taken` (a new account's, after PROSEGUI) does not take over. The registration's
+/// step 5 and the help desk (`portale-admin account cease`, with nothing taken) share it.
+pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp> {
+    let update = Update::new()
+        .set("status", Status::Ceased.as_str())
+        .set("ceased_at", now)
+        .add("session_epoch", 1);
+    let mut ops = vec![TxOp::Update {
+        key: key(&old.id),
+        update,
+        cond: Some(Cond::Exists),
+    }];
+    for (kind, value) in claims(old) {
+        if !value.is_empty() && !taken.iter().any(|(k, v)| *k == kind && *v == value) {
+            ops.push(uniqueness::release_op(
+                kind,
+                &value,
+                &uniqueness::account_owner(&old.id),
+            ));
+        }
+    }
+    ops
 }
 
 /// The account id inside an `account:<id>` claim owner.

@@ -50,6 +50,12 @@ fn key_from(map: &HashMap<String, AttributeValue>) -> Option<Key> {
     Some(Key::new(s(schema::PK)?, s(schema::SK)?))
 }
 
+/// An item as DynamoDB returned it, read as the store's key and item: for ops tooling that
+/// calls the SDK itself (`portale-admin`'s scans), so it reads items as the store does.
+pub fn decode(map: &HashMap<String, AttributeValue>) -> Option<(Key, Item)> {
+    Some((key_from(map)?, item_from(map)))
+}
+
 fn item_from(map: &HashMap<String, AttributeValue>) -> Item {
     let attrs = map
         .iter()

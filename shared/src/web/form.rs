@@ -41,6 +41,13 @@ impl Form {
         }
     }
 
+    /// A GET form: the request's query string, decoded like a body.
+    pub fn from_query(req: &Request) -> Form {
+        Form {
+            pairs: parse_pairs(req.uri().query().unwrap_or_default().as_bytes()),
+        }
+    }
+
     pub fn from_pairs(pairs: &[(&str, &str)]) -> Form {
         Form {
             pairs: pairs

@@ -124,6 +124,13 @@ pub fn clear_cookie(name: &str, secure: bool) -> String {
     set_cookie(name, "", Some(0), secure)
 }
 
+/// A query string (`a=1&b=x+y`) for links that carry a GET form's values.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
+}
+
 /// A query-string parameter.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let q = req.uri().query()?;

@@ -80,6 +80,7 @@ impl Browser {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).expect("valid entity code"),
             ragione_sociale: ENTE_NAME.into(),
             active: true,
+            profile: shared::store::lines::Profile::Utente,
         };
         lines::upsert(store.as_ref(), &line)
             .await

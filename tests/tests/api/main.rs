@@ -6,10 +6,12 @@
 //!     cargo test -p e2e --test api -- outside_bench # one module
 
 mod abuse;
+mod account_lines;
 mod area;
 mod aws_calls;
 mod faults;
 mod foundation;
+mod helpdesk;
 mod lambda_path;
 mod login;
 mod logs;

@@ -538,6 +538,7 @@ impl Mem {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
             ragione_sociale: ENTE_NAME.into(),
             active: true,
+            profile: shared::store::lines::Profile::Utente,
         };
         lines::upsert(self.store.as_ref(), &line).await.unwrap();
     }

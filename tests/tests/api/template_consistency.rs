@@ -2076,12 +2076,14 @@ mod recorded {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
             ragione_sociale: "COMUNE DI PROVA".into(),
             active: true,
+            // A referente: the walk also lists the entity's lines.
+            profile: shared::store::lines::Profile::Referente,
         };
         lines::upsert(&b.store.inner, &line).await.unwrap();
 
         b.register(e164, "prima@example.it", email).await;
 
-        // Login: a wrong password, the right one, a resent code, the private page, logout.
+        // Login: a wrong password, the right one, a resent code, the private pages, logout.
         let page = b.get(routes::LOGIN).await;
         let page = b
             .submit(
@@ -2102,6 +2104,10 @@ mod recorded {
         let page = b.submit(&page, "azione", &[]).await;
         let page = b.code_step(page, e164).await;
         assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+        let page = b
+            .get(&format!("{}?numero=333", routes::ACCOUNT_LINES))
+            .await;
+        assert_eq!(page.status, 200, "{}", page.html);
         b.get(routes::LOGOUT).await;
         let page = b.go("POST", routes::LOGOUT, &[]).await;
         assert_eq!(page.path, routes::LOGIN);

@@ -2,17 +2,17 @@
 //! must still be an active line of the Convenzione; then an SMS code is sent and the
 //! login flow continues on the code page.
 //!
-//! Enumeration: an unknown username, a ceased account and a wrong password give the same
-//! page, status and AWS calls (two reads, a hash verified, one transaction); the failure
-//! counters are keyed by what was typed, so their locks are the same for real and
-//! invented names. Each attempt is counted in the transaction that answers it, on the
+//! Enumeration: an unknown username, a ceased account and a wrong password (also on a
+//! suspended account) give the same page, status and AWS calls (two reads, a hash
+//! verified, one transaction); the failure counters are keyed by what was typed, so their
+//! locks are the same for real and invented names. Each attempt is counted in the transaction that answers it, on the
 //! version read before verifying: of parallel guesses only one commits, and a guess whose
 //! count did not commit learns nothing (it is decided again on fresh counters).
 
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login, KIND, TTL_SECS};
 use crate::domain::{OtpCode, Username};
-use crate::engine::{Effect, Outcome, Reply, Tx};
+use crate::engine::{self, Effect, Outcome, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::store::access_log::{self, Event};
@@ -109,7 +109,9 @@ pub async fn load(
     let account = second[0]
         .as_ref()
         .and_then(|i| accounts::from_item(&account_id, i))
-        .filter(|a| a.status == Status::Active);
+        // A suspended account is verified like an active one: only the right password
+        // learns that it is suspended (`decide`); a ceased one is no account at all.
+        .filter(|a| a.status != Status::Ceased);
     let stored = account.as_ref().map(|a| a.password_hash.clone());
     let candidate = form.password.clone();
     let (password_ok, upgraded_hash) = tokio::task::spawn_blocking(move || {
@@ -219,6 +221,10 @@ pub fn decide(
             .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
         return Outcome::error(401, "password", text).with_tx(tx);
     };
+    if account.status == Status::Disabled {
+        // After the right password only (a wrong one was answered above like any other).
+        return Outcome::reply(engine::Refusal::reply(&Refusal::AccountDisabled)).with_tx(tx);
+    }
     for (policy, subject, seen) in counters {
         tx.guard(
             lockout::clear_op(policy, subject, seen),

@@ -31,7 +31,14 @@ pub enum Refusal {
     Sms(Page, SendRefused),
     /// The account was ceased or its password reset since the password was checked.
     AccountChanged,
+    /// The help desk suspended the account (told only after the right password).
+    AccountDisabled,
 }
+
+/// What a suspended account is told after the right password.
+pub const ACCOUNT_DISABLED: &str =
+    "Il tuo account è sospeso: non è possibile accedere all'Area Clienti. Per \
+     informazioni chiama il Numero Verde 800.680.068.";
 
 impl engine::Refusal for Refusal {
     fn reply(&self) -> Reply {
@@ -52,6 +59,10 @@ impl engine::Refusal for Refusal {
                      non è possibile completare l'accesso. Per informazioni rivolgiti al referente della \
                      Convenzione del tuo Ente.",
                 )
+            }
+            Refusal::AccountDisabled => {
+                tracing::info!(step = "login", outcome = "account-disabled", "login refused: account suspended");
+                (Page::Password, 403, ACCOUNT_DISABLED)
             }
             Refusal::Sms(page, r) => (page, 429, sms::refused_text(r)),
             Refusal::Concurrent(page) => (page, 429, "Troppi tentativi in corso: riprova tra qualche secondo."),

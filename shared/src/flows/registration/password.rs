@@ -12,9 +12,9 @@ use crate::flows::record;
 use crate::notify::messages::{self, RegistrationSummary};
 use crate::notify::EmailMessage;
 use crate::pages::{self, FieldErrors};
-use crate::store::accounts::{self, Account, Status};
-use crate::store::uniqueness::{self, account_owner, Kind};
-use crate::store::{consent_log, Cond, TxOp, Update};
+use crate::store::accounts::{self, cease_ops, claims, Account, Status};
+use crate::store::uniqueness;
+use crate::store::{consent_log, Cond, TxOp};
 use crate::web::WebError;
 use crate::{documents, passwords, routes, App};
 use serde::Deserialize;
@@ -128,18 +128,6 @@ fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> 
 }
 
 /// A value `account` claims: username, email, number, person.
-fn claims(a: &Account) -> [(Kind, String); 4] {
-    [
-        (Kind::Username, a.username.clone()),
-        (Kind::Email, a.email.clone()),
-        (Kind::Number, a.number.e164().to_owned()),
-        (
-            Kind::Person,
-            uniqueness::person_value(&a.entity_cf, &a.personal_cf),
-        ),
-    ]
-}
-
 /// AVANTI with a valid password: the all-or-nothing creation (see the module).
 pub fn complete(
     app: &App,
@@ -204,30 +192,6 @@ pub fn complete(
         );
     outcome.effects = effects;
     outcome
-}
-
-/// The writes ceasing `old` (its sessions end with the epoch) and releasing the claims
-/// the new account does not take.
-fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp> {
-    let update = Update::new()
-        .set("status", "ceased")
-        .set("ceased_at", now)
-        .add("session_epoch", 1);
-    let mut ops = vec![TxOp::Update {
-        key: accounts::key(&old.id),
-        update,
-        cond: Some(Cond::Exists),
-    }];
-    for (kind, value) in claims(old) {
-        if !value.is_empty() && !taken.iter().any(|(k, v)| *k == kind && *v == value) {
-            ops.push(uniqueness::release_op(
-                kind,
-                &value,
-                &account_owner(&old.id),
-            ));
-        }
-    }
-    ops
 }
 
 /// Tells the owner of a ceased account that a new registration replaced it.

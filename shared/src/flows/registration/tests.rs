@@ -273,6 +273,7 @@ fn active(number: &MobileNumber) -> Option<lines::Line> {
         entity_cf: line().entity_cf,
         ragione_sociale: line().ragione_sociale,
         active: true,
+        profile: crate::store::lines::Profile::Utente,
     })
 }
 

@@ -1,0 +1,36 @@
+//! "Le linee del tuo Ente" (`/area-clienti/linee`): the entity's lines for its referente,
+//! with a search by number and pages of 20. Wiring only: the use case is
+//! `shared::area::lines`, the markup `page`. A user who is no referente is sent back to the
+//! private home (there is no page for them here).
+
+mod page;
+
+use lambda_http::Request;
+use shared::area::lines::{self, Form, View};
+use shared::web::{self, Resp, WebError};
+use shared::{routes, session, App};
+
+shared::step!(get: get);
+
+/// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
+/// attached to the request.
+async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+    let Some(signed_in) = session::signed_in(req) else {
+        return Err(WebError::Unavailable(
+            "private route without the session guard".into(),
+        ));
+    };
+    let form = web::Form::from_query(req).typed::<Form>();
+    match lines::view(app.store.as_ref(), &signed_in.account, &form).await? {
+        View::NotReferente => Ok(web::redirect(routes::ACCOUNT)),
+        View::Lines(listing) => {
+            // What was typed is no number: the page says so next to the field.
+            let status = if listing.search_error.is_some() {
+                422
+            } else {
+                200
+            };
+            Ok(web::html(status, page::page(&listing, &form)))
+        }
+    }
+}

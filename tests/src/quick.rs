@@ -1,0 +1,127 @@
+//! Accounts and entities made directly in the table (through `import-accounts`, the ops
+//! path), for tests about what happens *to* an account — the help desk's commands, the
+//! referente's page — rather than about registering one (`register` does that, slowly).
+
+use crate::register::{cf_for, PASSWORD};
+use crate::{random_email, random_number, Page, Portal};
+use rand::Rng;
+use shared::domain::{CodiceFiscaleEnte, MobileNumber, Password};
+use shared::store::lines::{self, Line, Profile};
+
+/// An entity of its own (a valid, random codice fiscale), so that its list of lines holds
+/// exactly what the test put there.
+pub fn random_entity() -> String {
+    loop {
+        let digits: Vec<u32> = (0..10)
+            .map(|_| rand::thread_rng().gen_range(0..10))
+            .collect();
+        // The partita IVA check digit: odd positions as they are, even ones doubled (−9).
+        let sum: u32 = digits
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                if i % 2 == 0 {
+                    *d
+                } else {
+                    (d * 2) % 10 + (d * 2) / 10
+                }
+            })
+            .sum();
+        let check = (10 - sum % 10) % 10;
+        let cf: String = digits
+            .iter()
+            .chain(std::iter::once(&check))
+            .map(|d| char::from_digit(*d, 10).unwrap())
+            .collect();
+        if CodiceFiscaleEnte::parse(&cf).is_ok() {
+            return cf;
+        }
+    }
+}
+
+/// A line of `entity` in the table (with its index item).
+pub async fn line(p: &Portal, number: &str, entity: &str, active: bool, profile: Profile) {
+    let line = Line {
+        number: MobileNumber::parse(number).unwrap(),
+        entity_cf: CodiceFiscaleEnte::parse(entity).unwrap(),
+        ragione_sociale: format!("ENTE DI PROVA {entity}"),
+        active,
+        profile,
+    };
+    lines::upsert(p.app.store.as_ref(), &line).await.unwrap();
+}
+
+/// An account holding its own active line of `entity`.
+pub struct Holder {
+    pub id: String,
+    pub number: String,
+    pub username: String,
+    pub personal_cf: String,
+}
+
+/// An account with the password `register::PASSWORD` on a new active line of `entity`.
+pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
+    let number = random_number();
+    line(p, &number, entity, true, profile).await;
+    let username = random_email("assistenza");
+    let hash = shared::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
+    let cf = cf_for(&number);
+    let csv = format!(
+        "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\
+         {username};{username};{number};Lucia;Bianchi;{cf};{entity};{hash}\n"
+    );
+    let report =
+        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
+            .await
+            .unwrap();
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let id = portale_admin::import_accounts::account_id(
+        &shared::domain::Username::parse(&username).unwrap(),
+    );
+    // As if the terms in force had been accepted at registration (an imported account is
+    // asked to accept them at its first login, which these tests are not about).
+    let accepted = shared::store::Update::new()
+        .set("terms_version", shared::documents::TERMS_VERSION)
+        .set("privacy_version", shared::documents::PRIVACY_VERSION)
+        .set("accepted_at", p.app.now());
+    p.app
+        .store
+        .update(&shared::store::accounts::key(&id), accepted, None)
+        .await
+        .unwrap();
+    Holder {
+        id,
+        number,
+        username,
+        personal_cf: cf.to_owned(),
+    }
+}
+
+/// The login's password step as a user does it.
+pub async fn password_step(p: &Portal, username: &str, password: &str) -> Page {
+    let page = p.get("/accesso").await;
+    p.submit(
+        &page,
+        "username",
+        &[("username", username), ("password", password)],
+    )
+    .await
+}
+
+/// A whole login (password, then the SMS code): the private home, or where it stopped.
+pub async fn sign_in(p: &Portal, h: &Holder) -> Page {
+    // The code of *this* login: wait for one more SMS than before (an earlier login's
+    // code may be the last one LocalStack shows for a moment).
+    let before = p.sms_to(&h.number).await.len();
+    let page = password_step(p, &h.username, PASSWORD).await;
+    if page.path != "/accesso/codice" {
+        return page;
+    }
+    let sms = p.sms_to_at_least(&h.number, before + 1).await;
+    let text = &sms.last().expect("the login's SMS").text;
+    let code = text
+        .split_whitespace()
+        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+        .expect("a 6-digit code");
+    p.submit(&page, "codice", &[("codice", code)]).await
+}
