@@ -3,7 +3,7 @@
 use maud::{html, Markup};
 use shared::routes;
 use shared::store::accounts::Account;
-use shared::store::lines::Line;
+use shared::store::lines::{Line, Profile};
 use shared::ui::layout::{self, PageOptions};
 
 /// What a person can do in the area: (title, what it is for, where).
@@ -64,9 +64,18 @@ pub fn page(a: &Account, line: Option<&Line>) -> Markup {
                 }
                 section class="card" aria-labelledby="linea" {
                     h2 id="linea" { "La tua linea" }
+                    @if line.is_some_and(|l| l.profile == Profile::Referente) {
+                        p { "Sei il referente della Convenzione per il tuo Ente: "
+                            a href=(routes::ACCOUNT_LINES) { "vedi le linee del tuo Ente" } "." }
+                    }
                     dl {
                         dt { "Numero" } dd { (number) }
                         dt { "Ente" } dd { (line.map_or(a.ragione_sociale.as_str(), |l| l.ragione_sociale.as_str())) }
+                        dt { "Profilo" }
+                        dd { @match line.map(|l| l.profile) {
+                            Some(Profile::Referente) => "Referente dell'Ente",
+                            _ => "Utente",
+                        } }
                         dt { "Stato in Convenzione" }
                         dd { @match line {
                             Some(l) if l.active => "Attiva",

@@ -51,6 +51,11 @@ async fn entity_with_lines(p: &Portal, others: usize) -> (Holder, Vec<String>) {
     }
     let home = quick::sign_in(p, &referente).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
+    assert!(
+        home.html.contains("href=\"/area-clienti/linee\"") && home.contains("Referente dell'Ente"),
+        "the referente's home leads to the entity's lines: {}",
+        home.text()
+    );
     (referente, numbers)
 }
 
@@ -185,6 +190,7 @@ async fn a_user_who_is_no_referente_goes_back_to_the_area_and_strangers_to_the_l
     let user = quick::account(&p, &entity, Profile::Utente).await;
     let home = quick::sign_in(&p, &user).await;
     assert_eq!(home.path, "/area-clienti");
+    assert!(!home.html.contains("/area-clienti/linee"), "no link that leads nowhere");
     let page = p.get(PATH).await;
     assert_eq!(
         page.path, "/area-clienti",
