@@ -6,6 +6,7 @@
 //! portale-admin import-lines FILE.csv   exit 0: all imported; 3: some rows rejected
 //! portale-admin import-accounts FILE.csv  accounts of Convenzione 5/6/7 (same exit codes)
 //! portale-admin account|lines|audit …   the help desk's commands (`helpdesk::USAGE`)
+//! portale-admin consensi mostra|pubblica  the terms / privacy versions in force
 //! ```
 //!
 //! The help desk's exit codes: 0 done (or nothing to change), 1 table unreachable (nothing
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 
 const USAGE: &str =
     "uso: portale-admin bootstrap [--demo] | import-lines FILE.csv | import-accounts FILE.csv \
-     | account … | lines … | audit … (portale-admin account per l'elenco)";
+     | account … | lines … | audit … | consensi … (portale-admin account per l'elenco)";
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -190,7 +190,10 @@ async fn a_user_who_is_no_referente_goes_back_to_the_area_and_strangers_to_the_l
     let user = quick::account(&p, &entity, Profile::Utente).await;
     let home = quick::sign_in(&p, &user).await;
     assert_eq!(home.path, "/area-clienti");
-    assert!(!home.html.contains("/area-clienti/linee"), "no link that leads nowhere");
+    assert!(
+        !home.html.contains("/area-clienti/linee"),
+        "no link that leads nowhere"
+    );
     let page = p.get(PATH).await;
     assert_eq!(
         page.path, "/area-clienti",

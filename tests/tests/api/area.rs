@@ -4,7 +4,23 @@
 
 use e2e::register::{register, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, simulated_client, Page, Portal};
+use portale_admin::helpdesk::{self, Desk, Exit, Output};
 use shared::store::{accounts, consent_log, uniqueness::Kind};
+
+/// `portale-admin <args>` against the portal's table, as the operator "ops.test".
+async fn ops(p: &Portal, args: &[&str]) -> Output {
+    let sdk = shared::app::sdk_config(&p.app.config).await;
+    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let desk = Desk {
+        store: p.app.store.as_ref(),
+        dynamo: &dynamo,
+        table: &p.app.config.table_name,
+        now: p.app.now(),
+        default_operator: Some("ops.test".into()),
+    };
+    let words: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    helpdesk::run(&desk, &words).await
+}
 
 const CHROME: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
@@ -624,16 +640,47 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
     let (number, user) = registered(&p).await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
+    // Ops publish a new version of the terms with portale-admin.
+    let version = format!("2.{}", rand::random::<u16>());
+    let note = "Nuove regole sul trattamento dei dati di traffico.";
+    let args = [
+        "consensi",
+        "pubblica",
+        "--termini",
+        &version,
+        "--nota",
+        note,
+        "--motivo",
+        "nuovo contratto",
+    ];
+    let published = ops(&p, &args).await;
+    assert_eq!(published.code, Exit::Ok, "{}", published.stderr);
+    assert!(
+        published.stdout.contains("dovrà accettarle"),
+        "{}",
+        published.stdout
+    );
+    let again = ops(&p, &args).await;
+    assert_eq!(
+        again.code,
+        Exit::NotAllowed,
+        "the same version twice: {}",
+        again.stderr
+    );
+    let bad = ops(
+        &p,
+        &["consensi", "pubblica", "--termini", "2 0", "--motivo", "x"],
+    )
+    .await;
+    assert_eq!(bad.code, Exit::Usage);
+    let shown = ops(&p, &["consensi", "mostra", "--json"]).await;
+    let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(v["termini_versione"], version.as_str());
     let in_force = consent_log::InForce {
-        terms_version: format!("2.{}", rand::random::<u16>()),
-        note: "Nuove regole sul trattamento dei dati di traffico.".into(),
+        terms_version: version.clone(),
+        note: note.into(),
         ..Default::default()
     };
-    p.app
-        .store
-        .transact(vec![consent_log::publish_op(&in_force, p.app.now())])
-        .await
-        .unwrap();
     let page = b.get("/area-clienti/sessioni").await;
     assert_eq!(page.path, "/area-clienti/consensi", "{}", page.text());
     assert!(

@@ -13,6 +13,9 @@ const VALUED: &[&str] = &[
     "--account",
     "--operatore",
     "--motivo",
+    "--termini",
+    "--privacy",
+    "--nota",
 ];
 
 /// Longest value kept from a flag: an operator's name or reason, never a document.

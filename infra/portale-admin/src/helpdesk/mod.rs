@@ -12,6 +12,7 @@
 pub mod account;
 pub mod args;
 pub mod audit;
+pub mod consents;
 pub mod lines;
 pub mod mask;
 
@@ -104,11 +105,13 @@ comandi per l'assistenza (aggiungi --json per una risposta JSON):
   account cease ID --motivo TESTO [--operatore NOME]
   lines show NUMERO
   lines set-status NUMERO attiva|cessata --motivo TESTO [--operatore NOME]
-  audit --account ID | --numero NUMERO";
+  audit --account ID | --numero NUMERO
+  consensi mostra
+  consensi pubblica [--termini VERSIONE] [--privacy VERSIONE] [--nota TESTO] --motivo TESTO [--operatore NOME]";
 
 /// True for the commands this module answers.
 pub fn handles(command: &str) -> bool {
-    matches!(command, "account" | "lines" | "audit")
+    matches!(command, "account" | "lines" | "audit" | "consensi")
 }
 
 /// Runs one help-desk command (`args` without the program name) and renders its answer.
@@ -169,6 +172,8 @@ async fn dispatch(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
         ["lines", "show", n] => lines::show(desk, n).await,
         ["lines", "set-status", n, status] => lines::set_status(desk, a, n, status).await,
         ["audit"] => audit::list(desk, a).await,
+        ["consensi", "mostra"] => consents::show(desk).await,
+        ["consensi", "pubblica"] => consents::publish(desk, a).await,
         _ => Err(DeskError::Usage(format!(
             "comando non riconosciuto: {}",
             pos.join(" ")

@@ -329,7 +329,10 @@ mod tests {
         let ctx = &e["requestContext"];
         assert_eq!(ctx["http"]["sourceIp"], "127.0.0.1");
         assert_eq!(ctx["http"]["method"], "POST");
-        assert_eq!(ctx["http"]["userAgent"], "Chromium", "what reached API Gateway");
+        assert_eq!(
+            ctx["http"]["userAgent"], "Chromium",
+            "what reached API Gateway"
+        );
         assert_eq!(ctx["stage"], "$default");
         assert_eq!(ctx["time"], "10/Mar/2026:10:00:00 +0000");
         assert_eq!(ctx["timeEpoch"], 1_773_136_800_000i64);
