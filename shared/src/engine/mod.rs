@@ -13,6 +13,7 @@ pub mod tx;
 pub use carry::Carried;
 pub use tx::{Failed, Tx};
 
+use crate::metrics::Metric;
 use crate::pages::FieldErrors;
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -59,6 +60,8 @@ pub struct Outcome<R> {
     pub if_unsent: Option<(Reply, Vec<String>)>,
     pub reply: Reply,
     pub cookies: Vec<String>,
+    /// The outcomes counted (`crate::metrics`) once the writes are committed.
+    pub metrics: Vec<Metric>,
 }
 
 impl<R> Outcome<R> {
@@ -71,6 +74,7 @@ impl<R> Outcome<R> {
             if_unsent: None,
             reply,
             cookies: Vec::new(),
+            metrics: Vec::new(),
         }
     }
     pub fn redirect(to: impl Into<String>) -> Self {
@@ -98,6 +102,11 @@ impl<R> Outcome<R> {
     /// Answer `reply` with `cookies` if the messages cannot be sent (see `if_unsent`).
     pub fn or_if_unsent(mut self, reply: Reply, cookies: Vec<String>) -> Self {
         self.if_unsent = Some((reply, cookies));
+        self
+    }
+    /// Counts `metric` (a funnel or health metric) if the step's writes are committed.
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metrics.push(metric);
         self
     }
     pub fn cookie(mut self, set_cookie: String) -> Self {
@@ -243,10 +252,13 @@ async fn settle<R: Refusal>(
         if_unsent,
         reply,
         cookies,
+        metrics,
     } = outcome;
     let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
     match tx.commit(app.store.as_ref()).await? {
         Ok(()) => {
+            // Committed: the outcome happened, whether or not its messages leave now.
+            metrics.into_iter().for_each(crate::metrics::emit);
             if let Err(e) = send(app, effects).await {
                 if !unsent.is_empty() {
                     let _ = app.store.transact(unsent).await;

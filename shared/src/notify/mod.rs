@@ -152,16 +152,24 @@ pub async fn deliver(
     notifier: &dyn Notifier,
     batch: &[Message],
 ) -> Result<Delivered, PartialDelivery> {
+    use crate::metrics::{emit, Metric};
     let mut done = Delivered::default();
     for (i, m) in batch.iter().enumerate() {
-        let sent = match m {
-            Message::Sms { to, text } => notifier.sms(to, text).await.map(|_| done.sms += 1),
-            Message::Email(e) => notifier.email(e).await.map(|_| done.emails += 1),
+        let (sent, (ok, failed)) = match m {
+            Message::Sms { to, text } => (
+                notifier.sms(to, text).await.map(|_| done.sms += 1),
+                (Metric::SmsSent, Metric::SmsFailed),
+            ),
+            Message::Email(e) => (
+                notifier.email(e).await.map(|_| done.emails += 1),
+                (Metric::EmailSent, Metric::EmailFailed),
+            ),
             Message::Nothing => {
                 done.dropped += 1;
-                Ok(())
+                continue;
             }
         };
+        emit(if sent.is_ok() { ok } else { failed });
         if let Err(error) = sent {
             return Err(PartialDelivery {
                 delivered: i,

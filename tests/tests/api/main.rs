@@ -12,6 +12,7 @@ mod foundation;
 mod lambda_path;
 mod login;
 mod logs;
+mod metrics;
 mod outbox;
 mod outside_bench;
 mod races;

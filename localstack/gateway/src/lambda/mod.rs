@@ -59,6 +59,27 @@ pub struct Functions {
     cfg: LambdaConfig,
     api: event::Api,
     pools: Mutex<HashMap<&'static str, Pool>>,
+    /// The metric lines the function processes printed (`/_dev/metriche`).
+    metrics: Arc<shared::metrics::Tally>,
+}
+
+/// One line of a function's stdout appended to the log file, or printed by the gateway.
+fn write_log(log: Option<&std::path::Path>, line: &str) {
+    use std::io::Write;
+    match log {
+        Some(path) => {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+        None => {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }
+    }
 }
 
 struct Pool {
@@ -78,7 +99,13 @@ impl Functions {
             cfg,
             api,
             pools: Mutex::new(HashMap::new()),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The metrics counted from the function processes' stdout.
+    pub fn metrics(&self) -> &shared::metrics::Tally {
+        &self.metrics
     }
 
     /// The binaries the route table needs that are not in `bin_dir` (build them first).
@@ -212,18 +239,25 @@ impl Functions {
                     .append(true)
                     .open(path)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                cmd.stdout(f.try_clone().map_err(|e| e.to_string())?)
-                    .stderr(f);
+                cmd.stderr(f);
             }
             None => {
-                cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+                cmd.stderr(Stdio::inherit());
             }
         }
+        // stdout is read by the gateway: it counts the metric lines (`shared::metrics`) and
+        // passes every line on to where the logs go.
+        cmd.stdout(Stdio::piped());
+        let (tally, log) = (self.metrics.clone(), self.cfg.log.clone());
+        let stdout: sandbox::LineSink = Arc::new(move |line: &str| {
+            tally.record_line(line);
+            write_log(log.as_deref(), line);
+        });
         let arn = format!(
             "arn:aws:lambda:{}:{}:function:{function}",
             self.api.region, self.api.account_id
         );
-        let sandbox = Sandbox::start(function, arn, cmd)
+        let sandbox = Sandbox::start(function, arn, cmd, stdout)
             .await
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         tracing::info!(
