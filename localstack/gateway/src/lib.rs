@@ -67,6 +67,8 @@ pub fn router_counting(
     Router::new()
         .route("/_dev/inbox", get(inbox::page))
         .route("/_dev/inbox.json", get(inbox::json))
+        .route("/_dev/inbox/email", get(inbox::email))
+        .route("/_dev/inbox/svuota", post(inbox::clear))
         .route("/_dev/metriche", get(metriche::page))
         .route("/_dev/metriche.json", get(metriche::json))
         .route("/_dev/clock", post(advance_clock))
