@@ -79,9 +79,9 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     assert.equal(new URL(page.url()).searchParams.get("q"), user.email, "a GET form");
     assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "what was typed stays");
     assert.equal((await page.locator("main h1").innerText()).trim(), "Posta in arrivo di sviluppo");
-    const rows = page.getByRole("table", { name: /^Email/ }).locator("tbody tr");
+    const rows = page.getByRole("region", { name: "Email" }).getByRole("listitem");
     assert.equal(await rows.count(), 3);
-    assert.match(await rows.first().innerText(), /Scegli una nuova password/, "the newest first");
+    assert.equal(await rows.first().getByRole("heading").innerText(), reset.subject, "the newest first");
     assert.match(await rows.first().locator("time").innerText(), /^\d\d\/\d\d\/\d{4} alle \d\d:\d\d$/, "the time (Europe/Rome)");
     assert.match(await mainText(page), /Nessun SMS\./, "an address filter shows no SMS");
     await assertAccessible(desk, `filtro-email-${width}`);
@@ -95,7 +95,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     for (const width of WIDTHS) {
       await page.setViewportSize({ width, height: 900 });
       await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
-      await navigate(page, () => page.getByRole("link", { name: `Apri l'email “${mail.subject}”` }).click(), "/_dev/inbox/email");
+      await navigate(page, () => page.getByRole("link", { name: mail.subject, exact: true }).click(), "/_dev/inbox/email");
       assert.equal((await page.locator("main h1").innerText()).trim(), mail.subject);
       const frame = page.locator("iframe");
       const sandbox = await frame.getAttribute("sandbox");
@@ -113,7 +113,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
 
   // A link in the HTML opens in a new tab (the portal cannot be framed).
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
-  await navigate(page, () => page.getByRole("link", { name: `Apri l'email “${reset.subject}”` }).click(), "/_dev/inbox/email");
+  await navigate(page, () => page.getByRole("link", { name: reset.subject, exact: true }).click(), "/_dev/inbox/email");
   const link = linkIn(reset, "SCEGLI UNA NUOVA PASSWORD");
   const [tab] = await Promise.all([
     desk.context.waitForEvent("page"),
@@ -144,7 +144,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   // The number's SMS, filtered by the number as a person types it.
   await page.setViewportSize({ width: 375, height: 900 });
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(pretty(user.number))}`);
-  const sms = page.getByRole("table", { name: /^SMS/ }).locator("tbody tr");
+  const sms = page.getByRole("region", { name: "SMS" }).getByRole("listitem");
   assert.equal(await sms.count(), 1, "the registration code");
   assert.match(await sms.first().innerText(), /Usa il codice temporaneo \d{6} per proseguire con la registrazione/);
   await assertAccessible(desk, "filtro-numero-375");
@@ -152,6 +152,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   // Svuota on the address's view: its emails go, the number's SMS stays.
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
   await navigate(page, () => page.getByRole("button", { name: "Svuota i messaggi filtrati" }).click(), "/_dev/inbox");
+  assert.equal(new URL(page.url()).searchParams.get("q"), user.email, "back to the same filter");
   assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "back to the same filter");
   assert.match(await mainText(page), /Nessuna email\./);
   assert.equal((await inbox(user.email)).emails.length, 0, "LocalStack no longer holds them");
@@ -164,4 +165,32 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   assert.match(await mainText(page), /Nessun SMS\./);
   assert.equal((await inbox(user.number)).sms.length, 0);
   await desk.context.close();
+});
+
+test("metriche di sviluppo: il funnel dalle righe EMF delle funzioni", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const before = (await (await fetch(`${BASE}/_dev/metriche.json`)).json()).counts;
+  await registerUser(browser, { prefix: "metriche" });
+  // In lambda mode the lines come from the function processes' stdout, read as they print.
+  const deadline = Date.now() + 10_000;
+  let counts;
+  for (;;) {
+    counts = (await (await fetch(`${BASE}/_dev/metriche.json`)).json()).counts;
+    if (counts.EmailSent >= before.EmailSent + 2 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 100)); // poll interval
+  }
+  for (const m of ["RegistrationStarted", "RegistrationCodeVerified", "RegistrationProfile", "RegistrationEmailSent", "RegistrationEmailConfirmed", "RegistrationCompleted", "SmsSent"]) {
+    assert.equal(counts[m], before[m] + 1, `${m}: ${JSON.stringify(counts)}`);
+  }
+  assert.equal(counts.EmailSent, before.EmailSent + 2, "confirmation and summary");
+  const t = await newContext(browser, { javaScriptEnabled: false, prefix: "metriche" });
+  for (const width of WIDTHS) {
+    await t.page.setViewportSize({ width, height: 900 });
+    await t.page.goto(`${BASE}/_dev/metriche`);
+    assert.equal((await t.page.locator("main h1").innerText()).trim(), "Metriche di sviluppo");
+    const funnel = t.page.getByRole("table", { name: /Funnel della registrazione/ });
+    assert.match(await funnel.innerText(), new RegExp(`Registrazione completata\\s+${counts.RegistrationCompleted}`));
+    assert.equal(await t.page.getByRole("img", { name: "Funnel della registrazione" }).count(), 1, "the bars");
+    await assertAccessible(t, `${width}`);
+  }
+  await t.context.close();
 });

@@ -219,20 +219,21 @@ fn frame(title: &str, body: Markup) -> Html<String> {
 /// that empties what it shows.
 fn controls(f: &Filter) -> Markup {
     html! {
-        form method="get" action="/_dev/inbox" class="inbox-filter" role="search" {
+        form method="get" action="/_dev/inbox" role="search" aria-label="Filtra i messaggi" {
             div class="field" {
                 label for="q" { "Filtra per numero o indirizzo email" }
-                input id="q" name="q" type="search" value=(f.text()) autocomplete="off"
-                    aria-describedby="q-hint";
-                p id="q-hint" class="muted" { "Per esempio 333 000 0001 oppure mario.rossi@example.it." }
+                span id="q-hint" class="hint" { "Per esempio 333 000 0001 oppure mario.rossi@example.it." }
+                input id="q" name="q" type="text" value=(f.text()) autocomplete="off" aria-describedby="q-hint";
             }
-            div class="btn-row" {
-                button class="btn btn-primary" type="submit" { "Filtra" }
-                @if !f.text().is_empty() { a class="btn btn-secondary" href="/_dev/inbox" { "Mostra tutto" } }
-            }
+            div class="btn-row" { button class="btn btn-primary" type="submit" { "Filtra" } }
         }
+        @if !f.text().is_empty() { p { a href="/_dev/inbox" { "Mostra tutti i messaggi" } } }
         form method="post" action="/_dev/inbox/svuota" {
             input type="hidden" name="q" value=(f.text());
+            p class="hint" {
+                @if f.text().is_empty() { "Cancella da LocalStack tutti gli SMS e le email." }
+                @else { "Cancella da LocalStack solo i messaggi mostrati qui sotto." }
+            }
             button class="btn btn-secondary" type="submit" {
                 @if f.text().is_empty() { "Svuota la posta" } @else { "Svuota i messaggi filtrati" }
             }
@@ -253,48 +254,34 @@ pub async fn page(
             p class="lead" { "Solo in locale: SMS ed email che LocalStack ha ricevuto al posto di consegnarli, i più \
                 recenti in alto (ora italiana)." }
         }
-        section class="prose" aria-label="Filtro" { (controls(&f)) }
-        section class="prose" aria-labelledby="sms-title" {
+        (controls(&f))
+        section aria-labelledby="sms-title" {
             h2 id="sms-title" { "SMS" }
             @match &sms {
                 Err(e) => p class="field-error" { "LocalStack non risponde: " (e) },
                 Ok(list) if list.is_empty() => p { "Nessun SMS." },
-                Ok(list) => table {
-                    caption class="visually-hidden" { "SMS, i più recenti in alto" }
-                    thead { tr { th scope="col" { "Ora" } th scope="col" { "Numero" } th scope="col" { "Testo" } } }
-                    tbody {
-                        @for m in list {
-                            tr {
-                                td { (when(m.seen_at)) }
-                                td { (m.to) br; span class="muted" { "da " (m.sender_id) } }
-                                td { (m.text) }
-                            }
+                Ok(list) => ul class="news-list" {
+                    @for m in list {
+                        li class="card" {
+                            p class="meta" { (when(m.seen_at)) " · a " (m.to) " · da " (m.sender_id) }
+                            p { (m.text) }
                         }
                     }
                 },
             }
         }
-        section class="prose" aria-labelledby="email-title" {
+        section aria-labelledby="email-title" {
             h2 id="email-title" { "Email" }
             @match &mails {
                 Err(e) => p class="field-error" { "LocalStack non risponde: " (e) },
                 Ok(list) if list.is_empty() => p { "Nessuna email." },
-                Ok(list) => table {
-                    caption class="visually-hidden" { "Email, le più recenti in alto" }
-                    thead {
-                        tr { th scope="col" { "Ora" } th scope="col" { "Destinatario" } th scope="col" { "Oggetto" } }
-                    }
-                    tbody {
-                        @for m in list {
-                            tr {
-                                td { (when(m.sent_at)) }
-                                td { (m.to.join(", ")) }
-                                td {
-                                    a href={ "/_dev/inbox/email?id=" (urlencode(&m.id))
-                                        @if !f.text().is_empty() { "&q=" (urlencode(f.text())) } } {
-                                        "Apri l'email “" (m.subject) "”"
-                                    }
-                                }
+                Ok(list) => ul class="news-list" {
+                    @for m in list {
+                        li class="card" {
+                            p class="meta" { (when(m.sent_at)) " · a " (m.to.join(", ")) }
+                            h3 {
+                                a href={ "/_dev/inbox/email?id=" (urlencode(&m.id))
+                                    @if !f.text().is_empty() { "&q=" (urlencode(f.text())) } } { (m.subject) }
                             }
                         }
                     }
