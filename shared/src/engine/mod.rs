@@ -287,3 +287,48 @@ pub async fn send(app: &App, effects: Vec<Effect>) -> Result<(), WebError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::metrics::{scoped, Tally};
+    use crate::store::{Cond, Item, Key};
+    use std::sync::Arc;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Taken;
+    impl Refusal for Taken {
+        fn reply(&self) -> Reply {
+            Reply::Redirect("/preso".into())
+        }
+    }
+
+    /// A step that claims `X#A` and counts `LoginPasswordOk` if its claim is committed.
+    async fn claim(app: &App) -> Resp {
+        let decide = || async {
+            let mut tx = Tx::new();
+            let op = TxOp::Put {
+                key: Key::new("X#A", "X"),
+                item: Item::new(),
+                cond: Some(Cond::NotExists),
+            };
+            tx.guard(op, Taken);
+            Ok(Outcome::redirect("/fatto")
+                .with_tx(tx)
+                .metric(Metric::LoginPasswordOk))
+        };
+        run(app, decide, |_| maud::html! {}).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_outcome_counts_once_its_writes_are_committed_and_a_refusal_counts_nothing() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let tally = Arc::new(Tally::default());
+        let first = scoped(tally.clone(), claim(&app)).await;
+        assert_eq!(first.headers()["location"], "/fatto");
+        let second = scoped(tally.clone(), claim(&app)).await;
+        assert_eq!(second.headers()["location"], "/preso");
+        assert_eq!(tally.get(Metric::LoginPasswordOk), 1);
+    }
+}

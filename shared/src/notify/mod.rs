@@ -292,6 +292,27 @@ mod tests {
         assert_eq!(*n.sent.lock().unwrap(), vec!["+393331234567".to_owned()]);
     }
 
+    #[tokio::test]
+    async fn deliver_counts_what_was_sent_and_what_failed() {
+        use crate::metrics::{scoped, Metric, Tally};
+        let n = FailsOnce {
+            calls: AtomicUsize::new(0),
+            fail_at: 1,
+            sent: Mutex::default(),
+        };
+        let batch = vec![
+            sms("+393331234567", "uno"),
+            Message::Nothing,
+            Message::Email(email("b@example.it")),
+        ];
+        let tally = Arc::new(Tally::default());
+        assert!(scoped(tally.clone(), deliver(&n, &batch)).await.is_err());
+        let counts = tally.counts();
+        assert_eq!(counts.get(&Metric::SmsSent), Some(&1));
+        assert_eq!(counts.get(&Metric::EmailFailed), Some(&1));
+        assert_eq!(counts.len(), 2, "Nothing counts nothing: {counts:?}");
+    }
+
     #[test]
     fn a_batch_round_trips_through_json() {
         let batch = vec![

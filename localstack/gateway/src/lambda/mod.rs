@@ -250,8 +250,8 @@ impl Functions {
         cmd.stdout(Stdio::piped());
         let (tally, log) = (self.metrics.clone(), self.cfg.log.clone());
         let stdout: sandbox::LineSink = Arc::new(move |line: &str| {
-            tally.record_line(line);
             write_log(log.as_deref(), line);
+            tally.record_line(line);
         });
         let arn = format!(
             "arn:aws:lambda:{}:{}:function:{function}",
@@ -306,6 +306,42 @@ mod tests {
         assert_eq!(resp.body(), br#"{"message":"Internal Server Error"}"#);
         assert!(resp.headers().contains_key("apigw-requestid"));
         assert_eq!(functions.idle("login"), 0, "a dead environment is not kept");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What a function prints on stdout goes to its log, and its EMF metric lines are
+    /// counted (`/_dev/metriche`).
+    #[tokio::test]
+    async fn stdout_goes_to_the_log_and_metric_lines_are_counted() {
+        use shared::metrics::{line, Metric};
+        let dir = std::env::temp_dir().join(format!("lambda-stdout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("login");
+        let emf = line(Metric::LoginLocked, 1_700_000_000_000);
+        std::fs::write(
+            &bin,
+            format!("#!/bin/sh\necho 'una riga di log'\necho '{emf}'\nexit 3\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cfg = LambdaConfig::new(dir.clone(), vec![]);
+        let log = dir.join("functions.log");
+        cfg.log = Some(log.clone());
+        let functions = Functions::new(cfg);
+        let _ = functions.invoke("login", b"{}".to_vec()).await;
+        // The reader runs beside the process: wait (bounded) until it has read both lines.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while functions.metrics().get(Metric::LoginLocked) == 0
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await; // poll interval
+        }
+        assert_eq!(functions.metrics().get(Metric::LoginLocked), 1);
+        let written = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            written.contains("una riga di log\n") && written.contains(&emf),
+            "{written}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
