@@ -1,7 +1,7 @@
 // The dev inbox (/_dev/inbox, MailHog's job) and the emails as a mail client shows them,
 // in Debian's Chromium against the real local gateway and the real LocalStack, without
-// JavaScript (the filter is a GET form, "svuota" a POST form): a user registers and asks
-// for a new password; the inbox filtered by the user's address and by the number keeps
+// JavaScript (the filter is a GET form, "svuota" a POST form): a user registers, asks for
+// the username and sets a new password (five emails, one of each kind but one); the inbox filtered by the user's address and by the number keeps
 // what was typed and lists the messages newest first; each email opens as HTML in a
 // sandboxed frame (its links open a new tab) and as text (its links clickable); "svuota"
 // on the filtered view removes only those messages. Every page: axe with 0 violations at
@@ -18,6 +18,8 @@ import {
   ARTIFACTS,
   BASE,
   EMAIL_SENDER,
+  codeOf,
+  waitForNthSms,
   TEST_TIMEOUT_MS,
   assertAccessible,
   formatViolations,
@@ -35,6 +37,7 @@ import {
 } from "./flow-helpers.mjs";
 
 let browser;
+const NEW_PASSWORD = "Lanterna-Verde-2027?";
 
 before(async () => {
   browser = await launchBrowser();
@@ -59,16 +62,30 @@ function slug(subject) {
 
 test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: TEST_TIMEOUT_MS }, async () => {
   const user = await registerUser(browser, { prefix: "posta" });
-
-  // A new password asked for: a third email.
   const desk = await newContext(browser, { javaScriptEnabled: false, prefix: "posta" });
   const { page } = desk;
+
+  // More emails: the username (recovery mode 1), a reset link (mode 2) used to set a new
+  // password (the "password changed" email).
+  await page.goto(`${BASE}/recupero?modalita=username`);
+  await page.getByLabel("Numero mobile TIM in Convenzione 8").fill(pretty(user.number));
+  await page.getByLabel("Codice Fiscale personale").fill(user.cf);
+  await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/recupero");
   await page.goto(`${BASE}/recupero?modalita=password`);
   await page.getByLabel("Username").fill(user.username);
   await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/recupero");
   const reset = await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("Scegli una nuova password")), "reset email");
+  await navigate(page, () => page.goto(linkIn(reset, "SCEGLI UNA NUOVA PASSWORD")), "/recupero/nuova-password");
+  await navigate(page, () => page.getByRole("button", { name: "INVIA IL CODICE" }).click(), "/recupero/codice");
+  const code = await waitForNthSms(user.number, "per recuperare le credenziali", 1, "recovery SMS");
+  await page.getByLabel("Codice temporaneo").fill(codeOf(code));
+  await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/recupero/nuova-password");
+  await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
+  await page.getByLabel("Conferma password").fill(NEW_PASSWORD);
+  await navigate(page, () => page.getByRole("button", { name: "SALVA" }).click(), "/accesso");
+  const changed = await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua password è stata modificata")), "password-changed email");
   const subjects = (await inbox(user.email)).emails.map((m) => m.subject);
-  assert.equal(subjects.length, 3, `three emails: ${subjects}`);
+  assert.equal(subjects.length, 5, `five emails: ${subjects}`);
 
   // The inbox filtered by the address: what was typed stays, newest first.
   for (const width of WIDTHS) {
@@ -80,8 +97,8 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "what was typed stays");
     assert.equal((await page.locator("main h1").innerText()).trim(), "Posta in arrivo di sviluppo");
     const rows = page.getByRole("region", { name: "Email" }).getByRole("listitem");
-    assert.equal(await rows.count(), 3);
-    assert.equal(await rows.first().getByRole("heading").innerText(), reset.subject, "the newest first");
+    assert.equal(await rows.count(), 5);
+    assert.equal(await rows.first().getByRole("heading").innerText(), changed.subject, "the newest first");
     assert.match(await rows.first().locator("time").innerText(), /^\d\d\/\d\d\/\d{4} alle \d\d:\d\d$/, "the time (Europe/Rome)");
     assert.match(await mainText(page), /Nessun SMS\./, "an address filter shows no SMS");
     await assertAccessible(desk, `filtro-email-${width}`);
@@ -112,16 +129,16 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   }
 
   // A link in the HTML opens in a new tab (the portal cannot be framed).
+  const summary = mails.find((m) => m.subject.startsWith("Registrazione completata"));
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
-  await navigate(page, () => page.getByRole("link", { name: reset.subject, exact: true }).click(), "/_dev/inbox/email");
-  const link = linkIn(reset, "SCEGLI UNA NUOVA PASSWORD");
+  await navigate(page, () => page.getByRole("link", { name: summary.subject, exact: true }).click(), "/_dev/inbox/email");
   const [tab] = await Promise.all([
     desk.context.waitForEvent("page"),
-    page.frameLocator("iframe").getByRole("link", { name: "SCEGLI UNA NUOVA PASSWORD" }).click(),
+    page.frameLocator("iframe").getByRole("link", { name: "Accedi subito all'Area Clienti cliccando qui" }).click(),
   ]);
   await tab.waitForLoadState("load");
-  assert.equal(new URL(tab.url()).pathname, new URL(link).pathname, `the link's page: ${tab.url()}`);
-  assert.match(await tab.locator("main h1").innerText(), /Scegli una nuova password/);
+  assert.equal(new URL(tab.url()).pathname, "/accesso", `the link's page: ${tab.url()}`);
+  assert.equal((await tab.locator("main h1").innerText()).trim(), "Accedi all'Area Clienti");
   await tab.close();
 
   // Each email alone, as a mail client shows it.
@@ -145,8 +162,9 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   await page.setViewportSize({ width: 375, height: 900 });
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(pretty(user.number))}`);
   const sms = page.getByRole("region", { name: "SMS" }).getByRole("listitem");
-  assert.equal(await sms.count(), 1, "the registration code");
-  assert.match(await sms.first().innerText(), /Usa il codice temporaneo \d{6} per proseguire con la registrazione/);
+  assert.equal(await sms.count(), 3, "the registration code, the username, the recovery code");
+  assert.match(await sms.first().innerText(), /Usa il codice temporaneo \d{6} per recuperare le credenziali/, "newest first");
+  assert.match(await sms.last().innerText(), /Usa il codice temporaneo \d{6} per proseguire con la registrazione/);
   await assertAccessible(desk, "filtro-numero-375");
 
   // Svuota on the address's view: its emails go, the number's SMS stays.
@@ -156,7 +174,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "back to the same filter");
   assert.match(await mainText(page), /Nessuna email\./);
   assert.equal((await inbox(user.email)).emails.length, 0, "LocalStack no longer holds them");
-  assert.equal((await inbox(user.number)).sms.length, 1, "the SMS were not in the view: kept");
+  assert.equal((await inbox(user.number)).sms.length, 3, "the SMS were not in the view: kept");
   await assertAccessible(desk, "svuotata-375");
 
   // And on the number's view: its SMS go.

@@ -582,7 +582,8 @@ fn reached(before: State, after: State) -> Option<Metric> {
     Some(match (before, after) {
         (NumberEntered, OtpVerified) => Metric::RegistrationCodeVerified,
         (DuplicateFound, ProfileEntered) => Metric::RegistrationProsegui,
-        (OtpVerified, ProfileEntered) => Metric::RegistrationProfile,
+        // Data entered, a registration of the same person found or not (then PROSEGUI).
+        (OtpVerified, ProfileEntered | DuplicateFound) => Metric::RegistrationProfile,
         (ProfileEntered | EmailSaved, EmailSent) => Metric::RegistrationEmailSent,
         (EmailConfirmed, Completed) => Metric::RegistrationCompleted,
         _ => return None,

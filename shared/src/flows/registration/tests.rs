@@ -872,6 +872,10 @@ fn the_funnel_counts_the_first_arrival_at_each_state() {
         Some(Metric::RegistrationProfile)
     );
     assert_eq!(
+        reached(OtpVerified, DuplicateFound),
+        Some(Metric::RegistrationProfile)
+    );
+    assert_eq!(
         reached(DuplicateFound, ProfileEntered),
         Some(Metric::RegistrationProsegui)
     );
