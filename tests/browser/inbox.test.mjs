@@ -1,7 +1,8 @@
 // The dev inbox (/_dev/inbox, MailHog's job) and the emails as a mail client shows them,
 // in Debian's Chromium against the real local gateway and the real LocalStack, without
 // JavaScript (the filter is a GET form, "svuota" a POST form): a user registers, asks for
-// the username and sets a new password (five emails, one of each kind but one); the inbox filtered by the user's address and by the number keeps
+// the username, sets a new password, then registers again with another SIM (PROSEGUI: the
+// old account is ceased): six emails, one of each kind; the inbox filtered by the user's address and by the number keeps
 // what was typed and lists the messages newest first; each email opens as HTML in a
 // sandboxed frame (its links open a new tab) and as text (its links clickable); "svuota"
 // on the filtered view removes only those messages. Every page: axe with 0 violations at
@@ -83,9 +84,13 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   await page.getByLabel("Password", { exact: true }).fill(NEW_PASSWORD);
   await page.getByLabel("Conferma password").fill(NEW_PASSWORD);
   await navigate(page, () => page.getByRole("button", { name: "SALVA" }).click(), "/accesso");
-  const changed = await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua password è stata modificata")), "password-changed email");
+  await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua password è stata modificata")), "password-changed email");
+  // The same person registers again with another SIM and goes on (PROSEGUI): the old
+  // account is ceased, and its owner told.
+  await registerUser(browser, { prefix: "posta.nuova", cf: user.cf, prosegui: true });
+  const ceased = await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua registrazione è stata cessata")), "ceased email");
   const subjects = (await inbox(user.email)).emails.map((m) => m.subject);
-  assert.equal(subjects.length, 5, `five emails: ${subjects}`);
+  assert.equal(subjects.length, 6, `six emails, one of each kind: ${subjects}`);
 
   // The inbox filtered by the address: what was typed stays, newest first.
   for (const width of WIDTHS) {
@@ -97,8 +102,8 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "what was typed stays");
     assert.equal((await page.locator("main h1").innerText()).trim(), "Posta in arrivo di sviluppo");
     const rows = page.getByRole("region", { name: "Email" }).getByRole("listitem");
-    assert.equal(await rows.count(), 5);
-    assert.equal(await rows.first().getByRole("heading").innerText(), changed.subject, "the newest first");
+    assert.equal(await rows.count(), 6);
+    assert.equal(await rows.first().getByRole("heading").innerText(), ceased.subject, "the newest first");
     assert.match(await rows.first().locator("time").innerText(), /^\d\d\/\d\d\/\d{4} alle \d\d:\d\d$/, "the time (Europe/Rome)");
     assert.match(await mainText(page), /Nessun SMS\./, "an address filter shows no SMS");
     await assertAccessible(desk, `filtro-email-${width}`);
