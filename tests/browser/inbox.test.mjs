@@ -133,18 +133,24 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     }
   }
 
-  // A link in the HTML opens in a new tab (the portal cannot be framed).
-  const summary = mails.find((m) => m.subject.startsWith("Registrazione completata"));
-  await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
-  await navigate(page, () => page.getByRole("link", { name: summary.subject, exact: true }).click(), "/_dev/inbox/email");
-  const [tab] = await Promise.all([
-    desk.context.waitForEvent("page"),
-    page.frameLocator("iframe").getByRole("link", { name: "Accedi subito all'Area Clienti cliccando qui" }).click(),
-  ]);
-  await tab.waitForLoadState("load");
-  assert.equal(new URL(tab.url()).pathname, "/accesso", `the link's page: ${tab.url()}`);
-  assert.equal((await tab.locator("main h1").innerText()).trim(), "Accedi all'Area Clienti");
-  await tab.close();
+  // The links in the HTML open in a new tab (the portal cannot be framed): a link in the
+  // text and a button.
+  for (const [subject, name] of [
+    ["Registrazione completata", "Accedi subito all'Area Clienti cliccando qui"],
+    ["La tua username", "ACCEDI"],
+  ]) {
+    const mail = mails.find((m) => m.subject.startsWith(subject));
+    await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(user.email)}`);
+    await navigate(page, () => page.getByRole("link", { name: mail.subject, exact: true }).click(), "/_dev/inbox/email");
+    const [tab] = await Promise.all([
+      desk.context.waitForEvent("page"),
+      page.frameLocator("iframe").getByRole("link", { name, exact: true }).click(),
+    ]);
+    await tab.waitForLoadState("load");
+    assert.equal(new URL(tab.url()).pathname, "/accesso", `${name}: ${tab.url()}`);
+    assert.equal((await tab.locator("main h1").innerText()).trim(), "Accedi all'Area Clienti");
+    await tab.close();
+  }
 
   // Each email alone, as a mail client shows it.
   const phone = await newContext(browser, { javaScriptEnabled: true, prefix: "email" });

@@ -327,14 +327,16 @@ pub async fn email(
         }
         Err(e) => return (StatusCode::BAD_GATEWAY, e).into_response(),
     };
-    // Links in the frame open in a new tab: the portal refuses to be framed.
-    let srcdoc = match m.html.find("<head>") {
+    // Links in the frame open in a new tab: the portal refuses to be framed (the buttons'
+    // own `target="_self"`, right in a mail client, would load it in the frame).
+    let html = m.html.replace(" target=\"_self\"", "");
+    let srcdoc = match html.find("<head>") {
         Some(i) => format!(
             "{}<head><base target=\"_blank\">{}",
-            &m.html[..i],
-            &m.html[i + 6..]
+            &html[..i],
+            &html[i + 6..]
         ),
-        None => format!("<base target=\"_blank\">{}", m.html),
+        None => format!("<base target=\"_blank\">{html}"),
     };
     let body = html! {
         p { a href={ "/_dev/inbox" (back) } { "← Torna alla posta in arrivo" } }
