@@ -432,9 +432,10 @@ pub struct InboxJson {
     pub emails: Vec<Email>,
 }
 
-/// `GET /_dev/inbox.json[?to=…]`: the same messages as the page, oldest first, as JSON
-/// (`{"sms": [{to, sender_id, text}], "emails": [{to, from, subject, text, html}]}`), for
-/// the browser tests and scripts. 502 when LocalStack does not answer.
+/// `GET /_dev/inbox.json[?to=…]`: the messages to exactly that number (E.164) or address,
+/// oldest first, as JSON (`{"sms": [{id, to, sender_id, text, seen_at}], "emails": [{id, to,
+/// from, subject, text, html, sent_at}]}`, times in Unix seconds), for the browser tests and
+/// scripts. 502 when LocalStack does not answer.
 pub async fn json(
     State(super::Ctx { gw, .. }): State<super::Ctx>,
     Query(q): Query<InboxQuery>,
