@@ -9,6 +9,7 @@ mod abuse;
 mod aws_calls;
 mod faults;
 mod foundation;
+mod inbox;
 mod lambda_path;
 mod login;
 mod logs;
