@@ -14,6 +14,7 @@ pub mod edge;
 pub mod engine;
 pub mod flows;
 pub mod limits;
+pub mod metrics;
 pub mod notify;
 pub mod pages;
 pub mod passwords;

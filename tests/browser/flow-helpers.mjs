@@ -387,9 +387,10 @@ export function powOk(nonce, counter) {
  * A fresh user: imports a fresh line, then registers it through the real pages (in a
  * browser context of its own, without JavaScript: native form submissions, the slider
  * clicked at its end), reading the SMS code and the confirmation link from the inbox.
- * No page checks here: registration.test.mjs checks these pages.
+ * No page checks here: registration.test.mjs checks these pages. `prosegui`: the person
+ * (`cf`) already has an account in the entity, and the registration goes on past it.
  */
-export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD } = {}) {
+export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false } = {}) {
   const number = randomNumber();
   cf ??= cfFor(number);
   const email = randomEmail(prefix);
@@ -411,7 +412,13 @@ export async function registerUser(browser, { prefix = "utente", nome = NOME, co
     await page.getByLabel("Nome", { exact: true }).fill(nome);
     await page.getByLabel("Cognome").fill(cognome);
     await page.getByLabel("Codice Fiscale personale").fill(cf);
-    await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");
+    if (prosegui) {
+      // The same person already registered in the entity: the page offers PROSEGUI.
+      await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/dati");
+      await navigate(page, () => page.getByRole("button", { name: "PROSEGUI" }).click(), "/registrazione/email");
+    } else {
+      await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");
+    }
     await page.getByLabel("Email", { exact: true }).fill(email);
     await navigate(page, () => page.getByRole("button", { name: "SALVA" }).click(), "/registrazione/email");
     await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real-browser tests of the flows: registration (registration.test.mjs), login, private area
 # and logout (login.test.mjs), credential recovery (recovery.test.mjs), the private area's
-# self-service (area.test.mjs). Debian's Chromium
+# self-service (area.test.mjs), the dev inbox, the emails and the dev metrics
+# (inbox.test.mjs). Debian's Chromium
 # against the real local gateway (target/debug/local-gateway) and the real LocalStack,
 # which must already be running (scripts/test.sh starts it; by hand: localstack/start.sh).
 #
@@ -110,7 +111,7 @@ for arg in "$@"; do
   esac
 done
 if [ "${#files[@]}" -eq 0 ]; then
-  files=(registration.test.mjs login.test.mjs recovery.test.mjs area.test.mjs)
+  files=(registration.test.mjs login.test.mjs recovery.test.mjs area.test.mjs inbox.test.mjs)
 fi
 status=0
 node --test --test-concurrency=1 "${node_args[@]}" "${files[@]}" || status=$?

@@ -2,12 +2,14 @@
 //! every path of the route table (`shared::routes`) to its function — the same table the
 //! SAM template's HTTP API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
 //! and emails captured by LocalStack; `/_dev/inbox.json` the same as JSON, `?to=` filters
-//! by recipient) and `POST /_dev/clock`. A function runs either in-process (its `handle`,
+//! by recipient), `/_dev/metriche` (the funnel, from the functions' metric lines) and
+//! `POST /_dev/clock`. A function runs either in-process (its `handle`,
 //! `Backend::InProcess`) or as its own binary behind the Lambda event path (`lambda`).
 
 pub mod handlers;
 pub mod inbox;
 pub mod lambda;
+pub mod metriche;
 pub mod outbox;
 
 use axum::body::{to_bytes, Body as AxumBody};
@@ -16,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
 use shared::clock::OffsetClock;
+use shared::metrics::Tally;
 use shared::web::{self, WebError};
 use shared::App;
 use std::net::SocketAddr;
@@ -48,17 +51,33 @@ pub fn router(gw: Gateway, site_dir: PathBuf) -> Router {
 }
 
 pub fn router_with(gw: Gateway, site_dir: PathBuf, backend: Backend) -> Router {
+    router_counting(gw, site_dir, backend, Arc::default())
+}
+
+/// `router_with`, counting the metric lines of the functions run in-process in `metrics`
+/// (shared with the outbox poller: `spawn_with`).
+pub fn router_counting(
+    gw: Gateway,
+    site_dir: PathBuf,
+    backend: Backend,
+    metrics: Arc<Tally>,
+) -> Router {
     let statics =
         ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
     Router::new()
         .route("/_dev/inbox", get(inbox::page))
         .route("/_dev/inbox.json", get(inbox::json))
+        .route("/_dev/inbox/email", get(inbox::email))
+        .route("/_dev/inbox/svuota", post(inbox::clear))
+        .route("/_dev/metriche", get(metriche::page))
+        .route("/_dev/metriche.json", get(metriche::json))
         .route("/_dev/clock", post(advance_clock))
         .fallback(any(dispatch))
         .with_state(Ctx {
             gw,
             statics,
             backend,
+            metrics,
         })
 }
 
@@ -72,6 +91,8 @@ pub struct Ctx {
     gw: Gateway,
     statics: ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
     backend: Backend,
+    /// What the in-process functions and the outbox poller emitted (`/_dev/metriche`).
+    metrics: Arc<Tally>,
 }
 
 async fn advance_clock(State(Ctx { gw, backend, .. }): State<Ctx>, uri: http::Uri) -> Response {
@@ -96,6 +117,7 @@ async fn dispatch(
         gw,
         statics,
         backend,
+        metrics,
     }): State<Ctx>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: http::Request<AxumBody>,
@@ -123,7 +145,8 @@ async fn dispatch(
                 };
                 let lreq =
                     http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-                to_axum(shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r)).await)
+                let entry = shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));
+                to_axum(shared::metrics::scoped(metrics, entry).await)
             }
             Backend::Lambda(functions) => functions
                 .handle(route, &parts, viewer.ip(), &bytes)
@@ -220,9 +243,10 @@ pub fn spawn_with(
     backend: Backend,
 ) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
-    outbox::spawn(gw.app);
-    let app =
-        router_with(gw, site_dir, backend).into_make_service_with_connect_info::<SocketAddr>();
+    let metrics = Arc::new(Tally::default());
+    outbox::spawn_counting(gw.app, metrics.clone());
+    let app = router_counting(gw, site_dir, backend, metrics)
+        .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

@@ -28,6 +28,15 @@ pub fn spawn(app: &'static App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(poll(app))
 }
 
+/// `spawn`, with the consumer's metrics (SMS and emails sent or failed) counted in `tally`
+/// instead of printed (`/_dev/metriche`).
+pub fn spawn_counting(
+    app: &'static App,
+    tally: std::sync::Arc<shared::metrics::Tally>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(shared::metrics::scoped(tally, poll(app)))
+}
+
 /// An SQS client for long polls: the app's SDK configuration with timeouts above the wait.
 pub async fn client(app: &App) -> aws_sdk_sqs::Client {
     let sdk = shared::app::sdk_config(&app.config).await;

@@ -13,6 +13,7 @@ pub mod tx;
 pub use carry::Carried;
 pub use tx::{Failed, Tx};
 
+use crate::metrics::Metric;
 use crate::pages::FieldErrors;
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -59,6 +60,8 @@ pub struct Outcome<R> {
     pub if_unsent: Option<(Reply, Vec<String>)>,
     pub reply: Reply,
     pub cookies: Vec<String>,
+    /// The outcomes counted (`crate::metrics`) once the writes are committed.
+    pub metrics: Vec<Metric>,
 }
 
 impl<R> Outcome<R> {
@@ -71,6 +74,7 @@ impl<R> Outcome<R> {
             if_unsent: None,
             reply,
             cookies: Vec::new(),
+            metrics: Vec::new(),
         }
     }
     pub fn redirect(to: impl Into<String>) -> Self {
@@ -98,6 +102,11 @@ impl<R> Outcome<R> {
     /// Answer `reply` with `cookies` if the messages cannot be sent (see `if_unsent`).
     pub fn or_if_unsent(mut self, reply: Reply, cookies: Vec<String>) -> Self {
         self.if_unsent = Some((reply, cookies));
+        self
+    }
+    /// Counts `metric` (a funnel or health metric) if the step's writes are committed.
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metrics.push(metric);
         self
     }
     pub fn cookie(mut self, set_cookie: String) -> Self {
@@ -243,10 +252,13 @@ async fn settle<R: Refusal>(
         if_unsent,
         reply,
         cookies,
+        metrics,
     } = outcome;
     let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
     match tx.commit(app.store.as_ref()).await? {
         Ok(()) => {
+            // Committed: the outcome happened, whether or not its messages leave now.
+            metrics.into_iter().for_each(crate::metrics::emit);
             if let Err(e) = send(app, effects).await {
                 if !unsent.is_empty() {
                     let _ = app.store.transact(unsent).await;
@@ -274,4 +286,49 @@ pub async fn send(app: &App, effects: Vec<Effect>) -> Result<(), WebError> {
         app.outbox.post(effects).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::metrics::{scoped, Tally};
+    use crate::store::{Cond, Item, Key};
+    use std::sync::Arc;
+
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Taken;
+    impl Refusal for Taken {
+        fn reply(&self) -> Reply {
+            Reply::Redirect("/preso".into())
+        }
+    }
+
+    /// A step that claims `X#A` and counts `LoginPasswordOk` if its claim is committed.
+    async fn claim(app: &App) -> Resp {
+        let decide = || async {
+            let mut tx = Tx::new();
+            let op = TxOp::Put {
+                key: Key::new("X#A", "X"),
+                item: Item::new(),
+                cond: Some(Cond::NotExists),
+            };
+            tx.guard(op, Taken);
+            Ok(Outcome::redirect("/fatto")
+                .with_tx(tx)
+                .metric(Metric::LoginPasswordOk))
+        };
+        run(app, decide, |_| maud::html! {}).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_outcome_counts_once_its_writes_are_committed_and_a_refusal_counts_nothing() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let tally = Arc::new(Tally::default());
+        let first = scoped(tally.clone(), claim(&app)).await;
+        assert_eq!(first.headers()["location"], "/fatto");
+        let second = scoped(tally.clone(), claim(&app)).await;
+        assert_eq!(second.headers()["location"], "/preso");
+        assert_eq!(tally.get(Metric::LoginPasswordOk), 1);
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::EmailMessage;
 use crate::domain::OtpCode;
-use maud::{html, Markup, DOCTYPE};
+use maud::html;
 
 pub fn sms_registration_otp(code: &OtpCode) -> String {
     format!(
@@ -47,24 +47,131 @@ const SIGNATURE: &str = "Servizio Clienti Convenzione Mobile 8";
 const AUTOMATIC: &str =
     "Questa mail è generata automaticamente, non rispondere a questo indirizzo.";
 
-fn email_html(title: &str, body: Markup) -> String {
-    html! {
-        (DOCTYPE)
-        html lang="it" {
-            head { meta charset="utf-8"; title { (title) } }
-            body style="font-family: Arial, Helvetica, sans-serif; color: #1a1a1a; max-width: 600px; margin: 0 auto;" {
-                p style="font-size: 24px; font-weight: bold; color: #004691;" { "TIM" }
-                (body)
-                p { strong { "TIM" } br; (SIGNATURE) }
-                p style="font-size: 12px; color: #555;" { (AUTOMATIC) }
+/// What an email says. [`render`] gives it the layout: every email goes through it, so a
+/// new one gets the branded HTML, the text part and the preheader by building a `Content`
+/// (or calling `simple_email`).
+#[derive(Debug, Clone, Default)]
+pub struct Content<'a> {
+    pub subject: &'a str,
+    /// The line mail clients show after the subject; the first paragraph when `None`.
+    pub preheader: Option<&'a str>,
+    pub paragraphs: &'a [&'a str],
+    /// Labelled values, the value in bold ("Username: **mario.rossi**").
+    pub rows: &'a [(&'a str, &'a str)],
+    /// A sentence whose end is a link: (text before, link text, address) — the guide's
+    /// "Accedi subito all'Area Clienti [cliccando qui]".
+    pub link: Option<(&'a str, &'a str, &'a str)>,
+    /// The call to action: (label, address).
+    pub button: Option<(&'a str, &'a str)>,
+    /// The closing note, after the button.
+    pub note: Option<&'a str>,
+}
+
+/// The email layout: `layout.mjml` compiled by mrml (the test `email_layout_is_the_mjml_compiled`
+/// keeps it so); at run time only its slots are filled.
+const LAYOUT: &str = include_str!("email/layout.html");
+
+/// The email `content` makes, to `to`: the layout's HTML and a text part with the same words.
+pub fn render(to: &str, c: &Content<'_>) -> EmailMessage {
+    let p = "margin:0 0 16px;";
+    let link_style = "color:#004691;text-decoration:underline;";
+    let content = html! {
+        @for para in c.paragraphs { p style=(p) { (para) } }
+        @for (k, v) in c.rows { p style=(p) { (k) ": " strong { (v) } } }
+        @if let Some((before, text, href)) = c.link {
+            // The whole sentence is the link: its text says where it goes.
+            p style=(p) { a href=(href) style=(link_style) { (before) (text) } }
+        }
+    };
+    let preheader = c
+        .preheader
+        .or(c.paragraphs.first().copied())
+        .unwrap_or(c.subject);
+    let (button_label, button_href) = c.button.unwrap_or_default();
+    let html = fill(
+        LAYOUT,
+        &[
+            ("title", escape(c.subject)),
+            ("preheader", escape(preheader)),
+            ("content", content.into_string()),
+            ("button_label", escape(button_label)),
+            ("button_href", escape(button_href)),
+            ("note", escape(c.note.unwrap_or_default())),
+        ],
+    );
+    let html = without(&html, "button", c.button.is_none());
+    let html = without(&html, "note", c.note.is_none());
+    EmailMessage {
+        to: to.to_owned(),
+        subject: c.subject.to_owned(),
+        text: text_part(c),
+        html,
+    }
+}
+
+/// The text part: the same words as the HTML, links written out.
+fn text_part(c: &Content<'_>) -> String {
+    let mut blocks: Vec<String> = c.paragraphs.iter().map(|p| p.to_string()).collect();
+    if !c.rows.is_empty() {
+        let rows: Vec<String> = c.rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        blocks.push(rows.join("\n"));
+    }
+    if let Some((before, text, href)) = c.link {
+        blocks.push(format!("{before}{text}: {href}"));
+    }
+    if let Some((label, href)) = c.button {
+        blocks.push(format!("{label}: {href}"));
+    }
+    blocks.extend(c.note.map(str::to_owned));
+    blocks.push(format!("TIM\n{SIGNATURE}"));
+    blocks.push(AUTOMATIC.to_owned());
+    blocks.join("\n\n") + "\n"
+}
+
+fn escape(s: &str) -> String {
+    html! { (s) }.into_string()
+}
+
+/// `layout` with each `{{slot}}` replaced by its value, in one pass: a value is never read
+/// again, so text a user typed cannot name another slot. (Six fixed slots: a template
+/// engine would be a dependency for a loop.)
+fn fill(layout: &str, slots: &[(&str, String)]) -> String {
+    let mut out = String::with_capacity(layout.len() + 2048);
+    let mut rest = layout;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        match after.find("}}").and_then(|close| {
+            let name = &after[..close];
+            slots
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (v, close))
+        }) {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
             }
         }
     }
-    .into_string()
+    out.push_str(rest);
+    out
 }
 
-fn email_text(body: &str) -> String {
-    format!("{body}\n\nTIM\n{SIGNATURE}\n\n{AUTOMATIC}\n")
+/// `html` without the part between the `<!--marker-->` comments if `drop`, and without the
+/// markers themselves.
+fn without(html: &str, marker: &str, drop: bool) -> String {
+    let (open, close) = (format!("<!--{marker}-->"), format!("<!--/{marker}-->"));
+    match (html.find(&open), html.find(&close)) {
+        (Some(a), Some(b)) if drop && a < b => {
+            format!("{}{}", &html[..a], &html[b + close.len()..])
+        }
+        _ => html.replace(&open, "").replace(&close, ""),
+    }
 }
 
 /// Registration step 4: the CONFERMA EMAIL link.
@@ -94,9 +201,6 @@ pub struct RegistrationSummary<'a> {
 
 /// Registration step 6: the summary email.
 pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> EmailMessage {
-    let subject = "Registrazione completata - Area Clienti Convenzione Mobile 8".to_owned();
-    let intro = "Sei stato registrato con successo all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8.";
-    let lead = "Di seguito il riepilogo dei dati relativi alla tua registrazione:";
     let rows = [
         ("Nome e Cognome", s.nome_cognome),
         ("Ragione Sociale Ente/Amministrazione", s.ragione_sociale),
@@ -106,28 +210,23 @@ pub fn email_registration_summary(to: &str, s: &RegistrationSummary<'_>) -> Emai
         ("Email", s.email),
         ("Username", s.username),
     ];
-    let text_rows: Vec<String> = rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    EmailMessage {
-        to: to.to_owned(),
-        html: email_html(
-            &subject,
-            html! {
-                p { (intro) }
-                p { (lead) }
-                @for (k, v) in rows { p { (k) ": " strong { (v) } } }
-                p { "Accedi subito all'Area Clienti " a href=(s.login_link) { "cliccando qui" } }
-            },
-        ),
-        text: email_text(&format!(
-            "{intro}\n\n{lead}\n\n{}\n\nAccedi subito all'Area Clienti cliccando qui: {}",
-            text_rows.join("\n"),
-            s.login_link
-        )),
-        subject,
-    }
+    render(
+        to,
+        &Content {
+            subject: "Registrazione completata - Area Clienti Convenzione Mobile 8",
+            paragraphs: &[
+                "Sei stato registrato con successo all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8.",
+                "Di seguito il riepilogo dei dati relativi alla tua registrazione:",
+            ],
+            rows: &rows,
+            link: Some(("Accedi subito all'Area Clienti ", "cliccando qui", s.login_link)),
+            ..Content::default()
+        },
+    )
 }
 
-/// A message with a lead paragraph, labelled values, an optional button and a closing note.
+/// A message with a lead paragraph, labelled values, an optional button and a closing note,
+/// in the layout (`render`).
 pub(crate) fn simple_email(
     to: &str,
     subject: &str,
@@ -136,34 +235,17 @@ pub(crate) fn simple_email(
     button: Option<(&str, &str)>,
     note: &str,
 ) -> EmailMessage {
-    let text_rows: Vec<String> = rows.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    let mut text = format!("{intro}\n\n");
-    if !rows.is_empty() {
-        text.push_str(&format!("{}\n\n", text_rows.join("\n")));
-    }
-    if let Some((label, link)) = button {
-        text.push_str(&format!("{label}: {link}\n\n"));
-    }
-    text.push_str(note);
-    EmailMessage {
-        to: to.to_owned(),
-        html: email_html(
+    render(
+        to,
+        &Content {
             subject,
-            html! {
-                p { (intro) }
-                @for (k, v) in rows { p { (k) ": " strong { (v) } } }
-                @if let Some((label, link)) = button {
-                    p { a href=(link) style="display:inline-block;background:#004691;color:#fff;padding:12px \
-                        24px;text-decoration:none;font-weight:bold;" { (label) } }
-                    p style="font-size: 12px;" { "Se il pulsante non funziona, copia questo indirizzo nel browser: \
-                        " (link) }
-                }
-                p { (note) }
-            },
-        ),
-        text: email_text(&text),
-        subject: subject.to_owned(),
-    }
+            paragraphs: &[intro],
+            rows,
+            button,
+            note: Some(note),
+            ..Content::default()
+        },
+    )
 }
 
 const NOT_YOU: &str =
@@ -258,5 +340,138 @@ mod tests {
         assert!(m
             .text
             .contains("https://x/registrazione/conferma-email?t=abc"));
+    }
+
+    /// `layout.html` is `layout.mjml` compiled by mrml; `UPDATE_EMAIL_LAYOUT=1` rewrites it.
+    #[test]
+    fn email_layout_is_the_mjml_compiled() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/notify/email");
+        let mjml = std::fs::read_to_string(dir.join("layout.mjml")).unwrap();
+        let root = mrml::parse(&mjml).expect("layout.mjml parses");
+        let opts = mrml::prelude::render::RenderOptions {
+            // No web-font links: mail clients block remote content, the layout uses Arial.
+            fonts: Default::default(),
+            ..Default::default()
+        };
+        let compiled = root.element.render(&opts).expect("layout.mjml renders") + "\n";
+        if std::env::var_os("UPDATE_EMAIL_LAYOUT").is_some() {
+            std::fs::write(dir.join("layout.html"), &compiled).unwrap();
+        }
+        assert!(
+            compiled == LAYOUT,
+            "layout.html is not layout.mjml compiled: run UPDATE_EMAIL_LAYOUT=1 cargo test -p shared -- email_layout"
+        );
+    }
+
+    fn every_email() -> Vec<EmailMessage> {
+        let summary = RegistrationSummary {
+            nome_cognome: "Mario <b>Rossi</b>",
+            ragione_sociale: "COMUNE DI PROVA & C.",
+            entity_cf: "00488410010",
+            personal_cf: "RSSMRA85T10A562S",
+            number: "3330000001",
+            email: "mario.rossi@example.it",
+            username: "{{note}}",
+            login_link: "https://x/accesso",
+        };
+        vec![
+            email_confirmation("a@b.it", "https://x/registrazione/conferma-email?t=abc&u=1"),
+            email_registration_summary("a@b.it", &summary),
+            email_recovered_username("a@b.it", "mario", "https://x/accesso"),
+            email_password_reset(
+                "a@b.it",
+                Some("mario"),
+                "https://x/recupero/nuova-password?t=r",
+            ),
+            email_password_changed("a@b.it", "mario", "https://x/accesso"),
+            email_account_ceased(
+                "a@b.it",
+                "30/11/2026 10:00",
+                "333 *** **01",
+                "https://x/recupero",
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_email_has_the_layout_and_a_text_part_with_the_same_words() {
+        for m in every_email() {
+            let h = &m.html;
+            assert!(h.starts_with("<!doctype html>"), "{}", m.subject);
+            assert!(h.contains(r#"<html lang="it""#));
+            assert!(h.contains(&format!("<title>{}</title>", escape(&m.subject))));
+            assert!(
+                !h.contains("{{title}}")
+                    && !h.contains("{{content}}")
+                    && !h.contains("{{preheader}}")
+            );
+            assert!(!h.contains("<!--button-->") && !h.contains("<!--note-->"));
+            assert!(!h.contains("<img"), "real text, no images");
+            // Every line of the text part is in the HTML too (escaped, the labels and values
+            // split by <strong>, the links as their address).
+            for line in m.text.lines().filter(|l| !l.is_empty()) {
+                let (label, value) = line.split_once(": ").unwrap_or((line, ""));
+                assert!(
+                    h.contains(&escape(label)),
+                    "{}: {label:?} not in the HTML",
+                    m.subject
+                );
+                assert!(
+                    h.contains(&escape(value)),
+                    "{}: {value:?} not in the HTML",
+                    m.subject
+                );
+            }
+            assert!(m
+                .text
+                .ends_with(&format!("TIM\n{SIGNATURE}\n\n{AUTOMATIC}\n")));
+        }
+    }
+
+    #[test]
+    fn inserted_values_are_escaped_and_never_read_as_slots() {
+        let m = &every_email()[1];
+        assert!(m.html.contains("Mario &lt;b&gt;Rossi&lt;/b&gt;"));
+        assert!(m.html.contains("COMUNE DI PROVA &amp; C."));
+        assert!(
+            m.html.contains("<strong>{{note}}</strong>"),
+            "a value naming a slot stays as typed"
+        );
+        assert!(
+            m.text.contains("Nome e Cognome: Mario <b>Rossi</b>"),
+            "the text part is plain text"
+        );
+        let c = &every_email()[0];
+        assert!(c
+            .html
+            .contains(r#"href="https://x/registrazione/conferma-email?t=abc&amp;u=1""#));
+    }
+
+    #[test]
+    fn the_button_and_the_note_appear_only_when_there_are_some() {
+        let summary = &every_email()[1];
+        assert!(!summary.html.contains("Se il pulsante non funziona"));
+        assert!(summary
+            .html
+            .contains(">Accedi subito all'Area Clienti cliccando qui</a>"));
+        let confirm = &every_email()[0];
+        assert!(confirm.html.contains("Se il pulsante non funziona"));
+        assert!(confirm.html.contains(">CONFERMA EMAIL<"));
+        assert!(confirm
+            .html
+            .contains("Il link è valido 24 ore e può essere usato una sola volta."));
+    }
+
+    #[test]
+    fn the_preheader_is_hidden_and_says_what_the_email_is_about() {
+        let m = &every_email()[0];
+        let hidden = m
+            .html
+            .find("display:none")
+            .expect("the preheader is hidden");
+        assert!(m.html[hidden..].starts_with("display:none;font-size:1px"));
+        assert!(m
+            .html
+            .contains(">Gentile utente, per completare la registrazione"));
     }
 }

@@ -153,16 +153,24 @@ pub async fn deliver(
     notifier: &dyn Notifier,
     batch: &[Message],
 ) -> Result<Delivered, PartialDelivery> {
+    use crate::metrics::{emit, Metric};
     let mut done = Delivered::default();
     for (i, m) in batch.iter().enumerate() {
-        let sent = match m {
-            Message::Sms { to, text } => notifier.sms(to, text).await.map(|_| done.sms += 1),
-            Message::Email(e) => notifier.email(e).await.map(|_| done.emails += 1),
+        let (sent, (ok, failed)) = match m {
+            Message::Sms { to, text } => (
+                notifier.sms(to, text).await.map(|_| done.sms += 1),
+                (Metric::SmsSent, Metric::SmsFailed),
+            ),
+            Message::Email(e) => (
+                notifier.email(e).await.map(|_| done.emails += 1),
+                (Metric::EmailSent, Metric::EmailFailed),
+            ),
             Message::Nothing => {
                 done.dropped += 1;
-                Ok(())
+                continue;
             }
         };
+        emit(if sent.is_ok() { ok } else { failed });
         if let Err(error) = sent {
             return Err(PartialDelivery {
                 delivered: i,
@@ -283,6 +291,27 @@ mod tests {
         // The message after the failed one was not tried: a retry of the batch repeats
         // only the first.
         assert_eq!(*n.sent.lock().unwrap(), vec!["+393331234567".to_owned()]);
+    }
+
+    #[tokio::test]
+    async fn deliver_counts_what_was_sent_and_what_failed() {
+        use crate::metrics::{scoped, Metric, Tally};
+        let n = FailsOnce {
+            calls: AtomicUsize::new(0),
+            fail_at: 1,
+            sent: Mutex::default(),
+        };
+        let batch = vec![
+            sms("+393331234567", "uno"),
+            Message::Nothing,
+            Message::Email(email("b@example.it")),
+        ];
+        let tally = Arc::new(Tally::default());
+        assert!(scoped(tally.clone(), deliver(&n, &batch)).await.is_err());
+        let counts = tally.counts();
+        assert_eq!(counts.get(&Metric::SmsSent), Some(&1));
+        assert_eq!(counts.get(&Metric::EmailFailed), Some(&1));
+        assert_eq!(counts.len(), 2, "Nothing counts nothing: {counts:?}");
     }
 
     #[test]

@@ -59,6 +59,27 @@ pub struct Functions {
     cfg: LambdaConfig,
     api: event::Api,
     pools: Mutex<HashMap<&'static str, Pool>>,
+    /// The metric lines the function processes printed (`/_dev/metriche`).
+    metrics: Arc<shared::metrics::Tally>,
+}
+
+/// One line of a function's stdout appended to the log file, or printed by the gateway.
+fn write_log(log: Option<&std::path::Path>, line: &str) {
+    use std::io::Write;
+    match log {
+        Some(path) => {
+            if let Ok(mut f) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+            {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+        None => {
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }
+    }
 }
 
 struct Pool {
@@ -78,7 +99,13 @@ impl Functions {
             cfg,
             api,
             pools: Mutex::new(HashMap::new()),
+            metrics: Arc::default(),
         }
+    }
+
+    /// The metrics counted from the function processes' stdout.
+    pub fn metrics(&self) -> &shared::metrics::Tally {
+        &self.metrics
     }
 
     /// The binaries the route table needs that are not in `bin_dir` (build them first).
@@ -212,18 +239,25 @@ impl Functions {
                     .append(true)
                     .open(path)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
-                cmd.stdout(f.try_clone().map_err(|e| e.to_string())?)
-                    .stderr(f);
+                cmd.stderr(f);
             }
             None => {
-                cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit());
+                cmd.stderr(Stdio::inherit());
             }
         }
+        // stdout is read by the gateway: it counts the metric lines (`shared::metrics`) and
+        // passes every line on to where the logs go.
+        cmd.stdout(Stdio::piped());
+        let (tally, log) = (self.metrics.clone(), self.cfg.log.clone());
+        let stdout: sandbox::LineSink = Arc::new(move |line: &str| {
+            write_log(log.as_deref(), line);
+            tally.record_line(line);
+        });
         let arn = format!(
             "arn:aws:lambda:{}:{}:function:{function}",
             self.api.region, self.api.account_id
         );
-        let sandbox = Sandbox::start(function, arn, cmd)
+        let sandbox = Sandbox::start(function, arn, cmd, stdout)
             .await
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         tracing::info!(
@@ -272,6 +306,42 @@ mod tests {
         assert_eq!(resp.body(), br#"{"message":"Internal Server Error"}"#);
         assert!(resp.headers().contains_key("apigw-requestid"));
         assert_eq!(functions.idle("login"), 0, "a dead environment is not kept");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// What a function prints on stdout goes to its log, and its EMF metric lines are
+    /// counted (`/_dev/metriche`).
+    #[tokio::test]
+    async fn stdout_goes_to_the_log_and_metric_lines_are_counted() {
+        use shared::metrics::{line, Metric};
+        let dir = std::env::temp_dir().join(format!("lambda-stdout-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let bin = dir.join("login");
+        let emf = line(Metric::LoginLocked, 1_700_000_000_000);
+        std::fs::write(
+            &bin,
+            format!("#!/bin/sh\necho 'una riga di log'\necho '{emf}'\nexit 3\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut cfg = LambdaConfig::new(dir.clone(), vec![]);
+        let log = dir.join("functions.log");
+        cfg.log = Some(log.clone());
+        let functions = Functions::new(cfg);
+        let _ = functions.invoke("login", b"{}".to_vec()).await;
+        // The reader runs beside the process: wait (bounded) until it has read both lines.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while functions.metrics().get(Metric::LoginLocked) == 0
+            && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(10)).await; // poll interval
+        }
+        assert_eq!(functions.metrics().get(Metric::LoginLocked), 1);
+        let written = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            written.contains("una riga di log\n") && written.contains(&emf),
+            "{written}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -63,12 +63,17 @@ impl Drop for Sandbox {
     }
 }
 
+/// Where a function process's stdout lines go (its logs, and the EMF metric lines in them).
+pub type LineSink = Arc<dyn Fn(&str) + Send + Sync>;
+
 impl Sandbox {
     /// Starts `cmd` (binary, environment and output already set) with a Runtime API of its own.
+    /// If `cmd`'s stdout is piped, each line it prints goes to `stdout`.
     pub async fn start(
         function: &str,
         arn: String,
         mut cmd: tokio::process::Command,
+        stdout: LineSink,
     ) -> std::io::Result<Sandbox> {
         let (tx, rx) = mpsc::channel(1);
         let env = Arc::new(Env {
@@ -106,6 +111,15 @@ impl Sandbox {
             }
         };
         let pid = child.id().unwrap_or(0);
+        if let Some(out) = child.stdout.take() {
+            tokio::spawn(async move {
+                use tokio::io::AsyncBufReadExt;
+                let mut lines = tokio::io::BufReader::new(out).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    stdout(&line);
+                }
+            });
+        }
         let sup = env.clone();
         let function = function.to_owned();
         tokio::spawn(async move {

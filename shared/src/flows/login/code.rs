@@ -95,6 +95,7 @@ pub async fn decide(
     tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
     let mut outcome = Outcome::redirect(d.next.clone())
         .with_tx(tx)
+        .metric(crate::metrics::Metric::LoginCodeOk)
         .cookie(session_cookie)
         .cookie(web::clear_cookie(super::COOKIE, app.config.cookie_secure));
     if known.is_none() {

@@ -14,6 +14,7 @@ use super::{safe_next, Login, KIND, TTL_SECS};
 use crate::domain::{OtpCode, Username};
 use crate::engine::{self, Effect, Outcome, Reply, Tx};
 use crate::flows::record;
+use crate::metrics::Metric;
 use crate::notify::messages;
 use crate::store::access_log::{self, Event};
 use crate::store::accounts::{self, Account, Status};
@@ -188,7 +189,8 @@ pub fn decide(
         match seen.next(policy, now) {
             Attempt::Locked(left) => {
                 tracing::info!(step = "login", outcome = "locked", viewer = %facts.client, "login refused: locked");
-                let mut refused = Outcome::error(429, "username", locked_text(left));
+                let mut refused =
+                    Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked);
                 refused.tx = tx;
                 return refused;
             }
@@ -219,7 +221,9 @@ pub fn decide(
         let text = lock_if_wrong
             .map(locked_text)
             .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
-        return Outcome::error(401, "password", text).with_tx(tx);
+        return Outcome::error(401, "password", text)
+            .with_tx(tx)
+            .metric(Metric::LoginPasswordWrong);
     };
     if account.status == Status::Disabled {
         // After the right password only (a wrong one was answered above like any other).
@@ -239,7 +243,7 @@ pub fn decide(
         });
     }
     tx.guard(lines::active_check(&account.number), Refusal::LineNotActive);
-    let mut outcome = Outcome::redirect(routes::LOGIN_OTP);
+    let mut outcome = Outcome::redirect(routes::LOGIN_OTP).metric(Metric::LoginPasswordOk);
     if !facts.code_recent {
         sms::charge(&mut tx, app, Purpose::Login, &account.number, now, |r| {
             Refusal::Sms(Page::Password, r)

@@ -195,7 +195,7 @@ pub fn decide(
         (Mode::Both, Identity::Person { number, .. }) => {
             let recent =
                 otp::is_recent(facts.guards[0].as_ref(), now, limits::RESEND_INTERVAL_SECS);
-            let mut outcome = Outcome::redirect(routes::RECOVER_OTP);
+            let mut outcome = Outcome::redirect(routes::RECOVER_OTP).metric(counted(mode));
             if !recent {
                 sms::charge(&mut tx, app, Purpose::Recovery, number, now, |r| {
                     Refusal::Sms(Page::Start, r)
@@ -224,7 +224,7 @@ pub fn decide(
                 .cookie(super::cookie(app, flow_id, 1, &data))
         }
         (_, identity) => {
-            let mut outcome = Outcome::redirect(sent(mode));
+            let mut outcome = Outcome::redirect(sent(mode)).metric(counted(mode));
             if !request_allowed(&facts.guards, now) {
                 return outcome.with_tx(tx);
             }
@@ -292,6 +292,16 @@ fn username_messages(
         );
     }
     out
+}
+
+/// The metric a request of `mode` counts as (`crate::metrics`), known account or not.
+fn counted(mode: Mode) -> crate::metrics::Metric {
+    use crate::metrics::Metric;
+    match mode {
+        Mode::Username => Metric::RecoveryUsername,
+        Mode::Password => Metric::RecoveryPassword,
+        Mode::Both => Metric::RecoveryBoth,
+    }
 }
 
 #[cfg(test)]

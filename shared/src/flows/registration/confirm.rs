@@ -109,6 +109,7 @@ pub fn confirm(app: &App, link: &Link, new_id: &str) -> Outcome<Refusal> {
     tracing::info!(step = "confirm-email", "email confirmed");
     Outcome::redirect(routes::CONFIRM_EMAIL)
         .with_tx(tx)
+        .metric(crate::metrics::Metric::RegistrationEmailConfirmed)
         .cookie(super::cookie(app, new_id, 1, &next))
 }
 

@@ -30,6 +30,7 @@ use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber
 use crate::engine::carry::{self, Carried};
 use crate::engine::{self, Outcome, Tx};
 use crate::flows::record;
+use crate::metrics::Metric;
 use crate::pages::FieldErrors;
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{tokens, TxOp};
@@ -565,9 +566,28 @@ fn advance(
     next: &Registration,
     tx: Tx<Refusal>,
 ) -> Outcome<Refusal> {
-    Outcome::redirect(next.state.step().path())
+    let outcome = Outcome::redirect(next.state.step().path())
         .with_tx(tx)
-        .cookie(cookie(app, &flow.id, flow.version + 1, next))
+        .cookie(cookie(app, &flow.id, flow.version + 1, next));
+    match reached(flow.data.state, next.state) {
+        Some(m) => outcome.metric(m),
+        None => outcome,
+    }
+}
+
+/// The funnel step a transition counts as (`crate::metrics`): the first time a flow gets
+/// there, so editing an earlier page or sending a link again does not count twice.
+fn reached(before: State, after: State) -> Option<Metric> {
+    use State::*;
+    Some(match (before, after) {
+        (NumberEntered, OtpVerified) => Metric::RegistrationCodeVerified,
+        (DuplicateFound, ProfileEntered) => Metric::RegistrationProsegui,
+        // Data entered, a registration of the same person found or not (then PROSEGUI).
+        (OtpVerified, ProfileEntered | DuplicateFound) => Metric::RegistrationProfile,
+        (ProfileEntered | EmailSaved, EmailSent) => Metric::RegistrationEmailSent,
+        (EmailConfirmed, Completed) => Metric::RegistrationCompleted,
+        _ => return None,
+    })
 }
 
 /// The writes freeing what `before` held and `after` no longer does.

@@ -173,6 +173,7 @@ pub fn decide(
     tracing::info!(step = "register-number", "registration started, code sent");
     Outcome::redirect(Step::Otp.path())
         .with_tx(tx)
+        .metric(crate::metrics::Metric::RegistrationStarted)
         .send(Effect::Sms {
             to: data.number.clone(),
             text: messages::sms_registration_otp(&fresh.code),

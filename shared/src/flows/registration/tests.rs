@@ -860,3 +860,38 @@ fn step_4_tells_a_missing_username_field_from_an_empty_one() {
     let empty: email::Form = Form::from_pairs(&[("azione", "avanti"), ("username", "")]).typed();
     assert_eq!(empty.username(&r), "", "an empty field is what was typed");
 }
+
+#[test]
+fn the_funnel_counts_the_first_arrival_at_each_state() {
+    use crate::metrics::Metric;
+    use State::*;
+    assert_eq!(
+        reached(NumberEntered, OtpVerified),
+        Some(Metric::RegistrationCodeVerified)
+    );
+    assert_eq!(
+        reached(OtpVerified, ProfileEntered),
+        Some(Metric::RegistrationProfile)
+    );
+    assert_eq!(
+        reached(OtpVerified, DuplicateFound),
+        Some(Metric::RegistrationProfile)
+    );
+    assert_eq!(
+        reached(DuplicateFound, ProfileEntered),
+        Some(Metric::RegistrationProsegui)
+    );
+    assert_eq!(
+        reached(EmailSaved, EmailSent),
+        Some(Metric::RegistrationEmailSent)
+    );
+    assert_eq!(
+        reached(EmailConfirmed, Completed),
+        Some(Metric::RegistrationCompleted)
+    );
+    // Editing earlier data, a new link, a resent code: not a step further.
+    assert_eq!(reached(EmailSent, ProfileEntered), None);
+    assert_eq!(reached(EmailSent, EmailSent), None);
+    assert_eq!(reached(NumberEntered, NumberEntered), None);
+    assert_eq!(reached(ProfileEntered, EmailSaved), None);
+}
