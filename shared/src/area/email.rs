@@ -104,11 +104,25 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     );
     let until = now + LINK_TTL_SECS;
     let by = owner(&a.id);
+    let username_too = form.anche_username == "si" && a.username == a.email;
+    // An address another account holds is refused with the change still counted (a
+    // cancelled transaction would count nothing, and the cap would not bound the probing):
+    // one read of the claims, then the refusal committed with the charge alone.
+    let mut claims = vec![uniqueness::key(Kind::Email, new.as_str())];
+    if username_too {
+        claims.push(uniqueness::key(Kind::Username, new.as_str()));
+    }
+    let held = app.store.batch_get(&claims).await?;
+    if held
+        .iter()
+        .any(|i| uniqueness::holder_in(i.as_ref(), now).is_some_and(|h| h != by))
+    {
+        return Ok(Outcome::reply(Refusal::Taken("email").reply()).with_tx(tx));
+    }
     tx.guard(
         uniqueness::reserve_op(Kind::Email, new.as_str(), &by, until, now),
         Refusal::Taken("email"),
     );
-    let username_too = form.anche_username == "si" && a.username == a.email;
     if username_too {
         tx.guard(
             uniqueness::reserve_op(Kind::Username, new.as_str(), &by, until, now),

@@ -714,3 +714,33 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
         "registration and the new version: {audit:?}"
     );
 }
+
+#[tokio::test]
+async fn an_address_of_another_account_is_refused_and_counted_against_the_daily_cap() {
+    let p = Portal::start().await;
+    let (number, user) = registered(&p).await;
+    let (_, other) = registered(&p).await;
+    let b = browser(&p, CHROME);
+    sign_in(&b, &number, &user, PASSWORD).await;
+    let page = b.get("/area-clienti/email").await;
+    for _ in 0..5 {
+        let taken = b.submit(&page, "email", &[("email", &other)]).await;
+        assert_eq!(taken.status, 409, "{}", taken.text());
+        assert!(
+            taken.contains("già associato a un altro account"),
+            "{}",
+            taken.text()
+        );
+        assert_eq!(
+            taken.input_value("email").as_deref(),
+            Some(other.as_str()),
+            "what was typed is kept"
+        );
+    }
+    // Probing is bounded: the five refusals spent the day's changes.
+    let free = random_email("libero");
+    let capped = b.submit(&page, "email", &[("email", &free)]).await;
+    assert_eq!(capped.status, 429, "{}", capped.text());
+    assert!(capped.contains("troppe modifiche"), "{}", capped.text());
+    assert!(p.emails_to(&free).await.is_empty(), "nothing sent");
+}
