@@ -318,8 +318,8 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
-        // The address (and username) reserved, the daily cap, the link; the password again
-        // when the login is old (the lock counter, the session's re-authentication time).
+        // The address's (and username's) claims read, then reserved, the daily cap, the link;
+        // the password again when the login is old (the lock counter, the re-authentication).
         function: "account-email",
         grants: &[
             g(SESSION, &[Batch, Upd, Del]),
@@ -327,8 +327,8 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(CONSENTS, &[Batch]),
             g(LOCK, &[Batch, Put, Del]),
             g(RATE, &[Upd]),
-            g(EMAIL, &[Put]),
-            g(USERNAME, &[Put]),
+            g(EMAIL, &[Batch, Put]),
+            g(USERNAME, &[Batch, Put]),
             g(TOKEN_EMAIL_CHANGE, &[Put]),
         ],
     },
@@ -368,7 +368,7 @@ pub const ACCESS: &[FunctionAccess] = &[
         function: "account-privacy",
         grants: &[
             g(SESSION, &[Batch, Upd, Del]),
-            g(ACCOUNT, &[Batch]),
+            g(ACCOUNT, &[Batch, Query]),
             g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
             g(CONSENT_LOG, &[Query]),

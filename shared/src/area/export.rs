@@ -1,8 +1,9 @@
 //! "Scarica i tuoi dati": everything the portal holds about the signed-in person, as a JSON
 //! file (for machines, with the stored values as they are) and a readable PDF (the same
 //! facts, in Italian): the profile, the line, the consents with versions and dates and
-//! their audit, the live sessions and the access history. Hashes, codes and tokens are
-//! never part of it: they are not data about the person.
+//! their audit, the live sessions, the access history and what the help desk did to the
+//! account. Hashes, codes and tokens are never part of it: they are not data about the
+//! person.
 
 use crate::clock;
 use crate::pdf::{self, Block, Run, Style};
@@ -11,6 +12,7 @@ use crate::store::access_log::{self, Recorded};
 use crate::store::consent_log::{self, Entry};
 use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Listed};
+use crate::store::{accounts, Query};
 use crate::ui::agent;
 use crate::web::WebError;
 use crate::App;
@@ -23,6 +25,9 @@ pub struct Data {
     pub consents: Vec<Entry>,
     pub sessions: Vec<Listed>,
     pub accesses: Vec<Recorded>,
+    /// What the help desk did to the account (`portale-admin`'s audit records, sort key
+    /// `AUDIT#…` in the account's partition): (time, action, reason).
+    pub help_desk: Vec<(i64, String, String)>,
 }
 
 /// At most this many access events are exported (12 months of them fit).
@@ -37,6 +42,15 @@ pub async fn gather(app: &App, s: &SignedIn) -> Result<Data, WebError> {
         consents: consent_log::of_account(store, &a.id).await?,
         sessions: sessions::of_account(store, &a.id, a.session_epoch, now).await?,
         accesses: access_log::recent(store, &a.id, ACCESSES_MAX, now).await?,
+        help_desk: store
+            .query(&Query::new(accounts::key(&a.id).pk, "AUDIT#", 200))
+            .await?
+            .into_iter()
+            .map(|(_, i)| {
+                let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
+                (i.n("at").unwrap_or(0), s("action"), s("reason"))
+            })
+            .collect(),
     })
 }
 
@@ -74,6 +88,9 @@ impl Data {
             "sessioni": self.sessions.iter().map(|s| json!({
                 "browser": agent::describe(&s.user_agent), "user_agent": s.user_agent,
                 "iniziata_il": when(s.created_at), "ultima_attivita": when(s.last_seen),
+            })).collect::<Vec<_>>(),
+            "interventi_assistenza": self.help_desk.iter().map(|(at, action, reason)| json!({
+                "data": when(*at), "azione": action, "motivo": reason,
             })).collect::<Vec<_>>(),
             "accessi": self.accesses.iter().map(|e| json!({
                 "data": when(e.at), "esito": e.event.label(), "browser": agent::describe(&e.user_agent),
@@ -156,6 +173,12 @@ impl Data {
                 when(s.created_at),
                 when(s.last_seen)
             )));
+        }
+        if !self.help_desk.is_empty() {
+            b.push(h("Interventi dell'assistenza sul tuo account"));
+            for (at, action, reason) in &self.help_desk {
+                b.push(item(format!("{}: {action} (motivo: {reason})", when(*at))));
+            }
         }
         b.push(h("Accessi degli ultimi 12 mesi"));
         if self.accesses.is_empty() {

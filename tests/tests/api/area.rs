@@ -526,6 +526,20 @@ async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
     let (number, user) = registered(&p).await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
+    // The help desk unlocked the account once: the export says so.
+    let id = account(&p, &user).await.id;
+    let unlock = ops(
+        &p,
+        &[
+            "account",
+            "unlock",
+            &id,
+            "--motivo",
+            "telefonata del cliente",
+        ],
+    )
+    .await;
+    assert_eq!(unlock.code, Exit::Ok, "{}", unlock.stderr);
     let resp = b
         .client
         .get(format!("{}/area-clienti/privacy/dati.json", b.base))
@@ -548,6 +562,10 @@ async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
     assert_eq!(v["consensi"]["termini_versione"], "1.0");
     assert_eq!(v["consensi"]["storico"].as_array().unwrap().len(), 1);
     assert_eq!(v["sessioni"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        v["interventi_assistenza"][0]["motivo"],
+        "telefonata del cliente"
+    );
     assert_eq!(v["accessi"][0]["esito"], "Accesso completato");
     let pdf = b
         .client
