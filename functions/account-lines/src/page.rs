@@ -103,6 +103,12 @@ fn pages(l: &Listing, numero: &str) -> Markup {
                 ul {
                     @if l.later_page {
                         li { a class="btn btn-secondary" href=(page_href(numero, None)) { "Prima pagina" } }
+                        li {
+                            a class="btn btn-secondary" rel="prev"
+                                href=(page_href(numero, l.previous.as_ref().map(|n| n.e164()))) {
+                                "Pagina precedente"
+                            }
+                        }
                     }
                     @if let Some(n) = &l.next {
                         li {

@@ -1,8 +1,8 @@
 //! "Le linee del tuo Ente": the entity's lines, for the referente of the Convenzione
 //! (a user whose own line has the `referente` profile). One page is one `Query` of the
 //! entity's partition (`store::lines::of_entity`): 20 lines in number order, a search by
-//! the number's first digits (the sort-key prefix), and a next page that carries the last
-//! number shown.
+//! the number's first digits (the sort-key prefix), a next page that carries the last
+//! number shown, and on later pages the page before (one more Query, backwards).
 
 use crate::domain::{MobileNumber, MobileNumberError};
 use crate::store::accounts::Account;
@@ -96,6 +96,8 @@ pub struct Listing {
     pub next: Option<MobileNumber>,
     /// Whether this is a later page (to offer the first one).
     pub later_page: bool,
+    /// On a later page, where the page before it starts (`None`: the first page).
+    pub previous: Option<MobileNumber>,
 }
 
 /// The referente's line, if the account holds one.
@@ -117,6 +119,7 @@ pub async fn view(store: &dyn Store, account: &Account, form: &Form) -> Result<V
         searching: !form.numero.trim().is_empty(),
         next: None,
         later_page: false,
+        previous: None,
     };
     let prefix = match NumberPrefix::parse(&form.numero) {
         Ok(p) => p,
@@ -144,6 +147,12 @@ pub async fn view(store: &dyn Store, account: &Account, form: &Form) -> Result<V
         .next
         .and_then(|sk| MobileNumber::parse(sk.trim_start_matches("LINE#")).ok());
     listing.lines = page.lines;
+    if let Some(after) = after.as_deref() {
+        let start =
+            lines::previous_start(store, &listing.entity_cf, prefix, after, PAGE_SIZE).await?;
+        listing.previous =
+            start.and_then(|sk| MobileNumber::parse(sk.trim_start_matches("LINE#")).ok());
+    }
     Ok(View::Lines(listing))
 }
 

@@ -280,6 +280,24 @@ pub async fn of_entity(
     Ok(page)
 }
 
+/// Where the page before the one that starts after `after` starts: the sort key to start
+/// after, or `None` when it is the first page (one Query, backwards).
+pub async fn previous_start(
+    store: &dyn Store,
+    entity_cf: &str,
+    number_prefix: &str,
+    after: &str,
+    limit: usize,
+) -> Result<Option<String>, StoreError> {
+    let q = Query::new(entity_pk(entity_cf), format!("LINE#{number_prefix}"), limit)
+        .newest_first()
+        .after(after);
+    let before = store.query(&q).await?;
+    // The page before holds `after` itself and the `limit - 1` lines under it; a full
+    // backward page means one more line precedes them, which that page starts after.
+    Ok((before.len() == limit).then(|| before[limit - 1].0.sk.clone()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,7 @@ fn pretty(e164: &str) -> String {
 #[tokio::test]
 async fn a_referente_sees_the_entity_lines_page_by_page() {
     let p = Portal::start().await;
-    let (referente, numbers) = entity_with_lines(&p, 24).await;
+    let (referente, numbers) = entity_with_lines(&p, 44).await;
 
     let first = p.get(PATH).await;
     assert_eq!(first.status, 200, "{}", first.text());
@@ -98,13 +98,29 @@ async fn a_referente_sees_the_entity_lines_page_by_page() {
     let shown2 = rows(&second);
     assert_eq!(
         shown2.iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
-        expected[20..]
+        expected[20..40]
     );
-    assert!(
-        link(&second, "Pagina successiva").is_none(),
-        "the last page"
+    let back = link(&second, "Pagina precedente").expect("the page before");
+    assert_eq!(
+        rows(&p.get(&back).await),
+        shown,
+        "from the second page, back to the first"
     );
-    let back = link(&second, "Prima pagina").expect("back to the first page");
+    let third = p
+        .get(&link(&second, "Pagina successiva").expect("a third page"))
+        .await;
+    assert_eq!(
+        rows(&third).iter().map(|r| r.0.clone()).collect::<Vec<_>>(),
+        expected[40..]
+    );
+    assert!(link(&third, "Pagina successiva").is_none(), "the last page");
+    let back = link(&third, "Pagina precedente").expect("the page before");
+    assert_eq!(
+        rows(&p.get(&back).await),
+        shown2,
+        "from the third page, back to the second"
+    );
+    let back = link(&third, "Prima pagina").expect("back to the first page");
     assert_eq!(rows(&p.get(&back).await), shown);
 }
 
