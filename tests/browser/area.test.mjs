@@ -147,6 +147,43 @@ test("area: keyboard only, JavaScript on — password, sessions, accesses, email
   }
 });
 
+test("area: the referente's lines — keyboard only, search kept, an error explained", { timeout: TEST_TIMEOUT_MS }, async () => {
+  const user = await registerUser(browser, { prefix: "area-referente", profilo: "referente" });
+  const t = await newContext(browser, { prefix: "area-referente" });
+  const { page } = t;
+  try {
+    await signIn(t, user);
+    assert.match(await mainText(page), /Referente dell'Ente/);
+    await keyboardTo(page, "link", "vedi le linee del tuo Ente", "/area-clienti/linee");
+    await checkBothWidths(t, "linee", {
+      path: "/area-clienti/linee",
+      h1: "Le linee del tuo Ente",
+      also: async () => assert.ok((await page.locator("tbody tr").count()) >= 1, "the entity's lines are listed"),
+    });
+    const digits = user.number.replace("+39", "");
+    await tabTo(page, page.getByLabel("Cerca per numero"));
+    await page.keyboard.type(`${digits.slice(0, 3)} ${digits.slice(3, 7)}`);
+    await navigate(page, () => page.keyboard.press("Enter"), "/area-clienti/linee");
+    await checkBothWidths(t, "linee-ricerca", {
+      path: "/area-clienti/linee",
+      h1: "Le linee del tuo Ente",
+      also: async () => {
+        assert.equal(await page.getByLabel("Cerca per numero").inputValue(), `${digits.slice(0, 3)} ${digits.slice(3, 7)}`, "what was typed is kept");
+        assert.match(await page.locator("tbody").innerText(), new RegExp(`${digits.slice(0, 3)} ${digits.slice(3, 6)} ${digits.slice(6)}`));
+      },
+    });
+    await page.getByLabel("Cerca per numero").fill("abc");
+    await navigate(page, () => page.getByRole("button", { name: "CERCA" }).click(), "/area-clienti/linee");
+    await checkBothWidths(t, "linee-errore", {
+      path: "/area-clienti/linee",
+      h1: "Le linee del tuo Ente",
+      also: async () => assert.match(await mainText(page), /Inserisci solo cifre/),
+    });
+  } finally {
+    await t.context.close();
+  }
+});
+
 test("area: JavaScript off — privacy, export and deletion with the SMS code", { timeout: TEST_TIMEOUT_MS }, async () => {
   const user = await registerUser(browser, { prefix: "area-nojs" });
   const t = await newContext(browser, { javaScriptEnabled: false, prefix: "area-nojs" });

@@ -116,11 +116,12 @@ export function randomClientIp() {
   return `${net}.${crypto.randomInt(1, 255)}`;
 }
 
-/** Imports `e164` as a line of the entity ENTE (active unless `active: false`). */
-export function addLine(e164, { active = true } = {}) {
+/** Imports `e164` as a line of the entity ENTE (active unless `active: false`; `profilo`
+ * "utente" or "referente"). */
+export function addLine(e164, { active = true, profilo = "utente" } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "linee-"));
   const csv = path.join(dir, "linee.csv");
-  fs.writeFileSync(csv, `numero;codice_fiscale_ente;ragione_sociale;stato\n${e164};${ENTE};${ENTE_NAME};${active ? "attiva" : "cessata"}\n`);
+  fs.writeFileSync(csv, `numero;codice_fiscale_ente;ragione_sociale;stato;profilo\n${e164};${ENTE};${ENTE_NAME};${active ? "attiva" : "cessata"};${profilo}\n`);
   try {
     const out = execFileSync(ADMIN, ["import-lines", csv], { encoding: "utf8" });
     assert.match(out, /righe importate: 1 /, out);
@@ -390,11 +391,11 @@ export function powOk(nonce, counter) {
  * No page checks here: registration.test.mjs checks these pages. `prosegui`: the person
  * (`cf`) already has an account in the entity, and the registration goes on past it.
  */
-export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false } = {}) {
+export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false, profilo = "utente" } = {}) {
   const number = randomNumber();
   cf ??= cfFor(number);
   const email = randomEmail(prefix);
-  addLine(number);
+  addLine(number, { profilo });
   const t = await newContext(browser, { javaScriptEnabled: false, prefix: `registrazione-${prefix}` });
   const { page } = t;
   try {
