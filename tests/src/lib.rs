@@ -2,6 +2,7 @@
 //! clock so it can expire codes without sleeping) against the one real LocalStack, and
 //! reads SMS and email back from LocalStack like a user reads their phone.
 
+pub mod admin;
 pub mod counting;
 pub mod faults;
 pub mod lambda;

@@ -6,7 +6,7 @@ use shared::area::lines::{Form, Listing};
 use shared::pages::{error_summary, Field, FieldErrors};
 use shared::routes;
 use shared::store::lines::Profile;
-use shared::ui::layout::{self, PageOptions};
+use shared::ui::layout;
 
 pub const TITLE: &str = "Le linee del tuo Ente";
 
@@ -26,14 +26,8 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
     if let Some(e) = &l.search_error {
         errors.add("numero", e);
     }
-    let opts = PageOptions {
-        noindex: true,
-        current: Some(routes::ACCOUNT),
-        signed_in: true,
-        ..PageOptions::default()
-    };
     layout::page_with(
-        &opts,
+        &shared::pages::area::OPTIONS,
         TITLE,
         html! {
             div class="container" {

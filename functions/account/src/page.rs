@@ -4,7 +4,7 @@ use maud::{html, Markup};
 use shared::routes;
 use shared::store::accounts::Account;
 use shared::store::lines::{Line, Profile};
-use shared::ui::layout::{self, PageOptions};
+use shared::ui::layout;
 
 /// What a person can do in the area: (title, what it is for, where).
 const ACTIONS: &[(&str, &str, &str)] = &[
@@ -37,14 +37,8 @@ const ACTIONS: &[(&str, &str, &str)] = &[
 
 pub fn page(a: &Account, line: Option<&Line>) -> Markup {
     let number = a.number.pretty();
-    let opts = PageOptions {
-        noindex: true,
-        current: Some(routes::ACCOUNT),
-        signed_in: true,
-        ..PageOptions::default()
-    };
     layout::page_with(
-        &opts,
+        &shared::pages::area::OPTIONS,
         "Area Clienti",
         html! {
             div class="container" {

@@ -18,6 +18,7 @@ use crate::flows::record;
 use crate::notify::{account_messages, messages};
 use crate::pages::otp as otp_page;
 use crate::session::{self, SignedIn};
+use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{accounts, consent_log, schema, sessions, Cond, TxOp, Update};
@@ -71,24 +72,7 @@ pub fn start_outcome(
     if let Some(refused) = reauth::count(&mut tx, a, checked, now) {
         return refused;
     }
-    let code = OtpCode::generate();
-    sms::charge(
-        &mut tx,
-        app,
-        Purpose::Deletion,
-        &a.number,
-        now,
-        Refusal::Sms,
-    );
-    let secret = &app.config.flow_secret;
-    tx.write(otp::issue_op(
-        secret,
-        Purpose::Deletion,
-        &a.id,
-        &code,
-        now,
-        None,
-    ));
+    let (sms, withdraw) = new_code(&mut tx, app, a, now);
     let data = Deletion {
         account_id: a.id.clone(),
         number: a.number.clone(),
@@ -98,12 +82,33 @@ pub fn start_outcome(
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
     Outcome::redirect(routes::ACCOUNT_DELETE_CODE)
         .with_tx(tx)
-        .send(Effect::Sms {
-            to: a.number.clone(),
-            text: messages::sms_deletion_otp(&code),
-        })
-        .unless_sent(otp::withdraw_op(secret, Purpose::Deletion, &a.id, &code))
+        .send(sms)
+        .unless_sent(withdraw)
         .cookie(engine::flow_cookie(app, flow_id, 1, &data))
+}
+
+/// A new code for the account's SIM in `tx` (its SMS caps charged): the SMS to send and
+/// the write that withdraws the code if the SMS cannot leave.
+fn new_code(tx: &mut Tx<Refusal>, app: &App, a: &Account, now: i64) -> (Effect, TxOp) {
+    let code = OtpCode::generate();
+    sms::charge(tx, app, Purpose::Deletion, &a.number, now, Refusal::Sms);
+    let secret = &app.config.flow_secret;
+    tx.write(otp::issue_op(
+        secret,
+        Purpose::Deletion,
+        &a.id,
+        &code,
+        now,
+        None,
+    ));
+    let sms = Effect::Sms {
+        to: a.number.clone(),
+        text: messages::sms_deletion_otp(&code),
+    };
+    (
+        sms,
+        otp::withdraw_op(secret, Purpose::Deletion, &a.id, &code),
+    )
 }
 
 /// The password step (one read of the lock counter, the hash verified).
@@ -131,34 +136,16 @@ pub async fn decide(
         if let Some(wait) = otp_page::too_early(flow.data.otp_sent_at, now) {
             return Ok(Outcome::error(429, otp_page::FIELD, wait));
         }
-        let code = OtpCode::generate();
         let mut tx = Tx::new();
-        sms::charge(
-            &mut tx,
-            app,
-            Purpose::Deletion,
-            &a.number,
-            now,
-            Refusal::Sms,
-        );
-        tx.write(otp::issue_op(
-            &app.config.flow_secret,
-            Purpose::Deletion,
-            &a.id,
-            &code,
-            now,
-            None,
-        ));
+        let (sms, withdraw) = new_code(&mut tx, app, a, now);
         let mut next = flow.data.clone();
         next.otp_sent_at = now;
         tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
         return Ok(
             Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
                 .with_tx(tx)
-                .send(Effect::Sms {
-                    to: a.number.clone(),
-                    text: messages::sms_deletion_otp(&code),
-                })
+                .send(sms)
+                .unless_sent(withdraw)
                 .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next)),
         );
     }

@@ -5,17 +5,18 @@ use crate::routes;
 use crate::ui::layout::{self, PageOptions};
 use maud::{html, Markup};
 
-/// A page of the private area: not indexed, the header says "Area Clienti", a way back to
-/// the area's home above the `<h1>`.
+/// Every private page: not indexed, the header's link reads "Area Clienti" and is current.
+pub const OPTIONS: PageOptions<'static> = PageOptions {
+    noindex: true,
+    description: None,
+    current: Some(routes::ACCOUNT),
+    signed_in: true,
+};
+
+/// A page of the private area (`OPTIONS`), a way back to the area's home above the `<h1>`.
 pub fn page(title: &str, body: Markup) -> Markup {
-    let opts = PageOptions {
-        noindex: true,
-        current: Some(routes::ACCOUNT),
-        signed_in: true,
-        ..PageOptions::default()
-    };
     layout::page_with(
-        &opts,
+        &OPTIONS,
         title,
         html! {
             div class="container narrow" {

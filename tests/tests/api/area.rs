@@ -4,22 +4,13 @@
 
 use e2e::register::{register, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, simulated_client, Page, Portal};
-use portale_admin::helpdesk::{self, Desk, Exit, Output};
+use portale_admin::helpdesk::{Exit, Output};
 use shared::store::{accounts, consent_log, uniqueness::Kind};
 
 /// `portale-admin <args>` against the portal's table, as the operator "ops.test".
 async fn ops(p: &Portal, args: &[&str]) -> Output {
-    let sdk = shared::app::sdk_config(&p.app.config).await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
-    let desk = Desk {
-        store: p.app.store.as_ref(),
-        dynamo: &dynamo,
-        table: &p.app.config.table_name,
-        now: p.app.now(),
-        default_operator: Some("ops.test".into()),
-    };
     let words: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    helpdesk::run(&desk, &words).await
+    e2e::admin::run(p, &words, Some("ops.test")).await
 }
 
 const CHROME: &str =

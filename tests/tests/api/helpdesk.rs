@@ -5,7 +5,7 @@
 use e2e::quick::{self, Holder};
 use e2e::register::PASSWORD;
 use e2e::Portal;
-use portale_admin::helpdesk::{self, Desk, Exit, Output};
+use portale_admin::helpdesk::{Exit, Output};
 use serde_json::Value;
 use shared::domain::MobileNumber;
 use shared::flows::login::password::WRONG_CREDENTIALS;
@@ -20,16 +20,7 @@ async fn admin(p: &Portal, command: &str) -> Output {
 }
 
 async fn admin_as(p: &Portal, command: &str, user: Option<&str>) -> Output {
-    let sdk = shared::app::sdk_config(&p.app.config).await;
-    let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
-    let desk = Desk {
-        store: p.app.store.as_ref(),
-        dynamo: &dynamo,
-        table: &p.app.config.table_name,
-        now: p.app.now(),
-        default_operator: user.map(str::to_owned),
-    };
-    helpdesk::run(&desk, &words(command)).await
+    e2e::admin::run(p, &words(command), user).await
 }
 
 /// The command line split as a shell would (values with spaces in double quotes).
