@@ -149,29 +149,17 @@ pub async fn decide(
                 .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next)),
         );
     }
-    let code = match OtpCode::parse(&form.codice) {
-        Ok(c) => c,
-        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
-    };
-    let consume = match otp::check(
-        app.store.as_ref(),
-        &app.config.flow_secret,
+    let consume = match otp_page::guess(
+        app,
+        form,
         Purpose::Deletion,
         &a.id,
-        &code,
-        now,
+        routes::ACCOUNT_DELETE_CODE,
     )
-    .await
+    .await?
     {
-        Ok(op) => op,
-        Err(otp::OtpError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            return Ok(Outcome::reply(otp_page::refused_guess(
-                &e,
-                routes::ACCOUNT_DELETE_CODE,
-                otp_page::RESEND_LABEL,
-            )))
-        }
+        Ok(consume) => consume,
+        Err(answer) => return Ok(answer),
     };
     let mut tx = Tx::new();
     tx.write(consume);

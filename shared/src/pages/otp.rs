@@ -188,6 +188,38 @@ pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::e
     }
 }
 
+/// The guess a code page submitted, checked against `subject`'s current code (counted
+/// before it is compared): `Ok(consume)`, the write that uses the code up in the step's
+/// transaction, or the answer the page gives (a malformed code, a refused guess).
+pub async fn guess<R>(
+    app: &crate::App,
+    form: &CodeForm,
+    purpose: crate::store::otp::Purpose,
+    subject: &str,
+    action: &str,
+) -> Result<Result<crate::store::TxOp, crate::engine::Outcome<R>>, crate::web::WebError> {
+    use crate::engine::Outcome;
+    let code = match crate::domain::OtpCode::parse(&form.codice) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(Outcome::error(422, FIELD, e))),
+    };
+    let secret = &app.config.flow_secret;
+    match crate::store::otp::check(
+        app.store.as_ref(),
+        secret,
+        purpose,
+        subject,
+        &code,
+        app.now(),
+    )
+    .await
+    {
+        Ok(consume) => Ok(Ok(consume)),
+        Err(OtpError::Store(e)) => Err(e.into()),
+        Err(e) => Ok(Err(Outcome::reply(refused_guess(&e, action, RESEND_LABEL)))),
+    }
+}
+
 /// The "Attendi ancora N secondi" refusal of a resend within `RESEND_INTERVAL_SECS` of the
 /// last code, if it is too early.
 pub fn too_early(last_sent_at: i64, now: i64) -> Option<String> {

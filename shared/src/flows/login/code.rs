@@ -32,33 +32,13 @@ pub async fn decide(
     if form.wants_new_code() {
         return Ok(resend(app, flow));
     }
-    let code = match OtpCode::parse(&form.codice) {
-        Ok(c) => c,
-        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
-    };
-    let now = app.now();
-    let secret = &app.config.flow_secret;
     let d = &flow.data;
-    let consume = match otp::check(
-        app.store.as_ref(),
-        secret,
-        Purpose::Login,
-        &d.account_id,
-        &code,
-        now,
-    )
-    .await
-    {
-        Ok(op) => op,
-        Err(otp::OtpError::Store(e)) => return Err(e.into()),
-        Err(e) => {
-            return Ok(Outcome::reply(otp_page::refused_guess(
-                &e,
-                routes::LOGIN_OTP,
-                otp_page::RESEND_LABEL,
-            )))
-        }
-    };
+    let consume =
+        match otp_page::guess(app, form, Purpose::Login, &d.account_id, routes::LOGIN_OTP).await? {
+            Ok(consume) => consume,
+            Err(answer) => return Ok(answer),
+        };
+    let now = app.now();
     let mut done = d.clone();
     done.state = State::Completed;
     let mut tx = Tx::new();
