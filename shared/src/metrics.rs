@@ -34,6 +34,9 @@ pub enum Metric {
     LoginPasswordWrong,
     LoginLocked,
     LoginCodeOk,
+    /// A stored password hash verified (login, re-authentication): the CPU a login costs,
+    /// counted where it is spent, so a flood refused before it shows none.
+    PasswordHashChecked,
     RecoveryUsername,
     RecoveryPassword,
     RecoveryBoth,
@@ -44,7 +47,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 18] = [
+    pub const ALL: [Metric; 19] = [
         Metric::RegistrationStarted,
         Metric::RegistrationCodeVerified,
         Metric::RegistrationProfile,
@@ -56,6 +59,7 @@ impl Metric {
         Metric::LoginPasswordWrong,
         Metric::LoginLocked,
         Metric::LoginCodeOk,
+        Metric::PasswordHashChecked,
         Metric::RecoveryUsername,
         Metric::RecoveryPassword,
         Metric::RecoveryBoth,
@@ -88,6 +92,7 @@ impl Metric {
             Metric::LoginPasswordWrong => "LoginPasswordWrong",
             Metric::LoginLocked => "LoginLocked",
             Metric::LoginCodeOk => "LoginCodeOk",
+            Metric::PasswordHashChecked => "PasswordHashChecked",
             Metric::RecoveryUsername => "RecoveryUsername",
             Metric::RecoveryPassword => "RecoveryPassword",
             Metric::RecoveryBoth => "RecoveryBoth",
@@ -113,7 +118,8 @@ impl Metric {
             | RegistrationEmailSent
             | RegistrationEmailConfirmed
             | RegistrationCompleted => "registration",
-            LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk => "login",
+            LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk
+            | PasswordHashChecked => "login",
             RecoveryUsername | RecoveryPassword | RecoveryBoth => "recovery",
             SmsSent | SmsFailed | EmailSent | EmailFailed => "messages",
         }
@@ -133,6 +139,7 @@ impl Metric {
             Metric::LoginPasswordWrong => "Accesso: password errata",
             Metric::LoginLocked => "Accesso: bloccato",
             Metric::LoginCodeOk => "Accesso: codice corretto",
+            Metric::PasswordHashChecked => "Password verificate (hash calcolati)",
             Metric::RecoveryUsername => "Recupero: username",
             Metric::RecoveryPassword => "Recupero: password",
             Metric::RecoveryBoth => "Recupero: username e password",

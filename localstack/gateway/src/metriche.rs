@@ -42,6 +42,7 @@ pub async fn page(State(ctx): State<super::Ctx>) -> Html<String> {
                 Metric::LoginPasswordWrong,
                 Metric::LoginLocked,
                 Metric::LoginCodeOk,
+                Metric::PasswordHashChecked,
             ],
         ),
         (

@@ -45,6 +45,7 @@ pub async fn verify(
     let read = app.store.batch_get(&[key]).await?;
     let counter = Counter::from_item(read[0].as_ref(), app.now());
     let (hash, typed) = (account.password_hash.clone(), typed.to_owned());
+    crate::metrics::emit(crate::metrics::Metric::PasswordHashChecked);
     let ok = tokio::task::spawn_blocking(move || passwords::verify(&hash, &typed))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;

@@ -115,6 +115,7 @@ pub async fn load(
         .filter(|a| a.status != Status::Ceased);
     let stored = account.as_ref().map(|a| a.password_hash.clone());
     let candidate = form.password.clone();
+    crate::metrics::emit(crate::metrics::Metric::PasswordHashChecked);
     let (password_ok, upgraded_hash) = tokio::task::spawn_blocking(move || {
         let hash = stored.as_deref().unwrap_or(passwords::dummy_hash());
         let ok = passwords::verify(hash, &candidate) && stored.is_some();
