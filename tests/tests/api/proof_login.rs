@@ -60,6 +60,15 @@ async fn account(p: &Portal) -> Holder {
     quick::account(p, &quick::random_entity(), Profile::Utente).await
 }
 
+/// The owner's browser: a completed login (which makes it known to the account), then ESCI
+/// — its `dispositivo` cookie stays, as when the browser is closed and opened again.
+async fn owners_browser(p: &Portal, h: &Holder) -> Portal {
+    let owner = browser_at(p, &ipv4());
+    assert_eq!(quick::sign_in(&owner, h).await.path, "/area-clienti");
+    assert_eq!(owner.post("/esci", &[]).await.path, "/accesso");
+    owner
+}
+
 /// Wrong passwords for `username`, `n` per address, from `addresses` fresh addresses.
 async fn strangers(p: &Portal, username: &str, addresses: usize, n: usize) -> Vec<Page> {
     let mut pages = Vec::new();
@@ -213,8 +222,7 @@ async fn a_locked_reauthentication_computes_no_hash() {
 async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
     let p = Portal::start().await;
     let h = account(&p).await;
-    let owner = browser_at(&p, &ipv4());
-    assert_eq!(quick::sign_in(&owner, &h).await.path, "/area-clienti");
+    let owner = owners_browser(&p, &h).await;
 
     // 50 wrong passwords from 10 addresses: the per-username lock engages on the last.
     let pages = strangers(&p, &h.username, 10, 5).await;
@@ -275,8 +283,7 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
 async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
     let p = Portal::start().await;
     let h = account(&p).await;
-    let owner = browser_at(&p, &ipv4());
-    assert_eq!(quick::sign_in(&owner, &h).await.path, "/area-clienti");
+    let owner = owners_browser(&p, &h).await;
     let mut answers = Vec::new();
     for _ in 0..3 {
         answers.push(quick::password_step(&owner, &h.username, WRONG).await);
@@ -415,7 +422,10 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
     let numbers: Vec<String> = people.iter().map(|h| h.number.clone()).collect();
     let codes = codes(&p, &numbers).await;
     let homes: Vec<Page> = stream::iter(people.iter().zip(&browsers).zip(&pages))
-        .map(|((h, b), page)| b.submit(page, "codice", &[("codice", &codes[&h.number])]))
+        .map(|((h, b), page)| {
+            let code = codes[&h.number].clone();
+            async move { b.submit(page, "codice", &[("codice", &code)]).await }
+        })
         .buffered(8)
         .collect()
         .await;
