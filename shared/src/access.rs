@@ -250,14 +250,15 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
-        // Password step: per-IP cap, the lock counter, username → account (hash upgrade of
-        // imported accounts), the line, the first code, a login flow; GET checks a session.
+        // Password step: the client's wrong-password window and the lock counters (read
+        // before any hash), username → account (hash upgrade of imported accounts), the
+        // line, the first code, a login flow; GET checks a session.
         function: "login",
         grants: &[
             g(SESSION, SESSION_CHECK),
             g(ACCOUNT, &[Batch, Upd]),
             g(USERNAME, &[Batch]),
-            g(RATE, &[Upd]),
+            g(RATE, &[Batch, Upd]),
             g(LOCK, &[Batch, Put, Del]),
             g(LINE, &[Check]),
             g(OTP_LOGIN, &[Batch, Put, Del]),
@@ -801,7 +802,7 @@ mod tests {
         ] {
             otp::issue(&s, secret, p, "x", &code, 0).await.unwrap();
         }
-        rate::hit(&s, limits::LOGIN_PER_IP, "198.51.100.1", 0)
+        rate::hit(&s, limits::LOGIN_WRONG_PER_IP, "198.51.100.1", 0)
             .await
             .unwrap();
         rate::first_within(&s, "recover-once", "a", 30, 0)

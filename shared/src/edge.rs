@@ -3,14 +3,17 @@
 //! (`x-origin-verify`, value from Secrets Manager) to every request it forwards, and the
 //! viewer's address as `CloudFront-Viewer-Address` (origin request policy). A request
 //! without the secret (someone calling the execute-api URL directly) gets 403; with it,
-//! the viewer address is the client address every per-IP cap is keyed on. API Gateway's
-//! `sourceIp` would be the CloudFront edge's, shared by a whole city.
+//! the viewer address is the client every per-client cap is keyed on — by its network
+//! ([`ClientNetwork`]: an IPv4 address, or the /64 of an IPv6 one, which one subscriber
+//! gets whole). API Gateway's `sourceIp` would be the CloudFront edge's, shared by a whole
+//! city.
 //!
 //! Locally the gateway plays the edge and adds both headers itself (from the socket).
 
 use crate::crypto;
 use crate::web::WebError;
 use lambda_http::Request;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// The header only the distribution sends (`OriginCustomHeaders` in the template).
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
@@ -33,7 +36,65 @@ pub const FORWARDED_VIEWER_HEADERS: &[&str] = &[
 /// The client as the edge saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
+    /// The full address (what logs show), or `unknown`.
     pub ip: String,
+}
+
+impl Viewer {
+    /// The network every per-client cap counts this viewer in.
+    pub fn network(&self) -> ClientNetwork {
+        self.ip
+            .parse::<IpAddr>()
+            .map_or_else(|_| ClientNetwork::unknown(), ClientNetwork::of)
+    }
+}
+
+/// What a per-client cap counts: an IPv4 address as it is, an IPv6 address by its /64
+/// (`2001:db8:1:2::/64`). An IPv6 subscriber (a home, a phone, a server) is given a whole
+/// /64 and can use any of its 2^64 addresses, so counting per /128 would give one client
+/// endless caps. An IPv4-mapped IPv6 address counts as its IPv4 address. The only way to
+/// make one is from a parsed address, so every cap keys alike; it reads as the key text
+/// (`&str`), which is what the counters take.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientNetwork(String);
+
+/// The prefix length an IPv6 client is counted by.
+pub const IPV6_CLIENT_PREFIX: u32 = 64;
+
+impl ClientNetwork {
+    pub fn of(ip: IpAddr) -> ClientNetwork {
+        match ip {
+            IpAddr::V4(v4) => ClientNetwork(v4.to_string()),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => ClientNetwork(v4.to_string()),
+                None => {
+                    let mask = u128::MAX << (128 - IPV6_CLIENT_PREFIX);
+                    let net = Ipv6Addr::from(u128::from(v6) & mask);
+                    ClientNetwork(format!("{net}/{IPV6_CLIENT_PREFIX}"))
+                }
+            },
+        }
+    }
+    /// A request whose viewer address is missing (never in AWS: CloudFront always adds it).
+    pub fn unknown() -> ClientNetwork {
+        ClientNetwork("unknown".to_owned())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ClientNetwork {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClientNetwork {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// Admits a request that came through the edge, and says who the viewer is.
@@ -105,5 +166,21 @@ mod tests {
         assert_eq!(ip("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
         assert_eq!(ip("nonsense"), None);
         assert_eq!(ip("1.2.3.4"), None);
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64_and_an_ipv4_one_by_its_address() {
+        let net = |ip: &str| Viewer { ip: ip.into() }.network().to_string();
+        assert_eq!(net("198.51.100.10"), "198.51.100.10");
+        assert_eq!(net("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            net("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+            "2001:db8:1:2::/64",
+            "any address of the /64 is the same client"
+        );
+        assert_eq!(net("2001:db8:1:3::1"), "2001:db8:1:3::/64", "the next /64 is not");
+        assert_eq!(net("::ffff:198.51.100.10"), "198.51.100.10");
+        assert_eq!(net("unknown"), "unknown");
+        assert_eq!(&*ClientNetwork::of("2001:db8::1".parse().unwrap()), "2001:db8::/64");
     }
 }

@@ -1,16 +1,26 @@
 //! Every abuse limit in one place (documented in SECURITY.md / ARCHITECTURE.md).
+//!
+//! Every per-client cap counts a client network (`edge::ClientNetwork`: an IPv4 address,
+//! an IPv6 address's /64), and is sized for what an office behind one NAT address does —
+//! hundreds of colleagues logging in at 8 o'clock, an entity's onboarding day — so that it
+//! bites what abuse does: wrong passwords, submissions without the browser's proof-of-work.
 
 use crate::store::lockout::Policy;
 use crate::store::otp::Purpose;
 use crate::store::rate::Limit;
 
-/// Registration step 1 per client IP, with the browser's proof-of-work.
+/// Registration step 1 per client network, with the browser's proof-of-work: an entity's
+/// onboarding day from one office address (100 registrations an hour, with room for
+/// mistyped numbers and second tries). The proof-of-work only shows a browser ran the
+/// page's script; what bounds SMS spending is that codes go only to active lines of the
+/// Convenzione, 5 per number per hour, within the global hourly budget.
 pub const REGISTER_PER_IP: Limit = Limit {
     scope: "reg-ip",
-    max: 30,
+    max: 300,
     window_secs: 3600,
 };
-/// Registration step 1 per client IP without proof-of-work (no JavaScript, or a script).
+/// Registration step 1 per client network without proof-of-work (no JavaScript, or a
+/// script): kept tight.
 pub const REGISTER_PER_IP_NO_POW: Limit = Limit {
     scope: "reg-ip-nopow",
     max: 10,
@@ -62,7 +72,10 @@ pub const CONFIRM_EMAIL_PER_FLOW: Limit = Limit {
     window_secs: 3600,
 };
 /// Step-4 email/username choices (each may reveal a taken value) per registration flow,
-/// and per client address across flows.
+/// and per client network across flows. A registration makes two (the email, then the
+/// username); the per-client cap lets an office's onboarding hour through (100
+/// registrations, each with room to change its mind), while each flow — which needs a SIM
+/// of the Convenzione proved by SMS — stays at 10 a day.
 pub const REG_CLAIMS_PER_FLOW: Limit = Limit {
     scope: "reg-claims-flow",
     max: 10,
@@ -70,26 +83,39 @@ pub const REG_CLAIMS_PER_FLOW: Limit = Limit {
 };
 pub const REG_CLAIMS_PER_IP: Limit = Limit {
     scope: "reg-claims-ip",
-    max: 30,
+    max: 400,
     window_secs: 3600,
 };
 /// The global SMS budget's scope; its size is configuration (`SMS_GLOBAL_HOURLY_BUDGET`).
 pub const SMS_GLOBAL_SCOPE: &str = "sms-global";
-/// Login attempts (username + password) per client IP.
-pub const LOGIN_PER_IP: Limit = Limit {
-    scope: "login-ip",
+/// Wrong passwords per client network from browsers the accounts do not know (read with
+/// the lock counters, before any hash: once full, such a browser is refused without one).
+/// Right passwords are not counted — an office logs in all at once — nor is a browser that
+/// completed a login on the account it names, which has its own counter.
+pub const LOGIN_WRONG_PER_IP: Limit = Limit {
+    scope: "login-wrong-ip",
     max: 30,
     window_secs: 600,
 };
-/// Passwords tried per (typed username, client address): the owner elsewhere is unaffected.
+/// Passwords tried per (typed username, client network) from a browser the account does
+/// not know: the owner elsewhere is unaffected.
 pub const LOGIN_LOCK_PER_CLIENT: Policy = Policy {
     scope: "login-client",
     free: 5,
 };
-/// Passwords tried per typed username from any address: guessing spread over many addresses.
+/// Passwords tried per typed username from any browser it does not know: guessing spread
+/// over many addresses. Its lock bars no browser that completed a login on the account, and
+/// when it engages the owner gets one email.
 pub const LOGIN_LOCK_PER_USERNAME: Policy = Policy {
     scope: "login",
     free: 50,
+};
+/// Passwords tried per (typed username, browser) from a browser that completed a login on
+/// the account (its `dispositivo` cookie; in the private area, its session): the only
+/// counter such a browser meets, and the strictest (OWASP's device-cookie lockout).
+pub const LOGIN_LOCK_PER_DEVICE: Policy = Policy {
+    scope: "login-device",
+    free: 3,
 };
 /// Recovery requests (any mode) per client IP.
 pub const RECOVER_PER_IP: Limit = Limit {

@@ -5,7 +5,6 @@ mod page;
 
 use lambda_http::Request;
 use page::page;
-use shared::domain::OtpCode;
 use shared::flows::login::{self, password};
 use shared::pages::FieldErrors;
 use shared::web::{self, Form, Resp, WebError};
@@ -49,22 +48,10 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: password::Form = Form::from_request(req).typed();
     let typed = form.username();
     let draw = |errors: &FieldErrors| page(&typed, &form.next(), errors, None);
-    let client = web::client_ip(req);
+    let client = web::client_network(req);
+    let device = session::device_id(app, req);
+    let agent = web::user_agent(req);
     let flow_id = crypto::random_token();
-    let decide = || async {
-        if let Some(missing) = password::missing_fields(&form) {
-            return Ok(missing);
-        }
-        let device = session::device_id(app, req);
-        let agent = web::user_agent(req);
-        let facts = password::load(app, &form, &client, device.as_deref(), agent).await?;
-        Ok(password::decide(
-            app,
-            &form,
-            facts,
-            &OtpCode::generate(),
-            &flow_id,
-        ))
-    };
+    let decide = || password::step(app, &form, &client, device.as_deref(), agent, &flow_id);
     engine::run(app, decide, draw).await
 }

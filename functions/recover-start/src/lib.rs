@@ -50,7 +50,7 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             return Ok(web::html(422, page::choose_page(&errors, None)));
         }
     };
-    let client = web::client_ip(req);
+    let client = web::client_network(req);
     let flow_id = crypto::random_token();
     let decide = || async {
         let facts = start::load(app, mode, &identity).await?;

@@ -30,7 +30,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: number::Form = Form::from_request(req).typed();
-    let client = web::client_ip(req);
+    let client = web::client_network(req);
     let decide = || async {
         let (typed, passed) = match number::check(app, &form) {
             Ok(checked) => checked,

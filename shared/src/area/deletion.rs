@@ -64,12 +64,12 @@ pub struct Form {
 pub fn start_outcome(
     app: &App,
     s: &SignedIn,
-    checked: &(crate::store::lockout::Counter, bool),
+    checked: &reauth::Checked,
     flow_id: &str,
 ) -> Outcome<Refusal> {
     let (a, now) = (&s.account, app.now());
     let mut tx = Tx::new();
-    if let Some(refused) = reauth::count(&mut tx, a, checked, now) {
+    if let Some(refused) = reauth::count(&mut tx, checked, now) {
         return refused;
     }
     let (sms, withdraw) = new_code(&mut tx, app, a, now);
@@ -116,7 +116,7 @@ pub async fn start(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refus
     if form.password_attuale.is_empty() {
         return Ok(Outcome::error(422, reauth::FIELD, reauth::MISSING));
     }
-    let checked = reauth::verify(app, &s.account, &form.password_attuale).await?;
+    let checked = reauth::verify(app, s, &form.password_attuale).await?;
     Ok(start_outcome(app, s, &checked, &crypto::random_token()))
 }
 

@@ -90,8 +90,8 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     };
     let mut tx = Tx::new();
     if reauth_needed {
-        let checked = reauth::verify(app, a, &form.password_attuale).await?;
-        if let Some(refused) = reauth::count(&mut tx, a, &checked, now) {
+        let checked = reauth::verify(app, s, &form.password_attuale).await?;
+        if let Some(refused) = reauth::count(&mut tx, &checked, now) {
             return Ok(refused);
         }
         tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));

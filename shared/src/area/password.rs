@@ -61,9 +61,9 @@ pub async fn decide(
         return Ok(Outcome::reply(Reply::Form(422, errors)));
     };
     let now = app.now();
-    let checked = reauth::verify(app, a, &form.password_attuale).await?;
+    let checked = reauth::verify(app, s, &form.password_attuale).await?;
     let mut tx = Tx::new();
-    if let Some(refused) = reauth::count(&mut tx, a, &checked, now) {
+    if let Some(refused) = reauth::count(&mut tx, &checked, now) {
         return Ok(refused);
     }
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))

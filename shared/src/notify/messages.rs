@@ -314,6 +314,32 @@ pub fn email_account_ceased(
     )
 }
 
+/// To an account's owner when the login's per-username lock engages (wrong passwords from
+/// browsers the account never used): once per lock, with the way to recover the
+/// credentials. The owner's own browsers are not locked out, and the page says so.
+pub fn email_login_locked(to: &str, username: &str, when: &str, recover_link: &str) -> EmailMessage {
+    render(
+        to,
+        &Content {
+            subject: "Accesso bloccato per troppi tentativi - Area Clienti Convenzione Mobile 8",
+            paragraphs: &[
+                "Gentile utente, sono state inserite troppe password errate per la tua username dell'area clienti TIM \
+                    dedicata alla Convenzione Telefonia Mobile 8: per la tua sicurezza l'accesso con questa username \
+                    è bloccato per qualche tempo sui browser da cui non hai mai effettuato l'accesso.",
+                "Dai browser da cui hai già effettuato l'accesso puoi continuare ad accedere come sempre.",
+            ],
+            rows: &[("Data", when), ("Username", username)],
+            button: Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
+            note: Some(
+                "Se non sei stato tu, qualcuno sta provando a indovinare la tua password: recupera le tue credenziali \
+                    scegliendo una nuova password e contatta il referente della Convenzione del tuo Ente o il Numero \
+                    Verde 800.680.068.",
+            ),
+            ..Content::default()
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -390,6 +416,7 @@ mod tests {
                 "333 *** **01",
                 "https://x/recupero",
             ),
+            email_login_locked("a@b.it", "mario", "30/11/2026 10:00", "https://x/recupero"),
         ]
     }
 

@@ -4,9 +4,12 @@
 //! was typed, whether or not such an account exists, so the lock tells an attacker nothing.
 //! Locks are temporary (capped) and a counter expires a day after the last attempt.
 //!
-//! The login counts twice: per (username, client address) with a low threshold, so a
-//! stranger who keeps guessing locks only himself, and per username with a much higher
-//! one, against guessing from many addresses.
+//! The login counts a browser it does not know twice: per (username, client network) with
+//! a low threshold, so a stranger who keeps guessing locks only himself, and per username
+//! with a much higher one, against guessing from many addresses. A browser that completed
+//! a login on the account (its `dispositivo` cookie, `store::devices`) is counted only on
+//! its own counter per (username, browser), stricter still, and is not barred by the
+//! others (OWASP's device-cookie lockout): strangers cannot hold the owner locked out.
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 
@@ -38,6 +41,12 @@ pub fn lock_secs(policy: Policy, attempts: i64) -> Option<i64> {
             .saturating_mul(1i64 << over.min(20))
             .min(MAX_LOCK_SECS)
     })
+}
+
+/// True when a wrong `attempts`-th attempt is the one that first locks the subject (the
+/// lock engages; later ones only extend it until the counter is forgotten or cleared).
+pub fn engages(policy: Policy, attempts: i64) -> bool {
+    attempts == policy.free
 }
 
 /// The outcome of counting an attempt.
@@ -72,6 +81,11 @@ impl Counter {
             locked_until: live.and_then(|i| i.n("locked_until")).unwrap_or(0),
             version: item.map(|i| i.n("v")),
         }
+    }
+
+    /// True when one more wrong attempt would be the one that first locks (`engages`).
+    pub fn next_engages(&self, policy: Policy) -> bool {
+        engages(policy, self.attempts + 1)
     }
 
     /// What one more attempt now would be allowed (a pure decision on the read value).
@@ -176,6 +190,33 @@ mod tests {
         assert_eq!(lock_secs(P, 8), Some(480));
         assert_eq!(lock_secs(P, 12), Some(MAX_LOCK_SECS));
         assert_eq!(lock_secs(P, 1000), Some(MAX_LOCK_SECS));
+        // The lock engages once: on the last free attempt, not on the ones extending it.
+        assert_eq!(
+            (1..=8).filter(|n| engages(P, *n)).collect::<Vec<_>>(),
+            vec![5]
+        );
+        let seen = Counter {
+            attempts: 4,
+            ..Counter::default()
+        };
+        assert!(seen.next_engages(P));
+    }
+
+    #[test]
+    fn the_login_policies_are_ordered_a_known_browser_strictest() {
+        use crate::limits::{LOGIN_LOCK_PER_CLIENT, LOGIN_LOCK_PER_DEVICE, LOGIN_LOCK_PER_USERNAME};
+        assert!(LOGIN_LOCK_PER_DEVICE.free < LOGIN_LOCK_PER_CLIENT.free);
+        assert!(LOGIN_LOCK_PER_CLIENT.free < LOGIN_LOCK_PER_USERNAME.free);
+        let scopes = [
+            LOGIN_LOCK_PER_DEVICE.scope,
+            LOGIN_LOCK_PER_CLIENT.scope,
+            LOGIN_LOCK_PER_USERNAME.scope,
+        ];
+        assert_eq!(
+            scopes.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            3,
+            "three counters, three key spaces"
+        );
     }
 
     #[tokio::test]

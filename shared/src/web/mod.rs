@@ -140,10 +140,6 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-/// The client's address, as the edge saw it (`shared::edge`): set by `runtime::entry`
-/// from CloudFront's viewer address once the request proved it came through the
-/// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
-/// nor a header the client could write.
 /// The browser's User-Agent (forwarded by the edge), empty if none.
 pub fn user_agent(req: &Request) -> &str {
     req.headers()
@@ -152,11 +148,23 @@ pub fn user_agent(req: &Request) -> &str {
         .unwrap_or_default()
 }
 
+/// The client's address, as the edge saw it (`shared::edge`): set by `runtime::entry`
+/// from CloudFront's viewer address once the request proved it came through the
+/// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
+/// nor a header the client could write. For logs: caps count [`client_network`].
 pub fn client_ip(req: &Request) -> String {
     req.extensions()
         .get::<crate::edge::Viewer>()
         .map(|v| v.ip.clone())
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The network every per-client cap counts the request in (`edge::ClientNetwork`: an IPv4
+/// address, an IPv6 address's /64).
+pub fn client_network(req: &Request) -> crate::edge::ClientNetwork {
+    req.extensions()
+        .get::<crate::edge::Viewer>()
+        .map_or_else(crate::edge::ClientNetwork::unknown, |v| v.network())
 }
 
 /// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and

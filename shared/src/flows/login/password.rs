@@ -2,12 +2,28 @@
 //! must still be an active line of the Convenzione; then an SMS code is sent and the
 //! login flow continues on the code page.
 //!
+//! The step, in order (`step`): two reads whatever the data (`load`); the cheap refusals
+//! (`admit`: a lock, the client's cap — before any hash, so a flood of refused attempts
+//! costs no argon2id); the hash (`check`); the decision (`decide`), committed as one
+//! transaction.
+//!
+//! Who is counted (OWASP's device-cookie lockout): a browser that completed a login on the
+//! account it names (its `dispositivo` cookie is in `DEVICES#<account>`) meets only its own
+//! counter per (username, browser), the strictest — not the per-username lock strangers
+//! can drive, nor its address's cap. Any other browser is counted per (username, client
+//! network) and per username, and its wrong passwords on its network's window
+//! (`limits::LOGIN_WRONG_PER_IP`: right ones are not counted, an office logs in at once).
+//! When the per-username lock engages, the account's owner is emailed once.
+//!
 //! Enumeration: an unknown username, a ceased account and a wrong password (also on a
 //! suspended account) give the same page, status and AWS calls (two reads, a hash
-//! verified, one transaction); the failure counters are keyed by what was typed, so their
-//! locks are the same for real and invented names. Each attempt is counted in the transaction that answers it, on the
-//! version read before verifying: of parallel guesses only one commits, and a guess whose
-//! count did not commit learns nothing (it is decided again on fresh counters).
+//! verified, one transaction, and where the lock engages one post to the outbox: the
+//! owner's email, or `Message::Nothing`); the failure counters are keyed by what was
+//! typed, so their locks are the same for real and invented names. Only a browser that
+//! completed a login on the account is known to it, and only to that account. Each attempt
+//! is counted in the transaction that answers it, on the version read before verifying: of
+//! parallel guesses only one commits, and a guess whose count did not commit learns nothing
+//! (it is decided again on fresh counters).
 
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login, KIND, TTL_SECS};
@@ -19,12 +35,12 @@ use crate::notify::messages;
 use crate::store::access_log::{self, Event};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::devices;
-use crate::store::lockout::{self, Attempt, Counter};
+use crate::store::lockout::{self, Attempt, Counter, Policy};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{lines, Cond, TxOp, Update};
+use crate::store::{lines, rate, Cond, TxOp, Update};
 use crate::web::WebError;
-use crate::{limits, passwords, routes, sms, App};
+use crate::{clock, crypto, limits, passwords, routes, sms, App};
 use serde::Deserialize;
 
 pub const WRONG_CREDENTIALS: &str =
@@ -46,35 +62,57 @@ impl Form {
     pub fn next(&self) -> String {
         safe_next(&self.next)
     }
-    /// The lock subjects, bounded so that a huge username cannot make a huge key.
-    fn lock_subjects(&self, client: &str) -> (String, String) {
-        let subject: String = self.username().chars().take(128).collect();
-        (format!("{subject}#{client}"), subject)
+}
+
+/// The subjects of the three counters an attempt may be counted on, bounded so that a huge
+/// username cannot make a huge key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subjects {
+    /// (username, client network).
+    pub per_client: String,
+    /// The username.
+    pub per_user: String,
+    /// (username, browser): the hash of the `dispositivo` cookie's id (`-` without one).
+    pub per_device: String,
+}
+
+impl Subjects {
+    pub fn new(typed: &str, client: &str, device: Option<&str>) -> Subjects {
+        let user: String = typed.chars().take(128).collect();
+        let browser = device.map_or_else(|| "-".to_owned(), crypto::token_hash);
+        Subjects {
+            per_client: format!("{user}#{client}"),
+            per_device: format!("{user}#{browser}"),
+            per_user: user,
+        }
     }
 }
 
-/// What the step reads and computes before deciding.
+/// What the step reads before deciding (no hash: `check` computes it once `admit` lets
+/// the attempt through).
 pub struct Facts {
+    /// The client network (`edge::ClientNetwork`), the key of the per-client counters.
     pub client: String,
+    pub subjects: Subjects,
     pub per_client: Counter,
     pub per_user: Counter,
+    pub per_device: Counter,
+    /// The client's wrong passwords fill its window (`limits::LOGIN_WRONG_PER_IP`).
+    pub client_full: bool,
     /// The active account with the username typed, if any.
     pub account: Option<Account>,
-    pub password_ok: bool,
-    /// The argon2id hash replacing an imported one (first login after an import).
-    pub upgraded_hash: Option<String>,
     /// A code for the account went out less than `RESEND_INTERVAL_SECS` ago (double click).
     pub code_recent: bool,
-    /// The browser's device cookie names a browser the account logged in from before.
+    /// The browser's device cookie names a browser the account completed a login from.
     pub known_device: bool,
     /// The account never completed a login (its first one is no news to its owner).
     pub first_login: bool,
     pub user_agent: String,
 }
 
-/// Two reads whatever the data: the username's claim with both failure counters, then the
-/// account with its current code and this browser's entry in its devices (keys that match
-/// nothing when there is no account).
+/// Two reads whatever the data: the username's claim with the three failure counters and
+/// the client's window, then the account with its current code and this browser's entry in
+/// its devices (keys that match nothing when there is no account).
 pub async fn load(
     app: &App,
     form: &Form,
@@ -84,14 +122,16 @@ pub async fn load(
 ) -> Result<Facts, WebError> {
     let now = app.now();
     let store = app.store.as_ref();
-    let (client_subject, user_subject) = form.lock_subjects(client);
+    let subjects = Subjects::new(&form.username(), client, device);
     let claimed =
         Username::parse(&form.username()).map_or("-".to_owned(), |u| u.as_str().to_owned());
     let first = store
         .batch_get(&[
             uniqueness::key(Kind::Username, &claimed),
-            Counter::key(limits::LOGIN_LOCK_PER_CLIENT, &client_subject),
-            Counter::key(limits::LOGIN_LOCK_PER_USERNAME, &user_subject),
+            Counter::key(limits::LOGIN_LOCK_PER_CLIENT, &subjects.per_client),
+            Counter::key(limits::LOGIN_LOCK_PER_USERNAME, &subjects.per_user),
+            Counter::key(limits::LOGIN_LOCK_PER_DEVICE, &subjects.per_device),
+            rate::window_key(limits::LOGIN_WRONG_PER_IP, client, now),
         ])
         .await?;
     let owner = uniqueness::holder_in(first[0].as_ref(), now);
@@ -113,27 +153,18 @@ pub async fn load(
         // A suspended account is verified like an active one: only the right password
         // learns that it is suspended (`decide`); a ceased one is no account at all.
         .filter(|a| a.status != Status::Ceased);
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let candidate = form.password.clone();
-    crate::metrics::emit(crate::metrics::Metric::PasswordHashChecked);
-    let (password_ok, upgraded_hash) = tokio::task::spawn_blocking(move || {
-        let hash = stored.as_deref().unwrap_or(passwords::dummy_hash());
-        let ok = passwords::verify(hash, &candidate) && stored.is_some();
-        let upgraded =
-            (ok && passwords::needs_upgrade(hash)).then(|| passwords::rehash(&candidate));
-        (ok, upgraded)
-    })
-    .await
-    .map_err(|e| WebError::Unavailable(e.to_string()))?;
     Ok(Facts {
         client: client.to_owned(),
+        subjects,
         per_client: Counter::from_item(first[1].as_ref(), now),
         per_user: Counter::from_item(first[2].as_ref(), now),
+        per_device: Counter::from_item(first[3].as_ref(), now),
+        client_full: rate::is_full(first[4].as_ref(), limits::LOGIN_WRONG_PER_IP, now),
+        known_device: account.is_some()
+            && device.is_some()
+            && second[2].as_ref().is_some_and(|i| !i.is_expired(now)),
         account,
-        password_ok,
-        upgraded_hash,
         code_recent: otp::is_recent(second[1].as_ref(), now, limits::RESEND_INTERVAL_SECS),
-        known_device: device.is_some() && second[2].as_ref().is_some_and(|i| !i.is_expired(now)),
         first_login: second[0]
             .as_ref()
             .is_some_and(|i| i.n(accounts::LAST_LOGIN_AT).is_none()),
@@ -161,82 +192,186 @@ fn locked_text(secs: i64) -> String {
     )
 }
 
-/// The decision. `code` is the code to send if one is issued; `flow_id` the new flow's id.
+/// The counters an attempt is counted on, by who the browser is to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// A browser that completed a login on the account: its own counter only.
+    KnownBrowser,
+    /// Any other: per (username, client), per username, and the client's wrong passwords.
+    Other,
+}
+
+/// An attempt `admit` let through to the hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admitted {
+    pub lane: Lane,
+    /// The lock a wrong password sets (the longest of its counters').
+    pub lock_if_wrong: Option<i64>,
+    /// A wrong password engages the per-username lock (the owner is told).
+    pub engages_user_lock: bool,
+}
+
+impl Facts {
+    /// The counters of `lane`, with their subjects and the values read.
+    fn counters(&self, lane: Lane) -> Vec<(Policy, &str, &Counter)> {
+        let s = &self.subjects;
+        match lane {
+            Lane::KnownBrowser => vec![(
+                limits::LOGIN_LOCK_PER_DEVICE,
+                &s.per_device,
+                &self.per_device,
+            )],
+            Lane::Other => vec![
+                (limits::LOGIN_LOCK_PER_CLIENT, &s.per_client, &self.per_client),
+                (limits::LOGIN_LOCK_PER_USERNAME, &s.per_user, &self.per_user),
+            ],
+        }
+    }
+}
+
+/// The cheap refusals, before any hash (pure): the client's cap, then the locks. `Err` is
+/// the answer (nothing to write: a refused attempt is not counted).
+pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Outcome<Refusal>> {
+    let lane = if facts.known_device {
+        Lane::KnownBrowser
+    } else {
+        Lane::Other
+    };
+    let viewer = &facts.client;
+    if lane == Lane::Other && facts.client_full {
+        tracing::info!(step = "login", outcome = "client-cap", %viewer, "login refused: client cap");
+        return Err(Outcome::reply(engine::Refusal::reply(&Refusal::ClientCap)));
+    }
+    let mut lock_if_wrong = None;
+    for (policy, _, seen) in facts.counters(lane) {
+        match seen.next(policy, now) {
+            Attempt::Locked(left) => {
+                tracing::info!(step = "login", outcome = "locked", %viewer, "login refused: locked");
+                return Err(Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked));
+            }
+            Attempt::Allowed { lock_if_wrong: l } => lock_if_wrong = lock_if_wrong.max(l),
+        }
+    }
+    Ok(Admitted {
+        lane,
+        lock_if_wrong,
+        engages_user_lock: lane == Lane::Other
+            && facts.per_user.next_engages(limits::LOGIN_LOCK_PER_USERNAME),
+    })
+}
+
+/// The password verified against the account's hash, or a dummy one (same work either way).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Checked {
+    pub password_ok: bool,
+    /// The argon2id hash replacing an imported one (first login after an import).
+    pub upgraded_hash: Option<String>,
+}
+
+/// The hash, off the async threads (counted: `Metric::PasswordHashChecked`).
+pub async fn check(facts: &Facts, form: &Form) -> Result<Checked, WebError> {
+    let stored = facts.account.as_ref().map(|a| a.password_hash.clone());
+    let candidate = form.password.clone();
+    crate::metrics::emit(Metric::PasswordHashChecked);
+    tokio::task::spawn_blocking(move || {
+        let hash = stored.as_deref().unwrap_or(passwords::dummy_hash());
+        let ok = passwords::verify(hash, &candidate) && stored.is_some();
+        let upgraded =
+            (ok && passwords::needs_upgrade(hash)).then(|| passwords::rehash(&candidate));
+        Checked {
+            password_ok: ok,
+            upgraded_hash: upgraded,
+        }
+    })
+    .await
+    .map_err(|e| WebError::Unavailable(e.to_string()))
+}
+
+/// The whole step: read, refuse cheaply, verify, decide.
+pub async fn step(
+    app: &App,
+    form: &Form,
+    client: &str,
+    device: Option<&str>,
+    user_agent: &str,
+    flow_id: &str,
+) -> Result<Outcome<Refusal>, WebError> {
+    if let Some(missing) = missing_fields(form) {
+        return Ok(missing);
+    }
+    let facts = load(app, form, client, device, user_agent).await?;
+    let admitted = match admit(&facts, app.now()) {
+        Ok(admitted) => admitted,
+        Err(refused) => return Ok(refused),
+    };
+    let checked = check(&facts, form).await?;
+    Ok(decide(
+        app,
+        form,
+        &facts,
+        admitted,
+        checked,
+        &OtpCode::generate(),
+        flow_id,
+    ))
+}
+
+/// The decision on an admitted attempt. `code` is the code to send if one is issued;
+/// `flow_id` the new flow's id.
 pub fn decide(
     app: &App,
     form: &Form,
-    facts: Facts,
+    facts: &Facts,
+    admitted: Admitted,
+    checked: Checked,
     code: &OtpCode,
     flow_id: &str,
 ) -> Outcome<Refusal> {
     let now = app.now();
     let mut tx = Tx::new();
-    tx.charge(limits::LOGIN_PER_IP, &facts.client, now, Refusal::ClientCap);
-    let (client_subject, user_subject) = form.lock_subjects(&facts.client);
-    let counters = [
-        (
-            limits::LOGIN_LOCK_PER_CLIENT,
-            &client_subject,
-            &facts.per_client,
-        ),
-        (
-            limits::LOGIN_LOCK_PER_USERNAME,
-            &user_subject,
-            &facts.per_user,
-        ),
-    ];
-    let mut lock_if_wrong = None;
-    for (policy, _, seen) in counters {
-        match seen.next(policy, now) {
-            Attempt::Locked(left) => {
-                tracing::info!(step = "login", outcome = "locked", viewer = %facts.client, "login refused: locked");
-                let mut refused =
-                    Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked);
-                refused.tx = tx;
-                return refused;
-            }
-            Attempt::Allowed { lock_if_wrong: l } => lock_if_wrong = lock_if_wrong.max(l),
+    let counters = facts.counters(admitted.lane);
+    let Some(account) = facts.account.clone().filter(|_| checked.password_ok) else {
+        if admitted.lane == Lane::Other {
+            tx.charge(limits::LOGIN_WRONG_PER_IP, &facts.client, now, Refusal::ClientCap);
         }
-    }
-    let Some(account) = facts.account.clone().filter(|_| facts.password_ok) else {
-        for (policy, subject, seen) in counters {
-            tx.attempt(
-                policy,
-                subject,
-                seen,
-                now,
-                Refusal::Concurrent(Page::Password),
-            );
+        for (policy, subject, seen) in &counters {
+            tx.attempt(*policy, subject, seen, now, Refusal::Concurrent(Page::Password));
         }
-        tracing::info!(step = "login", outcome = "refused", viewer = %facts.client, "login refused");
+        let viewer = &facts.client;
+        tracing::info!(step = "login", outcome = "refused", %viewer, "login refused");
         // The owner's history shows the wrong password (and the lock it caused); the answer
         // and the calls are the same as for a name that matches no account.
         if let Some(a) = &facts.account {
-            let event = if lock_if_wrong.is_some() {
+            let event = if admitted.lock_if_wrong.is_some() {
                 Event::Locked
             } else {
                 Event::PasswordWrong
             };
             tx.write(access_log::record_op(&a.id, event, &facts.user_agent, now));
         }
-        let text = lock_if_wrong
+        let text = admitted
+            .lock_if_wrong
             .map(locked_text)
             .unwrap_or_else(|| WRONG_CREDENTIALS.to_owned());
-        return Outcome::error(401, "password", text)
+        let mut refused = Outcome::error(401, "password", text)
             .with_tx(tx)
             .metric(Metric::LoginPasswordWrong);
+        if admitted.engages_user_lock {
+            refused = refused.send(lock_notice(app, facts.account.as_ref(), now));
+        }
+        return refused;
     };
     if account.status == Status::Disabled {
         // After the right password only (a wrong one was answered above like any other).
-        return Outcome::reply(engine::Refusal::reply(&Refusal::AccountDisabled)).with_tx(tx);
+        return Outcome::reply(engine::Refusal::reply(&Refusal::AccountDisabled));
     }
-    for (policy, subject, seen) in counters {
+    for (policy, subject, seen) in &counters {
         tx.guard(
-            lockout::clear_op(policy, subject, seen),
+            lockout::clear_op(*policy, subject, seen),
             Refusal::Concurrent(Page::Password),
         );
     }
-    if let Some(new_hash) = &facts.upgraded_hash {
+    if let Some(new_hash) = &checked.upgraded_hash {
         tx.write(TxOp::Update {
             key: accounts::key(&account.id),
             update: Update::new().set("password_hash", new_hash.as_str()),
@@ -279,10 +414,26 @@ pub fn decide(
         data.notify_new_device = Some(account.email.clone());
     }
     tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
-    let (id, viewer) = (crate::crypto::log_id(&account.id), &facts.client);
+    let (id, viewer) = (crypto::log_id(&account.id), &facts.client);
     tracing::info!(step = "login", outcome = "code-sent", account = %id, %viewer, "password verified, SMS code sent");
     let cookie = super::cookie(app, flow_id, 1, &data);
     outcome.with_tx(tx).cookie(cookie)
+}
+
+/// The per-username lock engaged: the owner's email, or — for a name that matches no
+/// account — a message that sends nothing (the same post to the outbox either way).
+fn lock_notice(app: &App, account: Option<&Account>, now: i64) -> Effect {
+    let Some(a) = account else {
+        return Effect::Nothing;
+    };
+    tracing::info!(step = "login", account = %crypto::log_id(&a.id), "per-username lock engaged, owner told");
+    let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
+    Effect::Email(messages::email_login_locked(
+        &a.email,
+        &a.username,
+        &clock::rome_datetime(now),
+        &recover,
+    ))
 }
 
 #[cfg(test)]
@@ -326,14 +477,15 @@ mod tests {
         }
     }
 
-    fn facts(account: Option<Account>, password_ok: bool) -> Facts {
+    fn facts(account: Option<Account>) -> Facts {
         Facts {
             client: "10.0.0.1".into(),
+            subjects: Subjects::new("mario@comune.example.it", "10.0.0.1", Some("device-id-0123456789")),
             per_client: Counter::default(),
             per_user: Counter::default(),
+            per_device: Counter::default(),
+            client_full: false,
             account,
-            password_ok,
-            upgraded_hash: None,
             code_recent: false,
             known_device: false,
             first_login: false,
@@ -341,21 +493,34 @@ mod tests {
         }
     }
 
+    fn checked(ok: bool) -> Checked {
+        Checked {
+            password_ok: ok,
+            upgraded_hash: None,
+        }
+    }
+
+    /// `admit`, then `decide` with the password right or wrong.
+    fn run(f: &Facts, ok: bool) -> Outcome<Refusal> {
+        let app = app();
+        let admitted = admit(f, app.now()).unwrap_or_else(|_| panic!("refused before the hash"));
+        let code = OtpCode::generate();
+        decide(&app, &form("mario@comune.example.it"), f, admitted, checked(ok), &code, "flow")
+    }
+
     #[test]
     fn a_wrong_password_and_an_unknown_name_are_counted_alike_and_send_nothing() {
-        let app = app();
-        let code = OtpCode::generate();
         for (f, history) in [
-            (facts(Some(account()), false), &["ACCESS#acc"][..]),
-            (facts(None, false), &[]),
+            (facts(Some(account())), &["ACCESS#acc"][..]),
+            (facts(None), &[]),
         ] {
-            let o = decide(&app, &form("mario@comune.example.it"), f, &code, "flow");
+            let o = run(&f, false);
             assert!(
                 matches!(&o.reply, Reply::Form(401, e) if e.get("password") == Some(WRONG_CREDENTIALS))
             );
             // The same counters; a real account's history also notes the wrong password
             // (inside the same single transaction: the calls are the same).
-            let mut want = vec!["RATE#login-ip", "LOCK#login-client", "LOCK#login"];
+            let mut want = vec!["RATE#login-wrong-ip", "LOCK#login-client", "LOCK#login"];
             want.extend(history);
             assert_eq!(o.tx.kinds(), want);
             assert!(o.effects.is_empty() && o.cookies.is_empty());
@@ -364,19 +529,12 @@ mod tests {
 
     #[test]
     fn the_right_password_sends_one_code_in_the_same_commit_as_the_flow() {
-        let app = app();
-        let code = OtpCode::generate();
-        let o = decide(
-            &app,
-            &form("mario@comune.example.it"),
-            facts(Some(account()), true),
-            &code,
-            "flow",
-        );
+        let o = run(&facts(Some(account())), true);
         assert!(matches!(&o.reply, Reply::Redirect(to) if to == routes::LOGIN_OTP));
         let k = o.tx.kinds();
         for want in [
-            "RATE#login-ip",
+            "LOCK#login-client",
+            "LOCK#login",
             "LINE#+393331234567",
             "RATE#sms-number-login",
             "OTP#LOGIN",
@@ -384,13 +542,14 @@ mod tests {
         ] {
             assert!(k.iter().any(|x| x == want), "{want} not in {k:?}");
         }
-        assert_eq!(
-            o.effects,
-            vec![Message::Sms {
-                to: account().number,
-                text: messages::sms_login_otp(&code)
-            }]
+        assert!(
+            !k.iter().any(|x| x == "RATE#login-wrong-ip"),
+            "a right password is not counted on the client: {k:?}"
         );
+        let Message::Sms { to, .. } = &o.effects[0] else {
+            panic!("{:?}", o.effects)
+        };
+        assert_eq!((to, o.effects.len()), (&account().number, 1));
         assert_eq!(
             o.unsent.len(),
             1,
@@ -400,27 +559,88 @@ mod tests {
     }
 
     #[test]
-    fn a_double_click_keeps_the_recent_code_and_a_lock_answers_before_verifying() {
-        let app = app();
-        let code = OtpCode::generate();
-        let mut f = facts(Some(account()), true);
+    fn a_double_click_keeps_the_recent_code() {
+        let mut f = facts(Some(account()));
         f.code_recent = true;
-        let o = decide(&app, &form("m"), f, &code, "flow");
+        let o = run(&f, true);
         assert!(o.effects.is_empty(), "no second SMS");
         assert!(
             o.tx.kinds().iter().any(|k| k == "FLOW#LOGIN"),
             "but a flow of its own"
         );
-        let mut f = facts(Some(account()), true);
-        f.per_client.locked_until = app.now() + 90;
-        let o = decide(&app, &form("m"), f, &code, "flow");
+    }
+
+    #[test]
+    fn locks_and_the_client_cap_refuse_before_the_hash() {
+        let now = app().now();
+        let mut f = facts(Some(account()));
+        f.per_client.locked_until = now + 90;
+        let Err(o) = admit(&f, now) else { panic!("admitted") };
         assert!(
             matches!(&o.reply, Reply::Form(429, e) if e.get("username").unwrap().contains("2 minuti"))
         );
-        assert_eq!(
-            o.tx.kinds(),
-            ["RATE#login-ip"],
-            "a locked attempt is not counted"
+        assert!(o.tx.is_empty(), "a locked attempt is not counted");
+        let mut f = facts(None);
+        f.per_user.locked_until = now + 30;
+        assert!(admit(&f, now).is_err(), "the lock is the same for an invented name");
+        let mut f = facts(None);
+        f.client_full = true;
+        let Err(o) = admit(&f, now) else { panic!("admitted") };
+        assert!(
+            matches!(&o.reply, Reply::Form(429, e) if e.get("username").unwrap().contains("da questa connessione"))
         );
+    }
+
+    #[test]
+    fn a_known_browser_meets_only_its_own_counter() {
+        let now = app().now();
+        let mut f = facts(Some(account()));
+        f.known_device = true;
+        // Strangers locked the username and filled this address's window: not this browser's.
+        f.per_user.locked_until = now + 3600;
+        f.per_client.locked_until = now + 3600;
+        f.client_full = true;
+        let Ok(a) = admit(&f, now) else {
+            panic!("refused")
+        };
+        assert_eq!(a.lane, Lane::KnownBrowser);
+        assert!(!a.engages_user_lock);
+        let o = run(&f, false);
+        assert_eq!(o.tx.kinds(), ["LOCK#login-device", "ACCESS#acc"]);
+        assert!(o.effects.is_empty());
+        let o = run(&f, true);
+        let k = o.tx.kinds();
+        assert!(k.contains(&"LOCK#login-device".to_owned()), "its counter cleared: {k:?}");
+        assert!(
+            !k.iter().any(|x| x == "LOCK#login" || x == "LOCK#login-client"),
+            "the strangers' counters stay: {k:?}"
+        );
+        // Its own lock holds.
+        f.per_device.locked_until = now + 60;
+        assert!(admit(&f, now).is_err());
+    }
+
+    #[test]
+    fn the_attempt_that_engages_the_username_lock_tells_the_owner_once() {
+        let free = limits::LOGIN_LOCK_PER_USERNAME.free;
+        for (before, told) in [(free - 2, false), (free - 1, true), (free, false)] {
+            let mut f = facts(Some(account()));
+            f.per_user.attempts = before;
+            let o = run(&f, false);
+            match (told, o.effects.as_slice()) {
+                (true, [Message::Email(m)]) => {
+                    assert_eq!(m.to, "mario@comune.example.it");
+                    assert!(m.text.contains("RECUPERA LE TUE CREDENZIALI"));
+                }
+                (false, []) => {}
+                (_, e) => panic!("after {before} attempts: {e:?}"),
+            }
+            // An invented name: the same post, of nothing.
+            let mut f = facts(None);
+            f.per_user.attempts = before;
+            let o = run(&f, false);
+            assert_eq!(o.effects.len(), usize::from(told));
+            assert!(o.effects.iter().all(|e| *e == Message::Nothing));
+        }
     }
 }
