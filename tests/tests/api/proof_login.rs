@@ -443,6 +443,7 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
         }
     }
     assert!(capped_after.is_some(), "a script guessing from the office's address met no cap");
+    assert_eq!(browsers[0].post("/esci", &[]).await.path, "/accesso");
     let colleague = quick::password_step(&browsers[0], &people[0].username, PASSWORD).await;
     assert_eq!(
         colleague.path,
@@ -450,6 +451,10 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
         "a colleague's own browser still gets in: {}",
         colleague.text()
     );
+    // The price of a script in the office: for the rest of the window, a browser that never
+    // completed a login on its account is refused there (without a hash).
+    let newcomer = quick::password_step(&browser_at(&p, &nat), &people[1].username, PASSWORD).await;
+    assert_eq!(newcomer.status, 429, "{}", newcomer.text());
 }
 
 /// Registration step 1 with the proof-of-work the browser computes.

@@ -148,17 +148,20 @@ async fn load_item(desk: &Desk<'_>, id: &str) -> Result<(Account, Item), DeskErr
 }
 
 /// The login lock counters of a username: the one per username (a key) and the ones per
-/// (username, address), found with a Scan of their key prefix (an address is part of the
-/// partition key, so no key lookup can list them).
+/// (username, address) and per (username, known browser), found with a Scan of their key
+/// prefixes (an address or a browser is part of the partition key, so no key lookup can
+/// list them).
 async fn lock_counters(desk: &Desk<'_>, username: &str) -> Result<Vec<(Key, Counter)>, DeskError> {
     let user_key = Counter::key(limits::LOGIN_LOCK_PER_USERNAME, username);
     let mut out = Vec::new();
     if let Some(item) = desk.store.get(&user_key).await? {
         out.push((user_key, Counter::from_item(Some(&item), desk.now)));
     }
-    let per_client = Counter::key(limits::LOGIN_LOCK_PER_CLIENT, &format!("{username}#")).pk;
-    for (k, i) in scan(desk, "begins_with(pk, :p)", &[(":p", per_client.as_str())]).await? {
-        out.push((k, Counter::from_item(Some(&i), desk.now)));
+    for policy in [limits::LOGIN_LOCK_PER_CLIENT, limits::LOGIN_LOCK_PER_DEVICE] {
+        let prefix = Counter::key(policy, &format!("{username}#")).pk;
+        for (k, i) in scan(desk, "begins_with(pk, :p)", &[(":p", prefix.as_str())]).await? {
+            out.push((k, Counter::from_item(Some(&i), desk.now)));
+        }
     }
     Ok(out)
 }
@@ -297,7 +300,7 @@ fn changed(a: &Account, action: Action, text: String) -> Done {
 }
 
 /// `account unlock`: forgets the login lock counters of the account's username (per
-/// username and per address), as a successful login would.
+/// username, per address and per known browser), as a successful login would.
 pub async fn unlock(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
     let by = Signed::from(desk, args)?;
     let a = load(desk, id).await?;
