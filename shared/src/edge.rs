@@ -178,9 +178,16 @@ mod tests {
             "2001:db8:1:2::/64",
             "any address of the /64 is the same client"
         );
-        assert_eq!(net("2001:db8:1:3::1"), "2001:db8:1:3::/64", "the next /64 is not");
+        assert_eq!(
+            net("2001:db8:1:3::1"),
+            "2001:db8:1:3::/64",
+            "the next /64 is not"
+        );
         assert_eq!(net("::ffff:198.51.100.10"), "198.51.100.10");
         assert_eq!(net("unknown"), "unknown");
-        assert_eq!(&*ClientNetwork::of("2001:db8::1".parse().unwrap()), "2001:db8::/64");
+        assert_eq!(
+            &*ClientNetwork::of("2001:db8::1".parse().unwrap()),
+            "2001:db8::/64"
+        );
     }
 }

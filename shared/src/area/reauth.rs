@@ -58,7 +58,10 @@ pub struct Checked {
 pub async fn verify(app: &App, s: &SignedIn, typed: &str) -> Result<Checked, WebError> {
     let now = app.now();
     let subject = subject(s);
-    let read = app.store.batch_get(&[Counter::key(POLICY, &subject)]).await?;
+    let read = app
+        .store
+        .batch_get(&[Counter::key(POLICY, &subject)])
+        .await?;
     let counter = Counter::from_item(read[0].as_ref(), now);
     let ok = match counter.next(POLICY, now) {
         Attempt::Locked(_) => false,
@@ -90,7 +93,13 @@ pub fn count(tx: &mut Tx<Refusal>, c: &Checked, now: i64) -> Option<Outcome<Refu
         }
         Attempt::Allowed { .. } if !c.ok => {
             let mut t = Tx::new();
-            t.attempt(POLICY, &c.subject, &c.counter, now, Refusal::Concurrent(FIELD));
+            t.attempt(
+                POLICY,
+                &c.subject,
+                &c.counter,
+                now,
+                Refusal::Concurrent(FIELD),
+            );
             Some(Outcome::error(401, FIELD, WRONG).with_tx(t))
         }
         Attempt::Allowed { .. } => {

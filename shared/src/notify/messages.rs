@@ -317,7 +317,12 @@ pub fn email_account_ceased(
 /// To an account's owner when the login's per-username lock engages (wrong passwords from
 /// browsers the account never used): once per lock, with the way to recover the
 /// credentials. The owner's own browsers are not locked out, and the page says so.
-pub fn email_login_locked(to: &str, username: &str, when: &str, recover_link: &str) -> EmailMessage {
+pub fn email_login_locked(
+    to: &str,
+    username: &str,
+    when: &str,
+    recover_link: &str,
+) -> EmailMessage {
     render(
         to,
         &Content {

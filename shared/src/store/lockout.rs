@@ -204,7 +204,9 @@ mod tests {
 
     #[test]
     fn the_login_policies_are_ordered_a_known_browser_strictest() {
-        use crate::limits::{LOGIN_LOCK_PER_CLIENT, LOGIN_LOCK_PER_DEVICE, LOGIN_LOCK_PER_USERNAME};
+        use crate::limits::{
+            LOGIN_LOCK_PER_CLIENT, LOGIN_LOCK_PER_DEVICE, LOGIN_LOCK_PER_USERNAME,
+        };
         assert!(LOGIN_LOCK_PER_DEVICE.free < LOGIN_LOCK_PER_CLIENT.free);
         assert!(LOGIN_LOCK_PER_CLIENT.free < LOGIN_LOCK_PER_USERNAME.free);
         let scopes = [
@@ -213,7 +215,10 @@ mod tests {
             LOGIN_LOCK_PER_USERNAME.scope,
         ];
         assert_eq!(
-            scopes.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            scopes
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
             3,
             "three counters, three key spaces"
         );

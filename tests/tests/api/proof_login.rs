@@ -8,7 +8,7 @@
 //! own requests, so the number is exact while other tests run — no timing involved.
 
 use e2e::quick::{self, Holder};
-use e2e::register::{confirmation_link, complete, cf_for, PASSWORD};
+use e2e::register::{cf_for, complete, confirmation_link, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
 use futures::stream::{self, StreamExt};
 use rand::Rng;
@@ -19,7 +19,8 @@ const WRONG: &str = "Sbagliata-Del-Tutto-1!";
 /// What a lock says on the login page (the same for real and invented names).
 const LOCKED: &str = "l'accesso con questa username è bloccato";
 /// The lock email's subject.
-const LOCK_SUBJECT: &str = "Accesso bloccato per troppi tentativi - Area Clienti Convenzione Mobile 8";
+const LOCK_SUBJECT: &str =
+    "Accesso bloccato per troppi tentativi - Area Clienti Convenzione Mobile 8";
 
 /// A browser (its own cookie jar) that the harness's gateway sees at `ip`.
 fn browser_at(p: &Portal, ip: &str) -> Portal {
@@ -36,7 +37,11 @@ fn browser_at(p: &Portal, ip: &str) -> Portal {
 /// A /64 of the documentation prefix no other run uses, and an address in it.
 fn ipv6_network() -> String {
     let mut r = rand::thread_rng();
-    format!("2001:db8:{:x}:{:x}", r.gen_range(1..0xffff), r.gen_range(1..0xffff))
+    format!(
+        "2001:db8:{:x}:{:x}",
+        r.gen_range(1..0xffff),
+        r.gen_range(1..0xffff)
+    )
 }
 
 fn ipv6_in(network: &str, host: u32) -> String {
@@ -46,14 +51,21 @@ fn ipv6_in(network: &str, host: u32) -> String {
 /// An IPv4 address no other test uses (the harness's simulated clients are in 10/8).
 fn ipv4() -> String {
     let mut r = rand::thread_rng();
-    format!("100.{}.{}.{}", r.gen_range(64..128), r.gen_range(0..255), r.gen_range(1..255))
+    format!(
+        "100.{}.{}.{}",
+        r.gen_range(64..128),
+        r.gen_range(0..255),
+        r.gen_range(1..255)
+    )
 }
 
 /// The password hashes this portal has verified so far.
 async fn hashes(p: &Portal) -> u64 {
     let page = p.get("/_dev/metriche.json").await;
     let v: serde_json::Value = serde_json::from_str(&page.html).expect("JSON");
-    v["counts"]["PasswordHashChecked"].as_u64().expect("the metric is listed")
+    v["counts"]["PasswordHashChecked"]
+        .as_u64()
+        .expect("the metric is listed")
 }
 
 async fn account(p: &Portal) -> Holder {
@@ -96,10 +108,12 @@ async fn an_ipv6_client_is_counted_by_its_64() {
     let h = account(&p).await;
     let net = ipv6_network();
     for host in 1..=5 {
-        let page = quick::password_step(&browser_at(&p, &ipv6_in(&net, host)), &h.username, WRONG).await;
+        let page =
+            quick::password_step(&browser_at(&p, &ipv6_in(&net, host)), &h.username, WRONG).await;
         assert_eq!(page.status, 401, "{}", page.text());
     }
-    let sixth = quick::password_step(&browser_at(&p, &ipv6_in(&net, 6)), &h.username, PASSWORD).await;
+    let sixth =
+        quick::password_step(&browser_at(&p, &ipv6_in(&net, 6)), &h.username, PASSWORD).await;
     assert_eq!(
         sixth.status,
         429,
@@ -107,8 +121,18 @@ async fn an_ipv6_client_is_counted_by_its_64() {
         sixth.text()
     );
     assert!(sixth.contains(LOCKED), "{}", sixth.text());
-    let elsewhere = quick::password_step(&browser_at(&p, &ipv6_in(&ipv6_network(), 1)), &h.username, PASSWORD).await;
-    assert_eq!(elsewhere.path, "/accesso/codice", "another /64 is another client: {}", elsewhere.text());
+    let elsewhere = quick::password_step(
+        &browser_at(&p, &ipv6_in(&ipv6_network(), 1)),
+        &h.username,
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        elsewhere.path,
+        "/accesso/codice",
+        "another /64 is another client: {}",
+        elsewhere.text()
+    );
 
     // Recovery: 10 requests per client per hour, whatever address of the /64 asks.
     let net = ipv6_network();
@@ -127,7 +151,12 @@ async fn an_ipv6_client_is_counted_by_its_64() {
     for host in 1..=11u32 {
         let b = browser_at(&p, &ipv6_in(&net, host));
         let answer = e2e::register::step1(&b, &random_number()).await;
-        assert_eq!(answer.status == 429, host == 11, "submission {host}: {}", answer.text());
+        assert_eq!(
+            answer.status == 429,
+            host == 11,
+            "submission {host}: {}",
+            answer.text()
+        );
     }
 }
 
@@ -143,7 +172,11 @@ async fn a_locked_or_capped_login_computes_no_hash() {
     for _ in 0..5 {
         quick::password_step(&b, &h.username, WRONG).await;
     }
-    assert_eq!(hashes(&p).await - before, 5, "each wrong password verified once");
+    assert_eq!(
+        hashes(&p).await - before,
+        5,
+        "each wrong password verified once"
+    );
     for password in [WRONG, PASSWORD, WRONG] {
         let page = quick::password_step(&b, &h.username, password).await;
         assert_eq!(page.status, 429, "{}", page.text());
@@ -166,10 +199,16 @@ async fn a_locked_or_capped_login_computes_no_hash() {
             assert!(page.contains("da questa connessione"), "{}", page.text());
             let now = hashes(&p).await - before;
             let at = *verified_when_capped.get_or_insert(now);
-            assert_eq!(now, at, "attempt {i}: refused by the cap, yet a hash was verified");
+            assert_eq!(
+                now, at,
+                "attempt {i}: refused by the cap, yet a hash was verified"
+            );
         }
     }
-    assert!(verified_when_capped.is_some(), "the client never met its cap");
+    assert!(
+        verified_when_capped.is_some(),
+        "the client never met its cap"
+    );
 }
 
 /// The private area's re-authentication: once its counter locks, nothing more is verified.
@@ -207,10 +246,18 @@ async fn a_locked_reauthentication_computes_no_hash() {
         wrong += 1;
         assert!(wrong < 60, "the re-authentication never locked");
     }
-    assert_eq!(hashes(&p).await - before, wrong, "the locked attempt verified nothing");
+    assert_eq!(
+        hashes(&p).await - before,
+        wrong,
+        "the locked attempt verified nothing"
+    );
     let right = change(PASSWORD).await;
     assert_eq!(right.status, 429, "{}", right.text());
-    assert_eq!(hashes(&p).await - before, wrong, "nor does the right password while locked");
+    assert_eq!(
+        hashes(&p).await - before,
+        wrong,
+        "nor does the right password while locked"
+    );
 }
 
 // 4. A lock a stranger cannot hold. ----------------------------------------------------
@@ -226,10 +273,18 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
 
     // 50 wrong passwords from 10 addresses: the per-username lock engages on the last.
     let pages = strangers(&p, &h.username, 10, 5).await;
-    assert!(pages.iter().all(|s| s.status == 401), "every guess was answered");
+    assert!(
+        pages.iter().all(|s| s.status == 401),
+        "every guess was answered"
+    );
     assert!(pages.last().unwrap().contains(LOCKED));
     let unknown = quick::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
-    assert_eq!(unknown.status, 429, "a browser the account never used is locked: {}", unknown.text());
+    assert_eq!(
+        unknown.status,
+        429,
+        "a browser the account never used is locked: {}",
+        unknown.text()
+    );
     assert!(unknown.contains(LOCKED));
 
     let page = quick::password_step(&owner, &h.username, PASSWORD).await;
@@ -240,7 +295,13 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
         page.text()
     );
     let code = owner.last_code(&h.number).await;
-    assert_eq!(owner.submit(&page, "codice", &[("codice", &code)]).await.path, "/area-clienti");
+    assert_eq!(
+        owner
+            .submit(&page, "codice", &[("codice", &code)])
+            .await
+            .path,
+        "/area-clienti"
+    );
 
     // The private area's re-authentication follows the same rule.
     let form = owner.get("/area-clienti/password").await;
@@ -256,7 +317,9 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
         )
         .await;
     assert!(
-        changed.path == "/area-clienti/password" && changed.status == 200 && changed.text().contains("modificata"),
+        changed.path == "/area-clienti/password"
+            && changed.status == 200
+            && changed.text().contains("modificata"),
         "the owner re-authenticates in the area: {} {}",
         changed.status,
         changed.text()
@@ -266,11 +329,17 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
     p.clock.advance(61);
     strangers(&p, &h.username, 1, 1).await;
     let mails = p.emails_to(&h.username).await;
-    assert_eq!(lock_emails(&mails), 1, "one lock email: {:?}", mails.iter().map(|m| &m.subject).collect::<Vec<_>>());
+    assert_eq!(
+        lock_emails(&mails),
+        1,
+        "one lock email: {:?}",
+        mails.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
     let mail = mails.iter().find(|m| m.subject == LOCK_SUBJECT).unwrap();
     assert!(mail.text.contains("Se non sei stato tu"), "{}", mail.text);
     assert!(
-        mail.text.contains(&format!("RECUPERA LE TUE CREDENZIALI: {}/recupero", p.base)),
+        mail.text
+            .contains(&format!("RECUPERA LE TUE CREDENZIALI: {}/recupero", p.base)),
         "{}",
         mail.text
     );
@@ -289,13 +358,31 @@ async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
         answers.push(quick::password_step(&owner, &h.username, WRONG).await);
     }
     assert!(answers.iter().all(|a| a.status == 401));
-    assert!(answers.last().unwrap().contains(LOCKED), "{}", answers.last().unwrap().text());
+    assert!(
+        answers.last().unwrap().contains(LOCKED),
+        "{}",
+        answers.last().unwrap().text()
+    );
     let right = quick::password_step(&owner, &h.username, PASSWORD).await;
-    assert_eq!(right.status, 429, "its own lock holds, even for the right password: {}", right.text());
+    assert_eq!(
+        right.status,
+        429,
+        "its own lock holds, even for the right password: {}",
+        right.text()
+    );
     let other = quick::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
-    assert_eq!(other.path, "/accesso/codice", "the username is not locked for others: {}", other.text());
+    assert_eq!(
+        other.path,
+        "/accesso/codice",
+        "the username is not locked for others: {}",
+        other.text()
+    );
     let mails = p.emails_to(&h.username).await;
-    assert_eq!(lock_emails(&mails), 0, "a browser's own lock is no news to the owner");
+    assert_eq!(
+        lock_emails(&mails),
+        0,
+        "a browser's own lock is no news to the owner"
+    );
 }
 
 /// The attempt that engages the per-username lock makes the same AWS calls for a name that
@@ -316,15 +403,28 @@ async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
         p.settle().await;
         counts.reset();
         let answer = last
-            .submit(&page, "username", &[("username", &name), ("password", WRONG)])
+            .submit(
+                &page,
+                "username",
+                &[("username", &name), ("password", WRONG)],
+            )
             .await;
-        seen.push((counts.request_path(), answer.status, answer.text().replace(&name, "NOME")));
+        seen.push((
+            counts.request_path(),
+            answer.status,
+            answer.text().replace(&name, "NOME"),
+        ));
     }
     println!("the 50th wrong password: {:?}", seen[0].0);
     assert_eq!(seen[0], seen[1], "real vs invented name");
     assert_eq!(
         seen[0].0,
-        ["BatchGetItem", "BatchGetItem", "TransactWriteItems", "SendMessage"]
+        [
+            "BatchGetItem",
+            "BatchGetItem",
+            "TransactWriteItems",
+            "SendMessage"
+        ]
     );
     assert_eq!(lock_emails(&p.emails_to(&h.username).await), 1);
 }
@@ -344,7 +444,9 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
         quick::line(p, &number, &entity, true, Profile::Utente).await;
         let username = random_email("ufficio");
         let cf = cf_for(&number);
-        csv.push_str(&format!("{username};{username};{number};Anna;Verdi;{cf};{entity};{hash}\n"));
+        csv.push_str(&format!(
+            "{username};{username};{number};Anna;Verdi;{cf};{entity};{hash}\n"
+        ));
         let id = portale_admin::import_accounts::account_id(
             &shared::domain::Username::parse(&username).unwrap(),
         );
@@ -355,9 +457,10 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
             personal_cf: cf.to_owned(),
         });
     }
-    let report = portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
-        .await
-        .unwrap();
+    let report =
+        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
+            .await
+            .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     for h in &holders {
         let accepted = shared::store::Update::new()
@@ -377,10 +480,16 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
 async fn codes(p: &Portal, numbers: &[String]) -> HashMap<String, String> {
     p.settle().await;
     for _ in 0..100 {
-        let sms = local_gateway::inbox::fetch_sms(&e2e::endpoint(), &e2e::region()).await.unwrap();
+        let sms = local_gateway::inbox::fetch_sms(&e2e::endpoint(), &e2e::region())
+            .await
+            .unwrap();
         let mut out = HashMap::new();
         for m in sms.iter().filter(|m| numbers.contains(&m.to)) {
-            if let Some(code) = m.text.split_whitespace().find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit())) {
+            if let Some(code) = m
+                .text
+                .split_whitespace()
+                .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
+            {
                 out.insert(m.to.clone(), code.to_owned());
             }
         }
@@ -429,7 +538,10 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
         .buffered(8)
         .collect()
         .await;
-    assert!(homes.iter().all(|h| h.path == "/area-clienti"), "everyone is in");
+    assert!(
+        homes.iter().all(|h| h.path == "/area-clienti"),
+        "everyone is in"
+    );
     assert!(p.app.now() - started < 600, "within ten minutes");
 
     let script = browser_at(&p, &nat);
@@ -442,7 +554,10 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
             break;
         }
     }
-    assert!(capped_after.is_some(), "a script guessing from the office's address met no cap");
+    assert!(
+        capped_after.is_some(),
+        "a script guessing from the office's address met no cap"
+    );
     assert_eq!(browsers[0].post("/esci", &[]).await.path, "/accesso");
     let colleague = quick::password_step(&browsers[0], &people[0].username, PASSWORD).await;
     assert_eq!(
@@ -460,21 +575,33 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
 /// Registration step 1 with the proof-of-work the browser computes.
 async fn step1_with_pow(p: &Portal, number: &str) -> Page {
     let page = p.get("/registrazione/numero").await;
-    let challenge = page.input_value("challenge").expect("the slider's challenge");
+    let challenge = page
+        .input_value("challenge")
+        .expect("the slider's challenge");
     let nonce = challenge.split('.').next().unwrap().to_owned();
     let pow = (0u64..)
         .map(|c| c.to_string())
         .find(|c| shared::flows::challenge::pow_ok(&nonce, c))
         .unwrap();
     p.clock.advance(3);
-    p.submit(&page, "numero", &[("numero", number), ("conferma", "100"), ("pow", &pow)])
-        .await
+    p.submit(
+        &page,
+        "numero",
+        &[("numero", number), ("conferma", "100"), ("pow", &pow)],
+    )
+    .await
 }
 
 /// A whole registration as a browser with JavaScript makes it.
 async fn register_with_pow(p: &Portal, number: &str, email: &str) -> Page {
     let page = step1_with_pow(p, number).await;
-    assert_eq!(page.path, "/registrazione/codice", "{} {}", page.status, page.text());
+    assert_eq!(
+        page.path,
+        "/registrazione/codice",
+        "{} {}",
+        page.status,
+        page.text()
+    );
     let code = p.last_code(number).await;
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
     assert_eq!(page.path, "/registrazione/dati", "{}", page.text());
@@ -482,14 +609,23 @@ async fn register_with_pow(p: &Portal, number: &str, email: &str) -> Page {
         .submit(
             &page,
             "nome",
-            &[("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", cf_for(number))],
+            &[
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", cf_for(number)),
+            ],
         )
         .await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let page = p.submit(&page, "email", &[("email", email)]).await;
     assert!(page.contains(email), "{} {}", page.status, page.text());
     let page = p.submit(&page, "azione", &[]).await;
-    assert!(page.contains("Ti abbiamo inviato una email"), "{} {}", page.status, page.text());
+    assert!(
+        page.contains("Ti abbiamo inviato una email"),
+        "{} {}",
+        page.status,
+        page.text()
+    );
     let link = confirmation_link(p, email).await;
     complete(p, &link).await
 }
@@ -504,7 +640,8 @@ async fn a_hundred_colleagues_register_from_one_address_within_an_hour() {
     let nat = ipv4();
     let numbers: Vec<String> = (0..100).map(|_| random_number()).collect();
     for n in &numbers {
-        p.add_line(n, e2e::register::ENTE, e2e::register::ENTE_NAME, true).await;
+        p.add_line(n, e2e::register::ENTE, e2e::register::ENTE_NAME, true)
+            .await;
     }
     let done: Vec<Page> = stream::iter(numbers.iter())
         .map(|n| {
@@ -515,7 +652,12 @@ async fn a_hundred_colleagues_register_from_one_address_within_an_hour() {
         .collect()
         .await;
     for page in &done {
-        assert!(page.contains("Richiesta inviata con successo"), "{} {}", page.status, page.text());
+        assert!(
+            page.contains("Richiesta inviata con successo"),
+            "{} {}",
+            page.status,
+            page.text()
+        );
     }
     assert!(p.app.now() - started < 3600, "within the hour");
     let script = browser_at(&p, &nat);
@@ -527,5 +669,9 @@ async fn a_hundred_colleagues_register_from_one_address_within_an_hour() {
             break;
         }
     }
-    assert_eq!(capped, Some(10), "a script without the proof-of-work meets the tight cap");
+    assert_eq!(
+        capped,
+        Some(10),
+        "a script without the proof-of-work meets the tight cap"
+    );
 }

@@ -222,7 +222,11 @@ impl Facts {
                 &self.per_device,
             )],
             Lane::Other => vec![
-                (limits::LOGIN_LOCK_PER_CLIENT, &s.per_client, &self.per_client),
+                (
+                    limits::LOGIN_LOCK_PER_CLIENT,
+                    &s.per_client,
+                    &self.per_client,
+                ),
                 (limits::LOGIN_LOCK_PER_USERNAME, &s.per_user, &self.per_user),
             ],
         }
@@ -247,7 +251,9 @@ pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Outcome<Refusal>> {
         match seen.next(policy, now) {
             Attempt::Locked(left) => {
                 tracing::info!(step = "login", outcome = "locked", %viewer, "login refused: locked");
-                return Err(Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked));
+                return Err(
+                    Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked)
+                );
             }
             Attempt::Allowed { lock_if_wrong: l } => lock_if_wrong = lock_if_wrong.max(l),
         }
@@ -332,10 +338,21 @@ pub fn decide(
     let counters = facts.counters(admitted.lane);
     let Some(account) = facts.account.clone().filter(|_| checked.password_ok) else {
         if admitted.lane == Lane::Other {
-            tx.charge(limits::LOGIN_WRONG_PER_IP, &facts.client, now, Refusal::ClientCap);
+            tx.charge(
+                limits::LOGIN_WRONG_PER_IP,
+                &facts.client,
+                now,
+                Refusal::ClientCap,
+            );
         }
         for (policy, subject, seen) in &counters {
-            tx.attempt(*policy, subject, seen, now, Refusal::Concurrent(Page::Password));
+            tx.attempt(
+                *policy,
+                subject,
+                seen,
+                now,
+                Refusal::Concurrent(Page::Password),
+            );
         }
         let viewer = &facts.client;
         tracing::info!(step = "login", outcome = "refused", %viewer, "login refused");
@@ -480,7 +497,11 @@ mod tests {
     fn facts(account: Option<Account>) -> Facts {
         Facts {
             client: "10.0.0.1".into(),
-            subjects: Subjects::new("mario@comune.example.it", "10.0.0.1", Some("device-id-0123456789")),
+            subjects: Subjects::new(
+                "mario@comune.example.it",
+                "10.0.0.1",
+                Some("device-id-0123456789"),
+            ),
             per_client: Counter::default(),
             per_user: Counter::default(),
             per_device: Counter::default(),
@@ -505,7 +526,15 @@ mod tests {
         let app = app();
         let admitted = admit(f, app.now()).unwrap_or_else(|_| panic!("refused before the hash"));
         let code = OtpCode::generate();
-        decide(&app, &form("mario@comune.example.it"), f, admitted, checked(ok), &code, "flow")
+        decide(
+            &app,
+            &form("mario@comune.example.it"),
+            f,
+            admitted,
+            checked(ok),
+            &code,
+            "flow",
+        )
     }
 
     #[test]
@@ -575,17 +604,24 @@ mod tests {
         let now = app().now();
         let mut f = facts(Some(account()));
         f.per_client.locked_until = now + 90;
-        let Err(o) = admit(&f, now) else { panic!("admitted") };
+        let Err(o) = admit(&f, now) else {
+            panic!("admitted")
+        };
         assert!(
             matches!(&o.reply, Reply::Form(429, e) if e.get("username").unwrap().contains("2 minuti"))
         );
         assert!(o.tx.is_empty(), "a locked attempt is not counted");
         let mut f = facts(None);
         f.per_user.locked_until = now + 30;
-        assert!(admit(&f, now).is_err(), "the lock is the same for an invented name");
+        assert!(
+            admit(&f, now).is_err(),
+            "the lock is the same for an invented name"
+        );
         let mut f = facts(None);
         f.client_full = true;
-        let Err(o) = admit(&f, now) else { panic!("admitted") };
+        let Err(o) = admit(&f, now) else {
+            panic!("admitted")
+        };
         assert!(
             matches!(&o.reply, Reply::Form(429, e) if e.get("username").unwrap().contains("da questa connessione"))
         );
@@ -610,9 +646,13 @@ mod tests {
         assert!(o.effects.is_empty());
         let o = run(&f, true);
         let k = o.tx.kinds();
-        assert!(k.contains(&"LOCK#login-device".to_owned()), "its counter cleared: {k:?}");
         assert!(
-            !k.iter().any(|x| x == "LOCK#login" || x == "LOCK#login-client"),
+            k.contains(&"LOCK#login-device".to_owned()),
+            "its counter cleared: {k:?}"
+        );
+        assert!(
+            !k.iter()
+                .any(|x| x == "LOCK#login" || x == "LOCK#login-client"),
             "the strangers' counters stay: {k:?}"
         );
         // Its own lock holds.
