@@ -117,6 +117,10 @@ pub const LOGIN_LOCK_PER_DEVICE: Policy = Policy {
     scope: "login-device",
     free: 3,
 };
+// A known browser's counter is the strictest, the per-username one (anyone can drive it)
+// the loosest.
+const _: () = assert!(LOGIN_LOCK_PER_DEVICE.free < LOGIN_LOCK_PER_CLIENT.free);
+const _: () = assert!(LOGIN_LOCK_PER_CLIENT.free < LOGIN_LOCK_PER_USERNAME.free);
 /// Recovery requests (any mode) per client IP.
 pub const RECOVER_PER_IP: Limit = Limit {
     scope: "recover-ip",

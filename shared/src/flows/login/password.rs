@@ -235,7 +235,7 @@ impl Facts {
 
 /// The cheap refusals, before any hash (pure): the client's cap, then the locks. `Err` is
 /// the answer (nothing to write: a refused attempt is not counted).
-pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Outcome<Refusal>> {
+pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Box<Outcome<Refusal>>> {
     let lane = if facts.known_device {
         Lane::KnownBrowser
     } else {
@@ -244,16 +244,18 @@ pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Outcome<Refusal>> {
     let viewer = &facts.client;
     if lane == Lane::Other && facts.client_full {
         tracing::info!(step = "login", outcome = "client-cap", %viewer, "login refused: client cap");
-        return Err(Outcome::reply(engine::Refusal::reply(&Refusal::ClientCap)));
+        return Err(Box::new(Outcome::reply(engine::Refusal::reply(
+            &Refusal::ClientCap,
+        ))));
     }
     let mut lock_if_wrong = None;
     for (policy, _, seen) in facts.counters(lane) {
         match seen.next(policy, now) {
             Attempt::Locked(left) => {
                 tracing::info!(step = "login", outcome = "locked", %viewer, "login refused: locked");
-                return Err(
-                    Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked)
-                );
+                let refused =
+                    Outcome::error(429, "username", locked_text(left)).metric(Metric::LoginLocked);
+                return Err(Box::new(refused));
             }
             Attempt::Allowed { lock_if_wrong: l } => lock_if_wrong = lock_if_wrong.max(l),
         }
@@ -308,7 +310,7 @@ pub async fn step(
     let facts = load(app, form, client, device, user_agent).await?;
     let admitted = match admit(&facts, app.now()) {
         Ok(admitted) => admitted,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(*refused),
     };
     let checked = check(&facts, form).await?;
     Ok(decide(
