@@ -43,6 +43,14 @@ fn profile() -> Profile {
     }
 }
 
+/// Step 3 found the account `id` holding the number.
+fn by_number(id: &str) -> Existing {
+    Existing {
+        by_number: Some(id.into()),
+        by_person: None,
+    }
+}
+
 fn email(s: &str) -> Email {
     Email::parse(s).unwrap()
 }
@@ -67,7 +75,7 @@ fn at_from(mut r: Registration, state: State, until: i64) -> Registration {
     let steps: [(State, &Transition<'_>); 5] = [
         (State::OtpVerified, &|r| r.otp_verified(false)),
         (State::ProfileEntered, &|r| {
-            r.profile_entered(profile(), vec![])
+            r.profile_entered(profile(), Existing::default())
         }),
         (State::EmailSaved, &|r| {
             r.email_saved(Reserved {
@@ -208,16 +216,16 @@ fn the_machine_walks_every_state_and_refuses_out_of_order_steps() {
 #[test]
 fn a_duplicate_waits_for_prosegui_and_editing_data_moves_back() {
     let mut r = at(State::OtpVerified, 100);
-    r.profile_entered(profile(), vec!["old".into()]).unwrap();
+    r.profile_entered(profile(), by_number("old")).unwrap();
     assert_eq!(r.state, State::DuplicateFound);
     assert!(!r.state.allows(Step::Email));
-    r.proceed_superseding().unwrap();
+    r.proceed_superseding(None).unwrap();
     assert_eq!(
         (r.state, r.superseded_owners()),
         (State::ProfileEntered, vec!["account:old".to_owned()])
     );
     let mut r = at(State::EmailSent, 100);
-    r.profile_entered(profile(), vec![]).unwrap();
+    r.profile_entered(profile(), Existing::default()).unwrap();
     assert_eq!(
         (r.state, r.confirm_token_hash.as_deref()),
         (State::ProfileEntered, None)
@@ -487,7 +495,7 @@ fn step_3_checks_the_entity_against_the_sim() {
         cognome: "D'Annunzio".into(),
         cf_personale: "rssmra85t10a562s".into(),
         cf_ente: "06363391001".into(),
-        azione: String::new(),
+        ..Default::default()
     };
     let errors = profile::parse(&form, &r).unwrap_err();
     assert!(errors.get("cf_ente").unwrap().contains("non corrisponde"));
@@ -502,14 +510,14 @@ fn step_3_checks_the_entity_against_the_sim() {
     );
 }
 
-#[test]
-fn step_3_saves_and_kills_a_pending_link() {
+#[tokio::test]
+async fn step_3_saves_and_kills_a_pending_link() {
     let app = app();
     let o = profile::entered(
         &app,
         carried(at(State::EmailSent, 1)),
         profile(),
-        vec!["a1".into()],
+        by_number("a1"),
     );
     assert_eq!(shape(&o), ["Put FLOW#REG", "Delete TOKEN#CONFIRM"]);
     assert_eq!(
@@ -517,7 +525,10 @@ fn step_3_saves_and_kills_a_pending_link() {
         "/registrazione/dati",
         "the choice: PROSEGUI or recover"
     );
-    let o = profile::proceed(&app, carried(at(State::ProfileEntered, 1)));
+    let fresh = consent::Fresh::new();
+    let o = consent::proceed(&app, carried(at(State::ProfileEntered, 1)), &fresh)
+        .await
+        .unwrap();
     assert!(
         o.tx.is_empty() && redirect(&o) == "/registrazione/email",
         "PROSEGUI only after a duplicate"
@@ -758,6 +769,7 @@ fn old_account(id: &str) -> Account {
 }
 
 fn complete(app: &App, data: Registration, superseded: Vec<Account>) -> Outcome<Refusal> {
+    let superseded = superseded.into_iter().map(|a| (a, None)).collect();
     password::complete(app, carried(data), "acc1", "hash", superseded)
 }
 
@@ -798,8 +810,8 @@ fn step_5_makes_the_account_and_its_claims_in_one_transaction() {
 fn step_5_ceases_a_superseded_account_and_frees_what_the_new_one_does_not_take() {
     let app = app();
     let mut data = at(State::OtpVerified, 100);
-    data.profile_entered(profile(), vec!["old".into()]).unwrap();
-    data.proceed_superseding().unwrap();
+    data.profile_entered(profile(), by_number("old")).unwrap();
+    data.proceed_superseding(None).unwrap();
     let data = at_from(data, State::EmailConfirmed, 100);
     let o = complete(&app, data, vec![old_account("old")]);
     let w = writes(&o);
