@@ -116,9 +116,9 @@ fn code_in(text: &str) -> String {
         .to_owned()
 }
 
-/// What the old owner keeps: status, every claim, the login.
-async fn assert_untouched(p: &Portal, v: &Holder) {
-    assert_eq!(status(p, &v.id).await, (Status::Active, 0), "not ceased");
+/// What the old owner keeps: status (at session epoch `epoch`), every claim.
+async fn assert_untouched(p: &Portal, v: &Holder, epoch: i64) {
+    assert_eq!(status(p, &v.id).await, (Status::Active, epoch), "not ceased");
     let e164 = MobileNumber::parse(&v.number).unwrap().e164().to_owned();
     let person = uniqueness::person_value(ENTE, &v.personal_cf);
     let mine = format!("account:{}", v.id);
@@ -134,6 +134,10 @@ async fn assert_untouched(p: &Portal, v: &Holder) {
             "{kind:?} still the old account's"
         );
     }
+}
+
+/// The old owner still logs in.
+async fn assert_logs_in(p: &Portal, v: &Holder) {
     let login = quick::password_step(&p.as_browser(Portal::browser()), &v.username, PASSWORD).await;
     assert_eq!(
         login.path,
@@ -225,7 +229,8 @@ async fn a_colleague_with_another_sim_ceases_nothing_and_takes_nothing() {
 
     // Abandoned: a day later nothing of the victim's changed.
     p.clock.advance(25 * 3600);
-    assert_untouched(&p, &v).await;
+    assert_untouched(&p, &v, 0).await;
+    assert_logs_in(&p, &v).await;
 }
 
 /// `333 *** 4567`.
@@ -241,6 +246,7 @@ async fn the_waiting_page_says_the_same_whatever_the_old_registration_has() {
     let with_line = victim(&p).await;
     let without_line = victim(&p).await;
     p.add_line(&without_line.number, ENTE, ENTE_NAME, false).await;
+    let ceased_line_epoch = status(&p, &without_line.id).await.1;
 
     let mut seen = Vec::new();
     for v in [&with_line, &without_line] {
@@ -257,10 +263,11 @@ async fn the_waiting_page_says_the_same_whatever_the_old_registration_has() {
         0,
         "no SMS to a line no longer active"
     );
-    for v in [&with_line, &without_line] {
+    for (v, epoch) in [(&with_line, 0), (&without_line, ceased_line_epoch)] {
         assert_eq!(requests_to(&p, &v.username).await.len(), 1);
-        assert_untouched(&p, v).await;
+        assert_untouched(&p, v, epoch).await;
     }
+    assert_logs_in(&p, &with_line).await;
 }
 
 /// The same person with a new SIM: the email link (a mail scanner's GET changes nothing;
