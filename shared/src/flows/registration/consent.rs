@@ -33,7 +33,8 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::{lines, rate, schema, tokens, Cond, Item, Key, TxOp};
 use crate::web::WebError;
-use crate::{crypto, limits, routes, sms, App};
+use crate::sms::{self, SendRefused};
+use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;
 
@@ -79,8 +80,9 @@ pub struct Facts {
     pub owner_room: bool,
     /// Its number is an active line of the Convenzione (an SMS can reach its SIM).
     pub line_active: bool,
-    /// The registration SMS cap of its number and the global budget have room.
-    pub sms_room: bool,
+    /// The SMS cap that has no room (the registration cap of its number, or the global
+    /// budget), if one: then no SMS, and the page says the same.
+    pub sms_full: Option<SendRefused>,
 }
 
 /// Whether an account read as `item` still holds its claims: active, or suspended by the
@@ -116,13 +118,18 @@ pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
         ])
         .await?;
     let line_active = lines::from_item(number, items[0].as_ref()).is_some_and(|l| l.active);
-    let sms_room = !rate::is_full(items[1].as_ref(), per_number, now)
-        && !rate::is_full(items[2].as_ref(), budget, now);
+    let sms_full = if rate::is_full(items[1].as_ref(), per_number, now) {
+        Some(SendRefused::NumberCap)
+    } else if rate::is_full(items[2].as_ref(), budget, now) {
+        Some(SendRefused::GlobalBudget)
+    } else {
+        None
+    };
     Ok(Facts {
         account: Some(account),
         owner_room,
         line_active,
-        sms_room,
+        sms_full,
     })
 }
 
@@ -296,7 +303,11 @@ fn ask(
             Refusal::OwnerFactsChanged,
         );
         effects.push(Effect::Email(request_email(app, old, &next, &fresh.token)));
-        if facts.line_active && facts.sms_room {
+        if let (true, Some(full)) = (facts.line_active, facts.sms_full) {
+            // Said only to ops (a spent global budget alerts them), never on the page.
+            let _ = sms::refused_text(full);
+        }
+        if facts.line_active && facts.sms_full.is_none() {
             sms::charge(&mut tx, app, Purpose::Registration, &old.number, now, |_| {
                 Refusal::OwnerFactsChanged
             });
