@@ -74,7 +74,7 @@ pub fn code_subject(rid: &str) -> String {
 /// got today), then its line and the SMS counters of its number.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
-    /// The awaited account, if it still holds its claims (not ceased).
+    /// The awaited account, if it is still active.
     pub account: Option<Account>,
     /// Its owner may get one more request today.
     pub owner_room: bool,
@@ -103,7 +103,9 @@ pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
             rate::window_key(per_owner, account_id, now),
         ])
         .await?;
-    let Some(account) = holding(account_id, items[0].as_ref()) else {
+    // Only an active account is asked (a suspended one is no duplicate at step 3 either).
+    let active = holding(account_id, items[0].as_ref()).filter(|a| a.status == Status::Active);
+    let Some(account) = active else {
         return Ok(Facts::default());
     };
     let owner_room = !rate::is_full(items[1].as_ref(), per_owner, now);

@@ -89,6 +89,12 @@ pub async fn decide(
     if form.azione == PROCEED {
         return consent::proceed(app, flow, fresh).await;
     }
+    let for_the_wait = form.azione == otp_page::RESEND_ACTION || !form.codice.is_empty();
+    if for_the_wait && flow.data.state != State::AwaitingConsent {
+        // The wait ended meanwhile (the link confirmed elsewhere): to the flow's page.
+        let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
+        return Ok(Outcome::redirect(flow.data.state.step().path()).cookie(cookie));
+    }
     if flow.data.state == State::AwaitingConsent {
         if form.azione == otp_page::RESEND_ACTION {
             return consent::resend(app, flow, fresh).await;
