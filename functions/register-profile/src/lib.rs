@@ -21,7 +21,9 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Profile).await?);
     let r = &flow.data;
     match r.state() {
-        State::DuplicateFound => return Ok(web::html(200, duplicate_page(&FieldErrors::default()))),
+        State::DuplicateFound => {
+            return Ok(web::html(200, duplicate_page(&FieldErrors::default())))
+        }
         State::AwaitingConsent => {
             let gone = consent::awaited_gone(app, r).await?;
             let none = FieldErrors::default();

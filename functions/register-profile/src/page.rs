@@ -165,8 +165,8 @@ pub fn waiting_page(gone: bool, errors: &FieldErrors, notice: Option<&str>) -> M
                     }
                 }
                 p {
-                    "Se la registrazione precedente è tua, clicca sul pulsante nell'email e poi aggiorna questa pagina, \
-                    oppure inserisci qui il codice ricevuto via SMS e clicca su " strong { "AVANTI" } "."
+                    "Se la registrazione precedente è tua, clicca sul pulsante nell'email e poi aggiorna questa \
+                    pagina, oppure inserisci qui il codice ricevuto via SMS e clicca su " strong { "AVANTI" } "."
                 }
                 (otp::code_form(action, "AVANTI", None, errors))
                 p {

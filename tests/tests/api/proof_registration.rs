@@ -42,7 +42,11 @@ async fn data_of(q: &Portal, number: &str, cf: &str) -> Page {
     q.submit(
         &page,
         "nome",
-        &[("nome", "Lucia"), ("cognome", "Bianchi"), ("cf_personale", cf)],
+        &[
+            ("nome", "Lucia"),
+            ("cognome", "Bianchi"),
+            ("cf_personale", cf),
+        ],
     )
     .await
 }
@@ -118,7 +122,11 @@ fn code_in(text: &str) -> String {
 
 /// What the old owner keeps: status (at session epoch `epoch`), every claim.
 async fn assert_untouched(p: &Portal, v: &Holder, epoch: i64) {
-    assert_eq!(status(p, &v.id).await, (Status::Active, epoch), "not ceased");
+    assert_eq!(
+        status(p, &v.id).await,
+        (Status::Active, epoch),
+        "not ceased"
+    );
     let e164 = MobileNumber::parse(&v.number).unwrap().e164().to_owned();
     let person = uniqueness::person_value(ENTE, &v.personal_cf);
     let mine = format!("account:{}", v.id);
@@ -182,7 +190,10 @@ async fn a_colleague_with_another_sim_ceases_nothing_and_takes_nothing() {
     );
 
     // Step 4 is not open, and the victim's email cannot be saved there.
-    assert_eq!(q.get("/registrazione/email").await.path, "/registrazione/dati");
+    assert_eq!(
+        q.get("/registrazione/email").await.path,
+        "/registrazione/dati"
+    );
     let forged = q
         .post(
             "/registrazione/email",
@@ -202,27 +213,42 @@ async fn a_colleague_with_another_sim_ceases_nothing_and_takes_nothing() {
             1 => "Codice errato: hai ancora 1 tentativo.".to_owned(),
             n => format!("Codice errato: hai ancora {n} tentativi."),
         };
-        assert_eq!(page.field_error("codice").as_deref(), Some(expected.as_str()));
+        assert_eq!(
+            page.field_error("codice").as_deref(),
+            Some(expected.as_str())
+        );
     }
     let spent = q.submit(&page, "codice", &[("codice", "000000")]).await;
     assert!(spent.contains("troppe volte"), "{}", spent.text());
     let right = code_in(&sms[0]);
     let late = q.submit(&page, "codice", &[("codice", &right)]).await;
-    assert_ne!(late.path, "/registrazione/email", "a spent code proves nothing");
+    assert_ne!(
+        late.path, "/registrazione/email",
+        "a spent code proves nothing"
+    );
 
     // INVIA DI NUOVO (30 s later): a new link, the old one stops working; at most three
     // requests per registration.
     let first_link = cease_link(&p, &v.username).await;
     p.clock.advance(31);
-    let again = q.submit(&page, "azione", &[("azione", "invia-di-nuovo")]).await;
+    let again = q
+        .submit(&page, "azione", &[("azione", "invia-di-nuovo")])
+        .await;
     assert_waiting(&again);
-    assert!(again.contains("Ti abbiamo inviato un nuovo codice"), "{}", again.text());
+    assert!(
+        again.contains("Ti abbiamo inviato un nuovo codice"),
+        "{}",
+        again.text()
+    );
     let gone = p.get_with(&Portal::browser(), &first_link).await;
     assert_eq!(gone.status, 410, "{}", gone.text());
     p.clock.advance(31);
-    q.submit(&page, "azione", &[("azione", "invia-di-nuovo")]).await;
+    q.submit(&page, "azione", &[("azione", "invia-di-nuovo")])
+        .await;
     p.clock.advance(31);
-    let capped = q.submit(&page, "azione", &[("azione", "invia-di-nuovo")]).await;
+    let capped = q
+        .submit(&page, "azione", &[("azione", "invia-di-nuovo")])
+        .await;
     assert_eq!(capped.status, 429, "{}", capped.text());
     assert!(capped.contains("troppe volte"), "{}", capped.text());
     assert_eq!(requests_to(&p, &v.username).await.len(), 3);
@@ -245,7 +271,8 @@ async fn the_waiting_page_says_the_same_whatever_the_old_registration_has() {
     let p = Portal::start().await;
     let with_line = victim(&p).await;
     let without_line = victim(&p).await;
-    p.add_line(&without_line.number, ENTE, ENTE_NAME, false).await;
+    p.add_line(&without_line.number, ENTE, ENTE_NAME, false)
+        .await;
     let ceased_line_epoch = status(&p, &without_line.id).await.1;
 
     let mut seen = Vec::new();
@@ -285,8 +312,16 @@ async fn the_owner_confirms_by_the_email_link_and_the_new_registration_ceases_th
     for _ in 0..3 {
         let scanned = p.get_with(&Portal::browser(), &link).await;
         assert_eq!(scanned.status, 200, "{}", scanned.text());
-        assert_eq!(scanned.form_method("t"), "post", "the page asks for a click");
-        assert!(scanned.contains(&quick_mask(&new_sim)), "{}", scanned.text());
+        assert_eq!(
+            scanned.form_method("t"),
+            "post",
+            "the page asks for a click"
+        );
+        assert!(
+            scanned.contains(&quick_mask(&new_sim)),
+            "{}",
+            scanned.text()
+        );
     }
     assert_waiting(&q.get("/registrazione/dati").await);
     assert_eq!(status(&p, &v.id).await, (Status::Active, 0));
@@ -296,7 +331,11 @@ async fn the_owner_confirms_by_the_email_link_and_the_new_registration_ceases_th
     let page = mailbox.get(&link).await;
     let done = mailbox.submit(&page, "t", &[]).await;
     assert_eq!(done.status, 200, "{}", done.text());
-    assert!(done.path.ends_with("/registrazione/conferma-cessazione"), "{}", done.path);
+    assert!(
+        done.path.ends_with("/registrazione/conferma-cessazione"),
+        "{}",
+        done.path
+    );
     assert!(done.contains("Cessazione confermata"), "{}", done.text());
     let twice = mailbox.submit(&page, "t", &[]).await;
     assert_eq!(twice.status, 410, "the link works once: {}", twice.text());
@@ -311,15 +350,27 @@ async fn the_owner_confirms_by_the_email_link_and_the_new_registration_ceases_th
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let page = q.submit(&page, "email", &[("email", &v.username)]).await;
     let sent = q.submit(&page, "azione", &[]).await;
-    assert!(sent.contains("Ti abbiamo inviato una email"), "{}", sent.text());
+    assert!(
+        sent.contains("Ti abbiamo inviato una email"),
+        "{}",
+        sent.text()
+    );
     let outcome = complete(&q, &confirmation_link(&q, &v.username).await).await;
-    assert!(outcome.contains("Richiesta inviata con successo"), "{}", outcome.text());
+    assert!(
+        outcome.contains("Richiesta inviata con successo"),
+        "{}",
+        outcome.text()
+    );
 
     assert_eq!(status(&p, &v.id).await.0, Status::Ceased);
     let new_owner = holder(&p, Kind::Username, &v.username).await.unwrap();
     assert_ne!(new_owner, format!("account:{}", v.id), "the username moved");
     let e164 = MobileNumber::parse(&v.number).unwrap().e164().to_owned();
-    assert_eq!(holder(&p, Kind::Number, &e164).await, None, "the old line is free");
+    assert_eq!(
+        holder(&p, Kind::Number, &e164).await,
+        None,
+        "the old line is free"
+    );
     assert!(p
         .emails_to(&v.username)
         .await
@@ -347,13 +398,22 @@ async fn the_owner_confirms_by_the_code_to_the_old_sim() {
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let link = cease_link(&p, &v.username).await;
     let stale = p.get_with(&Portal::browser(), &link).await;
-    assert_eq!(stale.status, 410, "the link is withdrawn once proved: {}", stale.text());
+    assert_eq!(
+        stale.status,
+        410,
+        "the link is withdrawn once proved: {}",
+        stale.text()
+    );
 
     let email = random_email("nuova.sim");
     let page = q.submit(&page, "email", &[("email", &email)]).await;
     q.submit(&page, "azione", &[]).await;
     let outcome = complete(&q, &confirmation_link(&q, &email).await).await;
-    assert!(outcome.contains("Richiesta inviata con successo"), "{}", outcome.text());
+    assert!(
+        outcome.contains("Richiesta inviata con successo"),
+        "{}",
+        outcome.text()
+    );
     assert_eq!(status(&p, &v.id).await, (Status::Ceased, 1));
     assert_eq!(holder(&p, Kind::Email, &v.username).await, None, "released");
 }
@@ -382,9 +442,18 @@ async fn a_proof_the_old_owner_voided_ceases_nothing() {
         .unwrap();
     let page = complete(&q, &link).await;
     assert_eq!(page.status, 409, "{}", page.text());
-    assert!(page.contains("la conferma non è più valida"), "{}", page.text());
+    assert!(
+        page.contains("la conferma non è più valida"),
+        "{}",
+        page.text()
+    );
     assert_eq!(status(&p, &v.id).await, (Status::Active, 1));
-    assert_eq!(holder(&p, Kind::Email, &email).await.map(|h| h.starts_with("account:")), Some(false));
+    assert_eq!(
+        holder(&p, Kind::Email, &email)
+            .await
+            .map(|h| h.starts_with("account:")),
+        Some(false)
+    );
 }
 
 /// The help desk ceases the old registration (`portale-admin account cease`): the waiting
@@ -402,7 +471,12 @@ async fn after_the_help_desk_ceases_the_old_registration_the_new_one_completes()
         .map(|w| w.to_string())
         .collect();
     let out = e2e::admin::run(&p, &words, Some("operatore.test")).await;
-    assert!(out.stdout.contains("cessato"), "{} {}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("cessato"),
+        "{} {}",
+        out.stdout,
+        out.stderr
+    );
 
     let page = q.get("/registrazione/dati").await;
     assert!(
@@ -415,7 +489,11 @@ async fn after_the_help_desk_ceases_the_old_registration_the_new_one_completes()
     let page = q.submit(&page, "email", &[("email", &v.username)]).await;
     q.submit(&page, "azione", &[]).await;
     let outcome = complete(&q, &confirmation_link(&q, &v.username).await).await;
-    assert!(outcome.contains("Richiesta inviata con successo"), "{}", outcome.text());
+    assert!(
+        outcome.contains("Richiesta inviata con successo"),
+        "{}",
+        outcome.text()
+    );
     assert!(holder(&p, Kind::Email, &v.username)
         .await
         .is_some_and(|h| h != format!("account:{}", v.id)));
@@ -429,7 +507,10 @@ async fn prosegui_on_a_registration_found_by_number_goes_on_at_once() {
     let q = p.as_browser(Portal::browser());
     let page = prosegui(&q, &v.number, &v.personal_cf).await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
-    assert!(requests_to(&p, &v.username).await.is_empty(), "nobody to ask");
+    assert!(
+        requests_to(&p, &v.username).await.is_empty(),
+        "nobody to ask"
+    );
 }
 
 // --- A finished step sends nothing again -------------------------------------------------
@@ -494,24 +575,34 @@ async fn the_summary_email_goes_once_whatever_is_reloaded_or_replayed() {
     let page = b.get("/registrazione/password").await;
     let done = b.submit(&page, "password", &password_form()).await;
     assert_eq!(done.path, "/registrazione/esito");
-    assert!(done.contains("non siamo riusciti a inviarti"), "{}", done.text());
+    assert!(
+        done.contains("non siamo riusciti a inviarti"),
+        "{}",
+        done.text()
+    );
     assert_eq!(summaries(&p, &email).await, 0);
     let unsent = b.cookie_in(&jar, "reg_flow").expect("the flow cookie");
 
     let reloaded = b.get("/registrazione/esito").await;
-    assert!(reloaded.contains("Ti abbiamo inviato una email"), "{}", reloaded.text());
+    assert!(
+        reloaded.contains("Ti abbiamo inviato una email"),
+        "{}",
+        reloaded.text()
+    );
     for _ in 0..2 {
         b.get("/registrazione/esito").await;
     }
     // The cookie from before the retry, replayed: alone, then twice at once.
     for _ in 0..2 {
         let page = replaying(&p, &unsent).get("/registrazione/esito").await;
-        assert!(page.contains("Richiesta inviata con successo"), "{}", page.text());
+        assert!(
+            page.contains("Richiesta inviata con successo"),
+            "{}",
+            page.text()
+        );
     }
-    join_all((0..2).map(|_| async {
-        replaying(&p, &unsent).get("/registrazione/esito").await
-    }))
-    .await;
+    join_all((0..2).map(|_| async { replaying(&p, &unsent).get("/registrazione/esito").await }))
+        .await;
     assert_eq!(
         summaries(&p, &email).await,
         1,
@@ -534,14 +625,24 @@ async fn a_replayed_step_5_is_refused_before_any_password_is_hashed() {
     let page = b.get("/registrazione/password").await;
     let before = b.cookie_in(&jar, "reg_flow").expect("the flow cookie");
     let done = b.submit(&page, "password", &password_form()).await;
-    assert!(done.contains("Richiesta inviata con successo"), "{}", done.text());
+    assert!(
+        done.contains("Richiesta inviata con successo"),
+        "{}",
+        done.text()
+    );
     p.settle().await;
 
     let replay = replaying(&p, &before);
     counts.reset();
-    let page = replay.post("/registrazione/password", &password_form()).await;
+    let page = replay
+        .post("/registrazione/password", &password_form())
+        .await;
     assert_eq!(page.path, "/registrazione/esito", "{}", page.text());
-    assert!(page.contains("Richiesta inviata con successo"), "{}", page.text());
+    assert!(
+        page.contains("Richiesta inviata con successo"),
+        "{}",
+        page.text()
+    );
     assert_eq!(
         counts.request_path(),
         ["BatchGetItem"],

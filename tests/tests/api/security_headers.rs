@@ -816,19 +816,31 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
             m.post(routes::REGISTER_NUMBER, &fields, routes::REGISTER_OTP)
                 .await;
             let code = m.last_code(&other);
-            m.post(routes::REGISTER_OTP, &[("codice", &code)], routes::REGISTER_PROFILE)
-                .await;
+            m.post(
+                routes::REGISTER_OTP,
+                &[("codice", &code)],
+                routes::REGISTER_PROFILE,
+            )
+            .await;
             let same_person = [
                 ("nome", "Mario"),
                 ("cognome", "Rossi"),
                 ("cf_personale", e2e::register::cf_for(&number)),
                 ("cf_ente", ENTE),
             ];
-            m.post(routes::REGISTER_PROFILE, &same_person, routes::REGISTER_PROFILE)
-                .await;
+            m.post(
+                routes::REGISTER_PROFILE,
+                &same_person,
+                routes::REGISTER_PROFILE,
+            )
+            .await;
             let prosegui = [("azione", "prosegui")];
-            m.post(routes::REGISTER_PROFILE, &prosegui, routes::REGISTER_PROFILE)
-                .await;
+            m.post(
+                routes::REGISTER_PROFILE,
+                &prosegui,
+                routes::REGISTER_PROFILE,
+            )
+            .await;
             let link = m.last_link(&email, routes::CONFIRM_CEASE);
             assert_eq!(m.get(&link).await.status, 200);
             p.token = link.split_once("t=").unwrap().1.to_owned();

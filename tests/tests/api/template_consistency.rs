@@ -2101,7 +2101,11 @@ mod recorded {
             .submit(&page, "numero", &[("numero", other), ("conferma", "100")])
             .await;
         let page = b.code_step(page, other).await;
-        let fields = [("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", CF)];
+        let fields = [
+            ("nome", "Mario"),
+            ("cognome", "Rossi"),
+            ("cf_personale", CF),
+        ];
         let page = b.submit(&page, "nome", &fields).await;
         let page = b.submit(&page, "azione", &[("azione", "prosegui")]).await;
         assert!(page.html.contains("name=\"codice\""), "{}", page.html);

@@ -29,11 +29,11 @@ use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::otp::{self as otp_page, CodeForm};
+use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::{lines, rate, schema, tokens, Cond, Item, Key, TxOp};
 use crate::web::WebError;
-use crate::sms::{self, SendRefused};
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -310,9 +310,14 @@ fn ask(
             let _ = sms::refused_text(full);
         }
         if facts.line_active && facts.sms_full.is_none() {
-            sms::charge(&mut tx, app, Purpose::Registration, &old.number, now, |_| {
-                Refusal::OwnerFactsChanged
-            });
+            sms::charge(
+                &mut tx,
+                app,
+                Purpose::Registration,
+                &old.number,
+                now,
+                |_| Refusal::OwnerFactsChanged,
+            );
             effects.push(Effect::Sms {
                 to: old.number.clone(),
                 text: messages::sms_cease_code(&fresh.code),

@@ -357,8 +357,14 @@ impl Registration {
         } else {
             State::DuplicateFound
         };
-        let person_only = existing.by_person.filter(|p| existing.by_number.as_ref() != Some(p));
-        self.duplicate_of = existing.by_number.into_iter().chain(person_only.clone()).collect();
+        let person_only = existing
+            .by_person
+            .filter(|p| existing.by_number.as_ref() != Some(p));
+        self.duplicate_of = existing
+            .by_number
+            .into_iter()
+            .chain(person_only.clone())
+            .collect();
         self.person_only = person_only;
         Ok(())
     }
@@ -506,7 +512,10 @@ impl Registration {
     /// number), or by its owner (found by person only, with the epoch it was proved at).
     pub fn superseded(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
         let by_number = self.supersedes.iter().map(|id| (id.as_str(), None));
-        let consented = self.consented.iter().map(|c| (c.account.as_str(), Some(c.epoch)));
+        let consented = self
+            .consented
+            .iter()
+            .map(|c| (c.account.as_str(), Some(c.epoch)));
         by_number.chain(consented)
     }
 

@@ -311,7 +311,11 @@ pub fn summary_email(app: &App, r: &Registration) -> EmailMessage {
 /// version, then the email, and back to "not sent" if it cannot leave. A reload, a second
 /// tab or a replayed cookie of a flow whose summary went out sends nothing (the cookie's
 /// version fails and the table's flow says it went); `page(sent)` is the outcome page.
-pub fn outcome(app: &App, flow: Carried<Registration>, page: fn(bool) -> Markup) -> Outcome<Refusal> {
+pub fn outcome(
+    app: &App,
+    flow: Carried<Registration>,
+    page: fn(bool) -> Markup,
+) -> Outcome<Refusal> {
     let d = &flow.data;
     let cookie = super::cookie(app, &flow.id, flow.version, d);
     if d.summary_sent {

@@ -994,7 +994,11 @@ async fn step_4_lends_an_old_accounts_email_only_after_its_owners_proof() {
     let (app, store, ..) = App::in_memory(Config::for_tests());
     let claim = Item::new().with("owner", "account:old");
     store
-        .put(&uniqueness::key(Kind::Email, "vecchio@example.it"), claim, None)
+        .put(
+            &uniqueness::key(Kind::Email, "vecchio@example.it"),
+            claim,
+            None,
+        )
         .await
         .unwrap();
     let again = Attempt {
@@ -1032,7 +1036,13 @@ async fn step_5_refuses_a_stale_cookie_and_a_voided_proof_before_hashing() {
     // The cookie carries version 3; the table moved on to 4 (the step already completed).
     table_flow(&store, 4, &done).await;
     let h = hasher();
-    let o = password::decide(&app, carried(confirmed.clone()), Attempt::default(), "acc1", &h);
+    let o = password::decide(
+        &app,
+        carried(confirmed.clone()),
+        Attempt::default(),
+        "acc1",
+        &h,
+    );
     let o = o.await.unwrap();
     assert_eq!(redirect(&o), "/registrazione/esito");
     assert!(o.tx.is_empty() && o.effects.is_empty());
@@ -1133,7 +1143,12 @@ fn the_old_owners_link_works_only_while_the_flow_waits_for_it() {
 fn the_old_owner_is_told_who_asked_what_confirming_does_and_what_to_do_if_not_them() {
     use crate::notify::messages;
     let link = "https://x/registrazione/conferma-cessazione?t=abc";
-    let m = messages::email_cease_request("vecchio@example.it", "1 marzo 2026, 10:00", "333 *** 4567", link);
+    let m = messages::email_cease_request(
+        "vecchio@example.it",
+        "1 marzo 2026, 10:00",
+        "333 *** 4567",
+        link,
+    );
     for part in [&m.text, &m.html] {
         assert!(part.contains("333 *** 4567"), "who asked");
         assert!(part.contains("CONFERMA LA CESSAZIONE") && part.contains("t=abc"));
@@ -1142,5 +1157,7 @@ fn the_old_owner_is_told_who_asked_what_confirming_does_and_what_to_do_if_not_th
     }
     let code = OtpCode::parse("123456").unwrap();
     let sms = messages::sms_cease_code(&code);
-    assert!(sms.contains("123456") && sms.contains("Se non sei stato tu, non comunicarlo a nessuno"));
+    assert!(
+        sms.contains("123456") && sms.contains("Se non sei stato tu, non comunicarlo a nessuno")
+    );
 }
