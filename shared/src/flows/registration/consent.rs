@@ -258,9 +258,10 @@ pub async fn resend(
 /// The request to the old owner, in the transaction that saves `next` (the flow waiting):
 /// the per-flow cap (refused: the page says so), the account still as read, the link's
 /// token (carrying `next`) and a code naming the account — stored whatever happens to the
-/// SMS, so that a guess answers alike —; then, while its owner's daily cap has room, the
-/// email to its address and, to an active line whose SMS caps have room, the SMS. If the
-/// messages cannot be posted, the flow is back as it was and the token and code withdrawn.
+/// SMS, so that a guess answers alike, but one that no guess matches when no SMS carries it
+/// —; then, while its owner's daily cap has room, the email to its address and, to an
+/// active line whose SMS caps have room, the SMS. If the messages cannot be posted, the
+/// flow is back as it was and the token and code withdrawn.
 fn ask(
     app: &App,
     flow: &Carried<Registration>,
@@ -287,7 +288,8 @@ fn ask(
         Refusal::OwnerFactsChanged,
     );
     tx.write(token_op(flow, &next, &hash, old, now));
-    tx.write(otp::issue_for_op(
+    let sms_goes = facts.owner_room && facts.line_active && facts.sms_full.is_none();
+    let mut code = otp::issue_for_op(
         secret,
         Purpose::Registration,
         &subject,
@@ -295,7 +297,14 @@ fn ask(
         now,
         None,
         Some(&old.id),
-    ));
+    );
+    if let (TxOp::Put { item, .. }, false) = (&mut code, sms_goes) {
+        // A code nobody was sent is one nobody can type: its guesses count down alike, and
+        // none matches (no 6-digit code hashes to a random token's hash).
+        let void = crypto::keyed_hash(secret, &crypto::random_token());
+        item.attrs.insert("hash".into(), void.into());
+    }
+    tx.write(code);
     let mut effects = Vec::new();
     if facts.owner_room {
         tx.charge(
@@ -309,7 +318,7 @@ fn ask(
             // Said only to ops (a spent global budget alerts them), never on the page.
             let _ = sms::refused_text(full);
         }
-        if facts.line_active && facts.sms_full.is_none() {
+        if sms_goes {
             sms::charge(
                 &mut tx,
                 app,

@@ -1161,3 +1161,72 @@ fn the_old_owner_is_told_who_asked_what_confirming_does_and_what_to_do_if_not_th
         sms.contains("123456") && sms.contains("Se non sei stato tu, non comunicarlo a nessuno")
     );
 }
+
+/// PROSEGUI on `old` (found by person only), its line `active` or not, its owner's daily
+/// cap spent or not: what the request writes as the code, and what it sends.
+async fn ask_old_owner(active: bool, owner_cap_spent: bool) -> (String, Vec<Effect>) {
+    let (app, store, ..) = App::in_memory(Config::for_tests());
+    let mut old = old_account("old");
+    old.session_epoch = 7;
+    old.number = MobileNumber::parse("+393339990000").unwrap();
+    put(&store, accounts::key("old"), accounts::to_item(&old)).await;
+    let line = lines::Line {
+        number: old.number.clone(),
+        entity_cf: line().entity_cf,
+        ragione_sociale: "COMUNE DI PROVA".into(),
+        active,
+        profile: lines::Profile::Utente,
+    };
+    lines::upsert(store.as_ref(), &line).await.unwrap();
+    if owner_cap_spent {
+        let full = crate::limits::CEASE_REQUESTS_PER_ACCOUNT;
+        let key = crate::store::rate::window_key(full, "old", app.now());
+        put(&store, key, Item::new().with("count", full.max)).await;
+    }
+    let mut r = at(State::OtpVerified, 100);
+    r.profile_entered(profile(), by_person("old")).unwrap();
+    let fresh = consent::Fresh {
+        token: "tok".into(),
+        code: OtpCode::parse("123456").unwrap(),
+    };
+    let o = consent::proceed(&app, carried(r), &fresh).await.unwrap();
+    assert_eq!(carried_by(&app, &o).data.state(), State::AwaitingConsent);
+    let hash =
+        o.tx.ops()
+            .find_map(|op| match op {
+                TxOp::Put { key, item, .. } if key.pk.starts_with("OTP#REG#rid#titolare") => {
+                    item.s("hash").map(str::to_owned)
+                }
+                _ => None,
+            })
+            .expect("a code is stored whatever is sent");
+    let typed = crypto::keyed_hash(&app.config.flow_secret, "123456");
+    let kinds = o.tx.kinds();
+    assert!(
+        kinds.contains(&"TOKEN#CEASE".to_owned())
+            && kinds.contains(&"RATE#reg-cease-flow".to_owned())
+    );
+    (
+        if hash == typed { "typeable" } else { "void" }.to_owned(),
+        o.effects,
+    )
+}
+
+#[tokio::test]
+async fn the_old_owner_gets_an_sms_only_on_an_active_line_and_an_unsent_code_matches_no_guess() {
+    let (code, effects) = ask_old_owner(true, false).await;
+    assert_eq!(code, "typeable");
+    assert!(matches!(
+        &effects[..],
+        [Effect::Email(_), Effect::Sms { .. }]
+    ));
+    let (code, effects) = ask_old_owner(false, false).await;
+    assert_eq!(code, "void", "no SMS carries it: no guess may match");
+    assert!(matches!(&effects[..], [Effect::Email(_)]));
+    let (code, effects) = ask_old_owner(true, true).await;
+    assert_eq!(code, "void");
+    assert!(
+        matches!(&effects[..], [Effect::Nothing]),
+        "beyond its owner's daily cap nothing is sent, one batch is posted all the same"
+    );
+}
