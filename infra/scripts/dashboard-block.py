@@ -12,7 +12,7 @@ import json
 
 NS = "PortaleConvenzioneMobile8"  # shared::metrics::NAMESPACE
 FUNCTIONS = [
-    "RegisterNumber", "RegisterOtp", "RegisterProfile", "RegisterEmail", "ConfirmEmail",
+    "RegisterNumber", "RegisterOtp", "RegisterProfile", "RegisterEmail", "ConfirmEmail", "ConfirmCease",
     "RegisterPassword", "Login", "LoginOtp", "Account", "Logout", "RecoverStart",
     "RecoverOtp", "RecoverReset", "SendMessages",
     # The private area (issue 15).

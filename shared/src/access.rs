@@ -95,6 +95,8 @@ pub const FLOW_LOGIN: &str = "FLOW#LOGIN#";
 pub const FLOW_RECOVER: &str = "FLOW#RECOVER#";
 pub const TOKEN_CONFIRM: &str = "TOKEN#CONFIRM#";
 pub const TOKEN_RESET: &str = "TOKEN#RESET#";
+/// The link to the owner of a registration a new one asks to cease (`registration::consent`).
+pub const TOKEN_CEASE: &str = "TOKEN#CEASE#";
 pub const CHALLENGE: &str = "CHALLENGE#";
 /// Every rate window and once-guard (`store::rate`); scopes come and go with the limits.
 pub const RATE: &str = "RATE#";
@@ -132,6 +134,7 @@ pub const PREFIXES: &[&str] = &[
     FLOW_RECOVER,
     TOKEN_CONFIRM,
     TOKEN_RESET,
+    TOKEN_CEASE,
     CHALLENGE,
     RATE,
     LOCK,
@@ -205,14 +208,23 @@ pub const ACCESS: &[FunctionAccess] = &[
     },
     FunctionAccess {
         // Step 3: who holds the number or the same person of the same entity, their
-        // accounts' status; the flow saved (a pending link deleted).
+        // accounts' status; the flow saved (a pending link deleted). PROSEGUI on a
+        // registration found by person only: the old account, its line and its SMS counters
+        // read, then one transaction: the flow waiting, the caps, the account checked
+        // unchanged, the old owner's link token and code (withdrawn if the messages cannot
+        // leave); its waiting page reads the flow and the account, counts a code's guess and
+        // uses it up.
         function: "register-profile",
         grants: &[
             g(FLOW_REG, &[Batch, Put]),
             g(NUMBER, &[Batch]),
             g(PERSON, &[Batch]),
-            g(ACCOUNT, &[Batch]),
+            g(ACCOUNT, &[Batch, Check]),
             g(TOKEN_CONFIRM, &[Del]),
+            g(TOKEN_CEASE, &[Put, Del]),
+            g(LINE, &[Batch]),
+            g(RATE, &[Batch, Upd]),
+            g(OTP_REG, &[Get, Put, Upd, Del]),
         ],
     },
     FunctionAccess {
@@ -235,9 +247,21 @@ pub const ACCESS: &[FunctionAccess] = &[
         grants: &[g(TOKEN_CONFIRM, &[Get, Del]), g(FLOW_REG, &[Put, Del])],
     },
     FunctionAccess {
-        // Step 5, one transaction: the flow, the new account, the username/email/number/
-        // person claims; after PROSEGUI the superseded accounts read, ceased, and their other
-        // claims released. The flow read after a conflict.
+        // The old owner's link: read the token (it carries the flow), then one transaction
+        // that uses it, records the proof on the flow and checks the account unchanged.
+        function: "confirm-cease",
+        grants: &[
+            g(TOKEN_CEASE, &[Get, Del]),
+            g(FLOW_REG, &[Put]),
+            g(ACCOUNT, &[Check]),
+        ],
+    },
+    FunctionAccess {
+        // Step 5: one read of the flow (a stale cookie stops there, before the hash) and of
+        // the superseded accounts, then one transaction: the flow, the new account, the
+        // username/email/number/person claims; after PROSEGUI the superseded accounts ceased
+        // and their other claims released. The outcome page saves the flow when it sends the
+        // summary that step 5 could not.
         function: "register-password",
         grants: &[
             g(FLOW_REG, &[Batch, Put]),
@@ -521,6 +545,7 @@ impl Messaging {
 pub const MESSAGING: &[(&str, Messaging)] = &[
     ("register-number", Messaging::Posts),
     ("register-otp", Messaging::Posts),
+    ("register-profile", Messaging::Posts),
     ("register-email", Messaging::Posts),
     ("register-password", Messaging::Posts),
     ("login", Messaging::Posts),
@@ -766,6 +791,7 @@ mod tests {
             "CONFIRM",
             recovery::RESET_TOKEN,
             crate::area::email::TOKEN_KIND,
+            registration::consent::TOKEN_KIND,
         ] {
             pks.push(tokens::key(kind, "h").pk);
         }

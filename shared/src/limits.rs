@@ -143,3 +143,18 @@ pub const EMAIL_CHANGES_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window_secs: 24 * 3600,
 };
+
+/// Requests for the proof of a registration's owner (PROSEGUI on a registration found by
+/// person only, then INVIA DI NUOVO on its waiting page) per registration flow per day.
+pub const CEASE_REQUESTS_PER_FLOW: Limit = Limit {
+    scope: "reg-cease-flow",
+    max: 3,
+    window_secs: 24 * 3600,
+};
+/// The same requests per old account per day, from all registrations: beyond it nothing
+/// more is sent to that account's owner (and the waiting page says the same as always).
+pub const CEASE_REQUESTS_PER_ACCOUNT: Limit = Limit {
+    scope: "reg-cease-account",
+    max: 5,
+    window_secs: 24 * 3600,
+};

@@ -19,6 +19,9 @@ pub const REGISTER_OTP: &str = "/registrazione/codice";
 pub const REGISTER_PROFILE: &str = "/registrazione/dati";
 pub const REGISTER_EMAIL: &str = "/registrazione/email";
 pub const CONFIRM_EMAIL: &str = "/registrazione/conferma-email";
+/// The link emailed to the owner of a registration found by person only when a new
+/// registration chose PROSEGUI: its button records the owner's consent to cease it.
+pub const CONFIRM_CEASE: &str = "/registrazione/conferma-cessazione";
 pub const REGISTER_PASSWORD: &str = "/registrazione/password";
 pub const REGISTER_DONE: &str = "/registrazione/esito";
 pub const LOGIN: &str = "/accesso";
@@ -69,6 +72,8 @@ pub const ROUTES: &[Route] = &[
     r("POST", REGISTER_EMAIL, "register-email"),
     r("GET", CONFIRM_EMAIL, "confirm-email"),
     r("POST", CONFIRM_EMAIL, "confirm-email"),
+    r("GET", CONFIRM_CEASE, "confirm-cease"),
+    r("POST", CONFIRM_CEASE, "confirm-cease"),
     r("GET", REGISTER_PASSWORD, "register-password"),
     r("POST", REGISTER_PASSWORD, "register-password"),
     r("GET", REGISTER_DONE, "register-password"),

@@ -389,9 +389,11 @@ export function powOk(nonce, counter) {
  * browser context of its own, without JavaScript: native form submissions, the slider
  * clicked at its end), reading the SMS code and the confirmation link from the inbox.
  * No page checks here: registration.test.mjs checks these pages. `prosegui`: the person
- * (`cf`) already has an account in the entity, and the registration goes on past it.
+ * (`cf`) already has an account in the entity, and the registration goes on past it; found
+ * by person only (this is another SIM), it waits for the old owner's proof, given here by
+ * the link emailed to `previous` (the old registration's address).
  */
-export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false, profilo = "utente" } = {}) {
+export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false, previous, profilo = "utente" } = {}) {
   const number = randomNumber();
   cf ??= cfFor(number);
   const email = randomEmail(prefix);
@@ -416,7 +418,14 @@ export async function registerUser(browser, { prefix = "utente", nome = NOME, co
     if (prosegui) {
       // The same person already registered in the entity: the page offers PROSEGUI.
       await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/dati");
-      await navigate(page, () => page.getByRole("button", { name: "PROSEGUI" }).click(), "/registrazione/email");
+      assert.ok(previous, "the old registration's address, to confirm from");
+      await navigate(page, () => page.getByRole("button", { name: "PROSEGUI" }).click(), "/registrazione/dati");
+      assert.match(await mainText(page), /è necessaria la conferma del suo titolare/);
+      const request = await waitForMessage(previous, (box) => box.emails.findLast((m) => m.subject.startsWith("Richiesta di cessazione")), "cease request email");
+      await navigate(page, () => page.goto(linkIn(request, "CONFERMA LA CESSAZIONE")), "/registrazione/conferma-cessazione");
+      await navigate(page, () => page.getByRole("button", { name: "CONFERMA LA CESSAZIONE" }).click(), "/registrazione/conferma-cessazione");
+      assert.match(await mainText(page), /Cessazione confermata/);
+      await navigate(page, () => page.goto(`${BASE}/registrazione/dati`), "/registrazione/email");
     } else {
       await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/email");
     }

@@ -2,7 +2,8 @@
 // in Debian's Chromium against the real local gateway and the real LocalStack, without
 // JavaScript (the filter is a GET form, "svuota" a POST form): a user registers, asks for
 // the username, sets a new password, then registers again with another SIM (PROSEGUI: the
-// old account is ceased): six emails, one of each kind; the inbox filtered by the user's address and by the number keeps
+// old account's owner confirms by the emailed link, and it is ceased): seven emails, one of
+// each kind; the inbox filtered by the user's address and by the number keeps
 // what was typed and lists the messages newest first; each email opens as HTML in a
 // sandboxed frame (its links open a new tab) and as text (its links clickable); "svuota"
 // on the filtered view removes only those messages. Every page: axe with 0 violations at
@@ -85,12 +86,12 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   await page.getByLabel("Conferma password").fill(NEW_PASSWORD);
   await navigate(page, () => page.getByRole("button", { name: "SALVA" }).click(), "/accesso");
   await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua password è stata modificata")), "password-changed email");
-  // The same person registers again with another SIM and goes on (PROSEGUI): the old
-  // account is ceased, and its owner told.
-  await registerUser(browser, { prefix: "posta.nuova", cf: user.cf, prosegui: true });
+  // The same person registers again with another SIM and goes on (PROSEGUI, confirmed by
+  // the link emailed to the old address): the old account is ceased, and its owner told.
+  await registerUser(browser, { prefix: "posta.nuova", cf: user.cf, prosegui: true, previous: user.email });
   const ceased = await waitForMessage(user.email, (box) => box.emails.find((m) => m.subject.startsWith("La tua registrazione è stata cessata")), "ceased email");
   const subjects = (await inbox(user.email)).emails.map((m) => m.subject);
-  assert.equal(subjects.length, 6, `six emails, one of each kind: ${subjects}`);
+  assert.equal(subjects.length, 7, `seven emails, one of each kind: ${subjects}`);
 
   // The inbox filtered by the address: what was typed stays, newest first.
   for (const width of WIDTHS) {
@@ -102,7 +103,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
     assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "what was typed stays");
     assert.equal((await page.locator("main h1").innerText()).trim(), "Posta in arrivo di sviluppo");
     const rows = page.getByRole("region", { name: "Email" }).getByRole("listitem");
-    assert.equal(await rows.count(), 6);
+    assert.equal(await rows.count(), 7);
     assert.equal(await rows.first().getByRole("heading").innerText(), ceased.subject, "the newest first");
     assert.match(await rows.first().locator("time").innerText(), /^\d\d\/\d\d\/\d{4} alle \d\d:\d\d$/, "the time (Europe/Rome)");
     assert.match(await mainText(page), /Nessun SMS\./, "an address filter shows no SMS");
@@ -173,8 +174,8 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   await page.setViewportSize({ width: 375, height: 900 });
   await page.goto(`${BASE}/_dev/inbox?q=${encodeURIComponent(pretty(user.number))}`);
   const sms = page.getByRole("region", { name: "SMS" }).getByRole("listitem");
-  assert.equal(await sms.count(), 3, "the registration code, the username, the recovery code");
-  assert.match(await sms.first().innerText(), /Usa il codice temporaneo \d{6} per recuperare le credenziali/, "newest first");
+  assert.equal(await sms.count(), 4, "the registration code, the username, the recovery code, the cease code");
+  assert.match(await sms.first().innerText(), /Usa il codice temporaneo \d{6} solo se sei tu a chiedere di cessare/, "newest first");
   assert.match(await sms.last().innerText(), /Usa il codice temporaneo \d{6} per proseguire con la registrazione/);
   await assertAccessible(desk, "filtro-numero-375");
 
@@ -185,7 +186,7 @@ test("posta di sviluppo: filtro, email in HTML e in testo, svuota", { timeout: T
   assert.equal(await page.getByLabel("Filtra per numero o indirizzo email").inputValue(), user.email, "back to the same filter");
   assert.match(await mainText(page), /Nessuna email\./);
   assert.equal((await inbox(user.email)).emails.length, 0, "LocalStack no longer holds them");
-  assert.equal((await inbox(user.number)).sms.length, 3, "the SMS were not in the view: kept");
+  assert.equal((await inbox(user.number)).sms.length, 4, "the SMS were not in the view: kept");
   await assertAccessible(desk, "svuotata-375");
 
   // And on the number's view: its SMS go.

@@ -17,12 +17,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     if req.uri().path() == routes::REGISTER_DONE {
         return outcome(app, req).await;
     }
-    Ok(match registration::page(app, req, Step::Password).await? {
-        Ok(_) => web::html(200, page(&FieldErrors::default(), false, false)),
-        Err(to) => web::redirect(&to),
-    })
+    let _ = shared::flow_or_redirect!(registration::page(app, req, Step::Password).await?);
+    Ok(web::html(200, page(&FieldErrors::default(), false, false)))
 }
 
+/// The password is checked as typed, then the step decides: its read of the flow refuses a
+/// stale or replayed cookie before the password is hashed (`password::Hasher`).
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Password));
     let form: password::Form = Form::from_request(req).typed();
@@ -31,17 +31,16 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
         Ok(p) => p,
         Err(errors) => return Ok(web::html(422, draw(&errors))),
     };
-    let hash = password::hash(chosen).await?;
+    let hasher = password::Hasher::new(chosen);
     let id = crypto::random_token();
-    let decide = |flow, attempt| password::decide(app, flow, attempt, &id, &hash);
+    let decide = |flow, attempt| password::decide(app, flow, attempt, &id, &hasher);
     registration::run(app, flow, Step::Password, decide, draw).await
 }
 
-/// Step 6, from the state the cookie carries (a summary email that did not go out with
-/// step 5 is sent now).
+/// Step 6, from the state the cookie carries; a summary email that did not go out with
+/// step 5 is sent now, once (`password::outcome`, on the engine).
 async fn outcome(app: &App, req: &Request) -> Result<Resp, WebError> {
     let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Done).await?);
-    let (sent, cookie) = password::outcome(app, &flow).await;
-    let resp = web::html(200, outcome_page(sent));
-    Ok(web::with_cookies(resp, cookie.as_slice()))
+    let decide = |flow, _| async move { Ok(password::outcome(app, flow, outcome_page)) };
+    registration::run(app, flow, Step::Done, decide, |_| outcome_page(false)).await
 }

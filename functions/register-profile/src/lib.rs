@@ -1,24 +1,35 @@
 //! Registration step 3: the data page (or the choice when a registration with these data
-//! exists), and the wiring of the step `shared::flows::registration::profile` decides.
+//! exists, or the wait for the old registration's owner after PROSEGUI), and the wiring of
+//! the step `shared::flows::registration::profile` decides.
 
 mod page;
 
 use lambda_http::Request;
-use page::{duplicate_page, page, Values};
-use shared::flows::registration::{self, profile, State, Step};
-use shared::pages::FieldErrors;
+use page::{duplicate_page, page, waiting_page, Values};
+use shared::flows::registration::{self, consent, profile, State, Step};
+use shared::pages::{otp, FieldErrors};
 use shared::web::{self, Form, Resp, WebError};
 use shared::App;
 
 shared::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read (whether the SIM belongs to an account
-/// of an earlier Convenzione was learnt at step 2).
+/// of an earlier Convenzione was learnt at step 2). Waiting for the old registration's
+/// owner, the page reads the flow (the link may have recorded the proof) and the awaited
+/// account (the help desk may have ceased it).
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Profile).await?);
     let r = &flow.data;
-    if r.state() == State::DuplicateFound {
-        return Ok(web::html(200, duplicate_page()));
+    match r.state() {
+        State::DuplicateFound => {
+            return Ok(web::html(200, duplicate_page(&FieldErrors::default())))
+        }
+        State::AwaitingConsent => {
+            let gone = consent::awaited_gone(app, r).await?;
+            let none = FieldErrors::default();
+            return Ok(web::html(200, waiting_page(gone, &none, otp::notice(req))));
+        }
+        _ => {}
     }
     let values = match r.profile() {
         Some(p) => Values::saved(p),
@@ -36,7 +47,13 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Profile));
     let form: profile::Form = Form::from_request(req).typed();
     let ragione_sociale = flow.data.line().ragione_sociale.clone();
-    let draw = |errors: &FieldErrors| page(&ragione_sociale, &Values::typed(&form), errors, false);
-    let decide = |flow, _| profile::decide(app, &form, flow);
+    let state = flow.data.state();
+    let draw = |errors: &FieldErrors| match state {
+        State::DuplicateFound => duplicate_page(errors),
+        State::AwaitingConsent => waiting_page(false, errors, None),
+        _ => page(&ragione_sociale, &Values::typed(&form), errors, false),
+    };
+    let fresh = consent::Fresh::new();
+    let decide = |flow, _| profile::decide(app, &form, flow, &fresh);
     registration::run(app, flow, Step::Profile, decide, draw).await
 }

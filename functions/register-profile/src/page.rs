@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 use shared::flows::registration::{profile, Profile, Step};
-use shared::pages::{error_summary, registration_page, Field, FieldErrors};
+use shared::pages::{error_summary, otp, registration_page, Field, FieldErrors};
 use shared::routes;
 
 /// What the form shows in its fields.
@@ -92,12 +92,17 @@ pub fn page(ragione_sociale: &str, v: &Values<'_>, errors: &FieldErrors, previou
     )
 }
 
-pub fn duplicate_page() -> Markup {
+pub fn duplicate_page(errors: &FieldErrors) -> Markup {
     registration_page(
         3,
         "Registrazione già presente",
         html! {
             h1 { "Registrazione già presente" }
+            @if !errors.is_empty() {
+                div class="error-summary" role="alert" tabindex="-1" autofocus {
+                    @for (_, m) in &errors.0 { p { (m) } }
+                }
+            }
             div class="warning" role="alert" {
                 p {
                     strong { "Attenzione: " }
@@ -112,9 +117,74 @@ pub fn duplicate_page() -> Markup {
             }
             div class="btn-row" {
                 a class="btn btn-secondary" href=(routes::RECOVER) { "RECUPERA LE TUE CREDENZIALI" }
-                form method="post" action=(Step::Profile.path()) class="inline-form" {
-                    input type="hidden" name="azione" value=(profile::PROCEED);
-                    button class="btn btn-primary" type="submit" { "PROSEGUI" }
+                (proceed_form())
+            }
+            p { a href=(Step::Number.path()) { "Torna all'inizio della registrazione" } }
+        },
+    )
+}
+
+fn proceed_form() -> Markup {
+    html! {
+        form method="post" action=(Step::Profile.path()) class="inline-form" {
+            input type="hidden" name="azione" value=(profile::PROCEED);
+            button class="btn btn-primary" type="submit" { "PROSEGUI" }
+        }
+    }
+}
+
+/// After PROSEGUI on a registration found by person only: the old registration's owner
+/// must confirm. The same words whatever that registration has (its address and number are
+/// never shown); `gone`: the old registration has been ceased meanwhile (by the help desk),
+/// so PROSEGUI goes on.
+pub fn waiting_page(gone: bool, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    let action = Step::Profile.path();
+    registration_page(
+        3,
+        "Conferma del titolare della registrazione precedente",
+        html! {
+            h1 { "Conferma del titolare della registrazione precedente" }
+            @if gone {
+                p class="success" role="status" {
+                    "La registrazione precedente è stata cessata. Clicca su " strong { "PROSEGUI" }
+                    " per continuare con la nuova registrazione."
+                }
+                div class="btn-row" { span {} (proceed_form()) }
+            } @else {
+                @if let Some(n) = notice { p class="success" role="status" { (n) } }
+                (error_summary(errors))
+                div class="notice" {
+                    p {
+                        "Con i dati inseriti esiste già un'altra registrazione, associata a un altro numero mobile. \
+                        Per cessarla e proseguire con la nuova registrazione è necessaria la conferma del suo titolare."
+                    }
+                    p {
+                        "Abbiamo inviato all'indirizzo email della registrazione precedente un messaggio con il \
+                        pulsante " strong { "CONFERMA LA CESSAZIONE" } " e, se la sua linea è ancora attiva, un SMS \
+                        con un codice temporaneo al suo numero."
+                    }
+                }
+                p {
+                    "Se la registrazione precedente è tua, clicca sul pulsante nell'email e poi aggiorna questa \
+                    pagina, oppure inserisci qui il codice ricevuto via SMS e clicca su " strong { "AVANTI" } "."
+                }
+                (otp::code_form(action, "AVANTI", None, errors))
+                p {
+                    "Non hai ricevuto i messaggi o il codice è scaduto? Clicca su " strong { (otp::RESEND_LABEL) }
+                    ": il nuovo link e il nuovo codice sostituiscono quelli precedenti."
+                }
+                (otp::resend_form(action, otp::RESEND_LABEL, "btn btn-secondary"))
+                p {
+                    a href=(action) { "Aggiorna questa pagina" }
+                    " dopo aver confermato dall'email."
+                }
+                p {
+                    "Se non hai più accesso né all'email né al numero della registrazione precedente, contatta il \
+                    Numero Verde 800.680.068: l'assistenza può cessarla, e potrai poi proseguire da questa pagina. \
+                    Se invece vuoi continuare a usare la registrazione precedente, recupera le sue credenziali."
+                }
+                div class="btn-row" {
+                    a class="btn btn-secondary" href=(routes::RECOVER) { "RECUPERA LE TUE CREDENZIALI" }
                 }
             }
             p { a href=(Step::Number.path()) { "Torna all'inizio della registrazione" } }

@@ -15,6 +15,7 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "register-profile" => |a, r| Box::pin(register_profile::handle(a, r)),
         "register-email" => |a, r| Box::pin(register_email::handle(a, r)),
         "confirm-email" => |a, r| Box::pin(confirm_email::handle(a, r)),
+        "confirm-cease" => |a, r| Box::pin(confirm_cease::handle(a, r)),
         "register-password" => |a, r| Box::pin(register_password::handle(a, r)),
         "login" => |a, r| Box::pin(login::handle(a, r)),
         "login-otp" => |a, r| Box::pin(login_otp::handle(a, r)),

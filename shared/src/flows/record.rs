@@ -66,8 +66,14 @@ pub fn update_op<T: Serialize>(
     ttl: i64,
     now: i64,
 ) -> TxOp {
+    update_key_op(key_for(kind, id), version, data, ttl, now)
+}
+
+/// `update_op` for a flow known by its key (a link's token names its flow by key: the
+/// cookie id is only in the browser).
+pub fn update_key_op<T: Serialize>(key: Key, version: i64, data: &T, ttl: i64, now: i64) -> TxOp {
     TxOp::Put {
-        key: key_for(kind, id),
+        key,
         item: to_item(data, version + 1, now + ttl),
         cond: Some(Cond::eq("version", version)),
     }

@@ -345,6 +345,55 @@ pub fn email_login_locked(
     )
 }
 
+/// To the owner of a registration found by person only (same codice fiscale and entity,
+/// another number) when a new registration chose PROSEGUI: who asked, what the button does,
+/// what to do if it was not them.
+pub fn email_cease_request(
+    to: &str,
+    when: &str,
+    new_number_masked: &str,
+    link: &str,
+) -> EmailMessage {
+    render(
+        to,
+        &Content {
+            subject: "Richiesta di cessazione della tua registrazione - Area Clienti Convenzione Mobile 8",
+            preheader: Some("Una nuova registrazione con i tuoi dati chiede di cessare quella attuale."),
+            paragraphs: &[
+                "Gentile utente, con il tuo Codice Fiscale e quello del tuo Ente è stata avviata una nuova \
+                    registrazione all'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 da un altro numero \
+                    mobile, e chi l'ha avviata ha chiesto di cessare la tua registrazione attuale.",
+                "Se sei stato tu (ad esempio perché usi una nuova SIM), clicca su CONFERMA LA CESSAZIONE: la tua \
+                    registrazione attuale sarà cessata quando la nuova sarà completata, e la nuova registrazione potrà \
+                    usare la tua username e il tuo indirizzo email. Fino ad allora puoi continuare ad accedere come \
+                    sempre.",
+            ],
+            rows: &[
+                ("Data della richiesta", when),
+                ("Numero della nuova registrazione", new_number_masked),
+            ],
+            button: Some(("CONFERMA LA CESSAZIONE", link)),
+            note: Some(
+                "Se non sei stato tu, non cliccare sul pulsante e non comunicare a nessuno il codice che potresti \
+                    ricevere via SMS: la tua registrazione resta attiva e invariata. Segnala l'accaduto al referente \
+                    della Convenzione del tuo Ente o al Numero Verde 800.680.068. Il link è valido 24 ore e può essere \
+                    usato una sola volta.",
+            ),
+            ..Content::default()
+        },
+    )
+}
+
+/// The code of the same request, to the old registration's SIM (if its line is active).
+pub fn sms_cease_code(code: &OtpCode) -> String {
+    format!(
+        "Usa il codice temporaneo {} solo se sei tu a chiedere di cessare la tua registrazione all'Area Clienti TIM \
+            dedicata ai servizi in Convenzione Mobile 8 per registrarti da un nuovo numero. Se non sei stato tu, non \
+            comunicarlo a nessuno.",
+        code.as_str()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ mod metrics;
 mod outbox;
 mod outside_bench;
 mod proof_login;
+mod proof_registration;
 mod races;
 mod recovery;
 mod registration;

@@ -310,7 +310,28 @@ async fn the_same_person_of_the_same_entity_from_another_line_is_a_duplicate() {
         "{}",
         dup.text()
     );
-    let page = q.submit(&dup, "azione", &[("azione", "prosegui")]).await;
+    // Found by person only (another number): ceased only once its owner proves it (issue
+    // 21), here by the link emailed to the old registration's address.
+    let waiting = q.submit(&dup, "azione", &[("azione", "prosegui")]).await;
+    assert!(
+        waiting.contains("è necessaria la conferma del suo titolare"),
+        "{}",
+        waiting.text()
+    );
+    let mails = p.emails_to(&email).await;
+    let request = mails
+        .iter()
+        .find(|m| m.subject.contains("Richiesta di cessazione"))
+        .expect("the old owner is asked");
+    let start = request.text.find("http").unwrap();
+    let link = request.text[start..].split_whitespace().next().unwrap();
+    let mailbox = p.as_browser(Portal::browser());
+    let button = mailbox.get(link).await;
+    assert!(mailbox
+        .submit(&button, "t", &[])
+        .await
+        .contains("Cessazione confermata"));
+    let page = q.get("/registrazione/dati").await;
     let new_email = random_email("persona.nuova");
     let page = q.submit(&page, "email", &[("email", &new_email)]).await;
     q.submit(&page, "azione", &[]).await;

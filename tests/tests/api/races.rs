@@ -41,7 +41,7 @@ async fn confirmed_flow(p: &Portal, number: &str, email: &str, username: &str) -
         personal_cf,
         entity_cf: line.entity_cf,
     };
-    r.profile_entered(profile, vec![]).unwrap();
+    r.profile_entered(profile, Default::default()).unwrap();
     let (email, username) = (
         Email::parse(email).unwrap(),
         Username::parse(username).unwrap(),

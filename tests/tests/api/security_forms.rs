@@ -485,6 +485,9 @@ enum Stage {
     RecoverOtp,
     ResetLink,
     ResetPassword,
+    /// Registered, then the same person from another line chose PROSEGUI and waits for the
+    /// old owner's proof (`code` is the one sent to the old SIM).
+    RegAwaiting,
 }
 
 #[derive(Clone)]
@@ -607,6 +610,37 @@ async fn fixture(backend: Arc<Backend>, stage: Stage) -> Fixture {
     b.cookies.clear();
     match stage {
         Stage::Account => {}
+        Stage::RegAwaiting => {
+            let other = e2e::random_number();
+            backend.add_line(&other).await;
+            let page = b.get(routes::REGISTER_NUMBER).await;
+            let challenge = hidden(&page.body, "challenge");
+            backend.advance(3);
+            let fields = [
+                ("numero", other.as_str()),
+                ("conferma", "100"),
+                ("challenge", &challenge),
+                ("pow", ""),
+            ];
+            let r = b.post(routes::REGISTER_NUMBER, &fields).await;
+            expect_redirect("another line, step 1", &r, routes::REGISTER_OTP);
+            let code = backend.last_code(&other).await;
+            let r = b.post(routes::REGISTER_OTP, &[("codice", &code)]).await;
+            expect_redirect("another line, step 2", &r, routes::REGISTER_PROFILE);
+            let same_person = [
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", e2e::register::cf_for(&f.number)),
+                ("cf_ente", ENTE),
+            ];
+            let r = b.post(routes::REGISTER_PROFILE, &same_person).await;
+            expect_redirect("the same person", &r, routes::REGISTER_PROFILE);
+            let r = b
+                .post(routes::REGISTER_PROFILE, &[("azione", "prosegui")])
+                .await;
+            expect_redirect("PROSEGUI", &r, routes::REGISTER_PROFILE);
+            f.code = backend.last_code(&f.number).await;
+        }
         Stage::LoginOtp | Stage::SignedIn => {
             let r = b
                 .post(
@@ -755,6 +789,18 @@ const FORMS: &[FormSpec] = &[
         reset_every: 200,
         success_moves_flow: true,
         redo_through_gateway: false,
+    },
+    FormSpec {
+        name: "registrazione/dati (conferma del titolare)",
+        path: routes::REGISTER_PROFILE,
+        stage: Stage::RegAwaiting,
+        fields: &[
+            f("codice", Kind::Secret),
+            f("azione", Kind::Choice(&["", "invia-di-nuovo", "prosegui"])),
+        ],
+        reset_every: 20,
+        success_moves_flow: true,
+        redo_through_gateway: true,
     },
     FormSpec {
         name: "registrazione/email SALVA",

@@ -682,6 +682,9 @@ enum Stage {
     ResetPassword,
     /// Signed in, a new email asked (`token` holds the link's `t`).
     EmailLink,
+    /// Registered, then a registration of the same person from another line waiting for
+    /// the old owner's proof after PROSEGUI (`token` holds the old owner's link's `t`).
+    CeaseLink,
     /// Signed in, the deletion's code sent.
     DeleteCode,
 }
@@ -798,6 +801,50 @@ async fn reach(m: &mut Mem, stage: Stage) -> Person {
     assert_eq!(m.get(routes::REGISTER_DONE).await.status, 200);
     match stage {
         Stage::Account => {}
+        Stage::CeaseLink => {
+            let other = e2e::random_number();
+            m.add_line(&other).await;
+            let page = m.get(routes::REGISTER_NUMBER).await;
+            let challenge = hidden(&page.body, "challenge");
+            m.clock.advance(3);
+            let fields = [
+                ("numero", other.as_str()),
+                ("conferma", "100"),
+                ("challenge", &challenge),
+                ("pow", ""),
+            ];
+            m.post(routes::REGISTER_NUMBER, &fields, routes::REGISTER_OTP)
+                .await;
+            let code = m.last_code(&other);
+            m.post(
+                routes::REGISTER_OTP,
+                &[("codice", &code)],
+                routes::REGISTER_PROFILE,
+            )
+            .await;
+            let same_person = [
+                ("nome", "Mario"),
+                ("cognome", "Rossi"),
+                ("cf_personale", e2e::register::cf_for(&number)),
+                ("cf_ente", ENTE),
+            ];
+            m.post(
+                routes::REGISTER_PROFILE,
+                &same_person,
+                routes::REGISTER_PROFILE,
+            )
+            .await;
+            let prosegui = [("azione", "prosegui")];
+            m.post(
+                routes::REGISTER_PROFILE,
+                &prosegui,
+                routes::REGISTER_PROFILE,
+            )
+            .await;
+            let link = m.last_link(&email, routes::CONFIRM_CEASE);
+            assert_eq!(m.get(&link).await.status, 200);
+            p.token = link.split_once("t=").unwrap().1.to_owned();
+        }
         Stage::LoginOtp | Stage::SignedIn | Stage::EmailLink | Stage::DeleteCode => {
             m.post(
                 routes::LOGIN,
@@ -1039,6 +1086,11 @@ fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
             vec![("t", p.token.clone())],
         ),
         (
+            Stage::CeaseLink,
+            routes::CONFIRM_CEASE,
+            vec![("t", p.token.clone())],
+        ),
+        (
             Stage::DeleteCode,
             routes::ACCOUNT_DELETE_CODE,
             vec![("codice", p.code.clone())],
@@ -1089,6 +1141,7 @@ async fn cross_site_posts_are_refused_with_no_effect() {
         Stage::ResetLink,
         Stage::ResetPassword,
         Stage::EmailLink,
+        Stage::CeaseLink,
         Stage::DeleteCode,
     ];
     let mut covered = BTreeSet::new();

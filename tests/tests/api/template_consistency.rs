@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 const SMS_STEPS: &[&str] = &[
     "register-number",
     "register-otp",
+    // The code to the old registration's SIM after PROSEGUI on a person-only match.
+    "register-profile",
     "login",
     "login-otp",
     "recover-start",
@@ -32,6 +34,8 @@ const SMS_STEPS: &[&str] = &[
 ];
 /// Steps that send an email (through the outbox; only send-messages has ses:SendEmail).
 const EMAIL_STEPS: &[&str] = &[
+    // The link to the old registration's address after PROSEGUI on a person-only match.
+    "register-profile",
     "register-email",
     "register-password",
     "recover-start",
@@ -2082,6 +2086,38 @@ mod recorded {
         lines::upsert(&b.store.inner, &line).await.unwrap();
 
         b.register(e164, "prima@example.it", email).await;
+
+        // The same person from another line of the entity (PROSEGUI on a registration found
+        // by person only): a wrong code, a new request, then the old owner's link.
+        let other = "+393339876543";
+        let other_line = lines::Line {
+            number: MobileNumber::parse(other).unwrap(),
+            ..line.clone()
+        };
+        lines::upsert(&b.store.inner, &other_line).await.unwrap();
+        let page = b.get(routes::REGISTER_NUMBER).await;
+        b.clock.advance(3);
+        let page = b
+            .submit(&page, "numero", &[("numero", other), ("conferma", "100")])
+            .await;
+        let page = b.code_step(page, other).await;
+        let fields = [
+            ("nome", "Mario"),
+            ("cognome", "Rossi"),
+            ("cf_personale", CF),
+        ];
+        let page = b.submit(&page, "nome", &fields).await;
+        let page = b.submit(&page, "azione", &[("azione", "prosegui")]).await;
+        assert!(page.html.contains("name=\"codice\""), "{}", page.html);
+        let page = b.submit(&page, "codice", &[("codice", "000000")]).await;
+        b.clock.advance(31);
+        b.submit(&page, "azione", &[("azione", "invia-di-nuovo")])
+            .await;
+        let page = b.get(&b.last_link(email, routes::CONFIRM_CEASE)).await;
+        let page = b.submit(&page, "t", &[]).await;
+        assert_eq!(page.status, 200, "{}", page.html);
+        let page = b.get(routes::REGISTER_PROFILE).await;
+        assert_eq!(page.path, routes::REGISTER_EMAIL, "{}", page.html);
 
         // Login: a wrong password, the right one, a resent code, the private pages, logout.
         let page = b.get(routes::LOGIN).await;

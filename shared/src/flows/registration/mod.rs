@@ -2,11 +2,17 @@
 //!
 //! ```text
 //! NumberEntered --otp ok--> OtpVerified --profile--> ProfileEntered --email saved--> EmailSaved
-//!       ^                        |                       ^   ^                          |
+//!       ^                        |                       ^   ^   ^                      |
 //!       | (new number,           +--existing account--> DuplicateFound --PROSEGUI--+   | AVANTI
-//!       |  any state)                                                              |   v
-//!                                          Completed <--password-- EmailConfirmed <--link-- EmailSent
+//!       |  any state)                       | PROSEGUI, found by person only    |      v
+//!                                           v                                   |   EmailSent
+//!                                    AwaitingConsent --old owner's link or SMS code,  |
+//!                                                      or the old account ceased -+   | link
+//!                                          Completed <--password-- EmailConfirmed <---+
 //! ```
+//! A registration found by number (the SIM this flow proved) is ceased at step 5 as the
+//! guide says; one found by person only (same entity and codice fiscale, another number) only
+//! after its owner proved it through a channel that account already has (`consent`).
 //! The record (`Registration`) is typed: the number, the codici fiscali, the email and the
 //! username are domain types, parsed once where they were typed, and its fields change only
 //! through the transitions below. Each page is a `Step`, allowed in some states only (any
@@ -18,6 +24,7 @@
 
 pub mod code;
 pub mod confirm;
+pub mod consent;
 pub mod email;
 pub mod number;
 pub mod password;
@@ -59,6 +66,9 @@ pub enum State {
     NumberEntered,
     OtpVerified,
     DuplicateFound,
+    /// PROSEGUI on a registration found by person only: waiting for its owner's proof
+    /// (`consent`), or for the help desk to cease it.
+    AwaitingConsent,
     ProfileEntered,
     EmailSaved,
     EmailSent,
@@ -106,7 +116,7 @@ impl State {
     pub fn step(self) -> Step {
         match self {
             State::NumberEntered => Step::Otp,
-            State::OtpVerified | State::DuplicateFound => Step::Profile,
+            State::OtpVerified | State::DuplicateFound | State::AwaitingConsent => Step::Profile,
             State::ProfileEntered | State::EmailSaved | State::EmailSent => Step::Email,
             State::EmailConfirmed => Step::Password,
             State::Completed => Step::Done,
@@ -123,7 +133,12 @@ impl State {
             Step::Otp => self == NumberEntered,
             Step::Profile => matches!(
                 self,
-                OtpVerified | DuplicateFound | ProfileEntered | EmailSaved | EmailSent
+                OtpVerified
+                    | DuplicateFound
+                    | AwaitingConsent
+                    | ProfileEntered
+                    | EmailSaved
+                    | EmailSent
             ),
             Step::Email => matches!(self, ProfileEntered | EmailSaved | EmailSent),
             Step::Password => self == EmailConfirmed,
@@ -148,9 +163,48 @@ pub struct Profile {
     pub entity_cf: CodiceFiscaleEnte,
 }
 
+/// The active registrations step 3 found with the data typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Existing {
+    /// The account holding the number: the SIM this flow proved by SMS is its line.
+    pub by_number: Option<String>,
+    /// The account holding this person's claim in this entity with another number.
+    pub by_person: Option<String>,
+}
+
+impl Existing {
+    pub fn is_empty(&self) -> bool {
+        self.by_number.is_none() && self.by_person.is_none()
+    }
+}
+
+/// What a registration that chose PROSEGUI on a registration found by person only waits
+/// for: its owner's proof (the link emailed to its address, or the code sent to its SIM).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Awaiting {
+    /// The account whose owner must prove it.
+    pub account: String,
+    /// Its `session_epoch` when PROSEGUI was chosen: a password change, a suspension or a
+    /// cease since then voids the request (the proof and step 5 are conditioned on it).
+    pub epoch: i64,
+    /// When the messages last left ("INVIA DI NUOVO" waits `RESEND_INTERVAL_SECS`).
+    pub sent_at: i64,
+    /// Hash of the latest link's token: an older link stops working.
+    pub token_hash: String,
+}
+
+/// An account whose owner proved that this registration replaces it, at `epoch`: step 5
+/// ceases it only if it is still active at that epoch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consented {
+    pub account: String,
+    pub epoch: i64,
+}
+
 /// An email or username the flow uses, and until when the reservation item it wrote lives:
 /// `None` when an account this registration supersedes holds the value (used, never
-/// overwritten: the account keeps its claim until step 5).
+/// overwritten: the account keeps its claim until step 5). Only a supersession proved (by
+/// the SIM, or by the old account's owner) makes an account's value usable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reserved<T> {
     pub value: T,
@@ -177,9 +231,19 @@ pub struct Registration {
     /// The active accounts found at step 3 with the same number or the same person of the
     /// same entity, waiting for the user's choice.
     duplicate_of: Vec<String>,
-    /// The accounts PROSEGUI will cease when this registration completes (not before:
-    /// until then they keep every claim and keep working).
+    /// Of `duplicate_of`, the one found by person only (another number): PROSEGUI waits
+    /// for its owner's proof.
+    #[serde(default)]
+    person_only: Option<String>,
+    /// The accounts found by number (the SIM proved) that PROSEGUI will cease when this
+    /// registration completes (not before: until then they keep every claim and keep working).
     supersedes: Vec<String>,
+    /// After PROSEGUI on a registration found by person only: what the flow waits for.
+    #[serde(default)]
+    awaiting: Option<Awaiting>,
+    /// Registrations found by person only whose owner proved the supersession.
+    #[serde(default)]
+    consented: Vec<Consented>,
     email: Option<Reserved<Email>>,
     /// The username proposed from the email (none when the email is no valid username) or
     /// the one reserved at AVANTI.
@@ -206,7 +270,10 @@ impl Registration {
             earlier_convenzione: false,
             profile: None,
             duplicate_of: Vec::new(),
+            person_only: None,
             supersedes: Vec::new(),
+            awaiting: None,
+            consented: Vec::new(),
             email: None,
             username: None,
             reserved_username: None,
@@ -240,6 +307,14 @@ impl Registration {
     pub fn summary_sent(&self) -> bool {
         self.summary_sent
     }
+    /// What the flow waits for, in `AwaitingConsent`.
+    pub fn awaiting(&self) -> Option<&Awaiting> {
+        self.awaiting.as_ref()
+    }
+    /// The registration found by person only, in `DuplicateFound`.
+    pub fn person_only(&self) -> Option<&str> {
+        self.person_only.as_deref()
+    }
 
     fn require(&self, step: Step) -> Result<(), WrongState> {
         if self.state.allows(step) {
@@ -264,31 +339,102 @@ impl Registration {
     }
 
     /// Step 3 submitted with valid data; `existing` are the active accounts registered
-    /// with this number or with the same personal and entity codes. A pending link dies.
+    /// with this number or with the same personal and entity codes. A pending link dies,
+    /// and so does whatever an earlier PROSEGUI waited for or was given.
     pub fn profile_entered(
         &mut self,
         profile: Profile,
-        existing: Vec<String>,
+        existing: Existing,
     ) -> Result<(), WrongState> {
         self.require(Step::Profile)?;
         self.profile = Some(profile);
         self.supersedes = Vec::new();
+        self.awaiting = None;
+        self.consented = Vec::new();
         self.confirm_token_hash = None;
         self.state = if existing.is_empty() {
             State::ProfileEntered
         } else {
             State::DuplicateFound
         };
-        self.duplicate_of = existing;
+        let person_only = existing
+            .by_person
+            .filter(|p| existing.by_number.as_ref() != Some(p));
+        self.duplicate_of = existing
+            .by_number
+            .into_iter()
+            .chain(person_only.clone())
+            .collect();
+        self.person_only = person_only;
         Ok(())
     }
 
-    /// PROSEGUI: continue and cease the previous registration when this one completes.
-    pub fn proceed_superseding(&mut self) -> Result<(), WrongState> {
+    /// PROSEGUI: continue; the registrations found by number will be ceased when this one
+    /// completes. One found by person only is `awaiting` its owner's proof (`None` when it is
+    /// no longer active: nothing to wait for).
+    pub fn proceed_superseding(&mut self, awaiting: Option<Awaiting>) -> Result<(), WrongState> {
         if self.state != State::DuplicateFound {
             return Err(WrongState(self.state));
         }
-        self.supersedes = std::mem::take(&mut self.duplicate_of);
+        let person_only = self.person_only.take();
+        self.supersedes = std::mem::take(&mut self.duplicate_of)
+            .into_iter()
+            .filter(|id| person_only.as_ref() != Some(id))
+            .collect();
+        self.state = if awaiting.is_some() {
+            State::AwaitingConsent
+        } else {
+            State::ProfileEntered
+        };
+        self.awaiting = awaiting;
+        Ok(())
+    }
+
+    /// INVIA DI NUOVO on the waiting page: a new link (and code) left at `now`, for the old
+    /// account as it is now (`epoch`).
+    pub fn consent_asked_again(
+        &mut self,
+        token_hash: String,
+        epoch: i64,
+        now: i64,
+    ) -> Result<(), WrongState> {
+        match (&mut self.awaiting, self.state) {
+            (Some(a), State::AwaitingConsent) => {
+                a.token_hash = token_hash;
+                a.epoch = epoch;
+                a.sent_at = now;
+                Ok(())
+            }
+            _ => Err(WrongState(self.state)),
+        }
+    }
+
+    /// The owner of the awaited `account` proved it (the link, or the code): this
+    /// registration will cease it at step 5 if it is still as it was then.
+    pub fn owner_consented(&mut self, account: &str) -> Result<(), WrongState> {
+        match self.awaiting.take() {
+            Some(a) if self.state == State::AwaitingConsent && a.account == account => {
+                self.consented.push(Consented {
+                    account: a.account,
+                    epoch: a.epoch,
+                });
+                self.state = State::ProfileEntered;
+                Ok(())
+            }
+            other => {
+                self.awaiting = other;
+                Err(WrongState(self.state))
+            }
+        }
+    }
+
+    /// The awaited account is no longer active (the help desk ceased it, or its owner
+    /// deleted it): its claims are free, nothing of it to cease.
+    pub fn awaited_gone(&mut self) -> Result<(), WrongState> {
+        if self.state != State::AwaitingConsent {
+            return Err(WrongState(self.state));
+        }
+        self.awaiting = None;
         self.state = State::ProfileEntered;
         Ok(())
     }
@@ -362,11 +508,22 @@ impl Registration {
         uniqueness::flow_owner(&self.rid)
     }
 
-    /// The claim owners of the accounts this registration supersedes.
-    pub fn superseded_owners(&self) -> Vec<String> {
-        self.supersedes
+    /// The accounts this registration will cease, each proved: by the SIM (found by
+    /// number), or by its owner (found by person only, with the epoch it was proved at).
+    pub fn superseded(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
+        let by_number = self.supersedes.iter().map(|id| (id.as_str(), None));
+        let consented = self
+            .consented
             .iter()
-            .map(|id| uniqueness::account_owner(id))
+            .map(|c| (c.account.as_str(), Some(c.epoch)));
+        by_number.chain(consented)
+    }
+
+    /// The claim owners of the accounts this registration supersedes (whose email and
+    /// username it may use): never one still awaiting its owner's proof.
+    pub fn superseded_owners(&self) -> Vec<String> {
+        self.superseded()
+            .map(|(id, _)| uniqueness::account_owner(id))
             .collect()
     }
 }
@@ -428,6 +585,26 @@ pub async fn reload(app: &App, id: &str) -> Result<Option<Carried<Registration>>
     )
 }
 
+/// Where a request goes instead of its page: `to`, with the cookie of the flow as the
+/// table has it when the page learnt that another browser moved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub to: String,
+    pub cookie: Option<String>,
+}
+
+impl From<String> for Elsewhere {
+    fn from(to: String) -> Self {
+        Elsewhere { to, cookie: None }
+    }
+}
+
+impl Elsewhere {
+    pub fn redirect(&self) -> Resp {
+        crate::web::redirect_with_cookies(&self.to, self.cookie.as_slice())
+    }
+}
+
 /// The flow `registration::page` or `registration::posted` gives, or (from a handler) the
 /// redirect it says instead.
 #[macro_export]
@@ -435,7 +612,9 @@ macro_rules! flow_or_redirect {
     ($entered:expr) => {
         match $entered {
             Ok(flow) => flow,
-            Err(to) => return Ok($crate::web::redirect(&to)),
+            Err(to) => {
+                return Ok($crate::flows::registration::Elsewhere::from(to).redirect());
+            }
         }
     };
 }
@@ -450,28 +629,39 @@ pub fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registrati
 }
 
 /// The flow a page (GET) of `step` shows, from its cookie, or the page the request goes to
-/// instead. A confirmation email waiting is the one state another browser moves on (the
-/// link confirmed there moves the flow to that browser): for a later page the table says
-/// whether this cookie still carries the flow.
+/// instead. Two states are moved on by another browser, so there the table says where the
+/// flow is: a confirmation email waiting (for a later page: the link confirmed elsewhere
+/// moves the flow to that browser), and the old owner's proof awaited (for its own page:
+/// the link to the old account's address records the proof on the flow). A flow that moved
+/// sends the browser to its page with a cookie that carries it.
 pub async fn page(
     app: &App,
     req: &Request,
     step: Step,
-) -> Result<Result<Carried<Registration>, String>, WebError> {
-    let elsewhere = match posted(app, req, step) {
-        Ok(flow) => return Ok(Ok(flow)),
-        Err(elsewhere) => elsewhere,
+) -> Result<Result<Carried<Registration>, Elsewhere>, WebError> {
+    let Some(flow) = carried(app, req) else {
+        return Ok(Err(expired().into()));
     };
-    match carried(app, req) {
-        Some(flow) if flow.data.state == State::EmailSent => {
-            Ok(match reload(app, &flow.id).await? {
-                None => Err(expired()),
-                Some(f) if f.data.state.allows(step) => Ok(f),
-                Some(f) => Err(f.data.state.step().path().to_owned()),
-            })
-        }
-        _ => Ok(Err(elsewhere)),
+    let allowed = flow.data.state.allows(step);
+    let ask = match flow.data.state {
+        State::EmailSent => !allowed,
+        State::AwaitingConsent => true,
+        _ => false,
+    };
+    if !ask {
+        return Ok(match allowed {
+            true => Ok(flow),
+            false => Err(flow.data.state.step().path().to_owned().into()),
+        });
     }
+    Ok(match reload(app, &flow.id).await? {
+        None => Err(expired().into()),
+        Some(f) if f.version == flow.version && f.data.state.allows(step) => Ok(f),
+        Some(f) => Err(Elsewhere {
+            to: f.data.state.step().path().to_owned(),
+            cookie: Some(cookie(app, &f.id, f.version, &f.data)),
+        }),
+    })
 }
 
 /// Runs a POST of `step` on the engine: `decide` on the flow the cookie carried first;
@@ -581,7 +771,7 @@ fn reached(before: State, after: State) -> Option<Metric> {
     use State::*;
     Some(match (before, after) {
         (NumberEntered, OtpVerified) => Metric::RegistrationCodeVerified,
-        (DuplicateFound, ProfileEntered) => Metric::RegistrationProsegui,
+        (DuplicateFound, ProfileEntered | AwaitingConsent) => Metric::RegistrationProsegui,
         // Data entered, a registration of the same person found or not (then PROSEGUI).
         (OtpVerified, ProfileEntered | DuplicateFound) => Metric::RegistrationProfile,
         (ProfileEntered | EmailSaved, EmailSent) => Metric::RegistrationEmailSent,
@@ -615,6 +805,12 @@ fn released(before: &Registration, after: &Registration, now: i64) -> Vec<TxOp> 
         if after.confirm_token_hash.as_ref() != Some(hash) {
             let key = tokens::key(TOKEN_KIND, hash);
             ops.push(TxOp::Delete { key, cond: None });
+        }
+    }
+    // The old owner's link stops working once the flow no longer waits for it.
+    if let Some(a) = &before.awaiting {
+        if after.awaiting.as_ref().map(|b| &b.token_hash) != Some(&a.token_hash) {
+            ops.push(consent::withdraw_op(&a.token_hash));
         }
     }
     ops

@@ -1,13 +1,15 @@
-//! Steps 5 and 6: the password with the terms, then the outcome. AVANTI creates the account
-//! in one transaction: the flow completed, the account, its username, email, number and
-//! person claims, and — after PROSEGUI — each superseded account ceased (which ends its
-//! sessions) with the claims the new one does not take released. All or nothing, so a
-//! double submit or a race makes exactly one account. Then the old owners are told, and the
-//! summary email goes out; one that cannot is retried by the outcome page.
+//! Steps 5 and 6: the password with the terms, then the outcome. AVANTI reads the flow (a
+//! stale or replayed cookie stops there, before the password is hashed) and creates the
+//! account in one transaction: the flow completed, the account, its username, email, number
+//! and person claims, and — after PROSEGUI — each superseded account ceased (which ends its
+//! sessions) with the claims the new one does not take released: one found by number, and
+//! one found by person only whose owner proved it, if still as it was then. All or nothing,
+//! so a double submit or a race makes exactly one account. Then the old owners are told,
+//! and the summary email goes out; one that cannot is sent by the outcome page, once.
 
 use super::{saving, Attempt, Refusal, Registration, Step};
 use crate::domain::Password;
-use crate::engine::{Carried, Effect, Outcome, Reply};
+use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply};
 use crate::flows::record;
 use crate::notify::messages::{self, RegistrationSummary};
 use crate::notify::EmailMessage;
@@ -17,6 +19,7 @@ use crate::store::uniqueness;
 use crate::store::{consent_log, Cond, TxOp};
 use crate::web::WebError;
 use crate::{documents, passwords, routes, App};
+use maud::Markup;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -78,25 +81,93 @@ pub async fn hash(password: Password) -> Result<String, WebError> {
         .map_err(|e| WebError::Unavailable(e.to_string()))
 }
 
-/// The step: the accounts PROSEGUI supersedes (one read, only after PROSEGUI), then the
-/// account `account_id` with the password `hash`.
+/// The password's hash, computed when a decision first needs it and at most once per
+/// request (a decision taken again reuses it): a stale or replayed cookie, a proof that no
+/// longer holds, are refused before any hash is computed.
+pub struct Hasher {
+    password: Password,
+    hash: tokio::sync::OnceCell<String>,
+}
+
+impl Hasher {
+    pub fn new(password: Password) -> Hasher {
+        Hasher {
+            password,
+            hash: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn get(&self) -> Result<&str, WebError> {
+        let hashed = self.hash.get_or_try_init(|| hash(self.password.clone()));
+        Ok(hashed.await?.as_str())
+    }
+
+    /// Whether the hash was computed (the counting hook of the tests).
+    pub fn computed(&self) -> bool {
+        self.hash.initialized()
+    }
+}
+
+/// What step 5 reads, in one call, before anything costly: the flow as the table has it
+/// (a cookie that is not its version — a replayed or stale step — is answered from there)
+/// and the accounts this registration ceases.
+pub struct Facts {
+    /// The table's version and data of the flow (`None`: gone).
+    pub flow: Option<(i64, Registration)>,
+    /// Each superseded account still holding its claims, with the epoch its owner proved it
+    /// at (`None` for one found by number: the SIM proved it).
+    pub superseded: Vec<(Account, Option<i64>)>,
+}
+
+/// The one read of step 5.
+pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebError> {
+    let proved: Vec<(&str, Option<i64>)> = flow.data.superseded().collect();
+    let mut keys = vec![record::key_for(super::KIND, &flow.id)];
+    keys.extend(proved.iter().map(|(id, _)| accounts::key(id)));
+    let mut items = app.store.batch_get(&keys).await?.into_iter();
+    let table = record::from_item(items.next().flatten().as_ref(), app.now());
+    let mut superseded = Vec::new();
+    for ((id, epoch), item) in proved.into_iter().zip(items) {
+        let account = item.and_then(|i| accounts::from_item(id, &i));
+        // One ceased since (by the help desk, or by its owner) released its claims.
+        if let Some(a) = account.filter(|a| a.status != Status::Ceased) {
+            superseded.push((a, epoch));
+        }
+    }
+    Ok(Facts {
+        flow: table,
+        superseded,
+    })
+}
+
+/// The step: its facts read (`load`); a cookie that is not the table's flow goes to that
+/// flow's page, and an owner's proof that no longer holds is refused, both before the
+/// password is hashed; then the account `account_id` (`complete`).
 pub async fn decide(
     app: &App,
     flow: Carried<Registration>,
     _: Attempt,
     account_id: &str,
-    hash: &str,
+    hasher: &Hasher,
 ) -> Result<Outcome<Refusal>, WebError> {
-    let ids = &flow.data.supersedes;
-    let mut superseded = Vec::new();
-    if !ids.is_empty() {
-        let keys: Vec<_> = ids.iter().map(|id| accounts::key(id)).collect();
-        let items = app.store.batch_get(&keys).await?;
-        for (id, item) in ids.iter().zip(items) {
-            superseded.extend(item.and_then(|i| accounts::from_item(id, &i)));
+    let facts = load(app, &flow).await?;
+    match &facts.flow {
+        None => return Ok(Outcome::redirect(super::expired())),
+        Some((version, data)) if *version != flow.version => {
+            tracing::info!(step = "register-password", "stale flow cookie refused");
+            let cookie = super::cookie(app, &flow.id, *version, data);
+            return Ok(Outcome::redirect(data.state.step().path()).cookie(cookie));
         }
+        Some(_) => {}
     }
-    Ok(complete(app, flow, account_id, hash, superseded))
+    let stale = facts.superseded.iter().any(|(a, proved_at)| {
+        proved_at.is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
+    });
+    if stale {
+        return Ok(Outcome::reply(Refusal::ConsentStale("password").reply()));
+    }
+    let hash = hasher.get().await?;
+    Ok(complete(app, flow, account_id, hash, facts.superseded))
 }
 
 /// The account this registration makes.
@@ -127,14 +198,16 @@ fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> 
     })
 }
 
-/// A value `account` claims: username, email, number, person.
-/// AVANTI with a valid password: the all-or-nothing creation (see the module).
+/// AVANTI with a valid password: the all-or-nothing creation (see the module). Each of
+/// `superseded` is ceased: one found by number (the SIM proved it) if it still exists, one
+/// its owner proved (`Some(epoch)`) only if it is still active at that epoch — else the
+/// step is decided again on what the table says.
 pub fn complete(
     app: &App,
     flow: Carried<Registration>,
     account_id: &str,
     hash: &str,
-    superseded: Vec<Account>,
+    superseded: Vec<(Account, Option<i64>)>,
 ) -> Outcome<Refusal> {
     let now = app.now();
     let r = &flow.data;
@@ -167,9 +240,21 @@ pub fn complete(
         tx.guard(claim, Refusal::Claimed(*kind));
     }
     let mut effects = Vec::new();
-    for old in &superseded {
+    for (old, proved_at) in &superseded {
         for op in cease_ops(old, &taken, now) {
-            tx.guard(op, Refusal::NotCompleted);
+            let op = match (op, proved_at) {
+                // Proved by its owner: ceased only if still active at the epoch proved.
+                (TxOp::Update { key, update, .. }, Some(epoch)) => TxOp::Update {
+                    key,
+                    update,
+                    cond: Some(Cond::And(vec![
+                        Cond::eq("status", Status::Active.as_str()),
+                        Cond::eq("session_epoch", *epoch),
+                    ])),
+                },
+                (op, _) => op,
+            };
+            tx.guard(op, Refusal::OwnerFactsChanged);
         }
         effects.push(Effect::Email(ceased_email(app, old, r)));
     }
@@ -221,32 +306,34 @@ pub fn summary_email(app: &App, r: &Registration) -> EmailMessage {
     messages::email_registration_summary(email, &summary)
 }
 
-/// Step 6, the outcome page: a summary email that did not go out with step 5 is sent now
-/// (and the flow says so). Whether it has gone out, and the cookie carrying the news.
-pub async fn outcome(app: &App, flow: &Carried<Registration>) -> (bool, Option<String>) {
-    if flow.data.summary_sent {
-        return (true, None);
+/// Step 6, the outcome page: a summary email that did not go out with step 5 is sent now,
+/// by a step on the engine like any other: the flow saved as "sent" on condition of its
+/// version, then the email, and back to "not sent" if it cannot leave. A reload, a second
+/// tab or a replayed cookie of a flow whose summary went out sends nothing (the cookie's
+/// version fails and the table's flow says it went); `page(sent)` is the outcome page.
+pub fn outcome(
+    app: &App,
+    flow: Carried<Registration>,
+    page: fn(bool) -> Markup,
+) -> Outcome<Refusal> {
+    let d = &flow.data;
+    let cookie = super::cookie(app, &flow.id, flow.version, d);
+    if d.summary_sent {
+        return Outcome::reply(Reply::Page(200, page(true))).cookie(cookie);
     }
-    if let Err(e) = app.notifier.email(&summary_email(app, &flow.data)).await {
-        tracing::error!(error = %e, "summary email not sent; will retry on the outcome page");
-        return (false, None);
-    }
-    let mut next = flow.data.clone();
-    let _ = next.summary(true);
-    let now = app.now();
-    let save = record::update_op(
-        super::KIND,
-        &flow.id,
-        flow.version,
-        &next,
-        super::TTL_SECS,
-        now,
-    );
-    if let Err(e) = app.store.transact(vec![save]).await {
-        tracing::warn!(error = %e, "summary sent but flow not updated");
-    }
-    (
-        true,
-        Some(super::cookie(app, &flow.id, flow.version + 1, &next)),
-    )
+    let next = match super::next(&flow, |n| n.summary(true)) {
+        Ok(next) => next,
+        Err(answer) => return *answer,
+    };
+    let (now, v) = (app.now(), flow.version + 1);
+    let tx = saving(app, &flow, &next);
+    let undo = record::update_op(super::KIND, &flow.id, v, d, super::TTL_SECS, now);
+    let unsent_cookie = super::cookie(app, &flow.id, v + 1, d);
+    tracing::info!(step = "register-password", "summary email sent again");
+    Outcome::reply(Reply::Page(200, page(true)))
+        .with_tx(tx)
+        .cookie(super::cookie(app, &flow.id, v, &next))
+        .send(Effect::Email(summary_email(app, &next)))
+        .unless_sent(undo)
+        .or_if_unsent(Reply::Page(200, page(false)), vec![unsent_cookie])
 }

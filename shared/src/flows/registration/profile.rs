@@ -2,11 +2,14 @@
 //! mobile, Codice Fiscale Personale, Codice Fiscale dell'Ente) another registration exists"
 //! — an active account holding the number, or the person's claim in that entity — the user
 //! chooses RECUPERA LE TUE CREDENZIALI or PROSEGUI (the old registration is ceased when the
-//! new one completes, not before).
+//! new one completes, not before). A registration found by person only (another number) is
+//! ceased only after its owner proves it: PROSEGUI then waits on this page (`consent`).
 
-use super::{Profile, Refusal, Registration};
+use super::consent::{self, Fresh};
+use super::{Existing, Profile, Refusal, Registration, State};
 use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
 use crate::engine::{Carried, Outcome, Reply};
+use crate::pages::otp as otp_page;
 use crate::pages::FieldErrors;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
@@ -25,6 +28,8 @@ pub struct Form {
     pub cf_personale: String,
     pub cf_ente: String,
     pub azione: String,
+    /// The code sent to the old registration's SIM (the waiting page).
+    pub codice: String,
 }
 
 const NOT_THE_SIMS_ENTITY: &str = "Il codice fiscale dell'Ente non corrisponde a quello dell'Ente a cui è \
@@ -73,14 +78,32 @@ pub fn parse(form: &Form, flow: &Registration) -> Result<Profile, FieldErrors> {
     }
 }
 
-/// The step: PROSEGUI, or the data (checked against the registrations that exist).
+/// The step: PROSEGUI, the waiting page's code or INVIA DI NUOVO, or the data (checked
+/// against the registrations that exist).
 pub async fn decide(
     app: &App,
     form: &Form,
     flow: Carried<Registration>,
+    fresh: &Fresh,
 ) -> Result<Outcome<Refusal>, WebError> {
     if form.azione == PROCEED {
-        return Ok(proceed(app, flow));
+        return consent::proceed(app, flow, fresh).await;
+    }
+    let for_the_wait = form.azione == otp_page::RESEND_ACTION || !form.codice.is_empty();
+    if for_the_wait && flow.data.state != State::AwaitingConsent {
+        // The wait ended meanwhile (the link confirmed elsewhere): to the flow's page.
+        let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
+        return Ok(Outcome::redirect(flow.data.state.step().path()).cookie(cookie));
+    }
+    if flow.data.state == State::AwaitingConsent {
+        if form.azione == otp_page::RESEND_ACTION {
+            return consent::resend(app, flow, fresh).await;
+        }
+        let code = otp_page::CodeForm {
+            codice: form.codice.clone(),
+            azione: String::new(),
+        };
+        return consent::code(app, &code, flow).await;
     }
     let profile = match parse(form, &flow.data) {
         Ok(p) => p,
@@ -91,13 +114,14 @@ pub async fn decide(
 }
 
 /// The active accounts that hold this number or this person's claim in this entity
-/// (proving the SIM by SMS lets the user replace them, PROSEGUI, or recover credentials):
-/// the two claims in one read, then their accounts in one more if any is held.
+/// (proving the SIM by SMS lets the user replace the number's, PROSEGUI; the person's only
+/// with its owner's proof): the two claims in one read, then their accounts in one more if
+/// any is held.
 pub async fn existing_registrations(
     app: &App,
     number: &MobileNumber,
     profile: &Profile,
-) -> Result<Vec<String>, WebError> {
+) -> Result<Existing, WebError> {
     let (store, now) = (app.store.as_ref(), app.now());
     let person = uniqueness::person_value(profile.entity_cf.as_str(), profile.personal_cf.as_str());
     let claims = store
@@ -106,21 +130,19 @@ pub async fn existing_registrations(
             uniqueness::key(Kind::Person, &person),
         ])
         .await?;
-    let mut ids: Vec<String> = Vec::new();
-    for item in &claims {
-        let holder = uniqueness::holder_in(item.as_ref(), now);
-        if let Some(id) = holder.as_deref().and_then(accounts::id_from_owner) {
-            if !ids.iter().any(|i| i == id) {
-                ids.push(id.to_owned());
-            }
-        }
-    }
+    let holder = |i: usize| {
+        uniqueness::holder_in(claims[i].as_ref(), now)
+            .and_then(|h| accounts::id_from_owner(&h).map(str::to_owned))
+    };
+    let (by_number, by_person) = (holder(0), holder(1));
+    let mut ids: Vec<String> = by_number.iter().chain(by_person.iter()).cloned().collect();
+    ids.dedup();
     if ids.is_empty() {
-        return Ok(ids);
+        return Ok(Existing::default());
     }
     let keys: Vec<_> = ids.iter().map(|id| accounts::key(id)).collect();
     let items = store.batch_get(&keys).await?;
-    Ok(ids
+    let active: Vec<String> = ids
         .into_iter()
         .zip(items)
         .filter(|(id, item)| {
@@ -128,7 +150,12 @@ pub async fn existing_registrations(
             account.is_some_and(|a| a.status == Status::Active)
         })
         .map(|(id, _)| id)
-        .collect())
+        .collect();
+    let keep = |id: Option<String>| id.filter(|id| active.contains(id));
+    Ok(Existing {
+        by_number: keep(by_number),
+        by_person: keep(by_person),
+    })
 }
 
 /// Valid data: saved, and the flow goes on to the email (or to the choice, if
@@ -137,12 +164,7 @@ pub fn entered(
     app: &App,
     flow: Carried<Registration>,
     profile: Profile,
-    existing: Vec<String>,
+    existing: Existing,
 ) -> Outcome<Refusal> {
     super::transit(app, &flow, |r| r.profile_entered(profile, existing), vec![])
-}
-
-/// PROSEGUI: the registrations found will be ceased when this one completes.
-pub fn proceed(app: &App, flow: Carried<Registration>) -> Outcome<Refusal> {
-    super::transit(app, &flow, Registration::proceed_superseding, vec![])
 }

@@ -34,6 +34,17 @@ pub enum Refusal {
     Claimed(Kind),
     /// Step 5: the account could not be written as decided (a superseded account changed).
     NotCompleted,
+    /// Step 3, PROSEGUI on a registration found by person only: too many requests for its
+    /// owner's proof from this flow.
+    ConsentRequests,
+    /// What a request for the old owner's proof read (the account, its counters) changed:
+    /// decided again on fresh facts.
+    OwnerFactsChanged,
+    /// The old account changed (a password change, a suspension, every session ended) since
+    /// its owner was asked, or since the proof: the proof no longer holds (next to `field`).
+    ConsentStale(&'static str),
+    /// The old owner's link was used, replaced or expired, or the new registration moved on.
+    CeaseLinkInvalid,
 }
 
 pub const NOT_A_LINE: &str =
@@ -48,6 +59,21 @@ const EMAIL_TAKEN: &str =
     indirizzo oppure recupera le tue credenziali.";
 const USERNAME_TAKEN: &str = "Questa username è già in uso: scegline un'altra.";
 const CONFIRM_EMAILS: &str = "Hai richiesto troppe email di conferma. Riprova tra un'ora.";
+const CONSENT_REQUESTS: &str =
+    "Hai richiesto troppe volte la conferma del titolare della registrazione precedente. Riprova domani \
+    oppure contatta il Numero Verde 800.680.068.";
+
+/// A proof that no longer holds, said where it was given.
+fn consent_stale(field: &str) -> &'static str {
+    if field == "password" {
+        "Dopo la conferma del suo titolare la registrazione precedente è stata modificata: la conferma non è \
+        più valida e la registrazione non può essere completata. Ricomincia la registrazione oppure contatta il \
+        Numero Verde 800.680.068."
+    } else {
+        "La registrazione precedente è stata modificata dopo l'invio del codice: clicca su Invia di nuovo per \
+        chiedere una nuova conferma."
+    }
+}
 
 /// Step 5's message for a claim another registration took first.
 fn claimed(kind: Kind) -> &'static str {
@@ -94,6 +120,10 @@ impl engine::Refusal for Refusal {
             Refusal::ConfirmEmails => form(429, &[("email", CONFIRM_EMAILS)]),
             Refusal::LinkInvalid => Reply::Page(410, confirm::invalid_link()),
             Refusal::Claimed(kind) => form(409, &[("password", claimed(*kind))]),
+            Refusal::ConsentRequests => form(429, &[("codice", CONSENT_REQUESTS)]),
+            Refusal::OwnerFactsChanged => Reply::Redirect(super::Step::Profile.path().to_owned()),
+            Refusal::ConsentStale(field) => form(409, &[(field, consent_stale(field))]),
+            Refusal::CeaseLinkInvalid => Reply::Page(410, super::consent::invalid_link()),
             Refusal::NotCompleted => form(
                 409,
                 &[(
@@ -105,6 +135,9 @@ impl engine::Refusal for Refusal {
     }
 
     fn retry(&self) -> bool {
-        matches!(self, Refusal::Moved | Refusal::Taken(_))
+        matches!(
+            self,
+            Refusal::Moved | Refusal::Taken(_) | Refusal::OwnerFactsChanged
+        )
     }
 }

@@ -1,0 +1,559 @@
+//! PROSEGUI on a registration found by person only (same entity and codice fiscale,
+//! another number). A codice fiscale can be computed from a name, a birth date and a
+//! place, so a colleague with another SIM of the same entity could type someone else's:
+//! proving *this* SIM says nothing about the old account. That account is ceased only
+//! after its owner proves the supersession through a channel the account already has:
+//!
+//! - a link emailed to its address (`CONFIRM_CEASE`: opening it only reads and shows a
+//!   button — mail scanners open links —; the button records the consent on the flow in one
+//!   transaction with the token's single use), or
+//! - a code sent to its SIM, if that line is still active, typed on the waiting page
+//!   (counted guesses, single use, valid 5 minutes);
+//!
+//! or after the help desk (or its owner) ceased it: then its claims are free and nothing is
+//! waited for. The waiting page says the same whatever the old account has (an email
+//! always, an SMS only to an active line: a code is stored either way, so guesses answer
+//! alike); both messages leave in the step's transaction's wake, under a per-flow cap, a
+//! per-old-account cap and the SMS caps of the old number (beyond a cap nothing more is
+//! sent to the old owner, and the page is unchanged). Until the proof, the new
+//! registration can neither cease the old account nor use its email or username
+//! (`Registration::superseded_owners` names only proved supersessions).
+//!
+//! The proof records the old account's `session_epoch` as it was when the messages left:
+//! step 5 ceases it only if it is still active at that epoch (a password change, a
+//! suspension or its owner's "end every session" since voids the proof).
+
+use super::{saving, Awaiting, Refusal, Registration, State, Step, KIND, TTL_SECS};
+use crate::domain::OtpCode;
+use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
+use crate::flows::record;
+use crate::notify::messages;
+use crate::pages::otp::{self as otp_page, CodeForm};
+use crate::sms::{self, SendRefused};
+use crate::store::accounts::{self, Account, Status};
+use crate::store::otp::{self, OtpError, Purpose};
+use crate::store::{lines, rate, schema, tokens, Cond, Item, Key, TxOp};
+use crate::web::WebError;
+use crate::{crypto, limits, routes, App};
+use maud::Markup;
+use serde::Deserialize;
+
+/// The old owner's link token kind (`TOKEN#CEASE#<hash>`).
+pub const TOKEN_KIND: &str = "CEASE";
+/// The old owner's link's validity (checked at use: `link`).
+pub const LINK_TTL_SECS: i64 = 24 * 3600;
+
+/// The random values a request for the old owner's proof uses (chosen by the caller).
+pub struct Fresh {
+    pub token: String,
+    pub code: OtpCode,
+}
+
+impl Fresh {
+    pub fn new() -> Fresh {
+        Fresh {
+            token: crypto::random_token(),
+            code: OtpCode::generate(),
+        }
+    }
+}
+
+impl Default for Fresh {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The subject of the code sent to the old account's SIM (`OTP#REG#<rid>#titolare`): the
+/// registration's own code is another item.
+pub fn code_subject(rid: &str) -> String {
+    format!("{rid}#titolare")
+}
+
+/// What a request for the proof reads: the old account (and how many requests its owner
+/// got today), then its line and the SMS counters of its number.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The awaited account, if it is still active.
+    pub account: Option<Account>,
+    /// Its owner may get one more request today.
+    pub owner_room: bool,
+    /// Its number is an active line of the Convenzione (an SMS can reach its SIM).
+    pub line_active: bool,
+    /// The SMS cap that has no room (the registration cap of its number, or the global
+    /// budget), if one: then no SMS, and the page says the same.
+    pub sms_full: Option<SendRefused>,
+}
+
+/// Whether an account read as `item` still holds its claims: active, or suspended by the
+/// help desk (which keeps everything); a ceased one released them.
+fn holding(id: &str, item: Option<&Item>) -> Option<Account> {
+    item.and_then(|i| accounts::from_item(id, i))
+        .filter(|a| a.status != Status::Ceased)
+}
+
+/// Two reads (the same whatever the old account has): the account and its owner's
+/// counter, then its line and its number's SMS counters.
+pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
+    let (store, now) = (app.store.as_ref(), app.now());
+    let per_owner = limits::CEASE_REQUESTS_PER_ACCOUNT;
+    let items = store
+        .batch_get(&[
+            accounts::key(account_id),
+            rate::window_key(per_owner, account_id, now),
+        ])
+        .await?;
+    // Only an active account is asked (a suspended one is no duplicate at step 3 either).
+    let active = holding(account_id, items[0].as_ref()).filter(|a| a.status == Status::Active);
+    let Some(account) = active else {
+        return Ok(Facts::default());
+    };
+    let owner_room = !rate::is_full(items[1].as_ref(), per_owner, now);
+    let per_number = limits::sms_per_number(Purpose::Registration);
+    let budget = sms::global_limit(app, Purpose::Registration);
+    let number = &account.number;
+    let items = store
+        .batch_get(&[
+            lines::key(number),
+            rate::window_key(per_number, number.e164(), now),
+            rate::window_key(budget, "all", now),
+        ])
+        .await?;
+    let line_active = lines::from_item(number, items[0].as_ref()).is_some_and(|l| l.active);
+    let sms_full = if rate::is_full(items[1].as_ref(), per_number, now) {
+        Some(SendRefused::NumberCap)
+    } else if rate::is_full(items[2].as_ref(), budget, now) {
+        Some(SendRefused::GlobalBudget)
+    } else {
+        None
+    };
+    Ok(Facts {
+        account: Some(account),
+        owner_room,
+        line_active,
+        sms_full,
+    })
+}
+
+/// The condition check that `account` is still active at `epoch`.
+pub fn unchanged_op(account: &str, epoch: i64) -> TxOp {
+    TxOp::Check {
+        key: accounts::key(account),
+        cond: Cond::And(vec![
+            Cond::eq("status", Status::Active.as_str()),
+            Cond::eq("session_epoch", epoch),
+        ]),
+    }
+}
+
+/// For the waiting page: whether the awaited account no longer holds its claims (ceased by
+/// the help desk or by its owner), so that PROSEGUI goes on (one read).
+pub async fn awaited_gone(app: &App, flow: &Registration) -> Result<bool, WebError> {
+    let Some(a) = &flow.awaiting else {
+        return Ok(false);
+    };
+    let item = app.store.batch_get(&[accounts::key(&a.account)]).await?;
+    Ok(holding(&a.account, item[0].as_ref()).is_none())
+}
+
+/// PROSEGUI. On a registration found by number only: as the guide says (the SIM is
+/// proved). On one found by person only: the flow waits for its owner's proof and both
+/// messages go out (`ask`). On the waiting page (a double click that another request
+/// already decided, or the page's PROSEGUI once the old account is gone): sends nothing,
+/// and the flow goes on only if the awaited account no longer holds its claims.
+pub async fn proceed(
+    app: &App,
+    flow: Carried<Registration>,
+    fresh: &Fresh,
+) -> Result<Outcome<Refusal>, WebError> {
+    if flow.data.state == State::AwaitingConsent {
+        return recheck(app, flow).await;
+    }
+    let Some(old_id) = flow.data.person_only.clone() else {
+        return Ok(super::transit(
+            app,
+            &flow,
+            |r| r.proceed_superseding(None),
+            vec![],
+        ));
+    };
+    let facts = load(app, &old_id).await?;
+    let Some(old) = &facts.account else {
+        // Ceased since step 3: its claims are free, there is nothing to wait for.
+        return Ok(super::transit(
+            app,
+            &flow,
+            |r| r.proceed_superseding(None),
+            vec![],
+        ));
+    };
+    let awaiting = Awaiting {
+        account: old.id.clone(),
+        epoch: old.session_epoch,
+        sent_at: app.now(),
+        token_hash: crypto::token_hash(&fresh.token),
+    };
+    let next = match super::next(&flow, |r| r.proceed_superseding(Some(awaiting))) {
+        Ok(next) => next,
+        Err(answer) => return Ok(*answer),
+    };
+    Ok(ask(app, &flow, next, &facts, fresh))
+}
+
+/// The waiting page's PROSEGUI (and a double-clicked one): the awaited account read; gone
+/// (ceased by the help desk or by its owner), the flow goes on; else back to the page.
+async fn recheck(app: &App, flow: Carried<Registration>) -> Result<Outcome<Refusal>, WebError> {
+    let Some(a) = flow.data.awaiting.clone() else {
+        return Ok(Outcome::redirect(flow.data.state.step().path()));
+    };
+    let item = app.store.batch_get(&[accounts::key(&a.account)]).await?;
+    if holding(&a.account, item[0].as_ref()).is_some() {
+        let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
+        return Ok(Outcome::redirect(Step::Profile.path()).cookie(cookie));
+    }
+    Ok(super::transit(
+        app,
+        &flow,
+        Registration::awaited_gone,
+        vec![],
+    ))
+}
+
+/// INVIA DI NUOVO on the waiting page: a new link and a new code (the previous ones stop
+/// working), at least `RESEND_INTERVAL_SECS` after the last, under the same caps.
+pub async fn resend(
+    app: &App,
+    flow: Carried<Registration>,
+    fresh: &Fresh,
+) -> Result<Outcome<Refusal>, WebError> {
+    let Some(a) = flow.data.awaiting.clone() else {
+        return Ok(Outcome::redirect(flow.data.state.step().path()));
+    };
+    let now = app.now();
+    if let Some(wait) = otp_page::too_early(a.sent_at, now) {
+        return Ok(Outcome::error(429, otp_page::FIELD, wait));
+    }
+    let facts = load(app, &a.account).await?;
+    let Some(old) = &facts.account else {
+        return Ok(super::transit(
+            app,
+            &flow,
+            Registration::awaited_gone,
+            vec![],
+        ));
+    };
+    let hash = crypto::token_hash(&fresh.token);
+    let epoch = old.session_epoch;
+    let next = match super::next(&flow, |r| r.consent_asked_again(hash, epoch, now)) {
+        Ok(next) => next,
+        Err(answer) => return Ok(*answer),
+    };
+    let mut outcome = ask(app, &flow, next, &facts, fresh);
+    if matches!(outcome.reply, Reply::Redirect(_)) {
+        outcome.reply = Reply::Redirect(format!("{}?nuovo=1", Step::Profile.path()));
+    }
+    Ok(outcome)
+}
+
+/// The request to the old owner, in the transaction that saves `next` (the flow waiting):
+/// the per-flow cap (refused: the page says so), the account still as read, the link's
+/// token (carrying `next`) and a code naming the account — stored whatever happens to the
+/// SMS, so that a guess answers alike, but one that no guess matches when no SMS carries it
+/// —; then, while its owner's daily cap has room, the email to its address and, to an
+/// active line whose SMS caps have room, the SMS. If the messages cannot be posted, the
+/// flow is back as it was and the token and code withdrawn.
+fn ask(
+    app: &App,
+    flow: &Carried<Registration>,
+    next: Registration,
+    facts: &Facts,
+    fresh: &Fresh,
+) -> Outcome<Refusal> {
+    let (now, d) = (app.now(), &flow.data);
+    let Some(old) = &facts.account else {
+        return Outcome::redirect(d.state.step().path());
+    };
+    let secret = &app.config.flow_secret;
+    let hash = crypto::token_hash(&fresh.token);
+    let subject = code_subject(&d.rid);
+    let mut tx = saving(app, flow, &next);
+    tx.charge(
+        limits::CEASE_REQUESTS_PER_FLOW,
+        &d.rid,
+        now,
+        Refusal::ConsentRequests,
+    );
+    tx.guard(
+        unchanged_op(&old.id, old.session_epoch),
+        Refusal::OwnerFactsChanged,
+    );
+    tx.write(token_op(flow, &next, &hash, old, now));
+    let sms_goes = facts.owner_room && facts.line_active && facts.sms_full.is_none();
+    let mut code = otp::issue_for_op(
+        secret,
+        Purpose::Registration,
+        &subject,
+        &fresh.code,
+        now,
+        None,
+        Some(&old.id),
+    );
+    if let (TxOp::Put { item, .. }, false) = (&mut code, sms_goes) {
+        // A code nobody was sent is one nobody can type: its guesses count down alike, and
+        // none matches (no 6-digit code hashes to a random token's hash).
+        let void = crypto::keyed_hash(secret, &crypto::random_token());
+        item.attrs.insert("hash".into(), void.into());
+    }
+    tx.write(code);
+    let mut effects = Vec::new();
+    if facts.owner_room {
+        tx.charge(
+            limits::CEASE_REQUESTS_PER_ACCOUNT,
+            &old.id,
+            now,
+            Refusal::OwnerFactsChanged,
+        );
+        effects.push(Effect::Email(request_email(app, old, &next, &fresh.token)));
+        if let (true, Some(full)) = (facts.line_active, facts.sms_full) {
+            // Said only to ops (a spent global budget alerts them), never on the page.
+            let _ = sms::refused_text(full);
+        }
+        if sms_goes {
+            sms::charge(
+                &mut tx,
+                app,
+                Purpose::Registration,
+                &old.number,
+                now,
+                |_| Refusal::OwnerFactsChanged,
+            );
+            effects.push(Effect::Sms {
+                to: old.number.clone(),
+                text: messages::sms_cease_code(&fresh.code),
+            });
+        }
+    }
+    if effects.is_empty() {
+        // Nothing for the old owner (its daily cap is spent): the request still posts one
+        // batch, as it does when it sends.
+        effects.push(Effect::Nothing);
+    }
+    let undo = record::update_op(KIND, &flow.id, flow.version + 1, d, TTL_SECS, now);
+    tracing::info!(
+        step = "register-profile",
+        "asked the previous registration's owner for proof"
+    );
+    let mut outcome = super::advance(app, flow, &next, tx);
+    outcome.effects = effects;
+    outcome
+        .unless_sent(undo)
+        .unless_sent(withdraw_op(&hash))
+        .unless_sent(otp::withdraw_op(
+            secret,
+            Purpose::Registration,
+            &subject,
+            &fresh.code,
+        ))
+}
+
+/// The email to the old owner: who asked (the new number, masked), when, and the link.
+fn request_email(
+    app: &App,
+    old: &Account,
+    next: &Registration,
+    token: &str,
+) -> crate::notify::EmailMessage {
+    let when = crate::clock::rome_datetime(app.now());
+    let masked = crate::pages::otp::masked(next.number.e164());
+    let base = &app.config.public_base_url;
+    let link = format!("{base}{}?t={token}", routes::CONFIRM_CEASE);
+    messages::email_cease_request(&old.email, &when, &masked, &link)
+}
+
+/// The code typed on the waiting page: counted before it is compared; right, and the
+/// account still as it was when the code left, the flow records the proof and goes on (the
+/// code used up, the link withdrawn, in one transaction).
+pub async fn code(
+    app: &App,
+    form: &CodeForm,
+    flow: Carried<Registration>,
+) -> Result<Outcome<Refusal>, WebError> {
+    let Some(a) = flow.data.awaiting.clone() else {
+        return Ok(Outcome::redirect(flow.data.state.step().path()));
+    };
+    let guess = match OtpCode::parse(&form.codice) {
+        Ok(c) => c,
+        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
+    };
+    let (store, now) = (app.store.as_ref(), app.now());
+    let secret = &app.config.flow_secret;
+    let subject = code_subject(&flow.data.rid);
+    let checked = otp::check_item(store, secret, Purpose::Registration, &subject, &guess, now);
+    let (consume, item) = match checked.await {
+        Ok(checked) => checked,
+        Err(OtpError::Store(e)) => return Err(e.into()),
+        Err(e) => return Ok(Outcome::reply(refused_guess(&e))),
+    };
+    if item.s("account") != Some(a.account.as_str()) {
+        // A code of an earlier request (other data typed since): no longer valid.
+        return Ok(Outcome::reply(refused_guess(&OtpError::Missing)));
+    }
+    let read = store.batch_get(&[accounts::key(&a.account)]).await?;
+    let Some(old) = holding(&a.account, read[0].as_ref()) else {
+        return Ok(super::transit(
+            app,
+            &flow,
+            Registration::awaited_gone,
+            vec![consume],
+        ));
+    };
+    if old.status != Status::Active || old.session_epoch != a.epoch {
+        return Ok(Outcome::reply(
+            Refusal::ConsentStale(otp_page::FIELD).reply(),
+        ));
+    }
+    let next = match super::next(&flow, |r| r.owner_consented(&a.account)) {
+        Ok(next) => next,
+        Err(answer) => return Ok(*answer),
+    };
+    let mut tx = saving(app, &flow, &next);
+    tx.write(consume);
+    tx.guard(
+        unchanged_op(&a.account, a.epoch),
+        Refusal::ConsentStale(otp_page::FIELD),
+    );
+    tracing::info!(
+        step = "register-profile",
+        "the previous registration's owner proved it by SMS"
+    );
+    Ok(super::advance(app, &flow, &next, tx))
+}
+
+fn refused_guess(e: &OtpError) -> Reply {
+    otp_page::refused_guess(e, Step::Profile.path(), otp_page::RESEND_LABEL)
+}
+
+/// The old owner's link: the flow it moves, as it was when the email left.
+#[derive(Debug, Clone)]
+pub struct Link {
+    hash: String,
+    flow_key: Key,
+    version: i64,
+    pub data: Registration,
+    account: String,
+    epoch: i64,
+}
+
+/// The write storing the link's token for `next`, which `flow` becomes (its next version):
+/// the flow as it will be, the account it proves and its epoch; valid `LINK_TTL_SECS`.
+fn token_op(
+    flow: &Carried<Registration>,
+    next: &Registration,
+    hash: &str,
+    old: &Account,
+    now: i64,
+) -> TxOp {
+    let item = Item::new()
+        .with("target", record::key_for(KIND, &flow.id).pk)
+        .with("version", flow.version + 1)
+        .with(
+            "flow",
+            serde_json::to_string(next).expect("flow data serialises"),
+        )
+        .with("account", old.id.as_str())
+        .with("epoch", old.session_epoch)
+        .with(schema::TTL_ATTRIBUTE, now + LINK_TTL_SECS);
+    TxOp::Put {
+        key: tokens::key(TOKEN_KIND, hash),
+        item,
+        cond: Some(Cond::NotExists),
+    }
+}
+
+/// The write deleting the link `hash` (its email never left, or the flow stopped waiting).
+pub(super) fn withdraw_op(hash: &str) -> TxOp {
+    TxOp::Delete {
+        key: tokens::key(TOKEN_KIND, hash),
+        cond: None,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LinkForm {
+    pub t: String,
+}
+
+/// The link `token` opens, if it is live (one read; its expiry checked here, whatever
+/// the table's TTL deletion has done).
+pub async fn load_link(app: &App, token: &str) -> Result<Option<Link>, WebError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let hash = crypto::token_hash(token);
+    let item = app.store.get(&tokens::key(TOKEN_KIND, &hash)).await?;
+    Ok(link(item.as_ref(), hash, app.now()))
+}
+
+/// The link read as `item`: live, and still the one the flow waits for.
+pub(super) fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> {
+    let item = item.filter(|i| !i.is_expired(now))?;
+    let data: Registration = serde_json::from_str(item.s("flow")?).ok()?;
+    let latest = data.state == State::AwaitingConsent
+        && data.awaiting.as_ref().is_some_and(|a| a.token_hash == hash);
+    latest.then_some(Link {
+        flow_key: Key::new(item.s("target")?, "FLOW"),
+        version: item.n("version")?,
+        account: item.s("account")?.to_owned(),
+        epoch: item.n("epoch")?,
+        data,
+        hash,
+    })
+}
+
+impl Link {
+    /// The new registration's number, masked, for the page the link opens.
+    pub fn new_number_masked(&self) -> String {
+        crate::pages::otp::masked(self.data.number.e164())
+    }
+}
+
+/// CONFERMA LA CESSAZIONE: in one transaction the token used up, the proof recorded on the
+/// flow (if it is still as the email left it) and the account checked unchanged; then the
+/// page that says so (POST-redirect-GET). The new registration's browser learns it when
+/// its waiting page reads the flow.
+pub fn confirm(app: &App, link: &Link) -> Outcome<Refusal> {
+    let now = app.now();
+    let mut next = link.data.clone();
+    if next.owner_consented(&link.account).is_err() {
+        return Outcome::reply(Refusal::CeaseLinkInvalid.reply());
+    }
+    let mut tx: Tx<Refusal> = Tx::new();
+    tx.guard(
+        tokens::consume_op(TOKEN_KIND, &link.hash),
+        Refusal::CeaseLinkInvalid,
+    );
+    let save = record::update_key_op(link.flow_key.clone(), link.version, &next, TTL_SECS, now);
+    tx.guard(save, Refusal::CeaseLinkInvalid);
+    tx.guard(
+        unchanged_op(&link.account, link.epoch),
+        Refusal::CeaseLinkInvalid,
+    );
+    tracing::info!(
+        step = "confirm-cease",
+        "the previous registration's owner proved it by email"
+    );
+    Outcome::redirect(format!("{}?confermata=1", routes::CONFIRM_CEASE)).with_tx(tx)
+}
+
+/// The page of an old owner's link that no longer works (410).
+pub fn invalid_link() -> Markup {
+    crate::pages::warning_page(
+        "Link non valido",
+        "Il link non è più valido: potrebbe essere già stato usato, essere scaduto o essere stato sostituito da \
+        un'email più recente, oppure la nuova registrazione è stata interrotta o modificata. La tua registrazione \
+        attuale resta attiva e invariata.",
+        routes::LOGIN,
+        "ACCEDI",
+    )
+}
