@@ -113,7 +113,7 @@ pub async fn set_password(
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(Outcome::reply(Reply::Form(422, errors)));
     };
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+    let hash = passwords::in_pool(move || passwords::hash(&password))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let now = app.now();
