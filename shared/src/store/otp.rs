@@ -1,6 +1,8 @@
 //! One-time codes as TTL items: stored as a keyed hash, at most `MAX_ATTEMPTS` guesses,
 //! single use (consumed by a conditional delete, so of concurrent right answers exactly
-//! one wins), replaced by a new code on resend, and checked for expiry on every read.
+//! one wins), replaced by a new code on resend, and checked for expiry on every read and in
+//! the condition of every write that counts a guess or uses the code up (DynamoDB's TTL
+//! deletion lags: an expired code's item may still be there).
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
@@ -94,9 +96,40 @@ pub fn issue_for_op(
     keep_recent: Option<i64>,
     account: Option<&str>,
 ) -> TxOp {
+    issue_naming_op(
+        secret,
+        purpose,
+        subject,
+        code,
+        now,
+        keep_recent,
+        account.map(|a| (a, None)),
+    )
+}
+
+/// The attributes beside a code that name the account it proves and that account's
+/// `session_epoch` when the code was asked for (`issue_naming_op`).
+pub const ACCOUNT: &str = "account";
+pub const EPOCH: &str = "epoch";
+
+/// `issue_for_op` that also records the account's `session_epoch` when the code was asked
+/// for: the proof the request was made on (a password change or a suspension since then
+/// voids it).
+pub fn issue_naming_op(
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+    keep_recent: Option<i64>,
+    account: Option<(&str, Option<i64>)>,
+) -> TxOp {
     let mut op = issue_op(secret, purpose, subject, code, now, keep_recent);
-    if let (TxOp::Put { item, .. }, Some(a)) = (&mut op, account) {
-        item.attrs.insert("account".into(), a.into());
+    if let (TxOp::Put { item, .. }, Some((id, epoch))) = (&mut op, account) {
+        item.attrs.insert(ACCOUNT.into(), id.into());
+        if let Some(e) = epoch {
+            item.attrs.insert(EPOCH.into(), e.into());
+        }
     }
     op
 }
@@ -199,6 +232,7 @@ pub async fn check_item(
             Some(Cond::And(vec![
                 Cond::Exists,
                 Cond::lt("attempts", MAX_ATTEMPTS),
+                Cond::unexpired(now),
             ])),
         )
         .await;
@@ -227,7 +261,11 @@ pub async fn check_item(
     }
     let consume = TxOp::Delete {
         key: k,
-        cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
+        cond: Some(Cond::And(vec![
+            Cond::Exists,
+            Cond::eq("hash", stored),
+            Cond::unexpired(now),
+        ])),
     };
     Ok((consume, item))
 }
