@@ -32,10 +32,12 @@ impl Cond {
         Cond::AttrMissing(name.to_owned())
     }
     /// The item's time is not over: its TTL attribute (`schema::TTL_ATTRIBUTE`) is after
-    /// `now`. A write that uses an item up (a link, a code) or saves a flow carries it:
-    /// DynamoDB deletes expired items lazily, up to days later.
+    /// `now`, or it has none (as `Item::is_expired` reads it). A write that uses an item up
+    /// (a link, a code) or saves a flow carries it: DynamoDB deletes expired items lazily,
+    /// up to days later.
     pub fn unexpired(now: i64) -> Self {
-        Cond::gt(super::schema::TTL_ATTRIBUTE, now)
+        let ttl = super::schema::TTL_ATTRIBUTE;
+        Cond::Or(vec![Cond::missing(ttl), Cond::gt(ttl, now)])
     }
 
     /// Evaluates against the current item (None when it does not exist).
