@@ -167,7 +167,10 @@ mod tests {
             "other key"
         );
         let long = format!("{v}{}", "A".repeat(MAX_VALUE_LEN));
-        assert!(open::<Vec<String>>(b"k", "LOGIN", &long, 99).is_none(), "oversized");
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &long, 99).is_none(),
+            "oversized"
+        );
         let forged = v.replacen(".3.", ".4.", 1);
         assert!(
             open::<Vec<String>>(b"k", "LOGIN", &forged, 99).is_none(),

@@ -221,7 +221,9 @@ pub async fn load_current<T: Flow>(
     all.extend_from_slice(keys);
     let mut items = app.store.batch_get(&all).await?;
     if items.len() != all.len() {
-        return Err(WebError::Unavailable("batch answer of the wrong size".into()));
+        return Err(WebError::Unavailable(
+            "batch answer of the wrong size".into(),
+        ));
     }
     let record = items.remove(0);
     let current = crate::flows::record::from_item::<serde_json::Value>(record.as_ref(), app.now())
@@ -398,5 +400,52 @@ mod tests {
         let second = scoped(tally.clone(), claim(&app)).await;
         assert_eq!(second.headers()["location"], "/preso");
         assert_eq!(tally.get(Metric::LoginPasswordOk), 1);
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    struct Timed(i64);
+    impl Flow for Timed {
+        const KIND: &'static str = "TIMED";
+        const COOKIE: &'static str = "timed";
+        const TTL_SECS: i64 = 600;
+        fn gone() -> String {
+            "/scaduto".into()
+        }
+        fn deadline(&self) -> Option<i64> {
+            Some(self.0)
+        }
+    }
+
+    /// The record as current, stale (moved on) and over (its deadline passed, its item
+    /// still there); saves keep the deadline its creation set; the cookie never outlives it.
+    #[tokio::test]
+    async fn a_flow_is_current_only_at_its_version_and_before_its_deadline() {
+        let (app, _, _, clock) = App::in_memory(Config::for_tests());
+        let now = app.now();
+        let data = Timed(now + 100);
+        app.store
+            .transact(vec![create_flow_op("id", &data, now)])
+            .await
+            .unwrap();
+        let v1 = Carried {
+            id: "id".into(),
+            version: 1,
+            data: data.clone(),
+        };
+        let key = Key::new("X#A", "X");
+        let facts = load_current(&app, &v1, std::slice::from_ref(&key)).await;
+        assert_eq!(facts.unwrap(), Some(vec![None]), "current");
+        app.store
+            .transact(vec![v1.next_op(&data, now + 50)])
+            .await
+            .unwrap();
+        assert_eq!(load_current(&app, &v1, &[]).await.unwrap(), None, "stale");
+        let v2 = Carried { version: 2, ..v1 };
+        clock.advance(100);
+        assert_eq!(load_current(&app, &v2, &[]).await.unwrap(), None, "over");
+        let cookie = flow_cookie(&app, "id", 2, &data);
+        assert!(cookie.contains("Max-Age=0"), "{cookie}");
+        let outcome: Outcome<Taken> = Outcome::stale();
+        assert!(outcome.stale && outcome.tx.is_empty() && outcome.effects.is_empty());
     }
 }

@@ -123,9 +123,20 @@ mod tests {
         let flow = load_key::<i64>(&s, key_for("T", "id"), 1099).await.unwrap();
         assert_eq!(flow.map(|f| (f.version, f.data)), Some((3, 3)));
         // Even a save that would extend it: the record's time is over.
-        let late = s.transact(vec![update_op("T", "id", 3, &4, 100, 1100)]).await;
-        assert!(matches!(late, Err(StoreError::TxCancelled { .. })), "{late:?}");
-        assert!(s.get(&key_for("T", "id")).await.unwrap().is_some(), "TTL lag");
-        assert!(load_key::<i64>(&s, key_for("T", "id"), 1100).await.unwrap().is_none());
+        let late = s
+            .transact(vec![update_op("T", "id", 3, &4, 100, 1100)])
+            .await;
+        assert!(
+            matches!(late, Err(StoreError::TxCancelled { .. })),
+            "{late:?}"
+        );
+        assert!(
+            s.get(&key_for("T", "id")).await.unwrap().is_some(),
+            "TTL lag"
+        );
+        assert!(load_key::<i64>(&s, key_for("T", "id"), 1100)
+            .await
+            .unwrap()
+            .is_none());
     }
 }

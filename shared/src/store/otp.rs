@@ -383,6 +383,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_expired_code_whose_item_lingers_counts_no_guess_and_cannot_be_used() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
+        let late = 1000 + TTL_SECS;
+        let guess = check(&s, b"k", Purpose::Login, "a", &code("000000"), late).await;
+        assert!(matches!(guess, Err(OtpError::Expired)), "{guess:?}");
+        let item = s.get(&key(Purpose::Login, "a")).await.unwrap().unwrap();
+        assert_eq!(
+            item.n("attempts"),
+            Some(0),
+            "an expired code counts no guess"
+        );
+        let consume = check(&s, b"k", Purpose::Login, "a", &code("123456"), late - 1)
+            .await
+            .unwrap();
+        assert!(s.transact(vec![consume]).await.is_ok(), "in time, it works");
+    }
+
+    #[tokio::test]
     async fn a_recent_code_is_kept_once() {
         let s = MemoryStore::new();
         assert!(

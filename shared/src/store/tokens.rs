@@ -34,7 +34,14 @@ pub fn create_op(kind: &str, token: &str, target: &str, ttl: i64, now: i64) -> T
 
 /// `create_op` for a link that acts on account `target`, recording the account's
 /// `session_epoch` now: the proof the link was issued on.
-pub fn create_for_op(kind: &str, token: &str, target: &str, epoch: i64, ttl: i64, now: i64) -> TxOp {
+pub fn create_for_op(
+    kind: &str,
+    token: &str,
+    target: &str,
+    epoch: i64,
+    ttl: i64,
+    now: i64,
+) -> TxOp {
     let mut op = create_op(kind, token, target, ttl, now);
     if let TxOp::Put { item, .. } = &mut op {
         item.attrs.insert(EPOCH.into(), epoch.into());
@@ -130,13 +137,23 @@ mod tests {
         assert_eq!((link.target.as_str(), link.epoch), ("acc", Some(3)));
         assert!(!link.voided(3) && link.voided(4));
         assert_eq!(read(&s, "T", "tok", 1060).await.unwrap(), None, "expired");
-        assert!(s.get(&key("T", &link.hash)).await.unwrap().is_some(), "TTL lag");
-        let late = s.transact(vec![consume_live_op("T", &link.hash, 1060)]).await;
-        assert!(matches!(late, Err(StoreError::TxCancelled { .. })), "{late:?}");
+        assert!(
+            s.get(&key("T", &link.hash)).await.unwrap().is_some(),
+            "TTL lag"
+        );
+        let late = s
+            .transact(vec![consume_live_op("T", &link.hash, 1060)])
+            .await;
+        assert!(
+            matches!(late, Err(StoreError::TxCancelled { .. })),
+            "{late:?}"
+        );
         s.transact(vec![consume_live_op("T", &link.hash, 1059)])
             .await
             .unwrap();
-        let again = s.transact(vec![consume_live_op("T", &link.hash, 1059)]).await;
+        let again = s
+            .transact(vec![consume_live_op("T", &link.hash, 1059)])
+            .await;
         assert!(matches!(again, Err(StoreError::TxCancelled { .. })), "once");
         let long = "x".repeat(MAX_TOKEN_LEN + 1);
         assert_eq!(read(&s, "T", &long, 0).await.unwrap(), None);

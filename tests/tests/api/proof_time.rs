@@ -31,9 +31,7 @@ async fn holder(p: &Portal) -> Holder {
 async fn ask_reset_link(p: &Portal, username: &str) -> String {
     let b = p.as_browser(Portal::browser());
     let page = b.get("/recupero?modalita=password").await;
-    let sent = b
-        .submit(&page, "modalita", &[("username", username)])
-        .await;
+    let sent = b.submit(&page, "modalita", &[("username", username)]).await;
     assert!(
         sent.contains("Se i dati inseriti sono corretti"),
         "{}",
@@ -112,7 +110,10 @@ async fn a_reset_kept_alive_sets_no_password_after_its_links_30_minutes() {
         "the page says the request expired: {}",
         late.text()
     );
-    assert!(password_is(&p, &h, PASSWORD).await, "the old password is unchanged");
+    assert!(
+        password_is(&p, &h, PASSWORD).await,
+        "the old password is unchanged"
+    );
     let changed = p.emails_to(&h.username).await;
     assert_eq!(count(&changed, "password è stata modificata"), 0);
 }
@@ -136,7 +137,11 @@ async fn an_expired_code_or_link_is_refused_though_its_item_is_still_there() {
     );
     let late = b.submit(&code_page, "codice", &[("codice", &code)]).await;
     assert_eq!(late.status, 410, "{}", late.text());
-    assert!(late.contains("Codice temporaneo scaduto"), "{}", late.text());
+    assert!(
+        late.contains("Codice temporaneo scaduto"),
+        "{}",
+        late.text()
+    );
 
     p.clock.advance(recovery::RESET_TTL_SECS);
     let token = link.split_once("token=").unwrap().1;
@@ -158,7 +163,12 @@ async fn a_strangers_mode_3_request_neither_spends_nor_replaces_the_owners_code(
     let h = holder(&p).await;
     let owner = p.as_browser(Portal::browser());
     let owner_page = mode_3(&owner, &h).await;
-    assert_eq!(owner_page.path, routes::RECOVER_OTP, "{}", owner_page.text());
+    assert_eq!(
+        owner_page.path,
+        routes::RECOVER_OTP,
+        "{}",
+        owner_page.text()
+    );
     let code = p.last_code(&h.number).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
@@ -166,11 +176,12 @@ async fn a_strangers_mode_3_request_neither_spends_nor_replaces_the_owners_code(
     let mut page = mode_3(&stranger, &h).await;
     assert_eq!(page.path, routes::RECOVER_OTP);
     for _ in 0..5 {
-        page = stranger
-            .submit(&page, "codice", &[("codice", wrong)])
-            .await;
+        page = stranger.submit(&page, "codice", &[("codice", wrong)]).await;
     }
-    assert!(page.field_error("codice").unwrap_or_default().contains("troppe volte"));
+    assert!(page
+        .field_error("codice")
+        .unwrap_or_default()
+        .contains("troppe volte"));
     p.clock.advance(31); // past the double-click window: a new request, a new code
     mode_3(&p.as_browser(Portal::browser()), &h).await;
 
@@ -204,7 +215,10 @@ async fn a_stranger_from_one_client_cannot_spend_the_owners_recovery_sms() {
         statuses.push(stranger.post("/recupero", &fields).await.status);
         p.clock.advance(31);
     }
-    assert!(statuses.contains(&429), "the stranger meets a cap: {statuses:?}");
+    assert!(
+        statuses.contains(&429),
+        "the stranger meets a cap: {statuses:?}"
+    );
     let before = p.sms_to(&h.number).await.len();
     let owner = p.as_browser(Portal::browser());
     let page = mode_3(&owner, &h).await;
@@ -215,10 +229,17 @@ async fn a_stranger_from_one_client_cannot_spend_the_owners_recovery_sms() {
         page.status,
         page.text()
     );
-    assert_eq!(p.sms_to_at_least(&h.number, before + 1).await.len(), before + 1);
+    assert_eq!(
+        p.sms_to_at_least(&h.number, before + 1).await.len(),
+        before + 1
+    );
     let code = p.last_code(&h.number).await;
     let sent = owner.submit(&page, "codice", &[("codice", &code)]).await;
-    assert!(sent.contains("riceverai a breve una email"), "{}", sent.text());
+    assert!(
+        sent.contains("riceverai a breve una email"),
+        "{}",
+        sent.text()
+    );
 }
 
 /// A POST sent again with the cookie the browser had before it (a reload, a replayed
@@ -248,7 +269,11 @@ async fn replaying_a_finished_recovery_step_sends_nothing_again() {
     let code = p.last_code(&h.number).await;
     let before_code = p.cookie_in(&jar, recovery::COOKIE).unwrap();
     let sent = b.submit(&page, "codice", &[("codice", &code)]).await;
-    assert!(sent.contains("riceverai a breve una email"), "{}", sent.text());
+    assert!(
+        sent.contains("riceverai a breve una email"),
+        "{}",
+        sent.text()
+    );
     let (sms, mails) = (
         p.sms_to(&h.number).await.len(),
         p.emails_to(&h.username).await.len(),
@@ -260,18 +285,32 @@ async fn replaying_a_finished_recovery_step_sends_nothing_again() {
     let form = to_new_password(&p, &b, &h, &link).await;
     let before_save = p.cookie_in(&jar, recovery::COOKIE).unwrap();
     let done = set_password(&b, &form, NEW_PASSWORD).await;
-    assert!(done.contains("La password è stata modificata"), "{}", done.text());
+    assert!(
+        done.contains("La password è stata modificata"),
+        "{}",
+        done.text()
+    );
     let (sms, mails) = (
         p.sms_to(&h.number).await.len().max(sms),
         p.emails_to(&h.username).await.len().max(mails),
     );
-    let fields = [("password", OTHER_PASSWORD), ("conferma_password", OTHER_PASSWORD)];
+    let fields = [
+        ("password", OTHER_PASSWORD),
+        ("conferma_password", OTHER_PASSWORD),
+    ];
     let status = replay(&p, routes::RECOVER_RESET, &before_save, &fields).await;
     assert!(status < 500, "{status}");
     assert_eq!(p.sms_to(&h.number).await.len(), sms, "no SMS again");
-    assert_eq!(p.emails_to(&h.username).await.len(), mails, "no email again");
+    assert_eq!(
+        p.emails_to(&h.username).await.len(),
+        mails,
+        "no email again"
+    );
     p.clock.advance(31);
-    assert!(password_is(&p, &h, NEW_PASSWORD).await, "the replay changed nothing");
+    assert!(
+        password_is(&p, &h, NEW_PASSWORD).await,
+        "the replay changed nothing"
+    );
 }
 
 // 2. Pending changes carry the proof they were made on --------------------------------------
@@ -292,7 +331,11 @@ async fn change_password_in_the_area(p: &Portal, h: &Holder, new: &str) {
             ],
         )
         .await;
-    assert!(done.contains("La password è stata modificata"), "{}", done.text());
+    assert!(
+        done.contains("La password è stata modificata"),
+        "{}",
+        done.text()
+    );
 }
 
 #[tokio::test]
@@ -309,17 +352,33 @@ async fn a_reset_link_is_void_once_the_password_changed_in_the_area() {
     change_password_in_the_area(&p, &h, NEW_PASSWORD).await;
 
     let opened = p.as_browser(Portal::browser()).get(&link).await;
-    assert_eq!(opened.status, 410, "the link still opens: {}", opened.text());
-    assert!(opened.text().to_lowercase().contains(LINK_VOIDED), "{}", opened.text());
+    assert_eq!(
+        opened.status,
+        410,
+        "the link still opens: {}",
+        opened.text()
+    );
+    assert!(
+        opened.text().to_lowercase().contains(LINK_VOIDED),
+        "{}",
+        opened.text()
+    );
     let late = set_password(&b, &form, OTHER_PASSWORD).await;
     assert!(
         !late.contains("La password è stata modificata"),
         "a reset asked before the change overrode it: {}",
         late.text()
     );
-    assert!(late.text().to_lowercase().contains(LINK_VOIDED), "{}", late.text());
+    assert!(
+        late.text().to_lowercase().contains(LINK_VOIDED),
+        "{}",
+        late.text()
+    );
     p.clock.advance(31);
-    assert!(password_is(&p, &h, NEW_PASSWORD).await, "the area's password stands");
+    assert!(
+        password_is(&p, &h, NEW_PASSWORD).await,
+        "the area's password stands"
+    );
 }
 
 #[tokio::test]
@@ -336,8 +395,17 @@ async fn a_reset_link_is_void_after_the_help_desk_suspended_the_account() {
         assert!(out.stderr.is_empty(), "{}", out.stderr);
     }
     let opened = p.as_browser(Portal::browser()).get(&link).await;
-    assert_eq!(opened.status, 410, "the link outlived the suspension: {}", opened.text());
-    assert!(opened.text().to_lowercase().contains(LINK_VOIDED), "{}", opened.text());
+    assert_eq!(
+        opened.status,
+        410,
+        "the link outlived the suspension: {}",
+        opened.text()
+    );
+    assert!(
+        opened.text().to_lowercase().contains(LINK_VOIDED),
+        "{}",
+        opened.text()
+    );
 }
 
 #[tokio::test]
@@ -355,7 +423,11 @@ async fn a_mode_3_request_is_void_once_the_password_changed() {
         after.text()
     );
     let mails = p.emails_to(&h.username).await;
-    assert_eq!(count(&mails, "nuova password"), 0, "no link for a voided request");
+    assert_eq!(
+        count(&mails, "nuova password"),
+        0,
+        "no link for a voided request"
+    );
 }
 
 // 9. Bad cookies are clean refusals ---------------------------------------------------------
@@ -375,12 +447,18 @@ fn bad_values() -> Vec<(&'static str, Vec<u8>)> {
     let s = |v: String| v.into_bytes();
     vec![
         ("oversized", s("a".repeat(6000))),
-        ("oversized account part", s(format!("{token}.{}", "B".repeat(3000)))),
+        (
+            "oversized account part",
+            s(format!("{token}.{}", "B".repeat(3000))),
+        ),
         ("oversized id part", s(format!("{}.acc", "C".repeat(3000)))),
         ("many dots", s(".".repeat(50))),
         ("empty parts", s(".".into())),
         ("flow-shaped", s(format!("{token}.1.99999999999.AAAA"))),
-        ("flow-shaped, big version", s(format!("{token}.99999999999999999999999.1.AA"))),
+        (
+            "flow-shaped, big version",
+            s(format!("{token}.99999999999999999999999.1.AA")),
+        ),
         ("quoted", s("\"a.b\"".into())),
         ("percent-encoded", s("%00%ff.%2e%2e".into())),
         ("non-UTF-8", vec![b'a', 0xC3, 0x28, b'.', 0xFF, 0xFE, b'z']),
@@ -430,7 +508,12 @@ async fn bad_cookies_get_the_login_or_a_clean_refusal_on_every_route() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 // 5. Cheap checks first: a stale step cookie runs no argon2 -----------------------------------
@@ -473,20 +556,30 @@ async fn a_stale_reset_cookie_is_refused_before_any_password_hash() {
     let cookie = p.cookie_in(&jar, recovery::COOKIE).unwrap();
 
     let hashes = Arc::new(AtomicUsize::new(0));
-    let first = passwords::counting(hashes.clone(), save_in_process(&p, &cookie, NEW_PASSWORD)).await;
+    let first =
+        passwords::counting(hashes.clone(), save_in_process(&p, &cookie, NEW_PASSWORD)).await;
     assert_eq!(first.0, 303);
     assert!(first.1.starts_with(routes::LOGIN), "{first:?}");
-    assert_eq!(hashes.load(Ordering::SeqCst), 1, "the new password was hashed once");
+    assert_eq!(
+        hashes.load(Ordering::SeqCst),
+        1,
+        "the new password was hashed once"
+    );
 
     let mails = p.emails_to(&h.username).await.len();
-    let again = passwords::counting(hashes.clone(), save_in_process(&p, &cookie, OTHER_PASSWORD)).await;
+    let again =
+        passwords::counting(hashes.clone(), save_in_process(&p, &cookie, OTHER_PASSWORD)).await;
     assert!(again.0 < 500, "{again:?}");
     assert_eq!(
         hashes.load(Ordering::SeqCst),
         1,
         "a stale cookie ran argon2 before its version was checked"
     );
-    assert_eq!(p.emails_to(&h.username).await.len(), mails, "nothing sent again");
+    assert_eq!(
+        p.emails_to(&h.username).await.len(),
+        mails,
+        "nothing sent again"
+    );
     p.clock.advance(31);
     assert!(password_is(&p, &h, NEW_PASSWORD).await);
 }

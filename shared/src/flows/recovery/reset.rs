@@ -36,7 +36,7 @@ pub struct Form {
 /// What a reset link is now.
 pub enum Link {
     /// Live, for this active account.
-    Live(Account, tokens::Link),
+    Live(Box<(Account, tokens::Link)>),
     /// Live, but the account's proof changed since it was issued (`tokens::Link::voided`).
     Voided,
     /// Unknown, used, expired, or its account is no longer active.
@@ -55,14 +55,14 @@ pub async fn link(app: &App, token: &str) -> Result<Link, WebError> {
     Ok(match account {
         None => Link::Gone,
         Some(a) if link.voided(a.session_epoch) => Link::Voided,
-        Some(a) => Link::Live(a, link),
+        Some(a) => Link::Live(Box::new((a, link))),
     })
 }
 
 /// The active account a live reset link points to, with the link's hash.
 pub async fn link_account(app: &App, token: &str) -> Result<Option<(Account, String)>, WebError> {
     Ok(match link(app, token).await? {
-        Link::Live(a, l) => Some((a, l.hash)),
+        Link::Live(live) => Some((live.0, live.1.hash)),
         _ => None,
     })
 }
@@ -77,7 +77,7 @@ pub async fn start(
     client: &str,
 ) -> Result<Outcome<Refusal>, WebError> {
     let (account, link) = match link(app, token).await? {
-        Link::Live(a, l) => (a, l),
+        Link::Live(live) => *live,
         Link::Voided => return Ok(Outcome::reply(Refusal::Voided(Page::Reset).reply())),
         Link::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
     };

@@ -274,9 +274,13 @@ pub fn decide(
                 Refusal::Concurrent(Page::Start),
             );
             let messages = match (mode, identity, account) {
-                (Mode::Username, Identity::Person { number, .. }, account) => {
-                    username_messages(app, &mut tx, (number, asked.client), account, facts.sms_room)
-                }
+                (Mode::Username, Identity::Person { number, .. }, account) => username_messages(
+                    app,
+                    &mut tx,
+                    (number, asked.client),
+                    account,
+                    facts.sms_room,
+                ),
                 (_, _, Some(account)) => {
                     let (op, link) = super::reset_link_op(app, account, now);
                     tx.write(op);
