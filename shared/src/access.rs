@@ -481,14 +481,15 @@ pub const ACCESS: &[FunctionAccess] = &[
     },
     FunctionAccess {
         // The link (token → account), its code, then one transaction: new hash + epoch,
-        // token used up, flow completed; the login lock is cleared.
+        // token used up, flow completed; the login lock is cleared. SALVA reads the flow's
+        // record with the account (one batch) before it hashes anything.
         function: "recover-reset",
         grants: &[
             g(TOKEN_RESET, &[Get, Del]),
-            g(ACCOUNT, &[Get, Upd]),
+            g(ACCOUNT, &[Batch, Get, Upd]),
             g(OTP_RECOVERY, &[Get, Put, Del]),
             g(RATE, &[Upd]),
-            g(FLOW_RECOVER, &[Get, Put]),
+            g(FLOW_RECOVER, &[Batch, Get, Put]),
             g(LOCK, &[Del]),
         ],
     },

@@ -39,6 +39,15 @@ pub const SMS_PER_NUMBER_RECOVERY: Limit = Limit {
     max: 5,
     window_secs: 3600,
 };
+/// A client's share of a number's recovery SMS (`SMS_PER_NUMBER_RECOVERY`): a stranger who
+/// knows the number (and a codice fiscale) spends at most this much of the owner's
+/// allowance from one connection (the code, the reset's code and one "Invia di nuovo" of
+/// one person's recovery fit in it).
+pub const SMS_PER_NUMBER_RECOVERY_PER_CLIENT: Limit = Limit {
+    scope: "sms-number-recovery-client",
+    max: 3,
+    window_secs: 3600,
+};
 pub const SMS_PER_NUMBER_LOGIN: Limit = Limit {
     scope: "sms-number-login",
     max: 10,

@@ -39,12 +39,30 @@ fn cookie_value(id: &str, account_id: &str) -> String {
     format!("{id}.{account_id}")
 }
 
+/// The longest session id or account id a cookie may carry: ours are 43 (a random token)
+/// and 36 (`imp-` and 32 hex digits) characters.
+const MAX_PART: usize = 64;
+
+/// The session id and the account id a session cookie's value carries, if both are
+/// well-formed: non-empty, at most `MAX_PART` characters of `[A-Za-z0-9_-]`. Anything else
+/// (the browser's to write: oversized, dotted, non-ASCII) is no session, and never becomes
+/// a key DynamoDB refuses.
+fn parts(value: &str) -> Option<(&str, &str)> {
+    let (id, account_id) = value.split_once('.')?;
+    let ok = |p: &str| {
+        (1..=MAX_PART).contains(&p.len())
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    (ok(id) && ok(account_id)).then_some((id, account_id))
+}
+
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
 pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebError> {
     let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
         return Ok(None);
     };
-    let Some((id, account_id)) = value.split_once('.') else {
+    let Some((id, account_id)) = parts(&value) else {
         return Ok(None);
     };
     let now = app.now();
@@ -138,7 +156,7 @@ pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec
     let mut ops = Vec::new();
     if let Some((old, owner)) = web::cookie(req, COOKIE, app.config.cookie_secure)
         .as_deref()
-        .and_then(|v| v.split_once('.'))
+        .and_then(parts)
     {
         ops.extend(sessions::end_ops(owner, &crate::crypto::token_hash(old)));
     }
@@ -156,12 +174,16 @@ pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
 pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
     if let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) {
-        match value.split_once('.') {
+        match parts(&value) {
             Some((id, owner)) => {
                 let ops = sessions::end_ops(owner, &crate::crypto::token_hash(id));
                 app.store.transact(ops.to_vec()).await?;
             }
-            None => sessions::delete(app.store.as_ref(), &value).await?,
+            // An id alone (a cookie from before the account was in it): its session goes.
+            None if !value.contains('.') && value.len() <= MAX_PART => {
+                sessions::delete(app.store.as_ref(), &value).await?
+            }
+            None => {}
         }
     }
     Ok(clear_cookie(app))
@@ -186,4 +208,32 @@ pub fn device_cookie(app: &App, id: &str) -> String {
 
 pub fn clear_cookie(app: &App) -> String {
     web::clear_cookie(COOKIE, app.config.cookie_secure)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_bounded_well_formed_parts_are_read_from_the_cookie() {
+        let id = crate::crypto::random_token();
+        let value = cookie_value(&id, "imp-0123456789abcdef0123456789abcdef");
+        assert_eq!(
+            parts(&value),
+            Some((id.as_str(), "imp-0123456789abcdef0123456789abcdef"))
+        );
+        let long = "a".repeat(MAX_PART + 1);
+        for bad in [
+            format!("{id}.{long}"),
+            format!("{long}.acc"),
+            format!("{id}."),
+            format!(".{id}"),
+            format!("{id}.a.b"),
+            format!("{id}.àcc"),
+            "nodot".to_owned(),
+            format!("{id}.a%2Eb"),
+        ] {
+            assert_eq!(parts(&bad), None, "{bad}");
+        }
+    }
 }

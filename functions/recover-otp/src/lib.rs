@@ -24,7 +24,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: code::Form = Form::from_request(req).typed();
-    let decide = |flow| code::decide(app, flow, &form);
+    let client = shared::web::client_ip(req);
+    let decide = |flow| code::decide(app, flow, &form, &client);
     otp_page::submit(app, req, |r: &Recovery| &r.number, decide, page).await
 }
 

@@ -53,11 +53,15 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let client = web::client_network(req);
     let flow_id = crypto::random_token();
     let decide = || async {
-        let facts = start::load(app, mode, &identity).await?;
         let code = OtpCode::generate();
-        Ok(start::decide(
-            app, mode, &identity, facts, &client, &flow_id, &code,
-        ))
+        let asked = start::Asked {
+            client: &client,
+            request: &form.richiesta,
+            flow_id: &flow_id,
+            code: &code,
+        };
+        let facts = start::load(app, mode, &identity, &asked).await?;
+        Ok(start::decide(app, mode, &identity, facts, &asked))
     };
     engine::run(app, decide, |errors| page::data_page(mode, &form, errors)).await
 }

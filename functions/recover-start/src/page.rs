@@ -2,7 +2,7 @@
 
 use maud::{html, Markup};
 use shared::flows::recovery::start::Form;
-use shared::flows::recovery::Mode;
+use shared::flows::recovery::{Mode, REQUEST_FIELD};
 use shared::pages::{error_summary, Field, FieldErrors};
 use shared::routes;
 use shared::ui::layout;
@@ -56,6 +56,11 @@ pub fn data_page(mode: Mode, v: &Form, errors: &FieldErrors) -> Markup {
             p { (mode.description()) }
             form method="post" action=(routes::RECOVER) novalidate {
                 input type="hidden" name="modalita" value=(mode.slug());
+                @if mode == Mode::Both {
+                    // This request's own value: its code is nobody else's (a double click
+                    // sends it twice and gets one code).
+                    input type="hidden" name=(REQUEST_FIELD) value=(v.request());
+                }
                 @if mode == Mode::Password {
                     (Field::text("username", "Username", &v.username).autocomplete("username").render(errors))
                 } @else {

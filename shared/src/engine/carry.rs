@@ -35,6 +35,9 @@ impl<T: Serialize> Carried<T> {
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const NONCE_LEN: usize = 12;
+/// Browsers keep cookies of at most 4096 bytes: a longer value is none we set, and is not
+/// decoded at all.
+pub const MAX_VALUE_LEN: usize = 4096;
 
 fn cipher(secret: &[u8]) -> ChaCha20Poly1305 {
     let key = hex::decode(crypto::keyed_hash(secret, "carry-key")).expect("hex digest");
@@ -78,6 +81,9 @@ pub fn open<T: DeserializeOwned>(
     value: &str,
     now: i64,
 ) -> Option<Carried<T>> {
+    if value.len() > MAX_VALUE_LEN {
+        return None;
+    }
     let (head, body) = value.rsplit_once('.')?;
     let mut parts = head.splitn(3, '.');
     let (id, version, expires) = (parts.next()?, parts.next()?, parts.next()?);
@@ -159,6 +165,11 @@ mod tests {
         assert!(
             open::<Vec<String>>(b"x", "LOGIN", &v, 99).is_none(),
             "other key"
+        );
+        let long = format!("{v}{}", "A".repeat(MAX_VALUE_LEN));
+        assert!(
+            open::<Vec<String>>(b"k", "LOGIN", &long, 99).is_none(),
+            "oversized"
         );
         let forged = v.replacen(".3.", ".4.", 1);
         assert!(

@@ -62,6 +62,9 @@ pub struct Outcome<R> {
     pub cookies: Vec<String>,
     /// The outcomes counted (`crate::metrics`) once the writes are committed.
     pub metrics: Vec<Metric>,
+    /// The step found that the flow state it was decided on is no longer the table's
+    /// (`Outcome::stale`): nothing is written or sent, and the engine decides again.
+    pub stale: bool,
 }
 
 impl<R> Outcome<R> {
@@ -75,6 +78,17 @@ impl<R> Outcome<R> {
             reply,
             cookies: Vec::new(),
             metrics: Vec::new(),
+            stale: false,
+        }
+    }
+    /// The flow state this step was decided on is stale (another request moved the flow:
+    /// a replayed or double-submitted step, a second tab; or its time is over), as its
+    /// cheap checks found (`load_current`) before any expensive work — a password hash.
+    /// Nothing is written or sent; the engine decides again on the table's state.
+    pub fn stale() -> Self {
+        Outcome {
+            stale: true,
+            ..Self::reply(Reply::Redirect(String::new()))
         }
     }
     pub fn redirect(to: impl Into<String>) -> Self {
@@ -167,6 +181,54 @@ pub trait Flow: Serialize + DeserializeOwned + Clone {
     const TTL_SECS: i64;
     /// Where a request without a live flow goes (the flow's first page, saying why).
     fn gone() -> String;
+    /// The absolute end its issue set (the end of the link or code it was started from, or
+    /// its lifetime from the start), if the flow has one: its record and its cookie end then,
+    /// and no save moves it (`Carried::next_op`, `flow_cookie`). Without one, each save
+    /// gives the flow `TTL_SECS` more.
+    fn deadline(&self) -> Option<i64> {
+        None
+    }
+}
+
+/// The write creating flow `id` with `data` (version 1): it ends at `data.deadline()`, or
+/// `T::TTL_SECS` from now.
+pub fn create_flow_op<T: Flow>(id: &str, data: &T, now: i64) -> TxOp {
+    let until = data.deadline().unwrap_or(now + T::TTL_SECS);
+    crate::flows::record::create_until_op(T::KIND, id, data, until)
+}
+
+impl<T: Flow> Carried<T> {
+    /// The write saving `next` as this flow's next version, if the record is still at the
+    /// carried version and its time is not over (else the step's transaction fails: a
+    /// conflict, decided again); it keeps `next.deadline()`, or gives `T::TTL_SECS` more.
+    pub fn next_op(&self, next: &T, now: i64) -> TxOp {
+        let until = next.deadline().unwrap_or(now + T::TTL_SECS);
+        crate::flows::record::update_until_op(T::KIND, &self.id, self.version, next, until, now)
+    }
+}
+
+/// The facts a step of flow `T` reads together with its flow's record, in one
+/// `BatchGetItem`: the items of `keys`, in order — or `None` when the carried state is
+/// stale (the record moved to another version, is gone or its time is over). A step that
+/// does expensive work (a password hash) loads with it and answers `Outcome::stale()` on
+/// `None`, so a replayed or stale cookie costs one read, never the work.
+pub async fn load_current<T: Flow>(
+    app: &App,
+    carried: &Carried<T>,
+    keys: &[crate::store::Key],
+) -> Result<Option<Vec<Option<crate::store::Item>>>, WebError> {
+    let mut all = vec![crate::flows::record::key_for(T::KIND, &carried.id)];
+    all.extend_from_slice(keys);
+    let mut items = app.store.batch_get(&all).await?;
+    if items.len() != all.len() {
+        return Err(WebError::Unavailable(
+            "batch answer of the wrong size".into(),
+        ));
+    }
+    let record = items.remove(0);
+    let current = crate::flows::record::from_item::<serde_json::Value>(record.as_ref(), app.now())
+        .is_some_and(|(version, _)| version == carried.version);
+    Ok(current.then_some(items))
 }
 
 /// The flow state the request's cookie carries, if it is live and ours.
@@ -174,9 +236,13 @@ pub fn carried<T: Flow>(app: &App, req: &Request) -> Option<Carried<T>> {
     carry::from_request(app, req, T::COOKIE, T::KIND)
 }
 
-/// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
+/// The `Set-Cookie` carrying `data` as version `version` of flow `id`: for `T::TTL_SECS`,
+/// never past the flow's deadline (`Flow::deadline`).
 pub fn flow_cookie<T: Flow>(app: &App, id: &str, version: i64, data: &T) -> String {
-    carry::set_cookie(app, (T::COOKIE, T::KIND, T::TTL_SECS), id, version, data)
+    let ttl = data
+        .deadline()
+        .map_or(T::TTL_SECS, |d| T::TTL_SECS.min(d - app.now()).max(0));
+    carry::set_cookie(app, (T::COOKIE, T::KIND, ttl), id, version, data)
 }
 
 /// `run` for a step of a flow whose state the request's cookie carries (none: to
@@ -253,7 +319,11 @@ async fn settle<R: Refusal>(
         reply,
         cookies,
         metrics,
+        stale,
     } = outcome;
+    if stale {
+        return Ok(Settled::Again(None));
+    }
     let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
     match tx.commit(app.store.as_ref()).await? {
         Ok(()) => {
@@ -330,5 +400,52 @@ mod tests {
         let second = scoped(tally.clone(), claim(&app)).await;
         assert_eq!(second.headers()["location"], "/preso");
         assert_eq!(tally.get(Metric::LoginPasswordOk), 1);
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    struct Timed(i64);
+    impl Flow for Timed {
+        const KIND: &'static str = "TIMED";
+        const COOKIE: &'static str = "timed";
+        const TTL_SECS: i64 = 600;
+        fn gone() -> String {
+            "/scaduto".into()
+        }
+        fn deadline(&self) -> Option<i64> {
+            Some(self.0)
+        }
+    }
+
+    /// The record as current, stale (moved on) and over (its deadline passed, its item
+    /// still there); saves keep the deadline its creation set; the cookie never outlives it.
+    #[tokio::test]
+    async fn a_flow_is_current_only_at_its_version_and_before_its_deadline() {
+        let (app, _, _, clock) = App::in_memory(Config::for_tests());
+        let now = app.now();
+        let data = Timed(now + 100);
+        app.store
+            .transact(vec![create_flow_op("id", &data, now)])
+            .await
+            .unwrap();
+        let v1 = Carried {
+            id: "id".into(),
+            version: 1,
+            data: data.clone(),
+        };
+        let key = Key::new("X#A", "X");
+        let facts = load_current(&app, &v1, std::slice::from_ref(&key)).await;
+        assert_eq!(facts.unwrap(), Some(vec![None]), "current");
+        app.store
+            .transact(vec![v1.next_op(&data, now + 50)])
+            .await
+            .unwrap();
+        assert_eq!(load_current(&app, &v1, &[]).await.unwrap(), None, "stale");
+        let v2 = Carried { version: 2, ..v1 };
+        clock.advance(100);
+        assert_eq!(load_current(&app, &v2, &[]).await.unwrap(), None, "over");
+        let cookie = flow_cookie(&app, "id", 2, &data);
+        assert!(cookie.contains("Max-Age=0"), "{cookie}");
+        let outcome: Outcome<Taken> = Outcome::stale();
+        assert!(outcome.stale && outcome.tx.is_empty() && outcome.effects.is_empty());
     }
 }

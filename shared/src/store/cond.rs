@@ -31,6 +31,14 @@ impl Cond {
     pub fn missing(name: &str) -> Self {
         Cond::AttrMissing(name.to_owned())
     }
+    /// The item's time is not over: its TTL attribute (`schema::TTL_ATTRIBUTE`) is after
+    /// `now`, or it has none (as `Item::is_expired` reads it). A write that uses an item up
+    /// (a link, a code) or saves a flow carries it: DynamoDB deletes expired items lazily,
+    /// up to days later.
+    pub fn unexpired(now: i64) -> Self {
+        let ttl = super::schema::TTL_ATTRIBUTE;
+        Cond::Or(vec![Cond::missing(ttl), Cond::gt(ttl, now)])
+    }
 
     /// Evaluates against the current item (None when it does not exist).
     pub fn holds(&self, item: Option<&Item>) -> bool {

@@ -1,6 +1,8 @@
 //! One-time codes as TTL items: stored as a keyed hash, at most `MAX_ATTEMPTS` guesses,
 //! single use (consumed by a conditional delete, so of concurrent right answers exactly
-//! one wins), replaced by a new code on resend, and checked for expiry on every read.
+//! one wins), replaced by a new code on resend, and checked for expiry on every read and in
+//! the condition of every write that counts a guess or uses the code up (DynamoDB's TTL
+//! deletion lags: an expired code's item may still be there).
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
@@ -94,9 +96,40 @@ pub fn issue_for_op(
     keep_recent: Option<i64>,
     account: Option<&str>,
 ) -> TxOp {
+    issue_naming_op(
+        secret,
+        purpose,
+        subject,
+        code,
+        now,
+        keep_recent,
+        account.map(|a| (a, None)),
+    )
+}
+
+/// The attributes beside a code that name the account it proves and that account's
+/// `session_epoch` when the code was asked for (`issue_naming_op`).
+pub const ACCOUNT: &str = "account";
+pub const EPOCH: &str = "epoch";
+
+/// `issue_for_op` that also records the account's `session_epoch` when the code was asked
+/// for: the proof the request was made on (a password change or a suspension since then
+/// voids it).
+pub fn issue_naming_op(
+    secret: &[u8],
+    purpose: Purpose,
+    subject: &str,
+    code: &OtpCode,
+    now: i64,
+    keep_recent: Option<i64>,
+    account: Option<(&str, Option<i64>)>,
+) -> TxOp {
     let mut op = issue_op(secret, purpose, subject, code, now, keep_recent);
-    if let (TxOp::Put { item, .. }, Some(a)) = (&mut op, account) {
-        item.attrs.insert("account".into(), a.into());
+    if let (TxOp::Put { item, .. }, Some((id, epoch))) = (&mut op, account) {
+        item.attrs.insert(ACCOUNT.into(), id.into());
+        if let Some(e) = epoch {
+            item.attrs.insert(EPOCH.into(), e.into());
+        }
     }
     op
 }
@@ -199,6 +232,7 @@ pub async fn check_item(
             Some(Cond::And(vec![
                 Cond::Exists,
                 Cond::lt("attempts", MAX_ATTEMPTS),
+                Cond::unexpired(now),
             ])),
         )
         .await;
@@ -227,7 +261,11 @@ pub async fn check_item(
     }
     let consume = TxOp::Delete {
         key: k,
-        cond: Some(Cond::And(vec![Cond::Exists, Cond::eq("hash", stored)])),
+        cond: Some(Cond::And(vec![
+            Cond::Exists,
+            Cond::eq("hash", stored),
+            Cond::unexpired(now),
+        ])),
     };
     Ok((consume, item))
 }
@@ -342,6 +380,27 @@ mod tests {
             verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await,
             Ok(())
         );
+    }
+
+    #[tokio::test]
+    async fn an_expired_code_whose_item_lingers_counts_no_guess_and_cannot_be_used() {
+        let s = MemoryStore::new();
+        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
+        let late = 1000 + TTL_SECS;
+        let guess = check(&s, b"k", Purpose::Login, "a", &code("000000"), late).await;
+        assert!(matches!(guess, Err(OtpError::Expired)), "{guess:?}");
+        let item = s.get(&key(Purpose::Login, "a")).await.unwrap().unwrap();
+        assert_eq!(
+            item.n("attempts"),
+            Some(0),
+            "an expired code counts no guess"
+        );
+        let consume = check(&s, b"k", Purpose::Login, "a", &code("123456"), late - 1)
+            .await
+            .unwrap();
+        assert!(s.transact(vec![consume]).await.is_ok(), "in time, it works");
     }
 
     #[tokio::test]

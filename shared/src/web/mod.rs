@@ -92,7 +92,14 @@ pub fn cookie_name(name: &str, secure: bool) -> String {
     }
 }
 
-/// A cookie value from the request, if present (only under its wire name).
+/// The longest cookie value read: browsers keep cookies of at most 4096 bytes, and none we
+/// set comes near it. A longer value (or a Cookie header that is not visible ASCII) is the
+/// browser's invention, read as no cookie at all, so it never reaches a key or a page.
+pub const MAX_COOKIE_VALUE: usize = 4096;
+
+/// A cookie value from the request, if present (only under its wire name) and within
+/// `MAX_COOKIE_VALUE`. What each cookie's parts may be is checked where they are read
+/// (`session`, `engine::carry`, `store::devices`).
 pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
     let wanted = cookie_name(name, secure);
     req.headers()
@@ -101,6 +108,7 @@ pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
+        .filter(|c| c.value().len() <= MAX_COOKIE_VALUE)
         .find(|c| c.name() == wanted)
         .map(|c| c.value().to_owned())
 }
@@ -237,5 +245,11 @@ mod cookie_tests {
             "in AWS only the prefixed cookie counts"
         );
         assert_eq!(cookie(&req, "reg_flow", false).as_deref(), Some("plain"));
+        let huge = format!("session={}; session=ok", "a".repeat(MAX_COOKIE_VALUE + 1));
+        let req = http::Request::builder()
+            .header("cookie", huge)
+            .body(Body::Empty)
+            .unwrap();
+        assert_eq!(cookie(&req, "session", false).as_deref(), Some("ok"));
     }
 }

@@ -21,6 +21,7 @@ mod outbox;
 mod outside_bench;
 mod proof_login;
 mod proof_registration;
+mod proof_time;
 mod races;
 mod recovery;
 mod registration;

@@ -56,7 +56,7 @@ async fn login(p: &Portal, number: &str, username: &str, password: &str) -> Page
     p.submit(&page, "codice", &[("codice", &code)]).await
 }
 
-fn link_in(text: &str) -> String {
+pub(crate) fn link_in(text: &str) -> String {
     let start = text
         .find("/recupero/nuova-password?token=")
         .expect("a reset link");
@@ -64,7 +64,7 @@ fn link_in(text: &str) -> String {
     text[begin..].split_whitespace().next().unwrap().to_owned()
 }
 
-async fn reset_link(p: &Portal, email: &str) -> String {
+pub(crate) async fn reset_link(p: &Portal, email: &str) -> String {
     let mails = p.emails_to(email).await;
     let mail = mails
         .iter()

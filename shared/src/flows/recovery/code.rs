@@ -4,16 +4,16 @@
 //! account behaves the same: its code exists but was never sent, so every guess is wrong.
 
 use super::refusal::{Page, Refusal};
-use super::{charge_request, request_allowed, request_keys, Mode, Recovery, State, Step};
-use super::{KIND, TTL_SECS};
+use super::{charge_request, charge_sms, request_allowed, request_keys};
+use super::{Mode, Recovery, State, Step};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Reply, Tx};
+use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::accounts::{self, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::web::WebError;
-use crate::{routes, sms, App};
+use crate::{routes, App};
 
 pub use otp_page::CodeForm as Form;
 
@@ -31,16 +31,19 @@ pub fn elsewhere(state: State) -> Option<String> {
     }
 }
 
+/// The code, or "Invia di nuovo", on the code page; `client` is the asking connection (its
+/// share of the number's recovery SMS).
 pub async fn decide(
     app: &App,
     flow: Carried<Recovery>,
     form: &Form,
+    client: &str,
 ) -> Result<Outcome<Refusal>, WebError> {
     if let Some(to) = elsewhere(flow.data.state) {
         return Ok(Outcome::redirect(to));
     }
     if form.wants_new_code() {
-        return resend(app, flow).await;
+        return resend(app, flow, client).await;
     }
     let code = match OtpCode::parse(&form.codice) {
         Ok(c) => c,
@@ -50,9 +53,12 @@ pub async fn decide(
     let store = app.store.as_ref();
     let secret = &app.config.flow_secret;
     let d = &flow.data;
-    let (consume, named) =
+    let (consume, named, epoch) =
         match otp::check_item(store, secret, Purpose::Recovery, &d.rid, &code, now).await {
-            Ok((consume, item)) => (consume, item.s("account").map(str::to_owned)),
+            Ok((consume, item)) => {
+                let named = item.s(otp::ACCOUNT).map(str::to_owned);
+                (consume, named, item.n(otp::EPOCH))
+            }
             Err(OtpError::Store(e)) => return Err(e.into()),
             Err(e) => return Ok(Outcome::reply(refused(&e))),
         };
@@ -62,9 +68,9 @@ pub async fn decide(
     };
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
     let cookie = super::cookie(app, &flow.id, flow.version + 1, &next);
     if d.state == State::ResetCodeSent {
+        tx.write(flow.next_op(&next, now));
         return Ok(Outcome::redirect(Step::NewPassword.path())
             .with_tx(tx)
             .cookie(cookie));
@@ -72,22 +78,33 @@ pub async fn decide(
     // Mode 3 proved: the username and a reset link, under the request's guards.
     let account_id = named.unwrap_or_default();
     let mut keys = vec![accounts::key(&account_id)];
-    keys.extend(request_keys(&d.rid, Mode::Both, now));
+    keys.extend(request_keys(d.caps_subject(), Mode::Both, now));
     let items = store.batch_get(&keys).await?;
     let account = items[0]
         .as_ref()
         .and_then(|i| accounts::from_item(&account_id, i))
         .filter(|a| a.status == Status::Active);
+    if let (Some(a), Some(e)) = (&account, epoch) {
+        if a.session_epoch != e {
+            // The account's proof changed since the request: the code is used up, the
+            // request is void.
+            tracing::info!(step = "recover-otp", "request voided by a newer epoch");
+            return Ok(Outcome::reply(Refusal::Voided(Page::Code).reply())
+                .with_tx(tx)
+                .cookie(super::clear_cookie(app)));
+        }
+    }
+    tx.write(flow.next_op(&next, now));
     let mut outcome = Outcome::redirect(sent()).cookie(cookie);
     if let (Some(account), true) = (account, request_allowed(&items[1..], now)) {
         charge_request(
             &mut tx,
-            &d.rid,
+            d.caps_subject(),
             Mode::Both,
             now,
             Refusal::Concurrent(Page::Code),
         );
-        let (op, link) = super::reset_link_op(app, &account.id, now);
+        let (op, link) = super::reset_link_op(app, &account, now);
         tx.write(op);
         tracing::info!(
             step = "recover-otp",
@@ -104,8 +121,13 @@ fn refused(e: &OtpError) -> Reply {
 }
 
 /// "Invia di nuovo": a new code for the same subject, sent only if the data matched an
-/// account (which the current code item knows), charged alike either way.
-async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, WebError> {
+/// account (which the current code item knows, with the epoch it was asked at), charged
+/// alike either way.
+async fn resend(
+    app: &App,
+    flow: Carried<Recovery>,
+    client: &str,
+) -> Result<Outcome<Refusal>, WebError> {
     let now = app.now();
     let d = &flow.data;
     if let Some(wait) = otp_page::too_early(d.otp_sent_at, now) {
@@ -119,21 +141,22 @@ async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, 
         Some(r) => Some(r.account_id.clone()),
         None => current
             .as_ref()
-            .and_then(|i| i.s("account"))
+            .and_then(|i| i.s(otp::ACCOUNT))
             .map(str::to_owned),
     };
+    let epoch = current.as_ref().and_then(|i| i.n(otp::EPOCH));
     let code = OtpCode::generate();
     let secret = &app.config.flow_secret;
     let mut tx = Tx::new();
-    sms::charge(&mut tx, app, Purpose::Recovery, &d.number, now, |r| {
+    charge_sms(&mut tx, app, &d.number, client, now, |r| {
         Refusal::Sms(Page::Code, r)
     });
     let named = if d.reset.is_some() {
         None
     } else {
-        account.as_deref()
+        account.as_deref().map(|a| (a, epoch))
     };
-    tx.write(otp::issue_for_op(
+    tx.write(otp::issue_naming_op(
         secret,
         Purpose::Recovery,
         &d.rid,
@@ -143,7 +166,7 @@ async fn resend(app: &App, flow: Carried<Recovery>) -> Result<Outcome<Refusal>, 
         named,
     ));
     let next = d.code_resent(now);
-    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
+    tx.write(flow.next_op(&next, now));
     let message = match account {
         Some(_) => Effect::Sms {
             to: d.number.clone(),

@@ -29,9 +29,10 @@ use crate::engine::{self, Carried, Flow};
 use crate::engine::{Effect, Tx};
 use crate::notify::messages;
 use crate::store::accounts::Account;
+use crate::store::otp::Purpose;
 use crate::store::{rate, tokens, Item, TxOp};
 use crate::web;
-use crate::{limits, routes, App};
+use crate::{limits, routes, sms, App};
 use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
@@ -128,50 +129,83 @@ impl State {
 }
 
 /// The recovery record, also carried (sealed) in the cookie. It never names the account
-/// of an identify flow (mode 3): that is in the code item (`otp::issue_for_op`), read back
+/// of an identify flow (mode 3): that is in the code item (`otp::issue_naming_op`), read back
 /// only after a right guess, so a flow for unknown data is the same as a real one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recovery {
     pub state: State,
-    /// Subject of this flow's OTP (stable across resends).
+    /// Subject of this flow's OTP (stable across resends): the request's own in mode 3
+    /// (`request_subject`: nobody else's request replaces or spends it), the account's for a
+    /// reset (`reset_subject`).
     pub rid: String,
     /// The number the code page refers to (the typed one, or the account's for a reset).
     pub number: MobileNumber,
     /// The reset flow's account and link (token hash), used up with the new password.
     pub reset: Option<Reset>,
     pub otp_sent_at: i64,
+    /// The flow's absolute end, set when it was issued: `TTL_SECS` after the request (mode
+    /// 3), or when the link it was started from stops working (a reset). No step moves it.
+    #[serde(default)]
+    pub deadline: Option<i64>,
+    /// Mode 3: the identity typed (number + codice fiscale, `identity_subject`), whose
+    /// per-identity caps the request counts on.
+    #[serde(default)]
+    pub identity: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reset {
     pub account_id: String,
     pub token_hash: String,
+    /// The account's `session_epoch` when the link was issued: the new password is set only
+    /// if it is unchanged (a password change, every session ended or a suspension since
+    /// then void the link).
+    #[serde(default)]
+    pub epoch: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refused;
 
 impl Recovery {
-    pub fn identify(rid: String, number: MobileNumber, now: i64) -> Self {
+    /// A mode-3 request: its own code subject `rid`, for the identity typed `identity`.
+    pub fn identify(rid: String, identity: String, number: MobileNumber, now: i64) -> Self {
         Recovery {
             state: State::IdentifyCodeSent,
             rid,
             number,
             reset: None,
             otp_sent_at: now,
+            deadline: Some(now + TTL_SECS),
+            identity: Some(identity),
         }
     }
-    pub fn reset(account_id: String, number: MobileNumber, token_hash: String, now: i64) -> Self {
+    /// A reset started from `link` (live) of `account_id`: it ends when the link does.
+    pub fn reset(
+        account_id: String,
+        number: MobileNumber,
+        link: &tokens::Link,
+        epoch: i64,
+        now: i64,
+    ) -> Self {
         Recovery {
             state: State::ResetCodeSent,
             rid: reset_subject(&account_id),
             number,
             reset: Some(Reset {
                 account_id,
-                token_hash,
+                token_hash: link.hash.clone(),
+                epoch: Some(link.epoch.unwrap_or(epoch)),
             }),
             otp_sent_at: now,
+            deadline: Some(link.expires_at.min(now + TTL_SECS)),
+            identity: None,
         }
+    }
+
+    /// The subject the request's per-identity caps count on.
+    pub fn caps_subject(&self) -> &str {
+        self.identity.as_deref().unwrap_or(&self.rid)
     }
 
     /// The right SMS code was entered (for an identify flow, `matched`: the code named an
@@ -217,6 +251,71 @@ pub fn identity_subject(e164: &str, cf: &str) -> String {
     crate::crypto::token_hash(&format!("identify:{e164}:{cf}"))
 }
 
+/// The hidden field of mode 3's data form: a random value drawn when the page is drawn, so
+/// that the code belongs to the request (`request_subject`).
+pub const REQUEST_FIELD: &str = "richiesta";
+
+/// A new value for `REQUEST_FIELD`.
+pub fn new_request() -> String {
+    crate::crypto::random_token()
+}
+
+/// True when `request` can be a value of ours for `REQUEST_FIELD` (bounded: it becomes part
+/// of a key).
+pub fn is_request(request: &str) -> bool {
+    (16..=64).contains(&request.len())
+        && request
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// The subject of a mode-3 request's code: its own, so that another request for the same
+/// identity (a stranger who knows the number and the codice fiscale) can neither replace
+/// nor spend it. A double click sends the same form twice (the page's `REQUEST_FIELD`), so
+/// both share one code and one SMS; a request without a well-formed one (a script) is keyed
+/// by its client instead.
+pub fn request_subject(identity: &str, request: &str, client: &str) -> String {
+    let by = if is_request(request) {
+        format!("form:{request}")
+    } else {
+        format!("client:{client}")
+    };
+    crate::crypto::token_hash(&format!("request:{identity}:{by}"))
+}
+
+/// Charges one recovery SMS to `number` asked from `client` in a step's transaction: the
+/// client's share of the number's recovery SMS (`limits::SMS_PER_NUMBER_RECOVERY_PER_CLIENT`),
+/// then the number's cap and the global budget (`sms::charge`). A stranger who knows the
+/// number spends a share, never the owner's whole allowance. Charged alike whether or not
+/// the data match an account.
+pub fn charge_sms<R>(
+    tx: &mut Tx<R>,
+    app: &App,
+    number: &MobileNumber,
+    client: &str,
+    now: i64,
+    refusal: impl Fn(sms::SendRefused) -> R,
+) {
+    let share = limits::SMS_PER_NUMBER_RECOVERY_PER_CLIENT;
+    tx.charge(
+        share,
+        &share_subject(number, client),
+        now,
+        refusal(sms::SendRefused::NumberCap),
+    );
+    sms::charge(tx, app, Purpose::Recovery, number, now, refusal);
+}
+
+/// The counter of `client`'s share of `number`'s recovery SMS (a loader reads it).
+pub fn sms_share_key(number: &MobileNumber, client: &str, now: i64) -> crate::store::Key {
+    let share = limits::SMS_PER_NUMBER_RECOVERY_PER_CLIENT;
+    rate::window_key(share, &share_subject(number, client), now)
+}
+
+fn share_subject(number: &MobileNumber, client: &str) -> String {
+    format!("{}#{client}", number.e164())
+}
+
 /// The once-guard and the hourly cap of a recovery message of `mode` for the identity
 /// typed (`subject`): a double click sends one message; beyond the cap nothing is sent
 /// and the page says the same as always.
@@ -253,10 +352,12 @@ pub fn charge_request<R: Clone>(tx: &mut Tx<R>, subject: &str, mode: Mode, now: 
 
 const ONCE_SCOPE: &str = "recover-once";
 
-/// The write creating a single-use reset link (30 minutes) for `account_id`, and the link.
-pub fn reset_link_op(app: &App, account_id: &str, now: i64) -> (TxOp, String) {
+/// The write creating a single-use reset link (30 minutes) for `account`, recording its
+/// `session_epoch` (the link is void once it moves), and the link.
+pub fn reset_link_op(app: &App, account: &Account, now: i64) -> (TxOp, String) {
     let token = crate::crypto::random_token();
-    let op = tokens::create_op(RESET_TOKEN, &token, account_id, RESET_TTL_SECS, now);
+    let (id, epoch) = (&account.id, account.session_epoch);
+    let op = tokens::create_for_op(RESET_TOKEN, &token, id, epoch, RESET_TTL_SECS, now);
     let link = format!(
         "{}{}?token={token}",
         app.config.public_base_url,
@@ -281,6 +382,9 @@ impl Flow for Recovery {
     const TTL_SECS: i64 = TTL_SECS;
     fn gone() -> String {
         expired()
+    }
+    fn deadline(&self) -> Option<i64> {
+        self.deadline
     }
 }
 
@@ -311,16 +415,27 @@ mod tests {
         MobileNumber::parse("+393330000001").unwrap()
     }
 
+    fn link(expires_at: i64) -> tokens::Link {
+        tokens::Link {
+            target: "a".into(),
+            hash: "h".into(),
+            expires_at,
+            epoch: Some(2),
+        }
+    }
+
     #[test]
     fn unknown_data_never_get_past_the_code() {
-        let r = Recovery::identify("r".into(), n(), 0);
+        let r = Recovery::identify("r".into(), "i".into(), n(), 0);
         assert_eq!(r.code_verified(false), Err(Refused));
         assert_eq!(r.code_verified(true).unwrap().state, State::LinkSent);
     }
 
     #[test]
     fn reset_goes_code_then_password_once() {
-        let r = Recovery::reset("a".into(), n(), "h".into(), 0);
+        let r = Recovery::reset("a".into(), n(), &link(600), 7, 0);
+        assert_eq!(r.deadline, Some(600), "a reset ends with its link");
+        assert_eq!(r.reset.as_ref().unwrap().epoch, Some(2), "the link's epoch");
         assert!(r.state.allows(Step::Code) && !r.state.allows(Step::NewPassword));
         assert_eq!(r.password_set(), Err(Refused));
         let r = r.code_verified(false).unwrap();
@@ -328,6 +443,25 @@ mod tests {
         let r = r.password_set().unwrap();
         assert_eq!(r.state.path(), routes::LOGIN);
         assert_eq!(r.password_set(), Err(Refused));
+    }
+
+    #[test]
+    fn a_requests_code_is_its_own() {
+        let id = identity_subject("+393330000001", "RSSMRA85T10A562S");
+        let form = new_request();
+        assert_eq!(
+            request_subject(&id, &form, "10.0.0.1"),
+            request_subject(&id, &form, "10.0.0.2"),
+            "a double click: one code"
+        );
+        assert_ne!(
+            request_subject(&id, &form, "10.0.0.1"),
+            request_subject(&id, &new_request(), "10.0.0.1"),
+            "another request: another code"
+        );
+        let script = request_subject(&id, "", "10.0.0.1");
+        assert_eq!(script, request_subject(&id, &"x".repeat(65), "10.0.0.1"));
+        assert_ne!(script, request_subject(&id, "", "10.0.0.2"));
     }
 
     #[test]

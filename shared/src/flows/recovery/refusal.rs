@@ -25,6 +25,9 @@ pub enum Refusal {
     Sms(Page, SendRefused),
     /// The reset link was used, or expired.
     LinkGone,
+    /// The account's proof changed since the link or the request was issued (its
+    /// `session_epoch` moved: a password change, every session ended, a suspension).
+    Voided(Page),
     /// The password changed meanwhile (a double submit: the first one set it).
     AlreadyChanged,
 }
@@ -35,6 +38,28 @@ pub fn link_gone_page() -> maud::Markup {
         "Link non valido",
         "Il link per scegliere una nuova password non è valido, è scaduto o è già stato usato. \
          Richiedi un nuovo link dalla pagina di recupero delle credenziali.",
+    )
+}
+
+/// The page of a reset link issued before the account's password changed, its sessions
+/// were all ended or it was suspended.
+pub fn link_voided_page() -> maud::Markup {
+    warning(
+        "Link non più valido",
+        "Dopo l'invio di questo link la password del tuo account è stata cambiata, oppure sono state chiuse \
+         tutte le sessioni o l'account è stato sospeso: per la tua sicurezza il link non è più valido. Se ti \
+         serve ancora una nuova password, richiedi un nuovo link dalla pagina di recupero delle credenziali.",
+    )
+}
+
+/// The page of a recovery request (mode 3) made before the account's password changed, its
+/// sessions were all ended or it was suspended.
+pub fn request_voided_page() -> maud::Markup {
+    warning(
+        "Richiesta non più valida",
+        "Dopo la tua richiesta la password del tuo account è stata cambiata, oppure sono state chiuse tutte le \
+         sessioni o l'account è stato sospeso: per la tua sicurezza la procedura di recupero non è più valida. \
+         Se ti serve ancora, avviala di nuovo.",
     )
 }
 
@@ -63,6 +88,8 @@ impl engine::Refusal for Refusal {
             Refusal::Sms(Page::Code, r) => form(otp_page::FIELD, sms::refused_text(r)),
             Refusal::Sms(Page::Reset, r) => Reply::Page(429, warning("Codice non inviato", sms::refused_text(r))),
             Refusal::LinkGone => Reply::Page(410, link_gone_page()),
+            Refusal::Voided(Page::Reset) => Reply::Page(410, link_voided_page()),
+            Refusal::Voided(_) => Reply::Page(410, request_voided_page()),
             Refusal::AlreadyChanged => Reply::Redirect(routes::LOGIN.to_owned()),
         }
     }

@@ -3,21 +3,26 @@
 //! after the code, the new password is set in one transaction that also uses up the link,
 //! ends every session of the account, forgets its failed logins and completes the flow.
 //! A confirmation email follows.
+//!
+//! Time and proof are checked in code: the reset flow ends when its link does (however
+//! busy it is kept), the link is used up only while it is live, and the password is set
+//! only if the account is still active at the `session_epoch` the link was issued at (a
+//! password change, every session ended, a suspension since then void it). A stale or
+//! replayed SALVA is refused on its flow's version before the new password is hashed.
 
-pub use super::refusal::link_gone_page;
+pub use super::refusal::{link_gone_page, link_voided_page};
 use super::refusal::{Page, Refusal};
-use super::{Recovery, Step, KIND, RESET_TOKEN, TTL_SECS};
+use super::{charge_sms, Recovery, Step, RESET_TOKEN};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
-use crate::flows::record;
+use crate::engine::{self, Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::messages;
 use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::lockout::{self, Counter};
 use crate::store::otp::{self, Purpose};
-use crate::store::tokens;
+use crate::store::{tokens, Cond, TxOp};
 use crate::web::WebError;
-use crate::{limits, passwords, routes, sms, App};
+use crate::{limits, passwords, routes, App};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,26 +33,62 @@ pub struct Form {
     pub conferma_password: String,
 }
 
+/// What a reset link is now.
+pub enum Link {
+    /// Live, for this active account.
+    Live(Box<(Account, tokens::Link)>),
+    /// Live, but the account's proof changed since it was issued (`tokens::Link::voided`).
+    Voided,
+    /// Unknown, used, expired, or its account is no longer active.
+    Gone,
+}
+
+/// The reset link `token` and its account (two reads; nothing written: the link's GET).
+pub async fn link(app: &App, token: &str) -> Result<Link, WebError> {
+    let store = app.store.as_ref();
+    let Some(link) = tokens::read(store, RESET_TOKEN, token, app.now()).await? else {
+        return Ok(Link::Gone);
+    };
+    let account = accounts::get(store, &link.target)
+        .await?
+        .filter(|a| a.status == Status::Active);
+    Ok(match account {
+        None => Link::Gone,
+        Some(a) if link.voided(a.session_epoch) => Link::Voided,
+        Some(a) => Link::Live(Box::new((a, link))),
+    })
+}
+
 /// The active account a live reset link points to, with the link's hash.
 pub async fn link_account(app: &App, token: &str) -> Result<Option<(Account, String)>, WebError> {
-    let store = app.store.as_ref();
-    let Some((account_id, hash)) = tokens::peek(store, RESET_TOKEN, token, app.now()).await? else {
-        return Ok(None);
-    };
-    Ok(accounts::get(store, &account_id)
-        .await?
-        .filter(|a| a.status == Status::Active)
-        .map(|a| (a, hash)))
+    Ok(match link(app, token).await? {
+        Link::Live(live) => Some((live.0, live.1.hash)),
+        _ => None,
+    })
 }
 
 /// INVIA IL CODICE on the link's page: a code to the account's number (one per account: a
-/// double click sends one SMS and both flows accept it) and a reset flow.
-pub async fn start(app: &App, token: &str, flow_id: &str) -> Result<Outcome<Refusal>, WebError> {
-    let Some((account, token_hash)) = link_account(app, token).await? else {
-        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
+/// double click sends one SMS and both flows accept it) and a reset flow that ends when the
+/// link does. `client` is the asking connection (its share of the number's recovery SMS).
+pub async fn start(
+    app: &App,
+    token: &str,
+    flow_id: &str,
+    client: &str,
+) -> Result<Outcome<Refusal>, WebError> {
+    let (account, link) = match link(app, token).await? {
+        Link::Live(live) => *live,
+        Link::Voided => return Ok(Outcome::reply(Refusal::Voided(Page::Reset).reply())),
+        Link::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
     };
     let now = app.now();
-    let data = Recovery::reset(account.id.clone(), account.number.clone(), token_hash, now);
+    let data = Recovery::reset(
+        account.id.clone(),
+        account.number.clone(),
+        &link,
+        account.session_epoch,
+        now,
+    );
     let recent = otp::age(app.store.as_ref(), Purpose::Recovery, &data.rid, now)
         .await?
         .is_some_and(|age| age < limits::RESEND_INTERVAL_SECS);
@@ -55,7 +96,7 @@ pub async fn start(app: &App, token: &str, flow_id: &str) -> Result<Outcome<Refu
     let mut outcome = Outcome::redirect(Step::Code.path());
     if !recent {
         let code = OtpCode::generate();
-        sms::charge(&mut tx, app, Purpose::Recovery, &account.number, now, |r| {
+        charge_sms(&mut tx, app, &account.number, client, now, |r| {
             Refusal::Sms(Page::Reset, r)
         });
         let keep = Some(limits::RESEND_INTERVAL_SECS);
@@ -76,13 +117,14 @@ pub async fn start(app: &App, token: &str, flow_id: &str) -> Result<Outcome<Refu
                 &code,
             ));
     }
-    tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
+    tx.write(engine::create_flow_op(flow_id, &data, now));
     Ok(outcome
         .with_tx(tx)
         .cookie(super::cookie(app, flow_id, 1, &data)))
 }
 
-/// SALVA with the new password.
+/// SALVA with the new password: the cheap checks (the flow's state, its version and time,
+/// the account and its epoch, the rules) before the hash, then one transaction.
 pub async fn set_password(
     app: &App,
     flow: Carried<Recovery>,
@@ -91,12 +133,24 @@ pub async fn set_password(
     let (Ok(done), Some(reset)) = (flow.data.password_set(), flow.data.reset.as_ref()) else {
         return Ok(Outcome::redirect(flow.data.state.path()));
     };
-    let Some(account) = accounts::get(app.store.as_ref(), &reset.account_id)
-        .await?
+    // One read: the flow's record with the account. A stale or replayed cookie (the
+    // password already set from this flow, a second tab) stops here, before any hash.
+    let keys = [accounts::key(&reset.account_id)];
+    let Some(facts) = engine::load_current(app, &flow, &keys).await? else {
+        return Ok(Outcome::stale());
+    };
+    let Some(account) = facts[0]
+        .as_ref()
+        .and_then(|i| accounts::from_item(&reset.account_id, i))
         .filter(|a| a.status == Status::Active)
     else {
-        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
+        return Ok(Outcome::reply(Refusal::LinkGone.reply()).cookie(super::clear_cookie(app)));
     };
+    if reset.epoch.is_some_and(|e| e != account.session_epoch) {
+        tracing::info!(step = "recover-reset", "reset voided by a newer epoch");
+        let voided = Refusal::Voided(Page::Reset).reply();
+        return Ok(Outcome::reply(voided).cookie(super::clear_cookie(app)));
+    }
     let mut errors = FieldErrors::default();
     let personal = [
         account.nome.as_str(),
@@ -113,18 +167,21 @@ pub async fn set_password(
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(Outcome::reply(Reply::Form(422, errors)));
     };
-    let hash = tokio::task::spawn_blocking(move || passwords::hash(&password))
+    let hash = passwords::in_pool(move || passwords::hash(&password))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
     let now = app.now();
     let mut tx = Tx::new();
-    tx.write(flow.save_op(KIND, &done, TTL_SECS, now));
+    tx.write(flow.next_op(&done, now));
     tx.guard(
-        accounts::set_password_op(&account.id, &account.password_hash, &hash, true),
+        on_the_same_proof(
+            accounts::set_password_op(&account.id, &account.password_hash, &hash, true),
+            account.session_epoch,
+        ),
         Refusal::AlreadyChanged,
     );
     tx.guard(
-        tokens::consume_op(RESET_TOKEN, &reset.token_hash),
+        tokens::consume_live_op(RESET_TOKEN, &reset.token_hash, now),
         Refusal::LinkGone,
     );
     let locks = limits::LOGIN_LOCK_PER_USERNAME;
@@ -145,4 +202,21 @@ pub async fn set_password(
             )))
             .cookie(super::clear_cookie(app)),
     )
+}
+
+/// The account's write, also on condition that it is still active at `epoch` (the one the
+/// link was issued at, checked when read): a suspension, a password change or every
+/// session ended between the read and the commit refuses it too.
+fn on_the_same_proof(mut op: TxOp, epoch: i64) -> TxOp {
+    if let TxOp::Update { cond, .. } = &mut op {
+        let mut at_epoch = Cond::eq("session_epoch", epoch);
+        if epoch == 0 {
+            // An account never bumped may carry no epoch at all (read as 0).
+            at_epoch = Cond::Or(vec![at_epoch, Cond::missing("session_epoch")]);
+        }
+        let mut all = vec![at_epoch, Cond::eq("status", Status::Active.as_str())];
+        all.extend(cond.take());
+        *cond = Some(Cond::And(all));
+    }
+    op
 }

@@ -9,10 +9,9 @@
 
 use super::refusal::{Page, Refusal};
 use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
-use super::{KIND, TTL_SECS};
+use super::{charge_sms, request_subject, sms_share_key};
 use crate::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
-use crate::engine::{Effect, Outcome, Tx};
-use crate::flows::record;
+use crate::engine::{self, Effect, Outcome, Tx};
 use crate::notify::messages;
 use crate::pages::FieldErrors;
 use crate::store::accounts::{self, Account, Status};
@@ -30,6 +29,8 @@ pub struct Form {
     pub numero: String,
     pub cf_personale: String,
     pub username: String,
+    /// Mode 3: the request's own value, drawn with the page (`super::REQUEST_FIELD`).
+    pub richiesta: String,
 }
 
 impl Form {
@@ -39,8 +40,29 @@ impl Form {
             numero: self.numero.trim().to_owned(),
             cf_personale: self.cf_personale.trim().to_owned(),
             username: self.username.trim().to_owned(),
+            richiesta: self.richiesta.clone(),
         }
     }
+
+    /// The value of `super::REQUEST_FIELD` to draw on the page: the one sent if it can be
+    /// ours (the page again, after an error), else a new one.
+    pub fn request(&self) -> String {
+        if super::is_request(&self.richiesta) {
+            self.richiesta.clone()
+        } else {
+            super::new_request()
+        }
+    }
+}
+
+/// Who asks, beside what was typed: the client (its caps and its share of the number's SMS),
+/// the form's request value (mode 3's code is the request's own), and for mode 3 the new
+/// flow's id and code.
+pub struct Asked<'a> {
+    pub client: &'a str,
+    pub request: &'a str,
+    pub flow_id: &'a str,
+    pub code: &'a OtpCode,
 }
 
 /// Who the data typed say the user is.
@@ -59,7 +81,7 @@ pub enum Identity {
 
 impl Identity {
     /// The subject the request's guards and caps are keyed by.
-    fn subject(&self) -> String {
+    pub fn subject(&self) -> String {
         match self {
             Identity::Person { number, cf } => identity_subject(number.e164(), cf.as_str()),
             Identity::Username { typed, valid } => {
@@ -112,13 +134,26 @@ pub struct Facts {
     pub sms_room: bool,
 }
 
+/// The subject of the code a mode-3 request `asked` gets: its own (`request_subject`).
+fn code_subject(identity: &Identity, asked: &Asked) -> String {
+    request_subject(&identity.subject(), asked.request, asked.client)
+}
+
 /// Two reads whatever the data.
-pub async fn load(app: &App, mode: Mode, identity: &Identity) -> Result<Facts, WebError> {
+pub async fn load(
+    app: &App,
+    mode: Mode,
+    identity: &Identity,
+    asked: &Asked<'_>,
+) -> Result<Facts, WebError> {
     let now = app.now();
     let subject = identity.subject();
     let mut keys = vec![identity.claim()];
     match mode {
-        Mode::Both => keys.push(otp::code_key(Purpose::Recovery, &subject)),
+        Mode::Both => keys.push(otp::code_key(
+            Purpose::Recovery,
+            &code_subject(identity, asked),
+        )),
         _ => keys.extend(request_keys(&subject, mode, now)),
     }
     if let Identity::Person { number, .. } = identity {
@@ -132,6 +167,7 @@ pub async fn load(app: &App, mode: Mode, identity: &Identity) -> Result<Facts, W
             "all",
             now,
         ));
+        keys.push(sms_share_key(number, asked.client, now));
     }
     let mut items = app.store.batch_get(&keys).await?;
     let owner = uniqueness::holder_in(items[0].as_ref(), now);
@@ -149,12 +185,14 @@ pub async fn load(app: &App, mode: Mode, identity: &Identity) -> Result<Facts, W
     let sms_room = match identity {
         Identity::Person { .. } => {
             let n = items.len();
-            !rate::is_full(items[n - 2].as_ref(), limits::SMS_PER_NUMBER_RECOVERY, now)
+            let share = limits::SMS_PER_NUMBER_RECOVERY_PER_CLIENT;
+            !rate::is_full(items[n - 3].as_ref(), limits::SMS_PER_NUMBER_RECOVERY, now)
                 && !rate::is_full(
-                    items[n - 1].as_ref(),
+                    items[n - 2].as_ref(),
                     sms::global_limit(app, Purpose::Recovery),
                     now,
                 )
+                && !rate::is_full(items[n - 1].as_ref(), share, now)
         }
         Identity::Username { .. } => false,
     };
@@ -171,40 +209,40 @@ fn sent(mode: Mode) -> String {
     format!("{}?inviato={}", routes::RECOVER, mode.slug())
 }
 
-/// The decision; `flow_id` and `code` serve mode 3.
+/// The decision.
 pub fn decide(
     app: &App,
     mode: Mode,
     identity: &Identity,
     facts: Facts,
-    client: &str,
-    flow_id: &str,
-    code: &OtpCode,
+    asked: &Asked,
 ) -> Outcome<Refusal> {
     let now = app.now();
     let subject = identity.subject();
     let mut tx = Tx::new();
     tx.charge(
         limits::RECOVER_PER_IP,
-        client,
+        asked.client,
         now,
         Refusal::ClientCap(mode),
     );
     let account = facts.account.as_ref();
     match (mode, identity) {
         (Mode::Both, Identity::Person { number, .. }) => {
+            let rid = code_subject(identity, asked);
             let recent =
                 otp::is_recent(facts.guards[0].as_ref(), now, limits::RESEND_INTERVAL_SECS);
             let mut outcome = Outcome::redirect(routes::RECOVER_OTP).metric(counted(mode));
             if !recent {
-                sms::charge(&mut tx, app, Purpose::Recovery, number, now, |r| {
+                charge_sms(&mut tx, app, number, asked.client, now, |r| {
                     Refusal::Sms(Page::Start, r)
                 });
                 let keep = Some(limits::RESEND_INTERVAL_SECS);
-                let id = account.map(|a| a.id.as_str());
-                let secret = &app.config.flow_secret;
+                let named = account.map(|a| (a.id.as_str(), Some(a.session_epoch)));
+                let (secret, code) = (&app.config.flow_secret, asked.code);
+                let purpose = Purpose::Recovery;
                 tx.guard(
-                    otp::issue_for_op(secret, Purpose::Recovery, &subject, code, now, keep, id),
+                    otp::issue_naming_op(secret, purpose, &rid, code, now, keep, named),
                     Refusal::Concurrent(Page::Start),
                 );
                 outcome = outcome
@@ -215,13 +253,13 @@ pub fn decide(
                         },
                         None => Effect::Nothing,
                     })
-                    .unless_sent(otp::withdraw_op(secret, Purpose::Recovery, &subject, code));
+                    .unless_sent(otp::withdraw_op(secret, purpose, &rid, code));
             }
-            let data = Recovery::identify(subject, number.clone(), now);
-            tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
+            let data = Recovery::identify(rid, subject, number.clone(), now);
+            tx.write(engine::create_flow_op(asked.flow_id, &data, now));
             outcome
                 .with_tx(tx)
-                .cookie(super::cookie(app, flow_id, 1, &data))
+                .cookie(super::cookie(app, asked.flow_id, 1, &data))
         }
         (_, identity) => {
             let mut outcome = Outcome::redirect(sent(mode)).metric(counted(mode));
@@ -236,11 +274,15 @@ pub fn decide(
                 Refusal::Concurrent(Page::Start),
             );
             let messages = match (mode, identity, account) {
-                (Mode::Username, Identity::Person { number, .. }, account) => {
-                    username_messages(app, &mut tx, number, account, facts.sms_room)
-                }
+                (Mode::Username, Identity::Person { number, .. }, account) => username_messages(
+                    app,
+                    &mut tx,
+                    (number, asked.client),
+                    account,
+                    facts.sms_room,
+                ),
                 (_, _, Some(account)) => {
-                    let (op, link) = super::reset_link_op(app, &account.id, now);
+                    let (op, link) = super::reset_link_op(app, account, now);
                     tx.write(op);
                     tracing::info!(step = "recover-start", mode = "password", "reset link sent");
                     vec![super::reset_email(account, &link, false)]
@@ -260,13 +302,13 @@ pub fn decide(
 fn username_messages(
     app: &App,
     tx: &mut Tx<Refusal>,
-    number: &MobileNumber,
+    (number, client): (&MobileNumber, &str),
     account: Option<&Account>,
     sms_room: bool,
 ) -> Vec<Effect> {
     let now = app.now();
     if sms_room {
-        sms::charge(tx, app, Purpose::Recovery, number, now, |_| {
+        charge_sms(tx, app, number, client, now, |_| {
             Refusal::Concurrent(Page::Start)
         });
     } else {
@@ -345,10 +387,16 @@ mod tests {
             let decided = |account: Option<Account>| {
                 let facts = Facts {
                     account,
-                    guards: vec![None, None, None, None],
+                    guards: vec![None, None, None, None, None],
                     sms_room: true,
                 };
-                decide(&app, mode, &identity, facts, "10.0.0.1", "flow", &code)
+                let asked = Asked {
+                    client: "10.0.0.1",
+                    request: "",
+                    flow_id: "flow",
+                    code: &code,
+                };
+                decide(&app, mode, &identity, facts, &asked)
             };
             let (known, unknown) = (decided(Some(account())), decided(None));
             let (k, u) = (known.tx.kinds(), unknown.tx.kinds());

@@ -97,7 +97,7 @@ pub fn confirm(app: &App, link: &Link, new_id: &str) -> Outcome<Refusal> {
     }
     let mut tx = Tx::new();
     tx.guard(
-        tokens::consume_op(TOKEN_KIND, &link.hash),
+        tokens::consume_live_op(TOKEN_KIND, &link.hash, now),
         Refusal::LinkInvalid,
     );
     let old = TxOp::Delete {

@@ -530,7 +530,7 @@ pub fn confirm(app: &App, link: &Link) -> Outcome<Refusal> {
     }
     let mut tx: Tx<Refusal> = Tx::new();
     tx.guard(
-        tokens::consume_op(TOKEN_KIND, &link.hash),
+        tokens::consume_live_op(TOKEN_KIND, &link.hash, now),
         Refusal::CeaseLinkInvalid,
     );
     let save = record::update_key_op(link.flow_key.clone(), link.version, &next, TTL_SECS, now);
