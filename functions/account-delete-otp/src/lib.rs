@@ -12,21 +12,21 @@ use shared::{routes, session, App};
 shared::step!(get: get, post: post);
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    session::required(req)?;
-    Ok(otp_page::show(
-        app,
-        req,
-        |_: &Deletion| None,
-        |d: &Deletion| &d.number,
-        page,
-    ))
+    let s = session::required(req)?;
+    // A deletion started before the account's sessions were ended is void: its page says so.
+    let void = |d: &Deletion| deletion::is_void(d, s).then(deletion::voided_path);
+    Ok(otp_page::show(app, req, void, |d: &Deletion| &d.number, page))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     let form: otp_page::CodeForm = Form::from_request(req).typed();
-    let decide = |flow| deletion::decide(app, s, flow, &form);
-    otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await
+    let later = deletion::Later::default();
+    let decide = |flow| deletion::decide(app, s, flow, &form, &later);
+    let resp = otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await?;
+    // What of the account's lists did not fit in the deletion's transaction.
+    deletion::erase_later(app, &s.account.id, later).await;
+    Ok(resp)
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
