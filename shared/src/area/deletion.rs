@@ -80,7 +80,7 @@ pub const KEPT: [Kept; 4] = [
     Kept {
         what: "dati tecnici temporanei: codici di verifica, contatori dei tentativi di accesso, richieste non \
             completate (ad esempio un cambio di indirizzo email non ancora confermato)",
-        how_long: "al massimo 24 ore",
+        how_long: "al massimo un giorno",
         why: "scadono da soli e non possono più essere usati",
     },
 ];
