@@ -365,3 +365,48 @@ pub async fn erase_later(app: &App, account_id: &str, later: Later) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::access_log::Event;
+    use crate::store::Item;
+
+    #[tokio::test]
+    async fn what_is_erased_after_the_step_goes_only_once_the_account_is_ceased() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let store = app.store.as_ref();
+        let events: Vec<TxOp> = (0..250)
+            .map(|i| access_log::record_op("acc", Event::Completed, "UA", 1_000 + i))
+            .collect();
+        for chunk in events.chunks(100) {
+            store.transact(chunk.to_vec()).await.unwrap();
+        }
+        let active = Item::new().with("status", "active");
+        store.put(&accounts::key("acc"), active, None).await.unwrap();
+        let erase = || async {
+            let keys = access_log::all(store, "acc").await.unwrap();
+            let ops = keys.into_iter().map(|key| TxOp::Delete { key, cond: None });
+            Later(std::sync::Mutex::new(ops.collect()))
+        };
+        erase_later(&app, "acc", erase().await).await;
+        assert_eq!(
+            access_log::all(store, "acc").await.unwrap().len(),
+            250,
+            "the deletion did not commit: nothing erased"
+        );
+        let ceased = Item::new().with("status", "ceased");
+        store.put(&accounts::key("acc"), ceased, None).await.unwrap();
+        erase_later(&app, "acc", erase().await).await;
+        assert!(access_log::all(store, "acc").await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn what_is_kept_is_said_with_how_long_and_why() {
+        let said = kept_sentences();
+        assert_eq!(said.len(), KEPT.len());
+        assert!(said[0].starts_with("La registrazione dei consensi") && said[0].contains("per 10 anni"));
+        assert!(said.iter().all(|s| s.ends_with(").")));
+    }
+}

@@ -413,4 +413,64 @@ mod list_tests {
             "idle ones are gone"
         );
     }
+
+    #[tokio::test]
+    async fn the_list_reads_every_page_and_leaves_out_older_epochs_unread() {
+        let s = MemoryStore::new();
+        let mut ids = Vec::new();
+        for k in 0..250 {
+            let (id, ops) = create_ops("acc", 2, 10_000 + k, "UA");
+            s.transact(ops.to_vec()).await.unwrap();
+            ids.push(id);
+        }
+        // Ended by an epoch bump: their entries stay until their TTL.
+        for k in 0..30 {
+            let (_, ops) = create_ops("acc", 1, 10_000 + k, "UA-old");
+            s.transact(ops.to_vec()).await.unwrap();
+        }
+        let listed = of_account(&s, "acc", 2, 10_300).await.unwrap();
+        assert_eq!(listed.len(), 250, "past one page of the Query");
+        assert_eq!(listed[0].hash, crypto::token_hash(&ids[249]), "newest first");
+        assert!(listed.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+        assert_eq!(entries(&s, "acc").await.unwrap().len(), 280);
+    }
+
+    #[tokio::test]
+    async fn a_renewed_session_keeps_its_start_and_password_time_at_the_new_epoch() {
+        let s = MemoryStore::new();
+        let (old_id, ops) = create_ops("acc", 1, 1000, "UA");
+        s.transact(ops.to_vec()).await.unwrap();
+        let old = load(&s, &old_id, 1500).await.unwrap().unwrap();
+        let (new_id, ops) = renew_ops(&old, 2, 1600, "UA-2");
+        s.transact(ops.to_vec()).await.unwrap();
+        assert!(load(&s, &old_id, 1600).await.unwrap().is_none(), "the old id is dead");
+        let new = load(&s, &new_id, 1600).await.unwrap().unwrap();
+        assert_eq!(
+            (new.epoch, new.created_at, new.auth_at, new.last_seen),
+            (2, 1000, 1000, 1600)
+        );
+        assert!(
+            load(&s, &new_id, 1000 + ABSOLUTE_SECS).await.unwrap().is_none(),
+            "the absolute lifetime is the old one's"
+        );
+        let listed = of_account(&s, "acc", 2, 1600).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].created_at, listed[0].user_agent.as_str()), (1000, "UA-2"));
+    }
+
+    #[tokio::test]
+    async fn one_session_is_ended_only_by_its_own_account() {
+        let s = MemoryStore::new();
+        let (id, ops) = create_ops("acc", 0, 1000, "UA");
+        s.transact(ops.to_vec()).await.unwrap();
+        let hash = SessionHash::parse(&crypto::token_hash(&id)).unwrap();
+        assert!(SessionHash::parse("00ff").is_none());
+        assert!(SessionHash::parse(&"G".repeat(64)).is_none());
+        let other = s.transact(end_own_ops("intruder", &hash).to_vec()).await;
+        assert!(matches!(other, Err(StoreError::TxCancelled { .. })));
+        assert!(load(&s, &id, 1001).await.unwrap().is_some());
+        s.transact(end_own_ops("acc", &hash).to_vec()).await.unwrap();
+        assert!(load(&s, &id, 1001).await.unwrap().is_none());
+        assert!(entries(&s, "acc").await.unwrap().is_empty());
+    }
 }

@@ -428,7 +428,11 @@ async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
     let all = a
         .post("/area-clienti/sessioni", &[("sessione", "altri")])
         .await;
-    assert!(all.contains("Abbiamo chiuso 1 sessione"), "{}", all.text());
+    assert!(
+        all.contains("Abbiamo chiuso tutte le sessioni aperte sugli altri dispositivi"),
+        "{}",
+        all.text()
+    );
     assert_eq!(b.get("/area-clienti").await.path, "/accesso");
     assert_eq!(c.get("/area-clienti").await.path, "/accesso");
     assert_eq!(a.get("/area-clienti").await.path, "/area-clienti");

@@ -13,7 +13,9 @@ use super::area::{account, browser, ops, registered, sign_in, CHROME, FIREFOX};
 use e2e::register::{CF, PASSWORD};
 use e2e::{random_email, Page, Portal};
 use portale_admin::helpdesk::Exit;
-use shared::store::{accounts, consent_log, sessions, uniqueness::Kind, Attr, Item, Key};
+use shared::store::{
+    access_log, accounts, consent_log, sessions, uniqueness::Kind, Attr, Item, Key,
+};
 
 const DAY: i64 = 24 * 3600;
 const YEAR: i64 = 365 * DAY;
@@ -330,6 +332,13 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     assert_eq!(ops(&p, &unlock).await.code, Exit::Ok);
     let new = random_email("mai-confermata");
     ask_email_change(&b, &new).await;
+    // A year of logins: more access events than the deletion's transaction holds.
+    let year: Vec<_> = (0..150)
+        .map(|d| access_log::record_op(&id, access_log::Event::Completed, CHROME, p.app.now() - d * DAY))
+        .collect();
+    for chunk in year.chunks(50) {
+        p.app.store.transact(chunk.to_vec()).await.unwrap();
+    }
 
     // The export says what the help desk did (not who) and what a deletion keeps.
     let export = b.get("/area-clienti/privacy/dati.json").await;
