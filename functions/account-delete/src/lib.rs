@@ -27,12 +27,7 @@ async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     let form: deletion::Form = Form::from_request(req).typed();
-    engine::run(
-        app,
-        || deletion::start(app, s, &form),
-        |e| page(s, e, None),
-    )
-    .await
+    engine::run(app, || deletion::start(app, s, &form), |e| page(s, e, None)).await
 }
 
 fn page(s: &SignedIn, errors: &FieldErrors, notice: Option<&str>) -> Markup {

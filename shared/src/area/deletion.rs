@@ -35,7 +35,8 @@ use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{
-    access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp, Update,
+    access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp,
+    Update,
 };
 use crate::web::WebError;
 use crate::{clock, crypto, routes, sms, App};
@@ -86,7 +87,8 @@ pub const KEPT: [Kept; 4] = [
 ];
 
 /// What goes at once, said after `KEPT`.
-pub const ERASED_TEXT: &str = "Tutto il resto viene cancellato subito: lo storico degli accessi, i browser da cui hai \
+pub const ERASED_TEXT: &str =
+    "Tutto il resto viene cancellato subito: lo storico degli accessi, i browser da cui hai \
     effettuato l'accesso e l'elenco delle sessioni.";
 
 /// `KEPT` as one sentence per item ("… per 10 anni: …").
@@ -384,7 +386,10 @@ mod tests {
             store.transact(chunk.to_vec()).await.unwrap();
         }
         let active = Item::new().with("status", "active");
-        store.put(&accounts::key("acc"), active, None).await.unwrap();
+        store
+            .put(&accounts::key("acc"), active, None)
+            .await
+            .unwrap();
         let erase = || async {
             let keys = access_log::all(store, "acc").await.unwrap();
             let ops = keys.into_iter().map(|key| TxOp::Delete { key, cond: None });
@@ -397,7 +402,10 @@ mod tests {
             "the deletion did not commit: nothing erased"
         );
         let ceased = Item::new().with("status", "ceased");
-        store.put(&accounts::key("acc"), ceased, None).await.unwrap();
+        store
+            .put(&accounts::key("acc"), ceased, None)
+            .await
+            .unwrap();
         erase_later(&app, "acc", erase().await).await;
         assert!(access_log::all(store, "acc").await.unwrap().is_empty());
     }
@@ -406,7 +414,9 @@ mod tests {
     fn what_is_kept_is_said_with_how_long_and_why() {
         let said = kept_sentences();
         assert_eq!(said.len(), KEPT.len());
-        assert!(said[0].starts_with("La registrazione dei consensi") && said[0].contains("per 10 anni"));
+        assert!(
+            said[0].starts_with("La registrazione dei consensi") && said[0].contains("per 10 anni")
+        );
         assert!(said.iter().all(|s| s.ends_with(").")));
     }
 }

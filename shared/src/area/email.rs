@@ -245,7 +245,10 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
         },
         Refusal::Changed("email"),
     );
-    let (by, holder) = (owner(&c.account_id), uniqueness::account_owner(&c.account_id));
+    let (by, holder) = (
+        owner(&c.account_id),
+        uniqueness::account_owner(&c.account_id),
+    );
     let mut kinds = vec![Kind::Email];
     if c.username_too {
         kinds.push(Kind::Username);

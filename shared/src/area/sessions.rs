@@ -103,12 +103,9 @@ pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refus
                 tx.write(op);
             }
             tracing::info!(step = "area-sessions", account = %crate::crypto::log_id(&a.id), "other sessions ended");
-            Outcome::redirect(format!(
-                "{}?chiuse={ALL_OTHERS}",
-                routes::ACCOUNT_SESSIONS
-            ))
-            .with_tx(tx)
-            .cookie(session::session_cookie(app, &id, &a.id))
+            Outcome::redirect(format!("{}?chiuse={ALL_OTHERS}", routes::ACCOUNT_SESSIONS))
+                .with_tx(tx)
+                .cookie(session::session_cookie(app, &id, &a.id))
         }
     }
 }

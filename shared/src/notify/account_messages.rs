@@ -45,8 +45,9 @@ pub fn email_change_confirmation(to: &str, link: &str) -> EmailMessage {
             Convenzione Telefonia Mobile 8. Conferma il nuovo indirizzo: fino ad allora resta valido quello di prima.",
         &[],
         Some(("CONFERMA IL NUOVO INDIRIZZO", link)),
-        "Il link è valido 24 ore e può essere usato una sola volta. Se non hai chiesto tu questa modifica, ignora \
-            questa email.",
+        "Il link è valido 24 ore e può essere usato una sola volta; non vale più se nel frattempo la password viene \
+            cambiata o vengono chiuse le sessioni sugli altri dispositivi. Se non hai chiesto tu questa modifica, \
+            ignora questa email.",
     )
 }
 

@@ -430,8 +430,14 @@ mod list_tests {
         }
         let listed = of_account(&s, "acc", 2, 10_300).await.unwrap();
         assert_eq!(listed.len(), 250, "past one page of the Query");
-        assert_eq!(listed[0].hash, crypto::token_hash(&ids[249]), "newest first");
-        assert!(listed.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+        assert_eq!(
+            listed[0].hash,
+            crypto::token_hash(&ids[249]),
+            "newest first"
+        );
+        assert!(listed
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at));
         assert_eq!(entries(&s, "acc").await.unwrap().len(), 280);
     }
 
@@ -443,19 +449,28 @@ mod list_tests {
         let old = load(&s, &old_id, 1500).await.unwrap().unwrap();
         let (new_id, ops) = renew_ops(&old, 2, 1600, "UA-2");
         s.transact(ops.to_vec()).await.unwrap();
-        assert!(load(&s, &old_id, 1600).await.unwrap().is_none(), "the old id is dead");
+        assert!(
+            load(&s, &old_id, 1600).await.unwrap().is_none(),
+            "the old id is dead"
+        );
         let new = load(&s, &new_id, 1600).await.unwrap().unwrap();
         assert_eq!(
             (new.epoch, new.created_at, new.auth_at, new.last_seen),
             (2, 1000, 1000, 1600)
         );
         assert!(
-            load(&s, &new_id, 1000 + ABSOLUTE_SECS).await.unwrap().is_none(),
+            load(&s, &new_id, 1000 + ABSOLUTE_SECS)
+                .await
+                .unwrap()
+                .is_none(),
             "the absolute lifetime is the old one's"
         );
         let listed = of_account(&s, "acc", 2, 1600).await.unwrap();
         assert_eq!(listed.len(), 1);
-        assert_eq!((listed[0].created_at, listed[0].user_agent.as_str()), (1000, "UA-2"));
+        assert_eq!(
+            (listed[0].created_at, listed[0].user_agent.as_str()),
+            (1000, "UA-2")
+        );
     }
 
     #[tokio::test]
@@ -469,7 +484,9 @@ mod list_tests {
         let other = s.transact(end_own_ops("intruder", &hash).to_vec()).await;
         assert!(matches!(other, Err(StoreError::TxCancelled { .. })));
         assert!(load(&s, &id, 1001).await.unwrap().is_some());
-        s.transact(end_own_ops("acc", &hash).to_vec()).await.unwrap();
+        s.transact(end_own_ops("acc", &hash).to_vec())
+            .await
+            .unwrap();
         assert!(load(&s, &id, 1001).await.unwrap().is_none());
         assert!(entries(&s, "acc").await.unwrap().is_empty());
     }

@@ -16,7 +16,8 @@ pub(crate) async fn ops(p: &Portal, args: &[&str]) -> Output {
 pub(crate) const CHROME: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
     Chrome/120.0.0.0 Safari/537.36";
-pub(crate) const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+pub(crate) const FIREFOX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 
 /// A browser with its own cookies, address and User-Agent.
 pub(crate) fn browser(p: &Portal, user_agent: &str) -> Portal {

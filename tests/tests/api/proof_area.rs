@@ -125,7 +125,9 @@ async fn an_email_link_is_void_once_the_owner_ends_the_other_sessions() {
     let owner = browser(&p, FIREFOX);
     sign_in(&owner, &number, &user, PASSWORD).await;
     let list = owner.get("/area-clienti/sessioni").await;
-    let ended = owner.submit(&list, "sessione", &[("sessione", "altri")]).await;
+    let ended = owner
+        .submit(&list, "sessione", &[("sessione", "altri")])
+        .await;
     assert_eq!(ended.path, "/area-clienti/sessioni", "{}", ended.text());
     assert_eq!(holder.get("/area-clienti").await.path, "/accesso");
     assert_eq!(
@@ -292,7 +294,11 @@ async fn whole_table(p: &Portal) -> Vec<(Key, Item)> {
             .send()
             .await
             .unwrap();
-        all.extend(page.items().iter().filter_map(shared::store::dynamo::decode));
+        all.extend(
+            page.items()
+                .iter()
+                .filter_map(shared::store::dynamo::decode),
+        );
         match page.last_evaluated_key {
             Some(k) if !k.is_empty() => start = Some(k),
             _ => return all,
@@ -320,7 +326,10 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     let stranger = browser(&p, FIREFOX);
     let login = stranger.get("/accesso").await;
     let fields = [("username", user.as_str()), ("password", "Sbagliata-2026!")];
-    assert_eq!(stranger.submit(&login, "username", &fields).await.status, 401);
+    assert_eq!(
+        stranger.submit(&login, "username", &fields).await.status,
+        401
+    );
     let b = browser(&p, CHROME);
     p.clock.advance(31);
     sign_in(&b, &number, &user, PASSWORD).await;
@@ -328,13 +337,26 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     p.clock.advance(31);
     sign_in(&other, &number, &user, PASSWORD).await;
     let id = account(&p, &user).await.id;
-    let unlock = ["account", "unlock", &id, "--motivo", "telefonata del cliente"];
+    let unlock = [
+        "account",
+        "unlock",
+        &id,
+        "--motivo",
+        "telefonata del cliente",
+    ];
     assert_eq!(ops(&p, &unlock).await.code, Exit::Ok);
     let new = random_email("mai-confermata");
     ask_email_change(&b, &new).await;
     // A year of logins: more access events than the deletion's transaction holds.
     let year: Vec<_> = (0..150)
-        .map(|d| access_log::record_op(&id, access_log::Event::Completed, CHROME, p.app.now() - d * DAY))
+        .map(|d| {
+            access_log::record_op(
+                &id,
+                access_log::Event::Completed,
+                CHROME,
+                p.app.now() - d * DAY,
+            )
+        })
         .collect();
     for chunk in year.chunks(50) {
         p.app.store.transact(chunk.to_vec()).await.unwrap();
@@ -346,10 +368,16 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     let help_desk = &v["interventi_assistenza"][0];
     assert_eq!(help_desk["motivo"], "telefonata del cliente");
     assert!(
-        !help_desk["conservato_fino_al"].as_str().unwrap_or("").is_empty(),
+        !help_desk["conservato_fino_al"]
+            .as_str()
+            .unwrap_or("")
+            .is_empty(),
         "{v}"
     );
-    assert!(!export.html.contains("ops.test"), "the operator is not named");
+    assert!(
+        !export.html.contains("ops.test"),
+        "the operator is not named"
+    );
     let kept = v["se_elimini_l_account"]["conserviamo"]
         .as_array()
         .cloned()
@@ -385,7 +413,13 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     }
 
     let now = p.app.now();
-    let marks = [id.as_str(), user.as_str(), new.as_str(), number.as_str(), CF];
+    let marks = [
+        id.as_str(),
+        user.as_str(),
+        new.as_str(),
+        number.as_str(),
+        CF,
+    ];
     let mut left = Vec::new();
     for (key, item) in whole_table(&p).await {
         if !mentions(&key, &item, &marks) {
@@ -436,7 +470,14 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
     let publish = |version: &'static str| {
         let p = &p;
         async move {
-            let args = ["consensi", "pubblica", "--termini", version, "--motivo", "nuovo contratto"];
+            let args = [
+                "consensi",
+                "pubblica",
+                "--termini",
+                version,
+                "--motivo",
+                "nuovo contratto",
+            ];
             let o = ops(p, &args).await;
             assert_eq!(o.code, Exit::Ok, "{}", o.stderr);
         }
@@ -455,7 +496,11 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
         "{}",
         again.text()
     );
-    assert!(again.contains("3.0"), "the newest is shown: {}", again.text());
+    assert!(
+        again.contains("3.0"),
+        "the newest is shown: {}",
+        again.text()
+    );
     let a = account(&p, &user).await;
     assert_eq!(a.terms_version, "1.0", "nothing older recorded as accepted");
     let audit = consent_log::of_account(p.app.store.as_ref(), &a.id)
@@ -471,7 +516,10 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
         .await
         .unwrap();
     assert_eq!(
-        audit.iter().map(|e| e.terms_version.as_str()).collect::<Vec<_>>(),
+        audit
+            .iter()
+            .map(|e| e.terms_version.as_str())
+            .collect::<Vec<_>>(),
         ["1.0", "3.0"]
     );
 }
