@@ -74,7 +74,8 @@ pub const KEPT: [Kept; 4] = [
         why: "per rispondere a eventuali contestazioni tramite il Numero Verde 800.680.068",
     },
     Kept {
-        what: "gli interventi dell'assistenza sul tuo account (azione, data, motivo e operatore)",
+        what: "gli interventi dell'assistenza sul tuo account, se ce ne sono stati (azione, data, motivo e \
+            operatore)",
         how_long: "per 2 anni da ciascun intervento",
         why: "per documentare l'operato dell'assistenza e rispondere a eventuali contestazioni",
     },
@@ -91,7 +92,7 @@ pub const ERASED_TEXT: &str =
     "Tutto il resto viene cancellato subito: lo storico degli accessi, i browser da cui hai \
     effettuato l'accesso e l'elenco delle sessioni.";
 
-/// `KEPT` as one sentence per item ("… per 10 anni: …").
+/// `KEPT` as one sentence per item ("What: how long (why).").
 pub fn kept_sentences() -> Vec<String> {
     KEPT.iter()
         .map(|k| format!("{}: {} ({}).", capitalised(k.what), k.how_long, k.why))

@@ -70,7 +70,8 @@ pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refus
     match Ending::parse(form) {
         Ending::Nothing => Outcome::redirect(format!("{}?chiuse=0", routes::ACCOUNT_SESSIONS)),
         Ending::One(hash) if hash.as_str() == s.session.hash() => {
-            for op in sessions::end_own_ops(&a.id, &hash) {
+            // This browser's own (the guard read it): ended as "ESCI" ends it.
+            for op in sessions::end_ops(&a.id, hash.as_str()) {
                 tx.write(op);
             }
             Outcome::redirect(format!("{}?uscito=1", routes::LOGIN))
