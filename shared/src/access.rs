@@ -369,13 +369,15 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
-        // The account's session list and its sessions; ending some deletes them.
+        // The account's session list (every page) and its sessions; ending one deletes it
+        // (conditioned on its account), ending all the others moves the account's epoch on
+        // and renews this browser's session (the old one and its entry deleted).
         function: "account-sessions",
         grants: &[
-            g(SESSION, &[Batch, Upd, Del]),
-            g(ACCOUNT, &[Batch]),
+            g(SESSION, &[Batch, Upd, Del, Put]),
+            g(ACCOUNT, &[Batch, Upd]),
             g(CONSENTS, &[Batch]),
-            g(SESSIONS, &[Query, Del]),
+            g(SESSIONS, &[Query, Del, Put]),
         ],
     },
     FunctionAccess {
@@ -399,6 +401,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(CONSENT_LOG, &[Query]),
             g(SESSIONS, &[Query]),
             g(ACCESS_LOG, &[Query]),
+            g(DEVICES, &[Query]),
         ],
     },
     FunctionAccess {
@@ -416,11 +419,13 @@ pub const ACCESS: &[FunctionAccess] = &[
     },
     FunctionAccess {
         // The code (counted, used up) or a new one; then one transaction: the account
-        // ceased, its claims released, this session ended, the consents' audit noted.
+        // ceased, its claims released, this session ended, the consents' audit noted, and
+        // its lists (read whole) erased: sessions, known browsers, access history; what
+        // does not fit, right after, each batch checking the account is ceased.
         function: "account-delete-otp",
         grants: &[
             g(SESSION, SESSION_CHECK),
-            g(ACCOUNT, &[Batch, Upd]),
+            g(ACCOUNT, &[Batch, Upd, Check]),
             g(CONSENTS, &[Batch]),
             g(OTP_DELETE, &[Put, Upd, Get, Del]),
             g(RATE, &[Upd]),
@@ -429,17 +434,20 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(EMAIL, &[Del]),
             g(NUMBER, &[Del]),
             g(PERSON, &[Del]),
-            g(SESSIONS, &[Del]),
+            g(SESSIONS, &[Query, Del]),
+            g(DEVICES, &[Query, Del]),
+            g(ACCESS_LOG, &[Query, Del]),
             g(CONSENT_LOG, &[Put]),
         ],
     },
     FunctionAccess {
-        // New terms accepted: the account's versions, the consents' audit.
+        // New terms accepted: the versions the page showed checked still in force, the
+        // account's versions, the consents' audit.
         function: "account-consents",
         grants: &[
             g(SESSION, SESSION_CHECK),
             g(ACCOUNT, &[Batch, Upd]),
-            g(CONSENTS, &[Batch]),
+            g(CONSENTS, &[Batch, Check]),
             g(CONSENT_LOG, &[Put]),
         ],
     },
@@ -723,7 +731,8 @@ mod tests {
 
     /// Who may write an account item, i.e. its password hash and session epoch: account
     /// creation, the login (hash upgrade, last login), the reset, and the private area's
-    /// changes (password, email, consents, deletion). Never logout or the pages that read.
+    /// changes (password, email, consents, ending the other sessions, deletion). Never
+    /// logout or the pages that read.
     #[test]
     fn access_only_three_functions_write_accounts() {
         let writers: BTreeSet<&str> = ACCESS
@@ -742,6 +751,7 @@ mod tests {
                 "account-delete-otp",
                 "account-email-confirm",
                 "account-password",
+                "account-sessions",
                 "login",
                 "login-otp",
                 "recover-reset",

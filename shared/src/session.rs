@@ -171,6 +171,17 @@ pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec
     (ops, cookie)
 }
 
+/// The `Set-Cookie` carrying session `id` of `account_id`, for a session created without
+/// `start_ops` ("Esci da tutti gli altri dispositivi" renews this browser's own).
+pub fn session_cookie(app: &App, id: &str, account_id: &str) -> String {
+    web::set_cookie(
+        COOKIE,
+        &cookie_value(id, account_id),
+        None,
+        app.config.cookie_secure,
+    )
+}
+
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
 pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
     if let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) {

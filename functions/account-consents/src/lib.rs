@@ -34,6 +34,9 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
 
 fn page(s: &SignedIn, form: &consents::Form, errors: &FieldErrors) -> Markup {
     let v = &s.in_force;
+    // Asked again for a newer version: the boxes ticked for the older one stay unticked.
+    let asked_again = errors.get(consents::NEWER).is_some();
+    let ticked = |value: &str| value == "si" && !asked_again;
     let terms = html! {
         "Ho letto e accetto i " a href=(documents::TERMS_PDF) { "Termini e condizioni generali (PDF)" }
         ", versione " (v.terms_version)
@@ -53,11 +56,16 @@ fn page(s: &SignedIn, form: &consents::Form, errors: &FieldErrors) -> Markup {
                     versione. Hai accettato finora: Termini e condizioni versione " (s.account.terms_version)
                     ", Informativa privacy versione " (or_none(&s.account.privacy_version)) "." }
             }
+            p id=(consents::NEWER) { "Versioni in vigore: Termini e condizioni " strong { (v.terms_version) }
+                ", Informativa privacy " strong { (v.privacy_version) } "." }
             @if !v.note.is_empty() { p { strong { "Cosa cambia: " } (v.note) } }
             form method="post" action=(routes::ACCOUNT_CONSENTS) novalidate {
                 input type="hidden" name="next" value=(form.next);
-                (area::checkbox("termini", form.termini == "si", errors, terms))
-                (area::checkbox("privacy", form.privacy == "si", errors, privacy))
+                // The versions this page shows: what an acceptance of it accepts.
+                input type="hidden" name="termini_versione" value=(v.terms_version);
+                input type="hidden" name="privacy_versione" value=(v.privacy_version);
+                (area::checkbox("termini", ticked(&form.termini), errors, terms))
+                (area::checkbox("privacy", ticked(&form.privacy), errors, privacy))
                 div class="btn-row" {
                     a class="btn btn-secondary" href=(routes::ACCOUNT_PRIVACY) { "NON ACCETTO: I MIEI DATI" }
                     button class="btn btn-primary" type="submit" { "ACCETTA E CONTINUA" }

@@ -12,11 +12,13 @@ use shared::{routes, session, App};
 shared::step!(get: get, post: post);
 
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    session::required(req)?;
+    let s = session::required(req)?;
+    // A deletion started before the account's sessions were ended is void: its page says so.
+    let void = |d: &Deletion| deletion::is_void(d, s).then(deletion::voided_path);
     Ok(otp_page::show(
         app,
         req,
-        |_: &Deletion| None,
+        void,
         |d: &Deletion| &d.number,
         page,
     ))
@@ -25,8 +27,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     let form: otp_page::CodeForm = Form::from_request(req).typed();
-    let decide = |flow| deletion::decide(app, s, flow, &form);
-    otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await
+    let later = deletion::Later::default();
+    let decide = |flow| deletion::decide(app, s, flow, &form, &later);
+    let resp = otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await?;
+    // What of the account's lists did not fit in the deletion's transaction.
+    deletion::erase_later(app, &s.account.id, later).await;
+    Ok(resp)
 }
 
 fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

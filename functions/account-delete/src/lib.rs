@@ -1,5 +1,6 @@
-//! "Elimina il tuo account", first step: what happens and what is kept, the password, and
-//! the wiring of `shared::area::deletion::start` (an SMS code to the account's SIM).
+//! "Elimina il tuo account", first step: what happens and what is kept (exactly
+//! `deletion::KEPT`: what, how long, why), the password, and the wiring of
+//! `shared::area::deletion::start` (an SMS code to the account's SIM).
 
 use lambda_http::Request;
 use maud::{html, Markup};
@@ -14,24 +15,22 @@ shared::step!(get: get, post: post);
 
 async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
-    let expired = web::query_param(req, "scaduta").is_some();
-    Ok(web::html(200, page(s, &FieldErrors::default(), expired)))
+    let notice = if web::query_param(req, "annullata").is_some() {
+        Some(deletion::VOIDED_TEXT)
+    } else {
+        web::query_param(req, "scaduta")
+            .map(|_| "La richiesta precedente è scaduta: inserisci di nuovo la password.")
+    };
+    Ok(web::html(200, page(s, &FieldErrors::default(), notice)))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     let form: deletion::Form = Form::from_request(req).typed();
-    engine::run(
-        app,
-        || deletion::start(app, s, &form),
-        |e| page(s, e, false),
-    )
-    .await
+    engine::run(app, || deletion::start(app, s, &form), |e| page(s, e, None)).await
 }
 
-fn page(s: &SignedIn, errors: &FieldErrors, expired: bool) -> Markup {
-    let notice =
-        expired.then_some("La richiesta precedente è scaduta: inserisci di nuovo la password.");
+fn page(s: &SignedIn, errors: &FieldErrors, notice: Option<&str>) -> Markup {
     area::page(
         "Elimina il tuo account",
         html! {
@@ -43,7 +42,7 @@ fn page(s: &SignedIn, errors: &FieldErrors, expired: bool) -> Markup {
                 li { "username, indirizzo email e numero verranno liberati: potrai registrarti di nuovo con la tua SIM \
                     in Convenzione." }
             }
-            p { (deletion::KEPT_TEXT) }
+            (kept())
             p { "Per confermare inserisci la tua password: ti invieremo un SMS con un codice temporaneo sul numero "
                 strong { (masked(s.account.number.e164())) } "." }
             form method="post" action=(routes::ACCOUNT_DELETE) novalidate {
@@ -55,4 +54,25 @@ fn page(s: &SignedIn, errors: &FieldErrors, expired: bool) -> Markup {
             }
         },
     )
+}
+
+/// What stays after the deletion, why and how long, and what goes at once.
+fn kept() -> Markup {
+    html! {
+        h2 id="cosa-conserviamo" { "Cosa conserviamo dopo l'eliminazione" }
+        div class="table-wrap" { table {
+            caption class="visually-hidden" { "Dati conservati dopo l'eliminazione dell'account" }
+            thead { tr {
+                th scope="col" { "Dato" }
+                th scope="col" { "Per quanto tempo" }
+                th scope="col" { "Perché" }
+            } }
+            tbody {
+                @for k in &deletion::KEPT {
+                    tr { td { (k.what) } td { (k.how_long) } td { (k.why) } }
+                }
+            }
+        } }
+        p { (deletion::ERASED_TEXT) }
+    }
 }

@@ -1,6 +1,7 @@
 //! The link in the email to a new address. Opening it (GET) only reads and shows a button
 //! (mail scanners open every link); the button (POST) confirms through
-//! `shared::area::email::confirm`. Public: it works in any browser, signed in or not.
+//! `shared::area::email::confirm`. Public: it works in any browser, signed in or not. A
+//! link asked before the account's sessions were ended says it is void, on both.
 
 use lambda_http::Request;
 use maud::{html, Markup};
@@ -17,12 +18,13 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         return Ok(web::html(200, email::done_page(&done)));
     }
     let token = web::query_param(req, "t").unwrap_or_default();
-    Ok(match email::link(app, &token).await? {
-        Some((_, change)) => web::html(
+    Ok(match email::pending(app, &token).await? {
+        email::Pending::Live(_, change) => web::html(
             200,
             page(&token, &change.new_email, &FieldErrors::default()),
         ),
-        None => web::html(410, email::link_gone_page()),
+        email::Pending::Voided => web::html(410, email::link_voided_page()),
+        email::Pending::Gone => web::html(410, email::link_gone_page()),
     })
 }
 

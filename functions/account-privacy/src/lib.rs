@@ -36,7 +36,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
                 section aria-labelledby="scarica" {
                     h2 id="scarica" { "Scarica i tuoi dati" }
                     p { "Tutto quello che conserviamo su di te: profilo, linea, consensi con versioni e date, sessioni \
-                        attive e accessi degli ultimi 12 mesi." }
+                        attive, accessi degli ultimi 12 mesi, interventi dell'assistenza sul tuo account e cosa \
+                        conserveremmo se lo eliminassi." }
                     ul {
                         li { a href=(routes::ACCOUNT_EXPORT_PDF) download { "Scarica i tuoi dati in PDF (leggibile)" } }
                         li { a href=(routes::ACCOUNT_EXPORT_JSON) download { "Scarica i tuoi dati in JSON (per altri \
@@ -46,7 +47,9 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
                 section aria-labelledby="elimina" {
                     h2 id="elimina" { "Elimina il tuo account" }
                     p { "L'eliminazione chiude tutte le sessioni e libera username, email e numero: potrai registrarti \
-                        di nuovo quando vorrai. " (deletion::KEPT_TEXT) }
+                        di nuovo quando vorrai. Dopo l'eliminazione conserviamo soltanto:" }
+                    ul { @for k in deletion::kept_sentences() { li { (k) } } }
+                    p { (deletion::ERASED_TEXT) }
                     p { a class="btn btn-secondary" href=(routes::ACCOUNT_DELETE) { "ELIMINA IL TUO ACCOUNT" } }
                 }
             },

@@ -3,7 +3,7 @@
 
 use lambda_http::Request;
 use maud::{html, Markup};
-use shared::area::sessions::{self, OTHERS};
+use shared::area::sessions::{self, ALL_OTHERS, OTHERS};
 use shared::clock::rome_datetime;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
@@ -17,7 +17,7 @@ shared::step!(get: get, post: post);
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     let listed = sessions::list(app, s).await?;
-    let ended = web::query_param(req, "chiuse").and_then(|n| n.parse::<usize>().ok());
+    let ended = web::query_param(req, "chiuse").and_then(|n| Ended::parse(&n));
     Ok(web::html(
         200,
         page(s, &listed, ended, &FieldErrors::default()),
@@ -29,25 +29,51 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: sessions::Form = Form::from_request(req).typed();
     engine::run(
         app,
-        || sessions::end(app, s, &form),
+        || async { Ok(sessions::end(app, req, s, &form)) },
         |e| page(s, &[], None, e),
     )
     .await
 }
 
-fn page(s: &SignedIn, listed: &[Listed], ended: Option<usize>, errors: &FieldErrors) -> Markup {
-    let notice = ended.map(|n| match n {
-        0 => "Nessuna sessione da chiudere: erano già chiuse.".to_owned(),
-        1 => "Abbiamo chiuso 1 sessione.".to_owned(),
-        n => format!("Abbiamo chiuso {n} sessioni."),
-    });
+/// What the page after a POST says was ended (`chiuse`).
+#[derive(Debug, Clone, Copy)]
+enum Ended {
+    None,
+    One,
+    AllOthers,
+}
+
+impl Ended {
+    fn parse(raw: &str) -> Option<Ended> {
+        match raw {
+            "0" => Some(Ended::None),
+            "1" => Some(Ended::One),
+            ALL_OTHERS => Some(Ended::AllOthers),
+            _ => None,
+        }
+    }
+    fn text(self) -> &'static str {
+        match self {
+            Ended::None => "Nessuna sessione da chiudere: erano già chiuse.",
+            Ended::One => "Abbiamo chiuso 1 sessione.",
+            Ended::AllOthers => {
+                "Abbiamo chiuso tutte le sessioni aperte sugli altri dispositivi. Le richieste che erano in attesa \
+                 di conferma (cambio dell'indirizzo email, eliminazione dell'account) sono state annullate: se ti \
+                 servono, chiedile di nuovo."
+            }
+        }
+    }
+}
+
+fn page(s: &SignedIn, listed: &[Listed], ended: Option<Ended>, errors: &FieldErrors) -> Markup {
+    let notice = ended.map(Ended::text);
     let current = s.session.hash();
     area::page(
         "Dispositivi e sessioni",
         html! {
-            (area::heading("Dispositivi e sessioni", notice.as_deref(), errors))
-            p { "Questi sono i browser in cui il tuo account è collegato ora. Se non ne riconosci uno, chiudilo e "
-                a href=(routes::ACCOUNT_PASSWORD) { "cambia la password" } "." }
+            (area::heading("Dispositivi e sessioni", notice, errors))
+            p { "Questi sono i browser in cui il tuo account è collegato ora, dal più recente. Se non ne riconosci \
+                uno, chiudilo e " a href=(routes::ACCOUNT_PASSWORD) { "cambia la password" } "." }
             ul class="cards" {
                 @for l in listed {
                     li class="card" {
@@ -67,6 +93,9 @@ fn page(s: &SignedIn, listed: &[Listed], ended: Option<usize>, errors: &FieldErr
                 }
             }
             @if listed.iter().any(|l| l.hash != current) {
+                p { "Con " strong { "Esci da tutti gli altri dispositivi" } " chiudiamo ogni altra sessione e \
+                    annulliamo le richieste ancora in attesa di conferma (cambio dell'indirizzo email, eliminazione \
+                    dell'account); su questo dispositivo resti collegato." }
                 form method="post" action=(routes::ACCOUNT_SESSIONS) {
                     input type="hidden" name="sessione" value=(OTHERS);
                     button class="btn btn-primary" type="submit" { "Esci da tutti gli altri dispositivi" }

@@ -1,13 +1,20 @@
 //! New terms or privacy notice: when ops publish a new version (`consent_log::publish_op`),
 //! the session guard sends every private page here until the person accepts it; the
 //! acceptance (versions, date) is stored on the account and in the consents' audit.
+//!
+//! What is accepted is what the page showed: the form carries the versions it showed
+//! (hidden fields, parsed into `consent_log::Shown`), and the acceptance records those. If
+//! they are no longer the ones in force (ops published a newer one while the page was
+//! open), nothing is recorded and the page asks again with the newest; the transaction
+//! also checks the versions in force did not move between the read and the write.
 
 use super::Refusal;
-use crate::engine::{Outcome, Reply, Tx};
+use crate::engine::{Outcome, Refusal as _, Reply, Tx};
 use crate::flows::login::safe_next;
 use crate::pages::FieldErrors;
 use crate::session::SignedIn;
-use crate::store::{accounts, consent_log, Cond, TxOp, Update};
+use crate::store::consent_log::{self, Shown};
+use crate::store::{accounts, Cond, TxOp, Update};
 use crate::App;
 use serde::Deserialize;
 
@@ -17,7 +24,16 @@ pub struct Form {
     pub termini: String,
     pub privacy: String,
     pub next: String,
+    /// The versions the page showed (hidden fields).
+    pub termini_versione: String,
+    pub privacy_versione: String,
 }
+
+/// Where the page says a newer version was published meanwhile (the error's anchor: the
+/// paragraph naming the versions).
+pub const NEWER: &str = "versioni";
+pub const NEWER_TEXT: &str = "Nel frattempo abbiamo pubblicato una nuova versione dei documenti: leggila qui sotto \
+    e, per continuare, accettala. L'accettazione della versione che avevi davanti non è stata registrata.";
 
 pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     let mut errors = FieldErrors::default();
@@ -36,14 +52,21 @@ pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     if !errors.is_empty() {
         return Outcome::reply(Reply::Form(422, errors));
     }
-    let (now, v) = (app.now(), &s.in_force);
+    let Some(shown) = Shown::parse(&form.termini_versione, &form.privacy_versione)
+        .filter(|shown| shown.are(&s.in_force))
+    else {
+        return Outcome::reply(Refusal::NewerVersions.reply());
+    };
+    let now = app.now();
+    let (terms, privacy) = (shown.terms.as_str(), shown.privacy.as_str());
     let mut tx = Tx::new();
+    tx.guard(shown.still_in_force_op(), Refusal::NewerVersions);
     tx.guard(
         TxOp::Update {
             key: accounts::key(&s.account.id),
             update: Update::new()
-                .set("terms_version", v.terms_version.as_str())
-                .set("privacy_version", v.privacy_version.as_str())
+                .set("terms_version", terms)
+                .set("privacy_version", privacy)
                 .set("accepted_at", now),
             cond: Some(Cond::eq("status", "active")),
         },
@@ -52,8 +75,8 @@ pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     tx.write(consent_log::record_op(
         &s.account.id,
         consent_log::Action::Accepted,
-        &v.terms_version,
-        &v.privacy_version,
+        terms,
+        privacy,
         now,
     ));
     Outcome::redirect(safe_next(&form.next)).with_tx(tx)
@@ -119,12 +142,38 @@ mod tests {
             termini: "si".into(),
             privacy: "si".into(),
             next: "https://evil.example".into(),
+            termini_versione: "2.0".into(),
+            privacy_versione: s.in_force.privacy_version.clone(),
         };
         let o = accept(&app, &s, &form);
         assert!(
             matches!(&o.reply, Reply::Redirect(to) if to == crate::routes::ACCOUNT),
             "next stays private"
         );
-        assert_eq!(o.tx.kinds(), ["ACCOUNT#acc", "CONSENTLOG#acc"]);
+        assert_eq!(
+            o.tx.kinds(),
+            ["CONSENTS#CURRENT", "ACCOUNT#acc", "CONSENTLOG#acc"]
+        );
+    }
+
+    #[test]
+    fn an_acceptance_of_versions_no_longer_in_force_records_nothing() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let s = signed_in();
+        for (terms, privacy) in [("1.5", "1.0"), ("", ""), ("2.0", "<script>")] {
+            let form = Form {
+                termini: "si".into(),
+                privacy: "si".into(),
+                next: String::new(),
+                termini_versione: terms.into(),
+                privacy_versione: privacy.into(),
+            };
+            let o = accept(&app, &s, &form);
+            assert!(
+                matches!(&o.reply, Reply::Form(409, e) if e.get(NEWER).is_some()),
+                "{terms}/{privacy}: asked again"
+            );
+            assert!(o.tx.is_empty(), "{terms}/{privacy}: nothing written");
+        }
     }
 }

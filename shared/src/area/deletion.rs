@@ -3,7 +3,20 @@
 //! then removed by TTL), every claim released (username, email, number, person: a new
 //! registration with the same data works at once), every session ended (the epoch
 //! bumped, this browser's session deleted) and the code used up; a confirmation email
-//! follows. The consents' audit (`consent_log`) is kept, as the page says.
+//! follows.
+//!
+//! What stays is exactly `KEPT` (the page, the email, the data export and SECURITY.md say
+//! it): the consents' audit, the ceased profile for 30 days, the help desk's records of the
+//! account (`store::audit`, with their TTL) and short-lived technical items. Everything
+//! else of the account is erased with it: its access history (`ACCESS#`), its known
+//! browsers (`DEVICES#`) and its session list (`SESSIONS#`, and the sessions it names) are
+//! read once the code is right and deleted in the same transaction; what does not fit in
+//! it (a transaction holds 100 items) is deleted right after, in transactions that
+//! first check the account is ceased (`erase_later`: never before the deletion commits).
+//!
+//! The flow carries the account's `session_epoch` when it started: after a password
+//! change or "Esci da tutti gli altri dispositivi" (which move the epoch on) the deletion
+//! in progress is void, and its pages say so.
 //!
 //! ```text
 //! (page) --password ok, SMS sent--> AwaitingCode --right code--> (account ceased)
@@ -21,7 +34,10 @@ use crate::session::{self, SignedIn};
 use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{accounts, consent_log, schema, sessions, Cond, TxOp, Update};
+use crate::store::{
+    access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp,
+    Update,
+};
 use crate::web::WebError;
 use crate::{clock, crypto, routes, sms, App};
 use serde::{Deserialize, Serialize};
@@ -32,10 +48,85 @@ pub const TTL_SECS: i64 = 15 * 60;
 /// How long a deleted account's profile stays (status "ceased") before its TTL removes it.
 pub const FORGET_SECS: i64 = 30 * 24 * 3600;
 
-/// What the page says is kept, and for how long (also in the confirmation email).
-pub const KEPT_TEXT: &str = "Conserviamo soltanto quanto la normativa ci chiede: la registrazione dei consensi che hai \
-    espresso (versione dei documenti e data) per 10 anni. I dati del profilo restano non accessibili per 30 giorni, \
-    per rispondere a eventuali contestazioni tramite il Numero Verde 800.680.068, e poi vengono cancellati.";
+/// One thing kept after the deletion: what, for how long, why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept {
+    pub what: &'static str,
+    pub how_long: &'static str,
+    pub why: &'static str,
+}
+
+/// Everything of an account that stays after "Elimina il tuo account" (the page, the
+/// confirmation email and the data export show this list; `proof_area.rs` checks the table
+/// holds nothing else). The durations are `consent_log::KEEP_SECS`, `FORGET_SECS`,
+/// `audit::KEEP_SECS` and the TTLs of codes, counters, flows and links (at most a day).
+pub const KEPT: [Kept; 4] = [
+    Kept {
+        what: "la registrazione dei consensi che hai espresso (versione dei documenti e data) e dell'eliminazione \
+            dell'account",
+        how_long: "per 10 anni",
+        why: "la normativa ci chiede di poter dimostrare i consensi raccolti",
+    },
+    Kept {
+        what: "i dati del profilo (nome, cognome, codice fiscale, Ente, numero, email e username), non più \
+            accessibili e senza password",
+        how_long: "per 30 giorni, poi vengono cancellati",
+        why: "per rispondere a eventuali contestazioni tramite il Numero Verde 800.680.068",
+    },
+    Kept {
+        what: "gli interventi dell'assistenza sul tuo account, se ce ne sono stati (azione, data, motivo e \
+            operatore)",
+        how_long: "per 2 anni da ciascun intervento",
+        why: "per documentare l'operato dell'assistenza e rispondere a eventuali contestazioni",
+    },
+    Kept {
+        what: "dati tecnici temporanei: codici di verifica, contatori dei tentativi di accesso, richieste non \
+            completate (ad esempio un cambio di indirizzo email non ancora confermato)",
+        how_long: "al massimo un giorno",
+        why: "scadono da soli e non possono più essere usati",
+    },
+];
+
+/// What goes at once, said after `KEPT`.
+pub const ERASED_TEXT: &str =
+    "Tutto il resto viene cancellato subito: lo storico degli accessi, i browser da cui hai \
+    effettuato l'accesso e l'elenco delle sessioni.";
+
+/// `KEPT` as one sentence per item ("What: how long (why).").
+pub fn kept_sentences() -> Vec<String> {
+    KEPT.iter()
+        .map(|k| format!("{}: {} ({}).", capitalised(k.what), k.how_long, k.why))
+        .collect()
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Where a void deletion (the account's sessions were ended since it started) leads.
+pub fn voided_path() -> String {
+    format!("{}?annullata=1", routes::ACCOUNT_DELETE)
+}
+
+/// The deletion page's notice after `voided_path`.
+pub const VOIDED_TEXT: &str = "La richiesta di eliminazione è stata annullata: dopo che l'avevi avviata sono state \
+    chiuse le sessioni sugli altri dispositivi oppure è stata cambiata la password, e il codice inviato non è più \
+    valido. L'account non è stato eliminato. Se vuoi ancora eliminarlo, inserisci di nuovo la password.";
+
+/// True when `flow` was started at another epoch than the signed-in session's (the epoch
+/// moved on since: the deletion in progress is void).
+pub fn is_void(flow: &Deletion, s: &SignedIn) -> bool {
+    flow.account_id != s.account.id || flow.epoch != s.account.session_epoch
+}
+
+/// The answer to a step of a void deletion: its page, the flow's cookie cleared.
+fn void_outcome(app: &App) -> Outcome<Refusal> {
+    Outcome::redirect(voided_path())
+        .cookie(crate::web::clear_cookie(COOKIE, app.config.cookie_secure))
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deletion {
@@ -126,10 +217,11 @@ pub async fn decide(
     s: &SignedIn,
     flow: Carried<Deletion>,
     form: &otp_page::CodeForm,
+    later: &Later,
 ) -> Result<Outcome<Refusal>, WebError> {
     let a = &s.account;
-    if flow.data.account_id != a.id {
-        return Ok(Outcome::redirect(Deletion::gone()));
+    if is_void(&flow.data, s) {
+        return Ok(void_outcome(app));
     }
     let now = app.now();
     if form.wants_new_code() {
@@ -203,12 +295,129 @@ pub async fn decide(
         &a.privacy_version,
         now,
     ));
+    // The account's lists go with it: in this transaction as far as it holds them, the
+    // rest right after it commits.
+    let mut erase = lists(app, &a.id, s.session.hash()).await?.into_iter();
+    let room = MAX_TX_ITEMS.saturating_sub(tx.ops().count());
+    for op in erase.by_ref().take(room) {
+        tx.write(op);
+    }
+    *later.0.lock().unwrap_or_else(|e| e.into_inner()) = erase.collect();
     tracing::info!(step = "area-delete", account = %crypto::log_id(&a.id), "account deleted by its owner");
-    let mail =
-        account_messages::email_account_deleted(&a.email, &clock::rome_datetime(now), KEPT_TEXT);
+    let mail = account_messages::email_account_deleted(&a.email, &clock::rome_datetime(now));
     Ok(Outcome::redirect(format!("{}?eliminato=1", routes::LOGIN))
         .with_tx(tx)
         .send(Effect::Email(mail))
         .cookie(session::clear_cookie(app))
         .cookie(crate::web::clear_cookie(COOKIE, app.config.cookie_secure)))
+}
+
+/// A transaction holds at most this many items (DynamoDB's limit).
+const MAX_TX_ITEMS: usize = 100;
+
+/// The deletes erasing the account's lists: its access history, its known browsers, its
+/// session list and the sessions the list names (but `current`, which the deletion ends
+/// itself: a transaction may touch an item once). Three Queries, every page of each.
+async fn lists(app: &App, account_id: &str, current: &str) -> Result<Vec<TxOp>, WebError> {
+    let store = app.store.as_ref();
+    let (entries, browsers, accesses) = tokio::try_join!(
+        sessions::entries(store, account_id),
+        devices::all(store, account_id),
+        access_log::all(store, account_id),
+    )?;
+    let delete = |key: Key| TxOp::Delete { key, cond: None };
+    let mut ops = Vec::new();
+    for entry in entries.into_iter().filter(|k| k.sk != current) {
+        ops.push(delete(sessions::key_of_hash(&entry.sk)));
+        ops.push(delete(entry));
+    }
+    ops.extend(browsers.into_iter().chain(accesses).map(delete));
+    Ok(ops)
+}
+
+/// The deletes that did not fit in the deletion's transaction, kept by its decision for
+/// `erase_later`.
+#[derive(Default)]
+pub struct Later(std::sync::Mutex<Vec<TxOp>>);
+
+/// After the step: the deletes `later` holds, in transactions that each first check the
+/// account is ceased (if the deletion did not commit, nothing is erased). Best effort:
+/// what a failure leaves behind still has its own TTL, and the failure is logged for ops.
+pub async fn erase_later(app: &App, account_id: &str, later: Later) {
+    let ops = later.0.into_inner().unwrap_or_else(|e| e.into_inner());
+    let ceased = TxOp::Check {
+        key: accounts::key(account_id),
+        cond: Cond::eq("status", "ceased"),
+    };
+    for chunk in ops.chunks(MAX_TX_ITEMS - 1) {
+        let mut tx = vec![ceased.clone()];
+        tx.extend_from_slice(chunk);
+        match app.store.transact(tx).await {
+            Ok(()) => {}
+            // Not ceased: the deletion was refused, the lists are the account's still.
+            Err(StoreError::TxCancelled { .. }) => return,
+            Err(e) => {
+                tracing::error!(
+                    alert = "deletion_erasure_incomplete",
+                    account = %crypto::log_id(account_id),
+                    error = %e,
+                    "the lists of a deleted account are left to their TTL"
+                );
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::access_log::Event;
+    use crate::store::Item;
+
+    #[tokio::test]
+    async fn what_is_erased_after_the_step_goes_only_once_the_account_is_ceased() {
+        let app = App::in_memory(Config::for_tests()).0;
+        let store = app.store.as_ref();
+        let events: Vec<TxOp> = (0..250)
+            .map(|i| access_log::record_op("acc", Event::Completed, "UA", 1_000 + i))
+            .collect();
+        for chunk in events.chunks(100) {
+            store.transact(chunk.to_vec()).await.unwrap();
+        }
+        let active = Item::new().with("status", "active");
+        store
+            .put(&accounts::key("acc"), active, None)
+            .await
+            .unwrap();
+        let erase = || async {
+            let keys = access_log::all(store, "acc").await.unwrap();
+            let ops = keys.into_iter().map(|key| TxOp::Delete { key, cond: None });
+            Later(std::sync::Mutex::new(ops.collect()))
+        };
+        erase_later(&app, "acc", erase().await).await;
+        assert_eq!(
+            access_log::all(store, "acc").await.unwrap().len(),
+            250,
+            "the deletion did not commit: nothing erased"
+        );
+        let ceased = Item::new().with("status", "ceased");
+        store
+            .put(&accounts::key("acc"), ceased, None)
+            .await
+            .unwrap();
+        erase_later(&app, "acc", erase().await).await;
+        assert!(access_log::all(store, "acc").await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn what_is_kept_is_said_with_how_long_and_why() {
+        let said = kept_sentences();
+        assert_eq!(said.len(), KEPT.len());
+        assert!(
+            said[0].starts_with("La registrazione dei consensi") && said[0].contains("per 10 anni")
+        );
+        assert!(said.iter().all(|s| s.ends_with(").")));
+    }
 }

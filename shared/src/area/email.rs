@@ -6,6 +6,13 @@
 //! the account on condition that its email is still the one the request saw: of two tabs
 //! asking for different addresses, the first confirmed wins and the other link says so.
 //! The old address is told of the change.
+//!
+//! A link carries the proof it was asked on: the account's `session_epoch` at the request.
+//! A password change, "Esci da tutti gli altri dispositivi", a reset and the help desk's
+//! suspension or cessation move the epoch on, and the link is then void (its page says
+//! so; the confirmation's transaction is conditioned on the epoch, so no race slips
+//! through): a session held for a few minutes cannot move the email after the owner has
+//! taken the account back.
 
 use super::{reauth, Refusal};
 use crate::domain::Email;
@@ -48,6 +55,20 @@ pub struct Change {
     pub old_email: String,
     pub new_email: String,
     pub username_too: bool,
+    /// The account's `session_epoch` when the change was asked (absent on links issued
+    /// before it was recorded: those are void).
+    #[serde(default)]
+    pub epoch: Option<i64>,
+}
+
+/// What a link's token finds.
+pub enum Pending {
+    /// The change can be confirmed: the token's key and the change.
+    Live(Key, Change),
+    /// The account's sessions were ended (or it was suspended) since the link was asked.
+    Voided,
+    /// Used, expired, never issued, or the account is gone.
+    Gone,
 }
 
 /// The reservation's owner while the link is pending (never `account:`, which would make
@@ -134,6 +155,7 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
         old_email: a.email.clone(),
         new_email: new.as_str().to_owned(),
         username_too,
+        epoch: Some(a.session_epoch),
     };
     let token = crypto::random_token();
     tx.write(TxOp::Put {
@@ -158,7 +180,7 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
         .send(Effect::Email(mail)))
 }
 
-/// A live link's change, with its key (one read; nothing written: the page's GET).
+/// A live link's change, with its key (one read; nothing written).
 pub async fn link(app: &App, token: &str) -> Result<Option<(Key, Change)>, WebError> {
     if token.is_empty() || token.len() > 100 {
         return Ok(None);
@@ -171,29 +193,38 @@ pub async fn link(app: &App, token: &str) -> Result<Option<(Key, Change)>, WebEr
         .map(|c| (key, c)))
 }
 
-/// CONFERMA IL NUOVO INDIRIZZO: one read (the link and its account), one transaction.
+/// What the link `token` can still do: its change and the account's state (two reads,
+/// nothing written: the page's GET reads this too, and says a void link is void before
+/// anyone presses its button).
+pub async fn pending(app: &App, token: &str) -> Result<Pending, WebError> {
+    let Some((key, c)) = link(app, token).await? else {
+        return Ok(Pending::Gone);
+    };
+    let account = accounts::get(app.store.as_ref(), &c.account_id).await?;
+    Ok(match account {
+        Some(a) if a.status == Status::Active && c.epoch == Some(a.session_epoch) => {
+            Pending::Live(key, c)
+        }
+        Some(a) if a.status != Status::Ceased => Pending::Voided,
+        _ => Pending::Gone,
+    })
+}
+
+/// CONFERMA IL NUOVO INDIRIZZO: two reads (the link, its account), one transaction.
 pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebError> {
-    let Some((token_key, c)) = link(app, token).await? else {
-        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
+    let (token_key, c) = match pending(app, token).await? {
+        Pending::Live(key, c) => (key, c),
+        Pending::Voided => return Ok(Outcome::reply(Refusal::LinkVoided.reply())),
+        Pending::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
     };
-    let Some(account) = accounts::get(app.store.as_ref(), &c.account_id)
-        .await?
-        .filter(|a| a.status == Status::Active)
-    else {
-        return Ok(Outcome::reply(Refusal::LinkGone.reply()));
-    };
+    let epoch = c.epoch.unwrap_or(-1);
     let now = app.now();
     let mut tx = Tx::new();
-    tx.guard(
-        TxOp::Delete {
-            key: token_key,
-            cond: Some(Cond::Exists),
-        },
-        Refusal::LinkGone,
-    );
+    tx.guard(tokens::consume_key_op(token_key, now), Refusal::LinkGone);
     let mut update = Update::new().set("email", c.new_email.as_str());
     let mut expected = vec![
         Cond::eq("status", "active"),
+        Cond::eq("session_epoch", epoch),
         Cond::eq("email", c.old_email.as_str()),
     ];
     if c.username_too {
@@ -202,20 +233,23 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
     }
     tx.guard(
         TxOp::Update {
-            key: accounts::key(&account.id),
+            key: accounts::key(&c.account_id),
             update,
             cond: Some(Cond::And(expected)),
         },
         Refusal::Changed("email"),
     );
-    let (by, holder) = (owner(&account.id), uniqueness::account_owner(&account.id));
+    let (by, holder) = (
+        owner(&c.account_id),
+        uniqueness::account_owner(&c.account_id),
+    );
     let mut kinds = vec![Kind::Email];
     if c.username_too {
         kinds.push(Kind::Username);
     }
     for kind in kinds {
         tx.guard(
-            uniqueness::claim_op(kind, &c.new_email, &account.id, &by, &[], now),
+            uniqueness::claim_op(kind, &c.new_email, &c.account_id, &by, &[], now),
             Refusal::Taken("email"),
         );
         tx.write(uniqueness::release_op(kind, &c.old_email, &holder));
@@ -230,7 +264,7 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
         &masked,
         &recover,
     );
-    tracing::info!(step = "area-email-confirm", account = %crypto::log_id(&account.id), "email changed");
+    tracing::info!(step = "area-email-confirm", account = %crypto::log_id(&c.account_id), "email changed");
     let done = if c.username_too {
         DONE_WITH_USERNAME
     } else {
@@ -260,6 +294,19 @@ pub fn done_page(done: &str) -> Markup {
         text,
         routes::ACCOUNT,
         "VAI ALL'AREA CLIENTI",
+    )
+}
+
+/// The page of a link asked before the account's sessions were ended.
+pub fn link_voided_page() -> Markup {
+    warning_page(
+        "Link non più valido",
+        "Il link non è più valido: dopo che è stato richiesto, la password dell'account è stata cambiata oppure sono \
+         state chiuse le sessioni aperte sugli altri dispositivi, e per sicurezza le modifiche in attesa di conferma \
+         sono state annullate. L'indirizzo email non è cambiato. Se vuoi ancora cambiarlo, accedi all'Area Clienti e \
+         chiedi di nuovo la modifica.",
+        routes::ACCOUNT_EMAIL,
+        "CAMBIA INDIRIZZO EMAIL",
     )
 }
 

@@ -1,18 +1,22 @@
 //! "Scarica i tuoi dati": everything the portal holds about the signed-in person, as a JSON
 //! file (for machines, with the stored values as they are) and a readable PDF (the same
 //! facts, in Italian): the profile, the line, the consents with versions and dates and
-//! their audit, the live sessions, the access history and what the help desk did to the
-//! account. Hashes, codes and tokens are never part of it: they are not data about the
-//! person.
+//! their audit, the live sessions, the browsers it knows, the access history, what the
+//! help desk did to the account (action, date, reason and until when the record is kept;
+//! not the operator's name, see `store::audit`) and what would be kept after a deletion
+//! (`deletion::KEPT`). Hashes, codes and tokens are never part of it: they are not data
+//! about the person.
 
+use super::deletion;
 use crate::clock;
 use crate::pdf::{self, Block, Run, Style};
 use crate::session::SignedIn;
 use crate::store::access_log::{self, Recorded};
+use crate::store::audit::{self, Record};
 use crate::store::consent_log::{self, Entry};
+use crate::store::devices;
 use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Listed};
-use crate::store::{accounts, Query};
 use crate::ui::agent;
 use crate::web::WebError;
 use crate::App;
@@ -25,9 +29,10 @@ pub struct Data {
     pub consents: Vec<Entry>,
     pub sessions: Vec<Listed>,
     pub accesses: Vec<Recorded>,
-    /// What the help desk did to the account (`portale-admin`'s audit records, sort key
-    /// `AUDIT#…` in the account's partition): (time, action, reason).
-    pub help_desk: Vec<(i64, String, String)>,
+    /// The browsers the account logged in from: (last login, kept until).
+    pub browsers: Vec<(i64, i64)>,
+    /// What the help desk did to the account (`portale-admin`'s audit records).
+    pub help_desk: Vec<Record>,
 }
 
 /// At most this many access events are exported (12 months of them fit).
@@ -42,15 +47,8 @@ pub async fn gather(app: &App, s: &SignedIn) -> Result<Data, WebError> {
         consents: consent_log::of_account(store, &a.id).await?,
         sessions: sessions::of_account(store, &a.id, a.session_epoch, now).await?,
         accesses: access_log::recent(store, &a.id, ACCESSES_MAX, now).await?,
-        help_desk: store
-            .query(&Query::new(accounts::key(&a.id).pk, "AUDIT#", 200))
-            .await?
-            .into_iter()
-            .map(|(_, i)| {
-                let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
-                (i.n("at").unwrap_or(0), s("action"), s("reason"))
-            })
-            .collect(),
+        browsers: devices::known(store, &a.id, now).await?,
+        help_desk: audit::of_account(store, &a.id, now).await?,
     })
 }
 
@@ -89,13 +87,23 @@ impl Data {
                 "browser": agent::describe(&s.user_agent), "user_agent": s.user_agent,
                 "iniziata_il": when(s.created_at), "ultima_attivita": when(s.last_seen),
             })).collect::<Vec<_>>(),
-            "interventi_assistenza": self.help_desk.iter().map(|(at, action, reason)| json!({
-                "data": when(*at), "azione": action, "motivo": reason,
+            "browser_riconosciuti": self.browsers.iter().map(|(last, until)| json!({
+                "ultimo_accesso": when(*last), "conservato_fino_al": when(*until),
+            })).collect::<Vec<_>>(),
+            "interventi_assistenza": self.help_desk.iter().map(|r| json!({
+                "data": when(r.at), "azione": r.action, "motivo": r.reason,
+                "conservato_fino_al": when(r.expires_at),
             })).collect::<Vec<_>>(),
             "accessi": self.accesses.iter().map(|e| json!({
                 "data": when(e.at), "esito": e.event.label(), "browser": agent::describe(&e.user_agent),
                 "user_agent": e.user_agent,
             })).collect::<Vec<_>>(),
+            "se_elimini_l_account": {
+                "conserviamo": deletion::KEPT.iter().map(|k| json!({
+                    "dato": k.what, "per_quanto": k.how_long, "perche": k.why,
+                })).collect::<Vec<_>>(),
+                "cancelliamo_subito": deletion::ERASED_TEXT,
+            },
         })
     }
 
@@ -174,10 +182,31 @@ impl Data {
                 when(s.last_seen)
             )));
         }
+        b.push(h("Browser da cui hai effettuato l'accesso"));
+        if self.browsers.is_empty() {
+            b.push(row("Browser", "nessuno"));
+        }
+        for (last, until) in &self.browsers {
+            b.push(item(format!(
+                "ultimo accesso il {}, ricordato fino al {}",
+                when(*last),
+                when(*until)
+            )));
+        }
         if !self.help_desk.is_empty() {
             b.push(h("Interventi dell'assistenza sul tuo account"));
-            for (at, action, reason) in &self.help_desk {
-                b.push(item(format!("{}: {action} (motivo: {reason})", when(*at))));
+            for r in &self.help_desk {
+                let until = if r.expires_at > 0 {
+                    format!(", conservato fino al {}", when(r.expires_at))
+                } else {
+                    String::new()
+                };
+                b.push(item(format!(
+                    "{}: {} (motivo: {}){until}",
+                    when(r.at),
+                    r.action,
+                    r.reason
+                )));
             }
         }
         b.push(h("Accessi degli ultimi 12 mesi"));
@@ -192,6 +221,20 @@ impl Data {
                 agent::describe(&e.user_agent)
             )));
         }
+        b.push(h("Se elimini il tuo account"));
+        b.push(Block::Para {
+            runs: vec![run(
+                "Dopo l'eliminazione conserviamo soltanto:",
+                Style::Regular,
+            )],
+            indent: 0,
+            marker: None,
+            quote: false,
+        });
+        for k in deletion::kept_sentences() {
+            b.push(item(k));
+        }
+        b.push(row("Cancelliamo subito", deletion::ERASED_TEXT));
         let subtitle = format!("Generato il {}", when(generated_at));
         pdf::render(
             "I tuoi dati - Area Clienti Convenzione Mobile 8",

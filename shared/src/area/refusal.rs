@@ -18,6 +18,13 @@ pub enum Refusal {
     Sms(SendRefused),
     /// The confirmation link was used, has expired or never existed.
     LinkGone,
+    /// The link was asked before the account's sessions were ended (a password change,
+    /// "Esci da tutti gli altri dispositivi", the help desk): the change it carries is void.
+    LinkVoided,
+    /// "Esci da questo dispositivo" named no live session of this account.
+    NoSuchSession,
+    /// The consents page showed versions that are no longer the ones in force.
+    NewerVersions,
 }
 
 pub const CHANGED_TEXT: &str =
@@ -43,6 +50,17 @@ impl engine::Refusal for Refusal {
             Refusal::LinkGone => {
                 return Reply::Page(410, super::email::link_gone_page());
             }
+            Refusal::LinkVoided => {
+                return Reply::Page(410, super::email::link_voided_page());
+            }
+            Refusal::NoSuchSession => {
+                return Reply::Redirect(format!("{}?chiuse=0", crate::routes::ACCOUNT_SESSIONS));
+            }
+            Refusal::NewerVersions => (
+                super::consents::NEWER,
+                409,
+                super::consents::NEWER_TEXT.to_owned(),
+            ),
         };
         let mut errors = FieldErrors::default();
         errors.add(field, text);

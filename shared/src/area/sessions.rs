@@ -1,14 +1,23 @@
 //! "Dispositivi e sessioni": the account's live sessions (browser and system, started,
 //! last active), "Esci da questo dispositivo" for any one of them and "Esci da tutti gli
-//! altri dispositivi". A session is ended by deleting it and its entry in the list: the
-//! session guard finds nothing on its next request.
+//! altri dispositivi".
+//!
+//! One session is ended by deleting it (on condition that it is this account's) and its
+//! entry in the list: the session guard finds nothing on its next request. All the others
+//! are ended whatever their number by moving the account's `session_epoch` on, as a
+//! password change does: every session of the old epoch fails the guard, and so does every
+//! change still pending from before (an email link, a deletion: `area::email`,
+//! `area::deletion`). This browser gets a fresh session at the new epoch, which keeps the
+//! old one's start and password time (`sessions::renew_ops`).
 
 use super::Refusal;
 use crate::engine::{Outcome, Tx};
-use crate::session::SignedIn;
-use crate::store::sessions::{self, Listed};
+use crate::session::{self, SignedIn};
+use crate::store::sessions::{self, Listed, SessionHash};
+use crate::store::{accounts, Cond, TxOp, Update};
 use crate::web::WebError;
 use crate::{routes, App};
+use lambda_http::Request;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -20,7 +29,27 @@ pub struct Form {
 
 pub const OTHERS: &str = "altri";
 
-/// The live sessions, this one first.
+/// The `chiuse` value of the page after "Esci da tutti gli altri dispositivi".
+pub const ALL_OTHERS: &str = "altre";
+
+/// What the form asks.
+enum Ending {
+    AllOthers,
+    One(SessionHash),
+    /// Not a session's name: nothing to end.
+    Nothing,
+}
+
+impl Ending {
+    fn parse(form: &Form) -> Ending {
+        if form.sessione == OTHERS {
+            return Ending::AllOthers;
+        }
+        SessionHash::parse(&form.sessione).map_or(Ending::Nothing, Ending::One)
+    }
+}
+
+/// The live sessions, this one first, then the others newest first.
 pub async fn list(app: &App, s: &SignedIn) -> Result<Vec<Listed>, WebError> {
     let mut all = sessions::of_account(
         app.store.as_ref(),
@@ -29,35 +58,55 @@ pub async fn list(app: &App, s: &SignedIn) -> Result<Vec<Listed>, WebError> {
         app.now(),
     )
     .await?;
+    // A stable sort: the others keep their newest-first order.
     all.sort_by_key(|l| l.hash != s.session.hash());
     Ok(all)
 }
 
-/// Ends one session of the account, or all but this one (the list read again: only
-/// sessions of this account can be named).
-pub async fn end(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
-    let listed = list(app, s).await?;
-    let current = s.session.hash();
-    let chosen: Vec<&Listed> = if form.sessione == OTHERS {
-        listed.iter().filter(|l| l.hash != current).collect()
-    } else {
-        listed.iter().filter(|l| l.hash == form.sessione).collect()
-    };
+/// Ends one session of the account, or all but this one.
+pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
+    let a = &s.account;
     let mut tx = Tx::new();
-    for l in &chosen {
-        for op in sessions::end_ops(&s.account.id, &l.hash) {
-            tx.write(op);
+    match Ending::parse(form) {
+        Ending::Nothing => Outcome::redirect(format!("{}?chiuse=0", routes::ACCOUNT_SESSIONS)),
+        Ending::One(hash) if hash.as_str() == s.session.hash() => {
+            // This browser's own (the guard read it): ended as "ESCI" ends it.
+            for op in sessions::end_ops(&a.id, hash.as_str()) {
+                tx.write(op);
+            }
+            Outcome::redirect(format!("{}?uscito=1", routes::LOGIN))
+                .with_tx(tx)
+                .cookie(session::clear_cookie(app))
+        }
+        Ending::One(hash) => {
+            let [session, entry] = sessions::end_own_ops(&a.id, &hash);
+            // Not this account's session, or already ended: nothing to end.
+            tx.guard(session, Refusal::NoSuchSession);
+            tx.write(entry);
+            Outcome::redirect(format!("{}?chiuse=1", routes::ACCOUNT_SESSIONS)).with_tx(tx)
+        }
+        Ending::AllOthers => {
+            let epoch = a.session_epoch + 1;
+            tx.guard(
+                TxOp::Update {
+                    key: accounts::key(&a.id),
+                    update: Update::new().add("session_epoch", 1),
+                    cond: Some(Cond::And(vec![
+                        Cond::eq("status", "active"),
+                        Cond::eq("session_epoch", a.session_epoch),
+                    ])),
+                },
+                Refusal::Changed("sessione"),
+            );
+            let (id, ops) =
+                sessions::renew_ops(&s.session, epoch, app.now(), crate::web::user_agent(req));
+            for op in ops {
+                tx.write(op);
+            }
+            tracing::info!(step = "area-sessions", account = %crate::crypto::log_id(&a.id), "other sessions ended");
+            Outcome::redirect(format!("{}?chiuse={ALL_OTHERS}", routes::ACCOUNT_SESSIONS))
+                .with_tx(tx)
+                .cookie(session::session_cookie(app, &id, &a.id))
         }
     }
-    let ended_here = chosen.iter().any(|l| l.hash == current);
-    let to = if ended_here {
-        format!("{}?uscito=1", routes::LOGIN)
-    } else {
-        format!("{}?chiuse={}", routes::ACCOUNT_SESSIONS, chosen.len())
-    };
-    let mut outcome = Outcome::redirect(to).with_tx(tx);
-    if ended_here {
-        outcome = outcome.cookie(crate::session::clear_cookie(app));
-    }
-    Ok(outcome)
 }

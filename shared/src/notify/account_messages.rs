@@ -2,7 +2,7 @@
 //! and email changed from the area, the account deleted. Same layout as every message
 //! (`messages::simple_email`).
 
-use super::messages::simple_email;
+use super::messages::{render, simple_email, Content};
 use super::EmailMessage;
 
 const ALERT: &str =
@@ -45,8 +45,9 @@ pub fn email_change_confirmation(to: &str, link: &str) -> EmailMessage {
             Convenzione Telefonia Mobile 8. Conferma il nuovo indirizzo: fino ad allora resta valido quello di prima.",
         &[],
         Some(("CONFERMA IL NUOVO INDIRIZZO", link)),
-        "Il link è valido 24 ore e può essere usato una sola volta. Se non hai chiesto tu questa modifica, ignora \
-            questa email.",
+        "Il link è valido 24 ore e può essere usato una sola volta; non vale più se nel frattempo la password viene \
+            cambiata o vengono chiuse le sessioni sugli altri dispositivi. Se non hai chiesto tu questa modifica, \
+            ignora questa email.",
     )
 }
 
@@ -63,16 +64,30 @@ pub fn email_changed_notice(to: &str, when: &str, new_masked: &str, link: &str) 
     )
 }
 
-/// After "Elimina il tuo account".
-pub fn email_account_deleted(to: &str, when: &str, keep_note: &str) -> EmailMessage {
-    simple_email(
-        to,
-        "Il tuo account è stato eliminato - Area Clienti Convenzione Mobile 8",
+/// After "Elimina il tuo account": when, and what is kept (`area::deletion::KEPT`: what,
+/// how long, why) and what went at once.
+pub fn email_account_deleted(to: &str, when: &str) -> EmailMessage {
+    use crate::area::deletion;
+    let kept = deletion::kept_sentences();
+    let mut paragraphs = vec![
         "Gentile utente, come richiesto il tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia \
             Mobile 8 è stato eliminato e tutte le sessioni sono state chiuse. Puoi registrarti di nuovo in qualsiasi \
             momento con la tua SIM in Convenzione.",
-        &[("Data", when)],
-        None,
-        keep_note,
+        "Dopo l'eliminazione conserviamo soltanto:",
+    ];
+    paragraphs.extend(kept.iter().map(String::as_str));
+    paragraphs.push(deletion::ERASED_TEXT);
+    render(
+        to,
+        &Content {
+            subject: "Il tuo account è stato eliminato - Area Clienti Convenzione Mobile 8",
+            paragraphs: &paragraphs,
+            rows: &[("Data", when)],
+            note: Some(
+                "Se non hai chiesto tu l'eliminazione, chiama subito il Numero Verde 800.680.068: per 30 giorni \
+                 possiamo ancora verificare cosa è successo.",
+            ),
+            ..Content::default()
+        },
     )
 }

@@ -85,6 +85,15 @@ pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> 
     }
 }
 
+/// Every event of an account, as keys (what its deletion erases).
+pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+    Ok(super::sessions::query_all(store, &pk(account_id))
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
 /// The latest events of an account, newest first (one Query).
 pub async fn recent(
     store: &dyn Store,

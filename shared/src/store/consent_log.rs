@@ -6,7 +6,7 @@
 //! The versions in force are published by ops (`portale-admin consensi pubblica`) as one
 //! item (`CONSENTS#CURRENT`); without it, the versions of `documents` are in force.
 
-use super::{schema, Item, Key, Query, Store, StoreError, TxOp};
+use super::{schema, Cond, Item, Key, Query, Store, StoreError, TxOp};
 use crate::{crypto, documents};
 
 pub const KEEP_SECS: i64 = 10 * 365 * 24 * 3600;
@@ -91,6 +91,64 @@ impl Default for InForce {
             terms_version: documents::TERMS_VERSION.to_owned(),
             privacy_version: documents::PRIVACY_VERSION.to_owned(),
             note: String::new(),
+        }
+    }
+}
+
+/// A document's version as published and shown (`2.0`, `2026-1`): 1 to 20 letters, digits,
+/// dots and dashes. A consents page carries the versions it showed as such values, so the
+/// acceptance records what the person read, never what is in force when the form arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version(String);
+
+impl Version {
+    pub fn parse(raw: &str) -> Option<Version> {
+        let raw = raw.trim();
+        let ok = !raw.is_empty()
+            && raw.len() <= 20
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        ok.then(|| Version(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The versions a consents page showed (its hidden fields), parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub terms: Version,
+    pub privacy: Version,
+}
+
+impl Shown {
+    pub fn parse(terms: &str, privacy: &str) -> Option<Shown> {
+        Some(Shown {
+            terms: Version::parse(terms)?,
+            privacy: Version::parse(privacy)?,
+        })
+    }
+    /// True when these are the versions in force.
+    pub fn are(&self, in_force: &InForce) -> bool {
+        self.terms.as_str() == in_force.terms_version
+            && self.privacy.as_str() == in_force.privacy_version
+    }
+    /// The transaction check that these are still the versions in force when the
+    /// acceptance commits (a publication in between fails it).
+    pub fn still_in_force_op(&self) -> TxOp {
+        let mut either = vec![Cond::And(vec![
+            Cond::eq("terms_version", self.terms.as_str()),
+            Cond::eq("privacy_version", self.privacy.as_str()),
+        ])];
+        if self.are(&InForce::default()) {
+            // Nothing published yet: the portal's own versions are in force.
+            either.push(Cond::NotExists);
+        }
+        TxOp::Check {
+            key: in_force_key(),
+            cond: Cond::Or(either),
         }
     }
 }

@@ -4,7 +4,7 @@
 //! renewed at each login from it. A login from a browser not in the list sends the
 //! account's owner an email.
 
-use super::{schema, Item, Key, TxOp};
+use super::{schema, Item, Key, Store, StoreError, TxOp};
 use crate::crypto;
 
 /// The cookie naming this browser.
@@ -19,6 +19,37 @@ pub fn key(account_id: &str, device_id: &str) -> Key {
         format!("DEVICES#{account_id}"),
         crypto::token_hash(device_id),
     )
+}
+
+/// Every browser `account_id` remembers, as keys (what its deletion erases).
+pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+    let pk = format!("DEVICES#{account_id}");
+    Ok(super::sessions::query_all(store, &pk)
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+/// The browsers `account_id` remembers: (last login from it, until when it is remembered),
+/// oldest first (the data export).
+pub async fn known(
+    store: &dyn Store,
+    account_id: &str,
+    now: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    let pk = format!("DEVICES#{account_id}");
+    let mut known: Vec<(i64, i64)> = super::sessions::query_all(store, &pk)
+        .await?
+        .into_iter()
+        .filter(|(_, i)| !i.is_expired(now))
+        .map(|(_, i)| {
+            let last = i.n("last_login_at").unwrap_or(0);
+            (last, i.n(schema::TTL_ATTRIBUTE).unwrap_or(last + KEEP_SECS))
+        })
+        .collect();
+    known.sort_unstable();
+    Ok(known)
 }
 
 /// The write remembering (or renewing) the browser.

@@ -6,6 +6,7 @@
 
 pub mod access_log;
 pub mod accounts;
+pub mod audit;
 pub mod cond;
 pub mod consent_log;
 pub mod devices;

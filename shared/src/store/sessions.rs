@@ -4,9 +4,12 @@
 //! (ceased registration, password reset) ends all its sessions at once.
 //!
 //! Each session also has an entry in its account's list (partition `SESSIONS#<account>`,
-//! sort key the session's hash, with the browser's User-Agent): the private area lists an
-//! account's sessions with one Query, and can end any one of them. A partition of its own,
-//! not the account's, so that IAM can let logout end a session without writing accounts.
+//! sort key the session's hash, with the browser's User-Agent and the epoch it was started
+//! at): the private area lists an account's sessions with one Query (paged: every entry,
+//! whatever their number), and can end any one of them. Entries of an older epoch are
+//! ended sessions, left out without reading them; the others are read to know whether they
+//! are still live. A partition of its own, not the account's, so that IAM can let logout
+//! end a session without writing accounts.
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
@@ -81,15 +84,53 @@ pub fn create_ops(account_id: &str, epoch: i64, now: i64, user_agent: &str) -> (
         item,
         cond: Some(Cond::NotExists),
     };
-    let entry = TxOp::Put {
-        key: entry_key(account_id, &hash),
-        item: Item::new()
-            .with("created_at", now)
-            .with("user_agent", bounded_agent(user_agent))
-            .with(schema::TTL_ATTRIBUTE, now + ABSOLUTE_SECS),
-        cond: None,
-    };
+    let entry = entry_op(account_id, &hash, epoch, now, user_agent);
     (id, [session, entry])
+}
+
+/// The entry of session `hash` (started at `created_at`) in its account's list: it lives
+/// as long as the session can.
+fn entry_op(account_id: &str, hash: &str, epoch: i64, created_at: i64, user_agent: &str) -> TxOp {
+    TxOp::Put {
+        key: entry_key(account_id, hash),
+        item: Item::new()
+            .with("created_at", created_at)
+            .with("epoch", epoch)
+            .with("user_agent", bounded_agent(user_agent))
+            .with(schema::TTL_ATTRIBUTE, created_at + ABSOLUTE_SECS),
+        cond: None,
+    }
+}
+
+/// The writes replacing `old` by a session with a fresh id at `epoch` ("Esci da tutti gli
+/// altri dispositivi": the account's epoch moves on, this browser stays). The new session
+/// keeps the old one's start and password time, so renewing it extends neither the
+/// absolute lifetime nor the window of recent authentication; the old one and its entry
+/// are deleted (a copy of the old cookie is worth nothing).
+pub fn renew_ops(old: &Session, epoch: i64, now: i64, user_agent: &str) -> (String, [TxOp; 4]) {
+    let id = crypto::random_token();
+    let hash = crypto::token_hash(&id);
+    let renewed = Session {
+        key: key_of_hash(&hash),
+        epoch,
+        last_seen: now,
+        ..old.clone()
+    };
+    let item = Item::new()
+        .with("account_id", old.account_id.as_str())
+        .with("epoch", epoch)
+        .with("created_at", old.created_at)
+        .with("last_seen", now)
+        .with("auth_at", old.auth_at)
+        .with(schema::TTL_ATTRIBUTE, renewed.expires_at());
+    let [end_session, end_entry] = end_ops(&old.account_id, old.hash());
+    let session = TxOp::Put {
+        key: renewed.key.clone(),
+        item,
+        cond: Some(Cond::NotExists),
+    };
+    let entry = entry_op(&old.account_id, &hash, epoch, old.created_at, user_agent);
+    (id, [end_session, end_entry, session, entry])
 }
 
 /// The write creating a session alone (tests and tools that need no list entry).
@@ -107,6 +148,36 @@ pub fn end_ops(account_id: &str, hash: &str) -> [TxOp; 2] {
         },
         TxOp::Delete {
             key: entry_key(account_id, hash),
+            cond: None,
+        },
+    ]
+}
+
+/// A session's hash as a form names it (`crypto::token_hash`: 64 lowercase hex digits):
+/// anything else names no session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionHash(String);
+
+impl SessionHash {
+    pub fn parse(raw: &str) -> Option<SessionHash> {
+        (raw.len() == 64 && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| SessionHash(raw.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The writes ending session `hash` if it is `account_id`'s (the condition fails for any
+/// other account's, or one already gone), and its entry in the list.
+pub fn end_own_ops(account_id: &str, hash: &SessionHash) -> [TxOp; 2] {
+    [
+        TxOp::Delete {
+            key: key_of_hash(hash.as_str()),
+            cond: Some(Cond::eq("account_id", account_id)),
+        },
+        TxOp::Delete {
+            key: entry_key(account_id, hash.as_str()),
             cond: None,
         },
     ]
@@ -130,44 +201,68 @@ pub struct Listed {
     pub last_seen: i64,
 }
 
-/// At most this many sessions are listed (and ended at once by "Esci da tutti gli altri").
-pub const LIST_MAX: usize = 40;
+/// A page of the list when it is read: every page is read, whatever the number of entries.
+const PAGE: usize = 200;
 
-/// The live sessions of an account (at epoch `epoch`), most recently used first: one
-/// Query of its list, one BatchGet of the sessions themselves.
+/// Every item of the partition `pk`, page after page (one Query per `PAGE` items).
+pub async fn query_all(store: &dyn Store, pk: &str) -> Result<Vec<(Key, Item)>, StoreError> {
+    let mut all: Vec<(Key, Item)> = Vec::new();
+    loop {
+        let mut q = super::Query::new(pk, "", PAGE);
+        if let Some((last, _)) = all.last() {
+            q = q.after(last.sk.clone());
+        }
+        let page = store.query(&q).await?;
+        let full = page.len() == PAGE;
+        all.extend(page);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// The entries of an account's list (live or not), as keys: what its deletion erases.
+pub async fn entries(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+    Ok(query_all(store, &list_pk(account_id))
+        .await?
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect())
+}
+
+/// The live sessions of an account (at epoch `epoch`), newest first: the Query of its
+/// whole list, then the sessions of the entries at this epoch (BatchGet, 100 a call).
 pub async fn of_account(
     store: &dyn Store,
     account_id: &str,
     epoch: i64,
     now: i64,
 ) -> Result<Vec<Listed>, StoreError> {
-    let q = super::Query::new(list_pk(account_id), "", LIST_MAX);
-    let entries: Vec<_> = store
-        .query(&q)
+    let entries: Vec<_> = query_all(store, &list_pk(account_id))
         .await?
         .into_iter()
-        .filter(|(_, i)| !i.is_expired(now))
+        // An entry of another epoch is an ended session (entries written before the epoch
+        // was noted on them are read).
+        .filter(|(_, i)| !i.is_expired(now) && i.n("epoch").is_none_or(|e| e == epoch))
         .map(|(k, i)| (k.sk, i))
         .collect();
-    if entries.is_empty() {
-        return Ok(Vec::new());
+    let mut live = Vec::new();
+    for chunk in entries.chunks(100) {
+        let keys: Vec<Key> = chunk.iter().map(|(h, _)| key_of_hash(h)).collect();
+        let sessions = store.batch_get(&keys).await?;
+        live.extend(chunk.iter().zip(keys.into_iter().zip(sessions)).filter_map(
+            |((hash, entry), (key, item))| {
+                let s = from_item(key, item.as_ref(), now)?;
+                (s.account_id == account_id && s.epoch == epoch).then(|| Listed {
+                    hash: hash.clone(),
+                    user_agent: entry.s("user_agent").unwrap_or_default().to_owned(),
+                    created_at: s.created_at,
+                    last_seen: s.last_seen,
+                })
+            },
+        ));
     }
-    let keys: Vec<Key> = entries.iter().map(|(h, _)| key_of_hash(h)).collect();
-    let sessions = store.batch_get(&keys).await?;
-    let mut live: Vec<Listed> = entries
-        .into_iter()
-        .zip(keys.into_iter().zip(sessions))
-        .filter_map(|((hash, entry), (key, item))| {
-            let s = from_item(key, item.as_ref(), now)?;
-            (s.account_id == account_id && s.epoch == epoch).then(|| Listed {
-                hash,
-                user_agent: entry.s("user_agent").unwrap_or_default().to_owned(),
-                created_at: s.created_at,
-                last_seen: s.last_seen,
-            })
-        })
-        .collect();
-    live.sort_by_key(|l| std::cmp::Reverse(l.last_seen));
+    live.sort_by(|a, b| (b.created_at, &b.hash).cmp(&(a.created_at, &a.hash)));
     Ok(live)
 }
 
@@ -317,5 +412,82 @@ mod list_tests {
                 .is_empty(),
             "idle ones are gone"
         );
+    }
+
+    #[tokio::test]
+    async fn the_list_reads_every_page_and_leaves_out_older_epochs_unread() {
+        let s = MemoryStore::new();
+        let mut ids = Vec::new();
+        for k in 0..250 {
+            let (id, ops) = create_ops("acc", 2, 10_000 + k, "UA");
+            s.transact(ops.to_vec()).await.unwrap();
+            ids.push(id);
+        }
+        // Ended by an epoch bump: their entries stay until their TTL.
+        for k in 0..30 {
+            let (_, ops) = create_ops("acc", 1, 10_000 + k, "UA-old");
+            s.transact(ops.to_vec()).await.unwrap();
+        }
+        let listed = of_account(&s, "acc", 2, 10_300).await.unwrap();
+        assert_eq!(listed.len(), 250, "past one page of the Query");
+        assert_eq!(
+            listed[0].hash,
+            crypto::token_hash(&ids[249]),
+            "newest first"
+        );
+        assert!(listed
+            .windows(2)
+            .all(|w| w[0].created_at >= w[1].created_at));
+        assert_eq!(entries(&s, "acc").await.unwrap().len(), 280);
+    }
+
+    #[tokio::test]
+    async fn a_renewed_session_keeps_its_start_and_password_time_at_the_new_epoch() {
+        let s = MemoryStore::new();
+        let (old_id, ops) = create_ops("acc", 1, 1000, "UA");
+        s.transact(ops.to_vec()).await.unwrap();
+        let old = load(&s, &old_id, 1500).await.unwrap().unwrap();
+        let (new_id, ops) = renew_ops(&old, 2, 1600, "UA-2");
+        s.transact(ops.to_vec()).await.unwrap();
+        assert!(
+            load(&s, &old_id, 1600).await.unwrap().is_none(),
+            "the old id is dead"
+        );
+        let new = load(&s, &new_id, 1600).await.unwrap().unwrap();
+        assert_eq!(
+            (new.epoch, new.created_at, new.auth_at, new.last_seen),
+            (2, 1000, 1000, 1600)
+        );
+        assert!(
+            load(&s, &new_id, 1000 + ABSOLUTE_SECS)
+                .await
+                .unwrap()
+                .is_none(),
+            "the absolute lifetime is the old one's"
+        );
+        let listed = of_account(&s, "acc", 2, 1600).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(
+            (listed[0].created_at, listed[0].user_agent.as_str()),
+            (1000, "UA-2")
+        );
+    }
+
+    #[tokio::test]
+    async fn one_session_is_ended_only_by_its_own_account() {
+        let s = MemoryStore::new();
+        let (id, ops) = create_ops("acc", 0, 1000, "UA");
+        s.transact(ops.to_vec()).await.unwrap();
+        let hash = SessionHash::parse(&crypto::token_hash(&id)).unwrap();
+        assert!(SessionHash::parse("00ff").is_none());
+        assert!(SessionHash::parse(&"G".repeat(64)).is_none());
+        let other = s.transact(end_own_ops("intruder", &hash).to_vec()).await;
+        assert!(matches!(other, Err(StoreError::TxCancelled { .. })));
+        assert!(load(&s, &id, 1001).await.unwrap().is_some());
+        s.transact(end_own_ops("acc", &hash).to_vec())
+            .await
+            .unwrap();
+        assert!(load(&s, &id, 1001).await.unwrap().is_none());
+        assert!(entries(&s, "acc").await.unwrap().is_empty());
     }
 }

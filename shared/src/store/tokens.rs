@@ -107,8 +107,13 @@ pub async fn peek(
 /// The transaction write that uses the token up, if it exists and its time is not over at
 /// `now` (its item may outlive its time: DynamoDB's TTL deletion lags).
 pub fn consume_live_op(kind: &str, token_hash: &str, now: i64) -> TxOp {
+    consume_key_op(key(kind, token_hash), now)
+}
+
+/// `consume_live_op` for a token known by its key.
+pub fn consume_key_op(key: Key, now: i64) -> TxOp {
     TxOp::Delete {
-        key: key(kind, token_hash),
+        key,
         cond: Some(Cond::And(vec![Cond::Exists, Cond::unexpired(now)])),
     }
 }

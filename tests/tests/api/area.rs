@@ -8,18 +8,19 @@ use portale_admin::helpdesk::{Exit, Output};
 use shared::store::{accounts, consent_log, uniqueness::Kind};
 
 /// `portale-admin <args>` against the portal's table, as the operator "ops.test".
-async fn ops(p: &Portal, args: &[&str]) -> Output {
+pub(crate) async fn ops(p: &Portal, args: &[&str]) -> Output {
     let words: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     e2e::admin::run(p, &words, Some("ops.test")).await
 }
 
-const CHROME: &str =
+pub(crate) const CHROME: &str =
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
     Chrome/120.0.0.0 Safari/537.36";
-const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+pub(crate) const FIREFOX: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
 
 /// A browser with its own cookies, address and User-Agent.
-fn browser(p: &Portal, user_agent: &str) -> Portal {
+pub(crate) fn browser(p: &Portal, user_agent: &str) -> Portal {
     p.as_browser(
         simulated_client()
             .cookie_store(true)
@@ -30,7 +31,7 @@ fn browser(p: &Portal, user_agent: &str) -> Portal {
 }
 
 /// A registered user on an active line: (number, username = email).
-async fn registered(p: &Portal) -> (String, String) {
+pub(crate) async fn registered(p: &Portal) -> (String, String) {
     let number = random_number();
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     let email = random_email("area");
@@ -39,7 +40,7 @@ async fn registered(p: &Portal) -> (String, String) {
 }
 
 /// Username + password, then the SMS code: the page the login lands on.
-async fn sign_in(b: &Portal, number: &str, username: &str, password: &str) -> Page {
+pub(crate) async fn sign_in(b: &Portal, number: &str, username: &str, password: &str) -> Page {
     let page = b.get("/accesso").await;
     let page = b
         .submit(
@@ -53,7 +54,7 @@ async fn sign_in(b: &Portal, number: &str, username: &str, password: &str) -> Pa
     b.submit(&page, "codice", &[("codice", &code)]).await
 }
 
-async fn account(p: &Portal, username: &str) -> accounts::Account {
+pub(crate) async fn account(p: &Portal, username: &str) -> accounts::Account {
     accounts::by_claim(p.app.store.as_ref(), Kind::Username, username, p.app.now())
         .await
         .unwrap()
@@ -428,7 +429,11 @@ async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
     let all = a
         .post("/area-clienti/sessioni", &[("sessione", "altri")])
         .await;
-    assert!(all.contains("Abbiamo chiuso 1 sessione"), "{}", all.text());
+    assert!(
+        all.contains("Abbiamo chiuso tutte le sessioni aperte sugli altri dispositivi"),
+        "{}",
+        all.text()
+    );
     assert_eq!(b.get("/area-clienti").await.path, "/accesso");
     assert_eq!(c.get("/area-clienti").await.path, "/accesso");
     assert_eq!(a.get("/area-clienti").await.path, "/area-clienti");

@@ -19,6 +19,7 @@ mod logs;
 mod metrics;
 mod outbox;
 mod outside_bench;
+mod proof_area;
 mod proof_login;
 mod proof_registration;
 mod proof_time;

@@ -1078,7 +1078,16 @@ fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
         (
             Stage::SignedIn,
             routes::ACCOUNT_CONSENTS,
-            vec![("termini", "si".into()), ("privacy", "si".into())],
+            vec![
+                ("termini", "si".into()),
+                ("privacy", "si".into()),
+                // The versions the page shows (those in force: none published here).
+                ("termini_versione", shared::documents::TERMS_VERSION.into()),
+                (
+                    "privacy_versione",
+                    shared::documents::PRIVACY_VERSION.into(),
+                ),
+            ],
         ),
         (
             Stage::EmailLink,

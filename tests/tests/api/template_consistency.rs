@@ -67,6 +67,7 @@ const ACCOUNT_WRITERS: &[&str] = &[
     "account-email-confirm",
     "account-consents",
     "account-delete-otp",
+    "account-sessions",
 ];
 /// Viewer headers the functions read (shared::web: CSRF check, form parsing); CloudFront
 /// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.

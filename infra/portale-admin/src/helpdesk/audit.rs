@@ -2,7 +2,9 @@
 //! transaction (no change without its record, no record without its change), in the
 //! partition of what changed — `ACCOUNT#<id>` for an account, `LINE#<e164>` for a line —
 //! so that `audit --account ID` is one `Query`. Sort key `AUDIT#<epoch, 12 digits>#<random>`:
-//! in time order, never two alike. No TTL: the trail stays.
+//! in time order, never two alike. Kept `shared::store::audit::KEEP_SECS` (two years) by
+//! TTL, also after the account is deleted (its deletion page says so); the account's owner
+//! sees the action, date and reason in "Scarica i tuoi dati" (`shared::store::audit`).
 //!
 //! Who: `--operatore`, else the `USER` of the shell. Not the AWS caller identity: STS is not
 //! among LocalStack's services here (`localstack/env.sh`), and in AWS CloudTrail already
@@ -14,7 +16,7 @@ use serde_json::json;
 use shared::domain::MobileNumber;
 use shared::store::{Cond, Item, Key, Query, TxOp};
 
-pub const PREFIX: &str = "AUDIT#";
+pub use shared::store::audit::PREFIX;
 
 /// The actions, as stored and printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +79,11 @@ pub fn op(pk: &str, action: Action, target: &str, detail: &str, by: &Signed, now
             .with("detail", detail)
             .with("operator", by.operator.as_str())
             .with("reason", by.reason.as_str())
-            .with("at", now),
+            .with("at", now)
+            .with(
+                shared::store::schema::TTL_ATTRIBUTE,
+                now + shared::store::audit::KEEP_SECS,
+            ),
         cond: Some(Cond::NotExists),
     }
 }
@@ -100,10 +106,14 @@ pub async fn list(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             ))
         }
     };
-    let items = desk
+    // An expired record (its TTL passed, DynamoDB not yet round to deleting it) is gone.
+    let items: Vec<_> = desk
         .store
         .query(&Query::new(pk, PREFIX, 100).newest_first())
-        .await?;
+        .await?
+        .into_iter()
+        .filter(|(_, i)| !i.is_expired(desk.now))
+        .collect();
     let mut text = String::new();
     let mut records = Vec::new();
     for (_, i) in &items {
