@@ -22,7 +22,9 @@ start_gateway() {
   fi
   if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
   . "$root/localstack/env.sh"
-  (cd "$root" && cargo build -q -p local-gateway -p portale-admin -p static-site)
+  # `--workspace` with `--bin`: the workspace's feature resolution, so the test build's
+  # artifacts are reused (a `-p` subset resolves features anew and recompiles the AWS SDK).
+  (cd "$root" && cargo build -q --workspace --bin local-gateway --bin portale-admin --bin static-site)
   local bin="${CARGO_TARGET_DIR:-$root/target}/debug"
   (cd "$root" && "$bin/static-site" --out target/site >/dev/null)
   "$root/localstack/start.sh"

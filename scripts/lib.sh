@@ -9,5 +9,8 @@ if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then . "$HOM
 
 build_site() {
   step "Genero il sito pubblico in target/site"
-  (cd "$ROOT" && cargo run -q -p static-site -- --out target/site)
+  # `--workspace` with `--bin`: the features resolved as in the test build, so nothing of the
+  # workspace is compiled again with other features (`-p static-site` rebuilt the AWS SDK).
+  (cd "$ROOT" && cargo build -q --workspace --bin static-site \
+    && "${CARGO_TARGET_DIR:-target}/debug/static-site" --out target/site)
 }

@@ -7,10 +7,12 @@ cd "$ROOT"
 . localstack/env.sh
 
 step "Compilo il portale (la prima volta richiede alcuni minuti)"
-packages=(-p local-gateway -p portale-admin -p static-site)
+# `--workspace` with `--bin`: one feature resolution for every build of the workspace (run,
+# tests), so switching between them compiles nothing again.
+packages=(--workspace --bin local-gateway --bin portale-admin --bin static-site)
 # GATEWAY_MODE=lambda make run: the functions run as their own binaries (ARCHITECTURE.md).
 if [[ "${GATEWAY_MODE:-}" == lambda ]]; then
-  for d in functions/*/; do packages+=(-p "$(basename "$d")"); done
+  for d in functions/*/; do packages+=(--bin "$(basename "$d")"); done
 fi
 cargo build "${packages[@]}"
 build_site

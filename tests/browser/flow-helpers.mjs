@@ -168,7 +168,8 @@ export function codeOf(sms) {
 
 /** The link after `label: ` in an email's text part. */
 export function linkIn(mail, label) {
-  const link = mail.text.match(new RegExp(`${label}: (\\S+)`))?.[1];
+  // The button's line ("LABEL: https://…"); a sentence may name the button too.
+  const link = mail.text.match(new RegExp(`${label}: (https?://\\S+)`))?.[1];
   assert.ok(link, `no "${label}: <link>" in the text part:\n${mail.text}`);
   return link;
 }

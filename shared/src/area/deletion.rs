@@ -134,6 +134,10 @@ pub struct Deletion {
     pub number: MobileNumber,
     pub epoch: i64,
     pub otp_sent_at: i64,
+    /// When the password was checked: the flow ends `TTL_SECS` later however many codes
+    /// are sent meanwhile.
+    #[serde(default)]
+    pub started_at: i64,
 }
 
 impl Flow for Deletion {
@@ -142,6 +146,9 @@ impl Flow for Deletion {
     const TTL_SECS: i64 = TTL_SECS;
     fn gone() -> String {
         format!("{}?scaduta=1", routes::ACCOUNT_DELETE)
+    }
+    fn deadline(&self) -> Option<i64> {
+        (self.started_at > 0).then_some(self.started_at + TTL_SECS)
     }
 }
 
@@ -169,8 +176,9 @@ pub fn start_outcome(
         number: a.number.clone(),
         epoch: a.session_epoch,
         otp_sent_at: now,
+        started_at: now,
     };
-    tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
+    tx.write(crate::engine::create_flow_op(flow_id, &data, now));
     Outcome::redirect(routes::ACCOUNT_DELETE_CODE)
         .with_tx(tx)
         .send(sms)
@@ -232,7 +240,7 @@ pub async fn decide(
         let (sms, withdraw) = new_code(&mut tx, app, a, now);
         let mut next = flow.data.clone();
         next.otp_sent_at = now;
-        tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
+        tx.write(flow.next_op(&next, now));
         return Ok(
             Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
                 .with_tx(tx)

@@ -25,14 +25,6 @@ pub struct Carried<T> {
     pub data: T,
 }
 
-impl<T: Serialize> Carried<T> {
-    /// The write saving `next` as the following version of this flow, if the record is
-    /// still at the carried version (else the step's transaction fails: a conflict).
-    pub fn save_op(&self, kind: &str, next: &T, ttl: i64, now: i64) -> crate::store::TxOp {
-        crate::flows::record::update_op(kind, &self.id, self.version, next, ttl, now)
-    }
-}
-
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 const NONCE_LEN: usize = 12;
 /// Browsers keep cookies of at most 4096 bytes: a longer value is none we set, and is not

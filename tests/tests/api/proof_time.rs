@@ -118,6 +118,41 @@ async fn a_reset_kept_alive_sets_no_password_after_its_links_30_minutes() {
     assert_eq!(count(&changed, "password è stata modificata"), 0);
 }
 
+/// A login's "Invia di nuovo" sends a fresh code, but the password it rests on was checked
+/// once: kept alive by resends, the login flow still ends 15 minutes after the password.
+#[tokio::test]
+async fn a_login_kept_alive_by_resends_ends_fifteen_minutes_after_the_password() {
+    let p = Portal::start().await;
+    let h = holder(&p).await;
+    let b = p.as_browser(Portal::browser());
+    let mut page = quick::password_step(&b, &h.username, PASSWORD).await;
+    assert_eq!(page.path, routes::LOGIN_OTP, "{}", page.text());
+    for _ in 0..4 {
+        p.clock.advance(4 * 60);
+        let before = p.sms_to(&h.number).await.len();
+        page = b.submit(&page, "azione", &[]).await;
+        assert!(
+            page.contains("Ti abbiamo inviato un nuovo codice"),
+            "{}",
+            page.text()
+        );
+        p.sms_to_at_least(&h.number, before + 1).await;
+    }
+    // 16 minutes after the password, with a code one minute old.
+    let code = p.last_code(&h.number).await;
+    let late = b.submit(&page, "codice", &[("codice", &code)]).await;
+    assert_ne!(
+        late.path, "/area-clienti",
+        "a login signed in 16 minutes after its password was checked"
+    );
+    assert!(
+        late.contains("La procedura di accesso è scaduta"),
+        "{} {}",
+        late.path,
+        late.text()
+    );
+}
+
 /// DynamoDB deletes expired items lazily (up to days later): a code or a link whose item is
 /// still in the table after its time is refused all the same.
 #[tokio::test]

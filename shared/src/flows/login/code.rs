@@ -4,7 +4,7 @@
 //! "Invia di nuovo" sends a code that replaces the previous one.
 
 use super::refusal::{Page, Refusal};
-use super::{Login, State, KIND, TTL_SECS};
+use super::{Login, State};
 use crate::domain::OtpCode;
 use crate::engine::{Carried, Effect, Outcome, Tx};
 use crate::notify::account_messages;
@@ -43,7 +43,7 @@ pub async fn decide(
     done.state = State::Completed;
     let mut tx = Tx::new();
     tx.write(consume);
-    tx.write(flow.save_op(KIND, &done, TTL_SECS, now));
+    tx.write(flow.next_op(&done, now));
     // The last login's time, on condition that the account is still active with the
     // epoch the password was checked at (a reset or a ceased account voids this login).
     tx.guard(
@@ -115,7 +115,7 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
     ));
     let mut next = d.clone();
     next.otp_sent_at = now;
-    tx.write(flow.save_op(KIND, &next, TTL_SECS, now));
+    tx.write(flow.next_op(&next, now));
     Outcome::redirect(format!("{}?nuovo=1", routes::LOGIN_OTP))
         .with_tx(tx)
         .send(Effect::Sms {

@@ -47,6 +47,10 @@ pub struct Login {
     /// completed login tells the owner (`devices`).
     #[serde(default)]
     pub notify_new_device: Option<String>,
+    /// When the password was checked: the flow ends `TTL_SECS` later however many codes
+    /// are sent meanwhile (the password's proof does not slide).
+    #[serde(default)]
+    pub started_at: i64,
 }
 
 impl Login {
@@ -65,6 +69,7 @@ impl Login {
             otp_sent_at: now,
             next,
             notify_new_device: None,
+            started_at: now,
         }
     }
 
@@ -104,6 +109,9 @@ impl Flow for Login {
     const TTL_SECS: i64 = TTL_SECS;
     fn gone() -> String {
         expired()
+    }
+    fn deadline(&self) -> Option<i64> {
+        (self.started_at > 0).then_some(self.started_at + TTL_SECS)
     }
 }
 

@@ -432,7 +432,7 @@ pub fn decide(
     if !facts.known_device && !facts.first_login {
         data.notify_new_device = Some(account.email.clone());
     }
-    tx.write(record::create_op(KIND, flow_id, &data, TTL_SECS, now));
+    tx.write(engine::create_flow_op(flow_id, &data, now));
     let (id, viewer) = (crypto::log_id(&account.id), &facts.client);
     tracing::info!(step = "login", outcome = "code-sent", account = %id, %viewer, "password verified, SMS code sent");
     let cookie = super::cookie(app, flow_id, 1, &data);
