@@ -26,10 +26,9 @@
 //! (it is decided again on fresh counters).
 
 use super::refusal::{Page, Refusal};
-use super::{safe_next, Login, KIND, TTL_SECS};
+use super::{safe_next, Login};
 use crate::domain::{OtpCode, Username};
 use crate::engine::{self, Effect, Outcome, Reply, Tx};
-use crate::flows::record;
 use crate::metrics::Metric;
 use crate::notify::messages;
 use crate::store::access_log::{self, Event};
