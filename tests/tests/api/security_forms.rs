@@ -109,6 +109,10 @@ impl Backend {
                 // A run sends ~100 SMS (each new person brought to a step gets its codes): on
                 // its own table the budget can be large without changing what the forms do.
                 c.sms_global_hourly_budget = 1_000_000;
+                // Eight forms at once against the emulator, beside the rest of the suite:
+                // DynamoDB Local answers far slower than DynamoDB (a 2.5 s attempt timed out
+                // once), so calls get more time here, as in `Portal::start_for_races`.
+                c.aws_timeout = std::time::Duration::from_secs(60);
             },
             |app| async move { app },
         )
