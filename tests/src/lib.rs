@@ -356,11 +356,12 @@ impl Portal {
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }
 
-    /// Waits (≤ 10 s) until this portal's outbox queue is empty: everything posted so far
+    /// Waits (≤ 60 s: under the whole suite's load on two cores the poller has been seen to
+    /// need more than 10) until this portal's outbox queue is empty: everything posted so far
     /// has been handed to SNS / SES by the gateway's poller (or has failed and waits for its
     /// retry, which this does not wait out). Reads of SMS and email call it first.
     pub async fn settle(&self) {
-        for _ in 0..500 {
+        for _ in 0..3000 {
             match queue_depth(&self.app.config.outbox_queue_url).await {
                 Some(0) | None => return,
                 Some(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await, // poll interval
