@@ -41,6 +41,19 @@ pub(super) fn token_op(
     hash: &str,
     now: i64,
 ) -> TxOp {
+    flow_token_op(TOKEN_KIND, flow, next, hash, now + CONFIRM_TTL_SECS)
+}
+
+/// The write storing a link token of `kind` that carries `next`, which `flow` becomes (its
+/// next version), until `until`: the link acts on the flow without reading it (the
+/// confirmation email's link, and the old owner's one in `consent`).
+pub(super) fn flow_token_op(
+    kind: &str,
+    flow: &Carried<Registration>,
+    next: &Registration,
+    hash: &str,
+    until: i64,
+) -> TxOp {
     let item = Item::new()
         .with("target", record::key_for(KIND, &flow.id).pk)
         .with("version", flow.version + 1)
@@ -48,9 +61,9 @@ pub(super) fn token_op(
             "flow",
             serde_json::to_string(next).expect("flow data serialises"),
         )
-        .with(schema::TTL_ATTRIBUTE, now + CONFIRM_TTL_SECS);
+        .with(schema::TTL_ATTRIBUTE, until);
     TxOp::Put {
-        key: tokens::key(TOKEN_KIND, hash),
+        key: tokens::key(kind, hash),
         item,
         cond: Some(Cond::NotExists),
     }
@@ -58,8 +71,13 @@ pub(super) fn token_op(
 
 /// The write deleting the token `hash` (its email never left).
 pub(super) fn withdraw_op(hash: &str) -> TxOp {
+    withdraw_kind_op(TOKEN_KIND, hash)
+}
+
+/// The write deleting the link token `hash` of `kind`.
+pub(super) fn withdraw_kind_op(kind: &str, hash: &str) -> TxOp {
     TxOp::Delete {
-        key: tokens::key(TOKEN_KIND, hash),
+        key: tokens::key(kind, hash),
         cond: None,
     }
 }

@@ -32,7 +32,7 @@ use crate::pages::otp::{self as otp_page, CodeForm};
 use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
-use crate::store::{lines, rate, schema, tokens, Cond, Item, Key, TxOp};
+use crate::store::{lines, rate, tokens, Cond, Item, Key, TxOp};
 use crate::web::WebError;
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
@@ -453,29 +453,17 @@ fn token_op(
     old: &Account,
     now: i64,
 ) -> TxOp {
-    let item = Item::new()
-        .with("target", record::key_for(KIND, &flow.id).pk)
-        .with("version", flow.version + 1)
-        .with(
-            "flow",
-            serde_json::to_string(next).expect("flow data serialises"),
-        )
-        .with("account", old.id.as_str())
-        .with("epoch", old.session_epoch)
-        .with(schema::TTL_ATTRIBUTE, now + LINK_TTL_SECS);
-    TxOp::Put {
-        key: tokens::key(TOKEN_KIND, hash),
-        item,
-        cond: Some(Cond::NotExists),
+    let mut op = super::confirm::flow_token_op(TOKEN_KIND, flow, next, hash, now + LINK_TTL_SECS);
+    if let TxOp::Put { item, .. } = &mut op {
+        item.attrs.insert("account".into(), old.id.as_str().into());
+        item.attrs.insert("epoch".into(), old.session_epoch.into());
     }
+    op
 }
 
 /// The write deleting the link `hash` (its email never left, or the flow stopped waiting).
 pub(super) fn withdraw_op(hash: &str) -> TxOp {
-    TxOp::Delete {
-        key: tokens::key(TOKEN_KIND, hash),
-        cond: None,
-    }
+    super::confirm::withdraw_kind_op(TOKEN_KIND, hash)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
