@@ -27,7 +27,7 @@ export AWS_SECRET_ACCESS_KEY=test
 
 # --- LocalStack runtime (python -m localstack.runtime.main) -------------------
 export GATEWAY_LISTEN="127.0.0.1:$LS_PORT"
-export SERVICES=dynamodb,sns,ses,sesv2,sqs
+export SERVICES=dynamodb,sns,ses,sesv2,sqs,secretsmanager,sts
 export EAGER_SERVICE_LOADING=1       # load providers (and DynamoDB Local) at boot, not on first call
 export SKIP_SSL_CERT_DOWNLOAD=1      # no internet: don't fetch the localhost.localstack.cloud cert
 export DISABLE_EVENTS=1              # no analytics calls home
