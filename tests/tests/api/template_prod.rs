@@ -1,0 +1,1 @@
+//! Issue 22 item 4 (in progress).
