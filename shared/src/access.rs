@@ -808,7 +808,13 @@ mod tests {
                     assert!(with.is_empty(), "{}: {x:?}", a.function);
                     continue;
                 }
-                assert_eq!(with.len(), 1, "{}: {x:?} in {} statements", a.function, with.len());
+                assert_eq!(
+                    with.len(),
+                    1,
+                    "{}: {x:?} in {} statements",
+                    a.function,
+                    with.len()
+                );
                 let listed: BTreeSet<String> = with[0].leading_keys.iter().cloned().collect();
                 assert_eq!(listed, prefixes, "{}: {x:?}", a.function);
             }

@@ -49,7 +49,10 @@ fn is_table(t: &Value, id: &str) -> bool {
 /// `X.Arn` of a `!GetAtt` or a `${X.Arn}` of a `!Sub`: the concrete ARN.
 fn arn_of(t: &Value, getatt: &str) -> String {
     let (id, attr) = getatt.split_once('.').unwrap_or((getatt, ""));
-    assert_eq!(attr, "Arn", "!GetAtt {getatt}: only .Arn is resolved in a policy");
+    assert_eq!(
+        attr, "Arn",
+        "!GetAtt {getatt}: only .Arn is resolved in a policy"
+    );
     if is_table(t, id) {
         table_arn()
     } else {
@@ -124,13 +127,21 @@ fn roles(t: &Value) -> Vec<(String, Role)> {
                 .get("Role")
                 .and_then(tc::getatt_target)
                 .unwrap_or_else(|| panic!("{}: Role must be !GetAtt <its role>.Arn", f.id));
+            // Only the statements that can name a DynamoDB action (Allow or Deny) bear on a
+            // request to the table; the others (logs, the queue, SES) are left out.
             let statements: Vec<Json> = tc::role_statements(t, &id)
                 .into_iter()
+                .filter(|st| {
+                    tc::strings(&st["Action"])
+                        .iter()
+                        .any(|a| may_be_dynamodb(a))
+                })
                 .map(|st| resolve(t, st))
                 .collect();
             for st in &statements {
                 assert!(
-                    !st.get("Condition").is_some_and(|c| c.to_string().contains("${")),
+                    !st.get("Condition")
+                        .is_some_and(|c| c.to_string().contains("${")),
                     "{id}: a policy variable in a condition, which the evaluator does not resolve"
                 );
             }
@@ -140,6 +151,16 @@ fn roles(t: &Value) -> Vec<(String, Role)> {
             (f.krate, Role { id, policy })
         })
         .collect()
+}
+
+/// Whether an Action pattern can match a `dynamodb:` action (`*`, `dynamodb:…`, `dyn*:…`).
+fn may_be_dynamodb(action: &str) -> bool {
+    let service = action
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    !action.contains(':') || service == "dynamodb" || service.contains('*') || service.contains('?')
 }
 
 fn principal(role: &str) -> Principal {
@@ -189,9 +210,7 @@ fn statements_with(role: &Role, action: &str) -> Vec<String> {
             Json::Array(a) => a.iter().any(|x| x == action),
             _ => false,
         })
-        .map(|st| {
-            st["Condition"]["ForAllValues:StringLike"][LEADING_KEYS].to_string()
-        })
+        .map(|st| st["Condition"]["ForAllValues:StringLike"][LEADING_KEYS].to_string())
         .collect()
 }
 
@@ -216,8 +235,16 @@ async fn every_recorded_request_is_allowed_as_aws_evaluates_it() {
         })
     };
     let guard = [access::SESSION, access::ACCOUNT, access::CONSENTS];
-    for f in ["account", "account-history", "account-sessions", "account-privacy"] {
-        assert!(has_batch(f, &guard), "{f}: the walk made no session-guard batch");
+    for f in [
+        "account",
+        "account-history",
+        "account-sessions",
+        "account-privacy",
+    ] {
+        assert!(
+            has_batch(f, &guard),
+            "{f}: the walk made no session-guard batch"
+        );
     }
     assert!(has_batch("login", &[access::USERNAME, access::LOCK]));
     assert!(has_batch(
@@ -281,12 +308,20 @@ fn roles_allow_each_declared_request_in_one_statement_and_nothing_else() {
                 let granted = pairs.contains(&(a.iam(), access::leading_key(p)));
                 let allowed = decide(&role, a.iam(), &[format!("{p}x")]) == Decision::Allow;
                 if granted != allowed {
-                    let what = if granted { "denied, though declared" } else { "allowed, not declared" };
+                    let what = if granted {
+                        "denied, though declared"
+                    } else {
+                        "allowed, not declared"
+                    };
                     problems.push(format!("{krate}: {} on {p} is {what}", a.iam()));
                 }
             }
         }
-        for other in ["dynamodb:Scan", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"] {
+        for other in [
+            "dynamodb:Scan",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:DeleteTable",
+        ] {
             if decide(&role, other, &[format!("{}x", access::ACCOUNT)]) == Decision::Allow {
                 problems.push(format!("{krate}: {other} is allowed"));
             }
@@ -451,7 +486,10 @@ fn evaluator_one_batch_needs_one_statement() {
         .collect();
     let ctx = || Context::new().with_string_list(LEADING_KEYS, &batch);
     let split = policy(json!([
-        stmt(&["dynamodb:BatchGetItem", "dynamodb:UpdateItem"], &["SESSION#*"]),
+        stmt(
+            &["dynamodb:BatchGetItem", "dynamodb:UpdateItem"],
+            &["SESSION#*"]
+        ),
         stmt(&["dynamodb:BatchGetItem"], &["ACCOUNT#*", "CONSENTS#*"]),
     ]));
     assert_eq!(
@@ -467,7 +505,10 @@ fn evaluator_one_batch_needs_one_statement() {
         );
     }
     let grouped = policy(json!([
-        stmt(&["dynamodb:BatchGetItem"], &["ACCOUNT#*", "CONSENTS#*", "SESSION#*"]),
+        stmt(
+            &["dynamodb:BatchGetItem"],
+            &["ACCOUNT#*", "CONSENTS#*", "SESSION#*"]
+        ),
         stmt(&["dynamodb:UpdateItem"], &["SESSION#*"]),
     ]));
     assert_eq!(

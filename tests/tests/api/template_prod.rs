@@ -71,11 +71,16 @@ impl<'t> Stack<'t> {
     fn eval(&self, v: &Value) -> Option<Value> {
         let Some((f, arg)) = tc::intrinsic(v) else {
             return Some(match v {
-                Value::Sequence(s) => Value::Sequence(s.iter().filter_map(|x| self.eval(x)).collect()),
+                Value::Sequence(s) => {
+                    Value::Sequence(s.iter().filter_map(|x| self.eval(x)).collect())
+                }
                 other => other.clone(),
             });
         };
-        let args = || arg.as_sequence().unwrap_or_else(|| panic!("{f}: a list, found {arg:?}"));
+        let args = || {
+            arg.as_sequence()
+                .unwrap_or_else(|| panic!("{f}: a list, found {arg:?}"))
+        };
         let s = |x: String| Some(Value::String(x));
         match f.as_str() {
             "Ref" => {
@@ -128,7 +133,10 @@ impl<'t> Stack<'t> {
                 let a = args();
                 let (sep, whole) = (self.text(&a[0]), self.text(&a[1]));
                 Some(Value::Sequence(
-                    whole.split(sep.as_str()).map(|x| Value::String(x.into())).collect(),
+                    whole
+                        .split(sep.as_str())
+                        .map(|x| Value::String(x.into()))
+                        .collect(),
                 ))
             }
             "Fn::Join" => {
@@ -233,8 +241,12 @@ impl<'t> Stack<'t> {
                 "AWS::S3::Bucket" => vec![&["BucketName"]],
                 "AWS::IAM::Role" => vec![&["RoleName"]],
                 "AWS::IAM::ManagedPolicy" => vec![&["ManagedPolicyName"]],
-                "AWS::CloudFront::OriginAccessControl" => vec![&["OriginAccessControlConfig", "Name"]],
-                "AWS::CloudFront::OriginRequestPolicy" => vec![&["OriginRequestPolicyConfig", "Name"]],
+                "AWS::CloudFront::OriginAccessControl" => {
+                    vec![&["OriginAccessControlConfig", "Name"]]
+                }
+                "AWS::CloudFront::OriginRequestPolicy" => {
+                    vec![&["OriginRequestPolicyConfig", "Name"]]
+                }
                 "AWS::CloudFront::ResponseHeadersPolicy" => {
                     vec![&["ResponseHeadersPolicyConfig", "Name"]]
                 }
@@ -273,12 +285,17 @@ impl<'t> Stack<'t> {
                 let mut metrics = vec![(&p["Namespace"], &p["MetricName"], &p["Dimensions"])];
                 for m in p["Metrics"].as_sequence().into_iter().flatten() {
                     let metric = &m["MetricStat"]["Metric"];
-                    metrics.push((&metric["Namespace"], &metric["MetricName"], &metric["Dimensions"]));
+                    metrics.push((
+                        &metric["Namespace"],
+                        &metric["MetricName"],
+                        &metric["Dimensions"],
+                    ));
                 }
                 metrics.iter().any(|(ns, name, dims)| {
                     let ns = ns.as_str().unwrap_or_default();
                     let no_dims = dims.as_sequence().is_none_or(|d| d.is_empty());
-                    (ns == "AWS/SES" || (ns == "AWS/SNS" && name.as_str() == Some("SMSMonthToDateSpentUSD")))
+                    (ns == "AWS/SES"
+                        || (ns == "AWS/SNS" && name.as_str() == Some("SMSMonthToDateSpentUSD")))
                         && no_dims
                 })
             })
@@ -311,7 +328,10 @@ const SAFE_PROD: &[(&str, &str)] = &[
     ),
 ];
 
-fn with(base: &[(&'static str, &'static str)], changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+fn with(
+    base: &[(&'static str, &'static str)],
+    changes: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<_> = base
         .iter()
         .filter(|(k, _)| !changes.iter().any(|(c, _)| c == k))
@@ -382,7 +402,10 @@ fn templates_pass_sam_validate_lint() {
 fn two_stages_side_by_side_do_not_collide() {
     let t = tc::template();
     let prod = Stack::new(&t, SAFE_PROD);
-    let test_params = with(SAFE_PROD, &[("Stage", "test"), ("AccountResources", "shared")]);
+    let test_params = with(
+        SAFE_PROD,
+        &[("Stage", "test"), ("AccountResources", "shared")],
+    );
     let test = Stack::new(&t, &test_params);
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut collisions = vec![];
@@ -403,7 +426,10 @@ fn two_stages_side_by_side_do_not_collide() {
         shared.is_empty(),
         "the sharing stage alarms on account-wide metrics too: {shared:?}"
     );
-    assert!(created.len() >= 3, "the creating stage's account alarms: {created:?}");
+    assert!(
+        created.len() >= 3,
+        "the creating stage's account alarms: {created:?}"
+    );
     let identities = |s: &Stack| {
         s.resources()
             .iter()
@@ -420,7 +446,11 @@ fn two_stages_side_by_side_do_not_collide() {
 fn a_retained_table_does_not_block_recreating_the_stage() {
     let t = tc::template();
     let table = tc::resource(&t, "Table");
-    assert_eq!(table["DeletionPolicy"].as_str(), Some("Retain"), "the data outlives the stack");
+    assert_eq!(
+        table["DeletionPolicy"].as_str(),
+        Some("Retain"),
+        "the data outlives the stack"
+    );
     let prod = Stack::new(&t, SAFE_PROD);
     let names: Vec<_> = prod
         .physical_names()
@@ -458,13 +488,25 @@ fn account_settings_stub(quota: u64) -> String {
                     Ok(n) => got.extend_from_slice(&buf[..n]),
                 }
             }
-            let body = format!(
-                r#"{{"AccountLimit":{{"TotalCodeSize":80530636800,"CodeSizeUnzipped":262144000,"CodeSizeZipped":52428800,"ConcurrentExecutions":{quota},"UnreservedConcurrentExecutions":{quota}}},"AccountUsage":{{"TotalCodeSize":0,"FunctionCount":0}}}}"#
-            );
+            let body = serde_json::json!({
+                "AccountLimit": {
+                    "TotalCodeSize": 80530636800u64,
+                    "CodeSizeUnzipped": 262144000,
+                    "CodeSizeZipped": 52428800,
+                    "ConcurrentExecutions": quota,
+                    "UnreservedConcurrentExecutions": quota
+                },
+                "AccountUsage": { "TotalCodeSize": 0, "FunctionCount": 0 }
+            })
+            .to_string();
             let _ = write!(
                 s,
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
+                concat!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n",
+                    "content-length: {}\r\nconnection: close\r\n\r\n{}"
+                ),
+                body.len(),
+                body
             );
         }
     });
@@ -501,14 +543,29 @@ fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
     assert_eq!(needed, 155);
     let localstack = std::env::var("AWS_ENDPOINT_URL").unwrap_or("http://127.0.0.1:4566".into());
     let (code, out, err) = preflight(&localstack, &[]);
-    assert_eq!(code, 0, "LocalStack's Lambda answers a quota of 1000:\n{out}\n{err}");
-    assert!(out.contains(&format!("concorrenza necessaria {needed} ")), "{out}");
-    assert!(out.contains("quota di concorrenza dell'account (eu-south-1): 1000"), "{out}");
+    assert_eq!(
+        code, 0,
+        "LocalStack's Lambda answers a quota of 1000:\n{out}\n{err}"
+    );
+    assert!(
+        out.contains(&format!("concorrenza necessaria {needed} ")),
+        "{out}"
+    );
+    assert!(
+        out.contains("quota di concorrenza dell'account (eu-south-1): 1000"),
+        "{out}"
+    );
 
     // Another parameter set, another need: the script reads the same template.
     let smaller = Stack::new(
         &t,
-        &with(SAFE_PROD, &[("SmsStepReservedConcurrency", "2"), ("LoginReservedConcurrency", "4")]),
+        &with(
+            SAFE_PROD,
+            &[
+                ("SmsStepReservedConcurrency", "2"),
+                ("LoginReservedConcurrency", "4"),
+            ],
+        ),
     );
     let small_need = smaller.reserved_concurrency() + 100;
     let (code, out, _) = preflight(
@@ -516,13 +573,19 @@ fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
         &["SmsStepReservedConcurrency=2", "LoginReservedConcurrency=4"],
     );
     assert_eq!(code, 0);
-    assert!(out.contains(&format!("concorrenza necessaria {small_need} ")), "{out}");
+    assert!(
+        out.contains(&format!("concorrenza necessaria {small_need} ")),
+        "{out}"
+    );
 
     // An account whose quota is 100 (a new account's may be lower still): stopped.
     let stub = account_settings_stub(100);
     let (code, out, err) = preflight(&stub, &[]);
     assert_eq!(code, 3, "{out}\n{err}");
-    assert!(err.contains("(100)") && err.contains(&format!("({needed} =")), "{err}");
+    assert!(
+        err.contains("(100)") && err.contains(&format!("({needed} =")),
+        "{err}"
+    );
     assert!(err.contains("Nessun deploy eseguito"), "{err}");
     assert!(!out.contains("Preflight: ok"), "{out}");
 }
