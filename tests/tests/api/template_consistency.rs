@@ -1918,6 +1918,8 @@ pub(crate) mod recorded {
         seen: BTreeMap<&'static str, BTreeSet<(Action, String)>>,
         /// function → the requests it made, as AWS authorises them.
         pub(crate) requests: BTreeMap<&'static str, BTreeSet<Request>>,
+        /// The (method, path) of every route the walk requested.
+        pub(crate) visited: BTreeSet<(String, String)>,
     }
 
     fn encode(fields: &[(String, String)]) -> String {
@@ -1953,6 +1955,7 @@ pub(crate) mod recorded {
                 jar: Default::default(),
                 seen: BTreeMap::new(),
                 requests: BTreeMap::new(),
+                visited: BTreeSet::new(),
             }
         }
 
@@ -1968,6 +1971,7 @@ pub(crate) mod recorded {
                         html: String::new(),
                     };
                 };
+                self.visited.insert((method.clone(), path.clone()));
                 let form = std::mem::take(&mut body).into_bytes();
                 let headers = [(
                     "content-type",

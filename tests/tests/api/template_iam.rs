@@ -252,6 +252,20 @@ async fn every_recorded_request_is_allowed_as_aws_evaluates_it() {
         &[access::ACCOUNT, access::OTP_LOGIN, access::DEVICES]
     ));
 
+    // Every route of the route table, every page of the private area included.
+    let unvisited: Vec<String> = shared::routes::ROUTES
+        .iter()
+        .filter(|r| {
+            !b.visited
+                .contains(&(r.method.to_owned(), r.path.to_owned()))
+        })
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(
+        unvisited.is_empty(),
+        "routes the walk never requested: {unvisited:?}"
+    );
+
     let mut problems = vec![];
     let mut evaluated = 0;
     for (krate, role) in &roles {
