@@ -43,16 +43,18 @@ fi
 
 # 1. What the stack reserves, with these parameters.
 line="$("$PY" "$REPO/infra/scripts/reserved-concurrency.py" --template "$TEMPLATE" "${params[@]}")"
-reserved="$(sed -E 's/.*reserved=([0-9]+).*/\1/' <<<"$line")"
-needed="$(sed -E 's/.*needed=([0-9]+).*/\1/' <<<"$line")"
+reserved="$(sed -E 's/^reserved=([0-9]+) .*/\1/' <<<"$line")"
+needed="$(sed -E 's/.* needed=([0-9]+)$/\1/' <<<"$line")"
 echo "Preflight: concorrenza necessaria ${needed} (riservata dalle funzioni ${reserved} + 100 che AWS lascia non riservate)"
 
-# 2. The account's quota.
+# 2. The account's quota: the AWS CLI, or boto3 (the SAM venv's, or python3's).
 if command -v aws >/dev/null 2>&1; then
     quota="$(aws lambda get-account-settings --region "$region" \
         --query AccountLimit.ConcurrentExecutions --output text)"
 else
-    quota="$("${SAM_VENV:-$REPO/.local/venv-sam}/bin/python" -c '
+    BOTO="${SAM_VENV:-$REPO/.local/venv-sam}/bin/python"
+    [[ -x "$BOTO" ]] || BOTO=python3
+    quota="$("$BOTO" -c '
 import sys, boto3
 s = boto3.client("lambda", region_name=sys.argv[1]).get_account_settings()
 print(s["AccountLimit"]["ConcurrentExecutions"])' "$region")"

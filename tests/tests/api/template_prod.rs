@@ -371,13 +371,17 @@ fn production_stage_requires_alarm_waf_and_certificate() {
     assert_eq!(failures(&test_stage), Vec::<String>::new());
 }
 
+fn sam_venv() -> std::path::PathBuf {
+    std::env::var("SAM_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| tc::repo().join(".local/venv-sam"))
+}
+
 /// The Rules are valid CloudFormation for the SAM transform and cfn-lint (both templates).
 /// Needs the SAM venv (`infra/scripts/setup-sam.sh`); skipped, saying so, without it.
 #[test]
 fn templates_pass_sam_validate_lint() {
-    let venv = std::env::var("SAM_VENV")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| tc::repo().join(".local/venv-sam"));
+    let venv = sam_venv();
     if !venv.join("bin/sam").exists() {
         eprintln!("SKIPPED: no SAM CLI in {} (set SAM_VENV)", venv.display());
         return;
@@ -473,7 +477,7 @@ fn a_retained_table_does_not_block_recreating_the_stage() {
 }
 
 /// Answers every HTTP request with Lambda's GetAccountSettings for a quota of `quota`
-/// (LocalStack's Lambda always answers 1000): the stub stands for an account below the need.
+/// (`GET /2016-08-19/account-settings`, REST-JSON): the account the preflight asks.
 fn account_settings_stub(quota: u64) -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let addr = listener.local_addr().unwrap();
@@ -514,6 +518,17 @@ fn account_settings_stub(quota: u64) -> String {
 }
 
 fn preflight(endpoint: &str, params: &[&str]) -> (i32, String, String) {
+    // The script asks the quota with the AWS CLI or, without it, boto3 of the SAM venv:
+    // make sure one of them is there (a fresh clone has neither before validate.sh).
+    let has_cli = Command::new("aws").arg("--version").output().is_ok();
+    if !has_cli && !sam_venv().join("bin/python").exists() {
+        let setup = Command::new("bash")
+            .arg(tc::repo().join("infra/scripts/setup-sam.sh"))
+            .env("SAM_VENV", sam_venv())
+            .status()
+            .expect("setup-sam.sh runs");
+        assert!(setup.success(), "setup-sam.sh failed");
+    }
     let out = Command::new("bash")
         .arg(tc::repo().join("infra/scripts/deploy.sh"))
         .arg("--preflight-only")
@@ -522,6 +537,7 @@ fn preflight(endpoint: &str, params: &[&str]) -> (i32, String, String) {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "eu-south-1")
+        .env("SAM_VENV", sam_venv())
         .env_remove("AWS_PROFILE")
         .output()
         .expect("deploy.sh runs");
@@ -538,17 +554,19 @@ fn preflight(endpoint: &str, params: &[&str]) -> (i32, String, String) {
 #[test]
 fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
     let t = tc::template();
-    let needed = Stack::new(&t, SAFE_PROD).reserved_concurrency() + 100;
+    let reserved = Stack::new(&t, SAFE_PROD).reserved_concurrency();
+    let needed = reserved + 100;
     // Today's defaults: nine SMS steps x 5 + login 10, + 100.
     assert_eq!(needed, 155);
-    let localstack = std::env::var("AWS_ENDPOINT_URL").unwrap_or("http://127.0.0.1:4566".into());
-    let (code, out, err) = preflight(&localstack, &[]);
-    assert_eq!(
-        code, 0,
-        "LocalStack's Lambda answers a quota of 1000:\n{out}\n{err}"
-    );
+    // LocalStack's Lambda answers GetAccountSettings (always 1000), but lambda is not among
+    // the services the project starts: a stub answers that one call, with either quota.
+    let enough = account_settings_stub(1000);
+    let (code, out, err) = preflight(&enough, &[]);
+    assert_eq!(code, 0, "a quota of 1000:\n{out}\n{err}");
     assert!(
-        out.contains(&format!("concorrenza necessaria {needed} ")),
+        out.contains(&format!(
+            "concorrenza necessaria {needed} (riservata dalle funzioni {reserved} + 100"
+        )),
         "{out}"
     );
     assert!(
@@ -569,7 +587,7 @@ fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
     );
     let small_need = smaller.reserved_concurrency() + 100;
     let (code, out, _) = preflight(
-        &localstack,
+        &enough,
         &["SmsStepReservedConcurrency=2", "LoginReservedConcurrency=4"],
     );
     assert_eq!(code, 0);
@@ -583,7 +601,7 @@ fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
     let (code, out, err) = preflight(&stub, &[]);
     assert_eq!(code, 3, "{out}\n{err}");
     assert!(
-        err.contains("(100)") && err.contains(&format!("({needed} =")),
+        err.contains("(100)") && err.contains(&format!("({needed} = {reserved} riservata")),
         "{err}"
     );
     assert!(err.contains("Nessun deploy eseguito"), "{err}");
