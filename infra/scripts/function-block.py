@@ -33,18 +33,23 @@ if a.sms or a.email:
     policies.append("        - !Ref OutboxPostPolicy")
 managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
 
-# Prefixes with the same action set share a statement (as shared::access::statements).
+# One statement per action listing every prefix of that action; actions with the same
+# prefixes share one (as shared::access::statements). AWS authorises a BatchGetItem once
+# with all its keys in dynamodb:LeadingKeys (ForAllValues): one statement must hold them all.
 # The order of shared::access::Action (statements list actions in it).
 ORDER = ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem", "Query"]
-groups = {}
+by_action = {}
 for g in a.grant:
     prefix, actions = g.split("=", 1)
-    key = tuple(sorted({ORDER.index(x.strip()) for x in actions.split(",")}))
-    groups.setdefault(key, []).append(prefix + "*")
+    for x in actions.split(","):
+        by_action.setdefault(ORDER.index(x.strip()), set()).add(prefix + "*")
+groups = {}
+for i in sorted(by_action):
+    groups.setdefault(tuple(sorted(by_action[i])), []).append(i)
 table = []
-for key in sorted(groups):
-    acts = ", ".join(f'"dynamodb:{ORDER[i]}"' for i in key)
-    keys = ", ".join(f'"{k}"' for k in sorted(groups[key]))
+for keys_, acts_ in sorted(groups.items(), key=lambda kv: kv[1][0]):
+    acts = ", ".join(f'"dynamodb:{ORDER[i]}"' for i in acts_)
+    keys = ", ".join(f'"{k}"' for k in keys_)
     table.append(f"""              - Effect: Allow
                 Action: [{acts}]
                 Resource: !GetAtt Table.Arn

@@ -27,6 +27,14 @@ param() {
         --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue" --output text
 }
 
+# The settings are the account's: only the stage that creates the account's resources
+# (parameter AccountResources=create) sets them; a stage that shares them leaves them alone.
+if [[ -n "$stack" && "$(param AccountResources)" == "shared" ]]; then
+    echo "set-sms-attributes.sh: $stack shares the account's resources (AccountResources=shared):" \
+        "run this for the stack that creates them" >&2
+    exit 1
+fi
+
 sender="${SMS_SENDER_ID:-}" limit="${SMS_MONTHLY_SPEND_LIMIT:-}"
 if [[ -z "$sender" || -z "$limit" ]]; then
     [[ -n "$stack" ]] || { echo "set-sms-attributes.sh: --stack NAME (or SMS_SENDER_ID and SMS_MONTHLY_SPEND_LIMIT) required" >&2; exit 2; }

@@ -1,7 +1,8 @@
 //! Least privilege, declared once next to the route table: for each Lambda (crate under
 //! `functions/`), the DynamoDB item actions it performs on each key prefix of the table.
-//! `infra/template.yaml` grants exactly this to the function's role (a statement per
-//! distinct action set, with a `dynamodb:LeadingKeys` condition on its prefixes) and
+//! `infra/template.yaml` grants exactly this to the function's role (one statement per
+//! action, with a `dynamodb:LeadingKeys` condition listing every prefix of that action:
+//! see `statements`) and
 //! `tests/tests/api/template_consistency.rs` checks it, so the two cannot drift.
 //!
 //! This table is written by reading what each handler and the shared code it calls does
@@ -12,7 +13,8 @@
 //! `Store::transact` is TransactWriteItems, which has no IAM action of its own: each item
 //! is authorised as the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it carries,
 //! and its key is checked against LeadingKeys like a single write. `Store::batch_get` is
-//! BatchGetItem, authorised per key the same way.
+//! BatchGetItem, authorised ONCE with all its keys: every key must match a pattern of the
+//! same statement (`tests/tests/api/template_iam.rs` evaluates the roles so).
 //!
 //! Besides the template test, `template_consistency.rs` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
@@ -34,7 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub enum Action {
     GetItem,
     /// A step's loader reads its flow and facts in one call (`Store::batch_get`); IAM
-    /// authorises every key of the batch against LeadingKeys like a GetItem.
+    /// authorises the call once, all its keys in LeadingKeys: one statement must hold them all.
     BatchGetItem,
     PutItem,
     UpdateItem,
@@ -615,23 +617,44 @@ pub struct Statement {
     pub leading_keys: Vec<String>,
 }
 
-/// The statements that grant exactly `pairs(function)`: prefixes with the same action
-/// set share one statement (fewer, shorter statements in the template).
+/// The statements that grant exactly `pairs(function)`: ONE statement per action, listing
+/// every prefix the function may touch with it (actions with the same prefixes share it).
+///
+/// Why per action: AWS authorises a request once, with all its partition keys in the
+/// multi-valued `dynamodb:LeadingKeys`, and `ForAllValues:StringLike` holds only if each key
+/// matches one of that statement's patterns. A BatchGetItem of a session, its account and
+/// the consents in force is denied when `SESSION#*` and `ACCOUNT#*` sit in two statements,
+/// though each key alone is allowed. With every prefix of an action in one statement, any
+/// request made of declared keys is allowed by that statement, and nothing else is.
 pub fn statements(function: &str) -> Vec<Statement> {
-    let mut by_actions: BTreeMap<BTreeSet<Action>, BTreeSet<String>> = BTreeMap::new();
+    let mut by_action: BTreeMap<Action, BTreeSet<String>> = BTreeMap::new();
     for g in of(function).into_iter().flat_map(|a| a.grants) {
-        by_actions
-            .entry(g.actions.iter().copied().collect())
-            .or_default()
-            .insert(leading_key(g.prefix));
+        for a in g.actions {
+            by_action
+                .entry(*a)
+                .or_default()
+                .insert(leading_key(g.prefix));
+        }
     }
-    by_actions
+    let mut by_keys: BTreeMap<BTreeSet<String>, BTreeSet<Action>> = BTreeMap::new();
+    for (a, keys) in by_action {
+        by_keys.entry(keys).or_default().insert(a);
+    }
+    let mut out: Vec<Statement> = by_keys
         .into_iter()
-        .map(|(a, k)| Statement {
+        .map(|(k, a)| Statement {
             actions: a.into_iter().map(Action::iam).collect(),
             leading_keys: k.into_iter().collect(),
         })
-        .collect()
+        .collect();
+    // In the order of their first action (GetItem, BatchGetItem, ..., Query).
+    out.sort_by_key(|s| {
+        Action::ALL
+            .iter()
+            .position(|a| a.iam() == s.actions[0])
+            .unwrap_or(usize::MAX)
+    });
+    out
 }
 
 #[cfg(test)]
@@ -761,6 +784,51 @@ mod tests {
         assert!(!pairs("logout")
             .iter()
             .any(|(a, k)| !a.ends_with("GetItem") && k.starts_with(ACCOUNT)));
+    }
+
+    /// Each action of a function is in exactly one of its statements, which lists every
+    /// prefix the function may touch with it: a multi-key request (BatchGetItem) made of
+    /// declared keys is then allowed by one statement, as AWS requires.
+    #[test]
+    fn access_statements_hold_each_action_once() {
+        for a in ACCESS {
+            let statements = statements(a.function);
+            for x in Action::ALL {
+                let with: Vec<_> = statements
+                    .iter()
+                    .filter(|s| s.actions.contains(&x.iam()))
+                    .collect();
+                let prefixes: BTreeSet<String> = a
+                    .grants
+                    .iter()
+                    .filter(|g| g.actions.contains(&x))
+                    .map(|g| leading_key(g.prefix))
+                    .collect();
+                if prefixes.is_empty() {
+                    assert!(with.is_empty(), "{}: {x:?}", a.function);
+                    continue;
+                }
+                assert_eq!(
+                    with.len(),
+                    1,
+                    "{}: {x:?} in {} statements",
+                    a.function,
+                    with.len()
+                );
+                let listed: BTreeSet<String> = with[0].leading_keys.iter().cloned().collect();
+                assert_eq!(listed, prefixes, "{}: {x:?}", a.function);
+            }
+        }
+        // The session guard's batch of the private home is one statement.
+        let home = statements("account");
+        let batch: Vec<_> = home
+            .iter()
+            .filter(|s| s.actions.contains(&"dynamodb:BatchGetItem"))
+            .collect();
+        assert_eq!(batch.len(), 1);
+        for p in [SESSION, ACCOUNT, CONSENTS] {
+            assert!(batch[0].leading_keys.contains(&leading_key(p)), "{p}");
+        }
     }
 
     #[test]

@@ -30,3 +30,5 @@ mod registration_race;
 mod security_forms;
 mod security_headers;
 mod template_consistency;
+mod template_iam;
+mod template_prod;

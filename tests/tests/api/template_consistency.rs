@@ -75,7 +75,7 @@ const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
 // -------------------------------------------------------------------- helpers
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ has a parent")
@@ -84,7 +84,7 @@ fn repo() -> PathBuf {
 
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     load(
         std::env::var_os("INFRA_TEMPLATE")
             .map(PathBuf::from)
@@ -122,7 +122,7 @@ fn pascal(name: &str) -> String {
 
 /// An intrinsic function, short (`!Ref X`, tagged) or long (`{"Ref": X}`) form, as
 /// ("Ref" | "Fn::GetAtt" | "Fn::Sub" | ..., argument).
-fn intrinsic(v: &Value) -> Option<(String, &Value)> {
+pub(crate) fn intrinsic(v: &Value) -> Option<(String, &Value)> {
     match v {
         Value::Tagged(t) => {
             let tag = t.tag.to_string();
@@ -144,7 +144,7 @@ fn intrinsic(v: &Value) -> Option<(String, &Value)> {
 }
 
 /// The target of `!Ref X`.
-fn ref_target(v: &Value) -> Option<&str> {
+pub(crate) fn ref_target(v: &Value) -> Option<&str> {
     match intrinsic(v)? {
         (n, arg) if n == "Ref" => arg.as_str(),
         _ => None,
@@ -152,7 +152,7 @@ fn ref_target(v: &Value) -> Option<&str> {
 }
 
 /// The resource of `!GetAtt X.Attr` / `!GetAtt [X, Attr]`.
-fn getatt_target(v: &Value) -> Option<String> {
+pub(crate) fn getatt_target(v: &Value) -> Option<String> {
     match intrinsic(v)? {
         (n, arg) if n == "Fn::GetAtt" => match arg {
             Value::String(s) => s.split('.').next().map(str::to_owned),
@@ -163,30 +163,30 @@ fn getatt_target(v: &Value) -> Option<String> {
     }
 }
 
-fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
+pub(crate) fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
     v.as_str()
         .unwrap_or_else(|| panic!("{what}: expected a plain string, found {v:?}"))
 }
 
-fn map<'a>(v: &'a Value, what: &str) -> &'a Mapping {
+pub(crate) fn map<'a>(v: &'a Value, what: &str) -> &'a Mapping {
     v.as_mapping()
         .unwrap_or_else(|| panic!("{what}: expected a mapping, found {v:?}"))
 }
 
-fn resources(t: &Value) -> &Mapping {
+pub(crate) fn resources(t: &Value) -> &Mapping {
     map(
         t.get("Resources").expect("template has no Resources"),
         "Resources",
     )
 }
 
-fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
     resources(t)
         .get(id)
         .unwrap_or_else(|| panic!("template has no resource {id}"))
 }
 
-fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+pub(crate) fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
     resources(t)
         .iter()
         .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(ty))
@@ -195,7 +195,7 @@ fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
 }
 
 /// The strings of a value that is one string or a list of strings.
-fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
         Value::Sequence(s) => s
@@ -207,14 +207,14 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// A template function: logical id, crate name and its properties.
-struct Function<'a> {
-    id: &'a str,
-    krate: String,
-    resource: &'a Value,
+pub(crate) struct Function<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) krate: String,
+    pub(crate) resource: &'a Value,
 }
 
 impl<'a> Function<'a> {
-    fn props(&self) -> &'a Value {
+    pub(crate) fn props(&self) -> &'a Value {
         self.resource
             .get("Properties")
             .unwrap_or_else(|| panic!("{} has no Properties", self.id))
@@ -222,7 +222,7 @@ impl<'a> Function<'a> {
 }
 
 /// Every AWS::Serverless::Function, with its crate (from `CodeUri: ../functions/<crate>`).
-fn functions(t: &Value) -> Vec<Function<'_>> {
+pub(crate) fn functions(t: &Value) -> Vec<Function<'_>> {
     resources_of_type(t, "AWS::Serverless::Function")
         .into_iter()
         .map(|(id, resource)| {
@@ -264,7 +264,7 @@ fn all_functions() -> BTreeSet<String> {
 }
 
 /// CloudFront path pattern match: `*` any run of characters (including `/`), `?` one.
-fn glob(pattern: &str, path: &str) -> bool {
+pub(crate) fn glob(pattern: &str, path: &str) -> bool {
     let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
     let mut dp = vec![vec![false; s.len() + 1]; p.len() + 1];
     dp[0][0] = true;
@@ -282,7 +282,7 @@ fn glob(pattern: &str, path: &str) -> bool {
 }
 
 /// Every mapping in the tree that looks like an IAM statement (has Effect and Action).
-fn statements<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
+pub(crate) fn statements<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
     match v {
         Value::Mapping(m) => {
             if m.get("Effect").is_some() && m.get("Action").is_some() {
@@ -303,7 +303,7 @@ fn statements<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>
 }
 
 /// The statements of a role: its inline policies and its managed policies of this template.
-fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value> {
+pub(crate) fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value> {
     let role = resource(t, role_id);
     let mut docs: Vec<&Value> = vec![];
     for mp in role["Properties"]["ManagedPolicyArns"]
@@ -1467,6 +1467,9 @@ fn table_access_matches_shared_access() {
             continue;
         };
         let mut got: BTreeSet<(String, String)> = BTreeSet::new();
+        // The statements themselves, not only the pairs: AWS allows a multi-key request only
+        // if ONE statement holds all its keys (`shared::access::statements`, template_iam.rs).
+        let mut got_statements: BTreeSet<(Vec<String>, Vec<String>)> = BTreeSet::new();
         for st in role_statements(&t, &role_id) {
             let actions: Vec<String> = strings(&st["Action"])
                 .into_iter()
@@ -1498,6 +1501,10 @@ fn table_access_matches_shared_access() {
             for a in &actions {
                 got.extend(leading.iter().map(|k| (a.clone(), k.clone())));
             }
+            let (mut actions, mut leading) = (actions, leading);
+            actions.sort();
+            leading.sort();
+            got_statements.insert((actions, leading));
         }
         if got.iter().any(|(a, k)| {
             Action::ALL.iter().any(|x| x.is_write() && x.iam() == a)
@@ -1509,13 +1516,25 @@ fn table_access_matches_shared_access() {
             .into_iter()
             .map(|(a, k)| (a.to_owned(), k))
             .collect();
-        if got != want {
+        let want_statements: BTreeSet<(Vec<String>, Vec<String>)> = access::statements(&f.krate)
+            .into_iter()
+            .map(|s| {
+                let mut actions: Vec<String> = s.actions.iter().map(|a| a.to_string()).collect();
+                actions.sort();
+                let mut leading = s.leading_keys;
+                leading.sort();
+                (actions, leading)
+            })
+            .collect();
+        if got != want || got_statements != want_statements {
             problems.push(format!(
                 "{} ({role_id}): table access differs from shared::access\n  missing: {:?}\n  not declared: {:?}\n  \
+                    statements not grouped as shared::access::statements (one per action): {}\n  \
                     the statements of its `table` policy should be:\n{}",
                 f.id,
                 want.difference(&got).collect::<Vec<_>>(),
                 got.difference(&want).collect::<Vec<_>>(),
+                got_statements != want_statements,
                 table_statements_yaml(&f.krate)
             ));
         }
@@ -1763,7 +1782,7 @@ fn waf_protects_the_flood_prone_paths() {
 /// fails here instead of with AccessDenied in AWS. A row may grant more than this walk
 /// exercises (error paths), never less. Likewise every function that posts to the outbox
 /// (through `App::notifier` or `App::outbox`) must be a poster of `access::MESSAGING`.
-mod recorded {
+pub(crate) mod recorded {
     use e2e::register::{CF, ENTE, PASSWORD};
     use e2e::Page;
     use shared::access::{self, Action};
@@ -1782,17 +1801,37 @@ mod recorded {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::{Arc, Mutex};
 
+    /// One authorisation AWS makes: an IAM action with the partition keys of its request
+    /// (`dynamodb:LeadingKeys`, multi-valued). A BatchGetItem is one request with every key
+    /// of the batch; each item of a TransactWriteItems is its own request, authorised as
+    /// the PutItem / UpdateItem / DeleteItem / ConditionCheckItem it carries (DynamoDB
+    /// Developer Guide, "Using IAM with DynamoDB transactions"); a Query is its partition.
+    #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+    pub(crate) struct Request {
+        pub(crate) action: Action,
+        /// Sorted, without repeats.
+        pub(crate) pks: Vec<String>,
+    }
+
     /// A memory store that notes (IAM action, pk) of every access, failed ones too (IAM
-    /// authorises before the condition is evaluated).
+    /// authorises before the condition is evaluated), and every request as AWS authorises it.
     #[derive(Default)]
     struct Recorder {
         inner: MemoryStore,
         log: Mutex<Vec<(Action, String)>>,
+        requests: Mutex<Vec<Request>>,
     }
 
     impl Recorder {
         fn note(&self, a: Action, k: &Key) {
             self.log.lock().unwrap().push((a, k.pk.clone()));
+            self.request(a, [k]);
+        }
+
+        fn request<'k>(&self, action: Action, keys: impl IntoIterator<Item = &'k Key>) {
+            let pks: BTreeSet<String> = keys.into_iter().map(|k| k.pk.clone()).collect();
+            let pks = pks.into_iter().collect();
+            self.requests.lock().unwrap().push(Request { action, pks });
         }
     }
 
@@ -1804,8 +1843,12 @@ mod recorded {
         }
         async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
             for k in keys {
-                self.note(Action::BatchGetItem, k);
+                self.log
+                    .lock()
+                    .unwrap()
+                    .push((Action::BatchGetItem, k.pk.clone()));
             }
+            self.request(Action::BatchGetItem, keys);
             self.inner.batch_get(keys).await
         }
         async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
@@ -1838,6 +1881,11 @@ mod recorded {
         }
         async fn query(&self, q: &Query) -> Result<Vec<(Key, Item)>, StoreError> {
             self.log.lock().unwrap().push((Action::Query, q.pk.clone()));
+            let pks = vec![q.pk.clone()];
+            self.requests.lock().unwrap().push(Request {
+                action: Action::Query,
+                pks,
+            });
             self.inner.query(q).await
         }
     }
@@ -1857,7 +1905,7 @@ mod recorded {
         }
     }
 
-    struct Browser {
+    pub(crate) struct Browser {
         app: &'static App,
         store: Arc<Recorder>,
         sent: Arc<MemoryNotifier>,
@@ -1868,6 +1916,10 @@ mod recorded {
         jar: e2e::memory::Jar,
         /// function → the accesses it made.
         seen: BTreeMap<&'static str, BTreeSet<(Action, String)>>,
+        /// function → the requests it made, as AWS authorises them.
+        pub(crate) requests: BTreeMap<&'static str, BTreeSet<Request>>,
+        /// The (method, path) of every route the walk requested.
+        pub(crate) visited: BTreeSet<(String, String)>,
     }
 
     fn encode(fields: &[(String, String)]) -> String {
@@ -1902,6 +1954,8 @@ mod recorded {
                 clock,
                 jar: Default::default(),
                 seen: BTreeMap::new(),
+                requests: BTreeMap::new(),
+                visited: BTreeSet::new(),
             }
         }
 
@@ -1917,6 +1971,7 @@ mod recorded {
                         html: String::new(),
                     };
                 };
+                self.visited.insert((method.clone(), path.clone()));
                 let form = std::mem::take(&mut body).into_bytes();
                 let headers = [(
                     "content-type",
@@ -1936,6 +1991,8 @@ mod recorded {
                 let resp = sent.await.expect("a route");
                 let log = std::mem::take(&mut *self.store.log.lock().unwrap());
                 self.seen.entry(function).or_default().extend(log);
+                let requests = std::mem::take(&mut *self.store.requests.lock().unwrap());
+                self.requests.entry(function).or_default().extend(requests);
                 if self.posts.count.load(Ordering::SeqCst) > posted {
                     self.posters.insert(function);
                 }
@@ -2071,8 +2128,8 @@ mod recorded {
         }
     }
 
-    #[tokio::test]
-    async fn handlers_touch_only_what_shared_access_declares() {
+    /// The walk: every function run on the recording store (see the module's comment).
+    pub(crate) async fn walk() -> Browser {
         let mut b = Browser::new();
         let (e164, email) = ("+393331234567", "mario.rossi@example.it");
         let number = MobileNumber::parse(e164).unwrap();
@@ -2247,7 +2304,12 @@ mod recorded {
             .await;
         let page = b.code_step(page, e164).await;
         assert_eq!(page.path, routes::LOGIN, "{}", page.html);
+        b
+    }
 
+    #[tokio::test]
+    async fn handlers_touch_only_what_shared_access_declares() {
+        let b = walk().await;
         let mut problems = vec![];
         for f in routes::functions() {
             let allowed = access::pairs(f);
