@@ -377,28 +377,6 @@ fn sam_venv() -> std::path::PathBuf {
         .unwrap_or_else(|_| tc::repo().join(".local/venv-sam"))
 }
 
-/// The Rules are valid CloudFormation for the SAM transform and cfn-lint (both templates).
-/// Needs the SAM venv (`infra/scripts/setup-sam.sh`); skipped, saying so, without it.
-#[test]
-fn templates_pass_sam_validate_lint() {
-    let venv = sam_venv();
-    if !venv.join("bin/sam").exists() {
-        eprintln!("SKIPPED: no SAM CLI in {} (set SAM_VENV)", venv.display());
-        return;
-    }
-    let out = Command::new("bash")
-        .arg(tc::repo().join("infra/scripts/validate.sh"))
-        .env("SAM_VENV", &venv)
-        .output()
-        .expect("validate.sh runs");
-    assert!(
-        out.status.success(),
-        "validate.sh:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// Two stages in one account and region: prod creating the account's resources, test
 /// sharing them. No physical name is created twice; the account-wide alarms exist once
 /// (in the creating stage); the SES identity is created once and both may send from it.
