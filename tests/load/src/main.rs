@@ -173,6 +173,7 @@ async fn main() {
         aws_endpoint: e2e::endpoint(),
         region: e2e::region(),
         simulated_clients: true,
+        edge: local_gateway::edge::Edge::default(),
     };
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/site");
     let rec = recorder.clone();

@@ -10,6 +10,7 @@ mod account_lines;
 mod area;
 mod aws_calls;
 mod faults;
+mod edge_origin;
 mod foundation;
 mod helpdesk;
 mod inbox;
