@@ -248,14 +248,7 @@ impl Portal {
             aws_endpoint: endpoint(),
             region: region(),
             simulated_clients,
-            // TEMPORARY (fail-first run): today's functions compare with the config's secret.
-            edge: local_gateway::edge::Edge {
-                secret: local_gateway::edge::OriginSecret {
-                    current: app.config.origin_verify_secret.clone(),
-                    previous: None,
-                },
-                invocations: Default::default(),
-            },
+            edge: local_gateway::edge::Edge::default(),
         };
         let edge = gw.edge.clone();
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");

@@ -174,6 +174,9 @@ async fn through_the_api(
     bytes: axum::body::Bytes,
     viewer_ip: std::net::IpAddr,
 ) -> Response {
+    if !gw.edge.secret.admits(&parts.headers) {
+        return edge::blocked().map(AxumBody::from);
+    }
     gw.edge.invocations.record(route.function);
     match backend {
         Backend::InProcess => {
