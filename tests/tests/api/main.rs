@@ -31,3 +31,4 @@ mod registration_race;
 mod security_forms;
 mod security_headers;
 mod template_consistency;
+mod template_edge;
