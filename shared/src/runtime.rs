@@ -160,10 +160,17 @@ mod tests {
             "isBase64Encoded": false
         });
         let req = lambda_http::request::from_str(&event.to_string()).unwrap();
-        assert_eq!(req.uri().path(), "/prod/accesso", "what lambda_http makes of it");
+        assert_eq!(
+            req.uri().path(),
+            "/prod/accesso",
+            "what lambda_http makes of it"
+        );
         let req = without_stage(req);
         assert_eq!(req.uri().path(), "/accesso");
         assert_eq!(req.uri().query(), Some("next=%2Farea-clienti"));
-        assert_eq!(crate::routes::find("GET", req.uri().path()).map(|r| r.function), Some("login"));
+        assert_eq!(
+            crate::routes::find("GET", req.uri().path()).map(|r| r.function),
+            Some("login")
+        );
     }
 }

@@ -140,10 +140,16 @@ mod tests {
         assert!(!s.admits(&headers(None)));
         assert!(!s.admits(&headers(Some(""))));
         assert!(!s.admits(&headers(Some(&"a".repeat(63)))), "exactly");
-        assert!(!s.admits(&headers(Some(&"A".repeat(64)))), "no case folding");
+        assert!(
+            !s.admits(&headers(Some(&"A".repeat(64)))),
+            "no case folding"
+        );
         assert!(!s.admits(&headers(Some(&"b".repeat(64)))));
         s.previous = Some("b".repeat(64));
-        assert!(s.admits(&headers(Some(&"b".repeat(64)))), "during a rotation");
+        assert!(
+            s.admits(&headers(Some(&"b".repeat(64)))),
+            "during a rotation"
+        );
         assert!(s.admits(&headers(Some(&"a".repeat(64)))));
     }
 }

@@ -303,7 +303,13 @@ pub fn spawn_on_with_api(
     listener: tokio::net::TcpListener,
     api_listener: tokio::net::TcpListener,
 ) -> std::io::Result<SocketAddr> {
-    spawn_with_api(gw, site_dir, listener, Some(api_listener), Backend::InProcess)
+    spawn_with_api(
+        gw,
+        site_dir,
+        listener,
+        Some(api_listener),
+        Backend::InProcess,
+    )
 }
 
 /// `spawn_on` with the functions run by `backend`. Also starts the poller that delivers the
@@ -330,8 +336,8 @@ pub fn spawn_with_api(
     let metrics = Arc::new(Tally::default());
     outbox::spawn_counting(gw.app, metrics.clone());
     if let Some(api_listener) = api_listener {
-        let statics = ServeDir::new(&site_dir)
-            .not_found_service(ServeFile::new(site_dir.join("404.html")));
+        let statics =
+            ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
         let api = Router::new()
             .fallback(any(execute_api))
             .with_state(Ctx {

@@ -64,7 +64,10 @@ async fn main() {
     };
     // API_PORT: also serve the REST API's own endpoint (behind its WAF), as someone who skips
     // CloudFront would reach it: http://127.0.0.1:$API_PORT/local/accesso.
-    let api_listener = match std::env::var("API_PORT").ok().and_then(|p| p.parse::<u16>().ok()) {
+    let api_listener = match std::env::var("API_PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
         Some(p) => match tokio::net::TcpListener::bind(("127.0.0.1", p)).await {
             Ok(l) => Some(l),
             Err(e) => {
@@ -75,10 +78,14 @@ async fn main() {
         None => None,
     };
     let api_addr = api_listener.as_ref().and_then(|l| l.local_addr().ok());
-    let addr = local_gateway::spawn_with_api(gw, site.clone().into(), listener, api_listener, backend)
-        .expect("bound listener");
+    let addr =
+        local_gateway::spawn_with_api(gw, site.clone().into(), listener, api_listener, backend)
+            .expect("bound listener");
     if let Some(a) = api_addr {
-        println!("API (execute-api, dietro il WAF) su http://{a}/{}/", local_gateway::edge::LOCAL_STAGE);
+        println!(
+            "API (execute-api, dietro il WAF) su http://{a}/{}/",
+            local_gateway::edge::LOCAL_STAGE
+        );
     }
     println!("Portale in ascolto su http://{addr}/ (modalità {mode}; sito statico da {site}; posta di sviluppo: \
         http://{addr}/_dev/inbox)");

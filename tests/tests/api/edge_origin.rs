@@ -35,7 +35,10 @@ async fn direct(p: &Portal, method: &str, path: &str, secret: Option<&str>) -> (
         req = req.header(ORIGIN_VERIFY_HEADER, s);
     }
     let resp = req.send().await.expect("the API answers");
-    (resp.status().as_u16(), resp.text().await.unwrap_or_default())
+    (
+        resp.status().as_u16(),
+        resp.text().await.unwrap_or_default(),
+    )
 }
 
 /// The three ways of missing the secret: no header, a guessed value, an empty one.

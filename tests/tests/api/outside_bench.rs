@@ -612,9 +612,15 @@ async fn a_newline_in_next_is_a_redirect_not_a_crash() {
 #[tokio::test]
 async fn only_requests_through_the_edge_are_served() {
     let p = Portal::start().await;
-    let direct = reqwest::get(format!("{}/accesso", p.execute_api)).await.unwrap();
+    let direct = reqwest::get(format!("{}/accesso", p.execute_api))
+        .await
+        .unwrap();
     assert_eq!(direct.status(), 403, "the execute-api URL called directly");
-    assert_eq!(p.edge.invocations.get("login"), 0, "refused before the function");
+    assert_eq!(
+        p.edge.invocations.get("login"),
+        0,
+        "refused before the function"
+    );
     assert_eq!(p.get("/accesso").await.status, 200);
     assert_eq!(p.edge.invocations.get("login"), 1);
 }

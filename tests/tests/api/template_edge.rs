@@ -4,8 +4,8 @@
 //! (`INFRA_TEMPLATE=path` runs the checks on another file).
 
 use super::template_consistency::{
-    functions, getatt_target, intrinsic, ref_target, resolved_secret, resource,
-    resources_of_type, strings, template,
+    functions, getatt_target, intrinsic, ref_target, resolved_secret, resource, resources_of_type,
+    strings, template,
 };
 use serde_yaml::Value;
 use shared::edge;
@@ -28,7 +28,11 @@ fn sub_text(v: &Value) -> Option<String> {
 /// The one REST API: (logical id, its Properties).
 fn rest_api(t: &Value) -> (&str, &Value) {
     let apis = resources_of_type(t, "AWS::Serverless::Api");
-    assert_eq!(apis.len(), 1, "one AWS::Serverless::Api (the REST API), found {apis:?}");
+    assert_eq!(
+        apis.len(),
+        1,
+        "one AWS::Serverless::Api (the REST API), found {apis:?}"
+    );
     (apis[0].0, &apis[0].1["Properties"])
 }
 
@@ -46,13 +50,18 @@ fn every_route_is_a_rest_api_method_of_its_function() {
         "AWS::ApiGateway::RestApi",
     ] {
         for (id, _) in resources_of_type(&t, ty) {
-            problems.push(format!("{id}: {ty} is a way to the functions that bypasses the WAF"));
+            problems.push(format!(
+                "{id}: {ty} is a way to the functions that bypasses the WAF"
+            ));
         }
     }
     let fns = functions(&t);
     for r in ROUTES {
         let Some(f) = fns.iter().find(|f| f.krate == r.function) else {
-            problems.push(format!("{} {}: no function {}", r.method, r.path, r.function));
+            problems.push(format!(
+                "{} {}: no function {}",
+                r.method, r.path, r.function
+            ));
             continue;
         };
         let found = f
@@ -95,13 +104,20 @@ fn the_rest_api_is_regional_binary_throttled_and_logged() {
     let endpoint = &p["EndpointConfiguration"];
     let ty = endpoint.get("Type").unwrap_or(endpoint).as_str();
     if ty != Some("REGIONAL") {
-        problems.push(format!("{id}: EndpointConfiguration must be REGIONAL, found {ty:?}"));
+        problems.push(format!(
+            "{id}: EndpointConfiguration must be REGIONAL, found {ty:?}"
+        ));
     }
     if ref_target(&p["StageName"]) != Some("Stage") {
         problems.push(format!("{id}: StageName must be !Ref Stage"));
     }
-    if p["OpenApiVersion"].as_str().is_none_or(|v| !v.starts_with('3')) {
-        problems.push(format!("{id}: OpenApiVersion 3.x (else SAM adds a stage named Stage)"));
+    if p["OpenApiVersion"]
+        .as_str()
+        .is_none_or(|v| !v.starts_with('3'))
+    {
+        problems.push(format!(
+            "{id}: OpenApiVersion 3.x (else SAM adds a stage named Stage)"
+        ));
     }
     let want: BTreeSet<String> = local_gateway::lambda::event::BINARY_MEDIA_TYPES
         .iter()
@@ -109,16 +125,24 @@ fn the_rest_api_is_regional_binary_throttled_and_logged() {
         .collect();
     let got: BTreeSet<String> = strings(&p["BinaryMediaTypes"]).into_iter().collect();
     if got != want {
-        problems.push(format!("{id}: BinaryMediaTypes must be {want:?}, found {got:?}"));
+        problems.push(format!(
+            "{id}: BinaryMediaTypes must be {want:?}, found {got:?}"
+        ));
     }
-    let throttled = p["MethodSettings"].as_sequence().into_iter().flatten().any(|m| {
-        m["ResourcePath"].as_str() == Some("/*")
-            && m["HttpMethod"].as_str() == Some("*")
-            && m["ThrottlingRateLimit"].as_u64().is_some_and(|r| r > 0)
-            && m["ThrottlingBurstLimit"].as_u64().is_some_and(|b| b > 0)
-    });
+    let throttled = p["MethodSettings"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .any(|m| {
+            m["ResourcePath"].as_str() == Some("/*")
+                && m["HttpMethod"].as_str() == Some("*")
+                && m["ThrottlingRateLimit"].as_u64().is_some_and(|r| r > 0)
+                && m["ThrottlingBurstLimit"].as_u64().is_some_and(|b| b > 0)
+        });
     if !throttled {
-        problems.push(format!("{id}: MethodSettings must throttle every method (/*, *)"));
+        problems.push(format!(
+            "{id}: MethodSettings must throttle every method (/*, *)"
+        ));
     }
     let logs = getatt_target(&p["AccessLogSetting"]["DestinationArn"]);
     match logs {
@@ -128,7 +152,11 @@ fn the_rest_api_is_regional_binary_throttled_and_logged() {
         )),
     }
     let format = p["AccessLogSetting"]["Format"].as_str().unwrap_or_default();
-    for var in ["$context.requestId", "$context.status", "$context.wafResponseCode"] {
+    for var in [
+        "$context.requestId",
+        "$context.status",
+        "$context.wafResponseCode",
+    ] {
         if !format.contains(var) {
             problems.push(format!("{id}: the access log format lacks {var}"));
         }
@@ -166,9 +194,14 @@ fn header_matches(stmt: &Value) -> Result<Vec<String>, String> {
     let Some(m) = stmt.get("ByteMatchStatement") else {
         return Err(format!("not a header match: {stmt:?}"));
     };
-    let header = m["FieldToMatch"]["SingleHeader"]["Name"].as_str().map(str::to_lowercase);
+    let header = m["FieldToMatch"]["SingleHeader"]["Name"]
+        .as_str()
+        .map(str::to_lowercase);
     if header.as_deref() != Some(edge::ORIGIN_VERIFY_HEADER) {
-        return Err(format!("matches {header:?}, not {}", edge::ORIGIN_VERIFY_HEADER));
+        return Err(format!(
+            "matches {header:?}, not {}",
+            edge::ORIGIN_VERIFY_HEADER
+        ));
     }
     if m["PositionalConstraint"].as_str() != Some("EXACTLY") {
         return Err("PositionalConstraint must be EXACTLY".into());
@@ -180,11 +213,15 @@ fn header_matches(stmt: &Value) -> Result<Vec<String>, String> {
         .map(|x| x["Type"].as_str().unwrap_or("?").to_owned())
         .collect();
     if transforms.iter().any(|x| x != "NONE") {
-        return Err(format!("TextTransformations must be NONE, found {transforms:?}"));
+        return Err(format!(
+            "TextTransformations must be NONE, found {transforms:?}"
+        ));
     }
     resolved_secret(&m["SearchString"])
         .map(|s| vec![s])
-        .ok_or_else(|| "SearchString must be !Sub {{resolve:secretsmanager:${X}:SecretString}}".into())
+        .ok_or_else(|| {
+            "SearchString must be !Sub {{resolve:secretsmanager:${X}:SecretString}}".into()
+        })
 }
 
 /// The regional web ACL: default Block, and its only Allow is `x-origin-verify` equal to
@@ -196,29 +233,42 @@ fn the_regional_web_acl_admits_only_cloudfronts_secret() {
         .into_iter()
         .filter(|(_, a)| a["Properties"]["Scope"].as_str() == Some("REGIONAL"))
         .collect();
-    assert_eq!(acls.len(), 1, "one REGIONAL AWS::WAFv2::WebACL in the main template");
+    assert_eq!(
+        acls.len(),
+        1,
+        "one REGIONAL AWS::WAFv2::WebACL in the main template"
+    );
     let (acl_id, acl) = acls[0];
     let p = &acl["Properties"];
     let mut problems = vec![];
     let default = p["DefaultAction"].as_mapping().map(|m| {
-        m.keys().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>()
+        m.keys()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
     });
     if default.as_deref() != Some(&["Block".to_owned()][..]) {
-        problems.push(format!("{acl_id}: DefaultAction must be Block, found {default:?}"));
+        problems.push(format!(
+            "{acl_id}: DefaultAction must be Block, found {default:?}"
+        ));
     }
     let cloudfront = cloudfront_secret(&t);
     let mut allowed = vec![];
     for rule in p["Rules"].as_sequence().into_iter().flatten() {
         let name = rule["Name"].as_str().unwrap_or("?");
         if rule.get("OverrideAction").is_some() {
-            problems.push(format!("{acl_id}.{name}: no rule groups (they could allow)"));
+            problems.push(format!(
+                "{acl_id}.{name}: no rule groups (they could allow)"
+            ));
         }
         if rule["Action"].get("Allow").is_none() {
             continue;
         }
         match header_matches(&rule["Statement"]) {
             Ok(secrets) => allowed.push((name.to_owned(), secrets)),
-            Err(e) => problems.push(format!("{acl_id}.{name} allows more than the origin secret: {e}")),
+            Err(e) => problems.push(format!(
+                "{acl_id}.{name} allows more than the origin secret: {e}"
+            )),
         }
     }
     match allowed.as_slice() {
@@ -229,7 +279,9 @@ fn the_regional_web_acl_admits_only_cloudfronts_secret() {
                 ));
             }
             if secrets.len() > 2 {
-                problems.push(format!("{acl_id}.{name}: at most the current and the previous value"));
+                problems.push(format!(
+                    "{acl_id}.{name}: at most the current and the previous value"
+                ));
             }
             let env = &t["Globals"]["Function"]["Environment"]["Variables"];
             let flow = resolved_secret(&env[shared::config::vars::FLOW_SECRET]);
@@ -265,9 +317,9 @@ fn the_web_acl_guards_the_stage_cloudfront_forwards_to() {
         .into_iter()
         .find(|(_, a)| a["Properties"]["Scope"].as_str() == Some("REGIONAL"))
         .map(|(id, _)| id.to_owned());
-    let guard = assocs.iter().find(|(_, a)| {
-        getatt_target(&a["Properties"]["WebACLArn"]) == acl_id
-    });
+    let guard = assocs
+        .iter()
+        .find(|(_, a)| getatt_target(&a["Properties"]["WebACLArn"]) == acl_id);
     match guard {
         None => problems.push(format!("no AWS::WAFv2::WebACLAssociation of {acl_id:?}")),
         Some((id, a)) => {
@@ -276,7 +328,9 @@ fn the_web_acl_guards_the_stage_cloudfront_forwards_to() {
             if !arn.starts_with("arn:${AWS::Partition}:apigateway:${AWS::Region}::")
                 || !arn.ends_with(&want)
             {
-                problems.push(format!("{id}: ResourceArn must be the stage of {api_id} (…{want}), found {arn:?}"));
+                problems.push(format!(
+                    "{id}: ResourceArn must be the stage of {api_id} (…{want}), found {arn:?}"
+                ));
             }
         }
     }
@@ -289,11 +343,15 @@ fn the_web_acl_guards_the_stage_cloudfront_forwards_to() {
         .expect("an API origin");
     let domain = sub_text(&origin["DomainName"]).unwrap_or_default();
     if domain != format!("${{{api_id}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}") {
-        problems.push(format!("{dist_id}: the API origin must be {api_id}'s execute-api domain, found {domain:?}"));
+        problems.push(format!(
+            "{dist_id}: the API origin must be {api_id}'s execute-api domain, found {domain:?}"
+        ));
     }
     let path = sub_text(&origin["OriginPath"]).unwrap_or_default();
     if path != format!("/{stage}") {
-        problems.push(format!("{dist_id}: OriginPath must be /{stage} (the guarded stage), found {path:?}"));
+        problems.push(format!(
+            "{dist_id}: OriginPath must be /{stage} (the guarded stage), found {path:?}"
+        ));
     }
     let depends = strings(&dist["DependsOn"]);
     if !guard.is_some_and(|(id, _)| depends.iter().any(|d| d == id)) {
@@ -313,7 +371,11 @@ fn no_function_holds_the_origin_secret() {
     let secret = cloudfront_secret(&t);
     let mut secrets: BTreeSet<String> = BTreeSet::from([secret]);
     for (_, acl) in resources_of_type(&t, "AWS::WAFv2::WebACL") {
-        for rule in acl["Properties"]["Rules"].as_sequence().into_iter().flatten() {
+        for rule in acl["Properties"]["Rules"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             if let Ok(s) = header_matches(&rule["Statement"]) {
                 secrets.extend(s);
             }
@@ -330,7 +392,11 @@ fn no_function_holds_the_origin_secret() {
             .map(|r| text(resource(&t, &r)))
             .unwrap_or_default();
         for s in &secrets {
-            for (where_, body) in [("its properties", &props), ("its role", &role), ("Globals", &globals)] {
+            for (where_, body) in [
+                ("its properties", &props),
+                ("its role", &role),
+                ("Globals", &globals),
+            ] {
                 if body.contains(&format!("${{{s}}}")) || body.contains(&format!("!Ref {s}")) {
                     problems.push(format!("{}: {s} appears in {where_}", f.id));
                 }

@@ -120,7 +120,15 @@ pub fn request(
     // `headers` holds the last value of each, `multiValueHeaders` all of them.
     let headers: Map<String, Value> = multi
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_array().and_then(|a| a.last()).cloned().unwrap_or_default()))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_array()
+                    .and_then(|a| a.last())
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        })
         .collect();
     let user_agent = headers["user-agent"].clone();
     let mut event = json!({
@@ -164,7 +172,10 @@ pub fn request(
         let mut single: Map<String, Value> = Map::new();
         let mut all: Map<String, Value> = Map::new();
         for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            single.insert(k.clone().into_owned(), Value::String(v.clone().into_owned()));
+            single.insert(
+                k.clone().into_owned(),
+                Value::String(v.clone().into_owned()),
+            );
             match all.get_mut(k.as_ref()) {
                 Some(Value::Array(a)) => a.push(Value::String(v.into_owned())),
                 _ => {
@@ -230,12 +241,21 @@ pub fn response(output: &[u8], accept: Option<&str>) -> Result<http::Response<Ve
         .and_then(|s| http::StatusCode::from_u16(s as u16).ok())
         .ok_or_else(|| format!("invalid statusCode {status}"))?;
     let mut b = http::Response::builder().status(status);
-    let text = |val: &Value| val.as_str().map(str::to_owned).unwrap_or_else(|| val.to_string());
+    let text = |val: &Value| {
+        val.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| val.to_string())
+    };
     let multi = v.get("multiValueHeaders").and_then(Value::as_object);
     let lower = |k: &str| k.to_ascii_lowercase();
     let in_multi = |k: &str| multi.is_some_and(|m| m.keys().any(|m| lower(m) == lower(k)));
     let mut content_type = None;
-    for (k, val) in v.get("headers").and_then(Value::as_object).into_iter().flatten() {
+    for (k, val) in v
+        .get("headers")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         if !in_multi(k) {
             if lower(k) == "content-type" {
                 content_type = Some(text(val));
@@ -254,9 +274,9 @@ pub fn response(output: &[u8], accept: Option<&str>) -> Result<http::Response<Ve
     let binary = accept.is_some_and(is_binary) || content_type.as_deref().is_some_and(is_binary);
     let body = match v.get("body").and_then(Value::as_str) {
         None => Vec::new(),
-        Some(s) if binary && v.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) => {
-            B64.decode(s).map_err(|e| format!("body is not base64: {e}"))?
-        }
+        Some(s) if binary && v.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) => B64
+            .decode(s)
+            .map_err(|e| format!("body is not base64: {e}"))?,
         Some(s) => s.as_bytes().to_vec(),
     };
     b.body(body)
@@ -311,25 +331,44 @@ mod tests {
             e["multiValueQueryStringParameters"],
             json!({"next": ["/area-clienti"], "a": ["1", "2"]})
         );
-        assert_eq!(e["headers"]["cookie"], "login_flow=abc; other=1", "in the Cookie header");
+        assert_eq!(
+            e["headers"]["cookie"], "login_flow=abc; other=1",
+            "in the Cookie header"
+        );
         assert!(e.get("cookies").is_none(), "a payload 2.0 field");
-        assert_eq!(e["headers"]["host"], "local.execute-api.eu-south-1.amazonaws.com");
+        assert_eq!(
+            e["headers"]["host"],
+            "local.execute-api.eu-south-1.amazonaws.com"
+        );
         assert!(
             e["headers"].get("accept").is_none() && e["multiValueHeaders"].get("accept").is_none(),
             "not in the origin request policy"
         );
-        assert_eq!(e["headers"]["user-agent"], "Chromium", "forwarded by the policy");
-        assert_eq!(e["multiValueHeaders"]["content-type"], json!(["application/x-www-form-urlencoded"]));
+        assert_eq!(
+            e["headers"]["user-agent"], "Chromium",
+            "forwarded by the policy"
+        );
+        assert_eq!(
+            e["multiValueHeaders"]["content-type"],
+            json!(["application/x-www-form-urlencoded"])
+        );
         assert_eq!(e["headers"]["x-forwarded-for"], "10.1.2.3, 127.0.0.1");
         assert_eq!(e["headers"]["cloudfront-viewer-address"], "10.1.2.3:5555");
-        assert_eq!(e["headers"]["x-origin-verify"], "s".repeat(64), "passed on after the WAF");
+        assert_eq!(
+            e["headers"]["x-origin-verify"],
+            "s".repeat(64),
+            "passed on after the WAF"
+        );
         assert_eq!(e["isBase64Encoded"], true);
         assert_eq!(
             B64.decode(e["body"].as_str().unwrap()).unwrap(),
             b"username=a%40b.it&password=x"
         );
         let ctx = &e["requestContext"];
-        assert_eq!(ctx["identity"]["sourceIp"], "127.0.0.1", "the edge, not the viewer");
+        assert_eq!(
+            ctx["identity"]["sourceIp"], "127.0.0.1",
+            "the edge, not the viewer"
+        );
         assert_eq!(ctx["identity"]["userAgent"], "Chromium");
         assert_eq!(ctx["httpMethod"], "POST");
         assert_eq!(ctx["resourcePath"], "/accesso");
@@ -366,19 +405,32 @@ mod tests {
             b"",
             OffsetDateTime::now_utc(),
         );
-        for null in ["body", "queryStringParameters", "multiValueQueryStringParameters", "pathParameters"] {
+        for null in [
+            "body",
+            "queryStringParameters",
+            "multiValueQueryStringParameters",
+            "pathParameters",
+        ] {
             assert!(e[null].is_null(), "{null}");
         }
         assert!(e["headers"].get("cookie").is_none());
         assert_eq!(e["headers"]["user-agent"], "Amazon CloudFront");
         assert_eq!(e["isBase64Encoded"], false);
         let back = lambda_http::request::from_str(&e.to_string()).unwrap();
-        assert_eq!(shared::runtime::without_stage(back).uri().path(), "/registrazione/numero");
+        assert_eq!(
+            shared::runtime::without_stage(back).uri().path(),
+            "/registrazione/numero"
+        );
     }
 
     #[test]
     fn every_media_type_is_binary() {
-        for mt in ["application/pdf", "text/html; charset=utf-8", "application/json", "x/y"] {
+        for mt in [
+            "application/pdf",
+            "text/html; charset=utf-8",
+            "application/json",
+            "x/y",
+        ] {
             assert!(is_binary(mt), "{mt}");
         }
     }
@@ -390,10 +442,14 @@ mod tests {
         out.status_code = 303;
         out.multi_value_headers
             .insert("location", http::HeaderValue::from_static("/area-clienti"));
-        out.multi_value_headers
-            .append("set-cookie", http::HeaderValue::from_static("session=s; HttpOnly"));
-        out.multi_value_headers
-            .append("set-cookie", http::HeaderValue::from_static("login_flow=; Max-Age=0"));
+        out.multi_value_headers.append(
+            "set-cookie",
+            http::HeaderValue::from_static("session=s; HttpOnly"),
+        );
+        out.multi_value_headers.append(
+            "set-cookie",
+            http::HeaderValue::from_static("login_flow=; Max-Age=0"),
+        );
         out.body = Some(lambda_http::Body::Text("ok".into()));
         let out = serde_json::to_vec(&out).unwrap();
         let r = response(&out, Some("text/html")).unwrap();
@@ -422,7 +478,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.body(), b"%PD");
-        assert!(response(br#"{"hello":"world"}"#, None).is_err(), "API Gateway's 502");
+        assert!(
+            response(br#"{"hello":"world"}"#, None).is_err(),
+            "API Gateway's 502"
+        );
         assert!(response(b"not json", None).is_err());
     }
 }
