@@ -1,5 +1,5 @@
 //! The portal with its functions run as Lambda runs them (`local_gateway::lambda`): every
-//! flow request becomes an API Gateway HTTP API event delivered to the function's own
+//! flow request becomes an API Gateway REST API proxy event delivered to the function's own
 //! binary through the Runtime API emulator. The binaries must be built first
 //! (`cargo build --workspace --bins`; `make test` does it); they read the real clock, so
 //! tests here wait instead of moving `Portal::clock`.

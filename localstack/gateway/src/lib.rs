@@ -1,6 +1,6 @@
 //! The local gateway: one HTTP server that serves the generated public area, dispatches
 //! every path of the route table (`shared::routes`) to its function — the same table the
-//! SAM template's HTTP API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
+//! SAM template's REST API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
 //! and emails captured by LocalStack; `/_dev/inbox.json` the same as JSON, `?to=` filters
 //! by recipient), `/_dev/metriche` (the funnel, from the functions' metric lines) and
 //! `POST /_dev/clock`. A function runs either in-process (its `handle`,
