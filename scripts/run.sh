@@ -25,6 +25,7 @@ export TABLE_NAME="${TABLE_NAME:-portale}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-3000}}"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
 export FLOW_SECRET="${FLOW_SECRET:-solo-per-sviluppo-locale-non-usare-in-produzione}"
+# The gateway's (CloudFront's and the API WAF's) origin secret; the functions never see it.
 export ORIGIN_VERIFY_SECRET="${ORIGIN_VERIFY_SECRET:-segreto-di-origine-solo-per-sviluppo-locale}"
 export COOKIE_SECURE=false
 # The outbox queue (bootstrap creates it; the gateway's poller delivers it).

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints the SAM resources of one flow function (log group, least-privilege role,
-function with its HttpApi routes, error and throttle alarms) in the template's style.
+function with its REST API (Api) methods, error and throttle alarms) in the template's style.
 
 Why a generator: the six resources differ only in names, routes, table grants and which
 of the SMS / email policies apply; writing them by hand is where typos creep in. The
@@ -66,12 +66,11 @@ for r in a.route:
     method, path = r.split(":", 1)
     ev = method.capitalize() + "".join(w.capitalize() for w in path.replace("-", "/").replace(".", "/").split("/") if w)
     events.append(f"""        {ev}:
-          Type: HttpApi
+          Type: Api
           Properties:
-            ApiId: !Ref HttpApi
+            RestApiId: !Ref Api
             Method: {method}
-            Path: {path}
-            PayloadFormatVersion: "2.0\"""")
+            Path: {path}""")
 
 
 def alarm(kind, threshold):

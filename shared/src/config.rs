@@ -16,7 +16,6 @@ pub mod vars {
     pub const FLOW_SECRET: &str = "FLOW_SECRET";
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
-    pub const ORIGIN_VERIFY_SECRET: &str = "ORIGIN_VERIFY_SECRET";
     pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
 }
 
@@ -44,9 +43,6 @@ pub struct Config {
     pub sms_global_hourly_budget: u64,
     /// `Secure` attribute on cookies; only the local gateway over plain http turns it off.
     pub cookie_secure: bool,
-    /// The value CloudFront adds as `x-origin-verify` to every request it forwards to the
-    /// API (`shared::edge`): only requests carrying it are served. Never logged.
-    pub origin_verify_secret: String,
     /// The SQS queue every SMS and email leaves through (`notify::Outbox`), consumed by the
     /// `send-messages` function (locally: the gateway's poller).
     pub outbox_queue_url: String,
@@ -60,7 +56,6 @@ impl std::fmt::Debug for Config {
             .field("outbox_queue_url", &self.outbox_queue_url)
             .field("public_base_url", &self.public_base_url)
             .field("flow_secret", &"***")
-            .field("origin_verify_secret", &"***")
             .finish_non_exhaustive()
     }
 }
@@ -97,13 +92,6 @@ impl Config {
                 why: "must be at least 32 bytes".into(),
             });
         }
-        let origin_verify_secret = req(ORIGIN_VERIFY_SECRET)?;
-        if origin_verify_secret.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: ORIGIN_VERIFY_SECRET,
-                why: "must be at least 32 bytes".into(),
-            });
-        }
         let outbox_queue_url = req(OUTBOX_QUEUE_URL)?;
         url::Url::parse(&outbox_queue_url).map_err(|e| ConfigError::Invalid {
             name: OUTBOX_QUEUE_URL,
@@ -135,7 +123,6 @@ impl Config {
             flow_secret,
             sms_global_hourly_budget,
             cookie_secure,
-            origin_verify_secret,
             outbox_queue_url,
             aws_timeout: Duration::from_secs(5),
         })
@@ -158,7 +145,6 @@ impl Config {
                     vars::EMAIL_FROM_ADDRESS => "convenzionemobile8@telecomitalia.it",
                     vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
                     vars::COOKIE_SECURE => "false",
-                    vars::ORIGIN_VERIFY_SECRET => "test-origin-verify-test-origin-verify-01",
                     // The queue `portale-admin bootstrap` creates on LocalStack (make run).
                     vars::OUTBOX_QUEUE_URL => LOCAL_OUTBOX_QUEUE_URL,
                     _ => return None,
@@ -184,7 +170,6 @@ mod tests {
                 "convenzionemobile8@telecomitalia.it".to_owned(),
             ),
             (vars::FLOW_SECRET, "x".repeat(32)),
-            (vars::ORIGIN_VERIFY_SECRET, "o".repeat(32)),
             (vars::OUTBOX_QUEUE_URL, LOCAL_OUTBOX_QUEUE_URL.to_owned()),
         ])
     }
@@ -208,7 +193,6 @@ mod tests {
             vars::PUBLIC_BASE_URL,
             vars::EMAIL_FROM_ADDRESS,
             vars::FLOW_SECRET,
-            vars::ORIGIN_VERIFY_SECRET,
             vars::OUTBOX_QUEUE_URL,
         ] {
             let mut env = base();

@@ -1,21 +1,24 @@
 //! What the API trusts about the edge in front of it. In AWS the only way in is
-//! CloudFront → HTTP API → Lambda: the distribution adds a secret header
+//! CloudFront → REST API → Lambda: the distribution adds a secret header
 //! (`x-origin-verify`, value from Secrets Manager) to every request it forwards, and the
-//! viewer's address as `CloudFront-Viewer-Address` (origin request policy). A request
-//! without the secret (someone calling the execute-api URL directly) gets 403; with it,
-//! the viewer address is the client every per-client cap is keyed on — by its network
+//! viewer's address as `CloudFront-Viewer-Address` (origin request policy). The REST API's
+//! regional WAF web ACL (`ApiWebAcl` in the template) blocks every request without the
+//! secret before API Gateway invokes anything, so someone calling the execute-api URL
+//! directly never reaches a function: the functions neither hold nor check the secret.
+//! A request that reaches a function therefore came through CloudFront, and its viewer
+//! address is the client every per-client cap is keyed on — by its network
 //! ([`ClientNetwork`]: an IPv4 address, or the /64 of an IPv6 one, which one subscriber
 //! gets whole). API Gateway's `sourceIp` would be the CloudFront edge's, shared by a whole
 //! city.
 //!
-//! Locally the gateway plays the edge and adds both headers itself (from the socket).
+//! Locally the gateway plays CloudFront (adds both headers, the address from the socket)
+//! and the API's WAF (`local_gateway::edge`).
 
-use crate::crypto;
-use crate::web::WebError;
 use lambda_http::Request;
 use std::net::{IpAddr, Ipv6Addr};
 
-/// The header only the distribution sends (`OriginCustomHeaders` in the template).
+/// The header only the distribution sends (`OriginCustomHeaders` in the template), which
+/// the API's WAF requires.
 pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
 /// `<ip>:<port>` of the viewer, added by CloudFront (origin request policy).
 pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
@@ -97,19 +100,14 @@ impl std::fmt::Display for ClientNetwork {
     }
 }
 
-/// Admits a request that came through the edge, and says who the viewer is.
-pub fn admit(req: &Request, secret: &str) -> Result<Viewer, WebError> {
-    let presented = req
-        .headers()
-        .get(ORIGIN_VERIFY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if secret.is_empty() || !crypto::digest_eq(presented, secret) {
-        return Err(WebError::NotThroughEdge);
-    }
-    Ok(Viewer {
+/// Who the viewer is, as CloudFront said (`unknown` without a viewer address, which never
+/// happens in AWS). Trusted because only requests that passed the API's WAF — that is,
+/// came through CloudFront, which overwrites a viewer's own `CloudFront-Viewer-Address` —
+/// reach a function.
+pub fn viewer(req: &Request) -> Viewer {
+    Viewer {
         ip: viewer_ip(req).unwrap_or_else(|| "unknown".to_owned()),
-    })
+    }
 }
 
 /// The viewer's IP from `CloudFront-Viewer-Address` (`198.51.100.10:46532`,
@@ -139,23 +137,11 @@ mod tests {
     }
 
     #[test]
-    fn only_requests_with_the_secret_pass() {
-        let s = "s".repeat(32);
-        assert!(admit(&req(&[]), &s).is_err());
-        assert!(admit(&req(&[(ORIGIN_VERIFY_HEADER, "wrong")]), &s).is_err());
-        assert!(
-            admit(&req(&[(ORIGIN_VERIFY_HEADER, &s)]), "").is_err(),
-            "no configured secret admits nobody"
-        );
-        let v = admit(
-            &req(&[
-                (ORIGIN_VERIFY_HEADER, &s),
-                (VIEWER_ADDRESS_HEADER, "198.51.100.10:46532"),
-            ]),
-            &s,
-        )
-        .unwrap();
+    fn the_viewer_is_the_address_cloudfront_names() {
+        let v = viewer(&req(&[(VIEWER_ADDRESS_HEADER, "198.51.100.10:46532")]));
         assert_eq!(v.ip, "198.51.100.10");
+        assert_eq!(viewer(&req(&[])).ip, "unknown");
+        assert_eq!(viewer(&req(&[])).network().as_str(), "unknown");
     }
 
     #[test]

@@ -173,7 +173,7 @@ pub fn functions() -> Vec<&'static str> {
     f
 }
 
-/// The path space served by the HTTP API (CloudFront forwards these uncached; robots.txt
+/// The path space served by the REST API (CloudFront forwards these uncached; robots.txt
 /// disallows them): every route's path starts with one of these (checked below).
 pub const API_PATH_PREFIXES: &[&str] = &[
     "/registrazione/",

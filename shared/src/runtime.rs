@@ -49,9 +49,9 @@ pub fn request_span(req: &Request) -> tracing::Span {
     tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path())
 }
 
-/// One request, the same way in Lambda and in the local gateway: admitted only if it
-/// came through the edge (`shared::edge`, else 403), with a method the route table lists
-/// for its path (else 405), a POST only from the portal's own pages
+/// One request, the same way in Lambda and in the local gateway (it came through
+/// CloudFront: the API's WAF let nobody else in, `shared::edge`): with a method the route
+/// table lists for its path (else 405), a POST only from the portal's own pages
 /// (`web::check_same_origin`, else 403), on a private route only with a live session
 /// (`session::require`, else to the login); then the handler inside the request's span,
 /// with the viewer (and the signed-in user) attached.
@@ -61,21 +61,19 @@ where
 {
     let span = request_span(&req);
     async move {
-        let admitted =
-            crate::edge::admit(&req, &app.config.origin_verify_secret).and_then(|viewer| {
-                let path = req.uri().path();
-                if routes::allows(req.method().as_str(), path) == Some(false) {
-                    return Err(WebError::MethodNotAllowed);
-                }
-                if crate::web::is_post(&req) {
-                    crate::web::check_same_origin(&req, &app.config.public_base_url)?;
-                }
-                Ok(viewer)
-            });
-        let viewer = match admitted {
-            Ok(viewer) => viewer,
-            Err(e) => return e.into_response(),
-        };
+        let admitted = (|| {
+            if routes::allows(req.method().as_str(), req.uri().path()) == Some(false) {
+                return Err(WebError::MethodNotAllowed);
+            }
+            if crate::web::is_post(&req) {
+                crate::web::check_same_origin(&req, &app.config.public_base_url)?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = admitted {
+            return e.into_response();
+        }
+        let viewer = crate::edge::viewer(&req);
         req.extensions_mut().insert(viewer);
         if routes::is_private(req.uri().path()) {
             match crate::session::require(app, &req).await {
@@ -107,7 +105,72 @@ where
     };
     let app: &'static App = app;
     lambda_http::run(lambda_http::service_fn(move |req: Request| async move {
+        let req = without_stage(req);
         Ok::<_, std::convert::Infallible>(entry(app, req, |req| handler(app, req)).await)
     }))
     .await
+}
+
+/// The request with the path API Gateway matched its resource on. For a REST API event
+/// `lambda_http` puts the stage in front of the path (`/prod/accesso`: the execute-api URL
+/// the request was sent to), while the route table, the handlers and the redirects speak
+/// of the resource path (`/accesso`, the event's `path`, which CloudFront's `OriginPath`
+/// maps the viewer's path to): the URI keeps its query, takes the event's path.
+pub fn without_stage(mut req: Request) -> Request {
+    use lambda_http::RequestExt;
+    let raw = req.raw_http_path().to_owned();
+    if raw.is_empty() || raw == req.uri().path() || !raw.starts_with('/') {
+        return req;
+    }
+    let target = match req.uri().query() {
+        Some(q) => format!("{raw}?{q}"),
+        None => raw,
+    };
+    let mut parts = req.uri().clone().into_parts();
+    if let Ok(pq) = target.parse() {
+        parts.path_and_query = Some(pq);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A REST API event (payload 1.0) of stage `prod`: lambda_http reads `/prod/accesso`,
+    /// the function serves `/accesso` with the same query.
+    #[test]
+    fn a_rest_api_request_loses_the_stage_prefix() {
+        let event = serde_json::json!({
+            "resource": "/accesso",
+            "path": "/accesso",
+            "httpMethod": "GET",
+            "headers": {"host": "abc.execute-api.eu-south-1.amazonaws.com"},
+            "multiValueHeaders": {"host": ["abc.execute-api.eu-south-1.amazonaws.com"]},
+            "queryStringParameters": {"next": "/area-clienti"},
+            "multiValueQueryStringParameters": {"next": ["/area-clienti"]},
+            "requestContext": {
+                "accountId": "000000000000", "apiId": "abc", "resourceId": "r1",
+                "resourcePath": "/accesso", "httpMethod": "GET", "path": "/prod/accesso",
+                "stage": "prod", "requestId": "x", "identity": {"sourceIp": "10.0.0.1"}
+            },
+            "isBase64Encoded": false
+        });
+        let req = lambda_http::request::from_str(&event.to_string()).unwrap();
+        assert_eq!(
+            req.uri().path(),
+            "/prod/accesso",
+            "what lambda_http makes of it"
+        );
+        let req = without_stage(req);
+        assert_eq!(req.uri().path(), "/accesso");
+        assert_eq!(req.uri().query(), Some("next=%2Farea-clienti"));
+        assert_eq!(
+            crate::routes::find("GET", req.uri().path()).map(|r| r.function),
+            Some("login")
+        );
+    }
 }

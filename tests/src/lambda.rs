@@ -1,5 +1,5 @@
 //! The portal with its functions run as Lambda runs them (`local_gateway::lambda`): every
-//! flow request becomes an API Gateway HTTP API event delivered to the function's own
+//! flow request becomes an API Gateway REST API proxy event delivered to the function's own
 //! binary through the Runtime API emulator. The binaries must be built first
 //! (`cargo build --workspace --bins`; `make test` does it); they read the real clock, so
 //! tests here wait instead of moving `Portal::clock`.
@@ -43,6 +43,12 @@ impl LambdaPortal {
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let api_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let execute_api = format!(
+            "http://{}/{}",
+            api_listener.local_addr().unwrap(),
+            local_gateway::edge::LOCAL_STAGE
+        );
         let mut config = test_config(&base);
         // The function processes post to it, the gateway's poller (in this process) delivers.
         own_outbox_queue(&mut config).await;
@@ -69,15 +75,26 @@ impl LambdaPortal {
             aws_endpoint: endpoint(),
             region: region(),
             simulated_clients: true,
+            edge: local_gateway::edge::Edge::default(),
         };
+        let edge = gw.edge.clone();
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
-        local_gateway::spawn_with(gw, site, listener, Backend::Lambda(functions.clone())).unwrap();
+        local_gateway::spawn_with_api(
+            gw,
+            site,
+            listener,
+            Some(api_listener),
+            Backend::Lambda(functions.clone()),
+        )
+        .unwrap();
         LambdaPortal {
             portal: Portal {
                 base,
                 app,
                 clock,
                 client: Portal::browser(),
+                execute_api,
+                edge,
             },
             functions,
             log,

@@ -140,6 +140,11 @@ pub struct Portal {
     pub app: &'static App,
     pub clock: Arc<OffsetClock>,
     pub client: reqwest::Client,
+    /// The REST API's own endpoint with its stage (`http://127.0.0.1:<port>/local`): what
+    /// someone who skips CloudFront calls. Behind the API's WAF.
+    pub execute_api: String,
+    /// The gateway's origin secret and its count of function invocations.
+    pub edge: local_gateway::edge::Edge,
 }
 
 pub struct Page {
@@ -213,6 +218,12 @@ impl Portal {
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let api_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let execute_api = format!(
+            "http://{}/{}",
+            api_listener.local_addr().unwrap(),
+            local_gateway::edge::LOCAL_STAGE
+        );
         let clock = Arc::new(OffsetClock::default());
         let mut config = test_config(&base);
         own_outbox_queue(&mut config).await;
@@ -237,14 +248,18 @@ impl Portal {
             aws_endpoint: endpoint(),
             region: region(),
             simulated_clients,
+            edge: local_gateway::edge::Edge::default(),
         };
+        let edge = gw.edge.clone();
         let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/site");
-        local_gateway::spawn_on(gw, site, listener).unwrap();
+        local_gateway::spawn_on_with_api(gw, site, listener, api_listener).unwrap();
         Portal {
             base,
             app,
             clock,
             client: Self::browser(),
+            execute_api,
+            edge,
         }
     }
 
@@ -263,6 +278,8 @@ impl Portal {
             app: self.app,
             clock: self.clock.clone(),
             client,
+            execute_api: self.execute_api.clone(),
+            edge: self.edge.clone(),
         }
     }
 

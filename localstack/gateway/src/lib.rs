@@ -1,11 +1,14 @@
 //! The local gateway: one HTTP server that serves the generated public area, dispatches
 //! every path of the route table (`shared::routes`) to its function — the same table the
-//! SAM template's HTTP API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
+//! SAM template's REST API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
 //! and emails captured by LocalStack; `/_dev/inbox.json` the same as JSON, `?to=` filters
 //! by recipient), `/_dev/metriche` (the funnel, from the functions' metric lines) and
 //! `POST /_dev/clock`. A function runs either in-process (its `handle`,
 //! `Backend::InProcess`) or as its own binary behind the Lambda event path (`lambda`).
+//! A second listener (`spawn_with_api`) plays the REST API's public `execute-api` endpoint
+//! behind its regional WAF (`edge`): what someone calling the API directly would reach.
 
+pub mod edge;
 pub mod handlers;
 pub mod inbox;
 pub mod lambda;
@@ -35,6 +38,8 @@ pub struct Gateway {
     pub region: String,
     /// Trust `x-simulated-client-ip` as the viewer's IP (tests only; see `play_the_edge`).
     pub simulated_clients: bool,
+    /// The origin secret CloudFront adds and the API's WAF checks; the invocation count.
+    pub edge: edge::Edge,
 }
 
 /// How the gateway runs a function.
@@ -138,21 +143,7 @@ async fn dispatch(
             ));
         };
         let viewer = play_the_edge(&gw, &mut parts.headers, peer);
-        return match backend {
-            Backend::InProcess => {
-                let Some(handler) = handlers::handler_for(route.function) else {
-                    return to_axum(WebError::NotFound.into_response());
-                };
-                let lreq =
-                    http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-                let entry = shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));
-                to_axum(shared::metrics::scoped(metrics, entry).await)
-            }
-            Backend::Lambda(functions) => functions
-                .handle(route, &parts, viewer.ip(), &bytes)
-                .await
-                .map(AxumBody::from),
-        };
+        return through_the_api(&gw, &backend, metrics, route, parts, bytes, viewer.ip()).await;
     }
     if shared::routes::is_dynamic(&path) {
         return to_axum(WebError::MethodNotAllowed.into_response());
@@ -169,6 +160,77 @@ async fn dispatch(
             .insert(*k, http::HeaderValue::from_static(v));
     }
     resp
+}
+
+/// The request as the REST API receives it (from CloudFront, or called directly): its
+/// regional WAF first — a request without the origin secret is answered 403 and no
+/// function runs — then the route's function, in-process or through the Lambda event path.
+async fn through_the_api(
+    gw: &Gateway,
+    backend: &Backend,
+    metrics: Arc<Tally>,
+    route: &'static shared::routes::Route,
+    parts: http::request::Parts,
+    bytes: axum::body::Bytes,
+    viewer_ip: std::net::IpAddr,
+) -> Response {
+    if !gw.edge.secret.admits(&parts.headers) {
+        return edge::blocked().map(AxumBody::from);
+    }
+    gw.edge.invocations.record(route.function);
+    match backend {
+        Backend::InProcess => {
+            let Some(handler) = handlers::handler_for(route.function) else {
+                return to_axum(WebError::NotFound.into_response());
+            };
+            let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
+            let entry = shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));
+            to_axum(shared::metrics::scoped(metrics, entry).await)
+        }
+        Backend::Lambda(functions) => functions
+            .handle(route, &parts, viewer_ip, &bytes)
+            .await
+            .map(AxumBody::from),
+    }
+}
+
+/// The REST API's public endpoint (`https://<api>.execute-api.<region>.amazonaws.com/<stage>`),
+/// reached without CloudFront: paths under `/<stage>` (`edge::LOCAL_STAGE`), nothing added
+/// to the request (no viewer address, no secret: only what the caller sent).
+async fn execute_api(
+    State(Ctx {
+        gw,
+        backend,
+        metrics,
+        ..
+    }): State<Ctx>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: http::Request<AxumBody>,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let stage_prefix = format!("/{}", edge::LOCAL_STAGE);
+    let path = parts
+        .uri
+        .path()
+        .strip_prefix(&stage_prefix)
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_owned);
+    let route = path
+        .as_deref()
+        .and_then(|p| shared::routes::find(parts.method.as_str(), p));
+    let Some(route) = route else {
+        return edge::no_resource().map(AxumBody::from);
+    };
+    let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
+        return (http::StatusCode::PAYLOAD_TOO_LARGE, "").into_response();
+    };
+    // The function sees the resource path (API Gateway's `path`), without the stage.
+    let target = match parts.uri.query() {
+        Some(q) => format!("{}?{q}", path.unwrap_or_default()),
+        None => path.unwrap_or_default(),
+    };
+    parts.uri = target.parse().expect("a path of the route table");
+    through_the_api(&gw, &backend, metrics, route, parts, bytes, peer.ip()).await
 }
 
 /// Locally the gateway is CloudFront: it sets the viewer address from the socket (a
@@ -196,7 +258,7 @@ pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAd
             .parse()
             .expect("an address is a header value"),
     );
-    if let Ok(v) = gw.app.config.origin_verify_secret.parse() {
+    if let Ok(v) = gw.edge.secret.current.parse() {
         headers.insert(ORIGIN_VERIFY_HEADER, v);
     }
     viewer
@@ -234,6 +296,22 @@ pub fn spawn_on(
     spawn_with(gw, site_dir, listener, Backend::InProcess)
 }
 
+/// `spawn_on`, and the REST API's own endpoint on `api_listener` (`execute_api`).
+pub fn spawn_on_with_api(
+    gw: Gateway,
+    site_dir: PathBuf,
+    listener: tokio::net::TcpListener,
+    api_listener: tokio::net::TcpListener,
+) -> std::io::Result<SocketAddr> {
+    spawn_with_api(
+        gw,
+        site_dir,
+        listener,
+        Some(api_listener),
+        Backend::InProcess,
+    )
+}
+
 /// `spawn_on` with the functions run by `backend`. Also starts the poller that delivers the
 /// app's outbox queue (`outbox::spawn`); both end with the current runtime.
 pub fn spawn_with(
@@ -242,9 +320,37 @@ pub fn spawn_with(
     listener: tokio::net::TcpListener,
     backend: Backend,
 ) -> std::io::Result<SocketAddr> {
+    spawn_with_api(gw, site_dir, listener, None, backend)
+}
+
+/// `spawn_with`, and when `api_listener` is given the REST API's public endpoint on it:
+/// paths `/<stage>/...` (`edge::LOCAL_STAGE`) through the API's WAF to the same functions.
+pub fn spawn_with_api(
+    gw: Gateway,
+    site_dir: PathBuf,
+    listener: tokio::net::TcpListener,
+    api_listener: Option<tokio::net::TcpListener>,
+    backend: Backend,
+) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
     let metrics = Arc::new(Tally::default());
     outbox::spawn_counting(gw.app, metrics.clone());
+    if let Some(api_listener) = api_listener {
+        let statics =
+            ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));
+        let api = Router::new()
+            .fallback(any(execute_api))
+            .with_state(Ctx {
+                gw: gw.clone(),
+                statics,
+                backend: backend.clone(),
+                metrics: metrics.clone(),
+            })
+            .into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(async move {
+            let _ = axum::serve(api_listener, api).await;
+        });
+    }
     let app = router_counting(gw, site_dir, backend, metrics)
         .into_make_service_with_connect_info::<SocketAddr>();
     tokio::spawn(async move {

@@ -39,6 +39,11 @@ async fn main() {
         region: std::env::var("AWS_REGION").unwrap_or_else(|_| "eu-south-1".into()),
         // Browser tests that play many clients from one host set this explicitly.
         simulated_clients: std::env::var("GATEWAY_SIMULATED_CLIENTS").is_ok_and(|v| v == "1"),
+        // CloudFront's origin secret and the API's WAF: ORIGIN_VERIFY_SECRET if set, else random.
+        edge: local_gateway::edge::Edge {
+            secret: local_gateway::edge::OriginSecret::from_env(),
+            invocations: Default::default(),
+        },
     };
     let port: u16 = std::env::var("PORT")
         .ok()
@@ -57,8 +62,31 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let addr = local_gateway::spawn_with(gw, site.clone().into(), listener, backend)
-        .expect("bound listener");
+    // API_PORT: also serve the REST API's own endpoint (behind its WAF), as someone who skips
+    // CloudFront would reach it: http://127.0.0.1:$API_PORT/local/accesso.
+    let api_listener = match std::env::var("API_PORT")
+        .ok()
+        .and_then(|p| p.parse::<u16>().ok())
+    {
+        Some(p) => match tokio::net::TcpListener::bind(("127.0.0.1", p)).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                eprintln!("impossibile ascoltare sulla porta {p}: {e}");
+                std::process::exit(1);
+            }
+        },
+        None => None,
+    };
+    let api_addr = api_listener.as_ref().and_then(|l| l.local_addr().ok());
+    let addr =
+        local_gateway::spawn_with_api(gw, site.clone().into(), listener, api_listener, backend)
+            .expect("bound listener");
+    if let Some(a) = api_addr {
+        println!(
+            "API (execute-api, dietro il WAF) su http://{a}/{}/",
+            local_gateway::edge::LOCAL_STAGE
+        );
+    }
     println!("Portale in ascolto su http://{addr}/ (modalità {mode}; sito statico da {site}; posta di sviluppo: \
         http://{addr}/_dev/inbox)");
     // Ctrl-C or SIGTERM (scripts stop the gateway with kill): returning drops the runtime,

@@ -22,9 +22,6 @@ pub enum WebError {
     /// A request that cannot be answered as asked (e.g. a return address that is no path).
     #[error("bad request")]
     BadRequest,
-    /// The request did not come through the CloudFront distribution (`shared::edge`).
-    #[error("request not through the edge")]
-    NotThroughEdge,
 }
 
 impl From<StoreError> for WebError {
@@ -47,7 +44,6 @@ impl WebError {
             WebError::TooManyRequests => 429,
             WebError::NotFound => 404,
             WebError::MethodNotAllowed => 405,
-            WebError::NotThroughEdge => 403,
             WebError::BadRequest => 400,
         }
     }
@@ -73,8 +69,6 @@ impl WebError {
                 richiesta."),
             WebError::BadRequest => ("Richiesta non valida", "La richiesta contiene dati non validi. Torna alla \
                 pagina precedente e riprova."),
-            WebError::NotThroughEdge => ("Accesso non consentito", "Il portale si raggiunge solo dal suo indirizzo \
-                pubblico."),
         }
     }
 

@@ -173,7 +173,9 @@ async fn main() {
         aws_endpoint: e2e::endpoint(),
         region: e2e::region(),
         simulated_clients: true,
+        edge: local_gateway::edge::Edge::default(),
     };
+    let edge = gw.edge.clone();
     let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/site");
     let rec = recorder.clone();
     let router =
@@ -193,6 +195,9 @@ async fn main() {
         app,
         clock: clock.clone(),
         client: Portal::browser(),
+        // No execute-api listener here: the load goes through CloudFront only.
+        execute_api: String::new(),
+        edge,
     };
 
     // Registration (not measured).

@@ -22,7 +22,6 @@ pub fn from_config(c: &Config) -> Vec<(String, String)> {
             c.sms_global_hourly_budget.to_string(),
         ),
         (vars::COOKIE_SECURE, c.cookie_secure.to_string()),
-        (vars::ORIGIN_VERIFY_SECRET, c.origin_verify_secret.clone()),
         (vars::OUTBOX_QUEUE_URL, c.outbox_queue_url.clone()),
     ];
     if let Some(set) = &c.ses_configuration_set {
@@ -109,8 +108,8 @@ mod tests {
             );
         }
         assert_eq!(
-            (back.table_name, back.flow_secret, back.origin_verify_secret),
-            (c.table_name, c.flow_secret, c.origin_verify_secret)
+            (back.table_name, back.flow_secret),
+            (c.table_name, c.flow_secret)
         );
         assert_eq!(
             (

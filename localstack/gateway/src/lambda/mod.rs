@@ -1,9 +1,10 @@
 //! The Lambda event path locally (`GATEWAY_MODE=lambda`): a request to a route of
-//! `shared::routes::ROUTES` becomes the API Gateway HTTP API event AWS builds (`event`) and
+//! `shared::routes::ROUTES` that passed the API's WAF (`crate::edge`) becomes the API
+//! Gateway REST API proxy event AWS builds (`event`) and
 //! is delivered to the function's own binary through a Runtime API emulator (`sandbox`):
 //! one invocation at a time per process, another process when all are busy, idle ones
 //! reused (warm starts). The answer is mapped back as API Gateway maps it; a failed
-//! invocation is API Gateway's 500. Why our own emulator and not `cargo lambda watch`:
+//! invocation is API Gateway's 502. Why our own emulator and not `cargo lambda watch`:
 //! ARCHITECTURE.md, "The Lambda event path locally".
 
 pub mod env;
@@ -93,6 +94,7 @@ impl Functions {
             api_id: "localapi01".into(),
             account_id: "000000000000".into(),
             region: cfg.region.clone(),
+            stage: crate::edge::LOCAL_STAGE.into(),
             source_ip: cfg.edge_ip,
         };
         Functions {
@@ -129,17 +131,17 @@ impl Functions {
             .map_or(0, |p| p.idle.len())
     }
 
-    /// The event API Gateway builds for this request to the route `route_key` (`GET /accesso`).
+    /// The event API Gateway builds for this request to the resource `resource` (`/accesso`).
     pub fn event(
         &self,
-        route_key: &str,
+        resource: &str,
         parts: &http::request::Parts,
         viewer_ip: IpAddr,
         body: &[u8],
     ) -> serde_json::Value {
         event::request(
             &self.api,
-            route_key,
+            resource,
             parts,
             viewer_ip,
             body,
@@ -155,12 +157,11 @@ impl Functions {
         viewer_ip: IpAddr,
         body: &[u8],
     ) -> http::Response<Vec<u8>> {
-        let ev = self.event(
-            &format!("{} {}", route.method, route.path),
-            parts,
-            viewer_ip,
-            body,
-        );
+        let ev = self.event(route.path, parts, viewer_ip, body);
+        let accept = parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok());
         let request_id = ev["requestContext"]["requestId"]
             .as_str()
             .unwrap_or_default()
@@ -169,18 +170,18 @@ impl Functions {
             .invoke(route.function, serde_json::to_vec(&ev).expect("JSON"))
             .await
         {
-            Ok(out) => event::response(&out),
+            Ok(out) => event::response(&out, accept),
             Err(e) => Err(e),
         };
         let mut resp = mapped.unwrap_or_else(|e| {
-            tracing::error!(function = route.function, error = %e, "invocation failed: API Gateway answers 500");
-            let mut r = http::Response::new(br#"{"message":"Internal Server Error"}"#.to_vec());
-            *r.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+            tracing::error!(function = route.function, error = %e, "invocation failed: API Gateway answers 502");
+            let mut r = http::Response::new(br#"{"message": "Internal server error"}"#.to_vec());
+            *r.status_mut() = http::StatusCode::BAD_GATEWAY;
             r.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
             r
         });
         if let Ok(v) = request_id.parse() {
-            resp.headers_mut().insert("apigw-requestid", v);
+            resp.headers_mut().insert("x-amzn-requestid", v);
         }
         resp
     }
@@ -275,9 +276,9 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     /// A "function" that dies at start fails its invocation at once (not after the init
-    /// limit), and API Gateway answers 500.
+    /// limit), and API Gateway answers 502.
     #[tokio::test]
-    async fn a_process_that_dies_is_a_500_without_waiting() {
+    async fn a_process_that_dies_is_a_502_without_waiting() {
         let dir = std::env::temp_dir().join(format!("lambda-dies-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let bin = dir.join("login");
@@ -302,9 +303,9 @@ mod tests {
         let resp = functions
             .handle(route, &parts, [10, 0, 0, 1].into(), b"")
             .await;
-        assert_eq!(resp.status(), 500);
-        assert_eq!(resp.body(), br#"{"message":"Internal Server Error"}"#);
-        assert!(resp.headers().contains_key("apigw-requestid"));
+        assert_eq!(resp.status(), 502);
+        assert_eq!(resp.body(), br#"{"message": "Internal server error"}"#);
+        assert!(resp.headers().contains_key("x-amzn-requestid"));
         assert_eq!(functions.idle("login"), 0, "a dead environment is not kept");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -203,7 +203,6 @@ fn event(path_and_query: &str, cookies: &[(String, String)]) -> String {
             "user-agent": ua,
             "x-forwarded-for": "203.0.113.7, 130.176.0.1",
             "cloudfront-viewer-address": "203.0.113.7:50123",
-            "x-origin-verify": shared::config::Config::for_tests().origin_verify_secret,
             "x-forwarded-port": "443",
             "x-forwarded-proto": "https"
         },
@@ -352,7 +351,6 @@ struct Sample {
 
 fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)> {
     let secret = String::from_utf8(shared::config::Config::for_tests().flow_secret).unwrap();
-    let origin = shared::config::Config::for_tests().origin_verify_secret;
     [
         ("AWS_LAMBDA_RUNTIME_API", api),
         ("AWS_LAMBDA_FUNCTION_NAME", function),
@@ -383,7 +381,6 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
         ("PUBLIC_BASE_URL", PUBLIC_BASE_URL),
         ("EMAIL_FROM_ADDRESS", "convenzionemobile8@telecomitalia.it"),
         ("FLOW_SECRET", &secret),
-        ("ORIGIN_VERIFY_SECRET", &origin),
         ("COOKIE_SECURE", "false"),
         // Required by the configuration; what a step posts there is not measured here.
         ("OUTBOX_QUEUE_URL", shared::config::LOCAL_OUTBOX_QUEUE_URL),
