@@ -57,7 +57,7 @@ async fn a_posted_batch_is_delivered_to_sns_and_ses_and_nothing_is_dropped() {
 }
 
 /// The DLQ of a portal's queue (`portale_admin::bootstrap::ensure_outbox_queue`).
-async fn dead_letter_url(p: &Portal) -> String {
+pub(crate) async fn dead_letter_url(p: &Portal) -> String {
     let name = portale_admin::bootstrap::queue_name(&p.app.config.outbox_queue_url).unwrap();
     sqs()
         .await
@@ -71,7 +71,7 @@ async fn dead_letter_url(p: &Portal) -> String {
 }
 
 /// Receives from `queue` until `n` messages came, or `deadline` passes; returns the bodies.
-async fn receive(queue: &str, n: usize, deadline: Duration) -> Vec<String> {
+pub(crate) async fn receive(queue: &str, n: usize, deadline: Duration) -> Vec<String> {
     let start = Instant::now();
     let mut bodies = vec![];
     while bodies.len() < n && start.elapsed() < deadline {
