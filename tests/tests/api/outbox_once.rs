@@ -30,6 +30,7 @@ fn code_sms(to: &str, text: &str) -> Message {
     Message::Sms {
         to: MobileNumber::parse(to).unwrap(),
         text: text.into(),
+        expires_at: None,
     }
 }
 
