@@ -172,3 +172,26 @@ async fn a_code_redriven_after_its_expiry_is_not_sent_and_is_counted() {
     assert_eq!(c["SmsFailed"], 5, "{c}");
     assert_eq!(c["OutboxExpiredDropped"], 1, "{c}");
 }
+
+/// The lease of a delivery claim (`store::sent::LEASE_SECS`) sits between the function's
+/// timeout (a live consumer is done before its claim can be taken over) and the queue's
+/// visibility timeout (the retry after a consumer died finds the claim free).
+#[test]
+fn a_claim_outlives_the_function_and_ends_before_the_retry() {
+    use super::template_consistency::template;
+    use shared::store::sent::LEASE_SECS;
+    let t = template();
+    let function = &t["Resources"]["SendMessagesFunction"]["Properties"]["Timeout"];
+    let timeout = function
+        .as_i64()
+        .or(t["Globals"]["Function"]["Timeout"].as_i64())
+        .expect("a function timeout");
+    let visibility = t["Resources"]["OutboxQueue"]["Properties"]["VisibilityTimeout"]
+        .as_i64()
+        .expect("the outbox queue's VisibilityTimeout");
+    assert!(
+        timeout < LEASE_SECS && LEASE_SECS < visibility,
+        "send-messages Timeout {timeout} s < LEASE_SECS {LEASE_SECS} s < OutboxQueue VisibilityTimeout \
+            {visibility} s"
+    );
+}

@@ -84,7 +84,7 @@ fn repo() -> PathBuf {
 
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     load(
         std::env::var_os("INFRA_TEMPLATE")
             .map(PathBuf::from)
