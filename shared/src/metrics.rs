@@ -132,7 +132,11 @@ impl Metric {
             LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk
             | PasswordHashChecked => "login",
             RecoveryUsername | RecoveryPassword | RecoveryBoth => "recovery",
-            SmsSent | SmsFailed | EmailSent | EmailFailed | OutboxExpiredDropped
+            SmsSent
+            | SmsFailed
+            | EmailSent
+            | EmailFailed
+            | OutboxExpiredDropped
             | OutboxDuplicateSkipped => "messages",
         }
     }

@@ -162,10 +162,16 @@ mod tests {
                 record("b", &encode_batch(&[Message::Nothing])),
                 record(
                     "c",
-                    &format!(r#"[{{"id":"{}","kind":"sms","to":"+15551234567","text":"x"}}]"#, id.as_str()),
+                    &format!(
+                        r#"[{{"id":"{}","kind":"sms","to":"+15551234567","text":"x"}}]"#,
+                        id.as_str()
+                    ),
                 ),
                 record("d", "non json"),
-                record("e", r#"[{"kind":"sms","to":"+393331234567","text":"senza id"}]"#),
+                record(
+                    "e",
+                    r#"[{"kind":"sms","to":"+393331234567","text":"senza id"}]"#,
+                ),
             ]),
         )
         .await;
@@ -207,7 +213,13 @@ mod tests {
         let tally = Arc::new(Tally::default());
         let first = scoped(
             tally.clone(),
-            handle(&app, event(vec![record("ko", &body), record("ok", &encode_batch(&[mail()]))])),
+            handle(
+                &app,
+                event(vec![
+                    record("ko", &body),
+                    record("ok", &encode_batch(&[mail()])),
+                ]),
+            ),
         )
         .await;
         // Only the record with a message left: the other is done (its email went after the
@@ -215,7 +227,11 @@ mod tests {
         assert_eq!(failed(&first), vec!["ko"]);
         assert_eq!(n.0.take().len(), 2, "the SMS and the other record's email");
         // SQS gives the record back: the email goes, the SMS does not go again.
-        let retry = scoped(tally.clone(), handle(&app, event(vec![record("ko", &body)]))).await;
+        let retry = scoped(
+            tally.clone(),
+            handle(&app, event(vec![record("ko", &body)])),
+        )
+        .await;
         assert!(failed(&retry).is_empty());
         assert!(matches!(&n.0.take()[..], [Sent::Email(_)]));
         assert_eq!(tally.get(Metric::SmsSent), 1);
@@ -236,7 +252,10 @@ mod tests {
                 .unwrap()
                 .unwrap();
             assert_eq!(item.s("state"), Some("sent"));
-            assert!(item.attrs.values().all(|v| v.as_s().is_none_or(|s| !s.contains("codice"))));
+            assert!(item
+                .attrs
+                .values()
+                .all(|v| v.as_s().is_none_or(|s| !s.contains("codice"))));
         }
     }
 
@@ -267,10 +286,16 @@ mod tests {
         let n = Arc::new(MemoryNotifier::default());
         let app = app_with(n.clone());
         let now = app.now();
-        let body = encode_batch(&[sms("+393331234567", Some(now)), sms("+393337654321", Some(now + 60))]);
+        let body = encode_batch(&[
+            sms("+393331234567", Some(now)),
+            sms("+393337654321", Some(now + 60)),
+        ]);
         let tally = Arc::new(Tally::default());
         let resp = scoped(tally.clone(), handle(&app, event(vec![record("r", &body)]))).await;
-        assert!(failed(&resp).is_empty(), "an expired message is not retried");
+        assert!(
+            failed(&resp).is_empty(),
+            "an expired message is not retried"
+        );
         assert_eq!(
             n.take(),
             vec![Sent::Sms {

@@ -114,8 +114,7 @@ impl TryFrom<String> for MessageId {
     /// What `draw` makes, and nothing else: it goes into a table key.
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let ok = s.len() == 43
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then_some(MessageId(s)).ok_or("not a message id")
     }
@@ -448,10 +447,7 @@ mod tests {
             let body = format!(r#"[{{"id":"{bad}","kind":"nothing"}}]"#);
             assert!(decode_batch(&body).is_err(), "id {bad:?} was accepted");
         }
-        assert!(
-            decode_batch(r#"[{"kind":"nothing"}]"#).is_err(),
-            "no id"
-        );
+        assert!(decode_batch(r#"[{"kind":"nothing"}]"#).is_err(), "no id");
         assert!(decode_batch(&format!(r#"[{{"id":"{id}","kind":"fax","to":"x"}}]"#)).is_err());
         assert!(
             decode_batch(&format!(r#"{{"id":"{id}","kind":"nothing"}}"#)).is_err(),

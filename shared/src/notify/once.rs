@@ -97,7 +97,11 @@ async fn one(notifier: &dyn Notifier, store: &dyn Store, now: i64, p: &Posted) -
             return Fate::Duplicate;
         }
         Ok(Claim::Busy) => {
-            tracing::info!(message = id, kind, "outbox message being sent by another receive");
+            tracing::info!(
+                message = id,
+                kind,
+                "outbox message being sent by another receive"
+            );
             return Fate::Failed("being sent by another receive".into());
         }
         Err(e) => {
@@ -199,7 +203,8 @@ mod tests {
             emails: AtomicUsize::new(1),
         };
         let store = MemoryStore::new();
-        let batch = decode_batch(&encode_batch(&[sms("codice", Some(1_000)), email(None)])).unwrap();
+        let batch =
+            decode_batch(&encode_batch(&[sms("codice", Some(1_000)), email(None)])).unwrap();
         let tally = Arc::new(Tally::default());
         let first = scoped(tally.clone(), deliver_once(&n, &store, 500, &batch)).await;
         let err = first.unwrap_err();
@@ -281,7 +286,12 @@ mod tests {
             async fn put(&self, _: &Key, _: Item, _: Option<Cond>) -> Result<(), StoreError> {
                 down()
             }
-            async fn update(&self, _: &Key, _: Update, _: Option<Cond>) -> Result<Item, StoreError> {
+            async fn update(
+                &self,
+                _: &Key,
+                _: Update,
+                _: Option<Cond>,
+            ) -> Result<Item, StoreError> {
                 down()
             }
             async fn delete(&self, _: &Key, _: Option<Cond>) -> Result<(), StoreError> {

@@ -167,9 +167,7 @@ mod tests {
         };
         // The consumer holding it dies: after the lease, another takes it over, and the
         // first one's late mark or release changes nothing.
-        let Claim::Ours { holder: third } = claim(&s, &id, None, 101 + LEASE_SECS)
-            .await
-            .unwrap()
+        let Claim::Ours { holder: third } = claim(&s, &id, None, 101 + LEASE_SECS).await.unwrap()
         else {
             panic!("an abandoned claim is taken over after its lease")
         };

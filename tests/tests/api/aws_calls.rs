@@ -34,8 +34,15 @@ async fn check(p: &Portal, flow: &str, counts: &Counts, budget: Budget) {
     let consumer = counts.consumer();
     let n = |api| consumer.get(api).copied().unwrap_or(0);
     let sent = counts.sns() + counts.ses();
-    assert_eq!(n("UpdateItem"), sent, "{flow}: one mark per message sent: {consumer:?}");
-    assert!(n("PutItem") >= sent, "{flow}: one claim per message sent: {consumer:?}");
+    assert_eq!(
+        n("UpdateItem"),
+        sent,
+        "{flow}: one mark per message sent: {consumer:?}"
+    );
+    assert!(
+        n("PutItem") >= sent,
+        "{flow}: one claim per message sent: {consumer:?}"
+    );
     assert!(
         counts.dynamodb() <= budget.dynamodb,
         "{flow}: {} DynamoDB calls > budget {}",

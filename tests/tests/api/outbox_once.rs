@@ -156,7 +156,11 @@ async fn a_code_redriven_after_its_expiry_is_not_sent_and_is_counted() {
     while queue_depth(&dlq).await != Some(1) && start.elapsed() < Duration::from_secs(30) {
         tokio::time::sleep(Duration::from_millis(100)).await; // poll interval
     }
-    assert_eq!(queue_depth(&dlq).await, Some(1), "the batch reached the DLQ");
+    assert_eq!(
+        queue_depth(&dlq).await,
+        Some(1),
+        "the batch reached the DLQ"
+    );
     assert_eq!(queue_depth(&queue).await, Some(0));
 
     flaky.fail_next_sms(0);
