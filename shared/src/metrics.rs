@@ -4,7 +4,8 @@
 //!
 //! A step says which outcome it reached (`engine::Outcome::metric`); the engine emits it once
 //! the step's writes are committed, so a refused or retried decision counts nothing. The
-//! outbox consumer counts each SMS and email sent or failed (`notify::deliver`).
+//! outbox consumer counts each SMS and email sent or failed, and each message it did not
+//! send because it had expired or was already sent (`notify::once`).
 //!
 //! Locally the gateway keeps the counts for `/_dev/metriche` from the same lines: the
 //! functions it runs in-process emit into its [`Tally`] (`scoped`: a task-local, so two
@@ -44,10 +45,16 @@ pub enum Metric {
     SmsFailed,
     EmailSent,
     EmailFailed,
+    /// A queued message past its expiry (a code, a link), dropped by the outbox's consumer:
+    /// a batch redriven from the dead-letter queue late (`notify::once`).
+    OutboxExpiredDropped,
+    /// A queued message already delivered, not sent again (a retried batch, a duplicate
+    /// SQS delivery: `notify::once`).
+    OutboxDuplicateSkipped,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 19] = [
+    pub const ALL: [Metric; 21] = [
         Metric::RegistrationStarted,
         Metric::RegistrationCodeVerified,
         Metric::RegistrationProfile,
@@ -67,6 +74,8 @@ impl Metric {
         Metric::SmsFailed,
         Metric::EmailSent,
         Metric::EmailFailed,
+        Metric::OutboxExpiredDropped,
+        Metric::OutboxDuplicateSkipped,
     ];
 
     /// The registration funnel, in the order of the guide's steps (PROSEGUI is a branch).
@@ -100,6 +109,8 @@ impl Metric {
             Metric::SmsFailed => "SmsFailed",
             Metric::EmailSent => "EmailSent",
             Metric::EmailFailed => "EmailFailed",
+            Metric::OutboxExpiredDropped => "OutboxExpiredDropped",
+            Metric::OutboxDuplicateSkipped => "OutboxDuplicateSkipped",
         }
     }
 
@@ -121,7 +132,12 @@ impl Metric {
             LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk
             | PasswordHashChecked => "login",
             RecoveryUsername | RecoveryPassword | RecoveryBoth => "recovery",
-            SmsSent | SmsFailed | EmailSent | EmailFailed => "messages",
+            SmsSent
+            | SmsFailed
+            | EmailSent
+            | EmailFailed
+            | OutboxExpiredDropped
+            | OutboxDuplicateSkipped => "messages",
         }
     }
 
@@ -147,6 +163,8 @@ impl Metric {
             Metric::SmsFailed => "SMS non inviati",
             Metric::EmailSent => "Email inviate",
             Metric::EmailFailed => "Email non inviate",
+            Metric::OutboxExpiredDropped => "Messaggi scaduti, non inviati",
+            Metric::OutboxDuplicateSkipped => "Messaggi già consegnati, non ripetuti",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! call is one DynamoDB API call (a transaction is one TransactWriteItems), one outbox
 //! `post` one SQS SendMessage (made by the request), and — on the consumer's side
 //! (`App::sender`, the gateway's poller running `send-messages`) — one `sms` one SNS
-//! Publish, one `email` one SES SendEmail. Used to keep the AWS calls per flow within budget.
+//! Publish, one `email` one SES SendEmail, and its DynamoDB calls on its delivery records
+//! (`SENT#<id>`) are counted apart, as `send-messages:<API>` (`consumer`), never in
+//! `dynamodb` or `request_path`. Used to keep the AWS calls per flow within budget.
 
 use shared::domain::MobileNumber;
 use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
@@ -30,7 +32,8 @@ impl Counts {
         self.order.lock().unwrap().clear();
     }
     /// The calls a request made on its own path, in order: DynamoDB and the queue, not the
-    /// SNS/SES deliveries of the messages (the consumer's, asynchronous).
+    /// SNS/SES deliveries of the messages nor their delivery records (the consumer's,
+    /// asynchronous).
     pub fn request_path(&self) -> Vec<&'static str> {
         self.order
             .lock()
@@ -38,6 +41,14 @@ impl Counts {
             .iter()
             .copied()
             .filter(|api| !matches!(*api, "Publish" | "SendEmail"))
+            .filter(|api| !api.starts_with(CONSUMER))
+            .collect()
+    }
+    /// The outbox consumer's DynamoDB calls (its delivery records), by API name.
+    pub fn consumer(&self) -> BTreeMap<&'static str, usize> {
+        self.snapshot()
+            .into_iter()
+            .filter_map(|(api, n)| Some((api.strip_prefix(CONSUMER)?, n)))
             .collect()
     }
     pub fn snapshot(&self) -> BTreeMap<&'static str, usize> {
@@ -85,15 +96,31 @@ impl Counts {
     }
 }
 
+/// The prefix of the consumer's DynamoDB calls in the counts.
+const CONSUMER: &str = "send-messages:";
+
 pub struct CountingStore {
     inner: Arc<dyn Store>,
     counts: Arc<Counts>,
 }
 
+/// `api` as counted for a call on `key`: the consumer's delivery records apart.
+fn api(key: &Key, api: &'static str) -> &'static str {
+    if !key.pk.starts_with(shared::access::SENT) {
+        return api;
+    }
+    match api {
+        "GetItem" => "send-messages:GetItem",
+        "PutItem" => "send-messages:PutItem",
+        "UpdateItem" => "send-messages:UpdateItem",
+        _ => "send-messages:DeleteItem",
+    }
+}
+
 #[async_trait::async_trait]
 impl Store for CountingStore {
     async fn get(&self, key: &Key) -> Result<Option<Item>, StoreError> {
-        self.counts.add("GetItem");
+        self.counts.add(api(key, "GetItem"));
         self.inner.get(key).await
     }
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError> {
@@ -101,7 +128,7 @@ impl Store for CountingStore {
         self.inner.batch_get(keys).await
     }
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
-        self.counts.add("PutItem");
+        self.counts.add(api(key, "PutItem"));
         self.inner.put(key, item, cond).await
     }
     async fn update(
@@ -110,11 +137,11 @@ impl Store for CountingStore {
         update: Update,
         cond: Option<Cond>,
     ) -> Result<Item, StoreError> {
-        self.counts.add("UpdateItem");
+        self.counts.add(api(key, "UpdateItem"));
         self.inner.update(key, update, cond).await
     }
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
-        self.counts.add("DeleteItem");
+        self.counts.add(api(key, "DeleteItem"));
         self.inner.delete(key, cond).await
     }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {

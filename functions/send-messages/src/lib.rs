@@ -1,33 +1,41 @@
 //! `send-messages`: the consumer of the outbox queue (an SQS event source, not an HTTP
-//! route). Each record's body is one step's batch (`shared::notify::encode_batch`); its
-//! messages are delivered by `shared::notify::deliver` with the real notifier (SNS, SES v2).
-//! A record that cannot be decoded or delivered is reported in `batchItemFailures`
-//! (`ReportBatchItemFailures`): SQS redelivers just that record after the visibility
-//! timeout, and after 5 receives moves it to the dead-letter queue (an alarm). The others
-//! are deleted from the queue. The local gateway runs this same function on its own poller.
+//! route). Each record's body is one step's batch (`shared::notify::encode_batch`), each
+//! message with its id and, for a code or a link, its expiry; the messages are delivered by
+//! `shared::notify::once::deliver_once` with the real notifier (SNS, SES v2): each at most
+//! once per id (a delivery record `SENT#<id>` in the table, `shared::store::sent`), none
+//! past its expiry. A record with a message left to send (the provider refused it, or
+//! another receive is sending it) or that cannot be decoded is reported in
+//! `batchItemFailures` (`ReportBatchItemFailures`): SQS redelivers just that record after
+//! the visibility timeout — and the retry sends only what is left — and after 5 receives
+//! moves it to the dead-letter queue (an alarm). The others are deleted from the queue. The
+//! local gateway runs this same function on its own poller.
 //!
-//! Logs carry the SQS message id and counts only: a body holds numbers, addresses, codes.
+//! Per message sent it costs, besides the SNS or SES call, two DynamoDB writes (the claim's
+//! conditional PutItem, the UpdateItem marking it sent); a duplicate a PutItem refused and a
+//! GetItem; a refused send a PutItem and a DeleteItem; an expired message or `Nothing`,
+//! nothing.
+//!
+//! Logs carry the SQS message id, the messages' ids and kinds, and counts only: a body holds
+//! numbers, addresses, codes.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::notify::{decode_batch, deliver, Notifier};
+use shared::notify::decode_batch;
+use shared::notify::once::deliver_once;
+use shared::App;
 use tracing::Instrument;
 
 /// One invocation: `handle` inside the span every line of the portal's logs carries
 /// (`request_id`: Lambda's, or the local poller's own), as `shared::runtime` does for requests.
-pub async fn invoke(
-    notifier: &dyn Notifier,
-    request_id: &str,
-    event: SqsEvent,
-) -> SqsBatchResponse {
+pub async fn invoke(app: &App, request_id: &str, event: SqsEvent) -> SqsBatchResponse {
     let span = tracing::info_span!("request", request_id = %request_id, source = "sqs");
-    handle(notifier, event).instrument(span).await
+    handle(app, event).instrument(span).await
 }
 
 /// Delivers every record of `event` (concurrently: they are independent steps' batches)
-/// and answers the ones to retry.
-pub async fn handle(notifier: &dyn Notifier, event: SqsEvent) -> SqsBatchResponse {
-    let outcomes =
-        futures::future::join_all(event.records.iter().map(|r| record(notifier, r))).await;
+/// with `app`'s sender, its store (the delivery records) and its clock (the expiries), and
+/// answers the ones to retry.
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    let outcomes = futures::future::join_all(event.records.iter().map(|r| record(app, r))).await;
     let mut response = SqsBatchResponse::default();
     for (r, delivered) in event.records.iter().zip(outcomes) {
         if !delivered {
@@ -39,8 +47,9 @@ pub async fn handle(notifier: &dyn Notifier, event: SqsEvent) -> SqsBatchRespons
     response
 }
 
-/// One record: true when its batch is done (delivered, or only `Nothing`).
-async fn record(notifier: &dyn Notifier, r: &SqsMessage) -> bool {
+/// One record: true when its batch is done (each message sent now or before, expired, or
+/// `Nothing`).
+async fn record(app: &App, r: &SqsMessage) -> bool {
     let id = r.message_id.as_deref().unwrap_or("");
     let receives = r
         .attributes
@@ -55,7 +64,8 @@ async fn record(notifier: &dyn Notifier, r: &SqsMessage) -> bool {
             return false;
         }
     };
-    match deliver(notifier, &batch).await {
+    let (sender, store) = (app.sender.as_ref(), app.store.as_ref());
+    match deliver_once(sender, store, app.now(), &batch).await {
         Ok(d) => {
             tracing::info!(
                 message_id = id,
@@ -63,6 +73,8 @@ async fn record(notifier: &dyn Notifier, r: &SqsMessage) -> bool {
                 sms = d.sms,
                 emails = d.emails,
                 dropped = d.dropped,
+                expired = d.expired,
+                duplicates = d.duplicates,
                 "outbox batch delivered"
             );
             true
@@ -71,10 +83,12 @@ async fn record(notifier: &dyn Notifier, r: &SqsMessage) -> bool {
             tracing::warn!(
                 message_id = id,
                 receives,
-                delivered = p.delivered,
+                failed = p.failed,
                 total = p.total,
-                error = %p.error,
-                "outbox batch failed, left for a retry"
+                sms = p.done.sms,
+                emails = p.done.emails,
+                error = %p.first,
+                "outbox batch not all delivered, left for a retry"
             );
             false
         }
@@ -84,9 +98,13 @@ async fn record(notifier: &dyn Notifier, r: &SqsMessage) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::config::Config;
     use shared::domain::MobileNumber;
+    use shared::metrics::{scoped, Metric, Tally};
     use shared::notify::memory::{MemoryNotifier, Sent};
-    use shared::notify::{encode_batch, EmailMessage, Message, NotifyError};
+    use shared::notify::{encode_batch, EmailMessage, Message, Notifier, NotifyError};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     fn record(id: &str, body: &str) -> SqsMessage {
         let mut m = SqsMessage::default();
@@ -101,32 +119,63 @@ mod tests {
         e
     }
 
-    fn sms(to: &str) -> Message {
+    fn sms(to: &str, expires_at: Option<i64>) -> Message {
         Message::Sms {
             to: MobileNumber::parse(to).unwrap(),
             text: "codice".into(),
+            expires_at,
         }
+    }
+
+    fn mail() -> Message {
+        Message::Email(EmailMessage {
+            to: "a@example.it".into(),
+            subject: "s".into(),
+            text: "t".into(),
+            html: "h".into(),
+            expires_at: None,
+        })
+    }
+
+    fn failed(resp: &SqsBatchResponse) -> Vec<&str> {
+        resp.batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect()
+    }
+
+    /// An in-memory app whose consumer sends with `sender`.
+    fn app_with(sender: Arc<dyn Notifier>) -> App {
+        let app = App::in_memory(Config::for_tests()).0;
+        App { sender, ..app }
     }
 
     #[tokio::test]
     async fn delivers_each_record_and_reports_the_undecodable() {
-        let n = MemoryNotifier::default();
+        let n = Arc::new(MemoryNotifier::default());
+        let app = app_with(n.clone());
+        let id = shared::notify::MessageId::draw();
         let resp = handle(
-            &n,
+            &app,
             event(vec![
-                record("a", &encode_batch(&[sms("+393331234567")])),
+                record("a", &encode_batch(&[sms("+393331234567", None)])),
                 record("b", &encode_batch(&[Message::Nothing])),
-                record("c", r#"[{"kind":"sms","to":"+15551234567","text":"x"}]"#),
+                record(
+                    "c",
+                    &format!(
+                        r#"[{{"id":"{}","kind":"sms","to":"+15551234567","text":"x"}}]"#,
+                        id.as_str()
+                    ),
+                ),
                 record("d", "non json"),
+                record(
+                    "e",
+                    r#"[{"kind":"sms","to":"+393331234567","text":"senza id"}]"#,
+                ),
             ]),
         )
         .await;
-        let failed: Vec<_> = resp
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert_eq!(failed, vec!["c", "d"]);
+        assert_eq!(failed(&resp), vec!["c", "d", "e"]);
         assert_eq!(
             n.take(),
             vec![Sent::Sms {
@@ -136,37 +185,125 @@ mod tests {
         );
     }
 
-    struct NoEmail(MemoryNotifier);
+    /// Fails the next `n` emails.
+    struct NoEmail(MemoryNotifier, AtomicUsize);
 
     #[async_trait::async_trait]
     impl Notifier for NoEmail {
         async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
             self.0.sms(to, text).await
         }
-        async fn email(&self, _: &EmailMessage) -> Result<(), NotifyError> {
-            Err(NotifyError::Unavailable("MessageRejected".into()))
+        async fn email(&self, m: &EmailMessage) -> Result<(), NotifyError> {
+            if self
+                .1
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                return Err(NotifyError::Unavailable("MessageRejected".into()));
+            }
+            self.0.email(m).await
         }
     }
 
     #[tokio::test]
-    async fn a_failed_delivery_is_a_batch_item_failure() {
-        let n = NoEmail(MemoryNotifier::default());
-        let mail = EmailMessage {
-            to: "a@example.it".into(),
-            subject: "s".into(),
-            text: "t".into(),
-            html: "h".into(),
-        };
-        let resp = handle(
-            &n,
-            event(vec![
-                record("ok", &encode_batch(&[sms("+393331234567")])),
-                record("ko", &encode_batch(&[Message::Email(mail)])),
-            ]),
+    async fn a_retried_record_sends_only_the_message_that_failed() {
+        let n = Arc::new(NoEmail(MemoryNotifier::default(), AtomicUsize::new(1)));
+        let app = app_with(n.clone());
+        let body = encode_batch(&[sms("+393331234567", None), mail()]);
+        let tally = Arc::new(Tally::default());
+        let first = scoped(
+            tally.clone(),
+            handle(
+                &app,
+                event(vec![
+                    record("ko", &body),
+                    record("ok", &encode_batch(&[mail()])),
+                ]),
+            ),
         )
         .await;
-        assert_eq!(resp.batch_item_failures.len(), 1);
-        assert_eq!(resp.batch_item_failures[0].item_identifier, "ko");
-        assert_eq!(n.0.take().len(), 1);
+        // Only the record with a message left: the other is done (its email went after the
+        // failed one: each message has its own record).
+        assert_eq!(failed(&first), vec!["ko"]);
+        assert_eq!(n.0.take().len(), 2, "the SMS and the other record's email");
+        // SQS gives the record back: the email goes, the SMS does not go again.
+        let retry = scoped(
+            tally.clone(),
+            handle(&app, event(vec![record("ko", &body)])),
+        )
+        .await;
+        assert!(failed(&retry).is_empty());
+        assert!(matches!(&n.0.take()[..], [Sent::Email(_)]));
+        assert_eq!(tally.get(Metric::SmsSent), 1);
+        assert_eq!(tally.get(Metric::EmailSent), 2);
+        assert_eq!(tally.get(Metric::EmailFailed), 1);
+        assert_eq!(tally.get(Metric::OutboxDuplicateSkipped), 1);
+        // The table holds the delivery records, not the messages.
+        let store = app.store.as_ref();
+        let ids: Vec<_> = shared::notify::decode_batch(&body)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
+        for id in &ids {
+            let item = store
+                .get(&shared::store::sent::key(id))
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(item.s("state"), Some("sent"));
+            assert!(item
+                .attrs
+                .values()
+                .all(|v| v.as_s().is_none_or(|s| !s.contains("codice"))));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_same_body_twice_in_one_event_sends_once() {
+        let n = Arc::new(MemoryNotifier::default());
+        let app = app_with(n.clone());
+        let body = encode_batch(&[sms("+393331234567", None)]);
+        let tally = Arc::new(Tally::default());
+        let resp = scoped(
+            tally.clone(),
+            handle(&app, event(vec![record("x", &body), record("y", &body)])),
+        )
+        .await;
+        assert_eq!(n.take().len(), 1, "one SMS for one message id");
+        // The copy that found the other's claim comes back later and is skipped then (or was
+        // already: the two ran one after the other).
+        if !failed(&resp).is_empty() {
+            let again = scoped(tally.clone(), handle(&app, event(vec![record("y", &body)]))).await;
+            assert!(failed(&again).is_empty());
+        }
+        assert!(n.take().is_empty());
+        assert_eq!(tally.get(Metric::OutboxDuplicateSkipped), 1);
+    }
+
+    #[tokio::test]
+    async fn an_expired_code_is_dropped_counted_and_the_record_done() {
+        let n = Arc::new(MemoryNotifier::default());
+        let app = app_with(n.clone());
+        let now = app.now();
+        let body = encode_batch(&[
+            sms("+393331234567", Some(now)),
+            sms("+393337654321", Some(now + 60)),
+        ]);
+        let tally = Arc::new(Tally::default());
+        let resp = scoped(tally.clone(), handle(&app, event(vec![record("r", &body)]))).await;
+        assert!(
+            failed(&resp).is_empty(),
+            "an expired message is not retried"
+        );
+        assert_eq!(
+            n.take(),
+            vec![Sent::Sms {
+                to: "+393337654321".into(),
+                text: "codice".into()
+            }]
+        );
+        assert_eq!(tally.get(Metric::OutboxExpiredDropped), 1);
+        assert_eq!(tally.get(Metric::SmsSent), 1);
     }
 }

@@ -15,12 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, std::convert::Infallible>(
-            send_messages::invoke(
-                app.sender.as_ref(),
-                &event.context.request_id,
-                event.payload,
-            )
-            .await,
+            send_messages::invoke(app, &event.context.request_id, event.payload).await,
         )
     }))
     .await

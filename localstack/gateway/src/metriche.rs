@@ -60,6 +60,8 @@ pub async fn page(State(ctx): State<super::Ctx>) -> Html<String> {
                 Metric::SmsFailed,
                 Metric::EmailSent,
                 Metric::EmailFailed,
+                Metric::OutboxExpiredDropped,
+                Metric::OutboxDuplicateSkipped,
             ],
         ),
     ];

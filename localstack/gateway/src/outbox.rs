@@ -1,7 +1,9 @@
 //! The local stand-in for Lambda's SQS event source of `send-messages`: a poller on the
 //! app's outbox queue (`OUTBOX_QUEUE_URL`) that hands what it receives, as the SQS event
 //! Lambda would build, to the same `send_messages::handle`, in this process, with the
-//! app's real notifier (`App::sender`: SNS and SES v2 on LocalStack). Like the event source
+//! app's real notifier (`App::sender`: SNS and SES v2 on LocalStack), its store (the
+//! delivery records, `SENT#<id>`, in the app's table) and its clock (the messages'
+//! expiries: a test that moves the portal's clock moves the consumer's). Like the event source
 //! with `ReportBatchItemFailures`, it deletes the records that were delivered and leaves
 //! the failed ones, which the queue shows again after its visibility timeout (and moves to
 //! its dead-letter queue after `maxReceiveCount` receives). It runs in both gateway modes:
@@ -88,7 +90,7 @@ async fn invoke(
 ) {
     let event = sqs_event(queue, &messages);
     let request_id = &shared::crypto::random_token()[..16];
-    let response = send_messages::invoke(app.sender.as_ref(), request_id, event).await;
+    let response = send_messages::invoke(app, request_id, event).await;
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()

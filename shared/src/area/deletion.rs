@@ -203,6 +203,7 @@ fn new_code(tx: &mut Tx<Refusal>, app: &App, a: &Account, now: i64) -> (Effect, 
     let sms = Effect::Sms {
         to: a.number.clone(),
         text: messages::sms_deletion_otp(&code),
+        expires_at: Some(otp::expiry(now)),
     };
     (
         sms,

@@ -173,7 +173,7 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
         app.config.public_base_url,
         routes::ACCOUNT_EMAIL_CONFIRM
     );
-    let mail = account_messages::email_change_confirmation(new.as_str(), &link);
+    let mail = account_messages::email_change_confirmation(new.as_str(), &link).valid_until(until);
     tracing::info!(step = "area-email", account = %crypto::log_id(&a.id), "email change asked");
     Ok(Outcome::redirect(sent_path())
         .with_tx(tx)

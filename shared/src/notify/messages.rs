@@ -106,6 +106,8 @@ pub fn render(to: &str, c: &Content<'_>) -> EmailMessage {
         subject: c.subject.to_owned(),
         text: text_part(c),
         html,
+        // Time-bound emails say so where their link is made (`EmailMessage::valid_until`).
+        expires_at: None,
     }
 }
 

@@ -10,6 +10,7 @@ pub mod account_messages;
 pub mod aws;
 pub mod memory;
 pub mod messages;
+pub mod once;
 pub mod sqs;
 
 use crate::domain::MobileNumber;
@@ -22,6 +23,19 @@ pub struct EmailMessage {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// When the link it carries stops working (epoch seconds), for the emails whose point is
+    /// a link that expires (`valid_until`); `None` for the others (notices, summaries),
+    /// which are worth delivering however late. The consumer drops an email past it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+impl EmailMessage {
+    /// This email is about a link that works until `expires_at` (its token's TTL).
+    pub fn valid_until(mut self, expires_at: i64) -> Self {
+        self.expires_at = Some(expires_at);
+        self
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,6 +60,11 @@ pub enum Message {
     Sms {
         to: MobileNumber,
         text: String,
+        /// When the code it carries expires (epoch seconds: `otp::expiry` of the code's
+        /// issue); `None` for an SMS that is no code (the username). The consumer drops an
+        /// SMS past it: a redrive from the dead-letter queue never sends a dead code.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires_at: Option<i64>,
     },
     Email(EmailMessage),
     /// Posted where an SMS would have been for data that match no account: the request
@@ -54,9 +73,79 @@ pub enum Message {
     Nothing,
 }
 
-/// The body of one queue message: the batch as a JSON array.
+impl Message {
+    /// When what it carries stops working (a code, a link); `None`: it is not time-bound.
+    pub fn expires_at(&self) -> Option<i64> {
+        match self {
+            Message::Sms { expires_at, .. } => *expires_at,
+            Message::Email(e) => e.expires_at,
+            Message::Nothing => None,
+        }
+    }
+
+    /// What the logs say of it (never its content).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Message::Sms { .. } => "sms",
+            Message::Email(_) => "email",
+            Message::Nothing => "nothing",
+        }
+    }
+}
+
+/// The id of one posted message, drawn when it is posted (`encode_batch`): 256 random bits,
+/// base64url. The consumer records its delivery under it (`store::sent`), so a message that
+/// comes back (a retried batch, a duplicate SQS delivery, a redrive) is not sent again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MessageId(String);
+
+impl MessageId {
+    pub fn draw() -> Self {
+        MessageId(crate::crypto::random_token())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MessageId {
+    type Error = &'static str;
+    /// What `draw` makes, and nothing else: it goes into a table key.
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let ok = s.len() == 43
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then_some(MessageId(s)).ok_or("not a message id")
+    }
+}
+
+impl From<MessageId> for String {
+    fn from(id: MessageId) -> String {
+        id.0
+    }
+}
+
+/// One message as it travels in the queue: its id, then the message's own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Posted {
+    pub id: MessageId,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+/// The body of one queue message: the batch as a JSON array, each message with an id drawn
+/// now (`Posted`). Two posts of the same messages are two batches (two codes asked twice
+/// are sent twice); one body delivered twice is one.
 pub fn encode_batch(batch: &[Message]) -> String {
-    serde_json::to_string(batch).expect("a batch of messages always serialises")
+    let posted: Vec<Posted> = batch
+        .iter()
+        .map(|m| Posted {
+            id: MessageId::draw(),
+            message: m.clone(),
+        })
+        .collect();
+    serde_json::to_string(&posted).expect("a batch of messages always serialises")
 }
 
 /// A body that is not a batch. Says only what kind of wrong it is: serde's text could
@@ -65,8 +154,9 @@ pub fn encode_batch(batch: &[Message]) -> String {
 #[error("not a batch of messages ({0})")]
 pub struct DecodeError(&'static str);
 
-/// A queue message's body back into its batch (an unknown kind or an invalid number fails).
-pub fn decode_batch(body: &str) -> Result<Vec<Message>, DecodeError> {
+/// A queue message's body back into its batch (an unknown kind, an invalid number or a
+/// missing id fails).
+pub fn decode_batch(body: &str) -> Result<Vec<Posted>, DecodeError> {
     use serde_json::error::Category;
     serde_json::from_str(body).map_err(|e| {
         DecodeError(match e.classify() {
@@ -109,6 +199,7 @@ impl Notifier for QueuedNotifier {
             .post(vec![Message::Sms {
                 to: to.clone(),
                 text: text.to_owned(),
+                expires_at: None,
             }])
             .await
     }
@@ -124,6 +215,10 @@ pub struct Delivered {
     pub emails: usize,
     /// `Nothing` messages, dropped.
     pub dropped: usize,
+    /// Messages past their expiry, not sent (`once::deliver_once`).
+    pub expired: usize,
+    /// Messages already delivered by an earlier receive, not sent again (`once::deliver_once`).
+    pub duplicates: usize,
 }
 
 /// A batch that stopped at a failed message: the first `delivered` went out (or were
@@ -136,19 +231,11 @@ pub struct PartialDelivery {
     pub error: NotifyError,
 }
 
-/// The consumer's use case (knows nothing of SQS or Lambda): sends each message of a
-/// batch in order with `notifier`; `Nothing` is dropped.
-///
-/// **Partial failure.** The queue is at-least-once and a failed batch comes back whole
-/// (the consumer reports it in `batchItemFailures`; SQS redelivers it after the visibility
-/// timeout, up to 5 receives, then the DLQ). So `deliver` **stops at the first failure**:
-/// the messages after it are not sent now, and a retry re-sends only those before it. Going
-/// on past a failure would deliver them now *and again* at every retry. A batch is one
-/// step's messages (one or two), so at worst a retry repeats one message the user already
-/// has (the same code, still valid), never more than the messages before the failed one.
-/// (Re-posting only the undelivered rest as a new queue message would avoid even that, but
-/// it restarts the receive count: a message that can never be delivered would never reach
-/// the DLQ, and the consumer would need `sqs:SendMessage` on its own queue.)
+/// Sends each message of a batch in order with `notifier`, **at once and without a record**;
+/// `Nothing` is dropped. It stops at the first failure, which the caller sees: this is the
+/// in-memory outbox's delivery (`DirectOutbox`: unit tests, benchmarks), where the step
+/// itself gets the error. The queue's consumer delivers with `once::deliver_once`, which
+/// records each message it sends and skips what was sent or has expired.
 pub async fn deliver(
     notifier: &dyn Notifier,
     batch: &[Message],
@@ -157,7 +244,7 @@ pub async fn deliver(
     let mut done = Delivered::default();
     for (i, m) in batch.iter().enumerate() {
         let (sent, (ok, failed)) = match m {
-            Message::Sms { to, text } => (
+            Message::Sms { to, text, .. } => (
                 notifier.sms(to, text).await.map(|_| done.sms += 1),
                 (Metric::SmsSent, Metric::SmsFailed),
             ),
@@ -186,6 +273,7 @@ pub async fn deliver(
 mod tests {
     use super::memory::{MemoryNotifier, Sent};
     use super::*;
+    use std::collections::BTreeSet;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
@@ -193,6 +281,7 @@ mod tests {
         Message::Sms {
             to: MobileNumber::parse(n).unwrap(),
             text: text.into(),
+            expires_at: None,
         }
     }
 
@@ -202,6 +291,7 @@ mod tests {
             subject: "Oggetto".into(),
             text: "Testo".into(),
             html: "<p>Testo</p>".into(),
+            expires_at: None,
         }
     }
 
@@ -219,7 +309,8 @@ mod tests {
             Delivered {
                 sms: 1,
                 emails: 1,
-                dropped: 1
+                dropped: 1,
+                ..Delivered::default()
             }
         );
         assert_eq!(
@@ -315,10 +406,10 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_round_trips_through_json() {
+    fn a_batch_round_trips_through_json_each_message_with_an_id() {
         let batch = vec![
             sms("333 123 4567", "Usa il codice temporaneo 123456"),
-            Message::Email(email("c@example.it")),
+            Message::Email(email("c@example.it").valid_until(1_700_000_300)),
             Message::Nothing,
         ];
         let body = encode_batch(&batch);
@@ -326,20 +417,40 @@ mod tests {
             body.contains(r#""kind":"sms","to":"+393331234567""#),
             "{body}"
         );
-        assert!(body.contains(r#"{"kind":"nothing"}"#), "{body}");
-        assert_eq!(decode_batch(&body).unwrap(), batch);
+        assert!(body.contains(r#""expires_at":1700000300"#), "{body}");
+        assert!(body.contains(r#""kind":"nothing"}"#), "{body}");
+        let posted = decode_batch(&body).unwrap();
+        let messages: Vec<Message> = posted.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(messages, batch);
+        assert_eq!(posted[1].message.expires_at(), Some(1_700_000_300));
+        assert_eq!(posted[0].message.expires_at(), None);
+        // An id per message, drawn at each post: the same messages posted again are new.
+        let ids: BTreeSet<_> = posted.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(ids.len(), 3);
+        let again = decode_batch(&encode_batch(&batch)).unwrap();
+        assert!(again.iter().all(|p| !ids.contains(&p.id)));
+        assert_eq!(decode_batch(&body).unwrap(), posted, "decoding is stable");
         assert_eq!(decode_batch("[]").unwrap(), vec![]);
     }
 
     #[test]
-    fn an_invalid_number_cannot_be_decoded() {
+    fn an_invalid_number_or_id_cannot_be_decoded() {
+        let id = MessageId::draw();
+        let id = id.as_str();
         for to in ["+441234567890", "+390612345678", "not a number", ""] {
-            let body = format!(r#"[{{"kind":"sms","to":"{to}","text":"x"}}]"#);
+            let body = format!(r#"[{{"id":"{id}","kind":"sms","to":"{to}","text":"x"}}]"#);
             assert!(decode_batch(&body).is_err(), "{to} was accepted");
         }
-        assert!(decode_batch(r#"[{"kind":"fax","to":"x"}]"#).is_err());
+        let good = format!(r#"[{{"id":"{id}","kind":"sms","to":"+393331234567","text":"x"}}]"#);
+        assert!(decode_batch(&good).is_ok());
+        for bad in ["", "SENT#x", "a b", &id[1..], &format!("{id}#")] {
+            let body = format!(r#"[{{"id":"{bad}","kind":"nothing"}}]"#);
+            assert!(decode_batch(&body).is_err(), "id {bad:?} was accepted");
+        }
+        assert!(decode_batch(r#"[{"kind":"nothing"}]"#).is_err(), "no id");
+        assert!(decode_batch(&format!(r#"[{{"id":"{id}","kind":"fax","to":"x"}}]"#)).is_err());
         assert!(
-            decode_batch(r#"{"kind":"nothing"}"#).is_err(),
+            decode_batch(&format!(r#"{{"id":"{id}","kind":"nothing"}}"#)).is_err(),
             "not a batch"
         );
     }

@@ -17,6 +17,7 @@ pub mod memory;
 pub mod otp;
 pub mod rate;
 pub mod schema;
+pub mod sent;
 pub mod sessions;
 pub mod tokens;
 pub mod uniqueness;

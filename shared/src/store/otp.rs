@@ -49,12 +49,18 @@ fn key(purpose: Purpose, subject: &str) -> Key {
     Key::new(format!("OTP#{}#{}", purpose.tag(), subject), "OTP")
 }
 
+/// When a code issued at `issued_at` stops working: its item's TTL, and the expiry its SMS
+/// carries to the outbox (`notify::Message::Sms`), past which the SMS is not sent.
+pub fn expiry(issued_at: i64) -> i64 {
+    issued_at + TTL_SECS
+}
+
 fn code_item(secret: &[u8], code: &OtpCode, now: i64) -> Item {
     Item::new()
         .with("hash", crypto::keyed_hash(secret, code.as_str()))
         .with("attempts", 0i64)
         .with("issued_at", now)
-        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS)
+        .with(schema::TTL_ATTRIBUTE, expiry(now))
 }
 
 /// The write storing a new code for `subject`, replacing any previous one. With

@@ -28,6 +28,21 @@ async fn check(p: &Portal, flow: &str, counts: &Counts, budget: Budget) {
         counts.ses(),
         counts.snapshot()
     );
+    // The consumer's delivery records (`store::sent`), not the steps' calls: per message
+    // sent a claim (PutItem) and its mark (UpdateItem); a copy received again (SQS's
+    // at-least-once, under load) adds a refused PutItem and a GetItem, never a send.
+    let consumer = counts.consumer();
+    let n = |api| consumer.get(api).copied().unwrap_or(0);
+    let sent = counts.sns() + counts.ses();
+    assert_eq!(
+        n("UpdateItem"),
+        sent,
+        "{flow}: one mark per message sent: {consumer:?}"
+    );
+    assert!(
+        n("PutItem") >= sent,
+        "{flow}: one claim per message sent: {consumer:?}"
+    );
     assert!(
         counts.dynamodb() <= budget.dynamodb,
         "{flow}: {} DynamoDB calls > budget {}",

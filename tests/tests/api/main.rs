@@ -19,6 +19,7 @@ mod login;
 mod logs;
 mod metrics;
 mod outbox;
+mod outbox_once;
 mod outside_bench;
 mod proof_area;
 mod proof_login;

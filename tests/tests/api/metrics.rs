@@ -6,7 +6,7 @@ use e2e::register::*;
 use e2e::{random_email, random_number, Portal};
 use serde_json::Value;
 
-async fn counts(p: &Portal) -> Value {
+pub(crate) async fn counts(p: &Portal) -> Value {
     let page = p.get("/_dev/metriche.json").await;
     assert_eq!(page.status, 200);
     let v: Value = serde_json::from_str(&page.html).expect("JSON");

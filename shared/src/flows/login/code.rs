@@ -121,6 +121,7 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
         .send(Effect::Sms {
             to: d.number.clone(),
             text: messages::sms_login_otp(&code),
+            expires_at: Some(otp::expiry(now)),
         })
         .cookie(super::cookie(app, &flow.id, flow.version + 1, &next))
 }

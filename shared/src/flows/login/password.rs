@@ -412,6 +412,7 @@ pub fn decide(
             .send(Effect::Sms {
                 to: account.number.clone(),
                 text: messages::sms_login_otp(code),
+                expires_at: Some(otp::expiry(now)),
             })
             .unless_sent(otp::withdraw_op(secret, Purpose::Login, &account.id, code));
     }

@@ -111,7 +111,7 @@ pub async fn decide(
             mode = "both",
             "username and reset link sent"
         );
-        outcome = outcome.send(super::reset_email(&account, &link, true));
+        outcome = outcome.send(super::reset_email(&account, &link, true, now));
     }
     Ok(outcome.with_tx(tx))
 }
@@ -171,6 +171,7 @@ async fn resend(
         Some(_) => Effect::Sms {
             to: d.number.clone(),
             text: messages::sms_recovery_otp(&code),
+            expires_at: Some(otp::expiry(now)),
         },
         None => Effect::Nothing,
     };

@@ -366,14 +366,14 @@ pub fn reset_link_op(app: &App, account: &Account, now: i64) -> (TxOp, String) {
     (op, link)
 }
 
-/// The email with the reset link (and the username when the user forgot both).
-pub fn reset_email(account: &Account, link: &str, with_username: bool) -> Effect {
+/// The email with the reset link made at `now` (and the username when the user forgot
+/// both): not sent once the link has expired.
+pub fn reset_email(account: &Account, link: &str, with_username: bool, now: i64) -> Effect {
     let username = with_username.then_some(account.username.as_str());
-    Effect::Email(messages::email_password_reset(
-        &account.email,
-        username,
-        link,
-    ))
+    Effect::Email(
+        messages::email_password_reset(&account.email, username, link)
+            .valid_until(now + RESET_TTL_SECS),
+    )
 }
 
 impl Flow for Recovery {

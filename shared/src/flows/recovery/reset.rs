@@ -109,6 +109,7 @@ pub async fn start(
             .send(Effect::Sms {
                 to: account.number.clone(),
                 text: messages::sms_recovery_otp(&code),
+                expires_at: Some(otp::expiry(now)),
             })
             .unless_sent(otp::withdraw_op(
                 secret,

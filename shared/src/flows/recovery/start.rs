@@ -250,6 +250,7 @@ pub fn decide(
                         Some(_) => Effect::Sms {
                             to: number.clone(),
                             text: messages::sms_recovery_otp(code),
+                            expires_at: Some(otp::expiry(now)),
                         },
                         None => Effect::Nothing,
                     })
@@ -285,7 +286,7 @@ pub fn decide(
                     let (op, link) = super::reset_link_op(app, account, now);
                     tx.write(op);
                     tracing::info!(step = "recover-start", mode = "password", "reset link sent");
-                    vec![super::reset_email(account, &link, false)]
+                    vec![super::reset_email(account, &link, false, now)]
                 }
                 _ => vec![Effect::Nothing],
             };
@@ -330,6 +331,8 @@ fn username_messages(
             Effect::Sms {
                 to: number.clone(),
                 text: messages::sms_recovered_username(&account.username),
+                // Not a code: the username is worth having however late it comes.
+                expires_at: None,
             },
         );
     }

@@ -128,6 +128,7 @@ pub fn resend(
         .send(Effect::Sms {
             to: d.number.clone(),
             text: messages::sms_registration_otp(code),
+            expires_at: Some(otp::expiry(now)),
         })
         .unless_sent(otp::withdraw_op(
             secret,

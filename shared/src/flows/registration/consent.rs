@@ -313,7 +313,8 @@ fn ask(
             now,
             Refusal::OwnerFactsChanged,
         );
-        effects.push(Effect::Email(request_email(app, old, &next, &fresh.token)));
+        let mail = request_email(app, old, &next, &fresh.token).valid_until(now + LINK_TTL_SECS);
+        effects.push(Effect::Email(mail));
         if let (true, Some(full)) = (facts.line_active, facts.sms_full) {
             // Said only to ops (a spent global budget alerts them), never on the page.
             let _ = sms::refused_text(full);
@@ -330,6 +331,7 @@ fn ask(
             effects.push(Effect::Sms {
                 to: old.number.clone(),
                 text: messages::sms_cease_code(&fresh.code),
+                expires_at: Some(otp::expiry(now)),
             });
         }
     }

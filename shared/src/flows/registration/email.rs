@@ -262,7 +262,9 @@ pub fn send(
     let link = format!("{base}{}?t={token}", routes::CONFIRM_EMAIL);
     tracing::info!(step = "register-email", "confirmation email sent");
     let mut outcome = super::advance(app, &flow, &next, tx)
-        .send(Effect::Email(messages::email_confirmation(&to, &link)))
+        .send(Effect::Email(
+            messages::email_confirmation(&to, &link).valid_until(now + super::CONFIRM_TTL_SECS),
+        ))
         .unless_sent(undo)
         .unless_sent(confirm::withdraw_op(&hash));
     if resent {

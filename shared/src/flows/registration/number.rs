@@ -177,6 +177,7 @@ pub fn decide(
         .send(Effect::Sms {
             to: data.number.clone(),
             text: messages::sms_registration_otp(&fresh.code),
+            expires_at: Some(otp::expiry(now)),
         })
         .unless_sent(withdraw)
         .cookie(super::cookie(app, &fresh.flow_id, 1, &data))

@@ -315,7 +315,7 @@ fn step_1_burns_the_slider_charges_the_caps_and_starts_the_flow_in_one_transacti
     );
     assert_eq!(redirect(&o), "/registrazione/codice");
     assert!(
-        matches!(&o.effects[..], [Effect::Sms { to, text }] if *to == n && text.contains("123456"))
+        matches!(&o.effects[..], [Effect::Sms { to, text, .. }] if *to == n && text.contains("123456"))
     );
     assert_eq!(
         (o.unsent.len(), o.cookies.len()),
