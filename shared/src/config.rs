@@ -18,6 +18,9 @@ pub mod vars {
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
     pub const ORIGIN_VERIFY_SECRET: &str = "ORIGIN_VERIFY_SECRET";
     pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
+    /// The deployment's stage (`prod`, `test`, …; the template's `Stage`): the `Stage`
+    /// dimension of every metric (`shared::metrics`). Unset locally: `local`.
+    pub const STAGE: &str = "STAGE";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -17,8 +17,11 @@ use std::sync::{Arc, Mutex};
 
 /// The metrics' CloudWatch namespace (the template's dashboard and alarms use the same).
 pub const NAMESPACE: &str = "PortaleConvenzioneMobile8";
-/// The one dimension: which flow the outcome belongs to.
+/// Which flow the outcome belongs to.
 pub const DIMENSION: &str = "Flow";
+/// Which deployment emitted it (`config::vars::STAGE`): two stages in one account and
+/// region never add up in one metric, alarm or widget.
+pub const STAGE_DIMENSION: &str = "Stage";
 
 /// Every outcome counted. The name is the CloudWatch metric name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

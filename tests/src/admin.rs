@@ -18,3 +18,44 @@ pub async fn run(p: &Portal, words: &[String], operator: Option<&str>) -> Output
     };
     helpdesk::run(&desk, words).await
 }
+
+/// What the real `portale-admin` binary printed and exited with.
+#[derive(Debug, Clone)]
+pub struct Cli {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the real `portale-admin` binary (built next to the test binary, as the functions
+/// are for `lambda`: `cargo build -p portale-admin`) with `words`, in an environment of
+/// its own: the portal's configuration, the AWS client variables of this process, then
+/// `env` (a later value wins; `AWS_*` there replace the credentials or the endpoint). No
+/// `USER` unless `env` gives one.
+pub async fn binary(p: &Portal, words: &[&str], env: &[(&str, &str)]) -> Cli {
+    let exe = crate::lambda::bin_dir().join("portale-admin");
+    assert!(
+        exe.exists(),
+        "portale-admin not built (run `cargo build -p portale-admin`): {}",
+        exe.display()
+    );
+    let mut vars = local_gateway::lambda::env::from_config(&p.app.config);
+    vars.extend(local_gateway::lambda::env::aws_client_vars());
+    vars.extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(exe)
+            .args(&words)
+            .env_clear()
+            .envs(vars)
+            .output()
+            .expect("portale-admin runs")
+    })
+    .await
+    .unwrap();
+    Cli {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

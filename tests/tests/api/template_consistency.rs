@@ -84,7 +84,7 @@ fn repo() -> PathBuf {
 
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     load(
         std::env::var_os("INFRA_TEMPLATE")
             .map(PathBuf::from)
@@ -122,7 +122,7 @@ fn pascal(name: &str) -> String {
 
 /// An intrinsic function, short (`!Ref X`, tagged) or long (`{"Ref": X}`) form, as
 /// ("Ref" | "Fn::GetAtt" | "Fn::Sub" | ..., argument).
-fn intrinsic(v: &Value) -> Option<(String, &Value)> {
+pub(crate) fn intrinsic(v: &Value) -> Option<(String, &Value)> {
     match v {
         Value::Tagged(t) => {
             let tag = t.tag.to_string();
@@ -144,7 +144,7 @@ fn intrinsic(v: &Value) -> Option<(String, &Value)> {
 }
 
 /// The target of `!Ref X`.
-fn ref_target(v: &Value) -> Option<&str> {
+pub(crate) fn ref_target(v: &Value) -> Option<&str> {
     match intrinsic(v)? {
         (n, arg) if n == "Ref" => arg.as_str(),
         _ => None,
@@ -152,7 +152,7 @@ fn ref_target(v: &Value) -> Option<&str> {
 }
 
 /// The resource of `!GetAtt X.Attr` / `!GetAtt [X, Attr]`.
-fn getatt_target(v: &Value) -> Option<String> {
+pub(crate) fn getatt_target(v: &Value) -> Option<String> {
     match intrinsic(v)? {
         (n, arg) if n == "Fn::GetAtt" => match arg {
             Value::String(s) => s.split('.').next().map(str::to_owned),
@@ -163,7 +163,7 @@ fn getatt_target(v: &Value) -> Option<String> {
     }
 }
 
-fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
+pub(crate) fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
     v.as_str()
         .unwrap_or_else(|| panic!("{what}: expected a plain string, found {v:?}"))
 }
@@ -180,13 +180,13 @@ fn resources(t: &Value) -> &Mapping {
     )
 }
 
-fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
     resources(t)
         .get(id)
         .unwrap_or_else(|| panic!("template has no resource {id}"))
 }
 
-fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+pub(crate) fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
     resources(t)
         .iter()
         .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(ty))
@@ -677,6 +677,7 @@ fn function_environment_sets_every_config_var() {
         vars::COOKIE_SECURE,
         vars::ORIGIN_VERIFY_SECRET,
         vars::OUTBOX_QUEUE_URL,
+        vars::STAGE,
     ]
     .into_iter()
     .map(str::to_owned)
