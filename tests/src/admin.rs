@@ -4,17 +4,19 @@
 use crate::Portal;
 use portale_admin::helpdesk::{self, Desk, Output};
 
-/// Runs `portale-admin <words>` as `operator` (the `$USER` the binary would read; `None`
-/// for a shell without one).
+/// Runs `portale-admin <words>` with `operator` as the shell's `$USER` (`None` for a shell
+/// without one), as the AWS caller of this process (LocalStack's STS answers who).
 pub async fn run(p: &Portal, words: &[String], operator: Option<&str>) -> Output {
     let sdk = shared::app::sdk_config(&p.app.config).await;
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
+    let caller = portale_admin::identity::Caller::new(&sdk);
     let desk = Desk {
         store: p.app.store.as_ref(),
         dynamo: &dynamo,
         table: &p.app.config.table_name,
         now: p.app.now(),
-        default_operator: operator.map(str::to_owned),
+        caller: &caller,
+        shell_user: operator.map(str::to_owned),
     };
     helpdesk::run(&desk, words).await
 }

@@ -458,7 +458,7 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
         });
     }
     let report =
-        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
+        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now(), &e2e::quick::harness())
             .await
             .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
