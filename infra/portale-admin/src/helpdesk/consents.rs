@@ -67,17 +67,20 @@ fn unchanged(c: &Current) -> Cond {
     }
 }
 
-/// The publications, newest first (the audit records beside the item in force).
+/// The publications, newest first (the audit records beside the item in force, each with
+/// the revision it made: two in one second keep their order).
 async fn history(desk: &Desk<'_>) -> Result<Vec<Item>, DeskError> {
     let q = Query::new(consent_log::in_force_key().pk, audit::PREFIX, 100).newest_first();
-    Ok(desk
+    let mut items: Vec<Item> = desk
         .store
         .query(&q)
         .await?
         .into_iter()
         .map(|(_, i)| i)
         .filter(|i| !i.is_expired(desk.now))
-        .collect())
+        .collect();
+    items.sort_by_key(|i| std::cmp::Reverse((i.n("at"), i.n(REVISION))));
+    Ok(items)
 }
 
 /// `consensi mostra`: the versions in force, the revision, and who published what.
@@ -199,21 +202,33 @@ pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
         c.in_force.privacy_version,
         next.privacy_version
     );
+    let TxOp::Put {
+        key: record_key,
+        item: record,
+        cond: record_cond,
+    } = audit::op_kept(
+        &key.pk,
+        Action::PublishConsents,
+        "consensi",
+        &detail,
+        &by,
+        desk.now,
+        consent_log::KEEP_SECS,
+    )
+    else {
+        unreachable!("an audit record is a put")
+    };
     let ops = vec![
         TxOp::Put {
             key: key.clone(),
             item,
             cond: Some(unchanged(&c)),
         },
-        audit::op_kept(
-            &key.pk,
-            Action::PublishConsents,
-            "consensi",
-            &detail,
-            &by,
-            desk.now,
-            consent_log::KEEP_SECS,
-        ),
+        TxOp::Put {
+            key: record_key,
+            item: record.with(REVISION, revision),
+            cond: record_cond,
+        },
     ];
     match desk.store.transact(ops).await {
         Ok(()) => {}
