@@ -286,7 +286,10 @@ mod tests {
             serde_json::json!([["Stage", "Flow"]]),
             "one dimension set: the stage and the flow"
         );
-        assert_eq!(v["Stage"], "local", "STAGE unset: the local gateway's value");
+        assert_eq!(
+            v["Stage"], "local",
+            "STAGE unset: the local gateway's value"
+        );
         assert_eq!(
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
             "LoginLocked"

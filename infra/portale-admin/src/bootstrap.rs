@@ -217,7 +217,8 @@ pub fn demo_target(endpoint: Option<&str>) -> Result<(), String> {
         || h.ends_with(".localhost")
         || h == "localhost.localstack.cloud"
         || h.ends_with(".localhost.localstack.cloud")
-        || h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
     if local {
         Ok(())
     } else {
@@ -322,7 +323,10 @@ mod tests {
         );
         let both = [
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
-            ("AWS_ENDPOINT_URL_DYNAMODB", "https://dynamodb.eu-south-1.amazonaws.com"),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "https://dynamodb.eu-south-1.amazonaws.com",
+            ),
         ];
         assert_eq!(
             dynamodb_endpoint(env(&both)).as_deref(),

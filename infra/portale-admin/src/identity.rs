@@ -30,12 +30,10 @@ impl Caller {
     pub async fn arn(&self) -> Result<&str, String> {
         self.arn
             .get_or_try_init(|| async {
-                let out = self
-                    .sts
-                    .get_caller_identity()
-                    .send()
-                    .await
-                    .map_err(|e| format!("sts:GetCallerIdentity: {}", e.into_service_error()))?;
+                let out =
+                    self.sts.get_caller_identity().send().await.map_err(|e| {
+                        format!("sts:GetCallerIdentity: {}", e.into_service_error())
+                    })?;
                 out.arn
                     .filter(|a| a.starts_with("arn:"))
                     .ok_or_else(|| "sts:GetCallerIdentity: nessun ARN nella risposta".to_owned())

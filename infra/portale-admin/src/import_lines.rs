@@ -185,7 +185,10 @@ mod tests {
             .query(&Query::new(lines::key(&n).pk, audit::PREFIX, 10))
             .await
             .unwrap();
-        let mut details: Vec<_> = records.iter().map(|(_, i)| i.s("detail").unwrap()).collect();
+        let mut details: Vec<_> = records
+            .iter()
+            .map(|(_, i)| i.s("detail").unwrap())
+            .collect();
         details.sort();
         assert_eq!(
             details,

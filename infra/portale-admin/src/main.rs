@@ -25,8 +25,7 @@ use portale_admin::{bootstrap, helpdesk, import_accounts, import_lines};
 use shared::config::Config;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "uso: portale-admin bootstrap [--demo [--consenti-demo-non-locale]] \
+const USAGE: &str = "uso: portale-admin bootstrap [--demo [--consenti-demo-non-locale]] \
      | import-lines FILE.csv [--motivo TESTO] [--operatore NOME] \
      | import-accounts FILE.csv [--motivo TESTO] [--operatore NOME] \
      | account … | lines … | audit … | consensi … (portale-admin account per l'elenco)";
@@ -99,10 +98,12 @@ async fn main() -> ExitCode {
     let signed = |reason: String| {
         let caller = &caller;
         async move {
-            Signed::resolve(caller, note, &reason).await.map_err(|e: DeskError| {
-                eprintln!("errore: {e}");
-                ExitCode::FAILURE
-            })
+            Signed::resolve(caller, note, &reason)
+                .await
+                .map_err(|e: DeskError| {
+                    eprintln!("errore: {e}");
+                    ExitCode::FAILURE
+                })
         }
     };
     let pos: Vec<&str> = a.positional.iter().map(String::as_str).collect();
@@ -177,7 +178,8 @@ async fn main() -> ExitCode {
                 Ok(f) => f,
                 Err(code) => return code,
             };
-            let by = match signed(reason(&a, format!("import-accounts {}", file_name(file)))).await {
+            let by = match signed(reason(&a, format!("import-accounts {}", file_name(file)))).await
+            {
                 Ok(by) => by,
                 Err(code) => return code,
             };

@@ -110,7 +110,9 @@ fn a_trail_logs_the_tables_data_events_into_a_bucket_it_may_write() {
     );
     for s in [acl, put] {
         assert!(
-            s["Condition"]["StringEquals"].get("aws:SourceArn").is_some(),
+            s["Condition"]["StringEquals"]
+                .get("aws:SourceArn")
+                .is_some(),
             "{policy_id}: only this trail may write: {s:?}"
         );
     }
@@ -242,7 +244,10 @@ fn every_alarm_and_widget_on_the_portals_metrics_reads_its_stage() {
                     .iter()
                     .position(|x| x.as_str() == Some(STAGE_DIMENSION))
                     .unwrap_or_else(|| {
-                        panic!("{id}: {:?} {m:?} has no {STAGE_DIMENSION}", w["properties"]["title"])
+                        panic!(
+                            "{id}: {:?} {m:?} has no {STAGE_DIMENSION}",
+                            w["properties"]["title"]
+                        )
                     });
                 assert_eq!(
                     m.get(at + 1).and_then(|x| x.as_str()),
@@ -253,5 +258,8 @@ fn every_alarm_and_widget_on_the_portals_metrics_reads_its_stage() {
             }
         }
     }
-    assert!(widgets >= 10, "the dashboard's metrics were found ({widgets})");
+    assert!(
+        widgets >= 10,
+        "the dashboard's metrics were found ({widgets})"
+    );
 }

@@ -328,7 +328,14 @@ pub async fn unlock(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Desk
                 i + 1
             )
         };
-        let mut ops = vec![audit::op(&pk, Action::Unlock, &a.id, &detail, &by, desk.now)];
+        let mut ops = vec![audit::op(
+            &pk,
+            Action::Unlock,
+            &a.id,
+            &detail,
+            &by,
+            desk.now,
+        )];
         ops.extend(chunk.iter().map(|(k, _)| TxOp::Delete {
             key: k.clone(),
             cond: None,

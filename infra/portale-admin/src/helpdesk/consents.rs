@@ -254,3 +254,38 @@ pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
         }),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn current(item: Option<Item>) -> Current {
+        Current {
+            in_force: consent_log::in_force_from(item.as_ref()),
+            published: item.as_ref().and_then(|i| i.n("published_at")),
+            revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
+            item,
+        }
+    }
+
+    #[test]
+    fn a_publication_replaces_exactly_what_it_read() {
+        let published = Item::new()
+            .with("terms_version", "2.0")
+            .with("published_at", 100i64);
+        let with_revision = published.clone().with(REVISION, 3i64);
+        // Nothing published yet: only if still nothing is.
+        assert_eq!(unchanged(&current(None)), Cond::NotExists);
+        assert!(!unchanged(&current(None)).holds(Some(&published)));
+        // Revision 3: only if still revision 3.
+        let c = unchanged(&current(Some(with_revision.clone())));
+        assert!(c.holds(Some(&with_revision)));
+        assert!(!c.holds(Some(&with_revision.clone().with(REVISION, 4i64))));
+        assert!(!c.holds(None));
+        // Published before revisions existed: only that publication (its time), unrevised.
+        let c = unchanged(&current(Some(published.clone())));
+        assert!(c.holds(Some(&published)));
+        assert!(!c.holds(Some(&published.clone().with("published_at", 101i64))));
+        assert!(!c.holds(Some(&with_revision)));
+    }
+}
