@@ -6,8 +6,9 @@
 //! message and exit 2), prints Italian text or, with `--json`, one JSON object, and exits
 //! with a code a script can test (`Exit`). Every change is written in **one transaction
 //! with its audit record** (`audit`): who (the AWS caller identity; `--operatore`, else
-//! `$USER`, as a note), when, what, on what, why (`--motivo`, required). Nothing printed is ever a hash, a code or a token;
-//! contact data are masked where the operator does not need them whole.
+//! `$USER`, as a note), when, what, on what, why (`--motivo`, required). Nothing printed
+//! is ever a hash, a code or a token; contact data are masked where the operator does not
+//! need them whole.
 
 pub mod account;
 pub mod args;
