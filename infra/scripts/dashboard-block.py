@@ -30,9 +30,11 @@ FUNNEL = [
 
 
 def m(name, flow, label=None, **extra):
+    # The EMF lines' dimensions, both (shared::metrics: Stage, Flow): a metric of this
+    # stage only, never the sum of every stage in the account and region.
     opts = {"label": label or name}
     opts.update(extra)
-    return [NS, name, "Flow", flow, opts]
+    return [NS, name, "Stage", "${Stage}", "Flow", flow, opts]
 
 
 def widget(x, y, w, h, title, metrics, **props):
@@ -100,6 +102,8 @@ def alarm(rid, comment, name, desc, metric, flow, stat, period, evals, threshold
       Namespace: {NS}
       MetricName: {metric}
       Dimensions:
+        - Name: Stage
+          Value: !Ref Stage
         - Name: Flow
           Value: {flow}
       Statistic: {stat}
@@ -149,6 +153,8 @@ print(f"""  # Codes sent but none typed for an hour: the registration SMS are pr
               Namespace: {NS}
               MetricName: RegistrationStarted
               Dimensions:
+                - Name: Stage
+                  Value: !Ref Stage
                 - Name: Flow
                   Value: registration
             Period: 3600
@@ -160,6 +166,8 @@ print(f"""  # Codes sent but none typed for an hour: the registration SMS are pr
               Namespace: {NS}
               MetricName: RegistrationCodeVerified
               Dimensions:
+                - Name: Stage
+                  Value: !Ref Stage
                 - Name: Flow
                   Value: registration
             Period: 3600

@@ -17,6 +17,9 @@ pub mod vars {
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
     pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
+    /// The deployment's stage (`prod`, `test`, …; the template's `Stage`): the `Stage`
+    /// dimension of every metric (`shared::metrics`). Unset locally: `local`.
+    pub const STAGE: &str = "STAGE";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -14,12 +14,29 @@
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The metrics' CloudWatch namespace (the template's dashboard and alarms use the same).
 pub const NAMESPACE: &str = "PortaleConvenzioneMobile8";
-/// The one dimension: which flow the outcome belongs to.
+/// Which flow the outcome belongs to.
 pub const DIMENSION: &str = "Flow";
+/// Which deployment emitted it (`config::vars::STAGE`): two stages in one account and
+/// region never add up in one metric, alarm or widget.
+pub const STAGE_DIMENSION: &str = "Stage";
+/// The stage when `STAGE` is not set: the local gateway and the tests.
+pub const LOCAL_STAGE: &str = "local";
+
+/// This process's stage (`config::vars::STAGE`, read once; `LOCAL_STAGE` when unset).
+pub fn stage() -> &'static str {
+    static STAGE: OnceLock<String> = OnceLock::new();
+    STAGE.get_or_init(|| {
+        std::env::var(crate::config::vars::STAGE)
+            .ok()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| LOCAL_STAGE.to_owned())
+    })
+}
 
 /// Every outcome counted. The name is the CloudWatch metric name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -169,18 +186,25 @@ impl Metric {
     }
 }
 
-/// The EMF line of one occurrence of `metric` at `timestamp_ms`.
+/// The EMF line of one occurrence of `metric` at `timestamp_ms`, in this process's stage.
 pub fn line(metric: Metric, timestamp_ms: i64) -> String {
+    line_in(stage(), metric, timestamp_ms)
+}
+
+/// The EMF line of one occurrence of `metric` in `stage`: dimensions `Stage` and `Flow`
+/// (the template's alarms and dashboard name both).
+pub fn line_in(stage: &str, metric: Metric, timestamp_ms: i64) -> String {
     let mut doc = serde_json::json!({
         "_aws": {
             "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
                 "Namespace": NAMESPACE,
-                "Dimensions": [[DIMENSION]],
+                "Dimensions": [[STAGE_DIMENSION, DIMENSION]],
                 "Metrics": [{ "Name": metric.name(), "Unit": "Count" }],
             }],
         },
     });
+    doc[STAGE_DIMENSION] = Value::from(stage);
     doc[DIMENSION] = Value::from(metric.flow());
     doc[metric.name()] = Value::from(1);
     doc.to_string()
@@ -276,8 +300,13 @@ mod tests {
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000i64);
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
         assert_eq!(
-            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0][0],
-            "Flow"
+            v["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            serde_json::json!([["Stage", "Flow"]]),
+            "one dimension set: the stage and the flow"
+        );
+        assert_eq!(
+            v["Stage"], "local",
+            "STAGE unset: the local gateway's value"
         );
         assert_eq!(
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"][0]["Name"],
@@ -291,6 +320,17 @@ mod tests {
         assert!(!t.record_line(r#"{"level":"INFO","fields":{"message":"x"}}"#));
         assert!(!t.record_line("not json"));
         assert_eq!(t.get(Metric::LoginLocked), 1);
+    }
+
+    #[test]
+    fn a_line_carries_its_stage_and_still_counts() {
+        let l = line_in("prod", Metric::SmsSent, 1);
+        let v: Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["Stage"], "prod");
+        assert_eq!(v["Flow"], "messages");
+        let t = Tally::default();
+        assert!(t.record_line(&l), "the dev page counts every stage's lines");
+        assert_eq!(t.get(Metric::SmsSent), 1);
     }
 
     #[test]

@@ -1,7 +1,11 @@
 //! `bootstrap`: the table with TTL, the SES sending identity and the outbox queue with its
 //! dead-letter queue (`OUTBOX_QUEUE_URL`; in AWS the template creates them); idempotent.
-//! With `--demo`, also the demo entity and lines so a person can register at once locally.
+//! With `--demo`, also the demo entity and lines so a person can register at once locally:
+//! only on a local table (`demo_target`) unless `--consenti-demo-non-locale` says so, since
+//! the demo account's password is public and its five lines are active. The demo data go
+//! through the imports' audited writes.
 
+use crate::helpdesk::audit::Signed;
 use shared::config::Config;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::store::lines::{self, Line};
@@ -173,7 +177,61 @@ async fn ensure_queue(
     }
 }
 
-pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
+/// The flag that lets `bootstrap --demo` write to a table that is not local.
+pub const ALLOW_REMOTE_DEMO: &str = "--consenti-demo-non-locale";
+
+/// Where the SDK sends DynamoDB's calls, from the environment as the SDK reads it: the
+/// service's own endpoint variable, else the general one; none (AWS itself) when neither is
+/// set or configured endpoints are ignored.
+pub fn dynamodb_endpoint(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    if var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.trim() == "true") {
+        return None;
+    }
+    var("AWS_ENDPOINT_URL_DYNAMODB")
+        .or_else(|| var("AWS_ENDPOINT_URL"))
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// The host of an endpoint URL (`http://[::1]:4566/` → `::1`), lower case.
+fn host(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.to_ascii_lowercase()
+}
+
+/// Whether `--demo` may write to the table behind `endpoint` without being told: only a
+/// loopback address, `localhost`, or LocalStack by its names. AWS itself (no endpoint) and
+/// any other host are refused, with why.
+pub fn demo_target(endpoint: Option<&str>) -> Result<(), String> {
+    let Some(endpoint) = endpoint else {
+        return Err("nessun endpoint locale configurato: la tabella è su AWS".into());
+    };
+    let h = host(endpoint);
+    let local = h == "localhost"
+        || h == "localstack"
+        || h.ends_with(".localhost")
+        || h == "localhost.localstack.cloud"
+        || h.ends_with(".localhost.localstack.cloud")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if local {
+        Ok(())
+    } else {
+        Err(format!("l'endpoint {endpoint} non è locale"))
+    }
+}
+
+/// The demo lines and the demo account, through the imports' audited writes (`by`).
+pub async fn load_demo(store: &dyn Store, by: &Signed) -> Result<Vec<Line>, String> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
     let entity_cf = CodiceFiscaleEnte::parse(DEMO_ENTITY_CF).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for (i, n) in DEMO_NUMBERS.iter().enumerate() {
@@ -189,7 +247,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
                 lines::Profile::Utente
             },
         };
-        lines::upsert(store, &line)
+        crate::import_lines::write_line(store, &line, by, now)
             .await
             .map_err(|e| e.to_string())?;
         out.push(line);
@@ -201,7 +259,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
         active: true,
         profile: lines::Profile::Utente,
     };
-    lines::upsert(store, &legacy)
+    crate::import_lines::write_line(store, &legacy, by, now)
         .await
         .map_err(|e| e.to_string())?;
     let hash = bcrypt::hash(DEMO_LEGACY_PASSWORD, 10).map_err(|e| e.to_string())?;
@@ -210,11 +268,7 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
          {DEMO_LEGACY_USERNAME};{DEMO_LEGACY_USERNAME};{DEMO_LEGACY_NUMBER};Maria;Demo;\
          RSSMRA80A01H501U;{DEMO_ENTITY_CF};{hash};7\n"
     );
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let report = crate::import_accounts::import(store, csv.as_bytes(), now)
+    let report = crate::import_accounts::import(store, csv.as_bytes(), now, by)
         .await
         .map_err(|e| e.to_string())?;
     if let Some((_, why)) = report.rejected.first() {
@@ -222,4 +276,88 @@ pub async fn load_demo(store: &dyn Store) -> Result<Vec<Line>, String> {
     }
     out.push(legacy);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::store::memory::MemoryStore;
+
+    #[test]
+    fn only_a_local_endpoint_takes_the_demo_unasked() {
+        for local in [
+            "http://127.0.0.1:4566",
+            "http://localhost:4566/",
+            "http://[::1]:4566",
+            "http://127.0.0.2",
+            "http://localstack:4566",
+            "https://localhost.localstack.cloud:4566",
+        ] {
+            assert_eq!(demo_target(Some(local)), Ok(()), "{local}");
+        }
+        for remote in [
+            "https://dynamodb.eu-south-1.amazonaws.com",
+            "http://192.0.2.2:4566",
+            "http://localhost.example.com",
+            "http://127.0.0.1.nip.io",
+            "http://user@10.0.0.1:4566",
+        ] {
+            assert!(demo_target(Some(remote)).is_err(), "{remote}");
+        }
+        assert!(demo_target(None).is_err(), "AWS itself");
+    }
+
+    #[test]
+    fn the_endpoint_is_the_one_the_sdk_uses_for_dynamodb() {
+        fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+            move |k: &str| {
+                vars.iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        }
+        assert_eq!(dynamodb_endpoint(env(&[])), None);
+        assert_eq!(
+            dynamodb_endpoint(env(&[("AWS_ENDPOINT_URL", "http://127.0.0.1:4566")])).as_deref(),
+            Some("http://127.0.0.1:4566")
+        );
+        let both = [
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "https://dynamodb.eu-south-1.amazonaws.com",
+            ),
+        ];
+        assert_eq!(
+            dynamodb_endpoint(env(&both)).as_deref(),
+            Some("https://dynamodb.eu-south-1.amazonaws.com")
+        );
+        let ignored = [
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:4566"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ];
+        assert_eq!(dynamodb_endpoint(env(&ignored)), None);
+    }
+
+    #[tokio::test]
+    async fn the_demo_data_are_audited() {
+        let s = MemoryStore::new();
+        let by = Signed {
+            operator: "arn:aws:iam::000000000000:root".into(),
+            note: String::new(),
+            reason: "bootstrap --demo".into(),
+        };
+        let lines = load_demo(&s, &by).await.unwrap();
+        assert_eq!(lines.len(), DEMO_NUMBERS.len() + 1);
+        let records: Vec<_> = s
+            .dump()
+            .into_iter()
+            .filter(|(k, _)| k.sk.starts_with(crate::helpdesk::audit::PREFIX))
+            .collect();
+        // One per line, one for the demo account.
+        assert_eq!(records.len(), DEMO_NUMBERS.len() + 2, "{records:?}");
+        assert!(records
+            .iter()
+            .all(|(_, i)| i.s("operator") == Some(by.operator.as_str())));
+    }
 }

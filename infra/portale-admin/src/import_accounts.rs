@@ -8,8 +8,11 @@
 //! conditional transaction (account + username/email/number claims), so a second import
 //! changes nothing and a row whose username, email or number belongs to someone else is
 //! reported, never overwritten. Every rejected row is reported with its line and reason.
+//! The transaction also holds the account's audit record (who imported it: the caller
+//! identity; from which Convenzione), in the account's partition.
 
 use crate::csv_input;
+use crate::helpdesk::audit::{self, Action, Signed};
 use shared::crypto;
 use shared::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use shared::passwords;
@@ -91,6 +94,7 @@ pub async fn import(
     store: &dyn Store,
     input: impl Read,
     now: i64,
+    by: &Signed,
 ) -> Result<Report, csv_input::ImportError> {
     let table = csv_input::read(input, &COLUMNS, &[OPTIONAL])?;
     let mut report = Report::default();
@@ -106,7 +110,7 @@ pub async fn import(
                 continue;
             }
         };
-        match write(store, row, now).await? {
+        match write(store, row, now, by).await? {
             Ok(true) => report.inserted += 1,
             Ok(false) => report.unchanged += 1,
             Err(why) => report.rejected.push((line_no, why)),
@@ -116,7 +120,12 @@ pub async fn import(
 }
 
 /// `Ok(Ok(true))` inserted, `Ok(Ok(false))` already there, `Ok(Err(_))` a conflict.
-async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, String>, StoreError> {
+async fn write(
+    store: &dyn Store,
+    row: Row,
+    now: i64,
+    by: &Signed,
+) -> Result<Result<bool, String>, StoreError> {
     let id = account_id(&row.username);
     if accounts::get(store, &id).await?.is_some() {
         return Ok(Ok(false));
@@ -162,6 +171,14 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
             &[],
             now,
         ),
+        audit::op(
+            &accounts::key(&id).pk,
+            Action::ImportAccount,
+            &id,
+            &account.origin,
+            by,
+            now,
+        ),
     ];
     match store.transact(ops).await {
         Ok(()) => Ok(Ok(true)),
@@ -191,6 +208,22 @@ async fn write(store: &dyn Store, row: Row, now: i64) -> Result<Result<bool, Str
 mod tests {
     use super::*;
     use shared::store::memory::MemoryStore;
+
+    fn by() -> Signed {
+        Signed {
+            operator: "arn:aws:iam::123456789012:user/ops".into(),
+            note: String::new(),
+            reason: "migrazione".into(),
+        }
+    }
+
+    async fn import(
+        s: &MemoryStore,
+        input: &[u8],
+        now: i64,
+    ) -> Result<Report, csv_input::ImportError> {
+        super::import(s, input, now, &by()).await
+    }
 
     fn bcrypt_hash(p: &str) -> String {
         bcrypt::hash(p, 4).unwrap()
@@ -231,6 +264,20 @@ mod tests {
         assert_eq!(acc.origin, "convenzione-7");
         assert_eq!(acc.number.e164(), "+393330000101");
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
+        // One audit record, written with the account (none for the unchanged re-import).
+        let records = s
+            .query(&shared::store::Query::new(
+                accounts::key(&acc.id).pk,
+                audit::PREFIX,
+                10,
+            ))
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 1, "{records:?}");
+        let (_, r) = &records[0];
+        assert_eq!(r.s("action"), Some("importazione-account"));
+        assert_eq!(r.s("detail"), Some("convenzione-7"));
+        assert_eq!(r.s("operator"), Some(by().operator.as_str()));
     }
 
     #[tokio::test]

@@ -3,9 +3,14 @@
 //! optionally `profilo`: `utente` (the default, also for an empty cell) or `referente`).
 //! Idempotent (a re-import updates rows); every rejected row is reported with its line
 //! number and reason, never silently dropped.
+//!
+//! Each row that changes something (a new line, a line ceased, a `referente` granted…) is
+//! written in one transaction with its audit record in the line's partition (`audit
+//! --numero N` lists it): who (the caller identity), what it was and what it is now.
 
 use crate::csv_input;
 pub use crate::csv_input::ImportError;
+use crate::helpdesk::audit::{self, Action, Signed};
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::store::lines::{self, Line, Profile, Upsert};
 use shared::store::Store;
@@ -57,7 +62,49 @@ fn parse_row(get: impl Fn(usize) -> String, profile: Option<String>) -> Result<L
     })
 }
 
-pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, ImportError> {
+/// How a line reads in its audit record.
+fn state(l: &Line) -> String {
+    format!(
+        "{}, profilo {}, ente {}",
+        if l.active { "attiva" } else { "cessata" },
+        l.profile.as_str(),
+        l.entity_cf.as_str()
+    )
+}
+
+/// Writes one line with its audit record (nothing when it is already as given).
+pub async fn write_line(
+    store: &dyn Store,
+    line: &Line,
+    by: &Signed,
+    now: i64,
+) -> Result<Upsert, shared::store::StoreError> {
+    let (upsert, old, mut ops) = lines::upsert_ops(store, line).await?;
+    if ops.is_empty() {
+        return Ok(upsert);
+    }
+    let detail = match &old {
+        Some(old) => format!("da {} a {}", state(old), state(line)),
+        None => format!("nuova: {}", state(line)),
+    };
+    ops.push(audit::op(
+        &lines::key(&line.number).pk,
+        Action::ImportLine,
+        line.number.e164(),
+        &detail,
+        by,
+        now,
+    ));
+    store.transact(ops).await?;
+    Ok(upsert)
+}
+
+pub async fn import(
+    store: &dyn Store,
+    input: impl Read,
+    by: &Signed,
+    now: i64,
+) -> Result<Report, ImportError> {
     let table = csv_input::read(input, &COLUMNS, &[PROFILE_COLUMN])?;
     let mut report = Report::default();
     for (line_no, rec) in table.rows.iter() {
@@ -68,7 +115,7 @@ pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, Impor
             )
         });
         match parsed {
-            Ok(line) => match lines::upsert(store, &line).await? {
+            Ok(line) => match write_line(store, &line, by, now).await? {
                 Upsert::Inserted => report.inserted += 1,
                 Upsert::Updated => report.updated += 1,
                 Upsert::Unchanged => report.unchanged += 1,
@@ -83,6 +130,19 @@ pub async fn import(store: &dyn Store, input: impl Read) -> Result<Report, Impor
 mod tests {
     use super::*;
     use shared::store::memory::MemoryStore;
+    use shared::store::Query;
+
+    fn by() -> Signed {
+        Signed {
+            operator: "arn:aws:sts::123456789012:assumed-role/assistenza/anna.v".into(),
+            note: "anna".into(),
+            reason: "importazione di prova".into(),
+        }
+    }
+
+    async fn import(s: &MemoryStore, input: &[u8]) -> Result<Report, ImportError> {
+        super::import(s, input, &by(), 1000).await
+    }
 
     const CSV: &str = "numero;codice_fiscale_ente;ragione_sociale;stato\n\
         333 123 4567;00488410010;TIM SPA;attiva\n\
@@ -119,6 +179,29 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(changed.updated, 1);
+        // Every change audited, in the line's partition; the unchanged re-import left none.
+        let n = MobileNumber::parse("3331234567").unwrap();
+        let records = s
+            .query(&Query::new(lines::key(&n).pk, audit::PREFIX, 10))
+            .await
+            .unwrap();
+        let mut details: Vec<_> = records
+            .iter()
+            .map(|(_, i)| i.s("detail").unwrap())
+            .collect();
+        details.sort();
+        assert_eq!(
+            details,
+            [
+                "da attiva, profilo utente, ente 00488410010 a cessata, profilo utente, ente 00488410010",
+                "nuova: attiva, profilo utente, ente 00488410010",
+            ],
+            "{records:?}"
+        );
+        assert!(records
+            .iter()
+            .all(|(_, i)| i.s("operator") == Some(by().operator.as_str())
+                && i.s("action") == Some("importazione-linea")));
     }
 
     #[tokio::test]

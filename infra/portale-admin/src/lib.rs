@@ -4,5 +4,6 @@
 pub mod bootstrap;
 pub mod csv_input;
 pub mod helpdesk;
+pub mod identity;
 pub mod import_accounts;
 pub mod import_lines;

@@ -191,16 +191,30 @@ fn write_ops(before: &Before, line: &Line) -> Vec<TxOp> {
 
 /// Inserts or updates a line. Last write wins: an import is the operator's statement of truth.
 pub async fn upsert(store: &dyn Store, line: &Line) -> Result<Upsert, StoreError> {
+    let (upsert, _, ops) = upsert_ops(store, line).await?;
+    if !ops.is_empty() {
+        store.transact(ops).await?;
+    }
+    Ok(upsert)
+}
+
+/// The writes of `upsert`, not committed (an import adds its audit record to them): what
+/// they do, the line as it was, and the ops (none when nothing changes).
+pub async fn upsert_ops(
+    store: &dyn Store,
+    line: &Line,
+) -> Result<(Upsert, Option<Line>, Vec<TxOp>), StoreError> {
     let before = before(store, &line.number).await?;
     if before.line.as_ref() == Some(line) && before.indexed {
-        return Ok(Upsert::Unchanged);
+        return Ok((Upsert::Unchanged, before.line, Vec::new()));
     }
-    store.transact(write_ops(&before, line)).await?;
-    Ok(if before.line.is_some() {
+    let ops = write_ops(&before, line);
+    let upsert = if before.line.is_some() {
         Upsert::Updated
     } else {
         Upsert::Inserted
-    })
+    };
+    Ok((upsert, before.line, ops))
 }
 
 /// The writes setting a line's status (the help desk's `lines set-status`, which adds its

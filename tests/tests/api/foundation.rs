@@ -150,9 +150,14 @@ async fn import_lines_imports_good_rows_and_reports_bad_ones() {
         "numero;codice_fiscale_ente;ragione_sociale;stato\n{a};00488410010;COMUNE A;attiva\n{b};00488410010;COMUNE \
             A;cessata\n06 123;00488410010;X;attiva\n{a};123;X;attiva\n"
     );
-    let r = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes())
-        .await
-        .unwrap();
+    let r = portale_admin::import_lines::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        &e2e::quick::harness(),
+        p.app.now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((r.inserted, r.updated, r.unchanged), (2, 0, 0));
     assert_eq!(
         r.rejected.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
@@ -170,8 +175,13 @@ async fn import_lines_imports_good_rows_and_reports_bad_ones() {
             .unwrap()
             .is_none()
     );
-    let again = portale_admin::import_lines::import(p.app.store.as_ref(), csv.as_bytes())
-        .await
-        .unwrap();
+    let again = portale_admin::import_lines::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        &e2e::quick::harness(),
+        p.app.now(),
+    )
+    .await
+    .unwrap();
     assert_eq!((again.inserted, again.unchanged), (0, 2), "idempotent");
 }

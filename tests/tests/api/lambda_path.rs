@@ -102,6 +102,7 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         lp.portal.app.store.as_ref(),
         csv.as_bytes(),
         lp.portal.app.now(),
+        &e2e::quick::harness(),
     )
     .await
     .unwrap();

@@ -440,20 +440,28 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
         ));
         users.push((number, username));
     }
-    let report =
-        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
-            .await
-            .unwrap();
+    let report = portale_admin::import_accounts::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        p.app.now(),
+        &e2e::quick::harness(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (report.inserted, report.rejected.len()),
         (3, 0),
         "{:?}",
         report.rejected
     );
-    let again =
-        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
-            .await
-            .unwrap();
+    let again = portale_admin::import_accounts::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        p.app.now(),
+        &e2e::quick::harness(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (again.inserted, again.unchanged),
         (0, 3),
@@ -507,9 +515,14 @@ async fn registering_an_imported_number_suggests_logging_in() {
         cf = cf_for(&number),
         hash = bcrypt::hash("vecchia", 4).unwrap()
     );
-    portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
-        .await
-        .unwrap();
+    portale_admin::import_accounts::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        p.app.now(),
+        &e2e::quick::harness(),
+    )
+    .await
+    .unwrap();
     let page = e2e::register::through_otp(&p, &number).await;
     assert_eq!(page.path, "/registrazione/dati");
     assert!(

@@ -457,10 +457,14 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
             personal_cf: cf.to_owned(),
         });
     }
-    let report =
-        portale_admin::import_accounts::import(p.app.store.as_ref(), csv.as_bytes(), p.app.now())
-            .await
-            .unwrap();
+    let report = portale_admin::import_accounts::import(
+        p.app.store.as_ref(),
+        csv.as_bytes(),
+        p.app.now(),
+        &e2e::quick::harness(),
+    )
+    .await
+    .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     for h in &holders {
         let accepted = shared::store::Update::new()

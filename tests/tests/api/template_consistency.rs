@@ -671,6 +671,7 @@ fn function_environment_sets_every_config_var() {
         vars::SMS_GLOBAL_HOURLY_BUDGET,
         vars::COOKIE_SECURE,
         vars::OUTBOX_QUEUE_URL,
+        vars::STAGE,
     ]
     .into_iter()
     .map(str::to_owned)

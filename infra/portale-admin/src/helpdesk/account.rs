@@ -223,7 +223,7 @@ pub async fn show(desk: &Desk<'_>, id: &str) -> Result<Done, DeskError> {
         a.cognome,
         a.ragione_sociale,
         a.entity_cf,
-        a.username,
+        mask::shown_username(&a.username),
         mask::email(&a.email),
         mask::number(a.number.e164()),
         mask::personal_cf(&a.personal_cf),
@@ -246,7 +246,7 @@ pub async fn show(desk: &Desk<'_>, id: &str) -> Result<Done, DeskError> {
         "cognome": a.cognome,
         "ente": a.ragione_sociale,
         "cf_ente": a.entity_cf,
-        "username": a.username,
+        "username": mask::shown_username(&a.username),
         "email": mask::email(&a.email),
         "numero": mask::number(a.number.e164()),
         "codice_fiscale": mask::personal_cf(&a.personal_cf),
@@ -301,37 +301,67 @@ fn changed(a: &Account, action: Action, text: String) -> Done {
 
 /// `account unlock`: forgets the login lock counters of the account's username (per
 /// username, per address and per known browser), as a successful login would.
+///
+/// A transaction holds at most `MAX_TX_ITEMS` writes: the counters go in chunks of one
+/// less, each chunk with its own audit record (how many of how many it cleared), so every
+/// committed deletion is audited in its own transaction whatever the number of counters.
 pub async fn unlock(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
-    let by = Signed::from(desk, args)?;
+    let by = Signed::from(desk, args).await?;
     let a = load(desk, id).await?;
     let locks = lock_counters(desk, &a.username).await?;
     let pk = accounts::key(&a.id).pk;
-    let mut ops = vec![audit::op(
-        &pk,
-        Action::Unlock,
-        &a.id,
-        &format!("{} contatori azzerati", locks.len()),
-        &by,
-        desk.now,
-    )];
-    ops.extend(locks.iter().map(|(k, _)| TxOp::Delete {
-        key: k.clone(),
-        cond: None,
-    }));
-    // A transaction holds at most 100 writes: the record goes with the first of them.
-    for chunk in ops.chunks(100) {
-        commit(desk, chunk.to_vec()).await?;
+    let total = locks.len();
+    let chunks: Vec<&[(Key, Counter)]> = if locks.is_empty() {
+        vec![&[]]
+    } else {
+        locks.chunks(MAX_TX_ITEMS - 1).collect()
+    };
+    let parts = chunks.len();
+    let mut cleared = 0;
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        let detail = if parts == 1 {
+            format!("{total} contatori azzerati")
+        } else {
+            format!(
+                "{} contatori azzerati (parte {} di {parts}, {total} in tutto)",
+                chunk.len(),
+                i + 1
+            )
+        };
+        let mut ops = vec![audit::op(
+            &pk,
+            Action::Unlock,
+            &a.id,
+            &detail,
+            &by,
+            desk.now,
+        )];
+        ops.extend(chunk.iter().map(|(k, _)| TxOp::Delete {
+            key: k.clone(),
+            cond: None,
+        }));
+        if let Err(e) = commit(desk, ops).await {
+            return Err(match cleared {
+                0 => e,
+                n => DeskError::Unavailable(format!(
+                    "azzerati {n} contatori su {total} (ognuno registrato), poi: {e}; ripeti il comando"
+                )),
+            });
+        }
+        cleared += chunk.len();
     }
     Ok(changed(
         &a,
         Action::Unlock,
         format!(
-            "Account {} sbloccato: {} contatori di tentativi azzerati. L'utente può accedere di nuovo.",
-            a.id,
-            locks.len()
+            "Account {} sbloccato: {total} contatori di tentativi azzerati. L'utente può accedere di nuovo.",
+            a.id
         ),
     ))
 }
+
+/// DynamoDB's limit of items in one `TransactWriteItems`.
+pub const MAX_TX_ITEMS: usize = 100;
 
 fn status_is(s: Status) -> Cond {
     Cond::eq("status", s.as_str())
@@ -340,7 +370,7 @@ fn status_is(s: Status) -> Cond {
 /// `account disable`: suspends the account and ends every session (epoch + 1). The login
 /// then tells the user, after the right password only, to call the Numero Verde.
 pub async fn disable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
-    let by = Signed::from(desk, args)?;
+    let by = Signed::from(desk, args).await?;
     let mut a = load(desk, id).await?;
     match a.status {
         Status::Disabled => {
@@ -386,7 +416,7 @@ pub async fn disable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Des
 
 /// `account enable`: a suspended account becomes active again (its sessions stay ended).
 pub async fn enable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
-    let by = Signed::from(desk, args)?;
+    let by = Signed::from(desk, args).await?;
     let mut a = load(desk, id).await?;
     match a.status {
         Status::Active => {
@@ -432,7 +462,7 @@ pub async fn enable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Desk
 /// ops): status ceased, sessions ended, every claim released (number, email, username and
 /// person are free for a new registration).
 pub async fn cease(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
-    let by = Signed::from(desk, args)?;
+    let by = Signed::from(desk, args).await?;
     let mut a = load(desk, id).await?;
     if a.status == Status::Ceased {
         return Ok(changed(

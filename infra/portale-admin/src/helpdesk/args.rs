@@ -16,7 +16,11 @@ const VALUED: &[&str] = &[
     "--termini",
     "--privacy",
     "--nota",
+    "--revisione",
 ];
+
+/// The options that take no value (besides `--json`).
+const SWITCHES: &[&str] = &["--demo", crate::bootstrap::ALLOW_REMOTE_DEMO];
 
 /// Longest value kept from a flag: an operator's name or reason, never a document.
 const MAX_VALUE: usize = 500;
@@ -25,6 +29,7 @@ const MAX_VALUE: usize = 500;
 pub struct Args {
     pub positional: Vec<String>,
     flags: BTreeMap<&'static str, String>,
+    switches: Vec<&'static str>,
     pub json: bool,
 }
 
@@ -35,6 +40,8 @@ impl Args {
         while let Some(word) = it.next() {
             if word == "--json" {
                 a.json = true;
+            } else if let Some(switch) = SWITCHES.iter().find(|f| **f == word) {
+                a.switches.push(switch);
             } else if let Some(flag) = VALUED.iter().find(|f| **f == word) {
                 let value = it
                     .next()
@@ -60,6 +67,11 @@ impl Args {
     /// The value of a flag, if given.
     pub fn get(&self, flag: &str) -> Option<&str> {
         self.flags.get(flag).map(String::as_str)
+    }
+
+    /// True when the switch `flag` (no value) was given.
+    pub fn has(&self, flag: &str) -> bool {
+        self.switches.contains(&flag)
     }
 
     /// The flags given among `of`.

@@ -6,12 +6,18 @@
 //! TTL, also after the account is deleted (its deletion page says so); the account's owner
 //! sees the action, date and reason in "Scarica i tuoi dati" (`shared::store::audit`).
 //!
-//! Who: `--operatore`, else the `USER` of the shell. Not the AWS caller identity: STS is not
-//! among LocalStack's services here (`localstack/env.sh`), and in AWS CloudTrail already
-//! records the IAM principal of every write; the name here is the person the help desk
-//! knows. Without either the command refuses to change anything.
+//! Who: the AWS caller identity (`crate::identity::Caller`, `sts:GetCallerIdentity`), the
+//! principal the change was authorised as and CloudTrail records for the same call;
+//! `--operatore`, else the shell's `USER`, is only a note beside it. Why: `--motivo`
+//! (required by the help desk's commands; the imports name their file when not given).
+//!
+//! The same records audit every write command: the help desk's, `import-lines` (in the
+//! line's partition), `import-accounts` (in the account's), `consensi pubblica` (in
+//! `CONSENTS#CURRENT`, kept as long as the consents' own records: the history of who
+//! published which version) and the demo data of `bootstrap --demo`.
 
 use super::{when, Args, Desk, DeskError, Done};
+use crate::identity::Caller;
 use serde_json::json;
 use shared::domain::MobileNumber;
 use shared::store::{Cond, Item, Key, Query, TxOp};
@@ -26,6 +32,9 @@ pub enum Action {
     Enable,
     Cease,
     LineStatus,
+    ImportLine,
+    ImportAccount,
+    PublishConsents,
 }
 
 impl Action {
@@ -36,27 +45,43 @@ impl Action {
             Action::Enable => "riattivazione",
             Action::Cease => "cessazione",
             Action::LineStatus => "stato-linea",
+            Action::ImportLine => "importazione-linea",
+            Action::ImportAccount => "importazione-account",
+            Action::PublishConsents => "pubblicazione-consensi",
         }
     }
 }
 
-/// Who and why, required before any change.
+/// Who and why, known before any change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
+    /// The AWS caller identity's ARN.
     pub operator: String,
+    /// What `--operatore` (else `$USER`) said: a note, never the identity. May be empty.
+    pub note: String,
     pub reason: String,
 }
 
 impl Signed {
-    pub fn from(desk: &Desk<'_>, a: &Args) -> Result<Signed, DeskError> {
-        let operator = a
-            .get("--operatore")
-            .map(str::to_owned)
-            .or_else(|| desk.default_operator.clone())
-            .filter(|o| !o.trim().is_empty())
-            .ok_or_else(|| {
-                DeskError::Usage("indica chi esegue l'operazione con --operatore NOME".into())
-            })?;
+    /// The caller's identity with `note` and `reason`; STS unreachable: nothing changes.
+    pub async fn resolve(
+        caller: &Caller,
+        note: Option<&str>,
+        reason: &str,
+    ) -> Result<Signed, DeskError> {
+        let operator = caller.arn().await.map_err(|e| {
+            DeskError::Unavailable(format!("identità AWS di chi esegue non verificabile ({e})"))
+        })?;
+        Ok(Signed {
+            operator: operator.to_owned(),
+            note: note.map(str::trim).unwrap_or_default().to_owned(),
+            reason: reason.to_owned(),
+        })
+    }
+
+    /// For a help-desk command: `--motivo` required (checked before any AWS call), the note
+    /// from `--operatore`, else the shell's user.
+    pub async fn from(desk: &Desk<'_>, a: &Args) -> Result<Signed, DeskError> {
         let reason = a
             .get("--motivo")
             .filter(|r| !r.is_empty())
@@ -64,27 +89,62 @@ impl Signed {
                 DeskError::Usage("indica il motivo dell'operazione con --motivo \"TESTO\"".into())
             })?
             .to_owned();
-        Ok(Signed { operator, reason })
+        let note = a.get("--operatore").or(desk.shell_user.as_deref());
+        Signed::resolve(desk.caller, note, &reason).await
     }
 }
 
 /// The record of `action` on `target`, to commit with the change (in partition `pk`).
 pub fn op(pk: &str, action: Action, target: &str, detail: &str, by: &Signed, now: i64) -> TxOp {
+    op_kept(
+        pk,
+        action,
+        target,
+        detail,
+        by,
+        now,
+        shared::store::audit::KEEP_SECS,
+    )
+}
+
+/// `op`, kept `keep_secs` (the consents' publications: as long as the consents' records).
+pub fn op_kept(
+    pk: &str,
+    action: Action,
+    target: &str,
+    detail: &str,
+    by: &Signed,
+    now: i64,
+    keep_secs: i64,
+) -> TxOp {
     let sk = format!("{PREFIX}{now:012}#{}", &shared::crypto::random_token()[..8]);
+    let mut item = Item::new()
+        .with("action", action.as_str())
+        .with("target", target)
+        .with("detail", detail)
+        .with("operator", by.operator.as_str())
+        .with("reason", by.reason.as_str())
+        .with("at", now)
+        .with(shared::store::schema::TTL_ATTRIBUTE, now + keep_secs);
+    if !by.note.is_empty() {
+        item = item.with(NOTE, by.note.as_str());
+    }
     TxOp::Put {
         key: Key::new(pk, sk),
-        item: Item::new()
-            .with("action", action.as_str())
-            .with("target", target)
-            .with("detail", detail)
-            .with("operator", by.operator.as_str())
-            .with("reason", by.reason.as_str())
-            .with("at", now)
-            .with(
-                shared::store::schema::TTL_ATTRIBUTE,
-                now + shared::store::audit::KEEP_SECS,
-            ),
+        item,
         cond: Some(Cond::NotExists),
+    }
+}
+
+/// The attribute holding `--operatore` / `$USER` beside the caller's ARN.
+pub const NOTE: &str = "operator_note";
+
+/// "arn:… (nota: anna.v)", or the ARN alone.
+pub fn who(operator: &str, note: &str) -> String {
+    if note.is_empty() {
+        operator.to_owned()
+    } else {
+        format!("{operator} (nota: {note})")
     }
 }
 
@@ -129,7 +189,7 @@ pub async fn list(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             } else {
                 format!(" ({})", s("detail"))
             },
-            s("operator"),
+            who(&s("operator"), &s(NOTE)),
             s("reason")
         ));
         records.push(json!({
@@ -138,6 +198,7 @@ pub async fn list(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             "oggetto": s("target"),
             "dettaglio": s("detail"),
             "operatore": s("operator"),
+            "nota_operatore": s(NOTE),
             "motivo": s("reason"),
         }));
     }

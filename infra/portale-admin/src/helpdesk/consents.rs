@@ -1,12 +1,23 @@
 //! `consensi mostra` / `consensi pubblica`: the versions of the terms and of the privacy
 //! notice in force (`shared::store::consent_log`). Publishing a new version makes the
-//! next private page of every account ask for it (issue 15 item 7); the item carries who
-//! published it and why, as the help desk's changes do.
+//! next private page of every account ask for it (issue 15 item 7).
+//!
+//! The item in force carries a `revision` (1, 2, …; none before the first publication).
+//! A publication is written on condition that the revision it replaces is still the one in
+//! force — the one read just before, or the one the operator saw (`--revisione N`, as
+//! `consensi mostra` prints it) — so a concurrent or stale publication is refused, never
+//! silently overwritten. Each publication leaves an audit record beside the item
+//! (`CONSENTS#CURRENT`, `AUDIT#…`), in the same transaction, kept as long as the consents'
+//! own records: `consensi mostra` lists who published what, when and why.
 
+use super::audit::{self, Action, Signed, NOTE};
 use super::{when, Args, Desk, DeskError, Done};
-use serde_json::json;
+use serde_json::{json, Value};
 use shared::store::consent_log::{self, InForce};
-use shared::store::TxOp;
+use shared::store::{Cond, Item, Query, StoreError, TxOp};
+
+/// The attribute counting publications on the item in force.
+const REVISION: &str = "revision";
 
 /// A version as the pages show it: short, letters, digits, dots and dashes.
 fn version(flag: &str, raw: &str) -> Result<String, DeskError> {
@@ -22,77 +33,259 @@ fn version(flag: &str, raw: &str) -> Result<String, DeskError> {
     })
 }
 
-async fn in_force(desk: &Desk<'_>) -> Result<(InForce, Option<i64>), DeskError> {
-    let item = desk.store.get(&consent_log::in_force_key()).await?;
-    let published = item.as_ref().and_then(|i| i.n("published_at"));
-    Ok((consent_log::in_force_from(item.as_ref()), published))
+/// The item in force as read: the versions, when published, its revision (0: none yet).
+struct Current {
+    in_force: InForce,
+    published: Option<i64>,
+    revision: i64,
+    item: Option<Item>,
 }
 
-/// `consensi mostra`: the versions in force.
+async fn current(desk: &Desk<'_>) -> Result<Current, DeskError> {
+    let item = desk.store.get(&consent_log::in_force_key()).await?;
+    Ok(Current {
+        in_force: consent_log::in_force_from(item.as_ref()),
+        published: item.as_ref().and_then(|i| i.n("published_at")),
+        revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
+        item,
+    })
+}
+
+/// The condition that the item in force is still `c` (what this publication replaces).
+fn unchanged(c: &Current) -> Cond {
+    match &c.item {
+        None => Cond::NotExists,
+        Some(i) if i.n(REVISION).is_some() => Cond::eq(REVISION, c.revision),
+        // Written before revisions (or by `consent_log::publish_op` alone): its time.
+        Some(i) => Cond::And(vec![
+            Cond::missing(REVISION),
+            match i.n("published_at") {
+                Some(at) => Cond::eq("published_at", at),
+                None => Cond::missing("published_at"),
+            },
+        ]),
+    }
+}
+
+/// The publications, newest first (the audit records beside the item in force, each with
+/// the revision it made: two in one second keep their order).
+async fn history(desk: &Desk<'_>) -> Result<Vec<Item>, DeskError> {
+    let q = Query::new(consent_log::in_force_key().pk, audit::PREFIX, 100).newest_first();
+    let mut items: Vec<Item> = desk
+        .store
+        .query(&q)
+        .await?
+        .into_iter()
+        .map(|(_, i)| i)
+        .filter(|i| !i.is_expired(desk.now))
+        .collect();
+    items.sort_by_key(|i| std::cmp::Reverse((i.n("at"), i.n(REVISION))));
+    Ok(items)
+}
+
+/// `consensi mostra`: the versions in force, the revision, and who published what.
 pub async fn show(desk: &Desk<'_>) -> Result<Done, DeskError> {
-    let (v, published) = in_force(desk).await?;
-    let since = published.map_or("versioni iniziali del portale".to_owned(), when);
+    let c = current(desk).await?;
+    let v = &c.in_force;
+    let since = c
+        .published
+        .map_or("versioni iniziali del portale".to_owned(), when);
+    let mut text = format!(
+        "Termini e condizioni: versione {}\nInformativa privacy: versione {}\nIn vigore da: {since}\n\
+         Revisione: {}\n{}",
+        v.terms_version,
+        v.privacy_version,
+        c.revision,
+        if v.note.is_empty() {
+            String::new()
+        } else {
+            format!("Cosa cambia: {}\n", v.note)
+        }
+    );
+    let published = history(desk).await?;
+    let mut list: Vec<Value> = Vec::new();
+    if !published.is_empty() {
+        text.push_str("Pubblicazioni (dalla più recente):\n");
+    }
+    for i in &published {
+        let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
+        let at = i.n("at").unwrap_or(0);
+        text.push_str(&format!(
+            "  {}  {}  operatore: {}  motivo: {}\n",
+            when(at),
+            s("detail"),
+            audit::who(&s("operator"), &s(NOTE)),
+            s("reason")
+        ));
+        list.push(json!({
+            "quando": at,
+            "dettaglio": s("detail"),
+            "operatore": s("operator"),
+            "nota_operatore": s(NOTE),
+            "motivo": s("reason"),
+        }));
+    }
     Ok(Done {
-        text: format!(
-            "Termini e condizioni: versione {}\nInformativa privacy: versione {}\nIn vigore da: {since}\n{}",
-            v.terms_version,
-            v.privacy_version,
-            if v.note.is_empty() { String::new() } else { format!("Cosa cambia: {}\n", v.note) }
-        ),
+        text,
         json: json!({
             "termini_versione": v.terms_version,
             "privacy_versione": v.privacy_version,
             "nota": v.note,
-            "pubblicata_il": published,
+            "pubblicata_il": c.published,
+            "revisione": c.revision,
+            "pubblicazioni": list,
         }),
     })
 }
 
-/// `consensi pubblica --termini V --privacy V [--nota TESTO] --motivo TESTO`: a new
-/// version of one document or both (an omitted one keeps its version).
+/// `consensi pubblica --termini V --privacy V [--nota TESTO] [--revisione N] --motivo
+/// TESTO`: a new version of one document or both (an omitted one keeps its version).
 pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
-    let by = super::audit::Signed::from(desk, a)?;
-    let (current, _) = in_force(desk).await?;
+    let seen = a
+        .get("--revisione")
+        .map(|r| {
+            r.parse::<i64>().ok().filter(|r| *r >= 0).ok_or_else(|| {
+                DeskError::Usage(format!(
+                    "--revisione: \"{r}\" non è una revisione (un numero, come lo mostra consensi mostra)"
+                ))
+            })
+        })
+        .transpose()?;
+    let c = current(desk).await?;
     let next = InForce {
         terms_version: a
             .get("--termini")
-            .map_or(Ok(current.terms_version.clone()), |v| {
+            .map_or(Ok(c.in_force.terms_version.clone()), |v| {
                 version("--termini", v)
             })?,
         privacy_version: a
             .get("--privacy")
-            .map_or(Ok(current.privacy_version.clone()), |v| {
+            .map_or(Ok(c.in_force.privacy_version.clone()), |v| {
                 version("--privacy", v)
             })?,
         note: a.get("--nota").unwrap_or_default().to_owned(),
     };
-    if (next.terms_version == current.terms_version)
-        && (next.privacy_version == current.privacy_version)
+    let stale = || {
+        DeskError::NotAllowed(
+            "le versioni in vigore sono cambiate nel frattempo (un'altra pubblicazione): nessuna modifica \
+             fatta; rileggi con consensi mostra e riprova"
+                .into(),
+        )
+    };
+    if seen.is_some_and(|s| s != c.revision) {
+        return Err(stale());
+    }
+    if (next.terms_version == c.in_force.terms_version)
+        && (next.privacy_version == c.in_force.privacy_version)
     {
         return Err(DeskError::NotAllowed(format!(
             "queste versioni sono già in vigore (termini {}, privacy {}): indica --termini o --privacy nuove",
-            current.terms_version, current.privacy_version
+            c.in_force.terms_version, c.in_force.privacy_version
         )));
     }
-    let TxOp::Put { key, item, cond } = consent_log::publish_op(&next, desk.now) else {
+    let by = Signed::from(desk, a).await?;
+    let revision = c.revision + 1;
+    let TxOp::Put { key, item, .. } = consent_log::publish_op(&next, desk.now) else {
         unreachable!("publishing is a put")
     };
-    let item = item
+    let mut item = item
+        .with(REVISION, revision)
         .with("published_by", by.operator.as_str())
         .with("reason", by.reason.as_str());
-    desk.store.put(&key, item, cond).await?;
+    if !by.note.is_empty() {
+        item = item.with(NOTE, by.note.as_str());
+    }
+    let detail = format!(
+        "revisione {revision}: termini {} → {}, privacy {} → {}",
+        c.in_force.terms_version,
+        next.terms_version,
+        c.in_force.privacy_version,
+        next.privacy_version
+    );
+    let TxOp::Put {
+        key: record_key,
+        item: record,
+        cond: record_cond,
+    } = audit::op_kept(
+        &key.pk,
+        Action::PublishConsents,
+        "consensi",
+        &detail,
+        &by,
+        desk.now,
+        consent_log::KEEP_SECS,
+    )
+    else {
+        unreachable!("an audit record is a put")
+    };
+    let ops = vec![
+        TxOp::Put {
+            key: key.clone(),
+            item,
+            cond: Some(unchanged(&c)),
+        },
+        TxOp::Put {
+            key: record_key,
+            item: record.with(REVISION, revision),
+            cond: record_cond,
+        },
+    ];
+    match desk.store.transact(ops).await {
+        Ok(()) => {}
+        Err(StoreError::TxCancelled { .. }) | Err(StoreError::ConditionFailed) => {
+            return Err(stale())
+        }
+        Err(e) => return Err(e.into()),
+    }
     Ok(Done {
         text: format!(
-            "Pubblicate: termini e condizioni versione {}, informativa privacy versione {}. Al prossimo accesso \
-             all'Area Clienti ogni utente dovrà accettarle.",
+            "Pubblicate: termini e condizioni versione {}, informativa privacy versione {} (revisione {revision}). \
+             Al prossimo accesso all'Area Clienti ogni utente dovrà accettarle.",
             next.terms_version, next.privacy_version
         ),
         json: json!({
             "termini_versione": next.terms_version,
             "privacy_versione": next.privacy_version,
             "nota": next.note,
+            "revisione": revision,
             "operatore": by.operator,
+            "nota_operatore": by.note,
             "motivo": by.reason,
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn current(item: Option<Item>) -> Current {
+        Current {
+            in_force: consent_log::in_force_from(item.as_ref()),
+            published: item.as_ref().and_then(|i| i.n("published_at")),
+            revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
+            item,
+        }
+    }
+
+    #[test]
+    fn a_publication_replaces_exactly_what_it_read() {
+        let published = Item::new()
+            .with("terms_version", "2.0")
+            .with("published_at", 100i64);
+        let with_revision = published.clone().with(REVISION, 3i64);
+        // Nothing published yet: only if still nothing is.
+        assert_eq!(unchanged(&current(None)), Cond::NotExists);
+        assert!(!unchanged(&current(None)).holds(Some(&published)));
+        // Revision 3: only if still revision 3.
+        let c = unchanged(&current(Some(with_revision.clone())));
+        assert!(c.holds(Some(&with_revision)));
+        assert!(!c.holds(Some(&with_revision.clone().with(REVISION, 4i64))));
+        assert!(!c.holds(None));
+        // Published before revisions existed: only that publication (its time), unrevised.
+        let c = unchanged(&current(Some(published.clone())));
+        assert!(c.holds(Some(&published)));
+        assert!(!c.holds(Some(&published.clone().with("published_at", 101i64))));
+        assert!(!c.holds(Some(&with_revision)));
+    }
 }

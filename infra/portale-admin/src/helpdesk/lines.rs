@@ -78,7 +78,7 @@ pub async fn set_status(
             )))
         }
     };
-    let by = Signed::from(desk, args)?;
+    let by = Signed::from(desk, args).await?;
     let (line, mut ops) = lines::set_status_ops(desk.store, &n, active)
         .await?
         .ok_or_else(|| not_found(&n))?;

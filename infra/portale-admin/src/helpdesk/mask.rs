@@ -30,6 +30,17 @@ pub fn username(u: &str) -> String {
     }
 }
 
+/// The username as `account show` prints it: an email address masked as the email beside
+/// it is (for most people the username *is* the email); another one whole, since the
+/// operator reads it back to the caller.
+pub fn shown_username(u: &str) -> String {
+    if u.contains('@') {
+        email(u)
+    } else {
+        u.to_owned()
+    }
+}
+
 /// `RSS************S`.
 pub fn personal_cf(cf: &str) -> String {
     shared::domain::CodiceFiscalePersona::parse(cf)
@@ -48,6 +59,11 @@ mod tests {
         assert_eq!(super::number("+393331234567"), "333 *** 4567");
         assert_eq!(super::email("mario.rossi@comune.it"), "ma***@comune.it");
         assert_eq!(super::username("mrossi77"), "mro***");
+        assert_eq!(
+            super::shown_username("mario.rossi@comune.it"),
+            "ma***@comune.it"
+        );
+        assert_eq!(super::shown_username("mrossi77"), "mrossi77");
         assert_eq!(super::personal_cf("RSSMRA85T10A562S"), "RSS************S");
     }
 }

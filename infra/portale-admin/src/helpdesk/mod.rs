@@ -5,9 +5,10 @@
 //! Every command parses its input with the domain types (a bad value is an Italian
 //! message and exit 2), prints Italian text or, with `--json`, one JSON object, and exits
 //! with a code a script can test (`Exit`). Every change is written in **one transaction
-//! with its audit record** (`audit`): who (`--operatore`, else `$USER`), when, what, on
-//! what, why (`--motivo`, required). Nothing printed is ever a hash, a code or a token;
-//! contact data are masked where the operator does not need them whole.
+//! with its audit record** (`audit`): who (the AWS caller identity; `--operatore`, else
+//! `$USER`, as a note), when, what, on what, why (`--motivo`, required). Nothing printed
+//! is ever a hash, a code or a token; contact data are masked where the operator does not
+//! need them whole.
 
 pub mod account;
 pub mod args;
@@ -32,8 +33,10 @@ pub struct Desk<'a> {
     pub dynamo: &'a aws_sdk_dynamodb::Client,
     pub table: &'a str,
     pub now: i64,
-    /// Who runs the tool when `--operatore` is not given (`$USER`).
-    pub default_operator: Option<String>,
+    /// Who runs the tool: the AWS caller identity, asked of STS by the first write.
+    pub caller: &'a crate::identity::Caller,
+    /// The shell's `USER`: the note beside the caller when `--operatore` is not given.
+    pub shell_user: Option<String>,
 }
 
 /// Exit codes, documented in `main.rs` and the README.
@@ -107,7 +110,10 @@ comandi per l'assistenza (aggiungi --json per una risposta JSON):
   lines set-status NUMERO attiva|cessata --motivo TESTO [--operatore NOME]
   audit --account ID | --numero NUMERO
   consensi mostra
-  consensi pubblica [--termini VERSIONE] [--privacy VERSIONE] [--nota TESTO] --motivo TESTO [--operatore NOME]";
+  consensi pubblica [--termini VERSIONE] [--privacy VERSIONE] [--nota TESTO] [--revisione N] --motivo TESTO
+    [--operatore NOME]
+chi esegue è l'identità AWS con cui gira il comando (sts:GetCallerIdentity), registrata in ogni
+operazione; --operatore (o $USER) è solo una nota accanto.";
 
 /// True for the commands this module answers.
 pub fn handles(command: &str) -> bool {
