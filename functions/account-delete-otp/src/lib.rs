@@ -21,7 +21,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         void,
         |d: &Deletion| &d.number,
         page,
-    ))
+    )
+    .await)
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {

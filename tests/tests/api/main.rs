@@ -28,5 +28,8 @@ mod recovery;
 mod registration;
 mod registration_race;
 mod security_forms;
+mod secrets;
 mod security_headers;
+mod sms_sender;
 mod template_consistency;
+mod template_secrets;

@@ -84,7 +84,7 @@ fn repo() -> PathBuf {
 
 /// `infra/template.yaml`, or the file named by `INFRA_TEMPLATE` (to try the checks on a
 /// modified copy).
-fn template() -> Value {
+pub(crate) fn template() -> Value {
     load(
         std::env::var_os("INFRA_TEMPLATE")
             .map(PathBuf::from)
@@ -122,7 +122,7 @@ fn pascal(name: &str) -> String {
 
 /// An intrinsic function, short (`!Ref X`, tagged) or long (`{"Ref": X}`) form, as
 /// ("Ref" | "Fn::GetAtt" | "Fn::Sub" | ..., argument).
-fn intrinsic(v: &Value) -> Option<(String, &Value)> {
+pub(crate) fn intrinsic(v: &Value) -> Option<(String, &Value)> {
     match v {
         Value::Tagged(t) => {
             let tag = t.tag.to_string();
@@ -144,7 +144,7 @@ fn intrinsic(v: &Value) -> Option<(String, &Value)> {
 }
 
 /// The target of `!Ref X`.
-fn ref_target(v: &Value) -> Option<&str> {
+pub(crate) fn ref_target(v: &Value) -> Option<&str> {
     match intrinsic(v)? {
         (n, arg) if n == "Ref" => arg.as_str(),
         _ => None,
@@ -152,7 +152,7 @@ fn ref_target(v: &Value) -> Option<&str> {
 }
 
 /// The resource of `!GetAtt X.Attr` / `!GetAtt [X, Attr]`.
-fn getatt_target(v: &Value) -> Option<String> {
+pub(crate) fn getatt_target(v: &Value) -> Option<String> {
     match intrinsic(v)? {
         (n, arg) if n == "Fn::GetAtt" => match arg {
             Value::String(s) => s.split('.').next().map(str::to_owned),
@@ -163,30 +163,30 @@ fn getatt_target(v: &Value) -> Option<String> {
     }
 }
 
-fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
+pub(crate) fn str_of<'a>(v: &'a Value, what: &str) -> &'a str {
     v.as_str()
         .unwrap_or_else(|| panic!("{what}: expected a plain string, found {v:?}"))
 }
 
-fn map<'a>(v: &'a Value, what: &str) -> &'a Mapping {
+pub(crate) fn map<'a>(v: &'a Value, what: &str) -> &'a Mapping {
     v.as_mapping()
         .unwrap_or_else(|| panic!("{what}: expected a mapping, found {v:?}"))
 }
 
-fn resources(t: &Value) -> &Mapping {
+pub(crate) fn resources(t: &Value) -> &Mapping {
     map(
         t.get("Resources").expect("template has no Resources"),
         "Resources",
     )
 }
 
-fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
     resources(t)
         .get(id)
         .unwrap_or_else(|| panic!("template has no resource {id}"))
 }
 
-fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
+pub(crate) fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
     resources(t)
         .iter()
         .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(ty))
@@ -195,7 +195,7 @@ fn resources_of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a str, &'a Value)> {
 }
 
 /// The strings of a value that is one string or a list of strings.
-fn strings(v: &Value) -> Vec<String> {
+pub(crate) fn strings(v: &Value) -> Vec<String> {
     match v {
         Value::String(s) => vec![s.clone()],
         Value::Sequence(s) => s
@@ -207,14 +207,14 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 /// A template function: logical id, crate name and its properties.
-struct Function<'a> {
-    id: &'a str,
-    krate: String,
-    resource: &'a Value,
+pub(crate) struct Function<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) krate: String,
+    pub(crate) resource: &'a Value,
 }
 
 impl<'a> Function<'a> {
-    fn props(&self) -> &'a Value {
+    pub(crate) fn props(&self) -> &'a Value {
         self.resource
             .get("Properties")
             .unwrap_or_else(|| panic!("{} has no Properties", self.id))
@@ -222,7 +222,7 @@ impl<'a> Function<'a> {
 }
 
 /// Every AWS::Serverless::Function, with its crate (from `CodeUri: ../functions/<crate>`).
-fn functions(t: &Value) -> Vec<Function<'_>> {
+pub(crate) fn functions(t: &Value) -> Vec<Function<'_>> {
     resources_of_type(t, "AWS::Serverless::Function")
         .into_iter()
         .map(|(id, resource)| {
@@ -303,7 +303,7 @@ fn statements<'a>(v: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>
 }
 
 /// The statements of a role: its inline policies and its managed policies of this template.
-fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value> {
+pub(crate) fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value> {
     let role = resource(t, role_id);
     let mut docs: Vec<&Value> = vec![];
     for mp in role["Properties"]["ManagedPolicyArns"]
@@ -672,11 +672,11 @@ fn function_environment_sets_every_config_var() {
         vars::EMAIL_FROM_ADDRESS,
         vars::EMAIL_FROM_NAME,
         vars::SES_CONFIGURATION_SET,
-        vars::FLOW_SECRET,
         vars::SMS_GLOBAL_HOURLY_BUDGET,
         vars::COOKIE_SECURE,
         vars::ORIGIN_VERIFY_SECRET,
         vars::OUTBOX_QUEUE_URL,
+        vars::FLOW_SECRET_ARN,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -713,9 +713,14 @@ fn function_environment_sets_every_config_var() {
             );
         }
         let keys: BTreeSet<String> = env.keys().cloned().collect();
+        // FLOW_SECRET_ARN only for the functions that read the secret (template_secrets.rs).
+        let mut expected = from_source.clone();
+        if !shared::access::reads_flow_secret(&f.krate) {
+            expected.remove(vars::FLOW_SECRET_ARN);
+        }
         if let Some(d) = diff(
             "shared::config::vars",
-            &from_source,
+            &expected,
             &format!("{} environment", f.id),
             &keys,
         ) {
@@ -1551,7 +1556,8 @@ fn cloudfront_edge_secret_and_viewer_address() {
     let mut problems = vec![];
     let env = &t["Globals"]["Function"]["Environment"]["Variables"];
     let fn_secret = resolved_secret(&env[vars::ORIGIN_VERIFY_SECRET]);
-    let flow_secret = resolved_secret(&env[vars::FLOW_SECRET]);
+    // The flow secret's resource (its name reaches the functions as FLOW_SECRET_ARN).
+    let flow_secret = Some("FlowSecretValue".to_owned());
     match &fn_secret {
         None => problems.push(format!(
             "{}: must be !Sub \"{{{{resolve:secretsmanager:${{<secret>}}:SecretString}}}}\"",
@@ -1864,6 +1870,8 @@ mod recorded {
         posts: Arc<Posts>,
         /// The functions that posted to the outbox.
         posters: BTreeSet<&'static str>,
+        /// The functions that used the flow secret (`shared::secret`).
+        secret_readers: BTreeSet<&'static str>,
         clock: Arc<OffsetClock>,
         jar: e2e::memory::Jar,
         /// function → the accesses it made.
@@ -1892,6 +1900,9 @@ mod recorded {
                 outbox: posts.clone(),
                 sender: sent.clone(),
                 clock: clock.clone(),
+                secret: Arc::new(shared::secret::FlowSecret::fixed(
+                    shared::secret::FlowKeys::fixed(shared::config::TEST_FLOW_SECRET),
+                )),
             }));
             Browser {
                 app,
@@ -1899,6 +1910,7 @@ mod recorded {
                 sent,
                 posts,
                 posters: BTreeSet::new(),
+                secret_readers: BTreeSet::new(),
                 clock,
                 jar: Default::default(),
                 seen: BTreeMap::new(),
@@ -1923,6 +1935,7 @@ mod recorded {
                     "application/x-www-form-urlencoded".to_owned(),
                 )];
                 let posted = self.posts.count.load(Ordering::SeqCst);
+                let used = self.app.secret.uses();
                 let (cookies, app) = (self.jar.header(), self.app);
                 let sent = e2e::memory::send(
                     app,
@@ -1938,6 +1951,9 @@ mod recorded {
                 self.seen.entry(function).or_default().extend(log);
                 if self.posts.count.load(Ordering::SeqCst) > posted {
                     self.posters.insert(function);
+                }
+                if self.app.secret.uses() > used {
+                    self.secret_readers.insert(function);
                 }
                 self.jar.absorb(&resp);
                 let status = resp.status().as_u16();
@@ -2275,6 +2291,16 @@ mod recorded {
             }
         }
         assert!(!b.posters.is_empty(), "the walk sent no message at all");
+        // The flow secret: only the functions shared::access says read it (the template
+        // gives it to exactly those: template_secrets.rs).
+        for f in &b.secret_readers {
+            if !access::reads_flow_secret(f) {
+                problems.push(format!(
+                    "{f}: uses the flow secret but is not in shared::access::FLOW_SECRET_READERS"
+                ));
+            }
+        }
+        eprintln!("functions that used the flow secret in the walk: {:?}", b.secret_readers);
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

@@ -56,9 +56,9 @@ pub fn check(app: &App, form: &Form) -> Result<(MobileNumber, Passed), Box<Outco
     let number = MobileNumber::parse(&form.numero)
         .map_err(|e| errors.add("numero", e))
         .ok();
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
     let passed = challenge::check(
-        secret,
+        &keys,
         &form.challenge,
         &form.conferma,
         &form.pow,
@@ -111,7 +111,8 @@ pub async fn load(app: &App, number: &MobileNumber) -> Result<Facts, WebError> {
 
 /// The write storing a registration code, with the number's claim holder noted beside it.
 pub(super) fn code_op(app: &App, rid: &str, code: &OtpCode, holder: Option<&str>) -> TxOp {
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     match otp::issue_op(secret, Purpose::Registration, rid, code, app.now(), None) {
         TxOp::Put { key, item, cond } => TxOp::Put {
             key,
@@ -168,7 +169,8 @@ pub fn decide(
         TTL_SECS,
         now,
     ));
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     let withdraw = otp::withdraw_op(secret, Purpose::Registration, &data.rid, &fresh.code);
     tracing::info!(step = "register-number", "registration started, code sent");
     Outcome::redirect(Step::Otp.path())
