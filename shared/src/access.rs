@@ -557,7 +557,6 @@ impl Messaging {
 pub const FLOW_SECRET_READERS: &[&str] = &[
     "account-delete",
     "account-delete-otp",
-    "confirm-cease",
     "confirm-email",
     "login",
     "login-otp",

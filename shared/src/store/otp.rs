@@ -440,7 +440,7 @@ mod tests {
         let late = 1000 + TTL_SECS;
         let guess = check(&s, &secret(), Purpose::Login, "a", &code("000000"), late).await;
         assert!(matches!(guess, Err(OtpError::Expired)), "{guess:?}");
-        let item = s.get(&key(Purpose::Login, "a")).await.unwrap().unwrap();
+        let item = s.get(&super::key(Purpose::Login, "a")).await.unwrap().unwrap();
         assert_eq!(
             item.n("attempts"),
             Some(0),

@@ -951,7 +951,9 @@ fn iam_least_privilege() {
             let allowed = Action::ALL.iter().any(|x| x.iam() == a)
                 || access::messaging_actions(access::SEND_MESSAGES).contains(a.as_str())
                 || access::messaging_actions("login").contains(a.as_str())
-                || ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str());
+                || ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str())
+                // Only on the flow secret, for its readers: template_secrets.rs.
+                || (a == "secretsmanager:GetSecretValue" && access::reads_flow_secret(k));
             if !allowed {
                 problems.push(format!("{}: unexpected action {a}", f.id));
             }
@@ -1402,16 +1404,15 @@ fn outputs_and_parameters_present() {
             "SmsMonthlySpendLimit",
             "SmsGlobalHourlyBudget",
             "AlarmEmail",
-            "FlowSecret",
             "WebAclArn",
             "LoginReservedConcurrency",
         ],
     ));
     assert!(m.is_empty(), "missing: {m:?}");
-    assert_eq!(
-        t["Parameters"]["FlowSecret"]["NoEcho"].as_bool(),
-        Some(true),
-        "FlowSecret must be NoEcho"
+    // No secret is a parameter: the flow secret is always generated (template_secrets.rs).
+    assert!(
+        t["Parameters"].get("FlowSecret").is_none(),
+        "FlowSecret: the flow secret is generated, never given"
     );
     assert_eq!(
         t["Transform"].as_str(),
@@ -2300,7 +2301,15 @@ mod recorded {
                 ));
             }
         }
-        eprintln!("functions that used the flow secret in the walk: {:?}", b.secret_readers);
+        // And every declared reader used it (the walk runs each of them): no function is
+        // given the secret it does not need.
+        for f in access::FLOW_SECRET_READERS {
+            if !b.secret_readers.contains(f) {
+                problems.push(format!(
+                    "{f}: in shared::access::FLOW_SECRET_READERS but never used the flow secret"
+                ));
+            }
+        }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }
