@@ -4,12 +4,12 @@
 
 use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
 use crate::domain::MobileNumber;
 use crate::notify::{
     aws::AwsNotifier, memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, EmailMessage, Message,
     Notifier, NotifyError, Outbox, QueuedNotifier,
 };
+use crate::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
 use crate::store::{
     dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Query, Store, StoreError, TxOp,
     Update,
@@ -148,11 +148,12 @@ impl App {
         let outbox: Arc<dyn Outbox> = Arc::new(LazyOutbox(aws.clone()));
         let secret = match &config.flow_secret {
             None => FlowSecret::absent(),
-            Some(FlowSecretSource::Fixed(bytes)) => FlowSecret::fixed(FlowKeys::fixed(bytes.clone())),
-            Some(FlowSecretSource::SecretsManager(id)) => FlowSecret::fetched(
-                Arc::new(LazySecret(aws.clone(), id.clone())),
-                clock.clone(),
-            ),
+            Some(FlowSecretSource::Fixed(bytes)) => {
+                FlowSecret::fixed(FlowKeys::fixed(bytes.clone()))
+            }
+            Some(FlowSecretSource::SecretsManager(id)) => {
+                FlowSecret::fetched(Arc::new(LazySecret(aws.clone(), id.clone())), clock.clone())
+            }
         };
         App {
             config,

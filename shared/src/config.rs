@@ -176,12 +176,16 @@ impl SmsSender {
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return match (s.starts_with('+'), digits.len()) {
                 (false, 3..=8) | (true, 8..=15) => Ok(SmsSender::Number(s.to_owned())),
-                _ => Err("a number must be a short code (3-8 digits) or +<country><number> (E.164)"),
+                _ => {
+                    Err("a number must be a short code (3-8 digits) or +<country><number> (E.164)")
+                }
             };
         }
         let allowed = s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !(1..=11).contains(&s.len()) || !allowed || !s.bytes().any(|b| b.is_ascii_alphabetic()) {
-            return Err("an alphanumeric sender ID has 1-11 of A-Z, a-z, 0-9, -, at least one letter");
+            return Err(
+                "an alphanumeric sender ID has 1-11 of A-Z, a-z, 0-9, -, at least one letter",
+            );
         }
         Ok(SmsSender::Alphanumeric(s.to_owned()))
     }
@@ -266,7 +270,9 @@ mod tests {
         assert_eq!(c.sms_sender, SmsSender::Number("40134".into()));
         assert_eq!(
             c.flow_secret,
-            Some(FlowSecretSource::SecretsManager("portale/test/flow-secret".into()))
+            Some(FlowSecretSource::SecretsManager(
+                "portale/test/flow-secret".into()
+            ))
         );
         assert_eq!(c.sms_type, "Transactional");
         assert_eq!(c.email_from_name, "TIM");
@@ -307,7 +313,11 @@ mod tests {
     fn the_sms_sender_is_parsed_into_what_sns_sends_with_and_pages_say() {
         let cases = [
             ("40134", "AWS.MM.SMS.OriginationNumber", "dal numero 40134"),
-            ("+393201234567", "AWS.MM.SMS.OriginationNumber", "dal numero +393201234567"),
+            (
+                "+393201234567",
+                "AWS.MM.SMS.OriginationNumber",
+                "dal numero +393201234567",
+            ),
             ("TIM", "AWS.SNS.SMS.SenderID", "dal mittente TIM"),
             (" TIM-PA ", "AWS.SNS.SMS.SenderID", "dal mittente TIM-PA"),
             ("Conv8", "AWS.SNS.SMS.SenderID", "dal mittente Conv8"),
@@ -317,14 +327,27 @@ mod tests {
             assert_eq!(s.sns_attribute(), (attribute, raw.trim()), "{raw}");
             assert_eq!(s.from_phrase(), phrase);
         }
-        for bad in ["", "12", "123456789", "+39", "TIM!", "TIM MOBILE", "ABCDEFGHIJKL", "---", "+39abc"] {
+        for bad in [
+            "",
+            "12",
+            "123456789",
+            "+39",
+            "TIM!",
+            "TIM MOBILE",
+            "ABCDEFGHIJKL",
+            "---",
+            "+39abc",
+        ] {
             assert!(SmsSender::parse(bad).is_err(), "{bad:?}");
         }
         let mut env = base();
         env.insert(vars::SMS_SENDER_ID, "TIM!".into());
         assert!(matches!(
             Config::from_lookup(|k| env.get(k).cloned()),
-            Err(ConfigError::Invalid { name: vars::SMS_SENDER_ID, .. })
+            Err(ConfigError::Invalid {
+                name: vars::SMS_SENDER_ID,
+                ..
+            })
         ));
         env.insert(vars::SMS_SENDER_ID, "TIM".into());
         let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();

@@ -224,7 +224,10 @@ impl FlowSecret {
         let now = self.clock.epoch();
         match (self.loaded(), self.fetched_at()) {
             (Some(keys), Some(at)) if self.source.is_none() || now - at < MAX_AGE_SECS => Ok(keys),
-            _ => self.refetch(|at| at.is_none_or(|t| now - t >= MAX_AGE_SECS)).await,
+            _ => {
+                self.refetch(|at| at.is_none_or(|t| now - t >= MAX_AGE_SECS))
+                    .await
+            }
         }
     }
 
@@ -243,7 +246,10 @@ impl FlowSecret {
 
     /// Fetches if `due(last fetch)` still holds once this caller holds the fetch lock (a
     /// request that waited for another's fetch uses its result).
-    async fn refetch(&self, due: impl Fn(Option<i64>) -> bool) -> Result<Arc<FlowKeys>, SecretError> {
+    async fn refetch(
+        &self,
+        due: impl Fn(Option<i64>) -> bool,
+    ) -> Result<Arc<FlowKeys>, SecretError> {
         let Some(source) = &self.source else {
             return self.loaded().ok_or(SecretError::NotConfigured);
         };
@@ -371,7 +377,10 @@ mod tests {
     async fn fetched_once_then_cached_then_again_after_max_age() {
         let (fake, clock) = (Fake::new(A), Arc::new(OffsetClock::default()));
         let secret = FlowSecret::fetched(fake.clone(), clock.clone());
-        assert!(secret.loaded().is_none(), "nothing fetched before first use");
+        assert!(
+            secret.loaded().is_none(),
+            "nothing fetched before first use"
+        );
         let keys = secret.keys().await.unwrap();
         assert_eq!(keys.current().id(), id(A));
         assert_eq!(keys.all().count(), 1, "no previous before a rotation");
@@ -379,11 +388,19 @@ mod tests {
         assert_eq!(fake.fetches(), 1, "cached");
         fake.rotate(B);
         clock.advance(MAX_AGE_SECS - 1);
-        assert_eq!(secret.keys().await.unwrap().current().id(), id(A), "still cached");
+        assert_eq!(
+            secret.keys().await.unwrap().current().id(),
+            id(A),
+            "still cached"
+        );
         clock.advance(1);
         let keys = secret.keys().await.unwrap();
         assert_eq!((keys.current().id(), fake.fetches()), (id(B).as_str(), 2));
-        assert_eq!(keys.get(&id(A)).map(FlowKey::bytes), Some(A.as_bytes()), "previous kept");
+        assert_eq!(
+            keys.get(&id(A)).map(FlowKey::bytes),
+            Some(A.as_bytes()),
+            "previous kept"
+        );
     }
 
     #[tokio::test]
@@ -399,7 +416,12 @@ mod tests {
         assert!(keys.get(&id(A)).is_some(), "A still opens as AWSPREVIOUS");
         // A forged id: one fetch at most every MIN_REFETCH_SECS.
         for _ in 0..5 {
-            assert!(secret.keys_with("0badc0de").await.unwrap().get("0badc0de").is_none());
+            assert!(secret
+                .keys_with("0badc0de")
+                .await
+                .unwrap()
+                .get("0badc0de")
+                .is_none());
         }
         assert_eq!(fake.fetches(), 2);
         clock.advance(MIN_REFETCH_SECS);
@@ -429,7 +451,10 @@ mod tests {
         let (fake, clock) = (Fake::new(A), Arc::new(OffsetClock::default()));
         let secret = FlowSecret::fetched(fake.clone(), clock.clone());
         fake.failing.store(true, Ordering::SeqCst);
-        assert!(matches!(secret.keys().await, Err(SecretError::Unavailable(_))));
+        assert!(matches!(
+            secret.keys().await,
+            Err(SecretError::Unavailable(_))
+        ));
         fake.failing.store(false, Ordering::SeqCst);
         secret.keys().await.unwrap();
         fake.failing.store(true, Ordering::SeqCst);
@@ -437,7 +462,11 @@ mod tests {
         assert_eq!(secret.keys().await.unwrap().current().id(), id(A));
         let n = fake.fetches();
         secret.keys().await.unwrap();
-        assert_eq!(fake.fetches(), n, "the failure is not retried at every request");
+        assert_eq!(
+            fake.fetches(),
+            n,
+            "the failure is not retried at every request"
+        );
     }
 
     #[test]
@@ -457,6 +486,9 @@ mod tests {
         assert_eq!(absent.keys().await, Err(SecretError::NotConfigured));
         let fixed = FlowSecret::fixed(FlowKeys::fixed(A.as_bytes()));
         assert!(fixed.is_configured());
-        assert_eq!(fixed.keys_with("0badc0de").await.unwrap().current().id(), id(A));
+        assert_eq!(
+            fixed.keys_with("0badc0de").await.unwrap().current().id(),
+            id(A)
+        );
     }
 }

@@ -26,7 +26,10 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: code::Form = Form::from_request(req).typed();
     let number = flow.data.number().e164().to_owned();
     let decide = |flow, _| code::decide(app, &form, flow);
-    registration::run(app, flow, Step::Otp, decide, |e| page(app, &number, e, None)).await
+    registration::run(app, flow, Step::Otp, decide, |e| {
+        page(app, &number, e, None)
+    })
+    .await
 }
 
 fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

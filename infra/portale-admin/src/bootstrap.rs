@@ -77,7 +77,11 @@ pub async fn ensure_infrastructure(
         let created = ensure_flow_secret(&sm, id).await?;
         done.push(format!(
             "segreto {id} {}",
-            if created { "creato (valore casuale)" } else { "già presente" }
+            if created {
+                "creato (valore casuale)"
+            } else {
+                "già presente"
+            }
         ));
     }
     Ok(done)

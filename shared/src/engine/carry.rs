@@ -202,18 +202,28 @@ mod tests {
         // Another key's id put in front: refused (the id is associated data too).
         let renamed = format!("{}{}", x.current().id(), &v[k.current().id().len()..]);
         let both = FlowKeys::new(k.current().clone(), Some(x.current().clone()));
-        assert!(open::<Vec<String>>(&both, "LOGIN", &renamed, 99).is_none(), "renamed key");
+        assert!(
+            open::<Vec<String>>(&both, "LOGIN", &renamed, 99).is_none(),
+            "renamed key"
+        );
     }
 
     /// A rotation: sealed under the old key, opened while it is the previous one; two
     /// rotations later, not at all.
     #[test]
     fn opens_under_the_previous_key_until_the_next_rotation() {
-        let (a, b, c) = (keys("a").current().clone(), keys("b").current().clone(), keys("c").current().clone());
+        let (a, b, c) = (
+            keys("a").current().clone(),
+            keys("b").current().clone(),
+            keys("c").current().clone(),
+        );
         let v = seal(&a, "LOGIN", "id1", 1, &1u8, 100);
         assert_eq!(key_id(&v), Some(a.id()));
         let after_one = FlowKeys::new(b.clone(), Some(a));
-        assert_eq!(open::<u8>(&after_one, "LOGIN", &v, 99).map(|c| c.data), Some(1));
+        assert_eq!(
+            open::<u8>(&after_one, "LOGIN", &v, 99).map(|c| c.data),
+            Some(1)
+        );
         let after_two = FlowKeys::new(c, Some(b));
         assert!(open::<u8>(&after_two, "LOGIN", &v, 99).is_none());
     }

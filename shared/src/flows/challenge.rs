@@ -180,10 +180,7 @@ mod tests {
         let t = issue(k.current(), 100);
         let (n, _) = nonce(&k, &t).unwrap();
         let pow = solve(&n);
-        let passed = verify(&s, &k, &t, "100", &pow, 105)
-            .await
-            .unwrap()
-            .unwrap();
+        let passed = verify(&s, &k, &t, "100", &pow, 105).await.unwrap().unwrap();
         assert!(passed.with_pow);
         assert_eq!(
             verify(&s, &k, &t, "100", &pow, 106).await.unwrap(),
@@ -196,10 +193,7 @@ mod tests {
         let (k, other) = (keys("k"), keys("other"));
         let t = issue(k.current(), 100);
         let check = |key: &FlowKeys, t: &str, slider, pow, now| check(key, t, slider, pow, now);
-        assert_eq!(
-            check(&k, &t, "100", "", 100),
-            Err(ChallengeError::TooFast)
-        );
+        assert_eq!(check(&k, &t, "100", "", 100), Err(ChallengeError::TooFast));
         assert_eq!(
             check(&k, &t, "40", "", 105),
             Err(ChallengeError::SliderNotAtEnd)
@@ -221,8 +215,14 @@ mod tests {
         // After a rotation it still passes (previous key); after two, it is void.
         let rotated = FlowKeys::new(other.current().clone(), Some(k.current().clone()));
         assert!(check(&rotated, &t, "100", "", 105).is_ok());
-        let twice = FlowKeys::new(keys("third").current().clone(), Some(other.current().clone()));
-        assert_eq!(check(&twice, &t, "100", "", 105), Err(ChallengeError::Invalid));
+        let twice = FlowKeys::new(
+            keys("third").current().clone(),
+            Some(other.current().clone()),
+        );
+        assert_eq!(
+            check(&twice, &t, "100", "", 105),
+            Err(ChallengeError::Invalid)
+        );
         assert_eq!(key_id(&t), Some(k.current().id()));
     }
 }

@@ -162,7 +162,11 @@ pub async fn issue(
     now: i64,
 ) -> Result<(), StoreError> {
     store
-        .put(&self::key(purpose, subject), code_item(key, code, now), None)
+        .put(
+            &self::key(purpose, subject),
+            code_item(key, code, now),
+            None,
+        )
         .await
 }
 
@@ -199,7 +203,10 @@ pub async fn issue_unless_recent(
 pub fn withdraw_op(key: &FlowKey, purpose: Purpose, subject: &str, code: &OtpCode) -> TxOp {
     TxOp::Delete {
         key: self::key(purpose, subject),
-        cond: Some(Cond::eq("hash", crypto::keyed_hash(key.bytes(), code.as_str()))),
+        cond: Some(Cond::eq(
+            "hash",
+            crypto::keyed_hash(key.bytes(), code.as_str()),
+        )),
     }
 }
 
@@ -264,7 +271,8 @@ pub async fn check_item(
         .keys_with(kid)
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    let is = |k: &FlowKey| crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()));
+    let is =
+        |k: &FlowKey| crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()));
     let matches = match kid {
         // A code stored before codes named their key.
         "" => keys.all().any(is),
@@ -349,11 +357,22 @@ mod tests {
     #[tokio::test]
     async fn a_code_survives_one_rotation_not_two() {
         let s = MemoryStore::new();
-        let (k, b, c) = (key(), keys("b").current().clone(), keys("c").current().clone());
-        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
+        let (k, b, c) = (
+            key(),
+            keys("b").current().clone(),
+            keys("c").current().clone(),
+        );
+        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
         let once = FlowSecret::fixed(FlowKeys::new(b.clone(), Some(k.clone())));
-        assert_eq!(verify(&s, &once, Purpose::Login, "a", &code("123456"), 1001).await, Ok(()));
-        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000).await.unwrap();
+        assert_eq!(
+            verify(&s, &once, Purpose::Login, "a", &code("123456"), 1001).await,
+            Ok(())
+        );
+        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
         let twice = FlowSecret::fixed(FlowKeys::new(c, Some(b)));
         assert!(matches!(
             verify(&s, &twice, Purpose::Login, "a", &code("123456"), 1001).await,
@@ -380,11 +399,26 @@ mod tests {
     #[tokio::test]
     async fn five_wrong_guesses_burn_the_code() {
         let s = MemoryStore::new();
-        issue(&s, &key(), Purpose::Registration, "a", &code("123456"), 1000)
-            .await
-            .unwrap();
+        issue(
+            &s,
+            &key(),
+            Purpose::Registration,
+            "a",
+            &code("123456"),
+            1000,
+        )
+        .await
+        .unwrap();
         for left in (0..5).rev() {
-            let r = verify(&s, &secret(), Purpose::Registration, "a", &code("000000"), 1001).await;
+            let r = verify(
+                &s,
+                &secret(),
+                Purpose::Registration,
+                "a",
+                &code("000000"),
+                1001,
+            )
+            .await;
             if left == 0 {
                 assert_eq!(r, Err(OtpError::TooManyAttempts));
             } else {
@@ -392,7 +426,15 @@ mod tests {
             }
         }
         assert_eq!(
-            verify(&s, &secret(), Purpose::Registration, "a", &code("123456"), 1002).await,
+            verify(
+                &s,
+                &secret(),
+                Purpose::Registration,
+                "a",
+                &code("123456"),
+                1002
+            )
+            .await,
             Err(OtpError::TooManyAttempts)
         );
     }
@@ -440,15 +482,26 @@ mod tests {
         let late = 1000 + TTL_SECS;
         let guess = check(&s, &secret(), Purpose::Login, "a", &code("000000"), late).await;
         assert!(matches!(guess, Err(OtpError::Expired)), "{guess:?}");
-        let item = s.get(&super::key(Purpose::Login, "a")).await.unwrap().unwrap();
+        let item = s
+            .get(&super::key(Purpose::Login, "a"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             item.n("attempts"),
             Some(0),
             "an expired code counts no guess"
         );
-        let consume = check(&s, &secret(), Purpose::Login, "a", &code("123456"), late - 1)
-            .await
-            .unwrap();
+        let consume = check(
+            &s,
+            &secret(),
+            Purpose::Login,
+            "a",
+            &code("123456"),
+            late - 1,
+        )
+        .await
+        .unwrap();
         assert!(s.transact(vec![consume]).await.is_ok(), "in time, it works");
     }
 

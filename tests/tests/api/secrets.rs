@@ -12,7 +12,11 @@ use shared::secret::FlowSecretSource;
 
 /// A new AWSCURRENT for `name` (the previous current becomes AWSPREVIOUS).
 async fn rotate(name: &str) {
-    let value = format!("{}{}", shared::crypto::random_token(), shared::crypto::random_token());
+    let value = format!(
+        "{}{}",
+        shared::crypto::random_token(),
+        shared::crypto::random_token()
+    );
     secrets_manager()
         .await
         .put_secret_value()
@@ -84,7 +88,11 @@ async fn a_process_behind_a_rotation_fetches_the_secret_again_for_a_newer_cookie
     // Back on `a`, whose cache holds only the old version: the profile step's cookie was
     // sealed by `b` under the new one.
     a.clock.advance(shared::secret::MIN_REFETCH_SECS);
-    let fields = [("nome", "Mario"), ("cognome", "Rossi"), ("cf_personale", e2e::register::cf_for(&number))];
+    let fields = [
+        ("nome", "Mario"),
+        ("cognome", "Rossi"),
+        ("cf_personale", e2e::register::cf_for(&number)),
+    ];
     let email = a.submit(&profile, "nome", &fields).await;
     assert_eq!(email.path, "/registrazione/email", "{}", email.text());
 }
@@ -130,7 +138,10 @@ async fn send_messages_gets_no_secret_and_no_function_gets_its_value() {
             env.iter().all(|(_, v)| !v.contains(&value)),
             "{f}: the secret's value is in its environment"
         );
-        let named = env.iter().find(|(k, _)| k == vars::FLOW_SECRET_ARN).map(|(_, v)| v.as_str());
+        let named = env
+            .iter()
+            .find(|(k, _)| k == vars::FLOW_SECRET_ARN)
+            .map(|(_, v)| v.as_str());
         let expected = shared::access::reads_flow_secret(f).then_some(e2e::LAMBDA_FLOW_SECRET);
         assert_eq!(named, expected, "{f}: FLOW_SECRET_ARN");
         assert!(env.iter().all(|(k, _)| k != "FLOW_SECRET"), "{f}");

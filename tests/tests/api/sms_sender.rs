@@ -35,7 +35,9 @@ async fn code_pages(p: &Portal) -> Vec<(&'static str, Page, String)> {
 
     let c = p.as_browser(Portal::browser());
     let start = c.get("/recupero").await;
-    let form = c.submit(&start, "scelta", &[("modalita", "entrambe")]).await;
+    let form = c
+        .submit(&start, "scelta", &[("modalita", "entrambe")])
+        .await;
     let fields = [("numero", known.as_str()), ("cf_personale", cf_for(&known))];
     let recovery = c.submit(&form, "modalita", &fields).await;
     assert_eq!(recovery.path, "/recupero/codice", "{}", recovery.text());
@@ -58,7 +60,9 @@ async fn a_portal_sending_as_tim_names_tim_on_every_code_page_and_its_sms_come_f
         assert!(text.contains("SMS dal mittente TIM"), "{flow}: {text}");
         assert!(!text.contains("40134"), "{flow} names 40134: {text}");
         let sms = p.sms_to(&number).await;
-        let last = sms.last().unwrap_or_else(|| panic!("{flow}: no SMS to {number}"));
+        let last = sms
+            .last()
+            .unwrap_or_else(|| panic!("{flow}: no SMS to {number}"));
         assert_eq!(last.sender_id, "TIM", "{flow}: {last:?}");
     }
 }
@@ -70,7 +74,9 @@ async fn by_default_the_pages_and_the_sms_name_the_guides_40134() {
         let text = page.text();
         assert!(text.contains("SMS dal numero 40134"), "{flow}: {text}");
         let sms = p.sms_to(&number).await;
-        let last = sms.last().unwrap_or_else(|| panic!("{flow}: no SMS to {number}"));
+        let last = sms
+            .last()
+            .unwrap_or_else(|| panic!("{flow}: no SMS to {number}"));
         assert_eq!(last.sender_id, "40134", "{flow}: {last:?}");
     }
 }
@@ -84,15 +90,26 @@ async fn a_short_code_is_sent_as_an_origination_number() {
     p.add_line(&number, ENTE, ENTE_NAME, true).await;
     step1(&p, &number).await;
     p.sms_to_at_least(&number, 1).await;
-    let url = format!("{}/_aws/sns/sms-messages?region={}", e2e::endpoint(), e2e::region());
+    let url = format!(
+        "{}/_aws/sns/sms-messages?region={}",
+        e2e::endpoint(),
+        e2e::region()
+    );
     let body = reqwest::get(&url).await.unwrap().text().await.unwrap();
     let all: serde_json::Value = serde_json::from_str(&body).unwrap();
     let msgs = &all["sms_messages"][&number];
     let attrs = &msgs.as_array().expect("SMS to the number")[0]["MessageAttributes"];
     let value = |name: &str| {
         let a = &attrs[name];
-        a["StringValue"].as_str().or(a["Value"].as_str()).map(str::to_owned)
+        a["StringValue"]
+            .as_str()
+            .or(a["Value"].as_str())
+            .map(str::to_owned)
     };
-    assert_eq!(value("AWS.MM.SMS.OriginationNumber").as_deref(), Some("40134"), "{attrs}");
+    assert_eq!(
+        value("AWS.MM.SMS.OriginationNumber").as_deref(),
+        Some("40134"),
+        "{attrs}"
+    );
     assert_eq!(value("AWS.SNS.SMS.SenderID"), None, "{attrs}");
 }

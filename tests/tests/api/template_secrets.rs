@@ -27,7 +27,10 @@ fn texts(v: &Value, out: &mut Vec<String>) {
 #[test]
 fn no_function_environment_holds_a_secret_value() {
     let t = template();
-    let mut envs = vec![("Globals".to_owned(), &t["Globals"]["Function"]["Environment"])];
+    let mut envs = vec![(
+        "Globals".to_owned(),
+        &t["Globals"]["Function"]["Environment"],
+    )];
     for f in functions(&t) {
         if let Some(e) = f.props().get("Environment") {
             envs.push((f.id.to_owned(), e));
@@ -41,11 +44,17 @@ fn no_function_environment_holds_a_secret_value() {
         let vars = env["Variables"].as_mapping().into_iter().flatten();
         vars.filter(|(k, _)| k.as_str() != Some("ORIGIN_VERIFY_SECRET"))
             .for_each(|(_, v)| texts(v, &mut all));
-        for s in all.iter().filter(|s| s.contains("{{resolve:secretsmanager")) {
+        for s in all
+            .iter()
+            .filter(|s| s.contains("{{resolve:secretsmanager"))
+        {
             problems.push(format!("{who}: a secret's value in the environment: {s}"));
         }
     }
-    if t["Globals"]["Function"]["Environment"]["Variables"].get("FLOW_SECRET").is_some() {
+    if t["Globals"]["Function"]["Environment"]["Variables"]
+        .get("FLOW_SECRET")
+        .is_some()
+    {
         problems.push("Globals still sets FLOW_SECRET".into());
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -55,7 +64,9 @@ fn no_function_environment_holds_a_secret_value() {
 fn can_read(t: &Value, role_id: &str, secret: &str) -> bool {
     role_statements(t, role_id).iter().any(|st| {
         st["Effect"].as_str() == Some("Allow")
-            && strings(&st["Action"]).iter().any(|a| a == "secretsmanager:GetSecretValue")
+            && strings(&st["Action"])
+                .iter()
+                .any(|a| a == "secretsmanager:GetSecretValue")
             && ref_target(&st["Resource"]) == Some(secret)
     })
 }
@@ -71,7 +82,10 @@ fn exactly_the_functions_that_use_the_flow_secret_can_read_it() {
     let mut problems = vec![];
     let mut given = BTreeSet::new();
     for f in functions(&t) {
-        let env = f.props().get("Environment").and_then(|e| e.get("Variables"));
+        let env = f
+            .props()
+            .get("Environment")
+            .and_then(|e| e.get("Variables"));
         let named = env.and_then(|v| v.get(vars::FLOW_SECRET_ARN));
         let role = getatt_target(&f.props()["Role"])
             .unwrap_or_else(|| panic!("{}: Role must be !GetAtt <Role>.Arn", f.id));
@@ -94,7 +108,9 @@ fn exactly_the_functions_that_use_the_flow_secret_can_read_it() {
         .map(|f| f.to_string())
         .collect();
     if given != declared {
-        problems.push(format!("given the secret: {given:?}, declared: {declared:?}"));
+        problems.push(format!(
+            "given the secret: {given:?}, declared: {declared:?}"
+        ));
     }
     if given.contains("send-messages") {
         problems.push("send-messages must not read the flow secret".into());

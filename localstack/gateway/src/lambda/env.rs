@@ -104,7 +104,9 @@ mod tests {
     #[test]
     fn every_variable_the_config_reads_is_passed_on() {
         let mut c = Config::for_tests();
-        c.flow_secret = Some(FlowSecretSource::SecretsManager("portale/t/flow-secret".into()));
+        c.flow_secret = Some(FlowSecretSource::SecretsManager(
+            "portale/t/flow-secret".into(),
+        ));
         c.sms_sender = shared::config::SmsSender::parse("TIM").unwrap();
         c.ses_configuration_set = Some("portale".into());
         let cc = c.clone();
@@ -124,14 +126,30 @@ mod tests {
             );
         }
         assert_eq!(
-            (back.table_name, back.flow_secret, back.origin_verify_secret, back.sms_sender),
-            (c.table_name, c.flow_secret, c.origin_verify_secret, c.sms_sender)
+            (
+                back.table_name,
+                back.flow_secret,
+                back.origin_verify_secret,
+                back.sms_sender
+            ),
+            (
+                c.table_name,
+                c.flow_secret,
+                c.origin_verify_secret,
+                c.sms_sender
+            )
         );
         let all = from_config(&cc);
         let name = |f| for_function(&all, f);
-        assert!(name("login").iter().any(|(k, _)| k == vars::FLOW_SECRET_ARN));
-        assert!(!name("send-messages").iter().any(|(k, _)| k == vars::FLOW_SECRET_ARN));
-        assert!(!name("account").iter().any(|(k, _)| k == vars::FLOW_SECRET_ARN));
+        assert!(name("login")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
+        assert!(!name("send-messages")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
+        assert!(!name("account")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
         assert_eq!(
             (
                 back.cookie_secure,

@@ -388,7 +388,14 @@ pub async fn code(
     };
     let (store, now) = (app.store.as_ref(), app.now());
     let subject = code_subject(&flow.data.rid);
-    let checked = otp::check_item(store, &app.secret, Purpose::Registration, &subject, &guess, now);
+    let checked = otp::check_item(
+        store,
+        &app.secret,
+        Purpose::Registration,
+        &subject,
+        &guess,
+        now,
+    );
     let (consume, item) = match checked.await {
         Ok(checked) => checked,
         Err(OtpError::Store(e)) => return Err(e.into()),

@@ -621,11 +621,7 @@ macro_rules! flow_or_redirect {
 }
 
 /// The flow a POST of `step` decides on, or the page the request goes to instead.
-pub async fn posted(
-    app: &App,
-    req: &Request,
-    step: Step,
-) -> Result<Carried<Registration>, String> {
+pub async fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
     let flow = carried(app, req).await.ok_or_else(expired)?;
     if !flow.data.state.allows(step) {
         return Err(flow.data.state.step().path().to_owned());

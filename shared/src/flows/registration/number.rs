@@ -57,15 +57,9 @@ pub fn check(app: &App, form: &Form) -> Result<(MobileNumber, Passed), Box<Outco
         .map_err(|e| errors.add("numero", e))
         .ok();
     let keys = app.keys();
-    let passed = challenge::check(
-        &keys,
-        &form.challenge,
-        &form.conferma,
-        &form.pow,
-        app.now(),
-    )
-    .map_err(|e| errors.add("conferma", challenge::message(e)))
-    .ok();
+    let passed = challenge::check(&keys, &form.challenge, &form.conferma, &form.pow, app.now())
+        .map_err(|e| errors.add("conferma", challenge::message(e)))
+        .ok();
     match (number, passed) {
         (Some(number), Some(passed)) => Ok((number, passed)),
         (_, passed) => {

@@ -256,12 +256,9 @@ fn the_cookie_carries_the_flow_and_only_its_own_kind() {
     let app = app();
     let r = at(State::EmailSaved, 100);
     let value = cookie_value(&app, "id", 4, &r);
-    let back: Carried<Registration> =
-        carry::open(&app.keys(), KIND, &value, app.now()).unwrap();
+    let back: Carried<Registration> = carry::open(&app.keys(), KIND, &value, app.now()).unwrap();
     assert_eq!((back.id.as_str(), back.version, back.data), ("id", 4, r));
-    assert!(
-        carry::open::<Registration>(&app.keys(), "LOGIN", &value, app.now()).is_none()
-    );
+    assert!(carry::open::<Registration>(&app.keys(), "LOGIN", &value, app.now()).is_none());
 }
 
 // --- Step 1 -----------------------------------------------------------------------------
