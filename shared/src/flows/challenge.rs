@@ -32,13 +32,14 @@ pub enum ChallengeError {
     SliderNotAtEnd,
 }
 
-/// A new challenge token: `<key id>.<nonce>.<issued_at>.<signature>`, signed with `key` (the
-/// flow secret's current version, `shared::secret`).
+/// A new challenge token: `<nonce>.<issued_at>.<key id>.<signature>`, signed with `key`
+/// (the flow secret's current version, `shared::secret`). The nonce stays first (what the
+/// proof-of-work is computed on).
 pub fn issue(key: &FlowKey, now: i64) -> String {
     let nonce = &crypto::random_token()[..22];
     let body = format!("{nonce}.{now}");
     format!(
-        "{}.{body}.{}",
+        "{body}.{}.{}",
         key.id(),
         crypto::keyed_hash(key.bytes(), &format!("challenge:{body}"))
     )
@@ -46,13 +47,13 @@ pub fn issue(key: &FlowKey, now: i64) -> String {
 
 /// The id of the key a token names (to fetch the secret again if it is newer).
 pub fn key_id(token: &str) -> Option<&str> {
-    token.split_once('.').map(|(kid, _)| kid)
+    token.splitn(4, '.').nth(2)
 }
 
 /// The nonce of a token well signed with one of `keys`.
 pub fn nonce(keys: &FlowKeys, token: &str) -> Option<(String, i64)> {
     let mut parts = token.splitn(4, '.');
-    let (kid, n, t, sig) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let (n, t, kid, sig) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let key = keys.get(kid)?;
     let expected = crypto::keyed_hash(key.bytes(), &format!("challenge:{n}.{t}"));
     if !crypto::digest_eq(sig, &expected) {
