@@ -36,8 +36,8 @@ start_gateway() {
   # Its own outbox queue (bootstrap creates it, the gateway's poller delivers it).
   export OUTBOX_QUEUE_URL="$LS_SQS_QUEUE_URL_PREFIX/$table-outbox"
   export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
-  FLOW_SECRET="measure-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  export FLOW_SECRET
+  # The flow secret in LocalStack's Secrets Manager (bootstrap creates it).
+  export FLOW_SECRET_ARN="portale/$table/flow-secret"
   ORIGIN_VERIFY_SECRET="measure-origin-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   export ORIGIN_VERIFY_SECRET
   export SITE_DIR="$root/target/site"

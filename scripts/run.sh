@@ -24,7 +24,9 @@ if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
 export TABLE_NAME="${TABLE_NAME:-portale}"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-3000}}"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
-export FLOW_SECRET="${FLOW_SECRET:-solo-per-sviluppo-locale-non-usare-in-produzione}"
+# The flow secret's name in LocalStack's Secrets Manager (bootstrap creates it with a random
+# value); the functions read it at first use, never from the environment.
+export FLOW_SECRET_ARN="${FLOW_SECRET_ARN:-portale/local/flow-secret}"
 # The gateway's (CloudFront's and the API WAF's) origin secret; the functions never see it.
 export ORIGIN_VERIFY_SECRET="${ORIGIN_VERIFY_SECRET:-segreto-di-origine-solo-per-sviluppo-locale}"
 export COOKIE_SECURE=false

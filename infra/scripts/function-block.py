@@ -23,6 +23,7 @@ p.add_argument("--sms", action="store_true", help="sends SMS (through the outbox
 p.add_argument("--email", action="store_true", help="sends email (through the outbox queue): sqs:SendMessage")
 p.add_argument("--memory", type=int, default=0, help="MemorySize (512 for argon2id steps)")
 p.add_argument("--grant", action="append", default=[], help="PREFIX#=Action[,Action] (shared::access row)")
+p.add_argument("--flow-secret", action="store_true", help="reads the flow secret (shared::access::FLOW_SECRET_READERS): FLOW_SECRET_ARN + FlowSecretReadPolicy")
 p.add_argument("--reserved", default="SmsStepReservedConcurrency", help="parameter of the SMS step's reserved concurrency")
 a = p.parse_args()
 
@@ -31,6 +32,8 @@ policies = []
 if a.sms or a.email:
     # Steps post their messages to the outbox; only send-messages has sns:Publish / ses:SendEmail.
     policies.append("        - !Ref OutboxPostPolicy")
+if a.flow_secret:
+    policies.append("        - !Ref FlowSecretReadPolicy")
 managed = "      ManagedPolicyArns:\n" + "\n".join(policies) + "\n" if policies else ""
 
 # One statement per action listing every prefix of that action; actions with the same
@@ -57,6 +60,10 @@ for keys_, acts_ in sorted(groups.items(), key=lambda kv: kv[1][0]):
                   ForAllValues:StringLike:
                     dynamodb:LeadingKeys: [{keys}]""")
 extra = []
+if a.flow_secret:
+    extra.append("""      Environment:
+        Variables:
+          FLOW_SECRET_ARN: !Ref FlowSecretValue  # its name, never its value (shared::secret)""")
 if a.sms:
     extra.append(f"      ReservedConcurrentExecutions: !Ref {a.reserved}")
 if a.memory:

@@ -557,6 +557,31 @@ impl Messaging {
     }
 }
 
+/// The functions that read the flow secret (`shared::secret`: sealed flow cookies, OTP
+/// hashes, slider challenges). Only these are given `FLOW_SECRET_ARN` and
+/// `secretsmanager:GetSecretValue` on that secret (infra/template.yaml,
+/// `FlowSecretReadPolicy`); send-messages and the private area's other pages never.
+pub const FLOW_SECRET_READERS: &[&str] = &[
+    "account-delete",
+    "account-delete-otp",
+    "confirm-email",
+    "login",
+    "login-otp",
+    "recover-otp",
+    "recover-reset",
+    "recover-start",
+    "register-email",
+    "register-number",
+    "register-otp",
+    "register-password",
+    "register-profile",
+];
+
+/// True when `function` reads the flow secret (`FLOW_SECRET_READERS`).
+pub fn reads_flow_secret(function: &str) -> bool {
+    FLOW_SECRET_READERS.contains(&function)
+}
+
 /// Who sends messages, and how. A function not listed sends none.
 pub const MESSAGING: &[(&str, Messaging)] = &[
     ("register-number", Messaging::Posts),
@@ -856,7 +881,8 @@ mod tests {
     #[tokio::test]
     async fn access_prefixes_are_the_real_key_formats() {
         let s = MemoryStore::new();
-        let secret = b"k".as_slice();
+        let keys = crate::secret::FlowKeys::fixed(b"k".as_slice());
+        let secret = keys.current();
         let n = MobileNumber::parse("333 123 4567").unwrap();
         let mut pks: Vec<String> = vec![
             accounts::key("a").pk,
@@ -936,7 +962,7 @@ mod tests {
         };
         lines::upsert(&s, &line).await.unwrap();
         let token = challenge::issue(secret, 0);
-        challenge::verify(&s, secret, &token, challenge::SLIDER_END, "", 10)
+        challenge::verify(&s, &keys, &token, challenge::SLIDER_END, "", 10)
             .await
             .unwrap()
             .unwrap();

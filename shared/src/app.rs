@@ -9,6 +9,7 @@ use crate::notify::{
     aws::AwsNotifier, memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, EmailMessage, Message,
     Notifier, NotifyError, Outbox, QueuedNotifier,
 };
+use crate::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
 use crate::store::{
     dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Query, Store, StoreError, TxOp,
     Update,
@@ -31,6 +32,9 @@ pub struct App {
     /// never by a request handler.
     pub sender: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
+    /// The flow secret (`shared::secret`): fetched from Secrets Manager at first use by the
+    /// functions given `FLOW_SECRET_ARN`, fixed in memory in tests.
+    pub secret: Arc<FlowSecret>,
 }
 
 /// The AWS SDK configuration: region and endpoint from the environment (so
@@ -142,6 +146,15 @@ impl App {
             clients: tokio::sync::OnceCell::new(),
         });
         let outbox: Arc<dyn Outbox> = Arc::new(LazyOutbox(aws.clone()));
+        let secret = match &config.flow_secret {
+            None => FlowSecret::absent(),
+            Some(FlowSecretSource::Fixed(bytes)) => {
+                FlowSecret::fixed(FlowKeys::fixed(bytes.clone()))
+            }
+            Some(FlowSecretSource::SecretsManager(id)) => {
+                FlowSecret::fetched(Arc::new(LazySecret(aws.clone(), id.clone())), clock.clone())
+            }
+        };
         App {
             config,
             store: Arc::new(LazyStore(aws.clone())),
@@ -149,6 +162,7 @@ impl App {
             outbox,
             sender: Arc::new(LazyNotifier(aws)),
             clock,
+            secret: Arc::new(secret),
         }
     }
 
@@ -169,6 +183,7 @@ impl App {
         let store = Arc::new(MemoryStore::new());
         let notifier = Arc::new(MemoryNotifier::default());
         let clock = Arc::new(OffsetClock::default());
+        let secret = Arc::new(fixed_secret(&config));
         let app = App {
             config,
             store: store.clone(),
@@ -176,12 +191,60 @@ impl App {
             outbox: Arc::new(DirectOutbox(notifier.clone())),
             sender: notifier.clone(),
             clock: clock.clone(),
+            secret,
         };
         (app, store, notifier, clock)
     }
 
     pub fn now(&self) -> i64 {
         self.clock.epoch()
+    }
+
+    /// The flow keys this request uses to seal and hash (the current one) and to open and
+    /// compare (current or previous). `runtime::entry` fetches them before a handler of a
+    /// function given the secret runs (`ready_keys`), so this makes no call.
+    ///
+    /// # Panics
+    /// In a function that was not given the secret (`FLOW_SECRET_ARN`): `shared::access`
+    /// declares which functions read it, and the template gives it to exactly those.
+    pub fn keys(&self) -> Arc<FlowKeys> {
+        self.secret.note_use();
+        self.secret
+            .loaded()
+            .expect("the flow secret is fetched before the handler (FLOW_SECRET_ARN set)")
+    }
+
+    /// Fetches the keys if this process has none yet or they are `secret::MAX_AGE_SECS` old.
+    pub async fn ready_keys(&self) -> Result<Arc<FlowKeys>, SecretError> {
+        self.secret.keys().await
+    }
+
+    /// The keys to open a value sealed under key `id` (fetched again first if `id` is a
+    /// newer version than this process has seen; the cached ones if that fails).
+    pub async fn keys_for(&self, id: &str) -> Arc<FlowKeys> {
+        match self.secret.keys_with(id).await {
+            Ok(keys) => keys,
+            Err(_) => self.keys(),
+        }
+    }
+}
+
+/// A memory app's flow secret: the configuration's fixed value, or the tests' one.
+fn fixed_secret(config: &Config) -> FlowSecret {
+    let bytes = match &config.flow_secret {
+        Some(FlowSecretSource::Fixed(b)) => b.clone(),
+        _ => crate::config::TEST_FLOW_SECRET.as_bytes().to_vec(),
+    };
+    FlowSecret::fixed(FlowKeys::fixed(bytes))
+}
+
+/// The flow secret in Secrets Manager, through the process's lazily built client.
+struct LazySecret(Arc<LazyAws>, String);
+
+#[async_trait::async_trait]
+impl KeySource for LazySecret {
+    async fn fetch(&self) -> Result<FlowKeys, SecretError> {
+        crate::secret::fetch_versions(&self.0.clients().await.3, &self.1).await
     }
 }
 
@@ -191,11 +254,18 @@ impl App {
 /// should not pay.
 struct LazyAws {
     config: Config,
-    clients: tokio::sync::OnceCell<(DynamoStore, AwsNotifier, SqsOutbox)>,
+    clients: tokio::sync::OnceCell<Clients>,
 }
 
+type Clients = (
+    DynamoStore,
+    AwsNotifier,
+    SqsOutbox,
+    aws_sdk_secretsmanager::Client,
+);
+
 impl LazyAws {
-    async fn clients(&self) -> &(DynamoStore, AwsNotifier, SqsOutbox) {
+    async fn clients(&self) -> &Clients {
         self.clients
             .get_or_init(|| async {
                 let c = &self.config;
@@ -205,7 +275,7 @@ impl LazyAws {
                 let notifier = AwsNotifier {
                     sns: aws_sdk_sns::Client::new(&sdk),
                     ses: aws_sdk_sesv2::Client::new(&sdk),
-                    sender_id: c.sms_sender_id.clone(),
+                    sender: c.sms_sender.clone(),
                     sms_type: c.sms_type.clone(),
                     from: format!("{} <{}>", c.email_from_name, c.email_from_address),
                     configuration_set: c.ses_configuration_set.clone(),
@@ -214,7 +284,8 @@ impl LazyAws {
                     sqs: aws_sdk_sqs::Client::new(&sdk),
                     queue_url: c.outbox_queue_url.clone(),
                 };
-                (store, notifier, outbox)
+                let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+                (store, notifier, outbox, secrets)
             })
             .await
     }

@@ -1,6 +1,7 @@
 //! Configuration from environment variables, read once per process and validated at
 //! start with an error that names the missing or malformed variable.
 
+use crate::secret::FlowSecretSource;
 use std::time::Duration;
 
 /// Every variable the functions and `portale-admin` read. Kept as constants so the
@@ -13,7 +14,9 @@ pub mod vars {
     pub const EMAIL_FROM_ADDRESS: &str = "EMAIL_FROM_ADDRESS";
     pub const EMAIL_FROM_NAME: &str = "EMAIL_FROM_NAME";
     pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
-    pub const FLOW_SECRET: &str = "FLOW_SECRET";
+    /// The name or ARN of the Secrets Manager secret holding the flow secret
+    /// (`shared::secret`); set only for the functions that use it. Never the value.
+    pub const FLOW_SECRET_ARN: &str = "FLOW_SECRET_ARN";
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
     pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
@@ -36,13 +39,16 @@ pub struct Config {
     pub table_name: String,
     /// Absolute base URL used in email links, without trailing slash.
     pub public_base_url: String,
-    pub sms_sender_id: String,
+    /// Who SMS come from: what SNS sends with and what every page names (`SmsSender`).
+    pub sms_sender: SmsSender,
     pub sms_type: String,
     pub email_from_address: String,
     pub email_from_name: String,
     pub ses_configuration_set: Option<String>,
-    /// HMAC key for signed challenges and token hashing. Never logged.
-    pub flow_secret: Vec<u8>,
+    /// Where the flow secret (the key of sealed flow cookies, OTP hashes and challenges) is
+    /// read from (`shared::secret`): Secrets Manager (`FLOW_SECRET_ARN`), a fixed value in
+    /// tests; `None` for a function that needs none (send-messages, portale-admin).
+    pub flow_secret: Option<FlowSecretSource>,
     pub sms_global_hourly_budget: u64,
     /// `Secure` attribute on cookies; only the local gateway over plain http turns it off.
     pub cookie_secure: bool,
@@ -58,7 +64,7 @@ impl std::fmt::Debug for Config {
             .field("table_name", &self.table_name)
             .field("outbox_queue_url", &self.outbox_queue_url)
             .field("public_base_url", &self.public_base_url)
-            .field("flow_secret", &"***")
+            .field("flow_secret", &self.flow_secret)
             .finish_non_exhaustive()
     }
 }
@@ -88,13 +94,14 @@ impl Config {
             name: PUBLIC_BASE_URL,
             why: e.to_string(),
         })?;
-        let flow_secret = req(FLOW_SECRET)?.into_bytes();
-        if flow_secret.len() < 32 {
-            return Err(ConfigError::Invalid {
-                name: FLOW_SECRET,
-                why: "must be at least 32 bytes".into(),
-            });
-        }
+        let flow_secret = get(FLOW_SECRET_ARN)
+            .filter(|v| !v.trim().is_empty())
+            .map(FlowSecretSource::SecretsManager);
+        let sender = opt(SMS_SENDER_ID, SmsSender::LOCAL_DEFAULT);
+        let sms_sender = SmsSender::parse(&sender).map_err(|why| ConfigError::Invalid {
+            name: SMS_SENDER_ID,
+            why: why.to_owned(),
+        })?;
         let outbox_queue_url = req(OUTBOX_QUEUE_URL)?;
         url::Url::parse(&outbox_queue_url).map_err(|e| ConfigError::Invalid {
             name: OUTBOX_QUEUE_URL,
@@ -118,7 +125,7 @@ impl Config {
         Ok(Config {
             table_name: req(TABLE_NAME)?,
             public_base_url,
-            sms_sender_id: opt(SMS_SENDER_ID, "40134"),
+            sms_sender,
             sms_type: opt(SMS_TYPE, "Transactional"),
             email_from_address: req(EMAIL_FROM_ADDRESS)?,
             email_from_name: opt(EMAIL_FROM_NAME, "TIM"),
@@ -137,16 +144,80 @@ impl Config {
 pub const LOCAL_OUTBOX_QUEUE_URL: &str =
     "http://127.0.0.1:4566/queue/eu-south-1/000000000000/portale-outbox";
 
+/// Who the portal's SMS come from, parsed from `SMS_SENDER_ID`: one setting for what SNS
+/// sends with and what the pages and messages name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsSender {
+    /// A registered alphanumeric sender ID ("TIM"): 1–11 of `A-Z a-z 0-9 -`, at least one
+    /// letter; SNS's `AWS.SNS.SMS.SenderID`.
+    Alphanumeric(String),
+    /// A number the account owns (an AWS short code such as 40134, or a long number in
+    /// E.164): SNS's `AWS.MM.SMS.OriginationNumber`.
+    Number(String),
+}
+
+impl SmsSender {
+    /// The guide's short code: the local default.
+    pub const LOCAL_DEFAULT: &'static str = "40134";
+
+    pub fn parse(s: &str) -> Result<SmsSender, &'static str> {
+        let s = s.trim();
+        let digits = s.strip_prefix('+').unwrap_or(s);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return match (s.starts_with('+'), digits.len()) {
+                (false, 3..=8) | (true, 8..=15) => Ok(SmsSender::Number(s.to_owned())),
+                _ => {
+                    Err("a number must be a short code (3-8 digits) or +<country><number> (E.164)")
+                }
+            };
+        }
+        let allowed = s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !(1..=11).contains(&s.len()) || !allowed || !s.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return Err(
+                "an alphanumeric sender ID has 1-11 of A-Z, a-z, 0-9, -, at least one letter",
+            );
+        }
+        Ok(SmsSender::Alphanumeric(s.to_owned()))
+    }
+
+    /// The sender as SNS gets it: (message attribute, value).
+    pub fn sns_attribute(&self) -> (&'static str, &str) {
+        match self {
+            SmsSender::Alphanumeric(id) => ("AWS.SNS.SMS.SenderID", id),
+            SmsSender::Number(n) => ("AWS.MM.SMS.OriginationNumber", n),
+        }
+    }
+
+    /// How a page names it after "un SMS": "dal numero 40134", "dal mittente TIM".
+    pub fn from_phrase(&self) -> String {
+        match self {
+            SmsSender::Alphanumeric(id) => format!("dal mittente {id}"),
+            SmsSender::Number(n) => format!("dal numero {n}"),
+        }
+    }
+}
+
+impl std::fmt::Display for SmsSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SmsSender::Alphanumeric(s) | SmsSender::Number(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The fixed flow secret of `Config::for_tests` (never read from an environment).
+pub const TEST_FLOW_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
 impl Config {
-    /// A complete configuration for tests and local tools.
+    /// A complete configuration for tests and local tools, with a fixed flow secret in
+    /// memory (no Secrets Manager).
     pub fn for_tests() -> Config {
-        Config::from_lookup(|k| {
+        let mut c = Config::from_lookup(|k| {
             Some(
                 match k {
                     vars::TABLE_NAME => "portale",
                     vars::PUBLIC_BASE_URL => "http://127.0.0.1:3000",
                     vars::EMAIL_FROM_ADDRESS => "convenzionemobile8@telecomitalia.it",
-                    vars::FLOW_SECRET => "test-secret-test-secret-test-secret-0123",
                     vars::COOKIE_SECURE => "false",
                     // The queue `portale-admin bootstrap` creates on LocalStack (make run).
                     vars::OUTBOX_QUEUE_URL => LOCAL_OUTBOX_QUEUE_URL,
@@ -155,7 +226,9 @@ impl Config {
                 .to_owned(),
             )
         })
-        .expect("test configuration is complete")
+        .expect("test configuration is complete");
+        c.flow_secret = Some(FlowSecretSource::Fixed(TEST_FLOW_SECRET.into()));
+        c
     }
 }
 
@@ -172,7 +245,7 @@ mod tests {
                 vars::EMAIL_FROM_ADDRESS,
                 "convenzionemobile8@telecomitalia.it".to_owned(),
             ),
-            (vars::FLOW_SECRET, "x".repeat(32)),
+            (vars::FLOW_SECRET_ARN, "portale/test/flow-secret".to_owned()),
             (vars::OUTBOX_QUEUE_URL, LOCAL_OUTBOX_QUEUE_URL.to_owned()),
         ])
     }
@@ -182,7 +255,13 @@ mod tests {
         let env = base();
         let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
         assert_eq!(c.public_base_url, "http://127.0.0.1:3000");
-        assert_eq!(c.sms_sender_id, "40134");
+        assert_eq!(c.sms_sender, SmsSender::Number("40134".into()));
+        assert_eq!(
+            c.flow_secret,
+            Some(FlowSecretSource::SecretsManager(
+                "portale/test/flow-secret".into()
+            ))
+        );
         assert_eq!(c.sms_type, "Transactional");
         assert_eq!(c.email_from_name, "TIM");
         assert!(c.cookie_secure);
@@ -195,7 +274,6 @@ mod tests {
             vars::TABLE_NAME,
             vars::PUBLIC_BASE_URL,
             vars::EMAIL_FROM_ADDRESS,
-            vars::FLOW_SECRET,
             vars::OUTBOX_QUEUE_URL,
         ] {
             let mut env = base();
@@ -206,17 +284,65 @@ mod tests {
         }
     }
 
+    /// The secret's name is optional (send-messages and portale-admin have none) and never
+    /// a value: no variable carries the secret itself.
     #[test]
-    fn rejects_short_secret_and_bad_flags() {
+    fn the_flow_secret_is_named_never_given() {
         let mut env = base();
-        env.insert(vars::FLOW_SECRET, "short".into());
+        env.remove(vars::FLOW_SECRET_ARN);
+        env.insert("FLOW_SECRET", "x".repeat(40));
+        let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(c.flow_secret, None, "a FLOW_SECRET value is not read");
+        assert!(!format!("{:?}", Config::for_tests()).contains(TEST_FLOW_SECRET));
+    }
+
+    #[test]
+    fn the_sms_sender_is_parsed_into_what_sns_sends_with_and_pages_say() {
+        let cases = [
+            ("40134", "AWS.MM.SMS.OriginationNumber", "dal numero 40134"),
+            (
+                "+393201234567",
+                "AWS.MM.SMS.OriginationNumber",
+                "dal numero +393201234567",
+            ),
+            ("TIM", "AWS.SNS.SMS.SenderID", "dal mittente TIM"),
+            (" TIM-PA ", "AWS.SNS.SMS.SenderID", "dal mittente TIM-PA"),
+            ("Conv8", "AWS.SNS.SMS.SenderID", "dal mittente Conv8"),
+        ];
+        for (raw, attribute, phrase) in cases {
+            let s = SmsSender::parse(raw).unwrap();
+            assert_eq!(s.sns_attribute(), (attribute, raw.trim()), "{raw}");
+            assert_eq!(s.from_phrase(), phrase);
+        }
+        for bad in [
+            "",
+            "12",
+            "123456789",
+            "+39",
+            "TIM!",
+            "TIM MOBILE",
+            "ABCDEFGHIJKL",
+            "---",
+            "+39abc",
+        ] {
+            assert!(SmsSender::parse(bad).is_err(), "{bad:?}");
+        }
+        let mut env = base();
+        env.insert(vars::SMS_SENDER_ID, "TIM!".into());
         assert!(matches!(
             Config::from_lookup(|k| env.get(k).cloned()),
             Err(ConfigError::Invalid {
-                name: vars::FLOW_SECRET,
+                name: vars::SMS_SENDER_ID,
                 ..
             })
         ));
+        env.insert(vars::SMS_SENDER_ID, "TIM".into());
+        let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(c.sms_sender, SmsSender::Alphanumeric("TIM".into()));
+    }
+
+    #[test]
+    fn rejects_bad_flags() {
         let mut env = base();
         env.insert(vars::COOKIE_SECURE, "maybe".into());
         assert!(matches!(

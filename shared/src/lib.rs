@@ -21,6 +21,7 @@ pub mod passwords;
 pub mod pdf;
 pub mod routes;
 pub mod runtime;
+pub mod secret;
 pub mod session;
 pub mod sms;
 pub mod store;

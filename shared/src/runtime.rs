@@ -53,8 +53,9 @@ pub fn request_span(req: &Request) -> tracing::Span {
 /// CloudFront: the API's WAF let nobody else in, `shared::edge`): with a method the route
 /// table lists for its path (else 405), a POST only from the portal's own pages
 /// (`web::check_same_origin`, else 403), on a private route only with a live session
-/// (`session::require`, else to the login); then the handler inside the request's span,
-/// with the viewer (and the signed-in user) attached.
+/// (`session::require`, else to the login); then, with the flow secret's keys ready (if the
+/// function is given the secret), the handler inside the request's span, with the viewer
+/// (and the signed-in user) attached.
 pub async fn entry<F>(app: &App, mut req: Request, handler: impl FnOnce(Request) -> F) -> Resp
 where
     F: Future<Output = Resp>,
@@ -82,6 +83,14 @@ where
                 }
                 Ok(Err(to_login)) => return to_login,
                 Err(e) => return e.into_response(),
+            }
+        }
+        // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched at the
+        // process's first request, then cached (`shared::secret`).
+        if app.secret.is_configured() {
+            if let Err(e) = app.ready_keys().await {
+                tracing::error!(error = %e, "flow secret unavailable");
+                return WebError::Unavailable(e.to_string()).into_response();
             }
         }
         handler(req).await

@@ -61,7 +61,8 @@ export PORT="$port"
 export TABLE_NAME="${BROWSER_TABLE_NAME:-portale-browser}"
 export PUBLIC_BASE_URL="http://127.0.0.1:$port"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
-export FLOW_SECRET="browser-tests-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+# The flow secret in LocalStack's Secrets Manager (bootstrap creates it; the functions read it).
+export FLOW_SECRET_ARN="portale/$TABLE_NAME/flow-secret"
 export COOKIE_SECURE=false
 # Its own outbox queue (bootstrap creates it, the gateway's poller delivers it).
 export OUTBOX_QUEUE_URL="$LS_SQS_QUEUE_URL_PREFIX/$TABLE_NAME-outbox"

@@ -40,6 +40,16 @@ impl LambdaPortal {
 
     /// A portal whose Lambda settings (timeout, processes per function…) the test adjusts.
     pub async fn start_with(configure: impl FnOnce(&mut LambdaConfig)) -> LambdaPortal {
+        Self::start_full(|_| {}, configure).await
+    }
+
+    /// A portal whose configuration (e.g. its flow secret) and Lambda settings the test
+    /// adjusts. The function processes read the flow secret from Secrets Manager by its
+    /// name (`crate::LAMBDA_FLOW_SECRET` unless the test names another).
+    pub async fn start_full(
+        configure_app: impl FnOnce(&mut shared::config::Config),
+        configure: impl FnOnce(&mut LambdaConfig),
+    ) -> LambdaPortal {
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -50,6 +60,10 @@ impl LambdaPortal {
             local_gateway::edge::LOCAL_STAGE
         );
         let mut config = test_config(&base);
+        config.flow_secret = Some(shared::secret::FlowSecretSource::SecretsManager(
+            crate::LAMBDA_FLOW_SECRET.into(),
+        ));
+        configure_app(&mut config);
         // The function processes post to it, the gateway's poller (in this process) delivers.
         own_outbox_queue(&mut config).await;
         let mut env = lambda::env::from_config(&config);

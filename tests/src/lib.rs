@@ -119,6 +119,26 @@ pub async fn queue_depth(queue_url: &str) -> Option<usize> {
     )
 }
 
+/// A Secrets Manager client on LocalStack.
+pub async fn secrets_manager() -> aws_sdk_secretsmanager::Client {
+    local_env();
+    let sdk = shared::app::sdk_config(&test_config("http://127.0.0.1")).await;
+    aws_sdk_secretsmanager::Client::new(&sdk)
+}
+
+/// A flow secret of its own in LocalStack's Secrets Manager (as `portale-admin bootstrap`
+/// creates one): its name.
+pub async fn new_flow_secret() -> String {
+    let name = format!("portale/test-{:08x}/flow-secret", rand::random::<u32>());
+    portale_admin::bootstrap::ensure_flow_secret(&secrets_manager().await, &name)
+        .await
+        .expect("LocalStack must have Secrets Manager (localstack/env.sh SERVICES)");
+    name
+}
+
+/// The flow secret the Lambda-mode portals share (created once per test binary).
+pub const LAMBDA_FLOW_SECRET: &str = "portale/test-lambda/flow-secret";
+
 static INFRA: OnceCell<()> = OnceCell::const_new();
 
 /// Creates the test table and SES identity once per test binary.
@@ -131,6 +151,10 @@ pub async fn ensure_infra() {
             portale_admin::bootstrap::ensure_infrastructure(&sdk, &config)
                 .await
                 .expect("LocalStack must be running (make test starts it)");
+            let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+            portale_admin::bootstrap::ensure_flow_secret(&sm, LAMBDA_FLOW_SECRET)
+                .await
+                .expect("LocalStack must have Secrets Manager (localstack/env.sh SERVICES)");
         })
         .await;
 }

@@ -15,13 +15,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let s = session::required(req)?;
     // A deletion started before the account's sessions were ended is void: its page says so.
     let void = |d: &Deletion| deletion::is_void(d, s).then(deletion::voided_path);
-    Ok(otp_page::show(
-        app,
-        req,
-        void,
-        |d: &Deletion| &d.number,
-        page,
-    ))
+    Ok(otp_page::show(app, req, void, |d: &Deletion| &d.number, page).await)
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {

@@ -18,21 +18,23 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         return Ok(web::html(200, confirm_page(&token)));
     }
     // After confirming (or reloading): this browser's cookie says so.
-    if confirmed_here(app, req) {
+    if confirmed_here(app, req).await {
         return Ok(web::html(200, confirmed_page()));
     }
     Ok(web::html(410, confirm::invalid_link()))
 }
 
-fn confirmed_here(app: &App, req: &Request) -> bool {
-    registration::carried(app, req).is_some_and(|f| f.data.state() == State::EmailConfirmed)
+async fn confirmed_here(app: &App, req: &Request) -> bool {
+    registration::carried(app, req)
+        .await
+        .is_some_and(|f| f.data.state() == State::EmailConfirmed)
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: confirm::Form = Form::from_request(req).typed();
     let Some(link) = confirm::load(app, &form.t).await? else {
         // A second click: the first one confirmed in this browser.
-        if confirmed_here(app, req) {
+        if confirmed_here(app, req).await {
             return Ok(web::redirect(routes::CONFIRM_EMAIL));
         }
         return Ok(web::html(410, confirm::invalid_link()));

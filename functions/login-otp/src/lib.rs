@@ -18,19 +18,28 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         req,
         elsewhere,
         |l: &Login| &l.number,
-        page,
-    ))
+        |n, e, notice| page(app, n, e, notice),
+    )
+    .await)
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: code::Form = Form::from_request(req).typed();
     let decide = |flow| code::decide(app, req, flow, &form);
-    otp_page::submit(app, req, |l: &Login| &l.number, decide, page).await
+    otp_page::submit(
+        app,
+        req,
+        |l: &Login| &l.number,
+        decide,
+        |n, e, notice| page(app, n, e, notice),
+    )
+    .await
 }
 
-fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    let intro = html! { "Ti abbiamo inviato un SMS dal numero 40134 con il codice temporaneo (OTP) sul numero \
-    " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." };
+fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    let intro = html! { "Ti abbiamo inviato un SMS " (app.config.sms_sender.from_phrase())
+    " con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) }
+    ". Inseriscilo qui sotto e clicca su " strong { "ACCEDI" } "." };
     layout::flow_page(
         "Inserisci il codice temporaneo",
         html! {

@@ -18,20 +18,29 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         req,
         elsewhere,
         |r: &Recovery| &r.number,
-        page,
-    ))
+        |n, e, notice| page(app, n, e, notice),
+    )
+    .await)
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: code::Form = Form::from_request(req).typed();
     let client = shared::web::client_ip(req);
     let decide = |flow| code::decide(app, flow, &form, &client);
-    otp_page::submit(app, req, |r: &Recovery| &r.number, decide, page).await
+    otp_page::submit(
+        app,
+        req,
+        |r: &Recovery| &r.number,
+        decide,
+        |n, e, notice| page(app, n, e, notice),
+    )
+    .await
 }
 
-fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    let intro = html! { "Se i dati sono corretti, riceverai un SMS dal numero 40134 con il codice temporaneo (OTP) \
-    sul numero " strong { (otp_page::masked(number)) } ". Inseriscilo qui sotto e clicca su " strong { "AVANTI" } "." };
+fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+    let intro = html! { "Se i dati sono corretti, riceverai un SMS " (app.config.sms_sender.from_phrase())
+    " con il codice temporaneo (OTP) sul numero " strong { (otp_page::masked(number)) }
+    ". Inseriscilo qui sotto e clicca su " strong { "AVANTI" } "." };
     let back = Some((routes::RECOVER, "INDIETRO"));
     layout::flow_page(
         "Inserisci il codice temporaneo",

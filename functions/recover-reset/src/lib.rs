@@ -21,7 +21,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
             reset::Link::Gone => web::html(410, reset::link_gone_page()),
         });
     }
-    Ok(match recovery::carried(app, req) {
+    Ok(match recovery::carried(app, req).await {
         Some(f) if f.data.state.allows(Step::NewPassword) => {
             web::html(200, page::new_password_page(&FieldErrors::default()))
         }

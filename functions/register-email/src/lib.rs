@@ -38,7 +38,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Email));
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Email).await);
     let form: email::Form = Form::from_request(req).typed();
     let client = web::client_network(req);
     let saved = flow.data.email().map_or("", |e| e.as_str()).to_owned();

@@ -6,6 +6,7 @@ mod page;
 use lambda_http::Request;
 use page::page;
 use shared::domain::OtpCode;
+use shared::flows::challenge;
 use shared::flows::registration::{self, number};
 use shared::pages::FieldErrors;
 use shared::web::{self, Form, Resp, WebError};
@@ -19,7 +20,9 @@ const EXPIRED: &str =
 
 /// The page, with the number of the flow the cookie carries (INDIETRO from step 2): no read.
 async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let number = registration::carried(app, req).map(|f| f.data.number().pretty());
+    let number = registration::carried(app, req)
+        .await
+        .map(|f| f.data.number().pretty());
     let notice = web::query_param(req, "scaduta").map(|_| EXPIRED);
     let typed = number.as_deref().unwrap_or("");
     Ok(web::html(
@@ -31,6 +34,11 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
     let form: number::Form = Form::from_request(req).typed();
     let client = web::client_network(req);
+    // A challenge signed after a rotation this process has not seen: fetch the secret again
+    // (`number::check` then finds its key among `app.keys()`).
+    if let Some(kid) = challenge::key_id(&form.challenge) {
+        app.keys_for(kid).await;
+    }
     let decide = || async {
         let (typed, passed) = match number::check(app, &form) {
             Ok(checked) => checked,

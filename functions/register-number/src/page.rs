@@ -7,8 +7,9 @@ use shared::pages::{error_summary, registration_page, Field, FieldErrors};
 use shared::{routes, App};
 
 pub fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
-    let token = challenge::issue(&app.config.flow_secret, app.now());
-    let nonce = challenge::nonce(&app.config.flow_secret, &token).map(|(n, _)| n);
+    let keys = app.keys();
+    let token = challenge::issue(keys.current(), app.now());
+    let nonce = challenge::nonce(&keys, &token).map(|(n, _)| n);
     let slider_error = errors.get("conferma");
     let described = match slider_error {
         Some(_) => "conferma-hint conferma-error",

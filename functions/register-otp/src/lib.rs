@@ -17,19 +17,22 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     let number = flow.data.number().e164();
     Ok(web::html(
         200,
-        page(number, &FieldErrors::default(), notice),
+        page(app, number, &FieldErrors::default(), notice),
     ))
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Otp));
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Otp).await);
     let form: code::Form = Form::from_request(req).typed();
     let number = flow.data.number().e164().to_owned();
     let decide = |flow, _| code::decide(app, &form, flow);
-    registration::run(app, flow, Step::Otp, decide, |e| page(&number, e, None)).await
+    registration::run(app, flow, Step::Otp, decide, |e| {
+        page(app, &number, e, None)
+    })
+    .await
 }
 
-fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
+fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
     let path = Step::Otp.path();
     registration_page(
         2,
@@ -39,7 +42,8 @@ fn page(number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
             @if let Some(n) = notice { p class="success" role="status" { (n) } }
             (error_summary(errors))
             p {
-                "Inserisci il codice temporaneo (OTP = One Time Password) ricevuto via SMS dal numero 40134 sul numero "
+                "Inserisci il codice temporaneo (OTP = One Time Password) ricevuto via SMS "
+                (app.config.sms_sender.from_phrase()) " sul numero "
                 strong { (otp_page::masked(number)) } " nell'apposito campo e clicca su " strong { "AVANTI" } "."
             }
             (otp_page::code_form(path, "AVANTI", Some((Step::Number.path(), "INDIETRO")), errors))

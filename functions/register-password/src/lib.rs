@@ -24,7 +24,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 /// The password is checked as typed, then the step decides: its read of the flow refuses a
 /// stale or replayed cookie before the password is hashed (`password::Hasher`).
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Password));
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Password).await);
     let form: password::Form = Form::from_request(req).typed();
     let draw = |errors: &FieldErrors| page(errors, form.terms(), form.privacy());
     let chosen = match password::check(&form, &flow.data) {

@@ -44,7 +44,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Profile));
+    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Profile).await);
     let form: profile::Form = Form::from_request(req).typed();
     let ragione_sociale = flow.data.line().ragione_sociale.clone();
     let state = flow.data.state();

@@ -1,5 +1,6 @@
-//! `bootstrap`: the table with TTL, the SES sending identity and the outbox queue with its
-//! dead-letter queue (`OUTBOX_QUEUE_URL`; in AWS the template creates them); idempotent.
+//! `bootstrap`: the table with TTL, the SES sending identity, the outbox queue with its
+//! dead-letter queue (`OUTBOX_QUEUE_URL`) and the flow secret in Secrets Manager
+//! (`FLOW_SECRET_ARN`, a random value; in AWS the template creates them); idempotent.
 //! With `--demo`, also the demo entity and lines so a person can register at once locally:
 //! only on a local table (`demo_target`) unless `--consenti-demo-non-locale` says so, since
 //! the demo account's password is public and its five lines are active. The demo data go
@@ -75,7 +76,52 @@ pub async fn ensure_infrastructure(
         ));
     }
     done.push(format!("coda {name} (e {name}-dlq) pronta: {url}"));
+    if let Some(shared::secret::FlowSecretSource::SecretsManager(id)) = &config.flow_secret {
+        let sm = aws_sdk_secretsmanager::Client::new(sdk);
+        let created = ensure_flow_secret(&sm, id).await?;
+        done.push(format!(
+            "segreto {id} {}",
+            if created {
+                "creato (valore casuale)"
+            } else {
+                "già presente"
+            }
+        ));
+    }
     Ok(done)
+}
+
+/// Creates the flow secret `name` with a random 64-character value unless it exists
+/// (`true` when created). Its value is never printed.
+pub async fn ensure_flow_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    name: &str,
+) -> Result<bool, String> {
+    let value = format!(
+        "{}{}",
+        shared::crypto::random_token(),
+        shared::crypto::random_token()
+    );
+    match sm
+        .create_secret()
+        .name(name)
+        .description("FLOW_SECRET del portale (shared::secret)")
+        .secret_string(&value[..64])
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_resource_exists_exception()) =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(format!(
+            "Secrets Manager CreateSecret {name}: {}",
+            shared::aws_error::AwsFailure::code(&e)
+        )),
+    }
 }
 
 /// The settings of an outbox queue and its dead-letter queue.

@@ -61,10 +61,15 @@ pub async fn fetch_sms(endpoint: &str, region: &str) -> Result<Vec<Sms>, String>
         for (number, msgs) in by_number {
             for m in msgs.as_array().into_iter().flatten() {
                 let attrs = m.get("MessageAttributes");
-                let sender_id = attrs
-                    .and_then(|a| a.get("AWS.SNS.SMS.SenderID"))
-                    .and_then(|s| s.get("StringValue").or_else(|| s.get("Value")))
-                    .and_then(Value::as_str)
+                // Who it came from: a sender ID, or an origination number (short code).
+                let sender_id = ["AWS.SNS.SMS.SenderID", "AWS.MM.SMS.OriginationNumber"]
+                    .iter()
+                    .find_map(|name| {
+                        attrs
+                            .and_then(|a| a.get(*name))
+                            .and_then(|s| s.get("StringValue").or_else(|| s.get("Value")))
+                            .and_then(Value::as_str)
+                    })
                     .unwrap_or_default();
                 let id = m
                     .get("MessageId")

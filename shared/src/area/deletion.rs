@@ -191,7 +191,8 @@ pub fn start_outcome(
 fn new_code(tx: &mut Tx<Refusal>, app: &App, a: &Account, now: i64) -> (Effect, TxOp) {
     let code = OtpCode::generate();
     sms::charge(tx, app, Purpose::Deletion, &a.number, now, Refusal::Sms);
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     tx.write(otp::issue_op(
         secret,
         Purpose::Deletion,

@@ -232,8 +232,8 @@ pub async fn load_current<T: Flow>(
 }
 
 /// The flow state the request's cookie carries, if it is live and ours.
-pub fn carried<T: Flow>(app: &App, req: &Request) -> Option<Carried<T>> {
-    carry::from_request(app, req, T::COOKIE, T::KIND)
+pub async fn carried<T: Flow>(app: &App, req: &Request) -> Option<Carried<T>> {
+    carry::from_request(app, req, T::COOKIE, T::KIND).await
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`: for `T::TTL_SECS`,
@@ -261,7 +261,7 @@ where
     F: FnMut(Carried<T>) -> Fut,
     Fut: Future<Output = Result<Outcome<R>, WebError>>,
 {
-    let Some(carried) = carried::<T>(app, req) else {
+    let Some(carried) = carried::<T>(app, req).await else {
         return Ok(web::redirect(&T::gone()));
     };
     let mut form = Some(form);

@@ -5,6 +5,7 @@
 //! requests without it get a tighter per-IP cap. No third-party service.
 
 use crate::crypto;
+use crate::secret::{FlowKey, FlowKeys};
 use crate::store::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 use sha2::{Digest, Sha256};
 
@@ -31,21 +32,30 @@ pub enum ChallengeError {
     SliderNotAtEnd,
 }
 
-/// A new challenge token: `<nonce>.<issued_at>.<signature>`.
-pub fn issue(secret: &[u8], now: i64) -> String {
+/// A new challenge token: `<nonce>.<issued_at>.<key id>.<signature>`, signed with `key`
+/// (the flow secret's current version, `shared::secret`). The nonce stays first (what the
+/// proof-of-work is computed on).
+pub fn issue(key: &FlowKey, now: i64) -> String {
     let nonce = &crypto::random_token()[..22];
     let body = format!("{nonce}.{now}");
     format!(
-        "{body}.{}",
-        crypto::keyed_hash(secret, &format!("challenge:{body}"))
+        "{body}.{}.{}",
+        key.id(),
+        crypto::keyed_hash(key.bytes(), &format!("challenge:{body}"))
     )
 }
 
-/// The nonce of a well-signed token.
-pub fn nonce(secret: &[u8], token: &str) -> Option<(String, i64)> {
-    let mut parts = token.splitn(3, '.');
-    let (n, t, sig) = (parts.next()?, parts.next()?, parts.next()?);
-    let expected = crypto::keyed_hash(secret, &format!("challenge:{n}.{t}"));
+/// The id of the key a token names (to fetch the secret again if it is newer).
+pub fn key_id(token: &str) -> Option<&str> {
+    token.split('.').nth(2)
+}
+
+/// The nonce of a token well signed with one of `keys`.
+pub fn nonce(keys: &FlowKeys, token: &str) -> Option<(String, i64)> {
+    let mut parts = token.splitn(4, '.');
+    let (n, t, kid, sig) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let key = keys.get(kid)?;
+    let expected = crypto::keyed_hash(key.bytes(), &format!("challenge:{n}.{t}"));
     if !crypto::digest_eq(sig, &expected) {
         return None;
     }
@@ -81,13 +91,13 @@ pub struct Passed {
 
 /// Checks a submission: signature, slider, human pause, age (the single use is `burn_op`).
 pub fn check(
-    secret: &[u8],
+    keys: &FlowKeys,
     token: &str,
     slider: &str,
     pow: &str,
     now: i64,
 ) -> Result<Passed, ChallengeError> {
-    let (nonce, issued) = nonce(secret, token).ok_or(ChallengeError::Invalid)?;
+    let (nonce, issued) = nonce(keys, token).ok_or(ChallengeError::Invalid)?;
     if slider != SLIDER_END {
         return Err(ChallengeError::SliderNotAtEnd);
     }
@@ -116,13 +126,13 @@ pub fn burn_op(passed: &Passed) -> TxOp {
 /// `check` and `burn_op` on their own (a step burns the challenge in its transaction).
 pub async fn verify(
     store: &dyn Store,
-    secret: &[u8],
+    keys: &FlowKeys,
     token: &str,
     slider: &str,
     pow: &str,
     now: i64,
 ) -> Result<Result<Passed, ChallengeError>, StoreError> {
-    let passed = match check(secret, token, slider, pow, now) {
+    let passed = match check(keys, token, slider, pow, now) {
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
@@ -161,48 +171,59 @@ mod tests {
     use super::*;
     use crate::store::memory::MemoryStore;
 
+    fn keys(k: &str) -> FlowKeys {
+        FlowKeys::fixed(k.as_bytes())
+    }
+
     #[tokio::test]
     async fn a_human_passes_once() {
-        let s = MemoryStore::new();
-        let t = issue(b"k", 100);
-        let (n, _) = nonce(b"k", &t).unwrap();
+        let (s, k) = (MemoryStore::new(), keys("k"));
+        let t = issue(k.current(), 100);
+        let (n, _) = nonce(&k, &t).unwrap();
         let pow = solve(&n);
-        let passed = verify(&s, b"k", &t, "100", &pow, 105)
-            .await
-            .unwrap()
-            .unwrap();
+        let passed = verify(&s, &k, &t, "100", &pow, 105).await.unwrap().unwrap();
         assert!(passed.with_pow);
         assert_eq!(
-            verify(&s, b"k", &t, "100", &pow, 106).await.unwrap(),
+            verify(&s, &k, &t, "100", &pow, 106).await.unwrap(),
             Err(ChallengeError::Reused)
         );
     }
 
     #[test]
     fn refuses_bots_and_forgeries() {
-        let t = issue(b"k", 100);
-        let check = |key: &[u8], t: &str, slider, pow, now| check(key, t, slider, pow, now);
+        let (k, other) = (keys("k"), keys("other"));
+        let t = issue(k.current(), 100);
+        let check = |key: &FlowKeys, t: &str, slider, pow, now| check(key, t, slider, pow, now);
+        assert_eq!(check(&k, &t, "100", "", 100), Err(ChallengeError::TooFast));
         assert_eq!(
-            check(b"k", &t, "100", "", 100),
-            Err(ChallengeError::TooFast)
-        );
-        assert_eq!(
-            check(b"k", &t, "40", "", 105),
+            check(&k, &t, "40", "", 105),
             Err(ChallengeError::SliderNotAtEnd)
         );
         assert_eq!(
-            check(b"other", &t, "100", "", 105),
+            check(&other, &t, "100", "", 105),
             Err(ChallengeError::Invalid)
         );
         assert_eq!(
-            check(b"k", &t, "100", "", 100 + MAX_AGE_SECS + 1),
+            check(&k, &t, "100", "", 100 + MAX_AGE_SECS + 1),
             Err(ChallengeError::Expired)
         );
         let forged = t.replace(".100.", ".1.");
         assert_eq!(
-            check(b"k", &forged, "100", "", 105),
+            check(&k, &forged, "100", "", 105),
             Err(ChallengeError::Invalid)
         );
-        assert!(!check(b"k", &t, "100", "123", 105).unwrap().with_pow);
+        assert!(!check(&k, &t, "100", "123", 105).unwrap().with_pow);
+        // After a rotation it still passes (previous key); after two, it is void.
+        let rotated = FlowKeys::new(other.current().clone(), Some(k.current().clone()));
+        assert!(check(&rotated, &t, "100", "", 105).is_ok());
+        let twice = FlowKeys::new(
+            keys("third").current().clone(),
+            Some(other.current().clone()),
+        );
+        assert_eq!(
+            check(&twice, &t, "100", "", 105),
+            Err(ChallengeError::Invalid)
+        );
+        assert_eq!(key_id(&t), Some(k.current().id()));
     }
 }

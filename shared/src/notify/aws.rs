@@ -9,7 +9,8 @@ use aws_sdk_sns::types::MessageAttributeValue;
 pub struct AwsNotifier {
     pub sns: aws_sdk_sns::Client,
     pub ses: aws_sdk_sesv2::Client,
-    pub sender_id: String,
+    /// Who the SMS come from (`SMS_SENDER_ID`: a sender ID or an origination number).
+    pub sender: crate::config::SmsSender,
     pub sms_type: String,
     /// `"TIM <convenzionemobile8@telecomitalia.it>"`.
     pub from: String,
@@ -40,11 +41,12 @@ fn content(text: &str) -> Result<Content, NotifyError> {
 #[async_trait::async_trait]
 impl Notifier for AwsNotifier {
     async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
+        let sender = self.sender.sns_attribute();
         self.sns
             .publish()
             .phone_number(to.e164())
             .message(text)
-            .message_attributes("AWS.SNS.SMS.SenderID", string_attr(&self.sender_id)?)
+            .message_attributes(sender.0, string_attr(sender.1)?)
             .message_attributes("AWS.SNS.SMS.SMSType", string_attr(&self.sms_type)?)
             .send()
             .await

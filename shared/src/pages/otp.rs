@@ -34,15 +34,15 @@ pub type Draw = fn(&str, &FieldErrors, Option<&str>) -> Markup;
 
 /// The GET of a code page, from the state the cookie carries (no read): `elsewhere` says
 /// where a flow that is past the code goes.
-pub fn show<T: crate::engine::Flow>(
+pub async fn show<T: crate::engine::Flow>(
     app: &crate::App,
     req: &lambda_http::Request,
     elsewhere: impl Fn(&T) -> Option<String>,
     number: impl Fn(&T) -> &MobileNumber,
-    draw: Draw,
+    draw: impl Fn(&str, &FieldErrors, Option<&str>) -> Markup,
 ) -> crate::web::Resp {
     use crate::web;
-    match crate::engine::carried::<T>(app, req) {
+    match crate::engine::carried::<T>(app, req).await {
         None => web::redirect(&T::gone()),
         Some(f) => match elsewhere(&f.data) {
             Some(to) => web::redirect(&to),
@@ -60,7 +60,7 @@ pub async fn submit<T, R, F, Fut>(
     req: &lambda_http::Request,
     number: impl Fn(&T) -> &MobileNumber,
     decide: F,
-    draw: Draw,
+    draw: impl Fn(&str, &FieldErrors, Option<&str>) -> Markup,
 ) -> Result<crate::web::Resp, crate::web::WebError>
 where
     T: crate::engine::Flow,
@@ -68,7 +68,9 @@ where
     F: FnMut(crate::engine::Carried<T>) -> Fut,
     Fut: std::future::Future<Output = Result<crate::engine::Outcome<R>, crate::web::WebError>>,
 {
-    let shown = crate::engine::carried::<T>(app, req).map(|f| number(&f.data).e164().to_owned());
+    let shown = crate::engine::carried::<T>(app, req)
+        .await
+        .map(|f| number(&f.data).e164().to_owned());
     let form = |errors: &FieldErrors| draw(shown.as_deref().unwrap_or(""), errors, None);
     crate::engine::run_flow(app, req, decide, form).await
 }
@@ -203,10 +205,9 @@ pub async fn guess<R>(
         Ok(c) => c,
         Err(e) => return Ok(Err(Outcome::error(422, FIELD, e))),
     };
-    let secret = &app.config.flow_secret;
     match crate::store::otp::check(
         app.store.as_ref(),
-        secret,
+        &app.secret,
         purpose,
         subject,
         &code,

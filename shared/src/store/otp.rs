@@ -7,6 +7,7 @@
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::crypto;
 use crate::domain::OtpCode;
+use crate::secret::{FlowKey, FlowSecret};
 
 pub const MAX_ATTEMPTS: i64 = 5;
 pub const TTL_SECS: i64 = 5 * 60;
@@ -55,9 +56,13 @@ pub fn expiry(issued_at: i64) -> i64 {
     issued_at + TTL_SECS
 }
 
-fn code_item(secret: &[u8], code: &OtpCode, now: i64) -> Item {
+/// The attribute naming the key a code's hash was made with (`shared::secret`).
+pub const KEY_ID: &str = "kid";
+
+fn code_item(key: &FlowKey, code: &OtpCode, now: i64) -> Item {
     Item::new()
-        .with("hash", crypto::keyed_hash(secret, code.as_str()))
+        .with("hash", crypto::keyed_hash(key.bytes(), code.as_str()))
+        .with(KEY_ID, key.id())
         .with("attempts", 0i64)
         .with("issued_at", now)
         .with(schema::TTL_ATTRIBUTE, expiry(now))
@@ -67,7 +72,7 @@ fn code_item(secret: &[u8], code: &OtpCode, now: i64) -> Item {
 /// `keep_recent: Some(window)` it does not replace a live code issued less than `window`
 /// seconds ago (its condition fails): a double-clicked button sends one SMS.
 pub fn issue_op(
-    secret: &[u8],
+    key: &FlowKey,
     purpose: Purpose,
     subject: &str,
     code: &OtpCode,
@@ -84,8 +89,8 @@ pub fn issue_op(
         ])
     });
     TxOp::Put {
-        key: key(purpose, subject),
-        item: code_item(secret, code, now),
+        key: self::key(purpose, subject),
+        item: code_item(key, code, now),
         cond,
     }
 }
@@ -94,7 +99,7 @@ pub fn issue_op(
 /// known only to whoever reads the code back after a right guess (`check_item`), never
 /// to the browser, whose flow looks the same whether or not the data matched an account.
 pub fn issue_for_op(
-    secret: &[u8],
+    key: &FlowKey,
     purpose: Purpose,
     subject: &str,
     code: &OtpCode,
@@ -103,7 +108,7 @@ pub fn issue_for_op(
     account: Option<&str>,
 ) -> TxOp {
     issue_naming_op(
-        secret,
+        key,
         purpose,
         subject,
         code,
@@ -122,7 +127,7 @@ pub const EPOCH: &str = "epoch";
 /// for: the proof the request was made on (a password change or a suspension since then
 /// voids it).
 pub fn issue_naming_op(
-    secret: &[u8],
+    key: &FlowKey,
     purpose: Purpose,
     subject: &str,
     code: &OtpCode,
@@ -130,7 +135,7 @@ pub fn issue_naming_op(
     keep_recent: Option<i64>,
     account: Option<(&str, Option<i64>)>,
 ) -> TxOp {
-    let mut op = issue_op(secret, purpose, subject, code, now, keep_recent);
+    let mut op = issue_op(key, purpose, subject, code, now, keep_recent);
     if let (TxOp::Put { item, .. }, Some((id, epoch))) = (&mut op, account) {
         item.attrs.insert(ACCOUNT.into(), id.into());
         if let Some(e) = epoch {
@@ -156,14 +161,18 @@ pub fn is_recent(item: Option<&Item>, now: i64, window: i64) -> bool {
 /// Stores a new code for `subject`, replacing any previous one (which stops working).
 pub async fn issue(
     store: &dyn Store,
-    secret: &[u8],
+    key: &FlowKey,
     purpose: Purpose,
     subject: &str,
     code: &OtpCode,
     now: i64,
 ) -> Result<(), StoreError> {
     store
-        .put(&key(purpose, subject), code_item(secret, code, now), None)
+        .put(
+            &self::key(purpose, subject),
+            code_item(key, code, now),
+            None,
+        )
         .await
 }
 
@@ -171,7 +180,7 @@ pub async fn issue(
 /// a double-clicked button sends one SMS, and both requests work with that one code.
 pub async fn issue_unless_recent(
     store: &dyn Store,
-    secret: &[u8],
+    key: &FlowKey,
     purpose: Purpose,
     subject: &str,
     code: &OtpCode,
@@ -180,7 +189,7 @@ pub async fn issue_unless_recent(
 ) -> Result<bool, StoreError> {
     match store
         .transact(vec![issue_op(
-            secret,
+            key,
             purpose,
             subject,
             code,
@@ -195,11 +204,15 @@ pub async fn issue_unless_recent(
     }
 }
 
-/// The write deleting `code` if it is still the current one (it could not be sent).
-pub fn withdraw_op(secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCode) -> TxOp {
+/// The write deleting `code` if it is still the current one (it could not be sent); `key`
+/// is the one it was issued with (the same request's).
+pub fn withdraw_op(key: &FlowKey, purpose: Purpose, subject: &str, code: &OtpCode) -> TxOp {
     TxOp::Delete {
-        key: key(purpose, subject),
-        cond: Some(Cond::eq("hash", crypto::keyed_hash(secret, code.as_str()))),
+        key: self::key(purpose, subject),
+        cond: Some(Cond::eq(
+            "hash",
+            crypto::keyed_hash(key.bytes(), code.as_str()),
+        )),
     }
 }
 
@@ -209,7 +222,7 @@ pub fn withdraw_op(secret: &[u8], purpose: Purpose, subject: &str, code: &OtpCod
 /// concurrent right answers exactly one commit succeeds.
 pub async fn check(
     store: &dyn Store,
-    secret: &[u8],
+    secret: &FlowSecret,
     purpose: Purpose,
     subject: &str,
     guess: &OtpCode,
@@ -224,7 +237,7 @@ pub async fn check(
 /// code, e.g. the account it names: `issue_for_op`).
 pub async fn check_item(
     store: &dyn Store,
-    secret: &[u8],
+    secret: &FlowSecret,
     purpose: Purpose,
     subject: &str,
     guess: &OtpCode,
@@ -257,7 +270,21 @@ pub async fn check_item(
         return Err(OtpError::Expired);
     }
     let stored = item.s("hash").unwrap_or_default().to_owned();
-    if !crypto::digest_eq(&stored, &crypto::keyed_hash(secret, guess.as_str())) {
+    // The key the code was hashed with: the current or previous version (fetched again if
+    // it is newer than this process has seen); a code of two rotations ago matches nothing.
+    let kid = item.s(KEY_ID).unwrap_or_default();
+    let keys = secret
+        .keys_with(kid)
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    let is =
+        |k: &FlowKey| crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()));
+    let matches = match kid {
+        // A code stored before codes named their key.
+        "" => keys.all().any(is),
+        kid => keys.get(kid).is_some_and(is),
+    };
+    if !matches {
         let remaining = MAX_ATTEMPTS - item.n("attempts").unwrap_or(MAX_ATTEMPTS);
         return Err(if remaining <= 0 {
             OtpError::TooManyAttempts
@@ -280,7 +307,7 @@ pub async fn check_item(
 /// with it).
 pub async fn verify(
     store: &dyn Store,
-    secret: &[u8],
+    secret: &FlowSecret,
     purpose: Purpose,
     subject: &str,
     guess: &OtpCode,
@@ -312,24 +339,65 @@ pub async fn age(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::FlowKeys;
     use crate::store::memory::MemoryStore;
 
     fn code(s: &str) -> OtpCode {
         OtpCode::parse(s).unwrap()
     }
 
+    fn keys(k: &str) -> FlowKeys {
+        FlowKeys::fixed(k.as_bytes())
+    }
+
+    fn key() -> FlowKey {
+        keys("k").current().clone()
+    }
+
+    fn secret() -> FlowSecret {
+        FlowSecret::fixed(keys("k"))
+    }
+
+    /// A code hashed before a rotation is still right after it (the previous key); after
+    /// two rotations it matches nothing (counted as a wrong guess, never a 500).
+    #[tokio::test]
+    async fn a_code_survives_one_rotation_not_two() {
+        let s = MemoryStore::new();
+        let (k, b, c) = (
+            key(),
+            keys("b").current().clone(),
+            keys("c").current().clone(),
+        );
+        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
+        let once = FlowSecret::fixed(FlowKeys::new(b.clone(), Some(k.clone())));
+        assert_eq!(
+            verify(&s, &once, Purpose::Login, "a", &code("123456"), 1001).await,
+            Ok(())
+        );
+        issue(&s, &k, Purpose::Login, "a", &code("123456"), 1000)
+            .await
+            .unwrap();
+        let twice = FlowSecret::fixed(FlowKeys::new(c, Some(b)));
+        assert!(matches!(
+            verify(&s, &twice, Purpose::Login, "a", &code("123456"), 1001).await,
+            Err(OtpError::Wrong { .. })
+        ));
+    }
+
     #[tokio::test]
     async fn right_code_once_only() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+        issue(&s, &key(), Purpose::Login, "a", &code("123456"), 1000)
             .await
             .unwrap();
         assert_eq!(
-            verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1001).await,
+            verify(&s, &secret(), Purpose::Login, "a", &code("123456"), 1001).await,
             Ok(())
         );
         assert_eq!(
-            verify(&s, b"k", Purpose::Login, "a", &code("123456"), 1002).await,
+            verify(&s, &secret(), Purpose::Login, "a", &code("123456"), 1002).await,
             Err(OtpError::Missing)
         );
     }
@@ -337,11 +405,26 @@ mod tests {
     #[tokio::test]
     async fn five_wrong_guesses_burn_the_code() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Registration, "a", &code("123456"), 1000)
-            .await
-            .unwrap();
+        issue(
+            &s,
+            &key(),
+            Purpose::Registration,
+            "a",
+            &code("123456"),
+            1000,
+        )
+        .await
+        .unwrap();
         for left in (0..5).rev() {
-            let r = verify(&s, b"k", Purpose::Registration, "a", &code("000000"), 1001).await;
+            let r = verify(
+                &s,
+                &secret(),
+                Purpose::Registration,
+                "a",
+                &code("000000"),
+                1001,
+            )
+            .await;
             if left == 0 {
                 assert_eq!(r, Err(OtpError::TooManyAttempts));
             } else {
@@ -349,7 +432,15 @@ mod tests {
             }
         }
         assert_eq!(
-            verify(&s, b"k", Purpose::Registration, "a", &code("123456"), 1002).await,
+            verify(
+                &s,
+                &secret(),
+                Purpose::Registration,
+                "a",
+                &code("123456"),
+                1002
+            )
+            .await,
             Err(OtpError::TooManyAttempts)
         );
     }
@@ -357,13 +448,13 @@ mod tests {
     #[tokio::test]
     async fn expired_and_replaced_codes_fail() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 1000)
+        issue(&s, &key(), Purpose::Login, "a", &code("111111"), 1000)
             .await
             .unwrap();
         assert_eq!(
             verify(
                 &s,
-                b"k",
+                &secret(),
                 Purpose::Login,
                 "a",
                 &code("111111"),
@@ -372,18 +463,18 @@ mod tests {
             .await,
             Err(OtpError::Expired)
         );
-        issue(&s, b"k", Purpose::Login, "a", &code("111111"), 2000)
+        issue(&s, &key(), Purpose::Login, "a", &code("111111"), 2000)
             .await
             .unwrap();
-        issue(&s, b"k", Purpose::Login, "a", &code("222222"), 2001)
+        issue(&s, &key(), Purpose::Login, "a", &code("222222"), 2001)
             .await
             .unwrap();
         assert_eq!(
-            verify(&s, b"k", Purpose::Login, "a", &code("111111"), 2002).await,
+            verify(&s, &secret(), Purpose::Login, "a", &code("111111"), 2002).await,
             Err(OtpError::Wrong { remaining: 4 })
         );
         assert_eq!(
-            verify(&s, b"k", Purpose::Login, "a", &code("222222"), 2002).await,
+            verify(&s, &secret(), Purpose::Login, "a", &code("222222"), 2002).await,
             Ok(())
         );
     }
@@ -391,21 +482,32 @@ mod tests {
     #[tokio::test]
     async fn an_expired_code_whose_item_lingers_counts_no_guess_and_cannot_be_used() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+        issue(&s, &key(), Purpose::Login, "a", &code("123456"), 1000)
             .await
             .unwrap();
         let late = 1000 + TTL_SECS;
-        let guess = check(&s, b"k", Purpose::Login, "a", &code("000000"), late).await;
+        let guess = check(&s, &secret(), Purpose::Login, "a", &code("000000"), late).await;
         assert!(matches!(guess, Err(OtpError::Expired)), "{guess:?}");
-        let item = s.get(&key(Purpose::Login, "a")).await.unwrap().unwrap();
+        let item = s
+            .get(&super::key(Purpose::Login, "a"))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             item.n("attempts"),
             Some(0),
             "an expired code counts no guess"
         );
-        let consume = check(&s, b"k", Purpose::Login, "a", &code("123456"), late - 1)
-            .await
-            .unwrap();
+        let consume = check(
+            &s,
+            &secret(),
+            Purpose::Login,
+            "a",
+            &code("123456"),
+            late - 1,
+        )
+        .await
+        .unwrap();
         assert!(s.transact(vec![consume]).await.is_ok(), "in time, it works");
     }
 
@@ -413,27 +515,27 @@ mod tests {
     async fn a_recent_code_is_kept_once() {
         let s = MemoryStore::new();
         assert!(
-            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("111111"), 1000, 30)
+            issue_unless_recent(&s, &key(), Purpose::Login, "a", &code("111111"), 1000, 30)
                 .await
                 .unwrap()
         );
         assert!(
-            !issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("222222"), 1010, 30)
+            !issue_unless_recent(&s, &key(), Purpose::Login, "a", &code("222222"), 1010, 30)
                 .await
                 .unwrap()
         );
         assert_eq!(
-            verify(&s, b"k", Purpose::Login, "a", &code("111111"), 1011).await,
+            verify(&s, &secret(), Purpose::Login, "a", &code("111111"), 1011).await,
             Ok(())
         );
         assert!(
-            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("333333"), 1012, 30)
+            issue_unless_recent(&s, &key(), Purpose::Login, "a", &code("333333"), 1012, 30)
                 .await
                 .unwrap(),
             "a used code is gone"
         );
         assert!(
-            issue_unless_recent(&s, b"k", Purpose::Login, "a", &code("444444"), 1042, 30)
+            issue_unless_recent(&s, &key(), Purpose::Login, "a", &code("444444"), 1042, 30)
                 .await
                 .unwrap(),
             "an old code is replaced"
@@ -443,7 +545,7 @@ mod tests {
     #[tokio::test]
     async fn stored_value_is_not_the_code() {
         let s = MemoryStore::new();
-        issue(&s, b"k", Purpose::Login, "a", &code("123456"), 1000)
+        issue(&s, &key(), Purpose::Login, "a", &code("123456"), 1000)
             .await
             .unwrap();
         let dump = format!("{:?}", s.dump());

@@ -15,9 +15,16 @@ async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
     let subject = random_number();
     let code = OtpCode::parse("123456").unwrap();
     let now = p.app.now();
-    otp::issue(store, b"secret", Purpose::Login, &subject, &code, now)
-        .await
-        .unwrap();
+    otp::issue(
+        store,
+        p.app.keys().current(),
+        Purpose::Login,
+        &subject,
+        &code,
+        now,
+    )
+    .await
+    .unwrap();
     let key = Key::new(format!("OTP#LOGIN#{subject}"), "OTP");
     let raw = store.get(&key).await.unwrap().expect("stored");
     assert_eq!(
@@ -35,7 +42,7 @@ async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
         "DynamoDB has not deleted it yet"
     );
     assert_eq!(
-        otp::verify(store, b"secret", Purpose::Login, &subject, &code, later).await,
+        otp::verify(store, &p.app.secret, Purpose::Login, &subject, &code, later).await,
         Err(OtpError::Expired)
     );
 }

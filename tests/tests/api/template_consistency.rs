@@ -667,11 +667,11 @@ fn function_environment_sets_every_config_var() {
         vars::EMAIL_FROM_ADDRESS,
         vars::EMAIL_FROM_NAME,
         vars::SES_CONFIGURATION_SET,
-        vars::FLOW_SECRET,
         vars::SMS_GLOBAL_HOURLY_BUDGET,
         vars::COOKIE_SECURE,
         vars::OUTBOX_QUEUE_URL,
         vars::STAGE,
+        vars::FLOW_SECRET_ARN,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -708,9 +708,14 @@ fn function_environment_sets_every_config_var() {
             );
         }
         let keys: BTreeSet<String> = env.keys().cloned().collect();
+        // FLOW_SECRET_ARN only for the functions that read the secret (template_secrets.rs).
+        let mut expected = from_source.clone();
+        if !shared::access::reads_flow_secret(&f.krate) {
+            expected.remove(vars::FLOW_SECRET_ARN);
+        }
         if let Some(d) = diff(
             "shared::config::vars",
-            &from_source,
+            &expected,
             &format!("{} environment", f.id),
             &keys,
         ) {
@@ -941,7 +946,9 @@ fn iam_least_privilege() {
             let allowed = Action::ALL.iter().any(|x| x.iam() == a)
                 || access::messaging_actions(access::SEND_MESSAGES).contains(a.as_str())
                 || access::messaging_actions("login").contains(a.as_str())
-                || ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str());
+                || ["logs:CreateLogStream", "logs:PutLogEvents"].contains(&a.as_str())
+                // Only on the flow secret, for its readers: template_secrets.rs.
+                || (a == "secretsmanager:GetSecretValue" && access::reads_flow_secret(k));
             if !allowed {
                 problems.push(format!("{}: unexpected action {a}", f.id));
             }
@@ -1392,16 +1399,15 @@ fn outputs_and_parameters_present() {
             "SmsMonthlySpendLimit",
             "SmsGlobalHourlyBudget",
             "AlarmEmail",
-            "FlowSecret",
             "WebAclArn",
             "LoginReservedConcurrency",
         ],
     ));
     assert!(m.is_empty(), "missing: {m:?}");
-    assert_eq!(
-        t["Parameters"]["FlowSecret"]["NoEcho"].as_bool(),
-        Some(true),
-        "FlowSecret must be NoEcho"
+    // No secret is a parameter: the flow secret is always generated (template_secrets.rs).
+    assert!(
+        t["Parameters"].get("FlowSecret").is_none(),
+        "FlowSecret: the flow secret is generated, never given"
     );
     assert_eq!(
         t["Transform"].as_str(),
@@ -1565,8 +1571,8 @@ pub(crate) fn resolved_secret(v: &Value) -> Option<String> {
 fn cloudfront_edge_secret_and_viewer_address() {
     let t = template();
     let mut problems = vec![];
-    let env = &t["Globals"]["Function"]["Environment"]["Variables"];
-    let flow_secret = resolved_secret(&env[vars::FLOW_SECRET]);
+    // The flow secret's resource (its name reaches the functions as FLOW_SECRET_ARN).
+    let flow_secret = Some("FlowSecretValue".to_owned());
 
     let cfg = &resources_of_type(&t, "AWS::CloudFront::Distribution")[0].1["Properties"]
         ["DistributionConfig"];
@@ -1901,6 +1907,8 @@ pub(crate) mod recorded {
         posts: Arc<Posts>,
         /// The functions that posted to the outbox.
         posters: BTreeSet<&'static str>,
+        /// The functions that used the flow secret (`shared::secret`).
+        secret_readers: BTreeSet<&'static str>,
         clock: Arc<OffsetClock>,
         jar: e2e::memory::Jar,
         /// function → the accesses it made.
@@ -1933,6 +1941,9 @@ pub(crate) mod recorded {
                 outbox: posts.clone(),
                 sender: sent.clone(),
                 clock: clock.clone(),
+                secret: Arc::new(shared::secret::FlowSecret::fixed(
+                    shared::secret::FlowKeys::fixed(shared::config::TEST_FLOW_SECRET),
+                )),
             }));
             Browser {
                 app,
@@ -1940,6 +1951,7 @@ pub(crate) mod recorded {
                 sent,
                 posts,
                 posters: BTreeSet::new(),
+                secret_readers: BTreeSet::new(),
                 clock,
                 jar: Default::default(),
                 seen: BTreeMap::new(),
@@ -1967,6 +1979,7 @@ pub(crate) mod recorded {
                     "application/x-www-form-urlencoded".to_owned(),
                 )];
                 let posted = self.posts.count.load(Ordering::SeqCst);
+                let used = self.app.secret.uses();
                 let (cookies, app) = (self.jar.header(), self.app);
                 let sent = e2e::memory::send(
                     app,
@@ -1984,6 +1997,9 @@ pub(crate) mod recorded {
                 self.requests.entry(function).or_default().extend(requests);
                 if self.posts.count.load(Ordering::SeqCst) > posted {
                     self.posters.insert(function);
+                }
+                if self.app.secret.uses() > used {
+                    self.secret_readers.insert(function);
                 }
                 self.jar.absorb(&resp);
                 let status = resp.status().as_u16();
@@ -2326,6 +2342,24 @@ pub(crate) mod recorded {
             }
         }
         assert!(!b.posters.is_empty(), "the walk sent no message at all");
+        // The flow secret: only the functions shared::access says read it (the template
+        // gives it to exactly those: template_secrets.rs).
+        for f in &b.secret_readers {
+            if !access::reads_flow_secret(f) {
+                problems.push(format!(
+                    "{f}: uses the flow secret but is not in shared::access::FLOW_SECRET_READERS"
+                ));
+            }
+        }
+        // And every declared reader used it (the walk runs each of them): no function is
+        // given the secret it does not need.
+        for f in access::FLOW_SECRET_READERS {
+            if !b.secret_readers.contains(f) {
+                problems.push(format!(
+                    "{f}: in shared::access::FLOW_SECRET_READERS but never used the flow secret"
+                ));
+            }
+        }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 }

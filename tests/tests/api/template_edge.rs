@@ -283,8 +283,8 @@ fn the_regional_web_acl_admits_only_cloudfronts_secret() {
                     "{acl_id}.{name}: at most the current and the previous value"
                 ));
             }
-            let env = &t["Globals"]["Function"]["Environment"]["Variables"];
-            let flow = resolved_secret(&env[shared::config::vars::FLOW_SECRET]);
+            // The flow secret's resource (its name reaches the functions as FLOW_SECRET_ARN).
+            let flow = Some("FlowSecretValue".to_owned());
             for s in secrets {
                 let r = resource(&t, s);
                 let gen = &r["Properties"]["GenerateSecretString"];

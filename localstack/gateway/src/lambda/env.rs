@@ -3,20 +3,19 @@
 //! reserved variables. Nothing else of the gateway's environment leaks in.
 
 use shared::config::{vars, Config};
+use shared::secret::FlowSecretSource;
 
-/// The configuration as the variables `Config::from_env` reads back.
+/// The configuration as the variables `Config::from_env` reads back. The flow secret only by
+/// its name (`FLOW_SECRET_ARN`, for the functions that read it: `for_function`); a fixed
+/// in-memory secret cannot reach a process and is not passed.
 pub fn from_config(c: &Config) -> Vec<(String, String)> {
     let mut env = vec![
         (vars::TABLE_NAME, c.table_name.clone()),
         (vars::PUBLIC_BASE_URL, c.public_base_url.clone()),
-        (vars::SMS_SENDER_ID, c.sms_sender_id.clone()),
+        (vars::SMS_SENDER_ID, c.sms_sender.to_string()),
         (vars::SMS_TYPE, c.sms_type.clone()),
         (vars::EMAIL_FROM_ADDRESS, c.email_from_address.clone()),
         (vars::EMAIL_FROM_NAME, c.email_from_name.clone()),
-        (
-            vars::FLOW_SECRET,
-            String::from_utf8_lossy(&c.flow_secret).into_owned(),
-        ),
         (
             vars::SMS_GLOBAL_HOURLY_BUDGET,
             c.sms_global_hourly_budget.to_string(),
@@ -27,7 +26,20 @@ pub fn from_config(c: &Config) -> Vec<(String, String)> {
     if let Some(set) = &c.ses_configuration_set {
         env.push((vars::SES_CONFIGURATION_SET, set.clone()));
     }
+    if let Some(FlowSecretSource::SecretsManager(id)) = &c.flow_secret {
+        env.push((vars::FLOW_SECRET_ARN, id.clone()));
+    }
     env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+/// The configuration variables of `function`'s processes, as the template gives them:
+/// `FLOW_SECRET_ARN` only to the functions that read the secret
+/// (`shared::access::FLOW_SECRET_READERS`).
+pub fn for_function(env: &[(String, String)], function: &str) -> Vec<(String, String)> {
+    env.iter()
+        .filter(|(k, _)| k != vars::FLOW_SECRET_ARN || shared::access::reads_flow_secret(function))
+        .cloned()
+        .collect()
 }
 
 /// What Lambda sets for the SDK (region, the role's credentials), here taken from the
@@ -91,7 +103,12 @@ mod tests {
     #[test]
     fn every_variable_the_config_reads_is_passed_on() {
         let mut c = Config::for_tests();
+        c.flow_secret = Some(FlowSecretSource::SecretsManager(
+            "portale/t/flow-secret".into(),
+        ));
+        c.sms_sender = shared::config::SmsSender::parse("TIM").unwrap();
         c.ses_configuration_set = Some("portale".into());
+        let cc = c.clone();
         c.cookie_secure = false;
         c.sms_global_hourly_budget = 77;
         let env: HashMap<String, String> = from_config(&c).into_iter().collect();
@@ -108,9 +125,28 @@ mod tests {
             );
         }
         assert_eq!(
-            (back.table_name, back.flow_secret),
-            (c.table_name, c.flow_secret)
+            (
+                back.table_name,
+                back.flow_secret,
+                back.sms_sender
+            ),
+            (
+                c.table_name,
+                c.flow_secret,
+                c.sms_sender
+            )
         );
+        let all = from_config(&cc);
+        let name = |f| for_function(&all, f);
+        assert!(name("login")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
+        assert!(!name("send-messages")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
+        assert!(!name("account")
+            .iter()
+            .any(|(k, _)| k == vars::FLOW_SECRET_ARN));
         assert_eq!(
             (
                 back.cookie_secure,

@@ -122,6 +122,14 @@ impl Functions {
             .collect()
     }
 
+    /// The environment a process of `function` starts with: its configuration
+    /// (`env::for_function`: the flow secret's name only where it is read) and Lambda's own.
+    pub fn process_env(&self, function: &str) -> Vec<(String, String)> {
+        let mut vars = env::for_function(&self.cfg.env, function);
+        vars.extend(env::lambda_vars(function, self.cfg.memory_mb));
+        vars
+    }
+
     /// Processes currently kept for `function` (idle ones; busy ones are out of the pool).
     pub fn idle(&self, function: &str) -> usize {
         self.pools
@@ -230,8 +238,7 @@ impl Functions {
         let bin = self.cfg.bin_dir.join(function);
         let mut cmd = tokio::process::Command::new(&bin);
         cmd.env_clear()
-            .envs(self.cfg.env.iter().cloned())
-            .envs(env::lambda_vars(function, self.cfg.memory_mb))
+            .envs(self.process_env(function))
             .stdin(Stdio::null());
         match &self.cfg.log {
             Some(path) => {

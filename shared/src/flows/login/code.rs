@@ -106,7 +106,7 @@ fn resend(app: &App, flow: Carried<Login>) -> Outcome<Refusal> {
         Refusal::Sms(Page::Code, r)
     });
     tx.write(otp::issue_op(
-        &app.config.flow_secret,
+        app.keys().current(),
         Purpose::Login,
         &d.account_id,
         &code,

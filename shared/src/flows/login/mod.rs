@@ -116,8 +116,8 @@ impl Flow for Login {
 }
 
 /// The login flow the request's cookie carries, if it is live and ours.
-pub fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
-    engine::carried(app, req)
+pub async fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
+    engine::carried(app, req).await
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.

@@ -402,7 +402,8 @@ pub fn decide(
         sms::charge(&mut tx, app, Purpose::Login, &account.number, now, |r| {
             Refusal::Sms(Page::Password, r)
         });
-        let secret = &app.config.flow_secret;
+        let keys = app.keys();
+        let secret = keys.current();
         let keep = Some(limits::RESEND_INTERVAL_SECS);
         tx.guard(
             otp::issue_op(secret, Purpose::Login, &account.id, code, now, keep),

@@ -51,10 +51,9 @@ pub async fn decide(
     };
     let now = app.now();
     let store = app.store.as_ref();
-    let secret = &app.config.flow_secret;
     let d = &flow.data;
     let (consume, named, epoch) =
-        match otp::check_item(store, secret, Purpose::Recovery, &d.rid, &code, now).await {
+        match otp::check_item(store, &app.secret, Purpose::Recovery, &d.rid, &code, now).await {
             Ok((consume, item)) => {
                 let named = item.s(otp::ACCOUNT).map(str::to_owned);
                 (consume, named, item.n(otp::EPOCH))
@@ -146,7 +145,8 @@ async fn resend(
     };
     let epoch = current.as_ref().and_then(|i| i.n(otp::EPOCH));
     let code = OtpCode::generate();
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     let mut tx = Tx::new();
     charge_sms(&mut tx, app, &d.number, client, now, |r| {
         Refusal::Sms(Page::Code, r)

@@ -389,8 +389,8 @@ impl Flow for Recovery {
 }
 
 /// The recovery flow the request's cookie carries, if it is live and ours.
-pub fn carried(app: &App, req: &Request) -> Option<Carried<Recovery>> {
-    engine::carried(app, req)
+pub async fn carried(app: &App, req: &Request) -> Option<Carried<Recovery>> {
+    engine::carried(app, req).await
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.

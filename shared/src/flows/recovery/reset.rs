@@ -100,7 +100,8 @@ pub async fn start(
             Refusal::Sms(Page::Reset, r)
         });
         let keep = Some(limits::RESEND_INTERVAL_SECS);
-        let secret = &app.config.flow_secret;
+        let keys = app.keys();
+        let secret = keys.current();
         tx.guard(
             otp::issue_op(secret, Purpose::Recovery, &data.rid, &code, now, keep),
             Refusal::Concurrent(Page::Reset),

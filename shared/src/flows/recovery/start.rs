@@ -239,7 +239,8 @@ pub fn decide(
                 });
                 let keep = Some(limits::RESEND_INTERVAL_SECS);
                 let named = account.map(|a| (a.id.as_str(), Some(a.session_epoch)));
-                let (secret, code) = (&app.config.flow_secret, asked.code);
+                let (keys, code) = (app.keys(), asked.code);
+                let secret = keys.current();
                 let purpose = Purpose::Recovery;
                 tx.guard(
                     otp::issue_naming_op(secret, purpose, &rid, code, now, keep, named),

@@ -56,10 +56,9 @@ pub async fn decide(
         Ok(c) => c,
         Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
     };
-    let secret = &app.config.flow_secret;
     let rid = &flow.data.rid;
     let (consume, item) =
-        match otp::check_item(store, secret, Purpose::Registration, rid, &code, now).await {
+        match otp::check_item(store, &app.secret, Purpose::Registration, rid, &code, now).await {
             Ok(checked) => checked,
             Err(OtpError::Store(e)) => return Err(e.into()),
             Err(e) => return Ok(Outcome::reply(refused_guess(&e))),
@@ -115,7 +114,8 @@ pub fn resend(
         Refusal::Sms(otp_page::FIELD, r)
     });
     tx.write(number::code_op(app, &d.rid, code, holder));
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     let undo = record::update_op(
         super::KIND,
         &flow.id,

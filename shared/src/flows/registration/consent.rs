@@ -273,7 +273,8 @@ fn ask(
     let Some(old) = &facts.account else {
         return Outcome::redirect(d.state.step().path());
     };
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     let hash = crypto::token_hash(&fresh.token);
     let subject = code_subject(&d.rid);
     let mut tx = saving(app, flow, &next);
@@ -301,7 +302,7 @@ fn ask(
     if let (TxOp::Put { item, .. }, false) = (&mut code, sms_goes) {
         // A code nobody was sent is one nobody can type: its guesses count down alike, and
         // none matches (no 6-digit code hashes to a random token's hash).
-        let void = crypto::keyed_hash(secret, &crypto::random_token());
+        let void = crypto::keyed_hash(secret.bytes(), &crypto::random_token());
         item.attrs.insert("hash".into(), void.into());
     }
     tx.write(code);
@@ -388,9 +389,15 @@ pub async fn code(
         Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
     };
     let (store, now) = (app.store.as_ref(), app.now());
-    let secret = &app.config.flow_secret;
     let subject = code_subject(&flow.data.rid);
-    let checked = otp::check_item(store, secret, Purpose::Registration, &subject, &guess, now);
+    let checked = otp::check_item(
+        store,
+        &app.secret,
+        Purpose::Registration,
+        &subject,
+        &guess,
+        now,
+    );
     let (consume, item) = match checked.await {
         Ok(checked) => checked,
         Err(OtpError::Store(e)) => return Err(e.into()),

@@ -548,13 +548,14 @@ impl engine::Flow for Registration {
 }
 
 /// The registration the request's cookie carries, if it is live and ours.
-pub fn carried(app: &App, req: &Request) -> Option<Carried<Registration>> {
-    engine::carried(app, req)
+pub async fn carried(app: &App, req: &Request) -> Option<Carried<Registration>> {
+    engine::carried(app, req).await
 }
 
 /// The cookie value carrying `data` as version `version` of flow `id`.
 pub fn cookie_value(app: &App, id: &str, version: i64, data: &Registration) -> String {
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     carry::seal(secret, KIND, id, version, data, app.now() + TTL_SECS)
 }
 
@@ -620,8 +621,8 @@ macro_rules! flow_or_redirect {
 }
 
 /// The flow a POST of `step` decides on, or the page the request goes to instead.
-pub fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
-    let flow = carried(app, req).ok_or_else(expired)?;
+pub async fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
+    let flow = carried(app, req).await.ok_or_else(expired)?;
     if !flow.data.state.allows(step) {
         return Err(flow.data.state.step().path().to_owned());
     }
@@ -639,7 +640,7 @@ pub async fn page(
     req: &Request,
     step: Step,
 ) -> Result<Result<Carried<Registration>, Elsewhere>, WebError> {
-    let Some(flow) = carried(app, req) else {
+    let Some(flow) = carried(app, req).await else {
         return Ok(Err(expired().into()));
     };
     let allowed = flow.data.state.allows(step);

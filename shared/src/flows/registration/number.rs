@@ -56,16 +56,10 @@ pub fn check(app: &App, form: &Form) -> Result<(MobileNumber, Passed), Box<Outco
     let number = MobileNumber::parse(&form.numero)
         .map_err(|e| errors.add("numero", e))
         .ok();
-    let secret = &app.config.flow_secret;
-    let passed = challenge::check(
-        secret,
-        &form.challenge,
-        &form.conferma,
-        &form.pow,
-        app.now(),
-    )
-    .map_err(|e| errors.add("conferma", challenge::message(e)))
-    .ok();
+    let keys = app.keys();
+    let passed = challenge::check(&keys, &form.challenge, &form.conferma, &form.pow, app.now())
+        .map_err(|e| errors.add("conferma", challenge::message(e)))
+        .ok();
     match (number, passed) {
         (Some(number), Some(passed)) => Ok((number, passed)),
         (_, passed) => {
@@ -111,7 +105,8 @@ pub async fn load(app: &App, number: &MobileNumber) -> Result<Facts, WebError> {
 
 /// The write storing a registration code, with the number's claim holder noted beside it.
 pub(super) fn code_op(app: &App, rid: &str, code: &OtpCode, holder: Option<&str>) -> TxOp {
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     match otp::issue_op(secret, Purpose::Registration, rid, code, app.now(), None) {
         TxOp::Put { key, item, cond } => TxOp::Put {
             key,
@@ -168,7 +163,8 @@ pub fn decide(
         TTL_SECS,
         now,
     ));
-    let secret = &app.config.flow_secret;
+    let keys = app.keys();
+    let secret = keys.current();
     let withdraw = otp::withdraw_op(secret, Purpose::Registration, &data.rid, &fresh.code);
     tracing::info!(step = "register-number", "registration started, code sent");
     Outcome::redirect(Step::Otp.path())

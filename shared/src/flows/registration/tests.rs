@@ -151,7 +151,7 @@ fn carried_by(app: &App, o: &Outcome<Refusal>) -> Carried<Registration> {
         .split_once('=')
         .unwrap()
         .1;
-    carry::open(&app.config.flow_secret, KIND, value, app.now()).unwrap()
+    carry::open(&app.keys(), KIND, value, app.now()).unwrap()
 }
 
 fn redirect(o: &Outcome<Refusal>) -> &str {
@@ -256,12 +256,9 @@ fn the_cookie_carries_the_flow_and_only_its_own_kind() {
     let app = app();
     let r = at(State::EmailSaved, 100);
     let value = cookie_value(&app, "id", 4, &r);
-    let back: Carried<Registration> =
-        carry::open(&app.config.flow_secret, KIND, &value, app.now()).unwrap();
+    let back: Carried<Registration> = carry::open(&app.keys(), KIND, &value, app.now()).unwrap();
     assert_eq!((back.id.as_str(), back.version, back.data), ("id", 4, r));
-    assert!(
-        carry::open::<Registration>(&app.config.flow_secret, "LOGIN", &value, app.now()).is_none()
-    );
+    assert!(carry::open::<Registration>(&app.keys(), "LOGIN", &value, app.now()).is_none());
 }
 
 // --- Step 1 -----------------------------------------------------------------------------
@@ -269,7 +266,7 @@ fn the_cookie_carries_the_flow_and_only_its_own_kind() {
 fn step1_form(app: &App, numero: &str, slider: &str) -> number::Form {
     number::Form {
         numero: numero.into(),
-        challenge: challenge::issue(&app.config.flow_secret, app.now() - 3),
+        challenge: challenge::issue(app.keys().current(), app.now() - 3),
         conferma: slider.into(),
         pow: String::new(),
     }
@@ -1200,7 +1197,7 @@ async fn ask_old_owner(active: bool, owner_cap_spent: bool) -> (String, Vec<Effe
                 _ => None,
             })
             .expect("a code is stored whatever is sent");
-    let typed = crypto::keyed_hash(&app.config.flow_secret, "123456");
+    let typed = crypto::keyed_hash(app.keys().current().bytes(), "123456");
     let kinds = o.tx.kinds();
     assert!(
         kinds.contains(&"TOKEN#CEASE".to_owned())
