@@ -125,16 +125,8 @@ mod tests {
             );
         }
         assert_eq!(
-            (
-                back.table_name,
-                back.flow_secret,
-                back.sms_sender
-            ),
-            (
-                c.table_name,
-                c.flow_secret,
-                c.sms_sender
-            )
+            (back.table_name, back.flow_secret, back.sms_sender),
+            (c.table_name, c.flow_secret, c.sms_sender)
         );
         let all = from_config(&cc);
         let name = |f| for_function(&all, f);
