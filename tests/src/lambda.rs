@@ -50,6 +50,7 @@ impl LambdaPortal {
         configure_app: impl FnOnce(&mut shared::config::Config),
         configure: impl FnOnce(&mut LambdaConfig),
     ) -> LambdaPortal {
+        crate::logcapture::install();
         ensure_infra().await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

@@ -232,6 +232,7 @@ impl Portal {
         F: FnOnce(App) -> Fut,
         Fut: std::future::Future<Output = App>,
     {
+        logcapture::install();
         // E2E_LOG=warn (or info, …) shows the handlers' logs while debugging a test.
         if let Ok(filter) = std::env::var("E2E_LOG") {
             let _ = tracing_subscriber::fmt()

@@ -31,6 +31,11 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 }
 
 /// Installs the capture as this process's subscriber (once) and returns it.
+///
+/// Every portal the harness starts calls it first (`install`), so the subscriber is in place
+/// before any request or outbox invocation opens its span: a span opened under no subscriber
+/// is a no-op, and a line logged inside it after the capture was installed by another test
+/// would carry no request id.
 pub fn capture() -> &'static Captured {
     static LOGS: OnceLock<Captured> = OnceLock::new();
     LOGS.get_or_init(|| {
@@ -43,4 +48,11 @@ pub fn capture() -> &'static Captured {
         .expect("first subscriber");
         c
     })
+}
+
+/// The capture, unless `E2E_LOG` asks for the readable test writer while debugging.
+pub fn install() {
+    if std::env::var_os("E2E_LOG").is_none() {
+        capture();
+    }
 }

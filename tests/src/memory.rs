@@ -20,6 +20,7 @@ pub async fn send(
     headers: &[(&str, String)],
     body: Body,
 ) -> Option<Resp> {
+    crate::logcapture::install();
     let path = target.split('?').next().unwrap_or_default();
     let route = routes::find(method, path)?;
     let handler = local_gateway::handlers::handler_for(route.function).expect("a handler");
