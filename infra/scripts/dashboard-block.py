@@ -84,6 +84,11 @@ widgets = [
            view="timeSeries", stat="p99", period=300),
     widget(0, 21, 12, 6, "Email inviate e non inviate",
            [m("EmailSent", "messages", "Email inviate"), m("EmailFailed", "messages", "Email non inviate")],
+           view="timeSeries", stat="Sum", period=300),    # The outbox sends once (issue 22): what a retry or a duplicate did not send again, and
+    # what a redrive found expired.
+    widget(12, 21, 12, 6, "Outbox: messaggi non ripetuti e scaduti",
+           [m("OutboxDuplicateSkipped", "messages", "Già inviati, non ripetuti"),
+            m("OutboxExpiredDropped", "messages", "Scaduti, non inviati")],
            view="timeSeries", stat="Sum", period=300),
 ]
 # Annotation values are numbers in the dashboard's JSON: the parameters go in unquoted.
