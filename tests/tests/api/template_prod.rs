@@ -585,3 +585,78 @@ fn deploy_preflight_computes_the_quota_and_stops_when_the_account_has_less() {
     assert!(err.contains("Nessun deploy eseguito"), "{err}");
     assert!(!out.contains("Preflight: ok"), "{out}");
 }
+
+/// The REST API's access logs need the account's API Gateway CloudWatch Logs role
+/// (`AWS::ApiGateway::Account`, one setting per account and region): without it the stage
+/// fails to create and the first deploy stops. The stage that creates the account's resources
+/// sets it, with a role trusted by API Gateway that may only push logs, before its API is
+/// created; a sharing stage leaves it alone (it would take it over, and break it on delete).
+#[test]
+fn the_first_deploy_sets_the_api_gateway_logging_role_once() {
+    let t = tc::template();
+    let prod = Stack::new(&t, SAFE_PROD);
+    let test = Stack::new(
+        &t,
+        &with(
+            SAFE_PROD,
+            &[("Stage", "test"), ("AccountResources", "shared")],
+        ),
+    );
+    let accounts = |s: &Stack<'_>| -> Vec<String> {
+        s.resources()
+            .into_iter()
+            .filter(|(_, r)| r["Type"] == "AWS::ApiGateway::Account")
+            .map(|(id, _)| id.to_owned())
+            .collect()
+    };
+    let created = accounts(&prod);
+    assert_eq!(
+        created.len(),
+        1,
+        "the creating stage sets the API Gateway account: {created:?}"
+    );
+    assert_eq!(
+        accounts(&test),
+        Vec::<String>::new(),
+        "a sharing stage leaves it alone"
+    );
+
+    let account = tc::resource(&t, &created[0]);
+    let role_id = tc::getatt_target(&account["Properties"]["CloudWatchRoleArn"])
+        .expect("CloudWatchRoleArn: !GetAtt <role>.Arn");
+    let role = tc::resource(&t, role_id.split('.').next().unwrap());
+    let trust = serde_yaml::to_string(&role["Properties"]["AssumeRolePolicyDocument"]).unwrap();
+    assert!(trust.contains("apigateway.amazonaws.com"), "{trust}");
+    let managed = serde_yaml::to_string(&role["Properties"]["ManagedPolicyArns"]).unwrap();
+    assert!(
+        managed.contains("AmazonAPIGatewayPushToCloudWatchLogs"),
+        "{managed}"
+    );
+    assert!(
+        role["Properties"]["Policies"].is_null(),
+        "nothing but pushing logs"
+    );
+
+    // The API waits for it: directly, or through a handle that names it only when created.
+    let depends = serde_yaml::to_string(&tc::resource(&t, "Api")["DependsOn"]).unwrap();
+    let waits = depends.contains(&created[0])
+        || resources_depending_on(&t, &created[0])
+            .iter()
+            .any(|h| depends.contains(h.as_str()));
+    assert!(
+        waits,
+        "Api must depend on {} (DependsOn: {depends})",
+        created[0]
+    );
+}
+
+/// The resources whose Metadata or Properties name `id` (a wait handle, for a conditional
+/// dependency: DependsOn cannot name a resource whose condition is false).
+fn resources_depending_on(t: &Value, id: &str) -> Vec<String> {
+    tc::resources(t)
+        .iter()
+        .filter(|(_, r)| serde_yaml::to_string(r).unwrap().contains(id))
+        .filter_map(|(k, _)| k.as_str().map(str::to_owned))
+        .filter(|k| k != id)
+        .collect()
+}
