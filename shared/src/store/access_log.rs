@@ -65,17 +65,22 @@ fn pk(account_id: &str) -> String {
     format!("ACCESS#{account_id}")
 }
 
-/// The write recording `event` for `account_id` now.
-pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> TxOp {
-    // Zero-padded time first, so the sort key orders events; then the wall clock's
-    // nanoseconds, so that two steps of the same second (the code sent, then the login
-    // completed) keep their order; the random suffix keeps simultaneous ones apart.
+/// A sort key that orders a partition's records by time, also within one second: the
+/// zero-padded time first; then the wall clock's nanoseconds, so that two steps of the same
+/// second (the code sent, then the login completed; the registration's consent, then a new
+/// version accepted) keep their order; a random suffix keeps simultaneous ones apart.
+pub(super) fn ordered_sort_key(now: i64) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
     let suffix = &crypto::random_token()[..6];
+    format!("{now:012}#{nanos:020}#{suffix}")
+}
+
+/// The write recording `event` for `account_id` now.
+pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> TxOp {
     TxOp::Put {
-        key: Key::new(pk(account_id), format!("{now:012}#{nanos:020}#{suffix}")),
+        key: Key::new(pk(account_id), ordered_sort_key(now)),
         item: Item::new()
             .with("event", event.code())
             .with("user_agent", super::sessions::bounded_agent(user_agent))

@@ -7,7 +7,7 @@
 //! item (`CONSENTS#CURRENT`); without it, the versions of `documents` are in force.
 
 use super::{schema, Cond, Item, Key, Query, Store, StoreError, TxOp};
-use crate::{crypto, documents};
+use crate::documents;
 
 pub const KEEP_SECS: i64 = 10 * 365 * 24 * 3600;
 
@@ -48,9 +48,8 @@ fn pk(account_id: &str) -> String {
 }
 
 pub fn record_op(account_id: &str, action: Action, terms: &str, privacy: &str, now: i64) -> TxOp {
-    let suffix = &crypto::random_token()[..8];
     TxOp::Put {
-        key: Key::new(pk(account_id), format!("{now:012}#{suffix}")),
+        key: Key::new(pk(account_id), super::access_log::ordered_sort_key(now)),
         item: Item::new()
             .with("action", action.code())
             .with("terms_version", terms)
@@ -182,5 +181,29 @@ pub fn publish_op(in_force: &InForce, now: i64) -> TxOp {
             .with("note", in_force.note.as_str())
             .with("published_at", now),
         cond: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::memory::MemoryStore;
+
+    /// The registration's acceptance and a new version accepted in the same second come
+    /// back in that order (a random suffix alone ordered them by chance).
+    #[tokio::test]
+    async fn entries_of_one_second_come_back_oldest_first() {
+        let store = MemoryStore::default();
+        for version in ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"] {
+            let op = record_op("acc", Action::Accepted, version, "1.0", 1_000);
+            store.transact(vec![op]).await.unwrap();
+        }
+        let versions: Vec<_> = of_account(&store, "acc")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.terms_version)
+            .collect();
+        assert_eq!(versions, ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"]);
     }
 }
