@@ -465,6 +465,23 @@ impl Portal {
     }
 
     /// The emails LocalStack holds for `addr`, once the outbox is delivered (`settle`).
+    /// The emails to `addr` once one of them satisfies `wanted`: the outbox of a portal
+    /// that many requests use at once (the security suites, a hundred registrations) may not
+    /// be empty at any moment `settle` looks, and its consumer writes a delivery record per
+    /// message (two DynamoDB calls on a loaded emulator), so wait for the email itself, up
+    /// to two minutes; then the emails as they are (the caller's assertion says what is
+    /// missing).
+    pub async fn emails_to_until(&self, addr: &str, wanted: impl Fn(&Email) -> bool) -> Vec<Email> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let mails = self.emails_to(addr).await;
+            if mails.iter().any(&wanted) || std::time::Instant::now() > deadline {
+                return mails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await; // poll interval
+        }
+    }
+
     pub async fn emails_to(&self, addr: &str) -> Vec<Email> {
         self.settle().await;
         inbox::fetch_emails(&endpoint())

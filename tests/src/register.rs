@@ -93,16 +93,9 @@ pub async fn through_email(p: &Portal, number: &str, email: &str) -> String {
 }
 
 pub async fn confirmation_link(p: &Portal, email: &str) -> String {
-    // Under load (a hundred registrations at once) the outbox may take longer than one
-    // `settle` to deliver: wait for the email itself (up to 30 s).
-    let mut mails = p.emails_to(email).await;
-    for _ in 0..150 {
-        if mails.iter().any(|m| m.subject.contains("Conferma")) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await; // poll interval
-        mails = p.emails_to(email).await;
-    }
+    let mails = p
+        .emails_to_until(email, |m| m.subject.contains("Conferma"))
+        .await;
     let mail = mails
         .iter()
         .rev()

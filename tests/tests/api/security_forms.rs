@@ -285,7 +285,7 @@ impl Backend {
                 })
                 .collect(),
             Backend::Gateway { portal, .. } => portal
-                .emails_to(to)
+                .emails_to_until(to, |m| m.text.contains(path))
                 .await
                 .into_iter()
                 .map(|m| m.text)
