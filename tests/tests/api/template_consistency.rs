@@ -1562,6 +1562,19 @@ pub(crate) fn resolved_secret(v: &Value) -> Option<String> {
     Some(inner.to_owned())
 }
 
+/// The flow secret's resource (its name reaches the functions as `FLOW_SECRET_ARN`).
+pub(crate) const FLOW_SECRET_RESOURCE: &str = "FlowSecretValue";
+
+/// Whether the resource `id` is a Secrets Manager secret generated as a header value
+/// (>= 32 alphanumerics): what CloudFront sends as the origin secret and the API's WAF admits.
+pub(crate) fn is_generated_header_secret(t: &Value, id: &str) -> bool {
+    let r = resource(t, id);
+    let gen = &r["Properties"]["GenerateSecretString"];
+    r["Type"].as_str() == Some("AWS::SecretsManager::Secret")
+        && gen["PasswordLength"].as_u64().unwrap_or(0) >= 32
+        && gen["ExcludePunctuation"].as_bool() == Some(true)
+}
+
 /// (f) The edge (issue 13 item 10, issue 22 item 2): CloudFront adds `x-origin-verify` to
 /// every API request from a generated secret of its own (not FLOW_SECRET's; which the
 /// API's web ACL requires and no function holds: `template_edge.rs`), and the API
@@ -1571,8 +1584,6 @@ pub(crate) fn resolved_secret(v: &Value) -> Option<String> {
 fn cloudfront_edge_secret_and_viewer_address() {
     let t = template();
     let mut problems = vec![];
-    // The flow secret's resource (its name reaches the functions as FLOW_SECRET_ARN).
-    let flow_secret = Some("FlowSecretValue".to_owned());
 
     let cfg = &resources_of_type(&t, "AWS::CloudFront::Distribution")[0].1["Properties"]
         ["DistributionConfig"];
@@ -1599,17 +1610,12 @@ fn cloudfront_edge_secret_and_viewer_address() {
         .collect();
     match verify.as_slice() {
         [(_, Some(id))] => {
-            let r = resource(&t, id);
-            let gen = &r["Properties"]["GenerateSecretString"];
-            if r["Type"].as_str() != Some("AWS::SecretsManager::Secret")
-                || gen["PasswordLength"].as_u64().unwrap_or(0) < 32
-                || gen["ExcludePunctuation"].as_bool() != Some(true)
-            {
+            if !is_generated_header_secret(&t, id) {
                 problems.push(format!(
                     "{id}: must be a generated secret of >= 32 alphanumerics (a header value)"
                 ));
             }
-            if flow_secret.as_ref() == Some(id) {
+            if id == FLOW_SECRET_RESOURCE {
                 problems.push("the origin secret must not be FLOW_SECRET's secret".into());
             }
         }

@@ -4,8 +4,8 @@
 //! (`INFRA_TEMPLATE=path` runs the checks on another file).
 
 use super::template_consistency::{
-    functions, getatt_target, intrinsic, ref_target, resolved_secret, resource, resources_of_type,
-    strings, template,
+    functions, getatt_target, intrinsic, is_generated_header_secret, ref_target, resolved_secret,
+    resource, resources_of_type, strings, template, FLOW_SECRET_RESOURCE,
 };
 use serde_yaml::Value;
 use shared::edge;
@@ -283,16 +283,8 @@ fn the_regional_web_acl_admits_only_cloudfronts_secret() {
                     "{acl_id}.{name}: at most the current and the previous value"
                 ));
             }
-            // The flow secret's resource (its name reaches the functions as FLOW_SECRET_ARN).
-            let flow = Some("FlowSecretValue".to_owned());
             for s in secrets {
-                let r = resource(&t, s);
-                let gen = &r["Properties"]["GenerateSecretString"];
-                if r["Type"].as_str() != Some("AWS::SecretsManager::Secret")
-                    || gen["PasswordLength"].as_u64().unwrap_or(0) < 32
-                    || gen["ExcludePunctuation"].as_bool() != Some(true)
-                    || flow.as_ref() == Some(s)
-                {
+                if !is_generated_header_secret(&t, s) || s == FLOW_SECRET_RESOURCE {
                     problems.push(format!(
                         "{s}: must be a generated secret of >= 32 alphanumerics, not FLOW_SECRET's"
                     ));

@@ -71,7 +71,7 @@ fn can_read(t: &Value, role_id: &str, secret: &str) -> bool {
 #[test]
 fn exactly_the_functions_that_use_the_flow_secret_can_read_it() {
     let t = template();
-    let secret = "FlowSecretValue";
+    let secret = super::template_consistency::FLOW_SECRET_RESOURCE;
     assert_eq!(
         resource(&t, secret)["Type"].as_str(),
         Some("AWS::SecretsManager::Secret")
