@@ -4,7 +4,7 @@ function with its REST API (Api) methods, error and throttle alarms) in the temp
 
 Why a generator: the six resources differ only in names, routes, table grants and which
 of the SMS / email policies apply; writing them by hand is where typos creep in. The
-consistency test (tests/tests/api/template_consistency.rs) checks the result, and prints the
+consistency test (tests/tests/api/template_consistency/) checks the result, and prints the
 exact `table` statements when a role differs from shared/src/access.rs.
 
   python3 infra/scripts/function-block.py login "Login: username + password" \

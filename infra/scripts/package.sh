@@ -10,7 +10,7 @@
 #                                                   output in .aws-sam/build, ready for sam deploy)
 #
 # The function list is the template's (CodeUri: ../functions/<crate>), which
-# tests/tests/api/template_consistency.rs keeps equal to shared::access::functions() (the
+# tests/tests/api/template_consistency/ keeps equal to shared::access::functions() (the
 # route table's functions and send-messages).
 # Artifacts: target/lambda/<crate>/bootstrap (cargo-lambda's layout in the shared target dir).
 set -euo pipefail

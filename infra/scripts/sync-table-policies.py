@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Rewrites each role's `table` policy in infra/template.yaml to what shared/src/access.rs
-declares, from the statements `template_consistency::table_access_matches_shared_access`
+declares, from the statements `template_consistency::table::table_access_matches_shared_access`
 prints when they differ. Run it after changing a row of `shared::access`, then review the
 diff: the test stays the judge (this only saves typing the YAML)."""
 import re
@@ -9,7 +9,7 @@ import sys
 
 TEMPLATE = "infra/template.yaml"
 TEST = ["cargo", "test", "-q", "-p", "e2e", "--test", "api", "--",
-        "template_consistency::table_access_matches_shared_access"]
+        "template_consistency::table::table_access_matches_shared_access"]
 
 for _ in range(40):
     out = subprocess.run(TEST, capture_output=True, text=True)

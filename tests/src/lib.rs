@@ -11,6 +11,7 @@ pub mod memory;
 pub mod proxy;
 pub mod quick;
 pub mod register;
+pub mod sign_in;
 
 use local_gateway::inbox::{self, Email, Sms};
 use local_gateway::Gateway;

@@ -3,7 +3,7 @@
 //! referente's page — rather than about registering one (`register` does that, slowly).
 
 use crate::register::{cf_for, PASSWORD};
-use crate::{random_email, random_number, Page, Portal};
+use crate::{random_email, random_number, Portal};
 use rand::Rng;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber, Password};
 use shared::store::lines::{self, Line, Profile};
@@ -109,33 +109,4 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
         username,
         personal_cf: cf.to_owned(),
     }
-}
-
-/// The login's password step as a user does it.
-pub async fn password_step(p: &Portal, username: &str, password: &str) -> Page {
-    let page = p.get("/accesso").await;
-    p.submit(
-        &page,
-        "username",
-        &[("username", username), ("password", password)],
-    )
-    .await
-}
-
-/// A whole login (password, then the SMS code): the private home, or where it stopped.
-pub async fn sign_in(p: &Portal, h: &Holder) -> Page {
-    // The code of *this* login: wait for one more SMS than before (an earlier login's
-    // code may be the last one LocalStack shows for a moment).
-    let before = p.sms_to(&h.number).await.len();
-    let page = password_step(p, &h.username, PASSWORD).await;
-    if page.path != "/accesso/codice" {
-        return page;
-    }
-    let sms = p.sms_to_at_least(&h.number, before + 1).await;
-    let text = &sms.last().expect("the login's SMS").text;
-    let code = text
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .expect("a 6-digit code");
-    p.submit(&page, "codice", &[("codice", code)]).await
 }

@@ -1,7 +1,14 @@
 //! Registration as a user does it, step by step: shared by the registration tests and
-//! every test that needs a registered account (login, recovery).
+//! every test that needs a registered account (login, recovery, the private area).
+//!
+//! To step N: `step1` (the number and the slider) → `through_otp` (2, the SMS code) →
+//! `through_profile` (3, the person's data) → `through_email` (4, the username and the
+//! confirmation email: its link) → `confirm` (5, the link opened) → `complete` (6, the
+//! password) ; `register` is all of it, `registered` all of it on a new line. The single
+//! steps (`profile_step`, `fill_profile`, `email_step`, `from_code`) are for tests that do
+//! something between two of them.
 
-use crate::{Page, Portal};
+use crate::{random_email, random_number, Page, Portal};
 
 pub const ENTE: &str = "00488410010";
 pub const ENTE_NAME: &str = "COMUNE DI PROVA";
@@ -50,6 +57,7 @@ pub async fn step1(p: &Portal, number: &str) -> Page {
         .await
 }
 
+/// Steps 1–2: the code of the SMS typed in; the page it leads to (the profile form).
 pub async fn through_otp(p: &Portal, number: &str) -> Page {
     let page = step1(p, number).await;
     assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
@@ -57,31 +65,70 @@ pub async fn through_otp(p: &Portal, number: &str) -> Page {
     p.submit(&page, "codice", &[("codice", &code)]).await
 }
 
+/// Steps 1–3: the page after the profile (the email form).
 pub async fn through_profile(p: &Portal, number: &str) -> Page {
     let page = through_otp(p, number).await;
-    assert_eq!(page.path, "/registrazione/dati");
+    profile_step(p, &page, number).await
+}
+
+/// Steps 1–4, up to the confirmation email; returns the link in it.
+pub async fn through_email(p: &Portal, number: &str, email: &str) -> String {
+    let page = through_profile(p, number).await;
+    email_step(p, &page, email).await
+}
+
+/// Steps 2–4 from the code page, with a `code` the test read itself (or after it typed
+/// wrong ones): up to the confirmation email; returns the link in it.
+pub async fn from_code(
+    p: &Portal,
+    code_page: &Page,
+    code: &str,
+    number: &str,
+    email: &str,
+) -> String {
+    let page = p.submit(code_page, "codice", &[("codice", code)]).await;
+    let page = profile_step(p, &page, number).await;
+    email_step(p, &page, email).await
+}
+
+/// Step 3 on the profile page: the entity's code is pre-filled from the SIM, the person of
+/// `number` types their data; the page it leads to.
+pub async fn profile_step(p: &Portal, page: &Page, number: &str) -> Page {
+    assert_eq!(page.path, "/registrazione/dati", "{}", page.text());
     assert_eq!(
         page.input_value("cf_ente").as_deref(),
         Some(ENTE),
         "entity code pre-filled from the SIM"
     );
+    fill_profile(p, page, cf_for(number)).await
+}
+
+/// Step 3's form sent as Mario Rossi with the personal code `cf` (not checked: for tests
+/// that type someone else's code or send it while the store is down).
+pub async fn fill_profile(p: &Portal, page: &Page, cf: &str) -> Page {
+    fill_profile_as(p, page, ("Mario", "Rossi"), cf).await
+}
+
+/// Step 3's form sent with the name `(nome, cognome)` and the personal code `cf`.
+pub async fn fill_profile_as(
+    p: &Portal,
+    page: &Page,
+    (nome, cognome): (&str, &str),
+    cf: &str,
+) -> Page {
     p.submit(
-        &page,
+        page,
         "nome",
-        &[
-            ("nome", "Mario"),
-            ("cognome", "Rossi"),
-            ("cf_personale", cf_for(number)),
-        ],
+        &[("nome", nome), ("cognome", cognome), ("cf_personale", cf)],
     )
     .await
 }
 
-/// Up to the confirmation email; returns the link in it.
-pub async fn through_email(p: &Portal, number: &str, email: &str) -> String {
-    let page = through_profile(p, number).await;
+/// Step 4 on the email page: `email` proposed as the username, then AVANTI; returns the
+/// link of the confirmation email.
+pub async fn email_step(p: &Portal, page: &Page, email: &str) -> String {
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
-    let page = p.submit(&page, "email", &[("email", email)]).await;
+    let page = p.submit(page, "email", &[("email", email)]).await;
     assert!(page.contains(email), "the proposed username is the email");
     let page = p.submit(&page, "azione", &[]).await;
     assert!(
@@ -145,4 +192,21 @@ pub async fn register(p: &Portal, number: &str, email: &str) -> Page {
         page.text()
     );
     page
+}
+
+/// A new active line of the entity `ENTE`: its number.
+pub async fn new_line(p: &Portal) -> String {
+    let number = random_number();
+    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    number
+}
+
+/// A registered account on a new active line: (number, username). The username is an
+/// email named for `who`; the registration runs in a browser of its own, so the caller's
+/// cookies are not the registration's.
+pub async fn registered(p: &Portal, who: &str) -> (String, String) {
+    let number = new_line(p).await;
+    let email = random_email(who);
+    register(&p.as_browser(Portal::browser()), &number, &email).await;
+    (number, email)
 }

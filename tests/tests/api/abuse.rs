@@ -67,8 +67,7 @@ async fn codes_per_number_and_guesses_per_code_are_bounded() {
     let p = Portal::start().await;
     // Its caps are hourly windows: count inside one.
     p.align_clock(3600);
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let mut page = ask_code(&p, &number).await;
     assert_eq!(page.path, "/registrazione/codice");
     let mut sent = 1;

@@ -4,6 +4,7 @@
 
 use e2e::counting::{counting, Counts};
 use e2e::quick::{self, Holder};
+use e2e::sign_in;
 use e2e::{Page, Portal};
 use scraper::Selector;
 use shared::domain::MobileNumber;
@@ -49,7 +50,7 @@ async fn entity_with_lines(p: &Portal, others: usize) -> (Holder, Vec<String>) {
         quick::line(p, &n, &entity, i != 1, Profile::Utente).await;
         numbers.push(n);
     }
-    let home = quick::sign_in(p, &referente).await;
+    let home = sign_in::holder(p, &referente).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     assert!(
         home.html.contains("href=\"/area-clienti/linee\"") && home.contains("Referente dell'Ente"),
@@ -204,7 +205,7 @@ async fn a_user_who_is_no_referente_goes_back_to_the_area_and_strangers_to_the_l
 
     let entity = quick::random_entity();
     let user = quick::account(&p, &entity, Profile::Utente).await;
-    let home = quick::sign_in(&p, &user).await;
+    let home = sign_in::holder(&p, &user).await;
     assert_eq!(home.path, "/area-clienti");
     assert!(
         !home.html.contains("/area-clienti/linee"),

@@ -2,8 +2,9 @@
 //! real LocalStack: password, email (link safe from scanners, two tabs), sessions, access
 //! history, the new-browser notice, the data export, the deletion and new terms.
 
-use e2e::register::{register, ENTE, ENTE_NAME, PASSWORD};
-use e2e::{random_email, random_number, simulated_client, Page, Portal};
+use e2e::register::{register, registered, PASSWORD};
+use e2e::sign_in::{password_step, sign_in};
+use e2e::{random_email, simulated_client, Portal};
 use portale_admin::helpdesk::{Exit, Output};
 use shared::store::{accounts, consent_log, uniqueness::Kind};
 
@@ -30,30 +31,6 @@ pub(crate) fn browser(p: &Portal, user_agent: &str) -> Portal {
     )
 }
 
-/// A registered user on an active line: (number, username = email).
-pub(crate) async fn registered(p: &Portal) -> (String, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    let email = random_email("area");
-    register(&p.as_browser(Portal::browser()), &number, &email).await;
-    (number, email)
-}
-
-/// Username + password, then the SMS code: the page the login lands on.
-pub(crate) async fn sign_in(b: &Portal, number: &str, username: &str, password: &str) -> Page {
-    let page = b.get("/accesso").await;
-    let page = b
-        .submit(
-            &page,
-            "username",
-            &[("username", username), ("password", password)],
-        )
-        .await;
-    assert_eq!(page.path, "/accesso/codice", "{}", page.text());
-    let code = b.last_code(number).await;
-    b.submit(&page, "codice", &[("codice", &code)]).await
-}
-
 pub(crate) async fn account(p: &Portal, username: &str) -> accounts::Account {
     accounts::by_claim(p.app.store.as_ref(), Kind::Username, username, p.app.now())
         .await
@@ -64,7 +41,7 @@ pub(crate) async fn account(p: &Portal, username: &str) -> accounts::Account {
 #[tokio::test]
 async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     let home = sign_in(&b, &number, &user, PASSWORD).await;
     assert_eq!(home.path, "/area-clienti");
@@ -92,7 +69,7 @@ async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {
 #[tokio::test]
 async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_emails() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let (a, other) = (browser(&p, CHROME), browser(&p, FIREFOX));
     sign_in(&a, &number, &user, PASSWORD).await;
     p.clock.advance(31);
@@ -190,14 +167,7 @@ async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_em
     );
 
     let fresh = browser(&p, CHROME);
-    let old = fresh.get("/accesso").await;
-    let refused = fresh
-        .submit(
-            &old,
-            "username",
-            &[("username", &user), ("password", PASSWORD)],
-        )
-        .await;
+    let refused = password_step(&fresh, &user, PASSWORD).await;
     assert_eq!(refused.status, 401, "the old password no longer works");
     p.clock.advance(31);
     assert_eq!(
@@ -209,7 +179,7 @@ async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_em
 #[tokio::test]
 async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;
@@ -302,7 +272,7 @@ async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told
 #[tokio::test]
 async fn two_tabs_changing_the_email_at_once_the_first_confirmed_wins() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let (first, second) = (random_email("tab-a"), random_email("tab-b"));
@@ -336,7 +306,7 @@ async fn two_tabs_changing_the_email_at_once_the_first_confirmed_wins() {
 #[tokio::test]
 async fn after_15_minutes_a_sensitive_change_asks_for_the_password_again() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;
@@ -380,7 +350,7 @@ async fn after_15_minutes_a_sensitive_change_asks_for_the_password_again() {
 #[tokio::test]
 async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let (a, b, c) = (
         browser(&p, CHROME),
         browser(&p, FIREFOX),
@@ -449,16 +419,9 @@ async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
 #[tokio::test]
 async fn the_access_history_shows_wrong_passwords_codes_and_completed_logins() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
-    let page = b.get("/accesso").await;
-    let wrong = b
-        .submit(
-            &page,
-            "username",
-            &[("username", &user), ("password", "Sbagliata-2026!")],
-        )
-        .await;
+    let wrong = password_step(&b, &user, "Sbagliata-2026!").await;
     assert_eq!(wrong.status, 401);
     p.clock.advance(5);
     sign_in(&b, &number, &user, PASSWORD).await;
@@ -483,7 +446,7 @@ async fn the_access_history_shows_wrong_passwords_codes_and_completed_logins() {
 #[tokio::test]
 async fn a_login_from_a_browser_never_used_before_emails_the_owner() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let notices = |mail: Vec<local_gateway::inbox::Email>| {
         mail.iter()
             .filter(|m| m.subject.starts_with("Nuovo accesso"))
@@ -519,7 +482,7 @@ async fn a_login_from_a_browser_never_used_before_emails_the_owner() {
 #[tokio::test]
 async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     // The help desk unlocked the account once: the export says so.
@@ -576,7 +539,7 @@ async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
 #[tokio::test]
 async fn deleting_the_account_takes_the_password_and_an_sms_code_and_frees_the_number() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let id = account(&p, &user).await.id;
@@ -651,7 +614,7 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
     // On a table of its own: the versions in force are the whole portal's.
     let table = format!("portale-consensi-{}", rand::random::<u32>());
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     // Ops publish a new version of the terms with portale-admin.
@@ -732,8 +695,8 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
 #[tokio::test]
 async fn an_address_of_another_account_is_refused_and_counted_against_the_daily_cap() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
-    let (_, other) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
+    let (_, other) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;

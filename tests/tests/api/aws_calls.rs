@@ -6,6 +6,7 @@
 
 use e2e::counting::{counting, Counts};
 use e2e::register::*;
+use e2e::sign_in::sign_in;
 use e2e::{random_email, random_number, Portal};
 use std::sync::Arc;
 
@@ -63,8 +64,7 @@ async fn aws_calls_per_flow_stay_within_budget() {
     let counts = Arc::new(Counts::default());
     let c = counts.clone();
     let p = Portal::start_with(move |app| counting(app, c)).await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("conteggio");
 
     counts.reset();
@@ -180,12 +180,10 @@ async fn known_and_unknown_data_make_the_same_aws_calls() {
     let counts = Arc::new(Counts::default());
     let c = counts.clone();
     let p = Portal::start_with(move |app| counting(app, c)).await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("sequenza");
     register(&p, &number, &email).await;
-    let stranger = random_number();
-    p.add_line(&stranger, ENTE, ENTE_NAME, true).await;
+    let stranger = new_line(&p).await;
 
     // The calls of one submission of `path`'s form, from a fresh client.
     let calls = |path: String, marker: &'static str, fields: Vec<(&'static str, String)>| {
@@ -291,42 +289,20 @@ async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
     let counts = Arc::new(Counts::default());
     let c = counts.clone();
     let p = Portal::start_with(move |app| counting(app, c)).await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("impostazioni");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
-    let page = b.get("/accesso").await;
-    let page = b
-        .submit(
-            &page,
-            "username",
-            &[("username", &email), ("password", PASSWORD)],
-        )
-        .await;
-    let code = b.last_code(&number).await;
     assert_eq!(
-        b.submit(&page, "codice", &[("codice", &code)]).await.path,
+        sign_in(&b, &number, &email, PASSWORD).await.path,
         "/area-clienti"
     );
     // Another device, whose session "Esci da tutti gli altri dispositivi" ends.
     p.clock.advance(31);
     let other = p.as_browser(Portal::browser());
-    let page = other.get("/accesso").await;
-    let page = other
-        .submit(
-            &page,
-            "username",
-            &[("username", &email), ("password", PASSWORD)],
-        )
-        .await;
-    let code = other.last_code(&number).await;
     assert_eq!(
-        other
-            .submit(&page, "codice", &[("codice", &code)])
-            .await
-            .path,
+        sign_in(&other, &number, &email, PASSWORD).await.path,
         "/area-clienti"
     );
     // The same browser, seen one request at a time (no redirect followed).

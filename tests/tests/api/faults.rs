@@ -42,42 +42,19 @@ async fn portal_with_flaky_notifier() -> (Portal, std::sync::Arc<FlakyOutbox>) {
 #[tokio::test]
 async fn dynamodb_down_mid_registration_then_back() {
     let (p, proxy) = portal_behind_proxy().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let page = through_otp(&p, &number).await;
     assert_eq!(page.path, "/registrazione/dati");
 
     proxy.down();
-    let failed = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
+    let failed = fill_profile(&p, &page, cf_for(&number)).await;
     assert_unavailable(&failed);
     proxy.up();
     // Retrying the same submission completes the step; the flow was not damaged.
-    let page = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
+    let page = fill_profile(&p, &page, cf_for(&number)).await;
     assert_eq!(page.path, "/registrazione/email", "{}", page.text());
     let email = random_email("guasto");
-    let page = p.submit(&page, "email", &[("email", &email)]).await;
-    p.submit(&page, "azione", &[]).await;
-    let link = confirmation_link(&p, &email).await;
+    let link = email_step(&p, &page, &email).await;
     let page = e2e::register::confirm(&p, &link).await;
     assert!(page.contains("Email Confermata"));
     let form = p.get("/registrazione/password").await;
@@ -117,8 +94,7 @@ async fn dynamodb_down_mid_registration_then_back() {
 #[tokio::test]
 async fn dynamodb_down_during_login_then_back() {
     let (p, proxy) = portal_behind_proxy().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("guasto-login");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let login = p.get("/accesso").await;
@@ -157,8 +133,7 @@ async fn dynamodb_down_during_login_then_back() {
 #[tokio::test]
 async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
     let (p, flaky) = portal_with_flaky_notifier().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
 
     flaky.fail_next_sms(1);
     let failed = step1(&p, &number).await;
@@ -174,17 +149,7 @@ async fn a_failed_sms_or_email_is_reported_and_the_retry_sends_it() {
 
     let code = p.last_code(&number).await;
     let page = p.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
+    let page = fill_profile(&p, &page, cf_for(&number)).await;
     let email = random_email("guasto-ses");
     let page = p.submit(&page, "email", &[("email", &email)]).await;
     flaky.fail_next_email(1);
@@ -228,8 +193,7 @@ async fn a_hung_aws_endpoint_times_out_into_the_retry_page() {
 #[tokio::test]
 async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
     let (p, flaky) = portal_with_flaky_notifier().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("guasto-sms-login");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let before = p.sms_to(&number).await.len();
@@ -266,8 +230,7 @@ async fn a_failed_login_sms_is_sent_on_the_immediate_retry() {
 #[tokio::test]
 async fn dynamodb_down_during_recovery_then_back() {
     let (p, proxy) = portal_behind_proxy().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("guasto-recupero");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let form = p.get("/recupero?modalita=password").await;

@@ -4,6 +4,7 @@
 
 use e2e::quick::{self, Holder};
 use e2e::register::PASSWORD;
+use e2e::sign_in;
 use e2e::Portal;
 use portale_admin::helpdesk::{Exit, Output};
 use serde_json::Value;
@@ -96,7 +97,7 @@ async fn find_and_show_an_account_with_contact_data_masked() {
     );
 
     // After a login: its time (written by the login, issue 15) and its session.
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let o = admin(&p, &format!("account show {} --json", h.id)).await;
     let v = json(&o);
@@ -171,10 +172,10 @@ async fn unlock_forgets_the_lock_and_is_audited() {
     let p = Portal::start().await;
     let h = holder(&p).await;
     for _ in 0..5 {
-        let page = quick::password_step(&p, &h.username, "Sbagliata-2026!").await;
+        let page = sign_in::password_step(&p, &h.username, "Sbagliata-2026!").await;
         assert_eq!(page.status, 401);
     }
-    let page = quick::password_step(&p, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&p, &h.username, PASSWORD).await;
     assert_eq!(page.status, 429, "locked: {}", page.text());
     let o = admin(&p, &format!("account show {}", h.id)).await;
     assert!(
@@ -201,7 +202,7 @@ async fn unlock_forgets_the_lock_and_is_audited() {
     assert_eq!(json(&o)["azione"], "sblocco");
     let o = admin(&p, &format!("account show {}", h.id)).await;
     assert!(o.stdout.contains("Accesso: nessun blocco"), "{}", o.stdout);
-    let page = quick::password_step(&p, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&p, &h.username, PASSWORD).await;
     assert_eq!(page.path, "/accesso/codice", "{}", page.text());
 
     let o = admin(&p, &format!("audit --account {}", h.id)).await;
@@ -231,7 +232,7 @@ async fn unlock_forgets_the_lock_and_is_audited() {
 async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_right_password() {
     let p = Portal::start().await;
     let h = holder(&p).await;
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
 
     let o = admin(
@@ -244,7 +245,7 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
     let page = p.get("/area-clienti").await;
     assert_eq!(page.path, "/accesso", "the session ended");
 
-    let page = quick::password_step(&p, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&p, &h.username, PASSWORD).await;
     assert_eq!(page.status, 403);
     assert_eq!(
         page.field_error("username").as_deref(),
@@ -252,8 +253,9 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
     );
     assert!(page.contains("800.680.068"));
     // A wrong password on a suspended account is any wrong password.
-    let wrong = quick::password_step(&p, &h.username, "Sbagliata-2026!").await;
-    let stranger = quick::password_step(&p, &e2e::random_email("nessuno"), "Sbagliata-2026!").await;
+    let wrong = sign_in::password_step(&p, &h.username, "Sbagliata-2026!").await;
+    let stranger =
+        sign_in::password_step(&p, &e2e::random_email("nessuno"), "Sbagliata-2026!").await;
     assert_eq!((wrong.status, stranger.status), (401, 401));
     assert_eq!(
         wrong.field_error("password").as_deref(),
@@ -279,7 +281,7 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
     .await;
     assert_eq!(o.code, Exit::Ok, "{}", o.stderr);
     assert_eq!(json(&o)["stato"], "attivo");
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let v = json(&admin(&p, &format!("audit --account {} --json", h.id)).await);
     let actions: Vec<_> = v["operazioni"]
@@ -301,7 +303,7 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
 async fn ceasing_an_account_releases_its_claims_and_refuses_its_login() {
     let p = Portal::start().await;
     let h = holder(&p).await;
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti");
 
     let o = admin(
@@ -339,7 +341,7 @@ async fn ceasing_an_account_releases_its_claims_and_refuses_its_login() {
         o.stdout
     );
 
-    let page = quick::password_step(&p, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&p, &h.username, PASSWORD).await;
     assert_eq!(page.status, 401, "a ceased account is no account");
     assert_eq!(
         page.field_error("password").as_deref(),
@@ -366,7 +368,7 @@ async fn a_ceased_line_ends_the_session_and_refuses_the_login() {
     let entity = quick::random_entity();
     let h = quick::account(&p, &entity, Profile::Utente).await;
     let n = MobileNumber::parse(&h.number).unwrap();
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti");
 
     let o = admin(&p, &format!("lines show {}", h.number)).await;
@@ -393,7 +395,7 @@ async fn a_ceased_line_ends_the_session_and_refuses_the_login() {
         "/accesso",
         "the session ended"
     );
-    let page = quick::password_step(&p, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&p, &h.username, PASSWORD).await;
     assert_eq!(page.status, 403);
     assert!(
         page.contains("non risulta attiva in Convenzione"),
@@ -427,7 +429,7 @@ async fn a_ceased_line_ends_the_session_and_refuses_the_login() {
     )
     .await;
     assert_eq!(o.code, Exit::Ok, "{}", o.stderr);
-    let home = quick::sign_in(&p, &h).await;
+    let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let o = admin(&p, &format!("audit --numero {}", h.number)).await;
     let records: Vec<&str> = o.stdout.lines().collect();

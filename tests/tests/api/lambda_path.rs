@@ -6,7 +6,8 @@
 //! (`cargo build --workspace --bins`, as `make test` does).
 
 use e2e::lambda::LambdaPortal;
-use e2e::register::{ENTE, ENTE_NAME};
+use e2e::register::{new_line, ENTE, ENTE_NAME};
+use e2e::sign_in::{password_step, sign_in};
 use e2e::{random_email, random_number};
 use shared::edge::VIEWER_ADDRESS_HEADER;
 
@@ -41,8 +42,7 @@ async fn step_1_and_its_form_go_through_the_register_binaries() {
     // The form post (a base64 body in the event) and the flow cookie (the event's `cookies`)
     // carry a registration through two more binaries. The functions read the real clock:
     // the slider wants 2 s between page and submit.
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(p).await;
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     let page = p
         .submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
@@ -63,15 +63,8 @@ async fn step_1_and_its_form_go_through_the_register_binaries() {
 async fn a_wrong_password_is_a_401_with_the_italian_message() {
     let lp = LambdaPortal::start().await;
     let p = &lp.portal;
-    let page = p.get("/accesso").await;
     let username = random_email("lambda-nessuno");
-    let page = p
-        .submit(
-            &page,
-            "username",
-            &[("username", &username), ("password", "Sbagliata-2026!")],
-        )
-        .await;
+    let page = password_step(p, &username, "Sbagliata-2026!").await;
     assert_eq!(page.status, 401);
     assert_eq!(
         page.field_error("password").as_deref(),
@@ -87,8 +80,7 @@ async fn a_wrong_password_is_a_401_with_the_italian_message() {
 #[tokio::test]
 async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
     let lp = LambdaPortal::start().await;
-    let number = random_number();
-    lp.portal.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&lp.portal).await;
     let username = random_email("lambda-login");
     let password = "Convenzione8-lambda!";
     // Semicolons: the argon2id PHC string contains commas.
@@ -276,7 +268,7 @@ async fn a_function_past_its_timeout_is_killed_and_the_answer_is_502() {
 /// link to the new password) through the real binaries, as a person clicks them.
 #[tokio::test]
 async fn registration_login_and_recovery_run_whole_through_the_binaries() {
-    use e2e::register::{cf_for, confirm, confirmation_link, PASSWORD};
+    use e2e::register::{cf_for, complete, from_code, PASSWORD};
     let lp = LambdaPortal::start().await;
     let p = &lp.portal;
     let number = random_number();
@@ -290,39 +282,8 @@ async fn registration_login_and_recovery_run_whole_through_the_binaries() {
         .submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
         .await;
     let code = p.last_code(&number).await;
-    let page = p.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
-    let page = p.submit(&page, "email", &[("email", &email)]).await;
-    let sent = p.submit(&page, "azione", &[]).await;
-    assert!(
-        sent.contains("Ti abbiamo inviato una email"),
-        "{}",
-        sent.text()
-    );
-    let confirmed = confirm(p, &confirmation_link(p, &email).await).await;
-    assert!(
-        confirmed.contains("Email Confermata"),
-        "{}",
-        confirmed.text()
-    );
-    let page = p.get("/registrazione/password").await;
-    let fields = [
-        ("password", PASSWORD),
-        ("conferma_password", PASSWORD),
-        ("termini", "si"),
-        ("privacy", "si"),
-    ];
-    let done = p.submit(&page, "password", &fields).await;
+    let link = from_code(p, &page, &code, &number, &email).await;
+    let done = complete(p, &link).await;
     assert!(
         done.contains("Richiesta inviata con successo"),
         "{}",
@@ -330,18 +291,7 @@ async fn registration_login_and_recovery_run_whole_through_the_binaries() {
     );
 
     // Login with the SMS code, the private area, ESCI.
-    let page = p.get("/accesso").await;
-    let page = p
-        .submit(
-            &page,
-            "username",
-            &[("username", &email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(page.path, "/accesso/codice", "{}", page.text());
-    let home = p
-        .submit(&page, "codice", &[("codice", &p.last_code(&number).await)])
-        .await;
+    let home = sign_in(p, &number, &email, PASSWORD).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let out = p.post("/esci", &[]).await;
     assert_eq!(out.path, "/accesso", "{}", out.text());

@@ -1,7 +1,7 @@
 //! Login with password + SMS code, sessions and the private area (guide, section 4), end
 //! to end through the local gateway on real LocalStack.
 
-use e2e::register::{cf_for, register, ENTE, ENTE_NAME, PASSWORD};
+use e2e::register::{cf_for, new_line, registered, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
 use shared::domain::MobileNumber;
 use shared::store::accounts;
@@ -11,37 +11,16 @@ use shared::store::Update;
 const LOGIN_SMS: &str =
     "per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.";
 
-/// A registered user on an active line: (number, username).
-async fn registered(p: &Portal) -> (String, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    let email = random_email("accesso");
-    // Register from another browser: the login must not ride on the registration's cookies.
-    register(&p.as_browser(Portal::browser()), &number, &email).await;
-    (number, email)
-}
-
+/// The password step from a login page checked as a visitor finds it.
 async fn password_step(p: &Portal, username: &str, password: &str) -> Page {
-    let page = p.get("/accesso").await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.contains("Registrati ora") && page.contains("Recupera Username e Password"),
-        "{}",
-        page.text()
-    );
-    p.submit(
-        &page,
-        "username",
-        &[("username", username), ("password", password)],
-    )
-    .await
+    let page = e2e::sign_in::login_page(p).await;
+    e2e::sign_in::submit_password(p, &page, username, password).await
 }
 
+/// A whole login through the checked login page.
 async fn sign_in(p: &Portal, number: &str, username: &str, password: &str) -> Page {
     let page = password_step(p, username, password).await;
-    assert_eq!(page.path, "/accesso/codice", "{}", page.text());
-    let code = p.last_code(number).await;
-    p.submit(&page, "codice", &[("codice", &code)]).await
+    e2e::sign_in::code_step(p, &page, number).await
 }
 
 fn count(s: &[local_gateway::inbox::Sms]) -> usize {
@@ -51,7 +30,7 @@ fn count(s: &[local_gateway::inbox::Sms]) -> usize {
 #[tokio::test]
 async fn a_user_logs_in_with_the_sms_code_sees_the_profile_and_logs_out() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
 
@@ -119,7 +98,7 @@ async fn a_user_logs_in_with_the_sms_code_sees_the_profile_and_logs_out() {
 #[tokio::test]
 async fn wrong_password_and_unknown_user_get_the_same_answer_and_no_sms() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let before = count(&p.sms_to(&number).await);
     let wrong = password_step(&p, &username, "Sbagliata-123!").await;
     let unknown_name = random_email("nessuno");
@@ -151,7 +130,7 @@ async fn wrong_password_and_unknown_user_get_the_same_answer_and_no_sms() {
 #[tokio::test]
 async fn repeated_wrong_passwords_lock_the_username_for_a_while_only() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     for _ in 0..4 {
         assert!(password_step(&p, &username, "Sbagliata-123!")
             .await
@@ -190,7 +169,7 @@ async fn repeated_wrong_passwords_lock_the_username_for_a_while_only() {
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code_and_invia_di_nuovo_replaces_it() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let page = password_step(&p, &username, PASSWORD).await;
     let code = p.last_code(&number).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
@@ -227,7 +206,7 @@ async fn five_wrong_codes_burn_the_code_and_invia_di_nuovo_replaces_it() {
 #[tokio::test]
 async fn the_old_code_stops_working_after_a_resend() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let page = password_step(&p, &username, PASSWORD).await;
     let old = p.last_code(&number).await;
     p.clock.advance(31);
@@ -252,7 +231,7 @@ async fn the_old_code_stops_working_after_a_resend() {
 #[tokio::test]
 async fn an_expired_code_offers_a_new_one() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let page = password_step(&p, &username, PASSWORD).await;
     let code = p.last_code(&number).await;
     p.clock.advance(301);
@@ -277,7 +256,7 @@ async fn an_expired_code_offers_a_new_one() {
 #[tokio::test]
 async fn a_sim_no_longer_in_the_convenzione_cannot_log_in_and_gets_no_sms() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     p.add_line(&number, ENTE, ENTE_NAME, false).await;
     let before = count(&p.sms_to(&number).await);
     let page = password_step(&p, &username, PASSWORD).await;
@@ -293,7 +272,7 @@ async fn a_sim_no_longer_in_the_convenzione_cannot_log_in_and_gets_no_sms() {
 #[tokio::test]
 async fn sessions_expire_when_idle_and_private_pages_need_one() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let anonymous = p.get("/area-clienti").await;
     assert_eq!(anonymous.path, "/accesso");
     assert!(anonymous.contains("Per continuare accedi"));
@@ -329,7 +308,7 @@ async fn sessions_expire_when_idle_and_private_pages_need_one() {
 #[tokio::test]
 async fn the_session_id_changes_at_login_and_an_epoch_bump_ends_it() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "accesso").await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
     // Fixation attempt: a planted session id is replaced, never adopted.
@@ -506,8 +485,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
 #[tokio::test]
 async fn registering_an_imported_number_suggests_logging_in() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let username = random_email("c7-utente");
     let csv = format!(
         "username,email,numero,nome,cognome,codice_fiscale,codice_fiscale_ente,password_hash,convenzione\n{username},\

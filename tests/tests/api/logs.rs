@@ -4,7 +4,7 @@
 
 use e2e::logcapture::capture;
 use e2e::register::*;
-use e2e::{random_email, random_number, Portal};
+use e2e::{random_email, Portal};
 
 fn token_in(text: &str, marker: &str) -> String {
     let start = text
@@ -22,8 +22,7 @@ fn token_in(text: &str, marker: &str) -> String {
 async fn no_secret_ever_reaches_the_logs() {
     let logs = capture();
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let email = random_email("log");
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
@@ -44,21 +43,7 @@ async fn no_secret_ever_reaches_the_logs() {
         &[("codice", if code == "000000" { "111111" } else { "000000" })],
     )
     .await;
-    let page = b.submit(&page, "codice", &[("codice", &code)]).await;
-    let page = b
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
-    let page = b.submit(&page, "email", &[("email", &email)]).await;
-    b.submit(&page, "azione", &[]).await;
-    let link = confirmation_link(&b, &email).await;
+    let link = from_code(&b, &page, &code, &number, &email).await;
     secrets.push(token_in(&link, "t="));
     secrets.push(b.cookie_in(&jar, "reg_flow").unwrap());
     complete(&b, &link).await;

@@ -6,7 +6,7 @@
 use super::metrics::counts;
 use super::outbox::dead_letter_url;
 use e2e::faults::FlakyNotifier;
-use e2e::register::{step1, ENTE, ENTE_NAME};
+use e2e::register::{new_line, step1};
 use e2e::{queue_depth, random_email, random_number, sqs, Portal};
 use shared::domain::MobileNumber;
 use shared::notify::{encode_batch, messages, Message};
@@ -144,8 +144,7 @@ async fn redrive(dlq: &str, queue: &str, n: usize, deadline: Duration) -> usize 
 async fn a_code_redriven_after_its_expiry_is_not_sent_and_is_counted() {
     let (p, flaky) = portal_with_flaky_sender().await;
     flaky.fail_next_sms(usize::MAX);
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let page = step1(&p, &number).await;
     assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
 

@@ -4,27 +4,12 @@
 
 use e2e::logcapture::capture;
 use e2e::register::*;
-use e2e::{random_email, random_number, Page, Portal};
+use e2e::sign_in::password_step;
+use e2e::{random_email, Portal};
 use futures::future::join_all;
 use shared::store::accounts::{self, Status};
 use shared::store::uniqueness::{self, Kind};
 use shared::store::Update;
-
-async fn line(p: &Portal) -> String {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    number
-}
-
-async fn password_step(p: &Portal, username: &str, password: &str) -> Page {
-    let page = p.get("/accesso").await;
-    p.submit(
-        &page,
-        "username",
-        &[("username", username), ("password", password)],
-    )
-    .await
-}
 
 async fn holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {
     uniqueness::holder(p.app.store.as_ref(), kind, value, p.app.now())
@@ -37,7 +22,7 @@ async fn holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {
 #[tokio::test]
 async fn a_mail_scanner_opening_the_confirmation_link_changes_nothing() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("scanner");
     let link = through_email(&p, &number, &email).await;
     // Safe Links / Proofpoint: another client, no cookies kept, opens the link three times.
@@ -75,7 +60,7 @@ async fn a_mail_scanner_opening_the_confirmation_link_changes_nothing() {
 #[tokio::test]
 async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("vecchio");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let old_owner = holder(&p, Kind::Username, &email)
@@ -134,7 +119,7 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
 #[tokio::test]
 async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let old_email = random_email("cessato");
     register(&p.as_browser(Portal::browser()), &number, &old_email).await;
     let old_id = accounts::id_from_owner(&holder(&p, Kind::Number, &number).await.unwrap())
@@ -206,7 +191,7 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
 async fn strangers_on_a_number_cannot_stop_its_login_codes() {
     let p = Portal::start().await;
     p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("proprietario");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     // Someone who knows the number asks step 1 again and again.
@@ -253,12 +238,12 @@ async fn registrations_cannot_spend_the_budget_reserved_for_logins() {
     )
     .await;
     p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("riserva");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let mut overloaded = None;
     for _ in 0..9 {
-        let page = step1(&p.as_browser(Portal::browser()), &line(&p).await).await;
+        let page = step1(&p.as_browser(Portal::browser()), &new_line(&p).await).await;
         if page.status == 429 {
             overloaded = Some(page);
             break;
@@ -284,27 +269,17 @@ async fn registrations_cannot_spend_the_budget_reserved_for_logins() {
 #[tokio::test]
 async fn the_same_person_of_the_same_entity_from_another_line_is_a_duplicate() {
     let p = Portal::start().await;
-    let first = line(&p).await;
+    let first = new_line(&p).await;
     let email = random_email("persona");
     register(&p.as_browser(Portal::browser()), &first, &email).await;
     let old_id = accounts::id_from_owner(&holder(&p, Kind::Number, &first).await.unwrap())
         .unwrap()
         .to_owned();
 
-    let second = line(&p).await;
+    let second = new_line(&p).await;
     let q = p.as_browser(Portal::browser());
     let page = through_otp(&q, &second).await;
-    let dup = q
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&first)),
-            ],
-        )
-        .await;
+    let dup = fill_profile(&q, &page, cf_for(&first)).await;
     assert!(
         dup.contains("esiste già un'altra registrazione"),
         "{}",
@@ -394,14 +369,14 @@ async fn mode3_after_five_mode1(p: &Portal, number: &str) -> u16 {
 async fn recovery_counters_answer_alike_for_known_and_unknown_data() {
     let p = Portal::start().await;
     p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
-    let known = line(&p).await;
+    let known = new_line(&p).await;
     register(
         &p.as_browser(Portal::browser()),
         &known,
         &random_email("noto"),
     )
     .await;
-    let unknown = line(&p).await;
+    let unknown = new_line(&p).await;
     let (k, u) = (
         mode3_after_five_mode1(&p, &known).await,
         mode3_after_five_mode1(&p, &unknown).await,
@@ -421,7 +396,7 @@ async fn mode3_after_budget_spent(known: bool) -> u16 {
     )
     .await;
     p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
-    let who = line(&p).await;
+    let who = new_line(&p).await;
     register(
         &p.as_browser(Portal::browser()),
         &who,
@@ -429,7 +404,11 @@ async fn mode3_after_budget_spent(known: bool) -> u16 {
     )
     .await;
     for _ in 0..3 {
-        let number = if known { who.clone() } else { line(&p).await };
+        let number = if known {
+            who.clone()
+        } else {
+            new_line(&p).await
+        };
         let b = p.as_browser(Portal::browser());
         let fields = [
             ("modalita", "username"),
@@ -467,7 +446,7 @@ async fn the_global_budget_answers_alike_for_known_and_unknown_recovery_data() {
 async fn step_4_choices_are_capped_and_leave_no_reservations_behind() {
     let p = Portal::start().await;
     p.align_clock(86_400); // every counter here starts afresh (hour and day windows)
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let mut page = through_profile(&p, &number).await;
     let tried: Vec<String> = (0..10)
         .map(|i| random_email(&format!("sonda{i}")))
@@ -510,7 +489,7 @@ async fn step_4_choices_are_capped_and_leave_no_reservations_behind() {
 #[tokio::test]
 async fn a_stranger_guessing_cannot_keep_the_owner_locked_out() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("bersaglio");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let stranger = p.as_browser(Portal::browser());
@@ -535,7 +514,7 @@ async fn a_stranger_guessing_cannot_keep_the_owner_locked_out() {
 #[tokio::test]
 async fn parallel_guesses_are_counted_before_they_are_verified() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("parallelo");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let b = p.as_browser(Portal::browser());
@@ -555,7 +534,7 @@ async fn parallel_guesses_are_counted_before_they_are_verified() {
 #[tokio::test]
 async fn a_stored_hash_beyond_the_cost_bounds_is_refused_at_once() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("costoso");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let id = accounts::id_from_owner(&holder(&p, Kind::Username, &email).await.unwrap())
@@ -588,7 +567,7 @@ async fn a_stored_hash_beyond_the_cost_bounds_is_refused_at_once() {
 #[tokio::test]
 async fn a_newline_in_next_is_a_redirect_not_a_crash() {
     let p = Portal::start().await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let email = random_email("next");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let page = password_step(&p, &email, PASSWORD).await;
@@ -655,7 +634,7 @@ async fn a_client_cannot_choose_the_address_its_caps_count() {
 #[tokio::test]
 async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
     let p = Portal::start_full(|c| c.cookie_secure = true, |app| async move { app }).await;
-    let number = line(&p).await;
+    let number = new_line(&p).await;
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -689,7 +668,7 @@ async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
 
     let logs = capture();
     let q = Portal::start().await;
-    let number = line(&q).await;
+    let number = new_line(&q).await;
     let email = random_email("log");
     register(&q.as_browser(Portal::browser()), &number, &email).await;
     password_step(&q, &email, PASSWORD).await;

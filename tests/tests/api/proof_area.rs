@@ -9,8 +9,9 @@
 //!   page names, each with its TTL;
 //! - item 8: a consent acceptance records the versions the page showed.
 
-use super::area::{account, browser, ops, registered, sign_in, CHROME, FIREFOX};
-use e2e::register::{CF, PASSWORD};
+use super::area::{account, browser, ops, CHROME, FIREFOX};
+use e2e::register::{registered, CF, PASSWORD};
+use e2e::sign_in::sign_in;
 use e2e::{random_email, Page, Portal};
 use portale_admin::helpdesk::Exit;
 use shared::store::{
@@ -85,7 +86,7 @@ async fn the_link_is_void(p: &Portal, link: &str, user: &str, new: &str) {
 #[tokio::test]
 async fn an_email_link_asked_from_a_session_is_void_after_the_owner_changes_the_password() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     // Someone holding a session for a few minutes asks for their own address.
     let holder = browser(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
@@ -116,7 +117,7 @@ async fn an_email_link_asked_from_a_session_is_void_after_the_owner_changes_the_
 #[tokio::test]
 async fn an_email_link_is_void_once_the_owner_ends_the_other_sessions() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let holder = browser(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
     let new = random_email("presa");
@@ -142,7 +143,7 @@ async fn an_email_link_is_void_once_the_owner_ends_the_other_sessions() {
 #[tokio::test]
 async fn a_suspension_by_the_help_desk_voids_a_pending_email_link() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let holder = browser(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
     let new = random_email("presa");
@@ -159,7 +160,7 @@ async fn a_suspension_by_the_help_desk_voids_a_pending_email_link() {
 #[tokio::test]
 async fn a_deletion_in_progress_is_void_once_the_other_sessions_are_ended() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/elimina").await;
@@ -224,7 +225,7 @@ fn listed(page: &Page) -> Vec<String> {
 #[tokio::test]
 async fn ending_all_other_sessions_ends_every_one_past_forty_and_the_list_shows_them_all() {
     let p = Portal::start().await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let a = account(&p, &user).await;
@@ -321,7 +322,7 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     // On a table of its own: every item that names the person is this test's.
     let table = format!("portale-eliminazione-{}", rand::random::<u32>());
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     // A wrong password, two browsers, the help desk, a pending email change.
     let stranger = browser(&p, FIREFOX);
     let login = stranger.get("/accesso").await;
@@ -464,7 +465,7 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
     // On a table of its own: the versions in force are the whole portal's.
     let table = format!("portale-consensi-{}", rand::random::<u32>());
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
-    let (number, user) = registered(&p).await;
+    let (number, user) = registered(&p, "area").await;
     let b = browser(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let publish = |version: &'static str| {

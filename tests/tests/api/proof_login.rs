@@ -8,7 +8,8 @@
 //! own requests, so the number is exact while other tests run — no timing involved.
 
 use e2e::quick::{self, Holder};
-use e2e::register::{cf_for, complete, confirmation_link, PASSWORD};
+use e2e::register::{cf_for, complete, from_code, PASSWORD};
+use e2e::sign_in;
 use e2e::{random_email, random_number, Page, Portal};
 use futures::stream::{self, StreamExt};
 use rand::Rng;
@@ -76,7 +77,7 @@ async fn account(p: &Portal) -> Holder {
 /// — its `dispositivo` cookie stays, as when the browser is closed and opened again.
 async fn owners_browser(p: &Portal, h: &Holder) -> Portal {
     let owner = browser_at(p, &ipv4());
-    assert_eq!(quick::sign_in(&owner, h).await.path, "/area-clienti");
+    assert_eq!(sign_in::holder(&owner, h).await.path, "/area-clienti");
     assert_eq!(owner.post("/esci", &[]).await.path, "/accesso");
     owner
 }
@@ -87,7 +88,7 @@ async fn strangers(p: &Portal, username: &str, addresses: usize, n: usize) -> Ve
     for _ in 0..addresses {
         let s = browser_at(p, &ipv4());
         for _ in 0..n {
-            pages.push(quick::password_step(&s, username, WRONG).await);
+            pages.push(sign_in::password_step(&s, username, WRONG).await);
         }
     }
     pages
@@ -109,11 +110,11 @@ async fn an_ipv6_client_is_counted_by_its_64() {
     let net = ipv6_network();
     for host in 1..=5 {
         let page =
-            quick::password_step(&browser_at(&p, &ipv6_in(&net, host)), &h.username, WRONG).await;
+            sign_in::password_step(&browser_at(&p, &ipv6_in(&net, host)), &h.username, WRONG).await;
         assert_eq!(page.status, 401, "{}", page.text());
     }
     let sixth =
-        quick::password_step(&browser_at(&p, &ipv6_in(&net, 6)), &h.username, PASSWORD).await;
+        sign_in::password_step(&browser_at(&p, &ipv6_in(&net, 6)), &h.username, PASSWORD).await;
     assert_eq!(
         sixth.status,
         429,
@@ -121,7 +122,7 @@ async fn an_ipv6_client_is_counted_by_its_64() {
         sixth.text()
     );
     assert!(sixth.contains(LOCKED), "{}", sixth.text());
-    let elsewhere = quick::password_step(
+    let elsewhere = sign_in::password_step(
         &browser_at(&p, &ipv6_in(&ipv6_network(), 1)),
         &h.username,
         PASSWORD,
@@ -170,7 +171,7 @@ async fn a_locked_or_capped_login_computes_no_hash() {
     let b = browser_at(&p, &ipv4());
     let before = hashes(&p).await;
     for _ in 0..5 {
-        quick::password_step(&b, &h.username, WRONG).await;
+        sign_in::password_step(&b, &h.username, WRONG).await;
     }
     assert_eq!(
         hashes(&p).await - before,
@@ -178,7 +179,7 @@ async fn a_locked_or_capped_login_computes_no_hash() {
         "each wrong password verified once"
     );
     for password in [WRONG, PASSWORD, WRONG] {
-        let page = quick::password_step(&b, &h.username, password).await;
+        let page = sign_in::password_step(&b, &h.username, password).await;
         assert_eq!(page.status, 429, "{}", page.text());
         assert!(page.contains(LOCKED), "{}", page.text());
     }
@@ -194,7 +195,7 @@ async fn a_locked_or_capped_login_computes_no_hash() {
     let before = hashes(&p).await;
     let mut verified_when_capped = None;
     for i in 0..40 {
-        let page = quick::password_step(&script, &random_email("inventato"), WRONG).await;
+        let page = sign_in::password_step(&script, &random_email("inventato"), WRONG).await;
         if page.status == 429 {
             assert!(page.contains("da questa connessione"), "{}", page.text());
             let now = hashes(&p).await - before;
@@ -217,7 +218,7 @@ async fn a_locked_reauthentication_computes_no_hash() {
     let p = Portal::start().await;
     let h = account(&p).await;
     let owner = browser_at(&p, &ipv4());
-    assert_eq!(quick::sign_in(&owner, &h).await.path, "/area-clienti");
+    assert_eq!(sign_in::holder(&owner, &h).await.path, "/area-clienti");
     let change = |current: &'static str| {
         let owner = &owner;
         async move {
@@ -278,7 +279,7 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
         "every guess was answered"
     );
     assert!(pages.last().unwrap().contains(LOCKED));
-    let unknown = quick::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
+    let unknown = sign_in::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
     assert_eq!(
         unknown.status,
         429,
@@ -287,7 +288,7 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
     );
     assert!(unknown.contains(LOCKED));
 
-    let page = quick::password_step(&owner, &h.username, PASSWORD).await;
+    let page = sign_in::password_step(&owner, &h.username, PASSWORD).await;
     assert_eq!(
         page.path,
         "/accesso/codice",
@@ -355,7 +356,7 @@ async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
     let owner = owners_browser(&p, &h).await;
     let mut answers = Vec::new();
     for _ in 0..3 {
-        answers.push(quick::password_step(&owner, &h.username, WRONG).await);
+        answers.push(sign_in::password_step(&owner, &h.username, WRONG).await);
     }
     assert!(answers.iter().all(|a| a.status == 401));
     assert!(
@@ -363,14 +364,14 @@ async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
         "{}",
         answers.last().unwrap().text()
     );
-    let right = quick::password_step(&owner, &h.username, PASSWORD).await;
+    let right = sign_in::password_step(&owner, &h.username, PASSWORD).await;
     assert_eq!(
         right.status,
         429,
         "its own lock holds, even for the right password: {}",
         right.text()
     );
-    let other = quick::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
+    let other = sign_in::password_step(&browser_at(&p, &ipv4()), &h.username, PASSWORD).await;
     assert_eq!(
         other.path,
         "/accesso/codice",
@@ -518,7 +519,7 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
     let browsers: Vec<Portal> = people.iter().map(|_| browser_at(&p, &nat)).collect();
     let started = p.app.now();
     let pages: Vec<Page> = stream::iter(people.iter().zip(&browsers))
-        .map(|(h, b)| quick::password_step(b, &h.username, PASSWORD))
+        .map(|(h, b)| sign_in::password_step(b, &h.username, PASSWORD))
         .buffered(8)
         .collect()
         .await;
@@ -551,7 +552,7 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
     let script = browser_at(&p, &nat);
     let mut capped_after = None;
     for i in 0..60 {
-        let page = quick::password_step(&script, &random_email("elenco"), WRONG).await;
+        let page = sign_in::password_step(&script, &random_email("elenco"), WRONG).await;
         if page.status == 429 {
             assert!(page.contains("da questa connessione"), "{}", page.text());
             capped_after = Some(i);
@@ -563,7 +564,7 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
         "a script guessing from the office's address met no cap"
     );
     assert_eq!(browsers[0].post("/esci", &[]).await.path, "/accesso");
-    let colleague = quick::password_step(&browsers[0], &people[0].username, PASSWORD).await;
+    let colleague = sign_in::password_step(&browsers[0], &people[0].username, PASSWORD).await;
     assert_eq!(
         colleague.path,
         "/accesso/codice",
@@ -572,7 +573,8 @@ async fn two_hundred_colleagues_log_in_from_one_address_and_a_script_there_is_st
     );
     // The price of a script in the office: for the rest of the window, a browser that never
     // completed a login on its account is refused there (without a hash).
-    let newcomer = quick::password_step(&browser_at(&p, &nat), &people[1].username, PASSWORD).await;
+    let newcomer =
+        sign_in::password_step(&browser_at(&p, &nat), &people[1].username, PASSWORD).await;
     assert_eq!(newcomer.status, 429, "{}", newcomer.text());
 }
 
@@ -607,30 +609,7 @@ async fn register_with_pow(p: &Portal, number: &str, email: &str) -> Page {
         page.text()
     );
     let code = p.last_code(number).await;
-    let page = p.submit(&page, "codice", &[("codice", &code)]).await;
-    assert_eq!(page.path, "/registrazione/dati", "{}", page.text());
-    let page = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(number)),
-            ],
-        )
-        .await;
-    assert_eq!(page.path, "/registrazione/email", "{}", page.text());
-    let page = p.submit(&page, "email", &[("email", email)]).await;
-    assert!(page.contains(email), "{} {}", page.status, page.text());
-    let page = p.submit(&page, "azione", &[]).await;
-    assert!(
-        page.contains("Ti abbiamo inviato una email"),
-        "{} {}",
-        page.status,
-        page.text()
-    );
-    let link = confirmation_link(p, email).await;
+    let link = from_code(p, &page, &code, number, email).await;
     complete(p, &link).await
 }
 

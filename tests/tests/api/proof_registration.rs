@@ -10,7 +10,8 @@ use e2e::counting::{counting, Counts};
 use e2e::faults::FlakyOutbox;
 use e2e::quick::{self, Holder};
 use e2e::register::*;
-use e2e::{random_email, random_number, Page, Portal};
+use e2e::sign_in;
+use e2e::{random_email, Page, Portal};
 use futures::future::join_all;
 use shared::domain::MobileNumber;
 use shared::store::accounts::{self, Status};
@@ -28,27 +29,11 @@ async fn victim(p: &Portal) -> Holder {
     quick::account(p, ENTE, Profile::Utente).await
 }
 
-/// A new active line of `ENTE`.
-async fn new_line(p: &Portal) -> String {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    number
-}
-
 /// Steps 1–3 on `number` (the SIM proved by its code) typing the personal code `cf`.
 async fn data_of(q: &Portal, number: &str, cf: &str) -> Page {
     let page = through_otp(q, number).await;
     assert_eq!(page.path, "/registrazione/dati", "{}", page.text());
-    q.submit(
-        &page,
-        "nome",
-        &[
-            ("nome", "Lucia"),
-            ("cognome", "Bianchi"),
-            ("cf_personale", cf),
-        ],
-    )
-    .await
+    fill_profile_as(q, &page, ("Lucia", "Bianchi"), cf).await
 }
 
 /// Steps 1–3 then PROSEGUI on the duplicate page.
@@ -146,7 +131,8 @@ async fn assert_untouched(p: &Portal, v: &Holder, epoch: i64) {
 
 /// The old owner still logs in.
 async fn assert_logs_in(p: &Portal, v: &Holder) {
-    let login = quick::password_step(&p.as_browser(Portal::browser()), &v.username, PASSWORD).await;
+    let login =
+        sign_in::password_step(&p.as_browser(Portal::browser()), &v.username, PASSWORD).await;
     assert_eq!(
         login.path,
         "/accesso/codice",
@@ -517,8 +503,7 @@ async fn prosegui_on_a_registration_found_by_number_goes_on_at_once() {
 
 /// Up to the password page on a new line with `email`.
 async fn to_password_page(q: &Portal, email: &str) {
-    let number = random_number();
-    q.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(q).await;
     let link = through_email(q, &number, email).await;
     let page = confirm(q, &link).await;
     assert!(page.contains("Email Confermata"), "{}", page.text());

@@ -7,6 +7,7 @@
 
 use e2e::quick::{self, Holder};
 use e2e::register::PASSWORD;
+use e2e::sign_in;
 use e2e::{simulated_client, Page, Portal};
 use shared::flows::recovery::{self, RESET_TOKEN};
 use shared::store::lines::Profile;
@@ -77,7 +78,8 @@ async fn mode_3(b: &Portal, h: &Holder) -> Page {
 
 /// Whether `password` is (still) the holder's: the login's password step sends a code.
 async fn password_is(p: &Portal, h: &Holder, password: &str) -> bool {
-    let page = quick::password_step(&p.as_browser(Portal::browser()), &h.username, password).await;
+    let page =
+        sign_in::password_step(&p.as_browser(Portal::browser()), &h.username, password).await;
     page.path == routes::LOGIN_OTP
 }
 
@@ -125,7 +127,7 @@ async fn a_login_kept_alive_by_resends_ends_fifteen_minutes_after_the_password()
     let p = Portal::start().await;
     let h = holder(&p).await;
     let b = p.as_browser(Portal::browser());
-    let mut page = quick::password_step(&b, &h.username, PASSWORD).await;
+    let mut page = sign_in::password_step(&b, &h.username, PASSWORD).await;
     assert_eq!(page.path, routes::LOGIN_OTP, "{}", page.text());
     for minutes in [4, 4, 4, 2] {
         p.clock.advance(minutes * 60);
@@ -354,7 +356,7 @@ async fn replaying_a_finished_recovery_step_sends_nothing_again() {
 /// The owner changes the password in the private area (in the browser `a`).
 async fn change_password_in_the_area(p: &Portal, h: &Holder, new: &str) {
     let a = p.as_browser(Portal::browser());
-    assert_eq!(quick::sign_in(&a, h).await.path, routes::ACCOUNT);
+    assert_eq!(sign_in::holder(&a, h).await.path, routes::ACCOUNT);
     let page = a.get(routes::ACCOUNT_PASSWORD).await;
     let done = a
         .submit(

@@ -4,7 +4,7 @@
 //! step (one effect: no duplicate SMS or email). Real gateway, real LocalStack.
 
 use e2e::register::*;
-use e2e::{random_email, random_number, Portal};
+use e2e::{random_email, Portal};
 use futures::future::join_all;
 use shared::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use shared::flows::record;
@@ -104,8 +104,7 @@ async fn complete_all(p: &Portal, cookies: &[String]) -> Vec<(u16, String, Strin
 #[tokio::test]
 async fn a_hundred_registrations_of_one_number_make_one_account() {
     let p = Portal::start_for_races().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let mut cookies = vec![];
     for i in 0..RACERS {
         let email = random_email(&format!("num{i}"));
@@ -148,8 +147,7 @@ async fn a_hundred_completions_claiming_one_username_make_one_account() {
     let username = random_email("conteso");
     let mut cookies = vec![];
     for i in 0..RACERS {
-        let number = random_number();
-        p.add_line(&number, ENTE, ENTE_NAME, true).await;
+        let number = new_line(&p).await;
         cookies.push(confirmed_flow(&p, &number, &random_email(&format!("u{i}")), &username).await);
     }
     let results = complete_all(&p, &cookies).await;
@@ -167,8 +165,7 @@ async fn a_hundred_completions_claiming_one_username_make_one_account() {
 
 /// A registered user at the login code page: (login_flow cookie id, number, account id).
 async fn at_login_code(p: &Portal) -> (String, String, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(p).await;
     let email = random_email("gara-otp");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
     let r = raw_client()
@@ -292,8 +289,7 @@ async fn a_hundred_wrong_guesses_are_counted_exactly() {
 #[tokio::test]
 async fn double_clicked_avanti_has_one_effect_on_every_step() {
     let p = Portal::start_for_races().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client.clone());
 
@@ -334,17 +330,7 @@ async fn double_clicked_avanti_has_one_effect_on_every_step() {
     assert_eq!(page.path, "/registrazione/dati");
 
     // Step 3, 4 (SALVA, then AVANTI → one confirmation email).
-    let page = b
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(&number)),
-            ],
-        )
-        .await;
+    let page = fill_profile(&b, &page, cf_for(&number)).await;
     let email = random_email("doppio");
     b.submit(&page, "email", &[("email", &email)]).await;
     let (s1, s2) = twice(

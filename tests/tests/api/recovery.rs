@@ -1,18 +1,11 @@
 //! Credential recovery ("Recupera Username e Password"), its three modes end to end on
 //! real LocalStack: SMS and mail are read back, then the user logs in with what they got.
 
-use e2e::register::{cf_for, register, ENTE, ENTE_NAME, PASSWORD};
-use e2e::{random_email, random_number, Page, Portal};
+use e2e::register::{cf_for, new_line, registered, PASSWORD};
+use e2e::sign_in::attempt;
+use e2e::{random_email, Page, Portal};
 
 const NEW_PASSWORD: &str = "Tramonto-Verde-2027?";
-
-async fn registered(p: &Portal) -> (String, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    let email = random_email("recupero");
-    register(&p.as_browser(Portal::browser()), &number, &email).await;
-    (number, email)
-}
 
 /// The start page, the mode chosen with AVANTI (a GET form), then the data form posted.
 async fn recover(p: &Portal, mode: &str, fields: &[(&str, &str)]) -> Page {
@@ -38,22 +31,6 @@ async fn recover(p: &Portal, mode: &str, fields: &[(&str, &str)]) -> Page {
     let form = p.submit(&start, "scelta", &[("modalita", mode)]).await;
     assert_eq!(form.status, 200);
     p.submit(&form, "modalita", fields).await
-}
-
-async fn login(p: &Portal, number: &str, username: &str, password: &str) -> Page {
-    let page = p.get("/accesso").await;
-    let page = p
-        .submit(
-            &page,
-            "username",
-            &[("username", username), ("password", password)],
-        )
-        .await;
-    if page.path != "/accesso/codice" {
-        return page;
-    }
-    let code = p.last_code(number).await;
-    p.submit(&page, "codice", &[("codice", &code)]).await
 }
 
 pub(crate) fn link_in(text: &str) -> String {
@@ -114,7 +91,7 @@ async fn reset_with_link(p: &Portal, number: &str, link: &str, password: &str) -
 #[tokio::test]
 async fn mode_1_sends_the_username_by_sms_and_email() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "recupero").await;
     let page = recover(
         &p,
         "username",
@@ -143,7 +120,7 @@ async fn mode_1_sends_the_username_by_sms_and_email() {
         .expect("username email");
     assert!(mail.text.contains(&format!("Username: {username}")));
     assert_eq!(
-        login(&p, &number, &username, PASSWORD).await.path,
+        attempt(&p, &number, &username, PASSWORD).await.path,
         "/area-clienti"
     );
 }
@@ -151,11 +128,11 @@ async fn mode_1_sends_the_username_by_sms_and_email() {
 #[tokio::test]
 async fn mode_2_resets_the_password_through_link_and_sms_code() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "recupero").await;
     // An open session elsewhere, which the reset must end.
     let other = p.as_browser(Portal::browser());
     assert_eq!(
-        login(&other, &number, &username, PASSWORD).await.path,
+        attempt(&other, &number, &username, PASSWORD).await.path,
         "/area-clienti"
     );
 
@@ -184,7 +161,7 @@ async fn mode_2_resets_the_password_through_link_and_sms_code() {
         "sessions ended by the reset"
     );
     assert_ne!(
-        login(
+        attempt(
             &p.as_browser(Portal::browser()),
             &number,
             &username,
@@ -197,7 +174,7 @@ async fn mode_2_resets_the_password_through_link_and_sms_code() {
     );
     p.clock.advance(31);
     assert_eq!(
-        login(
+        attempt(
             &p.as_browser(Portal::browser()),
             &number,
             &username,
@@ -216,7 +193,7 @@ async fn mode_2_resets_the_password_through_link_and_sms_code() {
 #[tokio::test]
 async fn mode_3_proves_the_sim_then_mails_username_and_link() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "recupero").await;
     let code_page = recover(
         &p,
         "entrambe",
@@ -245,7 +222,7 @@ async fn mode_3_proves_the_sim_then_mails_username_and_link() {
     let done = reset_with_link(&p, &number, &link_in(&mail.text), NEW_PASSWORD).await;
     assert!(done.contains("La password è stata modificata"));
     assert_eq!(
-        login(
+        attempt(
             &p.as_browser(Portal::browser()),
             &number,
             &username,
@@ -260,9 +237,8 @@ async fn mode_3_proves_the_sim_then_mails_username_and_link() {
 #[tokio::test]
 async fn unknown_data_get_the_identical_answer_and_nothing_is_sent() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
-    let stranger = random_number();
-    p.add_line(&stranger, ENTE, ENTE_NAME, true).await;
+    let (number, username) = registered(&p, "recupero").await;
+    let stranger = new_line(&p).await;
     let ghost = random_email("nessuno");
 
     let known = recover(
@@ -359,7 +335,7 @@ async fn unknown_data_get_the_identical_answer_and_nothing_is_sent() {
 #[tokio::test]
 async fn expired_links_and_wrong_codes_are_refused() {
     let p = Portal::start().await;
-    let (number, username) = registered(&p).await;
+    let (number, username) = registered(&p, "recupero").await;
     recover(&p, "password", &[("username", &username)]).await;
     let link = reset_link(&p, &username).await;
     p.clock.advance(31 * 60);
@@ -392,7 +368,7 @@ async fn caps_stop_messages_without_changing_the_answer() {
     let p = Portal::start().await;
     // Its caps are hourly windows: count inside one.
     p.align_clock(3600);
-    let (_number, username) = registered(&p).await;
+    let (_number, username) = registered(&p, "recupero").await;
     let first = recover(&p, "password", &[("username", &username)]).await;
     for _ in 0..3 {
         p.clock.advance(31); // beyond the double-click guard

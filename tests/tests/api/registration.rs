@@ -1,7 +1,7 @@
 //! Registration end to end (guide, section 3): real HTTP through the local gateway,
 //! real LocalStack (DynamoDB, SNS, SES v2), SMS and mail read back from LocalStack.
 
-use e2e::{random_email, random_number, Page, Portal};
+use e2e::{random_email, random_number, Portal};
 use shared::store::accounts::{self, Status};
 use shared::store::uniqueness::{self, Kind};
 
@@ -26,7 +26,7 @@ async fn a_user_registers_from_number_to_summary_email() {
             servizi in Convenzione Mobile 8")
     );
 
-    let link = through_email_from_otp(&p, &page, &code, &number, &email).await;
+    let link = from_code(&p, &page, &code, &number, &email).await;
     let done = complete(&p, &link).await;
     assert_eq!(done.path, "/registrazione/esito", "{}", done.text());
     assert!(done.contains("Richiesta inviata con successo"));
@@ -81,30 +81,6 @@ async fn a_user_registers_from_number_to_summary_email() {
     assert!(!account.password_hash.contains(PASSWORD));
 }
 
-async fn through_email_from_otp(
-    p: &Portal,
-    otp_page: &Page,
-    code: &str,
-    number: &str,
-    email: &str,
-) -> String {
-    let page = p.submit(otp_page, "codice", &[("codice", code)]).await;
-    let page = p
-        .submit(
-            &page,
-            "nome",
-            &[
-                ("nome", "Mario"),
-                ("cognome", "Rossi"),
-                ("cf_personale", cf_for(number)),
-            ],
-        )
-        .await;
-    let page = p.submit(&page, "email", &[("email", email)]).await;
-    p.submit(&page, "azione", &[]).await;
-    confirmation_link(p, email).await
-}
-
 #[tokio::test]
 async fn a_number_outside_the_convenzione_is_refused_and_kept() {
     let p = Portal::start().await;
@@ -133,8 +109,7 @@ async fn a_number_outside_the_convenzione_is_refused_and_kept() {
 #[tokio::test]
 async fn the_slider_must_reach_the_end_after_a_human_pause() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let page = p.get("/registrazione/numero").await;
     let fast = p
         .submit(&page, "numero", &[("numero", &number), ("conferma", "100")])
@@ -157,8 +132,7 @@ async fn the_slider_must_reach_the_end_after_a_human_pause() {
 #[tokio::test]
 async fn five_wrong_codes_burn_the_code_and_resend_replaces_it() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let mut page = step1(&p, &number).await;
     let right = p.last_code(&number).await;
     let wrong = if right == "000000" {
@@ -194,8 +168,7 @@ async fn five_wrong_codes_burn_the_code_and_resend_replaces_it() {
 #[tokio::test]
 async fn an_expired_code_offers_a_new_one() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let page = step1(&p, &number).await;
     let old = p.last_code(&number).await;
     p.clock.advance(301);
@@ -222,8 +195,7 @@ async fn an_expired_code_offers_a_new_one() {
 #[tokio::test]
 async fn entity_codes_are_checked_against_the_sim() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let page = through_otp(&p, &number).await;
     let swapped = p
         .submit(
@@ -271,8 +243,7 @@ async fn pec_and_taken_usernames_are_refused() {
         .contains("Richiesta inviata con successo"));
 
     let q = Portal::start().await;
-    let second = random_number();
-    q.add_line(&second, ENTE, ENTE_NAME, true).await;
+    let second = new_line(&q).await;
     let page = through_profile(&q, &second).await;
     let pec = q
         .submit(&page, "email", &[("email", "mario.rossi@pec.it")])
@@ -339,8 +310,7 @@ async fn an_expired_link_is_refused() {
 #[tokio::test]
 async fn weak_passwords_and_missing_consents_are_refused() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let link = through_email(&p, &number, &random_email("pw")).await;
     confirm(&p, &link).await;
     let page = p.get("/registrazione/password").await;
@@ -413,8 +383,7 @@ async fn steps_opened_out_of_order_redirect_to_the_right_one() {
         assert_eq!(page.path, "/registrazione/numero", "{path} without a flow");
         assert!(page.contains("scaduta"));
     }
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     step1(&p, &number).await;
     for path in [
         "/registrazione/dati",
@@ -437,8 +406,7 @@ async fn steps_opened_out_of_order_redirect_to_the_right_one() {
 #[tokio::test]
 async fn prosegui_ceases_the_old_registration_only_on_completion() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let first = random_email("primo");
     let link = through_email(&p, &number, &first).await;
     complete(&p, &link).await;
@@ -484,8 +452,7 @@ async fn twenty_parallel_registrations_race_for_one_username() {
     let mut flows = Vec::new();
     for _ in 0..20 {
         let p = Portal::start().await;
-        let number = random_number();
-        p.add_line(&number, ENTE, ENTE_NAME, true).await;
+        let number = new_line(&p).await;
         let page = through_profile(&p, &number).await;
         let page = p
             .submit(&page, "email", &[("email", &random_email("gara"))])

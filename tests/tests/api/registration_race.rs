@@ -93,8 +93,7 @@ async fn twenty_simultaneous_starts_for_one_number_send_at_most_five_codes() {
     let p = portal("portale-test-regrace-cap").await;
     // Its caps are hourly windows: count inside one.
     p.align_clock(3600);
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let users = racers(&p);
     let pages = step1_pages(&users).await;
     p.clock.advance(3);
@@ -141,8 +140,7 @@ async fn twenty_simultaneous_starts_for_one_number_send_at_most_five_codes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_parallel_registrations_of_one_number_make_one_account() {
     let p = portal("portale-test-regrace-number").await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     let users = racers(&p);
 
     // Steps 1-2 one racer after the other: the phone shows one code per SMS with nothing
@@ -173,17 +171,7 @@ async fn twenty_parallel_registrations_of_one_number_make_one_account() {
         |((u, page), email)| {
             let barrier = barrier.clone();
             async move {
-                let page = u
-                    .submit(
-                        page,
-                        "nome",
-                        &[
-                            ("nome", "Mario"),
-                            ("cognome", "Rossi"),
-                            ("cf_personale", cf),
-                        ],
-                    )
-                    .await;
+                let page = fill_profile(u, page, cf).await;
                 assert_eq!(
                     page.path,
                     "/registrazione/email",

@@ -5,8 +5,8 @@
 //! "expired" page, not a 500). Each test rotates a secret of its own.
 
 use e2e::lambda::LambdaPortal;
-use e2e::register::{step1, ENTE, ENTE_NAME};
-use e2e::{new_flow_secret, random_number, secrets_manager, Portal};
+use e2e::register::{cf_for, fill_profile, new_line, step1};
+use e2e::{new_flow_secret, secrets_manager, Portal};
 use shared::config::vars;
 use shared::secret::FlowSecretSource;
 
@@ -45,8 +45,7 @@ fn continue_on(other: &Portal, browser: &Portal) -> Portal {
 /// A registration reaches the code page (its cookie sealed, its code hashed, under the
 /// secret's current version): the browser and the number.
 async fn started(p: &Portal) -> (e2e::Page, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(p).await;
     let page = step1(p, &number).await;
     assert_eq!(page.path, "/registrazione/codice", "{}", page.text());
     (page, number)
@@ -88,12 +87,7 @@ async fn a_process_behind_a_rotation_fetches_the_secret_again_for_a_newer_cookie
     // Back on `a`, whose cache holds only the old version: the profile step's cookie was
     // sealed by `b` under the new one.
     a.clock.advance(shared::secret::MIN_REFETCH_SECS);
-    let fields = [
-        ("nome", "Mario"),
-        ("cognome", "Rossi"),
-        ("cf_personale", e2e::register::cf_for(&number)),
-    ];
-    let email = a.submit(&profile, "nome", &fields).await;
+    let email = fill_profile(&a, &profile, cf_for(&number)).await;
     assert_eq!(email.path, "/registrazione/email", "{}", email.text());
 }
 

@@ -5,32 +5,21 @@
 //! LocalStack's `/_aws/sns/sms-messages` records them); with the default, the guide's 40134
 //! ("dal numero 40134", sent as `AWS.MM.SMS.OriginationNumber`).
 
-use e2e::register::{cf_for, register, step1, ENTE, ENTE_NAME, PASSWORD};
-use e2e::{random_email, random_number, Page, Portal};
+use e2e::register::{cf_for, new_line, registered, step1, PASSWORD};
+use e2e::sign_in::password_step;
+use e2e::{Page, Portal};
 use shared::config::SmsSender;
-
-/// A registered account on `p` (from another browser): (number, username).
-async fn registered(p: &Portal) -> (String, String) {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
-    let email = random_email("mittente");
-    register(&p.as_browser(Portal::browser()), &number, &email).await;
-    (number, email)
-}
 
 /// The three code pages (registration, login, recovery mode 3) of `p`, each with the
 /// number its SMS went to.
 async fn code_pages(p: &Portal) -> Vec<(&'static str, Page, String)> {
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(p).await;
     let reg = step1(p, &number).await;
     assert_eq!(reg.path, "/registrazione/codice", "{}", reg.text());
 
-    let (known, username) = registered(p).await;
+    let (known, username) = registered(p, "mittente").await;
     let b = p.as_browser(Portal::browser());
-    let page = b.get("/accesso").await;
-    let fields = [("username", username.as_str()), ("password", PASSWORD)];
-    let login = b.submit(&page, "username", &fields).await;
+    let login = password_step(&b, &username, PASSWORD).await;
     assert_eq!(login.path, "/accesso/codice", "{}", login.text());
 
     let c = p.as_browser(Portal::browser());
@@ -86,8 +75,7 @@ async fn by_default_the_pages_and_the_sms_name_the_guides_40134() {
 #[tokio::test]
 async fn a_short_code_is_sent_as_an_origination_number() {
     let p = Portal::start().await;
-    let number = random_number();
-    p.add_line(&number, ENTE, ENTE_NAME, true).await;
+    let number = new_line(&p).await;
     step1(&p, &number).await;
     p.sms_to_at_least(&number, 1).await;
     let url = format!(
