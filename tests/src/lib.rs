@@ -12,6 +12,7 @@ pub mod proxy;
 pub mod quick;
 pub mod register;
 pub mod sign_in;
+pub mod table;
 
 use local_gateway::inbox::{self, Email, Sms};
 use local_gateway::Gateway;

@@ -110,3 +110,8 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
         personal_cf: cf.to_owned(),
     }
 }
+
+/// An account of a user (profile Utente) on an entity of its own.
+pub async fn user(p: &Portal) -> Holder {
+    account(p, &random_entity(), Profile::Utente).await
+}

@@ -4,9 +4,10 @@
 
 use e2e::register::{register, registered, PASSWORD};
 use e2e::sign_in::{password_step, sign_in};
+use e2e::table::account;
 use e2e::{random_email, simulated_client, Portal};
 use portale_admin::helpdesk::{Exit, Output};
-use shared::store::{accounts, consent_log, uniqueness::Kind};
+use shared::store::{accounts, consent_log};
 
 /// `portale-admin <args>` against the portal's table, as the operator "ops.test".
 pub(crate) async fn ops(p: &Portal, args: &[&str]) -> Output {
@@ -29,13 +30,6 @@ pub(crate) fn browser(p: &Portal, user_agent: &str) -> Portal {
             .build()
             .unwrap(),
     )
-}
-
-pub(crate) async fn account(p: &Portal, username: &str) -> accounts::Account {
-    accounts::by_claim(p.app.store.as_ref(), Kind::Username, username, p.app.now())
-        .await
-        .unwrap()
-        .expect("the account")
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! LocalStack: what the operator reads (Italian text, `--json` parsed), the exit codes,
 //! and what the change does to the user (sessions, login) seen through the real pages.
 
-use e2e::quick::{self, Holder};
+use e2e::quick;
 use e2e::register::PASSWORD;
 use e2e::sign_in;
 use e2e::Portal;
@@ -41,14 +41,10 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", o.stdout))
 }
 
-async fn holder(p: &Portal) -> Holder {
-    quick::account(p, &quick::random_entity(), Profile::Utente).await
-}
-
 #[tokio::test]
 async fn find_and_show_an_account_with_contact_data_masked() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let n = MobileNumber::parse(&h.number).unwrap();
     let last4 = &h.number[h.number.len() - 4..];
 
@@ -170,7 +166,7 @@ async fn bad_input_is_an_italian_message_and_exit_2_not_found_is_4() {
 #[tokio::test]
 async fn unlock_forgets_the_lock_and_is_audited() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     for _ in 0..5 {
         let page = sign_in::password_step(&p, &h.username, "Sbagliata-2026!").await;
         assert_eq!(page.status, 401);
@@ -231,7 +227,7 @@ async fn unlock_forgets_the_lock_and_is_audited() {
 #[tokio::test]
 async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_right_password() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
 
@@ -302,7 +298,7 @@ async fn a_suspended_account_loses_its_sessions_and_is_told_to_call_after_the_ri
 #[tokio::test]
 async fn ceasing_an_account_releases_its_claims_and_refuses_its_login() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let home = sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti");
 

@@ -5,17 +5,12 @@
 use e2e::logcapture::capture;
 use e2e::register::*;
 use e2e::sign_in::password_step;
+use e2e::table::claim_holder;
 use e2e::{random_email, Portal};
 use futures::future::join_all;
 use shared::store::accounts::{self, Status};
-use shared::store::uniqueness::{self, Kind};
+use shared::store::uniqueness::Kind;
 use shared::store::Update;
-
-async fn holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {
-    uniqueness::holder(p.app.store.as_ref(), kind, value, p.app.now())
-        .await
-        .unwrap()
-}
 
 // 1. ---------------------------------------------------------------------------------------
 
@@ -63,7 +58,7 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
     let number = new_line(&p).await;
     let email = random_email("vecchio");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
-    let old_owner = holder(&p, Kind::Username, &email)
+    let old_owner = claim_holder(&p, Kind::Username, &email)
         .await
         .expect("the account holds its username");
 
@@ -90,7 +85,7 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
         (Kind::Number, number.as_str()),
     ] {
         assert_eq!(
-            holder(&p, kind, value).await.as_deref(),
+            claim_holder(&p, kind, value).await.as_deref(),
             Some(old_owner.as_str()),
             "{kind:?} still the old account's"
         );
@@ -111,7 +106,7 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
         later.text()
     );
     assert_eq!(
-        holder(&p, Kind::Email, &email).await.as_deref(),
+        claim_holder(&p, Kind::Email, &email).await.as_deref(),
         Some(old_owner.as_str())
     );
 }
@@ -122,7 +117,7 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
     let number = new_line(&p).await;
     let old_email = random_email("cessato");
     register(&p.as_browser(Portal::browser()), &number, &old_email).await;
-    let old_id = accounts::id_from_owner(&holder(&p, Kind::Number, &number).await.unwrap())
+    let old_id = accounts::id_from_owner(&claim_holder(&p, Kind::Number, &number).await.unwrap())
         .unwrap()
         .to_owned();
 
@@ -143,23 +138,23 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
         .unwrap();
     assert_eq!(old.status, Status::Ceased);
     assert_eq!(
-        holder(&p, Kind::Email, &old_email).await,
+        claim_holder(&p, Kind::Email, &old_email).await,
         None,
         "the ceased account's email is free again"
     );
     assert_eq!(
-        holder(&p, Kind::Username, &old_email).await,
+        claim_holder(&p, Kind::Username, &old_email).await,
         None,
         "and its username"
     );
-    let new_owner = holder(&p, Kind::Number, &number).await.unwrap();
+    let new_owner = claim_holder(&p, Kind::Number, &number).await.unwrap();
     assert_ne!(
         new_owner,
         format!("account:{old_id}"),
         "the number moved to the new account"
     );
     assert_eq!(
-        holder(&p, Kind::Email, &new_email).await.as_deref(),
+        claim_holder(&p, Kind::Email, &new_email).await.as_deref(),
         Some(new_owner.as_str())
     );
     let mails = p.emails_to(&old_email).await;
@@ -272,7 +267,7 @@ async fn the_same_person_of_the_same_entity_from_another_line_is_a_duplicate() {
     let first = new_line(&p).await;
     let email = random_email("persona");
     register(&p.as_browser(Portal::browser()), &first, &email).await;
-    let old_id = accounts::id_from_owner(&holder(&p, Kind::Number, &first).await.unwrap())
+    let old_id = accounts::id_from_owner(&claim_holder(&p, Kind::Number, &first).await.unwrap())
         .unwrap()
         .to_owned();
 
@@ -324,7 +319,7 @@ async fn the_same_person_of_the_same_entity_from_another_line_is_a_duplicate() {
         "PROSEGUI ceased it"
     );
     assert_eq!(
-        holder(&p, Kind::Number, &first).await,
+        claim_holder(&p, Kind::Number, &first).await,
         None,
         "the old line is free"
     );
@@ -458,13 +453,13 @@ async fn step_4_choices_are_capped_and_leave_no_reservations_behind() {
     }
     for email in &tried[..9] {
         assert_eq!(
-            holder(&p, Kind::Email, email).await,
+            claim_holder(&p, Kind::Email, email).await,
             None,
             "{email}: replaced, so released"
         );
     }
     assert!(
-        holder(&p, Kind::Email, &tried[9]).await.is_some(),
+        claim_holder(&p, Kind::Email, &tried[9]).await.is_some(),
         "the current choice stays reserved"
     );
     let refused = p
@@ -537,7 +532,7 @@ async fn a_stored_hash_beyond_the_cost_bounds_is_refused_at_once() {
     let number = new_line(&p).await;
     let email = random_email("costoso");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
-    let id = accounts::id_from_owner(&holder(&p, Kind::Username, &email).await.unwrap())
+    let id = accounts::id_from_owner(&claim_holder(&p, Kind::Username, &email).await.unwrap())
         .unwrap()
         .to_owned();
     let costly = bcrypt::hash_with_salt(PASSWORD, 4, [7u8; 16])
@@ -672,7 +667,7 @@ async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
     let email = random_email("log");
     register(&q.as_browser(Portal::browser()), &number, &email).await;
     password_step(&q, &email, PASSWORD).await;
-    let id = accounts::id_from_owner(&holder(&q, Kind::Username, &email).await.unwrap())
+    let id = accounts::id_from_owner(&claim_holder(&q, Kind::Username, &email).await.unwrap())
         .unwrap()
         .to_owned();
     let text = logs.text();

@@ -9,9 +9,10 @@
 //!   page names, each with its TTL;
 //! - item 8: a consent acceptance records the versions the page showed.
 
-use super::area::{account, browser, ops, CHROME, FIREFOX};
+use super::area::{browser, ops, CHROME, FIREFOX};
 use e2e::register::{registered, CF, PASSWORD};
 use e2e::sign_in::sign_in;
+use e2e::table::account;
 use e2e::{random_email, Page, Portal};
 use portale_admin::helpdesk::Exit;
 use shared::store::{

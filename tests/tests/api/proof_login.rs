@@ -69,10 +69,6 @@ async fn hashes(p: &Portal) -> u64 {
         .expect("the metric is listed")
 }
 
-async fn account(p: &Portal) -> Holder {
-    quick::account(p, &quick::random_entity(), Profile::Utente).await
-}
-
 /// The owner's browser: a completed login (which makes it known to the account), then ESCI
 /// — its `dispositivo` cookie stays, as when the browser is closed and opened again.
 async fn owners_browser(p: &Portal, h: &Holder) -> Portal {
@@ -106,7 +102,7 @@ fn lock_emails(mails: &[local_gateway::inbox::Email]) -> usize {
 async fn an_ipv6_client_is_counted_by_its_64() {
     let p = Portal::start().await;
     p.align_clock(3600);
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let net = ipv6_network();
     for host in 1..=5 {
         let page =
@@ -167,7 +163,7 @@ async fn an_ipv6_client_is_counted_by_its_64() {
 async fn a_locked_or_capped_login_computes_no_hash() {
     let p = Portal::start().await;
     p.align_clock(600);
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let b = browser_at(&p, &ipv4());
     let before = hashes(&p).await;
     for _ in 0..5 {
@@ -216,7 +212,7 @@ async fn a_locked_or_capped_login_computes_no_hash() {
 #[tokio::test]
 async fn a_locked_reauthentication_computes_no_hash() {
     let p = Portal::start().await;
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let owner = browser_at(&p, &ipv4());
     assert_eq!(sign_in::holder(&owner, &h).await.path, "/area-clienti");
     let change = |current: &'static str| {
@@ -269,7 +265,7 @@ async fn a_locked_reauthentication_computes_no_hash() {
 #[tokio::test]
 async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
     let p = Portal::start().await;
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let owner = owners_browser(&p, &h).await;
 
     // 50 wrong passwords from 10 addresses: the per-username lock engages on the last.
@@ -352,7 +348,7 @@ async fn strangers_from_many_addresses_cannot_lock_the_owner_out() {
 #[tokio::test]
 async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
     let p = Portal::start().await;
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let owner = owners_browser(&p, &h).await;
     let mut answers = Vec::new();
     for _ in 0..3 {
@@ -394,7 +390,7 @@ async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
     let counts = std::sync::Arc::new(e2e::counting::Counts::default());
     let c = counts.clone();
     let p = Portal::start_with(move |app| e2e::counting::counting(app, c)).await;
-    let h = account(&p).await;
+    let h = quick::user(&p).await;
     let mut seen = Vec::new();
     for name in [h.username.clone(), random_email("inventato")] {
         strangers(&p, &name, 9, 5).await;

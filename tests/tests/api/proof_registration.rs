@@ -11,6 +11,7 @@ use e2e::faults::FlakyOutbox;
 use e2e::quick::{self, Holder};
 use e2e::register::*;
 use e2e::sign_in;
+use e2e::table::claim_holder;
 use e2e::{random_email, Page, Portal};
 use futures::future::join_all;
 use shared::domain::MobileNumber;
@@ -51,12 +52,6 @@ fn assert_waiting(page: &Page) {
         page.text()
     );
     assert!(page.contains(WAITING), "{}", page.text());
-}
-
-async fn holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {
-    uniqueness::holder(p.app.store.as_ref(), kind, value, p.app.now())
-        .await
-        .unwrap()
 }
 
 async fn status(p: &Portal, id: &str) -> (Status, i64) {
@@ -122,7 +117,7 @@ async fn assert_untouched(p: &Portal, v: &Holder, epoch: i64) {
         (Kind::Person, person.as_str()),
     ] {
         assert_eq!(
-            holder(p, kind, value).await.as_deref(),
+            claim_holder(p, kind, value).await.as_deref(),
             Some(mine.as_str()),
             "{kind:?} still the old account's"
         );
@@ -188,7 +183,7 @@ async fn a_colleague_with_another_sim_ceases_nothing_and_takes_nothing() {
         .await;
     assert_eq!(forged.path, "/registrazione/dati");
     assert_eq!(
-        holder(&p, Kind::Email, &v.username).await,
+        claim_holder(&p, Kind::Email, &v.username).await,
         Some(format!("account:{}", v.id))
     );
 
@@ -349,11 +344,11 @@ async fn the_owner_confirms_by_the_email_link_and_the_new_registration_ceases_th
     );
 
     assert_eq!(status(&p, &v.id).await.0, Status::Ceased);
-    let new_owner = holder(&p, Kind::Username, &v.username).await.unwrap();
+    let new_owner = claim_holder(&p, Kind::Username, &v.username).await.unwrap();
     assert_ne!(new_owner, format!("account:{}", v.id), "the username moved");
     let e164 = MobileNumber::parse(&v.number).unwrap().e164().to_owned();
     assert_eq!(
-        holder(&p, Kind::Number, &e164).await,
+        claim_holder(&p, Kind::Number, &e164).await,
         None,
         "the old line is free"
     );
@@ -401,7 +396,11 @@ async fn the_owner_confirms_by_the_code_to_the_old_sim() {
         outcome.text()
     );
     assert_eq!(status(&p, &v.id).await, (Status::Ceased, 1));
-    assert_eq!(holder(&p, Kind::Email, &v.username).await, None, "released");
+    assert_eq!(
+        claim_holder(&p, Kind::Email, &v.username).await,
+        None,
+        "released"
+    );
 }
 
 /// A proof voided by the old owner before step 5 (every session ended: the epoch moved)
@@ -435,7 +434,7 @@ async fn a_proof_the_old_owner_voided_ceases_nothing() {
     );
     assert_eq!(status(&p, &v.id).await, (Status::Active, 1));
     assert_eq!(
-        holder(&p, Kind::Email, &email)
+        claim_holder(&p, Kind::Email, &email)
             .await
             .map(|h| h.starts_with("account:")),
         Some(false)
@@ -480,7 +479,7 @@ async fn after_the_help_desk_ceases_the_old_registration_the_new_one_completes()
         "{}",
         outcome.text()
     );
-    assert!(holder(&p, Kind::Email, &v.username)
+    assert!(claim_holder(&p, Kind::Email, &v.username)
         .await
         .is_some_and(|h| h != format!("account:{}", v.id)));
 }

@@ -10,7 +10,6 @@ use e2e::register::PASSWORD;
 use e2e::sign_in;
 use e2e::{simulated_client, Page, Portal};
 use shared::flows::recovery::{self, RESET_TOKEN};
-use shared::store::lines::Profile;
 use shared::store::otp::{self, Purpose};
 use shared::store::tokens;
 use shared::{crypto, passwords, routes};
@@ -23,10 +22,6 @@ const OTHER_PASSWORD: &str = "Mattino-Chiaro-2028!";
 /// What the pages say about a link or a request made before the account's proof changed.
 const LINK_VOIDED: &str = "il link non è più valido";
 const REQUEST_VOIDED: &str = "la procedura di recupero non è più valida";
-
-async fn holder(p: &Portal) -> Holder {
-    quick::account(p, &quick::random_entity(), Profile::Utente).await
-}
 
 /// "Password dimenticata" for `username`, from a browser of its own; the link it mails.
 async fn ask_reset_link(p: &Portal, username: &str) -> String {
@@ -94,7 +89,7 @@ fn count(mails: &[local_gateway::inbox::Email], subject: &str) -> usize {
 #[tokio::test]
 async fn a_reset_kept_alive_sets_no_password_after_its_links_30_minutes() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     p.clock.advance(29 * 60);
     let b = p.as_browser(Portal::browser());
@@ -125,7 +120,7 @@ async fn a_reset_kept_alive_sets_no_password_after_its_links_30_minutes() {
 #[tokio::test]
 async fn a_login_kept_alive_by_resends_ends_fifteen_minutes_after_the_password() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let b = p.as_browser(Portal::browser());
     let mut page = sign_in::password_step(&b, &h.username, PASSWORD).await;
     assert_eq!(page.path, routes::LOGIN_OTP, "{}", page.text());
@@ -161,7 +156,7 @@ async fn a_login_kept_alive_by_resends_ends_fifteen_minutes_after_the_password()
 #[tokio::test]
 async fn an_expired_code_or_link_is_refused_though_its_item_is_still_there() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     let b = p.as_browser(Portal::browser());
     let page = b.get(&link).await;
@@ -198,7 +193,7 @@ async fn an_expired_code_or_link_is_refused_though_its_item_is_still_there() {
 #[tokio::test]
 async fn a_strangers_mode_3_request_neither_spends_nor_replaces_the_owners_code() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let owner = p.as_browser(Portal::browser());
     let owner_page = mode_3(&owner, &h).await;
     assert_eq!(
@@ -241,7 +236,7 @@ async fn a_strangers_mode_3_request_neither_spends_nor_replaces_the_owners_code(
 async fn a_stranger_from_one_client_cannot_spend_the_owners_recovery_sms() {
     let p = Portal::start().await;
     p.align_clock(3600);
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let stranger = p.as_browser(Portal::browser());
     let fields = [
         ("modalita", "entrambe"),
@@ -300,7 +295,7 @@ async fn replay(p: &Portal, path: &str, cookie: &str, fields: &[(&str, &str)]) -
 #[tokio::test]
 async fn replaying_a_finished_recovery_step_sends_nothing_again() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
     let page = mode_3(&b, &h).await;
@@ -379,7 +374,7 @@ async fn change_password_in_the_area(p: &Portal, h: &Holder, new: &str) {
 #[tokio::test]
 async fn a_reset_link_is_void_once_the_password_changed_in_the_area() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     // A reset already on its new-password page, from another link of the same hour.
     p.clock.advance(31);
@@ -422,7 +417,7 @@ async fn a_reset_link_is_void_once_the_password_changed_in_the_area() {
 #[tokio::test]
 async fn a_reset_link_is_void_after_the_help_desk_suspended_the_account() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     for command in ["disable", "enable"] {
         let words: Vec<String> = ["account", command, &h.id, "--motivo", "verifica"]
@@ -449,7 +444,7 @@ async fn a_reset_link_is_void_after_the_help_desk_suspended_the_account() {
 #[tokio::test]
 async fn a_mode_3_request_is_void_once_the_password_changed() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let b = p.as_browser(Portal::browser());
     let page = mode_3(&b, &h).await;
     let code = p.last_code(&h.number).await;
@@ -586,7 +581,7 @@ async fn save_in_process(p: &Portal, cookie: &str, password: &str) -> (u16, Stri
 #[tokio::test]
 async fn a_stale_reset_cookie_is_refused_before_any_password_hash() {
     let p = Portal::start().await;
-    let h = holder(&p).await;
+    let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);

@@ -1,0 +1,21 @@
+//! What the table holds, read back for a test's assertions (through the portal's own store,
+//! at the portal's clock).
+
+use crate::Portal;
+use shared::store::accounts::{self, Account};
+use shared::store::uniqueness::{self, Kind};
+
+/// The owner of the claim on `value` (a username, an email, a number), if anyone holds it.
+pub async fn claim_holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {
+    uniqueness::holder(p.app.store.as_ref(), kind, value, p.app.now())
+        .await
+        .unwrap()
+}
+
+/// The account whose username is `username` (it must exist).
+pub async fn account(p: &Portal, username: &str) -> Account {
+    accounts::by_claim(p.app.store.as_ref(), Kind::Username, username, p.app.now())
+        .await
+        .unwrap()
+        .expect("the account")
+}
