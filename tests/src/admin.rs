@@ -21,6 +21,17 @@ pub async fn run(p: &Portal, words: &[String], operator: Option<&str>) -> Output
     helpdesk::run(&desk, words).await
 }
 
+/// `portale-admin <words>` as `operator`.
+pub async fn run_as(p: &Portal, operator: &str, words: &[&str]) -> Output {
+    let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+    run(p, &words, Some(operator)).await
+}
+
+/// `portale-admin <words>` as the operator "ops.test".
+pub async fn ops(p: &Portal, words: &[&str]) -> Output {
+    run_as(p, "ops.test", words).await
+}
+
 /// What the real `portale-admin` binary printed and exited with.
 #[derive(Debug, Clone)]
 pub struct Cli {

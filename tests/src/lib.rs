@@ -1,6 +1,13 @@
 //! The end-to-end harness: each test starts its own local gateway (real HTTP, its own
 //! clock so it can expire codes without sleeping) against the one real LocalStack, and
 //! reads SMS and email back from LocalStack like a user reads their phone.
+//!
+//! A test's helpers, by what it needs: a portal (`Portal` here; `lambda` for the real
+//! binaries, `faults`/`proxy` to break it, `counting` to count its AWS calls), a registered
+//! person (`register`: to any step, or whole; `quick`: an account written straight into the
+//! table), a session (`sign_in`), recovery's links (`recover`), what the table holds
+//! (`table`), the help desk's commands (`admin`), the handlers without HTTP (`memory`), the
+//! logs (`logcapture`).
 
 pub mod admin;
 pub mod counting;
@@ -10,6 +17,7 @@ pub mod logcapture;
 pub mod memory;
 pub mod proxy;
 pub mod quick;
+pub mod recover;
 pub mod register;
 pub mod sign_in;
 pub mod table;
@@ -610,6 +618,24 @@ pub fn simulated_client() -> reqwest::ClientBuilder {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(local_gateway::SIMULATED_CLIENT_HEADER, ip.parse().unwrap());
     reqwest::Client::builder().default_headers(headers)
+}
+
+/// User-Agents of two browsers the portal names apart ("Chrome su Windows 10", "Firefox su
+/// Linux"): the private area lists sessions and known browsers by them.
+pub const CHROME: &str =
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+    Chrome/120.0.0.0 Safari/537.36";
+pub const FIREFOX: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
+
+/// `p` seen from a browser of its own (cookies, address) that sends `user_agent`.
+pub fn browser_with_agent(p: &Portal, user_agent: &str) -> Portal {
+    p.as_browser(
+        simulated_client()
+            .cookie_store(true)
+            .user_agent(user_agent)
+            .build()
+            .unwrap(),
+    )
 }
 
 /// A random Italian mobile number (E.164) no other test uses.

@@ -2,41 +2,19 @@
 //! real LocalStack: password, email (link safe from scanners, two tabs), sessions, access
 //! history, the new-browser notice, the data export, the deletion and new terms.
 
+use e2e::admin;
 use e2e::register::{register, registered, PASSWORD};
 use e2e::sign_in::{password_step, sign_in};
 use e2e::table::account;
-use e2e::{random_email, simulated_client, Portal};
-use portale_admin::helpdesk::{Exit, Output};
+use e2e::{browser_with_agent, random_email, Portal, CHROME, FIREFOX};
+use portale_admin::helpdesk::Exit;
 use shared::store::{accounts, consent_log};
-
-/// `portale-admin <args>` against the portal's table, as the operator "ops.test".
-pub(crate) async fn ops(p: &Portal, args: &[&str]) -> Output {
-    let words: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
-    e2e::admin::run(p, &words, Some("ops.test")).await
-}
-
-pub(crate) const CHROME: &str =
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
-    Chrome/120.0.0.0 Safari/537.36";
-pub(crate) const FIREFOX: &str =
-    "Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0";
-
-/// A browser with its own cookies, address and User-Agent.
-pub(crate) fn browser(p: &Portal, user_agent: &str) -> Portal {
-    p.as_browser(
-        simulated_client()
-            .cookie_store(true)
-            .user_agent(user_agent)
-            .build()
-            .unwrap(),
-    )
-}
 
 #[tokio::test]
 async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     let home = sign_in(&b, &number, &user, PASSWORD).await;
     assert_eq!(home.path, "/area-clienti");
     assert!(
@@ -64,7 +42,10 @@ async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {
 async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_emails() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let (a, other) = (browser(&p, CHROME), browser(&p, FIREFOX));
+    let (a, other) = (
+        browser_with_agent(&p, CHROME),
+        browser_with_agent(&p, FIREFOX),
+    );
     sign_in(&a, &number, &user, PASSWORD).await;
     p.clock.advance(31);
     sign_in(&other, &number, &user, PASSWORD).await;
@@ -160,7 +141,7 @@ async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_em
         changed.text
     );
 
-    let fresh = browser(&p, CHROME);
+    let fresh = browser_with_agent(&p, CHROME);
     let refused = password_step(&fresh, &user, PASSWORD).await;
     assert_eq!(refused.status, 401, "the old password no longer works");
     p.clock.advance(31);
@@ -174,7 +155,7 @@ async fn changing_the_password_checks_the_old_one_ends_the_other_sessions_and_em
 async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;
     assert!(
@@ -223,7 +204,7 @@ async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told
     );
 
     // The person opens it on the phone (not signed in there) and presses the button.
-    let phone = browser(&p, FIREFOX);
+    let phone = browser_with_agent(&p, FIREFOX);
     let page = phone.get(&link).await;
     let done = phone.submit(&page, "t", &[]).await;
     assert_eq!(done.status, 200, "{}", done.text());
@@ -255,7 +236,7 @@ async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told
         "the link works once"
     );
     // The old username is free, the new one logs in.
-    let fresh = browser(&p, CHROME);
+    let fresh = browser_with_agent(&p, CHROME);
     p.clock.advance(31);
     assert_eq!(
         sign_in(&fresh, &number, &new, PASSWORD).await.path,
@@ -267,7 +248,7 @@ async fn a_new_email_is_confirmed_by_a_scanner_safe_link_and_the_old_one_is_told
 async fn two_tabs_changing_the_email_at_once_the_first_confirmed_wins() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let (first, second) = (random_email("tab-a"), random_email("tab-b"));
     let (tab_a, tab_b) = tokio::join!(b.get("/area-clienti/email"), b.get("/area-clienti/email"));
@@ -301,7 +282,7 @@ async fn two_tabs_changing_the_email_at_once_the_first_confirmed_wins() {
 async fn after_15_minutes_a_sensitive_change_asks_for_the_password_again() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;
     assert!(
@@ -346,9 +327,9 @@ async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
     let (a, b, c) = (
-        browser(&p, CHROME),
-        browser(&p, FIREFOX),
-        browser(&p, FIREFOX),
+        browser_with_agent(&p, CHROME),
+        browser_with_agent(&p, FIREFOX),
+        browser_with_agent(&p, FIREFOX),
     );
     sign_in(&a, &number, &user, PASSWORD).await;
     for other in [&b, &c] {
@@ -414,7 +395,7 @@ async fn sessions_are_listed_by_browser_and_can_be_ended_one_or_all_others() {
 async fn the_access_history_shows_wrong_passwords_codes_and_completed_logins() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     let wrong = password_step(&b, &user, "Sbagliata-2026!").await;
     assert_eq!(wrong.status, 401);
     p.clock.advance(5);
@@ -446,7 +427,7 @@ async fn a_login_from_a_browser_never_used_before_emails_the_owner() {
             .filter(|m| m.subject.starts_with("Nuovo accesso"))
             .count()
     };
-    let a = browser(&p, CHROME);
+    let a = browser_with_agent(&p, CHROME);
     sign_in(&a, &number, &user, PASSWORD).await;
     assert_eq!(
         notices(p.emails_to(&user).await),
@@ -457,7 +438,7 @@ async fn a_login_from_a_browser_never_used_before_emails_the_owner() {
     p.clock.advance(31);
     sign_in(&a, &number, &user, PASSWORD).await;
     assert_eq!(notices(p.emails_to(&user).await), 0, "a known browser");
-    let b = browser(&p, FIREFOX);
+    let b = browser_with_agent(&p, FIREFOX);
     p.clock.advance(31);
     sign_in(&b, &number, &user, PASSWORD).await;
     let mail = p.emails_to(&user).await;
@@ -477,11 +458,11 @@ async fn a_login_from_a_browser_never_used_before_emails_the_owner() {
 async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     // The help desk unlocked the account once: the export says so.
     let id = account(&p, &user).await.id;
-    let unlock = ops(
+    let unlock = admin::ops(
         &p,
         &[
             "account",
@@ -534,7 +515,7 @@ async fn the_data_export_holds_everything_about_the_person_and_no_secret() {
 async fn deleting_the_account_takes_the_password_and_an_sms_code_and_frees_the_number() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let id = account(&p, &user).await.id;
     let page = b.get("/area-clienti/elimina").await;
@@ -609,7 +590,7 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
     let table = format!("portale-consensi-{}", rand::random::<u32>());
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     // Ops publish a new version of the terms with portale-admin.
     let version = format!("2.{}", rand::random::<u16>());
@@ -624,27 +605,27 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
         "--motivo",
         "nuovo contratto",
     ];
-    let published = ops(&p, &args).await;
+    let published = admin::ops(&p, &args).await;
     assert_eq!(published.code, Exit::Ok, "{}", published.stderr);
     assert!(
         published.stdout.contains("dovrà accettarle"),
         "{}",
         published.stdout
     );
-    let again = ops(&p, &args).await;
+    let again = admin::ops(&p, &args).await;
     assert_eq!(
         again.code,
         Exit::NotAllowed,
         "the same version twice: {}",
         again.stderr
     );
-    let bad = ops(
+    let bad = admin::ops(
         &p,
         &["consensi", "pubblica", "--termini", "2 0", "--motivo", "x"],
     )
     .await;
     assert_eq!(bad.code, Exit::Usage);
-    let shown = ops(&p, &["consensi", "mostra", "--json"]).await;
+    let shown = admin::ops(&p, &["consensi", "mostra", "--json"]).await;
     let v: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
     assert_eq!(v["termini_versione"], version.as_str());
     let in_force = consent_log::InForce {
@@ -691,7 +672,7 @@ async fn an_address_of_another_account_is_refused_and_counted_against_the_daily_
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
     let (_, other) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/email").await;
     for _ in 0..5 {

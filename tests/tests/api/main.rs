@@ -4,6 +4,12 @@
 //!
 //!     cargo test -p e2e --test api                  # all of them (LocalStack running)
 //!     cargo test -p e2e --test api -- outside_bench # one module
+//!
+//! One module per topic (a folder where a topic has parts: `template_consistency/`,
+//! `security_forms/`, `security_headers/`). Helpers that more than one module needs live in
+//! `tests/src` (see its lib.rs); the exceptions stay with their topic: the `template_*`
+//! modules share the template loader of `template_consistency`, `outbox_once` reads the
+//! queues with `outbox`'s and `metrics`' helpers.
 
 mod abuse;
 mod account_lines;

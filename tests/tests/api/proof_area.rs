@@ -9,11 +9,11 @@
 //!   page names, each with its TTL;
 //! - item 8: a consent acceptance records the versions the page showed.
 
-use super::area::{browser, ops, CHROME, FIREFOX};
+use e2e::admin;
 use e2e::register::{registered, CF, PASSWORD};
 use e2e::sign_in::sign_in;
 use e2e::table::account;
-use e2e::{random_email, Page, Portal};
+use e2e::{browser_with_agent, random_email, Page, Portal, CHROME, FIREFOX};
 use portale_admin::helpdesk::Exit;
 use shared::store::{
     access_log, accounts, consent_log, sessions, uniqueness::Kind, Attr, Item, Key,
@@ -50,7 +50,7 @@ async fn ask_email_change(b: &Portal, new: &str) {
 /// The link is opened (by a mail scanner, then by the person) and its button pressed: it
 /// is refused as void, and the account keeps its email and username.
 async fn the_link_is_void(p: &Portal, link: &str, user: &str, new: &str) {
-    let phone = browser(p, FIREFOX);
+    let phone = browser_with_agent(p, FIREFOX);
     let opened = phone.get(link).await;
     assert_eq!(opened.status, 410, "{}", opened.text());
     assert!(
@@ -89,13 +89,13 @@ async fn an_email_link_asked_from_a_session_is_void_after_the_owner_changes_the_
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
     // Someone holding a session for a few minutes asks for their own address.
-    let holder = browser(&p, CHROME);
+    let holder = browser_with_agent(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
     let new = random_email("presa");
     ask_email_change(&holder, &new).await;
     // The owner, from another browser, changes the password (every other session ends).
     p.clock.advance(31);
-    let owner = browser(&p, FIREFOX);
+    let owner = browser_with_agent(&p, FIREFOX);
     sign_in(&owner, &number, &user, PASSWORD).await;
     let page = owner.get("/area-clienti/password").await;
     let newer = "Altra-Password-2027!";
@@ -119,12 +119,12 @@ async fn an_email_link_asked_from_a_session_is_void_after_the_owner_changes_the_
 async fn an_email_link_is_void_once_the_owner_ends_the_other_sessions() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let holder = browser(&p, CHROME);
+    let holder = browser_with_agent(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
     let new = random_email("presa");
     ask_email_change(&holder, &new).await;
     p.clock.advance(31);
-    let owner = browser(&p, FIREFOX);
+    let owner = browser_with_agent(&p, FIREFOX);
     sign_in(&owner, &number, &user, PASSWORD).await;
     let list = owner.get("/area-clienti/sessioni").await;
     let ended = owner
@@ -145,13 +145,13 @@ async fn an_email_link_is_void_once_the_owner_ends_the_other_sessions() {
 async fn a_suspension_by_the_help_desk_voids_a_pending_email_link() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let holder = browser(&p, CHROME);
+    let holder = browser_with_agent(&p, CHROME);
     sign_in(&holder, &number, &user, PASSWORD).await;
     let new = random_email("presa");
     ask_email_change(&holder, &new).await;
     let id = account(&p, &user).await.id;
     for action in ["disable", "enable"] {
-        let o = ops(&p, &["account", action, &id, "--motivo", "segnalazione"]).await;
+        let o = admin::ops(&p, &["account", action, &id, "--motivo", "segnalazione"]).await;
         assert_eq!(o.code, Exit::Ok, "{action}: {}", o.stderr);
     }
     let link = link_to(&p, &new, "/area-clienti/email/conferma?t=").await;
@@ -162,7 +162,7 @@ async fn a_suspension_by_the_help_desk_voids_a_pending_email_link() {
 async fn a_deletion_in_progress_is_void_once_the_other_sessions_are_ended() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let page = b.get("/area-clienti/elimina").await;
     p.clock.advance(31);
@@ -227,7 +227,7 @@ fn listed(page: &Page) -> Vec<String> {
 async fn ending_all_other_sessions_ends_every_one_past_forty_and_the_list_shows_them_all() {
     let p = Portal::start().await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let a = account(&p, &user).await;
     // 45 more live sessions, started a second apart (cheaply, through the store).
@@ -325,17 +325,17 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
     let (number, user) = registered(&p, "area").await;
     // A wrong password, two browsers, the help desk, a pending email change.
-    let stranger = browser(&p, FIREFOX);
+    let stranger = browser_with_agent(&p, FIREFOX);
     let login = stranger.get("/accesso").await;
     let fields = [("username", user.as_str()), ("password", "Sbagliata-2026!")];
     assert_eq!(
         stranger.submit(&login, "username", &fields).await.status,
         401
     );
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     p.clock.advance(31);
     sign_in(&b, &number, &user, PASSWORD).await;
-    let other = browser(&p, FIREFOX);
+    let other = browser_with_agent(&p, FIREFOX);
     p.clock.advance(31);
     sign_in(&other, &number, &user, PASSWORD).await;
     let id = account(&p, &user).await.id;
@@ -346,7 +346,7 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
         "--motivo",
         "telefonata del cliente",
     ];
-    assert_eq!(ops(&p, &unlock).await.code, Exit::Ok);
+    assert_eq!(admin::ops(&p, &unlock).await.code, Exit::Ok);
     let new = random_email("mai-confermata");
     ask_email_change(&b, &new).await;
     // A year of logins: more access events than the deletion's transaction holds.
@@ -467,7 +467,7 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
     let table = format!("portale-consensi-{}", rand::random::<u32>());
     let p = Portal::start_full(|c| c.table_name = table, |app| async move { app }).await;
     let (number, user) = registered(&p, "area").await;
-    let b = browser(&p, CHROME);
+    let b = browser_with_agent(&p, CHROME);
     sign_in(&b, &number, &user, PASSWORD).await;
     let publish = |version: &'static str| {
         let p = &p;
@@ -480,7 +480,7 @@ async fn a_consent_records_the_versions_the_page_showed_and_a_newer_one_is_asked
                 "--motivo",
                 "nuovo contratto",
             ];
-            let o = ops(p, &args).await;
+            let o = admin::ops(p, &args).await;
             assert_eq!(o.code, Exit::Ok, "{}", o.stderr);
         }
     };

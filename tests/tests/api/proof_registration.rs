@@ -451,11 +451,8 @@ async fn after_the_help_desk_ceases_the_old_registration_the_new_one_completes()
     let q = p.as_browser(Portal::browser());
     assert_waiting(&prosegui(&q, &new_sim, &v.personal_cf).await);
 
-    let words: Vec<String> = ["account", "cease", &v.id, "--motivo", "nuova SIM"]
-        .iter()
-        .map(|w| w.to_string())
-        .collect();
-    let out = e2e::admin::run(&p, &words, Some("operatore.test")).await;
+    let words = ["account", "cease", &v.id, "--motivo", "nuova SIM"];
+    let out = e2e::admin::run_as(&p, "operatore.test", &words).await;
     assert!(
         out.stdout.contains("cessato"),
         "{} {}",

@@ -33,7 +33,7 @@ async fn ask_reset_link(p: &Portal, username: &str) -> String {
         "{}",
         sent.text()
     );
-    crate::recovery::reset_link(p, username).await
+    e2e::recover::reset_link(p, username).await
 }
 
 /// The link opened in `b`, INVIA IL CODICE, the SMS code: the new password's page.
@@ -314,7 +314,7 @@ async fn replaying_a_finished_recovery_step_sends_nothing_again() {
     let status = replay(&p, routes::RECOVER_OTP, &before_code, &[("codice", &code)]).await;
     assert!(status < 500, "{status}");
 
-    let link = crate::recovery::link_in(&p.emails_to(&h.username).await.last().unwrap().text);
+    let link = e2e::recover::link_in(&p.emails_to(&h.username).await.last().unwrap().text);
     let form = to_new_password(&p, &b, &h, &link).await;
     let before_save = p.cookie_in(&jar, recovery::COOKIE).unwrap();
     let done = set_password(&b, &form, NEW_PASSWORD).await;
@@ -420,11 +420,8 @@ async fn a_reset_link_is_void_after_the_help_desk_suspended_the_account() {
     let h = quick::user(&p).await;
     let link = ask_reset_link(&p, &h.username).await;
     for command in ["disable", "enable"] {
-        let words: Vec<String> = ["account", command, &h.id, "--motivo", "verifica"]
-            .iter()
-            .map(|w| w.to_string())
-            .collect();
-        let out = e2e::admin::run(&p, &words, Some("mario.b")).await;
+        let words = ["account", command, &h.id, "--motivo", "verifica"];
+        let out = e2e::admin::run_as(&p, "mario.b", &words).await;
         assert!(out.stderr.is_empty(), "{}", out.stderr);
     }
     let opened = p.as_browser(Portal::browser()).get(&link).await;

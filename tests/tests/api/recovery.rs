@@ -1,6 +1,7 @@
 //! Credential recovery ("Recupera Username e Password"), its three modes end to end on
 //! real LocalStack: SMS and mail are read back, then the user logs in with what they got.
 
+use e2e::recover::{link_in, reset_link};
 use e2e::register::{cf_for, new_line, registered, PASSWORD};
 use e2e::sign_in::attempt;
 use e2e::{random_email, Page, Portal};
@@ -31,24 +32,6 @@ async fn recover(p: &Portal, mode: &str, fields: &[(&str, &str)]) -> Page {
     let form = p.submit(&start, "scelta", &[("modalita", mode)]).await;
     assert_eq!(form.status, 200);
     p.submit(&form, "modalita", fields).await
-}
-
-pub(crate) fn link_in(text: &str) -> String {
-    let start = text
-        .find("/recupero/nuova-password?token=")
-        .expect("a reset link");
-    let begin = text[..start].rfind("http").unwrap();
-    text[begin..].split_whitespace().next().unwrap().to_owned()
-}
-
-pub(crate) async fn reset_link(p: &Portal, email: &str) -> String {
-    let mails = p.emails_to(email).await;
-    let mail = mails
-        .iter()
-        .rev()
-        .find(|m| m.subject.contains("nuova password"))
-        .expect("reset email");
-    link_in(&mail.text)
 }
 
 /// Opens the link in a fresh browser, asks for the code, enters it, sets `password`.
