@@ -468,10 +468,7 @@ impl Portal {
         // message list a moment after Publish returned, so wait for it (up to 5 s).
         let sms = self.sms_to_at_least(e164, 1).await;
         let text = &sms.last().expect("an SMS was sent").text;
-        text.split_whitespace()
-            .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-            .expect("a 6-digit code")
-            .to_owned()
+        code_in(text).expect("a 6-digit code").to_owned()
     }
 
     /// The emails LocalStack holds for `addr`, once the outbox is delivered (`settle`).
@@ -636,6 +633,12 @@ pub fn browser_with_agent(p: &Portal, user_agent: &str) -> Portal {
             .build()
             .unwrap(),
     )
+}
+
+/// The 6-digit code in an SMS's text.
+pub fn code_in(text: &str) -> Option<&str> {
+    text.split_whitespace()
+        .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A random Italian mobile number (E.164) no other test uses.

@@ -6,6 +6,7 @@
 //! Lambda and the gateway reach them.
 
 use lambda_http::Body;
+use shared::notify::memory::{MemoryNotifier, Sent};
 use shared::web::Resp;
 use shared::{edge, routes, App};
 
@@ -89,4 +90,39 @@ impl Jar {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// The code in the latest SMS the in-memory notifier sent to `to`.
+pub fn last_code(notifier: &MemoryNotifier, to: &str) -> String {
+    let sent = notifier.sent.lock().unwrap();
+    let text = sent
+        .iter()
+        .rev()
+        .find_map(|m| match m {
+            Sent::Sms { to: t, text } if t == to => Some(text.clone()),
+            _ => None,
+        })
+        .expect("an SMS was sent");
+    crate::code_in(&text).expect("a 6-digit code").to_owned()
+}
+
+/// The link to `path` (from `path` on: its path and query) in the latest email to `to` that
+/// holds one.
+pub fn last_link(notifier: &MemoryNotifier, to: &str, path: &str) -> String {
+    let sent = notifier.sent.lock().unwrap();
+    let text = sent
+        .iter()
+        .rev()
+        .find_map(|m| match m {
+            Sent::Email(e) if e.to == to && e.text.contains(path) => Some(e.text.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("an email to {to} with a link to {path}"));
+    link_from(&text, path)
+}
+
+/// The word of `text` that starts with `path`.
+pub fn link_from(text: &str, path: &str) -> String {
+    let start = text.find(path).unwrap();
+    text[start..].split_whitespace().next().unwrap().to_owned()
 }

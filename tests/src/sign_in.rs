@@ -59,10 +59,7 @@ pub async fn attempt(p: &Portal, number: &str, username: &str, password: &str) -
     }
     let sms = p.sms_to_at_least(number, before + 1).await;
     let text = &sms.last().expect("the login's SMS").text;
-    let code = text
-        .split_whitespace()
-        .find(|w| w.len() == 6 && w.chars().all(|c| c.is_ascii_digit()))
-        .expect("a 6-digit code");
+    let code = crate::code_in(text).expect("a 6-digit code");
     p.submit(&page, "codice", &[("codice", code)]).await
 }
 

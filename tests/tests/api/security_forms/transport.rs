@@ -199,52 +199,29 @@ impl Backend {
     /// The code in the latest SMS to `e164`.
     pub(super) async fn last_code(&self, e164: &str) -> String {
         match self {
-            Backend::Memory { notifier, .. } => {
-                let sent = notifier.sent.lock().unwrap();
-                let text = sent
-                    .iter()
-                    .rev()
-                    .find_map(|m| match m {
-                        Sent::Sms { to, text } if to == e164 => Some(text.clone()),
-                        _ => None,
-                    })
-                    .expect("an SMS was sent");
-                text.split_whitespace()
-                    .find(|w| w.len() == 6 && w.bytes().all(|b| b.is_ascii_digit()))
-                    .expect("a 6-digit code")
-                    .to_owned()
-            }
+            Backend::Memory { notifier, .. } => e2e::memory::last_code(notifier, e164),
             Backend::Gateway { portal, .. } => portal.last_code(e164).await,
         }
     }
 
     /// The path and query of the link to `path` in the latest email to `to`.
     pub(super) async fn last_link(&self, to: &str, path: &str) -> String {
-        let texts: Vec<String> = match self {
-            Backend::Memory { notifier, .. } => notifier
-                .sent
-                .lock()
-                .unwrap()
-                .iter()
-                .filter_map(|m| match m {
-                    Sent::Email(e) if e.to == to => Some(e.text.clone()),
-                    _ => None,
-                })
-                .collect(),
-            Backend::Gateway { portal, .. } => portal
-                .emails_to_until(to, |m| m.text.contains(path))
-                .await
-                .into_iter()
-                .map(|m| m.text)
-                .collect(),
+        let portal = match self {
+            Backend::Memory { notifier, .. } => return e2e::memory::last_link(notifier, to, path),
+            Backend::Gateway { portal, .. } => portal,
         };
+        let texts: Vec<String> = portal
+            .emails_to_until(to, |m| m.text.contains(path))
+            .await
+            .into_iter()
+            .map(|m| m.text)
+            .collect();
         let text = texts
             .iter()
             .rev()
             .find(|t| t.contains(path))
             .unwrap_or_else(|| panic!("an email to {to} with a link to {path}"));
-        let start = text.find(path).unwrap();
-        text[start..].split_whitespace().next().unwrap().to_owned()
+        e2e::memory::link_from(text, path)
     }
 
     pub(super) fn snapshot(&self) -> Option<Vec<(Key, Item)>> {

@@ -21,7 +21,7 @@ use scraper::{Html, Selector};
 use shared::clock::OffsetClock;
 use shared::config::Config;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::notify::memory::{MemoryNotifier, Sent};
+use shared::notify::memory::MemoryNotifier;
 use shared::routes::{self, ROUTES};
 use shared::store::lines::{self, Line};
 use shared::store::memory::MemoryStore;

@@ -266,19 +266,7 @@ impl Browser {
     }
 
     fn last_code(&self, to: &str) -> String {
-        let sent = self.sent.sent.lock().unwrap();
-        let text = sent
-            .iter()
-            .rev()
-            .find_map(|s| match s {
-                Sent::Sms { to: t, text } if t == to => Some(text.clone()),
-                _ => None,
-            })
-            .expect("an SMS");
-        text.split(|c: char| !c.is_ascii_digit())
-            .find(|w| w.len() == 6)
-            .expect("a code")
-            .to_owned()
+        e2e::memory::last_code(&self.sent, to)
     }
 
     /// The path and query of the latest emailed link to `path`.
