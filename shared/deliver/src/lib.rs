@@ -1,24 +1,47 @@
-//! SNS (SMS) and SES v2 (email) senders.
+//! The real sender: SMS through SNS `Publish`, email through SES v2 `SendEmail`. Only the
+//! outbox's consumers link it (`functions/send-messages`, the local gateway's poller) and
+//! tests: a request handler posts to the outbox (`notify::Outbox`) and links no SNS or SES
+//! client.
 
-use super::{EmailMessage, Notifier, NotifyError};
-use crate::aws_error::AwsFailure;
-use crate::domain::MobileNumber;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sns::types::MessageAttributeValue;
+use domain::MobileNumber;
+use notify::{EmailMessage, Notifier, NotifyError, SmsSender};
+use store::aws_error::AwsFailure;
 
 pub struct AwsNotifier {
     pub sns: aws_sdk_sns::Client,
     pub ses: aws_sdk_sesv2::Client,
     /// Who the SMS come from (`SMS_SENDER_ID`: a sender ID or an origination number).
-    pub sender: crate::config::SmsSender,
+    pub sender: SmsSender,
     pub sms_type: String,
     /// `"TIM <convenzionemobile8@telecomitalia.it>"`.
     pub from: String,
     pub configuration_set: Option<String>,
 }
 
+impl AwsNotifier {
+    /// The two clients on `sdk` (the consumer's SDK configuration, `shared::app::sdk_config`).
+    pub fn new(
+        sdk: &aws_config::SdkConfig,
+        sender: SmsSender,
+        sms_type: String,
+        from: String,
+        configuration_set: Option<String>,
+    ) -> AwsNotifier {
+        AwsNotifier {
+            sns: aws_sdk_sns::Client::new(sdk),
+            ses: aws_sdk_sesv2::Client::new(sdk),
+            sender,
+            sms_type,
+            from,
+            configuration_set,
+        }
+    }
+}
+
 fn unavailable(e: impl AwsFailure) -> NotifyError {
-    // The code only (`crate::aws_error`): SES and SNS messages can quote the recipient.
+    // The code only (`store::aws_error`): SES and SNS messages can quote the recipient.
     NotifyError::Unavailable(e.code())
 }
 

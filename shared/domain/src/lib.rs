@@ -4,6 +4,16 @@
 //! shown next to the form field. Public types serialise as their normalised string
 //! and deserialise through `parse`, so stored data can never bypass validation.
 //! Secrets (`Password`, `OtpCode`) redact `Debug` and do not implement `Serialize`.
+//!
+//! The crate at the bottom of the layers (ARCHITECTURE.md): the types and the pure helpers
+//! every other crate uses (`clock`, `crypto`, password hashing, route paths, the documents'
+//! versions). No I/O, no AWS, no HTTP, no async runtime.
+
+pub mod clock;
+pub mod crypto;
+pub mod documents;
+pub mod passwords;
+pub mod routes;
 
 /// String-backed types: `FromStr`, `Display`, `AsRef<str>` and the serde bridge
 /// (`#[serde(try_from = "String", into = "String")]`), all through `parse`/`as_str`.

@@ -23,6 +23,8 @@ pub const DIMENSION: &str = "Flow";
 /// Which deployment emitted it (`config::vars::STAGE`): two stages in one account and
 /// region never add up in one metric, alarm or widget.
 pub const STAGE_DIMENSION: &str = "Stage";
+/// The variable that names the stage (`shared::config::vars::STAGE`, the same name).
+pub const STAGE_VAR: &str = "STAGE";
 /// The stage when `STAGE` is not set: the local gateway and the tests.
 pub const LOCAL_STAGE: &str = "local";
 
@@ -30,7 +32,7 @@ pub const LOCAL_STAGE: &str = "local";
 pub fn stage() -> &'static str {
     static STAGE: OnceLock<String> = OnceLock::new();
     STAGE.get_or_init(|| {
-        std::env::var(crate::config::vars::STAGE)
+        std::env::var(STAGE_VAR)
             .ok()
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty())

@@ -64,11 +64,11 @@ pub fn email_changed_notice(to: &str, when: &str, new_masked: &str, link: &str) 
     )
 }
 
-/// After "Elimina il tuo account": when, and what is kept (`area::deletion::KEPT`: what,
+/// After "Elimina il tuo account": when, and what is kept (`retention::KEPT`: what,
 /// how long, why) and what went at once.
 pub fn email_account_deleted(to: &str, when: &str) -> EmailMessage {
-    use crate::area::deletion;
-    let kept = deletion::kept_sentences();
+    use crate::retention;
+    let kept = retention::kept_sentences();
     let mut paragraphs = vec![
         "Gentile utente, come richiesto il tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia \
             Mobile 8 è stato eliminato e tutte le sessioni sono state chiuse. Puoi registrarti di nuovo in qualsiasi \
@@ -76,7 +76,7 @@ pub fn email_account_deleted(to: &str, when: &str) -> EmailMessage {
         "Dopo l'eliminazione conserviamo soltanto:",
     ];
     paragraphs.extend(kept.iter().map(String::as_str));
-    paragraphs.push(deletion::ERASED_TEXT);
+    paragraphs.push(retention::ERASED_TEXT);
     render(
         to,
         &Content {

@@ -1,19 +1,20 @@
 //! Notifications. Request handlers never call SNS or SES themselves: what a step sends
 //! leaves through the **outbox** (`Outbox::post`, one SQS `SendMessage` per call carrying
-//! the step's whole batch of `Message`s), and the `send-messages` function consumes the
-//! queue and delivers each message with the real `Notifier` (SMS through SNS `Publish`,
-//! email through SES v2 `SendEmail`, `aws`). `QueuedNotifier` lets code written against
-//! `Notifier` post through the outbox unchanged; `DirectOutbox` delivers at once (unit tests,
-//! benchmarks, `App::in_memory`). Every text the user receives is in `messages`.
-
+//! the step's whole batch of `Message`s, `sqs`), and the `send-messages` function consumes
+//! the queue and delivers each message once (`once::deliver_once`) with a `Notifier`: the
+//! real one (SMS through SNS `Publish`, email through SES v2 `SendEmail`) is the `deliver`
+//! crate, linked by the consumers only. `DirectOutbox` delivers at once to a `Notifier`
+//! (unit tests, benchmarks, `App::in_memory`'s recorder, `memory`). Every text the user
+//! receives is in `messages`.
 pub mod account_messages;
-pub mod aws;
 pub mod memory;
 pub mod messages;
 pub mod once;
+pub mod retention;
+pub mod sender;
 pub mod sqs;
 
-use crate::domain::MobileNumber;
+use domain::MobileNumber;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -44,7 +45,7 @@ pub enum NotifyError {
     Unavailable(String),
 }
 
-/// What really sends: SNS + SES (`aws::AwsNotifier`) or a recorder (`memory`).
+/// What really sends: SNS + SES (`deliver::AwsNotifier`) or a recorder (`memory`).
 #[async_trait::async_trait]
 pub trait Notifier: Send + Sync {
     async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError>;
@@ -93,38 +94,8 @@ impl Message {
     }
 }
 
-/// The id of one posted message, drawn when it is posted (`encode_batch`): 256 random bits,
-/// base64url. The consumer records its delivery under it (`store::sent`), so a message that
-/// comes back (a retried batch, a duplicate SQS delivery, a redrive) is not sent again.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct MessageId(String);
-
-impl MessageId {
-    pub fn draw() -> Self {
-        MessageId(crate::crypto::random_token())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for MessageId {
-    type Error = &'static str;
-    /// What `draw` makes, and nothing else: it goes into a table key.
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        let ok = s.len() == 43
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        ok.then_some(MessageId(s)).ok_or("not a message id")
-    }
-}
-
-impl From<MessageId> for String {
-    fn from(id: MessageId) -> String {
-        id.0
-    }
-}
+pub use sender::SmsSender;
+pub use store::sent::MessageId;
 
 /// One message as it travels in the queue: its id, then the message's own fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,26 +159,6 @@ impl Outbox for DirectOutbox {
     }
 }
 
-/// A `Notifier` that posts each message to an outbox as a one-message batch: in AWS mode
-/// it is `App::notifier`, so every `app.notifier.sms(..)` goes through the queue.
-pub struct QueuedNotifier(pub Arc<dyn Outbox>);
-
-#[async_trait::async_trait]
-impl Notifier for QueuedNotifier {
-    async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
-        self.0
-            .post(vec![Message::Sms {
-                to: to.clone(),
-                text: text.to_owned(),
-                expires_at: None,
-            }])
-            .await
-    }
-    async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
-        self.0.post(vec![Message::Email(msg.clone())]).await
-    }
-}
-
 /// What one batch became.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Delivered {
@@ -240,7 +191,7 @@ pub async fn deliver(
     notifier: &dyn Notifier,
     batch: &[Message],
 ) -> Result<Delivered, PartialDelivery> {
-    use crate::metrics::{emit, Metric};
+    use metrics::{emit, Metric};
     let mut done = Delivered::default();
     for (i, m) in batch.iter().enumerate() {
         let (sent, (ok, failed)) = match m {
@@ -386,7 +337,7 @@ mod tests {
 
     #[tokio::test]
     async fn deliver_counts_what_was_sent_and_what_failed() {
-        use crate::metrics::{scoped, Metric, Tally};
+        use metrics::{scoped, Metric, Tally};
         let n = FailsOnce {
             calls: AtomicUsize::new(0),
             fail_at: 1,
@@ -452,31 +403,6 @@ mod tests {
         assert!(
             decode_batch(&format!(r#"{{"id":"{id}","kind":"nothing"}}"#)).is_err(),
             "not a batch"
-        );
-    }
-
-    #[tokio::test]
-    async fn queued_notifier_posts_one_message_batches() {
-        #[derive(Default)]
-        struct Recorder(Mutex<Vec<Vec<Message>>>);
-        #[async_trait::async_trait]
-        impl Outbox for Recorder {
-            async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
-                self.0.lock().unwrap().push(batch);
-                Ok(())
-            }
-        }
-        let outbox = Arc::new(Recorder::default());
-        let q = QueuedNotifier(outbox.clone());
-        let to = MobileNumber::parse("+393331234567").unwrap();
-        q.sms(&to, "ciao").await.unwrap();
-        q.email(&email("d@example.it")).await.unwrap();
-        assert_eq!(
-            *outbox.0.lock().unwrap(),
-            vec![
-                vec![sms("+393331234567", "ciao")],
-                vec![Message::Email(email("d@example.it"))]
-            ]
         );
     }
 

@@ -1,7 +1,7 @@
 //! Records messages instead of sending them (unit tests, benchmarks).
 
 use super::{EmailMessage, Notifier, NotifyError};
-use crate::domain::MobileNumber;
+use domain::MobileNumber;
 use std::sync::Mutex;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

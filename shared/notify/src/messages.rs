@@ -1,7 +1,7 @@
 //! Every SMS and email text, exactly as the operator's guide gives them, in one place.
 
 use super::EmailMessage;
-use crate::domain::OtpCode;
+use domain::OtpCode;
 use maud::html;
 
 pub fn sms_registration_otp(code: &OtpCode) -> String {
@@ -427,7 +427,7 @@ mod tests {
     /// `layout.html` is `layout.mjml` compiled by mrml; `UPDATE_EMAIL_LAYOUT=1` rewrites it.
     #[test]
     fn email_layout_is_the_mjml_compiled() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/notify/email");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/email");
         let mjml = std::fs::read_to_string(dir.join("layout.mjml")).unwrap();
         let root = mrml::parse(&mjml).expect("layout.mjml parses");
         let opts = mrml::prelude::render::RenderOptions {

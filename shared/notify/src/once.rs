@@ -14,9 +14,9 @@
 //! nothing twice): the batch is "not all delivered", and its retry sends only what failed.
 
 use super::{Delivered, Message, Notifier, NotifyError, Posted};
-use crate::metrics::{emit, Metric};
-use crate::store::sent::{self, Claim};
-use crate::store::Store;
+use metrics::{emit, Metric};
+use store::sent::{self, Claim};
+use store::Store;
 
 /// A batch whose retry has something left to send: `failed` of its `total` messages were
 /// not delivered (the provider refused them, another receive holds them, or their record
@@ -146,14 +146,14 @@ async fn one(notifier: &dyn Notifier, store: &dyn Store, now: i64, p: &Posted) -
 
 #[cfg(test)]
 mod tests {
-    use super::super::memory::{MemoryNotifier, Sent};
-    use super::super::{decode_batch, encode_batch, EmailMessage};
     use super::*;
-    use crate::domain::MobileNumber;
-    use crate::metrics::{scoped, Tally};
-    use crate::store::memory::MemoryStore;
+    use crate::memory::{MemoryNotifier, Sent};
+    use crate::{decode_batch, encode_batch, EmailMessage};
+    use domain::MobileNumber;
+    use metrics::{scoped, Tally};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
+    use store::memory::MemoryStore;
 
     fn sms(text: &str, expires_at: Option<i64>) -> Message {
         Message::Sms {
@@ -270,7 +270,7 @@ mod tests {
 
     #[tokio::test]
     async fn no_record_no_send() {
-        use crate::store::{Cond, Item, Key, Query, StoreError, TxOp, Update};
+        use store::{Cond, Item, Key, Query, StoreError, TxOp, Update};
         fn down<T>() -> Result<T, StoreError> {
             Err(StoreError::Unavailable("down".into()))
         }

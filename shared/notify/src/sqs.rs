@@ -2,7 +2,7 @@
 //! consumed by the `send-messages` function.
 
 use super::{encode_batch, Message, NotifyError, Outbox};
-use crate::aws_error::AwsFailure;
+use store::aws_error::AwsFailure;
 
 pub struct SqsOutbox {
     pub sqs: aws_sdk_sqs::Client,
@@ -18,7 +18,7 @@ impl Outbox for SqsOutbox {
             .message_body(encode_batch(&batch))
             .send()
             .await
-            // The code only (`crate::aws_error`): an SDK message could quote the body.
+            // The code only (`store::aws_error`): an SDK message could quote the body.
             .map_err(|e| NotifyError::Unavailable(e.code()))?;
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! that decided it, so an event is there exactly when the step happened.
 
 use super::{schema, Item, Key, Query, Store, StoreError, TxOp};
-use crate::crypto;
+use domain::crypto;
 
 /// How long an event is kept.
 pub const KEEP_SECS: i64 = 365 * 24 * 3600;
@@ -125,7 +125,7 @@ pub async fn recent(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn newest_first_bounded_and_expired_ones_hidden() {

@@ -3,7 +3,7 @@
 
 use super::uniqueness::{self, Kind};
 use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
-use crate::domain::MobileNumber;
+use domain::MobileNumber;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -90,7 +90,7 @@ pub fn to_item(a: &Account) -> Item {
 pub fn from_item(id: &str, i: &Item) -> Option<Account> {
     let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
     let Ok(number) = MobileNumber::parse(&s("number")) else {
-        tracing::error!(account = %crate::crypto::log_id(id), "account record with an unreadable number");
+        tracing::error!(account = %domain::crypto::log_id(id), "account record with an unreadable number");
         return None;
     };
     Some(Account {

@@ -7,7 +7,7 @@
 //! item (`CONSENTS#CURRENT`); without it, the versions of `documents` are in force.
 
 use super::{schema, Cond, Item, Key, Query, Store, StoreError, TxOp};
-use crate::documents;
+use domain::documents;
 
 pub const KEEP_SECS: i64 = 10 * 365 * 24 * 3600;
 
@@ -187,7 +187,7 @@ pub fn publish_op(in_force: &InForce, now: i64) -> TxOp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     /// The registration's acceptance and a new version accepted in the same second come
     /// back in that order (a random suffix alone ordered them by chance).

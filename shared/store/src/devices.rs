@@ -5,7 +5,7 @@
 //! account's owner an email.
 
 use super::{schema, Item, Key, Store, StoreError, TxOp};
-use crate::crypto;
+use domain::crypto;
 
 /// The cookie naming this browser.
 pub const COOKIE: &str = "dispositivo";

@@ -5,9 +5,9 @@
 //! hundreds of colleagues logging in at 8 o'clock, an entity's onboarding day — so that it
 //! bites what abuse does: wrong passwords, submissions without the browser's proof-of-work.
 
-use crate::store::lockout::Policy;
-use crate::store::otp::Purpose;
-use crate::store::rate::Limit;
+use crate::lockout::Policy;
+use crate::otp::Purpose;
+use crate::rate::Limit;
 
 /// Registration step 1 per client network, with the browser's proof-of-work: an entity's
 /// onboarding day from one office address (100 registrations an hour, with room for

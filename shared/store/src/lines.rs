@@ -8,8 +8,8 @@
 //! with one `Query` (sort-key prefix = search by number prefix, `after` = the next page).
 
 use super::{accounts, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
-use crate::domain::{CodiceFiscaleEnte, MobileNumber};
-use crate::store::uniqueness::{self, Kind};
+use crate::uniqueness::{self, Kind};
+use domain::{CodiceFiscaleEnte, MobileNumber};
 
 /// Who holds the line for the entity: a plain user, or the entity's referente of the
 /// Convenzione, who may see all of the entity's lines.
@@ -315,7 +315,7 @@ pub async fn previous_start(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     fn line(n: &str, active: bool) -> Line {
         Line {

@@ -172,7 +172,7 @@ pub fn minutes_text(secs: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     const P: Policy = Policy {
         scope: "login",

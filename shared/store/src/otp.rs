@@ -5,9 +5,9 @@
 //! deletion lags: an expired code's item may still be there).
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
-use crate::crypto;
-use crate::domain::OtpCode;
 use crate::secret::{FlowKey, FlowSecret};
+use domain::crypto;
+use domain::OtpCode;
 
 pub const MAX_ATTEMPTS: i64 = 5;
 pub const TTL_SECS: i64 = 5 * 60;
@@ -339,8 +339,8 @@ pub async fn age(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::MemoryStore;
     use crate::secret::FlowKeys;
-    use crate::store::memory::MemoryStore;
 
     fn code(s: &str) -> OtpCode {
         OtpCode::parse(s).unwrap()

@@ -96,7 +96,7 @@ pub async fn first_within(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn allows_up_to_max_per_window() {

@@ -19,8 +19,8 @@
 //!   challenge ("la verifica è scaduta"). Link tokens, sessions and flow records are keyed by
 //!   SHA-256 of 256-bit random values and need no key: no rotation touches them.
 
-use crate::clock::Clock;
-use crate::crypto;
+use domain::clock::Clock;
+use domain::crypto;
 use std::sync::{Arc, RwLock};
 
 /// How long a process keeps the keys it fetched before fetching again: after a rotation,
@@ -155,7 +155,7 @@ impl FlowSecret {
     pub fn fixed(keys: FlowKeys) -> FlowSecret {
         FlowSecret {
             source: None,
-            clock: Arc::new(crate::clock::SystemClock),
+            clock: Arc::new(domain::clock::SystemClock),
             cached: RwLock::new(Some(Cached {
                 keys: Arc::new(keys),
                 fetched_at: i64::MAX,
@@ -169,7 +169,7 @@ impl FlowSecret {
     pub fn absent() -> FlowSecret {
         FlowSecret {
             source: None,
-            clock: Arc::new(crate::clock::SystemClock),
+            clock: Arc::new(domain::clock::SystemClock),
             cached: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(()),
             uses: Default::default(),
@@ -324,7 +324,7 @@ pub async fn fetch_versions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::OffsetClock;
+    use domain::clock::OffsetClock;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 

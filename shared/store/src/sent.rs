@@ -26,7 +26,7 @@
 //! copy of the same, still valid code; a code past its expiry is never sent (`notify::once`).
 
 use super::{schema, Cond, Item, Key, Store, StoreError, Update};
-use crate::notify::MessageId;
+use serde::{Deserialize, Serialize};
 
 /// How long a claim holds before another receive may take the message over: above the
 /// function's timeout (10 s: a live consumer is done by then), below the queue's visibility
@@ -39,6 +39,39 @@ pub const LEASE_SECS: i64 = 30;
 /// its first enqueue). A time-bound message's record lives until its expiry, after which the
 /// message is dropped without a look at the record.
 pub const KEEP_SECS: i64 = 15 * 24 * 3600;
+
+/// The id of one posted message, drawn when it is posted (`encode_batch`): 256 random bits,
+/// base64url. The consumer records its delivery under it (`store::sent`), so a message that
+/// comes back (a retried batch, a duplicate SQS delivery, a redrive) is not sent again.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MessageId(String);
+
+impl MessageId {
+    pub fn draw() -> Self {
+        MessageId(domain::crypto::random_token())
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for MessageId {
+    type Error = &'static str;
+    /// What `draw` makes, and nothing else: it goes into a table key.
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let ok = s.len() == 43
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        ok.then_some(MessageId(s)).ok_or("not a message id")
+    }
+}
+
+impl From<MessageId> for String {
+    fn from(id: MessageId) -> String {
+        id.0
+    }
+}
 
 const SENDING: &str = "sending";
 const SENT: &str = "sent";
@@ -66,7 +99,7 @@ pub async fn claim(
     expires_at: Option<i64>,
     now: i64,
 ) -> Result<Claim, StoreError> {
-    let holder = crate::crypto::random_token();
+    let holder = domain::crypto::random_token();
     let keep_until = expires_at.map_or(now + KEEP_SECS, |e| e.max(now + LEASE_SECS));
     let item = Item::new()
         .with("state", SENDING)
@@ -121,7 +154,7 @@ pub async fn release(store: &dyn Store, id: &MessageId, holder: &str) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn one_claim_wins_then_sent_is_final() {

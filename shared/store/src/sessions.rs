@@ -12,7 +12,7 @@
 //! end a session without writing accounts.
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
-use crate::crypto;
+use domain::crypto;
 
 /// Idle timeout: a session unused this long ends.
 pub const IDLE_SECS: i64 = 30 * 60;
@@ -342,7 +342,7 @@ pub async fn delete(store: &dyn Store, cookie_id: &str) -> Result<(), StoreError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn idle_and_absolute_limits() {
@@ -382,7 +382,7 @@ mod tests {
 #[cfg(test)]
 mod list_tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn the_list_shows_live_sessions_of_the_current_epoch_and_ending_one_removes_it() {

@@ -9,7 +9,7 @@
 //! ceasing bump the epoch, and the link no longer works (`Link::voided`).
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
-use crate::crypto;
+use domain::crypto;
 
 /// The attribute holding the account's `session_epoch` when the link was issued.
 pub const EPOCH: &str = "epoch";
@@ -121,7 +121,7 @@ pub fn consume_key_op(key: Key, now: i64) -> TxOp {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn a_token_works_once_and_only_in_time_even_if_its_item_lingers() {

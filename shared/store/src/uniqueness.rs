@@ -144,7 +144,7 @@ pub fn holder_in(item: Option<&Item>, now: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use crate::memory::MemoryStore;
 
     #[tokio::test]
     async fn one_owner_at_a_time() {
