@@ -34,15 +34,12 @@ use crate::session::{self, SignedIn};
 use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{
-    access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp,
-    Update,
-};
+use crate::store::{access_log, accounts, consent_log, devices, sessions, Key, StoreError, TxOp};
 use crate::web::WebError;
 use crate::{clock, crypto, routes, sms, App};
 use serde::{Deserialize, Serialize};
 
-pub const KIND: &str = "DELETE";
+pub const KIND: &str = crate::store::flows::FlowKind::Deletion.tag();
 pub const COOKIE: &str = "delete_flow";
 pub const TTL_SECS: i64 = 15 * 60;
 /// How long a deleted account's profile stays (status "ceased") before its TTL removes it.
@@ -216,19 +213,7 @@ pub async fn decide(
         cond: None,
     });
     tx.guard(
-        TxOp::Update {
-            key: accounts::key(&a.id),
-            update: Update::new()
-                .set("status", "ceased")
-                .set("deleted_at", now)
-                .set(schema::TTL_ATTRIBUTE, now + FORGET_SECS)
-                .remove("password_hash")
-                .add("session_epoch", 1),
-            cond: Some(Cond::And(vec![
-                Cond::eq("status", "active"),
-                Cond::eq("session_epoch", flow.data.epoch),
-            ])),
-        },
+        accounts::delete_op(&a.id, flow.data.epoch, now, now + FORGET_SECS),
         Refusal::Changed(otp_page::FIELD),
     );
     let holder = uniqueness::account_owner(&a.id);
@@ -301,10 +286,7 @@ pub struct Later(std::sync::Mutex<Vec<TxOp>>);
 /// what a failure leaves behind still has its own TTL, and the failure is logged for ops.
 pub async fn erase_later(app: &App, account_id: &str, later: Later) {
     let ops = later.0.into_inner().unwrap_or_else(|e| e.into_inner());
-    let ceased = TxOp::Check {
-        key: accounts::key(account_id),
-        cond: Cond::eq("status", "ceased"),
-    };
+    let ceased = accounts::ceased_check(account_id);
     for chunk in ops.chunks(MAX_TX_ITEMS - 1) {
         let mut tx = vec![ceased.clone()];
         tx.extend_from_slice(chunk);
@@ -330,7 +312,6 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::store::access_log::Event;
-    use crate::store::Item;
 
     #[tokio::test]
     async fn what_is_erased_after_the_step_goes_only_once_the_account_is_ceased() {
@@ -342,7 +323,7 @@ mod tests {
         for chunk in events.chunks(100) {
             store.transact(chunk.to_vec()).await.unwrap();
         }
-        let active = Item::new().with("status", "active");
+        let active = accounts::item_with_status(accounts::Status::Active);
         store
             .put(&accounts::key("acc"), active, None)
             .await
@@ -358,7 +339,7 @@ mod tests {
             250,
             "the deletion did not commit: nothing erased"
         );
-        let ceased = Item::new().with("status", "ceased");
+        let ceased = accounts::item_with_status(accounts::Status::Ceased);
         store
             .put(&accounts::key("acc"), ceased, None)
             .await

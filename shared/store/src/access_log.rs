@@ -6,6 +6,9 @@
 use super::{schema, Item, Key, Query, Store, StoreError, TxOp};
 use domain::crypto;
 
+/// The partition-key prefix of an account's access history.
+pub const PREFIX: &str = "ACCESS#";
+
 /// How long an event is kept.
 pub const KEEP_SECS: i64 = 365 * 24 * 3600;
 /// How many events the private area shows.
@@ -62,7 +65,7 @@ pub struct Recorded {
 }
 
 fn pk(account_id: &str) -> String {
-    format!("ACCESS#{account_id}")
+    format!("{PREFIX}{account_id}")
 }
 
 /// A sort key that orders a partition's records by time, also within one second: the

@@ -61,8 +61,164 @@ impl Status {
 /// to the help desk. Not part of `Account`: nothing decides on it.
 pub const LAST_LOGIN_AT: &str = "last_login_at";
 
+// The attributes that conditions and partial updates name: only this module spells them.
+const STATUS: &str = "status";
+const SESSION_EPOCH: &str = "session_epoch";
+const PASSWORD_HASH: &str = "password_hash";
+const EMAIL: &str = "email";
+const USERNAME: &str = "username";
+
+/// The partition-key prefix of accounts (`shared::access` grants it).
+pub const PREFIX: &str = "ACCOUNT#";
+
 pub fn key(id: &str) -> Key {
-    Key::new(format!("ACCOUNT#{id}"), "PROFILE")
+    Key::new(format!("{PREFIX}{id}"), "PROFILE")
+}
+
+/// The account id of an account's key (`None` for another item's).
+pub fn id_of(key: &Key) -> Option<&str> {
+    key.pk.strip_prefix(PREFIX)
+}
+
+/// The account is active (neither suspended nor ceased).
+pub fn is_active() -> Cond {
+    has_status(Status::Active)
+}
+
+/// The account's status is `s`.
+pub fn has_status(s: Status) -> Cond {
+    Cond::eq(STATUS, s.as_str())
+}
+
+/// No session-ending change (a password change, every session ended, a suspension, a
+/// ceasing) since the account was read at `epoch`.
+pub fn at_epoch(epoch: i64) -> Cond {
+    Cond::eq(SESSION_EPOCH, epoch)
+}
+
+/// `at_epoch`, for an epoch read as 0 from an account that may carry none (never bumped).
+pub fn at_epoch_or_unset(epoch: i64) -> Cond {
+    if epoch == 0 {
+        Cond::Or(vec![at_epoch(epoch), Cond::missing(SESSION_EPOCH)])
+    } else {
+        at_epoch(epoch)
+    }
+}
+
+/// Active, at `epoch`: what a step that read the account at `epoch` writes on condition of.
+pub fn active_at(epoch: i64) -> Cond {
+    Cond::And(vec![is_active(), at_epoch(epoch)])
+}
+
+/// The check, in a transaction, that account `id` is still active at `epoch`.
+pub fn active_at_check(id: &str, epoch: i64) -> TxOp {
+    TxOp::Check {
+        key: key(id),
+        cond: active_at(epoch),
+    }
+}
+
+/// The check, in a transaction, that account `id` is ceased.
+pub fn ceased_check(id: &str) -> TxOp {
+    TxOp::Check {
+        key: key(id),
+        cond: has_status(Status::Ceased),
+    }
+}
+
+/// Every session of the account ends: its epoch moves on.
+pub fn end_sessions() -> Update {
+    Update::new().add(SESSION_EPOCH, 1)
+}
+
+/// "Esci da tutti gli altri dispositivi": every session of `id` ends, if it is still
+/// active at `epoch`.
+pub fn end_sessions_op(id: &str, epoch: i64) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: end_sessions(),
+        cond: Some(active_at(epoch)),
+    }
+}
+
+/// The login's last step: when it completed, if the account is still active at the epoch
+/// the password was checked at.
+pub fn record_login_op(id: &str, epoch: i64, now: i64) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new().set(LAST_LOGIN_AT, now),
+        cond: Some(active_at(epoch)),
+    }
+}
+
+/// "Elimina il tuo account": ceased now (kept until `forget_at` for the help desk, without
+/// its password), every session ended, if still active at the `epoch` the deletion began at.
+pub fn delete_op(id: &str, epoch: i64, now: i64, forget_at: i64) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new()
+            .set(STATUS, Status::Ceased.as_str())
+            .set("deleted_at", now)
+            .set(super::schema::TTL_ATTRIBUTE, forget_at)
+            .remove(PASSWORD_HASH)
+            .add(SESSION_EPOCH, 1),
+        cond: Some(active_at(epoch)),
+    }
+}
+
+/// The versions of the terms and of the privacy notice the account accepted `now`, if it
+/// is active.
+pub fn accept_versions_op(id: &str, terms: &str, privacy: &str, now: i64) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new()
+            .set("terms_version", terms)
+            .set("privacy_version", privacy)
+            .set("accepted_at", now),
+        cond: Some(is_active()),
+    }
+}
+
+/// The account's email becomes `new` (and its username too, when it was the old email), if
+/// the account is active at `epoch` and still has `old` (and the username `old`).
+pub fn change_email_op(id: &str, epoch: i64, old: &str, new: &str, username_too: bool) -> TxOp {
+    let mut update = Update::new().set(EMAIL, new);
+    let mut expected = vec![is_active(), at_epoch(epoch), Cond::eq(EMAIL, old)];
+    if username_too {
+        update = update.set(USERNAME, new);
+        expected.push(Cond::eq(USERNAME, old));
+    }
+    TxOp::Update {
+        key: key(id),
+        update,
+        cond: Some(Cond::And(expected)),
+    }
+}
+
+/// The help desk's `account disable`: suspended, every session ended, if it was active.
+pub fn suspend_op(id: &str) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new()
+            .set(STATUS, Status::Disabled.as_str())
+            .add(SESSION_EPOCH, 1),
+        cond: Some(has_status(Status::Active)),
+    }
+}
+
+/// The help desk's `account enable`: active again, if it was suspended (its sessions stay
+/// ended).
+pub fn reactivate_op(id: &str) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new().set(STATUS, Status::Active.as_str()),
+        cond: Some(has_status(Status::Disabled)),
+    }
+}
+
+/// An account item holding only its status (tests of what checks it).
+pub fn item_with_status(s: Status) -> Item {
+    Item::new().with(STATUS, s.as_str())
 }
 
 pub fn to_item(a: &Account) -> Item {
@@ -137,14 +293,14 @@ pub async fn by_claim(
 /// Replaces the password hash if it is still `old` (a concurrent reset wins), optionally
 /// ending every session of the account.
 pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: bool) -> TxOp {
-    let mut update = Update::new().set("password_hash", new_hash);
+    let mut update = Update::new().set(PASSWORD_HASH, new_hash);
     if end_sessions {
-        update = update.add("session_epoch", 1);
+        update = update.add(SESSION_EPOCH, 1);
     }
     TxOp::Update {
         key: key(id),
         update,
-        cond: Some(Cond::eq("password_hash", old_hash)),
+        cond: Some(Cond::eq(PASSWORD_HASH, old_hash)),
     }
 }
 
@@ -166,9 +322,9 @@ pub fn claims(a: &Account) -> [(Kind, String); 4] {
 /// step 5 and the help desk (`portale-admin account cease`, with nothing taken) share it.
 pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp> {
     let update = Update::new()
-        .set("status", Status::Ceased.as_str())
+        .set(STATUS, Status::Ceased.as_str())
         .set("ceased_at", now)
-        .add("session_epoch", 1);
+        .add(SESSION_EPOCH, 1);
     let mut ops = vec![TxOp::Update {
         key: key(&old.id),
         update,
@@ -186,7 +342,7 @@ pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp>
     ops
 }
 
-/// The account id inside an `account:<id>` claim owner.
+/// The account id inside an account's claim owner (`uniqueness::Owner::Account`).
 pub fn id_from_owner(owner: &str) -> Option<&str> {
-    owner.strip_prefix("account:")
+    owner.strip_prefix(uniqueness::ACCOUNT_OWNER)
 }

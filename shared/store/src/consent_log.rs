@@ -9,6 +9,11 @@
 use super::{schema, Cond, Item, Key, Query, Store, StoreError, TxOp};
 use domain::documents;
 
+/// The partition-key prefix of an account's consents' audit.
+pub const PREFIX: &str = "CONSENTLOG#";
+/// The partition-key prefix of the versions in force (`in_force_key`).
+pub const IN_FORCE_PREFIX: &str = "CONSENTS#";
+
 pub const KEEP_SECS: i64 = 10 * 365 * 24 * 3600;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,7 +49,7 @@ pub struct Entry {
 }
 
 fn pk(account_id: &str) -> String {
-    format!("CONSENTLOG#{account_id}")
+    format!("{PREFIX}{account_id}")
 }
 
 pub fn record_op(account_id: &str, action: Action, terms: &str, privacy: &str, now: i64) -> TxOp {
@@ -152,9 +157,15 @@ impl Shown {
     }
 }
 
+/// When the versions in force were published (epoch seconds), on their item.
+pub const PUBLISHED_AT: &str = "published_at";
+/// The help desk's count of publications (`portale-admin consensi pubblica`), on the item in
+/// force and on each publication's audit record; none before the first publication.
+pub const REVISION: &str = "revision";
+
 /// The item holding the versions in force (the session guard reads it with the session).
 pub fn in_force_key() -> Key {
-    Key::new("CONSENTS#CURRENT", "CURRENT")
+    Key::new(format!("{IN_FORCE_PREFIX}CURRENT"), "CURRENT")
 }
 
 pub fn in_force_from(item: Option<&Item>) -> InForce {
@@ -179,7 +190,7 @@ pub fn publish_op(in_force: &InForce, now: i64) -> TxOp {
             .with("terms_version", in_force.terms_version.as_str())
             .with("privacy_version", in_force.privacy_version.as_str())
             .with("note", in_force.note.as_str())
-            .with("published_at", now),
+            .with(PUBLISHED_AT, now),
         cond: None,
     }
 }

@@ -7,6 +7,9 @@
 use super::{schema, Item, Key, Store, StoreError, TxOp};
 use domain::crypto;
 
+/// The partition-key prefix of the browsers an account logged in from.
+pub const PREFIX: &str = "DEVICES#";
+
 /// The cookie naming this browser.
 pub const COOKIE: &str = "dispositivo";
 /// How long the cookie lives (the longest browsers honour), and how long an unused
@@ -16,14 +19,14 @@ pub const KEEP_SECS: i64 = 400 * 24 * 3600;
 /// The key under which `account_id` remembers the browser `device_id`.
 pub fn key(account_id: &str, device_id: &str) -> Key {
     Key::new(
-        format!("DEVICES#{account_id}"),
+        format!("{PREFIX}{account_id}"),
         crypto::token_hash(device_id),
     )
 }
 
 /// Every browser `account_id` remembers, as keys (what its deletion erases).
 pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
-    let pk = format!("DEVICES#{account_id}");
+    let pk = format!("{PREFIX}{account_id}");
     Ok(super::sessions::query_all(store, &pk)
         .await?
         .into_iter()
@@ -38,7 +41,7 @@ pub async fn known(
     account_id: &str,
     now: i64,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
-    let pk = format!("DEVICES#{account_id}");
+    let pk = format!("{PREFIX}{account_id}");
     let mut known: Vec<(i64, i64)> = super::sessions::query_all(store, &pk)
         .await?
         .into_iter()

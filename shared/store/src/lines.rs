@@ -11,6 +11,11 @@ use super::{accounts, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use crate::uniqueness::{self, Kind};
 use domain::{CodiceFiscaleEnte, MobileNumber};
 
+/// The partition-key prefix of a line (and the sort-key prefix of its entity's index).
+pub const PREFIX: &str = "LINE#";
+/// The partition-key prefix of an entity's index of lines.
+pub const ENTITY_PREFIX: &str = "ENTE#";
+
 /// Who holds the line for the entity: a plain user, or the entity's referente of the
 /// Convenzione, who may see all of the entity's lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,17 +58,17 @@ pub struct Line {
 
 /// The line's key (a step's loader reads it with its other facts).
 pub fn key(number: &MobileNumber) -> Key {
-    Key::new(format!("LINE#{}", number.e164()), "LINE")
+    Key::new(format!("{PREFIX}{}", number.e164()), "LINE")
 }
 
 /// The entity's partition, where its lines are indexed.
 pub fn entity_pk(entity_cf: &str) -> String {
-    format!("ENTE#{entity_cf}")
+    format!("{ENTITY_PREFIX}{entity_cf}")
 }
 
 /// The line's index item in its entity's partition.
 pub fn index_key(entity_cf: &str, number: &MobileNumber) -> Key {
-    Key::new(entity_pk(entity_cf), format!("LINE#{}", number.e164()))
+    Key::new(entity_pk(entity_cf), format!("{PREFIX}{}", number.e164()))
 }
 
 fn to_item(line: &Line) -> Item {
@@ -265,7 +270,7 @@ pub async fn of_entity(
 ) -> Result<EntityPage, StoreError> {
     let mut q = Query::new(
         entity_pk(entity_cf),
-        format!("LINE#{number_prefix}"),
+        format!("{PREFIX}{number_prefix}"),
         limit + 1,
     );
     if let Some(after) = after {
@@ -276,7 +281,7 @@ pub async fn of_entity(
     let mut page = EntityPage::default();
     for (k, item) in items.into_iter().take(limit) {
         let Some(number) =
-            k.sk.strip_prefix("LINE#")
+            k.sk.strip_prefix(PREFIX)
                 .and_then(|n| MobileNumber::parse(n).ok())
         else {
             continue;
@@ -303,9 +308,13 @@ pub async fn previous_start(
     after: &str,
     limit: usize,
 ) -> Result<Option<String>, StoreError> {
-    let q = Query::new(entity_pk(entity_cf), format!("LINE#{number_prefix}"), limit)
-        .newest_first()
-        .after(after);
+    let q = Query::new(
+        entity_pk(entity_cf),
+        format!("{PREFIX}{number_prefix}"),
+        limit,
+    )
+    .newest_first()
+    .after(after);
     let before = store.query(&q).await?;
     // The page before holds `after` itself and the `limit - 1` lines under it; a full
     // backward page means one more line precedes them, which that page starts after.

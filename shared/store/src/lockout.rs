@@ -13,6 +13,9 @@
 
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
 
+/// The partition-key prefix of every failure counter, whatever its scope.
+pub const PREFIX: &str = "LOCK#";
+
 /// First lock; each further attempt doubles it, up to `MAX_LOCK_SECS`.
 pub const FIRST_LOCK_SECS: i64 = 60;
 pub const MAX_LOCK_SECS: i64 = 3600;
@@ -29,7 +32,7 @@ pub struct Policy {
 }
 
 fn key(scope: &str, subject: &str) -> Key {
-    Key::new(format!("LOCK#{scope}#{subject}"), "LOCK")
+    Key::new(format!("{PREFIX}{scope}#{subject}"), "LOCK")
 }
 
 /// The lock that the `attempts`-th attempt sets (before it is verified), if any: the last

@@ -22,12 +22,14 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    fn tag(self) -> &'static str {
+    /// The partition-key prefix of this purpose's codes (`shared::access` narrows grants
+    /// to it: the login cannot touch a registration's code).
+    pub const fn prefix(self) -> &'static str {
         match self {
-            Purpose::Registration => "REG",
-            Purpose::Login => "LOGIN",
-            Purpose::Recovery => "RECOVERY",
-            Purpose::Deletion => "DELETE",
+            Purpose::Registration => "OTP#REG#",
+            Purpose::Login => "OTP#LOGIN#",
+            Purpose::Recovery => "OTP#RECOVERY#",
+            Purpose::Deletion => "OTP#DELETE#",
         }
     }
 }
@@ -47,7 +49,7 @@ pub enum OtpError {
 }
 
 fn key(purpose: Purpose, subject: &str) -> Key {
-    Key::new(format!("OTP#{}#{}", purpose.tag(), subject), "OTP")
+    Key::new(format!("{}{}", purpose.prefix(), subject), "OTP")
 }
 
 /// When a code issued at `issued_at` stops working: its item's TTL, and the expiry its SMS

@@ -3,6 +3,9 @@
 
 use super::{schema, Cond, Key, Store, StoreError, TxOp, Update};
 
+/// The partition-key prefix of every rate window and once-guard.
+pub const PREFIX: &str = "RATE#";
+
 /// One limit: at most `max` events per `window_secs` for one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -30,7 +33,10 @@ pub fn charge_op(limit: Limit, key: &str, now: i64) -> TxOp {
 /// The counter of `key`'s current window (a loader reads it to know whether it is full).
 pub fn window_key(limit: Limit, key: &str, now: i64) -> Key {
     let window = now.div_euclid(limit.window_secs);
-    Key::new(format!("RATE#{}#{}#{}", limit.scope, key, window), "RATE")
+    Key::new(
+        format!("{PREFIX}{}#{}#{}", limit.scope, key, window),
+        "RATE",
+    )
 }
 
 /// True when the counter read as `item` (from `window_key`) has no room for one more event.
@@ -42,7 +48,7 @@ pub fn is_full(item: Option<&super::Item>, limit: Limit, now: i64) -> bool {
 
 /// The key of a once-guard (`first_within`).
 pub fn once_key(scope: &str, key: &str) -> Key {
-    Key::new(format!("RATE#{scope}#{key}#once"), "RATE")
+    Key::new(format!("{PREFIX}{scope}#{key}#once"), "RATE")
 }
 
 /// True when the once-guard read as `item` still holds (an event happened in its window).

@@ -28,6 +28,9 @@
 use super::{schema, Cond, Item, Key, Store, StoreError, Update};
 use serde::{Deserialize, Serialize};
 
+/// The partition-key prefix of the outbox's delivery records (one per message id).
+pub const PREFIX: &str = "SENT#";
+
 /// How long a claim holds before another receive may take the message over: above the
 /// function's timeout (10 s: a live consumer is done by then), below the queue's visibility
 /// timeout (60 s: the retry after a crash finds the lease over). The template check
@@ -77,7 +80,7 @@ const SENDING: &str = "sending";
 const SENT: &str = "sent";
 
 pub fn key(id: &MessageId) -> Key {
-    Key::new(format!("SENT#{}", id.as_str()), "SENT")
+    Key::new(format!("{PREFIX}{}", id.as_str()), "SENT")
 }
 
 /// What a claim found.

@@ -14,6 +14,11 @@
 use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use domain::crypto;
 
+/// The partition-key prefix of a session (by its hash).
+pub const PREFIX: &str = "SESSION#";
+/// The partition-key prefix of an account's list of sessions.
+pub const LIST_PREFIX: &str = "SESSIONS#";
+
 /// Idle timeout: a session unused this long ends.
 pub const IDLE_SECS: i64 = 30 * 60;
 /// Absolute lifetime, however active the session.
@@ -36,7 +41,7 @@ pub struct Session {
 impl Session {
     /// The id of the session in its account's list (the hash of the cookie's id).
     pub fn hash(&self) -> &str {
-        self.key.pk.strip_prefix("SESSION#").unwrap_or_default()
+        self.key.pk.strip_prefix(PREFIX).unwrap_or_default()
     }
     /// When the session ends if unused from now on.
     pub fn expires_at(&self) -> i64 {
@@ -50,7 +55,7 @@ fn key_for(cookie_id: &str) -> Key {
 
 /// The session's key from its hash (as the account's list names it).
 pub fn key_of_hash(hash: &str) -> Key {
-    Key::new(format!("SESSION#{hash}"), "SESSION")
+    Key::new(format!("{PREFIX}{hash}"), "SESSION")
 }
 
 /// The session's entry in its account's list.
@@ -59,7 +64,7 @@ pub fn entry_key(account_id: &str, hash: &str) -> Key {
 }
 
 fn list_pk(account_id: &str) -> String {
-    format!("SESSIONS#{account_id}")
+    format!("{LIST_PREFIX}{account_id}")
 }
 
 /// The User-Agent as stored: bounded, so a huge header cannot make a huge item.

@@ -17,8 +17,94 @@ pub const EPOCH: &str = "epoch";
 /// is looked up nowhere.
 pub const MAX_TOKEN_LEN: usize = 128;
 
+/// The kinds of link, each its own key prefix (`shared::access` narrows grants to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// The registration's email confirmation.
+    Confirm,
+    /// The recovery's password reset.
+    Reset,
+    /// To the owner of an account a new registration asks to cease.
+    Cease,
+    /// The private area's email change, to the new address.
+    EmailChange,
+}
+
+impl TokenKind {
+    /// The kind as the key names it (what `key` takes).
+    pub const fn tag(self) -> &'static str {
+        match self {
+            TokenKind::Confirm => "CONFIRM",
+            TokenKind::Reset => "RESET",
+            TokenKind::Cease => "CEASE",
+            TokenKind::EmailChange => "EMAIL-CHANGE",
+        }
+    }
+
+    /// The partition-key prefix of this kind's tokens.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            TokenKind::Confirm => "TOKEN#CONFIRM#",
+            TokenKind::Reset => "TOKEN#RESET#",
+            TokenKind::Cease => "TOKEN#CEASE#",
+            TokenKind::EmailChange => "TOKEN#EMAIL-CHANGE#",
+        }
+    }
+}
+
+/// The partition-key prefix of every token.
+pub const PREFIX: &str = "TOKEN#";
+
+/// The key of a token of kind `kind` (a `TokenKind::tag`).
 pub fn key(kind: &str, token_hash: &str) -> Key {
-    Key::new(format!("TOKEN#{kind}#{token_hash}"), "TOKEN")
+    Key::new(format!("{PREFIX}{kind}#{token_hash}"), "TOKEN")
+}
+
+/// A link that carries a registration's state (the email confirmation, the link to the
+/// owner of an account it asks to cease): its flow's record, the version it was sent at,
+/// the state as JSON and, for the owner's link, the account and its epoch then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowLink<'a> {
+    pub flow_key: Key,
+    pub version: i64,
+    pub flow: &'a str,
+    pub account: Option<&'a str>,
+    pub epoch: Option<i64>,
+}
+
+const FLOW: &str = "flow";
+const FLOW_VERSION: &str = "version";
+const ACCOUNT: &str = "account";
+
+/// The item of a link to flow record `flow_key` at `version`, carrying `flow` (JSON) until
+/// `until`; for the owner's link, `account` at `epoch`.
+pub fn flow_link_item(
+    flow_key: &Key,
+    version: i64,
+    flow: String,
+    account: Option<(&str, i64)>,
+    until: i64,
+) -> Item {
+    let mut item = Item::new()
+        .with("target", flow_key.pk.as_str())
+        .with(FLOW_VERSION, version)
+        .with(FLOW, flow)
+        .with(schema::TTL_ATTRIBUTE, until);
+    if let Some((id, epoch)) = account {
+        item = item.with(ACCOUNT, id).with(EPOCH, epoch);
+    }
+    item
+}
+
+/// A link item read back (`None` if it is not one).
+pub fn flow_link(item: &Item) -> Option<FlowLink<'_>> {
+    Some(FlowLink {
+        flow_key: Key::new(item.s("target")?, "FLOW"),
+        version: item.n(FLOW_VERSION)?,
+        flow: item.s(FLOW)?,
+        account: item.s(ACCOUNT),
+        epoch: item.n(EPOCH),
+    })
 }
 
 /// The write creating `token` (its hash) pointing at `target` until `now + ttl`.

@@ -21,19 +21,69 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn tag(self) -> &'static str {
+    /// The partition-key prefix of this kind's claims.
+    pub const fn prefix(self) -> &'static str {
         match self {
-            Kind::Username => "USERNAME",
-            Kind::Email => "EMAIL",
-            Kind::Number => "NUMBER",
-            Kind::Person => "PERSON",
+            Kind::Username => "USERNAME#",
+            Kind::Email => "EMAIL#",
+            Kind::Number => "NUMBER#",
+            Kind::Person => "PERSON#",
         }
     }
 }
 
 pub fn key(kind: Kind, value: &str) -> Key {
-    Key::new(format!("{}#{}", kind.tag(), value), "UNIQUE")
+    Key::new(format!("{}{}", kind.prefix(), value), "UNIQUE")
 }
+
+/// Who holds a claim, as the `owner` attribute stores it (`account:<id>`, `flow:<hash>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owner {
+    /// A permanent claim of an account (by its id).
+    Account(String),
+    /// A registration's reservation (by its flow id's hash), with a TTL.
+    Flow(String),
+}
+
+impl Owner {
+    /// The stored form read back; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Owner> {
+        if let Some(id) = s.strip_prefix(ACCOUNT_OWNER) {
+            Some(Owner::Account(id.to_owned()))
+        } else {
+            s.strip_prefix(FLOW_OWNER)
+                .map(|h| Owner::Flow(h.to_owned()))
+        }
+    }
+
+    /// The account holding the claim (`None` for a reservation).
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Owner::Account(id) => Some(id),
+            Owner::Flow(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Owner::Account(id) => write!(f, "{ACCOUNT_OWNER}{id}"),
+            Owner::Flow(h) => write!(f, "{FLOW_OWNER}{h}"),
+        }
+    }
+}
+
+/// The condition that the claim is still held by `owner` (its stored form).
+pub fn held_by(owner: &str) -> Cond {
+    Cond::eq(OWNER, owner)
+}
+
+/// The attribute naming a claim's holder.
+const OWNER: &str = "owner";
+/// The stored forms' prefixes (`Owner`).
+pub const ACCOUNT_OWNER: &str = "account:";
+const FLOW_OWNER: &str = "flow:";
 
 /// The value of a `Person` claim.
 pub fn person_value(entity_cf: &str, personal_cf: &str) -> String {
@@ -41,11 +91,11 @@ pub fn person_value(entity_cf: &str, personal_cf: &str) -> String {
 }
 
 pub fn flow_owner(flow_id_hash: &str) -> String {
-    format!("flow:{flow_id_hash}")
+    Owner::Flow(flow_id_hash.to_owned()).to_string()
 }
 
 pub fn account_owner(account_id: &str) -> String {
-    format!("account:{account_id}")
+    Owner::Account(account_id.to_owned()).to_string()
 }
 
 /// The condition under which `owner` may take the claim: it is free, already ours, a
@@ -53,14 +103,10 @@ pub fn account_owner(account_id: &str) -> String {
 pub fn claimable(owner: &str, may_replace: &[String], now: i64) -> Cond {
     let mut c = vec![
         Cond::NotExists,
-        Cond::eq("owner", owner),
+        held_by(owner),
         Cond::Lt(schema::TTL_ATTRIBUTE.to_owned(), now + 1),
     ];
-    c.extend(
-        may_replace
-            .iter()
-            .map(|other| Cond::eq("owner", other.as_str())),
-    );
+    c.extend(may_replace.iter().map(|other| held_by(other)));
     Cond::Or(c)
 }
 
@@ -94,7 +140,7 @@ pub fn reserve_op(kind: Kind, value: &str, owner: &str, until: i64, now: i64) ->
     TxOp::Put {
         key: key(kind, value),
         item: Item::new()
-            .with("owner", owner)
+            .with(OWNER, owner)
             .with(schema::TTL_ATTRIBUTE, until),
         cond: Some(claimable(owner, &[], now)),
     }
@@ -112,7 +158,7 @@ pub fn claim_op(
 ) -> TxOp {
     TxOp::Put {
         key: key(kind, value),
-        item: Item::new().with("owner", account_owner(account_id)),
+        item: Item::new().with(OWNER, account_owner(account_id)),
         cond: Some(claimable(reserved_by, may_replace, now)),
     }
 }
@@ -121,7 +167,7 @@ pub fn claim_op(
 pub fn release_op(kind: Kind, value: &str, holder: &str) -> TxOp {
     TxOp::Delete {
         key: key(kind, value),
-        cond: Some(Cond::Or(vec![Cond::NotExists, Cond::eq("owner", holder)])),
+        cond: Some(Cond::Or(vec![Cond::NotExists, held_by(holder)])),
     }
 }
 
@@ -138,7 +184,7 @@ pub async fn holder(
 /// Who holds the claim read as `item` (a lapsed reservation holds nothing).
 pub fn holder_in(item: Option<&Item>, now: i64) -> Option<String> {
     item.filter(|i| !i.is_expired(now))
-        .and_then(|i| i.s("owner").map(str::to_owned))
+        .and_then(|i| i.s(OWNER).map(str::to_owned))
 }
 
 #[cfg(test)]
