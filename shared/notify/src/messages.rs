@@ -441,7 +441,7 @@ mod tests {
         }
         assert!(
             compiled == LAYOUT,
-            "layout.html is not layout.mjml compiled: run UPDATE_EMAIL_LAYOUT=1 cargo test -p shared -- email_layout"
+            "layout.html is not layout.mjml compiled: run UPDATE_EMAIL_LAYOUT=1 cargo test -p notify -- email_layout"
         );
     }
 
