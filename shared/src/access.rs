@@ -28,6 +28,10 @@
 //! function that is no route, `QUEUE_FUNCTIONS`: the queue's consume actions, `sns:Publish`,
 //! `ses:SendEmail`, and of the table only its delivery records, `SENT#`).
 
+use crate::store::flows::FlowKind;
+use crate::store::otp::Purpose;
+use crate::store::tokens::TokenKind;
+use crate::store::uniqueness::Kind;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The DynamoDB item actions the store uses (`store::dynamo`): no Scan, no batch write; Query
@@ -80,47 +84,48 @@ impl Action {
     }
 }
 
-// The partition-key prefixes (ARCHITECTURE.md, "Table design"). Flow, OTP and token keys
-// are narrowed to their kind: the login steps cannot touch a registration flow.
-pub const ACCOUNT: &str = "ACCOUNT#";
-pub const USERNAME: &str = "USERNAME#";
-pub const EMAIL: &str = "EMAIL#";
-pub const NUMBER: &str = "NUMBER#";
+// The partition-key prefixes (ARCHITECTURE.md, "Table design"), as the store's key types
+// spell them (this file writes none again). Flow, OTP and token keys are narrowed to their
+// kind: the login steps cannot touch a registration flow.
+pub const ACCOUNT: &str = store::accounts::PREFIX;
+pub const USERNAME: &str = Kind::Username.prefix();
+pub const EMAIL: &str = Kind::Email.prefix();
+pub const NUMBER: &str = Kind::Number.prefix();
 /// Claim of (entity CF, personal CF) → account (duplicate registrations, issue 13 item 4).
-pub const PERSON: &str = "PERSON#";
-pub const LINE: &str = "LINE#";
-pub const OTP_REG: &str = "OTP#REG#";
-pub const OTP_LOGIN: &str = "OTP#LOGIN#";
-pub const OTP_RECOVERY: &str = "OTP#RECOVERY#";
-pub const FLOW_REG: &str = "FLOW#REG#";
-pub const FLOW_LOGIN: &str = "FLOW#LOGIN#";
-pub const FLOW_RECOVER: &str = "FLOW#RECOVER#";
-pub const TOKEN_CONFIRM: &str = "TOKEN#CONFIRM#";
-pub const TOKEN_RESET: &str = "TOKEN#RESET#";
+pub const PERSON: &str = Kind::Person.prefix();
+pub const LINE: &str = store::lines::PREFIX;
+pub const OTP_REG: &str = Purpose::Registration.prefix();
+pub const OTP_LOGIN: &str = Purpose::Login.prefix();
+pub const OTP_RECOVERY: &str = Purpose::Recovery.prefix();
+pub const FLOW_REG: &str = FlowKind::Registration.prefix();
+pub const FLOW_LOGIN: &str = FlowKind::Login.prefix();
+pub const FLOW_RECOVER: &str = FlowKind::Recovery.prefix();
+pub const TOKEN_CONFIRM: &str = TokenKind::Confirm.prefix();
+pub const TOKEN_RESET: &str = TokenKind::Reset.prefix();
 /// The link to the owner of a registration a new one asks to cease (`registration::consent`).
-pub const TOKEN_CEASE: &str = "TOKEN#CEASE#";
-pub const CHALLENGE: &str = "CHALLENGE#";
+pub const TOKEN_CEASE: &str = TokenKind::Cease.prefix();
+pub const CHALLENGE: &str = store::challenges::PREFIX;
 /// Every rate window and once-guard (`store::rate`); scopes come and go with the limits.
-pub const RATE: &str = "RATE#";
+pub const RATE: &str = store::rate::PREFIX;
 /// Every failure counter (`store::lockout`), whatever its scope.
-pub const LOCK: &str = "LOCK#";
-pub const SESSION: &str = "SESSION#";
+pub const LOCK: &str = store::lockout::PREFIX;
+pub const SESSION: &str = store::sessions::PREFIX;
 /// An entity's partition: the index of its lines (`store::lines::of_entity`).
-pub const ENTE: &str = "ENTE#";
+pub const ENTE: &str = store::lines::ENTITY_PREFIX;
 /// An account's list of sessions (`store::sessions`): logout ends one without writing accounts.
-pub const SESSIONS: &str = "SESSIONS#";
+pub const SESSIONS: &str = store::sessions::LIST_PREFIX;
 /// An account's access history (`store::access_log`).
-pub const ACCESS_LOG: &str = "ACCESS#";
+pub const ACCESS_LOG: &str = store::access_log::PREFIX;
 /// The browsers an account logged in from (`store::devices`).
-pub const DEVICES: &str = "DEVICES#";
+pub const DEVICES: &str = store::devices::PREFIX;
 /// The consents' audit of an account, and the versions in force (`store::consent_log`).
-pub const CONSENT_LOG: &str = "CONSENTLOG#";
-pub const CONSENTS: &str = "CONSENTS#";
-pub const OTP_DELETE: &str = "OTP#DELETE#";
-pub const FLOW_DELETE: &str = "FLOW#DELETE#";
-pub const TOKEN_EMAIL_CHANGE: &str = "TOKEN#EMAIL-CHANGE#";
+pub const CONSENT_LOG: &str = store::consent_log::PREFIX;
+pub const CONSENTS: &str = store::consent_log::IN_FORCE_PREFIX;
+pub const OTP_DELETE: &str = Purpose::Deletion.prefix();
+pub const FLOW_DELETE: &str = FlowKind::Deletion.prefix();
+pub const TOKEN_EMAIL_CHANGE: &str = TokenKind::EmailChange.prefix();
 /// The outbox's delivery records, one per message id (`store::sent`): only its consumer.
-pub const SENT: &str = "SENT#";
+pub const SENT: &str = store::sent::PREFIX;
 
 /// Every prefix above (the test checks the store really writes keys of these shapes).
 pub const PREFIXES: &[&str] = &[
@@ -899,7 +904,7 @@ mod tests {
             record::key_for(recovery::KIND, "c").pk,
         ];
         for kind in [
-            "CONFIRM",
+            registration::TOKEN_KIND,
             recovery::RESET_TOKEN,
             crate::area::email::TOKEN_KIND,
             registration::consent::TOKEN_KIND,

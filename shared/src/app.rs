@@ -1,13 +1,11 @@
 //! The per-process context every handler receives: configuration, the store, the
-//! notifier, the outbox and the clock. Built once per Lambda process (cold start), reused
+//! outbox and the clock. Built once per Lambda process (cold start), reused
 //! after; the AWS clients inside are built on first use.
 
 use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::domain::MobileNumber;
 use crate::notify::{
-    aws::AwsNotifier, memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, EmailMessage, Message,
-    Notifier, NotifyError, Outbox, QueuedNotifier,
+    memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, Message, NotifyError, Outbox,
 };
 use crate::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
 use crate::store::{
@@ -21,16 +19,11 @@ use std::sync::Arc;
 pub struct App {
     pub config: Config,
     pub store: Arc<dyn Store>,
-    /// What the handlers send with. In AWS mode a `QueuedNotifier`: each SMS or email is
-    /// posted to `outbox` as a one-message batch; in memory, the recorder itself.
-    pub notifier: Arc<dyn Notifier>,
-    /// Where a step posts its batch of messages (one SQS `SendMessage` per post in AWS mode,
-    /// `OUTBOX_QUEUE_URL`; `DirectOutbox` in memory).
+    /// The one way a message leaves: a step posts its batch here (one SQS `SendMessage` per
+    /// post in AWS mode, `OUTBOX_QUEUE_URL`; `DirectOutbox` to the recorder in memory). What
+    /// really sends (SNS + SES, the `deliver` crate) is built only by the queue's consumers
+    /// (`send-messages`, the local gateway's poller), never held here.
     pub outbox: Arc<dyn Outbox>,
-    /// The notifier that really sends (SNS + SES in AWS mode; the recorder in memory):
-    /// used only by the outbox's consumer (`send-messages`, the local gateway's poller),
-    /// never by a request handler.
-    pub sender: Arc<dyn Notifier>,
     pub clock: Arc<dyn Clock>,
     /// The flow secret (`shared::secret`): fetched from Secrets Manager at first use by the
     /// functions given `FLOW_SECRET_ARN`, fixed in memory in tests.
@@ -158,25 +151,20 @@ impl App {
         App {
             config,
             store: Arc::new(LazyStore(aws.clone())),
-            notifier: Arc::new(QueuedNotifier(outbox.clone())),
             outbox,
-            sender: Arc::new(LazyNotifier(aws)),
             clock,
             secret: Arc::new(secret),
         }
     }
 
-    /// This app with its messages posted to `outbox` (the handlers' `notifier` becomes a
-    /// `QueuedNotifier` on it): tests wrap the outbox to count or fail posts.
+    /// This app with its messages posted to `outbox`: tests wrap the outbox to count or fail
+    /// posts.
     pub fn with_outbox(self, outbox: Arc<dyn Outbox>) -> App {
-        App {
-            notifier: Arc::new(QueuedNotifier(outbox.clone())),
-            outbox,
-            ..self
-        }
+        App { outbox, ..self }
     }
 
-    /// Fully in-memory app for unit tests and benchmarks.
+    /// Fully in-memory app for unit tests and benchmarks: the outbox delivers each batch at
+    /// once to the returned recorder.
     pub fn in_memory(
         config: Config,
     ) -> (App, Arc<MemoryStore>, Arc<MemoryNotifier>, Arc<OffsetClock>) {
@@ -187,9 +175,7 @@ impl App {
         let app = App {
             config,
             store: store.clone(),
-            notifier: notifier.clone(),
             outbox: Arc::new(DirectOutbox(notifier.clone())),
-            sender: notifier.clone(),
             clock: clock.clone(),
             secret,
         };
@@ -244,7 +230,7 @@ struct LazySecret(Arc<LazyAws>, String);
 #[async_trait::async_trait]
 impl KeySource for LazySecret {
     async fn fetch(&self) -> Result<FlowKeys, SecretError> {
-        crate::secret::fetch_versions(&self.0.clients().await.3, &self.1).await
+        crate::secret::fetch_versions(&self.0.clients().await.2, &self.1).await
     }
 }
 
@@ -257,12 +243,7 @@ struct LazyAws {
     clients: tokio::sync::OnceCell<Clients>,
 }
 
-type Clients = (
-    DynamoStore,
-    AwsNotifier,
-    SqsOutbox,
-    aws_sdk_secretsmanager::Client,
-);
+type Clients = (DynamoStore, SqsOutbox, aws_sdk_secretsmanager::Client);
 
 impl LazyAws {
     async fn clients(&self) -> &Clients {
@@ -272,20 +253,12 @@ impl LazyAws {
                 let sdk = sdk_config(c).await;
                 let store =
                     DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), c.table_name.clone());
-                let notifier = AwsNotifier {
-                    sns: aws_sdk_sns::Client::new(&sdk),
-                    ses: aws_sdk_sesv2::Client::new(&sdk),
-                    sender: c.sms_sender.clone(),
-                    sms_type: c.sms_type.clone(),
-                    from: format!("{} <{}>", c.email_from_name, c.email_from_address),
-                    configuration_set: c.ses_configuration_set.clone(),
-                };
                 let outbox = SqsOutbox {
                     sqs: aws_sdk_sqs::Client::new(&sdk),
                     queue_url: c.outbox_queue_url.clone(),
                 };
                 let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-                (store, notifier, outbox, secrets)
+                (store, outbox, secrets)
             })
             .await
     }
@@ -323,24 +296,12 @@ impl Store for LazyStore {
     }
 }
 
-struct LazyNotifier(Arc<LazyAws>);
-
-#[async_trait::async_trait]
-impl Notifier for LazyNotifier {
-    async fn sms(&self, to: &MobileNumber, text: &str) -> Result<(), NotifyError> {
-        self.0.clients().await.1.sms(to, text).await
-    }
-    async fn email(&self, msg: &EmailMessage) -> Result<(), NotifyError> {
-        self.0.clients().await.1.email(msg).await
-    }
-}
-
 struct LazyOutbox(Arc<LazyAws>);
 
 #[async_trait::async_trait]
 impl Outbox for LazyOutbox {
     async fn post(&self, batch: Vec<Message>) -> Result<(), NotifyError> {
-        self.0.clients().await.2.post(batch).await
+        self.0.clients().await.1.post(batch).await
     }
 }
 

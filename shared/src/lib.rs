@@ -1,32 +1,30 @@
-//! The domain crate every function uses: parsed domain types, flow state machines,
-//! storage, notifications and page templates. See ARCHITECTURE.md for the map.
+//! The upper layers every function uses: flow state machines, the private area, the step
+//! engine, the runtime and page templates, over the lower crates (`domain`, `store`,
+//! `notify`, `metrics`, `pdf`) re-exported here. See ARCHITECTURE.md for the map.
 
 pub mod access;
 pub mod app;
 pub mod area;
-pub mod aws_error;
-pub mod clock;
 pub mod config;
-pub mod crypto;
-pub mod documents;
-pub mod domain;
 pub mod edge;
 pub mod engine;
 pub mod flows;
-pub mod limits;
-pub mod metrics;
-pub mod notify;
 pub mod pages;
 pub mod passwords;
-pub mod pdf;
-pub mod routes;
 pub mod runtime;
-pub mod secret;
 pub mod session;
 pub mod sms;
-pub mod store;
 pub mod ui;
 pub mod web;
+
+// The lower layers are crates of their own (shared/domain, store, notify, metrics, pdf), so
+// Cargo keeps their arrows pointing down; their old module paths (`crate::store::…`,
+// `shared::notify::…`) stay valid through these re-exports.
+pub use ::domain::{self, clock, crypto, documents, routes};
+pub use ::metrics;
+pub use ::notify;
+pub use ::pdf;
+pub use ::store::{self, aws_error, limits, secret};
 
 pub use app::App;
 

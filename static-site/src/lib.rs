@@ -13,7 +13,7 @@
 pub mod content;
 pub mod markdown;
 pub mod pages;
-pub use shared::pdf;
+pub use ::pdf;
 
 use std::collections::BTreeMap;
 use std::fmt;

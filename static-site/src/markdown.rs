@@ -25,7 +25,7 @@ pub const ROUTE_NAMES: &[(&str, &str)] = &[
     ("RECOVER", routes::RECOVER),
 ];
 
-pub use shared::pdf::{Block, Run, Style};
+pub use pdf::{Block, Run, Style};
 
 /// Both renderings of a Markdown body.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Counting wrappers around the store, the outbox and the consumer's notifier: one `Store`
 //! call is one DynamoDB API call (a transaction is one TransactWriteItems), one outbox
 //! `post` one SQS SendMessage (made by the request), and — on the consumer's side
-//! (`App::sender`, the gateway's poller running `send-messages`) — one `sms` one SNS
+//! (`Gateway::sender`, the gateway's poller running `send-messages`) — one `sms` one SNS
 //! Publish, one `email` one SES SendEmail, and its DynamoDB calls on its delivery records
 //! (`SENT#<id>`) are counted apart, as `send-messages:<API>` (`consumer`), never in
 //! `dynamodb` or `request_path`. Used to keep the AWS calls per flow within budget.
@@ -184,8 +184,8 @@ impl Outbox for CountingOutbox {
     }
 }
 
-/// Wraps `app`'s store, outbox (the handlers' notifier posts to the counted outbox) and the
-/// consumer's notifier; the counts see every call the handlers and the consumer make.
+/// Wraps `app`'s store and outbox; the counts see every call the handlers make (and the
+/// consumer's on its delivery records, through the same store).
 pub fn counting(app: App, counts: Arc<Counts>) -> App {
     let store = Arc::new(CountingStore {
         inner: app.store.clone(),
@@ -193,16 +193,16 @@ pub fn counting(app: App, counts: Arc<Counts>) -> App {
     });
     let outbox = Arc::new(CountingOutbox {
         inner: app.outbox.clone(),
-        counts: counts.clone(),
-    });
-    let sender = Arc::new(CountingNotifier {
-        inner: app.sender.clone(),
         counts,
     });
-    App {
-        store,
-        sender,
-        ..app
-    }
-    .with_outbox(outbox)
+    App { store, ..app }.with_outbox(outbox)
+}
+
+/// Wraps the consumer's sender (`Portal::start_counting`): one `sms` one SNS Publish, one
+/// `email` one SES SendEmail.
+pub fn counting_sender(sender: Arc<dyn Notifier>, counts: Arc<Counts>) -> Arc<dyn Notifier> {
+    Arc::new(CountingNotifier {
+        inner: sender,
+        counts,
+    })
 }

@@ -86,6 +86,7 @@ impl LambdaPortal {
         // Many clients from one host, each with its own address (Portal::browser): said so.
         let gw = Gateway {
             app,
+            sender: Arc::new(local_gateway::aws_sender(&app.config).await),
             clock: clock.clone(),
             aws_endpoint: endpoint(),
             region: region(),

@@ -34,6 +34,9 @@ use shared::App;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+/// What the outbox's consumer sends with (`Portal::start_with_sender`).
+pub type Sender = Arc<dyn shared::notify::Notifier>;
+
 pub const TEST_TABLE: &str = "portale-test";
 
 pub fn endpoint() -> String {
@@ -221,7 +224,27 @@ impl Portal {
         F: FnOnce(App) -> Fut,
         Fut: std::future::Future<Output = App>,
     {
-        Self::start_inner(configure, adjust, true).await
+        Self::start_inner(configure, adjust, |s| s, true).await
+    }
+
+    /// A portal whose outbox consumer (the gateway's poller) sends with `wrap` of the real
+    /// sender (SNS, SES v2): `App` holds only the outbox, so a test that counts or fails the
+    /// consumer's sends wraps its sender here.
+    pub async fn start_with_sender(wrap: impl FnOnce(Sender) -> Sender) -> Portal {
+        Self::start_inner(|_| {}, |app| async move { app }, wrap, true).await
+    }
+
+    /// A portal whose calls are counted in `counts` (`counting`): the requests' DynamoDB and
+    /// outbox calls, and the consumer's SNS, SES and delivery records.
+    pub async fn start_counting(counts: Arc<counting::Counts>) -> Portal {
+        let c = counts.clone();
+        Self::start_inner(
+            |_| {},
+            |app| async move { counting::counting(app, c) },
+            |sender| counting::counting_sender(sender, counts),
+            true,
+        )
+        .await
     }
 
     /// A portal whose gateway trusts no client-supplied address at all (as CloudFront does
@@ -230,12 +253,19 @@ impl Portal {
     /// counters must not spill over into other tests.
     pub async fn start_strict_edge() -> Portal {
         let table = format!("portale-edge-{}", rand::random::<u32>());
-        Self::start_inner(|c| c.table_name = table, |app| async move { app }, false).await
+        Self::start_inner(
+            |c| c.table_name = table,
+            |app| async move { app },
+            |s| s,
+            false,
+        )
+        .await
     }
 
     async fn start_inner<F, Fut>(
         configure: impl FnOnce(&mut Config),
         adjust: F,
+        wrap_sender: impl FnOnce(Sender) -> Sender,
         simulated_clients: bool,
     ) -> Portal
     where
@@ -279,6 +309,7 @@ impl Portal {
         // The harness plays many clients from one host, each with its own address: it says so.
         let gw = Gateway {
             app,
+            sender: wrap_sender(Arc::new(local_gateway::aws_sender(&app.config).await)),
             clock: clock.clone(),
             aws_endpoint: endpoint(),
             region: region(),

@@ -19,23 +19,55 @@
 //! numbers, addresses, codes.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use shared::config::Config;
 use shared::notify::decode_batch;
 use shared::notify::once::deliver_once;
+use shared::notify::Notifier;
 use shared::App;
+use std::sync::Arc;
 use tracing::Instrument;
+
+/// What the consumer works with: the app (its store keeps the delivery records, its clock
+/// says what has expired) and the sender that really sends. The sender is the consumer's
+/// own: `App` has only the outbox, so a request function links no SNS or SES client.
+#[derive(Clone)]
+pub struct Consumer {
+    pub app: App,
+    pub sender: Arc<dyn Notifier>,
+}
+
+impl Consumer {
+    /// The consumer of `app`'s queue with the real sender (`aws_sender`).
+    pub async fn aws(app: App) -> Consumer {
+        let sender = Arc::new(aws_sender(&app.config).await);
+        Consumer { app, sender }
+    }
+}
+
+/// The real sender (SNS, SES v2) as the configuration names it, on the SDK configuration
+/// every AWS call of the portal uses (`shared::app::sdk_config`).
+pub async fn aws_sender(c: &Config) -> deliver::AwsNotifier {
+    deliver::AwsNotifier::new(
+        &shared::app::sdk_config(c).await,
+        c.sms_sender.clone(),
+        c.sms_type.clone(),
+        format!("{} <{}>", c.email_from_name, c.email_from_address),
+        c.ses_configuration_set.clone(),
+    )
+}
 
 /// One invocation: `handle` inside the span every line of the portal's logs carries
 /// (`request_id`: Lambda's, or the local poller's own), as `shared::runtime` does for requests.
-pub async fn invoke(app: &App, request_id: &str, event: SqsEvent) -> SqsBatchResponse {
+pub async fn invoke(c: &Consumer, request_id: &str, event: SqsEvent) -> SqsBatchResponse {
     let span = tracing::info_span!("request", request_id = %request_id, source = "sqs");
-    handle(app, event).instrument(span).await
+    handle(c, event).instrument(span).await
 }
 
 /// Delivers every record of `event` (concurrently: they are independent steps' batches)
-/// with `app`'s sender, its store (the delivery records) and its clock (the expiries), and
-/// answers the ones to retry.
-pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
-    let outcomes = futures::future::join_all(event.records.iter().map(|r| record(app, r))).await;
+/// with the consumer's sender, its app's store (the delivery records) and clock (the
+/// expiries), and answers the ones to retry.
+pub async fn handle(c: &Consumer, event: SqsEvent) -> SqsBatchResponse {
+    let outcomes = futures::future::join_all(event.records.iter().map(|r| record(c, r))).await;
     let mut response = SqsBatchResponse::default();
     for (r, delivered) in event.records.iter().zip(outcomes) {
         if !delivered {
@@ -49,7 +81,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
 
 /// One record: true when its batch is done (each message sent now or before, expired, or
 /// `Nothing`).
-async fn record(app: &App, r: &SqsMessage) -> bool {
+async fn record(c: &Consumer, r: &SqsMessage) -> bool {
     let id = r.message_id.as_deref().unwrap_or("");
     let receives = r
         .attributes
@@ -64,8 +96,8 @@ async fn record(app: &App, r: &SqsMessage) -> bool {
             return false;
         }
     };
-    let (sender, store) = (app.sender.as_ref(), app.store.as_ref());
-    match deliver_once(sender, store, app.now(), &batch).await {
+    let (sender, store) = (c.sender.as_ref(), c.app.store.as_ref());
+    match deliver_once(sender, store, c.app.now(), &batch).await {
         Ok(d) => {
             tracing::info!(
                 message_id = id,
@@ -144,10 +176,10 @@ mod tests {
             .collect()
     }
 
-    /// An in-memory app whose consumer sends with `sender`.
-    fn app_with(sender: Arc<dyn Notifier>) -> App {
+    /// An in-memory app's consumer, sending with `sender`.
+    fn app_with(sender: Arc<dyn Notifier>) -> Consumer {
         let app = App::in_memory(Config::for_tests()).0;
-        App { sender, ..app }
+        Consumer { app, sender }
     }
 
     #[tokio::test]
@@ -239,7 +271,7 @@ mod tests {
         assert_eq!(tally.get(Metric::EmailFailed), 1);
         assert_eq!(tally.get(Metric::OutboxDuplicateSkipped), 1);
         // The table holds the delivery records, not the messages.
-        let store = app.store.as_ref();
+        let store = app.app.store.as_ref();
         let ids: Vec<_> = shared::notify::decode_batch(&body)
             .unwrap()
             .into_iter()
@@ -285,7 +317,7 @@ mod tests {
     async fn an_expired_code_is_dropped_counted_and_the_record_done() {
         let n = Arc::new(MemoryNotifier::default());
         let app = app_with(n.clone());
-        let now = app.now();
+        let now = app.app.now();
         let body = encode_batch(&[
             sms("+393331234567", Some(now)),
             sms("+393337654321", Some(now + 60)),

@@ -6,8 +6,8 @@ use lambda_runtime::{service_fn, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::runtime::init_tracing();
-    let app: &'static shared::App = match shared::App::from_env().await {
-        Ok(app) => Box::leak(Box::new(app)),
+    let consumer: &'static send_messages::Consumer = match shared::App::from_env().await {
+        Ok(app) => Box::leak(Box::new(send_messages::Consumer::aws(app).await)),
         Err(e) => {
             tracing::error!(error = %e, "invalid configuration");
             return Err(e.into());
@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, std::convert::Infallible>(
-            send_messages::invoke(app, &event.context.request_id, event.payload).await,
+            send_messages::invoke(consumer, &event.context.request_id, event.payload).await,
         )
     }))
     .await

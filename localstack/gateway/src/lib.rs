@@ -20,6 +20,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
+/// The outbox's consumer, run by the poller (`outbox`), and its real sender.
+pub use send_messages::{aws_sender, Consumer};
 use shared::clock::OffsetClock;
 use shared::metrics::Tally;
 use shared::web::{self, WebError};
@@ -40,6 +42,9 @@ pub struct Gateway {
     pub simulated_clients: bool,
     /// The origin secret CloudFront adds and the API's WAF checks; the invocation count.
     pub edge: edge::Edge,
+    /// What the outbox's poller sends with (`send_messages::aws_sender`: SNS and SES v2 on
+    /// LocalStack; tests wrap it to count or fail its calls). `App` holds only the outbox.
+    pub sender: Arc<dyn shared::notify::Notifier>,
 }
 
 /// How the gateway runs a function.
@@ -334,7 +339,11 @@ pub fn spawn_with_api(
 ) -> std::io::Result<SocketAddr> {
     let bound = listener.local_addr()?;
     let metrics = Arc::new(Tally::default());
-    outbox::spawn_counting(gw.app, metrics.clone());
+    let consumer = send_messages::Consumer {
+        app: gw.app.clone(),
+        sender: gw.sender.clone(),
+    };
+    outbox::spawn_counting(consumer, metrics.clone());
     if let Some(api_listener) = api_listener {
         let statics =
             ServeDir::new(&site_dir).not_found_service(ServeFile::new(site_dir.join("404.html")));

@@ -33,6 +33,7 @@ async fn main() {
         Box::leak(Box::new(shared::App::aws(config, clock.clone()).await));
     let gw = Gateway {
         app,
+        sender: Arc::new(send_messages::aws_sender(&app.config).await),
         clock,
         aws_endpoint: std::env::var("AWS_ENDPOINT_URL")
             .unwrap_or_else(|_| "http://127.0.0.1:4566".into()),

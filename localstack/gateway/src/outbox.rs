@@ -1,7 +1,7 @@
 //! The local stand-in for Lambda's SQS event source of `send-messages`: a poller on the
 //! app's outbox queue (`OUTBOX_QUEUE_URL`) that hands what it receives, as the SQS event
 //! Lambda would build, to the same `send_messages::handle`, in this process, with the
-//! app's real notifier (`App::sender`: SNS and SES v2 on LocalStack), its store (the
+//! consumer's sender (`Gateway::sender`: SNS and SES v2 on LocalStack), the app's store (the
 //! delivery records, `SENT#<id>`, in the app's table) and its clock (the messages'
 //! expiries: a test that moves the portal's clock moves the consumer's). Like the event source
 //! with `ReportBatchItemFailures`, it deletes the records that were delivered and leaves
@@ -15,6 +15,7 @@
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use send_messages::Consumer;
 use shared::aws_error::AwsFailure;
 use shared::App;
 use std::collections::HashMap;
@@ -25,18 +26,19 @@ pub const WAIT_SECONDS: i32 = 1;
 /// What Lambda's event source takes at most per invocation here (`BatchSize` in the template).
 pub const BATCH_SIZE: i32 = 10;
 
-/// Starts the poller of `app`'s outbox queue on the current runtime (it ends with it).
-pub fn spawn(app: &'static App) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(poll(app))
+/// Starts the poller of the consumer's app's outbox queue on the current runtime (it ends
+/// with it).
+pub fn spawn(c: Consumer) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(poll(c))
 }
 
 /// `spawn`, with the consumer's metrics (SMS and emails sent or failed) counted in `tally`
 /// instead of printed (`/_dev/metriche`).
 pub fn spawn_counting(
-    app: &'static App,
+    c: Consumer,
     tally: std::sync::Arc<shared::metrics::Tally>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(shared::metrics::scoped(tally, poll(app)))
+    tokio::spawn(shared::metrics::scoped(tally, poll(c)))
 }
 
 /// An SQS client for long polls: the app's SDK configuration with timeouts above the wait.
@@ -54,9 +56,9 @@ pub async fn client(app: &App) -> aws_sdk_sqs::Client {
     )
 }
 
-async fn poll(app: &'static App) {
-    let sqs = client(app).await;
-    let queue = app.config.outbox_queue_url.as_str();
+async fn poll(c: Consumer) {
+    let sqs = client(&c.app).await;
+    let queue = c.app.config.outbox_queue_url.as_str();
     loop {
         let received = sqs
             .receive_message()
@@ -70,7 +72,7 @@ async fn poll(app: &'static App) {
             Ok(out) => {
                 let messages = out.messages.unwrap_or_default();
                 if !messages.is_empty() {
-                    invoke(app, &sqs, queue, messages).await;
+                    invoke(&c, &sqs, queue, messages).await;
                 }
             }
             Err(e) => {
@@ -83,14 +85,14 @@ async fn poll(app: &'static App) {
 
 /// One "invocation": the event, the handler, then the deletes the event source would do.
 async fn invoke(
-    app: &App,
+    c: &Consumer,
     sqs: &aws_sdk_sqs::Client,
     queue: &str,
     messages: Vec<aws_sdk_sqs::types::Message>,
 ) {
     let event = sqs_event(queue, &messages);
     let request_id = &shared::crypto::random_token()[..16];
-    let response = send_messages::invoke(app, request_id, event).await;
+    let response = send_messages::invoke(c, request_id, event).await;
     let failed: Vec<&str> = response
         .batch_item_failures
         .iter()

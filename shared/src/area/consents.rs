@@ -13,8 +13,8 @@ use crate::engine::{Outcome, Refusal as _, Reply, Tx};
 use crate::flows::login::safe_next;
 use crate::pages::FieldErrors;
 use crate::session::SignedIn;
+use crate::store::accounts;
 use crate::store::consent_log::{self, Shown};
-use crate::store::{accounts, Cond, TxOp, Update};
 use crate::App;
 use serde::Deserialize;
 
@@ -62,14 +62,7 @@ pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     let mut tx = Tx::new();
     tx.guard(shown.still_in_force_op(), Refusal::NewerVersions);
     tx.guard(
-        TxOp::Update {
-            key: accounts::key(&s.account.id),
-            update: Update::new()
-                .set("terms_version", terms)
-                .set("privacy_version", privacy)
-                .set("accepted_at", now),
-            cond: Some(Cond::eq("status", "active")),
-        },
+        accounts::accept_versions_op(&s.account.id, terms, privacy, now),
         Refusal::Changed("termini"),
     );
     tx.write(consent_log::record_op(

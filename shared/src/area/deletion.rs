@@ -34,77 +34,20 @@ use crate::session::{self, SignedIn};
 use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{
-    access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp,
-    Update,
-};
+use crate::store::{access_log, accounts, consent_log, devices, sessions, Key, StoreError, TxOp};
 use crate::web::WebError;
 use crate::{clock, crypto, routes, sms, App};
 use serde::{Deserialize, Serialize};
 
-pub const KIND: &str = "DELETE";
+pub const KIND: &str = crate::store::flows::FlowKind::Deletion.tag();
 pub const COOKIE: &str = "delete_flow";
 pub const TTL_SECS: i64 = 15 * 60;
 /// How long a deleted account's profile stays (status "ceased") before its TTL removes it.
 pub const FORGET_SECS: i64 = 30 * 24 * 3600;
 
-/// One thing kept after the deletion: what, for how long, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Kept {
-    pub what: &'static str,
-    pub how_long: &'static str,
-    pub why: &'static str,
-}
-
-/// Everything of an account that stays after "Elimina il tuo account" (the page, the
-/// confirmation email and the data export show this list; `proof_area.rs` checks the table
-/// holds nothing else). The durations are `consent_log::KEEP_SECS`, `FORGET_SECS`,
-/// `audit::KEEP_SECS` and the TTLs of codes, counters, flows and links (at most a day).
-pub const KEPT: [Kept; 4] = [
-    Kept {
-        what: "la registrazione dei consensi che hai espresso (versione dei documenti e data) e dell'eliminazione \
-            dell'account",
-        how_long: "per 10 anni",
-        why: "la normativa ci chiede di poter dimostrare i consensi raccolti",
-    },
-    Kept {
-        what: "i dati del profilo (nome, cognome, codice fiscale, Ente, numero, email e username), non più \
-            accessibili e senza password",
-        how_long: "per 30 giorni, poi vengono cancellati",
-        why: "per rispondere a eventuali contestazioni tramite il Numero Verde 800.680.068",
-    },
-    Kept {
-        what: "gli interventi dell'assistenza sul tuo account, se ce ne sono stati (azione, data, motivo e \
-            operatore)",
-        how_long: "per 2 anni da ciascun intervento",
-        why: "per documentare l'operato dell'assistenza e rispondere a eventuali contestazioni",
-    },
-    Kept {
-        what: "dati tecnici temporanei: codici di verifica, contatori dei tentativi di accesso, richieste non \
-            completate (ad esempio un cambio di indirizzo email non ancora confermato)",
-        how_long: "al massimo un giorno",
-        why: "scadono da soli e non possono più essere usati",
-    },
-];
-
-/// What goes at once, said after `KEPT`.
-pub const ERASED_TEXT: &str =
-    "Tutto il resto viene cancellato subito: lo storico degli accessi, i browser da cui hai \
-    effettuato l'accesso e l'elenco delle sessioni.";
-
-/// `KEPT` as one sentence per item ("What: how long (why).").
-pub fn kept_sentences() -> Vec<String> {
-    KEPT.iter()
-        .map(|k| format!("{}: {} ({}).", capitalised(k.what), k.how_long, k.why))
-        .collect()
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
+// What stays after a deletion is said by the confirmation email too, so it lives with the
+// messages (`notify::retention`).
+pub use crate::notify::retention::{kept_sentences, Kept, ERASED_TEXT, KEPT};
 
 /// Where a void deletion (the account's sessions were ended since it started) leads.
 pub fn voided_path() -> String {
@@ -270,19 +213,7 @@ pub async fn decide(
         cond: None,
     });
     tx.guard(
-        TxOp::Update {
-            key: accounts::key(&a.id),
-            update: Update::new()
-                .set("status", "ceased")
-                .set("deleted_at", now)
-                .set(schema::TTL_ATTRIBUTE, now + FORGET_SECS)
-                .remove("password_hash")
-                .add("session_epoch", 1),
-            cond: Some(Cond::And(vec![
-                Cond::eq("status", "active"),
-                Cond::eq("session_epoch", flow.data.epoch),
-            ])),
-        },
+        accounts::delete_op(&a.id, flow.data.epoch, now, now + FORGET_SECS),
         Refusal::Changed(otp_page::FIELD),
     );
     let holder = uniqueness::account_owner(&a.id);
@@ -355,10 +286,7 @@ pub struct Later(std::sync::Mutex<Vec<TxOp>>);
 /// what a failure leaves behind still has its own TTL, and the failure is logged for ops.
 pub async fn erase_later(app: &App, account_id: &str, later: Later) {
     let ops = later.0.into_inner().unwrap_or_else(|e| e.into_inner());
-    let ceased = TxOp::Check {
-        key: accounts::key(account_id),
-        cond: Cond::eq("status", "ceased"),
-    };
+    let ceased = accounts::ceased_check(account_id);
     for chunk in ops.chunks(MAX_TX_ITEMS - 1) {
         let mut tx = vec![ceased.clone()];
         tx.extend_from_slice(chunk);
@@ -384,7 +312,6 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use crate::store::access_log::Event;
-    use crate::store::Item;
 
     #[tokio::test]
     async fn what_is_erased_after_the_step_goes_only_once_the_account_is_ceased() {
@@ -396,7 +323,7 @@ mod tests {
         for chunk in events.chunks(100) {
             store.transact(chunk.to_vec()).await.unwrap();
         }
-        let active = Item::new().with("status", "active");
+        let active = accounts::item_with_status(accounts::Status::Active);
         store
             .put(&accounts::key("acc"), active, None)
             .await
@@ -412,7 +339,7 @@ mod tests {
             250,
             "the deletion did not commit: nothing erased"
         );
-        let ceased = Item::new().with("status", "ceased");
+        let ceased = accounts::item_with_status(accounts::Status::Ceased);
         store
             .put(&accounts::key("acc"), ceased, None)
             .await

@@ -22,14 +22,14 @@ use crate::pages::{message_page, warning_page, FieldErrors};
 use crate::session::SignedIn;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{schema, tokens, Cond, Item, Key, TxOp, Update};
+use crate::store::{schema, tokens, Cond, Item, Key, TxOp};
 use crate::web::WebError;
 use crate::{clock, crypto, limits, routes, App};
 use maud::Markup;
 use serde::{Deserialize, Serialize};
 
 /// The link's token kind (`TOKEN#EMAIL-CHANGE#<hash>`).
-pub const TOKEN_KIND: &str = "EMAIL-CHANGE";
+pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::EmailChange.tag();
 pub const LINK_TTL_SECS: i64 = 24 * 3600;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -221,22 +221,14 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
     let now = app.now();
     let mut tx = Tx::new();
     tx.guard(tokens::consume_key_op(token_key, now), Refusal::LinkGone);
-    let mut update = Update::new().set("email", c.new_email.as_str());
-    let mut expected = vec![
-        Cond::eq("status", "active"),
-        Cond::eq("session_epoch", epoch),
-        Cond::eq("email", c.old_email.as_str()),
-    ];
-    if c.username_too {
-        update = update.set("username", c.new_email.as_str());
-        expected.push(Cond::eq("username", c.old_email.as_str()));
-    }
     tx.guard(
-        TxOp::Update {
-            key: accounts::key(&c.account_id),
-            update,
-            cond: Some(Cond::And(expected)),
-        },
+        accounts::change_email_op(
+            &c.account_id,
+            epoch,
+            c.old_email.as_str(),
+            c.new_email.as_str(),
+            c.username_too,
+        ),
         Refusal::Changed("email"),
     );
     let (by, holder) = (

@@ -145,13 +145,13 @@ pub async fn view(store: &dyn Store, account: &Account, form: &Form) -> Result<V
     .await?;
     listing.next = page
         .next
-        .and_then(|sk| MobileNumber::parse(sk.trim_start_matches("LINE#")).ok());
+        .and_then(|sk| MobileNumber::parse(sk.trim_start_matches(lines::PREFIX)).ok());
     listing.lines = page.lines;
     if let Some(after) = after.as_deref() {
         let start =
             lines::previous_start(store, &listing.entity_cf, prefix, after, PAGE_SIZE).await?;
         listing.previous =
-            start.and_then(|sk| MobileNumber::parse(sk.trim_start_matches("LINE#")).ok());
+            start.and_then(|sk| MobileNumber::parse(sk.trim_start_matches(lines::PREFIX)).ok());
     }
     Ok(View::Lines(listing))
 }

@@ -13,8 +13,8 @@
 use super::Refusal;
 use crate::engine::{Outcome, Tx};
 use crate::session::{self, SignedIn};
+use crate::store::accounts;
 use crate::store::sessions::{self, Listed, SessionHash};
-use crate::store::{accounts, Cond, TxOp, Update};
 use crate::web::WebError;
 use crate::{routes, App};
 use lambda_http::Request;
@@ -88,14 +88,7 @@ pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refus
         Ending::AllOthers => {
             let epoch = a.session_epoch + 1;
             tx.guard(
-                TxOp::Update {
-                    key: accounts::key(&a.id),
-                    update: Update::new().add("session_epoch", 1),
-                    cond: Some(Cond::And(vec![
-                        Cond::eq("status", "active"),
-                        Cond::eq("session_epoch", a.session_epoch),
-                    ])),
-                },
+                accounts::end_sessions_op(&a.id, a.session_epoch),
                 Refusal::Changed("sessione"),
             );
             let (id, ops) =

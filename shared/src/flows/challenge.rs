@@ -6,7 +6,7 @@
 
 use crate::crypto;
 use crate::secret::{FlowKey, FlowKeys};
-use crate::store::{schema, Cond, Item, Key, Store, StoreError, TxOp};
+use crate::store::{Store, StoreError, TxOp};
 use sha2::{Digest, Sha256};
 
 /// Seconds a person needs at least to type a number and drag the slider.
@@ -116,11 +116,7 @@ pub fn check(
 
 /// The write that uses the challenge up: it fails if the challenge was used already.
 pub fn burn_op(passed: &Passed) -> TxOp {
-    TxOp::Put {
-        key: Key::new(format!("CHALLENGE#{}", passed.nonce), "USED"),
-        item: Item::new().with(schema::TTL_ATTRIBUTE, passed.issued + MAX_AGE_SECS + 60),
-        cond: Some(Cond::NotExists),
-    }
+    crate::store::challenges::burn_op(&passed.nonce, passed.issued + MAX_AGE_SECS + 60)
 }
 
 /// `check` and `burn_op` on their own (a step burns the challenge in its transaction).

@@ -9,7 +9,7 @@
 //! end (`create_until_op`, `update_until_op`), so a flow kept busy cannot outlive it.
 
 use crate::crypto;
-use crate::store::{schema, Cond, Item, Key, Store, StoreError, TxOp};
+use crate::store::{flows, Cond, Item, Key, Store, StoreError, TxOp};
 use serde::{de::DeserializeOwned, Serialize};
 
 #[derive(Debug, Clone)]
@@ -21,20 +21,12 @@ pub struct Flow<T> {
 }
 
 pub fn key_for(kind: &str, cookie_id: &str) -> Key {
-    Key::new(
-        format!("FLOW#{kind}#{}", crypto::token_hash(cookie_id)),
-        "FLOW",
-    )
+    flows::key(kind, &crypto::token_hash(cookie_id))
 }
 
 fn to_item<T: Serialize>(data: &T, version: i64, expires_at: i64) -> Item {
-    Item::new()
-        .with(
-            "data",
-            serde_json::to_string(data).expect("flow data serialises"),
-        )
-        .with("version", version)
-        .with(schema::TTL_ATTRIBUTE, expires_at)
+    let data = serde_json::to_string(data).expect("flow data serialises");
+    flows::item(data, version, expires_at)
 }
 
 /// Loads a live flow; an expired or unreadable record counts as no flow.
@@ -49,9 +41,8 @@ pub async fn load_key<T: DeserializeOwned>(
 
 /// The version and data of a flow read as `item` (none if expired or unreadable).
 pub fn from_item<T: DeserializeOwned>(item: Option<&Item>, now: i64) -> Option<(i64, T)> {
-    let item = item.filter(|i| !i.is_expired(now))?;
-    let data = serde_json::from_str(item.s("data")?).ok()?;
-    Some((item.n("version").unwrap_or(0), data))
+    let (version, data) = flows::read(item.filter(|i| !i.is_expired(now))?)?;
+    Some((version, serde_json::from_str(data).ok()?))
 }
 
 /// The write creating flow `id` (version 1) in a step's transaction, ending `ttl` seconds
@@ -115,7 +106,7 @@ pub fn update_key_until_op<T: Serialize>(
         key,
         item: to_item(data, version + 1, deadline),
         cond: Some(Cond::And(vec![
-            Cond::eq("version", version),
+            flows::at_version(version),
             Cond::unexpired(now),
         ])),
     }

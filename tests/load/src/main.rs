@@ -163,12 +163,21 @@ async fn main() {
     let tap = Arc::new(Tap::default());
     let app: &'static App = Box::leak(Box::new(timing::instrument(
         App::aws(config, clock.clone()).await,
-        tap.clone(),
     )));
-    local_gateway::outbox::spawn(app);
+    // The consumer's sender is timed and tapped: what the steps post reaches SNS and SES
+    // through it, so the codes and links are read from the tap.
+    let sender = timing::tapped_sender(
+        Arc::new(local_gateway::aws_sender(&app.config).await),
+        tap.clone(),
+    );
+    local_gateway::outbox::spawn(local_gateway::Consumer {
+        app: app.clone(),
+        sender: sender.clone(),
+    });
     let recorder = Arc::new(Recorder::default());
     let gw = local_gateway::Gateway {
         app,
+        sender,
         clock: clock.clone(),
         aws_endpoint: e2e::endpoint(),
         region: e2e::region(),

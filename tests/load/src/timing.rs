@@ -242,18 +242,15 @@ impl Notifier for TimingNotifier {
     }
 }
 
-/// Wraps `app`'s store and notifier with the timing wrappers (and the tap).
-pub fn instrument(app: App, tap: Arc<Tap>) -> App {
+/// Wraps `app`'s store with the timing wrapper.
+pub fn instrument(app: App) -> App {
     let store = Arc::new(TimingStore {
         inner: app.store.clone(),
     });
-    let notifier = Arc::new(TimingNotifier {
-        inner: app.notifier.clone(),
-        tap,
-    });
-    App {
-        store,
-        notifier,
-        ..app
-    }
+    App { store, ..app }
+}
+
+/// Wraps the outbox consumer's sender with the timing wrapper and the tap.
+pub fn tapped_sender(inner: Arc<dyn Notifier>, tap: Arc<Tap>) -> Arc<dyn Notifier> {
+    Arc::new(TimingNotifier { inner, tap })
 }

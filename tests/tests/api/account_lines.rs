@@ -2,7 +2,7 @@
 //! the entity's lines, searches by number, pages through them; a user who is no referente
 //! and a visitor who is not signed in are sent elsewhere; the page's DynamoDB calls.
 
-use e2e::counting::{counting, Counts};
+use e2e::counting::Counts;
 use e2e::quick::{self, Holder};
 use e2e::sign_in;
 use e2e::{Page, Portal};
@@ -222,8 +222,7 @@ async fn a_user_who_is_no_referente_goes_back_to_the_area_and_strangers_to_the_l
 #[tokio::test]
 async fn the_page_costs_three_dynamodb_calls() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let (_, _) = entity_with_lines(&p, 3).await;
     counts.reset();
     let page = p.get(PATH).await;

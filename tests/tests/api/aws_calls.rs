@@ -4,7 +4,7 @@
 //! full flows on LocalStack. Fails if a flow needs more calls than its budget (issue #8):
 //! the counts printed here are the ones BENCHMARKS.md turns into a cost.
 
-use e2e::counting::{counting, Counts};
+use e2e::counting::Counts;
 use e2e::register::*;
 use e2e::sign_in::sign_in;
 use e2e::{random_email, random_number, Portal};
@@ -62,8 +62,7 @@ async fn check(p: &Portal, flow: &str, counts: &Counts, budget: Budget) {
 #[tokio::test]
 async fn aws_calls_per_flow_stay_within_budget() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let number = new_line(&p).await;
     let email = random_email("conteggio");
 
@@ -178,8 +177,7 @@ const RECOVERY_DYNAMODB: usize = 6;
 #[tokio::test]
 async fn known_and_unknown_data_make_the_same_aws_calls() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let number = new_line(&p).await;
     let email = random_email("sequenza");
     register(&p, &number, &email).await;
@@ -255,8 +253,7 @@ async fn known_and_unknown_data_make_the_same_aws_calls() {
 #[tokio::test]
 async fn registration_step_one_calls_alike_for_registered_and_new_numbers() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let (registered, fresh) = (random_number(), random_number());
     for n in [&registered, &fresh] {
         p.add_line(n, ENTE, ENTE_NAME, true).await;
@@ -287,8 +284,7 @@ async fn registration_step_one_calls_alike_for_registered_and_new_numbers() {
 #[tokio::test]
 async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let number = new_line(&p).await;
     let email = random_email("impostazioni");
     register(&p.as_browser(Portal::browser()), &number, &email).await;

@@ -3,7 +3,7 @@
 
 use e2e::{random_email, random_number, Portal};
 use shared::domain::{MobileNumber, OtpCode};
-use shared::notify::messages;
+use shared::notify::{messages, Message};
 use shared::store::otp::{self, OtpError, Purpose};
 use shared::store::uniqueness::{self, Kind};
 use shared::store::{schema, Item, Key};
@@ -113,11 +113,12 @@ async fn an_sms_published_through_sns_is_read_back() {
     let to = random_number();
     let code = OtpCode::parse("654321").unwrap();
     p.app
-        .notifier
-        .sms(
-            &MobileNumber::parse(&to).unwrap(),
-            &messages::sms_login_otp(&code),
-        )
+        .outbox
+        .post(vec![Message::Sms {
+            to: MobileNumber::parse(&to).unwrap(),
+            text: messages::sms_login_otp(&code),
+            expires_at: None,
+        }])
         .await
         .unwrap();
     let sms = p.sms_to(&to).await;
@@ -134,7 +135,11 @@ async fn an_email_sent_through_ses_v2_is_read_back_with_both_parts() {
     let to = random_email("lettore");
     let msg =
         messages::email_confirmation(&to, "https://esempio.it/registrazione/conferma-email?t=abc");
-    p.app.notifier.email(&msg).await.unwrap();
+    p.app
+        .outbox
+        .post(vec![Message::Email(msg.clone())])
+        .await
+        .unwrap();
     let mails = p.emails_to(&to).await;
     assert_eq!(mails.len(), 1);
     let m = &mails[0];

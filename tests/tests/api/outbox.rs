@@ -47,11 +47,11 @@ async fn a_posted_batch_is_delivered_to_sns_and_ses_and_nothing_is_dropped() {
     assert_eq!(mails[0].subject, email.subject);
     assert_eq!(queue_depth(&p.app.config.outbox_queue_url).await, Some(0));
 
-    // The handlers' notifier posts through the same queue.
+    // A second post goes through the same queue.
     let other = random_number();
     p.app
-        .notifier
-        .sms(&MobileNumber::parse(&other).unwrap(), "seconda prova")
+        .outbox
+        .post(vec![sms(&other, "seconda prova")])
         .await
         .unwrap();
     assert_eq!(p.sms_to_at_least(&other, 1).await.len(), 1);
@@ -98,10 +98,10 @@ pub(crate) async fn receive(queue: &str, n: usize, deadline: Duration) -> Vec<St
 #[tokio::test]
 async fn a_failed_batch_stays_in_the_queue_and_is_retried() {
     let flaky = std::sync::OnceLock::new();
-    let p = Portal::start_with(|app| {
-        let f = FlakyNotifier::wrap(app.sender.clone());
+    let p = Portal::start_with_sender(|sender| {
+        let f = FlakyNotifier::wrap(sender);
         flaky.set(f.clone()).ok();
-        shared::App { sender: f, ..app }
+        f
     })
     .await;
     let flaky = flaky.get().unwrap();
@@ -136,10 +136,10 @@ async fn a_failed_batch_stays_in_the_queue_and_is_retried() {
 #[tokio::test]
 async fn an_undeliverable_batch_and_a_body_that_is_no_batch_end_in_the_dead_letter_queue() {
     let flaky = std::sync::OnceLock::new();
-    let p = Portal::start_with(|app| {
-        let f = FlakyNotifier::wrap(app.sender.clone());
+    let p = Portal::start_with_sender(|sender| {
+        let f = FlakyNotifier::wrap(sender);
         flaky.set(f.clone()).ok();
-        shared::App { sender: f, ..app }
+        f
     })
     .await;
     flaky.get().unwrap().fail_next_sms(usize::MAX);

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 /// A portal whose consumer's SNS / SES calls (`App::sender`) fail on demand.
 async fn portal_with_flaky_sender() -> (Portal, Arc<FlakyNotifier>) {
     let slot = std::sync::OnceLock::new();
-    let p = Portal::start_with(|app| {
-        let f = FlakyNotifier::wrap(app.sender.clone());
+    let p = Portal::start_with_sender(|sender| {
+        let f = FlakyNotifier::wrap(sender);
         slot.set(f.clone()).ok();
-        shared::App { sender: f, ..app }
+        f
     })
     .await;
     let flaky = slot.get().unwrap().clone();

@@ -388,8 +388,7 @@ async fn a_known_browser_locks_after_a_few_wrong_passwords_of_its_own() {
 #[tokio::test]
 async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
     let counts = std::sync::Arc::new(e2e::counting::Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| e2e::counting::counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let h = quick::user(&p).await;
     let mut seen = Vec::new();
     for name in [h.username.clone(), random_email("inventato")] {

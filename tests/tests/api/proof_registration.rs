@@ -6,7 +6,7 @@
 //! nothing again (the summary email of step 6), and a replayed step 5 is refused before any
 //! password is hashed. Real pages on LocalStack.
 
-use e2e::counting::{counting, Counts};
+use e2e::counting::Counts;
 use e2e::faults::FlakyOutbox;
 use e2e::quick::{self, Holder};
 use e2e::register::*;
@@ -597,8 +597,7 @@ async fn the_summary_email_goes_once_whatever_is_reloaded_or_replayed() {
 #[tokio::test]
 async fn a_replayed_step_5_is_refused_before_any_password_is_hashed() {
     let counts = Arc::new(Counts::default());
-    let c = counts.clone();
-    let p = Portal::start_with(move |app| counting(app, c)).await;
+    let p = Portal::start_counting(counts.clone()).await;
     let (client, jar) = Portal::browser_with_jar();
     let b = p.as_browser(client);
     let email = random_email("ripetuto");

@@ -8,7 +8,7 @@ use shared::limits;
 use shared::store::accounts::{self, Account, Status};
 use shared::store::lockout::Counter;
 use shared::store::uniqueness::Kind;
-use shared::store::{lines, sessions, Cond, Item, Key, StoreError, TxOp, Update};
+use shared::store::{lines, sessions, Item, Key, StoreError, TxOp};
 
 /// An account id as the portal makes them (random hex, or `imp-<hex>` for imported ones):
 /// checked before it becomes a key, so a typo is a clear message rather than "not found".
@@ -87,7 +87,7 @@ pub async fn find(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             .await?;
             let mut found: Vec<Account> = items
                 .iter()
-                .filter_map(|(k, i)| accounts::from_item(k.pk.strip_prefix("ACCOUNT#")?, i))
+                .filter_map(|(k, i)| accounts::from_item(accounts::id_of(k)?, i))
                 .collect();
             found.sort_by_key(|a| (a.status != Status::Active, -a.created_at));
             found
@@ -179,7 +179,11 @@ pub async fn show(desk: &Desk<'_>, id: &str) -> Result<Done, DeskError> {
         .max();
     let locked_addresses = locks
         .iter()
-        .filter(|(k, c)| c.locked_until > desk.now && k.pk.starts_with("LOCK#login-client#"))
+        .filter(|(k, c)| {
+            c.locked_until > desk.now
+                && k.pk
+                    .starts_with(&Counter::key(limits::LOGIN_LOCK_PER_CLIENT, "").pk)
+        })
         .count();
     // The account's list of sessions (issue 15), each checked live and at the account's
     // epoch: one Query and one BatchGet.
@@ -363,10 +367,6 @@ pub async fn unlock(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Desk
 /// DynamoDB's limit of items in one `TransactWriteItems`.
 pub const MAX_TX_ITEMS: usize = 100;
 
-fn status_is(s: Status) -> Cond {
-    Cond::eq("status", s.as_str())
-}
-
 /// `account disable`: suspends the account and ends every session (epoch + 1). The login
 /// then tells the user, after the right password only, to call the Numero Verde.
 pub async fn disable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskError> {
@@ -392,13 +392,7 @@ pub async fn disable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Des
     commit(
         desk,
         vec![
-            TxOp::Update {
-                key: key.clone(),
-                update: Update::new()
-                    .set("status", Status::Disabled.as_str())
-                    .add("session_epoch", 1),
-                cond: Some(status_is(Status::Active)),
-            },
+            accounts::suspend_op(&a.id),
             audit::op(&key.pk, Action::Disable, &a.id, "", &by, desk.now),
         ],
     )
@@ -438,11 +432,7 @@ pub async fn enable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Desk
     commit(
         desk,
         vec![
-            TxOp::Update {
-                key: key.clone(),
-                update: Update::new().set("status", Status::Active.as_str()),
-                cond: Some(status_is(Status::Disabled)),
-            },
+            accounts::reactivate_op(&a.id),
             audit::op(&key.pk, Action::Enable, &a.id, "", &by, desk.now),
         ],
     )

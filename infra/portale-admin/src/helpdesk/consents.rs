@@ -13,11 +13,8 @@
 use super::audit::{self, Action, Signed, NOTE};
 use super::{when, Args, Desk, DeskError, Done};
 use serde_json::{json, Value};
-use shared::store::consent_log::{self, InForce};
+use shared::store::consent_log::{self, InForce, PUBLISHED_AT, REVISION};
 use shared::store::{Cond, Item, Query, StoreError, TxOp};
-
-/// The attribute counting publications on the item in force.
-const REVISION: &str = "revision";
 
 /// A version as the pages show it: short, letters, digits, dots and dashes.
 fn version(flag: &str, raw: &str) -> Result<String, DeskError> {
@@ -45,7 +42,7 @@ async fn current(desk: &Desk<'_>) -> Result<Current, DeskError> {
     let item = desk.store.get(&consent_log::in_force_key()).await?;
     Ok(Current {
         in_force: consent_log::in_force_from(item.as_ref()),
-        published: item.as_ref().and_then(|i| i.n("published_at")),
+        published: item.as_ref().and_then(|i| i.n(PUBLISHED_AT)),
         revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
         item,
     })
@@ -59,9 +56,9 @@ fn unchanged(c: &Current) -> Cond {
         // Written before revisions (or by `consent_log::publish_op` alone): its time.
         Some(i) => Cond::And(vec![
             Cond::missing(REVISION),
-            match i.n("published_at") {
-                Some(at) => Cond::eq("published_at", at),
-                None => Cond::missing("published_at"),
+            match i.n(PUBLISHED_AT) {
+                Some(at) => Cond::eq(PUBLISHED_AT, at),
+                None => Cond::missing(PUBLISHED_AT),
             },
         ]),
     }
@@ -262,7 +259,7 @@ mod tests {
     fn current(item: Option<Item>) -> Current {
         Current {
             in_force: consent_log::in_force_from(item.as_ref()),
-            published: item.as_ref().and_then(|i| i.n("published_at")),
+            published: item.as_ref().and_then(|i| i.n(PUBLISHED_AT)),
             revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
             item,
         }
@@ -272,7 +269,7 @@ mod tests {
     fn a_publication_replaces_exactly_what_it_read() {
         let published = Item::new()
             .with("terms_version", "2.0")
-            .with("published_at", 100i64);
+            .with(PUBLISHED_AT, 100i64);
         let with_revision = published.clone().with(REVISION, 3i64);
         // Nothing published yet: only if still nothing is.
         assert_eq!(unchanged(&current(None)), Cond::NotExists);
@@ -285,7 +282,7 @@ mod tests {
         // Published before revisions existed: only that publication (its time), unrevised.
         let c = unchanged(&current(Some(published.clone())));
         assert!(c.holds(Some(&published)));
-        assert!(!c.holds(Some(&published.clone().with("published_at", 101i64))));
+        assert!(!c.holds(Some(&published.clone().with(PUBLISHED_AT, 101i64))));
         assert!(!c.holds(Some(&with_revision)));
     }
 }

@@ -12,7 +12,7 @@ use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::access_log::{self, Event};
 use crate::store::otp::{self, Purpose};
-use crate::store::{accounts, devices, Cond, TxOp, Update};
+use crate::store::{accounts, devices};
 use crate::web::{self, WebError};
 use crate::{routes, session, sms, App};
 use lambda_http::Request;
@@ -47,14 +47,7 @@ pub async fn decide(
     // The last login's time, on condition that the account is still active with the
     // epoch the password was checked at (a reset or a ceased account voids this login).
     tx.guard(
-        TxOp::Update {
-            key: accounts::key(&d.account_id),
-            update: Update::new().set(accounts::LAST_LOGIN_AT, now),
-            cond: Some(Cond::And(vec![
-                Cond::eq("status", "active"),
-                Cond::eq("session_epoch", d.epoch),
-            ])),
-        },
+        accounts::record_login_op(&d.account_id, d.epoch, now),
         Refusal::AccountChanged,
     );
     let (ops, session_cookie) = session::start_ops(app, req, &d.account_id, d.epoch);

@@ -23,7 +23,7 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
 pub const COOKIE: &str = "login_flow";
-pub const KIND: &str = "LOGIN";
+pub const KIND: &str = crate::store::flows::FlowKind::Login.tag();
 /// Time to read the SMS and type the code (a code itself lives 5 minutes).
 pub const TTL_SECS: i64 = 15 * 60;
 

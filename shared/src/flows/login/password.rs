@@ -37,7 +37,7 @@ use crate::store::devices;
 use crate::store::lockout::{self, Attempt, Counter, Policy};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{lines, rate, Cond, TxOp, Update};
+use crate::store::{lines, rate};
 use crate::web::WebError;
 use crate::{clock, crypto, limits, passwords, routes, sms, App};
 use serde::Deserialize;
@@ -390,11 +390,12 @@ pub fn decide(
         );
     }
     if let Some(new_hash) = &checked.upgraded_hash {
-        tx.write(TxOp::Update {
-            key: accounts::key(&account.id),
-            update: Update::new().set("password_hash", new_hash.as_str()),
-            cond: Some(Cond::eq("password_hash", account.password_hash.as_str())),
-        });
+        tx.write(accounts::set_password_op(
+            &account.id,
+            &account.password_hash,
+            new_hash,
+            false,
+        ));
     }
     tx.guard(lines::active_check(&account.number), Refusal::LineNotActive);
     let mut outcome = Outcome::redirect(routes::LOGIN_OTP).metric(Metric::LoginPasswordOk);

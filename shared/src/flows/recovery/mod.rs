@@ -37,10 +37,10 @@ use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
 pub const COOKIE: &str = "recover_flow";
-pub const KIND: &str = "RECOVER";
+pub const KIND: &str = crate::store::flows::FlowKind::Recovery.tag();
 pub const TTL_SECS: i64 = 30 * 60;
 /// Token kind and lifetime of the reset link.
-pub const RESET_TOKEN: &str = "RESET";
+pub const RESET_TOKEN: &str = crate::store::tokens::TokenKind::Reset.tag();
 pub const RESET_TTL_SECS: i64 = 30 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

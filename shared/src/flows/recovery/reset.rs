@@ -211,12 +211,8 @@ pub async fn set_password(
 /// session ended between the read and the commit refuses it too.
 fn on_the_same_proof(mut op: TxOp, epoch: i64) -> TxOp {
     if let TxOp::Update { cond, .. } = &mut op {
-        let mut at_epoch = Cond::eq("session_epoch", epoch);
-        if epoch == 0 {
-            // An account never bumped may carry no epoch at all (read as 0).
-            at_epoch = Cond::Or(vec![at_epoch, Cond::missing("session_epoch")]);
-        }
-        let mut all = vec![at_epoch, Cond::eq("status", Status::Active.as_str())];
+        // An account never bumped may carry no epoch at all (read as 0).
+        let mut all = vec![accounts::at_epoch_or_unset(epoch), accounts::is_active()];
         all.extend(cond.take());
         *cond = Some(Cond::And(all));
     }

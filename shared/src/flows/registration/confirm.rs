@@ -13,7 +13,7 @@ use super::{Refusal, Registration, State, Step, CONFIRM_TTL_SECS, KIND, TOKEN_KI
 use crate::engine::{Carried, Outcome, Refusal as _, Tx};
 use crate::flows::record;
 use crate::pages::message_page;
-use crate::store::{schema, tokens, Cond, Item, Key, TxOp};
+use crate::store::{tokens, Cond, Item, Key, TxOp};
 use crate::web::WebError;
 use crate::{crypto, routes, App};
 use maud::Markup;
@@ -41,7 +41,7 @@ pub(super) fn token_op(
     hash: &str,
     now: i64,
 ) -> TxOp {
-    flow_token_op(TOKEN_KIND, flow, next, hash, now + CONFIRM_TTL_SECS)
+    flow_token_op(TOKEN_KIND, flow, next, hash, None, now + CONFIRM_TTL_SECS)
 }
 
 /// The write storing a link token of `kind` that carries `next`, which `flow` becomes (its
@@ -52,16 +52,16 @@ pub(super) fn flow_token_op(
     flow: &Carried<Registration>,
     next: &Registration,
     hash: &str,
+    account: Option<(&str, i64)>,
     until: i64,
 ) -> TxOp {
-    let item = Item::new()
-        .with("target", record::key_for(KIND, &flow.id).pk)
-        .with("version", flow.version + 1)
-        .with(
-            "flow",
-            serde_json::to_string(next).expect("flow data serialises"),
-        )
-        .with(schema::TTL_ATTRIBUTE, until);
+    let item = tokens::flow_link_item(
+        &record::key_for(KIND, &flow.id),
+        flow.version + 1,
+        serde_json::to_string(next).expect("flow data serialises"),
+        account,
+        until,
+    );
     TxOp::Put {
         key: tokens::key(kind, hash),
         item,
@@ -94,12 +94,12 @@ pub async fn load(app: &App, token: &str) -> Result<Option<Link>, WebError> {
 
 /// The link read as `item`.
 pub(super) fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> {
-    let item = item.filter(|i| !i.is_expired(now))?;
-    let data: Registration = serde_json::from_str(item.s("flow")?).ok()?;
+    let link = tokens::flow_link(item.filter(|i| !i.is_expired(now))?)?;
+    let data: Registration = serde_json::from_str(link.flow).ok()?;
     let latest = data.state == State::EmailSent && data.confirm_token_hash.as_ref() == Some(&hash);
     latest.then_some(Link {
-        flow_key: Key::new(item.s("target")?, "FLOW"),
-        version: item.n("version")?,
+        flow_key: link.flow_key,
+        version: link.version,
         data,
         hash,
     })
@@ -120,7 +120,7 @@ pub fn confirm(app: &App, link: &Link, new_id: &str) -> Outcome<Refusal> {
     );
     let old = TxOp::Delete {
         key: link.flow_key.clone(),
-        cond: Some(Cond::eq("version", link.version)),
+        cond: Some(crate::store::flows::at_version(link.version)),
     };
     tx.guard(old, Refusal::LinkInvalid);
     tx.write(record::create_op(KIND, new_id, &next, super::TTL_SECS, now));

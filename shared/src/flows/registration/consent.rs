@@ -32,14 +32,14 @@ use crate::pages::otp::{self as otp_page, CodeForm};
 use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
-use crate::store::{lines, rate, tokens, Cond, Item, Key, TxOp};
+use crate::store::{lines, rate, tokens, Item, Key, TxOp};
 use crate::web::WebError;
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;
 
 /// The old owner's link token kind (`TOKEN#CEASE#<hash>`).
-pub const TOKEN_KIND: &str = "CEASE";
+pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::Cease.tag();
 /// The old owner's link's validity (checked at use: `link`).
 pub const LINK_TTL_SECS: i64 = 24 * 3600;
 
@@ -137,13 +137,7 @@ pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
 
 /// The condition check that `account` is still active at `epoch`.
 pub fn unchanged_op(account: &str, epoch: i64) -> TxOp {
-    TxOp::Check {
-        key: accounts::key(account),
-        cond: Cond::And(vec![
-            Cond::eq("status", Status::Active.as_str()),
-            Cond::eq("session_epoch", epoch),
-        ]),
-    }
+    accounts::active_at_check(account, epoch)
 }
 
 /// For the waiting page: whether the awaited account no longer holds its claims (ceased by
@@ -403,7 +397,7 @@ pub async fn code(
         Err(OtpError::Store(e)) => return Err(e.into()),
         Err(e) => return Ok(Outcome::reply(refused_guess(&e))),
     };
-    if item.s("account") != Some(a.account.as_str()) {
+    if item.s(otp::ACCOUNT) != Some(a.account.as_str()) {
         // A code of an earlier request (other data typed since): no longer valid.
         return Ok(Outcome::reply(refused_guess(&OtpError::Missing)));
     }
@@ -462,12 +456,8 @@ fn token_op(
     old: &Account,
     now: i64,
 ) -> TxOp {
-    let mut op = super::confirm::flow_token_op(TOKEN_KIND, flow, next, hash, now + LINK_TTL_SECS);
-    if let TxOp::Put { item, .. } = &mut op {
-        item.attrs.insert("account".into(), old.id.as_str().into());
-        item.attrs.insert("epoch".into(), old.session_epoch.into());
-    }
-    op
+    let owner = Some((old.id.as_str(), old.session_epoch));
+    super::confirm::flow_token_op(TOKEN_KIND, flow, next, hash, owner, now + LINK_TTL_SECS)
 }
 
 /// The write deleting the link `hash` (its email never left, or the flow stopped waiting).
@@ -494,15 +484,15 @@ pub async fn load_link(app: &App, token: &str) -> Result<Option<Link>, WebError>
 
 /// The link read as `item`: live, and still the one the flow waits for.
 pub(super) fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> {
-    let item = item.filter(|i| !i.is_expired(now))?;
-    let data: Registration = serde_json::from_str(item.s("flow")?).ok()?;
+    let link = tokens::flow_link(item.filter(|i| !i.is_expired(now))?)?;
+    let data: Registration = serde_json::from_str(link.flow).ok()?;
     let latest = data.state == State::AwaitingConsent
         && data.awaiting.as_ref().is_some_and(|a| a.token_hash == hash);
     latest.then_some(Link {
-        flow_key: Key::new(item.s("target")?, "FLOW"),
-        version: item.n("version")?,
-        account: item.s("account")?.to_owned(),
-        epoch: item.n("epoch")?,
+        flow_key: link.flow_key,
+        version: link.version,
+        account: link.account?.to_owned(),
+        epoch: link.epoch?,
         data,
         hash,
     })

@@ -15,7 +15,7 @@ use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::store::uniqueness::{self, Kind};
-use crate::store::{rate, Cond, TxOp};
+use crate::store::{rate, TxOp};
 use crate::web::WebError;
 use crate::{crypto, limits, routes, App};
 use serde::{Deserialize, Deserializer};
@@ -166,7 +166,7 @@ fn choose<T: AsRef<str>>(
         }
         Holder::Superseded(owner) => {
             let key = uniqueness::key(kind, &value);
-            let still_held = Cond::eq("owner", owner.as_str());
+            let still_held = uniqueness::held_by(owner.as_str());
             (
                 TxOp::Check {
                     key,

@@ -49,14 +49,14 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 pub const COOKIE: &str = "reg_flow";
-pub const KIND: &str = "REG";
+pub const KIND: &str = crate::store::flows::FlowKind::Registration.tag();
 /// A registration flow lives a day: the confirmation link must survive until the user reads
 /// the mail. Each step extends it.
 pub const TTL_SECS: i64 = 24 * 3600;
 /// The confirmation link's validity.
 pub const CONFIRM_TTL_SECS: i64 = 24 * 3600;
 /// The confirmation link's token kind (`TOKEN#CONFIRM#<hash>`).
-pub const TOKEN_KIND: &str = "CONFIRM";
+pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::Confirm.tag();
 /// A reservation this close to its end is left to lapse instead of being released (until
 /// it lapses nobody else can hold it, so releasing it never meets someone else's claim).
 const RELEASE_MARGIN_SECS: i64 = 300;

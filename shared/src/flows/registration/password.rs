@@ -247,10 +247,7 @@ pub fn complete(
                 (TxOp::Update { key, update, .. }, Some(epoch)) => TxOp::Update {
                     key,
                     update,
-                    cond: Some(Cond::And(vec![
-                        Cond::eq("status", Status::Active.as_str()),
-                        Cond::eq("session_epoch", *epoch),
-                    ])),
+                    cond: Some(accounts::active_at(*epoch)),
                 },
                 (op, _) => op,
             };

@@ -1070,13 +1070,7 @@ async fn step_5_refuses_a_stale_cookie_and_a_voided_proof_before_hashing() {
         TxOp::Update { key, cond, .. } if key.pk == "ACCOUNT#old" => cond.clone(),
         _ => None,
     });
-    assert_eq!(
-        cease,
-        Some(Cond::And(vec![
-            Cond::eq("status", "active"),
-            Cond::eq("session_epoch", 7i64)
-        ]))
-    );
+    assert_eq!(cease, Some(accounts::active_at(7)));
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! role), so a handler that starts to touch a new prefix, or to write where it only read,
 //! fails here instead of with AccessDenied in AWS. A row may grant more than this walk
 //! exercises (error paths), never less. Likewise every function that posts to the outbox
-//! (through `App::notifier` or `App::outbox`) must be a poster of `access::MESSAGING`.
+//! (through `App::outbox`, its one way to send) must be a poster of `access::MESSAGING`.
 
 use e2e::register::{CF, ENTE, PASSWORD};
 use e2e::Page;
@@ -15,7 +15,7 @@ use shared::clock::OffsetClock;
 use shared::config::Config;
 use shared::domain::{CodiceFiscaleEnte, MobileNumber};
 use shared::notify::memory::{MemoryNotifier, Sent};
-use shared::notify::{DirectOutbox, Message, NotifyError, Outbox, QueuedNotifier};
+use shared::notify::{DirectOutbox, Message, NotifyError, Outbox};
 use shared::routes;
 use shared::store::memory::MemoryStore;
 use shared::store::{consent_log, lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
@@ -165,9 +165,7 @@ impl Browser {
         let app = Box::leak(Box::new(App {
             config: Config::for_tests(),
             store: store.clone(),
-            notifier: Arc::new(QueuedNotifier(posts.clone())),
             outbox: posts.clone(),
-            sender: sent.clone(),
             clock: clock.clone(),
             secret: Arc::new(shared::secret::FlowSecret::fixed(
                 shared::secret::FlowKeys::fixed(shared::config::TEST_FLOW_SECRET),
