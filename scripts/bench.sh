@@ -16,6 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+case "${1:-}" in -h | --help) usage "$0"; exit 0 ;; esac
 PARTS=("$@")
 [[ ${#PARTS[@]} -eq 0 ]] && PARTS=(hash handlers coldstart)
 OUT="$ROOT/target/perf"

@@ -14,6 +14,7 @@
 # FUZZ_JOBS=N runs N fuzzing processes per target (default 1; the machine has 2 cores).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+case "${1:-}" in -h | --help) usage "$0"; exit 0 ;; esac
 cd "$ROOT"
 
 SECONDS_EACH="${FUZZ_SECONDS:-20}"

@@ -12,6 +12,7 @@
 # go to target/perf/lighthouse/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+case "${1:-}" in -h | --help) usage "$0"; exit 0 ;; esac
 cd "$ROOT"
 
 LIGHTHOUSE_VERSION="12.8.2" # 13.x needs Node >= 22.19; Debian's Node is 20

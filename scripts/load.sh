@@ -15,6 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 . localstack/env.sh
+case "${1:-}" in -h | --help) usage "$0"; exit 0 ;; esac
 
 step "Compilo il carico (release)"
 cargo build --release -p load

@@ -9,6 +9,7 @@
 #   BASE_URL=http://127.0.0.1:3000 scripts/page-weight.sh   # an already running portal
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+case "${1:-}" in -h | --help) usage "$0"; exit 0 ;; esac
 cd "$ROOT"
 . scripts/gateway-lib.sh
 start_gateway "${PAGE_WEIGHT_TABLE:-portale-pageweight}" >&2

@@ -267,14 +267,16 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
-        // Step 5: one read of the flow (a stale cookie stops there, before the hash) and of
-        // the superseded accounts, then one transaction: the flow, the new account, the
+        // Step 5: one read of the flow (a stale cookie stops there, before the hash), the
+        // line and the superseded accounts, then one transaction: the flow, the new account, the
         // username/email/number/person claims; after PROSEGUI the superseded accounts ceased
         // and their other claims released. The outcome page saves the flow when it sends the
         // summary that step 5 could not.
         function: "register-password",
         grants: &[
             g(FLOW_REG, &[Batch, Put]),
+            // The line, read with the flow: the account keeps a copy of it.
+            g(LINE, &[Batch]),
             g(ACCOUNT, &[Batch, Put, Upd]),
             g(USERNAME, &[Put, Del]),
             g(EMAIL, &[Put, Del]),
@@ -319,7 +321,8 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
-        // Private home: the session check and the line's entity.
+        // Private home: the session check, and the line for an account whose item carries
+        // no copy of it (`lines::copy_on_account`).
         function: "account",
         grants: &[
             g(SESSION, SESSION_CHECK),

@@ -7,7 +7,7 @@ use crate::routes;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::consent_log::{self, InForce};
 use crate::store::devices;
-use crate::store::lines::Line;
+use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Session};
 use crate::store::TxOp;
 use crate::web::{self, Resp, WebError};
@@ -22,6 +22,9 @@ pub struct SignedIn {
     pub account: Account,
     /// The terms and privacy versions in force (read with the session).
     pub in_force: InForce,
+    /// The account's line as its item repeats it (`lines::copy_on_account`): `None` when
+    /// the item carries no copy, and `profile` reads the line.
+    pub line_copy: Option<Option<Line>>,
 }
 
 impl SignedIn {
@@ -82,7 +85,10 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
     else {
         return Ok(None);
     };
-    let account = account.and_then(|i| accounts::from_item(account_id, &i));
+    let item = account;
+    let account = item
+        .as_ref()
+        .and_then(|i| accounts::from_item(account_id, i));
     let Some(account) =
         account.filter(|a| a.status == Status::Active && a.session_epoch == session.epoch)
     else {
@@ -91,19 +97,25 @@ pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebEr
     };
     sessions::touch(app.store.as_ref(), &session, now).await?;
     let in_force = consent_log::in_force_from(in_force.as_ref());
+    let line_copy = item.and_then(|i| lines::copy_on_account(&account.number, &i));
     Ok(Some(SignedIn {
         session,
         account,
         in_force,
+        line_copy,
     }))
 }
 
 impl SignedIn {
-    /// The account as the private pages show it, with its line (one read): imported
-    /// accounts may lack the entity's name, which the line knows.
+    /// The account as the private pages show it, with its line (the account's copy, or one
+    /// read when it has none): imported accounts may lack the entity's name, which the
+    /// line knows.
     pub async fn profile(&self, app: &App) -> Result<(Account, Option<Line>), WebError> {
         let mut account = self.account.clone();
-        let line = crate::store::lines::get(app.store.as_ref(), &account.number).await?;
+        let line = match &self.line_copy {
+            Some(copy) => copy.clone(),
+            None => lines::get(app.store.as_ref(), &account.number).await?,
+        };
         if let Some(line) = line.as_ref().filter(|_| account.ragione_sociale.is_empty()) {
             account.ragione_sociale = line.ragione_sociale.clone();
         }

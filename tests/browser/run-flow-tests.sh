@@ -34,12 +34,14 @@ fi
 
 export SITE_DIR="${SITE_DIR:-$repo/target/site}"
 export GATEWAY_MODE="${GATEWAY_MODE:-lambda}"
-packages=(-p local-gateway -p portale-admin -p static-site)
+# `--workspace` with `--bin`: the workspace's features, so the test build's artifacts are
+# reused (a `-p` subset resolves features anew and compiles shared and the SDK again).
+bins=(--bin local-gateway --bin portale-admin --bin static-site)
 if [ "$GATEWAY_MODE" = lambda ]; then
   # Every function crate (one binary each, named like its folder).
-  for d in "$repo"/functions/*/; do packages+=(-p "$(basename "$d")"); done
+  for d in "$repo"/functions/*/; do bins+=(--bin "$(basename "$d")"); done
 fi
-(cd "$repo" && cargo build -q "${packages[@]}")
+(cd "$repo" && cargo build -q --workspace "${bins[@]}")
 # The site's hashed assets must match the gateway's pages: regenerate it (fast).
 bin="${CARGO_TARGET_DIR:-$repo/target}/debug"   # where cargo put the binaries
 (cd "$repo" && "$bin/static-site" --out "$SITE_DIR")

@@ -10,7 +10,10 @@ repo="$(cd "$here/../.." && pwd)"
 
 if [ -z "${BASE_URL:-}" ]; then
   export SITE_DIR="${SITE_DIR:-$repo/target/site}"
-  (cd "$repo" && cargo run -q -p static-site -- --out "$SITE_DIR")
+  # `--workspace` with `--bin`: the workspace's features, so the test build's artifacts are
+  # reused (`-p static-site` resolves features anew and compiles shared again).
+  (cd "$repo" && cargo build -q --workspace --bin static-site \
+    && "${CARGO_TARGET_DIR:-$repo/target}/debug/static-site" --out "$SITE_DIR")
 fi
 
 cd "$here"

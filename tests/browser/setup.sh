@@ -1,17 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the browser tests need, idempotently (fast on a second run):
-# - Debian's Chromium (the tests never download a browser of their own);
+# - Node and npm, Debian's Chromium (the tests never download a browser of their own);
 # - the npm packages (playwright-core, axe-core) from the lockfile.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-if [ ! -x /usr/bin/chromium ]; then
-  echo "setup.sh: installing Debian's chromium" >&2
-  sudo_cmd=""
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
-  $sudo_cmd apt-get update
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y --no-install-recommends chromium
-fi
+. "$here/../../scripts/apt-lib.sh"
+# Node runs the tests; Chromium is the browser (the tests use /usr/bin/chromium).
+need_apt node nodejs npm
+need_apt npm npm
+[ -x /usr/bin/chromium ] || need_apt /usr/bin/chromium chromium
 
 cd "$here"
 # Skip npm when node_modules already matches the lockfile.

@@ -130,9 +130,10 @@ async fn write(
     if accounts::get(store, &id).await?.is_some() {
         return Ok(Ok(false));
     }
-    let ragione_sociale = lines::get(store, &row.number)
-        .await?
-        .map(|l| l.ragione_sociale)
+    let line = lines::get(store, &row.number).await?;
+    let ragione_sociale = line
+        .as_ref()
+        .map(|l| l.ragione_sociale.clone())
         .unwrap_or_default();
     let account = Account {
         id: id.clone(),
@@ -157,7 +158,7 @@ async fn write(
     let ops = vec![
         TxOp::Put {
             key: accounts::key(&id),
-            item: accounts::to_item(&account),
+            item: lines::with_copy(accounts::to_item(&account), line.as_ref()),
             cond: Some(Cond::NotExists),
         },
         uniqueness::claim_op(Kind::Username, &account.username, &id, &owner, &[], now),

@@ -118,6 +118,7 @@ mod tests {
                 terms_version: "2.0".into(),
                 ..InForce::default()
             },
+            line_copy: None,
         }
     }
 

@@ -112,6 +112,60 @@ pub fn from_item(number: &MobileNumber, item: Option<&Item>) -> Option<Line> {
     })
 }
 
+/// The copy of its line that an account item carries (`line_*` attributes): the private
+/// area's home shows the line from the account the session guard reads anyway, so a login
+/// costs no read of the line. Written with the account (`with_copy`) and by every write of
+/// the line, to its holder (`write_ops`), in the same transaction; `COPY` says whether the
+/// copy is there ("present", "none": no line) — an account written before the copy existed
+/// has neither, and its home reads the line itself.
+const COPY: &str = "line_copy";
+const COPY_ENTITY_CF: &str = "line_entity_cf";
+const COPY_RAGIONE_SOCIALE: &str = "line_ragione_sociale";
+const COPY_ACTIVE: &str = "line_active";
+const COPY_PROFILE: &str = "line_profile";
+
+/// `item` (an account's) with the copy of `line`, or the record that there is none.
+pub fn with_copy(item: Item, line: Option<&Line>) -> Item {
+    match line {
+        None => item.with(COPY, "none"),
+        Some(l) => item
+            .with(COPY, "present")
+            .with(COPY_ENTITY_CF, l.entity_cf.as_str())
+            .with(COPY_RAGIONE_SOCIALE, l.ragione_sociale.as_str())
+            .with(COPY_ACTIVE, l.active)
+            .with(COPY_PROFILE, l.profile.as_str()),
+    }
+}
+
+/// `update` (of the holder's account) also writing the copy of `line`.
+fn copy_update(update: Update, line: &Line) -> Update {
+    update
+        .set(COPY, "present")
+        .set(COPY_ENTITY_CF, line.entity_cf.as_str())
+        .set(COPY_RAGIONE_SOCIALE, line.ragione_sociale.as_str())
+        .set(COPY_ACTIVE, line.active)
+        .set(COPY_PROFILE, line.profile.as_str())
+}
+
+/// The line of `number` as account `item` repeats it: `Some(None)` when the account has no
+/// line, `None` when the item carries no copy (then the line itself is to be read).
+pub fn copy_on_account(number: &MobileNumber, item: &Item) -> Option<Option<Line>> {
+    match item.s(COPY)? {
+        "present" => {
+            let copy = Item::new()
+                .with("entity_cf", item.s(COPY_ENTITY_CF)?)
+                .with(
+                    "ragione_sociale",
+                    item.s(COPY_RAGIONE_SOCIALE).unwrap_or_default(),
+                )
+                .with("active", item.b(COPY_ACTIVE).unwrap_or(false))
+                .with("profile", item.s(COPY_PROFILE).unwrap_or_default());
+            from_item(number, Some(&copy)).map(Some)
+        }
+        _ => Some(None),
+    }
+}
+
 /// The line only if it is an active SIM of the Convenzione.
 pub async fn active(store: &dyn Store, number: &MobileNumber) -> Result<Option<Line>, StoreError> {
     Ok(get(store, number).await?.filter(|l| l.active))
@@ -159,9 +213,10 @@ async fn before(store: &dyn Store, number: &MobileNumber) -> Result<Before, Stor
 }
 
 /// The writes taking a line from `before` to `line`, in one transaction: the line, its
-/// index item (moved if the entity changed), and — when an active line ceases — the
-/// holder's `session_epoch` bumped, so every session on it ends at once (the private
-/// pages check the epoch on every request; they do not read the line).
+/// index item (moved if the entity changed), and the holder's copy of the line
+/// (`with_copy`), with — when an active line ceases — its `session_epoch` bumped, so every
+/// session on it ends at once (the private pages check the epoch on every request; they
+/// do not read the line).
 fn write_ops(before: &Before, line: &Line) -> Vec<TxOp> {
     let mut ops = vec![
         TxOp::Put {
@@ -184,10 +239,14 @@ fn write_ops(before: &Before, line: &Line) -> Vec<TxOp> {
         }
     }
     let ceases = before.line.as_ref().is_some_and(|l| l.active) && !line.active;
-    if let (true, Some(holder)) = (ceases, &before.holder) {
+    if let Some(holder) = &before.holder {
+        let mut update = copy_update(Update::new(), line);
+        if ceases {
+            update = update.add("session_epoch", 1);
+        }
         ops.push(TxOp::Update {
             key: accounts::key(holder),
-            update: Update::new().add("session_epoch", 1),
+            update,
             cond: Some(Cond::Exists),
         });
     }
@@ -372,5 +431,44 @@ mod tests {
         assert_eq!(all.lines.len(), 6);
         assert!(!all.lines.iter().find(|x| x.number == n).unwrap().active);
         assert!(!get(&s, &n).await.unwrap().unwrap().active);
+    }
+
+    #[tokio::test]
+    async fn the_holders_copy_follows_every_write_of_the_line() {
+        let s = MemoryStore::new();
+        let l = line("3331112222", true);
+        upsert(&s, &l).await.unwrap();
+        let claim = uniqueness::claim_op(Kind::Number, l.number.e164(), "acc", "-", &[], 0);
+        let account = with_copy(Item::new().with("session_epoch", 0), Some(&l));
+        let put = TxOp::Put {
+            key: accounts::key("acc"),
+            item: account,
+            cond: None,
+        };
+        s.transact(vec![put, claim]).await.unwrap();
+        let copy = |i: &Item| copy_on_account(&l.number, i);
+        let stored = || async { s.get(&accounts::key("acc")).await.unwrap().unwrap() };
+        assert_eq!(copy(&stored().await), Some(Some(l.clone())));
+
+        let renamed = Line {
+            ragione_sociale: "Ente nuovo".into(),
+            profile: Profile::Referente,
+            ..l.clone()
+        };
+        upsert(&s, &renamed).await.unwrap();
+        assert_eq!(copy(&stored().await), Some(Some(renamed.clone())));
+        assert_eq!(stored().await.n("session_epoch"), Some(0));
+
+        let (ceased, ops) = set_status_ops(&s, &l.number, false).await.unwrap().unwrap();
+        s.transact(ops).await.unwrap();
+        assert_eq!(copy(&stored().await), Some(Some(ceased)));
+        assert_eq!(
+            stored().await.n("session_epoch"),
+            Some(1),
+            "its sessions end"
+        );
+
+        assert_eq!(copy(&with_copy(Item::new(), None)), Some(None), "no line");
+        assert_eq!(copy(&Item::new()), None, "no copy: read the line");
     }
 }

@@ -35,6 +35,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use timing::{Recorder, ServerSample, Tap};
 
+const USAGE: &str =
+    "load: a bounded load run of the login on loopback (scripts/load.sh starts LocalStack)
+usage: load [--levels 1,2,4,8,16,32,64,128] [--logins-per-user 1..4 (4)] [--min-logins 40]
+            [--table portale-load] [--register-concurrency 4] [--keep-going]";
+
 /// Request kinds of one login, in order.
 const KINDS: [&str; 5] = [
     "GET /accesso",
@@ -66,6 +71,10 @@ fn args() -> Args {
     while let Some(k) = it.next() {
         let mut v = || it.next().unwrap_or_else(|| panic!("{k} needs a value"));
         match k.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             "--levels" => {
                 a.levels = v()
                     .split(',')

@@ -141,6 +141,14 @@ fn row(function: &str, name: &str, wall: Summary, cpu: Summary, judge: Judge) {
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!(
+            "handlers: each handler case sampled (p50/p99, wall and CPU), then criterion \
+             (PERF_CRITERION=0 skips it; scripts/bench.sh handlers)\n\
+             usage: cargo bench -p perf --bench handlers -- [criterion options] [FILTER]"
+        );
+        return;
+    }
     let rt = runtime();
     let filter = filter_arg();
     let cases: Vec<Case> = cases::all()

@@ -20,6 +20,7 @@ mod faults;
 mod foundation;
 mod helpdesk;
 mod helpdesk_identity;
+mod home_line;
 mod inbox;
 mod lambda_path;
 mod login;

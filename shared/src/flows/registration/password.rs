@@ -16,7 +16,7 @@ use crate::notify::EmailMessage;
 use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, cease_ops, claims, Account, Status};
 use crate::store::uniqueness;
-use crate::store::{consent_log, Cond, TxOp};
+use crate::store::{consent_log, lines, Cond, TxOp};
 use crate::web::WebError;
 use crate::{documents, passwords, routes, App};
 use maud::Markup;
@@ -109,23 +109,27 @@ impl Hasher {
 }
 
 /// What step 5 reads, in one call, before anything costly: the flow as the table has it
-/// (a cookie that is not its version — a replayed or stale step — is answered from there)
-/// and the accounts this registration ceases.
+/// (a cookie that is not its version — a replayed or stale step — is answered from there),
+/// the accounts this registration ceases, and the line (the account keeps a copy of it).
 pub struct Facts {
     /// The table's version and data of the flow (`None`: gone).
     pub flow: Option<(i64, Registration)>,
     /// Each superseded account still holding its claims, with the epoch its owner proved it
     /// at (`None` for one found by number: the SIM proved it).
     pub superseded: Vec<(Account, Option<i64>)>,
+    /// The SIM's line as the table has it now.
+    pub line: Option<lines::Line>,
 }
 
 /// The one read of step 5.
 pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebError> {
     let proved: Vec<(&str, Option<i64>)> = flow.data.superseded().collect();
-    let mut keys = vec![record::key_for(super::KIND, &flow.id)];
+    let number = &flow.data.number;
+    let mut keys = vec![record::key_for(super::KIND, &flow.id), lines::key(number)];
     keys.extend(proved.iter().map(|(id, _)| accounts::key(id)));
     let mut items = app.store.batch_get(&keys).await?.into_iter();
     let table = record::from_item(items.next().flatten().as_ref(), app.now());
+    let line = lines::from_item(number, items.next().flatten().as_ref());
     let mut superseded = Vec::new();
     for ((id, epoch), item) in proved.into_iter().zip(items) {
         let account = item.and_then(|i| accounts::from_item(id, &i));
@@ -137,6 +141,7 @@ pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebE
     Ok(Facts {
         flow: table,
         superseded,
+        line,
     })
 }
 
@@ -167,7 +172,15 @@ pub async fn decide(
         return Ok(Outcome::reply(Refusal::ConsentStale("password").reply()));
     }
     let hash = hasher.get().await?;
-    Ok(complete(app, flow, account_id, hash, facts.superseded))
+    let line = facts.line.as_ref();
+    Ok(complete(
+        app,
+        flow,
+        account_id,
+        hash,
+        facts.superseded,
+        line,
+    ))
 }
 
 /// The account this registration makes.
@@ -201,13 +214,15 @@ fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> 
 /// AVANTI with a valid password: the all-or-nothing creation (see the module). Each of
 /// `superseded` is ceased: one found by number (the SIM proved it) if it still exists, one
 /// its owner proved (`Some(epoch)`) only if it is still active at that epoch — else the
-/// step is decided again on what the table says.
+/// step is decided again on what the table says. The account carries a copy of `line`
+/// (none when not given: its home then reads the line).
 pub fn complete(
     app: &App,
     flow: Carried<Registration>,
     account_id: &str,
     hash: &str,
     superseded: Vec<(Account, Option<i64>)>,
+    line: Option<&lines::Line>,
 ) -> Outcome<Refusal> {
     let now = app.now();
     let r = &flow.data;
@@ -221,7 +236,10 @@ pub fn complete(
     let mut tx = saving(app, &flow, &next);
     let create = TxOp::Put {
         key: accounts::key(account_id),
-        item: accounts::to_item(&account),
+        item: match line {
+            Some(line) => lines::with_copy(accounts::to_item(&account), Some(line)),
+            None => accounts::to_item(&account),
+        },
         cond: Some(Cond::NotExists),
     };
     tx.guard(create, Refusal::NotCompleted);

@@ -767,7 +767,7 @@ fn old_account(id: &str) -> Account {
 
 fn complete(app: &App, data: Registration, superseded: Vec<Account>) -> Outcome<Refusal> {
     let superseded = superseded.into_iter().map(|a| (a, None)).collect();
-    password::complete(app, carried(data), "acc1", "hash", superseded)
+    password::complete(app, carried(data), "acc1", "hash", superseded, None)
 }
 
 #[test]

@@ -462,6 +462,15 @@ fn args() -> Args {
             "--runs" => a.runs = it.next().and_then(|v| v.parse().ok()).expect("--runs N"),
             "--baseline" => a.baseline = it.next().expect("--baseline NAME"),
             "--probe" => a.probe = Some(it.next().expect("--probe PATH").into()),
+            "-h" | "--help" => {
+                println!(
+                    "coldstart: each function binary started as Lambda starts it, timed to its \
+                     first response (scripts/bench.sh coldstart)\n\
+                     usage: coldstart [--bin-dir target/release] [--runs 7] \
+                     [--baseline hello-lambda] [--probe PATH] FUNCTION..."
+                );
+                std::process::exit(0);
+            }
             f if !f.starts_with('-') => a.functions.push(f.to_owned()),
             other => panic!("unknown argument {other}"),
         }

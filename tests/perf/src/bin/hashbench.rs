@@ -43,6 +43,14 @@ fn args() -> Args {
             "-n" => a.n = it.next().and_then(|v| v.parse().ok()).expect("-n N"),
             "--python" => a.python = it.next(),
             "--no-cli" => a.cli = false,
+            "-h" | "--help" => {
+                println!(
+                    "hashbench: argon2id as shared::passwords runs it, next to the C reference \
+                     (scripts/bench.sh hash)\n\
+                     usage: hashbench [-n 20] [--python VENV_PYTHON] [--no-cli]"
+                );
+                std::process::exit(0);
+            }
             other => panic!("unknown argument {other}"),
         }
     }

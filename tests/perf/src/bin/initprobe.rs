@@ -21,6 +21,13 @@ fn mono_ns() -> u128 {
 #[tokio::main]
 async fn main() {
     let at_main = mono_ns();
+    if std::env::args().any(|a| a == "-h" || a == "--help") {
+        println!(
+            "initprobe: the steps of a function's init, timed; one JSON line \
+             (started by coldstart --probe)\nusage: initprobe"
+        );
+        return;
+    }
     let exec_to_main_ms = std::env::var("PERF_SPAWN_MONO_NS")
         .ok()
         .and_then(|v| v.parse::<u128>().ok())
