@@ -30,7 +30,7 @@ async fn the_home_shows_every_change_of_the_line() {
     let p = Portal::start().await;
     let entity = quick::random_entity();
     let h = quick::account(&p, &entity, Profile::Utente).await;
-    let home = quick::sign_in(&p, &h).await;
+    let home = e2e::sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     assert!(
         home.contains("Attiva") && home.contains("Utente"),
@@ -66,7 +66,7 @@ async fn the_home_shows_every_change_of_the_line() {
         assert_eq!(o.code, portale_admin::helpdesk::Exit::Ok, "{}", o.stderr);
     }
     p.clock.advance(31);
-    let home = quick::sign_in(&p, &h).await;
+    let home = e2e::sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     assert!(
         home.contains("Attiva") && home.contains("Referente dell'Ente"),
@@ -91,7 +91,7 @@ async fn an_account_without_the_copy_shows_the_line_it_reads() {
         .put(&key, accounts::to_item(&account), None)
         .await
         .unwrap();
-    let home = quick::sign_in(&p, &h).await;
+    let home = e2e::sign_in::holder(&p, &h).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     assert!(home.contains("Referente dell'Ente"), "{}", home.text());
 }
