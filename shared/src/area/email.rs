@@ -23,7 +23,7 @@ use crate::session::SignedIn;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{schema, tokens, Cond, Item, Key, TxOp, Update};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{clock, crypto, limits, routes, App};
 use maud::Markup;
 use serde::{Deserialize, Serialize};

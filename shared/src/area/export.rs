@@ -18,7 +18,7 @@ use crate::store::devices;
 use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Listed};
 use crate::ui::agent;
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::App;
 use serde_json::{json, Value};
 

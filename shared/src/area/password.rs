@@ -5,14 +5,12 @@
 //! modificata" email follows.
 
 use super::{reauth, Refusal};
-use crate::engine::{Effect, Outcome, Reply, Tx};
+use crate::engine::{Ctx, Effect, Outcome, Reply, Tx, WebError};
 use crate::notify::account_messages;
 use crate::pages::{self, FieldErrors};
 use crate::session::{self, SignedIn};
 use crate::store::accounts;
-use crate::web::WebError;
 use crate::{clock, passwords, routes, App};
-use lambda_http::Request;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -30,7 +28,7 @@ pub fn done_path() -> String {
 
 pub async fn decide(
     app: &App,
-    req: &Request,
+    ctx: &Ctx,
     s: &SignedIn,
     form: &Form,
 ) -> Result<Outcome<Refusal>, WebError> {
@@ -74,7 +72,7 @@ pub async fn decide(
         Refusal::Changed(reauth::FIELD),
     );
     // This browser stays signed in: a new session at the new epoch replaces its old one.
-    let (ops, cookie) = session::start_ops(app, req, &a.id, a.session_epoch + 1);
+    let (ops, cookie) = session::start_ops(app, ctx, &a.id, a.session_epoch + 1);
     for op in ops {
         tx.write(op);
     }

@@ -16,7 +16,7 @@ use crate::limits::LOGIN_LOCK_PER_DEVICE as POLICY;
 use crate::metrics::Metric;
 use crate::session::SignedIn;
 use crate::store::lockout::{self, Attempt, Counter};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{passwords, App};
 
 /// How recent a login (or a re-authentication) must be for a sensitive change.

@@ -21,7 +21,7 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::lockout::{self, Counter};
 use crate::store::otp::{self, Purpose};
 use crate::store::{tokens, Cond, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{limits, passwords, routes, App};
 use serde::Deserialize;
 

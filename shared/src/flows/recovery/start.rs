@@ -18,7 +18,7 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{rate, Item, Key};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{crypto, limits, routes, sms, App};
 use serde::Deserialize;
 

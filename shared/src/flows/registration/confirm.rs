@@ -14,7 +14,7 @@ use crate::engine::{Carried, Outcome, Refusal as _, Tx};
 use crate::flows::record;
 use crate::pages::message_page;
 use crate::store::{schema, tokens, Cond, Item, Key, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{crypto, routes, App};
 use maud::Markup;
 use serde::Deserialize;

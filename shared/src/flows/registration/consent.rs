@@ -33,7 +33,7 @@ use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::{lines, rate, tokens, Cond, Item, Key, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;

@@ -16,7 +16,7 @@ use crate::flows::record;
 use crate::notify::messages;
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{rate, Cond, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{crypto, limits, routes, App};
 use serde::{Deserialize, Deserializer};
 

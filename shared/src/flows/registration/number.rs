@@ -19,7 +19,7 @@ use crate::sms::{self, SendRefused};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{lines, rate, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{limits, App};
 use serde::Deserialize;
 

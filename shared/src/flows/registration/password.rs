@@ -17,7 +17,7 @@ use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, cease_ops, claims, Account, Status};
 use crate::store::uniqueness;
 use crate::store::{consent_log, Cond, TxOp};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::{documents, passwords, routes, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -97,7 +97,8 @@ impl Hasher {
         }
     }
 
-    async fn get(&self) -> Result<&str, WebError> {
+    /// The hash, computed once however often the step is decided.
+    pub async fn hash(&self) -> Result<&str, WebError> {
         let hashed = self.hash.get_or_try_init(|| hash(self.password.clone()));
         Ok(hashed.await?.as_str())
     }
@@ -151,12 +152,26 @@ pub async fn decide(
     hasher: &Hasher,
 ) -> Result<Outcome<Refusal>, WebError> {
     let facts = load(app, &flow).await?;
+    if let Some(answer) = refused(app, &flow, &facts) {
+        return Ok(answer);
+    }
+    let hash = hasher.hash().await?;
+    Ok(complete(app, flow, account_id, hash, facts.superseded))
+}
+
+/// The answer before any hash, if the facts give one: a cookie that is not the table's
+/// flow goes to that flow's page; an owner's proof that no longer holds is refused.
+pub fn refused(
+    app: &App,
+    flow: &Carried<Registration>,
+    facts: &Facts,
+) -> Option<Outcome<Refusal>> {
     match &facts.flow {
-        None => return Ok(Outcome::redirect(super::expired())),
+        None => return Some(Outcome::redirect(super::expired())),
         Some((version, data)) if *version != flow.version => {
             tracing::info!(step = "register-password", "stale flow cookie refused");
             let cookie = super::cookie(app, &flow.id, *version, data);
-            return Ok(Outcome::redirect(data.state.step().path()).cookie(cookie));
+            return Some(Outcome::redirect(data.state.step().path()).cookie(cookie));
         }
         Some(_) => {}
     }
@@ -164,10 +179,9 @@ pub async fn decide(
         proved_at.is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
     });
     if stale {
-        return Ok(Outcome::reply(Refusal::ConsentStale("password").reply()));
+        return Some(Outcome::reply(Refusal::ConsentStale("password").reply()));
     }
-    let hash = hasher.get().await?;
-    Ok(complete(app, flow, account_id, hash, facts.superseded))
+    None
 }
 
 /// The account this registration makes.

@@ -13,7 +13,7 @@ use crate::pages::otp as otp_page;
 use crate::pages::FieldErrors;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
-use crate::web::WebError;
+use crate::engine::WebError;
 use crate::App;
 use serde::Deserialize;
 

@@ -859,7 +859,7 @@ async fn step_5_refuses_a_claim_another_registration_took_first() {
 
 #[test]
 fn step_4_tells_a_missing_username_field_from_an_empty_one() {
-    use crate::web::Form;
+    use crate::engine::Form;
     let r = at(State::EmailSaved, 100);
     let absent: email::Form = Form::from_pairs(&[("azione", "avanti")]).typed();
     assert_eq!(

@@ -1,0 +1,41 @@
+//! What a step answers (`engine::Answer`), as a response: its page, its form again with
+//! the errors drawn by the step's page, or its redirect, with its cookies.
+
+use super::{html, redirect_with_cookies, with_cookies, Resp, WebError};
+use crate::engine::{self, Answer, Ctx, FieldErrors, Reply, Step};
+use crate::App;
+use maud::Markup;
+
+/// `reply` with `cookies`; `form` draws the step's page with a form's errors.
+pub fn render(reply: Reply, cookies: &[String], form: impl FnOnce(&FieldErrors) -> Markup) -> Resp {
+    match reply {
+        Reply::Page(status, page) => with_cookies(html(status, page), cookies),
+        Reply::Form(status, errors) => with_cookies(html(status, form(&errors)), cookies),
+        Reply::Redirect(to) => redirect_with_cookies(&to, cookies),
+    }
+}
+
+/// A function's POST: `step` run by the engine (`engine::run`), its answer rendered;
+/// `draw` is the step's page with errors, given the flow the request carried.
+pub async fn run<S: Step>(
+    app: &App,
+    ctx: &Ctx,
+    step: &S,
+    draw: impl FnOnce(&S::Flow, &FieldErrors) -> Markup,
+) -> Result<Resp, WebError> {
+    let Answer {
+        reply,
+        cookies,
+        shown,
+    } = engine::run(app, ctx, step).await?;
+    Ok(render(reply, &cookies, |errors| match &shown {
+        Some(flow) => draw(flow, errors),
+        None => html_missing(),
+    }))
+}
+
+/// A form's errors without the flow they belong to: never answered (a step without its
+/// flow is sent to the flow's first page).
+fn html_missing() -> Markup {
+    maud::html! {}
+}
