@@ -3,6 +3,8 @@
 //! account active, and the account's
 //! `session_epoch` unchanged since login (a reset or a ceased registration ends it).
 
+use crate::engine::cookies;
+use crate::engine::{Ctx, WebError};
 use crate::routes;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::consent_log::{self, InForce};
@@ -10,8 +12,6 @@ use crate::store::devices;
 use crate::store::lines::Line;
 use crate::store::sessions::{self, Session};
 use crate::store::TxOp;
-use crate::engine::cookies;
-use crate::engine::{Ctx, WebError};
 use crate::App;
 
 pub const COOKIE: &str = "session";
@@ -123,7 +123,8 @@ pub struct ToLogin {
 pub async fn require(app: &App, ctx: &Ctx) -> Result<Result<SignedIn, ToLogin>, WebError> {
     Ok(match current(app, ctx).await? {
         Some(s) if s.needs_consent() && !routes::CONSENT_EXEMPT.contains(&ctx.path.as_str()) => {
-            let back = url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
+            let back =
+                url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
             Err(ToLogin {
                 to: format!("{}?next={back}", routes::ACCOUNT_CONSENTS),
                 cookies: Vec::new(),

@@ -3,10 +3,10 @@
 
 use maud::{html, Markup};
 use shared::area::consents;
+use shared::area::steps::ConsentsStep;
 use shared::flows::login::safe_next;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
-use shared::area::steps::ConsentsStep;
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{documents, routes, App};
 

@@ -4,10 +4,10 @@
 
 use maud::{html, Markup};
 use shared::area::deletion;
+use shared::area::steps::DeleteStep;
 use shared::pages::otp::masked;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
-use shared::area::steps::DeleteStep;
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 

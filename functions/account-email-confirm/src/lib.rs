@@ -5,9 +5,9 @@
 
 use maud::{html, Markup};
 use shared::area::email;
+use shared::area::steps::EmailConfirmStep;
 use shared::pages::{error_summary, FieldErrors};
 use shared::ui::layout;
-use shared::area::steps::EmailConfirmStep;
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 

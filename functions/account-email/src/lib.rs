@@ -2,10 +2,10 @@
 //! `shared::area::email` decides (the link goes to the new address).
 
 use maud::{html, Markup};
+use shared::area::steps::EmailStep;
 use shared::area::{email, reauth};
 use shared::pages::{area, Field, FieldErrors};
 use shared::session::SignedIn;
-use shared::area::steps::EmailStep;
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 

@@ -2,8 +2,8 @@
 //! `shared::area::password` decides.
 
 use maud::{html, Markup};
-use shared::pages::{area, new_password_fields, FieldErrors};
 use shared::area::steps::PasswordStep;
+use shared::pages::{area, new_password_fields, FieldErrors};
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 

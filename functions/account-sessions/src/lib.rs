@@ -3,12 +3,12 @@
 
 use maud::{html, Markup};
 use shared::area::sessions::{self, ALL_OTHERS, OTHERS};
+use shared::area::steps::SessionsStep;
 use shared::clock::rome_datetime;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
 use shared::store::sessions::Listed;
 use shared::ui::agent;
-use shared::area::steps::SessionsStep;
 use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 

@@ -46,5 +46,8 @@ fn notice(ctx: &Ctx) -> Option<&'static str> {
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let step = password::Step::new(ctx.form.typed());
     let (typed, next) = (step.form.username(), step.form.next());
-    web::run(app, ctx, &step, |_, errors| page(&typed, &next, errors, None)).await
+    web::run(app, ctx, &step, |_, errors| {
+        page(&typed, &next, errors, None)
+    })
+    .await
 }

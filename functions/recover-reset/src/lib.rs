@@ -21,7 +21,8 @@ async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
             reset::Link::Gone => web::html(410, reset::link_gone_page()),
         });
     }
-    let carried = engine::carry::from_ctx::<Recovery>(app, ctx, Recovery::COOKIE, Recovery::KIND).await;
+    let carried =
+        engine::carry::from_ctx::<Recovery>(app, ctx, Recovery::COOKIE, Recovery::KIND).await;
     Ok(match carried {
         Some(f) if f.data.state.allows(Step::NewPassword) => {
             web::html(200, page::new_password_page(&FieldErrors::default()))
@@ -33,13 +34,17 @@ async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
 
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let form: Form = ctx.form.typed();
-    let draw = |_: &_, errors: &FieldErrors| page::new_password_page(errors);
     if !form.token.is_empty() {
         let step = steps::LinkStep {
             token: form.token,
             flow_id: crypto::random_token(),
         };
-        return web::run(app, ctx, &step, draw).await;
+        return web::run(app, ctx, &step, draw::<()>).await;
     }
     web::run(app, ctx, &steps::PasswordStep { form }, draw).await
+}
+
+/// Both steps' page with errors: the new password's.
+fn draw<F>(_: &F, errors: &FieldErrors) -> maud::Markup {
+    page::new_password_page(errors)
 }

@@ -54,5 +54,8 @@ async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
         identity,
         flow_id: crypto::random_token(),
     };
-    web::run(app, ctx, &step, |_, errors| page::data_page(mode, &step.form, errors)).await
+    web::run(app, ctx, &step, |_, errors| {
+        page::data_page(mode, &step.form, errors)
+    })
+    .await
 }

@@ -4,10 +4,10 @@
 mod page;
 
 use page::page;
+use shared::engine::{self, Flow};
 use shared::flows::registration::{steps, Registration};
 use shared::pages::FieldErrors;
 use shared::web::{self, Ctx, Resp, WebError};
-use shared::engine::{self, Flow};
 use shared::App;
 
 shared::step!(get: get, post: post);
@@ -18,9 +18,10 @@ const EXPIRED: &str =
 
 /// The page, with the number of the flow the cookie carries (INDIETRO from step 2): no read.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let number = engine::carry::from_ctx::<Registration>(app, ctx, Registration::COOKIE, Registration::KIND)
-        .await
-        .map(|f| f.data.number().pretty());
+    let number =
+        engine::carry::from_ctx::<Registration>(app, ctx, Registration::COOKIE, Registration::KIND)
+            .await
+            .map(|f| f.data.number().pretty());
     let notice = ctx.query.has("scaduta").then_some(EXPIRED);
     let typed = number.as_deref().unwrap_or("");
     Ok(web::html(
@@ -33,5 +34,8 @@ async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let step = steps::NumberStep {
         form: ctx.form.typed(),
     };
-    web::run(app, ctx, &step, |_, errors| page(app, &step.form.numero, errors, None)).await
+    web::run(app, ctx, &step, |_, errors| {
+        page(app, &step.form.numero, errors, None)
+    })
+    .await
 }

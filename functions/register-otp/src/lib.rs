@@ -25,7 +25,8 @@ async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let step = code::CodeStep {
         form: ctx.form.typed(),
     };
-    let draw = |f: &Carried<Registration>, e: &FieldErrors| page(app, f.data.number().e164(), e, None);
+    let draw =
+        |f: &Carried<Registration>, e: &FieldErrors| page(app, f.data.number().e164(), e, None);
     web::run(app, ctx, &step, draw).await
 }
 

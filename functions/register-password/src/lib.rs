@@ -25,7 +25,10 @@ async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let step = steps::PasswordStep::new(ctx.form.typed());
     let form = &step.form;
-    web::run(app, ctx, &step, |_, errors| page(errors, form.terms(), form.privacy())).await
+    web::run(app, ctx, &step, |_, errors| {
+        page(errors, form.terms(), form.privacy())
+    })
+    .await
 }
 
 /// Step 6, from the state the cookie carries; a summary email that did not go out with

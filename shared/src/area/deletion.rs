@@ -27,6 +27,7 @@
 use super::{reauth, Refusal};
 use crate::domain::{MobileNumber, OtpCode};
 use crate::engine::step::Count;
+use crate::engine::WebError;
 use crate::engine::{self, Carried, Effect, Flow, Guess, Outcome, Tx};
 use crate::flows::record;
 use crate::notify::{account_messages, messages};
@@ -39,7 +40,6 @@ use crate::store::{
     access_log, accounts, consent_log, devices, schema, sessions, Cond, Key, StoreError, TxOp,
     Update,
 };
-use crate::engine::WebError;
 use crate::{clock, crypto, routes, sms, App};
 use serde::{Deserialize, Serialize};
 
@@ -125,8 +125,10 @@ pub fn is_void(flow: &Deletion, s: &SignedIn) -> bool {
 
 /// The answer to a step of a void deletion: its page, the flow's cookie cleared.
 fn void_outcome(app: &App) -> Outcome<Refusal> {
-    Outcome::redirect(voided_path())
-        .cookie(crate::engine::cookies::clear_cookie(COOKIE, app.config.cookie_secure))
+    Outcome::redirect(voided_path()).cookie(crate::engine::cookies::clear_cookie(
+        COOKIE,
+        app.config.cookie_secure,
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -224,7 +226,11 @@ pub async fn start(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refus
 }
 
 /// The guess of the code step to count before it is compared (`engine::Step::pre_commit`).
-pub fn to_count(s: &SignedIn, flow: &Carried<Deletion>, form: &otp_page::CodeForm) -> Option<Guess> {
+pub fn to_count(
+    s: &SignedIn,
+    flow: &Carried<Deletion>,
+    form: &otp_page::CodeForm,
+) -> Option<Guess> {
     if is_void(&flow.data, s) || form.wants_new_code() {
         return None;
     }
@@ -321,7 +327,10 @@ pub fn decide(
         .with_tx(tx)
         .send(Effect::Email(mail))
         .cookie(session::clear_cookie(app))
-        .cookie(engine::cookies::clear_cookie(COOKIE, app.config.cookie_secure))
+        .cookie(engine::cookies::clear_cookie(
+            COOKIE,
+            app.config.cookie_secure,
+        ))
 }
 
 /// A transaction holds at most this many items (DynamoDB's limit).

@@ -16,6 +16,7 @@
 
 use super::{reauth, Refusal};
 use crate::domain::Email;
+use crate::engine::WebError;
 use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::account_messages;
 use crate::pages::{message_page, warning_page, FieldErrors};
@@ -23,7 +24,6 @@ use crate::session::SignedIn;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{schema, tokens, Cond, Item, Key, TxOp, Update};
-use crate::engine::WebError;
 use crate::{clock, crypto, limits, routes, App};
 use maud::Markup;
 use serde::{Deserialize, Serialize};

@@ -96,8 +96,7 @@ pub fn end(app: &App, ctx: &Ctx, s: &SignedIn, form: &Form) -> Outcome<Refusal> 
                 },
                 Refusal::Changed("sessione"),
             );
-            let (id, ops) =
-                sessions::renew_ops(&s.session, epoch, app.now(), &ctx.agent);
+            let (id, ops) = sessions::renew_ops(&s.session, epoch, app.now(), &ctx.agent);
             for op in ops {
                 tx.write(op);
             }

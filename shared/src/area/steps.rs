@@ -65,11 +65,25 @@ impl engine::Step for PasswordStep<'_> {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, ctx: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         password::decide(app, ctx, self.s, &self.form).await.map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: (), decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: (),
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -88,11 +102,25 @@ impl engine::Step for EmailStep<'_> {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         email::request(app, self.s, &self.form).await.map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: (), decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: (),
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -109,11 +137,25 @@ impl engine::Step for EmailConfirmStep {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         email::confirm(app, &self.form.t).await.map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: (), decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: (),
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -131,11 +173,25 @@ impl engine::Step for DeleteStep<'_> {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         deletion::start(app, self.s, &self.form).await.map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: (), decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: (),
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -178,7 +234,14 @@ impl engine::Step for DeleteCodeStep<'_> {
         Ok(Ok((counted, erase)))
     }
 
-    fn decide(&self, app: &App, _: &Ctx, flow: Self::Flow, facts: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: Self::Flow,
+        facts: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         let (counted, erase) = facts;
         deletion::decide(app, self.s, flow, &self.form, counted, erase, &self.later)
     }

@@ -31,7 +31,13 @@ pub struct Ctx {
 
 impl Ctx {
     /// A request's context: `cookies` as `engine::cookies::parse` read them.
-    pub fn new(path: String, viewer: Viewer, agent: String, cookies: Vec<(String, String)>, secure: bool) -> Self {
+    pub fn new(
+        path: String,
+        viewer: Viewer,
+        agent: String,
+        cookies: Vec<(String, String)>,
+        secure: bool,
+    ) -> Self {
         let mut ctx = Ctx {
             path,
             viewer,
@@ -61,7 +67,9 @@ impl Ctx {
 
     /// A query-string parameter.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query.has(name).then(|| self.query.get(name).to_owned())
+        self.query
+            .has(name)
+            .then(|| self.query.get(name).to_owned())
     }
 
     /// The network every per-client cap counts the request in.

@@ -169,3 +169,6 @@ pub async fn shown<T: Flow>(
         }),
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -310,8 +310,9 @@ impl Counted {
         }
         let stored = item.s("hash").unwrap_or_default().to_owned();
         let kid = item.s(KEY_ID).unwrap_or_default();
-        let is =
-            |k: &FlowKey| crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()));
+        let is = |k: &FlowKey| {
+            crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()))
+        };
         let matches = match kid {
             // A code stored before codes named their key.
             "" => self.keys.all().any(is),

@@ -116,7 +116,10 @@ pub fn decide(
         .with_tx(tx)
         .metric(crate::metrics::Metric::LoginCodeOk)
         .cookie(session_cookie)
-        .cookie(cookies::clear_cookie(super::COOKIE, app.config.cookie_secure));
+        .cookie(cookies::clear_cookie(
+            super::COOKIE,
+            app.config.cookie_secure,
+        ));
     if known.is_none() {
         outcome = outcome.cookie(session::device_cookie(app, &device));
     }

@@ -28,6 +28,7 @@
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login};
 use crate::domain::{OtpCode, Username};
+use crate::engine::WebError;
 use crate::engine::{self, Ctx, Effect, Outcome, Reply, Tx};
 use crate::metrics::Metric;
 use crate::notify::messages;
@@ -38,7 +39,6 @@ use crate::store::lockout::{self, Attempt, Counter, Policy};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{lines, rate, Cond, TxOp, Update};
-use crate::engine::WebError;
 use crate::{clock, crypto, limits, passwords, routes, sms, App};
 use serde::Deserialize;
 
@@ -347,7 +347,15 @@ impl engine::Step for Step {
         _: engine::Attempt,
     ) -> Outcome<Refusal> {
         let code = OtpCode::generate();
-        decide(app, &self.form, &facts, admitted, checked, &code, &self.flow_id)
+        decide(
+            app,
+            &self.form,
+            &facts,
+            admitted,
+            checked,
+            &code,
+            &self.flow_id,
+        )
     }
 }
 

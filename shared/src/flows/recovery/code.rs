@@ -8,7 +8,9 @@ use super::{charge_request, charge_sms, request_allowed, request_keys};
 use super::{Mode, Recovery, State, Step};
 use crate::domain::OtpCode;
 use crate::engine::step::Count;
-use crate::engine::{self, Attempt, Carried, Ctx, Effect, Guess, Outcome, Refusal as _, Reply, Tx, WebError};
+use crate::engine::{
+    self, Attempt, Carried, Ctx, Effect, Guess, Outcome, Refusal as _, Reply, Tx, WebError,
+};
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::accounts::{self, Status};
@@ -42,8 +44,13 @@ pub struct CodeStep {
 /// the account the data matched, and the epoch they were asked at); for a guess, the code as
 /// counted and, for a right guess in mode 3, the account with the request's guards.
 pub enum Facts {
-    Resend { current: Option<Item> },
-    Guess { counted: Option<Count>, items: Vec<Option<Item>> },
+    Resend {
+        current: Option<Item>,
+    },
+    Guess {
+        counted: Option<Count>,
+        items: Vec<Option<Item>>,
+    },
 }
 
 impl engine::Step for CodeStep {
@@ -68,13 +75,19 @@ impl engine::Step for CodeStep {
     ) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
         let (d, now) = (&flow.data, app.now());
         if elsewhere(d.state).is_some() {
-            return Ok(Ok(Facts::Guess { counted, items: Vec::new() }));
+            return Ok(Ok(Facts::Guess {
+                counted,
+                items: Vec::new(),
+            }));
         }
         if self.form.wants_new_code() {
             if otp_page::too_early(d.otp_sent_at, now).is_some() {
                 return Ok(Ok(Facts::Resend { current: None }));
             }
-            let current = app.store.get(&otp::code_key(Purpose::Recovery, &d.rid)).await?;
+            let current = app
+                .store
+                .get(&otp::code_key(Purpose::Recovery, &d.rid))
+                .await?;
             return Ok(Ok(Facts::Resend { current }));
         }
         let right = match (&counted, OtpCode::parse(&self.form.codice)) {
@@ -169,7 +182,10 @@ pub fn decide(
     }
     tx.write(flow.next_op(&next, now));
     let mut outcome = Outcome::redirect(sent()).cookie(cookie);
-    if let (Some(account), true) = (account, request_allowed(items.get(1..).unwrap_or_default(), now)) {
+    if let (Some(account), true) = (
+        account,
+        request_allowed(items.get(1..).unwrap_or_default(), now),
+    ) {
         charge_request(
             &mut tx,
             d.caps_subject(),
@@ -196,7 +212,12 @@ fn refused(e: &OtpError) -> Reply {
 /// "Invia di nuovo": a new code for the same subject, sent only if the data matched an
 /// account (which the current code item knows, with the epoch it was asked at), charged
 /// alike either way.
-fn resend(app: &App, flow: Carried<Recovery>, client: &str, current: Option<Item>) -> Outcome<Refusal> {
+fn resend(
+    app: &App,
+    flow: Carried<Recovery>,
+    client: &str,
+    current: Option<Item>,
+) -> Outcome<Refusal> {
     let now = app.now();
     let d = &flow.data;
     if let Some(wait) = otp_page::too_early(d.otp_sent_at, now) {

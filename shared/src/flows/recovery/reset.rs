@@ -14,6 +14,7 @@ pub use super::refusal::{link_gone_page, link_voided_page};
 use super::refusal::{Page, Refusal};
 use super::{charge_sms, Recovery, Step, RESET_TOKEN};
 use crate::domain::OtpCode;
+use crate::engine::WebError;
 use crate::engine::{self, Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::messages;
 use crate::pages::{self, FieldErrors};
@@ -21,7 +22,6 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::lockout::{self, Counter};
 use crate::store::otp::{self, Purpose};
 use crate::store::{tokens, Cond, TxOp};
-use crate::engine::WebError;
 use crate::{limits, passwords, routes, App};
 use serde::Deserialize;
 

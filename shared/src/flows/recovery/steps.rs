@@ -26,7 +26,14 @@ impl engine::Step for StartStep {
     type Refusal = Refusal;
     type Facts = (start::Facts, OtpCode);
 
-    async fn load(&self, app: &App, ctx: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         let code = OtpCode::generate();
         let client = ctx.network();
         let asked = self.asked(&client, &code);
@@ -34,7 +41,14 @@ impl engine::Step for StartStep {
         Ok(Ok((facts, code)))
     }
 
-    fn decide(&self, app: &App, ctx: &Ctx, _: (), (facts, code): Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        (facts, code): Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         let client = ctx.network();
         let asked = self.asked(&client, &code);
         start::decide(app, self.mode, &self.identity, facts, &asked)
@@ -66,13 +80,27 @@ impl engine::Step for LinkStep {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, ctx: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         reset::start(app, &self.token, &self.flow_id, &ctx.viewer.ip)
             .await
             .map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: (), decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: (),
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -90,11 +118,27 @@ impl engine::Step for PasswordStep {
     type Refusal = Refusal;
     type Facts = Outcome<Refusal>;
 
-    async fn load(&self, app: &App, _: &Ctx, flow: &Self::Flow, _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
-        reset::set_password(app, flow.clone(), &self.form).await.map(Ok)
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: &Self::Flow,
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
+        reset::set_password(app, flow.clone(), &self.form)
+            .await
+            .map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: Self::Flow, decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: Self::Flow,
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }

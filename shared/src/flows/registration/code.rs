@@ -44,8 +44,13 @@ pub struct CodeStep {
 /// guess, the code as counted and, for a right one, whether its noted holder is an active
 /// account of an earlier Convenzione.
 pub enum Facts {
-    Resend { holder: Option<String> },
-    Guess { counted: Option<Count>, earlier: bool },
+    Resend {
+        holder: Option<String>,
+    },
+    Guess {
+        counted: Option<Count>,
+        earlier: bool,
+    },
 }
 
 impl CodeStep {
@@ -96,9 +101,9 @@ impl engine::Step for CodeStep {
             _ => None,
         };
         let earlier = match right.and_then(holder) {
-            Some(id) => accounts::get(store, id)
-                .await?
-                .is_some_and(|a| a.status == Status::Active && a.origin.starts_with("convenzione-")),
+            Some(id) => accounts::get(store, id).await?.is_some_and(|a| {
+                a.status == Status::Active && a.origin.starts_with("convenzione-")
+            }),
             None => false,
         };
         Ok(Ok(Facts::Guess { counted, earlier }))
@@ -117,7 +122,12 @@ impl engine::Step for CodeStep {
 }
 
 /// The step: a new code, or the guess as counted.
-pub fn decide(app: &App, form: &Form, flow: Carried<Registration>, facts: Facts) -> Outcome<Refusal> {
+pub fn decide(
+    app: &App,
+    form: &Form,
+    flow: Carried<Registration>,
+    facts: Facts,
+) -> Outcome<Refusal> {
     let now = app.now();
     match facts {
         Facts::Resend { holder } => {

@@ -25,6 +25,7 @@
 
 use super::{saving, Awaiting, Refusal, Registration, State, Step, KIND, TTL_SECS};
 use crate::domain::OtpCode;
+use crate::engine::WebError;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
@@ -33,7 +34,6 @@ use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::{lines, rate, tokens, Cond, Item, Key, TxOp};
-use crate::engine::WebError;
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;

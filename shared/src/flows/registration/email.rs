@@ -11,12 +11,12 @@
 
 use super::{confirm, saving, Attempt, Refusal, Registration, Reserved, State, Step, WrongState};
 use crate::domain::{Email, Username};
+use crate::engine::WebError;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{rate, Cond, TxOp};
-use crate::engine::WebError;
 use crate::{crypto, limits, routes, App};
 use serde::{Deserialize, Deserializer};
 

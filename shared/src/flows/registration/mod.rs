@@ -590,7 +590,10 @@ macro_rules! flow_or_redirect {
             Ok(flow) => flow,
             Err(e) => {
                 let e: $crate::engine::Elsewhere = e;
-                return Ok($crate::web::redirect_with_cookies(&e.to, e.cookie.as_slice()));
+                return Ok($crate::web::redirect_with_cookies(
+                    &e.to,
+                    e.cookie.as_slice(),
+                ));
             }
         }
     };

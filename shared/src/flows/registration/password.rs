@@ -9,6 +9,7 @@
 
 use super::{saving, Attempt, Refusal, Registration, Step};
 use crate::domain::Password;
+use crate::engine::WebError;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply};
 use crate::flows::record;
 use crate::notify::messages::{self, RegistrationSummary};
@@ -17,7 +18,6 @@ use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, cease_ops, claims, Account, Status};
 use crate::store::uniqueness;
 use crate::store::{consent_log, Cond, TxOp};
-use crate::engine::WebError;
 use crate::{documents, passwords, routes, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -161,11 +161,7 @@ pub async fn decide(
 
 /// The answer before any hash, if the facts give one: a cookie that is not the table's
 /// flow goes to that flow's page; an owner's proof that no longer holds is refused.
-pub fn refused(
-    app: &App,
-    flow: &Carried<Registration>,
-    facts: &Facts,
-) -> Option<Outcome<Refusal>> {
+pub fn refused(app: &App, flow: &Carried<Registration>, facts: &Facts) -> Option<Outcome<Refusal>> {
     match &facts.flow {
         None => return Some(Outcome::redirect(super::expired())),
         Some((version, data)) if *version != flow.version => {

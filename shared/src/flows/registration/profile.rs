@@ -8,12 +8,12 @@
 use super::consent::{self, Fresh};
 use super::{Existing, Profile, Refusal, Registration, State};
 use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
+use crate::engine::WebError;
 use crate::engine::{Carried, Outcome, Reply};
 use crate::pages::otp as otp_page;
 use crate::pages::FieldErrors;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
-use crate::engine::WebError;
 use crate::App;
 use serde::Deserialize;
 

@@ -3,7 +3,9 @@
 //! the functions of its module (`number`, `code`, `profile`, `email`, `password`, `confirm`,
 //! `consent`). Step 2 is `code::CodeStep`.
 
-use super::{confirm, consent, email, number, password, profile, Refusal, Registration, State, Step};
+use super::{
+    confirm, consent, email, number, password, profile, Refusal, Registration, State, Step,
+};
 use crate::engine::step::Count;
 use crate::engine::{self, Attempt, Carried, Ctx, Outcome, Reply, WebError};
 use crate::flows::challenge;
@@ -20,10 +22,21 @@ pub struct NumberStep {
 impl engine::Step for NumberStep {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = (crate::domain::MobileNumber, challenge::Passed, number::Facts);
+    type Facts = (
+        crate::domain::MobileNumber,
+        challenge::Passed,
+        number::Facts,
+    );
 
     /// The checks that need no table first (`number::check`); then one read.
-    async fn load(&self, app: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         // A challenge signed after a rotation this process has not seen: fetch the secret
         // again (`number::check` then finds its key among `app.keys()`).
         if let Some(kid) = challenge::key_id(&self.form.challenge) {
@@ -37,7 +50,14 @@ impl engine::Step for NumberStep {
         Ok(Ok((typed, passed, facts)))
     }
 
-    fn decide(&self, app: &App, ctx: &Ctx, _: (), facts: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        facts: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         let (typed, passed, facts) = facts;
         let fresh = number::Fresh {
             flow_id: crate::crypto::random_token(),
@@ -66,13 +86,27 @@ impl engine::Step for ProfileStep {
         Some(Step::Profile)
     }
 
-    async fn load(&self, app: &App, _: &Ctx, flow: &Self::Flow, _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: &Self::Flow,
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         profile::decide(app, &self.form, flow.clone(), &self.fresh)
             .await
             .map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: Self::Flow, decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: Self::Flow,
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -93,13 +127,27 @@ impl engine::Step for EmailStep {
         Some(Step::Email)
     }
 
-    async fn load(&self, app: &App, ctx: &Ctx, flow: &Self::Flow, _: Option<Count>, attempt: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        flow: &Self::Flow,
+        _: Option<Count>,
+        attempt: Attempt,
+    ) -> Loaded<Self::Facts> {
         email::decide(app, &self.form, &ctx.network(), flow.clone(), attempt)
             .await
             .map(Ok)
     }
 
-    fn decide(&self, _: &App, _: &Ctx, _: Self::Flow, decided: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: Self::Flow,
+        decided: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         decided
     }
 }
@@ -135,7 +183,14 @@ impl engine::Step for PasswordStep {
     /// The password checked as typed, then one read (`password::load`): a cookie that is
     /// not the table's flow goes to that flow's page, and an owner's proof that no longer
     /// holds is refused, both before the password is hashed (once per POST).
-    async fn load(&self, app: &App, _: &Ctx, flow: &Self::Flow, _: Option<Count>, _: Attempt) -> Loaded<Self::Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: &Self::Flow,
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
         let chosen = match password::check(&self.form, &flow.data) {
             Ok(p) => p,
             Err(errors) => return Ok(Err(Outcome::reply(Reply::Form(422, errors)))),
@@ -144,11 +199,22 @@ impl engine::Step for PasswordStep {
         if let Some(answer) = password::refused(app, flow, &facts) {
             return Ok(Err(answer));
         }
-        let hash = self.hash.get_or_try_init(|| password::hash(chosen)).await?.clone();
+        let hash = self
+            .hash
+            .get_or_try_init(|| password::hash(chosen))
+            .await?
+            .clone();
         Ok(Ok((hash, facts)))
     }
 
-    fn decide(&self, app: &App, _: &Ctx, flow: Self::Flow, facts: Self::Facts, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: Self::Flow,
+        facts: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         let (hash, facts) = facts;
         password::complete(app, flow, &self.account_id, &hash, facts.superseded)
     }
@@ -170,7 +236,14 @@ impl engine::Step for DoneStep {
         Some(Step::Done)
     }
 
-    async fn load(&self, _: &App, _: &Ctx, _: &Self::Flow, _: Option<Count>, _: Attempt) -> Loaded<()> {
+    async fn load(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: &Self::Flow,
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<()> {
         Ok(Ok(()))
     }
 
@@ -192,17 +265,34 @@ impl engine::Step for ConfirmStep {
 
     /// The link's token read; none: a second click the first one confirmed in this browser
     /// goes to the confirmed page, any other to the invalid link's.
-    async fn load(&self, app: &App, ctx: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<confirm::Link> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<confirm::Link> {
         if let Some(link) = confirm::load(app, &self.form.t).await? {
             return Ok(Ok(link));
         }
         if confirmed_here(app, ctx).await {
             return Ok(Err(Outcome::redirect(routes::CONFIRM_EMAIL)));
         }
-        Ok(Err(Outcome::reply(Reply::Page(410, confirm::invalid_link()))))
+        Ok(Err(Outcome::reply(Reply::Page(
+            410,
+            confirm::invalid_link(),
+        ))))
     }
 
-    fn decide(&self, app: &App, _: &Ctx, _: (), link: confirm::Link, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: (),
+        link: confirm::Link,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         confirm::confirm(app, &link, &self.new_id)
     }
 }
@@ -224,14 +314,28 @@ impl engine::Step for CeaseStep {
     type Refusal = Refusal;
     type Facts = consent::Link;
 
-    async fn load(&self, app: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<consent::Link> {
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<consent::Link> {
         Ok(match consent::load_link(app, &self.form.t).await? {
             Some(link) => Ok(link),
             None => Err(Outcome::reply(Reply::Page(410, consent::invalid_link()))),
         })
     }
 
-    fn decide(&self, app: &App, _: &Ctx, _: (), link: consent::Link, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: (),
+        link: consent::Link,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         consent::confirm(app, &link)
     }
 }

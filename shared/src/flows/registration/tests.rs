@@ -476,7 +476,12 @@ async fn step_2_resend_waits_thirty_seconds() {
         codice: String::new(),
         azione: "invia-di-nuovo".into(),
     };
-    let o = code::decide(&app, &form, carried(flow)).await.unwrap();
+    let o = code::decide(
+        &app,
+        &form,
+        carried(flow),
+        code::Facts::Resend { holder: None },
+    );
     let (status, text) = form_error(&o, "codice");
     assert_eq!(status, 429);
     assert!(text.starts_with("Attendi ancora 2"), "{text}");
