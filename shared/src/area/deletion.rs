@@ -269,7 +269,7 @@ pub fn decide(
     }
     let consume = match otp_page::guess(form, counted, now, routes::ACCOUNT_DELETE_CODE) {
         Ok(consume) => consume,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let mut tx = Tx::new();
     tx.write(consume);

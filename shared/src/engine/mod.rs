@@ -12,6 +12,7 @@ pub mod cookies;
 pub mod ctx;
 pub mod error;
 pub mod form;
+pub mod record;
 mod runner;
 pub mod step;
 pub mod tx;
@@ -181,7 +182,7 @@ pub trait Flow: Serialize + DeserializeOwned + Clone {
 /// `T::TTL_SECS` from now.
 pub fn create_flow_op<T: Flow>(id: &str, data: &T, now: i64) -> TxOp {
     let until = data.deadline().unwrap_or(now + T::TTL_SECS);
-    crate::flows::record::create_until_op(T::KIND, id, data, until)
+    record::create_until_op(T::KIND, id, data, until)
 }
 
 impl<T: Flow> Carried<T> {
@@ -190,7 +191,7 @@ impl<T: Flow> Carried<T> {
     /// conflict, decided again); it keeps `next.deadline()`, or gives `T::TTL_SECS` more.
     pub fn next_op(&self, next: &T, now: i64) -> TxOp {
         let until = next.deadline().unwrap_or(now + T::TTL_SECS);
-        crate::flows::record::update_until_op(T::KIND, &self.id, self.version, next, until, now)
+        record::update_until_op(T::KIND, &self.id, self.version, next, until, now)
     }
 }
 
@@ -204,7 +205,7 @@ pub async fn load_current<T: Flow>(
     carried: &Carried<T>,
     keys: &[crate::store::Key],
 ) -> Result<Option<Vec<Option<crate::store::Item>>>, WebError> {
-    let mut all = vec![crate::flows::record::key_for(T::KIND, &carried.id)];
+    let mut all = vec![record::key_for(T::KIND, &carried.id)];
     all.extend_from_slice(keys);
     let mut items = app.store.batch_get(&all).await?;
     if items.len() != all.len() {
@@ -213,7 +214,7 @@ pub async fn load_current<T: Flow>(
         ));
     }
     let record = items.remove(0);
-    let current = crate::flows::record::from_item::<serde_json::Value>(record.as_ref(), app.now())
+    let current = record::from_item::<serde_json::Value>(record.as_ref(), app.now())
         .is_some_and(|(version, _)| version == carried.version);
     Ok(current.then_some(items))
 }

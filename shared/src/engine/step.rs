@@ -63,8 +63,8 @@ impl<T: Flow> Moves for Carried<T> {
             .ok_or_else(T::gone)
     }
     async fn reload(&self, app: &App) -> Result<Result<Self, String>, WebError> {
-        let key = crate::flows::record::key_for(T::KIND, &self.id);
-        let flow = crate::flows::record::load_key::<T>(app.store.as_ref(), key, app.now()).await?;
+        let key = super::record::key_for(T::KIND, &self.id);
+        let flow = super::record::load_key::<T>(app.store.as_ref(), key, app.now()).await?;
         Ok(flow
             .map(|f| Carried {
                 id: self.id.clone(),

@@ -188,18 +188,18 @@ pub fn guess<R>(
     counted: Option<crate::engine::step::Count>,
     now: i64,
     action: &str,
-) -> Result<crate::store::TxOp, crate::engine::Outcome<R>> {
+) -> Result<crate::store::TxOp, Box<crate::engine::Outcome<R>>> {
     use crate::engine::Outcome;
     let code = match crate::domain::OtpCode::parse(&form.codice) {
         Ok(c) => c,
-        Err(e) => return Err(Outcome::error(422, FIELD, e)),
+        Err(e) => return Err(Box::new(Outcome::error(422, FIELD, e))),
     };
     let compared = match counted {
         Some(Ok(counted)) => counted.compare(&code, now),
         Some(Err(e)) => Err(e),
         None => Err(OtpError::Missing),
     };
-    compared.map_err(|e| Outcome::reply(refused_guess(&e, action, RESEND_LABEL)))
+    compared.map_err(|e| Box::new(Outcome::reply(refused_guess(&e, action, RESEND_LABEL))))
 }
 
 /// The "Attendi ancora N secondi" refusal of a resend within `RESEND_INTERVAL_SECS` of the

@@ -75,7 +75,7 @@ pub fn decide(
     let d = &flow.data;
     let consume = match otp_page::guess(form, counted, app.now(), routes::LOGIN_OTP) {
         Ok(consume) => consume,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let now = app.now();
     let mut done = d.clone();
