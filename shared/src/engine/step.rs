@@ -117,8 +117,8 @@ pub trait Step {
     }
 
     /// The step's reads (one batch where it can), with the guess as counted, for this
-    /// decision (`attempt`): I/O, no decision. `Err` answers at once without deciding (cheap checks that spare the reads,
-    /// a flow the batch found stale: `Outcome::stale()`).
+    /// decision (`attempt`): I/O, no decision. `Err` answers at once without deciding
+    /// (cheap checks that spare the reads, a flow the batch found stale: `Outcome::stale()`).
     fn load(
         &self,
         app: &App,
