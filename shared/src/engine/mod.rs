@@ -1,11 +1,14 @@
-//! The step engine every flow step runs on (ARCHITECTURE.md, "The step engine").
+//! The step engine every step runs on (ARCHITECTURE.md, "The step engine"), free of HTTP:
+//! the web layer reads a request once into a [`Ctx`] and renders the [`Answer`].
 //!
-//! A step is a decision: from the flow's state (carried in a sealed cookie, `carry`), the
-//! typed form and the facts its loader read (one `Store::batch_get`), it returns an
-//! [`Outcome`]: the writes **and the counters** to commit (one `TransactWriteItems`,
-//! [`Tx`]), the messages to send once they are committed, and the page or redirect to
-//! answer. [`run`] does the I/O in that order; a condition that fails comes back as the
-//! step's own typed refusal (by tag, never by position), which the step renders.
+//! A step ([`Step`]) is a decision: from the flow's state (carried in a sealed cookie,
+//! `carry`, gated by its state: `Flow::allows`), the typed form and the facts its loader
+//! read (one `Store::batch_get` where it can), it returns an [`Outcome`]: the writes **and
+//! the counters** to commit (one `TransactWriteItems`, [`Tx`]), the messages to send once
+//! they are committed, and the page or redirect to answer. [`run`] — the one runner — does
+//! the I/O in that order, after counting the step's guess if it has one
+//! (`Step::pre_commit`); a condition that fails comes back as the step's own typed refusal
+//! (by tag, never by position), which the step renders.
 
 pub mod carry;
 pub mod cookies;

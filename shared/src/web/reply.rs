@@ -28,14 +28,10 @@ pub async fn run<S: Step>(
         cookies,
         shown,
     } = engine::run(app, ctx, step).await?;
+    // A form's errors come with the flow they belong to: a step without its flow is sent
+    // to the flow's first page before any decision.
     Ok(render(reply, &cookies, |errors| match &shown {
         Some(flow) => draw(flow, errors),
-        None => html_missing(),
+        None => maud::html! {},
     }))
-}
-
-/// A form's errors without the flow they belong to: never answered (a step without its
-/// flow is sent to the flow's first page).
-fn html_missing() -> Markup {
-    maud::html! {}
 }
