@@ -216,15 +216,6 @@ fn new_code(tx: &mut Tx<Refusal>, app: &App, a: &Account, now: i64) -> (Effect, 
     )
 }
 
-/// The password step (one read of the lock counter, the hash verified).
-pub async fn start(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
-    if form.password_attuale.is_empty() {
-        return Ok(Outcome::error(422, reauth::FIELD, reauth::MISSING));
-    }
-    let checked = reauth::verify(app, s, &form.password_attuale).await?;
-    Ok(start_outcome(app, s, &checked, &crypto::random_token()))
-}
-
 /// The guess of the code step to count before it is compared (`engine::Step::pre_commit`).
 pub fn to_count(
     s: &SignedIn,

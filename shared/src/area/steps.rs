@@ -1,7 +1,7 @@
 //! The private area's changes as the engine's steps (`engine::Step`): each holds the
 //! signed-in user the session guard read (`Ctx::required`) and its typed form.
 
-use super::{consents, deletion, email, password, sessions, Refusal};
+use super::{consents, deletion, email, password, reauth, sessions, Refusal};
 use crate::engine::step::Count;
 use crate::engine::{self, Attempt, Carried, Ctx, Guess, Outcome, WebError};
 use crate::pages::otp::CodeForm;
@@ -51,10 +51,8 @@ impl engine::Step for SessionsStep<'_> {
     }
 }
 
-/// SALVA LA NUOVA PASSWORD.
-///
-/// Not yet split: `password::decide` verifies the current password and hashes the new one
-/// as it decides, so `load` runs the whole decision and `decide` returns it.
+/// SALVA LA NUOVA PASSWORD: the current password verified and the new one hashed
+/// (`password::load`), then the change (`password::decide`).
 pub struct PasswordStep<'a> {
     pub s: &'a SignedIn,
     pub form: password::Form,
@@ -63,28 +61,28 @@ pub struct PasswordStep<'a> {
 impl engine::Step for PasswordStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = password::Facts;
 
     async fn load(
         &self,
         app: &App,
-        ctx: &Ctx,
+        _: &Ctx,
         _: &(),
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        password::decide(app, ctx, self.s, &self.form).await.map(Ok)
+        password::load(app, self.s, &self.form).await
     }
 
     fn decide(
         &self,
-        _: &App,
-        _: &Ctx,
+        app: &App,
+        ctx: &Ctx,
         _: (),
-        decided: Self::Facts,
+        facts: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        password::decide(app, ctx, self.s, facts)
     }
 }
 
@@ -160,9 +158,8 @@ impl engine::Step for EmailConfirmStep {
     }
 }
 
-/// CONTINUA with the password on "Elimina il tuo account".
-///
-/// Not yet split: `deletion::start` verifies the password as it decides.
+/// CONTINUA with the password on "Elimina il tuo account": the password verified
+/// (`reauth::verify`), then a code to the account's SIM and a deletion flow.
 pub struct DeleteStep<'a> {
     pub s: &'a SignedIn,
     pub form: deletion::Form,
@@ -171,7 +168,7 @@ pub struct DeleteStep<'a> {
 impl engine::Step for DeleteStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = reauth::Checked;
 
     async fn load(
         &self,
@@ -181,18 +178,24 @@ impl engine::Step for DeleteStep<'_> {
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        deletion::start(app, self.s, &self.form).await.map(Ok)
+        if self.form.password_attuale.is_empty() {
+            return Ok(Err(Outcome::error(422, reauth::FIELD, reauth::MISSING)));
+        }
+        Ok(Ok(
+            reauth::verify(app, self.s, &self.form.password_attuale).await?
+        ))
     }
 
     fn decide(
         &self,
-        _: &App,
+        app: &App,
         _: &Ctx,
         _: (),
-        decided: Self::Facts,
+        checked: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        let flow_id = crate::crypto::random_token();
+        deletion::start_outcome(app, self.s, &checked, &flow_id)
     }
 }
 

@@ -67,20 +67,53 @@ pub async fn link_account(app: &App, token: &str) -> Result<Option<(Account, Str
     })
 }
 
+/// What INVIA IL CODICE reads: the link's account and whether a code for it left less than
+/// `RESEND_INTERVAL_SECS` ago (a double click).
+pub struct Started {
+    pub account: Account,
+    pub link: tokens::Link,
+    pub recent: bool,
+}
+
+/// The reads of INVIA IL CODICE (the link, its account, the code's age); `Err` is the
+/// answer for a link that no longer works.
+pub async fn load_start(
+    app: &App,
+    token: &str,
+) -> Result<Result<Started, Outcome<Refusal>>, WebError> {
+    let (account, link) = match link(app, token).await? {
+        Link::Live(live) => *live,
+        Link::Voided => return Ok(Err(Outcome::reply(Refusal::Voided(Page::Reset).reply()))),
+        Link::Gone => return Ok(Err(Outcome::reply(Refusal::LinkGone.reply()))),
+    };
+    let now = app.now();
+    let rid = Recovery::reset(
+        account.id.clone(),
+        account.number.clone(),
+        &link,
+        account.session_epoch,
+        now,
+    )
+    .rid;
+    let recent = otp::age(app.store.as_ref(), Purpose::Recovery, &rid, now)
+        .await?
+        .is_some_and(|age| age < limits::RESEND_INTERVAL_SECS);
+    Ok(Ok(Started {
+        account,
+        link,
+        recent,
+    }))
+}
+
 /// INVIA IL CODICE on the link's page: a code to the account's number (one per account: a
 /// double click sends one SMS and both flows accept it) and a reset flow that ends when the
 /// link does. `client` is the asking connection (its share of the number's recovery SMS).
-pub async fn start(
-    app: &App,
-    token: &str,
-    flow_id: &str,
-    client: &str,
-) -> Result<Outcome<Refusal>, WebError> {
-    let (account, link) = match link(app, token).await? {
-        Link::Live(live) => *live,
-        Link::Voided => return Ok(Outcome::reply(Refusal::Voided(Page::Reset).reply())),
-        Link::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
-    };
+pub fn start(app: &App, started: Started, flow_id: &str, client: &str) -> Outcome<Refusal> {
+    let Started {
+        account,
+        link,
+        recent,
+    } = started;
     let now = app.now();
     let data = Recovery::reset(
         account.id.clone(),
@@ -89,9 +122,6 @@ pub async fn start(
         account.session_epoch,
         now,
     );
-    let recent = otp::age(app.store.as_ref(), Purpose::Recovery, &data.rid, now)
-        .await?
-        .is_some_and(|age| age < limits::RESEND_INTERVAL_SECS);
     let mut tx = Tx::new();
     let mut outcome = Outcome::redirect(Step::Code.path());
     if !recent {
@@ -120,9 +150,9 @@ pub async fn start(
             ));
     }
     tx.write(engine::create_flow_op(flow_id, &data, now));
-    Ok(outcome
+    outcome
         .with_tx(tx)
-        .cookie(super::cookie(app, flow_id, 1, &data)))
+        .cookie(super::cookie(app, flow_id, 1, &data))
 }
 
 /// SALVA with the new password: the cheap checks (the flow's state, its version and time,

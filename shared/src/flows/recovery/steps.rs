@@ -66,10 +66,8 @@ impl StartStep {
     }
 }
 
-/// INVIA IL CODICE on the reset link's page.
-///
-/// Not yet split: `reset::start` reads the link and the code's age as it decides, so
-/// `load` runs the whole decision and `decide` returns it.
+/// INVIA IL CODICE on the reset link's page: the link read (`reset::load_start`), then a
+/// code and a reset flow (`reset::start`).
 pub struct LinkStep {
     pub token: String,
     pub flow_id: String,
@@ -78,30 +76,28 @@ pub struct LinkStep {
 impl engine::Step for LinkStep {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = reset::Started;
 
     async fn load(
         &self,
         app: &App,
-        ctx: &Ctx,
+        _: &Ctx,
         _: &(),
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        reset::start(app, &self.token, &self.flow_id, &ctx.viewer.ip)
-            .await
-            .map(Ok)
+        reset::load_start(app, &self.token).await
     }
 
     fn decide(
         &self,
-        _: &App,
-        _: &Ctx,
+        app: &App,
+        ctx: &Ctx,
         _: (),
-        decided: Self::Facts,
+        started: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        reset::start(app, started, &self.flow_id, &ctx.viewer.ip)
     }
 }
 
