@@ -111,9 +111,8 @@ impl engine::Step for ProfileStep {
     }
 }
 
-/// Step 4: SALVA, AVANTI, INVIA DI NUOVO.
-///
-/// Not yet split: the holder of the value typed is read inside `email::decide`.
+/// Step 4: SALVA, AVANTI, INVIA DI NUOVO: who holds the value chosen (`email::load`), then
+/// the decision (`email::decided`).
 pub struct EmailStep {
     pub form: email::Form,
 }
@@ -121,7 +120,7 @@ pub struct EmailStep {
 impl engine::Step for EmailStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = email::Holder;
 
     fn page(&self) -> Option<Step> {
         Some(Step::Email)
@@ -130,25 +129,23 @@ impl engine::Step for EmailStep {
     async fn load(
         &self,
         app: &App,
-        ctx: &Ctx,
+        _: &Ctx,
         flow: &Self::Flow,
         _: Option<Count>,
         attempt: Attempt,
     ) -> Loaded<Self::Facts> {
-        email::decide(app, &self.form, &ctx.network(), flow.clone(), attempt)
-            .await
-            .map(Ok)
+        Ok(Ok(email::load(app, &self.form, flow, attempt).await?))
     }
 
     fn decide(
         &self,
-        _: &App,
-        _: &Ctx,
-        _: Self::Flow,
-        decided: Self::Facts,
-        _: Attempt,
+        app: &App,
+        ctx: &Ctx,
+        flow: Self::Flow,
+        holder: Self::Facts,
+        attempt: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        email::decided(app, &self.form, &ctx.network(), flow, attempt, &holder)
     }
 }
 
