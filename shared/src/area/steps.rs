@@ -86,10 +86,8 @@ impl engine::Step for PasswordStep<'_> {
     }
 }
 
-/// INVIA IL LINK DI CONFERMA for a new address.
-///
-/// Not yet split: `email::request` reads (the lock counter, the address's holder) as it
-/// decides, so `load` runs the whole decision and `decide` returns it.
+/// INVIA IL LINK DI CONFERMA for a new address: the form checked, the password verified if
+/// asked, the address's claims read (`email::load`), then the request (`email::request`).
 pub struct EmailStep<'a> {
     pub s: &'a SignedIn,
     pub form: email::Form,
@@ -98,7 +96,7 @@ pub struct EmailStep<'a> {
 impl engine::Step for EmailStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = email::Facts;
 
     async fn load(
         &self,
@@ -108,24 +106,23 @@ impl engine::Step for EmailStep<'_> {
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        email::request(app, self.s, &self.form).await.map(Ok)
+        email::load(app, self.s, &self.form).await
     }
 
     fn decide(
         &self,
-        _: &App,
+        app: &App,
         _: &Ctx,
         _: (),
-        decided: Self::Facts,
+        facts: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        email::request(app, self.s, &self.form, facts)
     }
 }
 
-/// CONFERMA IL NUOVO INDIRIZZO on the link.
-///
-/// Not yet split: `email::confirm` reads the link as it decides.
+/// CONFERMA IL NUOVO INDIRIZZO on the link: the link and its account read
+/// (`email::pending`), then the change (`email::confirmed`).
 pub struct EmailConfirmStep {
     pub form: email::LinkForm,
 }
@@ -133,7 +130,7 @@ pub struct EmailConfirmStep {
 impl engine::Step for EmailConfirmStep {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = email::Pending;
 
     async fn load(
         &self,
@@ -143,18 +140,18 @@ impl engine::Step for EmailConfirmStep {
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        email::confirm(app, &self.form.t).await.map(Ok)
+        Ok(Ok(email::pending(app, &self.form.t).await?))
     }
 
     fn decide(
         &self,
-        _: &App,
+        app: &App,
         _: &Ctx,
         _: (),
-        decided: Self::Facts,
+        pending: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        email::confirmed(app, pending)
     }
 }
 
