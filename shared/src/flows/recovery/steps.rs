@@ -101,10 +101,8 @@ impl engine::Step for LinkStep {
     }
 }
 
-/// SALVA on the new password's page.
-///
-/// Not yet split: `reset::set_password` reads the flow with the account and hashes as it
-/// decides, so `load` runs the whole decision and `decide` returns it.
+/// SALVA on the new password's page: the flow with the account read and the password hashed
+/// (`reset::load_password`), then one transaction (`reset::set_password`).
 pub struct PasswordStep {
     pub form: reset::Form,
 }
@@ -112,7 +110,7 @@ pub struct PasswordStep {
 impl engine::Step for PasswordStep {
     type Flow = Carried<Recovery>;
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = reset::NewPassword;
 
     async fn load(
         &self,
@@ -122,19 +120,17 @@ impl engine::Step for PasswordStep {
         _: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        reset::set_password(app, flow.clone(), &self.form)
-            .await
-            .map(Ok)
+        reset::load_password(app, flow, &self.form).await
     }
 
     fn decide(
         &self,
-        _: &App,
+        app: &App,
         _: &Ctx,
-        _: Self::Flow,
-        decided: Self::Facts,
+        flow: Self::Flow,
+        new: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        reset::set_password(app, flow, new)
     }
 }
