@@ -68,10 +68,9 @@ impl engine::Step for NumberStep {
     }
 }
 
-/// Step 3: the data, PROSEGUI, or the waiting page's code and INVIA DI NUOVO.
-///
-/// Not yet split: its branches read as they decide (`profile::decide`), so `load` runs the
-/// whole decision and `decide` returns it.
+/// Step 3: the data, PROSEGUI, or the waiting page's code (counted by the engine before it
+/// is compared) and INVIA DI NUOVO: the reads of the button pressed (`profile::load`), then
+/// the decision (`profile::decide`).
 pub struct ProfileStep {
     pub form: profile::Form,
     pub fresh: consent::Fresh,
@@ -80,10 +79,14 @@ pub struct ProfileStep {
 impl engine::Step for ProfileStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
-    type Facts = Outcome<Refusal>;
+    type Facts = profile::Facts;
 
     fn page(&self) -> Option<Step> {
         Some(Step::Profile)
+    }
+
+    fn pre_commit(&self, _: &App, flow: &Self::Flow) -> Option<engine::Guess> {
+        profile::to_count(&self.form, &flow.data)
     }
 
     async fn load(
@@ -91,23 +94,21 @@ impl engine::Step for ProfileStep {
         app: &App,
         _: &Ctx,
         flow: &Self::Flow,
-        _: Option<Count>,
+        counted: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        profile::decide(app, &self.form, flow.clone(), &self.fresh)
-            .await
-            .map(Ok)
+        Ok(Ok(profile::load(app, &self.form, flow, counted).await?))
     }
 
     fn decide(
         &self,
-        _: &App,
+        app: &App,
         _: &Ctx,
-        _: Self::Flow,
-        decided: Self::Facts,
+        flow: Self::Flow,
+        facts: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        decided
+        profile::decide(app, &self.form, flow, &self.fresh, facts)
     }
 }
 
