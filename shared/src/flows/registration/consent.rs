@@ -162,7 +162,7 @@ pub async fn awaited_gone(app: &App, flow: &Registration) -> Result<bool, WebErr
 pub enum ProceedRead {
     Nothing,
     Awaited(Option<Item>),
-    Old(Facts),
+    Old(Box<Facts>),
 }
 
 /// PROSEGUI's reads (`ProceedRead`).
@@ -175,7 +175,7 @@ pub async fn load_proceed(app: &App, flow: &Registration) -> Result<ProceedRead,
         return Ok(ProceedRead::Awaited(item.into_iter().next().flatten()));
     }
     Ok(match &flow.person_only {
-        Some(old_id) => ProceedRead::Old(load(app, old_id).await?),
+        Some(old_id) => ProceedRead::Old(Box::new(load(app, old_id).await?)),
         None => ProceedRead::Nothing,
     })
 }
@@ -209,7 +209,7 @@ pub fn proceeded(
         return recheck(app, flow, awaited);
     }
     let facts = match (&flow.data.person_only, read) {
-        (Some(_), ProceedRead::Old(facts)) => facts,
+        (Some(_), ProceedRead::Old(facts)) => *facts,
         _ => Facts::default(),
     };
     let Some(old) = &facts.account else {

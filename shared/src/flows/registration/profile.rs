@@ -114,7 +114,7 @@ fn code_form(form: &Form) -> otp_page::CodeForm {
 /// What the step reads, by the button pressed (see `consent` for the wait's).
 pub enum Facts {
     Proceed(consent::ProceedRead),
-    Resend(Option<consent::Facts>),
+    Resend(Option<Box<consent::Facts>>),
     Code {
         counted: Option<Count>,
         old: Option<Item>,
@@ -143,7 +143,7 @@ pub async fn load(
     Ok(match choice(form, d) {
         Choice::Proceed => Facts::Proceed(consent::load_proceed(app, d).await?),
         Choice::WaitOver => Facts::Nothing,
-        Choice::Resend => Facts::Resend(consent::load_resend(app, d).await?),
+        Choice::Resend => Facts::Resend(consent::load_resend(app, d).await?.map(Box::new)),
         Choice::Code => {
             let old = consent::load_code(app, &code_form(form), d, &counted).await?;
             Facts::Code { counted, old }
@@ -168,7 +168,9 @@ pub fn decide(
 ) -> Outcome<Refusal> {
     match (choice(form, &flow.data), facts) {
         (Choice::Proceed, Facts::Proceed(read)) => consent::proceeded(app, flow, fresh, read),
-        (Choice::Resend, Facts::Resend(read)) => consent::resend(app, flow, fresh, read),
+        (Choice::Resend, Facts::Resend(read)) => {
+            consent::resend(app, flow, fresh, read.map(|f| *f))
+        }
         (Choice::Code, Facts::Code { counted, old }) => {
             consent::code(app, &code_form(form), flow, counted, old)
         }
