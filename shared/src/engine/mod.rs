@@ -148,6 +148,10 @@ pub trait Flow: Serialize + DeserializeOwned + Clone {
     const KIND: &'static str;
     const COOKIE: &'static str;
     const TTL_SECS: i64;
+    /// Whether the engine reads the record again (after a conflict) in a one-key
+    /// `BatchGetItem` rather than a `GetItem`: the registration's functions read their flow
+    /// with the facts in one batch, and are granted only that (`shared::access`).
+    const READ_IN_BATCH: bool = false;
     /// The flow's pages, for the ones that gate them by state (registration's `Step`);
     /// `()` for a flow whose steps answer every state themselves.
     type Page: Copy;

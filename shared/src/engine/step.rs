@@ -64,15 +64,25 @@ impl<T: Flow> Moves for Carried<T> {
     }
     async fn reload(&self, app: &App) -> Result<Result<Self, String>, WebError> {
         let key = super::record::key_for(T::KIND, &self.id);
-        let flow = super::record::load_key::<T>(app.store.as_ref(), key, app.now()).await?;
+        let now = app.now();
+        let flow = match T::READ_IN_BATCH {
+            true => {
+                let item = app.store.batch_get(&[key]).await?.pop().flatten();
+                super::record::from_item::<T>(item.as_ref(), now)
+            }
+            false => super::record::load_key::<T>(app.store.as_ref(), key, now)
+                .await?
+                .map(|f| (f.version, f.data)),
+        };
         Ok(flow
-            .map(|f| Carried {
+            .map(|(version, data)| Carried {
                 id: self.id.clone(),
-                version: f.version,
-                data: f.data,
+                version,
+                data,
             })
             .ok_or_else(T::gone))
     }
+
     fn elsewhere(&self, page: Option<T::Page>) -> Option<String> {
         page.and_then(|p| self.data.elsewhere(p))
     }

@@ -530,6 +530,7 @@ impl engine::Flow for Registration {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
+    const READ_IN_BATCH: bool = true;
     type Page = Step;
     fn gone() -> String {
         expired()
