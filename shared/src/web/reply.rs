@@ -35,3 +35,21 @@ pub async fn run<S: Step>(
         None => maud::html! {},
     }))
 }
+
+/// The flow a page shows (`engine::shown`, e.g. `registration::page`), or (from a handler)
+/// the redirect it says instead.
+#[macro_export]
+macro_rules! flow_or_redirect {
+    ($entered:expr) => {
+        match $entered {
+            Ok(flow) => flow,
+            Err(e) => {
+                let e: $crate::engine::Elsewhere = e;
+                return Ok($crate::web::redirect_with_cookies(
+                    &e.to,
+                    e.cookie.as_slice(),
+                ));
+            }
+        }
+    };
+}

@@ -583,23 +583,6 @@ pub async fn page(
     engine::shown(app, ctx, step).await
 }
 
-/// The flow `registration::page` gives, or (from a handler) the redirect it says instead.
-#[macro_export]
-macro_rules! flow_or_redirect {
-    ($entered:expr) => {
-        match $entered {
-            Ok(flow) => flow,
-            Err(e) => {
-                let e: $crate::engine::Elsewhere = e;
-                return Ok($crate::web::redirect_with_cookies(
-                    &e.to,
-                    e.cookie.as_slice(),
-                ));
-            }
-        }
-    };
-}
-
 /// A step's transaction, opened with the write that saves `next` as the flow's next
 /// version — refused with `Refusal::Moved` (decided again) if another request moved the
 /// flow first, which is reported before any other refusal — and the writes that free what
