@@ -31,20 +31,25 @@ pub use app::App;
 #[doc(hidden)]
 pub use {http as __http, lambda_http as __lambda_http};
 
-/// A function's `handle`: the request goes to `get` or `post` (the runtime has already
-/// answered 405 to any method the route table does not list for the path, refused
-/// cross-site POSTs and, on private routes, checked the session), and whatever error it
-/// ends with becomes a page in one place (`web::respond`).
+/// A function's `handle`: the request's context (`engine::Ctx`, read once by
+/// `runtime::entry`) goes to `get` or `post` (the runtime has already answered 405 to any
+/// method the route table does not list for the path, refused cross-site POSTs and, on
+/// private routes, checked the session), and whatever error it ends with becomes a page in
+/// one place (`web::respond`).
 #[macro_export]
 macro_rules! step {
     (get: $get:path $(, post: $post:path)? $(,)?) => {
         pub async fn handle(
             app: &$crate::App,
-            req: $crate::__lambda_http::Request,
+            mut req: $crate::__lambda_http::Request,
         ) -> $crate::web::Resp {
+            let ctx = req
+                .extensions_mut()
+                .remove::<$crate::engine::Ctx>()
+                .unwrap_or_else(|| $crate::web::ctx::read(app, &req));
             $crate::web::respond(match *req.method() {
-                $($crate::__http::Method::POST => $post(app, &req).await,)?
-                _ => $get(app, &req).await,
+                $($crate::__http::Method::POST => $post(app, &ctx).await,)?
+                _ => $get(app, &ctx).await,
             })
         }
     };

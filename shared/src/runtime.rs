@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::routes;
-use crate::web::{Resp, WebError};
+use crate::web::{Render, Resp, WebError};
 use lambda_http::Request;
 use std::future::Future;
 use tracing::Instrument;
@@ -76,15 +76,16 @@ where
         }
         let viewer = crate::edge::viewer(&req);
         req.extensions_mut().insert(viewer);
-        if routes::is_private(req.uri().path()) {
-            match crate::session::require(app, &req).await {
-                Ok(Ok(signed_in)) => {
-                    req.extensions_mut().insert(signed_in);
-                }
-                Ok(Err(to_login)) => return to_login,
+        // The request read once: every cookie, the query, the form, the viewer.
+        let mut ctx = crate::web::ctx::read(app, &req);
+        if routes::is_private(&ctx.path) {
+            match crate::session::require(app, &ctx).await {
+                Ok(Ok(signed_in)) => ctx.signed_in = Some(signed_in),
+                Ok(Err(to)) => return crate::web::redirect_with_cookies(&to.to, &to.cookies),
                 Err(e) => return e.into_response(),
             }
         }
+        req.extensions_mut().insert(ctx);
         // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched at the
         // process's first request, then cached (`shared::secret`).
         if app.secret.is_configured() {

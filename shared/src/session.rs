@@ -3,6 +3,8 @@
 //! account active, and the account's
 //! `session_epoch` unchanged since login (a reset or a ceased registration ends it).
 
+use crate::engine::cookies;
+use crate::engine::{Ctx, WebError};
 use crate::routes;
 use crate::store::accounts::{self, Account, Status};
 use crate::store::consent_log::{self, InForce};
@@ -10,9 +12,7 @@ use crate::store::devices;
 use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Session};
 use crate::store::TxOp;
-use crate::web::{self, Resp, WebError};
 use crate::App;
-use lambda_http::Request;
 
 pub const COOKIE: &str = "session";
 
@@ -61,11 +61,11 @@ fn parts(value: &str) -> Option<(&str, &str)> {
 }
 
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
-pub async fn current(app: &App, req: &Request) -> Result<Option<SignedIn>, WebError> {
-    let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) else {
+pub async fn current(app: &App, ctx: &Ctx) -> Result<Option<SignedIn>, WebError> {
+    let Some(value) = ctx.cookie(COOKIE) else {
         return Ok(None);
     };
-    let Some((id, account_id)) = parts(&value) else {
+    let Some((id, account_id)) = parts(value) else {
         return Ok(None);
     };
     let now = app.now();
@@ -123,58 +123,54 @@ impl SignedIn {
     }
 }
 
-/// The signed-in user the runtime's guard attached to a private route's request.
-pub fn signed_in(req: &Request) -> Option<&SignedIn> {
-    req.extensions().get::<SignedIn>()
-}
-
-/// `signed_in`, for a private route's handler: without the guard's user the route is
-/// misdeclared (not in `routes::PRIVATE`), which is a fault, not a visitor to send away.
-pub fn required(req: &Request) -> Result<&SignedIn, WebError> {
-    signed_in(req)
-        .ok_or_else(|| WebError::Unavailable("private route without the session guard".into()))
+/// Where a private page's request goes instead (the login that comes back here, or the
+/// consents page), with the cookies to set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToLogin {
+    pub to: String,
+    pub cookies: Vec<String>,
 }
 
 /// For private pages: the signed-in user, or the redirect to the login that comes back here.
-pub async fn require(app: &App, req: &Request) -> Result<Result<SignedIn, Resp>, WebError> {
-    Ok(match current(app, req).await? {
-        Some(s) if s.needs_consent() && !routes::CONSENT_EXEMPT.contains(&req.uri().path()) => {
-            let back = url::form_urlencoded::byte_serialize(req.uri().path().as_bytes())
-                .collect::<String>();
-            Err(web::redirect(&format!(
-                "{}?next={back}",
-                routes::ACCOUNT_CONSENTS
-            )))
+pub async fn require(app: &App, ctx: &Ctx) -> Result<Result<SignedIn, ToLogin>, WebError> {
+    Ok(match current(app, ctx).await? {
+        Some(s) if s.needs_consent() && !routes::CONSENT_EXEMPT.contains(&ctx.path.as_str()) => {
+            let back =
+                url::form_urlencoded::byte_serialize(ctx.path.as_bytes()).collect::<String>();
+            Err(ToLogin {
+                to: format!("{}?next={back}", routes::ACCOUNT_CONSENTS),
+                cookies: Vec::new(),
+            })
         }
         Some(s) => Ok(s),
         None => {
-            let back = req.uri().path();
+            let back = ctx.path.as_str();
             let mut to = format!(
                 "{}?next={}",
                 routes::LOGIN,
                 url::form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
             );
-            if web::cookie(req, COOKIE, app.config.cookie_secure).is_some() {
+            if ctx.cookie(COOKIE).is_some() {
                 to.push_str("&sessione=scaduta");
             }
-            Err(web::redirect_with_cookies(&to, &[clear_cookie(app)]))
+            Err(ToLogin {
+                to,
+                cookies: vec![clear_cookie(app)],
+            })
         }
     })
 }
 
 /// The writes starting a session with a fresh id (never the one the browser had: no
 /// fixation) and ending the one the browser held, if any; and its `Set-Cookie`.
-pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
+pub fn start_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
     let mut ops = Vec::new();
-    if let Some((old, owner)) = web::cookie(req, COOKIE, app.config.cookie_secure)
-        .as_deref()
-        .and_then(parts)
-    {
+    if let Some((old, owner)) = ctx.cookie(COOKIE).and_then(parts) {
         ops.extend(sessions::end_ops(owner, &crate::crypto::token_hash(old)));
     }
-    let (id, created) = sessions::create_ops(account_id, epoch, app.now(), web::user_agent(req));
+    let (id, created) = sessions::create_ops(account_id, epoch, app.now(), &ctx.agent);
     ops.extend(created);
-    let cookie = web::set_cookie(
+    let cookie = cookies::set_cookie(
         COOKIE,
         &cookie_value(&id, account_id),
         None,
@@ -186,7 +182,7 @@ pub fn start_ops(app: &App, req: &Request, account_id: &str, epoch: i64) -> (Vec
 /// The `Set-Cookie` carrying session `id` of `account_id`, for a session created without
 /// `start_ops` ("Esci da tutti gli altri dispositivi" renews this browser's own).
 pub fn session_cookie(app: &App, id: &str, account_id: &str) -> String {
-    web::set_cookie(
+    cookies::set_cookie(
         COOKIE,
         &cookie_value(id, account_id),
         None,
@@ -195,16 +191,16 @@ pub fn session_cookie(app: &App, id: &str, account_id: &str) -> String {
 }
 
 /// Ends the request's session server-side; returns the `Set-Cookie` that clears it.
-pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
-    if let Some(value) = web::cookie(req, COOKIE, app.config.cookie_secure) {
-        match parts(&value) {
+pub async fn end(app: &App, ctx: &Ctx) -> Result<String, WebError> {
+    if let Some(value) = ctx.cookie(COOKIE) {
+        match parts(value) {
             Some((id, owner)) => {
                 let ops = sessions::end_ops(owner, &crate::crypto::token_hash(id));
                 app.store.transact(ops.to_vec()).await?;
             }
             // An id alone (a cookie from before the account was in it): its session goes.
             None if !value.contains('.') && value.len() <= MAX_PART => {
-                sessions::delete(app.store.as_ref(), &value).await?
+                sessions::delete(app.store.as_ref(), value).await?
             }
             None => {}
         }
@@ -212,16 +208,10 @@ pub async fn end(app: &App, req: &Request) -> Result<String, WebError> {
     Ok(clear_cookie(app))
 }
 
-/// This browser's id (`store::devices`), if its cookie carries a well-formed one.
-pub fn device_id(app: &App, req: &Request) -> Option<String> {
-    web::cookie(req, devices::COOKIE, app.config.cookie_secure)
-        .filter(|id| devices::is_well_formed(id))
-}
-
 /// The `Set-Cookie` naming this browser for `devices::KEEP_SECS` (HttpOnly, like every
 /// cookie `web::set_cookie` writes).
 pub fn device_cookie(app: &App, id: &str) -> String {
-    web::set_cookie(
+    cookies::set_cookie(
         devices::COOKIE,
         id,
         Some(devices::KEEP_SECS),
@@ -230,7 +220,7 @@ pub fn device_cookie(app: &App, id: &str) -> String {
 }
 
 pub fn clear_cookie(app: &App) -> String {
-    web::clear_cookie(COOKIE, app.config.cookie_secure)
+    cookies::clear_cookie(COOKIE, app.config.cookie_secure)
 }
 
 #[cfg(test)]

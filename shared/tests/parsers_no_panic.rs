@@ -12,8 +12,8 @@ use shared::domain::{
     CodiceFiscale, CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, OtpCode, Password,
     Username, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN,
 };
+use shared::web;
 use shared::web::form::{parse_pairs, MAX_FIELD};
-use shared::web::{self, Form};
 
 /// Any string: arbitrary Unicode, or random bytes decoded lossily (what the form decoder
 /// hands the parsers when a body is not UTF-8), or a nasty fixed value.
@@ -244,7 +244,7 @@ proptest! {
             prop_assert!(v.chars().count() <= MAX_FIELD);
         }
         let ct = Some("application/x-www-form-urlencoded".into());
-        let form = Form::from_request(&request(ct, bytes.clone(), false, ""));
+        let form = web::form::from_request(&request(ct, bytes.clone(), false, ""));
         // `get` is the first value of the field, `has` agrees with it, missing is "".
         for (k, v) in &pairs {
             prop_assert!(form.has(k));
@@ -263,25 +263,25 @@ proptest! {
         query in from_chars("scaduta=&%+2FfF0Ce8;.-_", 60),
     ) {
         let req = request(ct.clone(), bytes, text, &query);
-        let form = Form::from_request(&req);
+        let form = web::form::from_request(&req);
         // Only urlencoded bodies (or no declared type) are read.
         if ct.as_deref().is_some_and(|c| !c.is_empty() && !c.starts_with("application/x-www-form-urlencoded")) {
             prop_assert!(!form.has("numero"));
         }
         let _ = (form.get("numero"), web::query_param(&req, "scaduta"));
-        let _ = (web::cookie(&req, "reg_flow", true), web::client_ip(&req));
+        let _ = (web::cookie(&req, "reg_flow", true), shared::edge::viewer(&req));
     }
 }
 
 #[test]
 fn form_decoder_keeps_the_first_of_repeated_fields_and_cuts_huge_ones() {
     let body = format!("numero={}&numero=2&x=%FF%FE&y", "é".repeat(100_000));
-    let form = Form::from_request(&request(None, body.into_bytes(), false, ""));
+    let form = web::form::from_request(&request(None, body.into_bytes(), false, ""));
     assert_eq!(form.get("numero").chars().count(), MAX_FIELD);
     assert!(form.get("numero").chars().all(|c| c == 'é'));
     // Cut at MAX_BODY: the fields after the huge one are gone, nothing panics.
     assert!(!form.has("x"));
-    let form = Form::from_request(&request(
+    let form = web::form::from_request(&request(
         None,
         b"numero=1&numero=2&x=%FF%FE&y".to_vec(),
         false,

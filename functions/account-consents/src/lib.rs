@@ -1,20 +1,20 @@
 //! New versions of the terms or of the privacy notice: the page every private page leads
 //! to until they are accepted, and the wiring of `shared::area::consents::accept`.
 
-use lambda_http::Request;
 use maud::{html, Markup};
 use shared::area::consents;
+use shared::area::steps::ConsentsStep;
 use shared::flows::login::safe_next;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{documents, engine, routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{documents, routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let next = safe_next(&web::query_param(req, "next").unwrap_or_default());
+async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let next = safe_next(&ctx.query_param("next").unwrap_or_default());
     if !s.needs_consent() {
         return Ok(web::redirect(&next));
     }
@@ -25,11 +25,13 @@ async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
     Ok(web::html(200, page(s, &form, &FieldErrors::default())))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: consents::Form = Form::from_request(req).typed();
-    let decide = || async { Ok(consents::accept(app, s, &form)) };
-    engine::run(app, decide, |e| page(s, &form, e)).await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = ConsentsStep {
+        s,
+        form: ctx.form.typed(),
+    };
+    web::run(app, ctx, &step, |_, e| page(s, &step.form, e)).await
 }
 
 fn page(s: &SignedIn, form: &consents::Form, errors: &FieldErrors) -> Markup {

@@ -1,31 +1,35 @@
 //! "Elimina il tuo account", second step: the SMS code page, and the wiring of
 //! `shared::area::deletion::decide` (ELIMINA L'ACCOUNT with the code, or "Invia di nuovo").
 
-use lambda_http::Request;
 use maud::{html, Markup};
 use shared::area::deletion::{self, Deletion};
+use shared::area::steps::DeleteCodeStep;
+use shared::engine::Carried;
 use shared::pages::{otp as otp_page, FieldErrors};
 use shared::ui::layout;
-use shared::web::{Form, Resp, WebError};
-use shared::{routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
     // A deletion started before the account's sessions were ended is void: its page says so.
     let void = |d: &Deletion| deletion::is_void(d, s).then(deletion::voided_path);
-    Ok(otp_page::show(app, req, void, |d: &Deletion| &d.number, page).await)
+    Ok(otp_page::show(app, ctx, void, |d: &Deletion| &d.number, page).await)
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: otp_page::CodeForm = Form::from_request(req).typed();
-    let later = deletion::Later::default();
-    let decide = |flow| deletion::decide(app, s, flow, &form, &later);
-    let resp = otp_page::submit(app, req, |d: &Deletion| &d.number, decide, page).await?;
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = DeleteCodeStep {
+        s,
+        form: ctx.form.typed(),
+        later: deletion::Later::default(),
+    };
+    let draw = |d: &Carried<Deletion>, e: &FieldErrors| page(d.data.number.e164(), e, None);
+    let resp = web::run(app, ctx, &step, draw).await?;
     // What of the account's lists did not fit in the deletion's transaction.
-    deletion::erase_later(app, &s.account.id, later).await;
+    deletion::erase_later(app, &s.account.id, step.later).await;
     Ok(resp)
 }
 

@@ -2,32 +2,35 @@
 //! `deletion::KEPT`: what, how long, why), the password, and the wiring of
 //! `shared::area::deletion::start` (an SMS code to the account's SIM).
 
-use lambda_http::Request;
 use maud::{html, Markup};
 use shared::area::deletion;
+use shared::area::steps::DeleteStep;
 use shared::pages::otp::masked;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let notice = if web::query_param(req, "annullata").is_some() {
+async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let notice = if ctx.query.has("annullata") {
         Some(deletion::VOIDED_TEXT)
     } else {
-        web::query_param(req, "scaduta")
+        ctx.query_param("scaduta")
             .map(|_| "La richiesta precedente è scaduta: inserisci di nuovo la password.")
     };
     Ok(web::html(200, page(s, &FieldErrors::default(), notice)))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: deletion::Form = Form::from_request(req).typed();
-    engine::run(app, || deletion::start(app, s, &form), |e| page(s, e, None)).await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = DeleteStep {
+        s,
+        form: ctx.form.typed(),
+    };
+    web::run(app, ctx, &step, |_, e| page(s, e, None)).await
 }
 
 fn page(s: &SignedIn, errors: &FieldErrors, notice: Option<&str>) -> Markup {

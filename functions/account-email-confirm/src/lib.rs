@@ -3,21 +3,21 @@
 //! `shared::area::email::confirm`. Public: it works in any browser, signed in or not. A
 //! link asked before the account's sessions were ended says it is void, on both.
 
-use lambda_http::Request;
 use maud::{html, Markup};
 use shared::area::email;
+use shared::area::steps::EmailConfirmStep;
 use shared::pages::{error_summary, FieldErrors};
 use shared::ui::layout;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    if let Some(done) = web::query_param(req, "confermata") {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    if let Some(done) = ctx.query_param("confermata") {
         return Ok(web::html(200, email::done_page(&done)));
     }
-    let token = web::query_param(req, "t").unwrap_or_default();
+    let token = ctx.query_param("t").unwrap_or_default();
     Ok(match email::pending(app, &token).await? {
         email::Pending::Live(_, change) => web::html(
             200,
@@ -28,14 +28,11 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     })
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let link: email::LinkForm = Form::from_request(req).typed();
-    engine::run(
-        app,
-        || email::confirm(app, &link.t),
-        |e| page(&link.t, "", e),
-    )
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = EmailConfirmStep {
+        form: ctx.form.typed(),
+    };
+    web::run(app, ctx, &step, |_, e| page(&step.form.t, "", e)).await
 }
 
 fn page(token: &str, new_email: &str, errors: &FieldErrors) -> Markup {

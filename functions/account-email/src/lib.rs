@@ -1,19 +1,19 @@
 //! "Cambia l'indirizzo email" in the private area: the page, and the wiring of the request
 //! `shared::area::email` decides (the link goes to the new address).
 
-use lambda_http::Request;
 use maud::{html, Markup};
+use shared::area::steps::EmailStep;
 use shared::area::{email, reauth};
 use shared::pages::{area, Field, FieldErrors};
 use shared::session::SignedIn;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let sent = web::query_param(req, "inviata").is_some();
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let sent = ctx.query.has("inviata");
     let form = email::Form::default();
     Ok(web::html(
         200,
@@ -21,11 +21,14 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: email::Form = Form::from_request(req).typed();
-    let draw = |e: &FieldErrors| page(s, app.now(), &form, e, false);
-    engine::run(app, || email::request(app, s, &form), draw).await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = EmailStep {
+        s,
+        form: ctx.form.typed(),
+    };
+    let draw = |_: &(), e: &FieldErrors| page(s, app.now(), &step.form, e, false);
+    web::run(app, ctx, &step, draw).await
 }
 
 fn page(s: &SignedIn, now: i64, form: &email::Form, errors: &FieldErrors, sent: bool) -> Markup {

@@ -1,19 +1,18 @@
 //! "Accessi recenti": the last 20 access events of the account (`store::access_log`), with
 //! "Non sei stato tu?" leading to the password change.
 
-use lambda_http::Request;
 use maud::html;
 use shared::clock::rome_datetime;
 use shared::pages::{area, FieldErrors};
 use shared::store::access_log::{self, SHOWN};
 use shared::ui::agent;
-use shared::web::{self, Resp, WebError};
-use shared::{routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
     let events = access_log::recent(app.store.as_ref(), &s.account.id, SHOWN, app.now()).await?;
     let title = "Accessi recenti";
     Ok(web::html(

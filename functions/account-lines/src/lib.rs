@@ -5,22 +5,21 @@
 
 mod page;
 
-use lambda_http::Request;
 use shared::area::lines::{self, Form, View};
-use shared::web::{self, Resp, WebError};
-use shared::{routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get);
 
 /// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
 /// attached to the request.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let Some(signed_in) = session::signed_in(req) else {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let Some(signed_in) = ctx.signed_in.as_ref() else {
         return Err(WebError::Unavailable(
             "private route without the session guard".into(),
         ));
     };
-    let form = web::Form::from_query(req).typed::<Form>();
+    let form = ctx.query.typed::<Form>();
     match lines::view(app.store.as_ref(), &signed_in.account, &form).await? {
         View::NotReferente => Ok(web::redirect(routes::ACCOUNT)),
         View::Lines(listing) => {

@@ -1,30 +1,27 @@
 //! "Cambia la password" in the private area: the page, and the wiring of the change
 //! `shared::area::password` decides.
 
-use lambda_http::Request;
 use maud::{html, Markup};
-use shared::area::password;
+use shared::area::steps::PasswordStep;
 use shared::pages::{area, new_password_fields, FieldErrors};
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
-    session::required(req)?;
-    let done = web::query_param(req, "modificata").is_some();
+async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    ctx.required()?;
+    let done = ctx.query.has("modificata");
     Ok(web::html(200, page(&FieldErrors::default(), done)))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: password::Form = Form::from_request(req).typed();
-    engine::run(
-        app,
-        || password::decide(app, req, s, &form),
-        |e| page(e, false),
-    )
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = PasswordStep {
+        s,
+        form: ctx.form.typed(),
+    };
+    web::run(app, ctx, &step, |_, e| page(e, false)).await
 }
 
 fn page(errors: &FieldErrors, done: bool) -> Markup {

@@ -1,18 +1,17 @@
 //! "Privacy e dati personali": the page, and "Scarica i tuoi dati" as JSON and as PDF
 //! (`shared::area::export`), with the way to "Elimina il tuo account".
 
-use lambda_http::Request;
 use maud::html;
 use shared::area::{deletion, export};
 use shared::pages::{area, FieldErrors};
-use shared::web::{self, Resp, WebError};
-use shared::{routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let path = req.uri().path();
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let path = ctx.path.as_str();
     if path == routes::ACCOUNT_EXPORT_JSON || path == routes::ACCOUNT_EXPORT_PDF {
         let data = export::gather(app, s).await?;
         let now = app.now();

@@ -1,38 +1,36 @@
 //! "Dispositivi e sessioni": the account's live sessions, and the wiring of
 //! `shared::area::sessions::end` ("Esci da questo dispositivo", "Esci da tutti gli altri").
 
-use lambda_http::Request;
 use maud::{html, Markup};
 use shared::area::sessions::{self, ALL_OTHERS, OTHERS};
+use shared::area::steps::SessionsStep;
 use shared::clock::rome_datetime;
 use shared::pages::{area, FieldErrors};
 use shared::session::SignedIn;
 use shared::store::sessions::Listed;
 use shared::ui::agent;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
     let listed = sessions::list(app, s).await?;
-    let ended = web::query_param(req, "chiuse").and_then(|n| Ended::parse(&n));
+    let ended = ctx.query_param("chiuse").and_then(|n| Ended::parse(&n));
     Ok(web::html(
         200,
         page(s, &listed, ended, &FieldErrors::default()),
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let s = session::required(req)?;
-    let form: sessions::Form = Form::from_request(req).typed();
-    engine::run(
-        app,
-        || async { Ok(sessions::end(app, req, s, &form)) },
-        |e| page(s, &[], None, e),
-    )
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let s = ctx.required()?;
+    let step = SessionsStep {
+        s,
+        form: ctx.form.typed(),
+    };
+    web::run(app, ctx, &step, |_, e| page(s, &[], None, e)).await
 }
 
 /// What the page after a POST says was ended (`chiuse`).

@@ -4,15 +4,14 @@
 
 mod page;
 
-use lambda_http::Request;
-use shared::web::{self, Resp, WebError};
-use shared::{session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::App;
 
 shared::step!(get: get);
 
 /// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
 /// attached to the request.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let (account, line) = session::required(req)?.profile(app).await?;
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let (account, line) = ctx.required()?.profile(app).await?;
     Ok(web::html(200, page::page(&account, line.as_ref())))
 }

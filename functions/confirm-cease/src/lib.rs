@@ -5,34 +5,31 @@
 //! and a button; its POST records the owner's consent on the new registration, once, then
 //! redirects to the page that says so (POST-redirect-GET). Public: any browser.
 
-use lambda_http::Request;
 use maud::{html, Markup};
-use shared::flows::registration::consent;
+use shared::flows::registration::{consent, steps};
 use shared::ui::layout;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{engine, routes, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
 /// Reads only (the token): a scanner's visit leaves everything as it was.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    if web::query_param(req, "confermata").is_some() {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    if ctx.query.has("confermata") {
         return Ok(web::html(200, confirmed_page()));
     }
-    let token = web::query_param(req, "t").unwrap_or_default();
+    let token = ctx.query_param("t").unwrap_or_default();
     Ok(match consent::load_link(app, &token).await? {
         Some(link) => web::html(200, confirm_page(&token, &link.new_number_masked())),
         None => web::html(410, consent::invalid_link()),
     })
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: consent::LinkForm = Form::from_request(req).typed();
-    let Some(link) = consent::load_link(app, &form.t).await? else {
-        return Ok(web::html(410, consent::invalid_link()));
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = steps::CeaseStep {
+        form: ctx.form.typed(),
     };
-    let decide = || async { Ok(consent::confirm(app, &link)) };
-    engine::run(app, decide, |_| consent::invalid_link()).await
+    web::run(app, ctx, &step, |_, _| consent::invalid_link()).await
 }
 
 fn confirm_page(token: &str, new_number: &str) -> Markup {

@@ -2,46 +2,33 @@
 //! Opening the link (GET) changes nothing — mail scanners open every link — and shows a
 //! button; its POST confirms, in any browser.
 
-use lambda_http::Request;
 use maud::{html, Markup};
-use shared::flows::registration::{self, confirm, State, Step};
+use shared::flows::registration::{confirm, steps, Step};
 use shared::pages::registration_page;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, engine, routes, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{crypto, routes, App};
 
 shared::step!(get: get, post: post);
 
 /// Reads only (the token): a scanner's visit leaves everything as it was.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let token = web::query_param(req, "t").unwrap_or_default();
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let token = ctx.query_param("t").unwrap_or_default();
     if confirm::load(app, &token).await?.is_some() {
         return Ok(web::html(200, confirm_page(&token)));
     }
     // After confirming (or reloading): this browser's cookie says so.
-    if confirmed_here(app, req).await {
+    if steps::confirmed_here(app, ctx).await {
         return Ok(web::html(200, confirmed_page()));
     }
     Ok(web::html(410, confirm::invalid_link()))
 }
 
-async fn confirmed_here(app: &App, req: &Request) -> bool {
-    registration::carried(app, req)
-        .await
-        .is_some_and(|f| f.data.state() == State::EmailConfirmed)
-}
-
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: confirm::Form = Form::from_request(req).typed();
-    let Some(link) = confirm::load(app, &form.t).await? else {
-        // A second click: the first one confirmed in this browser.
-        if confirmed_here(app, req).await {
-            return Ok(web::redirect(routes::CONFIRM_EMAIL));
-        }
-        return Ok(web::html(410, confirm::invalid_link()));
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = steps::ConfirmStep {
+        form: ctx.form.typed(),
+        new_id: crypto::random_token(),
     };
-    let id = crypto::random_token();
-    let decide = || async { Ok(confirm::confirm(app, &link, &id)) };
-    engine::run(app, decide, |_| confirm::invalid_link()).await
+    web::run(app, ctx, &step, |_, _| confirm::invalid_link()).await
 }
 
 fn confirm_page(token: &str) -> Markup {

@@ -1,21 +1,21 @@
 //! Login, second step: the code page, and the wiring of the step
 //! `shared::flows::login::code` decides (ACCEDI with the code, or "Invia di nuovo").
 
-use lambda_http::Request;
 use maud::{html, Markup};
+use shared::engine::Carried;
 use shared::flows::login::{code, Login, State};
 use shared::pages::{otp as otp_page, FieldErrors};
 use shared::ui::layout;
-use shared::web::{Form, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let elsewhere = |l: &Login| (l.state == State::Completed).then(|| l.next.clone());
     Ok(otp_page::show(
         app,
-        req,
+        ctx,
         elsewhere,
         |l: &Login| &l.number,
         |n, e, notice| page(app, n, e, notice),
@@ -23,17 +23,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     .await)
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: code::Form = Form::from_request(req).typed();
-    let decide = |flow| code::decide(app, req, flow, &form);
-    otp_page::submit(
-        app,
-        req,
-        |l: &Login| &l.number,
-        decide,
-        |n, e, notice| page(app, n, e, notice),
-    )
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = code::Step {
+        form: ctx.form.typed(),
+    };
+    let draw = |l: &Carried<Login>, e: &FieldErrors| page(app, l.data.number.e164(), e, None);
+    web::run(app, ctx, &step, draw).await
 }
 
 fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

@@ -3,29 +3,28 @@
 
 mod page;
 
-use lambda_http::Request;
 use page::page;
 use shared::flows::login::{self, password};
 use shared::pages::FieldErrors;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, engine, session, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{session, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let next = login::safe_next(&web::query_param(req, "next").unwrap_or_default());
-    if session::current(app, req).await?.is_some() {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let next = login::safe_next(&ctx.query_param("next").unwrap_or_default());
+    if session::current(app, ctx).await?.is_some() {
         return Ok(web::redirect(&next));
     }
-    let notice = notice(req);
+    let notice = notice(ctx);
     Ok(web::html(
         200,
         page("", &next, &FieldErrors::default(), notice),
     ))
 }
 
-fn notice(req: &Request) -> Option<&'static str> {
-    let q = |n| web::query_param(req, n).is_some();
+fn notice(ctx: &Ctx) -> Option<&'static str> {
+    let q = |n| ctx.query.has(n);
     if q("uscito") {
         Some("Sei uscito dall'Area Clienti.")
     } else if q("sessione") {
@@ -44,14 +43,11 @@ fn notice(req: &Request) -> Option<&'static str> {
     }
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: password::Form = Form::from_request(req).typed();
-    let typed = form.username();
-    let draw = |errors: &FieldErrors| page(&typed, &form.next(), errors, None);
-    let client = web::client_network(req);
-    let device = session::device_id(app, req);
-    let agent = web::user_agent(req);
-    let flow_id = crypto::random_token();
-    let decide = || password::step(app, &form, &client, device.as_deref(), agent, &flow_id);
-    engine::run(app, decide, draw).await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = password::Step::new(ctx.form.typed());
+    let (typed, next) = (step.form.username(), step.form.next());
+    web::run(app, ctx, &step, |_, errors| {
+        page(&typed, &next, errors, None)
+    })
+    .await
 }

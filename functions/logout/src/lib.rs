@@ -1,16 +1,15 @@
 //! Logout: ESCI (a POST, so a link or an image elsewhere cannot sign the user out) ends
 //! the session server-side and clears the cookie. A GET asks for confirmation.
 
-use lambda_http::Request;
 use maud::html;
 use shared::ui::layout;
-use shared::web::{self, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, session, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    if session::current(app, req).await?.is_none() {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    if session::current(app, ctx).await?.is_none() {
         return Ok(web::redirect(routes::LOGIN));
     }
     Ok(web::html(
@@ -32,8 +31,8 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let cleared = session::end(app, req).await?;
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let cleared = session::end(app, ctx).await?;
     tracing::info!(step = "logout", "signed out");
     Ok(web::redirect_with_cookies(
         &format!("{}?uscito=1", routes::LOGIN),

@@ -1,21 +1,21 @@
 //! Recovery, the code page, and the wiring of the step `shared::flows::recovery::code`
 //! decides (the code, or "Invia di nuovo").
 
-use lambda_http::Request;
 use maud::{html, Markup};
+use shared::engine::Carried;
 use shared::flows::recovery::{code, Recovery};
 use shared::pages::{otp as otp_page, FieldErrors};
 use shared::ui::layout;
-use shared::web::{Form, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::{routes, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let elsewhere = |r: &Recovery| code::elsewhere(r.state);
     Ok(otp_page::show(
         app,
-        req,
+        ctx,
         elsewhere,
         |r: &Recovery| &r.number,
         |n, e, notice| page(app, n, e, notice),
@@ -23,18 +23,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     .await)
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: code::Form = Form::from_request(req).typed();
-    let client = shared::web::client_ip(req);
-    let decide = |flow| code::decide(app, flow, &form, &client);
-    otp_page::submit(
-        app,
-        req,
-        |r: &Recovery| &r.number,
-        decide,
-        |n, e, notice| page(app, n, e, notice),
-    )
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = code::CodeStep {
+        form: ctx.form.typed(),
+    };
+    let draw = |r: &Carried<Recovery>, e: &FieldErrors| page(app, r.data.number.e164(), e, None);
+    web::run(app, ctx, &step, draw).await
 }
 
 fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

@@ -3,17 +3,17 @@
 
 mod page;
 
-use lambda_http::Request;
+use shared::engine::{self, Flow};
 use shared::flows::recovery::reset::{self, Form};
-use shared::flows::recovery::{self, Step};
+use shared::flows::recovery::{self, steps, Recovery, Step};
 use shared::pages::FieldErrors;
-use shared::web::{self, Resp, WebError};
-use shared::{crypto, engine, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{crypto, App};
 
 shared::step!(get: get, post: post);
 
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    if let Some(token) = web::query_param(req, "token") {
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    if let Some(token) = ctx.query_param("token") {
         // The link's page: it sends nothing (mail scanners open links).
         return Ok(match reset::link(app, &token).await? {
             reset::Link::Live(..) => web::html(200, page::link_page(&token)),
@@ -21,7 +21,9 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
             reset::Link::Gone => web::html(410, reset::link_gone_page()),
         });
     }
-    Ok(match recovery::carried(app, req).await {
+    let carried =
+        engine::carry::from_ctx::<Recovery>(app, ctx, Recovery::COOKIE, Recovery::KIND).await;
+    Ok(match carried {
         Some(f) if f.data.state.allows(Step::NewPassword) => {
             web::html(200, page::new_password_page(&FieldErrors::default()))
         }
@@ -30,13 +32,19 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     })
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: Form = web::Form::from_request(req).typed();
-    let draw = page::new_password_page;
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let form: Form = ctx.form.typed();
     if !form.token.is_empty() {
-        let (flow_id, client) = (crypto::random_token(), web::client_ip(req));
-        let start = || reset::start(app, &form.token, &flow_id, &client);
-        return engine::run(app, start, draw).await;
+        let step = steps::LinkStep {
+            token: form.token,
+            flow_id: crypto::random_token(),
+        };
+        return web::run(app, ctx, &step, draw::<()>).await;
     }
-    engine::run_flow(app, req, |flow| reset::set_password(app, flow, &form), draw).await
+    web::run(app, ctx, &steps::PasswordStep { form }, draw).await
+}
+
+/// Both steps' page with errors: the new password's.
+fn draw<F>(_: &F, errors: &FieldErrors) -> maud::Markup {
+    page::new_password_page(errors)
 }

@@ -3,20 +3,18 @@
 
 mod page;
 
-use lambda_http::Request;
-use shared::domain::OtpCode;
 use shared::flows::recovery::start::{self, Form};
-use shared::flows::recovery::Mode;
+use shared::flows::recovery::{steps, Mode};
 use shared::pages::FieldErrors;
-use shared::web::{self, Resp, WebError};
-use shared::{crypto, engine, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::{crypto, App};
 
 shared::step!(get: get, post: post);
 
 const CHOOSE: &str = "Seleziona una delle 3 modalità di recupero.";
 
-async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
-    let q = |n| web::query_param(req, n);
+async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let q = |n| ctx.query_param(n);
     if let Some(mode) = q("inviato").as_deref().and_then(Mode::parse) {
         return Ok(web::html(200, page::sent_page(mode)));
     }
@@ -37,8 +35,8 @@ async fn get(_app: &App, req: &Request) -> Result<Resp, WebError> {
     })
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form = web::Form::from_request(req).typed::<Form>().trimmed();
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let form = ctx.form.typed::<Form>().trimmed();
     let (mode, identity) = match start::parse(&form) {
         Ok(parsed) => parsed,
         Err(Some((mode, errors))) => {
@@ -50,18 +48,14 @@ async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
             return Ok(web::html(422, page::choose_page(&errors, None)));
         }
     };
-    let client = web::client_network(req);
-    let flow_id = crypto::random_token();
-    let decide = || async {
-        let code = OtpCode::generate();
-        let asked = start::Asked {
-            client: &client,
-            request: &form.richiesta,
-            flow_id: &flow_id,
-            code: &code,
-        };
-        let facts = start::load(app, mode, &identity, &asked).await?;
-        Ok(start::decide(app, mode, &identity, facts, &asked))
+    let step = steps::StartStep {
+        form,
+        mode,
+        identity,
+        flow_id: crypto::random_token(),
     };
-    engine::run(app, decide, |errors| page::data_page(mode, &form, errors)).await
+    web::run(app, ctx, &step, |_, errors| {
+        page::data_page(mode, &step.form, errors)
+    })
+    .await
 }

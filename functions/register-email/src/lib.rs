@@ -3,20 +3,20 @@
 
 mod page;
 
-use lambda_http::Request;
 use page::{email_page, sent_page, username_page};
-use shared::flows::registration::{self, email, State, Step};
+use shared::engine::Carried;
+use shared::flows::registration::{self, email, steps, Registration, State, Step};
 use shared::pages::FieldErrors;
-use shared::web::{self, Form, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::App;
 
 shared::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Email).await?);
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Email).await?);
     let r = &flow.data;
-    let edit = web::query_param(req, "modifica").unwrap_or_default();
+    let edit = ctx.query_param("modifica").unwrap_or_default();
     let none = FieldErrors::default();
     let saved = r.email().map_or("", |e| e.as_str());
     let username = r.username().map_or("", |u| u.as_str());
@@ -29,7 +29,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
                 username_page(saved, username, editing, &none)
             }
             State::EmailSent => {
-                let resent = web::query_param(req, "reinviata").is_some();
+                let resent = ctx.query.has("reinviata");
                 sent_page(saved, resent, &none)
             }
             _ => email_page(saved, &none),
@@ -37,17 +37,18 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Email).await);
-    let form: email::Form = Form::from_request(req).typed();
-    let client = web::client_network(req);
-    let saved = flow.data.email().map_or("", |e| e.as_str()).to_owned();
-    let username = form.username(&flow.data);
-    let draw = |errors: &FieldErrors| match form.azione.as_str() {
-        email::SAVE => email_page(&form.email, errors),
-        _ if errors.get("email").is_some() => sent_page(&saved, false, errors),
-        _ => username_page(&saved, &username, true, errors),
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = steps::EmailStep {
+        form: ctx.form.typed(),
     };
-    let decide = |flow, attempt| email::decide(app, &form, &client, flow, attempt);
-    registration::run(app, flow, Step::Email, decide, draw).await
+    let form = &step.form;
+    let draw = |flow: &Carried<Registration>, errors: &FieldErrors| {
+        let saved = flow.data.email().map_or("", |e| e.as_str());
+        match form.azione.as_str() {
+            email::SAVE => email_page(&form.email, errors),
+            _ if errors.get("email").is_some() => sent_page(saved, false, errors),
+            _ => username_page(saved, &form.username(&flow.data), true, errors),
+        }
+    };
+    web::run(app, ctx, &step, draw).await
 }

@@ -3,14 +3,12 @@
 
 mod page;
 
-use lambda_http::Request;
 use page::page;
-use shared::domain::OtpCode;
-use shared::flows::challenge;
-use shared::flows::registration::{self, number};
+use shared::engine::{self, Flow};
+use shared::flows::registration::{steps, Registration};
 use shared::pages::FieldErrors;
-use shared::web::{self, Form, Resp, WebError};
-use shared::{crypto, engine, App};
+use shared::web::{self, Ctx, Resp, WebError};
+use shared::App;
 
 shared::step!(get: get, post: post);
 
@@ -19,11 +17,12 @@ const EXPIRED: &str =
     numero per ricominciare.";
 
 /// The page, with the number of the flow the cookie carries (INDIETRO from step 2): no read.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let number = registration::carried(app, req)
-        .await
-        .map(|f| f.data.number().pretty());
-    let notice = web::query_param(req, "scaduta").map(|_| EXPIRED);
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let number =
+        engine::carry::from_ctx::<Registration>(app, ctx, Registration::COOKIE, Registration::KIND)
+            .await
+            .map(|f| f.data.number().pretty());
+    let notice = ctx.query.has("scaduta").then_some(EXPIRED);
     let typed = number.as_deref().unwrap_or("");
     Ok(web::html(
         200,
@@ -31,26 +30,12 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let form: number::Form = Form::from_request(req).typed();
-    let client = web::client_network(req);
-    // A challenge signed after a rotation this process has not seen: fetch the secret again
-    // (`number::check` then finds its key among `app.keys()`).
-    if let Some(kid) = challenge::key_id(&form.challenge) {
-        app.keys_for(kid).await;
-    }
-    let decide = || async {
-        let (typed, passed) = match number::check(app, &form) {
-            Ok(checked) => checked,
-            Err(answer) => return Ok(*answer),
-        };
-        let facts = number::load(app, &typed).await?;
-        let fresh = number::Fresh {
-            flow_id: crypto::random_token(),
-            rid: crypto::random_token(),
-            code: OtpCode::generate(),
-        };
-        Ok(number::decide(app, typed, &passed, facts, &client, fresh))
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = steps::NumberStep {
+        form: ctx.form.typed(),
     };
-    engine::run(app, decide, |errors| page(app, &form.numero, errors, None)).await
+    web::run(app, ctx, &step, |_, errors| {
+        page(app, &step.form.numero, errors, None)
+    })
+    .await
 }

@@ -1,19 +1,19 @@
 //! Registration step 2: the code page, and the wiring of the step
 //! `shared::flows::registration::code` decides (AVANTI with the code, or a new code).
 
-use lambda_http::Request;
 use maud::{html, Markup};
-use shared::flows::registration::{self, code, Step};
+use shared::engine::Carried;
+use shared::flows::registration::{self, code, Registration, Step};
 use shared::pages::{error_summary, otp as otp_page, registration_page, FieldErrors};
-use shared::web::{self, Form, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::App;
 
 shared::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Otp).await?);
-    let notice = web::query_param(req, "nuovo").map(|_| otp_page::NEW_CODE_NOTICE);
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Otp).await?);
+    let notice = otp_page::notice(ctx);
     let number = flow.data.number().e164();
     Ok(web::html(
         200,
@@ -21,15 +21,13 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Otp).await);
-    let form: code::Form = Form::from_request(req).typed();
-    let number = flow.data.number().e164().to_owned();
-    let decide = |flow, _| code::decide(app, &form, flow);
-    registration::run(app, flow, Step::Otp, decide, |e| {
-        page(app, &number, e, None)
-    })
-    .await
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = code::CodeStep {
+        form: ctx.form.typed(),
+    };
+    let draw =
+        |f: &Carried<Registration>, e: &FieldErrors| page(app, f.data.number().e164(), e, None);
+    web::run(app, ctx, &step, draw).await
 }
 
 fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {

@@ -4,11 +4,11 @@
 
 mod page;
 
-use lambda_http::Request;
 use page::{duplicate_page, page, waiting_page, Values};
-use shared::flows::registration::{self, consent, profile, State, Step};
+use shared::engine::Carried;
+use shared::flows::registration::{self, consent, steps, Registration, State, Step};
 use shared::pages::{otp, FieldErrors};
-use shared::web::{self, Form, Resp, WebError};
+use shared::web::{self, Ctx, Resp, WebError};
 use shared::App;
 
 shared::step!(get: get, post: post);
@@ -17,8 +17,8 @@ shared::step!(get: get, post: post);
 /// of an earlier Convenzione was learnt at step 2). Waiting for the old registration's
 /// owner, the page reads the flow (the link may have recorded the proof) and the awaited
 /// account (the help desk may have ceased it).
-async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, req, Step::Profile).await?);
+async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Profile).await?);
     let r = &flow.data;
     match r.state() {
         State::DuplicateFound => {
@@ -27,7 +27,7 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
         State::AwaitingConsent => {
             let gone = consent::awaited_gone(app, r).await?;
             let none = FieldErrors::default();
-            return Ok(web::html(200, waiting_page(gone, &none, otp::notice(req))));
+            return Ok(web::html(200, waiting_page(gone, &none, otp::notice(ctx))));
         }
         _ => {}
     }
@@ -43,17 +43,18 @@ async fn get(app: &App, req: &Request) -> Result<Resp, WebError> {
     ))
 }
 
-async fn post(app: &App, req: &Request) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::posted(app, req, Step::Profile).await);
-    let form: profile::Form = Form::from_request(req).typed();
-    let ragione_sociale = flow.data.line().ragione_sociale.clone();
-    let state = flow.data.state();
-    let draw = |errors: &FieldErrors| match state {
+async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    let step = steps::ProfileStep {
+        form: ctx.form.typed(),
+        fresh: consent::Fresh::new(),
+    };
+    let draw = |flow: &Carried<Registration>, errors: &FieldErrors| match flow.data.state() {
         State::DuplicateFound => duplicate_page(errors),
         State::AwaitingConsent => waiting_page(false, errors, None),
-        _ => page(&ragione_sociale, &Values::typed(&form), errors, false),
+        _ => {
+            let ragione_sociale = &flow.data.line().ragione_sociale;
+            page(ragione_sociale, &Values::typed(&step.form), errors, false)
+        }
     };
-    let fresh = consent::Fresh::new();
-    let decide = |flow, _| profile::decide(app, &form, flow, &fresh);
-    registration::run(app, flow, Step::Profile, decide, draw).await
+    web::run(app, ctx, &step, draw).await
 }

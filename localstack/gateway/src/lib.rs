@@ -151,7 +151,9 @@ async fn dispatch(
         return through_the_api(&gw, &backend, metrics, route, parts, bytes, viewer.ip()).await;
     }
     if shared::routes::is_dynamic(&path) {
-        return to_axum(WebError::MethodNotAllowed.into_response());
+        return to_axum(shared::web::Render::into_response(
+            WebError::MethodNotAllowed,
+        ));
     }
     let mut resp = tower::ServiceExt::oneshot(statics, req)
         .await
@@ -186,7 +188,7 @@ async fn through_the_api(
     match backend {
         Backend::InProcess => {
             let Some(handler) = handlers::handler_for(route.function) else {
-                return to_axum(WebError::NotFound.into_response());
+                return to_axum(shared::web::Render::into_response(WebError::NotFound));
             };
             let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
             let entry = shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));

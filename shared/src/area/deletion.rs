@@ -26,7 +26,9 @@
 
 use super::{reauth, Refusal};
 use crate::domain::{MobileNumber, OtpCode};
-use crate::engine::{self, Carried, Effect, Flow, Outcome, Tx};
+use crate::engine::step::Count;
+use crate::engine::WebError;
+use crate::engine::{self, Carried, Effect, Flow, Guess, Outcome, Tx};
 use crate::flows::record;
 use crate::notify::{account_messages, messages};
 use crate::pages::otp as otp_page;
@@ -35,7 +37,6 @@ use crate::store::accounts::Account;
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{access_log, accounts, consent_log, devices, sessions, Key, StoreError, TxOp};
-use crate::web::WebError;
 use crate::{clock, crypto, routes, sms, App};
 use serde::{Deserialize, Serialize};
 
@@ -67,8 +68,10 @@ pub fn is_void(flow: &Deletion, s: &SignedIn) -> bool {
 
 /// The answer to a step of a void deletion: its page, the flow's cookie cleared.
 fn void_outcome(app: &App) -> Outcome<Refusal> {
-    Outcome::redirect(voided_path())
-        .cookie(crate::web::clear_cookie(COOKIE, app.config.cookie_secure))
+    Outcome::redirect(voided_path()).cookie(crate::engine::cookies::clear_cookie(
+        COOKIE,
+        app.config.cookie_secure,
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,6 +90,7 @@ impl Flow for Deletion {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
+    type Page = ();
     fn gone() -> String {
         format!("{}?scaduta=1", routes::ACCOUNT_DELETE)
     }
@@ -155,56 +159,51 @@ fn new_code(tx: &mut Tx<Refusal>, app: &App, a: &Account, now: i64) -> (Effect, 
     )
 }
 
-/// The password step (one read of the lock counter, the hash verified).
-pub async fn start(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
-    if form.password_attuale.is_empty() {
-        return Ok(Outcome::error(422, reauth::FIELD, reauth::MISSING));
+/// The guess of the code step to count before it is compared (`engine::Step::pre_commit`).
+pub fn to_count(
+    s: &SignedIn,
+    flow: &Carried<Deletion>,
+    form: &otp_page::CodeForm,
+) -> Option<Guess> {
+    if is_void(&flow.data, s) || form.wants_new_code() {
+        return None;
     }
-    let checked = reauth::verify(app, s, &form.password_attuale).await?;
-    Ok(start_outcome(app, s, &checked, &crypto::random_token()))
+    otp_page::to_count(form, Purpose::Deletion, &s.account.id)
 }
 
-/// The code step: a new code, or the guess that deletes the account.
-pub async fn decide(
+/// The code step: a new code, or the guess (as counted) that deletes the account.
+pub fn decide(
     app: &App,
     s: &SignedIn,
     flow: Carried<Deletion>,
     form: &otp_page::CodeForm,
+    counted: Option<Count>,
+    erase: Vec<TxOp>,
     later: &Later,
-) -> Result<Outcome<Refusal>, WebError> {
+) -> Outcome<Refusal> {
     let a = &s.account;
     if is_void(&flow.data, s) {
-        return Ok(void_outcome(app));
+        return void_outcome(app);
     }
     let now = app.now();
     if form.wants_new_code() {
         if let Some(wait) = otp_page::too_early(flow.data.otp_sent_at, now) {
-            return Ok(Outcome::error(429, otp_page::FIELD, wait));
+            return Outcome::error(429, otp_page::FIELD, wait);
         }
         let mut tx = Tx::new();
         let (sms, withdraw) = new_code(&mut tx, app, a, now);
         let mut next = flow.data.clone();
         next.otp_sent_at = now;
         tx.write(flow.next_op(&next, now));
-        return Ok(
-            Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
-                .with_tx(tx)
-                .send(sms)
-                .unless_sent(withdraw)
-                .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next)),
-        );
+        return Outcome::redirect(format!("{}?nuovo=1", routes::ACCOUNT_DELETE_CODE))
+            .with_tx(tx)
+            .send(sms)
+            .unless_sent(withdraw)
+            .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next));
     }
-    let consume = match otp_page::guess(
-        app,
-        form,
-        Purpose::Deletion,
-        &a.id,
-        routes::ACCOUNT_DELETE_CODE,
-    )
-    .await?
-    {
+    let consume = match otp_page::guess(form, counted, now, routes::ACCOUNT_DELETE_CODE) {
         Ok(consume) => consume,
-        Err(answer) => return Ok(answer),
+        Err(answer) => return *answer,
     };
     let mut tx = Tx::new();
     tx.write(consume);
@@ -238,7 +237,7 @@ pub async fn decide(
     ));
     // The account's lists go with it: in this transaction as far as it holds them, the
     // rest right after it commits.
-    let mut erase = lists(app, &a.id, s.session.hash()).await?.into_iter();
+    let mut erase = erase.into_iter();
     let room = MAX_TX_ITEMS.saturating_sub(tx.ops().count());
     for op in erase.by_ref().take(room) {
         tx.write(op);
@@ -246,11 +245,14 @@ pub async fn decide(
     *later.0.lock().unwrap_or_else(|e| e.into_inner()) = erase.collect();
     tracing::info!(step = "area-delete", account = %crypto::log_id(&a.id), "account deleted by its owner");
     let mail = account_messages::email_account_deleted(&a.email, &clock::rome_datetime(now));
-    Ok(Outcome::redirect(format!("{}?eliminato=1", routes::LOGIN))
+    Outcome::redirect(format!("{}?eliminato=1", routes::LOGIN))
         .with_tx(tx)
         .send(Effect::Email(mail))
         .cookie(session::clear_cookie(app))
-        .cookie(crate::web::clear_cookie(COOKIE, app.config.cookie_secure)))
+        .cookie(engine::cookies::clear_cookie(
+            COOKIE,
+            app.config.cookie_secure,
+        ))
 }
 
 /// A transaction holds at most this many items (DynamoDB's limit).
@@ -259,7 +261,7 @@ const MAX_TX_ITEMS: usize = 100;
 /// The deletes erasing the account's lists: its access history, its known browsers, its
 /// session list and the sessions the list names (but `current`, which the deletion ends
 /// itself: a transaction may touch an item once). Three Queries, every page of each.
-async fn lists(app: &App, account_id: &str, current: &str) -> Result<Vec<TxOp>, WebError> {
+pub async fn lists(app: &App, account_id: &str, current: &str) -> Result<Vec<TxOp>, WebError> {
     let store = app.store.as_ref();
     let (entries, browsers, accesses) = tokio::try_join!(
         sessions::entries(store, account_id),

@@ -16,6 +16,7 @@
 
 use super::{reauth, Refusal};
 use crate::domain::Email;
+use crate::engine::WebError;
 use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::account_messages;
 use crate::pages::{message_page, warning_page, FieldErrors};
@@ -23,7 +24,6 @@ use crate::session::SignedIn;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{schema, tokens, Cond, Item, Key, TxOp};
-use crate::web::WebError;
 use crate::{clock, crypto, limits, routes, App};
 use maud::Markup;
 use serde::{Deserialize, Serialize};
@@ -82,9 +82,21 @@ pub fn sent_path() -> String {
     format!("{}?inviata=1", routes::ACCOUNT_EMAIL)
 }
 
-/// The request: checks, then the reservations, the daily cap and the link in one
-/// transaction, and the email to the new address.
-pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Refusal>, WebError> {
+/// What the request reads: the new address (the form checked), the password verified when
+/// the sign-in is old (`reauth`), and the claims on the new address (not read when the
+/// password is refused).
+pub struct Facts {
+    pub new: Email,
+    pub checked: Option<reauth::Checked>,
+    pub held: Vec<Option<Item>>,
+}
+
+/// The request's checks and reads; `Err` is the form again.
+pub async fn load(
+    app: &App,
+    s: &SignedIn,
+    form: &Form,
+) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
     let a = &s.account;
     let now = app.now();
     let mut errors = FieldErrors::default();
@@ -107,13 +119,41 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
         errors.add(reauth::FIELD, reauth::MISSING);
     }
     let (Some(new), true) = (new, errors.is_empty()) else {
-        return Ok(Outcome::reply(Reply::Form(422, errors)));
+        return Ok(Err(Outcome::reply(Reply::Form(422, errors))));
     };
+    let checked = match reauth_needed {
+        true => Some(reauth::verify(app, s, &form.password_attuale).await?),
+        false => None,
+    };
+    let refused = checked
+        .as_ref()
+        .is_some_and(|c| reauth::count(&mut Tx::new(), c, now).is_some());
+    let mut held = Vec::new();
+    if !refused {
+        let mut claims = vec![uniqueness::key(Kind::Email, new.as_str())];
+        if username_too(s, form) {
+            claims.push(uniqueness::key(Kind::Username, new.as_str()));
+        }
+        held = app.store.batch_get(&claims).await?;
+    }
+    Ok(Ok(Facts { new, checked, held }))
+}
+
+/// The username changes with the address (asked, and the username is the address now).
+fn username_too(s: &SignedIn, form: &Form) -> bool {
+    form.anche_username == "si" && s.account.username == s.account.email
+}
+
+/// The request: the reservations, the daily cap and the link in one transaction, and the
+/// email to the new address.
+pub fn request(app: &App, s: &SignedIn, form: &Form, facts: Facts) -> Outcome<Refusal> {
+    let a = &s.account;
+    let now = app.now();
+    let Facts { new, checked, held } = facts;
     let mut tx = Tx::new();
-    if reauth_needed {
-        let checked = reauth::verify(app, s, &form.password_attuale).await?;
-        if let Some(refused) = reauth::count(&mut tx, &checked, now) {
-            return Ok(refused);
+    if let Some(checked) = &checked {
+        if let Some(refused) = reauth::count(&mut tx, checked, now) {
+            return refused;
         }
         tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));
     }
@@ -125,20 +165,15 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     );
     let until = now + LINK_TTL_SECS;
     let by = owner(&a.id);
-    let username_too = form.anche_username == "si" && a.username == a.email;
+    let username_too = username_too(s, form);
     // An address another account holds is refused with the change still counted (a
     // cancelled transaction would count nothing, and the cap would not bound the probing):
     // one read of the claims, then the refusal committed with the charge alone.
-    let mut claims = vec![uniqueness::key(Kind::Email, new.as_str())];
-    if username_too {
-        claims.push(uniqueness::key(Kind::Username, new.as_str()));
-    }
-    let held = app.store.batch_get(&claims).await?;
     if held
         .iter()
         .any(|i| uniqueness::holder_in(i.as_ref(), now).is_some_and(|h| h != by))
     {
-        return Ok(Outcome::reply(Refusal::Taken("email").reply()).with_tx(tx));
+        return Outcome::reply(Refusal::Taken("email").reply()).with_tx(tx);
     }
     tx.guard(
         uniqueness::reserve_op(Kind::Email, new.as_str(), &by, until, now),
@@ -175,9 +210,9 @@ pub async fn request(app: &App, s: &SignedIn, form: &Form) -> Result<Outcome<Ref
     );
     let mail = account_messages::email_change_confirmation(new.as_str(), &link).valid_until(until);
     tracing::info!(step = "area-email", account = %crypto::log_id(&a.id), "email change asked");
-    Ok(Outcome::redirect(sent_path())
+    Outcome::redirect(sent_path())
         .with_tx(tx)
-        .send(Effect::Email(mail)))
+        .send(Effect::Email(mail))
 }
 
 /// A live link's change, with its key (one read; nothing written).
@@ -210,12 +245,13 @@ pub async fn pending(app: &App, token: &str) -> Result<Pending, WebError> {
     })
 }
 
-/// CONFERMA IL NUOVO INDIRIZZO: two reads (the link, its account), one transaction.
-pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebError> {
-    let (token_key, c) = match pending(app, token).await? {
+/// CONFERMA IL NUOVO INDIRIZZO on the link as read (`pending`: two reads, the link and its
+/// account): one transaction.
+pub fn confirmed(app: &App, pending: Pending) -> Outcome<Refusal> {
+    let (token_key, c) = match pending {
         Pending::Live(key, c) => (key, c),
-        Pending::Voided => return Ok(Outcome::reply(Refusal::LinkVoided.reply())),
-        Pending::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
+        Pending::Voided => return Outcome::reply(Refusal::LinkVoided.reply()),
+        Pending::Gone => return Outcome::reply(Refusal::LinkGone.reply()),
     };
     let epoch = c.epoch.unwrap_or(-1);
     let now = app.now();
@@ -262,12 +298,12 @@ pub async fn confirm(app: &App, token: &str) -> Result<Outcome<Refusal>, WebErro
     } else {
         DONE
     };
-    Ok(Outcome::redirect(format!(
+    Outcome::redirect(format!(
         "{}?confermata={done}",
         routes::ACCOUNT_EMAIL_CONFIRM
     ))
     .with_tx(tx)
-    .send(Effect::Email(notice)))
+    .send(Effect::Email(notice))
 }
 
 /// The `confermata` values of the page after the confirmation (POST-redirect-GET).

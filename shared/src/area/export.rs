@@ -9,6 +9,7 @@
 
 use super::deletion;
 use crate::clock;
+use crate::engine::WebError;
 use crate::pdf::{self, Block, Run, Style};
 use crate::session::SignedIn;
 use crate::store::access_log::{self, Recorded};
@@ -18,7 +19,6 @@ use crate::store::devices;
 use crate::store::lines::{self, Line};
 use crate::store::sessions::{self, Listed};
 use crate::ui::agent;
-use crate::web::WebError;
 use crate::App;
 use serde_json::{json, Value};
 

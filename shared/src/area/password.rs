@@ -5,14 +5,13 @@
 //! modificata" email follows.
 
 use super::{reauth, Refusal};
-use crate::engine::{Effect, Outcome, Reply, Tx};
+use crate::domain::Password;
+use crate::engine::{Ctx, Effect, Outcome, Reply, Tx, WebError};
 use crate::notify::account_messages;
 use crate::pages::{self, FieldErrors};
 use crate::session::{self, SignedIn};
 use crate::store::accounts;
-use crate::web::WebError;
 use crate::{clock, passwords, routes, App};
-use lambda_http::Request;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,12 +27,8 @@ pub fn done_path() -> String {
     format!("{}?modificata=1", routes::ACCOUNT_PASSWORD)
 }
 
-pub async fn decide(
-    app: &App,
-    req: &Request,
-    s: &SignedIn,
-    form: &Form,
-) -> Result<Outcome<Refusal>, WebError> {
+/// The new password as typed (the rules of registration step 5), or the form again.
+fn chosen(s: &SignedIn, form: &Form) -> Result<Password, FieldErrors> {
     let a = &s.account;
     let mut errors = FieldErrors::default();
     if form.password_attuale.is_empty() {
@@ -57,24 +52,52 @@ pub async fn decide(
             "La nuova password deve essere diversa da quella attuale.",
         );
     }
-    let (Some(new), true) = (new, errors.is_empty()) else {
-        return Ok(Outcome::reply(Reply::Form(422, errors)));
-    };
-    let now = app.now();
-    let checked = reauth::verify(app, s, &form.password_attuale).await?;
-    let mut tx = Tx::new();
-    if let Some(refused) = reauth::count(&mut tx, &checked, now) {
-        return Ok(refused);
+    match (new, errors.is_empty()) {
+        (Some(new), true) => Ok(new),
+        _ => Err(errors),
     }
+}
+
+/// What the change reads and computes before deciding: the current password verified
+/// (`reauth::verify`) and the new one's hash.
+pub struct Facts {
+    pub checked: reauth::Checked,
+    pub hash: String,
+}
+
+/// The form checked, the current password verified and the new one hashed (off the async
+/// threads); `Err` is the form again.
+pub async fn load(
+    app: &App,
+    s: &SignedIn,
+    form: &Form,
+) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
+    let new = match chosen(s, form) {
+        Ok(new) => new,
+        Err(errors) => return Ok(Err(Outcome::reply(Reply::Form(422, errors)))),
+    };
+    let checked = reauth::verify(app, s, &form.password_attuale).await?;
     let hash = tokio::task::spawn_blocking(move || passwords::hash(&new))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
+    Ok(Ok(Facts { checked, hash }))
+}
+
+/// The change, on the facts `load` gave.
+pub fn decide(app: &App, ctx: &Ctx, s: &SignedIn, facts: Facts) -> Outcome<Refusal> {
+    let a = &s.account;
+    let Facts { checked, hash } = facts;
+    let now = app.now();
+    let mut tx = Tx::new();
+    if let Some(refused) = reauth::count(&mut tx, &checked, now) {
+        return refused;
+    }
     tx.guard(
         accounts::set_password_op(&a.id, &a.password_hash, &hash, true),
         Refusal::Changed(reauth::FIELD),
     );
     // This browser stays signed in: a new session at the new epoch replaces its old one.
-    let (ops, cookie) = session::start_ops(app, req, &a.id, a.session_epoch + 1);
+    let (ops, cookie) = session::start_ops(app, ctx, &a.id, a.session_epoch + 1);
     for op in ops {
         tx.write(op);
     }
@@ -85,8 +108,8 @@ pub async fn decide(
         &recover,
     );
     tracing::info!(step = "area-password", account = %crate::crypto::log_id(&a.id), "password changed");
-    Ok(Outcome::redirect(done_path())
+    Outcome::redirect(done_path())
         .with_tx(tx)
         .send(Effect::Email(mail))
-        .cookie(cookie))
+        .cookie(cookie)
 }

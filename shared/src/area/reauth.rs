@@ -11,12 +11,12 @@
 //! first: a locked one is refused before any hash is computed.
 
 use super::Refusal;
+use crate::engine::WebError;
 use crate::engine::{Outcome, Tx};
 use crate::limits::LOGIN_LOCK_PER_DEVICE as POLICY;
 use crate::metrics::Metric;
 use crate::session::SignedIn;
 use crate::store::lockout::{self, Attempt, Counter};
-use crate::web::WebError;
 use crate::{passwords, App};
 
 /// How recent a login (or a re-authentication) must be for a sensitive change.

@@ -11,13 +11,11 @@
 //! old one's start and password time (`sessions::renew_ops`).
 
 use super::Refusal;
-use crate::engine::{Outcome, Tx};
+use crate::engine::{Ctx, Outcome, Tx, WebError};
 use crate::session::{self, SignedIn};
 use crate::store::accounts;
 use crate::store::sessions::{self, Listed, SessionHash};
-use crate::web::WebError;
 use crate::{routes, App};
-use lambda_http::Request;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -64,7 +62,7 @@ pub async fn list(app: &App, s: &SignedIn) -> Result<Vec<Listed>, WebError> {
 }
 
 /// Ends one session of the account, or all but this one.
-pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
+pub fn end(app: &App, ctx: &Ctx, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
     let a = &s.account;
     let mut tx = Tx::new();
     match Ending::parse(form) {
@@ -91,8 +89,7 @@ pub fn end(app: &App, req: &Request, s: &SignedIn, form: &Form) -> Outcome<Refus
                 accounts::end_sessions_op(&a.id, a.session_epoch),
                 Refusal::Changed("sessione"),
             );
-            let (id, ops) =
-                sessions::renew_ops(&s.session, epoch, app.now(), crate::web::user_agent(req));
+            let (id, ops) = sessions::renew_ops(&s.session, epoch, app.now(), &ctx.agent);
             for op in ops {
                 tx.write(op);
             }

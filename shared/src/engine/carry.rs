@@ -120,15 +120,15 @@ pub fn open<T: DeserializeOwned>(
 
 /// The flow state of kind `kind` the request's cookie `cookie` carries, if live and ours
 /// (a key id this process has not seen makes it fetch the secret's versions again).
-pub async fn from_request<T: DeserializeOwned>(
+pub async fn from_ctx<T: DeserializeOwned>(
     app: &crate::App,
-    req: &lambda_http::Request,
+    ctx: &super::Ctx,
     cookie: &str,
     kind: &str,
 ) -> Option<Carried<T>> {
-    let value = crate::web::cookie(req, cookie, app.config.cookie_secure)?;
-    let keys = app.keys_for(key_id(&value)?).await;
-    open(&keys, kind, &value, app.now())
+    let value = ctx.cookie(cookie)?;
+    let keys = app.keys_for(key_id(value)?).await;
+    open(&keys, kind, value, app.now())
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`, for `ttl` seconds.
@@ -147,7 +147,7 @@ pub fn set_cookie<T: Serialize>(
         data,
         app.now() + ttl,
     );
-    crate::web::set_cookie(cookie, &value, Some(ttl), app.config.cookie_secure)
+    super::cookies::set_cookie(cookie, &value, Some(ttl), app.config.cookie_secure)
 }
 
 #[cfg(test)]

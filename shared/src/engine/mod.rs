@@ -1,27 +1,39 @@
-//! The step engine every flow step runs on (ARCHITECTURE.md, "The step engine").
+//! The step engine every step runs on (ARCHITECTURE.md, "The step engine"), free of HTTP:
+//! the web layer reads a request once into a [`Ctx`] and renders the [`Answer`].
 //!
-//! A step is a decision: from the flow's state (carried in a sealed cookie, `carry`), the
-//! typed form and the facts its loader read (one `Store::batch_get`), it returns an
-//! [`Outcome`]: the writes **and the counters** to commit (one `TransactWriteItems`,
-//! [`Tx`]), the messages to send once they are committed, and the page or redirect to
-//! answer. [`run`] does the I/O in that order; a condition that fails comes back as the
-//! step's own typed refusal (by tag, never by position), which the step renders.
+//! A step ([`Step`]) is a decision: from the flow's state (carried in a sealed cookie,
+//! `carry`, gated by its state: `Flow::allows`), the typed form and the facts its loader
+//! read (one `Store::batch_get` where it can), it returns an [`Outcome`]: the writes **and
+//! the counters** to commit (one `TransactWriteItems`, [`Tx`]), the messages to send once
+//! they are committed, and the page or redirect to answer. [`run`] — the one runner — does
+//! the I/O in that order, after counting the step's guess if it has one
+//! (`Step::pre_commit`); a condition that fails comes back as the step's own typed refusal
+//! (by tag, never by position), which the step renders.
 
 pub mod carry;
+pub mod cookies;
+pub mod ctx;
+pub mod error;
+pub mod form;
+pub mod record;
+mod runner;
+pub mod step;
 pub mod tx;
+pub mod viewer;
 
 pub use carry::Carried;
+pub use ctx::Ctx;
+pub use error::WebError;
+pub use form::{FieldErrors, Form};
+pub use runner::{run, shown, Answer, Elsewhere};
+pub use step::{Attempt, Guess, Moves, Step};
 pub use tx::{Failed, Tx};
 
 use crate::metrics::Metric;
-use crate::pages::FieldErrors;
 use crate::store::TxOp;
-use crate::web::{self, Resp, WebError};
 use crate::App;
-use lambda_http::Request;
 use maud::Markup;
 use serde::{de::DeserializeOwned, Serialize};
-use std::future::Future;
 
 /// What the user gets back.
 pub enum Reply {
@@ -129,49 +141,6 @@ impl<R> Outcome<R> {
     }
 }
 
-impl Reply {
-    pub fn into_response(
-        self,
-        cookies: &[String],
-        form: impl FnOnce(&FieldErrors) -> Markup,
-    ) -> Resp {
-        match self {
-            Reply::Page(status, page) => web::with_cookies(web::html(status, page), cookies),
-            Reply::Form(status, errors) => {
-                web::with_cookies(web::html(status, form(&errors)), cookies)
-            }
-            Reply::Redirect(to) => web::redirect_with_cookies(&to, cookies),
-        }
-    }
-}
-
-/// How often a step is decided again after a conflict before the user is asked to retry.
-const DECISIONS: usize = 3;
-
-/// Runs a step: `decide` loads its facts and decides; the outcome's writes are committed in
-/// one transaction, then its messages sent, then the reply rendered (`form` draws the
-/// step's page with errors). A conflict decides again on fresh facts.
-pub async fn run<R, F, Fut>(
-    app: &App,
-    mut decide: F,
-    form: impl FnOnce(&FieldErrors) -> Markup,
-) -> Result<Resp, WebError>
-where
-    R: Refusal,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<Outcome<R>, WebError>>,
-{
-    let mut form = Some(form);
-    let mut last = None;
-    for _ in 0..DECISIONS {
-        match settle(app, decide().await?, &mut form).await? {
-            Settled::Done(resp) => return Ok(resp),
-            Settled::Again(r) => last = r,
-        }
-    }
-    gave_up(last, form)
-}
-
 /// A flow's state type: what the engine needs to carry it in a cookie and load it back
 /// (one loader for every flow).
 pub trait Flow: Serialize + DeserializeOwned + Clone {
@@ -179,8 +148,34 @@ pub trait Flow: Serialize + DeserializeOwned + Clone {
     const KIND: &'static str;
     const COOKIE: &'static str;
     const TTL_SECS: i64;
+    /// Whether the engine reads the record again (after a conflict) in a one-key
+    /// `BatchGetItem` rather than a `GetItem`: the registration's functions read their flow
+    /// with the facts in one batch, and are granted only that (`shared::access`).
+    const READ_IN_BATCH: bool = false;
+    /// The flow's pages, for the ones that gate them by state (registration's `Step`);
+    /// `()` for a flow whose steps answer every state themselves.
+    type Page: Copy;
     /// Where a request without a live flow goes (the flow's first page, saying why).
     fn gone() -> String;
+    /// Whether this state allows `page` to be shown and submitted: the engine applies it to
+    /// every step's POST (`run`) and to the pages (`shown`).
+    fn allows(&self, _page: Self::Page) -> bool {
+        true
+    }
+    /// The page where a flow in this state continues.
+    fn home(&self) -> String {
+        Self::gone()
+    }
+    /// Where a request for `page` goes instead, in this state: the page of the state, if
+    /// the state does not allow `page`.
+    fn elsewhere(&self, page: Self::Page) -> Option<String> {
+        (!self.allows(page)).then(|| self.home())
+    }
+    /// Whether a page (GET) of `page` must ask the table where the flow is, rather than
+    /// trust the state its cookie carries (another browser moves the flow in this state).
+    fn moved_elsewhere(&self, _page: Self::Page) -> bool {
+        false
+    }
     /// The absolute end its issue set (the end of the link or code it was started from, or
     /// its lifetime from the start), if the flow has one: its record and its cookie end then,
     /// and no save moves it (`Carried::next_op`, `flow_cookie`). Without one, each save
@@ -194,7 +189,7 @@ pub trait Flow: Serialize + DeserializeOwned + Clone {
 /// `T::TTL_SECS` from now.
 pub fn create_flow_op<T: Flow>(id: &str, data: &T, now: i64) -> TxOp {
     let until = data.deadline().unwrap_or(now + T::TTL_SECS);
-    crate::flows::record::create_until_op(T::KIND, id, data, until)
+    record::create_until_op(T::KIND, id, data, until)
 }
 
 impl<T: Flow> Carried<T> {
@@ -203,7 +198,7 @@ impl<T: Flow> Carried<T> {
     /// conflict, decided again); it keeps `next.deadline()`, or gives `T::TTL_SECS` more.
     pub fn next_op(&self, next: &T, now: i64) -> TxOp {
         let until = next.deadline().unwrap_or(now + T::TTL_SECS);
-        crate::flows::record::update_until_op(T::KIND, &self.id, self.version, next, until, now)
+        record::update_until_op(T::KIND, &self.id, self.version, next, until, now)
     }
 }
 
@@ -217,7 +212,7 @@ pub async fn load_current<T: Flow>(
     carried: &Carried<T>,
     keys: &[crate::store::Key],
 ) -> Result<Option<Vec<Option<crate::store::Item>>>, WebError> {
-    let mut all = vec![crate::flows::record::key_for(T::KIND, &carried.id)];
+    let mut all = vec![record::key_for(T::KIND, &carried.id)];
     all.extend_from_slice(keys);
     let mut items = app.store.batch_get(&all).await?;
     if items.len() != all.len() {
@@ -226,14 +221,9 @@ pub async fn load_current<T: Flow>(
         ));
     }
     let record = items.remove(0);
-    let current = crate::flows::record::from_item::<serde_json::Value>(record.as_ref(), app.now())
+    let current = record::from_item::<serde_json::Value>(record.as_ref(), app.now())
         .is_some_and(|(version, _)| version == carried.version);
     Ok(current.then_some(items))
-}
-
-/// The flow state the request's cookie carries, if it is live and ours.
-pub async fn carried<T: Flow>(app: &App, req: &Request) -> Option<Carried<T>> {
-    carry::from_request(app, req, T::COOKIE, T::KIND).await
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`: for `T::TTL_SECS`,
@@ -243,110 +233,6 @@ pub fn flow_cookie<T: Flow>(app: &App, id: &str, version: i64, data: &T) -> Stri
         .deadline()
         .map_or(T::TTL_SECS, |d| T::TTL_SECS.min(d - app.now()).max(0));
     carry::set_cookie(app, (T::COOKIE, T::KIND, ttl), id, version, data)
-}
-
-/// `run` for a step of a flow whose state the request's cookie carries (none: to
-/// `T::gone()`). The first decision is on that state; after a conflict (another request
-/// moved the flow: a double click, a second tab) the next ones are on the record as the
-/// table has it, and if it is gone the answer is `T::gone()`.
-pub async fn run_flow<T, R, F, Fut>(
-    app: &App,
-    req: &Request,
-    mut decide: F,
-    form: impl FnOnce(&FieldErrors) -> Markup,
-) -> Result<Resp, WebError>
-where
-    T: Flow,
-    R: Refusal,
-    F: FnMut(Carried<T>) -> Fut,
-    Fut: Future<Output = Result<Outcome<R>, WebError>>,
-{
-    let Some(carried) = carried::<T>(app, req).await else {
-        return Ok(web::redirect(&T::gone()));
-    };
-    let mut form = Some(form);
-    let mut flow = Some(carried.clone());
-    let mut last = None;
-    for _ in 0..DECISIONS {
-        let Some(current) = flow else {
-            return Ok(web::redirect(&T::gone()));
-        };
-        match settle(app, decide(current).await?, &mut form).await? {
-            Settled::Done(resp) => return Ok(resp),
-            Settled::Again(r) => last = r,
-        }
-        let key = crate::flows::record::key_for(T::KIND, &carried.id);
-        flow = crate::flows::record::load_key::<T>(app.store.as_ref(), key, app.now())
-            .await?
-            .map(|f| Carried {
-                id: carried.id.clone(),
-                version: f.version,
-                data: f.data,
-            });
-    }
-    gave_up(last, form)
-}
-
-enum Settled<R> {
-    Done(Resp),
-    /// Decide again (the refusal that asked for it, if one did).
-    Again(Option<R>),
-}
-
-/// After every decision conflicted: the step's own refusal if it had one (e.g. "too many
-/// attempts at once" for parallel guesses), else "try again".
-fn gave_up<R: Refusal>(
-    last: Option<R>,
-    form: Option<impl FnOnce(&FieldErrors) -> Markup>,
-) -> Result<Resp, WebError> {
-    match (last, form) {
-        (Some(r), Some(form)) => Ok(r.reply().into_response(&[], form)),
-        _ => Err(WebError::Unavailable("step kept conflicting".into())),
-    }
-}
-
-/// Commits an outcome, sends its messages and answers, or says to decide again.
-async fn settle<R: Refusal>(
-    app: &App,
-    outcome: Outcome<R>,
-    form: &mut Option<impl FnOnce(&FieldErrors) -> Markup>,
-) -> Result<Settled<R>, WebError> {
-    let Outcome {
-        tx,
-        effects,
-        unsent,
-        if_unsent,
-        reply,
-        cookies,
-        metrics,
-        stale,
-    } = outcome;
-    if stale {
-        return Ok(Settled::Again(None));
-    }
-    let draw = |errors: &FieldErrors| (form.take().expect("one answer per step"))(errors);
-    match tx.commit(app.store.as_ref()).await? {
-        Ok(()) => {
-            // Committed: the outcome happened, whether or not its messages leave now.
-            metrics.into_iter().for_each(crate::metrics::emit);
-            if let Err(e) = send(app, effects).await {
-                if !unsent.is_empty() {
-                    let _ = app.store.transact(unsent).await;
-                }
-                let Some((reply, cookies)) = if_unsent else {
-                    return Err(e);
-                };
-                tracing::error!(error = %e, "message not sent; the step's writes stand");
-                return Ok(Settled::Done(reply.into_response(&cookies, draw)));
-            }
-            Ok(Settled::Done(reply.into_response(&cookies, draw)))
-        }
-        Err(Failed::Refused(r)) if !r.retry() => {
-            Ok(Settled::Done(r.reply().into_response(&[], draw)))
-        }
-        Err(Failed::Refused(r)) => Ok(Settled::Again(Some(r))),
-        Err(Failed::Conflict) => Ok(Settled::Again(None)),
-    }
 }
 
 /// Sends a step's messages, after its commit: one post to the outbox (one SQS
@@ -359,7 +245,7 @@ pub async fn send(app: &App, effects: Vec<Effect>) -> Result<(), WebError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
     use crate::metrics::{scoped, Tally};
@@ -375,8 +261,25 @@ mod tests {
     }
 
     /// A step that claims `X#A` and counts `LoginPasswordOk` if its claim is committed.
-    async fn claim(app: &App) -> Resp {
-        let decide = || async {
+    struct Claim;
+
+    impl Step for Claim {
+        type Flow = ();
+        type Refusal = Taken;
+        type Facts = ();
+
+        async fn load(
+            &self,
+            _: &App,
+            _: &Ctx,
+            _: &(),
+            _: Option<step::Count>,
+            _: Attempt,
+        ) -> Result<Result<(), Outcome<Taken>>, WebError> {
+            Ok(Ok(()))
+        }
+
+        fn decide(&self, _: &App, _: &Ctx, _: (), _: (), _: Attempt) -> Outcome<Taken> {
             let mut tx = Tx::new();
             let op = TxOp::Put {
                 key: Key::new("X#A", "X"),
@@ -384,11 +287,22 @@ mod tests {
                 cond: Some(Cond::NotExists),
             };
             tx.guard(op, Taken);
-            Ok(Outcome::redirect("/fatto")
+            Outcome::redirect("/fatto")
                 .with_tx(tx)
-                .metric(Metric::LoginPasswordOk))
-        };
-        run(app, decide, |_| maud::html! {}).await.unwrap()
+                .metric(Metric::LoginPasswordOk)
+        }
+    }
+
+    /// Where the answer redirects to.
+    pub(super) fn location<F>(answer: &Answer<F>) -> &str {
+        match &answer.reply {
+            Reply::Redirect(to) => to,
+            _ => "",
+        }
+    }
+
+    async fn claim(app: &App) -> Answer<()> {
+        run(app, &Ctx::for_tests("/"), &Claim).await.unwrap()
     }
 
     #[tokio::test]
@@ -396,9 +310,9 @@ mod tests {
         let app = App::in_memory(Config::for_tests()).0;
         let tally = Arc::new(Tally::default());
         let first = scoped(tally.clone(), claim(&app)).await;
-        assert_eq!(first.headers()["location"], "/fatto");
+        assert_eq!(location(&first), "/fatto");
         let second = scoped(tally.clone(), claim(&app)).await;
-        assert_eq!(second.headers()["location"], "/preso");
+        assert_eq!(location(&second), "/preso");
         assert_eq!(tally.get(Metric::LoginPasswordOk), 1);
     }
 
@@ -408,6 +322,7 @@ mod tests {
         const KIND: &'static str = "TIMED";
         const COOKIE: &'static str = "timed";
         const TTL_SECS: i64 = 600;
+        type Page = ();
         fn gone() -> String {
             "/scaduto".into()
         }

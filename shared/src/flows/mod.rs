@@ -1,10 +1,11 @@
-//! Self-service flows as explicit state machines: a record (`record`), states and
-//! transitions (`registration`, …). A step's handler loads the flow, asks the machine
-//! whether the step is allowed in the current state (otherwise: redirect to the right
-//! step), performs the transition and saves with an optimistic version check.
+//! Self-service flows as explicit state machines: states and transitions (`registration`,
+//! …), each step an `engine::Step`. The engine loads the flow (its record:
+//! `engine::record`), asks it whether the step's page is allowed in its state (otherwise:
+//! to the state's page), decides and saves with an optimistic version check.
 
 pub mod challenge;
 pub mod login;
-pub mod record;
+/// The flow record moved into the engine (the one loader); its old path stays.
+pub use crate::engine::record;
 pub mod recovery;
 pub mod registration;

@@ -8,24 +8,7 @@ use crate::domain::PASSWORD_RULES;
 use crate::ui::{components, layout};
 use maud::{html, Markup};
 
-/// Errors of a submitted form: (field name, Italian message), in field order.
-#[derive(Debug, Default, Clone)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
-
-impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, msg: impl ToString) {
-        self.0.push((field, msg.to_string()));
-    }
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
+pub use crate::engine::form::FieldErrors;
 
 /// The box at the top of a form listing its errors, each linking to its field.
 pub fn error_summary(errors: &FieldErrors) -> Markup {

@@ -29,55 +29,31 @@ impl CodeForm {
     }
 }
 
-/// A code page of flow `T` drawn with its number, the errors and the notice.
-pub type Draw = fn(&str, &FieldErrors, Option<&str>) -> Markup;
-
 /// The GET of a code page, from the state the cookie carries (no read): `elsewhere` says
 /// where a flow that is past the code goes.
 pub async fn show<T: crate::engine::Flow>(
     app: &crate::App,
-    req: &lambda_http::Request,
+    ctx: &crate::engine::Ctx,
     elsewhere: impl Fn(&T) -> Option<String>,
     number: impl Fn(&T) -> &MobileNumber,
     draw: impl Fn(&str, &FieldErrors, Option<&str>) -> Markup,
 ) -> crate::web::Resp {
     use crate::web;
-    match crate::engine::carried::<T>(app, req).await {
+    match crate::engine::carry::from_ctx::<T>(app, ctx, T::COOKIE, T::KIND).await {
         None => web::redirect(&T::gone()),
         Some(f) => match elsewhere(&f.data) {
             Some(to) => web::redirect(&to),
             None => web::html(
                 200,
-                draw(number(&f.data).e164(), &FieldErrors::default(), notice(req)),
+                draw(number(&f.data).e164(), &FieldErrors::default(), notice(ctx)),
             ),
         },
     }
 }
 
-/// The POST of a code page: the step `decide` on the engine, its errors drawn on the page.
-pub async fn submit<T, R, F, Fut>(
-    app: &crate::App,
-    req: &lambda_http::Request,
-    number: impl Fn(&T) -> &MobileNumber,
-    decide: F,
-    draw: impl Fn(&str, &FieldErrors, Option<&str>) -> Markup,
-) -> Result<crate::web::Resp, crate::web::WebError>
-where
-    T: crate::engine::Flow,
-    R: crate::engine::Refusal,
-    F: FnMut(crate::engine::Carried<T>) -> Fut,
-    Fut: std::future::Future<Output = Result<crate::engine::Outcome<R>, crate::web::WebError>>,
-{
-    let shown = crate::engine::carried::<T>(app, req)
-        .await
-        .map(|f| number(&f.data).e164().to_owned());
-    let form = |errors: &FieldErrors| draw(shown.as_deref().unwrap_or(""), errors, None);
-    crate::engine::run_flow(app, req, decide, form).await
-}
-
 /// The notice of a code page reached after "Invia di nuovo" (`?nuovo=1`).
-pub fn notice(req: &lambda_http::Request) -> Option<&'static str> {
-    crate::web::query_param(req, "nuovo").map(|_| NEW_CODE_NOTICE)
+pub fn notice(ctx: &crate::engine::Ctx) -> Option<&'static str> {
+    ctx.query.has("nuovo").then_some(NEW_CODE_NOTICE)
 }
 
 /// `333 *** 0001`: enough for the user to recognise the SIM, not enough to learn it.
@@ -190,35 +166,40 @@ pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::e
     }
 }
 
-/// The guess a code page submitted, checked against `subject`'s current code (counted
-/// before it is compared): `Ok(consume)`, the write that uses the code up in the step's
-/// transaction, or the answer the page gives (a malformed code, a refused guess).
-pub async fn guess<R>(
-    app: &crate::App,
+/// The guess to count before it is compared (`engine::Step::pre_commit`): on `subject`'s
+/// code, if the form holds a well-formed one (a malformed code is refused uncounted).
+pub fn to_count(
     form: &CodeForm,
     purpose: crate::store::otp::Purpose,
     subject: &str,
+) -> Option<crate::engine::Guess> {
+    crate::domain::OtpCode::parse(&form.codice).ok()?;
+    Some(crate::engine::Guess {
+        purpose,
+        subject: subject.to_owned(),
+    })
+}
+
+/// The guess a code page submitted, compared with the code as the engine counted it
+/// (`to_count`; no I/O): `Ok(consume)`, the write that uses the code up in the step's
+/// transaction, or the answer the page gives (a malformed code, a refused guess).
+pub fn guess<R>(
+    form: &CodeForm,
+    counted: Option<crate::engine::step::Count>,
+    now: i64,
     action: &str,
-) -> Result<Result<crate::store::TxOp, crate::engine::Outcome<R>>, crate::web::WebError> {
+) -> Result<crate::store::TxOp, Box<crate::engine::Outcome<R>>> {
     use crate::engine::Outcome;
     let code = match crate::domain::OtpCode::parse(&form.codice) {
         Ok(c) => c,
-        Err(e) => return Ok(Err(Outcome::error(422, FIELD, e))),
+        Err(e) => return Err(Box::new(Outcome::error(422, FIELD, e))),
     };
-    match crate::store::otp::check(
-        app.store.as_ref(),
-        &app.secret,
-        purpose,
-        subject,
-        &code,
-        app.now(),
-    )
-    .await
-    {
-        Ok(consume) => Ok(Ok(consume)),
-        Err(OtpError::Store(e)) => Err(e.into()),
-        Err(e) => Ok(Err(Outcome::reply(refused_guess(&e, action, RESEND_LABEL)))),
-    }
+    let compared = match counted {
+        Some(Ok(counted)) => counted.compare(&code, now),
+        Some(Err(e)) => Err(e),
+        None => Err(OtpError::Missing),
+    };
+    compared.map_err(|e| Box::new(Outcome::reply(refused_guess(&e, action, RESEND_LABEL))))
 }
 
 /// The "Attendi ancora N secondi" refusal of a resend within `RESEND_INTERVAL_SECS` of the

@@ -1,11 +1,15 @@
 //! HTTP plumbing shared by every function: forms, cookies, redirects, security headers,
 //! CSRF checks, client address, and the one place where errors become pages.
 
+pub mod ctx;
 pub mod error;
 pub mod form;
+pub mod reply;
 
-pub use error::WebError;
+pub use crate::engine::Ctx;
+pub use error::{Render, WebError};
 pub use form::Form;
+pub use reply::{render, run};
 
 use lambda_http::{Body, Request, Response};
 use maud::Markup;
@@ -81,55 +85,18 @@ pub fn with_cookies(mut resp: Resp, cookies: &[String]) -> Resp {
     resp
 }
 
-/// The name a cookie has on the wire: in AWS (`secure`) with the `__Host-` prefix, which
-/// browsers accept only with `Secure`, `Path=/` and no `Domain` — so no other host under
-/// the same domain can plant or overwrite it. The local plain-http gateway uses the bare name.
-pub fn cookie_name(name: &str, secure: bool) -> String {
-    if secure {
-        format!("__Host-{name}")
-    } else {
-        name.to_owned()
-    }
-}
-
-/// The longest cookie value read: browsers keep cookies of at most 4096 bytes, and none we
-/// set comes near it. A longer value (or a Cookie header that is not visible ASCII) is the
-/// browser's invention, read as no cookie at all, so it never reaches a key or a page.
-pub const MAX_COOKIE_VALUE: usize = 4096;
+pub use crate::engine::cookies::{clear_cookie, cookie_name, set_cookie, MAX_COOKIE_VALUE};
 
 /// A cookie value from the request, if present (only under its wire name) and within
-/// `MAX_COOKIE_VALUE`. What each cookie's parts may be is checked where they are read
-/// (`session`, `engine::carry`, `store::devices`).
+/// `MAX_COOKIE_VALUE` (`engine::cookies::parse`). What each cookie's parts may be is checked
+/// where they are read (`session`, `engine::carry`, `store::devices`).
 pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
     let wanted = cookie_name(name, secure);
-    req.headers()
-        .get_all("cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .filter(|c| c.value().len() <= MAX_COOKIE_VALUE)
-        .find(|c| c.name() == wanted)
-        .map(|c| c.value().to_owned())
-}
-
-/// A `Set-Cookie` value. `SameSite=Lax` so the email link's top-level navigation keeps
-/// working; `HttpOnly` always; `Secure` (and the `__Host-` prefix) except on the local
-/// plain-http gateway. `max_age: None` makes a cookie that ends with the browser.
-pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> String {
-    let mut c = cookie::Cookie::build((cookie_name(name, secure), value.to_owned()))
-        .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(secure);
-    if let Some(secs) = max_age {
-        c = c.max_age(cookie::time::Duration::seconds(secs));
-    }
-    c.build().to_string()
-}
-
-pub fn clear_cookie(name: &str, secure: bool) -> String {
-    set_cookie(name, "", Some(0), secure)
+    let headers = req.headers().get_all("cookie");
+    crate::engine::cookies::parse(headers.iter().filter_map(|v| v.to_str().ok()))
+        .into_iter()
+        .find(|(n, _)| *n == wanted)
+        .map(|(_, v)| v)
 }
 
 /// A query string (`a=1&b=x+y`) for links that carry a GET form's values.
@@ -154,25 +121,6 @@ pub fn user_agent(req: &Request) -> &str {
         .get(http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
-}
-
-/// The client's address, as the edge saw it (`shared::edge`): set by `runtime::entry`
-/// from CloudFront's viewer address once the request proved it came through the
-/// distribution. Never API Gateway's `sourceIp` (in AWS that is the CloudFront edge's)
-/// nor a header the client could write. For logs: caps count [`client_network`].
-pub fn client_ip(req: &Request) -> String {
-    req.extensions()
-        .get::<crate::edge::Viewer>()
-        .map(|v| v.ip.clone())
-        .unwrap_or_else(|| "unknown".to_owned())
-}
-
-/// The network every per-client cap counts the request in (`edge::ClientNetwork`: an IPv4
-/// address, an IPv6 address's /64).
-pub fn client_network(req: &Request) -> crate::edge::ClientNetwork {
-    req.extensions()
-        .get::<crate::edge::Viewer>()
-        .map_or_else(crate::edge::ClientNetwork::unknown, |v| v.network())
 }
 
 /// CSRF defence for state-changing requests: browsers send `Sec-Fetch-Site` and
@@ -210,7 +158,7 @@ pub fn is_post(req: &Request) -> bool {
 
 /// Runs a handler's result through the one error renderer.
 pub fn respond(r: Result<Resp, WebError>) -> Resp {
-    r.unwrap_or_else(WebError::into_response)
+    r.unwrap_or_else(Render::into_response)
 }
 
 #[cfg(test)]

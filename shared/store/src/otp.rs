@@ -245,6 +245,30 @@ pub async fn check_item(
     guess: &OtpCode,
     now: i64,
 ) -> Result<(TxOp, Item), OtpError> {
+    let counted = count(store, secret, purpose, subject, now).await?;
+    let consume = counted.compare(guess, now)?;
+    Ok((consume, counted.item))
+}
+
+/// A guess counted on `subject`'s current code (the I/O half of `check`): the code's item
+/// as counted, and the keys it may have been hashed with.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    key: Key,
+    pub item: Item,
+    keys: std::sync::Arc<crate::secret::FlowKeys>,
+}
+
+/// Counts one more guess on `subject`'s current code, before it is compared (a guess that
+/// is not counted is never compared): refused when there is none, it expired or its
+/// guesses are used up.
+pub async fn count(
+    store: &dyn Store,
+    secret: &FlowSecret,
+    purpose: Purpose,
+    subject: &str,
+    now: i64,
+) -> Result<Counted, OtpError> {
     let k = key(purpose, subject);
     let counted = store
         .update(
@@ -268,10 +292,6 @@ pub async fn check_item(
         }
         Err(e) => return Err(e.into()),
     };
-    if item.is_expired(now) {
-        return Err(OtpError::Expired);
-    }
-    let stored = item.s("hash").unwrap_or_default().to_owned();
     // The key the code was hashed with: the current or previous version (fetched again if
     // it is newer than this process has seen); a code of two rotations ago matches nothing.
     let kid = item.s(KEY_ID).unwrap_or_default();
@@ -279,30 +299,44 @@ pub async fn check_item(
         .keys_with(kid)
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-    let is =
-        |k: &FlowKey| crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()));
-    let matches = match kid {
-        // A code stored before codes named their key.
-        "" => keys.all().any(is),
-        kid => keys.get(kid).is_some_and(is),
-    };
-    if !matches {
-        let remaining = MAX_ATTEMPTS - item.n("attempts").unwrap_or(MAX_ATTEMPTS);
-        return Err(if remaining <= 0 {
-            OtpError::TooManyAttempts
-        } else {
-            OtpError::Wrong { remaining }
-        });
+    Ok(Counted { key: k, item, keys })
+}
+
+impl Counted {
+    /// The guess compared with the counted code (no I/O): the write that uses the code up,
+    /// or why the guess is refused.
+    pub fn compare(&self, guess: &OtpCode, now: i64) -> Result<TxOp, OtpError> {
+        let item = &self.item;
+        if item.is_expired(now) {
+            return Err(OtpError::Expired);
+        }
+        let stored = item.s("hash").unwrap_or_default().to_owned();
+        let kid = item.s(KEY_ID).unwrap_or_default();
+        let is = |k: &FlowKey| {
+            crypto::digest_eq(&stored, &crypto::keyed_hash(k.bytes(), guess.as_str()))
+        };
+        let matches = match kid {
+            // A code stored before codes named their key.
+            "" => self.keys.all().any(is),
+            kid => self.keys.get(kid).is_some_and(is),
+        };
+        if !matches {
+            let remaining = MAX_ATTEMPTS - item.n("attempts").unwrap_or(MAX_ATTEMPTS);
+            return Err(if remaining <= 0 {
+                OtpError::TooManyAttempts
+            } else {
+                OtpError::Wrong { remaining }
+            });
+        }
+        Ok(TxOp::Delete {
+            key: self.key.clone(),
+            cond: Some(Cond::And(vec![
+                Cond::Exists,
+                Cond::eq("hash", stored),
+                Cond::unexpired(now),
+            ])),
+        })
     }
-    let consume = TxOp::Delete {
-        key: k,
-        cond: Some(Cond::And(vec![
-            Cond::Exists,
-            Cond::eq("hash", stored),
-            Cond::unexpired(now),
-        ])),
-    };
-    Ok((consume, item))
 }
 
 /// Checks a guess and uses the code up on its own (steps that have nothing to commit

@@ -6,38 +6,77 @@
 use super::refusal::{Page, Refusal};
 use super::{Login, State};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Tx};
+use crate::engine::step::Count;
+use crate::engine::{self, cookies, Attempt, Carried, Ctx, Effect, Guess, Outcome, Tx, WebError};
 use crate::notify::account_messages;
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::access_log::{self, Event};
 use crate::store::otp::{self, Purpose};
 use crate::store::{accounts, devices};
-use crate::web::{self, WebError};
 use crate::{routes, session, sms, App};
-use lambda_http::Request;
 
 pub use otp_page::CodeForm as Form;
 
-/// The step: a new code, or a guess.
-pub async fn decide(
+/// The step: a new code, or a guess (counted by the engine before it is compared).
+pub struct Step {
+    pub form: Form,
+}
+
+impl engine::Step for Step {
+    type Flow = Carried<Login>;
+    type Refusal = Refusal;
+    type Facts = Option<Count>;
+
+    fn pre_commit(&self, _: &App, flow: &Carried<Login>) -> Option<Guess> {
+        if flow.data.state == State::Completed || self.form.wants_new_code() {
+            return None;
+        }
+        otp_page::to_count(&self.form, Purpose::Login, &flow.data.account_id)
+    }
+
+    async fn load(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: &Carried<Login>,
+        counted: Option<Count>,
+        _: Attempt,
+    ) -> Result<Result<Option<Count>, Outcome<Refusal>>, WebError> {
+        Ok(Ok(counted))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        flow: Carried<Login>,
+        counted: Option<Count>,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
+        decide(app, ctx, flow, &self.form, counted)
+    }
+}
+
+/// The decision: a new code, or the guess as counted.
+pub fn decide(
     app: &App,
-    req: &Request,
+    ctx: &Ctx,
     flow: Carried<Login>,
     form: &Form,
-) -> Result<Outcome<Refusal>, WebError> {
+    counted: Option<Count>,
+) -> Outcome<Refusal> {
     if flow.data.state == State::Completed {
-        return Ok(Outcome::redirect(flow.data.next.clone()));
+        return Outcome::redirect(flow.data.next.clone());
     }
     if form.wants_new_code() {
-        return Ok(resend(app, flow));
+        return resend(app, flow);
     }
     let d = &flow.data;
-    let consume =
-        match otp_page::guess(app, form, Purpose::Login, &d.account_id, routes::LOGIN_OTP).await? {
-            Ok(consume) => consume,
-            Err(answer) => return Ok(answer),
-        };
+    let consume = match otp_page::guess(form, counted, app.now(), routes::LOGIN_OTP) {
+        Ok(consume) => consume,
+        Err(answer) => return *answer,
+    };
     let now = app.now();
     let mut done = d.clone();
     done.state = State::Completed;
@@ -50,27 +89,30 @@ pub async fn decide(
         accounts::record_login_op(&d.account_id, d.epoch, now),
         Refusal::AccountChanged,
     );
-    let (ops, session_cookie) = session::start_ops(app, req, &d.account_id, d.epoch);
+    let (ops, session_cookie) = session::start_ops(app, ctx, &d.account_id, d.epoch);
     for op in ops {
         tx.write(op);
     }
-    let agent = web::user_agent(req);
+    let agent = ctx.agent.as_str();
     tx.write(access_log::record_op(
         &d.account_id,
         Event::Completed,
         agent,
         now,
     ));
-    let known = session::device_id(app, req);
+    let known = ctx.device.clone();
     let device = known.clone().unwrap_or_else(crate::crypto::random_token);
     tx.write(devices::remember_op(&d.account_id, &device, now));
-    let (account, viewer) = (crate::crypto::log_id(&d.account_id), web::client_ip(req));
+    let (account, viewer) = (crate::crypto::log_id(&d.account_id), &ctx.viewer.ip);
     tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
     let mut outcome = Outcome::redirect(d.next.clone())
         .with_tx(tx)
         .metric(crate::metrics::Metric::LoginCodeOk)
         .cookie(session_cookie)
-        .cookie(web::clear_cookie(super::COOKIE, app.config.cookie_secure));
+        .cookie(cookies::clear_cookie(
+            super::COOKIE,
+            app.config.cookie_secure,
+        ));
     if known.is_none() {
         outcome = outcome.cookie(session::device_cookie(app, &device));
     }
@@ -82,7 +124,7 @@ pub async fn decide(
             to, &when, &browser, &recover,
         )));
     }
-    Ok(outcome)
+    outcome
 }
 
 /// "Invia di nuovo": refused within `RESEND_INTERVAL_SECS` of the last code; otherwise a

@@ -16,10 +16,9 @@ pub mod refusal;
 pub use refusal::Refusal;
 
 use crate::domain::MobileNumber;
-use crate::engine::{self, Carried, Flow};
+use crate::engine::{self, Flow};
 use crate::routes;
 use crate::App;
-use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
 pub const COOKIE: &str = "login_flow";
@@ -107,17 +106,13 @@ impl Flow for Login {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
+    type Page = ();
     fn gone() -> String {
         expired()
     }
     fn deadline(&self) -> Option<i64> {
         (self.started_at > 0).then_some(self.started_at + TTL_SECS)
     }
-}
-
-/// The login flow the request's cookie carries, if it is live and ours.
-pub async fn carried(app: &App, req: &Request) -> Option<Carried<Login>> {
-    engine::carried(app, req).await
 }
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.

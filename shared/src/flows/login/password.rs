@@ -28,7 +28,8 @@
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login};
 use crate::domain::{OtpCode, Username};
-use crate::engine::{self, Effect, Outcome, Reply, Tx};
+use crate::engine::WebError;
+use crate::engine::{self, Ctx, Effect, Outcome, Reply, Tx};
 use crate::metrics::Metric;
 use crate::notify::messages;
 use crate::store::access_log::{self, Event};
@@ -38,7 +39,6 @@ use crate::store::lockout::{self, Attempt, Counter, Policy};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{lines, rate};
-use crate::web::WebError;
 use crate::{clock, crypto, limits, passwords, routes, sms, App};
 use serde::Deserialize;
 
@@ -294,33 +294,69 @@ pub async fn check(facts: &Facts, form: &Form) -> Result<Checked, WebError> {
     .map_err(|e| WebError::Unavailable(e.to_string()))
 }
 
-/// The whole step: read, refuse cheaply, verify, decide.
-pub async fn step(
-    app: &App,
-    form: &Form,
-    client: &str,
-    device: Option<&str>,
-    user_agent: &str,
-    flow_id: &str,
-) -> Result<Outcome<Refusal>, WebError> {
-    if let Some(missing) = missing_fields(form) {
-        return Ok(missing);
+/// ACCEDI: the form and the id of the flow it starts if the password is right.
+pub struct Step {
+    pub form: Form,
+    pub flow_id: String,
+}
+
+impl Step {
+    pub fn new(form: Form) -> Self {
+        Step {
+            form,
+            flow_id: crypto::random_token(),
+        }
     }
-    let facts = load(app, form, client, device, user_agent).await?;
-    let admitted = match admit(&facts, app.now()) {
-        Ok(admitted) => admitted,
-        Err(refused) => return Ok(*refused),
-    };
-    let checked = check(&facts, form).await?;
-    Ok(decide(
-        app,
-        form,
-        &facts,
-        admitted,
-        checked,
-        &OtpCode::generate(),
-        flow_id,
-    ))
+}
+
+impl engine::Step for Step {
+    type Flow = ();
+    type Refusal = Refusal;
+    type Facts = (Facts, Admitted, Checked);
+
+    /// Read, refuse cheaply (before any hash), verify: the password's match is a fact the
+    /// hash computes off the async threads.
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<engine::step::Count>,
+        _: engine::Attempt,
+    ) -> Result<Result<Self::Facts, Outcome<Refusal>>, WebError> {
+        let form = &self.form;
+        if let Some(missing) = missing_fields(form) {
+            return Ok(Err(missing));
+        }
+        let (client, device) = (ctx.network(), ctx.device.as_deref());
+        let facts = load(app, form, &client, device, &ctx.agent).await?;
+        let admitted = match admit(&facts, app.now()) {
+            Ok(admitted) => admitted,
+            Err(refused) => return Ok(Err(*refused)),
+        };
+        let checked = check(&facts, form).await?;
+        Ok(Ok((facts, admitted, checked)))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: (),
+        (facts, admitted, checked): Self::Facts,
+        _: engine::Attempt,
+    ) -> Outcome<Refusal> {
+        let code = OtpCode::generate();
+        decide(
+            app,
+            &self.form,
+            &facts,
+            admitted,
+            checked,
+            &code,
+            &self.flow_id,
+        )
+    }
 }
 
 /// The decision on an admitted attempt. `code` is the code to send if one is issued;

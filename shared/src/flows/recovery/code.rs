@@ -7,12 +7,15 @@ use super::refusal::{Page, Refusal};
 use super::{charge_request, charge_sms, request_allowed, request_keys};
 use super::{Mode, Recovery, State, Step};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
+use crate::engine::step::Count;
+use crate::engine::{
+    self, Attempt, Carried, Ctx, Effect, Guess, Outcome, Refusal as _, Reply, Tx, WebError,
+};
 use crate::notify::messages;
 use crate::pages::otp as otp_page;
 use crate::store::accounts::{self, Status};
 use crate::store::otp::{self, OtpError, Purpose};
-use crate::web::WebError;
+use crate::store::Item;
 use crate::{routes, App};
 
 pub use otp_page::CodeForm as Form;
@@ -31,56 +34,140 @@ pub fn elsewhere(state: State) -> Option<String> {
     }
 }
 
+/// The code page's POST: the code (counted by the engine before it is compared), or
+/// "Invia di nuovo".
+pub struct CodeStep {
+    pub form: Form,
+}
+
+/// What the code page's step reads: for "Invia di nuovo", the current code's item (it names
+/// the account the data matched, and the epoch they were asked at); for a guess, the code as
+/// counted and, for a right guess in mode 3, the account with the request's guards.
+pub enum Facts {
+    Resend {
+        current: Option<Item>,
+    },
+    Guess {
+        counted: Option<Count>,
+        items: Vec<Option<Item>>,
+    },
+}
+
+impl engine::Step for CodeStep {
+    type Flow = Carried<Recovery>;
+    type Refusal = Refusal;
+    type Facts = Facts;
+
+    fn pre_commit(&self, _: &App, flow: &Carried<Recovery>) -> Option<Guess> {
+        if elsewhere(flow.data.state).is_some() || self.form.wants_new_code() {
+            return None;
+        }
+        otp_page::to_count(&self.form, Purpose::Recovery, &flow.data.rid)
+    }
+
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: &Carried<Recovery>,
+        counted: Option<Count>,
+        _: Attempt,
+    ) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
+        let (d, now) = (&flow.data, app.now());
+        if elsewhere(d.state).is_some() {
+            return Ok(Ok(Facts::Guess {
+                counted,
+                items: Vec::new(),
+            }));
+        }
+        if self.form.wants_new_code() {
+            if otp_page::too_early(d.otp_sent_at, now).is_some() {
+                return Ok(Ok(Facts::Resend { current: None }));
+            }
+            let current = app
+                .store
+                .get(&otp::code_key(Purpose::Recovery, &d.rid))
+                .await?;
+            return Ok(Ok(Facts::Resend { current }));
+        }
+        let right = match (&counted, OtpCode::parse(&self.form.codice)) {
+            (Some(Ok(c)), Ok(code)) => c.compare(&code, now).is_ok().then_some(&c.item),
+            _ => None,
+        };
+        let named = right.and_then(|i| i.s(otp::ACCOUNT));
+        let mut items = Vec::new();
+        if let (Some(account_id), false) = (named, d.state == State::ResetCodeSent) {
+            let mut keys = vec![accounts::key(account_id)];
+            keys.extend(request_keys(d.caps_subject(), Mode::Both, now));
+            items = app.store.batch_get(&keys).await?;
+        }
+        Ok(Ok(Facts::Guess { counted, items }))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        flow: Carried<Recovery>,
+        facts: Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
+        decide(app, flow, &self.form, &ctx.viewer.ip, facts)
+    }
+}
+
 /// The code, or "Invia di nuovo", on the code page; `client` is the asking connection (its
 /// share of the number's recovery SMS).
-pub async fn decide(
+pub fn decide(
     app: &App,
     flow: Carried<Recovery>,
     form: &Form,
     client: &str,
-) -> Result<Outcome<Refusal>, WebError> {
+    facts: Facts,
+) -> Outcome<Refusal> {
     if let Some(to) = elsewhere(flow.data.state) {
-        return Ok(Outcome::redirect(to));
+        return Outcome::redirect(to);
     }
-    if form.wants_new_code() {
-        return resend(app, flow, client).await;
-    }
+    let (counted, items) = match facts {
+        Facts::Resend { current } => return resend(app, flow, client, current),
+        Facts::Guess { counted, items } => (counted, items),
+    };
     let code = match OtpCode::parse(&form.codice) {
         Ok(c) => c,
-        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
+        Err(e) => return Outcome::error(422, otp_page::FIELD, e),
     };
     let now = app.now();
-    let store = app.store.as_ref();
     let d = &flow.data;
-    let (consume, named, epoch) =
-        match otp::check_item(store, &app.secret, Purpose::Recovery, &d.rid, &code, now).await {
-            Ok((consume, item)) => {
-                let named = item.s(otp::ACCOUNT).map(str::to_owned);
-                (consume, named, item.n(otp::EPOCH))
-            }
-            Err(OtpError::Store(e)) => return Err(e.into()),
-            Err(e) => return Ok(Outcome::reply(refused(&e))),
-        };
+    let compared = match counted {
+        Some(Ok(c)) => c.compare(&code, now).map(|consume| (consume, c.item)),
+        Some(Err(e)) => Err(e),
+        None => Err(OtpError::Missing),
+    };
+    let (consume, named, epoch) = match compared {
+        Ok((consume, item)) => {
+            let named = item.s(otp::ACCOUNT).map(str::to_owned);
+            (consume, named, item.n(otp::EPOCH))
+        }
+        Err(e) => return Outcome::reply(refused(&e)),
+    };
     let Ok(next) = d.code_verified(named.is_some()) else {
         // Only an impossible guess for data without an account ends here: same as wrong.
-        return Ok(Outcome::reply(refused(&OtpError::Wrong { remaining: 1 })));
+        return Outcome::reply(refused(&OtpError::Wrong { remaining: 1 }));
     };
     let mut tx = Tx::new();
     tx.write(consume);
     let cookie = super::cookie(app, &flow.id, flow.version + 1, &next);
     if d.state == State::ResetCodeSent {
         tx.write(flow.next_op(&next, now));
-        return Ok(Outcome::redirect(Step::NewPassword.path())
+        return Outcome::redirect(Step::NewPassword.path())
             .with_tx(tx)
-            .cookie(cookie));
+            .cookie(cookie);
     }
     // Mode 3 proved: the username and a reset link, under the request's guards.
     let account_id = named.unwrap_or_default();
-    let mut keys = vec![accounts::key(&account_id)];
-    keys.extend(request_keys(d.caps_subject(), Mode::Both, now));
-    let items = store.batch_get(&keys).await?;
-    let account = items[0]
-        .as_ref()
+    let account = items
+        .first()
+        .and_then(Option::as_ref)
         .and_then(|i| accounts::from_item(&account_id, i))
         .filter(|a| a.status == Status::Active);
     if let (Some(a), Some(e)) = (&account, epoch) {
@@ -88,14 +175,17 @@ pub async fn decide(
             // The account's proof changed since the request: the code is used up, the
             // request is void.
             tracing::info!(step = "recover-otp", "request voided by a newer epoch");
-            return Ok(Outcome::reply(Refusal::Voided(Page::Code).reply())
+            return Outcome::reply(Refusal::Voided(Page::Code).reply())
                 .with_tx(tx)
-                .cookie(super::clear_cookie(app)));
+                .cookie(super::clear_cookie(app));
         }
     }
     tx.write(flow.next_op(&next, now));
     let mut outcome = Outcome::redirect(sent()).cookie(cookie);
-    if let (Some(account), true) = (account, request_allowed(&items[1..], now)) {
+    if let (Some(account), true) = (
+        account,
+        request_allowed(items.get(1..).unwrap_or_default(), now),
+    ) {
         charge_request(
             &mut tx,
             d.caps_subject(),
@@ -112,7 +202,7 @@ pub async fn decide(
         );
         outcome = outcome.send(super::reset_email(&account, &link, true, now));
     }
-    Ok(outcome.with_tx(tx))
+    outcome.with_tx(tx)
 }
 
 fn refused(e: &OtpError) -> Reply {
@@ -122,20 +212,17 @@ fn refused(e: &OtpError) -> Reply {
 /// "Invia di nuovo": a new code for the same subject, sent only if the data matched an
 /// account (which the current code item knows, with the epoch it was asked at), charged
 /// alike either way.
-async fn resend(
+fn resend(
     app: &App,
     flow: Carried<Recovery>,
     client: &str,
-) -> Result<Outcome<Refusal>, WebError> {
+    current: Option<Item>,
+) -> Outcome<Refusal> {
     let now = app.now();
     let d = &flow.data;
     if let Some(wait) = otp_page::too_early(d.otp_sent_at, now) {
-        return Ok(Outcome::error(429, otp_page::FIELD, wait));
+        return Outcome::error(429, otp_page::FIELD, wait);
     }
-    let current = app
-        .store
-        .get(&otp::code_key(Purpose::Recovery, &d.rid))
-        .await?;
     let account = match &d.reset {
         Some(r) => Some(r.account_id.clone()),
         None => current
@@ -175,10 +262,8 @@ async fn resend(
         },
         None => Effect::Nothing,
     };
-    Ok(
-        Outcome::redirect(format!("{}?nuovo=1", routes::RECOVER_OTP))
-            .with_tx(tx)
-            .send(message)
-            .cookie(super::cookie(app, &flow.id, flow.version + 1, &next)),
-    )
+    Outcome::redirect(format!("{}?nuovo=1", routes::RECOVER_OTP))
+        .with_tx(tx)
+        .send(message)
+        .cookie(super::cookie(app, &flow.id, flow.version + 1, &next))
 }

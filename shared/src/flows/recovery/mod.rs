@@ -21,19 +21,18 @@ pub mod code;
 pub mod refusal;
 pub mod reset;
 pub mod start;
+pub mod steps;
 
 pub use refusal::Refusal;
 
 use crate::domain::MobileNumber;
-use crate::engine::{self, Carried, Flow};
+use crate::engine::{self, Flow};
 use crate::engine::{Effect, Tx};
 use crate::notify::messages;
 use crate::store::accounts::Account;
 use crate::store::otp::Purpose;
 use crate::store::{rate, tokens, Item, TxOp};
-use crate::web;
 use crate::{limits, routes, sms, App};
-use lambda_http::Request;
 use serde::{Deserialize, Serialize};
 
 pub const COOKIE: &str = "recover_flow";
@@ -380,6 +379,7 @@ impl Flow for Recovery {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
+    type Page = ();
     fn gone() -> String {
         expired()
     }
@@ -388,18 +388,13 @@ impl Flow for Recovery {
     }
 }
 
-/// The recovery flow the request's cookie carries, if it is live and ours.
-pub async fn carried(app: &App, req: &Request) -> Option<Carried<Recovery>> {
-    engine::carried(app, req).await
-}
-
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Recovery) -> String {
     engine::flow_cookie(app, id, version, data)
 }
 
 pub fn clear_cookie(app: &App) -> String {
-    web::clear_cookie(COOKIE, app.config.cookie_secure)
+    crate::engine::cookies::clear_cookie(COOKIE, app.config.cookie_secure)
 }
 
 /// Where a request without a live recovery flow goes: the start page, saying why.

@@ -14,6 +14,7 @@ pub use super::refusal::{link_gone_page, link_voided_page};
 use super::refusal::{Page, Refusal};
 use super::{charge_sms, Recovery, Step, RESET_TOKEN};
 use crate::domain::OtpCode;
+use crate::engine::WebError;
 use crate::engine::{self, Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::notify::messages;
 use crate::pages::{self, FieldErrors};
@@ -21,7 +22,6 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::lockout::{self, Counter};
 use crate::store::otp::{self, Purpose};
 use crate::store::{tokens, Cond, TxOp};
-use crate::web::WebError;
 use crate::{limits, passwords, routes, App};
 use serde::Deserialize;
 
@@ -67,20 +67,53 @@ pub async fn link_account(app: &App, token: &str) -> Result<Option<(Account, Str
     })
 }
 
+/// What INVIA IL CODICE reads: the link's account and whether a code for it left less than
+/// `RESEND_INTERVAL_SECS` ago (a double click).
+pub struct Started {
+    pub account: Account,
+    pub link: tokens::Link,
+    pub recent: bool,
+}
+
+/// The reads of INVIA IL CODICE (the link, its account, the code's age); `Err` is the
+/// answer for a link that no longer works.
+pub async fn load_start(
+    app: &App,
+    token: &str,
+) -> Result<Result<Started, Outcome<Refusal>>, WebError> {
+    let (account, link) = match link(app, token).await? {
+        Link::Live(live) => *live,
+        Link::Voided => return Ok(Err(Outcome::reply(Refusal::Voided(Page::Reset).reply()))),
+        Link::Gone => return Ok(Err(Outcome::reply(Refusal::LinkGone.reply()))),
+    };
+    let now = app.now();
+    let rid = Recovery::reset(
+        account.id.clone(),
+        account.number.clone(),
+        &link,
+        account.session_epoch,
+        now,
+    )
+    .rid;
+    let recent = otp::age(app.store.as_ref(), Purpose::Recovery, &rid, now)
+        .await?
+        .is_some_and(|age| age < limits::RESEND_INTERVAL_SECS);
+    Ok(Ok(Started {
+        account,
+        link,
+        recent,
+    }))
+}
+
 /// INVIA IL CODICE on the link's page: a code to the account's number (one per account: a
 /// double click sends one SMS and both flows accept it) and a reset flow that ends when the
 /// link does. `client` is the asking connection (its share of the number's recovery SMS).
-pub async fn start(
-    app: &App,
-    token: &str,
-    flow_id: &str,
-    client: &str,
-) -> Result<Outcome<Refusal>, WebError> {
-    let (account, link) = match link(app, token).await? {
-        Link::Live(live) => *live,
-        Link::Voided => return Ok(Outcome::reply(Refusal::Voided(Page::Reset).reply())),
-        Link::Gone => return Ok(Outcome::reply(Refusal::LinkGone.reply())),
-    };
+pub fn start(app: &App, started: Started, flow_id: &str, client: &str) -> Outcome<Refusal> {
+    let Started {
+        account,
+        link,
+        recent,
+    } = started;
     let now = app.now();
     let data = Recovery::reset(
         account.id.clone(),
@@ -89,9 +122,6 @@ pub async fn start(
         account.session_epoch,
         now,
     );
-    let recent = otp::age(app.store.as_ref(), Purpose::Recovery, &data.rid, now)
-        .await?
-        .is_some_and(|age| age < limits::RESEND_INTERVAL_SECS);
     let mut tx = Tx::new();
     let mut outcome = Outcome::redirect(Step::Code.path());
     if !recent {
@@ -120,38 +150,48 @@ pub async fn start(
             ));
     }
     tx.write(engine::create_flow_op(flow_id, &data, now));
-    Ok(outcome
+    outcome
         .with_tx(tx)
-        .cookie(super::cookie(app, flow_id, 1, &data)))
+        .cookie(super::cookie(app, flow_id, 1, &data))
 }
 
-/// SALVA with the new password: the cheap checks (the flow's state, its version and time,
-/// the account and its epoch, the rules) before the hash, then one transaction.
-pub async fn set_password(
+/// What SALVA reads and computes: the account (active, at the link's epoch) and the new
+/// password's hash.
+pub struct NewPassword {
+    pub account: Account,
+    pub hash: String,
+}
+
+/// SALVA with the new password, before the decision: the cheap checks (the flow's state, its
+/// version and time, the account and its epoch, the rules) before the hash; `Err` is the
+/// answer.
+pub async fn load_password(
     app: &App,
-    flow: Carried<Recovery>,
+    flow: &Carried<Recovery>,
     form: &Form,
-) -> Result<Outcome<Refusal>, WebError> {
-    let (Ok(done), Some(reset)) = (flow.data.password_set(), flow.data.reset.as_ref()) else {
-        return Ok(Outcome::redirect(flow.data.state.path()));
+) -> Result<Result<NewPassword, Outcome<Refusal>>, WebError> {
+    let (Ok(_), Some(reset)) = (flow.data.password_set(), flow.data.reset.as_ref()) else {
+        return Ok(Err(Outcome::redirect(flow.data.state.path())));
     };
     // One read: the flow's record with the account. A stale or replayed cookie (the
     // password already set from this flow, a second tab) stops here, before any hash.
     let keys = [accounts::key(&reset.account_id)];
-    let Some(facts) = engine::load_current(app, &flow, &keys).await? else {
-        return Ok(Outcome::stale());
+    let Some(facts) = engine::load_current(app, flow, &keys).await? else {
+        return Ok(Err(Outcome::stale()));
     };
     let Some(account) = facts[0]
         .as_ref()
         .and_then(|i| accounts::from_item(&reset.account_id, i))
         .filter(|a| a.status == Status::Active)
     else {
-        return Ok(Outcome::reply(Refusal::LinkGone.reply()).cookie(super::clear_cookie(app)));
+        return Ok(Err(
+            Outcome::reply(Refusal::LinkGone.reply()).cookie(super::clear_cookie(app))
+        ));
     };
     if reset.epoch.is_some_and(|e| e != account.session_epoch) {
         tracing::info!(step = "recover-reset", "reset voided by a newer epoch");
         let voided = Refusal::Voided(Page::Reset).reply();
-        return Ok(Outcome::reply(voided).cookie(super::clear_cookie(app)));
+        return Ok(Err(Outcome::reply(voided).cookie(super::clear_cookie(app))));
     }
     let mut errors = FieldErrors::default();
     let personal = [
@@ -167,11 +207,20 @@ pub async fn set_password(
         &mut errors,
     );
     let (Some(password), true) = (password, errors.is_empty()) else {
-        return Ok(Outcome::reply(Reply::Form(422, errors)));
+        return Ok(Err(Outcome::reply(Reply::Form(422, errors))));
     };
     let hash = passwords::in_pool(move || passwords::hash(&password))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
+    Ok(Ok(NewPassword { account, hash }))
+}
+
+/// SALVA with the new password, on what `load_password` gave: one transaction.
+pub fn set_password(app: &App, flow: Carried<Recovery>, new: NewPassword) -> Outcome<Refusal> {
+    let NewPassword { account, hash } = new;
+    let (Ok(done), Some(reset)) = (flow.data.password_set(), flow.data.reset.as_ref()) else {
+        return Outcome::redirect(flow.data.state.path());
+    };
     let now = app.now();
     let mut tx = Tx::new();
     tx.write(flow.next_op(&done, now));
@@ -194,16 +243,14 @@ pub async fn set_password(
     ));
     tracing::info!(step = "recover-reset", "password changed, sessions ended");
     let login = format!("{}{}", app.config.public_base_url, routes::LOGIN);
-    Ok(
-        Outcome::redirect(format!("{}?password-modificata=1", routes::LOGIN))
-            .with_tx(tx)
-            .send(Effect::Email(messages::email_password_changed(
-                &account.email,
-                &account.username,
-                &login,
-            )))
-            .cookie(super::clear_cookie(app)),
-    )
+    Outcome::redirect(format!("{}?password-modificata=1", routes::LOGIN))
+        .with_tx(tx)
+        .send(Effect::Email(messages::email_password_changed(
+            &account.email,
+            &account.username,
+            &login,
+        )))
+        .cookie(super::clear_cookie(app))
 }
 
 /// The account's write, also on condition that it is still active at `epoch` (the one the

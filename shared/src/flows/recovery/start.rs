@@ -11,6 +11,7 @@ use super::refusal::{Page, Refusal};
 use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
 use super::{charge_sms, request_subject, sms_share_key};
 use crate::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
+use crate::engine::WebError;
 use crate::engine::{self, Effect, Outcome, Tx};
 use crate::notify::messages;
 use crate::pages::FieldErrors;
@@ -18,7 +19,6 @@ use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{rate, Item, Key};
-use crate::web::WebError;
 use crate::{crypto, limits, routes, sms, App};
 use serde::Deserialize;
 

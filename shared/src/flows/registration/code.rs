@@ -4,14 +4,14 @@
 
 use super::{number, saving, Refusal, Registration, Step};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Reply};
+use crate::engine::step::Count;
+use crate::engine::{self, Carried, Ctx, Effect, Guess, Outcome, Reply, WebError};
 use crate::notify::messages;
 use crate::pages::{otp as otp_page, registration_page};
 use crate::store::accounts::{self, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{Item, TxOp};
-use crate::web::WebError;
 use crate::{flows::record, sms, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -35,41 +35,123 @@ pub fn expired_page() -> Markup {
     )
 }
 
-/// The step: a new code, or a guess.
-pub async fn decide(
+/// AVANTI with the code (counted by the engine before it is compared), or a new code.
+pub struct CodeStep {
+    pub form: Form,
+}
+
+/// What step 2 reads: for a new code, the number's holder (its claim read again); for a
+/// guess, the code as counted and, for a right one, whether its noted holder is an active
+/// account of an earlier Convenzione.
+pub enum Facts {
+    Resend {
+        holder: Option<String>,
+    },
+    Guess {
+        counted: Option<Count>,
+        earlier: bool,
+    },
+}
+
+impl CodeStep {
+    fn code_form(&self) -> otp_page::CodeForm {
+        otp_page::CodeForm {
+            codice: self.form.codice.clone(),
+            azione: self.form.azione.clone(),
+        }
+    }
+}
+
+impl engine::Step for CodeStep {
+    type Flow = Carried<Registration>;
+    type Refusal = Refusal;
+    type Facts = Facts;
+
+    fn page(&self) -> Option<Step> {
+        Some(Step::Otp)
+    }
+
+    fn pre_commit(&self, _: &App, flow: &Carried<Registration>) -> Option<Guess> {
+        let form = self.code_form();
+        if form.wants_new_code() {
+            return None;
+        }
+        otp_page::to_count(&form, Purpose::Registration, &flow.data.rid)
+    }
+
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: &Carried<Registration>,
+        counted: Option<Count>,
+        _: engine::Attempt,
+    ) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
+        let (store, now) = (app.store.as_ref(), app.now());
+        if self.code_form().wants_new_code() {
+            if otp_page::too_early(flow.data.code_sent_at, now).is_some() {
+                return Ok(Ok(Facts::Resend { holder: None }));
+            }
+            let claim = uniqueness::key(Kind::Number, flow.data.number.e164());
+            let holder = uniqueness::holder_in(store.batch_get(&[claim]).await?[0].as_ref(), now);
+            return Ok(Ok(Facts::Resend { holder }));
+        }
+        let right = match (&counted, OtpCode::parse(&self.form.codice)) {
+            (Some(Ok(c)), Ok(code)) => c.compare(&code, now).is_ok().then_some(&c.item),
+            _ => None,
+        };
+        let earlier = match right.and_then(holder) {
+            Some(id) => accounts::get(store, id).await?.is_some_and(|a| {
+                a.status == Status::Active && a.origin.starts_with("convenzione-")
+            }),
+            None => false,
+        };
+        Ok(Ok(Facts::Guess { counted, earlier }))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        _: &Ctx,
+        flow: Carried<Registration>,
+        facts: Facts,
+        _: engine::Attempt,
+    ) -> Outcome<Refusal> {
+        decide(app, &self.form, flow, facts)
+    }
+}
+
+/// The step: a new code, or the guess as counted.
+pub fn decide(
     app: &App,
     form: &Form,
     flow: Carried<Registration>,
-) -> Result<Outcome<Refusal>, WebError> {
-    let store = app.store.as_ref();
+    facts: Facts,
+) -> Outcome<Refusal> {
     let now = app.now();
-    if form.azione == otp_page::RESEND_ACTION {
-        if let Some(wait) = otp_page::too_early(flow.data.code_sent_at, now) {
-            return Ok(Outcome::error(429, otp_page::FIELD, wait));
+    match facts {
+        Facts::Resend { holder } => {
+            if let Some(wait) = otp_page::too_early(flow.data.code_sent_at, now) {
+                return Outcome::error(429, otp_page::FIELD, wait);
+            }
+            resend(app, flow, holder.as_deref(), &OtpCode::generate())
         }
-        // The new code keeps the note of the number's holder (its claim read again).
-        let claim = uniqueness::key(Kind::Number, flow.data.number.e164());
-        let holder = uniqueness::holder_in(store.batch_get(&[claim]).await?[0].as_ref(), now);
-        return Ok(resend(app, flow, holder.as_deref(), &OtpCode::generate()));
+        Facts::Guess { counted, earlier } => {
+            let code = match OtpCode::parse(&form.codice) {
+                Ok(c) => c,
+                Err(e) => return Outcome::error(422, otp_page::FIELD, e),
+            };
+            let compared = match counted {
+                Some(Ok(c)) => c.compare(&code, now),
+                Some(Err(e)) => Err(e),
+                None => Err(OtpError::Missing),
+            };
+            match compared {
+                Ok(consume) => verified(app, flow, consume, earlier),
+                Err(e) => Outcome::reply(refused_guess(&e)),
+            }
+        }
     }
-    let code = match OtpCode::parse(&form.codice) {
-        Ok(c) => c,
-        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
-    };
-    let rid = &flow.data.rid;
-    let (consume, item) =
-        match otp::check_item(store, &app.secret, Purpose::Registration, rid, &code, now).await {
-            Ok(checked) => checked,
-            Err(OtpError::Store(e)) => return Err(e.into()),
-            Err(e) => return Ok(Outcome::reply(refused_guess(&e))),
-        };
-    let earlier = match holder(&item) {
-        Some(id) => accounts::get(store, id)
-            .await?
-            .is_some_and(|a| a.status == Status::Active && a.origin.starts_with("convenzione-")),
-        None => false,
-    };
-    Ok(verified(app, flow, consume, earlier))
 }
 
 /// The account noted beside the code as the number's holder at step 1.

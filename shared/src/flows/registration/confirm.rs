@@ -10,11 +10,11 @@
 //! (a new email, edited data) or fails the version check of the confirmation.
 
 use super::{Refusal, Registration, State, Step, CONFIRM_TTL_SECS, KIND, TOKEN_KIND};
+use crate::engine::WebError;
 use crate::engine::{Carried, Outcome, Refusal as _, Tx};
 use crate::flows::record;
 use crate::pages::message_page;
 use crate::store::{tokens, Cond, Item, Key, TxOp};
-use crate::web::WebError;
 use crate::{crypto, routes, App};
 use maud::Markup;
 use serde::Deserialize;

@@ -25,7 +25,9 @@
 
 use super::{saving, Awaiting, Refusal, Registration, State, Step, KIND, TTL_SECS};
 use crate::domain::OtpCode;
-use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
+use crate::engine::step::Count;
+use crate::engine::WebError;
+use crate::engine::{Carried, Effect, Guess, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::pages::otp::{self as otp_page, CodeForm};
@@ -33,7 +35,6 @@ use crate::sms::{self, SendRefused};
 use crate::store::accounts::{self, Account, Status};
 use crate::store::otp::{self, OtpError, Purpose};
 use crate::store::{lines, rate, tokens, Item, Key, TxOp};
-use crate::web::WebError;
 use crate::{crypto, limits, routes, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -150,36 +151,65 @@ pub async fn awaited_gone(app: &App, flow: &Registration) -> Result<bool, WebErr
     Ok(holding(&a.account, item[0].as_ref()).is_none())
 }
 
-/// PROSEGUI. On a registration found by number only: as the guide says (the SIM is
-/// proved). On one found by person only: the flow waits for its owner's proof and both
-/// messages go out (`ask`). On the waiting page (a double click that another request
-/// already decided, or the page's PROSEGUI once the old account is gone): sends nothing,
-/// and the flow goes on only if the awaited account no longer holds its claims.
+/// What PROSEGUI reads: on the waiting page, the awaited account; on a registration found
+/// by person only, the old account and its counters (`load`); else nothing.
+pub enum ProceedRead {
+    Nothing,
+    Awaited(Option<Item>),
+    Old(Box<Facts>),
+}
+
+/// PROSEGUI's reads (`ProceedRead`).
+pub async fn load_proceed(app: &App, flow: &Registration) -> Result<ProceedRead, WebError> {
+    if flow.state == State::AwaitingConsent {
+        let Some(a) = &flow.awaiting else {
+            return Ok(ProceedRead::Nothing);
+        };
+        let item = app.store.batch_get(&[accounts::key(&a.account)]).await?;
+        return Ok(ProceedRead::Awaited(item.into_iter().next().flatten()));
+    }
+    Ok(match &flow.person_only {
+        Some(old_id) => ProceedRead::Old(Box::new(load(app, old_id).await?)),
+        None => ProceedRead::Nothing,
+    })
+}
+
+/// PROSEGUI, its reads and its decision (`load_proceed`, `proceeded`).
 pub async fn proceed(
     app: &App,
     flow: Carried<Registration>,
     fresh: &Fresh,
 ) -> Result<Outcome<Refusal>, WebError> {
+    let read = load_proceed(app, &flow.data).await?;
+    Ok(proceeded(app, flow, fresh, read))
+}
+
+/// PROSEGUI. On a registration found by number only: as the guide says (the SIM is
+/// proved). On one found by person only: the flow waits for its owner's proof and both
+/// messages go out (`ask`). On the waiting page (a double click that another request
+/// already decided, or the page's PROSEGUI once the old account is gone): sends nothing,
+/// and the flow goes on only if the awaited account no longer holds its claims.
+pub fn proceeded(
+    app: &App,
+    flow: Carried<Registration>,
+    fresh: &Fresh,
+    read: ProceedRead,
+) -> Outcome<Refusal> {
     if flow.data.state == State::AwaitingConsent {
-        return recheck(app, flow).await;
+        let awaited = match read {
+            ProceedRead::Awaited(item) => item,
+            _ => None,
+        };
+        return recheck(app, flow, awaited);
     }
-    let Some(old_id) = flow.data.person_only.clone() else {
-        return Ok(super::transit(
-            app,
-            &flow,
-            |r| r.proceed_superseding(None),
-            vec![],
-        ));
+    let facts = match (&flow.data.person_only, read) {
+        (Some(_), ProceedRead::Old(facts)) => *facts,
+        _ => Facts::default(),
     };
-    let facts = load(app, &old_id).await?;
     let Some(old) = &facts.account else {
-        // Ceased since step 3: its claims are free, there is nothing to wait for.
-        return Ok(super::transit(
-            app,
-            &flow,
-            |r| r.proceed_superseding(None),
-            vec![],
-        ));
+        // Found by number only, or ceased since step 3: its claims are free, there is
+        // nothing to wait for.
+        return super::transit(app, &flow, |r| r.proceed_superseding(None), vec![]);
     };
     let awaiting = Awaiting {
         account: old.id.clone(),
@@ -189,64 +219,65 @@ pub async fn proceed(
     };
     let next = match super::next(&flow, |r| r.proceed_superseding(Some(awaiting))) {
         Ok(next) => next,
-        Err(answer) => return Ok(*answer),
+        Err(answer) => return *answer,
     };
-    Ok(ask(app, &flow, next, &facts, fresh))
+    ask(app, &flow, next, &facts, fresh)
 }
 
-/// The waiting page's PROSEGUI (and a double-clicked one): the awaited account read; gone
-/// (ceased by the help desk or by its owner), the flow goes on; else back to the page.
-async fn recheck(app: &App, flow: Carried<Registration>) -> Result<Outcome<Refusal>, WebError> {
+/// The waiting page's PROSEGUI (and a double-clicked one), on the awaited account as read:
+/// gone (ceased by the help desk or by its owner), the flow goes on; else back to the page.
+fn recheck(app: &App, flow: Carried<Registration>, awaited: Option<Item>) -> Outcome<Refusal> {
     let Some(a) = flow.data.awaiting.clone() else {
-        return Ok(Outcome::redirect(flow.data.state.step().path()));
+        return Outcome::redirect(flow.data.state.step().path());
     };
-    let item = app.store.batch_get(&[accounts::key(&a.account)]).await?;
-    if holding(&a.account, item[0].as_ref()).is_some() {
+    if holding(&a.account, awaited.as_ref()).is_some() {
         let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
-        return Ok(Outcome::redirect(Step::Profile.path()).cookie(cookie));
+        return Outcome::redirect(Step::Profile.path()).cookie(cookie);
     }
-    Ok(super::transit(
-        app,
-        &flow,
-        Registration::awaited_gone,
-        vec![],
-    ))
+    super::transit(app, &flow, Registration::awaited_gone, vec![])
+}
+
+/// What INVIA DI NUOVO on the waiting page reads: the awaited account and its counters
+/// (`load`), unless nothing is awaited or it is too early.
+pub async fn load_resend(app: &App, flow: &Registration) -> Result<Option<Facts>, WebError> {
+    match &flow.awaiting {
+        Some(a) if otp_page::too_early(a.sent_at, app.now()).is_none() => {
+            Ok(Some(load(app, &a.account).await?))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// INVIA DI NUOVO on the waiting page: a new link and a new code (the previous ones stop
 /// working), at least `RESEND_INTERVAL_SECS` after the last, under the same caps.
-pub async fn resend(
+pub fn resend(
     app: &App,
     flow: Carried<Registration>,
     fresh: &Fresh,
-) -> Result<Outcome<Refusal>, WebError> {
+    facts: Option<Facts>,
+) -> Outcome<Refusal> {
     let Some(a) = flow.data.awaiting.clone() else {
-        return Ok(Outcome::redirect(flow.data.state.step().path()));
+        return Outcome::redirect(flow.data.state.step().path());
     };
     let now = app.now();
     if let Some(wait) = otp_page::too_early(a.sent_at, now) {
-        return Ok(Outcome::error(429, otp_page::FIELD, wait));
+        return Outcome::error(429, otp_page::FIELD, wait);
     }
-    let facts = load(app, &a.account).await?;
+    let facts = facts.unwrap_or_default();
     let Some(old) = &facts.account else {
-        return Ok(super::transit(
-            app,
-            &flow,
-            Registration::awaited_gone,
-            vec![],
-        ));
+        return super::transit(app, &flow, Registration::awaited_gone, vec![]);
     };
     let hash = crypto::token_hash(&fresh.token);
     let epoch = old.session_epoch;
     let next = match super::next(&flow, |r| r.consent_asked_again(hash, epoch, now)) {
         Ok(next) => next,
-        Err(answer) => return Ok(*answer),
+        Err(answer) => return *answer,
     };
     let mut outcome = ask(app, &flow, next, &facts, fresh);
     if matches!(outcome.reply, Reply::Redirect(_)) {
         outcome.reply = Reply::Redirect(format!("{}?nuovo=1", Step::Profile.path()));
     }
-    Ok(outcome)
+    outcome
 }
 
 /// The request to the old owner, in the transaction that saves `next` (the flow waiting):
@@ -367,57 +398,79 @@ fn request_email(
     messages::email_cease_request(&old.email, &when, &masked, &link)
 }
 
-/// The code typed on the waiting page: counted before it is compared; right, and the
-/// account still as it was when the code left, the flow records the proof and goes on (the
-/// code used up, the link withdrawn, in one transaction).
-pub async fn code(
+/// The guess typed on the waiting page, to count before it is compared
+/// (`engine::Step::pre_commit`): on the code sent to the old account's SIM.
+pub fn to_count(form: &CodeForm, flow: &Registration) -> Option<Guess> {
+    flow.awaiting.as_ref()?;
+    otp_page::to_count(form, Purpose::Registration, &code_subject(&flow.rid))
+}
+
+/// The guess as counted, compared: the use of the code and its item, or why not.
+fn compared(form: &CodeForm, counted: Option<Count>, now: i64) -> Result<(TxOp, Item), Reply> {
+    let guess = OtpCode::parse(&form.codice)
+        .map_err(|e| Outcome::<Refusal>::error(422, otp_page::FIELD, e).reply)?;
+    let checked = match counted {
+        Some(Ok(c)) => c.compare(&guess, now).map(|consume| (consume, c.item)),
+        Some(Err(e)) => Err(e),
+        None => Err(OtpError::Missing),
+    };
+    checked.map_err(|e| refused_guess(&e))
+}
+
+/// What the waiting page's code reads once it is right and names the awaited account:
+/// that account (whether it still holds its claims, at the epoch the code left at).
+pub async fn load_code(
+    app: &App,
+    form: &CodeForm,
+    flow: &Registration,
+    counted: &Option<Count>,
+) -> Result<Option<Item>, WebError> {
+    let Some(a) = &flow.awaiting else {
+        return Ok(None);
+    };
+    let right = match (counted, OtpCode::parse(&form.codice)) {
+        (Some(Ok(c)), Ok(code)) => {
+            c.compare(&code, app.now()).is_ok() && c.item.s("account") == Some(&a.account)
+        }
+        _ => false,
+    };
+    if !right {
+        return Ok(None);
+    }
+    let read = app.store.batch_get(&[accounts::key(&a.account)]).await?;
+    Ok(read.into_iter().next().flatten())
+}
+
+/// The code typed on the waiting page, counted before it is compared (by the engine); right,
+/// and the account (read as `old`) still as it was when the code left, the flow records the
+/// proof and goes on (the code used up, the link withdrawn, in one transaction).
+pub fn code(
     app: &App,
     form: &CodeForm,
     flow: Carried<Registration>,
-) -> Result<Outcome<Refusal>, WebError> {
+    counted: Option<Count>,
+    old: Option<Item>,
+) -> Outcome<Refusal> {
     let Some(a) = flow.data.awaiting.clone() else {
-        return Ok(Outcome::redirect(flow.data.state.step().path()));
+        return Outcome::redirect(flow.data.state.step().path());
     };
-    let guess = match OtpCode::parse(&form.codice) {
-        Ok(c) => c,
-        Err(e) => return Ok(Outcome::error(422, otp_page::FIELD, e)),
-    };
-    let (store, now) = (app.store.as_ref(), app.now());
-    let subject = code_subject(&flow.data.rid);
-    let checked = otp::check_item(
-        store,
-        &app.secret,
-        Purpose::Registration,
-        &subject,
-        &guess,
-        now,
-    );
-    let (consume, item) = match checked.await {
+    let (consume, item) = match compared(form, counted, app.now()) {
         Ok(checked) => checked,
-        Err(OtpError::Store(e)) => return Err(e.into()),
-        Err(e) => return Ok(Outcome::reply(refused_guess(&e))),
+        Err(reply) => return Outcome::reply(reply),
     };
     if item.s(otp::ACCOUNT) != Some(a.account.as_str()) {
         // A code of an earlier request (other data typed since): no longer valid.
-        return Ok(Outcome::reply(refused_guess(&OtpError::Missing)));
+        return Outcome::reply(refused_guess(&OtpError::Missing));
     }
-    let read = store.batch_get(&[accounts::key(&a.account)]).await?;
-    let Some(old) = holding(&a.account, read[0].as_ref()) else {
-        return Ok(super::transit(
-            app,
-            &flow,
-            Registration::awaited_gone,
-            vec![consume],
-        ));
+    let Some(old) = holding(&a.account, old.as_ref()) else {
+        return super::transit(app, &flow, Registration::awaited_gone, vec![consume]);
     };
     if old.status != Status::Active || old.session_epoch != a.epoch {
-        return Ok(Outcome::reply(
-            Refusal::ConsentStale(otp_page::FIELD).reply(),
-        ));
+        return Outcome::reply(Refusal::ConsentStale(otp_page::FIELD).reply());
     }
     let next = match super::next(&flow, |r| r.owner_consented(&a.account)) {
         Ok(next) => next,
-        Err(answer) => return Ok(*answer),
+        Err(answer) => return *answer,
     };
     let mut tx = saving(app, &flow, &next);
     tx.write(consume);
@@ -429,7 +482,7 @@ pub async fn code(
         step = "register-profile",
         "the previous registration's owner proved it by SMS"
     );
-    Ok(super::advance(app, &flow, &next, tx))
+    super::advance(app, &flow, &next, tx)
 }
 
 fn refused_guess(e: &OtpError) -> Reply {

@@ -11,12 +11,12 @@
 
 use super::{confirm, saving, Attempt, Refusal, Registration, Reserved, State, Step, WrongState};
 use crate::domain::{Email, Username};
+use crate::engine::WebError;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::record;
 use crate::notify::messages;
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{rate, TxOp};
-use crate::web::WebError;
 use crate::{crypto, limits, routes, App};
 use serde::{Deserialize, Deserializer};
 
@@ -83,7 +83,7 @@ pub async fn holder(
     })
 }
 
-/// The step: SALVA, or AVANTI / INVIA DI NUOVO.
+/// The step: SALVA, or AVANTI / INVIA DI NUOVO (its read, then its decision).
 pub async fn decide(
     app: &App,
     form: &Form,
@@ -91,33 +91,73 @@ pub async fn decide(
     flow: Carried<Registration>,
     attempt: Attempt,
 ) -> Result<Outcome<Refusal>, WebError> {
+    let holder = load(app, form, &flow, attempt).await?;
+    Ok(decided(app, form, client, flow, attempt, &holder))
+}
+
+/// What the step reads: who holds the value chosen (the email of SALVA, the username of
+/// AVANTI), when deciding again; nothing for a value that does not parse or a double click.
+pub async fn load(
+    app: &App,
+    form: &Form,
+    flow: &Carried<Registration>,
+    attempt: Attempt,
+) -> Result<Holder, WebError> {
+    let chosen = match form.azione.as_str() {
+        SAVE => Email::parse(&form.email)
+            .ok()
+            .map(|e| (Kind::Email, e.as_str().to_owned())),
+        SEND | RESEND if !double_click(flow, attempt) => {
+            Username::parse(&form.username(&flow.data))
+                .ok()
+                .map(|u| (Kind::Username, u.as_str().to_owned()))
+        }
+        _ => None,
+    };
+    match chosen {
+        Some((kind, value)) => holder(app, &flow.data, kind, &value, attempt).await,
+        None => Ok(Holder::Unread),
+    }
+}
+
+/// A second AVANTI after the request that moved the flow sent the email.
+fn double_click(flow: &Carried<Registration>, attempt: Attempt) -> bool {
+    attempt.moved && flow.data.state == State::EmailSent
+}
+
+/// The decision on SALVA, AVANTI or INVIA DI NUOVO, with who holds the value chosen.
+pub fn decided(
+    app: &App,
+    form: &Form,
+    client: &str,
+    flow: Carried<Registration>,
+    attempt: Attempt,
+    holder: &Holder,
+) -> Outcome<Refusal> {
     match form.azione.as_str() {
         SAVE => {
             let email = match Email::parse(&form.email) {
                 Ok(e) => e,
-                Err(e) => return Ok(Outcome::error(422, "email", e)),
+                Err(e) => return Outcome::error(422, "email", e),
             };
-            let holder = holder(app, &flow.data, Kind::Email, email.as_str(), attempt).await?;
-            Ok(save(app, flow, email, client, &holder))
+            save(app, flow, email, client, holder)
         }
         SEND | RESEND => {
-            if attempt.moved && flow.data.state == State::EmailSent {
+            if double_click(&flow, attempt) {
                 // A double click: the request that moved the flow sent the email.
                 let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
-                return Ok(Outcome::redirect(Step::Email.path()).cookie(cookie));
+                return Outcome::redirect(Step::Email.path()).cookie(cookie);
             }
             let typed = form.username(&flow.data);
             let username = match Username::parse(&typed) {
                 Ok(u) => u,
-                Err(e) => return Ok(Outcome::error(422, "username", e)),
+                Err(e) => return Outcome::error(422, "username", e),
             };
-            let holder =
-                holder(app, &flow.data, Kind::Username, username.as_str(), attempt).await?;
             let token = crypto::random_token();
             let resent = form.azione == RESEND;
-            Ok(send(app, flow, username, &token, resent, client, &holder))
+            send(app, flow, username, &token, resent, client, holder)
         }
-        _ => Ok(Outcome::redirect(Step::Email.path())),
+        _ => Outcome::redirect(Step::Email.path()),
     }
 }
 

@@ -30,23 +30,19 @@ pub mod number;
 pub mod password;
 pub mod profile;
 mod refusal;
+pub mod steps;
 
 pub use refusal::Refusal;
 
 use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use crate::engine::carry::{self, Carried};
-use crate::engine::{self, Outcome, Tx};
+use crate::engine::{self, Ctx, Outcome, Tx, WebError};
 use crate::flows::record;
 use crate::metrics::Metric;
-use crate::pages::FieldErrors;
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{tokens, TxOp};
-use crate::web::{Resp, WebError};
 use crate::{routes, App};
-use lambda_http::Request;
-use maud::Markup;
 use serde::{Deserialize, Serialize};
-use std::future::Future;
 
 pub const COOKIE: &str = "reg_flow";
 pub const KIND: &str = crate::store::flows::FlowKind::Registration.tag();
@@ -528,28 +524,36 @@ impl Registration {
     }
 }
 
-/// Which decision of a POST this is (`run`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Attempt {
-    /// A later decision (after a refusal that decides again, or a conflict), on the
-    /// table's flow rather than the cookie's.
-    pub again: bool,
-    /// The table's flow is a later version than the cookie's: another request moved it.
-    pub moved: bool,
-}
+pub use crate::engine::{Attempt, Elsewhere};
 
 impl engine::Flow for Registration {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
+    const READ_IN_BATCH: bool = true;
+    type Page = Step;
     fn gone() -> String {
         expired()
     }
-}
-
-/// The registration the request's cookie carries, if it is live and ours.
-pub async fn carried(app: &App, req: &Request) -> Option<Carried<Registration>> {
-    engine::carried(app, req).await
+    /// Each page is allowed in some states only; any other request goes to the page of
+    /// the state.
+    fn allows(&self, page: Step) -> bool {
+        self.state.allows(page)
+    }
+    fn home(&self) -> String {
+        self.state.step().path().to_owned()
+    }
+    /// Two states are moved on by another browser, so there a page asks the table where
+    /// the flow is: a confirmation email waiting (for a later page: the link confirmed
+    /// elsewhere moves the flow to that browser), and the old owner's proof awaited (for
+    /// its own page: the link to the old account's address records the proof on the flow).
+    fn moved_elsewhere(&self, page: Step) -> bool {
+        match self.state {
+            State::EmailSent => !self.state.allows(page),
+            State::AwaitingConsent => true,
+            _ => false,
+        }
+    }
 }
 
 /// The cookie value carrying `data` as version `version` of flow `id`.
@@ -569,138 +573,14 @@ pub fn expired() -> String {
     format!("{}?scaduta=1", routes::REGISTER_NUMBER)
 }
 
-/// The flow `id` as the table has it now (one read).
-pub async fn reload(app: &App, id: &str) -> Result<Option<Carried<Registration>>, WebError> {
-    let item = app
-        .store
-        .batch_get(&[record::key_for(KIND, id)])
-        .await?
-        .pop()
-        .flatten();
-    Ok(
-        record::from_item(item.as_ref(), app.now()).map(|(version, data)| Carried {
-            id: id.to_owned(),
-            version,
-            data,
-        }),
-    )
-}
-
-/// Where a request goes instead of its page: `to`, with the cookie of the flow as the
-/// table has it when the page learnt that another browser moved it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Elsewhere {
-    pub to: String,
-    pub cookie: Option<String>,
-}
-
-impl From<String> for Elsewhere {
-    fn from(to: String) -> Self {
-        Elsewhere { to, cookie: None }
-    }
-}
-
-impl Elsewhere {
-    pub fn redirect(&self) -> Resp {
-        crate::web::redirect_with_cookies(&self.to, self.cookie.as_slice())
-    }
-}
-
-/// The flow `registration::page` or `registration::posted` gives, or (from a handler) the
-/// redirect it says instead.
-#[macro_export]
-macro_rules! flow_or_redirect {
-    ($entered:expr) => {
-        match $entered {
-            Ok(flow) => flow,
-            Err(to) => {
-                return Ok($crate::flows::registration::Elsewhere::from(to).redirect());
-            }
-        }
-    };
-}
-
-/// The flow a POST of `step` decides on, or the page the request goes to instead.
-pub async fn posted(app: &App, req: &Request, step: Step) -> Result<Carried<Registration>, String> {
-    let flow = carried(app, req).await.ok_or_else(expired)?;
-    if !flow.data.state.allows(step) {
-        return Err(flow.data.state.step().path().to_owned());
-    }
-    Ok(flow)
-}
-
-/// The flow a page (GET) of `step` shows, from its cookie, or the page the request goes to
-/// instead. Two states are moved on by another browser, so there the table says where the
-/// flow is: a confirmation email waiting (for a later page: the link confirmed elsewhere
-/// moves the flow to that browser), and the old owner's proof awaited (for its own page:
-/// the link to the old account's address records the proof on the flow). A flow that moved
-/// sends the browser to its page with a cookie that carries it.
+/// The flow a page (GET) of `step` shows (`engine::shown`), or the page the request goes
+/// to instead.
 pub async fn page(
     app: &App,
-    req: &Request,
+    ctx: &Ctx,
     step: Step,
 ) -> Result<Result<Carried<Registration>, Elsewhere>, WebError> {
-    let Some(flow) = carried(app, req).await else {
-        return Ok(Err(expired().into()));
-    };
-    let allowed = flow.data.state.allows(step);
-    let ask = match flow.data.state {
-        State::EmailSent => !allowed,
-        State::AwaitingConsent => true,
-        _ => false,
-    };
-    if !ask {
-        return Ok(match allowed {
-            true => Ok(flow),
-            false => Err(flow.data.state.step().path().to_owned().into()),
-        });
-    }
-    Ok(match reload(app, &flow.id).await? {
-        None => Err(expired().into()),
-        Some(f) if f.version == flow.version && f.data.state.allows(step) => Ok(f),
-        Some(f) => Err(Elsewhere {
-            to: f.data.state.step().path().to_owned(),
-            cookie: Some(cookie(app, &f.id, f.version, &f.data)),
-        }),
-    })
-}
-
-/// Runs a POST of `step` on the engine: `decide` on the flow the cookie carried first;
-/// after a conflict or a refusal that decides again, on the table's flow (sent to its own
-/// page, with a cookie that carries it, if it moved past `step`). `draw` is the step's page
-/// with errors.
-pub async fn run<F, Fut>(
-    app: &App,
-    flow: Carried<Registration>,
-    step: Step,
-    decide: F,
-    draw: impl FnOnce(&FieldErrors) -> Markup,
-) -> Result<Resp, WebError>
-where
-    F: Fn(Carried<Registration>, Attempt) -> Fut,
-    Fut: Future<Output = Result<Outcome<Refusal>, WebError>>,
-{
-    let (decide, carried) = (&decide, &flow);
-    let mut decided = false;
-    let decisions = move || {
-        let again = std::mem::replace(&mut decided, true);
-        async move {
-            if !again {
-                return decide(carried.clone(), Attempt::default()).await;
-            }
-            let Some(fresh) = reload(app, &carried.id).await? else {
-                return Ok(Outcome::redirect(expired()));
-            };
-            if !fresh.data.state.allows(step) {
-                let to = fresh.data.state.step().path();
-                let cookie = cookie(app, &fresh.id, fresh.version, &fresh.data);
-                return Ok(Outcome::redirect(to).cookie(cookie));
-            }
-            let moved = fresh.version != carried.version;
-            decide(fresh, Attempt { again, moved }).await
-        }
-    };
-    engine::run(app, decisions, draw).await
+    engine::shown(app, ctx, step).await
 }
 
 /// A step's transaction, opened with the write that saves `next` as the flow's next

@@ -10,6 +10,7 @@
 
 use super::{Line, Refusal, Registration, Step, KIND, TTL_SECS};
 use crate::domain::{MobileNumber, OtpCode};
+use crate::engine::WebError;
 use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::challenge::{self, Passed};
 use crate::flows::record;
@@ -19,7 +20,6 @@ use crate::sms::{self, SendRefused};
 use crate::store::otp::{self, Purpose};
 use crate::store::uniqueness::{self, Kind};
 use crate::store::{lines, rate, TxOp};
-use crate::web::WebError;
 use crate::{limits, App};
 use serde::Deserialize;
 

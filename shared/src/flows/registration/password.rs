@@ -9,6 +9,7 @@
 
 use super::{saving, Attempt, Refusal, Registration, Step};
 use crate::domain::Password;
+use crate::engine::WebError;
 use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply};
 use crate::flows::record;
 use crate::notify::messages::{self, RegistrationSummary};
@@ -17,7 +18,6 @@ use crate::pages::{self, FieldErrors};
 use crate::store::accounts::{self, cease_ops, claims, Account, Status};
 use crate::store::uniqueness;
 use crate::store::{consent_log, lines, Cond, TxOp};
-use crate::web::WebError;
 use crate::{documents, passwords, routes, App};
 use maud::Markup;
 use serde::Deserialize;
@@ -97,7 +97,8 @@ impl Hasher {
         }
     }
 
-    async fn get(&self) -> Result<&str, WebError> {
+    /// The hash, computed once however often the step is decided.
+    pub async fn hash(&self) -> Result<&str, WebError> {
         let hashed = self.hash.get_or_try_init(|| hash(self.password.clone()));
         Ok(hashed.await?.as_str())
     }
@@ -156,22 +157,10 @@ pub async fn decide(
     hasher: &Hasher,
 ) -> Result<Outcome<Refusal>, WebError> {
     let facts = load(app, &flow).await?;
-    match &facts.flow {
-        None => return Ok(Outcome::redirect(super::expired())),
-        Some((version, data)) if *version != flow.version => {
-            tracing::info!(step = "register-password", "stale flow cookie refused");
-            let cookie = super::cookie(app, &flow.id, *version, data);
-            return Ok(Outcome::redirect(data.state.step().path()).cookie(cookie));
-        }
-        Some(_) => {}
+    if let Some(answer) = refused(app, &flow, &facts) {
+        return Ok(answer);
     }
-    let stale = facts.superseded.iter().any(|(a, proved_at)| {
-        proved_at.is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
-    });
-    if stale {
-        return Ok(Outcome::reply(Refusal::ConsentStale("password").reply()));
-    }
-    let hash = hasher.get().await?;
+    let hash = hasher.hash().await?;
     let line = facts.line.as_ref();
     Ok(complete(
         app,
@@ -181,6 +170,27 @@ pub async fn decide(
         facts.superseded,
         line,
     ))
+}
+
+/// The answer before any hash, if the facts give one: a cookie that is not the table's
+/// flow goes to that flow's page; an owner's proof that no longer holds is refused.
+pub fn refused(app: &App, flow: &Carried<Registration>, facts: &Facts) -> Option<Outcome<Refusal>> {
+    match &facts.flow {
+        None => return Some(Outcome::redirect(super::expired())),
+        Some((version, data)) if *version != flow.version => {
+            tracing::info!(step = "register-password", "stale flow cookie refused");
+            let cookie = super::cookie(app, &flow.id, *version, data);
+            return Some(Outcome::redirect(data.state.step().path()).cookie(cookie));
+        }
+        Some(_) => {}
+    }
+    let stale = facts.superseded.iter().any(|(a, proved_at)| {
+        proved_at.is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
+    });
+    if stale {
+        return Some(Outcome::reply(Refusal::ConsentStale("password").reply()));
+    }
+    None
 }
 
 /// The account this registration makes.

@@ -8,12 +8,14 @@
 use super::consent::{self, Fresh};
 use super::{Existing, Profile, Refusal, Registration, State};
 use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
-use crate::engine::{Carried, Outcome, Reply};
+use crate::engine::step::Count;
+use crate::engine::WebError;
+use crate::engine::{Carried, Guess, Outcome, Reply};
 use crate::pages::otp as otp_page;
 use crate::pages::FieldErrors;
 use crate::store::accounts::{self, Status};
 use crate::store::uniqueness::{self, Kind};
-use crate::web::WebError;
+use crate::store::Item;
 use crate::App;
 use serde::Deserialize;
 
@@ -78,39 +80,113 @@ pub fn parse(form: &Form, flow: &Registration) -> Result<Profile, FieldErrors> {
     }
 }
 
+/// Which of the page's buttons a POST is, in the flow's state.
+enum Choice {
+    Proceed,
+    /// The waiting page's buttons after the wait ended (the link confirmed elsewhere).
+    WaitOver,
+    Resend,
+    Code,
+    Data,
+}
+
+fn choice(form: &Form, flow: &Registration) -> Choice {
+    if form.azione == PROCEED {
+        return Choice::Proceed;
+    }
+    let for_the_wait = form.azione == otp_page::RESEND_ACTION || !form.codice.is_empty();
+    match (flow.state == State::AwaitingConsent, for_the_wait) {
+        (false, true) => Choice::WaitOver,
+        (true, _) if form.azione == otp_page::RESEND_ACTION => Choice::Resend,
+        (true, _) => Choice::Code,
+        (false, false) => Choice::Data,
+    }
+}
+
+/// The waiting page's code as a code form.
+fn code_form(form: &Form) -> otp_page::CodeForm {
+    otp_page::CodeForm {
+        codice: form.codice.clone(),
+        azione: String::new(),
+    }
+}
+
+/// What the step reads, by the button pressed (see `consent` for the wait's).
+pub enum Facts {
+    Proceed(consent::ProceedRead),
+    Resend(Option<Box<consent::Facts>>),
+    Code {
+        counted: Option<Count>,
+        old: Option<Item>,
+    },
+    /// The registrations with these data, if the data are valid.
+    Data(Option<Existing>),
+    Nothing,
+}
+
+/// The guess of the waiting page's code, to count before it is compared.
+pub fn to_count(form: &Form, flow: &Registration) -> Option<Guess> {
+    match choice(form, flow) {
+        Choice::Code => consent::to_count(&code_form(form), flow),
+        _ => None,
+    }
+}
+
+/// The step's reads, by the button pressed.
+pub async fn load(
+    app: &App,
+    form: &Form,
+    flow: &Carried<Registration>,
+    counted: Option<Count>,
+) -> Result<Facts, WebError> {
+    let d = &flow.data;
+    Ok(match choice(form, d) {
+        Choice::Proceed => Facts::Proceed(consent::load_proceed(app, d).await?),
+        Choice::WaitOver => Facts::Nothing,
+        Choice::Resend => Facts::Resend(consent::load_resend(app, d).await?.map(Box::new)),
+        Choice::Code => {
+            let old = consent::load_code(app, &code_form(form), d, &counted).await?;
+            Facts::Code { counted, old }
+        }
+        Choice::Data => match parse(form, d) {
+            Ok(profile) => Facts::Data(Some(
+                existing_registrations(app, &d.number, &profile).await?,
+            )),
+            Err(_) => Facts::Data(None),
+        },
+    })
+}
+
 /// The step: PROSEGUI, the waiting page's code or INVIA DI NUOVO, or the data (checked
-/// against the registrations that exist).
-pub async fn decide(
+/// against the registrations that exist), on what `load` read.
+pub fn decide(
     app: &App,
     form: &Form,
     flow: Carried<Registration>,
     fresh: &Fresh,
-) -> Result<Outcome<Refusal>, WebError> {
-    if form.azione == PROCEED {
-        return consent::proceed(app, flow, fresh).await;
-    }
-    let for_the_wait = form.azione == otp_page::RESEND_ACTION || !form.codice.is_empty();
-    if for_the_wait && flow.data.state != State::AwaitingConsent {
-        // The wait ended meanwhile (the link confirmed elsewhere): to the flow's page.
-        let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
-        return Ok(Outcome::redirect(flow.data.state.step().path()).cookie(cookie));
-    }
-    if flow.data.state == State::AwaitingConsent {
-        if form.azione == otp_page::RESEND_ACTION {
-            return consent::resend(app, flow, fresh).await;
+    facts: Facts,
+) -> Outcome<Refusal> {
+    match (choice(form, &flow.data), facts) {
+        (Choice::Proceed, Facts::Proceed(read)) => consent::proceeded(app, flow, fresh, read),
+        (Choice::Resend, Facts::Resend(read)) => {
+            consent::resend(app, flow, fresh, read.map(|f| *f))
         }
-        let code = otp_page::CodeForm {
-            codice: form.codice.clone(),
-            azione: String::new(),
-        };
-        return consent::code(app, &code, flow).await;
+        (Choice::Code, Facts::Code { counted, old }) => {
+            consent::code(app, &code_form(form), flow, counted, old)
+        }
+        (Choice::Data, Facts::Data(existing)) => {
+            let profile = match parse(form, &flow.data) {
+                Ok(p) => p,
+                Err(errors) => return Outcome::reply(Reply::Form(422, errors)),
+            };
+            entered(app, flow, profile, existing.unwrap_or_default())
+        }
+        // The wait ended meanwhile (the link confirmed elsewhere): to the flow's page.
+        _ => {
+            let cookie = super::cookie(app, &flow.id, flow.version, &flow.data);
+            Outcome::redirect(flow.data.state.step().path()).cookie(cookie)
+        }
     }
-    let profile = match parse(form, &flow.data) {
-        Ok(p) => p,
-        Err(errors) => return Ok(Outcome::reply(Reply::Form(422, errors))),
-    };
-    let existing = existing_registrations(app, &flow.data.number, &profile).await?;
-    Ok(entered(app, flow, profile, existing))
 }
 
 /// The active accounts that hold this number or this person's claim in this entity

@@ -476,7 +476,12 @@ async fn step_2_resend_waits_thirty_seconds() {
         codice: String::new(),
         azione: "invia-di-nuovo".into(),
     };
-    let o = code::decide(&app, &form, carried(flow)).await.unwrap();
+    let o = code::decide(
+        &app,
+        &form,
+        carried(flow),
+        code::Facts::Resend { holder: None },
+    );
     let (status, text) = form_error(&o, "codice");
     assert_eq!(status, 429);
     assert!(text.starts_with("Attendi ancora 2"), "{text}");
@@ -859,7 +864,7 @@ async fn step_5_refuses_a_claim_another_registration_took_first() {
 
 #[test]
 fn step_4_tells_a_missing_username_field_from_an_empty_one() {
-    use crate::web::Form;
+    use crate::engine::Form;
     let r = at(State::EmailSaved, 100);
     let absent: email::Form = Form::from_pairs(&[("azione", "avanti")]).typed();
     assert_eq!(
