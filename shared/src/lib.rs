@@ -14,7 +14,6 @@ pub mod passwords;
 pub mod runtime;
 pub mod session;
 pub mod sms;
-pub mod ui;
 pub mod web;
 
 // The lower layers are crates of their own (shared/domain, store, notify, metrics, pdf), so
@@ -25,6 +24,7 @@ pub use ::metrics;
 pub use ::notify;
 pub use ::pdf;
 pub use ::store::{self, aws_error, limits, secret};
+pub use ::ui;
 
 pub use app::App;
 

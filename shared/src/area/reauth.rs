@@ -22,7 +22,7 @@ use crate::{passwords, App};
 /// How recent a login (or a re-authentication) must be for a sensitive change.
 pub const REAUTH_SECS: i64 = 15 * 60;
 /// The form field of the current password.
-pub const FIELD: &str = "password_attuale";
+pub const FIELD: &str = crate::pages::area::REAUTH_FIELD;
 pub const WRONG: &str = "La password attuale non è corretta.";
 pub const MISSING: &str = "Inserisci la tua password attuale.";
 

@@ -8,7 +8,7 @@
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::{assets, components::icon};
-use crate::routes;
+use domain::routes;
 
 /// Brand text shown in the header (no logos are copied).
 pub const BRAND: &str = "TIM · Convenzione Telefonia Mobile 8";

@@ -12,4 +12,8 @@
 pub mod agent;
 pub mod assets;
 pub mod components;
+pub mod errors;
 pub mod layout;
+pub mod pages;
+
+pub use errors::FieldErrors;

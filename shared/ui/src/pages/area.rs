@@ -1,9 +1,12 @@
 //! The private area's page frame and the form parts its pages share.
 
 use super::{error_summary, Field, FieldErrors};
-use crate::routes;
-use crate::ui::layout::{self, PageOptions};
+use crate::layout::{self, PageOptions};
+use domain::routes;
 use maud::{html, Markup};
+
+/// The current-password field of a re-authentication form (`engine`'s reauth step reads it).
+pub const REAUTH_FIELD: &str = "password_attuale";
 
 /// Every private page: not indexed, the header's link reads "Area Clienti" and is current.
 pub const OPTIONS: PageOptions<'static> = PageOptions {
@@ -40,7 +43,7 @@ pub fn heading(title: &str, notice: Option<&str>, errors: &FieldErrors) -> Marku
 
 /// The current password, asked before a sensitive change (never echoed back).
 pub fn current_password(errors: &FieldErrors, hint: Option<&str>) -> Markup {
-    let mut f = Field::text(crate::area::reauth::FIELD, "Password attuale", "")
+    let mut f = Field::text(REAUTH_FIELD, "Password attuale", "")
         .kind("password")
         .autocomplete("current-password");
     if let Some(h) = hint {

@@ -2,13 +2,12 @@
 //! of the shared layout in `ui`. Field errors are rendered here, in one place.
 
 pub mod area;
-pub mod otp;
 
-use crate::domain::PASSWORD_RULES;
-use crate::ui::{components, layout};
+use crate::{components, layout};
+use domain::PASSWORD_RULES;
 use maud::{html, Markup};
 
-pub use crate::engine::form::FieldErrors;
+pub use crate::FieldErrors;
 
 /// The box at the top of a form listing its errors, each linking to its field.
 pub fn error_summary(errors: &FieldErrors) -> Markup {
@@ -140,8 +139,8 @@ pub fn new_password(
     again: &str,
     personal: &[&str],
     errors: &mut FieldErrors,
-) -> Option<crate::domain::Password> {
-    let password = crate::domain::Password::parse(typed, personal)
+) -> Option<domain::Password> {
+    let password = domain::Password::parse(typed, personal)
         .map_err(|e| errors.add("password", e))
         .ok()?;
     if typed != again {
