@@ -565,7 +565,7 @@ impl Messaging {
     }
 }
 
-/// The functions that read the flow secret (`shared::secret`: sealed flow cookies, OTP
+/// The functions that read the flow secret (`store::secret`: sealed flow cookies, OTP
 /// hashes, slider challenges). Only these are given `FLOW_SECRET_ARN` and
 /// `secretsmanager:GetSecretValue` on that secret (infra/template.yaml,
 /// `FlowSecretReadPolicy`); send-messages and the private area's other pages never.
@@ -711,7 +711,7 @@ mod tests {
         let all: BTreeSet<&str> = functions().into_iter().collect();
         assert_eq!(
             declared, all,
-            "shared::access must have one row per function of routes::ROUTES and QUEUE_FUNCTIONS"
+            "engine::access must have one row per function of routes::ROUTES and QUEUE_FUNCTIONS"
         );
         assert_eq!(declared.len(), ACCESS.len(), "a function declared twice");
         for q in QUEUE_FUNCTIONS {
@@ -982,7 +982,7 @@ mod tests {
             assert_eq!(
                 matching.len(),
                 1,
-                "key {pk} must fall under exactly one prefix of shared::access, found {matching:?}"
+                "key {pk} must fall under exactly one prefix of engine::access, found {matching:?}"
             );
             met.insert(*matching[0]);
         }

@@ -25,7 +25,7 @@ pub struct App {
     /// (`send-messages`, the local gateway's poller), never held here.
     pub outbox: Arc<dyn Outbox>,
     pub clock: Arc<dyn Clock>,
-    /// The flow secret (`shared::secret`): fetched from Secrets Manager at first use by the
+    /// The flow secret (`store::secret`): fetched from Secrets Manager at first use by the
     /// functions given `FLOW_SECRET_ARN`, fixed in memory in tests.
     pub secret: Arc<FlowSecret>,
 }
@@ -191,7 +191,7 @@ impl App {
     /// function given the secret runs (`ready_keys`), so this makes no call.
     ///
     /// # Panics
-    /// In a function that was not given the secret (`FLOW_SECRET_ARN`): `shared::access`
+    /// In a function that was not given the secret (`FLOW_SECRET_ARN`): `engine::access`
     /// declares which functions read it, and the template gives it to exactly those.
     pub fn keys(&self) -> Arc<FlowKeys> {
         self.secret.note_use();

@@ -5,7 +5,7 @@
 //!
 //! The value is `<key id>.<flow id>.<version>.<expires>.<base64 nonce + ciphertext>`,
 //! sealed with ChaCha20-Poly1305 under a key derived from the flow secret's current version
-//! (`shared::secret`, named by its id), with the flow kind, key id, flow id, version and
+//! (`store::secret`, named by its id), with the flow kind, key id, flow id, version and
 //! expiry as associated data: one flow's cookie is no other's, and nothing in it can be read
 //! or changed by the browser — a recovery for unknown data must look exactly like one for a
 //! real account, down to the cookie. It opens under the current or the previous version;

@@ -15,13 +15,13 @@ pub mod vars {
     pub const EMAIL_FROM_NAME: &str = "EMAIL_FROM_NAME";
     pub const SES_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
     /// The name or ARN of the Secrets Manager secret holding the flow secret
-    /// (`shared::secret`); set only for the functions that use it. Never the value.
+    /// (`store::secret`); set only for the functions that use it. Never the value.
     pub const FLOW_SECRET_ARN: &str = "FLOW_SECRET_ARN";
     pub const SMS_GLOBAL_HOURLY_BUDGET: &str = "SMS_GLOBAL_HOURLY_BUDGET";
     pub const COOKIE_SECURE: &str = "COOKIE_SECURE";
     pub const OUTBOX_QUEUE_URL: &str = "OUTBOX_QUEUE_URL";
     /// The deployment's stage (`prod`, `test`, …; the template's `Stage`): the `Stage`
-    /// dimension of every metric (`shared::metrics`). Unset locally: `local`.
+    /// dimension of every metric (`metrics`). Unset locally: `local`.
     pub const STAGE: &str = "STAGE";
 }
 
@@ -46,7 +46,7 @@ pub struct Config {
     pub email_from_name: String,
     pub ses_configuration_set: Option<String>,
     /// Where the flow secret (the key of sealed flow cookies, OTP hashes and challenges) is
-    /// read from (`shared::secret`): Secrets Manager (`FLOW_SECRET_ARN`), a fixed value in
+    /// read from (`store::secret`): Secrets Manager (`FLOW_SECRET_ARN`), a fixed value in
     /// tests; `None` for a function that needs none (send-messages, portale-admin).
     pub flow_secret: Option<FlowSecretSource>,
     pub sms_global_hourly_budget: u64,

@@ -1,4 +1,4 @@
-//! Who made the request, as the edge said (`shared::edge` reads it from CloudFront's
+//! Who made the request, as the edge said (`web::edge` reads it from CloudFront's
 //! viewer address): the client every per-client cap counts. Plain values, no HTTP.
 
 use std::net::{IpAddr, Ipv6Addr};

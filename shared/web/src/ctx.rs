@@ -2,8 +2,8 @@
 //! agent, cookies, query, form), which is all a handler, a step or a page sees of it.
 
 use super::form;
-use crate::engine::Ctx;
-use crate::App;
+use engine::App;
+use engine::Ctx;
 use lambda_http::Request;
 
 /// The request's context; its viewer is the one `runtime::entry` attached (`edge::viewer`),
@@ -15,7 +15,7 @@ pub fn read(app: &App, req: &Request) -> Ctx {
         .cloned()
         .unwrap_or_else(|| crate::edge::viewer(req));
     let headers = req.headers().get_all("cookie");
-    let cookies = crate::engine::cookies::parse(headers.iter().filter_map(|v| v.to_str().ok()));
+    let cookies = engine::cookies::parse(headers.iter().filter_map(|v| v.to_str().ok()));
     let path = req.uri().path().to_owned();
     let agent = super::user_agent(req).to_owned();
     let mut ctx = Ctx::new(path, viewer, agent, cookies, app.config.cookie_secure);

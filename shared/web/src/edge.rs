@@ -35,7 +35,7 @@ pub const FORWARDED_VIEWER_HEADERS: &[&str] = &[
     "user-agent",
 ];
 
-pub use crate::engine::viewer::{ClientNetwork, Viewer, IPV6_CLIENT_PREFIX};
+pub use engine::viewer::{ClientNetwork, Viewer, IPV6_CLIENT_PREFIX};
 
 /// Who the viewer is, as CloudFront said (`unknown` without a viewer address, which never
 /// happens in AWS). Trusted because only requests that passed the API's WAF — that is,

@@ -5,7 +5,7 @@
 use super::{html, Resp};
 use maud::html;
 
-pub use crate::engine::error::WebError;
+pub use engine::error::WebError;
 
 /// The one place an error becomes a page.
 pub trait Render {
@@ -56,12 +56,12 @@ impl Render for WebError {
             tracing::warn!(error = %self, "request refused");
         }
         let (title, text) = texts(&self);
-        let page = crate::ui::layout::page(
+        let page = ui::layout::page(
             title,
             html! {
                 h1 { (title) }
                 p role="alert" { (text) }
-                p { a class="btn btn-secondary" href=(crate::routes::HOME) { "Torna alla home page" } }
+                p { a class="btn btn-secondary" href=(domain::routes::HOME) { "Torna alla home page" } }
             },
         );
         let mut resp = html(status(&self), page);

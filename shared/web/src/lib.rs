@@ -1,12 +1,16 @@
-//! HTTP plumbing shared by every function: forms, cookies, redirects, security headers,
+//! The web edge, the only library crate that knows `lambda_http`: the runtime (`runtime::entry`),
+//! the request read once into an `engine::Ctx`, the `step!` macro, and HTTP plumbing: forms, cookies, redirects, security headers,
 //! CSRF checks, client address, and the one place where errors become pages.
 
 pub mod ctx;
+pub mod edge;
 pub mod error;
 pub mod form;
+pub mod otp;
 pub mod reply;
+pub mod runtime;
 
-pub use crate::engine::Ctx;
+pub use engine::Ctx;
 pub use error::{Render, WebError};
 pub use form::Form;
 pub use reply::{render, run};
@@ -85,7 +89,7 @@ pub fn with_cookies(mut resp: Resp, cookies: &[String]) -> Resp {
     resp
 }
 
-pub use crate::engine::cookies::{clear_cookie, cookie_name, set_cookie, MAX_COOKIE_VALUE};
+pub use engine::cookies::{clear_cookie, cookie_name, set_cookie, MAX_COOKIE_VALUE};
 
 /// A cookie value from the request, if present (only under its wire name) and within
 /// `MAX_COOKIE_VALUE` (`engine::cookies::parse`). What each cookie's parts may be is checked
@@ -93,7 +97,7 @@ pub use crate::engine::cookies::{clear_cookie, cookie_name, set_cookie, MAX_COOK
 pub fn cookie(req: &Request, name: &str, secure: bool) -> Option<String> {
     let wanted = cookie_name(name, secure);
     let headers = req.headers().get_all("cookie");
-    crate::engine::cookies::parse(headers.iter().filter_map(|v| v.to_str().ok()))
+    engine::cookies::parse(headers.iter().filter_map(|v| v.to_str().ok()))
         .into_iter()
         .find(|(n, _)| *n == wanted)
         .map(|(_, v)| v)
@@ -200,4 +204,31 @@ mod cookie_tests {
             .unwrap();
         assert_eq!(cookie(&req, "session", false).as_deref(), Some("ok"));
     }
+}
+
+#[doc(hidden)]
+pub use {engine as __engine, http as __http, lambda_http as __lambda_http};
+
+/// A function's `handle`: the request's context (`engine::Ctx`, read once by
+/// `runtime::entry`) goes to `get` or `post` (the runtime has already answered 405 to any
+/// method the route table does not list for the path, refused cross-site POSTs and, on
+/// private routes, checked the session), and whatever error it ends with becomes a page in
+/// one place (`web::respond`).
+#[macro_export]
+macro_rules! step {
+    (get: $get:path $(, post: $post:path)? $(,)?) => {
+        pub async fn handle(
+            app: &$crate::__engine::App,
+            mut req: $crate::__lambda_http::Request,
+        ) -> $crate::Resp {
+            let ctx = req
+                .extensions_mut()
+                .remove::<$crate::__engine::Ctx>()
+                .unwrap_or_else(|| $crate::ctx::read(app, &req));
+            $crate::respond(match *req.method() {
+                $($crate::__http::Method::POST => $post(app, &ctx).await,)?
+                _ => $get(app, &ctx).await,
+            })
+        }
+    };
 }

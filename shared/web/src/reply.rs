@@ -2,8 +2,8 @@
 //! the errors drawn by the step's page, or its redirect, with its cookies.
 
 use super::{html, redirect_with_cookies, with_cookies, Resp, WebError};
-use crate::engine::{self, Answer, Ctx, FieldErrors, Reply, Step};
-use crate::App;
+use engine::App;
+use engine::{self, Answer, Ctx, FieldErrors, Reply, Step};
 use maud::Markup;
 
 /// `reply` with `cookies`; `form` draws the step's page with a form's errors.
@@ -44,11 +44,8 @@ macro_rules! flow_or_redirect {
         match $entered {
             Ok(flow) => flow,
             Err(e) => {
-                let e: $crate::engine::Elsewhere = e;
-                return Ok($crate::web::redirect_with_cookies(
-                    &e.to,
-                    e.cookie.as_slice(),
-                ));
+                let e: $crate::__engine::Elsewhere = e;
+                return Ok($crate::redirect_with_cookies(&e.to, e.cookie.as_slice()));
             }
         }
     };

@@ -1,9 +1,9 @@
 //! The Lambda entry point every function's `main` calls: structured JSON logs, the App
 //! built once per process (cold start), then the `lambda_http` loop.
 
-use crate::app::App;
-use crate::routes;
-use crate::web::{Render, Resp, WebError};
+use crate::{Render, Resp, WebError};
+use domain::routes;
+use engine::app::App;
 use lambda_http::Request;
 use std::future::Future;
 use tracing::Instrument;
@@ -45,12 +45,12 @@ pub fn request_span(req: &Request) -> tracing::Span {
         .lambda_context_ref()
         .map(|c| c.request_id.clone())
         .filter(|id| !id.is_empty())
-        .unwrap_or_else(|| crate::crypto::random_token()[..16].to_owned());
+        .unwrap_or_else(|| domain::crypto::random_token()[..16].to_owned());
     tracing::info_span!("request", request_id = %request_id, method = %req.method(), path = %req.uri().path())
 }
 
 /// One request, the same way in Lambda and in the local gateway (it came through
-/// CloudFront: the API's WAF let nobody else in, `shared::edge`): with a method the route
+/// CloudFront: the API's WAF let nobody else in, `web::edge`): with a method the route
 /// table lists for its path (else 405), a POST only from the portal's own pages
 /// (`web::check_same_origin`, else 403), on a private route only with a live session
 /// (`session::require`, else to the login); then, with the flow secret's keys ready (if the
@@ -66,8 +66,8 @@ where
             if routes::allows(req.method().as_str(), req.uri().path()) == Some(false) {
                 return Err(WebError::MethodNotAllowed);
             }
-            if crate::web::is_post(&req) {
-                crate::web::check_same_origin(&req, &app.config.public_base_url)?;
+            if crate::is_post(&req) {
+                crate::check_same_origin(&req, &app.config.public_base_url)?;
             }
             Ok(())
         })();
@@ -77,17 +77,17 @@ where
         let viewer = crate::edge::viewer(&req);
         req.extensions_mut().insert(viewer);
         // The request read once: every cookie, the query, the form, the viewer.
-        let mut ctx = crate::web::ctx::read(app, &req);
+        let mut ctx = crate::ctx::read(app, &req);
         if routes::is_private(&ctx.path) {
-            match crate::session::require(app, &ctx).await {
+            match engine::session::require(app, &ctx).await {
                 Ok(Ok(signed_in)) => ctx.signed_in = Some(signed_in),
-                Ok(Err(to)) => return crate::web::redirect_with_cookies(&to.to, &to.cookies),
+                Ok(Err(to)) => return crate::redirect_with_cookies(&to.to, &to.cookies),
                 Err(e) => return e.into_response(),
             }
         }
         req.extensions_mut().insert(ctx);
         // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched at the
-        // process's first request, then cached (`shared::secret`).
+        // process's first request, then cached (`store::secret`).
         if app.secret.is_configured() {
             if let Err(e) = app.ready_keys().await {
                 tracing::error!(error = %e, "flow secret unavailable");
@@ -179,7 +179,7 @@ mod tests {
         assert_eq!(req.uri().path(), "/accesso");
         assert_eq!(req.uri().query(), Some("next=%2Farea-clienti"));
         assert_eq!(
-            crate::routes::find("GET", req.uri().path()).map(|r| r.function),
+            domain::routes::find("GET", req.uri().path()).map(|r| r.function),
             Some("login")
         );
     }

@@ -6,14 +6,14 @@
 //!
 //! The same parsers have cargo-fuzz targets in `fuzz/` (run by `scripts/fuzz.sh`).
 
-use lambda_http::{Body, Request};
-use proptest::prelude::*;
-use shared::domain::{
+use domain::{
     CodiceFiscale, CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, OtpCode, Password,
     Username, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN,
 };
-use shared::web;
-use shared::web::form::{parse_pairs, MAX_FIELD};
+use lambda_http::{Body, Request};
+use proptest::prelude::*;
+use web;
+use web::form::{parse_pairs, MAX_FIELD};
 
 /// Any string: arbitrary Unicode, or random bytes decoded lossily (what the form decoder
 /// hands the parsers when a body is not UTF-8), or a nasty fixed value.
@@ -269,7 +269,7 @@ proptest! {
             prop_assert!(!form.has("numero"));
         }
         let _ = (form.get("numero"), web::query_param(&req, "scaduta"));
-        let _ = (web::cookie(&req, "reg_flow", true), shared::edge::viewer(&req));
+        let _ = (web::cookie(&req, "reg_flow", true), web::edge::viewer(&req));
     }
 }
 

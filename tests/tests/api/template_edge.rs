@@ -7,10 +7,10 @@ use super::template_consistency::{
     functions, getatt_target, intrinsic, is_generated_header_secret, ref_target, resolved_secret,
     resource, resources_of_type, strings, template, FLOW_SECRET_RESOURCE,
 };
+use domain::routes::ROUTES;
 use serde_yaml::Value;
-use shared::edge;
-use shared::routes::ROUTES;
 use std::collections::BTreeSet;
+use web::edge;
 
 /// The text of a `!Sub` (short or long form, plain string or `[string, vars]`).
 fn sub_text(v: &Value) -> Option<String> {
@@ -400,7 +400,7 @@ fn no_function_holds_the_origin_secret() {
     )
     .unwrap();
     if config.contains("ORIGIN_VERIFY") {
-        problems.push("shared::config still reads an origin secret".into());
+        problems.push("engine::config still reads an origin secret".into());
     }
     problems.sort();
     problems.dedup();

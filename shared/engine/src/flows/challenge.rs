@@ -33,7 +33,7 @@ pub enum ChallengeError {
 }
 
 /// A new challenge token: `<nonce>.<issued_at>.<key id>.<signature>`, signed with `key`
-/// (the flow secret's current version, `shared::secret`). The nonce stays first (what the
+/// (the flow secret's current version, `store::secret`). The nonce stays first (what the
 /// proof-of-work is computed on).
 pub fn issue(key: &FlowKey, now: i64) -> String {
     let nonce = &crypto::random_token()[..22];

@@ -29,28 +29,6 @@ impl CodeForm {
     }
 }
 
-/// The GET of a code page, from the state the cookie carries (no read): `elsewhere` says
-/// where a flow that is past the code goes.
-pub async fn show<T: crate::engine::Flow>(
-    app: &crate::App,
-    ctx: &crate::engine::Ctx,
-    elsewhere: impl Fn(&T) -> Option<String>,
-    number: impl Fn(&T) -> &MobileNumber,
-    draw: impl Fn(&str, &FieldErrors, Option<&str>) -> Markup,
-) -> crate::web::Resp {
-    use crate::web;
-    match crate::engine::carry::from_ctx::<T>(app, ctx, T::COOKIE, T::KIND).await {
-        None => web::redirect(&T::gone()),
-        Some(f) => match elsewhere(&f.data) {
-            Some(to) => web::redirect(&to),
-            None => web::html(
-                200,
-                draw(number(&f.data).e164(), &FieldErrors::default(), notice(ctx)),
-            ),
-        },
-    }
-}
-
 /// The notice of a code page reached after "Invia di nuovo" (`?nuovo=1`).
 pub fn notice(ctx: &crate::engine::Ctx) -> Option<&'static str> {
     ctx.query.has("nuovo").then_some(NEW_CODE_NOTICE)

@@ -1,4 +1,4 @@
-//! (d) and the per-function settings: configuration variables (`shared::config::vars`), names,
+//! (d) and the per-function settings: configuration variables (`engine::config::vars`), names,
 //! log groups, memory, the SMS concurrency cap.
 
 use super::*;
@@ -46,7 +46,7 @@ fn function_environment_sets_every_config_var() {
     .collect();
     let from_source = config_vars_from_source();
     if let Some(d) = diff(
-        "shared::config::vars (source)",
+        "engine::config::vars (source)",
         &from_source,
         "this test's list",
         &named,
@@ -78,11 +78,11 @@ fn function_environment_sets_every_config_var() {
         let keys: BTreeSet<String> = env.keys().cloned().collect();
         // FLOW_SECRET_ARN only for the functions that read the secret (template_secrets.rs).
         let mut expected = from_source.clone();
-        if !shared::access::reads_flow_secret(&f.krate) {
+        if !engine::access::reads_flow_secret(&f.krate) {
             expected.remove(vars::FLOW_SECRET_ARN);
         }
         if let Some(d) = diff(
-            "shared::config::vars",
+            "engine::config::vars",
             &expected,
             &format!("{} environment", f.id),
             &keys,
