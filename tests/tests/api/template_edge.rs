@@ -396,7 +396,7 @@ fn no_function_holds_the_origin_secret() {
         }
     }
     let config = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/config.rs"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/engine/src/config.rs"),
     )
     .unwrap();
     if config.contains("ORIGIN_VERIFY") {

@@ -3,10 +3,10 @@
 
 use super::*;
 
-/// The variable names declared in `pub mod vars` of shared/src/config.rs, read from the
+/// The variable names declared in `pub mod vars` of shared/engine/src/config.rs, read from the
 /// source so a new variable cannot be forgotten here.
 fn config_vars_from_source() -> BTreeSet<String> {
-    let path = repo().join("shared/src/config.rs");
+    let path = repo().join("shared/engine/src/config.rs");
     let src = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let start = src
