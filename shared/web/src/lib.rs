@@ -165,6 +165,33 @@ pub fn respond(r: Result<Resp, WebError>) -> Resp {
     r.unwrap_or_else(Render::into_response)
 }
 
+#[doc(hidden)]
+pub use {engine as __engine, http as __http, lambda_http as __lambda_http};
+
+/// A function's `handle`: the request's context (`engine::Ctx`, read once by
+/// `runtime::entry`) goes to `get` or `post` (the runtime has already answered 405 to any
+/// method the route table does not list for the path, refused cross-site POSTs and, on
+/// private routes, checked the session), and whatever error it ends with becomes a page in
+/// one place (`web::respond`).
+#[macro_export]
+macro_rules! step {
+    (get: $get:path $(, post: $post:path)? $(,)?) => {
+        pub async fn handle(
+            app: &$crate::__engine::App,
+            mut req: $crate::__lambda_http::Request,
+        ) -> $crate::Resp {
+            let ctx = req
+                .extensions_mut()
+                .remove::<$crate::__engine::Ctx>()
+                .unwrap_or_else(|| $crate::ctx::read(app, &req));
+            $crate::respond(match *req.method() {
+                $($crate::__http::Method::POST => $post(app, &ctx).await,)?
+                _ => $get(app, &ctx).await,
+            })
+        }
+    };
+}
+
 #[cfg(test)]
 mod cookie_tests {
     use super::*;
@@ -204,31 +231,4 @@ mod cookie_tests {
             .unwrap();
         assert_eq!(cookie(&req, "session", false).as_deref(), Some("ok"));
     }
-}
-
-#[doc(hidden)]
-pub use {engine as __engine, http as __http, lambda_http as __lambda_http};
-
-/// A function's `handle`: the request's context (`engine::Ctx`, read once by
-/// `runtime::entry`) goes to `get` or `post` (the runtime has already answered 405 to any
-/// method the route table does not list for the path, refused cross-site POSTs and, on
-/// private routes, checked the session), and whatever error it ends with becomes a page in
-/// one place (`web::respond`).
-#[macro_export]
-macro_rules! step {
-    (get: $get:path $(, post: $post:path)? $(,)?) => {
-        pub async fn handle(
-            app: &$crate::__engine::App,
-            mut req: $crate::__lambda_http::Request,
-        ) -> $crate::Resp {
-            let ctx = req
-                .extensions_mut()
-                .remove::<$crate::__engine::Ctx>()
-                .unwrap_or_else(|| $crate::ctx::read(app, &req));
-            $crate::respond(match *req.method() {
-                $($crate::__http::Method::POST => $post(app, &ctx).await,)?
-                _ => $get(app, &ctx).await,
-            })
-        }
-    };
 }

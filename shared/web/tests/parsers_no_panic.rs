@@ -12,7 +12,6 @@ use domain::{
 };
 use lambda_http::{Body, Request};
 use proptest::prelude::*;
-use web;
 use web::form::{parse_pairs, MAX_FIELD};
 
 /// Any string: arbitrary Unicode, or random bytes decoded lossily (what the form decoder
