@@ -1,5 +1,6 @@
-//! The web edge, the only library crate that knows `lambda_http`: the runtime (`runtime::entry`),
-//! the request read once into an `engine::Ctx`, the `step!` macro, and HTTP plumbing: forms, cookies, redirects, security headers,
+//! The web edge, the only library crate that knows `lambda_http`: the runtime
+//! (`runtime::entry`), the request read once into an `engine::Ctx`, the `step!` macro, and
+//! HTTP plumbing: forms, cookies, redirects, security headers,
 //! CSRF checks, client address, and the one place where errors become pages.
 
 pub mod ctx;
