@@ -9,7 +9,7 @@
 #
 # Knobs (environment): HASH_N (20) calls per implementation; PERF_SAMPLES (1000)
 # requests per handler case; PERF_CRITERION=0 skips criterion; COLDSTART_RUNS (9);
-# HASH_OPT3=1 also measures argon2/blake2 built at opt-level 3 (a rebuild of shared and perf).
+# HASH_OPT3=1 also measures argon2/blake2 built at opt-level 3 (a rebuild of engine and perf).
 # Benchmarks are release builds (Cargo.toml [profile.release]); the machine is noisy, so
 # every part measures its reference side by side, alternating, in the same run.
 set -euo pipefail
@@ -41,7 +41,7 @@ machine() {
 }
 
 part_hash() {
-  step "Password hashing: argon2id, shared::passwords vs the C reference"
+  step "Password hashing: argon2id, engine::passwords vs the C reference"
   if [[ ! -x "$VENV/bin/python" ]]; then
     python3 -m venv "$VENV"
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzing of the domain parsers and the form decoder (issue #9, "Bad input") with
 # cargo-fuzz (libFuzzer, nightly toolchain). Not part of scripts/test.sh: the proptests
-# in shared/tests/parsers_no_panic.rs cover the same parsers there, quickly.
+# in shared/web/tests/parsers_no_panic.rs cover the same parsers there, quickly.
 #
 #   scripts/fuzz.sh                       every target, FUZZ_SECONDS (20) each: the short run
 #   scripts/fuzz.sh email password        only these targets

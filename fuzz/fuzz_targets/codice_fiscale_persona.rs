@@ -2,7 +2,7 @@
 //! characters, stable, and masked without the middle.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::CodiceFiscalePersona;
+use domain::CodiceFiscalePersona;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

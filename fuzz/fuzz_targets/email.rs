@@ -2,7 +2,7 @@
 //! 254 characters, stable, and split into local part and domain.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::{Email, Username};
+use domain::{Email, Username};
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

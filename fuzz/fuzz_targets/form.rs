@@ -1,11 +1,11 @@
-//! The form decoder (`shared::web::Form`) on any request body: the first byte picks the
+//! The form decoder (`web::Form`) on any request body: the first byte picks the
 //! content type, the rest is the body (as bytes, or as lossy text). Never panics;
 //! values are cut at `MAX_FIELD`; the first of repeated fields wins.
 #![no_main]
 use lambda_http::{Body, Request};
 use libfuzzer_sys::fuzz_target;
-use shared::web::form::{parse_pairs, MAX_FIELD};
-use shared::web::{self, Form};
+use web::form::{parse_pairs, MAX_FIELD};
+use web::{self, Form};
 
 const CONTENT_TYPES: &[Option<&str>] = &[
     None,

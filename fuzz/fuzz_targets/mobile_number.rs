@@ -2,7 +2,7 @@
 //! and parses back to itself (also from its pretty form).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::MobileNumber;
+use domain::MobileNumber;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

@@ -2,7 +2,7 @@
 //! (a `%0A` in `next` once made the redirect panic), never leaves the private area.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::flows::login::safe_next;
+use engine::flows::login::safe_next;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

@@ -1,7 +1,7 @@
 //! `OtpCode::parse` on any input: never panics; accepted codes are exactly 6 digits.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::OtpCode;
+use domain::OtpCode;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

@@ -4,7 +4,7 @@
 //! accepted password keeps to the length rules and its `Debug` hides it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::{Password, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN};
+use domain::{Password, PASSWORD_MAX_LEN, PASSWORD_MIN_LEN};
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.split(|b| *b == 0xFF).map(|p| String::from_utf8_lossy(p).into_owned());

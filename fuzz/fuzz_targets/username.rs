@@ -2,7 +2,7 @@
 //! characters and stable.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use shared::domain::Username;
+use domain::Username;
 
 fuzz_target!(|data: &[u8]| {
     let raw = String::from_utf8_lossy(data);

@@ -5,13 +5,13 @@ function with its REST API (Api) methods, error and throttle alarms) in the temp
 Why a generator: the six resources differ only in names, routes, table grants and which
 of the SMS / email policies apply; writing them by hand is where typos creep in. The
 consistency test (tests/tests/api/template_consistency/) checks the result, and prints the
-exact `table` statements when a role differs from shared/src/access.rs.
+exact `table` statements when a role differs from shared/engine/src/access.rs.
 
   python3 infra/scripts/function-block.py login "Login: username + password" \
       --route GET:/accesso --route POST:/accesso --sms --memory 512 [--email] \
       --grant 'USERNAME#=GetItem' --grant 'LOCK#=GetItem,UpdateItem,DeleteItem' ...
 
-One --grant per row of the function in shared/src/access.rs (key prefix = item actions).
+One --grant per row of the function in shared/engine/src/access.rs (key prefix = item actions).
 """
 import argparse
 
@@ -126,7 +126,7 @@ print(f"""  # --- {a.crate} {'-' * max(3, 69 - len(a.crate))}
           PolicyDocument:
             Version: "2012-10-17"
             Statement:
-              # = shared/src/access.rs (checked by the test)
+              # = shared/engine/src/access.rs (checked by the test)
 {nl.join(table)}
         - PolicyName: logs
           PolicyDocument:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rewrites each role's `table` policy in infra/template.yaml to what shared/src/access.rs
+"""Rewrites each role's `table` policy in infra/template.yaml to what shared/engine/src/access.rs
 declares, from the statements `template_consistency::table::table_access_matches_shared_access`
 prints when they differ. Run it after changing a row of `shared::access`, then review the
 diff: the test stays the judge (this only saves typing the YAML)."""
@@ -24,7 +24,7 @@ for _ in range(40):
     role, statements = m.group(1), m.group(2).rstrip() + "\n"
     lines = open(TEMPLATE).read().split("\n")
     start = next(i for i, l in enumerate(lines) if l.startswith(f"  {role}:"))
-    marker = next(i for i in range(start, len(lines)) if "# = shared/src/access.rs" in lines[i])
+    marker = next(i for i in range(start, len(lines)) if "# = shared/engine/src/access.rs" in lines[i])
     indent = len(lines[marker]) - len(lines[marker].lstrip())
     end = marker + 1
     while end < len(lines) and (lines[end].strip() == "" or

@@ -19,9 +19,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use shared::routes;
-use shared::ui::assets;
+use domain::routes;
 use time::Duration;
+use ui::assets;
 
 use content::{Article, ContentError, Document};
 
@@ -268,7 +268,7 @@ pub fn build(opts: &Options) -> Result<Site, Error> {
     Ok(site)
 }
 
-/// robots.txt: everything but the API path space (`shared::routes::API_PATH_PREFIXES`:
+/// robots.txt: everything but the API path space (`domain::routes::API_PATH_PREFIXES`:
 /// the flows, implemented or still to come).
 pub fn robots(base: &str) -> String {
     let mut out = String::from("User-agent: *\n");

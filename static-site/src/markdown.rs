@@ -3,13 +3,13 @@
 //!
 //! Content rules, checked with file:line errors:
 //! - links to the portal's pages use route names, `[accedi](route:LOGIN)`, resolved
-//!   from `shared::routes` (see [`ROUTE_NAMES`]), never copied paths;
+//!   from `domain::routes` (see [`ROUTE_NAMES`]), never copied paths;
 //! - no raw HTML (pages run under a CSP without 'unsafe-inline', and it could not go
 //!   into the PDF anyway) and no aligned table columns (pulldown-cmark writes those as
 //!   inline `style` attributes).
 
+use domain::routes;
 use pulldown_cmark::{Alignment, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
-use shared::routes;
 
 use crate::content::{Body, ContentError};
 

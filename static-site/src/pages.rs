@@ -1,8 +1,8 @@
-//! The public pages (maud templates inside `shared::ui::layout`).
+//! The public pages (maud templates inside `ui::layout`).
 
+use domain::routes;
 use maud::{html, Markup, PreEscaped};
-use shared::routes;
-use shared::ui::layout::{page_with, PageOptions};
+use ui::layout::{page_with, PageOptions};
 
 use crate::content::{format_date, format_datetime, iso_datetime, Article, Document};
 use crate::{article_path, doc_file_path, doc_page_path, is_new, news_page_path, DocInfo};

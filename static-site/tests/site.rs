@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use domain::routes;
 use scraper::{Html, Selector};
-use shared::routes;
 use static_site::{build, default_content_dir, write, Options};
 
 /// A fresh temporary directory under Cargo's per-target tmp dir, removed on drop.
@@ -116,7 +116,7 @@ fn same_content_gives_byte_identical_output() {
 }
 
 /// The link checker: every internal href/src of every page resolves to a file of the
-/// output, or is a dynamic route: one of `shared::routes::ROUTES`, or in the API path space
+/// output, or is a dynamic route: one of `domain::routes::ROUTES`, or in the API path space
 /// (`routes::is_api_path`: flows whose functions are still to come).
 fn check_links(out: &Path) -> usize {
     let tree = read_tree(out);

@@ -7,7 +7,7 @@ use portale_admin::helpdesk::{self, Desk, Output};
 /// Runs `portale-admin <words>` with `operator` as the shell's `$USER` (`None` for a shell
 /// without one), as the AWS caller of this process (LocalStack's STS answers who).
 pub async fn run(p: &Portal, words: &[String], operator: Option<&str>) -> Output {
-    let sdk = shared::app::sdk_config(&p.app.config).await;
+    let sdk = engine::app::sdk_config(&p.app.config).await;
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let caller = portale_admin::identity::Caller::new(&sdk);
     let desk = Desk {

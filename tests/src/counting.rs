@@ -6,12 +6,12 @@
 //! (`SENT#<id>`) are counted apart, as `send-messages:<API>` (`consumer`), never in
 //! `dynamodb` or `request_path`. Used to keep the AWS calls per flow within budget.
 
-use shared::domain::MobileNumber;
-use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
-use shared::store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
-use shared::App;
+use domain::MobileNumber;
+use engine::App;
+use notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 
 #[derive(Default)]
 pub struct Counts {
@@ -106,7 +106,7 @@ pub struct CountingStore {
 
 /// `api` as counted for a call on `key`: the consumer's delivery records apart.
 fn api(key: &Key, api: &'static str) -> &'static str {
-    if !key.pk.starts_with(shared::access::SENT) {
+    if !key.pk.starts_with(engine::access::SENT) {
         return api;
     }
     match api {

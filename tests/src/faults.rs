@@ -2,16 +2,16 @@
 //! (LocalStack "stopped" for one portal only) and a notifier whose next calls fail.
 
 use crate::proxy::FaultProxy;
-use shared::domain::MobileNumber;
-use shared::notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
-use shared::store::dynamo::DynamoStore;
-use shared::App;
+use domain::MobileNumber;
+use engine::App;
+use notify::{EmailMessage, Message, Notifier, NotifyError, Outbox};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use store::dynamo::DynamoStore;
 
 /// Rebuilds `app`'s store so that its DynamoDB calls go through `proxy`.
 pub async fn store_through(app: App, proxy: &FaultProxy) -> App {
-    let sdk = shared::app::sdk_config(&app.config).await;
+    let sdk = engine::app::sdk_config(&app.config).await;
     let conf = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .endpoint_url(&proxy.endpoint)
         .build();

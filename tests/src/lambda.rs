@@ -5,10 +5,10 @@
 //! tests here wait instead of moving `Portal::clock`.
 
 use crate::{endpoint, ensure_infra, own_outbox_queue, region, test_config, Portal};
+use domain::clock::OffsetClock;
+use engine::App;
 use local_gateway::lambda::{self, Functions, LambdaConfig};
 use local_gateway::{Backend, Gateway};
-use shared::clock::OffsetClock;
-use shared::App;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -47,7 +47,7 @@ impl LambdaPortal {
     /// adjusts. The function processes read the flow secret from Secrets Manager by its
     /// name (`crate::LAMBDA_FLOW_SECRET` unless the test names another).
     pub async fn start_full(
-        configure_app: impl FnOnce(&mut shared::config::Config),
+        configure_app: impl FnOnce(&mut engine::config::Config),
         configure: impl FnOnce(&mut LambdaConfig),
     ) -> LambdaPortal {
         crate::logcapture::install();
@@ -61,7 +61,7 @@ impl LambdaPortal {
             local_gateway::edge::LOCAL_STAGE
         );
         let mut config = test_config(&base);
-        config.flow_secret = Some(shared::secret::FlowSecretSource::SecretsManager(
+        config.flow_secret = Some(store::secret::FlowSecretSource::SecretsManager(
             crate::LAMBDA_FLOW_SECRET.into(),
         ));
         configure_app(&mut config);

@@ -22,20 +22,20 @@ pub mod register;
 pub mod sign_in;
 pub mod table;
 
+use domain::clock::OffsetClock;
+use domain::{CodiceFiscaleEnte, MobileNumber};
+use engine::config::Config;
+use engine::App;
 use local_gateway::inbox::{self, Email, Sms};
 use local_gateway::Gateway;
 use rand::Rng;
 use scraper::{Html, Selector};
-use shared::clock::OffsetClock;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::store::lines::{self, Line};
-use shared::App;
 use std::sync::Arc;
+use store::lines::{self, Line};
 use tokio::sync::OnceCell;
 
 /// What the outbox's consumer sends with (`Portal::start_with_sender`).
-pub type Sender = Arc<dyn shared::notify::Notifier>;
+pub type Sender = Arc<dyn notify::Notifier>;
 
 pub const TEST_TABLE: &str = "portale-test";
 
@@ -92,7 +92,7 @@ pub async fn sqs() -> aws_sdk_sqs::Client {
         return c;
     }
     local_env();
-    let sdk = shared::app::sdk_config(&test_config("http://127.0.0.1")).await;
+    let sdk = engine::app::sdk_config(&test_config("http://127.0.0.1")).await;
     let c = aws_sdk_sqs::Client::new(&sdk);
     SQS.with(|s| *s.borrow_mut() = Some(c.clone()));
     c
@@ -135,7 +135,7 @@ pub async fn queue_depth(queue_url: &str) -> Option<usize> {
 /// A Secrets Manager client on LocalStack.
 pub async fn secrets_manager() -> aws_sdk_secretsmanager::Client {
     local_env();
-    let sdk = shared::app::sdk_config(&test_config("http://127.0.0.1")).await;
+    let sdk = engine::app::sdk_config(&test_config("http://127.0.0.1")).await;
     aws_sdk_secretsmanager::Client::new(&sdk)
 }
 
@@ -160,7 +160,7 @@ pub async fn ensure_infra() {
         .get_or_init(|| async {
             local_env();
             let config = test_config("http://127.0.0.1");
-            let sdk = shared::app::sdk_config(&config).await;
+            let sdk = engine::app::sdk_config(&config).await;
             portale_admin::bootstrap::ensure_infrastructure(&sdk, &config)
                 .await
                 .expect("LocalStack must be running (make test starts it)");
@@ -295,13 +295,10 @@ impl Portal {
         configure(&mut config);
         if config.table_name != TEST_TABLE {
             // A test that needs its own table (e.g. a global counter no other test touches).
-            let sdk = shared::app::sdk_config(&config).await;
-            shared::store::dynamo::ensure_table(
-                &aws_sdk_dynamodb::Client::new(&sdk),
-                &config.table_name,
-            )
-            .await
-            .unwrap();
+            let sdk = engine::app::sdk_config(&config).await;
+            store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name)
+                .await
+                .unwrap();
         }
         let app: &'static App = Box::leak(Box::new(
             adjust(App::aws(config, clock.clone()).await).await,
@@ -434,7 +431,7 @@ impl Portal {
             entity_cf: CodiceFiscaleEnte::parse(entity_cf).unwrap(),
             ragione_sociale: name.into(),
             active,
-            profile: shared::store::lines::Profile::Utente,
+            profile: store::lines::Profile::Utente,
         };
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }

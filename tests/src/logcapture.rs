@@ -41,11 +41,8 @@ pub fn capture() -> &'static Captured {
     LOGS.get_or_init(|| {
         let c = Captured::default();
         let filter = tracing_subscriber::EnvFilter::new("info");
-        tracing::subscriber::set_global_default(shared::runtime::json_subscriber(
-            c.clone(),
-            filter,
-        ))
-        .expect("first subscriber");
+        tracing::subscriber::set_global_default(web::runtime::json_subscriber(c.clone(), filter))
+            .expect("first subscriber");
         c
     })
 }

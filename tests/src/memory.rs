@@ -5,10 +5,12 @@
 //! `security_headers`, `template_consistency`'s recorded walk), so they are reached the way
 //! Lambda and the gateway reach them.
 
+use domain::routes;
+use engine::App;
 use lambda_http::Body;
-use shared::notify::memory::{MemoryNotifier, Sent};
-use shared::web::Resp;
-use shared::{edge, routes, App};
+use notify::memory::{MemoryNotifier, Sent};
+use web::edge;
+use web::Resp;
 
 /// One request to the function the route table names for `method` + the path of `target`;
 /// `None` when no route has them. `cookies` is the Cookie header (empty: none).
@@ -37,7 +39,7 @@ pub async fn send(
         b = b.header(*k, v.as_str());
     }
     let req = b.body(body).expect("a valid request");
-    Some(shared::runtime::entry(app, req, |r| handler(app, r)).await)
+    Some(web::runtime::entry(app, req, |r| handler(app, r)).await)
 }
 
 /// The function crate that answers `method` + the path of `target`.

@@ -4,9 +4,9 @@
 
 use crate::register::{cf_for, PASSWORD};
 use crate::{random_email, random_number, Portal};
+use domain::{CodiceFiscaleEnte, MobileNumber, Password};
 use rand::Rng;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber, Password};
-use shared::store::lines::{self, Line, Profile};
+use store::lines::{self, Line, Profile};
 
 /// An entity of its own (a valid, random codice fiscale), so that its list of lines holds
 /// exactly what the test put there.
@@ -74,7 +74,7 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
     let number = random_number();
     line(p, &number, entity, true, profile).await;
     let username = random_email("assistenza");
-    let hash = shared::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
+    let hash = engine::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
     let cf = cf_for(&number);
     let csv = format!(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\
@@ -89,18 +89,17 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
     .await
     .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-    let id = portale_admin::import_accounts::account_id(
-        &shared::domain::Username::parse(&username).unwrap(),
-    );
+    let id =
+        portale_admin::import_accounts::account_id(&domain::Username::parse(&username).unwrap());
     // As if the terms in force had been accepted at registration (an imported account is
     // asked to accept them at its first login, which these tests are not about).
-    let accepted = shared::store::Update::new()
-        .set("terms_version", shared::documents::TERMS_VERSION)
-        .set("privacy_version", shared::documents::PRIVACY_VERSION)
+    let accepted = store::Update::new()
+        .set("terms_version", domain::documents::TERMS_VERSION)
+        .set("privacy_version", domain::documents::PRIVACY_VERSION)
         .set("accepted_at", p.app.now());
     p.app
         .store
-        .update(&shared::store::accounts::key(&id), accepted, None)
+        .update(&store::accounts::key(&id), accepted, None)
         .await
         .unwrap();
     Holder {

@@ -42,8 +42,7 @@ pub fn cf_for(number: &str) -> &'static str {
         d[5],
         d[6]
     );
-    let cf = shared::domain::CodiceFiscalePersona::with_check_char(&first15)
-        .expect("a well-formed code");
+    let cf = domain::CodiceFiscalePersona::with_check_char(&first15).expect("a well-formed code");
     Box::leak(cf.as_str().to_owned().into_boxed_str())
 }
 pub const PASSWORD: &str = "Girasole-Blu-2026!";

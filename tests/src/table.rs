@@ -2,8 +2,8 @@
 //! at the portal's clock).
 
 use crate::Portal;
-use shared::store::accounts::{self, Account};
-use shared::store::uniqueness::{self, Kind};
+use store::accounts::{self, Account};
+use store::uniqueness::{self, Kind};
 
 /// The owner of the claim on `value` (a username, an email, a number), if anyone holds it.
 pub async fn claim_holder(p: &Portal, kind: Kind, value: &str) -> Option<String> {

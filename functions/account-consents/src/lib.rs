@@ -1,16 +1,17 @@
 //! New versions of the terms or of the privacy notice: the page every private page leads
-//! to until they are accepted, and the wiring of `shared::area::consents::accept`.
+//! to until they are accepted, and the wiring of `engine::area::consents::accept`.
 
+use domain::{documents, routes};
+use engine::area::consents;
+use engine::area::steps::ConsentsStep;
+use engine::flows::login::safe_next;
+use engine::session::SignedIn;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::consents;
-use shared::area::steps::ConsentsStep;
-use shared::flows::login::safe_next;
-use shared::pages::{area, FieldErrors};
-use shared::session::SignedIn;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{documents, routes, App};
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

@@ -1,22 +1,24 @@
 //! "Elimina il tuo account", second step: the SMS code page, and the wiring of
-//! `shared::area::deletion::decide` (ELIMINA L'ACCOUNT with the code, or "Invia di nuovo").
+//! `engine::area::deletion::decide` (ELIMINA L'ACCOUNT with the code, or "Invia di nuovo").
 
+use domain::routes;
+use engine::area::deletion::{self, Deletion};
+use engine::area::steps::DeleteCodeStep;
+use engine::pages::otp as otp_page;
+use engine::App;
+use engine::Carried;
 use maud::{html, Markup};
-use shared::area::deletion::{self, Deletion};
-use shared::area::steps::DeleteCodeStep;
-use shared::engine::Carried;
-use shared::pages::{otp as otp_page, FieldErrors};
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::layout;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;
     // A deletion started before the account's sessions were ended is void: its page says so.
     let void = |d: &Deletion| deletion::is_void(d, s).then(deletion::voided_path);
-    Ok(otp_page::show(app, ctx, void, |d: &Deletion| &d.number, page).await)
+    Ok(web::otp::show(app, ctx, void, |d: &Deletion| &d.number, page).await)
 }
 
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {

@@ -1,17 +1,18 @@
 //! "Elimina il tuo account", first step: what happens and what is kept (exactly
 //! `deletion::KEPT`: what, how long, why), the password, and the wiring of
-//! `shared::area::deletion::start` (an SMS code to the account's SIM).
+//! `engine::area::deletion::start` (an SMS code to the account's SIM).
 
+use domain::routes;
+use engine::area::deletion;
+use engine::area::steps::DeleteStep;
+use engine::pages::otp::masked;
+use engine::session::SignedIn;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::deletion;
-use shared::area::steps::DeleteStep;
-use shared::pages::otp::masked;
-use shared::pages::{area, FieldErrors};
-use shared::session::SignedIn;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

@@ -1,17 +1,18 @@
 //! The link in the email to a new address. Opening it (GET) only reads and shows a button
 //! (mail scanners open every link); the button (POST) confirms through
-//! `shared::area::email::confirm`. Public: it works in any browser, signed in or not. A
+//! `engine::area::email::confirm`. Public: it works in any browser, signed in or not. A
 //! link asked before the account's sessions were ended says it is void, on both.
 
+use domain::routes;
+use engine::area::email;
+use engine::area::steps::EmailConfirmStep;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::email;
-use shared::area::steps::EmailConfirmStep;
-use shared::pages::{error_summary, FieldErrors};
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::layout;
+use ui::{pages::error_summary, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     if let Some(done) = ctx.query_param("confermata") {

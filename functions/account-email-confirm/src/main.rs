@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(account_email_confirm::handle).await
+    web::runtime::serve(account_email_confirm::handle).await
 }

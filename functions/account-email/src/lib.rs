@@ -1,15 +1,16 @@
 //! "Cambia l'indirizzo email" in the private area: the page, and the wiring of the request
-//! `shared::area::email` decides (the link goes to the new address).
+//! `engine::area::email` decides (the link goes to the new address).
 
+use domain::routes;
+use engine::area::steps::EmailStep;
+use engine::area::{email, reauth};
+use engine::session::SignedIn;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::steps::EmailStep;
-use shared::area::{email, reauth};
-use shared::pages::{area, Field, FieldErrors};
-use shared::session::SignedIn;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::{pages::area, pages::Field, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

@@ -1,15 +1,16 @@
 //! "Accessi recenti": the last 20 access events of the account (`store::access_log`), with
 //! "Non sei stato tu?" leading to the password change.
 
+use domain::clock::rome_datetime;
+use domain::routes;
+use engine::App;
 use maud::html;
-use shared::clock::rome_datetime;
-use shared::pages::{area, FieldErrors};
-use shared::store::access_log::{self, SHOWN};
-use shared::ui::agent;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use store::access_log::{self, SHOWN};
+use ui::agent;
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get);
+web::step!(get: get);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

@@ -1,15 +1,16 @@
 //! "Le linee del tuo Ente" (`/area-clienti/linee`): the entity's lines for its referente,
 //! with a search by number and pages of 20. Wiring only: the use case is
-//! `shared::area::lines`, the markup `page`. A user who is no referente is sent back to the
+//! `engine::area::lines`, the markup `page`. A user who is no referente is sent back to the
 //! private home (there is no page for them here).
 
 mod page;
 
-use shared::area::lines::{self, Form, View};
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use domain::routes;
+use engine::area::lines::{self, Form, View};
+use engine::App;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get);
+web::step!(get: get);
 
 /// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
 /// attached to the request.

@@ -1,12 +1,12 @@
 //! The page: the entity, the search form (a GET form: it works without JavaScript and
 //! the address can be bookmarked), the table of lines, the links between pages.
 
+use domain::routes;
+use engine::area::lines::{Form, Listing};
 use maud::{html, Markup};
-use shared::area::lines::{Form, Listing};
-use shared::pages::{error_summary, Field, FieldErrors};
-use shared::routes;
-use shared::store::lines::Profile;
-use shared::ui::layout;
+use store::lines::Profile;
+use ui::layout;
+use ui::{pages::error_summary, pages::Field, FieldErrors};
 
 pub const TITLE: &str = "Le linee del tuo Ente";
 
@@ -14,11 +14,7 @@ pub const TITLE: &str = "Le linee del tuo Ente";
 fn page_href(numero: &str, after: Option<&str>) -> String {
     let mut pairs = vec![("numero", numero)];
     pairs.extend(after.map(|a| ("dopo", a)));
-    format!(
-        "{}?{}",
-        routes::ACCOUNT_LINES,
-        shared::web::query_string(&pairs)
-    )
+    format!("{}?{}", routes::ACCOUNT_LINES, web::query_string(&pairs))
 }
 
 pub fn page(l: &Listing, form: &Form) -> Markup {
@@ -27,7 +23,7 @@ pub fn page(l: &Listing, form: &Form) -> Markup {
         errors.add("numero", e);
     }
     layout::page_with(
-        &shared::pages::area::OPTIONS,
+        &ui::pages::area::OPTIONS,
         TITLE,
         html! {
             div class="container" {

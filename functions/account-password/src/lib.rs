@@ -1,13 +1,15 @@
 //! "Cambia la password" in the private area: the page, and the wiring of the change
-//! `shared::area::password` decides.
+//! `engine::area::password` decides.
 
+use domain::routes;
+use engine::area::steps::PasswordStep;
+use engine::pages::new_password_fields;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::steps::PasswordStep;
-use shared::pages::{area, new_password_fields, FieldErrors};
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(_app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     ctx.required()?;

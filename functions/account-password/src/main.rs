@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(account_password::handle).await
+    web::runtime::serve(account_password::handle).await
 }

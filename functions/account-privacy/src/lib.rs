@@ -1,13 +1,14 @@
 //! "Privacy e dati personali": the page, and "Scarica i tuoi dati" as JSON and as PDF
-//! (`shared::area::export`), with the way to "Elimina il tuo account".
+//! (`engine::area::export`), with the way to "Elimina il tuo account".
 
+use domain::routes;
+use engine::area::{deletion, export};
+use engine::App;
 use maud::html;
-use shared::area::{deletion, export};
-use shared::pages::{area, FieldErrors};
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get);
+web::step!(get: get);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

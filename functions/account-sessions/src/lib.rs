@@ -1,18 +1,19 @@
 //! "Dispositivi e sessioni": the account's live sessions, and the wiring of
-//! `shared::area::sessions::end` ("Esci da questo dispositivo", "Esci da tutti gli altri").
+//! `engine::area::sessions::end` ("Esci da questo dispositivo", "Esci da tutti gli altri").
 
+use domain::clock::rome_datetime;
+use domain::routes;
+use engine::area::sessions::{self, ALL_OTHERS, OTHERS};
+use engine::area::steps::SessionsStep;
+use engine::session::SignedIn;
+use engine::App;
 use maud::{html, Markup};
-use shared::area::sessions::{self, ALL_OTHERS, OTHERS};
-use shared::area::steps::SessionsStep;
-use shared::clock::rome_datetime;
-use shared::pages::{area, FieldErrors};
-use shared::session::SignedIn;
-use shared::store::sessions::Listed;
-use shared::ui::agent;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use store::sessions::Listed;
+use ui::agent;
+use ui::{pages::area, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;

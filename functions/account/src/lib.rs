@@ -4,10 +4,10 @@
 
 mod page;
 
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::App;
+use engine::App;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get);
+web::step!(get: get);
 
 /// The runtime's session guard already ran (`routes::PRIVATE`): the signed-in user is
 /// attached to the request.

@@ -1,10 +1,10 @@
 //! The private area's home page.
 
+use domain::routes;
 use maud::{html, Markup};
-use shared::routes;
-use shared::store::accounts::Account;
-use shared::store::lines::{Line, Profile};
-use shared::ui::layout;
+use store::accounts::Account;
+use store::lines::{Line, Profile};
+use ui::layout;
 
 /// What a person can do in the area: (title, what it is for, where).
 const ACTIONS: &[(&str, &str, &str)] = &[
@@ -38,7 +38,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
 pub fn page(a: &Account, line: Option<&Line>) -> Markup {
     let number = a.number.pretty();
     layout::page_with(
-        &shared::pages::area::OPTIONS,
+        &ui::pages::area::OPTIONS,
         "Area Clienti",
         html! {
             div class="container" {

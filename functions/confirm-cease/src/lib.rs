@@ -1,17 +1,18 @@
 //! The link emailed to the owner of a registration that a new one (same codice fiscale and
 //! entity, another number) asked to cease: its pages, and the wiring of
-//! `shared::flows::registration::consent`. Opening the link (GET) changes nothing — mail
+//! `engine::flows::registration::consent`. Opening the link (GET) changes nothing — mail
 //! scanners open every link — and shows what was asked, by whom (the new number, masked),
 //! and a button; its POST records the owner's consent on the new registration, once, then
 //! redirects to the page that says so (POST-redirect-GET). Public: any browser.
 
+use domain::routes;
+use engine::flows::registration::{consent, steps};
+use engine::App;
 use maud::{html, Markup};
-use shared::flows::registration::{consent, steps};
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::layout;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 /// Reads only (the token): a scanner's visit leaves everything as it was.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(confirm_cease::handle).await
+    web::runtime::serve(confirm_cease::handle).await
 }

@@ -1,14 +1,15 @@
-//! The CONFERMA EMAIL link: its pages, and the wiring of `shared::flows::registration::confirm`.
+//! The CONFERMA EMAIL link: its pages, and the wiring of `engine::flows::registration::confirm`.
 //! Opening the link (GET) changes nothing — mail scanners open every link — and shows a
 //! button; its POST confirms, in any browser.
 
+use domain::{crypto, routes};
+use engine::flows::registration::{confirm, steps, Step};
+use engine::App;
 use maud::{html, Markup};
-use shared::flows::registration::{confirm, steps, Step};
-use shared::pages::registration_page;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{crypto, routes, App};
+use ui::pages::registration_page;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 /// Reads only (the token): a scanner's visit leaves everything as it was.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {

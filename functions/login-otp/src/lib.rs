@@ -1,19 +1,21 @@
 //! Login, second step: the code page, and the wiring of the step
-//! `shared::flows::login::code` decides (ACCEDI with the code, or "Invia di nuovo").
+//! `engine::flows::login::code` decides (ACCEDI with the code, or "Invia di nuovo").
 
+use domain::routes;
+use engine::flows::login::{code, Login, State};
+use engine::pages::otp as otp_page;
+use engine::App;
+use engine::Carried;
 use maud::{html, Markup};
-use shared::engine::Carried;
-use shared::flows::login::{code, Login, State};
-use shared::pages::{otp as otp_page, FieldErrors};
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::layout;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let elsewhere = |l: &Login| (l.state == State::Completed).then(|| l.next.clone());
-    Ok(otp_page::show(
+    Ok(web::otp::show(
         app,
         ctx,
         elsewhere,

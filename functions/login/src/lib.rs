@@ -1,15 +1,15 @@
 //! Login, first step (guide, section 4): the page, and the wiring of the step
-//! `shared::flows::login::password` decides.
+//! `engine::flows::login::password` decides.
 
 mod page;
 
+use engine::flows::login::{self, password};
+use engine::{session, App};
 use page::page;
-use shared::flows::login::{self, password};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{session, App};
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let next = login::safe_next(&ctx.query_param("next").unwrap_or_default());

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(login::handle).await
+    web::runtime::serve(login::handle).await
 }

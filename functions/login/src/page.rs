@@ -1,9 +1,9 @@
 //! The login page.
 
+use domain::routes;
 use maud::{html, Markup};
-use shared::pages::{error_summary, Field, FieldErrors};
-use shared::routes;
-use shared::ui::layout::{self, PageOptions};
+use ui::layout::{self, PageOptions};
+use ui::{pages::error_summary, pages::Field, FieldErrors};
 
 pub fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
     let opts = PageOptions {

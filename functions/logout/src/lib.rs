@@ -1,12 +1,13 @@
 //! Logout: ESCI (a POST, so a link or an image elsewhere cannot sign the user out) ends
 //! the session server-side and clears the cookie. A GET asks for confirmation.
 
+use domain::routes;
+use engine::{session, App};
 use maud::html;
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, session, App};
+use ui::layout;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     if session::current(app, ctx).await?.is_none() {

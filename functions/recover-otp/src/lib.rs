@@ -1,19 +1,21 @@
-//! Recovery, the code page, and the wiring of the step `shared::flows::recovery::code`
+//! Recovery, the code page, and the wiring of the step `engine::flows::recovery::code`
 //! decides (the code, or "Invia di nuovo").
 
+use domain::routes;
+use engine::flows::recovery::{code, Recovery};
+use engine::pages::otp as otp_page;
+use engine::App;
+use engine::Carried;
 use maud::{html, Markup};
-use shared::engine::Carried;
-use shared::flows::recovery::{code, Recovery};
-use shared::pages::{otp as otp_page, FieldErrors};
-use shared::ui::layout;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::layout;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let elsewhere = |r: &Recovery| code::elsewhere(r.state);
-    Ok(otp_page::show(
+    Ok(web::otp::show(
         app,
         ctx,
         elsewhere,

@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(recover_otp::handle).await
+    web::runtime::serve(recover_otp::handle).await
 }

@@ -1,16 +1,17 @@
 //! The reset link's page and the new password's page, and the wiring of the steps
-//! `shared::flows::recovery::reset` decides (INVIA IL CODICE, SALVA).
+//! `engine::flows::recovery::reset` decides (INVIA IL CODICE, SALVA).
 
 mod page;
 
-use shared::engine::{self, Flow};
-use shared::flows::recovery::reset::{self, Form};
-use shared::flows::recovery::{self, steps, Recovery, Step};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{crypto, App};
+use domain::crypto;
+use engine::flows::recovery::reset::{self, Form};
+use engine::flows::recovery::{self, steps, Recovery, Step};
+use engine::App;
+use engine::{self, Flow};
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     if let Some(token) = ctx.query_param("token") {

@@ -1,9 +1,10 @@
 //! The reset link's page and the new password's page.
 
+use domain::routes;
+use engine::pages::new_password_fields;
 use maud::{html, Markup};
-use shared::pages::{error_summary, new_password_fields, FieldErrors};
-use shared::routes;
-use shared::ui::layout;
+use ui::layout;
+use ui::{pages::error_summary, FieldErrors};
 
 fn frame(title: &str, body: Markup) -> Markup {
     layout::flow_page(title, html! { div class="container narrow" { (body) } })

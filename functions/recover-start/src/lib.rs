@@ -1,15 +1,16 @@
 //! "Recupera Username e Password" (guide, end of section 4): the pages, and the wiring of
-//! the step `shared::flows::recovery::start` decides.
+//! the step `engine::flows::recovery::start` decides.
 
 mod page;
 
-use shared::flows::recovery::start::{self, Form};
-use shared::flows::recovery::{steps, Mode};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{crypto, App};
+use domain::crypto;
+use engine::flows::recovery::start::{self, Form};
+use engine::flows::recovery::{steps, Mode};
+use engine::App;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 const CHOOSE: &str = "Seleziona una delle 3 modalità di recupero.";
 

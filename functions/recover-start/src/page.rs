@@ -1,11 +1,11 @@
 //! The start page's three views: the choice of mode, the data of a mode, and "sent".
 
+use domain::routes;
+use engine::flows::recovery::start::Form;
+use engine::flows::recovery::{Mode, REQUEST_FIELD};
 use maud::{html, Markup};
-use shared::flows::recovery::start::Form;
-use shared::flows::recovery::{Mode, REQUEST_FIELD};
-use shared::pages::{error_summary, Field, FieldErrors};
-use shared::routes;
-use shared::ui::layout;
+use ui::layout;
+use ui::{pages::error_summary, pages::Field, FieldErrors};
 
 fn frame(title: &str, body: Markup) -> Markup {
     layout::flow_page(title, html! { div class="container narrow" { (body) } })

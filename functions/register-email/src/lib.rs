@@ -1,20 +1,20 @@
 //! Registration step 4: its pages (the email, the username, "email sent"), and the wiring
-//! of the step `shared::flows::registration::email` decides (SALVA, AVANTI, INVIA DI NUOVO).
+//! of the step `engine::flows::registration::email` decides (SALVA, AVANTI, INVIA DI NUOVO).
 
 mod page;
 
+use engine::flows::registration::{self, email, steps, Registration, State, Step};
+use engine::App;
+use engine::Carried;
 use page::{email_page, sent_page, username_page};
-use shared::engine::Carried;
-use shared::flows::registration::{self, email, steps, Registration, State, Step};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::App;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Email).await?);
+    let flow = web::flow_or_redirect!(registration::page(app, ctx, Step::Email).await?);
     let r = &flow.data;
     let edit = ctx.query_param("modifica").unwrap_or_default();
     let none = FieldErrors::default();

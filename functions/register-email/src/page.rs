@@ -1,8 +1,8 @@
 //! The step-4 pages: the email, the username proposed from it, and "email sent".
 
+use engine::flows::registration::{email, Step};
 use maud::{html, Markup};
-use shared::flows::registration::{email, Step};
-use shared::pages::{error_summary, registration_page, Field, FieldErrors};
+use ui::{pages::error_summary, pages::registration_page, pages::Field, FieldErrors};
 
 pub fn email_page(value: &str, errors: &FieldErrors) -> Markup {
     registration_page(

@@ -1,16 +1,16 @@
 //! Registration step 1: the page, and the wiring of the step
-//! `shared::flows::registration::number` decides (the number, the slider, the SMS code).
+//! `engine::flows::registration::number` decides (the number, the slider, the SMS code).
 
 mod page;
 
+use engine::flows::registration::{steps, Registration};
+use engine::App;
+use engine::{self, Flow};
 use page::page;
-use shared::engine::{self, Flow};
-use shared::flows::registration::{steps, Registration};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::App;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 const EXPIRED: &str =
     "La sessione di registrazione è scaduta o non è più valida: inserisci di nuovo il tuo \

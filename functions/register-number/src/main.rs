@@ -1,4 +1,4 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::serve(register_number::handle).await
+    web::runtime::serve(register_number::handle).await
 }

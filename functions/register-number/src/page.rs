@@ -1,10 +1,11 @@
 //! The step-1 page: the number field and the slider ("barra di controllo").
 
+use domain::routes;
+use engine::flows::challenge;
+use engine::flows::registration::Step;
+use engine::App;
 use maud::{html, Markup};
-use shared::flows::challenge;
-use shared::flows::registration::Step;
-use shared::pages::{error_summary, registration_page, Field, FieldErrors};
-use shared::{routes, App};
+use ui::{pages::error_summary, pages::registration_page, pages::Field, FieldErrors};
 
 pub fn page(app: &App, number: &str, errors: &FieldErrors, notice: Option<&str>) -> Markup {
     let keys = app.keys();

@@ -1,18 +1,19 @@
 //! Registration step 2: the code page, and the wiring of the step
-//! `shared::flows::registration::code` decides (AVANTI with the code, or a new code).
+//! `engine::flows::registration::code` decides (AVANTI with the code, or a new code).
 
+use engine::flows::registration::{self, code, Registration, Step};
+use engine::pages::otp as otp_page;
+use engine::App;
+use engine::Carried;
 use maud::{html, Markup};
-use shared::engine::Carried;
-use shared::flows::registration::{self, code, Registration, Step};
-use shared::pages::{error_summary, otp as otp_page, registration_page, FieldErrors};
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::App;
+use ui::{pages::error_summary, pages::registration_page, FieldErrors};
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Otp).await?);
+    let flow = web::flow_or_redirect!(registration::page(app, ctx, Step::Otp).await?);
     let notice = otp_page::notice(ctx);
     let number = flow.data.number().e164();
     Ok(web::html(

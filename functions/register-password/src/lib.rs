@@ -1,22 +1,23 @@
 //! Registration steps 5 and 6: the password page and the outcome page, and the wiring of
-//! the step `shared::flows::registration::password` decides (one transaction makes the
+//! the step `engine::flows::registration::password` decides (one transaction makes the
 //! account).
 
 mod page;
 
+use domain::routes;
+use engine::flows::registration::{self, steps, Step};
+use engine::App;
 use page::{outcome_page, page};
-use shared::flows::registration::{self, steps, Step};
-use shared::pages::FieldErrors;
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::{routes, App};
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     if ctx.path == routes::REGISTER_DONE {
         return outcome(app, ctx).await;
     }
-    let _ = shared::flow_or_redirect!(registration::page(app, ctx, Step::Password).await?);
+    let _ = web::flow_or_redirect!(registration::page(app, ctx, Step::Password).await?);
     Ok(web::html(200, page(&FieldErrors::default(), false, false)))
 }
 
@@ -34,7 +35,7 @@ async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
 /// Step 6, from the state the cookie carries; a summary email that did not go out with
 /// step 5 is sent now, once (`password::outcome`, on the engine).
 async fn outcome(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let _ = shared::flow_or_redirect!(registration::page(app, ctx, Step::Done).await?);
+    let _ = web::flow_or_redirect!(registration::page(app, ctx, Step::Done).await?);
     let step = steps::DoneStep { page: outcome_page };
     web::run(app, ctx, &step, |_, _| outcome_page(false)).await
 }

@@ -1,12 +1,13 @@
 //! The step-5 page (password and consents) and the step-6 outcome page.
 
+use domain::documents;
+use domain::routes;
+use engine::flows::registration::Step;
+use engine::pages::new_password_fields;
 use maud::{html, Markup};
-use shared::documents;
-use shared::flows::registration::Step;
-use shared::pages::{error_summary, new_password_fields, registration_page, FieldErrors};
-use shared::routes;
+use ui::{pages::error_summary, pages::registration_page, FieldErrors};
 
-use shared::pages::area::checkbox;
+use ui::pages::area::checkbox;
 
 pub fn page(errors: &FieldErrors, terms: bool, privacy: bool) -> Markup {
     let terms_label = html! {

@@ -1,24 +1,25 @@
 //! Registration step 3: the data page (or the choice when a registration with these data
 //! exists, or the wait for the old registration's owner after PROSEGUI), and the wiring of
-//! the step `shared::flows::registration::profile` decides.
+//! the step `engine::flows::registration::profile` decides.
 
 mod page;
 
+use engine::flows::registration::{self, consent, steps, Registration, State, Step};
+use engine::pages::otp;
+use engine::App;
+use engine::Carried;
 use page::{duplicate_page, page, waiting_page, Values};
-use shared::engine::Carried;
-use shared::flows::registration::{self, consent, steps, Registration, State, Step};
-use shared::pages::{otp, FieldErrors};
-use shared::web::{self, Ctx, Resp, WebError};
-use shared::App;
+use ui::FieldErrors;
+use web::{self, Ctx, Resp, WebError};
 
-shared::step!(get: get, post: post);
+web::step!(get: get, post: post);
 
 /// Shown from the state the cookie carries: no read (whether the SIM belongs to an account
 /// of an earlier Convenzione was learnt at step 2). Waiting for the old registration's
 /// owner, the page reads the flow (the link may have recorded the proof) and the awaited
 /// account (the help desk may have ceased it).
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let flow = shared::flow_or_redirect!(registration::page(app, ctx, Step::Profile).await?);
+    let flow = web::flow_or_redirect!(registration::page(app, ctx, Step::Profile).await?);
     let r = &flow.data;
     match r.state() {
         State::DuplicateFound => {

@@ -1,9 +1,10 @@
 //! The step-3 pages: the data form, and the choice when a registration with these data exists.
 
+use domain::routes;
+use engine::flows::registration::{profile, Profile, Step};
+use engine::pages::otp;
 use maud::{html, Markup};
-use shared::flows::registration::{profile, Profile, Step};
-use shared::pages::{error_summary, otp, registration_page, Field, FieldErrors};
-use shared::routes;
+use ui::{pages::error_summary, pages::registration_page, pages::Field, FieldErrors};
 
 /// What the form shows in its fields.
 pub struct Values<'a> {

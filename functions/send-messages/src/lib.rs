@@ -1,8 +1,8 @@
 //! `send-messages`: the consumer of the outbox queue (an SQS event source, not an HTTP
-//! route). Each record's body is one step's batch (`shared::notify::encode_batch`), each
+//! route). Each record's body is one step's batch (`notify::encode_batch`), each
 //! message with its id and, for a code or a link, its expiry; the messages are delivered by
-//! `shared::notify::once::deliver_once` with the real notifier (SNS, SES v2): each at most
-//! once per id (a delivery record `SENT#<id>` in the table, `shared::store::sent`), none
+//! `notify::once::deliver_once` with the real notifier (SNS, SES v2): each at most
+//! once per id (a delivery record `SENT#<id>` in the table, `store::sent`), none
 //! past its expiry. A record with a message left to send (the provider refused it, or
 //! another receive is sending it) or that cannot be decoded is reported in
 //! `batchItemFailures` (`ReportBatchItemFailures`): SQS redelivers just that record after
@@ -19,11 +19,11 @@
 //! numbers, addresses, codes.
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use shared::config::Config;
-use shared::notify::decode_batch;
-use shared::notify::once::deliver_once;
-use shared::notify::Notifier;
-use shared::App;
+use engine::config::Config;
+use engine::App;
+use notify::decode_batch;
+use notify::once::deliver_once;
+use notify::Notifier;
 use std::sync::Arc;
 use tracing::Instrument;
 
@@ -45,10 +45,10 @@ impl Consumer {
 }
 
 /// The real sender (SNS, SES v2) as the configuration names it, on the SDK configuration
-/// every AWS call of the portal uses (`shared::app::sdk_config`).
+/// every AWS call of the portal uses (`engine::app::sdk_config`).
 pub async fn aws_sender(c: &Config) -> deliver::AwsNotifier {
     deliver::AwsNotifier::new(
-        &shared::app::sdk_config(c).await,
+        &engine::app::sdk_config(c).await,
         c.sms_sender.clone(),
         c.sms_type.clone(),
         format!("{} <{}>", c.email_from_name, c.email_from_address),
@@ -57,7 +57,7 @@ pub async fn aws_sender(c: &Config) -> deliver::AwsNotifier {
 }
 
 /// One invocation: `handle` inside the span every line of the portal's logs carries
-/// (`request_id`: Lambda's, or the local poller's own), as `shared::runtime` does for requests.
+/// (`request_id`: Lambda's, or the local poller's own), as `web::runtime` does for requests.
 pub async fn invoke(c: &Consumer, request_id: &str, event: SqsEvent) -> SqsBatchResponse {
     let span = tracing::info_span!("request", request_id = %request_id, source = "sqs");
     handle(c, event).instrument(span).await
@@ -130,11 +130,11 @@ async fn record(c: &Consumer, r: &SqsMessage) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::config::Config;
-    use shared::domain::MobileNumber;
-    use shared::metrics::{scoped, Metric, Tally};
-    use shared::notify::memory::{MemoryNotifier, Sent};
-    use shared::notify::{encode_batch, EmailMessage, Message, Notifier, NotifyError};
+    use domain::MobileNumber;
+    use engine::config::Config;
+    use metrics::{scoped, Metric, Tally};
+    use notify::memory::{MemoryNotifier, Sent};
+    use notify::{encode_batch, EmailMessage, Message, Notifier, NotifyError};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
@@ -186,7 +186,7 @@ mod tests {
     async fn delivers_each_record_and_reports_the_undecodable() {
         let n = Arc::new(MemoryNotifier::default());
         let app = app_with(n.clone());
-        let id = shared::notify::MessageId::draw();
+        let id = notify::MessageId::draw();
         let resp = handle(
             &app,
             event(vec![
@@ -272,17 +272,13 @@ mod tests {
         assert_eq!(tally.get(Metric::OutboxDuplicateSkipped), 1);
         // The table holds the delivery records, not the messages.
         let store = app.app.store.as_ref();
-        let ids: Vec<_> = shared::notify::decode_batch(&body)
+        let ids: Vec<_> = notify::decode_batch(&body)
             .unwrap()
             .into_iter()
             .map(|p| p.id)
             .collect();
         for id in &ids {
-            let item = store
-                .get(&shared::store::sent::key(id))
-                .await
-                .unwrap()
-                .unwrap();
+            let item = store.get(&store::sent::key(id)).await.unwrap().unwrap();
             assert_eq!(item.s("state"), Some("sent"));
             assert!(item
                 .attrs

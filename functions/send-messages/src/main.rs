@@ -5,8 +5,8 @@ use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::runtime::init_tracing();
-    let consumer: &'static send_messages::Consumer = match shared::App::from_env().await {
+    web::runtime::init_tracing();
+    let consumer: &'static send_messages::Consumer = match engine::App::from_env().await {
         Ok(app) => Box::leak(Box::new(send_messages::Consumer::aws(app).await)),
         Err(e) => {
             tracing::error!(error = %e, "invalid configuration");

@@ -7,11 +7,11 @@
 //! through the imports' audited writes.
 
 use crate::helpdesk::audit::Signed;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::store::lines::{self, Line};
-use shared::store::Store;
+use domain::{CodiceFiscaleEnte, MobileNumber};
+use engine::config::Config;
 use std::collections::HashMap;
+use store::lines::{self, Line};
+use store::Store;
 
 /// The demo entity (TIM's own codice fiscale / P.IVA, from the footer) and numbers.
 pub const DEMO_ENTITY_CF: &str = "00488410010";
@@ -35,7 +35,7 @@ pub async fn ensure_infrastructure(
 ) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     let ddb = aws_sdk_dynamodb::Client::new(sdk);
-    let created = shared::store::dynamo::ensure_table(&ddb, &config.table_name)
+    let created = store::dynamo::ensure_table(&ddb, &config.table_name)
         .await
         .map_err(|e| e.to_string())?;
     done.push(format!(
@@ -76,7 +76,7 @@ pub async fn ensure_infrastructure(
         ));
     }
     done.push(format!("coda {name} (e {name}-dlq) pronta: {url}"));
-    if let Some(shared::secret::FlowSecretSource::SecretsManager(id)) = &config.flow_secret {
+    if let Some(store::secret::FlowSecretSource::SecretsManager(id)) = &config.flow_secret {
         let sm = aws_sdk_secretsmanager::Client::new(sdk);
         let created = ensure_flow_secret(&sm, id).await?;
         done.push(format!(
@@ -99,13 +99,13 @@ pub async fn ensure_flow_secret(
 ) -> Result<bool, String> {
     let value = format!(
         "{}{}",
-        shared::crypto::random_token(),
-        shared::crypto::random_token()
+        domain::crypto::random_token(),
+        domain::crypto::random_token()
     );
     match sm
         .create_secret()
         .name(name)
-        .description("FLOW_SECRET del portale (shared::secret)")
+        .description("FLOW_SECRET del portale (store::secret)")
         .secret_string(&value[..64])
         .send()
         .await
@@ -119,7 +119,7 @@ pub async fn ensure_flow_secret(
         }
         Err(e) => Err(format!(
             "Secrets Manager CreateSecret {name}: {}",
-            shared::aws_error::AwsFailure::code(&e)
+            store::aws_error::AwsFailure::code(&e)
         )),
     }
 }
@@ -327,7 +327,7 @@ pub async fn load_demo(store: &dyn Store, by: &Signed) -> Result<Vec<Line>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::store::memory::MemoryStore;
+    use store::memory::MemoryStore;
 
     #[test]
     fn only_a_local_endpoint_takes_the_demo_unasked() {

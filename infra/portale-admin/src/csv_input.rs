@@ -2,8 +2,8 @@
 //! separated (whichever the header uses), named columns in any order. Unreadable and
 //! empty rows are returned as errors with their line number, so imports report them.
 
-use shared::store::StoreError;
 use std::io::Read;
+use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

@@ -13,13 +13,13 @@
 
 use crate::csv_input;
 use crate::helpdesk::audit::{self, Action, Signed};
-use shared::crypto;
-use shared::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
-use shared::passwords;
-use shared::store::accounts::{self, Account, Status};
-use shared::store::uniqueness::{self, account_owner, Kind};
-use shared::store::{lines, Cond, Store, StoreError, TxOp};
+use domain::crypto;
+use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
+use engine::passwords;
 use std::io::Read;
+use store::accounts::{self, Account, Status};
+use store::uniqueness::{self, account_owner, Kind};
+use store::{lines, Cond, Store, StoreError, TxOp};
 
 pub const COLUMNS: [&str; 8] = [
     "username",
@@ -208,7 +208,7 @@ async fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::store::memory::MemoryStore;
+    use store::memory::MemoryStore;
 
     fn by() -> Signed {
         Signed {
@@ -267,7 +267,7 @@ mod tests {
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
         // One audit record, written with the account (none for the unchanged re-import).
         let records = s
-            .query(&shared::store::Query::new(
+            .query(&store::Query::new(
                 accounts::key(&acc.id).pk,
                 audit::PREFIX,
                 10,

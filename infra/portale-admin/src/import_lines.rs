@@ -11,10 +11,10 @@
 use crate::csv_input;
 pub use crate::csv_input::ImportError;
 use crate::helpdesk::audit::{self, Action, Signed};
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::store::lines::{self, Line, Profile, Upsert};
-use shared::store::Store;
+use domain::{CodiceFiscaleEnte, MobileNumber};
 use std::io::Read;
+use store::lines::{self, Line, Profile, Upsert};
+use store::Store;
 
 pub const COLUMNS: [&str; 4] = ["numero", "codice_fiscale_ente", "ragione_sociale", "stato"];
 /// Optional: the line's holder is the entity's referente (sees all its lines) or a user.
@@ -78,7 +78,7 @@ pub async fn write_line(
     line: &Line,
     by: &Signed,
     now: i64,
-) -> Result<Upsert, shared::store::StoreError> {
+) -> Result<Upsert, store::StoreError> {
     let (upsert, old, mut ops) = lines::upsert_ops(store, line).await?;
     if ops.is_empty() {
         return Ok(upsert);
@@ -129,8 +129,8 @@ pub async fn import(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::store::memory::MemoryStore;
-    use shared::store::Query;
+    use store::memory::MemoryStore;
+    use store::Query;
 
     fn by() -> Signed {
         Signed {

@@ -18,11 +18,11 @@
 //! `bootstrap --demo` refuses a table that is not local (exit 2, before any AWS call)
 //! unless given `--consenti-demo-non-locale`.
 
+use engine::config::Config;
 use portale_admin::helpdesk::audit::Signed;
 use portale_admin::helpdesk::{Args, DeskError};
 use portale_admin::identity::Caller;
 use portale_admin::{bootstrap, helpdesk, import_accounts, import_lines};
-use shared::config::Config;
 use std::process::ExitCode;
 
 const USAGE: &str = "uso: portale-admin bootstrap [--demo [--consenti-demo-non-locale]] \
@@ -42,10 +42,10 @@ async fn main() -> ExitCode {
     };
     let shell_user = std::env::var("USER").ok();
     if args.first().is_some_and(|c| helpdesk::handles(c)) {
-        let sdk = shared::app::sdk_config(&config).await;
-        let app = shared::App::aws(
+        let sdk = engine::app::sdk_config(&config).await;
+        let app = engine::App::aws(
             config.clone(),
-            std::sync::Arc::new(shared::clock::SystemClock),
+            std::sync::Arc::new(domain::clock::SystemClock),
         )
         .await;
         let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
@@ -87,10 +87,10 @@ async fn main() -> ExitCode {
             }
         }
     }
-    let sdk = shared::app::sdk_config(&config).await;
-    let app = shared::App::aws(
+    let sdk = engine::app::sdk_config(&config).await;
+    let app = engine::App::aws(
         config.clone(),
-        std::sync::Arc::new(shared::clock::SystemClock),
+        std::sync::Arc::new(domain::clock::SystemClock),
     )
     .await;
     let caller = Caller::new(&sdk);

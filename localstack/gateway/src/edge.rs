@@ -28,7 +28,7 @@ impl OriginSecret {
     /// A fresh random secret (64 alphanumerics, as Secrets Manager generates it).
     pub fn random() -> OriginSecret {
         OriginSecret {
-            current: shared::crypto::random_token(),
+            current: domain::crypto::random_token(),
             previous: None,
         }
     }
@@ -50,7 +50,7 @@ impl OriginSecret {
     /// with `PositionalConstraint: EXACTLY` and no text transformation).
     pub fn admits(&self, headers: &http::HeaderMap) -> bool {
         let Some(presented) = headers
-            .get(shared::edge::ORIGIN_VERIFY_HEADER)
+            .get(web::edge::ORIGIN_VERIFY_HEADER)
             .map(|v| v.as_bytes())
         else {
             return false;
@@ -125,7 +125,7 @@ mod tests {
     fn headers(v: Option<&str>) -> http::HeaderMap {
         let mut h = http::HeaderMap::new();
         if let Some(v) = v {
-            h.insert(shared::edge::ORIGIN_VERIFY_HEADER, v.parse().unwrap());
+            h.insert(web::edge::ORIGIN_VERIFY_HEADER, v.parse().unwrap());
         }
         h
     }

@@ -1,10 +1,10 @@
 //! Function name (from the route table) → that crate's handler. Each function crate
 //! is a library with `handle`, and a `main` that runs it under `lambda_http`.
 
+use engine::App;
 use futures::future::BoxFuture;
 use lambda_http::Request;
-use shared::web::Resp;
-use shared::App;
+use web::Resp;
 
 pub type Handler = fn(&'static App, Request) -> BoxFuture<'static, Resp>;
 
@@ -42,7 +42,7 @@ pub fn handler_for(function: &str) -> Option<Handler> {
 mod tests {
     #[test]
     fn every_route_has_a_handler() {
-        for r in shared::routes::ROUTES {
+        for r in domain::routes::ROUTES {
             assert!(
                 super::handler_for(r.function).is_some(),
                 "no handler linked for {}",

@@ -210,14 +210,14 @@ fn when(epoch: i64) -> Markup {
                 .ok()
         })
         .unwrap_or_default();
-    html! { time datetime=(iso) { (shared::clock::rome_datetime(epoch)) } }
+    html! { time datetime=(iso) { (domain::clock::rome_datetime(epoch)) } }
 }
 
 const TITLE: &str = "Posta in arrivo di sviluppo";
 
 fn frame(title: &str, body: Markup) -> Html<String> {
     let main = html! { div class="container" { (body) } };
-    Html(shared::ui::layout::flow_page(title, main).into_string())
+    Html(ui::layout::flow_page(title, main).into_string())
 }
 
 /// The filter form (GET, works without JavaScript, keeps what was typed) and the button

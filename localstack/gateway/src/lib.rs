@@ -1,5 +1,5 @@
 //! The local gateway: one HTTP server that serves the generated public area, dispatches
-//! every path of the route table (`shared::routes`) to its function — the same table the
+//! every path of the route table (`domain::routes`) to its function — the same table the
 //! SAM template's REST API declares — and offers local-only dev pages: `/_dev/inbox` (SMS
 //! and emails captured by LocalStack; `/_dev/inbox.json` the same as JSON, `?to=` filters
 //! by recipient), `/_dev/metriche` (the funnel, from the functions' metric lines) and
@@ -20,16 +20,16 @@ use axum::extract::{ConnectInfo, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use axum::Router;
+use domain::clock::OffsetClock;
+use engine::App;
+use metrics::Tally;
 /// The outbox's consumer, run by the poller (`outbox`), and its real sender.
 pub use send_messages::{aws_sender, Consumer};
-use shared::clock::OffsetClock;
-use shared::metrics::Tally;
-use shared::web::{self, WebError};
-use shared::App;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
+use web::{self, WebError};
 
 #[derive(Clone)]
 pub struct Gateway {
@@ -44,7 +44,7 @@ pub struct Gateway {
     pub edge: edge::Edge,
     /// What the outbox's poller sends with (`send_messages::aws_sender`: SNS and SES v2 on
     /// LocalStack; tests wrap it to count or fail its calls). `App` holds only the outbox.
-    pub sender: Arc<dyn shared::notify::Notifier>,
+    pub sender: Arc<dyn notify::Notifier>,
 }
 
 /// How the gateway runs a function.
@@ -134,15 +134,15 @@ async fn dispatch(
 ) -> Response {
     let path = req.uri().path().to_owned();
     let method = req.method().as_str().to_owned();
-    if let Some(route) = shared::routes::find(&method, &path) {
+    if let Some(route) = domain::routes::find(&method, &path) {
         let (mut parts, body) = req.into_parts();
         let Ok(bytes) = to_bytes(body, MAX_REQUEST_BODY).await else {
             return to_axum(web::html(
                 413,
-                shared::pages::message_page(
+                ui::pages::message_page(
                     "Richiesta troppo grande",
                     "La richiesta inviata è troppo grande.",
-                    shared::routes::HOME,
+                    domain::routes::HOME,
                     "Torna alla home page",
                 ),
             ));
@@ -150,10 +150,8 @@ async fn dispatch(
         let viewer = play_the_edge(&gw, &mut parts.headers, peer);
         return through_the_api(&gw, &backend, metrics, route, parts, bytes, viewer.ip()).await;
     }
-    if shared::routes::is_dynamic(&path) {
-        return to_axum(shared::web::Render::into_response(
-            WebError::MethodNotAllowed,
-        ));
+    if domain::routes::is_dynamic(&path) {
+        return to_axum(web::Render::into_response(WebError::MethodNotAllowed));
     }
     let mut resp = tower::ServiceExt::oneshot(statics, req)
         .await
@@ -176,7 +174,7 @@ async fn through_the_api(
     gw: &Gateway,
     backend: &Backend,
     metrics: Arc<Tally>,
-    route: &'static shared::routes::Route,
+    route: &'static domain::routes::Route,
     parts: http::request::Parts,
     bytes: axum::body::Bytes,
     viewer_ip: std::net::IpAddr,
@@ -188,11 +186,11 @@ async fn through_the_api(
     match backend {
         Backend::InProcess => {
             let Some(handler) = handlers::handler_for(route.function) else {
-                return to_axum(shared::web::Render::into_response(WebError::NotFound));
+                return to_axum(web::Render::into_response(WebError::NotFound));
             };
             let lreq = http::Request::from_parts(parts, lambda_http::Body::Binary(bytes.to_vec()));
-            let entry = shared::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));
-            to_axum(shared::metrics::scoped(metrics, entry).await)
+            let entry = web::runtime::entry(gw.app, lreq, |r| handler(gw.app, r));
+            to_axum(metrics::scoped(metrics, entry).await)
         }
         Backend::Lambda(functions) => functions
             .handle(route, &parts, viewer_ip, &bytes)
@@ -224,7 +222,7 @@ async fn execute_api(
         .map(str::to_owned);
     let route = path
         .as_deref()
-        .and_then(|p| shared::routes::find(parts.method.as_str(), p));
+        .and_then(|p| domain::routes::find(parts.method.as_str(), p));
     let Some(route) = route else {
         return edge::no_resource().map(AxumBody::from);
     };
@@ -245,7 +243,7 @@ async fn execute_api(
 /// `simulated_clients` (tests that play many clients from one host, and say so) takes the
 /// viewer's IP from `x-simulated-client-ip`. Returns the viewer's address.
 pub fn play_the_edge(gw: &Gateway, headers: &mut http::HeaderMap, peer: SocketAddr) -> SocketAddr {
-    use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
+    use web::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
     let simulated = headers
         .remove(SIMULATED_CLIENT_HEADER)
         .filter(|_| gw.simulated_clients);

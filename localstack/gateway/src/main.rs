@@ -5,15 +5,15 @@
 //! `GATEWAY_MODE=lambda` runs the function binaries from `LAMBDA_BIN_DIR` (default
 //! `${CARGO_TARGET_DIR:-target}/debug`) through the Lambda event path (`lambda` module).
 
+use domain::clock::OffsetClock;
 use local_gateway::lambda::{self, LambdaConfig};
 use local_gateway::{Backend, Gateway};
-use shared::clock::OffsetClock;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() {
-    shared::runtime::init_tracing();
-    let config = match shared::config::Config::from_env() {
+    web::runtime::init_tracing();
+    let config = match engine::config::Config::from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("configurazione non valida: {e}");
@@ -29,8 +29,8 @@ async fn main() {
         }
     };
     let clock = Arc::new(OffsetClock::default());
-    let app: &'static shared::App =
-        Box::leak(Box::new(shared::App::aws(config, clock.clone()).await));
+    let app: &'static engine::App =
+        Box::leak(Box::new(engine::App::aws(config, clock.clone()).await));
     let gw = Gateway {
         app,
         sender: Arc::new(send_messages::aws_sender(&app.config).await),
@@ -102,7 +102,7 @@ async fn main() {
 
 /// The Lambda mode's functions: the binaries must exist (built by the caller: `cargo build`
 /// of the function crates), each process gets the gateway's configuration as its own.
-fn lambda_functions(config: &shared::config::Config) -> lambda::Functions {
+fn lambda_functions(config: &engine::config::Config) -> lambda::Functions {
     let bin_dir = std::env::var("LAMBDA_BIN_DIR").unwrap_or_else(|_| {
         format!(
             "{}/debug",

@@ -1,5 +1,5 @@
 //! `/_dev/metriche`: the local picture of the dashboard's funnel, drawn from the same EMF
-//! lines CloudWatch reads in AWS (`shared::metrics`). The gateway counts the lines of the
+//! lines CloudWatch reads in AWS (`metrics`). The gateway counts the lines of the
 //! functions it runs in-process and of its outbox poller (a task-local tally) and, in Lambda
 //! mode, the lines the function processes print on stdout. `/_dev/metriche.json` gives the
 //! counts as `{"counts": {"RegistrationStarted": 3, …}}` (every metric, zeros included).
@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::Html;
 use axum::Json;
 use maud::{html, Markup};
-use shared::metrics::{self, Metric};
+use metrics::{self, Metric};
 use std::collections::BTreeMap;
 
 fn counts(ctx: &super::Ctx) -> BTreeMap<Metric, u64> {
@@ -94,7 +94,7 @@ pub async fn page(State(ctx): State<super::Ctx>) -> Html<String> {
             p { a href="/_dev/metriche.json" { "Gli stessi conteggi in JSON" } }
         }
     };
-    Html(shared::ui::layout::flow_page("Metriche di sviluppo", body).into_string())
+    Html(ui::layout::flow_page("Metriche di sviluppo", body).into_string())
 }
 
 /// The funnel as horizontal bars: an inline SVG (attributes only, no inline style: the

@@ -15,11 +15,11 @@
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use engine::App;
 use send_messages::Consumer;
-use shared::aws_error::AwsFailure;
-use shared::App;
 use std::collections::HashMap;
 use std::time::Duration;
+use store::aws_error::AwsFailure;
 
 /// ReceiveMessage's `WaitTimeSeconds`.
 pub const WAIT_SECONDS: i32 = 1;
@@ -36,14 +36,14 @@ pub fn spawn(c: Consumer) -> tokio::task::JoinHandle<()> {
 /// instead of printed (`/_dev/metriche`).
 pub fn spawn_counting(
     c: Consumer,
-    tally: std::sync::Arc<shared::metrics::Tally>,
+    tally: std::sync::Arc<metrics::Tally>,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(shared::metrics::scoped(tally, poll(c)))
+    tokio::spawn(metrics::scoped(tally, poll(c)))
 }
 
 /// An SQS client for long polls: the app's SDK configuration with timeouts above the wait.
 pub async fn client(app: &App) -> aws_sdk_sqs::Client {
-    let sdk = shared::app::sdk_config(&app.config).await;
+    let sdk = engine::app::sdk_config(&app.config).await;
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .operation_timeout(Duration::from_secs(30))
         .operation_attempt_timeout(Duration::from_secs(10))
@@ -91,7 +91,7 @@ async fn invoke(
     messages: Vec<aws_sdk_sqs::types::Message>,
 ) {
     let event = sqs_event(queue, &messages);
-    let request_id = &shared::crypto::random_token()[..16];
+    let request_id = &domain::crypto::random_token()[..16];
     let response = send_messages::invoke(c, request_id, event).await;
     let failed: Vec<&str> = response
         .batch_item_failures

@@ -21,7 +21,7 @@ pub struct AwsNotifier {
 }
 
 impl AwsNotifier {
-    /// The two clients on `sdk` (the consumer's SDK configuration, `shared::app::sdk_config`).
+    /// The two clients on `sdk` (the consumer's SDK configuration, `engine::app::sdk_config`).
     pub fn new(
         sdk: &aws_config::SdkConfig,
         sender: SmsSender,

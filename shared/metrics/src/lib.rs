@@ -23,7 +23,7 @@ pub const DIMENSION: &str = "Flow";
 /// Which deployment emitted it (`config::vars::STAGE`): two stages in one account and
 /// region never add up in one metric, alarm or widget.
 pub const STAGE_DIMENSION: &str = "Stage";
-/// The variable that names the stage (`shared::config::vars::STAGE`, the same name).
+/// The variable that names the stage (`engine::config::vars::STAGE`, the same name).
 pub const STAGE_VAR: &str = "STAGE";
 /// The stage when `STAGE` is not set: the local gateway and the tests.
 pub const LOCAL_STAGE: &str = "local";

@@ -1,4 +1,4 @@
-//! What of an account stays after "Elimina il tuo account" (`shared::area::deletion`): one
+//! What of an account stays after "Elimina il tuo account" (`engine::area::deletion`): one
 //! list said by the deletion page, the confirmation email (`account_messages`), the data
 //! export and SECURITY.md.
 

@@ -1,4 +1,4 @@
-//! Who the SMS come from (`SMS_SENDER_ID`, read by `shared::config`): what SNS sends with
+//! Who the SMS come from (`SMS_SENDER_ID`, read by `engine::config`): what SNS sends with
 //! (`deliver`) and what the pages and messages name.
 
 /// Who the portal's SMS come from, parsed from `SMS_SENDER_ID`: one setting for what SNS

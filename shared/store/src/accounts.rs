@@ -68,7 +68,7 @@ const PASSWORD_HASH: &str = "password_hash";
 const EMAIL: &str = "email";
 const USERNAME: &str = "username";
 
-/// The partition-key prefix of accounts (`shared::access` grants it).
+/// The partition-key prefix of accounts (`engine::access` grants it).
 pub const PREFIX: &str = "ACCOUNT#";
 
 pub fn key(id: &str) -> Key {

@@ -1,4 +1,4 @@
-//! The slider's proof-of-work nonces (`shared::flows::challenge`): each used once, its item
+//! The slider's proof-of-work nonces (`engine::flows::challenge`): each used once, its item
 //! kept until the nonce could no longer be accepted anyway.
 
 use super::{schema, Cond, Item, Key, TxOp};

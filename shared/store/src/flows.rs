@@ -1,4 +1,4 @@
-//! Flow records (`shared::flows::record`): the server-side state of a multi-step flow, one
+//! Flow records (`engine::flows::record`): the server-side state of a multi-step flow, one
 //! item per flow, keyed by its kind and the hash of the id only the browser's cookie holds.
 //! The item holds the state as JSON and a version every save is conditioned on.
 
@@ -7,7 +7,7 @@ use super::{schema, Cond, Item, Key};
 /// The partition-key prefix of every flow record.
 pub const PREFIX: &str = "FLOW#";
 
-/// The kinds of flow with a record, each its own key prefix (`shared::access` narrows
+/// The kinds of flow with a record, each its own key prefix (`engine::access` narrows
 /// grants to it: the login steps cannot touch a registration's flow).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {

@@ -22,7 +22,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    /// The partition-key prefix of this purpose's codes (`shared::access` narrows grants
+    /// The partition-key prefix of this purpose's codes (`engine::access` narrows grants
     /// to it: the login cannot touch a registration's code).
     pub const fn prefix(self) -> &'static str {
         match self {
@@ -58,7 +58,7 @@ pub fn expiry(issued_at: i64) -> i64 {
     issued_at + TTL_SECS
 }
 
-/// The attribute naming the key a code's hash was made with (`shared::secret`).
+/// The attribute naming the key a code's hash was made with (`store::secret`).
 pub const KEY_ID: &str = "kid";
 
 fn code_item(key: &FlowKey, code: &OtpCode, now: i64) -> Item {

@@ -17,7 +17,7 @@ pub const EPOCH: &str = "epoch";
 /// is looked up nowhere.
 pub const MAX_TOKEN_LEN: usize = 128;
 
-/// The kinds of link, each its own key prefix (`shared::access` narrows grants to it).
+/// The kinds of link, each its own key prefix (`engine::access` narrows grants to it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {
     /// The registration's email confirmation.

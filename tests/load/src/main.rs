@@ -23,10 +23,10 @@ mod cpu;
 mod stats;
 mod timing;
 
+use domain::clock::OffsetClock;
 use e2e::register::{ENTE, ENTE_NAME, PASSWORD};
 use e2e::Portal;
-use shared::clock::OffsetClock;
-use shared::App;
+use engine::App;
 use stats::{mean, median, ms, ppp};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -165,8 +165,8 @@ async fn main() {
     config.sms_global_hourly_budget = 1_000_000;
     // Its own outbox queue, delivered by the gateway's poller (started below).
     e2e::own_outbox_queue(&mut config).await;
-    let sdk = shared::app::sdk_config(&config).await;
-    shared::store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name)
+    let sdk = engine::app::sdk_config(&config).await;
+    store::dynamo::ensure_table(&aws_sdk_dynamodb::Client::new(&sdk), &config.table_name)
         .await
         .unwrap();
     let tap = Arc::new(Tap::default());
@@ -229,19 +229,19 @@ async fn main() {
 
     // argon2id alone, serially, at the product's parameters: the reference for the share
     // of POST /accesso spent verifying the password.
-    let hash = shared::passwords::hash(&shared::domain::Password::parse(PASSWORD, &[]).unwrap());
+    let hash = engine::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
     let mut alone = Vec::new();
     for _ in 0..15 {
         let t = Instant::now();
-        assert!(shared::passwords::verify(&hash, PASSWORD));
+        assert!(engine::passwords::verify(&hash, PASSWORD));
         alone.push(t.elapsed().as_secs_f64());
     }
     let argon2_alone = median(&alone);
     println!(
         "- argon2id verify alone (m={} KiB, t={}, p={}), median of 15: {} ms",
-        shared::passwords::M_COST_KIB,
-        shared::passwords::T_COST,
-        shared::passwords::P_COST,
+        engine::passwords::M_COST_KIB,
+        engine::passwords::T_COST,
+        engine::passwords::P_COST,
         ms(argon2_alone)
     );
 

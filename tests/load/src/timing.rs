@@ -11,13 +11,13 @@
 use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
-use shared::domain::MobileNumber;
-use shared::notify::{EmailMessage, Notifier, NotifyError};
-use shared::store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
-use shared::App;
+use domain::MobileNumber;
+use engine::App;
+use notify::{EmailMessage, Notifier, NotifyError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use store::{Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 
 tokio::task_local! {
     static REQ: Arc<Mutex<Vec<Call>>>;

@@ -216,8 +216,8 @@ fn main() {
         if case.hashes_password {
             row(case.function, case.name, wall, cpu, Judge::Cpu);
             // What handing the hash to the blocking pool costs the runtime thread by itself.
-            let password = shared::domain::Password::parse(perf::browser::PASSWORD, &[])
-                .expect("valid password");
+            let password =
+                domain::Password::parse(perf::browser::PASSWORD, &[]).expect("valid password");
             let (mut wall_c, mut cpu_c) = (Vec::new(), Vec::new());
             rt.block_on(async {
                 for _ in 0..n {
@@ -225,7 +225,7 @@ fn main() {
                     let cpu = thread_cpu_ms();
                     let start = Instant::now();
                     black_box(
-                        tokio::task::spawn_blocking(move || shared::passwords::hash(&p))
+                        tokio::task::spawn_blocking(move || engine::passwords::hash(&p))
                             .await
                             .unwrap(),
                     );

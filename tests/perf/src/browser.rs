@@ -8,17 +8,17 @@
 //! measures an error page after the flow changes.
 
 use crate::{handler, Handler};
+use domain::clock::OffsetClock;
+use domain::routes;
+use domain::{CodiceFiscaleEnte, MobileNumber};
+use engine::config::Config;
+use engine::App;
 use lambda_http::{Body, Request};
-use shared::clock::OffsetClock;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::notify::memory::{MemoryNotifier, Sent};
-use shared::routes;
-use shared::store::lines::{self, Line};
-use shared::store::memory::MemoryStore;
-use shared::web::Resp;
-use shared::App;
+use notify::memory::{MemoryNotifier, Sent};
 use std::sync::Arc;
+use store::lines::{self, Line};
+use store::memory::MemoryStore;
+use web::Resp;
 
 /// The data a person types.
 pub const NUMBER: &str = "+393331234567";
@@ -80,7 +80,7 @@ impl Browser {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).expect("valid entity code"),
             ragione_sociale: ENTE_NAME.into(),
             active: true,
-            profile: shared::store::lines::Profile::Utente,
+            profile: store::lines::Profile::Utente,
         };
         lines::upsert(store.as_ref(), &line)
             .await
@@ -107,7 +107,7 @@ impl Browser {
             .header("accept", "text/html,application/xhtml+xml")
             .header("accept-language", "it-IT,it;q=0.9")
             // What `runtime::entry` attaches after the edge check: per-IP limits count it.
-            .extension(shared::edge::Viewer { ip: self.ip.clone() });
+            .extension(web::edge::Viewer { ip: self.ip.clone() });
         if !self.cookies.is_empty() {
             let jar: Vec<String> = self
                 .cookies

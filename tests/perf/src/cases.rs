@@ -5,9 +5,9 @@
 
 use crate::browser::{self as b, Browser};
 use crate::Handler;
+use domain::routes;
 use futures::future::LocalBoxFuture;
 use lambda_http::Request;
-use shared::routes;
 
 pub struct Case {
     /// The function crate (criterion group).

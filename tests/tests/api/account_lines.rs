@@ -2,14 +2,14 @@
 //! the entity's lines, searches by number, pages through them; a user who is no referente
 //! and a visitor who is not signed in are sent elsewhere; the page's DynamoDB calls.
 
+use domain::MobileNumber;
 use e2e::counting::Counts;
 use e2e::quick::{self, Holder};
 use e2e::sign_in;
 use e2e::{Page, Portal};
 use scraper::Selector;
-use shared::domain::MobileNumber;
-use shared::store::lines::Profile;
 use std::sync::Arc;
+use store::lines::Profile;
 
 const PATH: &str = "/area-clienti/linee";
 

@@ -8,7 +8,7 @@ use e2e::sign_in::{password_step, sign_in};
 use e2e::table::account;
 use e2e::{browser_with_agent, random_email, Portal, CHROME, FIREFOX};
 use portale_admin::helpdesk::Exit;
-use shared::store::{accounts, consent_log};
+use store::{accounts, consent_log};
 
 #[tokio::test]
 async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {

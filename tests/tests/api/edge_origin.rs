@@ -9,7 +9,7 @@
 
 use e2e::lambda::LambdaPortal;
 use e2e::Portal;
-use shared::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
+use web::edge::{ORIGIN_VERIFY_HEADER, VIEWER_ADDRESS_HEADER};
 
 /// Someone calling the execute-api URL: no cookies, no simulated address, no redirects.
 fn caller() -> reqwest::Client {

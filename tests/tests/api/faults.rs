@@ -7,8 +7,8 @@ use e2e::faults::{store_through, FlakyOutbox};
 use e2e::proxy::FaultProxy;
 use e2e::register::*;
 use e2e::{random_email, random_number, Page, Portal};
-use shared::store::uniqueness::{self, Kind};
 use std::time::Duration;
+use store::uniqueness::{self, Kind};
 
 const UNAVAILABLE: &str = "Servizio momentaneamente non disponibile, riprova tra qualche minuto.";
 

@@ -1,12 +1,12 @@
 //! The foundation against real LocalStack: TTL items, conditional writes, SNS SMS and
 //! SES v2 email read back, and the lines import.
 
+use domain::{MobileNumber, OtpCode};
 use e2e::{random_email, random_number, Portal};
-use shared::domain::{MobileNumber, OtpCode};
-use shared::notify::{messages, Message};
-use shared::store::otp::{self, OtpError, Purpose};
-use shared::store::uniqueness::{self, Kind};
-use shared::store::{schema, Item, Key};
+use notify::{messages, Message};
+use store::otp::{self, OtpError, Purpose};
+use store::uniqueness::{self, Kind};
+use store::{schema, Item, Key};
 
 #[tokio::test]
 async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
@@ -75,7 +75,7 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
         )])
         .await;
     assert!(
-        matches!(second, Err(shared::store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]),
+        matches!(second, Err(store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]),
         "{second:?}"
     );
     assert!(
@@ -95,15 +95,15 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
         .put(
             &k,
             Item::new().with("a", 1i64),
-            Some(shared::store::Cond::NotExists),
+            Some(store::Cond::NotExists),
         )
         .await
         .unwrap();
     assert_eq!(
         store
-            .put(&k, Item::new(), Some(shared::store::Cond::NotExists))
+            .put(&k, Item::new(), Some(store::Cond::NotExists))
             .await,
-        Err(shared::store::StoreError::ConditionFailed)
+        Err(store::StoreError::ConditionFailed)
     );
 }
 
@@ -175,14 +175,13 @@ async fn import_lines_imports_good_rows_and_reports_bad_ones() {
         r.rejected.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
         vec![4, 5]
     );
-    let line =
-        shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&a).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+    let line = store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&a).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(line.ragione_sociale, "COMUNE A");
     assert!(
-        shared::store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&b).unwrap())
+        store::lines::active(p.app.store.as_ref(), &MobileNumber::parse(&b).unwrap())
             .await
             .unwrap()
             .is_none()

@@ -2,17 +2,17 @@
 //! LocalStack: what the operator reads (Italian text, `--json` parsed), the exit codes,
 //! and what the change does to the user (sessions, login) seen through the real pages.
 
+use domain::MobileNumber;
 use e2e::quick;
 use e2e::register::PASSWORD;
 use e2e::sign_in;
 use e2e::Portal;
+use engine::flows::login::password::WRONG_CREDENTIALS;
+use engine::flows::login::refusal::ACCOUNT_DISABLED;
 use portale_admin::helpdesk::{Exit, Output};
 use serde_json::Value;
-use shared::domain::MobileNumber;
-use shared::flows::login::password::WRONG_CREDENTIALS;
-use shared::flows::login::refusal::ACCOUNT_DISABLED;
-use shared::store::lines::{self, Profile};
-use shared::store::uniqueness::{self, Kind};
+use store::lines::{self, Profile};
+use store::uniqueness::{self, Kind};
 
 /// Runs `portale-admin <command>` against the portal's table, as the operator `mario.b`
 /// unless `--operatore` says otherwise.
@@ -106,7 +106,7 @@ async fn find_and_show_an_account_with_contact_data_masked() {
     assert!(v["bloccato_fino_a"].is_null());
     assert!(!o.stdout.contains("password") && !o.stdout.contains("$argon2"));
     let o = admin(&p, &format!("account show {}", h.id)).await;
-    let when = shared::clock::rome_datetime(at);
+    let when = domain::clock::rome_datetime(at);
     assert!(
         o.stdout.contains(&format!("Ultimo accesso: {when}")),
         "{}",

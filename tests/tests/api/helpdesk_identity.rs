@@ -9,15 +9,15 @@
 //! The operators are role sessions of LocalStack's STS (`AssumeRole`): each has its own
 //! credentials, and STS answers `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
 
+use domain::MobileNumber;
 use e2e::admin::{self, Cli};
 use e2e::quick::{self, Holder};
 use e2e::Portal;
 use portale_admin::helpdesk::Exit;
 use serde_json::Value;
-use shared::domain::MobileNumber;
-use shared::limits;
-use shared::store::lockout::Counter;
-use shared::store::{accounts, consent_log, lines, Item, Query};
+use store::limits;
+use store::lockout::Counter;
+use store::{accounts, consent_log, lines, Item, Query};
 
 /// The credentials of one role session, and the ARN STS answers for them.
 struct Operator {
@@ -266,9 +266,8 @@ async fn every_write_command_leaves_its_audit_record() {
     )
     .await;
     assert_eq!(o.code, 0, "{o:?}");
-    let id = portale_admin::import_accounts::account_id(
-        &shared::domain::Username::parse(&username).unwrap(),
-    );
+    let id =
+        portale_admin::import_accounts::account_id(&domain::Username::parse(&username).unwrap());
     let stored = records(&p, &accounts::key(&id).pk).await;
     assert_eq!(stored.len(), 1, "{stored:?}");
     assert_eq!(s(&stored[0], "action"), "importazione-account");

@@ -3,12 +3,12 @@
 //! desk's status command), so the home reads no line; an account written before the copy
 //! existed shows the line read from the table.
 
+use domain::{CodiceFiscaleEnte, MobileNumber};
 use e2e::quick;
 use e2e::register::{ENTE, ENTE_NAME};
 use e2e::Portal;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::store::accounts;
-use shared::store::lines::{self, Line, Profile};
+use store::accounts;
+use store::lines::{self, Line, Profile};
 
 fn line(number: &str, entity: &str, name: &str, active: bool, profile: Profile) -> Line {
     Line {

@@ -9,7 +9,7 @@ use e2e::lambda::LambdaPortal;
 use e2e::register::{new_line, ENTE, ENTE_NAME};
 use e2e::sign_in::{password_step, sign_in};
 use e2e::{random_email, random_number};
-use shared::edge::VIEWER_ADDRESS_HEADER;
+use web::edge::VIEWER_ADDRESS_HEADER;
 
 /// A browser that shows redirects and `Set-Cookie` as they come (no following), with
 /// its own simulated address like `Portal::browser`.
@@ -88,7 +88,7 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n{username};\
             {username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n",
         cf = e2e::register::cf_for(&number),
-        hash = shared::passwords::rehash(password)
+        hash = engine::passwords::rehash(password)
     );
     let report = portale_admin::import_accounts::import(
         lp.portal.app.store.as_ref(),

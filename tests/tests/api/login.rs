@@ -1,12 +1,12 @@
 //! Login with password + SMS code, sessions and the private area (guide, section 4), end
 //! to end through the local gateway on real LocalStack.
 
+use domain::MobileNumber;
 use e2e::register::{cf_for, new_line, registered, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
-use shared::domain::MobileNumber;
-use shared::store::accounts;
-use shared::store::uniqueness::Kind;
-use shared::store::Update;
+use store::accounts;
+use store::uniqueness::Kind;
+use store::Update;
 
 const LOGIN_SMS: &str =
     "per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.";
@@ -473,7 +473,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
             "{username}: {}",
             account.password_hash
         );
-        assert!(shared::passwords::verify(
+        assert!(engine::passwords::verify(
             &account.password_hash,
             old_password
         ));

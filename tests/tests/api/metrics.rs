@@ -1,4 +1,4 @@
-//! Funnel metrics (`shared::metrics`): registrations that stop at different steps, counted
+//! Funnel metrics (`metrics`): registrations that stop at different steps, counted
 //! from the EMF lines the steps emit, as `/_dev/metriche` shows them. Each portal counts
 //! only its own requests, so the numbers are exact while other tests run.
 

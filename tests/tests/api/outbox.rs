@@ -4,10 +4,10 @@
 //! visibility timeout, and after 5 receives moves to the dead-letter queue — so does a body
 //! that is not a batch. Each portal has its own queue (`e2e::own_outbox_queue`).
 
+use domain::MobileNumber;
 use e2e::faults::FlakyNotifier;
 use e2e::{queue_depth, random_email, random_number, sqs, Portal};
-use shared::domain::MobileNumber;
-use shared::notify::{decode_batch, messages, Message};
+use notify::{decode_batch, messages, Message};
 use std::time::{Duration, Instant};
 
 fn sms(to: &str, text: &str) -> Message {

@@ -5,11 +5,11 @@
 
 use super::metrics::counts;
 use super::outbox::dead_letter_url;
+use domain::MobileNumber;
 use e2e::faults::FlakyNotifier;
 use e2e::register::{new_line, step1};
 use e2e::{queue_depth, random_email, random_number, sqs, Portal};
-use shared::domain::MobileNumber;
-use shared::notify::{encode_batch, messages, Message};
+use notify::{encode_batch, messages, Message};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -163,7 +163,7 @@ async fn a_code_redriven_after_its_expiry_is_not_sent_and_is_counted() {
     assert_eq!(queue_depth(&queue).await, Some(0));
 
     flaky.fail_next_sms(0);
-    p.clock.advance(shared::store::otp::TTL_SECS + 60);
+    p.clock.advance(store::otp::TTL_SECS + 60);
     assert_eq!(redrive(&dlq, &queue, 1, Duration::from_secs(10)).await, 1);
     p.settle().await;
     assert!(
@@ -182,7 +182,7 @@ async fn a_code_redriven_after_its_expiry_is_not_sent_and_is_counted() {
 #[test]
 fn a_claim_outlives_the_function_and_ends_before_the_retry() {
     use super::template_consistency::template;
-    use shared::store::sent::LEASE_SECS;
+    use store::sent::LEASE_SECS;
     let t = template();
     let function = &t["Resources"]["SendMessagesFunction"]["Properties"]["Timeout"];
     let timeout = function

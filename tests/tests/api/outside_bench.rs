@@ -8,9 +8,9 @@ use e2e::sign_in::password_step;
 use e2e::table::claim_holder;
 use e2e::{random_email, Portal};
 use futures::future::join_all;
-use shared::store::accounts::{self, Status};
-use shared::store::uniqueness::Kind;
-use shared::store::Update;
+use store::accounts::{self, Status};
+use store::uniqueness::Kind;
+use store::Update;
 
 // 1. ---------------------------------------------------------------------------------------
 
@@ -168,7 +168,7 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
         notice.text
     );
     assert!(
-        notice.text.contains(&shared::pages::otp::masked(&number)),
+        notice.text.contains(&engine::pages::otp::masked(&number)),
         "{}",
         notice.text
     );
@@ -674,7 +674,7 @@ async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
     let line = text
         .lines()
         .find(|l| {
-            l.contains("\"outcome\":\"code-sent\"") && l.contains(&shared::crypto::log_id(&id))
+            l.contains("\"outcome\":\"code-sent\"") && l.contains(&domain::crypto::log_id(&id))
         })
         .expect("the login event names the account by hash");
     assert!(!text.contains(&id), "never the account id itself");

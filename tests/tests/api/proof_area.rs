@@ -15,9 +15,7 @@ use e2e::sign_in::sign_in;
 use e2e::table::account;
 use e2e::{browser_with_agent, random_email, Page, Portal, CHROME, FIREFOX};
 use portale_admin::helpdesk::Exit;
-use shared::store::{
-    access_log, accounts, consent_log, sessions, uniqueness::Kind, Attr, Item, Key,
-};
+use store::{access_log, accounts, consent_log, sessions, uniqueness::Kind, Attr, Item, Key};
 
 const DAY: i64 = 24 * 3600;
 const YEAR: i64 = 365 * DAY;
@@ -249,7 +247,7 @@ async fn ending_all_other_sessions_ends_every_one_past_forty_and_the_list_shows_
     assert_eq!(shown.len(), 46, "every live session is listed");
     let newest_first: Vec<String> = others
         .iter()
-        .map(|id| shared::crypto::token_hash(id))
+        .map(|id| domain::crypto::token_hash(id))
         .collect();
     assert_eq!(
         shown[1..],
@@ -283,7 +281,7 @@ async fn ending_all_other_sessions_ends_every_one_past_forty_and_the_list_shows_
 
 /// Every item of `table`, page after page (a Scan: a test's look at the whole table).
 async fn whole_table(p: &Portal) -> Vec<(Key, Item)> {
-    let sdk = shared::app::sdk_config(&p.app.config).await;
+    let sdk = engine::app::sdk_config(&p.app.config).await;
     let dynamo = aws_sdk_dynamodb::Client::new(&sdk);
     let mut all = Vec::new();
     let mut start = None;
@@ -296,11 +294,7 @@ async fn whole_table(p: &Portal) -> Vec<(Key, Item)> {
             .send()
             .await
             .unwrap();
-        all.extend(
-            page.items()
-                .iter()
-                .filter_map(shared::store::dynamo::decode),
-        );
+        all.extend(page.items().iter().filter_map(store::dynamo::decode));
         match page.last_evaluated_key {
             Some(k) if !k.is_empty() => start = Some(k),
             _ => return all,

@@ -13,8 +13,8 @@ use e2e::sign_in;
 use e2e::{random_email, random_number, Page, Portal};
 use futures::stream::{self, StreamExt};
 use rand::Rng;
-use shared::store::lines::Profile;
 use std::collections::HashMap;
+use store::lines::Profile;
 
 const WRONG: &str = "Sbagliata-Del-Tutto-1!";
 /// What a lock says on the login page (the same for real and invented names).
@@ -430,7 +430,7 @@ async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
 /// 200 accounts in one import (one argon2id hash for all: the rows only need a valid one).
 async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     let entity = quick::random_entity();
-    let hash = shared::passwords::hash(&shared::domain::Password::parse(PASSWORD, &[]).unwrap());
+    let hash = engine::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
     let mut csv = String::from(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n",
     );
@@ -444,7 +444,7 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
             "{username};{username};{number};Anna;Verdi;{cf};{entity};{hash}\n"
         ));
         let id = portale_admin::import_accounts::account_id(
-            &shared::domain::Username::parse(&username).unwrap(),
+            &domain::Username::parse(&username).unwrap(),
         );
         holders.push(Holder {
             id,
@@ -463,13 +463,13 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     for h in &holders {
-        let accepted = shared::store::Update::new()
-            .set("terms_version", shared::documents::TERMS_VERSION)
-            .set("privacy_version", shared::documents::PRIVACY_VERSION)
+        let accepted = store::Update::new()
+            .set("terms_version", domain::documents::TERMS_VERSION)
+            .set("privacy_version", domain::documents::PRIVACY_VERSION)
             .set("accepted_at", p.app.now());
         p.app
             .store
-            .update(&shared::store::accounts::key(&h.id), accepted, None)
+            .update(&store::accounts::key(&h.id), accepted, None)
             .await
             .unwrap();
     }
@@ -582,7 +582,7 @@ async fn step1_with_pow(p: &Portal, number: &str) -> Page {
     let nonce = challenge.split('.').next().unwrap().to_owned();
     let pow = (0u64..)
         .map(|c| c.to_string())
-        .find(|c| shared::flows::challenge::pow_ok(&nonce, c))
+        .find(|c| engine::flows::challenge::pow_ok(&nonce, c))
         .unwrap();
     p.clock.advance(3);
     p.submit(

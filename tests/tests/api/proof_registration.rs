@@ -6,6 +6,7 @@
 //! nothing again (the summary email of step 6), and a replayed step 5 is refused before any
 //! password is hashed. Real pages on LocalStack.
 
+use domain::MobileNumber;
 use e2e::counting::Counts;
 use e2e::faults::FlakyOutbox;
 use e2e::quick::{self, Holder};
@@ -14,12 +15,11 @@ use e2e::sign_in;
 use e2e::table::claim_holder;
 use e2e::{random_email, Page, Portal};
 use futures::future::join_all;
-use shared::domain::MobileNumber;
-use shared::store::accounts::{self, Status};
-use shared::store::lines::Profile;
-use shared::store::uniqueness::{self, Kind};
-use shared::store::Update;
 use std::sync::Arc;
+use store::accounts::{self, Status};
+use store::lines::Profile;
+use store::uniqueness::{self, Kind};
+use store::Update;
 
 const DUPLICATE: &str = "esiste già un'altra registrazione";
 const WAITING: &str = "è necessaria la conferma del suo titolare";
@@ -242,7 +242,7 @@ async fn a_colleague_with_another_sim_ceases_nothing_and_takes_nothing() {
 
 /// `333 *** 4567`.
 fn quick_mask(e164: &str) -> String {
-    shared::pages::otp::masked(e164)
+    engine::pages::otp::masked(e164)
 }
 
 /// The waiting page and its answers say the same whether the old registration's line is

@@ -5,16 +5,17 @@
 //! moving the portal's clock; the argon2 count drives one request in-process
 //! (`e2e::memory::send`, as the gateway would) inside `passwords::counting`.
 
+use domain::{crypto, routes};
 use e2e::quick::{self, Holder};
 use e2e::register::PASSWORD;
 use e2e::sign_in;
 use e2e::{simulated_client, Page, Portal};
-use shared::flows::recovery::{self, RESET_TOKEN};
-use shared::store::otp::{self, Purpose};
-use shared::store::tokens;
-use shared::{crypto, passwords, routes};
+use engine::flows::recovery::{self, RESET_TOKEN};
+use engine::passwords;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use store::otp::{self, Purpose};
+use store::tokens;
 
 const NEW_PASSWORD: &str = "Tramonto-Verde-2027?";
 const OTHER_PASSWORD: &str = "Mattino-Chiaro-2028!";
@@ -464,12 +465,12 @@ async fn a_mode_3_request_is_void_once_the_password_changed() {
 
 /// Every cookie name the portal reads (the local gateway's bare names: `COOKIE_SECURE=false`).
 const COOKIES: [&str; 6] = [
-    shared::session::COOKIE,
-    shared::flows::registration::COOKIE,
-    shared::flows::login::COOKIE,
+    engine::session::COOKIE,
+    engine::flows::registration::COOKIE,
+    engine::flows::login::COOKIE,
     recovery::COOKIE,
-    shared::area::deletion::COOKIE,
-    shared::store::devices::COOKIE,
+    engine::area::deletion::COOKIE,
+    store::devices::COOKIE,
 ];
 
 fn bad_values() -> Vec<(&'static str, Vec<u8>)> {
@@ -531,7 +532,7 @@ async fn bad_cookies_get_the_login_or_a_clean_refusal_on_every_route() {
                 } else if routes::PRIVATE.contains(&route.path)
                     && !(status == 303 && location.starts_with(routes::LOGIN))
                     && status != 400
-                    && name == shared::session::COOKIE
+                    && name == engine::session::COOKIE
                 {
                     failures.push(format!("{case}: {status} to {location:?}, not the login"));
                 }

@@ -3,15 +3,15 @@
 //! wrong guesses (the attempt counter stays exact), and a double-clicked AVANTI on every
 //! step (one effect: no duplicate SMS or email). Real gateway, real LocalStack.
 
+use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use e2e::register::*;
 use e2e::{random_email, Portal};
+use engine::flows::record;
+use engine::flows::registration::{self, Line, Profile, Registration, Reserved};
 use futures::future::join_all;
-use shared::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
-use shared::flows::record;
-use shared::flows::registration::{self, Line, Profile, Registration, Reserved};
-use shared::store::accounts;
-use shared::store::uniqueness::{self, Kind};
-use shared::store::Key;
+use store::accounts;
+use store::uniqueness::{self, Kind};
+use store::Key;
 
 const RACERS: usize = 100;
 
@@ -68,7 +68,7 @@ async fn confirmed_flow(p: &Portal, number: &str, email: &str, username: &str) -
 }
 
 fn crypto_id() -> String {
-    shared::crypto::random_token()
+    domain::crypto::random_token()
 }
 
 /// All racers submit step 5 at once; returns (status, location, body) per racer.

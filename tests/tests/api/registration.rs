@@ -2,8 +2,8 @@
 //! real LocalStack (DynamoDB, SNS, SES v2), SMS and mail read back from LocalStack.
 
 use e2e::{random_email, random_number, Portal};
-use shared::store::accounts::{self, Status};
-use shared::store::uniqueness::{self, Kind};
+use store::accounts::{self, Status};
+use store::uniqueness::{self, Kind};
 
 use e2e::register::*;
 

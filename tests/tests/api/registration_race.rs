@@ -13,13 +13,13 @@
 use e2e::register::*;
 use e2e::{random_email, random_number, Page, Portal};
 use futures::future::join_all;
-use shared::store::accounts::{self, Status};
-use shared::store::uniqueness::{self, Kind};
 use std::sync::Arc;
+use store::accounts::{self, Status};
+use store::uniqueness::{self, Kind};
 use tokio::sync::Barrier;
 
 const RACERS: usize = 20;
-/// `shared::limits::SMS_PER_NUMBER.max`: codes per number per hour.
+/// `store::limits::SMS_PER_NUMBER.max`: codes per number per hour.
 const SMS_PER_NUMBER_PER_HOUR: usize = 5;
 
 const SMS_CAP_MESSAGE: &str =
@@ -54,7 +54,7 @@ fn racers(p: &Portal) -> Vec<Portal> {
 /// scan sees every account, whatever claims point at it).
 async fn accounts_with(p: &Portal, attr: &str, value: &str) -> Vec<String> {
     let config = &p.app.config;
-    let client = aws_sdk_dynamodb::Client::new(&shared::app::sdk_config(config).await);
+    let client = aws_sdk_dynamodb::Client::new(&engine::app::sdk_config(config).await);
     let mut pages = client
         .scan()
         .table_name(&config.table_name)

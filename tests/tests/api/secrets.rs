@@ -7,15 +7,15 @@
 use e2e::lambda::LambdaPortal;
 use e2e::register::{cf_for, fill_profile, new_line, step1};
 use e2e::{new_flow_secret, secrets_manager, Portal};
-use shared::config::vars;
-use shared::secret::FlowSecretSource;
+use engine::config::vars;
+use store::secret::FlowSecretSource;
 
 /// A new AWSCURRENT for `name` (the previous current becomes AWSPREVIOUS).
 async fn rotate(name: &str) {
     let value = format!(
         "{}{}",
-        shared::crypto::random_token(),
-        shared::crypto::random_token()
+        domain::crypto::random_token(),
+        domain::crypto::random_token()
     );
     secrets_manager()
         .await
@@ -86,7 +86,7 @@ async fn a_process_behind_a_rotation_fetches_the_secret_again_for_a_newer_cookie
     assert_eq!(profile.path, "/registrazione/dati", "{}", profile.text());
     // Back on `a`, whose cache holds only the old version: the profile step's cookie was
     // sealed by `b` under the new one.
-    a.clock.advance(shared::secret::MIN_REFETCH_SECS);
+    a.clock.advance(store::secret::MIN_REFETCH_SECS);
     let email = fill_profile(&a, &profile, cf_for(&number)).await;
     assert_eq!(email.path, "/registrazione/email", "{}", email.text());
 }
@@ -126,7 +126,7 @@ async fn send_messages_gets_no_secret_and_no_function_gets_its_value() {
         .expect("the Lambda portals' secret")
         .secret_string
         .expect("a string secret");
-    for f in shared::access::functions() {
+    for f in engine::access::functions() {
         let env = lp.functions.process_env(f);
         assert!(
             env.iter().all(|(_, v)| !v.contains(&value)),
@@ -136,12 +136,12 @@ async fn send_messages_gets_no_secret_and_no_function_gets_its_value() {
             .iter()
             .find(|(k, _)| k == vars::FLOW_SECRET_ARN)
             .map(|(_, v)| v.as_str());
-        let expected = shared::access::reads_flow_secret(f).then_some(e2e::LAMBDA_FLOW_SECRET);
+        let expected = engine::access::reads_flow_secret(f).then_some(e2e::LAMBDA_FLOW_SECRET);
         assert_eq!(named, expected, "{f}: FLOW_SECRET_ARN");
         assert!(env.iter().all(|(k, _)| k != "FLOW_SECRET"), "{f}");
     }
     let send = lp.functions.process_env("send-messages");
-    let config = shared::config::Config::from_lookup(|k| {
+    let config = engine::config::Config::from_lookup(|k| {
         send.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
     })
     .expect("send-messages' configuration");

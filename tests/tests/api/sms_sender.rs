@@ -1,5 +1,5 @@
 //! Issue 22, item 5: the SMS sender is true. The sender the pages name is the one SNS sends
-//! with, from one setting (`SMS_SENDER_ID`, `shared::config::SmsSender`): a portal started
+//! with, from one setting (`SMS_SENDER_ID`, `engine::config::SmsSender`): a portal started
 //! with the alphanumeric sender "TIM" says "dal mittente TIM" on the code pages of
 //! registration, login and recovery and its SMS carry `AWS.SNS.SMS.SenderID` = TIM (as
 //! LocalStack's `/_aws/sns/sms-messages` records them); with the default, the guide's 40134
@@ -8,7 +8,7 @@
 use e2e::register::{cf_for, new_line, registered, step1, PASSWORD};
 use e2e::sign_in::password_step;
 use e2e::{Page, Portal};
-use shared::config::SmsSender;
+use engine::config::SmsSender;
 
 /// The three code pages (registration, login, recovery mode 3) of `p`, each with the
 /// number its SMS went to.

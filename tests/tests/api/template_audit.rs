@@ -2,13 +2,13 @@
 //! CloudTrail records the table's data events (who read or wrote which item, with the IAM
 //! principal, whatever tool made the call), and every alarm and dashboard widget on the
 //! portal's own metrics reads the metric of its stage (`Stage` dimension, as the EMF lines
-//! of `shared::metrics` carry it).
+//! of `metrics` carry it).
 
 use super::template_consistency::{
     getatt_target, intrinsic, ref_target, resource, resources_of_type, str_of, template,
 };
+use metrics::{NAMESPACE, STAGE_DIMENSION};
 use serde_yaml::Value;
-use shared::metrics::{NAMESPACE, STAGE_DIMENSION};
 
 /// The values of a field selector's `Equals`.
 fn equals<'a>(selector: &'a Value, field: &str) -> Option<&'a Vec<Value>> {
@@ -82,7 +82,7 @@ fn a_trail_logs_the_tables_data_events_into_a_bucket_it_may_write() {
         .filter_map(|r| r.get("ExpirationInDays").and_then(Value::as_i64))
         .max()
         .expect("a lifecycle rule that expires the logs");
-    let audit_days = shared::store::audit::KEEP_SECS / 86_400;
+    let audit_days = store::audit::KEEP_SECS / 86_400;
     assert!(days >= audit_days, "{days} days < {audit_days}");
 
     // The bucket policy CloudTrail needs, for this trail only (aws:SourceArn).
@@ -179,10 +179,10 @@ fn every_alarm_and_widget_on_the_portals_metrics_reads_its_stage() {
     // The functions know their stage: the variable the EMF lines take it from.
     let globals = &t["Globals"]["Function"]["Environment"]["Variables"];
     assert_eq!(
-        ref_target(&globals[shared::config::vars::STAGE]),
+        ref_target(&globals[engine::config::vars::STAGE]),
         Some("Stage"),
         "Globals: {} = !Ref Stage",
-        shared::config::vars::STAGE
+        engine::config::vars::STAGE
     );
 
     let mut checked = 0;

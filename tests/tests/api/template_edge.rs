@@ -7,10 +7,10 @@ use super::template_consistency::{
     functions, getatt_target, intrinsic, is_generated_header_secret, ref_target, resolved_secret,
     resource, resources_of_type, strings, template, FLOW_SECRET_RESOURCE,
 };
+use domain::routes::ROUTES;
 use serde_yaml::Value;
-use shared::edge;
-use shared::routes::ROUTES;
 use std::collections::BTreeSet;
+use web::edge;
 
 /// The text of a `!Sub` (short or long form, plain string or `[string, vars]`).
 fn sub_text(v: &Value) -> Option<String> {
@@ -396,11 +396,11 @@ fn no_function_holds_the_origin_secret() {
         }
     }
     let config = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/src/config.rs"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/engine/src/config.rs"),
     )
     .unwrap();
     if config.contains("ORIGIN_VERIFY") {
-        problems.push("shared::config still reads an origin secret".into());
+        problems.push("engine::config still reads an origin secret".into());
     }
     problems.sort();
     problems.dedup();

@@ -16,13 +16,13 @@
 //! variables inside condition values: the test refuses a role whose conditions use one.
 
 use super::template_consistency::{self as tc, recorded};
+use engine::access::{self, Action};
 use iam_rs::{
     Arn, Context, ContextValue, Decision, IAMPolicy, IAMRequest, PolicyEvaluator, Principal,
     PrincipalId,
 };
 use serde_json::{json, Value as Json};
 use serde_yaml::Value;
-use shared::access::{self, Action};
 
 const REGION: &str = "eu-south-1";
 const ACCOUNT_ID: &str = "123456789012";
@@ -253,7 +253,7 @@ async fn every_recorded_request_is_allowed_as_aws_evaluates_it() {
     ));
 
     // Every route of the route table, every page of the private area included.
-    let unvisited: Vec<String> = shared::routes::ROUTES
+    let unvisited: Vec<String> = domain::routes::ROUTES
         .iter()
         .filter(|r| {
             !b.visited
@@ -293,7 +293,7 @@ async fn every_recorded_request_is_allowed_as_aws_evaluates_it() {
 }
 
 /// Beyond the walk: for each function, ONE BatchGetItem with a key of every prefix
-/// `shared::access` grants it for BatchGetItem (the widest batch the declaration permits,
+/// `engine::access` grants it for BatchGetItem (the widest batch the declaration permits,
 /// e.g. an error path's) is allowed; every single-key request of a declared (action, prefix)
 /// pair is allowed; every pair not declared is denied (least privilege, as AWS decides it).
 #[test]

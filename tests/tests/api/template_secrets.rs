@@ -1,13 +1,13 @@
 //! Issue 22, item 3, what only the template can show: no function's environment holds a
 //! secret's value (no `{{resolve:secretsmanager…}}` dynamic reference in any `Environment`),
-//! and exactly the functions that read the flow secret (`shared::access::FLOW_SECRET_READERS`)
+//! and exactly the functions that read the flow secret (`engine::access::FLOW_SECRET_READERS`)
 //! get its name and `secretsmanager:GetSecretValue` on it, through one managed policy.
 
 use super::template_consistency::{
     functions, getatt_target, ref_target, resource, role_statements, strings, template,
 };
+use engine::config::vars;
 use serde_yaml::Value;
-use shared::config::vars;
 use std::collections::BTreeSet;
 
 /// Every string in `v` (tags included: `!Sub "…"` is a tagged string).
@@ -87,7 +87,7 @@ fn exactly_the_functions_that_use_the_flow_secret_can_read_it() {
         let role = getatt_target(&f.props()["Role"])
             .unwrap_or_else(|| panic!("{}: Role must be !GetAtt <Role>.Arn", f.id));
         let reads = can_read(&t, &role, secret);
-        let wanted = shared::access::reads_flow_secret(&f.krate);
+        let wanted = engine::access::reads_flow_secret(&f.krate);
         match (named.map(|v| ref_target(v) == Some(secret)), reads, wanted) {
             (Some(true), true, true) => {
                 given.insert(f.krate.clone());
@@ -95,12 +95,12 @@ fn exactly_the_functions_that_use_the_flow_secret_can_read_it() {
             (None, false, false) => {}
             (named, reads, wanted) => problems.push(format!(
                 "{}: FLOW_SECRET_ARN = !Ref {secret}: {named:?}, role reads it: {reads}, \
-                 shared::access::FLOW_SECRET_READERS: {wanted}",
+                 engine::access::FLOW_SECRET_READERS: {wanted}",
                 f.krate
             )),
         }
     }
-    let declared: BTreeSet<String> = shared::access::FLOW_SECRET_READERS
+    let declared: BTreeSet<String> = engine::access::FLOW_SECRET_READERS
         .iter()
         .map(|f| f.to_string())
         .collect();

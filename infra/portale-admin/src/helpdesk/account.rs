@@ -2,13 +2,13 @@
 
 use super::audit::{self, Action, Signed};
 use super::{mask, scan, when, Args, Desk, DeskError, Done};
+use domain::{CodiceFiscalePersona, Email, MobileNumber, Username};
 use serde_json::{json, Value};
-use shared::domain::{CodiceFiscalePersona, Email, MobileNumber, Username};
-use shared::limits;
-use shared::store::accounts::{self, Account, Status};
-use shared::store::lockout::Counter;
-use shared::store::uniqueness::Kind;
-use shared::store::{lines, sessions, Item, Key, StoreError, TxOp};
+use store::accounts::{self, Account, Status};
+use store::limits;
+use store::lockout::Counter;
+use store::uniqueness::Kind;
+use store::{lines, sessions, Item, Key, StoreError, TxOp};
 
 /// An account id as the portal makes them (random hex, or `imp-<hex>` for imported ones):
 /// checked before it becomes a key, so a typo is a clear message rather than "not found".

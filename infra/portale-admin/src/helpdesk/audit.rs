@@ -2,9 +2,9 @@
 //! transaction (no change without its record, no record without its change), in the
 //! partition of what changed — `ACCOUNT#<id>` for an account, `LINE#<e164>` for a line —
 //! so that `audit --account ID` is one `Query`. Sort key `AUDIT#<epoch, 12 digits>#<random>`:
-//! in time order, never two alike. Kept `shared::store::audit::KEEP_SECS` (two years) by
+//! in time order, never two alike. Kept `store::audit::KEEP_SECS` (two years) by
 //! TTL, also after the account is deleted (its deletion page says so); the account's owner
-//! sees the action, date and reason in "Scarica i tuoi dati" (`shared::store::audit`).
+//! sees the action, date and reason in "Scarica i tuoi dati" (`store::audit`).
 //!
 //! Who: the AWS caller identity (`crate::identity::Caller`, `sts:GetCallerIdentity`), the
 //! principal the change was authorised as and CloudTrail records for the same call;
@@ -18,11 +18,11 @@
 
 use super::{when, Args, Desk, DeskError, Done};
 use crate::identity::Caller;
+use domain::MobileNumber;
 use serde_json::json;
-use shared::domain::MobileNumber;
-use shared::store::{Cond, Item, Key, Query, TxOp};
+use store::{Cond, Item, Key, Query, TxOp};
 
-pub use shared::store::audit::PREFIX;
+pub use store::audit::PREFIX;
 
 /// The actions, as stored and printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,15 +96,7 @@ impl Signed {
 
 /// The record of `action` on `target`, to commit with the change (in partition `pk`).
 pub fn op(pk: &str, action: Action, target: &str, detail: &str, by: &Signed, now: i64) -> TxOp {
-    op_kept(
-        pk,
-        action,
-        target,
-        detail,
-        by,
-        now,
-        shared::store::audit::KEEP_SECS,
-    )
+    op_kept(pk, action, target, detail, by, now, store::audit::KEEP_SECS)
 }
 
 /// `op`, kept `keep_secs` (the consents' publications: as long as the consents' records).
@@ -117,7 +109,7 @@ pub fn op_kept(
     now: i64,
     keep_secs: i64,
 ) -> TxOp {
-    let sk = format!("{PREFIX}{now:012}#{}", &shared::crypto::random_token()[..8]);
+    let sk = format!("{PREFIX}{now:012}#{}", &domain::crypto::random_token()[..8]);
     let mut item = Item::new()
         .with("action", action.as_str())
         .with("target", target)
@@ -125,7 +117,7 @@ pub fn op_kept(
         .with("operator", by.operator.as_str())
         .with("reason", by.reason.as_str())
         .with("at", now)
-        .with(shared::store::schema::TTL_ATTRIBUTE, now + keep_secs);
+        .with(store::schema::TTL_ATTRIBUTE, now + keep_secs);
     if !by.note.is_empty() {
         item = item.with(NOTE, by.note.as_str());
     }
@@ -153,12 +145,12 @@ pub async fn list(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
     let pk = match a.given(&["--account", "--numero"]).as_slice() {
         ["--account"] => {
             let id = super::account::parse_id(a.get("--account").unwrap_or_default())?;
-            shared::store::accounts::key(&id).pk
+            store::accounts::key(&id).pk
         }
         ["--numero"] => {
             let n = MobileNumber::parse(a.get("--numero").unwrap_or_default())
                 .map_err(|e| DeskError::Usage(format!("numero non valido: {e}")))?;
-            shared::store::lines::key(&n).pk
+            store::lines::key(&n).pk
         }
         _ => {
             return Err(DeskError::Usage(

@@ -1,5 +1,5 @@
 //! `consensi mostra` / `consensi pubblica`: the versions of the terms and of the privacy
-//! notice in force (`shared::store::consent_log`). Publishing a new version makes the
+//! notice in force (`store::consent_log`). Publishing a new version makes the
 //! next private page of every account ask for it (issue 15 item 7).
 //!
 //! The item in force carries a `revision` (1, 2, …; none before the first publication).
@@ -13,8 +13,8 @@
 use super::audit::{self, Action, Signed, NOTE};
 use super::{when, Args, Desk, DeskError, Done};
 use serde_json::{json, Value};
-use shared::store::consent_log::{self, InForce, PUBLISHED_AT, REVISION};
-use shared::store::{Cond, Item, Query, StoreError, TxOp};
+use store::consent_log::{self, InForce, PUBLISHED_AT, REVISION};
+use store::{Cond, Item, Query, StoreError, TxOp};
 
 /// A version as the pages show it: short, letters, digits, dots and dashes.
 fn version(flag: &str, raw: &str) -> Result<String, DeskError> {

@@ -2,11 +2,11 @@
 
 use super::audit::{self, Action, Signed};
 use super::{Args, Desk, DeskError, Done};
+use domain::MobileNumber;
 use serde_json::json;
-use shared::domain::MobileNumber;
-use shared::store::lines::{self, Line};
-use shared::store::uniqueness::{self, Kind};
-use shared::store::{accounts, StoreError};
+use store::lines::{self, Line};
+use store::uniqueness::{self, Kind};
+use store::{accounts, StoreError};
 
 fn number(raw: &str) -> Result<MobileNumber, DeskError> {
     MobileNumber::parse(raw).map_err(|e| DeskError::Usage(format!("numero non valido: {e}")))

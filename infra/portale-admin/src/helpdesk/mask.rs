@@ -1,7 +1,7 @@
 //! Masking for the help desk: an operator sees who an account is (name, entity, id) but
 //! contact data only as much as is needed to recognise them with the caller on the phone.
 
-use shared::pages::otp;
+use engine::pages::otp;
 
 /// `333 *** 4567` (the same mask the SMS-code pages show).
 pub fn number(e164: &str) -> String {
@@ -43,7 +43,7 @@ pub fn shown_username(u: &str) -> String {
 
 /// `RSS************S`.
 pub fn personal_cf(cf: &str) -> String {
-    shared::domain::CodiceFiscalePersona::parse(cf)
+    domain::CodiceFiscalePersona::parse(cf)
         .map(|c| c.masked())
         .unwrap_or_else(|_| "***".to_owned())
 }

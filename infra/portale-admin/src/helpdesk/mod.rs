@@ -19,8 +19,8 @@ pub mod mask;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
-use shared::store::{Item, Key, Store, StoreError};
 use std::collections::HashMap;
+use store::{Item, Key, Store, StoreError};
 
 pub use args::Args;
 
@@ -212,11 +212,7 @@ pub async fn scan(
             .send()
             .await
             .map_err(|e| DeskError::Unavailable(format!("Scan: {}", e.into_service_error())))?;
-        out.extend(
-            page.items()
-                .iter()
-                .filter_map(shared::store::dynamo::decode),
-        );
+        out.extend(page.items().iter().filter_map(store::dynamo::decode));
         match page.last_evaluated_key {
             Some(k) if !k.is_empty() => start = Some(k),
             _ => return Ok(out),
@@ -226,5 +222,5 @@ pub async fn scan(
 
 /// A date and time for the operator (Europe/Rome).
 pub fn when(epoch: i64) -> String {
-    shared::clock::rome_datetime(epoch)
+    domain::clock::rome_datetime(epoch)
 }

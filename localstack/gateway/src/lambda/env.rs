@@ -2,8 +2,8 @@
 //! template's `Environment.Variables`), the credentials and region Lambda sets, and Lambda's
 //! reserved variables. Nothing else of the gateway's environment leaks in.
 
-use shared::config::{vars, Config};
-use shared::secret::FlowSecretSource;
+use engine::config::{vars, Config};
+use store::secret::FlowSecretSource;
 
 /// The configuration as the variables `Config::from_env` reads back. The flow secret only by
 /// its name (`FLOW_SECRET_ARN`, for the functions that read it: `for_function`); a fixed
@@ -34,10 +34,10 @@ pub fn from_config(c: &Config) -> Vec<(String, String)> {
 
 /// The configuration variables of `function`'s processes, as the template gives them:
 /// `FLOW_SECRET_ARN` only to the functions that read the secret
-/// (`shared::access::FLOW_SECRET_READERS`).
+/// (`engine::access::FLOW_SECRET_READERS`).
 pub fn for_function(env: &[(String, String)], function: &str) -> Vec<(String, String)> {
     env.iter()
-        .filter(|(k, _)| k != vars::FLOW_SECRET_ARN || shared::access::reads_flow_secret(function))
+        .filter(|(k, _)| k != vars::FLOW_SECRET_ARN || engine::access::reads_flow_secret(function))
         .cloned()
         .collect()
 }
@@ -69,7 +69,7 @@ pub fn lambda_vars(function: &str, memory_mb: u32) -> Vec<(String, String)> {
         today.year(),
         today.month() as u8,
         today.day(),
-        &shared::crypto::token_hash(&shared::crypto::random_token())[..32]
+        &domain::crypto::token_hash(&domain::crypto::random_token())[..32]
     );
     [
         ("AWS_LAMBDA_FUNCTION_NAME", function.to_owned()),
@@ -106,7 +106,7 @@ mod tests {
         c.flow_secret = Some(FlowSecretSource::SecretsManager(
             "portale/t/flow-secret".into(),
         ));
-        c.sms_sender = shared::config::SmsSender::parse("TIM").unwrap();
+        c.sms_sender = engine::config::SmsSender::parse("TIM").unwrap();
         c.ses_configuration_set = Some("portale".into());
         let cc = c.clone();
         c.cookie_secure = false;

@@ -1,6 +1,6 @@
 //! API Gateway REST API, Lambda proxy integration (payload format 1.0), both ways: the
 //! event API Gateway builds from the request CloudFront forwards (the template's origin
-//! request policy: only `shared::edge::FORWARDED_VIEWER_HEADERS` of the viewer's headers,
+//! request policy: only `web::edge::FORWARDED_VIEWER_HEADERS` of the viewer's headers,
 //! plus its cookies), and the HTTP response API Gateway makes of the function's answer.
 //! Locally the gateway is CloudFront, the API's WAF and API Gateway, so the request
 //! arriving here already carries what `play_the_edge` added (viewer address, origin secret)
@@ -43,9 +43,9 @@ impl Api {
 /// Everything else — Host, Accept… — stays at CloudFront, so a handler that read one would
 /// fail here as it would in AWS.
 fn forwarded(name: &str) -> bool {
-    shared::edge::FORWARDED_VIEWER_HEADERS.contains(&name)
+    web::edge::FORWARDED_VIEWER_HEADERS.contains(&name)
         || name == http::header::COOKIE.as_str()
-        || name == shared::edge::ORIGIN_VERIFY_HEADER
+        || name == web::edge::ORIGIN_VERIFY_HEADER
 }
 
 /// The User-Agent CloudFront sends to an origin when the viewer sent none.
@@ -91,8 +91,8 @@ pub fn request(
         multi.insert(name.as_str().to_owned(), Value::Array(values));
     }
     let epoch_ms = (now.unix_timestamp_nanos() / 1_000_000) as i64;
-    let request_id = shared::crypto::token_hash(&shared::crypto::random_token())[..32].to_owned();
-    let cf_id = shared::crypto::random_token();
+    let request_id = domain::crypto::token_hash(&domain::crypto::random_token())[..32].to_owned();
+    let cf_id = domain::crypto::random_token();
     let trace = format!("Root=1-{:08x}-{}", now.unix_timestamp(), &hex_id()[..24]);
     let mut added = vec![
         ("host", api.domain_name()),
@@ -222,7 +222,7 @@ fn clf_time(t: OffsetDateTime) -> String {
 }
 
 fn hex_id() -> String {
-    shared::crypto::token_hash(&shared::crypto::random_token())
+    domain::crypto::token_hash(&domain::crypto::random_token())
 }
 
 /// API Gateway's answer to the function's output (Lambda proxy integration): `statusCode`,
@@ -378,11 +378,11 @@ mod tests {
         assert_eq!(ctx["requestTimeEpoch"], 1_773_136_800_000i64);
         assert!(e["pathParameters"].is_null());
         // And lambda_http reads it back as the same request (the stage in front of the
-        // path, which `shared::runtime::without_stage` takes off).
+        // path, which `web::runtime::without_stage` takes off).
         let back = lambda_http::request::from_str(&e.to_string()).unwrap();
         assert_eq!(back.method(), "POST");
         assert_eq!(back.uri().path(), "/local/accesso");
-        let back = shared::runtime::without_stage(back);
+        let back = web::runtime::without_stage(back);
         assert_eq!(back.uri().path(), "/accesso");
         assert_eq!(back.headers()["cookie"], "login_flow=abc; other=1");
         assert_eq!(back.body().as_ref(), b"username=a%40b.it&password=x");
@@ -418,7 +418,7 @@ mod tests {
         assert_eq!(e["isBase64Encoded"], false);
         let back = lambda_http::request::from_str(&e.to_string()).unwrap();
         assert_eq!(
-            shared::runtime::without_stage(back).uri().path(),
+            web::runtime::without_stage(back).uri().path(),
             "/registrazione/numero"
         );
     }

@@ -1,5 +1,5 @@
 //! The Lambda event path locally (`GATEWAY_MODE=lambda`): a request to a route of
-//! `shared::routes::ROUTES` that passed the API's WAF (`crate::edge`) becomes the API
+//! `domain::routes::ROUTES` that passed the API's WAF (`crate::edge`) becomes the API
 //! Gateway REST API proxy event AWS builds (`event`) and
 //! is delivered to the function's own binary through a Runtime API emulator (`sandbox`):
 //! one invocation at a time per process, another process when all are busy, idle ones
@@ -12,8 +12,8 @@ pub mod event;
 pub mod sandbox;
 
 use axum::body::Bytes;
+use domain::routes::Route;
 use sandbox::{Outcome, Sandbox};
-use shared::routes::Route;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -61,7 +61,7 @@ pub struct Functions {
     api: event::Api,
     pools: Mutex<HashMap<&'static str, Pool>>,
     /// The metric lines the function processes printed (`/_dev/metriche`).
-    metrics: Arc<shared::metrics::Tally>,
+    metrics: Arc<metrics::Tally>,
 }
 
 /// One line of a function's stdout appended to the log file, or printed by the gateway.
@@ -106,13 +106,13 @@ impl Functions {
     }
 
     /// The metrics counted from the function processes' stdout.
-    pub fn metrics(&self) -> &shared::metrics::Tally {
+    pub fn metrics(&self) -> &metrics::Tally {
         &self.metrics
     }
 
     /// The binaries the route table needs that are not in `bin_dir` (build them first).
     pub fn missing_binaries(&self) -> Vec<PathBuf> {
-        let mut names: Vec<&str> = shared::routes::ROUTES.iter().map(|r| r.function).collect();
+        let mut names: Vec<&str> = domain::routes::ROUTES.iter().map(|r| r.function).collect();
         names.sort_unstable();
         names.dedup();
         names
@@ -253,7 +253,7 @@ impl Functions {
                 cmd.stderr(Stdio::inherit());
             }
         }
-        // stdout is read by the gateway: it counts the metric lines (`shared::metrics`) and
+        // stdout is read by the gateway: it counts the metric lines (`metrics`) and
         // passes every line on to where the logs go.
         cmd.stdout(Stdio::piped());
         let (tally, log) = (self.metrics.clone(), self.cfg.log.clone());
@@ -302,7 +302,7 @@ mod tests {
             "{:?}",
             started.elapsed()
         );
-        let route = shared::routes::find("GET", "/accesso").unwrap();
+        let route = domain::routes::find("GET", "/accesso").unwrap();
         let (parts, _) = http::Request::get("/accesso")
             .body(())
             .unwrap()
@@ -321,7 +321,7 @@ mod tests {
     /// counted (`/_dev/metriche`).
     #[tokio::test]
     async fn stdout_goes_to_the_log_and_metric_lines_are_counted() {
-        use shared::metrics::{line, Metric};
+        use metrics::{line, Metric};
         let dir = std::env::temp_dir().join(format!("lambda-stdout-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let bin = dir.join("login");

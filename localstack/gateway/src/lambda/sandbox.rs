@@ -279,7 +279,7 @@ async fn init_error(State(env): State<Arc<Env>>, body: String) -> impl IntoRespo
 
 /// A random request id in Lambda's UUID shape.
 fn uuid() -> String {
-    let h = shared::crypto::token_hash(&shared::crypto::random_token());
+    let h = domain::crypto::token_hash(&domain::crypto::random_token());
     format!(
         "{}-{}-{}-{}-{}",
         &h[..8],

@@ -11,7 +11,7 @@
 //!         FUNCTION...   (`NAME@TAG`: another build of NAME copied into the bin dir, e.g. old code)
 //!
 //! Two requests per function:
-//! - `page`: the function's first GET route from `shared::routes::ROUTES`, no cookie:
+//! - `page`: the function's first GET route from `domain::routes::ROUTES`, no cookie:
 //!   no AWS call (steps 2-5 answer with the redirect to step 1);
 //! - `flow`: the page a person in the middle of a registration opens, with a live flow in
 //!   DynamoDB (LocalStack): the flow is driven in memory by `perf::browser` and its items
@@ -29,16 +29,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use domain::routes;
 use futures::future::LocalBoxFuture;
 use perf::browser::{self, Browser};
 use perf::stats::{median, ms};
-use shared::routes;
-use shared::store::{dynamo::DynamoStore, Store};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use store::{dynamo::DynamoStore, Store};
 use tokio::sync::oneshot;
 
 const TABLE: &str = "portale-bench";
@@ -314,13 +314,11 @@ impl Seeder {
         {
             return None;
         }
-        let mut config = shared::config::Config::for_tests();
+        let mut config = engine::config::Config::for_tests();
         config.table_name = TABLE.into();
-        let sdk = shared::app::sdk_config(&config).await;
+        let sdk = engine::app::sdk_config(&config).await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
-        shared::store::dynamo::ensure_table(&client, TABLE)
-            .await
-            .ok()?;
+        store::dynamo::ensure_table(&client, TABLE).await.ok()?;
         Some(Seeder {
             store: DynamoStore::new(client, TABLE),
         })
@@ -384,7 +382,7 @@ fn lambda_env(function: &str, api: &str, endpoint: &str) -> Vec<(String, String)
         ("FLOW_SECRET_ARN", "portale/bench/flow-secret"),
         ("COOKIE_SECURE", "false"),
         // Required by the configuration; what a step posts there is not measured here.
-        ("OUTBOX_QUEUE_URL", shared::config::LOCAL_OUTBOX_QUEUE_URL),
+        ("OUTBOX_QUEUE_URL", engine::config::LOCAL_OUTBOX_QUEUE_URL),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -658,7 +656,7 @@ fn probe_init(probe: &PathBuf, runs: usize, endpoint: &str, reads: bool) {
             }
         }
     }
-    println!("\nWhere the init goes: initprobe (shared::runtime::serve's steps, timed one by one), {runs} runs, \
+    println!("\nWhere the init goes: initprobe (web::runtime::serve's steps, timed one by one), {runs} runs, \
         medians in ms");
     println!(
         "  {:<50} {:>8.2}",

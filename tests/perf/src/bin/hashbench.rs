@@ -1,4 +1,4 @@
-//! Password hashing (issue #8, part 3): argon2id hash and verify as `shared::passwords`
+//! Password hashing (issue #8, part 3): argon2id hash and verify as `engine::passwords`
 //! does them, next to the C reference implementation at the same parameters, in the same
 //! run, alternating call by call (ABBA order) so that both see the same machine noise.
 //! Each call is timed in wall time and in the calling thread's CPU time; CPU time is the
@@ -12,10 +12,10 @@
 //! (hash only: it prints the CPU time of one hash, 1 ms resolution). scripts/bench.sh
 //! creates the venv and passes it.
 
+use domain::Password;
+use engine::passwords::{self, M_COST_KIB, P_COST, T_COST};
 use perf::stats::{median, ms, thread_cpu_ms};
 use serde_json::Value;
-use shared::domain::Password;
-use shared::passwords::{self, M_COST_KIB, P_COST, T_COST};
 use std::hint::black_box;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -45,7 +45,7 @@ fn args() -> Args {
             "--no-cli" => a.cli = false,
             "-h" | "--help" => {
                 println!(
-                    "hashbench: argon2id as shared::passwords runs it, next to the C reference \
+                    "hashbench: argon2id as engine::passwords runs it, next to the C reference \
                      (scripts/bench.sh hash)\n\
                      usage: hashbench [-n 20] [--python VENV_PYTHON] [--no-cli]"
                 );
@@ -228,7 +228,7 @@ fn main() {
         println!("{name:<66} {hw:>9.2} {vw:>9.2} {hc:>11.2} {vc:>11.2}");
     };
     line(
-        "ours: shared::passwords (RustCrypto argon2 0.5, this build)",
+        "ours: engine::passwords (RustCrypto argon2 0.5, this build)",
         &oh,
         &ov,
     );

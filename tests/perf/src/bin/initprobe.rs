@@ -1,12 +1,12 @@
-//! Where a function's cold start goes: the steps of `shared::runtime::serve` before the
+//! Where a function's cold start goes: the steps of `web::runtime::serve` before the
 //! Lambda loop (logs, configuration, AWS SDK configuration, the three clients), then what
 //! a first request pays once per process (phone-number metadata, first page render, first
 //! and second DynamoDB read), each timed. `coldstart` starts this binary like a
 //! function (same environment) and passes `PERF_SPAWN_MONO_NS`, the CLOCK_MONOTONIC time
 //! just before `spawn`, so the time from exec to `main` is measured too. Prints one JSON line.
 
-use shared::store::{dynamo::DynamoStore, Key, Store};
 use std::time::Instant;
+use store::{dynamo::DynamoStore, Key, Store};
 
 fn mono_ns() -> u128 {
     let mut ts = libc::timespec {
@@ -38,13 +38,13 @@ async fn main() {
         steps.push((name, t.elapsed().as_secs_f64() * 1e3));
         t = Instant::now();
     };
-    shared::runtime::init_tracing();
+    web::runtime::init_tracing();
     lap("tracing", &mut steps);
-    let config = shared::config::Config::from_env().expect("configuration");
+    let config = engine::config::Config::from_env().expect("configuration");
     lap("config", &mut steps);
-    let sdk = shared::app::sdk_config(&config).await;
+    let sdk = engine::app::sdk_config(&config).await;
     lap("aws_config load", &mut steps);
-    std::hint::black_box(shared::app::sdk_config(&config).await);
+    std::hint::black_box(engine::app::sdk_config(&config).await);
     lap(
         "aws_config load again (what is per-load, not once)",
         &mut steps,
@@ -55,14 +55,14 @@ async fn main() {
     let ses = aws_sdk_sesv2::Client::new(&sdk);
     lap("SNS + SES clients", &mut steps);
     std::hint::black_box((&sns, &ses));
-    std::hint::black_box(shared::domain::MobileNumber::parse("+393331234567").is_ok());
+    std::hint::black_box(domain::MobileNumber::parse("+393331234567").is_ok());
     lap("1st MobileNumber::parse (phonenumber metadata)", &mut steps);
-    std::hint::black_box(shared::domain::MobileNumber::parse("+393337654321").is_ok());
+    std::hint::black_box(domain::MobileNumber::parse("+393337654321").is_ok());
     lap("2nd MobileNumber::parse", &mut steps);
     {
-        let (app, ..) = shared::App::in_memory(config.clone());
+        let (app, ..) = engine::App::in_memory(config.clone());
         let req = http::Request::builder()
-            .uri(shared::routes::REGISTER_NUMBER)
+            .uri(domain::routes::REGISTER_NUMBER)
             .body(lambda_http::Body::Empty)
             .unwrap();
         lap("(in-memory app for the next step)", &mut steps);
@@ -72,7 +72,7 @@ async fn main() {
             &mut steps,
         );
         let req = http::Request::builder()
-            .uri(shared::routes::REGISTER_NUMBER)
+            .uri(domain::routes::REGISTER_NUMBER)
             .body(lambda_http::Body::Empty)
             .unwrap();
         std::hint::black_box(register_number::handle(&app, req).await);

@@ -31,25 +31,25 @@
 //! step), `forms` (the forms and their fields), `generator`, `checks`, `runs`; the tests
 //! are here.
 
+use domain::clock::OffsetClock;
+use domain::routes;
+use domain::{CodiceFiscaleEnte, MobileNumber};
+use engine::config::Config;
+use engine::App;
 use futures::FutureExt;
+use notify::memory::MemoryNotifier;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use scraper::{Html, Selector};
-use shared::clock::OffsetClock;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::notify::memory::MemoryNotifier;
-use shared::routes;
-use shared::store::lines::{self, Line};
-use shared::store::memory::MemoryStore;
-use shared::store::{Item, Key, Store};
-use shared::web::form::{parse_pairs, MAX_BODY};
-use shared::App;
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
+use store::lines::{self, Line};
+use store::memory::MemoryStore;
+use store::{Item, Key, Store};
+use web::form::{parse_pairs, MAX_BODY};
 
 mod checks;
 mod fixtures;

@@ -184,7 +184,7 @@ impl Backend {
                     entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
                     ragione_sociale: e2e::register::ENTE_NAME.into(),
                     active: true,
-                    profile: shared::store::lines::Profile::Utente,
+                    profile: store::lines::Profile::Utente,
                 };
                 lines::upsert(store.as_ref(), &line).await.unwrap();
             }

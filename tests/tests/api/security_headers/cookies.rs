@@ -47,7 +47,7 @@ impl Mem {
             entity_cf: CodiceFiscaleEnte::parse(ENTE).unwrap(),
             ragione_sociale: ENTE_NAME.into(),
             active: true,
-            profile: shared::store::lines::Profile::Utente,
+            profile: store::lines::Profile::Utente,
         };
         lines::upsert(self.store.as_ref(), &line).await.unwrap();
     }
@@ -459,5 +459,5 @@ async fn with_cookie_secure_every_cookie_is_secure_httponly_and_samesite() {
     );
     assert!(m.failures.is_empty(), "{}", m.failures.join("\n"));
     // And the local configuration really turns Secure off (so the check above means something).
-    assert!(!shared::web::set_cookie("x", "y", Some(1), false).contains("Secure"));
+    assert!(!web::set_cookie("x", "y", Some(1), false).contains("Secure"));
 }

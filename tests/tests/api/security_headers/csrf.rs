@@ -111,10 +111,10 @@ pub(super) fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
                 ("termini", "si".into()),
                 ("privacy", "si".into()),
                 // The versions the page shows (those in force: none published here).
-                ("termini_versione", shared::documents::TERMS_VERSION.into()),
+                ("termini_versione", domain::documents::TERMS_VERSION.into()),
                 (
                     "privacy_versione",
-                    shared::documents::PRIVACY_VERSION.into(),
+                    domain::documents::PRIVACY_VERSION.into(),
                 ),
             ],
         ),

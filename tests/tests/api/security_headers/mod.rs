@@ -1,6 +1,6 @@
 //! Issue #9, "Headers and CSRF":
 //!
-//! - every answer of the real local gateway — every route of `shared::routes::ROUTES` (without
+//! - every answer of the real local gateway — every route of `domain::routes::ROUTES` (without
 //!   a flow, and along a whole registration, login, logout and recovery), the static pages and
 //!   an asset, the 404, and the error pages (403, 405, 410) — carries a Content-Security-Policy
 //!   without `unsafe-inline`, HSTS, `X-Content-Type-Options: nosniff`, a Referrer-Policy and
@@ -16,18 +16,18 @@
 //! gateway), `cookies` (in memory with `COOKIE_SECURE=true`, and the person brought to each
 //! stage) and `csrf` (cross-site posts, in memory and through the gateway).
 
+use domain::clock::OffsetClock;
+use domain::routes::{self, ROUTES};
+use domain::{CodiceFiscaleEnte, MobileNumber};
+use engine::config::Config;
+use engine::App;
 use lambda_http::Body;
+use notify::memory::MemoryNotifier;
 use scraper::{Html, Selector};
-use shared::clock::OffsetClock;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::notify::memory::MemoryNotifier;
-use shared::routes::{self, ROUTES};
-use shared::store::lines::{self, Line};
-use shared::store::memory::MemoryStore;
-use shared::App;
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use store::lines::{self, Line};
+use store::memory::MemoryStore;
 
 mod cookies;
 mod csrf;
@@ -145,12 +145,12 @@ fn the_header_rules_can_fail() {
         assert!(f.contains(expected), "{expected} not reported in:\n{f}");
     }
     let mut ok = http::HeaderMap::new();
-    for (k, v) in shared::web::SECURITY_HEADERS {
+    for (k, v) in web::SECURITY_HEADERS {
         ok.insert(*k, v.parse().unwrap());
     }
     ok.append(
         "set-cookie",
-        shared::web::set_cookie("reg_flow", "x", Some(60), true)
+        web::set_cookie("reg_flow", "x", Some(60), true)
             .parse()
             .unwrap(),
     );
@@ -158,7 +158,7 @@ fn the_header_rules_can_fail() {
     let mut not_secure = ok.clone();
     not_secure.insert(
         "set-cookie",
-        shared::web::set_cookie("reg_flow", "x", Some(60), false)
+        web::set_cookie("reg_flow", "x", Some(60), false)
             .parse()
             .unwrap(),
     );

@@ -67,7 +67,7 @@ fn cloudfront_forwards_route_paths_to_api() {
     if let Some(d) = diff(
         "API cache behaviours",
         &got_patterns,
-        "patterns from shared::routes::API_PATH_PREFIXES",
+        "patterns from domain::routes::API_PATH_PREFIXES",
         &want_patterns,
     ) {
         problems.push(d);
@@ -245,7 +245,7 @@ fn cloudfront_edge_secret_and_viewer_address() {
             .collect();
         if headers != expected {
             problems.push(format!(
-                "{pid}: must forward exactly shared::edge::FORWARDED_VIEWER_HEADERS {expected:?}, \
+                "{pid}: must forward exactly web::edge::FORWARDED_VIEWER_HEADERS {expected:?}, \
                 found {headers:?}"
             ));
         }

@@ -1,12 +1,12 @@
-//! (d) and the per-function settings: configuration variables (`shared::config::vars`), names,
+//! (d) and the per-function settings: configuration variables (`engine::config::vars`), names,
 //! log groups, memory, the SMS concurrency cap.
 
 use super::*;
 
-/// The variable names declared in `pub mod vars` of shared/src/config.rs, read from the
+/// The variable names declared in `pub mod vars` of shared/engine/src/config.rs, read from the
 /// source so a new variable cannot be forgotten here.
 fn config_vars_from_source() -> BTreeSet<String> {
-    let path = repo().join("shared/src/config.rs");
+    let path = repo().join("shared/engine/src/config.rs");
     let src = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let start = src
@@ -46,7 +46,7 @@ fn function_environment_sets_every_config_var() {
     .collect();
     let from_source = config_vars_from_source();
     if let Some(d) = diff(
-        "shared::config::vars (source)",
+        "engine::config::vars (source)",
         &from_source,
         "this test's list",
         &named,
@@ -78,11 +78,11 @@ fn function_environment_sets_every_config_var() {
         let keys: BTreeSet<String> = env.keys().cloned().collect();
         // FLOW_SECRET_ARN only for the functions that read the secret (template_secrets.rs).
         let mut expected = from_source.clone();
-        if !shared::access::reads_flow_secret(&f.krate) {
+        if !engine::access::reads_flow_secret(&f.krate) {
             expected.remove(vars::FLOW_SECRET_ARN);
         }
         if let Some(d) = diff(
-            "shared::config::vars",
+            "engine::config::vars",
             &expected,
             &format!("{} environment", f.id),
             &keys,

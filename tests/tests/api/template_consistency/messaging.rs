@@ -1,9 +1,9 @@
-//! Messaging: per-function roles for SNS / SES / the outbox queue (`shared::access::MESSAGING`),
+//! Messaging: per-function roles for SNS / SES / the outbox queue (`engine::access::MESSAGING`),
 //! the queue's consumer and dead letters, the SMS budget's alarm.
 
 use super::*;
 
-/// Least privilege: per-function roles; messaging exactly as `shared::access::MESSAGING`
+/// Least privilege: per-function roles; messaging exactly as `engine::access::MESSAGING`
 /// (sqs:SendMessage on the outbox queue for the steps that send SMS or email; the queue's
 /// consume actions, sns:Publish and ses:SendEmail for send-messages only); no wildcard
 /// actions in any Allow statement.
@@ -63,7 +63,7 @@ fn iam_least_privilege() {
         let want = access::messaging_actions(k);
         if messaging != want {
             problems.push(format!(
-                "{}: messaging actions {messaging:?}, but shared::access::MESSAGING says {want:?}",
+                "{}: messaging actions {messaging:?}, but engine::access::MESSAGING says {want:?}",
                 f.id
             ));
         }
@@ -114,7 +114,7 @@ fn iam_least_privilege() {
         .collect();
     if senders != posters {
         problems.push(format!(
-            "SMS_STEPS + EMAIL_STEPS {senders:?} differ from the outbox posters of shared::access {posters:?}"
+            "SMS_STEPS + EMAIL_STEPS {senders:?} differ from the outbox posters of engine::access {posters:?}"
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -231,7 +231,7 @@ fn outbox_queue_consumer_and_dead_letters() {
 }
 
 /// The global SMS budget's refusal logs `alert=sms_global_budget_exhausted`
-/// (shared::sms): every SMS step's log group turns that line into a metric, and an alarm
+/// (engine::sms): every SMS step's log group turns that line into a metric, and an alarm
 /// on the metric notifies ops.
 #[test]
 fn sms_budget_alert_reaches_ops() {

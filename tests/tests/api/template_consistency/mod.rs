@@ -1,8 +1,8 @@
 //! `infra/template.yaml` (AWS SAM) and `infra/waf.yaml` against the code's single sources
-//! of truth: the route table (`shared::routes`), the table access of each function
-//! (`shared::access`), the table's key design (`shared::store::schema`), the configuration
-//! variables (`shared::config::vars`), the edge headers (`shared::edge`), the outbox queue
-//! and its consumer (`shared::access::MESSAGING`) and the crates under `functions/`. Pure
+//! of truth: the route table (`domain::routes`), the table access of each function
+//! (`engine::access`), the table's key design (`store::schema`), the configuration
+//! variables (`engine::config::vars`), the edge headers (`web::edge`), the outbox queue
+//! and its consumer (`engine::access::MESSAGING`) and the crates under `functions/`. Pure
 //! file parsing: no AWS, no LocalStack, no network.
 //! `infra/scripts/validate.sh` runs the SAM transform and cfn-lint on top of this.
 //! The REST API and its regional WAF (only CloudFront gets in) are `template_edge.rs`'s.
@@ -12,14 +12,14 @@
 //! the per-function settings), `messaging` (SNS, SES, the outbox queue), `references`,
 //! `cloudfront` (f, g) and `recorded` (h: the handlers' real table accesses).
 
+use domain::routes::{self, ROUTES};
+use engine::access::{self, Action};
+use engine::config::vars;
 use serde_yaml::{Mapping, Value};
-use shared::access::{self, Action};
-use shared::config::vars;
-use shared::edge;
-use shared::routes::{self, ROUTES};
-use shared::store::schema;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use store::schema;
+use web::edge;
 
 mod cloudfront;
 mod functions;
@@ -83,7 +83,7 @@ const ACCOUNT_WRITERS: &[&str] = &[
     "account-delete-otp",
     "account-sessions",
 ];
-/// Viewer headers the functions read (shared::web: CSRF check, form parsing); CloudFront
+/// Viewer headers the functions read (web: CSRF check, form parsing); CloudFront
 /// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.
 const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
 
@@ -272,7 +272,7 @@ fn diff(a_name: &str, a: &BTreeSet<String>, b_name: &str, b: &BTreeSet<String>) 
         .then(|| format!("in {a_name} but not in {b_name}: {only_a:?}; in {b_name} but not in {a_name}: {only_b:?}"))
 }
 
-/// The route table's functions and the queue's (`shared::access::functions`).
+/// The route table's functions and the queue's (`engine::access::functions`).
 fn all_functions() -> BTreeSet<String> {
     access::functions().into_iter().map(str::to_owned).collect()
 }
@@ -348,7 +348,7 @@ pub(crate) fn role_statements<'a>(t: &'a Value, role_id: &str) -> Vec<&'a Value>
     out
 }
 
-/// The YAML of the `table` inline policy statements that grant what `shared::access`
+/// The YAML of the `table` inline policy statements that grant what `engine::access`
 /// declares for `krate` (printed when a role differs, to paste into the template).
 fn table_statements_yaml(krate: &str) -> String {
     let quoted = |v: &[String]| {

@@ -2,27 +2,27 @@
 //! local gateway calls them, on a memory store that records every item access (no
 //! LocalStack): a registration, a login with a wrong password, a resent code, the private
 //! page, logout, and the three recovery modes with a password reset. Every access must be
-//! allowed by the function's row of `shared::access` (test (e), in `table`, ties the row to the
+//! allowed by the function's row of `engine::access` (test (e), in `table`, ties the row to the
 //! role), so a handler that starts to touch a new prefix, or to write where it only read,
 //! fails here instead of with AccessDenied in AWS. A row may grant more than this walk
 //! exercises (error paths), never less. Likewise every function that posts to the outbox
 //! (through `App::outbox`, its one way to send) must be a poster of `access::MESSAGING`.
 
+use domain::clock::OffsetClock;
+use domain::routes;
+use domain::{CodiceFiscaleEnte, MobileNumber};
 use e2e::register::{CF, ENTE, PASSWORD};
 use e2e::Page;
-use shared::access::{self, Action};
-use shared::clock::OffsetClock;
-use shared::config::Config;
-use shared::domain::{CodiceFiscaleEnte, MobileNumber};
-use shared::notify::memory::{MemoryNotifier, Sent};
-use shared::notify::{DirectOutbox, Message, NotifyError, Outbox};
-use shared::routes;
-use shared::store::memory::MemoryStore;
-use shared::store::{consent_log, lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
-use shared::App;
+use engine::access::{self, Action};
+use engine::config::Config;
+use engine::App;
+use notify::memory::{MemoryNotifier, Sent};
+use notify::{DirectOutbox, Message, NotifyError, Outbox};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use store::memory::MemoryStore;
+use store::{consent_log, lines, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 
 /// One authorisation AWS makes: an IAM action with the partition keys of its request
 /// (`dynamodb:LeadingKeys`, multi-valued). A BatchGetItem is one request with every key
@@ -135,7 +135,7 @@ pub(crate) struct Browser {
     posts: Arc<Posts>,
     /// The functions that posted to the outbox.
     posters: BTreeSet<&'static str>,
-    /// The functions that used the flow secret (`shared::secret`).
+    /// The functions that used the flow secret (`store::secret`).
     secret_readers: BTreeSet<&'static str>,
     clock: Arc<OffsetClock>,
     jar: e2e::memory::Jar,
@@ -167,8 +167,8 @@ impl Browser {
             store: store.clone(),
             outbox: posts.clone(),
             clock: clock.clone(),
-            secret: Arc::new(shared::secret::FlowSecret::fixed(
-                shared::secret::FlowKeys::fixed(shared::config::TEST_FLOW_SECRET),
+            secret: Arc::new(store::secret::FlowSecret::fixed(
+                store::secret::FlowKeys::fixed(engine::config::TEST_FLOW_SECRET),
             )),
         }));
         Browser {
@@ -358,7 +358,7 @@ pub(crate) async fn walk() -> Browser {
         ragione_sociale: "COMUNE DI PROVA".into(),
         active: true,
         // A referente: the walk also lists the entity's lines.
-        profile: shared::store::lines::Profile::Referente,
+        profile: store::lines::Profile::Referente,
     };
     lines::upsert(&b.store.inner, &line).await.unwrap();
 
@@ -542,7 +542,7 @@ async fn handlers_touch_only_what_shared_access_declares() {
                 .any(|(x, pattern)| *x == a.iam() && super::glob(pattern, pk))
             {
                 problems.push(format!(
-                    "{f}: {} on {pk} is not in its row of shared::access",
+                    "{f}: {} on {pk} is not in its row of engine::access",
                     a.iam()
                 ));
             }
@@ -551,17 +551,17 @@ async fn handlers_touch_only_what_shared_access_declares() {
     for f in &b.posters {
         if access::messaging(f) != Some(access::Messaging::Posts) {
             problems.push(format!(
-                "{f}: posts to the outbox but is no poster in shared::access::MESSAGING"
+                "{f}: posts to the outbox but is no poster in engine::access::MESSAGING"
             ));
         }
     }
     assert!(!b.posters.is_empty(), "the walk sent no message at all");
-    // The flow secret: only the functions shared::access says read it (the template
+    // The flow secret: only the functions engine::access says read it (the template
     // gives it to exactly those: template_secrets.rs).
     for f in &b.secret_readers {
         if !access::reads_flow_secret(f) {
             problems.push(format!(
-                "{f}: uses the flow secret but is not in shared::access::FLOW_SECRET_READERS"
+                "{f}: uses the flow secret but is not in engine::access::FLOW_SECRET_READERS"
             ));
         }
     }
@@ -570,7 +570,7 @@ async fn handlers_touch_only_what_shared_access_declares() {
     for f in access::FLOW_SECRET_READERS {
         if !b.secret_readers.contains(f) {
             problems.push(format!(
-                "{f}: in shared::access::FLOW_SECRET_READERS but never used the flow secret"
+                "{f}: in engine::access::FLOW_SECRET_READERS but never used the flow secret"
             ));
         }
     }

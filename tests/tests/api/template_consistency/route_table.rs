@@ -1,10 +1,10 @@
 //! (a), (a'), (b): the function crates, the template's functions and their API events
-//! against the route table (`shared::routes`).
+//! against the route table (`domain::routes`).
 
 use super::*;
 
 /// (a) The template's functions, the crates under functions/ and the route table (with the
-/// queue's consumer, `shared::access::QUEUE_FUNCTIONS`) agree.
+/// queue's consumer, `engine::access::QUEUE_FUNCTIONS`) agree.
 /// Fails while function crates are still missing from functions/.
 #[test]
 fn function_crates_match_template_and_route_table() {
@@ -23,7 +23,7 @@ fn function_crates_match_template_and_route_table() {
         diff(
             "functions/",
             &crates,
-            "shared::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
+            "engine::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
             &in_code,
         ),
     ]
@@ -45,7 +45,7 @@ fn template_functions_match_route_table() {
     if let Some(d) = diff(
         "infra/template.yaml",
         &function_crates_in_template(&t),
-        "shared::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
+        "engine::access::functions() (ROUTES + QUEUE_FUNCTIONS)",
         &all_functions(),
     ) {
         panic!("template functions disagree with the route table and the queue's: {d}");

@@ -1,9 +1,9 @@
-//! (c), (e): the table's key design against `shared::store::schema`, and each function's
-//! table permissions against `shared::access`.
+//! (c), (e): the table's key design against `store::schema`, and each function's
+//! table permissions against `engine::access`.
 
 use super::*;
 
-/// (c) The table's keys, TTL attribute and (absent) GSIs equal shared::store::schema.
+/// (c) The table's keys, TTL attribute and (absent) GSIs equal store::schema.
 #[test]
 fn table_matches_schema() {
     let t = template();
@@ -119,7 +119,7 @@ fn table_matches_schema() {
 }
 
 /// (e) Least privilege on the table: each function's role grants exactly what
-/// `shared::access` declares, as (action, `dynamodb:LeadingKeys` pattern) pairs, in
+/// `engine::access` declares, as (action, `dynamodb:LeadingKeys` pattern) pairs, in
 /// statements conditioned on `ForAllValues:StringLike` (a statement without it would open
 /// every key). Only the three account-writing steps may write `ACCOUNT#`.
 #[test]
@@ -134,7 +134,7 @@ fn table_access_matches_shared_access() {
         };
         let mut got: BTreeSet<(String, String)> = BTreeSet::new();
         // The statements themselves, not only the pairs: AWS allows a multi-key request only
-        // if ONE statement holds all its keys (`shared::access::statements`, template_iam.rs).
+        // if ONE statement holds all its keys (`engine::access::statements`, template_iam.rs).
         let mut got_statements: BTreeSet<(Vec<String>, Vec<String>)> = BTreeSet::new();
         for st in role_statements(&t, &role_id) {
             let actions: Vec<String> = strings(&st["Action"])
@@ -194,8 +194,8 @@ fn table_access_matches_shared_access() {
             .collect();
         if got != want || got_statements != want_statements {
             problems.push(format!(
-                "{} ({role_id}): table access differs from shared::access\n  missing: {:?}\n  not declared: {:?}\n  \
-                    statements not grouped as shared::access::statements (one per action): {}\n  \
+                "{} ({role_id}): table access differs from engine::access\n  missing: {:?}\n  not declared: {:?}\n  \
+                    statements not grouped as engine::access::statements (one per action): {}\n  \
                     the statements of its `table` policy should be:\n{}",
                 f.id,
                 want.difference(&got).collect::<Vec<_>>(),

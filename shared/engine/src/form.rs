@@ -1,0 +1,88 @@
+//! A submitted form, and its decoding that never fails: invalid UTF-8 is replaced, the first of repeated
+//! fields wins, oversized values are cut, so every bad submission re-renders the page
+//! with a message instead of an error status.
+
+/// Longest value kept from any field; longer input is cut (and then fails parsing).
+pub const MAX_FIELD: usize = 512;
+/// Largest body read.
+pub const MAX_BODY: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Default)]
+pub struct Form {
+    pairs: Vec<(String, String)>,
+}
+
+pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
+    let bytes = &bytes[..bytes.len().min(MAX_BODY)];
+    url::form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.chars().take(MAX_FIELD).collect()))
+        .collect()
+}
+
+impl Form {
+    /// A form of these decoded pairs (a body, a query string).
+    pub fn of(pairs: Vec<(String, String)>) -> Form {
+        Form { pairs }
+    }
+
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Form {
+        Form {
+            pairs: pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// The first value of a field, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// The form as a step's typed form (a `serde` struct of `String` fields with
+    /// `#[serde(default)]`): the first value of each field, missing ones empty. Parsing
+    /// into domain types is the step's decision, so that errors keep what was typed.
+    pub fn typed<T: serde::de::DeserializeOwned + Default>(&self) -> T {
+        let mut seen = std::collections::BTreeMap::new();
+        for (k, v) in &self.pairs {
+            seen.entry(k.as_str()).or_insert(v.as_str());
+        }
+        let fields =
+            serde::de::value::MapDeserializer::<_, serde::de::value::Error>::new(seen.into_iter());
+        T::deserialize(fields).unwrap_or_default()
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(k, _)| k == name)
+    }
+}
+
+pub use ui::FieldErrors;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn first_value_wins_and_missing_is_empty() {
+        let f = Form {
+            pairs: parse_pairs(b"a=1&a=2&b=%C3%A8"),
+        };
+        assert_eq!(f.get("a"), "1");
+        assert_eq!(f.get("b"), "è");
+        assert_eq!(f.get("c"), "");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let f = Form { pairs: parse_pairs(&bytes) };
+            for (_, v) in &f.pairs { prop_assert!(v.chars().count() <= MAX_FIELD); }
+        }
+    }
+}
