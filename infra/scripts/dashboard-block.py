@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Prints the template's CloudWatch dashboard and the alarms on the portal's own metrics
-(the EMF lines of shared/src/metrics.rs), in the template's style.
+(the EMF lines of shared/metrics/src/lib.rs), in the template's style.
 
 Why a generator: the dashboard body is one JSON string with a widget line per function and
 metric; written by hand it is where a function gets forgotten. Re-run it when a function or
@@ -125,7 +125,7 @@ def alarm(rid, comment, name, desc, metric, flow, stat, period, evals, threshold
 print("""  # ---------------------------------------------------------------- dashboard-block.py
   # The operators' dashboard: the registration funnel, login and recovery outcomes, SMS
   # against the hourly budget and the monthly spend limit, errors, p99 latency per function.
-  # The funnel metrics are EMF lines of the functions' logs (shared/src/metrics.rs).
+  # The funnel metrics are EMF lines of the functions' logs (shared/metrics/src/lib.rs).
   Dashboard:
     Type: AWS::CloudWatch::Dashboard
     Properties:

@@ -3,7 +3,7 @@
 //! `infra/template.yaml` grants exactly this to the function's role (one statement per
 //! action, with a `dynamodb:LeadingKeys` condition listing every prefix of that action:
 //! see `statements`) and
-//! `tests/tests/api/template_consistency.rs` checks it, so the two cannot drift.
+//! `tests/tests/api/template_consistency/` checks it, so the two cannot drift.
 //!
 //! This table is written by reading what each handler and the shared code it calls does
 //! (`store::*`, `flows::*`, `sms`, `session`). **When a function starts to touch a new
@@ -16,7 +16,7 @@
 //! BatchGetItem, authorised ONCE with all its keys: every key must match a pattern of the
 //! same statement (`tests/tests/api/template_iam.rs` evaluates the roles so).
 //!
-//! Besides the template test, `template_consistency.rs` runs the real handlers on a
+//! Besides the template test, `template_consistency::recorded` runs the real handlers on a
 //! recording store through every flow and fails on any access a row does not allow.
 //!
 //! `portale-admin` is not here: it is ops tooling run with the operator's own credentials,

@@ -23,7 +23,7 @@ pub const ORIGIN_VERIFY_HEADER: &str = "x-origin-verify";
 pub const VIEWER_ADDRESS_HEADER: &str = "cloudfront-viewer-address";
 
 /// The viewer headers CloudFront forwards to the API (the template's origin request policy,
-/// checked equal by `template_consistency.rs`; the local Lambda event path forwards exactly
+/// checked equal by `template_consistency::cloudfront`; the local Lambda event path forwards exactly
 /// these): the CSRF check's `Origin` and `Sec-Fetch-Site`, forms' `Content-Type`, and the
 /// viewer address, which CloudFront adds only when named. Lowercase.
 pub const FORWARDED_VIEWER_HEADERS: &[&str] = &[
