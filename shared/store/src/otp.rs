@@ -124,6 +124,9 @@ pub fn issue_for_op(
 /// `session_epoch` when the code was asked for (`issue_naming_op`).
 pub const ACCOUNT: &str = "account";
 pub const EPOCH: &str = "epoch";
+/// The number's claim holder noted beside a registration code at step 1, read at step 2 once
+/// the SIM is proved.
+pub const HOLDER: &str = "holder";
 
 /// `issue_for_op` that also records the account's `session_epoch` when the code was asked
 /// for: the proof the request was made on (a password change or a suspension since then

@@ -13,6 +13,8 @@ use domain::crypto;
 
 /// The attribute holding the account's `session_epoch` when the link was issued.
 pub const EPOCH: &str = "epoch";
+/// The email change (JSON) an `EMAIL-CHANGE` link carries.
+pub const CHANGE: &str = "change";
 /// Longer than any token we issue (43 characters): anything longer is no token of ours and
 /// is looked up nowhere.
 pub const MAX_TOKEN_LEN: usize = 128;

@@ -197,7 +197,7 @@ pub fn request(app: &App, s: &SignedIn, form: &Form, facts: Facts) -> Outcome<Re
         key: tokens::key(TOKEN_KIND, &crypto::token_hash(&token)),
         item: Item::new()
             .with(
-                "change",
+                tokens::CHANGE,
                 serde_json::to_string(&change).expect("a change serialises"),
             )
             .with(schema::TTL_ATTRIBUTE, until),
@@ -224,7 +224,7 @@ pub async fn link(app: &App, token: &str) -> Result<Option<(Key, Change)>, WebEr
     let item = app.store.get(&key).await?;
     Ok(item
         .filter(|i| !i.is_expired(app.now()))
-        .and_then(|i| serde_json::from_str(i.s("change")?).ok())
+        .and_then(|i| serde_json::from_str(i.s(tokens::CHANGE)?).ok())
         .map(|c| (key, c)))
 }
 

@@ -156,7 +156,7 @@ pub fn decide(
 
 /// The account noted beside the code as the number's holder at step 1.
 fn holder(item: &Item) -> Option<&str> {
-    item.s("holder").and_then(accounts::id_from_owner)
+    item.s(otp::HOLDER).and_then(accounts::id_from_owner)
 }
 
 fn refused_guess(e: &OtpError) -> Reply {

@@ -430,7 +430,7 @@ pub async fn load_code(
     };
     let right = match (counted, OtpCode::parse(&form.codice)) {
         (Some(Ok(c)), Ok(code)) => {
-            c.compare(&code, app.now()).is_ok() && c.item.s("account") == Some(&a.account)
+            c.compare(&code, app.now()).is_ok() && c.item.s(otp::ACCOUNT) == Some(&a.account)
         }
         _ => false,
     };

@@ -110,7 +110,7 @@ pub(super) fn code_op(app: &App, rid: &str, code: &OtpCode, holder: Option<&str>
     match otp::issue_op(secret, Purpose::Registration, rid, code, app.now(), None) {
         TxOp::Put { key, item, cond } => TxOp::Put {
             key,
-            item: item.with("holder", holder.unwrap_or_default()),
+            item: item.with(otp::HOLDER, holder.unwrap_or_default()),
             cond,
         },
         op => op,
