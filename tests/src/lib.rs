@@ -436,16 +436,18 @@ impl Portal {
         lines::upsert(self.app.store.as_ref(), &line).await.unwrap();
     }
 
-    /// Waits (≤ 60 s: under the whole suite's load on two cores the poller has been seen to
-    /// need more than 10) until this portal's outbox queue is empty: everything posted so far
-    /// has been handed to SNS / SES by the gateway's poller (or has failed and waits for its
-    /// retry, which this does not wait out). Reads of SMS and email call it first.
+    /// Waits (≤ 2 min: under the whole suite's load on two cores the poller has been seen to
+    /// need more than 10 s) until this portal's outbox queue is empty: everything posted so
+    /// far has been handed to SNS / SES by the gateway's poller, or has failed its retries and
+    /// moved to the dead-letter queue. Reads of SMS and email call it first. A read of the
+    /// queue that fails (LocalStack busy) is no answer: it is read again, never taken as empty.
     pub async fn settle(&self) {
-        for _ in 0..3000 {
-            match queue_depth(&self.app.config.outbox_queue_url).await {
-                Some(0) | None => return,
-                Some(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await, // poll interval
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
+            if queue_depth(&self.app.config.outbox_queue_url).await == Some(0) {
+                return;
             }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await; // poll interval
         }
     }
 
@@ -499,7 +501,6 @@ impl Portal {
         code_in(text).expect("a 6-digit code").to_owned()
     }
 
-    /// The emails LocalStack holds for `addr`, once the outbox is delivered (`settle`).
     /// The emails to `addr` once one of them satisfies `wanted`: the outbox of a portal
     /// that many requests use at once (the security suites, a hundred registrations) may not
     /// be empty at any moment `settle` looks, and its consumer writes a delivery record per
@@ -507,16 +508,29 @@ impl Portal {
     /// to two minutes; then the emails as they are (the caller's assertion says what is
     /// missing).
     pub async fn emails_to_until(&self, addr: &str, wanted: impl Fn(&Email) -> bool) -> Vec<Email> {
+        self.emails_to_until_count(addr, wanted, 1).await
+    }
+
+    /// The emails to `addr` once `n` of them are `wanted` (≤ 2 min).
+    pub async fn emails_to_until_count(
+        &self,
+        addr: &str,
+        wanted: impl Fn(&Email) -> bool,
+        n: usize,
+    ) -> Vec<Email> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         loop {
             let mails = self.emails_to(addr).await;
-            if mails.iter().any(&wanted) || std::time::Instant::now() > deadline {
+            if mails.iter().filter(|m| wanted(m)).count() >= n
+                || std::time::Instant::now() > deadline
+            {
                 return mails;
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await; // poll interval
         }
     }
 
+    /// The emails LocalStack holds for `addr`, once the outbox is delivered (`settle`).
     pub async fn emails_to(&self, addr: &str) -> Vec<Email> {
         self.settle().await;
         inbox::fetch_emails(&endpoint())

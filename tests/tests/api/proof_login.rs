@@ -476,14 +476,20 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     holders
 }
 
-/// The latest code LocalStack holds for each of `numbers` (one read of the list).
+/// The latest code LocalStack holds for each of `numbers`, once the outbox has drained: the
+/// 200 codes go through the poller 10 at a time, which under the whole suite's load on two
+/// cores takes far longer than alone, so the wait is on the codes (≤ 3 min), not a count of
+/// reads. If some never arrive, the panic says where they are (queue, dead-letter queue) and
+/// what the consumer logged.
 async fn codes(p: &Portal, numbers: &[String]) -> HashMap<String, String> {
     p.settle().await;
-    for _ in 0..100 {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let mut out = HashMap::new();
+    while std::time::Instant::now() < deadline {
         let sms = local_gateway::inbox::fetch_sms(&e2e::endpoint(), &e2e::region())
             .await
             .unwrap();
-        let mut out = HashMap::new();
+        out.clear();
         for m in sms.iter().filter(|m| numbers.contains(&m.to)) {
             if let Some(code) = m
                 .text
@@ -496,9 +502,23 @@ async fn codes(p: &Portal, numbers: &[String]) -> HashMap<String, String> {
         if out.len() == numbers.len() {
             return out;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await; // poll interval
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await; // poll interval
     }
-    panic!("not every SMS arrived");
+    let queue = &p.app.config.outbox_queue_url;
+    let outbox_log: Vec<String> = e2e::logcapture::capture()
+        .text()
+        .lines()
+        .filter(|l| l.contains("outbox") && !l.contains("\"INFO\""))
+        .map(str::to_owned)
+        .collect();
+    panic!(
+        "{} of {} SMS never arrived; outbox queue: {:?} messages, dead-letter queue: {:?}; \
+         the consumer's warnings: {outbox_log:#?}",
+        numbers.len() - out.len(),
+        numbers.len(),
+        e2e::queue_depth(queue).await,
+        e2e::queue_depth(&format!("{queue}-dlq")).await,
+    );
 }
 
 /// 200 colleagues log in from one address within ten minutes, each with their right
