@@ -684,13 +684,22 @@ pub fn code_in(text: &str) -> Option<&str> {
 }
 
 /// A random Italian mobile number (E.164) no other test uses.
+/// A new Italian mobile number (3[2-9] and 8 digits: 800 million of them). The suite draws a
+/// few thousand per run on a LocalStack that keeps every earlier run's lines and accounts, so
+/// a narrower range (one prefix: 10 million) made two tests share a number about once a run.
 pub fn random_number() -> String {
-    format!("+39333{:07}", rand::thread_rng().gen_range(0..10_000_000))
+    let mut rng = rand::thread_rng();
+    format!(
+        "+393{}{:08}",
+        rng.gen_range(2..=9),
+        rng.gen_range(0..100_000_000)
+    )
 }
 
+/// A new address: as wide as the numbers, for the same reason (usernames are unique).
 pub fn random_email(who: &str) -> String {
     format!(
         "{who}.{}@example.it",
-        rand::thread_rng().gen_range(100_000..999_999)
+        rand::thread_rng().gen_range(100_000_000..1_000_000_000u64)
     )
 }

@@ -21,11 +21,13 @@ pub const CF: &str = "RSSMRA85T10A562S";
 /// of the same person in the same entity is a duplicate registration, as the guide says).
 /// Leaked to `&'static str` so it fits in the `&[(&str, &str)]` of a form.
 pub fn cf_for(number: &str) -> &'static str {
+    // Every digit of the national number shows in the code, so distinct numbers (the suite
+    // draws thousands: `random_number`) never share a person.
     let d: Vec<u8> = number
         .bytes()
         .filter(u8::is_ascii_digit)
         .rev()
-        .take(7)
+        .take(10)
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
@@ -33,14 +35,17 @@ pub fn cf_for(number: &str) -> &'static str {
         .collect();
     let letter = |x: u8| (b'B' + x) as char;
     let first15 = format!(
-        "{}{}{}MRA{}{}A1{}A56{}",
+        "{}{}{}{}{}{}{}{}A1{}A56{}",
         letter(d[0]),
         letter(d[1]),
         letter(d[2]),
-        d[3],
-        d[4],
-        d[5],
-        d[6]
+        letter(d[3]),
+        letter(d[4]),
+        letter(d[5]),
+        d[6],
+        d[7],
+        d[8],
+        d[9]
     );
     let cf = domain::CodiceFiscalePersona::with_check_char(&first15).expect("a well-formed code");
     Box::leak(cf.as_str().to_owned().into_boxed_str())
