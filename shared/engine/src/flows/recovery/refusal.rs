@@ -1,10 +1,10 @@
 //! The recovery flow's refusals, and what the user is told for each: in one place.
 
 use super::Mode;
-use crate::engine::{self, Reply};
 use crate::pages::{otp as otp_page, FieldErrors};
-use crate::routes;
 use crate::sms::{self, SendRefused};
+use crate::Reply;
+use domain::routes;
 
 /// The recovery's pages, where a refusal is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,7 @@ fn form(field: &'static str, text: &str) -> Reply {
     Reply::Form(429, errors)
 }
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         const AGAIN: &str = "Riprova tra qualche secondo.";
         match *self {
