@@ -25,7 +25,7 @@ async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
     )
     .await
     .unwrap();
-    let key = Key::new(format!("OTP#LOGIN#{subject}"), "OTP");
+    let key = otp::code_key(Purpose::Login, &subject);
     let raw = store.get(&key).await.unwrap().expect("stored");
     assert_eq!(
         raw.n(schema::TTL_ATTRIBUTE),

@@ -463,15 +463,13 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     for h in &holders {
-        let accepted = store::Update::new()
-            .set("terms_version", domain::documents::TERMS_VERSION)
-            .set("privacy_version", domain::documents::PRIVACY_VERSION)
-            .set("accepted_at", p.app.now());
-        p.app
-            .store
-            .update(&store::accounts::key(&h.id), accepted, None)
-            .await
-            .unwrap();
+        let accepted = store::accounts::accept_versions_op(
+            &h.id,
+            domain::documents::TERMS_VERSION,
+            domain::documents::PRIVACY_VERSION,
+            p.app.now(),
+        );
+        p.app.store.transact(vec![accepted]).await.unwrap();
     }
     holders
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use store::accounts::{self, Status};
 use store::lines::Profile;
 use store::uniqueness::{self, Kind};
-use store::{AccountId, Update};
+use store::AccountId;
 
 const DUPLICATE: &str = "esiste già un'altra registrazione";
 const WAITING: &str = "è necessaria la conferma del suo titolare";
@@ -428,7 +428,7 @@ async fn a_proof_the_old_owner_voided_ceases_nothing() {
     q.submit(&page, "azione", &[]).await;
     let link = confirmation_link(&q, &email).await;
 
-    let bump = Update::new().add("session_epoch", 1);
+    let bump = accounts::end_sessions();
     p.app
         .store
         .update(&accounts::key(&v.id), bump, None)

@@ -11,7 +11,7 @@ use engine::record;
 use futures::future::join_all;
 use store::accounts;
 use store::uniqueness::{self, Kind};
-use store::{AccountId, Key};
+use store::AccountId;
 
 const RACERS: usize = 100;
 
@@ -263,7 +263,10 @@ async fn a_hundred_wrong_guesses_are_counted_exactly() {
     let item = p
         .app
         .store
-        .get(&Key::new(format!("OTP#LOGIN#{account_id}"), "OTP"))
+        .get(&store::otp::code_key(
+            store::otp::Purpose::Login,
+            &account_id,
+        ))
         .await
         .unwrap()
         .unwrap();
