@@ -74,7 +74,7 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
     let number = random_number();
     line(p, &number, entity, true, profile).await;
     let username = random_email("assistenza");
-    let hash = engine::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
+    let hash = domain::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
     let cf = cf_for(&number);
     let csv = format!(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\

@@ -14,8 +14,8 @@
 use crate::csv_input;
 use crate::helpdesk::audit::{self, Signed};
 use domain::crypto;
+use domain::passwords;
 use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
-use engine::passwords;
 use std::io::Read;
 use store::accounts::{self, Account, Status};
 use store::audit::Action;

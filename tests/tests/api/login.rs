@@ -468,7 +468,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
             "{username}: {}",
             account.password_hash
         );
-        assert!(engine::passwords::verify(
+        assert!(domain::passwords::verify(
             &account.password_hash,
             old_password
         ));

@@ -430,7 +430,7 @@ async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
 /// 200 accounts in one import (one argon2id hash for all: the rows only need a valid one).
 async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     let entity = quick::random_entity();
-    let hash = engine::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
+    let hash = domain::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
     let mut csv = String::from(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n",
     );

@@ -10,13 +10,13 @@
 
 use super::Refusal;
 use crate::flows::login::safe_next;
-use crate::pages::FieldErrors;
 use crate::session::SignedIn;
 use crate::App;
 use crate::{Outcome, Refusal as _, Reply, Tx};
 use serde::Deserialize;
 use store::accounts;
 use store::consent_log::{self, Shown};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -15,7 +15,6 @@
 //! taken the account back.
 
 use super::{reauth, Refusal};
-use crate::pages::{message_page, warning_page, FieldErrors};
 use crate::session::SignedIn;
 use crate::App;
 use crate::WebError;
@@ -29,6 +28,7 @@ use store::accounts::{self, Status};
 use store::limits;
 use store::uniqueness::{self, Kind, Owner};
 use store::{schema, tokens, AccountId, Cond, Item, Key, TxOp};
+use ui::pages::{message_page, warning_page, FieldErrors};
 
 /// The link's token kind (`TOKEN#EMAIL-CHANGE#<hash>`).
 pub const TOKEN_KIND: &str = store::tokens::TokenKind::EmailChange.tag();

@@ -5,15 +5,16 @@
 //! modificata" email follows.
 
 use super::{reauth, Refusal};
-use crate::pages::{self, FieldErrors};
 use crate::session::{self, SignedIn};
-use crate::{passwords, App};
+use crate::App;
 use crate::{Ctx, Effect, Outcome, Reply, Tx, WebError};
+use domain::passwords;
 use domain::Password;
 use domain::{clock, routes};
 use notify::account_messages;
 use serde::Deserialize;
 use store::accounts;
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -12,9 +12,10 @@
 
 use super::Refusal;
 use crate::session::SignedIn;
+use crate::App;
 use crate::WebError;
-use crate::{passwords, App};
 use crate::{Outcome, Tx};
+use domain::passwords;
 use metrics::Metric;
 use store::limits::LOGIN_LOCK_PER_DEVICE as POLICY;
 use store::lockout::{self, Attempt, Counter};
@@ -22,7 +23,7 @@ use store::lockout::{self, Attempt, Counter};
 /// How recent a login (or a re-authentication) must be for a sensitive change.
 pub const REAUTH_SECS: i64 = 15 * 60;
 /// The form field of the current password.
-pub const FIELD: &str = crate::pages::area::REAUTH_FIELD;
+pub const FIELD: &str = ui::pages::area::REAUTH_FIELD;
 pub const WRONG: &str = "La password attuale non è corretta.";
 pub const MISSING: &str = "Inserisci la tua password attuale.";
 

@@ -1,8 +1,8 @@
 //! The private area's refusals, and what the person is told for each: in one place.
 
-use crate::pages::FieldErrors;
 use crate::sms::{self, SendRefused};
 use crate::Reply;
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {

@@ -1,10 +1,10 @@
 //! The SMS-code page parts shared by registration, login and recovery: the masked
 //! number, the code field, the "send again" button, and the wording of OTP errors.
 
-use super::{Field, FieldErrors};
 use domain::MobileNumber;
 use maud::{html, Markup};
 use store::otp::OtpError;
+use ui::pages::{Field, FieldErrors};
 
 /// The form field and the value of the hidden `azione` that asks for a new code.
 pub const FIELD: &str = "codice";
@@ -100,7 +100,7 @@ pub fn code_section(
     html! {
         h1 { "Inserisci il codice temporaneo" }
         @if let Some(n) = notice { p class="success" role="status" { (n) } }
-        (super::error_summary(errors))
+        (ui::pages::error_summary(errors))
         p { (intro) }
         (code_form(action, submit, back, errors))
         p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su \

@@ -28,8 +28,9 @@
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login};
 use crate::WebError;
-use crate::{passwords, sms, App};
+use crate::{sms, App};
 use crate::{Ctx, Effect, Outcome, Reply, Tx};
+use domain::passwords;
 use domain::{clock, crypto, routes};
 use domain::{OtpCode, Username};
 use metrics::Metric;
@@ -173,7 +174,7 @@ pub async fn load(
 
 /// The missing fields, before anything is read.
 pub fn missing_fields(form: &Form) -> Option<Outcome<Refusal>> {
-    let mut errors = crate::pages::FieldErrors::default();
+    let mut errors = ui::pages::FieldErrors::default();
     if form.username().is_empty() {
         errors.add("username", "Inserisci la username.");
     }

@@ -1,8 +1,9 @@
 //! The login flow's refusals, and what the user is told for each: in one place.
 
-use crate::pages::{otp as otp_page, FieldErrors};
+use crate::pages::otp as otp_page;
 use crate::sms::{self, SendRefused};
 use crate::Reply;
+use ui::pages::FieldErrors;
 
 /// The login's pages, where a refusal is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

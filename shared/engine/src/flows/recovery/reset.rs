@@ -13,7 +13,6 @@
 pub use super::refusal::{link_gone_page, link_voided_page};
 use super::refusal::{Page, Refusal};
 use super::{charge_sms, Recovery, Step, RESET_TOKEN};
-use crate::pages::{self, FieldErrors};
 use crate::WebError;
 use crate::{passwords, App};
 use crate::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
@@ -26,6 +25,7 @@ use store::limits;
 use store::lockout::{self, Counter};
 use store::otp::{self, Purpose};
 use store::{tokens, Cond, TxOp};
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -214,7 +214,7 @@ pub async fn load_password(
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(Err(Outcome::reply(Reply::Form(422, errors))));
     };
-    let hash = passwords::in_pool(move || passwords::hash(&password))
+    let hash = passwords::in_pool(move || domain::passwords::hash(&password))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
     Ok(Ok(NewPassword { account, hash }))

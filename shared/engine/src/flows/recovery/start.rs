@@ -10,7 +10,6 @@
 use super::refusal::{Page, Refusal};
 use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
 use super::{charge_sms, request_subject, sms_share_key};
-use crate::pages::FieldErrors;
 use crate::WebError;
 use crate::{sms, App};
 use crate::{Effect, Outcome, Tx};
@@ -23,6 +22,7 @@ use store::limits;
 use store::otp::{self, Purpose};
 use store::uniqueness::{self, Kind, Owner};
 use store::{rate, AccountId, Item, Key};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -3,7 +3,7 @@
 //! send a new one that replaces the old.
 
 use super::{number, saving, Refusal, Registration, Step};
-use crate::pages::{otp as otp_page, registration_page};
+use crate::pages::otp as otp_page;
 use crate::record;
 use crate::step::Count;
 use crate::{sms, App};
@@ -16,6 +16,7 @@ use store::accounts::{self, Status};
 use store::otp::{self, OtpError, Purpose};
 use store::uniqueness::{self, Kind, Owner};
 use store::{AccountId, Item, TxOp};
+use ui::pages::registration_page;
 
 /// The label the registration's code page gives its resend button.
 pub const RESEND_LABEL: &str = "INVIA DI NUOVO";

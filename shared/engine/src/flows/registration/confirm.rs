@@ -10,7 +10,6 @@
 //! (a new email, edited data) or fails the version check of the confirmation.
 
 use super::{Refusal, Registration, State, Step, CONFIRM_TTL_SECS, KIND, TOKEN_KIND};
-use crate::pages::message_page;
 use crate::record;
 use crate::App;
 use crate::WebError;
@@ -19,6 +18,7 @@ use domain::{crypto, routes};
 use maud::Markup;
 use serde::Deserialize;
 use store::{tokens, AccountId, Cond, Item, Key, TxOp};
+use ui::pages::message_page;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

@@ -590,7 +590,7 @@ pub fn confirm(app: &App, link: &Link) -> Outcome<Refusal> {
 
 /// The page of an old owner's link that no longer works (410).
 pub fn invalid_link() -> Markup {
-    crate::pages::warning_page(
+    ui::pages::warning_page(
         "Link non valido",
         "Il link non è più valido: potrebbe essere già stato usato, essere scaduto o essere stato sostituito da \
         un'email più recente, oppure la nuova registrazione è stata interrotta o modificata. La tua registrazione \

@@ -10,7 +10,6 @@
 
 use super::{Line, Refusal, Registration, Step, KIND, TTL_SECS};
 use crate::flows::challenge::{self, Passed};
-use crate::pages::FieldErrors;
 use crate::record;
 use crate::sms::{self, SendRefused};
 use crate::App;
@@ -23,6 +22,7 @@ use store::limits;
 use store::otp::{self, Purpose};
 use store::uniqueness::{self, Kind, Owner};
 use store::{lines, rate, TxOp};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

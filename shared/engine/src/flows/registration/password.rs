@@ -8,11 +8,11 @@
 //! and the summary email goes out; one that cannot is sent by the outcome page, once.
 
 use super::{saving, Attempt, Refusal, Registration, Step};
-use crate::pages::{self, FieldErrors};
 use crate::record;
+use crate::App;
 use crate::WebError;
-use crate::{passwords, App};
 use crate::{Carried, Effect, Outcome, Refusal as _, Reply};
+use domain::passwords;
 use domain::Password;
 use domain::{documents, routes};
 use maud::Markup;
@@ -22,6 +22,7 @@ use serde::Deserialize;
 use store::accounts::{self, cease_ops, claims, Account, Status};
 use store::uniqueness;
 use store::{consent_log, lines, AccountId, Cond, TxOp};
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]

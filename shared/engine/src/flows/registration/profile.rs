@@ -8,7 +8,6 @@
 use super::consent::{self, Fresh};
 use super::{Existing, Profile, Refusal, Registration, State};
 use crate::pages::otp as otp_page;
-use crate::pages::FieldErrors;
 use crate::step::Count;
 use crate::App;
 use crate::WebError;
@@ -18,6 +17,7 @@ use serde::Deserialize;
 use store::accounts::{self, Status};
 use store::uniqueness::{self, Kind, Owner};
 use store::{AccountId, Item};
+use ui::pages::FieldErrors;
 
 /// The value of `azione` that chooses PROSEGUI.
 pub const PROCEED: &str = "prosegui";

@@ -4,10 +4,10 @@
 
 use super::confirm;
 use crate::flows::challenge::{self, ChallengeError};
-use crate::pages::FieldErrors;
 use crate::sms::{self, SendRefused};
 use crate::Reply;
 use store::uniqueness::Kind;
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
