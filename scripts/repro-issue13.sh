@@ -15,6 +15,11 @@ if [[ ! -d "$wt" ]]; then
   git -C "$ROOT" worktree add --detach "$wt" "$commit" >/dev/null
 fi
 cp "$ROOT/scripts/repro/issue13.rs" "$wt/tests/tests/repro_issue13.rs"
+# The test names today's crates (`store::…`); a commit from before `shared` was split into
+# crates (issue 23) has them as modules of `shared`.
+if [[ ! -f "$wt/shared/store/Cargo.toml" ]]; then
+  sed -i 's/^use store::/use shared::store::/' "$wt/tests/tests/repro_issue13.rs"
+fi
 cd "$wt"
 . localstack/env.sh
 CARGO_TARGET_DIR="$ROOT/target/repro/target" cargo test -p e2e --test repro_issue13 -- --nocapture --test-threads=4

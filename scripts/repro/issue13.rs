@@ -3,7 +3,7 @@
 //! of COMMIT and runs it (it compiles against the harness before and after the fix).
 use e2e::register::*;
 use e2e::{random_email, random_number, Page, Portal};
-use shared::store::uniqueness::{self, Kind};
+use store::uniqueness::{self, Kind};
 
 async fn line(p: &Portal) -> String {
     let number = random_number();

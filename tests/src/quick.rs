@@ -63,7 +63,7 @@ pub async fn line(p: &Portal, number: &str, entity: &str, active: bool, profile:
 
 /// An account holding its own active line of `entity`.
 pub struct Holder {
-    pub id: String,
+    pub id: store::AccountId,
     pub number: String,
     pub username: String,
     pub personal_cf: String,
@@ -74,7 +74,7 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
     let number = random_number();
     line(p, &number, entity, true, profile).await;
     let username = random_email("assistenza");
-    let hash = engine::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
+    let hash = domain::passwords::hash(&Password::parse(PASSWORD, &[]).unwrap());
     let cf = cf_for(&number);
     let csv = format!(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n\
@@ -93,15 +93,13 @@ pub async fn account(p: &Portal, entity: &str, profile: Profile) -> Holder {
         portale_admin::import_accounts::account_id(&domain::Username::parse(&username).unwrap());
     // As if the terms in force had been accepted at registration (an imported account is
     // asked to accept them at its first login, which these tests are not about).
-    let accepted = store::Update::new()
-        .set("terms_version", domain::documents::TERMS_VERSION)
-        .set("privacy_version", domain::documents::PRIVACY_VERSION)
-        .set("accepted_at", p.app.now());
-    p.app
-        .store
-        .update(&store::accounts::key(&id), accepted, None)
-        .await
-        .unwrap();
+    let accepted = store::accounts::accept_versions_op(
+        &id,
+        domain::documents::TERMS_VERSION,
+        domain::documents::PRIVACY_VERSION,
+        p.app.now(),
+    );
+    p.app.store.transact(vec![accepted]).await.unwrap();
     Holder {
         id,
         number,

@@ -3,9 +3,9 @@
 
 use domain::routes;
 use engine::area::steps::PasswordStep;
-use engine::pages::new_password_fields;
 use engine::App;
 use maud::{html, Markup};
+use ui::pages::new_password_fields;
 use ui::{pages::area, FieldErrors};
 use web::{self, Ctx, Resp, WebError};
 

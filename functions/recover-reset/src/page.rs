@@ -1,9 +1,9 @@
 //! The reset link's page and the new password's page.
 
 use domain::routes;
-use engine::pages::new_password_fields;
 use maud::{html, Markup};
 use ui::layout;
+use ui::pages::new_password_fields;
 use ui::{pages::error_summary, FieldErrors};
 
 fn frame(title: &str, body: Markup) -> Markup {

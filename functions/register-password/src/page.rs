@@ -3,8 +3,8 @@
 use domain::documents;
 use domain::routes;
 use engine::flows::registration::Step;
-use engine::pages::new_password_fields;
 use maud::{html, Markup};
+use ui::pages::new_password_fields;
 use ui::{pages::error_summary, pages::registration_page, FieldErrors};
 
 use ui::pages::area::checkbox;

@@ -398,12 +398,12 @@ mod tests {
         let records: Vec<_> = s
             .dump()
             .into_iter()
-            .filter(|(k, _)| k.sk.starts_with(crate::helpdesk::audit::PREFIX))
+            .filter(|(k, _)| store::audit::is_record(k))
             .collect();
         // One per line, one for the demo account.
         assert_eq!(records.len(), DEMO_NUMBERS.len() + 2, "{records:?}");
         assert!(records
             .iter()
-            .all(|(_, i)| i.s("operator") == Some(by.operator.as_str())));
+            .all(|(_, i)| store::audit::Entry::from_item(i).operator == by.operator));
     }
 }

@@ -12,14 +12,15 @@
 //! identity; from which Convenzione), in the account's partition.
 
 use crate::csv_input;
-use crate::helpdesk::audit::{self, Action, Signed};
+use crate::helpdesk::audit::{self, Signed};
 use domain::crypto;
+use domain::passwords;
 use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
-use engine::passwords;
 use std::io::Read;
 use store::accounts::{self, Account, Status};
+use store::audit::Action;
 use store::uniqueness::{self, account_owner, Kind};
-use store::{lines, Cond, Store, StoreError, TxOp};
+use store::{lines, AccountId, Cond, Store, StoreError, TxOp};
 
 pub const COLUMNS: [&str; 8] = [
     "username",
@@ -42,8 +43,9 @@ pub struct Report {
 }
 
 /// The id of an imported account: stable across imports, so importing twice is a no-op.
-pub fn account_id(username: &Username) -> String {
-    format!("imp-{}", &crypto::token_hash(username.as_str())[..32])
+pub fn account_id(username: &Username) -> AccountId {
+    let id = format!("imp-{}", &crypto::token_hash(username.as_str())[..32]);
+    AccountId::parse(&id).expect("`imp-` and hex digits make an account id")
 }
 
 struct Row {
@@ -266,19 +268,14 @@ mod tests {
         assert_eq!(acc.number.e164(), "+393330000101");
         assert!(passwords::verify(&acc.password_hash, "vecchia"));
         // One audit record, written with the account (none for the unchanged re-import).
-        let records = s
-            .query(&store::Query::new(
-                accounts::key(&acc.id).pk,
-                audit::PREFIX,
-                10,
-            ))
+        let records = store::audit::newest(&s, &accounts::key(&acc.id).pk, 10, 0)
             .await
             .unwrap();
         assert_eq!(records.len(), 1, "{records:?}");
-        let (_, r) = &records[0];
-        assert_eq!(r.s("action"), Some("importazione-account"));
-        assert_eq!(r.s("detail"), Some("convenzione-7"));
-        assert_eq!(r.s("operator"), Some(by().operator.as_str()));
+        let r = &records[0];
+        assert_eq!(r.action, "importazione-account");
+        assert_eq!(r.detail, "convenzione-7");
+        assert_eq!(r.operator, by().operator);
     }
 
     #[tokio::test]

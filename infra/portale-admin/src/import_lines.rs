@@ -10,9 +10,10 @@
 
 use crate::csv_input;
 pub use crate::csv_input::ImportError;
-use crate::helpdesk::audit::{self, Action, Signed};
+use crate::helpdesk::audit::{self, Signed};
 use domain::{CodiceFiscaleEnte, MobileNumber};
 use std::io::Read;
+use store::audit::Action;
 use store::lines::{self, Line, Profile, Upsert};
 use store::Store;
 
@@ -130,7 +131,6 @@ pub async fn import(
 mod tests {
     use super::*;
     use store::memory::MemoryStore;
-    use store::Query;
 
     fn by() -> Signed {
         Signed {
@@ -181,14 +181,10 @@ mod tests {
         assert_eq!(changed.updated, 1);
         // Every change audited, in the line's partition; the unchanged re-import left none.
         let n = MobileNumber::parse("3331234567").unwrap();
-        let records = s
-            .query(&Query::new(lines::key(&n).pk, audit::PREFIX, 10))
+        let records = store::audit::newest(&s, &lines::key(&n).pk, 10, 0)
             .await
             .unwrap();
-        let mut details: Vec<_> = records
-            .iter()
-            .map(|(_, i)| i.s("detail").unwrap())
-            .collect();
+        let mut details: Vec<_> = records.iter().map(|e| e.detail.as_str()).collect();
         details.sort();
         assert_eq!(
             details,
@@ -200,8 +196,7 @@ mod tests {
         );
         assert!(records
             .iter()
-            .all(|(_, i)| i.s("operator") == Some(by().operator.as_str())
-                && i.s("action") == Some("importazione-linea")));
+            .all(|e| e.operator == by().operator && e.action == "importazione-linea"));
     }
 
     #[tokio::test]

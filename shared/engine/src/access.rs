@@ -28,11 +28,11 @@
 //! function that is no route, `QUEUE_FUNCTIONS`: the queue's consume actions, `sns:Publish`,
 //! `ses:SendEmail`, and of the table only its delivery records, `SENT#`).
 
-use crate::store::flows::FlowKind;
-use crate::store::otp::Purpose;
-use crate::store::tokens::TokenKind;
-use crate::store::uniqueness::Kind;
 use std::collections::{BTreeMap, BTreeSet};
+use store::flows::FlowKind;
+use store::otp::Purpose;
+use store::tokens::TokenKind;
+use store::uniqueness::Kind;
 
 /// The DynamoDB item actions the store uses (`store::dynamo`): no Scan, no batch write; Query
 /// only of lists kept in an account's own partitions.
@@ -531,7 +531,7 @@ pub const QUEUE_FUNCTIONS: &[&str] = &[SEND_MESSAGES];
 
 /// Every function (crate under `functions/`): the route table's and the queue's, sorted.
 pub fn functions() -> Vec<&'static str> {
-    let mut f = crate::routes::functions();
+    let mut f = domain::routes::functions();
     f.extend_from_slice(QUEUE_FUNCTIONS);
     f.sort_unstable();
     f.dedup();
@@ -698,12 +698,19 @@ pub fn statements(function: &str) -> Vec<Statement> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{CodiceFiscaleEnte, MobileNumber, OtpCode};
-    use crate::flows::{challenge, login, record, recovery, registration};
-    use crate::store::memory::MemoryStore;
-    use crate::store::uniqueness::{self, Kind};
-    use crate::store::{accounts, lines, lockout, otp, rate, sessions, tokens, TxOp};
-    use crate::{limits, routes};
+    use crate::flows::{challenge, login, recovery, registration};
+    use crate::record;
+    use domain::routes;
+    use domain::{CodiceFiscaleEnte, MobileNumber, OtpCode};
+    use store::limits;
+    use store::memory::MemoryStore;
+    use store::uniqueness::{self, Kind};
+    use store::AccountId;
+    use store::{accounts, lines, lockout, otp, rate, sessions, tokens, TxOp};
+
+    fn aid(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
 
     #[test]
     fn access_declares_exactly_the_route_table_functions() {
@@ -889,11 +896,11 @@ mod tests {
     #[tokio::test]
     async fn access_prefixes_are_the_real_key_formats() {
         let s = MemoryStore::new();
-        let keys = crate::secret::FlowKeys::fixed(b"k".as_slice());
+        let keys = store::secret::FlowKeys::fixed(b"k".as_slice());
         let secret = keys.current();
         let n = MobileNumber::parse("333 123 4567").unwrap();
         let mut pks: Vec<String> = vec![
-            accounts::key("a").pk,
+            accounts::key(&aid("a")).pk,
             uniqueness::key(Kind::Username, "u").pk,
             uniqueness::key(Kind::Email, "e@x.it").pk,
             uniqueness::key(Kind::Number, n.e164()).pk,
@@ -915,20 +922,15 @@ mod tests {
             pks.push(tokens::key(kind, "h").pk);
         }
         pks.push(record::key_for(crate::area::deletion::KIND, "c").pk);
-        pks.push(crate::store::sent::key(&crate::notify::MessageId::draw()).pk);
-        pks.push(sessions::entry_key("a", "h").pk);
-        pks.push(crate::store::devices::key("a", "d").pk);
-        pks.push(crate::store::consent_log::in_force_key().pk);
+        pks.push(store::sent::key(&notify::MessageId::draw()).pk);
+        pks.push(sessions::entry_key(&aid("a"), "h").pk);
+        pks.push(store::devices::key(&aid("a"), "d").pk);
+        pks.push(store::consent_log::in_force_key().pk);
         for op in [
-            crate::store::access_log::record_op(
-                "a",
-                crate::store::access_log::Event::Completed,
-                "",
-                0,
-            ),
-            crate::store::consent_log::record_op(
-                "a",
-                crate::store::consent_log::Action::Accepted,
+            store::access_log::record_op(&aid("a"), store::access_log::Event::Completed, "", 0),
+            store::consent_log::record_op(
+                &aid("a"),
+                store::consent_log::Action::Accepted,
                 "1",
                 "1",
                 0,
@@ -960,13 +962,13 @@ mod tests {
         lockout::attempt(&s, limits::LOGIN_LOCK_PER_CLIENT, "u#198.51.100.1", 0)
             .await
             .unwrap();
-        sessions::create(&s, "a", 0, 0).await.unwrap();
+        sessions::create(&s, &aid("a"), 0, 0).await.unwrap();
         let line = lines::Line {
             number: n,
             entity_cf: CodiceFiscaleEnte::parse("00488410010").unwrap(),
             ragione_sociale: "E".into(),
             active: true,
-            profile: crate::store::lines::Profile::Utente,
+            profile: store::lines::Profile::Utente,
         };
         lines::upsert(&s, &line).await.unwrap();
         let token = challenge::issue(secret, 0);
@@ -982,7 +984,7 @@ mod tests {
             assert_eq!(
                 matching.len(),
                 1,
-                "key {pk} must fall under exactly one prefix of engine::access, found {matching:?}"
+                "key {pk} must fall under exactly one prefix of crate::access, found {matching:?}"
             );
             met.insert(*matching[0]);
         }

@@ -2,18 +2,16 @@
 //! outbox and the clock. Built once per Lambda process (cold start), reused
 //! after; the AWS clients inside are built on first use.
 
-use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::config::{Config, ConfigError};
-use crate::notify::{
-    memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, Message, NotifyError, Outbox,
-};
-use crate::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
-use crate::store::{
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use domain::clock::{Clock, OffsetClock, SystemClock};
+use notify::{memory::MemoryNotifier, sqs::SqsOutbox, DirectOutbox, Message, NotifyError, Outbox};
+use std::sync::Arc;
+use store::secret::{FlowKeys, FlowSecret, FlowSecretSource, KeySource, SecretError};
+use store::{
     dynamo::DynamoStore, memory::MemoryStore, Cond, Item, Key, Query, Store, StoreError, TxOp,
     Update,
 };
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
-use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct App {
@@ -230,7 +228,7 @@ struct LazySecret(Arc<LazyAws>, String);
 #[async_trait::async_trait]
 impl KeySource for LazySecret {
     async fn fetch(&self) -> Result<FlowKeys, SecretError> {
-        crate::secret::fetch_versions(&self.0.clients().await.2, &self.1).await
+        store::secret::fetch_versions(&self.0.clients().await.2, &self.1).await
     }
 }
 

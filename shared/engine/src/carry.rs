@@ -11,12 +11,12 @@
 //! real account, down to the cookie. It opens under the current or the previous version;
 //! two rotations later it opens no more (the flow's "expired" page).
 
-use crate::crypto;
-use crate::secret::{FlowKey, FlowKeys};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use domain::crypto;
 use serde::{de::DeserializeOwned, Serialize};
+use store::secret::{FlowKey, FlowKeys};
 
 /// A flow's state as a cookie carried it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,8 +1,8 @@
 //! Configuration from environment variables, read once per process and validated at
 //! start with an error that names the missing or malformed variable.
 
-use crate::secret::FlowSecretSource;
 use std::time::Duration;
+use store::secret::FlowSecretSource;
 
 /// Every variable the functions and `portale-admin` read. Kept as constants so the
 /// SAM template, the LocalStack scripts and this module agree on names.

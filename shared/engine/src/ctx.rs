@@ -50,8 +50,8 @@ impl Ctx {
             signed_in: None,
         };
         ctx.device = ctx
-            .cookie(crate::store::devices::COOKIE)
-            .filter(|id| crate::store::devices::is_well_formed(id))
+            .cookie(store::devices::COOKIE)
+            .filter(|id| store::devices::is_well_formed(id))
             .map(str::to_owned);
         ctx
     }

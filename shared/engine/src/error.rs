@@ -1,8 +1,8 @@
 //! The errors a step or a handler can end with (the web layer renders them: `web::error`).
 //! Field-level validation errors are not here: they re-render their own form.
 
-use crate::notify::NotifyError;
-use crate::store::StoreError;
+use notify::NotifyError;
+use store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {

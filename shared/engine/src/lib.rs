@@ -24,21 +24,7 @@ pub mod passwords;
 pub mod session;
 pub mod sms;
 
-// The lower layers are crates of their own (shared/domain, store, notify, metrics, pdf), so
-// Cargo keeps their arrows pointing down; their old module paths (`crate::store::…`,
-// `notify::…`) stay valid through these re-exports.
-pub use ::domain::{self, clock, crypto, documents, routes};
-pub use ::metrics;
-pub use ::notify;
-pub use ::pdf;
-pub use ::store::{self, aws_error, limits, secret};
-pub use ::ui;
-
 pub use app::App;
-
-// The step engine lived in `engine`; its paths inside this crate
-// (`crate::engine::run`, `engine::Ctx`) name the crate root now.
-extern crate self as engine;
 
 pub mod carry;
 pub mod cookies;
@@ -59,10 +45,10 @@ pub use runner::{run, shown, Answer, Elsewhere};
 pub use step::{Attempt, Guess, Moves, Step};
 pub use tx::{Failed, Tx};
 
-use crate::metrics::Metric;
-use crate::store::TxOp;
 use maud::Markup;
+use metrics::Metric;
 use serde::{de::DeserializeOwned, Serialize};
+use store::TxOp;
 
 /// What the user gets back.
 pub enum Reply {
@@ -86,7 +72,7 @@ pub trait Refusal {
 
 /// A message a step sends after its writes are committed: the outbox's `Message` (an SMS,
 /// an email, or `Nothing` where data that match no account would have had one).
-pub use crate::notify::Message as Effect;
+pub use notify::Message as Effect;
 
 /// Everything a step decided.
 pub struct Outcome<R> {
@@ -239,8 +225,8 @@ impl<T: Flow> Carried<T> {
 pub async fn load_current<T: Flow>(
     app: &App,
     carried: &Carried<T>,
-    keys: &[crate::store::Key],
-) -> Result<Option<Vec<Option<crate::store::Item>>>, WebError> {
+    keys: &[store::Key],
+) -> Result<Option<Vec<Option<store::Item>>>, WebError> {
     let mut all = vec![record::key_for(T::KIND, &carried.id)];
     all.extend_from_slice(keys);
     let mut items = app.store.batch_get(&all).await?;
@@ -277,9 +263,9 @@ pub async fn send(app: &App, effects: Vec<Effect>) -> Result<(), WebError> {
 pub(crate) mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::metrics::{scoped, Tally};
-    use crate::store::{Cond, Item, Key};
+    use metrics::{scoped, Tally};
     use std::sync::Arc;
+    use store::{Cond, Item, Key};
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     struct Taken;

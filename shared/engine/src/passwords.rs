@@ -1,7 +1,5 @@
-//! Password hashing (`domain::passwords`) and where it runs: on the blocking pool, never on
-//! the executor, counted where a test asks.
-
-pub use domain::passwords::*;
+//! Where password hashing (`domain::passwords`) runs: on the blocking pool, never on the
+//! executor, counted where a test asks.
 
 tokio::task_local! {
     /// Where `in_pool` counts the password work it starts, when a test asks (`counting`).

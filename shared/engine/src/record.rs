@@ -8,9 +8,9 @@
 //! or its lifetime from the start: `engine::Flow::deadline`) is created and saved with that
 //! end (`create_until_op`, `update_until_op`), so a flow kept busy cannot outlive it.
 
-use crate::crypto;
-use crate::store::{flows, Cond, Item, Key, Store, StoreError, TxOp};
+use domain::crypto;
 use serde::{de::DeserializeOwned, Serialize};
+use store::{flows, Cond, Item, Key, Store, StoreError, TxOp};
 
 #[derive(Debug, Clone)]
 pub struct Flow<T> {
@@ -115,7 +115,7 @@ pub fn update_key_until_op<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use store::memory::MemoryStore;
 
     #[tokio::test]
     async fn saves_never_move_a_flows_deadline() {

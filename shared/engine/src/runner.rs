@@ -106,7 +106,7 @@ async fn settle<R: Refusal>(app: &App, outcome: Outcome<R>) -> Result<Settled<R>
     match tx.commit(app.store.as_ref()).await? {
         Ok(()) => {
             // Committed: the outcome happened, whether or not its messages leave now.
-            metrics.into_iter().for_each(crate::metrics::emit);
+            metrics.into_iter().for_each(metrics::emit);
             if let Err(e) = super::send(app, effects).await {
                 if !unsent.is_empty() {
                     let _ = app.store.transact(unsent).await;

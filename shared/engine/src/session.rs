@@ -3,16 +3,16 @@
 //! account active, and the account's
 //! `session_epoch` unchanged since login (a reset or a ceased registration ends it).
 
-use crate::engine::cookies;
-use crate::engine::{Ctx, WebError};
-use crate::routes;
-use crate::store::accounts::{self, Account, Status};
-use crate::store::consent_log::{self, InForce};
-use crate::store::devices;
-use crate::store::lines::{self, Line};
-use crate::store::sessions::{self, Session};
-use crate::store::TxOp;
+use crate::cookies;
 use crate::App;
+use crate::{Ctx, WebError};
+use domain::routes;
+use store::accounts::{self, Account, Status};
+use store::consent_log::{self, InForce};
+use store::devices;
+use store::lines::{self, Line};
+use store::sessions::{self, Session};
+use store::{AccountId, TxOp};
 
 pub const COOKIE: &str = "session";
 
@@ -38,7 +38,7 @@ impl SignedIn {
 
 /// The cookie's value: the session id, then the account id, so that the guard reads the
 /// session and its account in one call (the session item must name the same account).
-fn cookie_value(id: &str, account_id: &str) -> String {
+fn cookie_value(id: &str, account_id: &AccountId) -> String {
     format!("{id}.{account_id}")
 }
 
@@ -50,14 +50,17 @@ const MAX_PART: usize = 64;
 /// well-formed: non-empty, at most `MAX_PART` characters of `[A-Za-z0-9_-]`. Anything else
 /// (the browser's to write: oversized, dotted, non-ASCII) is no session, and never becomes
 /// a key DynamoDB refuses.
-fn parts(value: &str) -> Option<(&str, &str)> {
+fn parts(value: &str) -> Option<(&str, AccountId)> {
     let (id, account_id) = value.split_once('.')?;
     let ok = |p: &str| {
         (1..=MAX_PART).contains(&p.len())
             && p.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
-    (ok(id) && ok(account_id)).then_some((id, account_id))
+    if !(ok(id) && ok(account_id)) {
+        return None;
+    }
+    Some((id, AccountId::parse(account_id)?))
 }
 
 /// The signed-in user, if the request carries a valid session (renewing its idle timeout).
@@ -71,7 +74,7 @@ pub async fn current(app: &App, ctx: &Ctx) -> Result<Option<SignedIn>, WebError>
     let now = app.now();
     let keys = [
         sessions::key(id),
-        accounts::key(account_id),
+        accounts::key(&account_id),
         consent_log::in_force_key(),
     ];
     let [session, account, in_force]: [Option<_>; 3] = app
@@ -88,7 +91,7 @@ pub async fn current(app: &App, ctx: &Ctx) -> Result<Option<SignedIn>, WebError>
     let item = account;
     let account = item
         .as_ref()
-        .and_then(|i| accounts::from_item(account_id, i));
+        .and_then(|i| accounts::from_item(&account_id, i));
     let Some(account) =
         account.filter(|a| a.status == Status::Active && a.session_epoch == session.epoch)
     else {
@@ -163,10 +166,10 @@ pub async fn require(app: &App, ctx: &Ctx) -> Result<Result<SignedIn, ToLogin>, 
 
 /// The writes starting a session with a fresh id (never the one the browser had: no
 /// fixation) and ending the one the browser held, if any; and its `Set-Cookie`.
-pub fn start_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
+pub fn start_ops(app: &App, ctx: &Ctx, account_id: &AccountId, epoch: i64) -> (Vec<TxOp>, String) {
     let mut ops = Vec::new();
     if let Some((old, owner)) = ctx.cookie(COOKIE).and_then(parts) {
-        ops.extend(sessions::end_ops(owner, &crate::crypto::token_hash(old)));
+        ops.extend(sessions::end_ops(&owner, &domain::crypto::token_hash(old)));
     }
     let (id, created) = sessions::create_ops(account_id, epoch, app.now(), &ctx.agent);
     ops.extend(created);
@@ -181,7 +184,7 @@ pub fn start_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxO
 
 /// The `Set-Cookie` carrying session `id` of `account_id`, for a session created without
 /// `start_ops` ("Esci da tutti gli altri dispositivi" renews this browser's own).
-pub fn session_cookie(app: &App, id: &str, account_id: &str) -> String {
+pub fn session_cookie(app: &App, id: &str, account_id: &AccountId) -> String {
     cookies::set_cookie(
         COOKIE,
         &cookie_value(id, account_id),
@@ -195,7 +198,7 @@ pub async fn end(app: &App, ctx: &Ctx) -> Result<String, WebError> {
     if let Some(value) = ctx.cookie(COOKIE) {
         match parts(value) {
             Some((id, owner)) => {
-                let ops = sessions::end_ops(owner, &crate::crypto::token_hash(id));
+                let ops = sessions::end_ops(&owner, &domain::crypto::token_hash(id));
                 app.store.transact(ops.to_vec()).await?;
             }
             // An id alone (a cookie from before the account was in it): its session goes.
@@ -229,11 +232,15 @@ mod tests {
 
     #[test]
     fn only_bounded_well_formed_parts_are_read_from_the_cookie() {
-        let id = crate::crypto::random_token();
-        let value = cookie_value(&id, "imp-0123456789abcdef0123456789abcdef");
+        let id = domain::crypto::random_token();
+        let imported = AccountId::parse("imp-0123456789abcdef0123456789abcdef").unwrap();
+        let value = cookie_value(&id, &imported);
         assert_eq!(
-            parts(&value),
-            Some((id.as_str(), "imp-0123456789abcdef0123456789abcdef"))
+            parts(&value).map(|(id, a)| (id, a.to_string())),
+            Some((
+                id.as_str(),
+                "imp-0123456789abcdef0123456789abcdef".to_owned()
+            ))
         );
         let long = "a".repeat(MAX_PART + 1);
         for bad in [

@@ -7,11 +7,11 @@
 //! data typed match an account; only the message differs (`Message::Nothing` for none).
 
 use crate::app::App;
-use crate::domain::MobileNumber;
-use crate::engine::Tx;
-use crate::limits;
-use crate::store::otp::Purpose;
-use crate::store::rate;
+use crate::Tx;
+use domain::MobileNumber;
+use store::limits;
+use store::otp::Purpose;
+use store::rate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendRefused {

@@ -4,9 +4,9 @@
 
 use super::carry::{self, Carried};
 use super::{Ctx, Flow, Outcome, Refusal, WebError};
-use crate::store::otp::{self, Counted, OtpError, Purpose};
 use crate::App;
 use std::future::Future;
+use store::otp::{self, Counted, OtpError, Purpose};
 
 /// Which decision of a POST this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,9 +3,9 @@
 //! without one is the flow's own version check, whose failure means another request (a
 //! double click, a second tab) changed the flow first.
 
-use crate::store::lockout::{self, Policy};
-use crate::store::rate::{self, Limit};
-use crate::store::{Store, StoreError, TxOp};
+use store::lockout::{self, Policy};
+use store::rate::{self, Limit};
+use store::{Store, StoreError, TxOp};
 
 pub struct Tx<R> {
     ops: Vec<(TxOp, Option<R>)>,
@@ -113,8 +113,8 @@ impl<R> Tx<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
-    use crate::store::{Cond, Item, Key};
+    use store::memory::MemoryStore;
+    use store::{Cond, Item, Key};
 
     const L: Limit = Limit {
         scope: "t",

@@ -3,7 +3,7 @@
 //! a random suffix), kept 12 months by TTL. Written in the transaction of the login step
 //! that decided it, so an event is there exactly when the step happened.
 
-use super::{schema, Item, Key, Query, Store, StoreError, TxOp};
+use super::{schema, AccountId, Item, Key, Query, Store, StoreError, TxOp};
 use domain::crypto;
 
 /// The partition-key prefix of an account's access history.
@@ -64,7 +64,7 @@ pub struct Recorded {
     pub user_agent: String,
 }
 
-fn pk(account_id: &str) -> String {
+fn pk(account_id: &AccountId) -> String {
     format!("{PREFIX}{account_id}")
 }
 
@@ -81,7 +81,7 @@ pub(super) fn ordered_sort_key(now: i64) -> String {
 }
 
 /// The write recording `event` for `account_id` now.
-pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> TxOp {
+pub fn record_op(account_id: &AccountId, event: Event, user_agent: &str, now: i64) -> TxOp {
     TxOp::Put {
         key: Key::new(pk(account_id), ordered_sort_key(now)),
         item: Item::new()
@@ -94,7 +94,7 @@ pub fn record_op(account_id: &str, event: Event, user_agent: &str, now: i64) -> 
 }
 
 /// Every event of an account, as keys (what its deletion erases).
-pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+pub async fn all(store: &dyn Store, account_id: &AccountId) -> Result<Vec<Key>, StoreError> {
     Ok(super::sessions::query_all(store, &pk(account_id))
         .await?
         .into_iter()
@@ -105,7 +105,7 @@ pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreE
 /// The latest events of an account, newest first (one Query).
 pub async fn recent(
     store: &dyn Store,
-    account_id: &str,
+    account_id: &AccountId,
     limit: usize,
     now: i64,
 ) -> Result<Vec<Recorded>, StoreError> {
@@ -130,20 +130,24 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
 
+    fn id(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
+
     #[tokio::test]
     async fn newest_first_bounded_and_expired_ones_hidden() {
         let s = MemoryStore::new();
         let ops = (0..25)
-            .map(|i| record_op("a", Event::PasswordWrong, "UA", 1_000 + i))
-            .chain([record_op("a", Event::Completed, "UA", 2_000)])
-            .chain([record_op("b", Event::Locked, "UA", 3_000)])
+            .map(|i| record_op(&id("a"), Event::PasswordWrong, "UA", 1_000 + i))
+            .chain([record_op(&id("a"), Event::Completed, "UA", 2_000)])
+            .chain([record_op(&id("b"), Event::Locked, "UA", 3_000)])
             .collect();
         s.transact(ops).await.unwrap();
-        let got = recent(&s, "a", SHOWN, 2_001).await.unwrap();
+        let got = recent(&s, &id("a"), SHOWN, 2_001).await.unwrap();
         assert_eq!(got.len(), SHOWN);
         assert_eq!(got[0].event, Event::Completed);
         assert_eq!(got[1].at, 1_024);
-        assert!(recent(&s, "a", SHOWN, 1_000 + KEEP_SECS + 2_000)
+        assert!(recent(&s, &id("a"), SHOWN, 1_000 + KEEP_SECS + 2_000)
             .await
             .unwrap()
             .is_empty());

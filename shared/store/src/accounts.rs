@@ -1,13 +1,13 @@
 //! Accounts: the profile, the password hash and the status. An account owns its
 //! username, email and number through uniqueness claims (see `uniqueness`).
 
-use super::uniqueness::{self, Kind};
-use super::{Cond, Item, Key, Store, StoreError, TxOp, Update};
+use super::uniqueness::{self, Kind, Owner};
+use super::{AccountId, Cond, Item, Key, ScanFilter, Store, StoreError, TxOp, Update};
 use domain::MobileNumber;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    pub id: String,
+    pub id: AccountId,
     pub nome: String,
     pub cognome: String,
     pub personal_cf: String,
@@ -70,14 +70,29 @@ const USERNAME: &str = "username";
 
 /// The partition-key prefix of accounts (`engine::access` grants it).
 pub const PREFIX: &str = "ACCOUNT#";
+/// The sort key of an account's profile (its partition also holds its audit records).
+const PROFILE: &str = "PROFILE";
+const PERSONAL_CF: &str = "personal_cf";
 
-pub fn key(id: &str) -> Key {
-    Key::new(format!("{PREFIX}{id}"), "PROFILE")
+pub fn key(id: &AccountId) -> Key {
+    Key::new(format!("{PREFIX}{id}"), PROFILE)
 }
 
 /// The account id of an account's key (`None` for another item's).
-pub fn id_of(key: &Key) -> Option<&str> {
-    key.pk.strip_prefix(PREFIX)
+pub fn id_of(key: &Key) -> Option<AccountId> {
+    key.pk.strip_prefix(PREFIX).and_then(AccountId::parse)
+}
+
+/// The help desk's Scan for every account of a person (by personal codice fiscale; ceased
+/// ones too): no key lookup lists them.
+pub fn of_person(personal_cf: &str) -> ScanFilter {
+    ScanFilter {
+        expression: format!("sk = :profile AND {PERSONAL_CF} = :cf"),
+        values: vec![
+            (":profile", PROFILE.to_owned()),
+            (":cf", personal_cf.to_owned()),
+        ],
+    }
 }
 
 /// The account is active (neither suspended nor ceased).
@@ -111,7 +126,7 @@ pub fn active_at(epoch: i64) -> Cond {
 }
 
 /// The check, in a transaction, that account `id` is still active at `epoch`.
-pub fn active_at_check(id: &str, epoch: i64) -> TxOp {
+pub fn active_at_check(id: &AccountId, epoch: i64) -> TxOp {
     TxOp::Check {
         key: key(id),
         cond: active_at(epoch),
@@ -119,7 +134,7 @@ pub fn active_at_check(id: &str, epoch: i64) -> TxOp {
 }
 
 /// The check, in a transaction, that account `id` is ceased.
-pub fn ceased_check(id: &str) -> TxOp {
+pub fn ceased_check(id: &AccountId) -> TxOp {
     TxOp::Check {
         key: key(id),
         cond: has_status(Status::Ceased),
@@ -133,7 +148,7 @@ pub fn end_sessions() -> Update {
 
 /// "Esci da tutti gli altri dispositivi": every session of `id` ends, if it is still
 /// active at `epoch`.
-pub fn end_sessions_op(id: &str, epoch: i64) -> TxOp {
+pub fn end_sessions_op(id: &AccountId, epoch: i64) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: end_sessions(),
@@ -143,7 +158,7 @@ pub fn end_sessions_op(id: &str, epoch: i64) -> TxOp {
 
 /// The login's last step: when it completed, if the account is still active at the epoch
 /// the password was checked at.
-pub fn record_login_op(id: &str, epoch: i64, now: i64) -> TxOp {
+pub fn record_login_op(id: &AccountId, epoch: i64, now: i64) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: Update::new().set(LAST_LOGIN_AT, now),
@@ -153,7 +168,7 @@ pub fn record_login_op(id: &str, epoch: i64, now: i64) -> TxOp {
 
 /// "Elimina il tuo account": ceased now (kept until `forget_at` for the help desk, without
 /// its password), every session ended, if still active at the `epoch` the deletion began at.
-pub fn delete_op(id: &str, epoch: i64, now: i64, forget_at: i64) -> TxOp {
+pub fn delete_op(id: &AccountId, epoch: i64, now: i64, forget_at: i64) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: Update::new()
@@ -168,7 +183,7 @@ pub fn delete_op(id: &str, epoch: i64, now: i64, forget_at: i64) -> TxOp {
 
 /// The versions of the terms and of the privacy notice the account accepted `now`, if it
 /// is active.
-pub fn accept_versions_op(id: &str, terms: &str, privacy: &str, now: i64) -> TxOp {
+pub fn accept_versions_op(id: &AccountId, terms: &str, privacy: &str, now: i64) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: Update::new()
@@ -181,7 +196,13 @@ pub fn accept_versions_op(id: &str, terms: &str, privacy: &str, now: i64) -> TxO
 
 /// The account's email becomes `new` (and its username too, when it was the old email), if
 /// the account is active at `epoch` and still has `old` (and the username `old`).
-pub fn change_email_op(id: &str, epoch: i64, old: &str, new: &str, username_too: bool) -> TxOp {
+pub fn change_email_op(
+    id: &AccountId,
+    epoch: i64,
+    old: &str,
+    new: &str,
+    username_too: bool,
+) -> TxOp {
     let mut update = Update::new().set(EMAIL, new);
     let mut expected = vec![is_active(), at_epoch(epoch), Cond::eq(EMAIL, old)];
     if username_too {
@@ -196,7 +217,7 @@ pub fn change_email_op(id: &str, epoch: i64, old: &str, new: &str, username_too:
 }
 
 /// The help desk's `account disable`: suspended, every session ended, if it was active.
-pub fn suspend_op(id: &str) -> TxOp {
+pub fn suspend_op(id: &AccountId) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: Update::new()
@@ -208,7 +229,7 @@ pub fn suspend_op(id: &str) -> TxOp {
 
 /// The help desk's `account enable`: active again, if it was suspended (its sessions stay
 /// ended).
-pub fn reactivate_op(id: &str) -> TxOp {
+pub fn reactivate_op(id: &AccountId) -> TxOp {
     TxOp::Update {
         key: key(id),
         update: Update::new().set(STATUS, Status::Active.as_str()),
@@ -225,7 +246,7 @@ pub fn to_item(a: &Account) -> Item {
     Item::new()
         .with("nome", a.nome.as_str())
         .with("cognome", a.cognome.as_str())
-        .with("personal_cf", a.personal_cf.as_str())
+        .with(PERSONAL_CF, a.personal_cf.as_str())
         .with("entity_cf", a.entity_cf.as_str())
         .with("ragione_sociale", a.ragione_sociale.as_str())
         .with("number", a.number.e164())
@@ -243,17 +264,17 @@ pub fn to_item(a: &Account) -> Item {
 
 /// The account stored as `i`; `None` if its number is unreadable (a record that could only
 /// have been written by hand: it is treated as no account, and logged).
-pub fn from_item(id: &str, i: &Item) -> Option<Account> {
+pub fn from_item(id: &AccountId, i: &Item) -> Option<Account> {
     let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
     let Ok(number) = MobileNumber::parse(&s("number")) else {
-        tracing::error!(account = %domain::crypto::log_id(id), "account record with an unreadable number");
+        tracing::error!(account = %domain::crypto::log_id(id.as_str()), "account record with an unreadable number");
         return None;
     };
     Some(Account {
-        id: id.to_owned(),
+        id: id.clone(),
         nome: s("nome"),
         cognome: s("cognome"),
-        personal_cf: s("personal_cf"),
+        personal_cf: s(PERSONAL_CF),
         entity_cf: s("entity_cf"),
         ragione_sociale: s("ragione_sociale"),
         number,
@@ -270,7 +291,7 @@ pub fn from_item(id: &str, i: &Item) -> Option<Account> {
     })
 }
 
-pub async fn get(store: &dyn Store, id: &str) -> Result<Option<Account>, StoreError> {
+pub async fn get(store: &dyn Store, id: &AccountId) -> Result<Option<Account>, StoreError> {
     Ok(store.get(&key(id)).await?.and_then(|i| from_item(id, &i)))
 }
 
@@ -281,18 +302,15 @@ pub async fn by_claim(
     value: &str,
     now: i64,
 ) -> Result<Option<Account>, StoreError> {
-    let Some(owner) = uniqueness::holder(store, kind, value, now).await? else {
-        return Ok(None);
-    };
-    match id_from_owner(&owner) {
-        Some(id) => get(store, id).await,
-        None => Ok(None),
+    match uniqueness::holder(store, kind, value, now).await? {
+        Some(Owner::Account(id)) => get(store, &id).await,
+        _ => Ok(None),
     }
 }
 
 /// Replaces the password hash if it is still `old` (a concurrent reset wins), optionally
 /// ending every session of the account.
-pub fn set_password_op(id: &str, old_hash: &str, new_hash: &str, end_sessions: bool) -> TxOp {
+pub fn set_password_op(id: &AccountId, old_hash: &str, new_hash: &str, end_sessions: bool) -> TxOp {
     let mut update = Update::new().set(PASSWORD_HASH, new_hash);
     if end_sessions {
         update = update.add(SESSION_EPOCH, 1);
@@ -335,14 +353,9 @@ pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp>
             ops.push(uniqueness::release_op(
                 kind,
                 &value,
-                &uniqueness::account_owner(&old.id),
+                &Owner::Account(old.id.clone()),
             ));
         }
     }
     ops
-}
-
-/// The account id inside an account's claim owner (`uniqueness::Owner::Account`).
-pub fn id_from_owner(owner: &str) -> Option<&str> {
-    owner.strip_prefix(uniqueness::ACCOUNT_OWNER)
 }

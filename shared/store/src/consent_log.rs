@@ -6,7 +6,7 @@
 //! The versions in force are published by ops (`portale-admin consensi pubblica`) as one
 //! item (`CONSENTS#CURRENT`); without it, the versions of `documents` are in force.
 
-use super::{schema, Cond, Item, Key, Query, Store, StoreError, TxOp};
+use super::{schema, AccountId, Cond, Item, Key, Query, Store, StoreError, TxOp};
 use domain::documents;
 
 /// The partition-key prefix of an account's consents' audit.
@@ -48,11 +48,17 @@ pub struct Entry {
     pub privacy_version: String,
 }
 
-fn pk(account_id: &str) -> String {
+fn pk(account_id: &AccountId) -> String {
     format!("{PREFIX}{account_id}")
 }
 
-pub fn record_op(account_id: &str, action: Action, terms: &str, privacy: &str, now: i64) -> TxOp {
+pub fn record_op(
+    account_id: &AccountId,
+    action: Action,
+    terms: &str,
+    privacy: &str,
+    now: i64,
+) -> TxOp {
     TxOp::Put {
         key: Key::new(pk(account_id), super::access_log::ordered_sort_key(now)),
         item: Item::new()
@@ -66,7 +72,10 @@ pub fn record_op(account_id: &str, action: Action, terms: &str, privacy: &str, n
 }
 
 /// The audit of an account, oldest first (one Query).
-pub async fn of_account(store: &dyn Store, account_id: &str) -> Result<Vec<Entry>, StoreError> {
+pub async fn of_account(
+    store: &dyn Store,
+    account_id: &AccountId,
+) -> Result<Vec<Entry>, StoreError> {
     Ok(store
         .query(&Query::new(pk(account_id), "", 200))
         .await?
@@ -158,10 +167,13 @@ impl Shown {
 }
 
 /// When the versions in force were published (epoch seconds), on their item.
-pub const PUBLISHED_AT: &str = "published_at";
+const PUBLISHED_AT: &str = "published_at";
 /// The help desk's count of publications (`portale-admin consensi pubblica`), on the item in
-/// force and on each publication's audit record; none before the first publication.
-pub const REVISION: &str = "revision";
+/// force and on each publication's audit record (`audit::Entry::revision`); none before
+/// the first publication.
+pub(crate) const REVISION: &str = "revision";
+const PUBLISHED_BY: &str = "published_by";
+const REASON: &str = "reason";
 
 /// The item holding the versions in force (the session guard reads it with the session).
 pub fn in_force_key() -> Key {
@@ -195,10 +207,76 @@ pub fn publish_op(in_force: &InForce, now: i64) -> TxOp {
     }
 }
 
+/// When the item in force `item` was published (none: the versions of `documents`).
+pub fn published_at(item: Option<&Item>) -> Option<i64> {
+    item.and_then(|i| i.n(PUBLISHED_AT))
+}
+
+/// The revision of the item in force `item` (0: none yet).
+pub fn revision(item: Option<&Item>) -> i64 {
+    item.and_then(|i| i.n(REVISION)).unwrap_or(0)
+}
+
+/// The condition that the item in force is still `read` (what a publication replaces): its
+/// revision; for one written before revisions (or by `publish_op` alone), its time.
+pub fn unchanged(read: Option<&Item>) -> Cond {
+    match read {
+        None => Cond::NotExists,
+        Some(i) if i.n(REVISION).is_some() => Cond::eq(REVISION, revision(read)),
+        Some(i) => Cond::And(vec![
+            Cond::missing(REVISION),
+            match i.n(PUBLISHED_AT) {
+                Some(at) => Cond::eq(PUBLISHED_AT, at),
+                None => Cond::missing(PUBLISHED_AT),
+            },
+        ]),
+    }
+}
+
+/// Who published a revision, and why (the help desk's `consensi pubblica`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publisher<'a> {
+    /// The AWS caller identity's ARN.
+    pub operator: &'a str,
+    /// What `--operatore` (else `$USER`) said; may be empty.
+    pub note: &'a str,
+    pub reason: &'a str,
+}
+
+/// The write publishing `in_force` as revision `revision` by `by`, if the item in force is
+/// still `read` (`unchanged`).
+pub fn publish_revision_op(
+    in_force: &InForce,
+    now: i64,
+    revision: i64,
+    by: Publisher<'_>,
+    read: Option<&Item>,
+) -> TxOp {
+    let TxOp::Put { key, item, .. } = publish_op(in_force, now) else {
+        unreachable!("publishing is a put")
+    };
+    let mut item = item
+        .with(REVISION, revision)
+        .with(PUBLISHED_BY, by.operator)
+        .with(REASON, by.reason);
+    if !by.note.is_empty() {
+        item = item.with(super::audit::NOTE, by.note);
+    }
+    TxOp::Put {
+        key,
+        item,
+        cond: Some(unchanged(read)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::memory::MemoryStore;
+
+    fn acc() -> AccountId {
+        AccountId::parse("acc").unwrap()
+    }
 
     /// The registration's acceptance and a new version accepted in the same second come
     /// back in that order (a random suffix alone ordered them by chance).
@@ -206,15 +284,36 @@ mod tests {
     async fn entries_of_one_second_come_back_oldest_first() {
         let store = MemoryStore::default();
         for version in ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"] {
-            let op = record_op("acc", Action::Accepted, version, "1.0", 1_000);
+            let op = record_op(&acc(), Action::Accepted, version, "1.0", 1_000);
             store.transact(vec![op]).await.unwrap();
         }
-        let versions: Vec<_> = of_account(&store, "acc")
+        let versions: Vec<_> = of_account(&store, &acc())
             .await
             .unwrap()
             .into_iter()
             .map(|e| e.terms_version)
             .collect();
         assert_eq!(versions, ["1.0", "2.0", "3.0", "4.0", "5.0", "6.0"]);
+    }
+
+    #[test]
+    fn a_publication_replaces_exactly_what_it_read() {
+        let published = Item::new()
+            .with("terms_version", "2.0")
+            .with(PUBLISHED_AT, 100i64);
+        let with_revision = published.clone().with(REVISION, 3i64);
+        // Nothing published yet: only if still nothing is.
+        assert_eq!(unchanged(None), Cond::NotExists);
+        assert!(!unchanged(None).holds(Some(&published)));
+        // Revision 3: only if still revision 3.
+        let c = unchanged(Some(&with_revision));
+        assert!(c.holds(Some(&with_revision)));
+        assert!(!c.holds(Some(&with_revision.clone().with(REVISION, 4i64))));
+        assert!(!c.holds(None));
+        // Published before revisions existed: only that publication (its time), unrevised.
+        let c = unchanged(Some(&published));
+        assert!(c.holds(Some(&published)));
+        assert!(!c.holds(Some(&published.clone().with(PUBLISHED_AT, 101i64))));
+        assert!(!c.holds(Some(&with_revision)));
     }
 }

@@ -4,7 +4,7 @@
 //! renewed at each login from it. A login from a browser not in the list sends the
 //! account's owner an email.
 
-use super::{schema, Item, Key, Store, StoreError, TxOp};
+use super::{schema, AccountId, Item, Key, Store, StoreError, TxOp};
 use domain::crypto;
 
 /// The partition-key prefix of the browsers an account logged in from.
@@ -17,7 +17,7 @@ pub const COOKIE: &str = "dispositivo";
 pub const KEEP_SECS: i64 = 400 * 24 * 3600;
 
 /// The key under which `account_id` remembers the browser `device_id`.
-pub fn key(account_id: &str, device_id: &str) -> Key {
+pub fn key(account_id: &AccountId, device_id: &str) -> Key {
     Key::new(
         format!("{PREFIX}{account_id}"),
         crypto::token_hash(device_id),
@@ -25,7 +25,7 @@ pub fn key(account_id: &str, device_id: &str) -> Key {
 }
 
 /// Every browser `account_id` remembers, as keys (what its deletion erases).
-pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+pub async fn all(store: &dyn Store, account_id: &AccountId) -> Result<Vec<Key>, StoreError> {
     let pk = format!("{PREFIX}{account_id}");
     Ok(super::sessions::query_all(store, &pk)
         .await?
@@ -38,7 +38,7 @@ pub async fn all(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreE
 /// oldest first (the data export).
 pub async fn known(
     store: &dyn Store,
-    account_id: &str,
+    account_id: &AccountId,
     now: i64,
 ) -> Result<Vec<(i64, i64)>, StoreError> {
     let pk = format!("{PREFIX}{account_id}");
@@ -56,7 +56,7 @@ pub async fn known(
 }
 
 /// The write remembering (or renewing) the browser.
-pub fn remember_op(account_id: &str, device_id: &str, now: i64) -> TxOp {
+pub fn remember_op(account_id: &AccountId, device_id: &str, now: i64) -> TxOp {
     TxOp::Put {
         key: key(account_id, device_id),
         item: Item::new()

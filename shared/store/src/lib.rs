@@ -5,6 +5,7 @@
 //! Domain repositories (`lines`, `otp`, `rate`, …) are written once on top of it.
 
 pub mod access_log;
+pub mod account_id;
 pub mod accounts;
 pub mod audit;
 pub mod aws_error;
@@ -29,6 +30,7 @@ pub mod uniqueness;
 
 use std::collections::BTreeMap;
 
+pub use account_id::AccountId;
 pub use cond::Cond;
 
 /// An attribute value: the few DynamoDB types the portal uses.
@@ -243,5 +245,24 @@ impl Query {
     pub fn newest_first(mut self) -> Self {
         self.newest_first = true;
         self
+    }
+}
+
+/// A Scan's filter: an expression over the table's attributes and its `:placeholders`'
+/// string values. Only the help desk scans (`portale-admin`: what no key lookup can list);
+/// the store spells the filters, as it spells every other attribute name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanFilter {
+    pub expression: String,
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl ScanFilter {
+    /// The items whose partition key starts with `prefix`.
+    pub fn partition_prefix(prefix: impl Into<String>) -> ScanFilter {
+        ScanFilter {
+            expression: format!("begins_with({}, :p)", schema::PK),
+            values: vec![(":p", prefix.into())],
+        }
     }
 }

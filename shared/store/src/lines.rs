@@ -7,7 +7,7 @@
 //! `ENTE#<entity cf>` / `LINE#<e164>`, so that a referente's page lists the entity's lines
 //! with one `Query` (sort-key prefix = search by number prefix, `after` = the next page).
 
-use super::{accounts, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
+use super::{accounts, AccountId, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use crate::uniqueness::{self, Kind};
 use domain::{CodiceFiscaleEnte, MobileNumber};
 
@@ -184,7 +184,7 @@ pub fn active_check(number: &MobileNumber) -> TxOp {
 struct Before {
     line: Option<Line>,
     indexed: bool,
-    holder: Option<String>,
+    holder: Option<AccountId>,
 }
 
 async fn before(store: &dyn Store, number: &MobileNumber) -> Result<Before, StoreError> {
@@ -193,11 +193,7 @@ async fn before(store: &dyn Store, number: &MobileNumber) -> Result<Before, Stor
     let first = store.batch_get(&[line_key, claim_key]).await?;
     let line = from_item(number, first[0].as_ref());
     // Only an account's claim counts (it has no TTL); a registration's reservation is no holder.
-    let holder = first[1]
-        .as_ref()
-        .and_then(|i| i.s("owner"))
-        .and_then(accounts::id_from_owner)
-        .map(str::to_owned);
+    let holder = uniqueness::account_in(first[1].as_ref());
     let indexed = match &line {
         Some(l) => store
             .get(&index_key(l.entity_cf.as_str(), number))
@@ -438,16 +434,24 @@ mod tests {
         let s = MemoryStore::new();
         let l = line("3331112222", true);
         upsert(&s, &l).await.unwrap();
-        let claim = uniqueness::claim_op(Kind::Number, l.number.e164(), "acc", "-", &[], 0);
+        let acc = AccountId::parse("acc").unwrap();
+        let claim = uniqueness::claim_op(
+            Kind::Number,
+            l.number.e164(),
+            &acc,
+            &uniqueness::flow_owner("-"),
+            &[],
+            0,
+        );
         let account = with_copy(Item::new().with("session_epoch", 0), Some(&l));
         let put = TxOp::Put {
-            key: accounts::key("acc"),
+            key: accounts::key(&acc),
             item: account,
             cond: None,
         };
         s.transact(vec![put, claim]).await.unwrap();
         let copy = |i: &Item| copy_on_account(&l.number, i);
-        let stored = || async { s.get(&accounts::key("acc")).await.unwrap().unwrap() };
+        let stored = || async { s.get(&accounts::key(&acc)).await.unwrap().unwrap() };
         assert_eq!(copy(&stored().await), Some(Some(l.clone())));
 
         let renamed = Line {

@@ -4,7 +4,8 @@
 //! the condition of every write that counts a guess or uses the code up (DynamoDB's TTL
 //! deletion lags: an expired code's item may still be there).
 
-use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
+use super::uniqueness::Owner;
+use super::{schema, AccountId, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use crate::secret::{FlowKey, FlowSecret};
 use domain::crypto;
 use domain::OtpCode;
@@ -107,7 +108,7 @@ pub fn issue_for_op(
     code: &OtpCode,
     now: i64,
     keep_recent: Option<i64>,
-    account: Option<&str>,
+    account: Option<&AccountId>,
 ) -> TxOp {
     issue_naming_op(
         key,
@@ -120,13 +121,43 @@ pub fn issue_for_op(
     )
 }
 
-/// The attributes beside a code that name the account it proves and that account's
-/// `session_epoch` when the code was asked for (`issue_naming_op`).
-pub const ACCOUNT: &str = "account";
-pub const EPOCH: &str = "epoch";
+// The attributes beside a code that name the account it proves and that account's
+// `session_epoch` when the code was asked for (`issue_naming_op`).
+const ACCOUNT: &str = "account";
+const EPOCH: &str = "epoch";
 /// The number's claim holder noted beside a registration code at step 1, read at step 2 once
-/// the SIM is proved.
-pub const HOLDER: &str = "holder";
+/// the SIM is proved (`with_holder`, `holder_noted`).
+const HOLDER: &str = "holder";
+
+/// `op` (an `issue_op`) made a code nobody can type: its hash one no 6-digit code has (the
+/// hash of a random token), for a code that is not sent — its guesses count down alike.
+pub fn unguessable(op: &mut TxOp, key: &FlowKey) {
+    if let TxOp::Put { item, .. } = op {
+        let void = crypto::keyed_hash(key.bytes(), &crypto::random_token());
+        item.attrs.insert("hash".into(), void.into());
+    }
+}
+
+/// The account a code names (`issue_for_op`, `issue_naming_op`), read back.
+pub fn account_named(item: &Item) -> Option<AccountId> {
+    item.s(ACCOUNT).and_then(AccountId::parse)
+}
+
+/// The account's `session_epoch` noted beside a code when it was asked for.
+pub fn epoch_noted(item: &Item) -> Option<i64> {
+    item.n(EPOCH)
+}
+
+/// A registration code's item with the number's claim holder noted beside it (empty when
+/// the number has none).
+pub fn with_holder(item: Item, holder: Option<&Owner>) -> Item {
+    item.with(HOLDER, holder.map(Owner::to_string).unwrap_or_default())
+}
+
+/// The claim holder noted beside a registration code (`with_holder`).
+pub fn holder_noted(item: &Item) -> Option<Owner> {
+    item.s(HOLDER).and_then(Owner::parse)
+}
 
 /// `issue_for_op` that also records the account's `session_epoch` when the code was asked
 /// for: the proof the request was made on (a password change or a suspension since then
@@ -138,11 +169,11 @@ pub fn issue_naming_op(
     code: &OtpCode,
     now: i64,
     keep_recent: Option<i64>,
-    account: Option<(&str, Option<i64>)>,
+    account: Option<(&AccountId, Option<i64>)>,
 ) -> TxOp {
     let mut op = issue_op(key, purpose, subject, code, now, keep_recent);
     if let (TxOp::Put { item, .. }, Some((id, epoch))) = (&mut op, account) {
-        item.attrs.insert(ACCOUNT.into(), id.into());
+        item.attrs.insert(ACCOUNT.into(), id.as_str().into());
         if let Some(e) = epoch {
             item.attrs.insert(EPOCH.into(), e.into());
         }

@@ -11,7 +11,7 @@
 //! are still live. A partition of its own, not the account's, so that IAM can let logout
 //! end a session without writing accounts.
 
-use super::{schema, Cond, Item, Key, Store, StoreError, TxOp, Update};
+use super::{schema, AccountId, Cond, Item, Key, Store, StoreError, TxOp, Update};
 use domain::crypto;
 
 /// The partition-key prefix of a session (by its hash).
@@ -23,13 +23,15 @@ pub const LIST_PREFIX: &str = "SESSIONS#";
 pub const IDLE_SECS: i64 = 30 * 60;
 /// Absolute lifetime, however active the session.
 pub const ABSOLUTE_SECS: i64 = 12 * 3600;
+/// The attribute naming a session's account.
+const ACCOUNT_ID: &str = "account_id";
 /// `last_seen` is rewritten at most this often, to save a write per page view.
 const TOUCH_EVERY_SECS: i64 = 60;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub key: Key,
-    pub account_id: String,
+    pub account_id: AccountId,
     pub epoch: i64,
     pub created_at: i64,
     pub last_seen: i64,
@@ -59,11 +61,11 @@ pub fn key_of_hash(hash: &str) -> Key {
 }
 
 /// The session's entry in its account's list.
-pub fn entry_key(account_id: &str, hash: &str) -> Key {
+pub fn entry_key(account_id: &AccountId, hash: &str) -> Key {
     Key::new(list_pk(account_id), hash)
 }
 
-fn list_pk(account_id: &str) -> String {
+fn list_pk(account_id: &AccountId) -> String {
     format!("{LIST_PREFIX}{account_id}")
 }
 
@@ -74,11 +76,16 @@ pub fn bounded_agent(user_agent: &str) -> String {
 
 /// The writes creating a session and its entry in the account's list, and the id for the
 /// cookie (a new one at every login: no fixation).
-pub fn create_ops(account_id: &str, epoch: i64, now: i64, user_agent: &str) -> (String, [TxOp; 2]) {
+pub fn create_ops(
+    account_id: &AccountId,
+    epoch: i64,
+    now: i64,
+    user_agent: &str,
+) -> (String, [TxOp; 2]) {
     let id = crypto::random_token();
     let hash = crypto::token_hash(&id);
     let item = Item::new()
-        .with("account_id", account_id)
+        .with(ACCOUNT_ID, account_id.as_str())
         .with("epoch", epoch)
         .with("created_at", now)
         .with("last_seen", now)
@@ -95,7 +102,13 @@ pub fn create_ops(account_id: &str, epoch: i64, now: i64, user_agent: &str) -> (
 
 /// The entry of session `hash` (started at `created_at`) in its account's list: it lives
 /// as long as the session can.
-fn entry_op(account_id: &str, hash: &str, epoch: i64, created_at: i64, user_agent: &str) -> TxOp {
+fn entry_op(
+    account_id: &AccountId,
+    hash: &str,
+    epoch: i64,
+    created_at: i64,
+    user_agent: &str,
+) -> TxOp {
     TxOp::Put {
         key: entry_key(account_id, hash),
         item: Item::new()
@@ -122,7 +135,7 @@ pub fn renew_ops(old: &Session, epoch: i64, now: i64, user_agent: &str) -> (Stri
         ..old.clone()
     };
     let item = Item::new()
-        .with("account_id", old.account_id.as_str())
+        .with(ACCOUNT_ID, old.account_id.as_str())
         .with("epoch", epoch)
         .with("created_at", old.created_at)
         .with("last_seen", now)
@@ -139,13 +152,13 @@ pub fn renew_ops(old: &Session, epoch: i64, now: i64, user_agent: &str) -> (Stri
 }
 
 /// The write creating a session alone (tests and tools that need no list entry).
-pub fn create_op(account_id: &str, epoch: i64, now: i64) -> (String, TxOp) {
+pub fn create_op(account_id: &AccountId, epoch: i64, now: i64) -> (String, TxOp) {
     let (id, [session, _]) = create_ops(account_id, epoch, now, "");
     (id, session)
 }
 
 /// The writes ending the session `hash` of `account_id` and its entry in the list.
-pub fn end_ops(account_id: &str, hash: &str) -> [TxOp; 2] {
+pub fn end_ops(account_id: &AccountId, hash: &str) -> [TxOp; 2] {
     [
         TxOp::Delete {
             key: key_of_hash(hash),
@@ -175,11 +188,11 @@ impl SessionHash {
 
 /// The writes ending session `hash` if it is `account_id`'s (the condition fails for any
 /// other account's, or one already gone), and its entry in the list.
-pub fn end_own_ops(account_id: &str, hash: &SessionHash) -> [TxOp; 2] {
+pub fn end_own_ops(account_id: &AccountId, hash: &SessionHash) -> [TxOp; 2] {
     [
         TxOp::Delete {
             key: key_of_hash(hash.as_str()),
-            cond: Some(Cond::eq("account_id", account_id)),
+            cond: Some(Cond::eq(ACCOUNT_ID, account_id.as_str())),
         },
         TxOp::Delete {
             key: entry_key(account_id, hash.as_str()),
@@ -227,7 +240,7 @@ pub async fn query_all(store: &dyn Store, pk: &str) -> Result<Vec<(Key, Item)>, 
 }
 
 /// The entries of an account's list (live or not), as keys: what its deletion erases.
-pub async fn entries(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, StoreError> {
+pub async fn entries(store: &dyn Store, account_id: &AccountId) -> Result<Vec<Key>, StoreError> {
     Ok(query_all(store, &list_pk(account_id))
         .await?
         .into_iter()
@@ -239,7 +252,7 @@ pub async fn entries(store: &dyn Store, account_id: &str) -> Result<Vec<Key>, St
 /// whole list, then the sessions of the entries at this epoch (BatchGet, 100 a call).
 pub async fn of_account(
     store: &dyn Store,
-    account_id: &str,
+    account_id: &AccountId,
     epoch: i64,
     now: i64,
 ) -> Result<Vec<Listed>, StoreError> {
@@ -258,7 +271,7 @@ pub async fn of_account(
         live.extend(chunk.iter().zip(keys.into_iter().zip(sessions)).filter_map(
             |((hash, entry), (key, item))| {
                 let s = from_item(key, item.as_ref(), now)?;
-                (s.account_id == account_id && s.epoch == epoch).then(|| Listed {
+                (&s.account_id == account_id && s.epoch == epoch).then(|| Listed {
                     hash: hash.clone(),
                     user_agent: entry.s("user_agent").unwrap_or_default().to_owned(),
                     created_at: s.created_at,
@@ -274,7 +287,7 @@ pub async fn of_account(
 /// Creates a session; returns the id for the cookie.
 pub async fn create(
     store: &dyn Store,
-    account_id: &str,
+    account_id: &AccountId,
     epoch: i64,
     now: i64,
 ) -> Result<String, StoreError> {
@@ -293,13 +306,13 @@ pub fn from_item(key: Key, item: Option<&Item>, now: i64) -> Option<Session> {
     let item = item?;
     let session = Session {
         key,
-        account_id: item.s("account_id").unwrap_or_default().to_owned(),
+        account_id: AccountId::parse(item.s(ACCOUNT_ID)?)?,
         epoch: item.n("epoch").unwrap_or(-1),
         created_at: item.n("created_at").unwrap_or(0),
         last_seen: item.n("last_seen").unwrap_or(0),
         auth_at: item.n("auth_at").or(item.n("created_at")).unwrap_or(0),
     };
-    (now < session.expires_at() && !session.account_id.is_empty()).then_some(session)
+    (now < session.expires_at()).then_some(session)
 }
 
 /// The live session for a cookie id (idle and absolute limits checked against `now`).
@@ -349,10 +362,14 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
 
+    fn acc() -> AccountId {
+        AccountId::parse("acc").unwrap()
+    }
+
     #[tokio::test]
     async fn idle_and_absolute_limits() {
         let s = MemoryStore::new();
-        let id = create(&s, "acc", 0, 1000).await.unwrap();
+        let id = create(&s, &acc(), 0, 1000).await.unwrap();
         assert!(load(&s, &id, 1000 + IDLE_SECS - 1).await.unwrap().is_some());
         assert!(
             load(&s, &id, 1000 + IDLE_SECS).await.unwrap().is_none(),
@@ -374,8 +391,8 @@ mod tests {
     #[tokio::test]
     async fn ids_are_fresh_and_stored_hashed() {
         let s = MemoryStore::new();
-        let a = create(&s, "acc", 0, 1000).await.unwrap();
-        let b = create(&s, "acc", 0, 1000).await.unwrap();
+        let a = create(&s, &acc(), 0, 1000).await.unwrap();
+        let b = create(&s, &acc(), 0, 1000).await.unwrap();
         assert_ne!(a, b);
         assert!(!format!("{:?}", s.dump()).contains(&a));
         delete(&s, &a).await.unwrap();
@@ -389,17 +406,21 @@ mod list_tests {
     use super::*;
     use crate::memory::MemoryStore;
 
+    fn acc() -> AccountId {
+        AccountId::parse("acc").unwrap()
+    }
+
     #[tokio::test]
     async fn the_list_shows_live_sessions_of_the_current_epoch_and_ending_one_removes_it() {
         let s = MemoryStore::new();
-        let (a, ops_a) = create_ops("acc", 1, 1000, "UA-a");
-        let (_, ops_b) = create_ops("acc", 1, 1010, "UA-b");
-        let (_, ops_old) = create_ops("acc", 0, 1020, "UA-old");
-        let (_, ops_other) = create_ops("other", 1, 1030, "UA-x");
+        let (a, ops_a) = create_ops(&acc(), 1, 1000, "UA-a");
+        let (_, ops_b) = create_ops(&acc(), 1, 1010, "UA-b");
+        let (_, ops_old) = create_ops(&acc(), 0, 1020, "UA-old");
+        let (_, ops_other) = create_ops(&AccountId::parse("other").unwrap(), 1, 1030, "UA-x");
         for ops in [ops_a, ops_b, ops_old, ops_other] {
             s.transact(ops.to_vec()).await.unwrap();
         }
-        let listed = of_account(&s, "acc", 1, 1100).await.unwrap();
+        let listed = of_account(&s, &acc(), 1, 1100).await.unwrap();
         let agents: Vec<&str> = listed.iter().map(|l| l.user_agent.as_str()).collect();
         assert_eq!(
             agents,
@@ -407,11 +428,11 @@ mod list_tests {
             "most recently used first; other epochs and accounts left out"
         );
         let hash_a = crypto::token_hash(&a);
-        s.transact(end_ops("acc", &hash_a).to_vec()).await.unwrap();
+        s.transact(end_ops(&acc(), &hash_a).to_vec()).await.unwrap();
         assert!(load(&s, &a, 1100).await.unwrap().is_none());
-        assert_eq!(of_account(&s, "acc", 1, 1100).await.unwrap().len(), 1);
+        assert_eq!(of_account(&s, &acc(), 1, 1100).await.unwrap().len(), 1);
         assert!(
-            of_account(&s, "acc", 1, 1010 + IDLE_SECS)
+            of_account(&s, &acc(), 1, 1010 + IDLE_SECS)
                 .await
                 .unwrap()
                 .is_empty(),
@@ -424,16 +445,16 @@ mod list_tests {
         let s = MemoryStore::new();
         let mut ids = Vec::new();
         for k in 0..250 {
-            let (id, ops) = create_ops("acc", 2, 10_000 + k, "UA");
+            let (id, ops) = create_ops(&acc(), 2, 10_000 + k, "UA");
             s.transact(ops.to_vec()).await.unwrap();
             ids.push(id);
         }
         // Ended by an epoch bump: their entries stay until their TTL.
         for k in 0..30 {
-            let (_, ops) = create_ops("acc", 1, 10_000 + k, "UA-old");
+            let (_, ops) = create_ops(&acc(), 1, 10_000 + k, "UA-old");
             s.transact(ops.to_vec()).await.unwrap();
         }
-        let listed = of_account(&s, "acc", 2, 10_300).await.unwrap();
+        let listed = of_account(&s, &acc(), 2, 10_300).await.unwrap();
         assert_eq!(listed.len(), 250, "past one page of the Query");
         assert_eq!(
             listed[0].hash,
@@ -443,13 +464,13 @@ mod list_tests {
         assert!(listed
             .windows(2)
             .all(|w| w[0].created_at >= w[1].created_at));
-        assert_eq!(entries(&s, "acc").await.unwrap().len(), 280);
+        assert_eq!(entries(&s, &acc()).await.unwrap().len(), 280);
     }
 
     #[tokio::test]
     async fn a_renewed_session_keeps_its_start_and_password_time_at_the_new_epoch() {
         let s = MemoryStore::new();
-        let (old_id, ops) = create_ops("acc", 1, 1000, "UA");
+        let (old_id, ops) = create_ops(&acc(), 1, 1000, "UA");
         s.transact(ops.to_vec()).await.unwrap();
         let old = load(&s, &old_id, 1500).await.unwrap().unwrap();
         let (new_id, ops) = renew_ops(&old, 2, 1600, "UA-2");
@@ -470,7 +491,7 @@ mod list_tests {
                 .is_none(),
             "the absolute lifetime is the old one's"
         );
-        let listed = of_account(&s, "acc", 2, 1600).await.unwrap();
+        let listed = of_account(&s, &acc(), 2, 1600).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(
             (listed[0].created_at, listed[0].user_agent.as_str()),
@@ -481,18 +502,20 @@ mod list_tests {
     #[tokio::test]
     async fn one_session_is_ended_only_by_its_own_account() {
         let s = MemoryStore::new();
-        let (id, ops) = create_ops("acc", 0, 1000, "UA");
+        let (id, ops) = create_ops(&acc(), 0, 1000, "UA");
         s.transact(ops.to_vec()).await.unwrap();
         let hash = SessionHash::parse(&crypto::token_hash(&id)).unwrap();
         assert!(SessionHash::parse("00ff").is_none());
         assert!(SessionHash::parse(&"G".repeat(64)).is_none());
-        let other = s.transact(end_own_ops("intruder", &hash).to_vec()).await;
+        let other = s
+            .transact(end_own_ops(&AccountId::parse("intruder").unwrap(), &hash).to_vec())
+            .await;
         assert!(matches!(other, Err(StoreError::TxCancelled { .. })));
         assert!(load(&s, &id, 1001).await.unwrap().is_some());
-        s.transact(end_own_ops("acc", &hash).to_vec())
+        s.transact(end_own_ops(&acc(), &hash).to_vec())
             .await
             .unwrap();
         assert!(load(&s, &id, 1001).await.unwrap().is_none());
-        assert!(entries(&s, "acc").await.unwrap().is_empty());
+        assert!(entries(&s, &acc()).await.unwrap().is_empty());
     }
 }

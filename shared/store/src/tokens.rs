@@ -8,7 +8,7 @@
 //! (`create_for_op`): a password change, "end every other session", a suspension or a
 //! ceasing bump the epoch, and the link no longer works (`Link::voided`).
 
-use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
+use super::{schema, AccountId, Cond, Item, Key, Store, StoreError, TxOp};
 use domain::crypto;
 
 /// The attribute holding the account's `session_epoch` when the link was issued.
@@ -70,7 +70,7 @@ pub struct FlowLink<'a> {
     pub flow_key: Key,
     pub version: i64,
     pub flow: &'a str,
-    pub account: Option<&'a str>,
+    pub account: Option<AccountId>,
     pub epoch: Option<i64>,
 }
 
@@ -84,7 +84,7 @@ pub fn flow_link_item(
     flow_key: &Key,
     version: i64,
     flow: String,
-    account: Option<(&str, i64)>,
+    account: Option<(&AccountId, i64)>,
     until: i64,
 ) -> Item {
     let mut item = Item::new()
@@ -93,7 +93,7 @@ pub fn flow_link_item(
         .with(FLOW, flow)
         .with(schema::TTL_ATTRIBUTE, until);
     if let Some((id, epoch)) = account {
-        item = item.with(ACCOUNT, id).with(EPOCH, epoch);
+        item = item.with(ACCOUNT, id.as_str()).with(EPOCH, epoch);
     }
     item
 }
@@ -104,7 +104,7 @@ pub fn flow_link(item: &Item) -> Option<FlowLink<'_>> {
         flow_key: Key::new(item.s("target")?, "FLOW"),
         version: item.n(FLOW_VERSION)?,
         flow: item.s(FLOW)?,
-        account: item.s(ACCOUNT),
+        account: item.s(ACCOUNT).and_then(AccountId::parse),
         epoch: item.n(EPOCH),
     })
 }
@@ -125,12 +125,12 @@ pub fn create_op(kind: &str, token: &str, target: &str, ttl: i64, now: i64) -> T
 pub fn create_for_op(
     kind: &str,
     token: &str,
-    target: &str,
+    target: &AccountId,
     epoch: i64,
     ttl: i64,
     now: i64,
 ) -> TxOp {
-    let mut op = create_op(kind, token, target, ttl, now);
+    let mut op = create_op(kind, token, target.as_str(), ttl, now);
     if let TxOp::Put { item, .. } = &mut op {
         item.attrs.insert(EPOCH.into(), epoch.into());
     }
@@ -150,6 +150,10 @@ pub struct Link {
 }
 
 impl Link {
+    /// The account a link that acts on one targets (`create_for_op`).
+    pub fn account(&self) -> Option<AccountId> {
+        AccountId::parse(&self.target)
+    }
     /// True when the account's proof changed since the link was issued (its epoch moved: a
     /// password change, every session ended, a suspension): the link no longer works.
     pub fn voided(&self, account_epoch: i64) -> bool {
@@ -214,9 +218,16 @@ mod tests {
     #[tokio::test]
     async fn a_token_works_once_and_only_in_time_even_if_its_item_lingers() {
         let s = MemoryStore::new();
-        s.transact(vec![create_for_op("T", "tok", "acc", 3, 60, 1000)])
-            .await
-            .unwrap();
+        s.transact(vec![create_for_op(
+            "T",
+            "tok",
+            &AccountId::parse("acc").unwrap(),
+            3,
+            60,
+            1000,
+        )])
+        .await
+        .unwrap();
         let link = read(&s, "T", "tok", 1059).await.unwrap().unwrap();
         assert_eq!((link.target.as_str(), link.epoch), ("acc", Some(3)));
         assert!(!link.voided(3) && link.voided(4));

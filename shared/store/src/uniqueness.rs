@@ -10,7 +10,7 @@
 //! `Person` claims (entity CF + personal CF) are how step 3 finds "another registration
 //! with the data typed" without an index: one active account per person per entity.
 
-use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
+use super::{schema, AccountId, Cond, Item, Key, Store, StoreError, TxOp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -36,20 +36,27 @@ pub fn key(kind: Kind, value: &str) -> Key {
     Key::new(format!("{}{}", kind.prefix(), value), "UNIQUE")
 }
 
-/// Who holds a claim, as the `owner` attribute stores it (`account:<id>`, `flow:<hash>`).
+/// Who holds a claim, as the `owner` attribute stores it (`account:<id>`, `flow:<hash>`,
+/// `change:<id>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owner {
     /// A permanent claim of an account (by its id).
-    Account(String),
+    Account(AccountId),
     /// A registration's reservation (by its flow id's hash), with a TTL.
     Flow(String),
+    /// An account's reservation of the new address of its pending email change, with a TTL
+    /// (never `Account`, which would make the address find the account before it is
+    /// confirmed).
+    Change(AccountId),
 }
 
 impl Owner {
     /// The stored form read back; `None` for anything else.
     pub fn parse(s: &str) -> Option<Owner> {
         if let Some(id) = s.strip_prefix(ACCOUNT_OWNER) {
-            Some(Owner::Account(id.to_owned()))
+            AccountId::parse(id).map(Owner::Account)
+        } else if let Some(id) = s.strip_prefix(CHANGE_OWNER) {
+            AccountId::parse(id).map(Owner::Change)
         } else {
             s.strip_prefix(FLOW_OWNER)
                 .map(|h| Owner::Flow(h.to_owned()))
@@ -57,10 +64,18 @@ impl Owner {
     }
 
     /// The account holding the claim (`None` for a reservation).
-    pub fn account(&self) -> Option<&str> {
+    pub fn account(&self) -> Option<&AccountId> {
         match self {
             Owner::Account(id) => Some(id),
-            Owner::Flow(_) => None,
+            Owner::Flow(_) | Owner::Change(_) => None,
+        }
+    }
+
+    /// The account holding the claim, taken (`None` for a reservation).
+    pub fn into_account(self) -> Option<AccountId> {
+        match self {
+            Owner::Account(id) => Some(id),
+            Owner::Flow(_) | Owner::Change(_) => None,
         }
     }
 }
@@ -70,43 +85,52 @@ impl std::fmt::Display for Owner {
         match self {
             Owner::Account(id) => write!(f, "{ACCOUNT_OWNER}{id}"),
             Owner::Flow(h) => write!(f, "{FLOW_OWNER}{h}"),
+            Owner::Change(id) => write!(f, "{CHANGE_OWNER}{id}"),
         }
     }
 }
 
-/// The condition that the claim is still held by `owner` (its stored form).
-pub fn held_by(owner: &str) -> Cond {
-    Cond::eq(OWNER, owner)
+/// The condition that the claim is still held by `owner`.
+pub fn held_by(owner: &Owner) -> Cond {
+    Cond::eq(OWNER, owner.to_string())
 }
 
 /// The attribute naming a claim's holder.
 const OWNER: &str = "owner";
 /// The stored forms' prefixes (`Owner`).
-pub const ACCOUNT_OWNER: &str = "account:";
+const ACCOUNT_OWNER: &str = "account:";
 const FLOW_OWNER: &str = "flow:";
+const CHANGE_OWNER: &str = "change:";
 
 /// The value of a `Person` claim.
 pub fn person_value(entity_cf: &str, personal_cf: &str) -> String {
     format!("{entity_cf}#{personal_cf}")
 }
 
-pub fn flow_owner(flow_id_hash: &str) -> String {
-    Owner::Flow(flow_id_hash.to_owned()).to_string()
+/// A registration's reservations' owner (by its flow id's hash).
+pub fn flow_owner(flow_id_hash: &str) -> Owner {
+    Owner::Flow(flow_id_hash.to_owned())
 }
 
-pub fn account_owner(account_id: &str) -> String {
-    Owner::Account(account_id.to_owned()).to_string()
+/// The owner of an account's claims.
+pub fn account_owner(account_id: &AccountId) -> Owner {
+    Owner::Account(account_id.clone())
+}
+
+/// A claim held by `owner` (tests of what reads claims).
+pub fn item_held_by(owner: &Owner) -> Item {
+    Item::new().with(OWNER, owner.to_string())
 }
 
 /// The condition under which `owner` may take the claim: it is free, already ours, a
 /// lapsed reservation, or held by one of `may_replace` (accounts a registration supersedes).
-pub fn claimable(owner: &str, may_replace: &[String], now: i64) -> Cond {
+pub fn claimable(owner: &Owner, may_replace: &[Owner], now: i64) -> Cond {
     let mut c = vec![
         Cond::NotExists,
         held_by(owner),
         Cond::Lt(schema::TTL_ATTRIBUTE.to_owned(), now + 1),
     ];
-    c.extend(may_replace.iter().map(|other| held_by(other)));
+    c.extend(may_replace.iter().map(held_by));
     Cond::Or(c)
 }
 
@@ -117,8 +141,8 @@ pub async fn reserve(
     store: &dyn Store,
     kind: Kind,
     value: &str,
-    owner: &str,
-    may_replace: &[String],
+    owner: &Owner,
+    may_replace: &[Owner],
     until: i64,
     now: i64,
 ) -> Result<bool, StoreError> {
@@ -136,11 +160,11 @@ pub async fn reserve(
 
 /// The write reserving `value` for `owner` until `until`, on condition that it is free,
 /// already `owner`'s or a lapsed reservation (a step puts it in its transaction).
-pub fn reserve_op(kind: Kind, value: &str, owner: &str, until: i64, now: i64) -> TxOp {
+pub fn reserve_op(kind: Kind, value: &str, owner: &Owner, until: i64, now: i64) -> TxOp {
     TxOp::Put {
         key: key(kind, value),
         item: Item::new()
-            .with(OWNER, owner)
+            .with(OWNER, owner.to_string())
             .with(schema::TTL_ATTRIBUTE, until),
         cond: Some(claimable(owner, &[], now)),
     }
@@ -151,20 +175,20 @@ pub fn reserve_op(kind: Kind, value: &str, owner: &str, until: i64, now: i64) ->
 pub fn claim_op(
     kind: Kind,
     value: &str,
-    account_id: &str,
-    reserved_by: &str,
-    may_replace: &[String],
+    account_id: &AccountId,
+    reserved_by: &Owner,
+    may_replace: &[Owner],
     now: i64,
 ) -> TxOp {
     TxOp::Put {
         key: key(kind, value),
-        item: Item::new().with(OWNER, account_owner(account_id)),
+        item: item_held_by(&account_owner(account_id)),
         cond: Some(claimable(reserved_by, may_replace, now)),
     }
 }
 
 /// A transaction write that frees a ceased account's claim (if it still holds it).
-pub fn release_op(kind: Kind, value: &str, holder: &str) -> TxOp {
+pub fn release_op(kind: Kind, value: &str, holder: &Owner) -> TxOp {
     TxOp::Delete {
         key: key(kind, value),
         cond: Some(Cond::Or(vec![Cond::NotExists, held_by(holder)])),
@@ -177,14 +201,24 @@ pub async fn holder(
     kind: Kind,
     value: &str,
     now: i64,
-) -> Result<Option<String>, StoreError> {
+) -> Result<Option<Owner>, StoreError> {
     Ok(holder_in(store.get(&key(kind, value)).await?.as_ref(), now))
 }
 
-/// Who holds the claim read as `item` (a lapsed reservation holds nothing).
-pub fn holder_in(item: Option<&Item>, now: i64) -> Option<String> {
+/// Who holds the claim read as `item` (a lapsed reservation holds nothing; an owner that
+/// is neither form, nobody).
+pub fn holder_in(item: Option<&Item>, now: i64) -> Option<Owner> {
     item.filter(|i| !i.is_expired(now))
-        .and_then(|i| i.s(OWNER).map(str::to_owned))
+        .and_then(|i| i.s(OWNER))
+        .and_then(Owner::parse)
+}
+
+/// The account holding the claim read as `item`, whatever the clock (an account's claim
+/// has no TTL; a reservation is no account's).
+pub fn account_in(item: Option<&Item>) -> Option<AccountId> {
+    item.and_then(|i| i.s(OWNER))
+        .and_then(Owner::parse)
+        .and_then(Owner::into_account)
 }
 
 #[cfg(test)]
@@ -192,27 +226,31 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
 
+    fn flow(h: &str) -> Owner {
+        Owner::Flow(h.to_owned())
+    }
+
     #[tokio::test]
     async fn one_owner_at_a_time() {
         let s = MemoryStore::new();
         assert!(
-            reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000)
+            reserve(&s, Kind::Username, "mario", &flow("a"), &[], 2000, 1000)
                 .await
                 .unwrap()
         );
         assert!(
-            reserve(&s, Kind::Username, "mario", "flow:a", &[], 2000, 1000)
+            reserve(&s, Kind::Username, "mario", &flow("a"), &[], 2000, 1000)
                 .await
                 .unwrap(),
             "idempotent for its owner"
         );
         assert!(
-            !reserve(&s, Kind::Username, "mario", "flow:b", &[], 2000, 1000)
+            !reserve(&s, Kind::Username, "mario", &flow("b"), &[], 2000, 1000)
                 .await
                 .unwrap()
         );
         assert!(
-            reserve(&s, Kind::Username, "mario", "flow:b", &[], 3000, 2000)
+            reserve(&s, Kind::Username, "mario", &flow("b"), &[], 3000, 2000)
                 .await
                 .unwrap(),
             "a lapsed reservation is free"
@@ -220,15 +258,15 @@ mod tests {
         s.transact(vec![claim_op(
             Kind::Username,
             "mario",
-            "acc1",
-            "flow:b",
+            &AccountId::parse("acc1").unwrap(),
+            &flow("b"),
             &[],
             2001,
         )])
         .await
         .unwrap();
         assert!(
-            !reserve(&s, Kind::Username, "mario", "flow:c", &[], 9999, 99999)
+            !reserve(&s, Kind::Username, "mario", &flow("c"), &[], 9999, 99999)
                 .await
                 .unwrap(),
             "permanent claims never lapse"
@@ -237,12 +275,13 @@ mod tests {
             holder(&s, Kind::Username, "mario", 99999)
                 .await
                 .unwrap()
+                .map(|o| o.to_string())
                 .as_deref(),
             Some("account:acc1")
         );
-        let old = vec!["account:acc1".to_owned()];
+        let old = vec![Owner::parse("account:acc1").unwrap()];
         assert!(
-            reserve(&s, Kind::Username, "mario", "flow:d", &old, 9999, 5000)
+            reserve(&s, Kind::Username, "mario", &flow("d"), &old, 9999, 5000)
                 .await
                 .unwrap(),
             "usable by a superseding flow"
@@ -251,18 +290,20 @@ mod tests {
             holder(&s, Kind::Username, "mario", 99999)
                 .await
                 .unwrap()
+                .map(|o| o.to_string())
                 .as_deref(),
             Some("account:acc1"),
             "but the account keeps it"
         );
         // Not flow:d's to release: the condition fails and nothing is deleted.
         let _ = s
-            .transact(vec![release_op(Kind::Username, "mario", "flow:d")])
+            .transact(vec![release_op(Kind::Username, "mario", &flow("d"))])
             .await;
         assert_eq!(
             holder(&s, Kind::Username, "mario", 99999)
                 .await
                 .unwrap()
+                .map(|o| o.to_string())
                 .as_deref(),
             Some("account:acc1"),
             "release frees only one's own"

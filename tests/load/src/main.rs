@@ -229,19 +229,19 @@ async fn main() {
 
     // argon2id alone, serially, at the product's parameters: the reference for the share
     // of POST /accesso spent verifying the password.
-    let hash = engine::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
+    let hash = domain::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
     let mut alone = Vec::new();
     for _ in 0..15 {
         let t = Instant::now();
-        assert!(engine::passwords::verify(&hash, PASSWORD));
+        assert!(domain::passwords::verify(&hash, PASSWORD));
         alone.push(t.elapsed().as_secs_f64());
     }
     let argon2_alone = median(&alone);
     println!(
         "- argon2id verify alone (m={} KiB, t={}, p={}), median of 15: {} ms",
-        engine::passwords::M_COST_KIB,
-        engine::passwords::T_COST,
-        engine::passwords::P_COST,
+        domain::passwords::M_COST_KIB,
+        domain::passwords::T_COST,
+        domain::passwords::P_COST,
         ms(argon2_alone)
     );
 

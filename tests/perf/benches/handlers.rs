@@ -225,7 +225,7 @@ fn main() {
                     let cpu = thread_cpu_ms();
                     let start = Instant::now();
                     black_box(
-                        tokio::task::spawn_blocking(move || engine::passwords::hash(&p))
+                        tokio::task::spawn_blocking(move || domain::passwords::hash(&p))
                             .await
                             .unwrap(),
                     );

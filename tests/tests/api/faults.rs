@@ -73,7 +73,7 @@ async fn dynamodb_down_mid_registration_then_back() {
         uniqueness::holder(store, Kind::Number, &number, p.app.now())
             .await
             .unwrap()
-            .is_none_or(|o| !o.starts_with("account:")),
+            .is_none_or(|o| !o.to_string().starts_with("account:")),
         "no half-made account"
     );
     let done = p.submit(&form, "password", &fields).await;
@@ -87,6 +87,7 @@ async fn dynamodb_down_mid_registration_then_back() {
             .await
             .unwrap()
             .unwrap()
+            .to_string()
             .starts_with("account:")
     );
 }

@@ -6,7 +6,7 @@ use e2e::{random_email, random_number, Portal};
 use notify::{messages, Message};
 use store::otp::{self, OtpError, Purpose};
 use store::uniqueness::{self, Kind};
-use store::{schema, Item, Key};
+use store::{schema, AccountId, Item, Key};
 
 #[tokio::test]
 async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
@@ -25,7 +25,7 @@ async fn an_expired_otp_item_is_unreadable_even_before_dynamodb_deletes_it() {
     )
     .await
     .unwrap();
-    let key = Key::new(format!("OTP#LOGIN#{subject}"), "OTP");
+    let key = otp::code_key(Purpose::Login, &subject);
     let raw = store.get(&key).await.unwrap().expect("stored");
     assert_eq!(
         raw.n(schema::TTL_ATTRIBUTE),
@@ -57,8 +57,8 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
         .transact(vec![uniqueness::claim_op(
             Kind::Username,
             &name,
-            "acc-1",
-            "flow:x",
+            &AccountId::parse("acc-1").unwrap(),
+            &uniqueness::flow_owner("x"),
             &[],
             now,
         )])
@@ -68,8 +68,8 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
         .transact(vec![uniqueness::claim_op(
             Kind::Username,
             &name,
-            "acc-2",
-            "flow:y",
+            &AccountId::parse("acc-2").unwrap(),
+            &uniqueness::flow_owner("y"),
             &[],
             now,
         )])
@@ -78,15 +78,22 @@ async fn a_second_conditional_write_of_the_same_username_fails() {
         matches!(second, Err(store::StoreError::TxCancelled { ref failed }) if failed == &vec![true]),
         "{second:?}"
     );
-    assert!(
-        !uniqueness::reserve(store, Kind::Username, &name, "flow:z", &[], now + 60, now)
-            .await
-            .unwrap()
-    );
+    assert!(!uniqueness::reserve(
+        store,
+        Kind::Username,
+        &name,
+        &uniqueness::flow_owner("z"),
+        &[],
+        now + 60,
+        now
+    )
+    .await
+    .unwrap());
     assert_eq!(
         uniqueness::holder(store, Kind::Username, &name, now)
             .await
             .unwrap()
+            .map(|o| o.to_string())
             .as_deref(),
         Some("account:acc-1")
     );

@@ -57,7 +57,7 @@ async fn find_and_show_an_account_with_contact_data_masked() {
         let o = admin(&p, &format!("account find {by}")).await;
         assert_eq!(o.code, Exit::Ok, "{by}: {}", o.stderr);
         assert!(o.stdout.starts_with("Account trovati: 1"), "{}", o.stdout);
-        assert!(o.stdout.contains(&h.id) && o.stdout.contains("Lucia Bianchi"));
+        assert!(o.stdout.contains(h.id.as_str()) && o.stdout.contains("Lucia Bianchi"));
         assert!(o.stdout.contains(&format!("*** {last4}")), "{}", o.stdout);
         assert!(
             !o.stdout.contains(&h.username),

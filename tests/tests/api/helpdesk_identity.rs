@@ -15,9 +15,10 @@ use e2e::quick::{self, Holder};
 use e2e::Portal;
 use portale_admin::helpdesk::Exit;
 use serde_json::Value;
+use store::audit::Entry;
 use store::limits;
 use store::lockout::Counter;
-use store::{accounts, consent_log, lines, Item, Query};
+use store::{accounts, consent_log, lines, Item};
 
 /// The credentials of one role session, and the ARN STS answers for them.
 struct Operator {
@@ -110,22 +111,14 @@ fn json(o: &Cli) -> Value {
 }
 
 /// The audit records stored in partition `pk`, oldest first.
-async fn records(p: &Portal, pk: &str) -> Vec<Item> {
-    let mut items: Vec<Item> = p
-        .app
-        .store
-        .query(&Query::new(pk, "AUDIT#", 500))
+async fn records(p: &Portal, pk: &str) -> Vec<Entry> {
+    // Every record, whatever its TTL (`i64::MIN`: none has passed), in sort-key order.
+    let mut entries = store::audit::newest(p.app.store.as_ref(), pk, 500, i64::MIN)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, i)| i)
-        .collect();
-    items.sort_by_key(|i| i.n("at"));
-    items
-}
-
-fn s<'a>(i: &'a Item, name: &str) -> &'a str {
-    i.s(name).unwrap_or_default()
+        .unwrap();
+    entries.reverse();
+    entries.sort_by_key(|e| e.at);
+    entries
 }
 
 /// A CSV file for an import, removed when dropped.
@@ -178,12 +171,16 @@ async fn the_audit_names_the_aws_caller_even_with_another_operatore() {
     let stored = records(&p, &accounts::key(&h.id).pk).await;
     let disabled: Vec<_> = stored
         .iter()
-        .filter(|i| s(i, "action") == "sospensione")
+        .filter(|i| i.action.as_str() == "sospensione")
         .collect();
     assert_eq!(disabled.len(), 1, "{stored:?}");
-    assert_eq!(s(disabled[0], "operator"), anna.arn, "who: the AWS caller");
     assert_eq!(
-        s(disabled[0], "operator_note"),
+        disabled[0].operator.as_str(),
+        anna.arn,
+        "who: the AWS caller"
+    );
+    assert_eq!(
+        disabled[0].note.as_str(),
         "qualcun.altro",
         "--operatore is a note beside it"
     );
@@ -209,10 +206,10 @@ async fn the_audit_names_the_aws_caller_even_with_another_operatore() {
     let stored = records(&p, &accounts::key(&h.id).pk).await;
     let enabled = stored
         .iter()
-        .find(|i| s(i, "action") == "riattivazione")
+        .find(|i| i.action.as_str() == "riattivazione")
         .expect("audited");
     assert_eq!(
-        (s(enabled, "operator"), s(enabled, "operator_note")),
+        (enabled.operator.as_str(), enabled.note.as_str()),
         (anna.arn.as_str(), "mario.b")
     );
 }
@@ -237,11 +234,11 @@ async fn every_write_command_leaves_its_audit_record() {
         let n = MobileNumber::parse(number).unwrap();
         let stored = records(&p, &lines::key(&n).pk).await;
         assert_eq!(stored.len(), 1, "{number}: {stored:?}");
-        assert_eq!(s(&stored[0], "action"), "importazione-linea");
-        assert_eq!(s(&stored[0], "operator"), luca.arn);
-        assert_eq!(s(&stored[0], "operator_note"), "mario.b");
-        assert!(s(&stored[0], "detail").contains(says), "{:?}", stored[0]);
-        assert!(stored[0].n("expires_at").is_some(), "kept by TTL");
+        assert_eq!(stored[0].action.as_str(), "importazione-linea");
+        assert_eq!(stored[0].operator.as_str(), luca.arn);
+        assert_eq!(stored[0].note.as_str(), "mario.b");
+        assert!(stored[0].detail.as_str().contains(says), "{:?}", stored[0]);
+        assert!(stored[0].expires_at != 0, "kept by TTL");
     }
     // Importing the same file again changes nothing, and records nothing.
     let o = run(&p, &luca, &["import-lines", csv.path()]).await;
@@ -270,9 +267,9 @@ async fn every_write_command_leaves_its_audit_record() {
         portale_admin::import_accounts::account_id(&domain::Username::parse(&username).unwrap());
     let stored = records(&p, &accounts::key(&id).pk).await;
     assert_eq!(stored.len(), 1, "{stored:?}");
-    assert_eq!(s(&stored[0], "action"), "importazione-account");
-    assert_eq!(s(&stored[0], "operator"), luca.arn);
-    assert_eq!(s(&stored[0], "reason"), "migrazione C7");
+    assert_eq!(stored[0].action.as_str(), "importazione-account");
+    assert_eq!(stored[0].operator.as_str(), luca.arn);
+    assert_eq!(stored[0].reason.as_str(), "migrazione C7");
 }
 
 #[tokio::test]
@@ -357,7 +354,7 @@ async fn a_stale_publication_of_the_consents_is_refused_and_every_publisher_is_k
     assert_eq!(stored.len(), 2, "{stored:?}");
     assert!(stored
         .iter()
-        .all(|i| s(i, "action") == "pubblicazione-consensi"));
+        .all(|i| i.action.as_str() == "pubblicazione-consensi"));
 }
 
 #[tokio::test]
@@ -398,18 +395,18 @@ async fn an_unlock_of_150_counters_clears_them_all_and_audits_every_transaction(
     for k in &keys {
         assert!(p.app.store.get(k).await.unwrap().is_none(), "{k:?} cleared");
     }
-    let stored: Vec<Item> = records(&p, &accounts::key(&h.id).pk)
+    let stored: Vec<Entry> = records(&p, &accounts::key(&h.id).pk)
         .await
         .into_iter()
-        .filter(|i| s(i, "action") == "sblocco")
+        .filter(|i| i.action.as_str() == "sblocco")
         .collect();
     // At most 100 writes per transaction: each one carries its own record.
     assert_eq!(stored.len(), 2, "{stored:?}");
-    let mut details: Vec<&str> = stored.iter().map(|i| s(i, "detail")).collect();
+    let mut details: Vec<&str> = stored.iter().map(|i| i.detail.as_str()).collect();
     details.sort();
     assert!(details[0].starts_with("51 contatori"), "{details:?}");
     assert!(details[1].starts_with("99 contatori"), "{details:?}");
-    assert!(stored.iter().all(|i| s(i, "operator") == anna.arn));
+    assert!(stored.iter().all(|i| i.operator.as_str() == anna.arn));
 }
 
 /// The machine's own address on its outbound interface (not loopback), where a listener

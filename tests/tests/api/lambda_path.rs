@@ -88,7 +88,7 @@ async fn a_response_with_two_cookies_comes_back_as_two_set_cookie_headers() {
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash;convenzione\n{username};\
             {username};{number};Lucia;Bianchi;{cf};{ENTE};{hash};7\n",
         cf = e2e::register::cf_for(&number),
-        hash = engine::passwords::rehash(password)
+        hash = domain::passwords::rehash(password)
     );
     let report = portale_admin::import_accounts::import(
         lp.portal.app.store.as_ref(),

@@ -6,7 +6,6 @@ use e2e::register::{cf_for, new_line, registered, ENTE, ENTE_NAME, PASSWORD};
 use e2e::{random_email, random_number, Page, Portal};
 use store::accounts;
 use store::uniqueness::Kind;
-use store::Update;
 
 const LOGIN_SMS: &str =
     "per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.";
@@ -361,11 +360,7 @@ async fn the_session_id_changes_at_login_and_an_epoch_bump_ends_it() {
         .unwrap();
     p.app
         .store
-        .update(
-            &accounts::key(&account.id),
-            Update::new().add("session_epoch", 1),
-            None,
-        )
+        .update(&accounts::key(&account.id), accounts::end_sessions(), None)
         .await
         .unwrap();
     assert_eq!(b.get("/area-clienti").await.path, "/accesso");
@@ -473,7 +468,7 @@ async fn imported_accounts_log_in_with_the_old_password_and_get_argon2id() {
             "{username}: {}",
             account.password_hash
         );
-        assert!(engine::passwords::verify(
+        assert!(domain::passwords::verify(
             &account.password_hash,
             old_password
         ));

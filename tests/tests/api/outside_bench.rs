@@ -5,7 +5,7 @@
 use e2e::logcapture::capture;
 use e2e::register::*;
 use e2e::sign_in::password_step;
-use e2e::table::claim_holder;
+use e2e::table::{claim_account, claim_holder};
 use e2e::{random_email, Portal};
 use futures::future::join_all;
 use store::accounts::{self, Status};
@@ -85,8 +85,8 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
         (Kind::Number, number.as_str()),
     ] {
         assert_eq!(
-            claim_holder(&p, kind, value).await.as_deref(),
-            Some(old_owner.as_str()),
+            claim_holder(&p, kind, value).await.as_ref(),
+            Some(&old_owner),
             "{kind:?} still the old account's"
         );
     }
@@ -106,8 +106,8 @@ async fn an_abandoned_prosegui_leaves_the_old_account_untouched() {
         later.text()
     );
     assert_eq!(
-        claim_holder(&p, Kind::Email, &email).await.as_deref(),
-        Some(old_owner.as_str())
+        claim_holder(&p, Kind::Email, &email).await.as_ref(),
+        Some(&old_owner)
     );
 }
 
@@ -117,9 +117,7 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
     let number = new_line(&p).await;
     let old_email = random_email("cessato");
     register(&p.as_browser(Portal::browser()), &number, &old_email).await;
-    let old_id = accounts::id_from_owner(&claim_holder(&p, Kind::Number, &number).await.unwrap())
-        .unwrap()
-        .to_owned();
+    let old_id = claim_account(&p, Kind::Number, &number).await.unwrap();
 
     let q = p.as_browser(Portal::browser());
     let dup = through_profile(&q, &number).await;
@@ -149,13 +147,13 @@ async fn a_completed_prosegui_moves_the_claims_and_tells_the_old_owner() {
     );
     let new_owner = claim_holder(&p, Kind::Number, &number).await.unwrap();
     assert_ne!(
-        new_owner,
+        new_owner.to_string(),
         format!("account:{old_id}"),
         "the number moved to the new account"
     );
     assert_eq!(
-        claim_holder(&p, Kind::Email, &new_email).await.as_deref(),
-        Some(new_owner.as_str())
+        claim_holder(&p, Kind::Email, &new_email).await.as_ref(),
+        Some(&new_owner)
     );
     let mails = p.emails_to(&old_email).await;
     let notice = mails
@@ -267,9 +265,7 @@ async fn the_same_person_of_the_same_entity_from_another_line_is_a_duplicate() {
     let first = new_line(&p).await;
     let email = random_email("persona");
     register(&p.as_browser(Portal::browser()), &first, &email).await;
-    let old_id = accounts::id_from_owner(&claim_holder(&p, Kind::Number, &first).await.unwrap())
-        .unwrap()
-        .to_owned();
+    let old_id = claim_account(&p, Kind::Number, &first).await.unwrap();
 
     let second = new_line(&p).await;
     let q = p.as_browser(Portal::browser());
@@ -532,9 +528,7 @@ async fn a_stored_hash_beyond_the_cost_bounds_is_refused_at_once() {
     let number = new_line(&p).await;
     let email = random_email("costoso");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
-    let id = accounts::id_from_owner(&claim_holder(&p, Kind::Username, &email).await.unwrap())
-        .unwrap()
-        .to_owned();
+    let id = claim_account(&p, Kind::Username, &email).await.unwrap();
     let costly = bcrypt::hash_with_salt(PASSWORD, 4, [7u8; 16])
         .unwrap()
         .format_for_version(bcrypt::Version::TwoB)
@@ -667,9 +661,7 @@ async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
     let email = random_email("log");
     register(&q.as_browser(Portal::browser()), &number, &email).await;
     password_step(&q, &email, PASSWORD).await;
-    let id = accounts::id_from_owner(&claim_holder(&q, Kind::Username, &email).await.unwrap())
-        .unwrap()
-        .to_owned();
+    let id = claim_account(&q, Kind::Username, &email).await.unwrap();
     let text = logs.text();
     let line = text
         .lines()
@@ -677,7 +669,7 @@ async fn cookies_in_aws_are_host_prefixed_and_logs_name_accounts_by_hash() {
             l.contains("\"outcome\":\"code-sent\"") && l.contains(&domain::crypto::log_id(&id))
         })
         .expect("the login event names the account by hash");
-    assert!(!text.contains(&id), "never the account id itself");
+    assert!(!text.contains(id.as_str()), "never the account id itself");
     assert!(
         line.contains("\"viewer\":\"10."),
         "the viewer address: {line}"

@@ -421,18 +421,18 @@ async fn after_the_deletion_the_table_keeps_of_the_account_only_what_its_page_na
         if !mentions(&key, &item, &marks) {
             continue;
         }
-        let ttl = item.n("expires_at");
+        let ttl = item.n(store::schema::TTL_ATTRIBUTE);
         let what = format!("{}/{} (TTL {ttl:?})", key.pk, key.sk);
         let kind = key.pk.split('#').next().unwrap_or_default();
         let allowed = match (kind, key.sk.as_str()) {
             // The ceased profile, 30 days.
             ("ACCOUNT", "PROFILE") => {
-                item.s("status") == Some("ceased")
+                accounts::has_status(accounts::Status::Ceased).holds(Some(&item))
                     && ttl.is_some_and(|t| t > now && t <= now + 30 * DAY)
             }
             // The help desk's records, two years from each.
-            ("ACCOUNT", sk) if sk.starts_with("AUDIT#") => {
-                ttl.is_some() && ttl == item.n("at").map(|at| at + 2 * YEAR)
+            ("ACCOUNT", _) if store::audit::is_record(&key) => {
+                ttl.is_some() && ttl == Some(store::audit::Entry::from_item(&item).at + 2 * YEAR)
             }
             // The consents' audit, ten years.
             ("CONSENTLOG", _) => ttl.is_some_and(|t| t > now && t <= now + 10 * YEAR),

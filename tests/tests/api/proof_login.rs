@@ -430,7 +430,7 @@ async fn the_lock_email_costs_the_same_calls_for_an_invented_name() {
 /// 200 accounts in one import (one argon2id hash for all: the rows only need a valid one).
 async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     let entity = quick::random_entity();
-    let hash = engine::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
+    let hash = domain::passwords::hash(&domain::Password::parse(PASSWORD, &[]).unwrap());
     let mut csv = String::from(
         "username;email;numero;nome;cognome;codice_fiscale;codice_fiscale_ente;password_hash\n",
     );
@@ -463,15 +463,13 @@ async fn office(p: &Portal, people: usize) -> Vec<Holder> {
     .unwrap();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
     for h in &holders {
-        let accepted = store::Update::new()
-            .set("terms_version", domain::documents::TERMS_VERSION)
-            .set("privacy_version", domain::documents::PRIVACY_VERSION)
-            .set("accepted_at", p.app.now());
-        p.app
-            .store
-            .update(&store::accounts::key(&h.id), accepted, None)
-            .await
-            .unwrap();
+        let accepted = store::accounts::accept_versions_op(
+            &h.id,
+            domain::documents::TERMS_VERSION,
+            domain::documents::PRIVACY_VERSION,
+            p.app.now(),
+        );
+        p.app.store.transact(vec![accepted]).await.unwrap();
     }
     holders
 }

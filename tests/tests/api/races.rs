@@ -6,12 +6,12 @@
 use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
 use e2e::register::*;
 use e2e::{random_email, Portal};
-use engine::flows::record;
 use engine::flows::registration::{self, Line, Profile, Registration, Reserved};
+use engine::record;
 use futures::future::join_all;
 use store::accounts;
 use store::uniqueness::{self, Kind};
-use store::Key;
+use store::AccountId;
 
 const RACERS: usize = 100;
 
@@ -132,13 +132,12 @@ async fn a_hundred_registrations_of_one_number_make_one_account() {
         .await
         .unwrap()
         .unwrap();
-    assert!(accounts::get(
-        p.app.store.as_ref(),
-        accounts::id_from_owner(&owner).unwrap()
-    )
-    .await
-    .unwrap()
-    .is_some());
+    assert!(
+        accounts::get(p.app.store.as_ref(), owner.account().unwrap())
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -160,11 +159,11 @@ async fn a_hundred_completions_claiming_one_username_make_one_account() {
         .await
         .unwrap()
         .unwrap();
-    assert!(owner.starts_with("account:"));
+    assert!(owner.to_string().starts_with("account:"));
 }
 
 /// A registered user at the login code page: (login_flow cookie id, number, account id).
-async fn at_login_code(p: &Portal) -> (String, String, String) {
+async fn at_login_code(p: &Portal) -> (String, String, AccountId) {
     let number = new_line(p).await;
     let email = random_email("gara-otp");
     register(&p.as_browser(Portal::browser()), &number, &email).await;
@@ -264,7 +263,10 @@ async fn a_hundred_wrong_guesses_are_counted_exactly() {
     let item = p
         .app
         .store
-        .get(&Key::new(format!("OTP#LOGIN#{account_id}"), "OTP"))
+        .get(&store::otp::code_key(
+            store::otp::Purpose::Login,
+            &account_id,
+        ))
         .await
         .unwrap()
         .unwrap();

@@ -61,13 +61,10 @@ async fn a_user_registers_from_number_to_summary_email() {
         .await
         .unwrap()
         .expect("username claimed");
-    let account = accounts::get(
-        p.app.store.as_ref(),
-        accounts::id_from_owner(&owner).unwrap(),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let account = accounts::get(p.app.store.as_ref(), owner.account().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(account
         .password_hash
         .starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
@@ -414,7 +411,7 @@ async fn prosegui_ceases_the_old_registration_only_on_completion() {
         .await
         .unwrap()
         .unwrap();
-    let old_id = accounts::id_from_owner(&owner).unwrap().to_owned();
+    let old_id = owner.into_account().unwrap();
 
     let q = Portal::start().await;
     let dup = through_profile(&q, &number).await;

@@ -16,6 +16,7 @@ use futures::future::join_all;
 use std::sync::Arc;
 use store::accounts::{self, Status};
 use store::uniqueness::{self, Kind};
+use store::AccountId;
 use tokio::sync::Barrier;
 
 const RACERS: usize = 20;
@@ -52,18 +53,21 @@ fn racers(p: &Portal) -> Vec<Portal> {
 
 /// The accounts stored for `attr` = `value`, by scanning the table (no index exists: the
 /// scan sees every account, whatever claims point at it).
-async fn accounts_with(p: &Portal, attr: &str, value: &str) -> Vec<String> {
+async fn accounts_with(p: &Portal, attr: &str, value: &str) -> Vec<AccountId> {
     let config = &p.app.config;
     let client = aws_sdk_dynamodb::Client::new(&engine::app::sdk_config(config).await);
     let mut pages = client
         .scan()
         .table_name(&config.table_name)
         .consistent_read(true)
-        .filter_expression("begins_with(pk, :p) AND #a = :v")
+        .filter_expression(format!(
+            "begins_with({}, :p) AND #a = :v",
+            store::schema::PK
+        ))
         .expression_attribute_names("#a", attr)
         .expression_attribute_values(
             ":p",
-            aws_sdk_dynamodb::types::AttributeValue::S("ACCOUNT#".into()),
+            aws_sdk_dynamodb::types::AttributeValue::S(accounts::PREFIX.into()),
         )
         .expression_attribute_values(
             ":v",
@@ -74,8 +78,11 @@ async fn accounts_with(p: &Portal, attr: &str, value: &str) -> Vec<String> {
     let mut ids = vec![];
     while let Some(page) = pages.next().await {
         for item in page.expect("scan the test table").items() {
-            let pk = item.get("pk").and_then(|v| v.as_s().ok()).expect("pk");
-            ids.push(pk.trim_start_matches("ACCOUNT#").to_owned());
+            let pk = item
+                .get(store::schema::PK)
+                .and_then(|v| v.as_s().ok())
+                .expect("pk");
+            ids.push(accounts::id_of(&store::Key::new(pk, "")).expect("an account's key"));
         }
     }
     ids
@@ -266,7 +273,7 @@ async fn twenty_parallel_registrations_of_one_number_make_one_account() {
         .await
         .unwrap()
         .expect("number claimed");
-    assert_eq!(accounts::id_from_owner(&owner), Some(ids[0].as_str()));
+    assert_eq!(owner.account(), Some(&ids[0]));
     let account = accounts::get(store, &ids[0])
         .await
         .unwrap()
@@ -300,6 +307,7 @@ async fn twenty_parallel_registrations_of_one_number_make_one_account() {
             let holder = uniqueness::holder(store, Kind::Email, email, p.app.now())
                 .await
                 .unwrap()
+                .map(|o| o.to_string())
                 .unwrap_or_default();
             assert!(
                 !holder.starts_with("account:"),
@@ -406,7 +414,7 @@ async fn twenty_parallel_registrations_choosing_one_username_make_one_account() 
         .await
         .unwrap()
         .expect("username claimed");
-    assert_eq!(accounts::id_from_owner(&owner), Some(ids[0].as_str()));
+    assert_eq!(owner.account(), Some(&ids[0]));
     let account = accounts::get(store, &ids[0]).await.unwrap().unwrap();
     assert_eq!(
         (account.number.as_str(), account.email.as_str()),

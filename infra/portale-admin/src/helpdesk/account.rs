@@ -1,31 +1,26 @@
 //! `account find | show | unlock | disable | enable | cease`.
 
-use super::audit::{self, Action, Signed};
+use super::audit::{self, Signed};
 use super::{mask, scan, when, Args, Desk, DeskError, Done};
 use domain::{CodiceFiscalePersona, Email, MobileNumber, Username};
 use serde_json::{json, Value};
 use store::accounts::{self, Account, Status};
+use store::audit::Action;
 use store::limits;
 use store::lockout::Counter;
 use store::uniqueness::Kind;
-use store::{lines, sessions, Item, Key, StoreError, TxOp};
+use store::{lines, sessions, AccountId, Item, Key, ScanFilter, StoreError, TxOp};
 
-/// An account id as the portal makes them (random hex, or `imp-<hex>` for imported ones):
-/// checked before it becomes a key, so a typo is a clear message rather than "not found".
-pub fn parse_id(raw: &str) -> Result<String, DeskError> {
+/// An account id as the portal makes them (`store::AccountId`: random, or `imp-<hex>` for
+/// imported ones): checked before it becomes a key, so a typo is a clear message rather
+/// than "not found".
+pub fn parse_id(raw: &str) -> Result<AccountId, DeskError> {
     let id = raw.trim();
-    let ok = !id.is_empty()
-        && id.len() <= 100
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(id.to_owned())
-    } else {
-        Err(DeskError::Usage(format!(
+    AccountId::parse(id).ok_or_else(|| {
+        DeskError::Usage(format!(
             "identificativo di account non valido: \"{id}\" (lo trovi con account find)"
-        )))
-    }
+        ))
+    })
 }
 
 fn status_text(s: Status) -> &'static str {
@@ -79,15 +74,10 @@ pub async fn find(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
     let found: Vec<Account> = match *flag {
         "--cf" => {
             let cf = CodiceFiscalePersona::parse(raw).map_err(|e| bad("codice fiscale", &e))?;
-            let items = scan(
-                desk,
-                "sk = :profile AND personal_cf = :cf",
-                &[(":profile", "PROFILE"), (":cf", cf.as_str())],
-            )
-            .await?;
+            let items = scan(desk, &accounts::of_person(cf.as_str())).await?;
             let mut found: Vec<Account> = items
                 .iter()
-                .filter_map(|(k, i)| accounts::from_item(accounts::id_of(k)?, i))
+                .filter_map(|(k, i)| accounts::from_item(&accounts::id_of(k)?, i))
                 .collect();
             found.sort_by_key(|a| (a.status != Status::Active, -a.created_at));
             found
@@ -159,7 +149,7 @@ async fn lock_counters(desk: &Desk<'_>, username: &str) -> Result<Vec<(Key, Coun
     }
     for policy in [limits::LOGIN_LOCK_PER_CLIENT, limits::LOGIN_LOCK_PER_DEVICE] {
         let prefix = Counter::key(policy, &format!("{username}#")).pk;
-        for (k, i) in scan(desk, "begins_with(pk, :p)", &[(":p", prefix.as_str())]).await? {
+        for (k, i) in scan(desk, &ScanFilter::partition_prefix(prefix)).await? {
             out.push((k, Counter::from_item(Some(&i), desk.now)));
         }
     }

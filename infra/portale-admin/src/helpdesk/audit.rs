@@ -20,37 +20,8 @@ use super::{when, Args, Desk, DeskError, Done};
 use crate::identity::Caller;
 use domain::MobileNumber;
 use serde_json::json;
-use store::{Cond, Item, Key, Query, TxOp};
-
-pub use store::audit::PREFIX;
-
-/// The actions, as stored and printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    Unlock,
-    Disable,
-    Enable,
-    Cease,
-    LineStatus,
-    ImportLine,
-    ImportAccount,
-    PublishConsents,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Unlock => "sblocco",
-            Action::Disable => "sospensione",
-            Action::Enable => "riattivazione",
-            Action::Cease => "cessazione",
-            Action::LineStatus => "stato-linea",
-            Action::ImportLine => "importazione-linea",
-            Action::ImportAccount => "importazione-account",
-            Action::PublishConsents => "pubblicazione-consensi",
-        }
-    }
-}
+use store::audit::{Action, Entry};
+use store::TxOp;
 
 /// Who and why, known before any change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,42 +65,20 @@ impl Signed {
     }
 }
 
+/// The record of `action` on `target` by `by` at `now` (kept `store::audit::KEEP_SECS`).
+pub fn entry(action: Action, target: &str, detail: &str, by: &Signed, now: i64) -> Entry {
+    Entry {
+        operator: by.operator.clone(),
+        note: by.note.clone(),
+        reason: by.reason.clone(),
+        ..Entry::new(action, target, detail, now, store::audit::KEEP_SECS)
+    }
+}
+
 /// The record of `action` on `target`, to commit with the change (in partition `pk`).
 pub fn op(pk: &str, action: Action, target: &str, detail: &str, by: &Signed, now: i64) -> TxOp {
-    op_kept(pk, action, target, detail, by, now, store::audit::KEEP_SECS)
+    entry(action, target, detail, by, now).op(pk)
 }
-
-/// `op`, kept `keep_secs` (the consents' publications: as long as the consents' records).
-pub fn op_kept(
-    pk: &str,
-    action: Action,
-    target: &str,
-    detail: &str,
-    by: &Signed,
-    now: i64,
-    keep_secs: i64,
-) -> TxOp {
-    let sk = format!("{PREFIX}{now:012}#{}", &domain::crypto::random_token()[..8]);
-    let mut item = Item::new()
-        .with("action", action.as_str())
-        .with("target", target)
-        .with("detail", detail)
-        .with("operator", by.operator.as_str())
-        .with("reason", by.reason.as_str())
-        .with("at", now)
-        .with(store::schema::TTL_ATTRIBUTE, now + keep_secs);
-    if !by.note.is_empty() {
-        item = item.with(NOTE, by.note.as_str());
-    }
-    TxOp::Put {
-        key: Key::new(pk, sk),
-        item,
-        cond: Some(Cond::NotExists),
-    }
-}
-
-/// The attribute holding `--operatore` / `$USER` beside the caller's ARN.
-pub const NOTE: &str = "operator_note";
 
 /// "arn:… (nota: anna.v)", or the ARN alone.
 pub fn who(operator: &str, note: &str) -> String {
@@ -158,43 +107,34 @@ pub async fn list(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             ))
         }
     };
-    // An expired record (its TTL passed, DynamoDB not yet round to deleting it) is gone.
-    let items: Vec<_> = desk
-        .store
-        .query(&Query::new(pk, PREFIX, 100).newest_first())
-        .await?
-        .into_iter()
-        .filter(|(_, i)| !i.is_expired(desk.now))
-        .collect();
+    let entries = store::audit::newest(desk.store, &pk, 100, desk.now).await?;
     let mut text = String::new();
     let mut records = Vec::new();
-    for (_, i) in &items {
-        let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
-        let at = i.n("at").unwrap_or(0);
+    for e in &entries {
         text.push_str(&format!(
             "{}  {}  {}{}  operatore: {}  motivo: {}\n",
-            when(at),
-            s("action"),
-            s("target"),
-            if s("detail").is_empty() {
+            when(e.at),
+            e.action,
+            e.target,
+            if e.detail.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", s("detail"))
+                format!(" ({})", e.detail)
             },
-            who(&s("operator"), &s(NOTE)),
-            s("reason")
+            who(&e.operator, &e.note),
+            e.reason
         ));
         records.push(json!({
-            "quando": at,
-            "azione": s("action"),
-            "oggetto": s("target"),
-            "dettaglio": s("detail"),
-            "operatore": s("operator"),
-            "nota_operatore": s(NOTE),
-            "motivo": s("reason"),
+            "quando": e.at,
+            "azione": e.action,
+            "oggetto": e.target,
+            "dettaglio": e.detail,
+            "operatore": e.operator,
+            "nota_operatore": e.note,
+            "motivo": e.reason,
         }));
     }
-    if items.is_empty() {
+    if entries.is_empty() {
         text = "Nessuna operazione registrata.".into();
     }
     Ok(Done {

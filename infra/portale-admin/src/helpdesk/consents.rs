@@ -10,11 +10,12 @@
 //! (`CONSENTS#CURRENT`, `AUDIT#…`), in the same transaction, kept as long as the consents'
 //! own records: `consensi mostra` lists who published what, when and why.
 
-use super::audit::{self, Action, Signed, NOTE};
+use super::audit::{self, Signed};
 use super::{when, Args, Desk, DeskError, Done};
 use serde_json::{json, Value};
-use store::consent_log::{self, InForce, PUBLISHED_AT, REVISION};
-use store::{Cond, Item, Query, StoreError, TxOp};
+use store::audit::{Action, Entry};
+use store::consent_log::{self, InForce, Publisher};
+use store::{Item, StoreError};
 
 /// A version as the pages show it: short, letters, digits, dots and dashes.
 fn version(flag: &str, raw: &str) -> Result<String, DeskError> {
@@ -42,42 +43,19 @@ async fn current(desk: &Desk<'_>) -> Result<Current, DeskError> {
     let item = desk.store.get(&consent_log::in_force_key()).await?;
     Ok(Current {
         in_force: consent_log::in_force_from(item.as_ref()),
-        published: item.as_ref().and_then(|i| i.n(PUBLISHED_AT)),
-        revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
+        published: consent_log::published_at(item.as_ref()),
+        revision: consent_log::revision(item.as_ref()),
         item,
     })
 }
 
-/// The condition that the item in force is still `c` (what this publication replaces).
-fn unchanged(c: &Current) -> Cond {
-    match &c.item {
-        None => Cond::NotExists,
-        Some(i) if i.n(REVISION).is_some() => Cond::eq(REVISION, c.revision),
-        // Written before revisions (or by `consent_log::publish_op` alone): its time.
-        Some(i) => Cond::And(vec![
-            Cond::missing(REVISION),
-            match i.n(PUBLISHED_AT) {
-                Some(at) => Cond::eq(PUBLISHED_AT, at),
-                None => Cond::missing(PUBLISHED_AT),
-            },
-        ]),
-    }
-}
-
 /// The publications, newest first (the audit records beside the item in force, each with
 /// the revision it made: two in one second keep their order).
-async fn history(desk: &Desk<'_>) -> Result<Vec<Item>, DeskError> {
-    let q = Query::new(consent_log::in_force_key().pk, audit::PREFIX, 100).newest_first();
-    let mut items: Vec<Item> = desk
-        .store
-        .query(&q)
-        .await?
-        .into_iter()
-        .map(|(_, i)| i)
-        .filter(|i| !i.is_expired(desk.now))
-        .collect();
-    items.sort_by_key(|i| std::cmp::Reverse((i.n("at"), i.n(REVISION))));
-    Ok(items)
+async fn history(desk: &Desk<'_>) -> Result<Vec<Entry>, DeskError> {
+    let pk = consent_log::in_force_key().pk;
+    let mut entries = store::audit::newest(desk.store, &pk, 100, desk.now).await?;
+    entries.sort_by_key(|e| std::cmp::Reverse((e.at, e.revision)));
+    Ok(entries)
 }
 
 /// `consensi mostra`: the versions in force, the revision, and who published what.
@@ -104,22 +82,20 @@ pub async fn show(desk: &Desk<'_>) -> Result<Done, DeskError> {
     if !published.is_empty() {
         text.push_str("Pubblicazioni (dalla più recente):\n");
     }
-    for i in &published {
-        let s = |n: &str| i.s(n).unwrap_or_default().to_owned();
-        let at = i.n("at").unwrap_or(0);
+    for e in &published {
         text.push_str(&format!(
             "  {}  {}  operatore: {}  motivo: {}\n",
-            when(at),
-            s("detail"),
-            audit::who(&s("operator"), &s(NOTE)),
-            s("reason")
+            when(e.at),
+            e.detail,
+            audit::who(&e.operator, &e.note),
+            e.reason
         ));
         list.push(json!({
-            "quando": at,
-            "dettaglio": s("detail"),
-            "operatore": s("operator"),
-            "nota_operatore": s(NOTE),
-            "motivo": s("reason"),
+            "quando": e.at,
+            "dettaglio": e.detail,
+            "operatore": e.operator,
+            "nota_operatore": e.note,
+            "motivo": e.reason,
         }));
     }
     Ok(Done {
@@ -182,16 +158,13 @@ pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
     }
     let by = Signed::from(desk, a).await?;
     let revision = c.revision + 1;
-    let TxOp::Put { key, item, .. } = consent_log::publish_op(&next, desk.now) else {
-        unreachable!("publishing is a put")
+    let publisher = Publisher {
+        operator: &by.operator,
+        note: &by.note,
+        reason: &by.reason,
     };
-    let mut item = item
-        .with(REVISION, revision)
-        .with("published_by", by.operator.as_str())
-        .with("reason", by.reason.as_str());
-    if !by.note.is_empty() {
-        item = item.with(NOTE, by.note.as_str());
-    }
+    let publish =
+        consent_log::publish_revision_op(&next, desk.now, revision, publisher, c.item.as_ref());
     let detail = format!(
         "revisione {revision}: termini {} → {}, privacy {} → {}",
         c.in_force.terms_version,
@@ -199,34 +172,10 @@ pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
         c.in_force.privacy_version,
         next.privacy_version
     );
-    let TxOp::Put {
-        key: record_key,
-        item: record,
-        cond: record_cond,
-    } = audit::op_kept(
-        &key.pk,
-        Action::PublishConsents,
-        "consensi",
-        &detail,
-        &by,
-        desk.now,
-        consent_log::KEEP_SECS,
-    )
-    else {
-        unreachable!("an audit record is a put")
-    };
-    let ops = vec![
-        TxOp::Put {
-            key: key.clone(),
-            item,
-            cond: Some(unchanged(&c)),
-        },
-        TxOp::Put {
-            key: record_key,
-            item: record.with(REVISION, revision),
-            cond: record_cond,
-        },
-    ];
+    let mut record = audit::entry(Action::PublishConsents, "consensi", &detail, &by, desk.now);
+    record.expires_at = desk.now + consent_log::KEEP_SECS;
+    record.revision = Some(revision);
+    let ops = vec![publish, record.op(&consent_log::in_force_key().pk)];
     match desk.store.transact(ops).await {
         Ok(()) => {}
         Err(StoreError::TxCancelled { .. }) | Err(StoreError::ConditionFailed) => {
@@ -250,39 +199,4 @@ pub async fn publish(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
             "motivo": by.reason,
         }),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn current(item: Option<Item>) -> Current {
-        Current {
-            in_force: consent_log::in_force_from(item.as_ref()),
-            published: item.as_ref().and_then(|i| i.n(PUBLISHED_AT)),
-            revision: item.as_ref().and_then(|i| i.n(REVISION)).unwrap_or(0),
-            item,
-        }
-    }
-
-    #[test]
-    fn a_publication_replaces_exactly_what_it_read() {
-        let published = Item::new()
-            .with("terms_version", "2.0")
-            .with(PUBLISHED_AT, 100i64);
-        let with_revision = published.clone().with(REVISION, 3i64);
-        // Nothing published yet: only if still nothing is.
-        assert_eq!(unchanged(&current(None)), Cond::NotExists);
-        assert!(!unchanged(&current(None)).holds(Some(&published)));
-        // Revision 3: only if still revision 3.
-        let c = unchanged(&current(Some(with_revision.clone())));
-        assert!(c.holds(Some(&with_revision)));
-        assert!(!c.holds(Some(&with_revision.clone().with(REVISION, 4i64))));
-        assert!(!c.holds(None));
-        // Published before revisions existed: only that publication (its time), unrevised.
-        let c = unchanged(&current(Some(published.clone())));
-        assert!(c.holds(Some(&published)));
-        assert!(!c.holds(Some(&published.clone().with(PUBLISHED_AT, 101i64))));
-        assert!(!c.holds(Some(&with_revision)));
-    }
 }

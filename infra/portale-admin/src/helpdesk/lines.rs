@@ -1,12 +1,13 @@
 //! `lines show | set-status`.
 
-use super::audit::{self, Action, Signed};
+use super::audit::{self, Signed};
 use super::{Args, Desk, DeskError, Done};
 use domain::MobileNumber;
 use serde_json::json;
+use store::audit::Action;
 use store::lines::{self, Line};
-use store::uniqueness::{self, Kind};
-use store::{accounts, StoreError};
+use store::uniqueness::{self, Kind, Owner};
+use store::{AccountId, StoreError};
 
 fn number(raw: &str) -> Result<MobileNumber, DeskError> {
     MobileNumber::parse(raw).map_err(|e| DeskError::Usage(format!("numero non valido: {e}")))
@@ -27,7 +28,7 @@ fn not_found(n: &MobileNumber) -> DeskError {
     ))
 }
 
-fn describe(l: &Line, holder: Option<&str>) -> Done {
+fn describe(l: &Line, holder: Option<&AccountId>) -> Done {
     let text = format!(
         "Linea {}\nEnte: {} (C.F. {})\nStato: {}\nProfilo: {}\nAccount: {}",
         l.number.pretty(),
@@ -35,7 +36,7 @@ fn describe(l: &Line, holder: Option<&str>) -> Done {
         l.entity_cf,
         status_text(l.active),
         l.profile.as_str(),
-        holder.unwrap_or("nessuno")
+        holder.map_or("nessuno", AccountId::as_str)
     );
     let json = json!({
         "numero": l.number.e164(),
@@ -55,8 +56,8 @@ pub async fn show(desk: &Desk<'_>, raw: &str) -> Result<Done, DeskError> {
         .await?
         .ok_or_else(|| not_found(&n))?;
     let holder = uniqueness::holder(desk.store, Kind::Number, n.e164(), desk.now).await?;
-    let holder = holder.as_deref().and_then(accounts::id_from_owner);
-    Ok(describe(&line, holder))
+    let holder = holder.and_then(Owner::into_account);
+    Ok(describe(&line, holder.as_ref()))
 }
 
 /// `lines set-status N attiva|cessata`: the line and its index item in one transaction
@@ -83,8 +84,8 @@ pub async fn set_status(
         .await?
         .ok_or_else(|| not_found(&n))?;
     let holder = uniqueness::holder(desk.store, Kind::Number, n.e164(), desk.now).await?;
-    let holder = holder.as_deref().and_then(accounts::id_from_owner);
-    let mut done = describe(&line, holder);
+    let holder = holder.and_then(Owner::into_account);
+    let mut done = describe(&line, holder.as_ref());
     if ops.is_empty() {
         done.text = format!(
             "La linea {} è già {}: nessuna modifica.\n{}",

@@ -20,7 +20,7 @@ pub mod mask;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use store::{Item, Key, Store, StoreError};
+use store::{Item, Key, ScanFilter, Store, StoreError};
 
 pub use args::Args;
 
@@ -187,16 +187,13 @@ async fn dispatch(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
     }
 }
 
-/// Every item of the table matching `filter` (a Scan, page after page). Ops only: see
-/// `Desk`. `values` are the filter's `:placeholders`.
-pub async fn scan(
-    desk: &Desk<'_>,
-    filter: &str,
-    values: &[(&str, &str)],
-) -> Result<Vec<(Key, Item)>, DeskError> {
-    let values: HashMap<String, AttributeValue> = values
+/// Every item of the table matching `filter` (a Scan, page after page; the store spells the
+/// filters). Ops only: see `Desk`.
+pub async fn scan(desk: &Desk<'_>, filter: &ScanFilter) -> Result<Vec<(Key, Item)>, DeskError> {
+    let values: HashMap<String, AttributeValue> = filter
+        .values
         .iter()
-        .map(|(k, v)| ((*k).to_owned(), AttributeValue::S((*v).to_owned())))
+        .map(|(k, v)| ((*k).to_owned(), AttributeValue::S(v.clone())))
         .collect();
     let mut out = Vec::new();
     let mut start = None;
@@ -205,7 +202,7 @@ pub async fn scan(
             .dynamo
             .scan()
             .table_name(desk.table)
-            .filter_expression(filter)
+            .filter_expression(&filter.expression)
             .set_expression_attribute_values(Some(values.clone()))
             .consistent_read(true)
             .set_exclusive_start_key(start)

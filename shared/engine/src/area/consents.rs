@@ -9,14 +9,14 @@
 //! also checks the versions in force did not move between the read and the write.
 
 use super::Refusal;
-use crate::engine::{Outcome, Refusal as _, Reply, Tx};
 use crate::flows::login::safe_next;
-use crate::pages::FieldErrors;
 use crate::session::SignedIn;
-use crate::store::accounts;
-use crate::store::consent_log::{self, Shown};
 use crate::App;
+use crate::{Outcome, Refusal as _, Reply, Tx};
 use serde::Deserialize;
+use store::accounts;
+use store::consent_log::{self, Shown};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -79,24 +79,29 @@ pub fn accept(app: &App, s: &SignedIn, form: &Form) -> Outcome<Refusal> {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::domain::MobileNumber;
-    use crate::engine::Reply;
-    use crate::store::accounts::{Account, Status};
-    use crate::store::consent_log::InForce;
-    use crate::store::{sessions, Key};
+    use crate::Reply;
+    use domain::MobileNumber;
+    use store::accounts::{Account, Status};
+    use store::consent_log::InForce;
+    use store::AccountId;
+    use store::{sessions, Key};
+
+    fn aid(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
 
     fn signed_in() -> SignedIn {
         SignedIn {
             session: sessions::Session {
                 key: Key::new("SESSION#h", "SESSION"),
-                account_id: "acc".into(),
+                account_id: aid("acc"),
                 epoch: 0,
                 created_at: 0,
                 last_seen: 0,
                 auth_at: 0,
             },
             account: Account {
-                id: "acc".into(),
+                id: aid("acc"),
                 nome: "Mario".into(),
                 cognome: "Rossi".into(),
                 personal_cf: "RSSMRA85T10A562S".into(),
@@ -141,7 +146,7 @@ mod tests {
         };
         let o = accept(&app, &s, &form);
         assert!(
-            matches!(&o.reply, Reply::Redirect(to) if to == crate::routes::ACCOUNT),
+            matches!(&o.reply, Reply::Redirect(to) if to == domain::routes::ACCOUNT),
             "next stays private"
         );
         assert_eq!(

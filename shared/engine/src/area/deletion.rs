@@ -25,22 +25,25 @@
 //! ```
 
 use super::{reauth, Refusal};
-use crate::domain::{MobileNumber, OtpCode};
-use crate::engine::step::Count;
-use crate::engine::WebError;
-use crate::engine::{self, Carried, Effect, Flow, Guess, Outcome, Tx};
-use crate::flows::record;
-use crate::notify::{account_messages, messages};
 use crate::pages::otp as otp_page;
+use crate::record;
 use crate::session::{self, SignedIn};
-use crate::store::accounts::Account;
-use crate::store::otp::{self, Purpose};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{access_log, accounts, consent_log, devices, sessions, Key, StoreError, TxOp};
-use crate::{clock, crypto, routes, sms, App};
+use crate::step::Count;
+use crate::WebError;
+use crate::{sms, App};
+use crate::{Carried, Effect, Flow, Guess, Outcome, Tx};
+use domain::{clock, crypto, routes};
+use domain::{MobileNumber, OtpCode};
+use notify::{account_messages, messages};
 use serde::{Deserialize, Serialize};
+use store::accounts::Account;
+use store::otp::{self, Purpose};
+use store::uniqueness::{self, Kind};
+use store::{
+    access_log, accounts, consent_log, devices, sessions, AccountId, Key, StoreError, TxOp,
+};
 
-pub const KIND: &str = crate::store::flows::FlowKind::Deletion.tag();
+pub const KIND: &str = store::flows::FlowKind::Deletion.tag();
 pub const COOKIE: &str = "delete_flow";
 pub const TTL_SECS: i64 = 15 * 60;
 /// How long a deleted account's profile stays (status "ceased") before its TTL removes it.
@@ -48,7 +51,7 @@ pub const FORGET_SECS: i64 = 30 * 24 * 3600;
 
 // What stays after a deletion is said by the confirmation email too, so it lives with the
 // messages (`notify::retention`).
-pub use crate::notify::retention::{kept_sentences, Kept, ERASED_TEXT, KEPT};
+pub use notify::retention::{kept_sentences, Kept, ERASED_TEXT, KEPT};
 
 /// Where a void deletion (the account's sessions were ended since it started) leads.
 pub fn voided_path() -> String {
@@ -68,7 +71,7 @@ pub fn is_void(flow: &Deletion, s: &SignedIn) -> bool {
 
 /// The answer to a step of a void deletion: its page, the flow's cookie cleared.
 fn void_outcome(app: &App) -> Outcome<Refusal> {
-    Outcome::redirect(voided_path()).cookie(crate::engine::cookies::clear_cookie(
+    Outcome::redirect(voided_path()).cookie(crate::cookies::clear_cookie(
         COOKIE,
         app.config.cookie_secure,
     ))
@@ -76,7 +79,7 @@ fn void_outcome(app: &App) -> Outcome<Refusal> {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deletion {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub number: MobileNumber,
     pub epoch: i64,
     pub otp_sent_at: i64,
@@ -125,12 +128,12 @@ pub fn start_outcome(
         otp_sent_at: now,
         started_at: now,
     };
-    tx.write(crate::engine::create_flow_op(flow_id, &data, now));
+    tx.write(crate::create_flow_op(flow_id, &data, now));
     Outcome::redirect(routes::ACCOUNT_DELETE_CODE)
         .with_tx(tx)
         .send(sms)
         .unless_sent(withdraw)
-        .cookie(engine::flow_cookie(app, flow_id, 1, &data))
+        .cookie(crate::flow_cookie(app, flow_id, 1, &data))
 }
 
 /// A new code for the account's SIM in `tx` (its SMS caps charged): the SMS to send and
@@ -199,7 +202,7 @@ pub fn decide(
             .with_tx(tx)
             .send(sms)
             .unless_sent(withdraw)
-            .cookie(engine::flow_cookie(app, &flow.id, flow.version + 1, &next));
+            .cookie(crate::flow_cookie(app, &flow.id, flow.version + 1, &next));
     }
     let consume = match otp_page::guess(form, counted, now, routes::ACCOUNT_DELETE_CODE) {
         Ok(consume) => consume,
@@ -249,7 +252,7 @@ pub fn decide(
         .with_tx(tx)
         .send(Effect::Email(mail))
         .cookie(session::clear_cookie(app))
-        .cookie(engine::cookies::clear_cookie(
+        .cookie(crate::cookies::clear_cookie(
             COOKIE,
             app.config.cookie_secure,
         ))
@@ -261,7 +264,11 @@ const MAX_TX_ITEMS: usize = 100;
 /// The deletes erasing the account's lists: its access history, its known browsers, its
 /// session list and the sessions the list names (but `current`, which the deletion ends
 /// itself: a transaction may touch an item once). Three Queries, every page of each.
-pub async fn lists(app: &App, account_id: &str, current: &str) -> Result<Vec<TxOp>, WebError> {
+pub async fn lists(
+    app: &App,
+    account_id: &AccountId,
+    current: &str,
+) -> Result<Vec<TxOp>, WebError> {
     let store = app.store.as_ref();
     let (entries, browsers, accesses) = tokio::try_join!(
         sessions::entries(store, account_id),
@@ -286,7 +293,7 @@ pub struct Later(std::sync::Mutex<Vec<TxOp>>);
 /// After the step: the deletes `later` holds, in transactions that each first check the
 /// account is ceased (if the deletion did not commit, nothing is erased). Best effort:
 /// what a failure leaves behind still has its own TTL, and the failure is logged for ops.
-pub async fn erase_later(app: &App, account_id: &str, later: Later) {
+pub async fn erase_later(app: &App, account_id: &AccountId, later: Later) {
     let ops = later.0.into_inner().unwrap_or_else(|e| e.into_inner());
     let ceased = accounts::ceased_check(account_id);
     for chunk in ops.chunks(MAX_TX_ITEMS - 1) {
@@ -313,41 +320,48 @@ pub async fn erase_later(app: &App, account_id: &str, later: Later) {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::store::access_log::Event;
+    use store::access_log::Event;
+
+    fn aid(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
 
     #[tokio::test]
     async fn what_is_erased_after_the_step_goes_only_once_the_account_is_ceased() {
         let app = App::in_memory(Config::for_tests()).0;
         let store = app.store.as_ref();
         let events: Vec<TxOp> = (0..250)
-            .map(|i| access_log::record_op("acc", Event::Completed, "UA", 1_000 + i))
+            .map(|i| access_log::record_op(&aid("acc"), Event::Completed, "UA", 1_000 + i))
             .collect();
         for chunk in events.chunks(100) {
             store.transact(chunk.to_vec()).await.unwrap();
         }
         let active = accounts::item_with_status(accounts::Status::Active);
         store
-            .put(&accounts::key("acc"), active, None)
+            .put(&accounts::key(&aid("acc")), active, None)
             .await
             .unwrap();
         let erase = || async {
-            let keys = access_log::all(store, "acc").await.unwrap();
+            let keys = access_log::all(store, &aid("acc")).await.unwrap();
             let ops = keys.into_iter().map(|key| TxOp::Delete { key, cond: None });
             Later(std::sync::Mutex::new(ops.collect()))
         };
-        erase_later(&app, "acc", erase().await).await;
+        erase_later(&app, &aid("acc"), erase().await).await;
         assert_eq!(
-            access_log::all(store, "acc").await.unwrap().len(),
+            access_log::all(store, &aid("acc")).await.unwrap().len(),
             250,
             "the deletion did not commit: nothing erased"
         );
         let ceased = accounts::item_with_status(accounts::Status::Ceased);
         store
-            .put(&accounts::key("acc"), ceased, None)
+            .put(&accounts::key(&aid("acc")), ceased, None)
             .await
             .unwrap();
-        erase_later(&app, "acc", erase().await).await;
-        assert!(access_log::all(store, "acc").await.unwrap().is_empty());
+        erase_later(&app, &aid("acc"), erase().await).await;
+        assert!(access_log::all(store, &aid("acc"))
+            .await
+            .unwrap()
+            .is_empty());
     }
 
     #[test]

@@ -15,21 +15,23 @@
 //! taken the account back.
 
 use super::{reauth, Refusal};
-use crate::domain::Email;
-use crate::engine::WebError;
-use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
-use crate::notify::account_messages;
-use crate::pages::{message_page, warning_page, FieldErrors};
 use crate::session::SignedIn;
-use crate::store::accounts::{self, Status};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{schema, tokens, Cond, Item, Key, TxOp};
-use crate::{clock, crypto, limits, routes, App};
+use crate::App;
+use crate::WebError;
+use crate::{Effect, Outcome, Refusal as _, Reply, Tx};
+use domain::Email;
+use domain::{clock, crypto, routes};
 use maud::Markup;
+use notify::account_messages;
 use serde::{Deserialize, Serialize};
+use store::accounts::{self, Status};
+use store::limits;
+use store::uniqueness::{self, Kind, Owner};
+use store::{schema, tokens, AccountId, Cond, Item, Key, TxOp};
+use ui::pages::{message_page, warning_page, FieldErrors};
 
 /// The link's token kind (`TOKEN#EMAIL-CHANGE#<hash>`).
-pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::EmailChange.tag();
+pub const TOKEN_KIND: &str = store::tokens::TokenKind::EmailChange.tag();
 pub const LINK_TTL_SECS: i64 = 24 * 3600;
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -51,7 +53,7 @@ pub struct LinkForm {
 /// What a link confirms, stored with its token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub old_email: String,
     pub new_email: String,
     pub username_too: bool,
@@ -73,8 +75,8 @@ pub enum Pending {
 
 /// The reservation's owner while the link is pending (never `account:`, which would make
 /// the address find the account before it is confirmed).
-fn owner(account_id: &str) -> String {
-    format!("change:{account_id}")
+fn owner(account_id: &AccountId) -> Owner {
+    Owner::Change(account_id.clone())
 }
 
 /// Where the page says the link was sent.
@@ -155,7 +157,7 @@ pub fn request(app: &App, s: &SignedIn, form: &Form, facts: Facts) -> Outcome<Re
         if let Some(refused) = reauth::count(&mut tx, checked, now) {
             return refused;
         }
-        tx.write(crate::store::sessions::reauthenticated_op(&s.session, now));
+        tx.write(store::sessions::reauthenticated_op(&s.session, now));
     }
     tx.charge(
         limits::EMAIL_CHANGES_PER_ACCOUNT,

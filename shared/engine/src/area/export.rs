@@ -8,19 +8,19 @@
 //! about the person.
 
 use super::deletion;
-use crate::clock;
-use crate::engine::WebError;
-use crate::pdf::{self, Block, Run, Style};
 use crate::session::SignedIn;
-use crate::store::access_log::{self, Recorded};
-use crate::store::audit::{self, Record};
-use crate::store::consent_log::{self, Entry};
-use crate::store::devices;
-use crate::store::lines::{self, Line};
-use crate::store::sessions::{self, Listed};
-use crate::ui::agent;
 use crate::App;
+use crate::WebError;
+use domain::clock;
+use pdf::{self, Block, Run, Style};
 use serde_json::{json, Value};
+use store::access_log::{self, Recorded};
+use store::audit::{self, Record};
+use store::consent_log::{self, Entry};
+use store::devices;
+use store::lines::{self, Line};
+use store::sessions::{self, Listed};
+use ui::agent;
 
 /// Everything read about the person.
 pub struct Data {

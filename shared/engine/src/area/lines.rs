@@ -4,11 +4,11 @@
 //! the number's first digits (the sort-key prefix), a next page that carries the last
 //! number shown, and on later pages the page before (one more Query, backwards).
 
-use crate::domain::{MobileNumber, MobileNumberError};
-use crate::store::accounts::Account;
-use crate::store::lines::{self, EntityLine, Line, Profile};
-use crate::store::{Store, StoreError};
+use domain::{MobileNumber, MobileNumberError};
 use serde::Deserialize;
+use store::accounts::Account;
+use store::lines::{self, EntityLine, Line, Profile};
+use store::{Store, StoreError};
 
 pub const PAGE_SIZE: usize = 20;
 

@@ -5,14 +5,16 @@
 //! modificata" email follows.
 
 use super::{reauth, Refusal};
-use crate::domain::Password;
-use crate::engine::{Ctx, Effect, Outcome, Reply, Tx, WebError};
-use crate::notify::account_messages;
-use crate::pages::{self, FieldErrors};
 use crate::session::{self, SignedIn};
-use crate::store::accounts;
-use crate::{clock, passwords, routes, App};
+use crate::App;
+use crate::{Ctx, Effect, Outcome, Reply, Tx, WebError};
+use domain::passwords;
+use domain::Password;
+use domain::{clock, routes};
+use notify::account_messages;
 use serde::Deserialize;
+use store::accounts;
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -107,7 +109,7 @@ pub fn decide(app: &App, ctx: &Ctx, s: &SignedIn, facts: Facts) -> Outcome<Refus
         &clock::rome_datetime(now),
         &recover,
     );
-    tracing::info!(step = "area-password", account = %crate::crypto::log_id(&a.id), "password changed");
+    tracing::info!(step = "area-password", account = %domain::crypto::log_id(&a.id), "password changed");
     Outcome::redirect(done_path())
         .with_tx(tx)
         .send(Effect::Email(mail))

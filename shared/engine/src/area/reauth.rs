@@ -11,18 +11,19 @@
 //! first: a locked one is refused before any hash is computed.
 
 use super::Refusal;
-use crate::engine::WebError;
-use crate::engine::{Outcome, Tx};
-use crate::limits::LOGIN_LOCK_PER_DEVICE as POLICY;
-use crate::metrics::Metric;
 use crate::session::SignedIn;
-use crate::store::lockout::{self, Attempt, Counter};
-use crate::{passwords, App};
+use crate::App;
+use crate::WebError;
+use crate::{Outcome, Tx};
+use domain::passwords;
+use metrics::Metric;
+use store::limits::LOGIN_LOCK_PER_DEVICE as POLICY;
+use store::lockout::{self, Attempt, Counter};
 
 /// How recent a login (or a re-authentication) must be for a sensitive change.
 pub const REAUTH_SECS: i64 = 15 * 60;
 /// The form field of the current password.
-pub const FIELD: &str = crate::pages::area::REAUTH_FIELD;
+pub const FIELD: &str = ui::pages::area::REAUTH_FIELD;
 pub const WRONG: &str = "La password attuale non è corretta.";
 pub const MISSING: &str = "Inserisci la tua password attuale.";
 
@@ -67,7 +68,7 @@ pub async fn verify(app: &App, s: &SignedIn, typed: &str) -> Result<Checked, Web
         Attempt::Locked(_) => false,
         Attempt::Allowed { .. } => {
             let (hash, typed) = (s.account.password_hash.clone(), typed.to_owned());
-            crate::metrics::emit(Metric::PasswordHashChecked);
+            metrics::emit(Metric::PasswordHashChecked);
             tokio::task::spawn_blocking(move || passwords::verify(&hash, &typed))
                 .await
                 .map_err(|e| WebError::Unavailable(e.to_string()))?

@@ -1,8 +1,8 @@
 //! The private area's refusals, and what the person is told for each: in one place.
 
-use crate::engine::{self, Reply};
-use crate::pages::FieldErrors;
 use crate::sms::{self, SendRefused};
+use crate::Reply;
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -31,7 +31,7 @@ pub const CHANGED_TEXT: &str =
     "I dati del tuo account sono stati modificati nel frattempo (forse da un'altra scheda): ricarica la pagina e \
     riprova.";
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         let (field, status, text) = match *self {
             Refusal::Concurrent(f) => (f, 429, "Troppe richieste in corso: riprova tra qualche secondo.".to_owned()),
@@ -54,7 +54,7 @@ impl engine::Refusal for Refusal {
                 return Reply::Page(410, super::email::link_voided_page());
             }
             Refusal::NoSuchSession => {
-                return Reply::Redirect(format!("{}?chiuse=0", crate::routes::ACCOUNT_SESSIONS));
+                return Reply::Redirect(format!("{}?chiuse=0", domain::routes::ACCOUNT_SESSIONS));
             }
             Refusal::NewerVersions => (
                 super::consents::NEWER,

@@ -11,12 +11,13 @@
 //! old one's start and password time (`sessions::renew_ops`).
 
 use super::Refusal;
-use crate::engine::{Ctx, Outcome, Tx, WebError};
 use crate::session::{self, SignedIn};
-use crate::store::accounts;
-use crate::store::sessions::{self, Listed, SessionHash};
-use crate::{routes, App};
+use crate::App;
+use crate::{Ctx, Outcome, Tx, WebError};
+use domain::routes;
 use serde::Deserialize;
+use store::accounts;
+use store::sessions::{self, Listed, SessionHash};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -93,7 +94,7 @@ pub fn end(app: &App, ctx: &Ctx, s: &SignedIn, form: &Form) -> Outcome<Refusal> 
             for op in ops {
                 tx.write(op);
             }
-            tracing::info!(step = "area-sessions", account = %crate::crypto::log_id(&a.id), "other sessions ended");
+            tracing::info!(step = "area-sessions", account = %domain::crypto::log_id(&a.id), "other sessions ended");
             Outcome::redirect(format!("{}?chiuse={ALL_OTHERS}", routes::ACCOUNT_SESSIONS))
                 .with_tx(tx)
                 .cookie(session::session_cookie(app, &id, &a.id))

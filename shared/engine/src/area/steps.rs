@@ -2,12 +2,12 @@
 //! signed-in user the session guard read (`Ctx::required`) and its typed form.
 
 use super::{consents, deletion, email, password, reauth, sessions, Refusal};
-use crate::engine::step::Count;
-use crate::engine::{self, Attempt, Carried, Ctx, Guess, Outcome, WebError};
 use crate::pages::otp::CodeForm;
 use crate::session::SignedIn;
-use crate::store::TxOp;
+use crate::step::Count;
 use crate::App;
+use crate::{Attempt, Carried, Ctx, Guess, Outcome, WebError};
+use store::TxOp;
 
 type Loaded<F> = Result<Result<F, Outcome<Refusal>>, WebError>;
 
@@ -17,7 +17,7 @@ pub struct ConsentsStep<'a> {
     pub form: consents::Form,
 }
 
-impl engine::Step for ConsentsStep<'_> {
+impl crate::Step for ConsentsStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = ();
@@ -37,7 +37,7 @@ pub struct SessionsStep<'a> {
     pub form: sessions::Form,
 }
 
-impl engine::Step for SessionsStep<'_> {
+impl crate::Step for SessionsStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = ();
@@ -58,7 +58,7 @@ pub struct PasswordStep<'a> {
     pub form: password::Form,
 }
 
-impl engine::Step for PasswordStep<'_> {
+impl crate::Step for PasswordStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = password::Facts;
@@ -93,7 +93,7 @@ pub struct EmailStep<'a> {
     pub form: email::Form,
 }
 
-impl engine::Step for EmailStep<'_> {
+impl crate::Step for EmailStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = email::Facts;
@@ -127,7 +127,7 @@ pub struct EmailConfirmStep {
     pub form: email::LinkForm,
 }
 
-impl engine::Step for EmailConfirmStep {
+impl crate::Step for EmailConfirmStep {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = email::Pending;
@@ -162,7 +162,7 @@ pub struct DeleteStep<'a> {
     pub form: deletion::Form,
 }
 
-impl engine::Step for DeleteStep<'_> {
+impl crate::Step for DeleteStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = reauth::Checked;
@@ -191,7 +191,7 @@ impl engine::Step for DeleteStep<'_> {
         checked: Self::Facts,
         _: Attempt,
     ) -> Outcome<Refusal> {
-        let flow_id = crate::crypto::random_token();
+        let flow_id = domain::crypto::random_token();
         deletion::start_outcome(app, self.s, &checked, &flow_id)
     }
 }
@@ -204,7 +204,7 @@ pub struct DeleteCodeStep<'a> {
     pub later: deletion::Later,
 }
 
-impl engine::Step for DeleteCodeStep<'_> {
+impl crate::Step for DeleteCodeStep<'_> {
     type Flow = Carried<deletion::Deletion>;
     type Refusal = Refusal;
     /// The code as counted, and for a right guess the deletes erasing the account's lists.
@@ -222,7 +222,7 @@ impl engine::Step for DeleteCodeStep<'_> {
         counted: Option<Count>,
         _: Attempt,
     ) -> Loaded<Self::Facts> {
-        let right = match (&counted, crate::domain::OtpCode::parse(&self.form.codice)) {
+        let right = match (&counted, domain::OtpCode::parse(&self.form.codice)) {
             (Some(Ok(c)), Ok(code)) => c.compare(&code, app.now()).is_ok(),
             _ => false,
         };

@@ -4,10 +4,10 @@
 //! JavaScript the browser also solves a small proof-of-work while the user drags;
 //! requests without it get a tighter per-IP cap. No third-party service.
 
-use crate::crypto;
-use crate::secret::{FlowKey, FlowKeys};
-use crate::store::{Store, StoreError, TxOp};
+use domain::crypto;
 use sha2::{Digest, Sha256};
+use store::secret::{FlowKey, FlowKeys};
+use store::{Store, StoreError, TxOp};
 
 /// Seconds a person needs at least to type a number and drag the slider.
 pub const MIN_HUMAN_SECS: i64 = 2;
@@ -116,7 +116,7 @@ pub fn check(
 
 /// The write that uses the challenge up: it fails if the challenge was used already.
 pub fn burn_op(passed: &Passed) -> TxOp {
-    crate::store::challenges::burn_op(&passed.nonce, passed.issued + MAX_AGE_SECS + 60)
+    store::challenges::burn_op(&passed.nonce, passed.issued + MAX_AGE_SECS + 60)
 }
 
 /// `check` and `burn_op` on their own (a step burns the challenge in its transaction).
@@ -165,7 +165,7 @@ pub fn solve(nonce: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::memory::MemoryStore;
+    use store::memory::MemoryStore;
 
     fn keys(k: &str) -> FlowKeys {
         FlowKeys::fixed(k.as_bytes())

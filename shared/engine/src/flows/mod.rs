@@ -5,7 +5,5 @@
 
 pub mod challenge;
 pub mod login;
-/// The flow record moved into the engine (the one loader); its old path stays.
-pub use crate::engine::record;
 pub mod recovery;
 pub mod registration;

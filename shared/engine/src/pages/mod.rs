@@ -1,6 +1,4 @@
-//! The flow pages' parts: the pure templates live in the `ui` crate; the SMS-code page,
-//! which also decides (counting guesses, resends), stays here.
+//! The SMS-code page's parts, which also decide (counting guesses, resends); the pure
+//! templates are the `ui` crate's (`ui::pages`).
 
 pub mod otp;
-
-pub use ui::pages::*;

@@ -1,10 +1,10 @@
 //! The SMS-code page parts shared by registration, login and recovery: the masked
 //! number, the code field, the "send again" button, and the wording of OTP errors.
 
-use super::{Field, FieldErrors};
-use crate::domain::MobileNumber;
-use crate::store::otp::OtpError;
+use domain::MobileNumber;
 use maud::{html, Markup};
+use store::otp::OtpError;
+use ui::pages::{Field, FieldErrors};
 
 /// The form field and the value of the hidden `azione` that asks for a new code.
 pub const FIELD: &str = "codice";
@@ -30,7 +30,7 @@ impl CodeForm {
 }
 
 /// The notice of a code page reached after "Invia di nuovo" (`?nuovo=1`).
-pub fn notice(ctx: &crate::engine::Ctx) -> Option<&'static str> {
+pub fn notice(ctx: &crate::Ctx) -> Option<&'static str> {
     ctx.query.has("nuovo").then_some(NEW_CODE_NOTICE)
 }
 
@@ -100,7 +100,7 @@ pub fn code_section(
     html! {
         h1 { "Inserisci il codice temporaneo" }
         @if let Some(n) = notice { p class="success" role="status" { (n) } }
-        (super::error_summary(errors))
+        (ui::pages::error_summary(errors))
         p { (intro) }
         (code_form(action, submit, back, errors))
         p { "Non hai ricevuto l'SMS o il codice è scaduto? Clicca su \
@@ -125,7 +125,7 @@ pub fn expired(action: &str) -> Markup {
 
 /// The whole expired-code page (410) of a code step at `action`.
 pub fn expired_page(action: &str) -> Markup {
-    crate::ui::layout::flow_page(
+    ui::layout::flow_page(
         "Codice temporaneo scaduto",
         html! { div class="container narrow" { (expired(action)) } },
     )
@@ -133,14 +133,14 @@ pub fn expired_page(action: &str) -> Markup {
 
 /// What a code step answers to a refused guess: the expired page, or its own page with
 /// the error next to the code field.
-pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::engine::Reply {
+pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::Reply {
     match guess_error(e, resend_label) {
         Some(text) => {
             let mut errors = FieldErrors::default();
             errors.add(FIELD, text);
-            crate::engine::Reply::Form(422, errors)
+            crate::Reply::Form(422, errors)
         }
-        None => crate::engine::Reply::Page(410, expired_page(action)),
+        None => crate::Reply::Page(410, expired_page(action)),
     }
 }
 
@@ -148,11 +148,11 @@ pub fn refused_guess(e: &OtpError, action: &str, resend_label: &str) -> crate::e
 /// code, if the form holds a well-formed one (a malformed code is refused uncounted).
 pub fn to_count(
     form: &CodeForm,
-    purpose: crate::store::otp::Purpose,
+    purpose: store::otp::Purpose,
     subject: &str,
-) -> Option<crate::engine::Guess> {
-    crate::domain::OtpCode::parse(&form.codice).ok()?;
-    Some(crate::engine::Guess {
+) -> Option<crate::Guess> {
+    domain::OtpCode::parse(&form.codice).ok()?;
+    Some(crate::Guess {
         purpose,
         subject: subject.to_owned(),
     })
@@ -163,12 +163,12 @@ pub fn to_count(
 /// transaction, or the answer the page gives (a malformed code, a refused guess).
 pub fn guess<R>(
     form: &CodeForm,
-    counted: Option<crate::engine::step::Count>,
+    counted: Option<crate::step::Count>,
     now: i64,
     action: &str,
-) -> Result<crate::store::TxOp, Box<crate::engine::Outcome<R>>> {
-    use crate::engine::Outcome;
-    let code = match crate::domain::OtpCode::parse(&form.codice) {
+) -> Result<store::TxOp, Box<crate::Outcome<R>>> {
+    use crate::Outcome;
+    let code = match domain::OtpCode::parse(&form.codice) {
         Ok(c) => c,
         Err(e) => return Err(Box::new(Outcome::error(422, FIELD, e))),
     };
@@ -183,7 +183,7 @@ pub fn guess<R>(
 /// The "Attendi ancora N secondi" refusal of a resend within `RESEND_INTERVAL_SECS` of the
 /// last code, if it is too early.
 pub fn too_early(last_sent_at: i64, now: i64) -> Option<String> {
-    let wait = crate::limits::RESEND_INTERVAL_SECS - (now - last_sent_at);
+    let wait = store::limits::RESEND_INTERVAL_SECS - (now - last_sent_at);
     (wait > 0)
         .then(|| format!("Attendi ancora {wait} secondi prima di richiedere un nuovo codice."))
 }

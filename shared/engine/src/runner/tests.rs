@@ -3,10 +3,10 @@
 
 use super::*;
 use crate::config::Config;
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::{create_flow_op, flow_cookie, Guess};
-use crate::store::otp::{self, Purpose};
+use crate::step::Count;
+use crate::{create_flow_op, flow_cookie, Guess};
+use domain::OtpCode;
+use store::otp::{self, Purpose};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct No;
@@ -184,16 +184,16 @@ async fn a_flows_pages_are_gated_by_its_state_before_and_after_a_reload() {
     let ctx = carrying(&app, 1, &Paged(1));
     // Without a flow: to its first page.
     let none = run(&app, &Ctx::for_tests("/"), &on(1)).await.unwrap();
-    assert_eq!(crate::engine::tests::location(&none), "/inizio");
+    assert_eq!(crate::tests::location(&none), "/inizio");
     // The cookie's state does not allow the page: to the state's page, nothing decided.
     let step = on(2);
     let wrong = run(&app, &ctx, &step).await.unwrap();
-    assert_eq!(crate::engine::tests::location(&wrong), "/pagina-1");
+    assert_eq!(crate::tests::location(&wrong), "/pagina-1");
     assert!(wrong.cookies.is_empty() && step.decided.lock().unwrap().is_empty());
     // Allowed, decided again on the table's flow (the same version: not moved).
     let step = on(1);
     let done = run(&app, &ctx, &step).await.unwrap();
-    assert_eq!(crate::engine::tests::location(&done), "/avanti");
+    assert_eq!(crate::tests::location(&done), "/avanti");
     let moved = Attempt {
         again: true,
         moved: false,
@@ -212,7 +212,7 @@ async fn a_flows_pages_are_gated_by_its_state_before_and_after_a_reload() {
         .unwrap();
     let step = on(1);
     let elsewhere = run(&app, &ctx, &step).await.unwrap();
-    assert_eq!(crate::engine::tests::location(&elsewhere), "/pagina-3");
+    assert_eq!(crate::tests::location(&elsewhere), "/pagina-3");
     assert_eq!(elsewhere.cookies.len(), 1, "{:?}", elsewhere.cookies);
     assert_eq!(step.decided.lock().unwrap().len(), 1);
 }

@@ -12,8 +12,8 @@
 //! (hash only: it prints the CPU time of one hash, 1 ms resolution). scripts/bench.sh
 //! creates the venv and passes it.
 
+use domain::passwords::{self, M_COST_KIB, P_COST, T_COST};
 use domain::Password;
-use engine::passwords::{self, M_COST_KIB, P_COST, T_COST};
 use perf::stats::{median, ms, thread_cpu_ms};
 use serde_json::Value;
 use std::hint::black_box;

@@ -5,16 +5,17 @@
 
 use super::refusal::{Page, Refusal};
 use super::{Login, State};
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::{self, cookies, Attempt, Carried, Ctx, Effect, Guess, Outcome, Tx, WebError};
-use crate::notify::account_messages;
-use crate::notify::messages;
 use crate::pages::otp as otp_page;
-use crate::store::access_log::{self, Event};
-use crate::store::otp::{self, Purpose};
-use crate::store::{accounts, devices};
-use crate::{routes, session, sms, App};
+use crate::step::Count;
+use crate::{cookies, Attempt, Carried, Ctx, Effect, Guess, Outcome, Tx, WebError};
+use crate::{session, sms, App};
+use domain::routes;
+use domain::OtpCode;
+use notify::account_messages;
+use notify::messages;
+use store::access_log::{self, Event};
+use store::otp::{self, Purpose};
+use store::{accounts, devices};
 
 pub use otp_page::CodeForm as Form;
 
@@ -23,7 +24,7 @@ pub struct Step {
     pub form: Form,
 }
 
-impl engine::Step for Step {
+impl crate::Step for Step {
     type Flow = Carried<Login>;
     type Refusal = Refusal;
     type Facts = Option<Count>;
@@ -101,13 +102,13 @@ pub fn decide(
         now,
     ));
     let known = ctx.device.clone();
-    let device = known.clone().unwrap_or_else(crate::crypto::random_token);
+    let device = known.clone().unwrap_or_else(domain::crypto::random_token);
     tx.write(devices::remember_op(&d.account_id, &device, now));
-    let (account, viewer) = (crate::crypto::log_id(&d.account_id), &ctx.viewer.ip);
+    let (account, viewer) = (domain::crypto::log_id(&d.account_id), &ctx.viewer.ip);
     tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
     let mut outcome = Outcome::redirect(d.next.clone())
         .with_tx(tx)
-        .metric(crate::metrics::Metric::LoginCodeOk)
+        .metric(metrics::Metric::LoginCodeOk)
         .cookie(session_cookie)
         .cookie(cookies::clear_cookie(
             super::COOKIE,
@@ -118,8 +119,8 @@ pub fn decide(
     }
     if let Some(to) = &d.notify_new_device {
         let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
-        let when = crate::clock::rome_datetime(now);
-        let browser = crate::ui::agent::describe(agent);
+        let when = domain::clock::rome_datetime(now);
+        let browser = ui::agent::describe(agent);
         outcome = outcome.send(Effect::Email(account_messages::email_new_access(
             to, &when, &browser, &recover,
         )));

@@ -15,14 +15,15 @@ pub mod refusal;
 
 pub use refusal::Refusal;
 
-use crate::domain::MobileNumber;
-use crate::engine::{self, Flow};
-use crate::routes;
 use crate::App;
+use crate::Flow;
+use domain::routes;
+use domain::MobileNumber;
 use serde::{Deserialize, Serialize};
+use store::AccountId;
 
 pub const COOKIE: &str = "login_flow";
-pub const KIND: &str = crate::store::flows::FlowKind::Login.tag();
+pub const KIND: &str = store::flows::FlowKind::Login.tag();
 /// Time to read the SMS and type the code (a code itself lives 5 minutes).
 pub const TTL_SECS: i64 = 15 * 60;
 
@@ -35,7 +36,7 @@ pub enum State {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Login {
     pub state: State,
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The account's SIM, where the code goes.
     pub number: MobileNumber,
     pub epoch: i64,
@@ -54,7 +55,7 @@ pub struct Login {
 
 impl Login {
     pub fn new(
-        account_id: String,
+        account_id: AccountId,
         number: MobileNumber,
         epoch: i64,
         now: i64,
@@ -117,7 +118,7 @@ impl Flow for Login {
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Login) -> String {
-    engine::flow_cookie(app, id, version, data)
+    crate::flow_cookie(app, id, version, data)
 }
 
 /// Where a request without a live login flow goes: back to the password, saying why.
@@ -163,7 +164,7 @@ mod tests {
     #[test]
     fn completes_once() {
         let mut l = Login::new(
-            "a".into(),
+            AccountId::parse("a").unwrap(),
             MobileNumber::parse("+393330000001").unwrap(),
             0,
             10,

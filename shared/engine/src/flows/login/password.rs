@@ -27,20 +27,23 @@
 
 use super::refusal::{Page, Refusal};
 use super::{safe_next, Login};
-use crate::domain::{OtpCode, Username};
-use crate::engine::WebError;
-use crate::engine::{self, Ctx, Effect, Outcome, Reply, Tx};
-use crate::metrics::Metric;
-use crate::notify::messages;
-use crate::store::access_log::{self, Event};
-use crate::store::accounts::{self, Account, Status};
-use crate::store::devices;
-use crate::store::lockout::{self, Attempt, Counter, Policy};
-use crate::store::otp::{self, Purpose};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{lines, rate};
-use crate::{clock, crypto, limits, passwords, routes, sms, App};
+use crate::WebError;
+use crate::{sms, App};
+use crate::{Ctx, Effect, Outcome, Reply, Tx};
+use domain::passwords;
+use domain::{clock, crypto, routes};
+use domain::{OtpCode, Username};
+use metrics::Metric;
+use notify::messages;
 use serde::Deserialize;
+use store::access_log::{self, Event};
+use store::accounts::{self, Account, Status};
+use store::devices;
+use store::limits;
+use store::lockout::{self, Attempt, Counter, Policy};
+use store::otp::{self, Purpose};
+use store::uniqueness::{self, Kind, Owner};
+use store::{lines, rate, AccountId};
 
 pub const WRONG_CREDENTIALS: &str =
     "Username o password non corretti. Controlla i dati inseriti e riprova.";
@@ -135,10 +138,8 @@ pub async fn load(
         .await?;
     let owner = uniqueness::holder_in(first[0].as_ref(), now);
     let account_id = owner
-        .as_deref()
-        .and_then(accounts::id_from_owner)
-        .unwrap_or("-")
-        .to_owned();
+        .and_then(Owner::into_account)
+        .unwrap_or_else(AccountId::nobody);
     let second = store
         .batch_get(&[
             accounts::key(&account_id),
@@ -173,7 +174,7 @@ pub async fn load(
 
 /// The missing fields, before anything is read.
 pub fn missing_fields(form: &Form) -> Option<Outcome<Refusal>> {
-    let mut errors = crate::pages::FieldErrors::default();
+    let mut errors = ui::pages::FieldErrors::default();
     if form.username().is_empty() {
         errors.add("username", "Inserisci la username.");
     }
@@ -243,7 +244,7 @@ pub fn admit(facts: &Facts, now: i64) -> Result<Admitted, Box<Outcome<Refusal>>>
     let viewer = &facts.client;
     if lane == Lane::Other && facts.client_full {
         tracing::info!(step = "login", outcome = "client-cap", %viewer, "login refused: client cap");
-        return Err(Box::new(Outcome::reply(engine::Refusal::reply(
+        return Err(Box::new(Outcome::reply(crate::Refusal::reply(
             &Refusal::ClientCap,
         ))));
     }
@@ -279,7 +280,7 @@ pub struct Checked {
 pub async fn check(facts: &Facts, form: &Form) -> Result<Checked, WebError> {
     let stored = facts.account.as_ref().map(|a| a.password_hash.clone());
     let candidate = form.password.clone();
-    crate::metrics::emit(Metric::PasswordHashChecked);
+    metrics::emit(Metric::PasswordHashChecked);
     tokio::task::spawn_blocking(move || {
         let hash = stored.as_deref().unwrap_or(passwords::dummy_hash());
         let ok = passwords::verify(hash, &candidate) && stored.is_some();
@@ -309,7 +310,7 @@ impl Step {
     }
 }
 
-impl engine::Step for Step {
+impl crate::Step for Step {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = (Facts, Admitted, Checked);
@@ -321,8 +322,8 @@ impl engine::Step for Step {
         app: &App,
         ctx: &Ctx,
         _: &(),
-        _: Option<engine::step::Count>,
-        _: engine::Attempt,
+        _: Option<crate::step::Count>,
+        _: crate::Attempt,
     ) -> Result<Result<Self::Facts, Outcome<Refusal>>, WebError> {
         let form = &self.form;
         if let Some(missing) = missing_fields(form) {
@@ -344,7 +345,7 @@ impl engine::Step for Step {
         _: &Ctx,
         _: (),
         (facts, admitted, checked): Self::Facts,
-        _: engine::Attempt,
+        _: crate::Attempt,
     ) -> Outcome<Refusal> {
         let code = OtpCode::generate();
         decide(
@@ -417,7 +418,7 @@ pub fn decide(
     };
     if account.status == Status::Disabled {
         // After the right password only (a wrong one was answered above like any other).
-        return Outcome::reply(engine::Refusal::reply(&Refusal::AccountDisabled));
+        return Outcome::reply(crate::Refusal::reply(&Refusal::AccountDisabled));
     }
     for (policy, subject, seen) in &counters {
         tx.guard(
@@ -470,7 +471,7 @@ pub fn decide(
     if !facts.known_device && !facts.first_login {
         data.notify_new_device = Some(account.email.clone());
     }
-    tx.write(engine::create_flow_op(flow_id, &data, now));
+    tx.write(crate::create_flow_op(flow_id, &data, now));
     let (id, viewer) = (crypto::log_id(&account.id), &facts.client);
     tracing::info!(step = "login", outcome = "code-sent", account = %id, %viewer, "password verified, SMS code sent");
     let cookie = super::cookie(app, flow_id, 1, &data);
@@ -497,8 +498,12 @@ fn lock_notice(app: &App, account: Option<&Account>, now: i64) -> Effect {
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::domain::MobileNumber;
-    use crate::notify::Message;
+    use domain::MobileNumber;
+    use notify::Message;
+
+    fn aid(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
 
     fn app() -> App {
         App::in_memory(Config::for_tests()).0
@@ -514,7 +519,7 @@ mod tests {
 
     fn account() -> Account {
         Account {
-            id: "acc".into(),
+            id: aid("acc"),
             nome: "Mario".into(),
             cognome: "Rossi".into(),
             personal_cf: "RSSMRA85T10A562S".into(),

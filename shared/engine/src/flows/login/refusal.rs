@@ -1,8 +1,9 @@
 //! The login flow's refusals, and what the user is told for each: in one place.
 
-use crate::engine::{self, Reply};
-use crate::pages::{otp as otp_page, FieldErrors};
+use crate::pages::otp as otp_page;
 use crate::sms::{self, SendRefused};
+use crate::Reply;
+use ui::pages::FieldErrors;
 
 /// The login's pages, where a refusal is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub const ACCOUNT_DISABLED: &str =
     "Il tuo account è sospeso: non è possibile accedere all'Area Clienti. Per \
      informazioni chiama il Numero Verde 800.680.068.";
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         let (page, status, text) = match *self {
             Refusal::AccountChanged => return Reply::Redirect(super::expired()),

@@ -6,17 +6,16 @@
 use super::refusal::{Page, Refusal};
 use super::{charge_request, charge_sms, request_allowed, request_keys};
 use super::{Mode, Recovery, State, Step};
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::{
-    self, Attempt, Carried, Ctx, Effect, Guess, Outcome, Refusal as _, Reply, Tx, WebError,
-};
-use crate::notify::messages;
 use crate::pages::otp as otp_page;
-use crate::store::accounts::{self, Status};
-use crate::store::otp::{self, OtpError, Purpose};
-use crate::store::Item;
-use crate::{routes, App};
+use crate::step::Count;
+use crate::App;
+use crate::{Attempt, Carried, Ctx, Effect, Guess, Outcome, Refusal as _, Reply, Tx, WebError};
+use domain::routes;
+use domain::OtpCode;
+use notify::messages;
+use store::accounts::{self, Status};
+use store::otp::{self, OtpError, Purpose};
+use store::{AccountId, Item};
 
 pub use otp_page::CodeForm as Form;
 
@@ -53,7 +52,7 @@ pub enum Facts {
     },
 }
 
-impl engine::Step for CodeStep {
+impl crate::Step for CodeStep {
     type Flow = Carried<Recovery>;
     type Refusal = Refusal;
     type Facts = Facts;
@@ -94,10 +93,10 @@ impl engine::Step for CodeStep {
             (Some(Ok(c)), Ok(code)) => c.compare(&code, now).is_ok().then_some(&c.item),
             _ => None,
         };
-        let named = right.and_then(|i| i.s(otp::ACCOUNT));
+        let named = right.and_then(otp::account_named);
         let mut items = Vec::new();
         if let (Some(account_id), false) = (named, d.state == State::ResetCodeSent) {
-            let mut keys = vec![accounts::key(account_id)];
+            let mut keys = vec![accounts::key(&account_id)];
             keys.extend(request_keys(d.caps_subject(), Mode::Both, now));
             items = app.store.batch_get(&keys).await?;
         }
@@ -145,8 +144,8 @@ pub fn decide(
     };
     let (consume, named, epoch) = match compared {
         Ok((consume, item)) => {
-            let named = item.s(otp::ACCOUNT).map(str::to_owned);
-            (consume, named, item.n(otp::EPOCH))
+            let named = otp::account_named(&item);
+            (consume, named, otp::epoch_noted(&item))
         }
         Err(e) => return Outcome::reply(refused(&e)),
     };
@@ -164,7 +163,7 @@ pub fn decide(
             .cookie(cookie);
     }
     // Mode 3 proved: the username and a reset link, under the request's guards.
-    let account_id = named.unwrap_or_default();
+    let account_id = named.unwrap_or_else(AccountId::nobody);
     let account = items
         .first()
         .and_then(Option::as_ref)
@@ -225,12 +224,9 @@ fn resend(
     }
     let account = match &d.reset {
         Some(r) => Some(r.account_id.clone()),
-        None => current
-            .as_ref()
-            .and_then(|i| i.s(otp::ACCOUNT))
-            .map(str::to_owned),
+        None => current.as_ref().and_then(otp::account_named),
     };
-    let epoch = current.as_ref().and_then(|i| i.n(otp::EPOCH));
+    let epoch = current.as_ref().and_then(otp::epoch_noted);
     let code = OtpCode::generate();
     let keys = app.keys();
     let secret = keys.current();
@@ -241,7 +237,7 @@ fn resend(
     let named = if d.reset.is_some() {
         None
     } else {
-        account.as_deref().map(|a| (a, epoch))
+        account.as_ref().map(|a| (a, epoch))
     };
     tx.write(otp::issue_naming_op(
         secret,

@@ -25,21 +25,23 @@ pub mod steps;
 
 pub use refusal::Refusal;
 
-use crate::domain::MobileNumber;
-use crate::engine::{self, Flow};
-use crate::engine::{Effect, Tx};
-use crate::notify::messages;
-use crate::store::accounts::Account;
-use crate::store::otp::Purpose;
-use crate::store::{rate, tokens, Item, TxOp};
-use crate::{limits, routes, sms, App};
+use crate::Flow;
+use crate::{sms, App};
+use crate::{Effect, Tx};
+use domain::routes;
+use domain::MobileNumber;
+use notify::messages;
 use serde::{Deserialize, Serialize};
+use store::accounts::Account;
+use store::limits;
+use store::otp::Purpose;
+use store::{rate, tokens, AccountId, Item, TxOp};
 
 pub const COOKIE: &str = "recover_flow";
-pub const KIND: &str = crate::store::flows::FlowKind::Recovery.tag();
+pub const KIND: &str = store::flows::FlowKind::Recovery.tag();
 pub const TTL_SECS: i64 = 30 * 60;
 /// Token kind and lifetime of the reset link.
-pub const RESET_TOKEN: &str = crate::store::tokens::TokenKind::Reset.tag();
+pub const RESET_TOKEN: &str = store::tokens::TokenKind::Reset.tag();
 pub const RESET_TTL_SECS: i64 = 30 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +156,7 @@ pub struct Recovery {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reset {
-    pub account_id: String,
+    pub account_id: AccountId,
     pub token_hash: String,
     /// The account's `session_epoch` when the link was issued: the new password is set only
     /// if it is unchanged (a password change, every session ended or a suspension since
@@ -181,7 +183,7 @@ impl Recovery {
     }
     /// A reset started from `link` (live) of `account_id`: it ends when the link does.
     pub fn reset(
-        account_id: String,
+        account_id: AccountId,
         number: MobileNumber,
         link: &tokens::Link,
         epoch: i64,
@@ -241,13 +243,13 @@ impl Recovery {
 
 /// The code subject of a reset: one per account, so a double-clicked button sends one SMS
 /// and both flows accept it.
-pub fn reset_subject(account_id: &str) -> String {
+pub fn reset_subject(account_id: &AccountId) -> String {
     format!("reset:{account_id}")
 }
 
 /// The subject of a recovery by number + personal codice fiscale (modes 1 and 3).
 pub fn identity_subject(e164: &str, cf: &str) -> String {
-    crate::crypto::token_hash(&format!("identify:{e164}:{cf}"))
+    domain::crypto::token_hash(&format!("identify:{e164}:{cf}"))
 }
 
 /// The hidden field of mode 3's data form: a random value drawn when the page is drawn, so
@@ -256,7 +258,7 @@ pub const REQUEST_FIELD: &str = "richiesta";
 
 /// A new value for `REQUEST_FIELD`.
 pub fn new_request() -> String {
-    crate::crypto::random_token()
+    domain::crypto::random_token()
 }
 
 /// True when `request` can be a value of ours for `REQUEST_FIELD` (bounded: it becomes part
@@ -279,7 +281,7 @@ pub fn request_subject(identity: &str, request: &str, client: &str) -> String {
     } else {
         format!("client:{client}")
     };
-    crate::crypto::token_hash(&format!("request:{identity}:{by}"))
+    domain::crypto::token_hash(&format!("request:{identity}:{by}"))
 }
 
 /// Charges one recovery SMS to `number` asked from `client` in a step's transaction: the
@@ -306,7 +308,7 @@ pub fn charge_sms<R>(
 }
 
 /// The counter of `client`'s share of `number`'s recovery SMS (a loader reads it).
-pub fn sms_share_key(number: &MobileNumber, client: &str, now: i64) -> crate::store::Key {
+pub fn sms_share_key(number: &MobileNumber, client: &str, now: i64) -> store::Key {
     let share = limits::SMS_PER_NUMBER_RECOVERY_PER_CLIENT;
     rate::window_key(share, &share_subject(number, client), now)
 }
@@ -318,7 +320,7 @@ fn share_subject(number: &MobileNumber, client: &str) -> String {
 /// The once-guard and the hourly cap of a recovery message of `mode` for the identity
 /// typed (`subject`): a double click sends one message; beyond the cap nothing is sent
 /// and the page says the same as always.
-pub fn request_keys(subject: &str, mode: Mode, now: i64) -> [crate::store::Key; 2] {
+pub fn request_keys(subject: &str, mode: Mode, now: i64) -> [store::Key; 2] {
     [
         rate::once_key(ONCE_SCOPE, &format!("{subject}#{}", mode.slug())),
         rate::window_key(limits::RECOVER_PER_SUBJECT, subject, now),
@@ -354,7 +356,7 @@ const ONCE_SCOPE: &str = "recover-once";
 /// The write creating a single-use reset link (30 minutes) for `account`, recording its
 /// `session_epoch` (the link is void once it moves), and the link.
 pub fn reset_link_op(app: &App, account: &Account, now: i64) -> (TxOp, String) {
-    let token = crate::crypto::random_token();
+    let token = domain::crypto::random_token();
     let (id, epoch) = (&account.id, account.session_epoch);
     let op = tokens::create_for_op(RESET_TOKEN, &token, id, epoch, RESET_TTL_SECS, now);
     let link = format!(
@@ -390,11 +392,11 @@ impl Flow for Recovery {
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Recovery) -> String {
-    engine::flow_cookie(app, id, version, data)
+    crate::flow_cookie(app, id, version, data)
 }
 
 pub fn clear_cookie(app: &App) -> String {
-    crate::engine::cookies::clear_cookie(COOKIE, app.config.cookie_secure)
+    crate::cookies::clear_cookie(COOKIE, app.config.cookie_secure)
 }
 
 /// Where a request without a live recovery flow goes: the start page, saying why.
@@ -428,7 +430,7 @@ mod tests {
 
     #[test]
     fn reset_goes_code_then_password_once() {
-        let r = Recovery::reset("a".into(), n(), &link(600), 7, 0);
+        let r = Recovery::reset(AccountId::parse("a").unwrap(), n(), &link(600), 7, 0);
         assert_eq!(r.deadline, Some(600), "a reset ends with its link");
         assert_eq!(r.reset.as_ref().unwrap().epoch, Some(2), "the link's epoch");
         assert!(r.state.allows(Step::Code) && !r.state.allows(Step::NewPassword));

@@ -1,10 +1,11 @@
 //! The recovery flow's refusals, and what the user is told for each: in one place.
 
 use super::Mode;
-use crate::engine::{self, Reply};
-use crate::pages::{otp as otp_page, FieldErrors};
-use crate::routes;
+use crate::pages::otp as otp_page;
 use crate::sms::{self, SendRefused};
+use crate::Reply;
+use domain::routes;
+use ui::pages::FieldErrors;
 
 /// The recovery's pages, where a refusal is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ pub fn request_voided_page() -> maud::Markup {
 }
 
 fn warning(title: &str, text: &str) -> maud::Markup {
-    crate::pages::warning_page(title, text, routes::RECOVER, "RECUPERA USERNAME E PASSWORD")
+    ui::pages::warning_page(title, text, routes::RECOVER, "RECUPERA USERNAME E PASSWORD")
 }
 
 fn form(field: &'static str, text: &str) -> Reply {
@@ -73,7 +74,7 @@ fn form(field: &'static str, text: &str) -> Reply {
     Reply::Form(429, errors)
 }
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         const AGAIN: &str = "Riprova tra qualche secondo.";
         match *self {

@@ -13,17 +13,19 @@
 pub use super::refusal::{link_gone_page, link_voided_page};
 use super::refusal::{Page, Refusal};
 use super::{charge_sms, Recovery, Step, RESET_TOKEN};
-use crate::domain::OtpCode;
-use crate::engine::WebError;
-use crate::engine::{self, Carried, Effect, Outcome, Refusal as _, Reply, Tx};
-use crate::notify::messages;
-use crate::pages::{self, FieldErrors};
-use crate::store::accounts::{self, Account, Status};
-use crate::store::lockout::{self, Counter};
-use crate::store::otp::{self, Purpose};
-use crate::store::{tokens, Cond, TxOp};
-use crate::{limits, passwords, routes, App};
+use crate::WebError;
+use crate::{passwords, App};
+use crate::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
+use domain::routes;
+use domain::OtpCode;
+use notify::messages;
 use serde::Deserialize;
+use store::accounts::{self, Account, Status};
+use store::limits;
+use store::lockout::{self, Counter};
+use store::otp::{self, Purpose};
+use store::{tokens, Cond, TxOp};
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -49,7 +51,10 @@ pub async fn link(app: &App, token: &str) -> Result<Link, WebError> {
     let Some(link) = tokens::read(store, RESET_TOKEN, token, app.now()).await? else {
         return Ok(Link::Gone);
     };
-    let account = accounts::get(store, &link.target)
+    let Some(id) = link.account() else {
+        return Ok(Link::Gone);
+    };
+    let account = accounts::get(store, &id)
         .await?
         .filter(|a| a.status == Status::Active);
     Ok(match account {
@@ -149,7 +154,7 @@ pub fn start(app: &App, started: Started, flow_id: &str, client: &str) -> Outcom
                 &code,
             ));
     }
-    tx.write(engine::create_flow_op(flow_id, &data, now));
+    tx.write(crate::create_flow_op(flow_id, &data, now));
     outcome
         .with_tx(tx)
         .cookie(super::cookie(app, flow_id, 1, &data))
@@ -176,7 +181,7 @@ pub async fn load_password(
     // One read: the flow's record with the account. A stale or replayed cookie (the
     // password already set from this flow, a second tab) stops here, before any hash.
     let keys = [accounts::key(&reset.account_id)];
-    let Some(facts) = engine::load_current(app, flow, &keys).await? else {
+    let Some(facts) = crate::load_current(app, flow, &keys).await? else {
         return Ok(Err(Outcome::stale()));
     };
     let Some(account) = facts[0]
@@ -209,7 +214,7 @@ pub async fn load_password(
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(Err(Outcome::reply(Reply::Form(422, errors))));
     };
-    let hash = passwords::in_pool(move || passwords::hash(&password))
+    let hash = passwords::in_pool(move || domain::passwords::hash(&password))
         .await
         .map_err(|e| WebError::Unavailable(e.to_string()))?;
     Ok(Ok(NewPassword { account, hash }))

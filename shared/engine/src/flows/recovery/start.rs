@@ -10,17 +10,19 @@
 use super::refusal::{Page, Refusal};
 use super::{charge_request, identity_subject, request_allowed, request_keys, Mode, Recovery};
 use super::{charge_sms, request_subject, sms_share_key};
-use crate::domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
-use crate::engine::WebError;
-use crate::engine::{self, Effect, Outcome, Tx};
-use crate::notify::messages;
-use crate::pages::FieldErrors;
-use crate::store::accounts::{self, Account, Status};
-use crate::store::otp::{self, Purpose};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{rate, Item, Key};
-use crate::{crypto, limits, routes, sms, App};
+use crate::WebError;
+use crate::{sms, App};
+use crate::{Effect, Outcome, Tx};
+use domain::{crypto, routes};
+use domain::{CodiceFiscalePersona, MobileNumber, OtpCode, Username};
+use notify::messages;
 use serde::Deserialize;
+use store::accounts::{self, Account, Status};
+use store::limits;
+use store::otp::{self, Purpose};
+use store::uniqueness::{self, Kind, Owner};
+use store::{rate, AccountId, Item, Key};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -172,10 +174,9 @@ pub async fn load(
     let mut items = app.store.batch_get(&keys).await?;
     let owner = uniqueness::holder_in(items[0].as_ref(), now);
     let account_id = owner
-        .as_deref()
-        .and_then(accounts::id_from_owner)
-        .unwrap_or("-");
-    let account = accounts::get(app.store.as_ref(), account_id)
+        .and_then(Owner::into_account)
+        .unwrap_or_else(AccountId::nobody);
+    let account = accounts::get(app.store.as_ref(), &account_id)
         .await?
         .filter(|a| a.status == Status::Active)
         .filter(|a| match identity {
@@ -238,7 +239,7 @@ pub fn decide(
                     Refusal::Sms(Page::Start, r)
                 });
                 let keep = Some(limits::RESEND_INTERVAL_SECS);
-                let named = account.map(|a| (a.id.as_str(), Some(a.session_epoch)));
+                let named = account.map(|a| (&a.id, Some(a.session_epoch)));
                 let (keys, code) = (app.keys(), asked.code);
                 let secret = keys.current();
                 let purpose = Purpose::Recovery;
@@ -258,7 +259,7 @@ pub fn decide(
                     .unless_sent(otp::withdraw_op(secret, purpose, &rid, code));
             }
             let data = Recovery::identify(rid, subject, number.clone(), now);
-            tx.write(engine::create_flow_op(asked.flow_id, &data, now));
+            tx.write(crate::create_flow_op(asked.flow_id, &data, now));
             outcome
                 .with_tx(tx)
                 .cookie(super::cookie(app, asked.flow_id, 1, &data))
@@ -341,8 +342,8 @@ fn username_messages(
 }
 
 /// The metric a request of `mode` counts as (`crate::metrics`), known account or not.
-fn counted(mode: Mode) -> crate::metrics::Metric {
-    use crate::metrics::Metric;
+fn counted(mode: Mode) -> metrics::Metric {
+    use metrics::Metric;
     match mode {
         Mode::Username => Metric::RecoveryUsername,
         Mode::Password => Metric::RecoveryPassword,
@@ -355,6 +356,10 @@ mod tests {
     use super::*;
     use crate::config::Config;
 
+    fn aid(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
+
     fn person() -> Identity {
         Identity::Person {
             number: MobileNumber::parse("+393331234567").unwrap(),
@@ -363,7 +368,7 @@ mod tests {
     }
 
     fn account() -> Account {
-        let mut item = crate::store::Item::new();
+        let mut item = store::Item::new();
         for (k, v) in [
             ("number", "+393331234567"),
             ("email", "m@comune.example.it"),
@@ -371,7 +376,7 @@ mod tests {
         ] {
             item = item.with(k, v);
         }
-        accounts::from_item("acc", &item.with("status", "active")).unwrap()
+        accounts::from_item(&aid("acc"), &item.with("status", "active")).unwrap()
     }
 
     /// Known and unknown data: the same writes (by kind), the same number of messages, the

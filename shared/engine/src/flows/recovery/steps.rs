@@ -5,10 +5,10 @@ use super::refusal::Refusal;
 use super::reset;
 use super::start::{self, Identity};
 use super::{Mode, Recovery};
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::{self, Attempt, Carried, Ctx, Outcome, WebError};
+use crate::step::Count;
 use crate::App;
+use crate::{Attempt, Carried, Ctx, Outcome, WebError};
+use domain::OtpCode;
 
 type Loaded<F> = Result<Result<F, Outcome<Refusal>>, WebError>;
 
@@ -21,7 +21,7 @@ pub struct StartStep {
     pub flow_id: String,
 }
 
-impl engine::Step for StartStep {
+impl crate::Step for StartStep {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = (start::Facts, OtpCode);
@@ -73,7 +73,7 @@ pub struct LinkStep {
     pub flow_id: String,
 }
 
-impl engine::Step for LinkStep {
+impl crate::Step for LinkStep {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = reset::Started;
@@ -107,7 +107,7 @@ pub struct PasswordStep {
     pub form: reset::Form,
 }
 
-impl engine::Step for PasswordStep {
+impl crate::Step for PasswordStep {
     type Flow = Carried<Recovery>;
     type Refusal = Refusal;
     type Facts = reset::NewPassword;

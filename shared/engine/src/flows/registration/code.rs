@@ -3,18 +3,20 @@
 //! send a new one that replaces the old.
 
 use super::{number, saving, Refusal, Registration, Step};
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::{self, Carried, Ctx, Effect, Guess, Outcome, Reply, WebError};
-use crate::notify::messages;
-use crate::pages::{otp as otp_page, registration_page};
-use crate::store::accounts::{self, Status};
-use crate::store::otp::{self, OtpError, Purpose};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{Item, TxOp};
-use crate::{flows::record, sms, App};
+use crate::pages::otp as otp_page;
+use crate::record;
+use crate::step::Count;
+use crate::{sms, App};
+use crate::{Carried, Ctx, Effect, Guess, Outcome, Reply, WebError};
+use domain::OtpCode;
 use maud::Markup;
+use notify::messages;
 use serde::Deserialize;
+use store::accounts::{self, Status};
+use store::otp::{self, OtpError, Purpose};
+use store::uniqueness::{self, Kind, Owner};
+use store::{AccountId, Item, TxOp};
+use ui::pages::registration_page;
 
 /// The label the registration's code page gives its resend button.
 pub const RESEND_LABEL: &str = "INVIA DI NUOVO";
@@ -45,7 +47,7 @@ pub struct CodeStep {
 /// account of an earlier Convenzione.
 pub enum Facts {
     Resend {
-        holder: Option<String>,
+        holder: Option<Owner>,
     },
     Guess {
         counted: Option<Count>,
@@ -62,7 +64,7 @@ impl CodeStep {
     }
 }
 
-impl engine::Step for CodeStep {
+impl crate::Step for CodeStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
     type Facts = Facts;
@@ -85,7 +87,7 @@ impl engine::Step for CodeStep {
         _: &Ctx,
         flow: &Carried<Registration>,
         counted: Option<Count>,
-        _: engine::Attempt,
+        _: crate::Attempt,
     ) -> Result<Result<Facts, Outcome<Refusal>>, WebError> {
         let (store, now) = (app.store.as_ref(), app.now());
         if self.code_form().wants_new_code() {
@@ -101,7 +103,7 @@ impl engine::Step for CodeStep {
             _ => None,
         };
         let earlier = match right.and_then(holder) {
-            Some(id) => accounts::get(store, id).await?.is_some_and(|a| {
+            Some(id) => accounts::get(store, &id).await?.is_some_and(|a| {
                 a.status == Status::Active && a.origin.starts_with("convenzione-")
             }),
             None => false,
@@ -115,7 +117,7 @@ impl engine::Step for CodeStep {
         _: &Ctx,
         flow: Carried<Registration>,
         facts: Facts,
-        _: engine::Attempt,
+        _: crate::Attempt,
     ) -> Outcome<Refusal> {
         decide(app, &self.form, flow, facts)
     }
@@ -134,7 +136,7 @@ pub fn decide(
             if let Some(wait) = otp_page::too_early(flow.data.code_sent_at, now) {
                 return Outcome::error(429, otp_page::FIELD, wait);
             }
-            resend(app, flow, holder.as_deref(), &OtpCode::generate())
+            resend(app, flow, holder.as_ref(), &OtpCode::generate())
         }
         Facts::Guess { counted, earlier } => {
             let code = match OtpCode::parse(&form.codice) {
@@ -155,8 +157,8 @@ pub fn decide(
 }
 
 /// The account noted beside the code as the number's holder at step 1.
-fn holder(item: &Item) -> Option<&str> {
-    item.s(otp::HOLDER).and_then(accounts::id_from_owner)
+fn holder(item: &Item) -> Option<AccountId> {
+    otp::holder_noted(item).and_then(Owner::into_account)
 }
 
 fn refused_guess(e: &OtpError) -> Reply {
@@ -182,7 +184,7 @@ pub fn verified(
 pub fn resend(
     app: &App,
     flow: Carried<Registration>,
-    holder: Option<&str>,
+    holder: Option<&Owner>,
     code: &OtpCode,
 ) -> Outcome<Refusal> {
     let now = app.now();

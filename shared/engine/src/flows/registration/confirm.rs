@@ -10,14 +10,15 @@
 //! (a new email, edited data) or fails the version check of the confirmation.
 
 use super::{Refusal, Registration, State, Step, CONFIRM_TTL_SECS, KIND, TOKEN_KIND};
-use crate::engine::WebError;
-use crate::engine::{Carried, Outcome, Refusal as _, Tx};
-use crate::flows::record;
-use crate::pages::message_page;
-use crate::store::{tokens, Cond, Item, Key, TxOp};
-use crate::{crypto, routes, App};
+use crate::record;
+use crate::App;
+use crate::WebError;
+use crate::{Carried, Outcome, Refusal as _, Tx};
+use domain::{crypto, routes};
 use maud::Markup;
 use serde::Deserialize;
+use store::{tokens, AccountId, Cond, Item, Key, TxOp};
+use ui::pages::message_page;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -52,7 +53,7 @@ pub(super) fn flow_token_op(
     flow: &Carried<Registration>,
     next: &Registration,
     hash: &str,
-    account: Option<(&str, i64)>,
+    account: Option<(&AccountId, i64)>,
     until: i64,
 ) -> TxOp {
     let item = tokens::flow_link_item(
@@ -120,14 +121,14 @@ pub fn confirm(app: &App, link: &Link, new_id: &str) -> Outcome<Refusal> {
     );
     let old = TxOp::Delete {
         key: link.flow_key.clone(),
-        cond: Some(crate::store::flows::at_version(link.version)),
+        cond: Some(store::flows::at_version(link.version)),
     };
     tx.guard(old, Refusal::LinkInvalid);
     tx.write(record::create_op(KIND, new_id, &next, super::TTL_SECS, now));
     tracing::info!(step = "confirm-email", "email confirmed");
     Outcome::redirect(routes::CONFIRM_EMAIL)
         .with_tx(tx)
-        .metric(crate::metrics::Metric::RegistrationEmailConfirmed)
+        .metric(metrics::Metric::RegistrationEmailConfirmed)
         .cookie(super::cookie(app, new_id, 1, &next))
 }
 

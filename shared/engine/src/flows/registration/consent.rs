@@ -24,23 +24,25 @@
 //! suspension or its owner's "end every session" since voids the proof).
 
 use super::{saving, Awaiting, Refusal, Registration, State, Step, KIND, TTL_SECS};
-use crate::domain::OtpCode;
-use crate::engine::step::Count;
-use crate::engine::WebError;
-use crate::engine::{Carried, Effect, Guess, Outcome, Refusal as _, Reply, Tx};
-use crate::flows::record;
-use crate::notify::messages;
 use crate::pages::otp::{self as otp_page, CodeForm};
+use crate::record;
 use crate::sms::{self, SendRefused};
-use crate::store::accounts::{self, Account, Status};
-use crate::store::otp::{self, OtpError, Purpose};
-use crate::store::{lines, rate, tokens, Item, Key, TxOp};
-use crate::{crypto, limits, routes, App};
+use crate::step::Count;
+use crate::App;
+use crate::WebError;
+use crate::{Carried, Effect, Guess, Outcome, Refusal as _, Reply, Tx};
+use domain::OtpCode;
+use domain::{crypto, routes};
 use maud::Markup;
+use notify::messages;
 use serde::Deserialize;
+use store::accounts::{self, Account, Status};
+use store::limits;
+use store::otp::{self, OtpError, Purpose};
+use store::{lines, rate, tokens, AccountId, Item, Key, TxOp};
 
 /// The old owner's link token kind (`TOKEN#CEASE#<hash>`).
-pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::Cease.tag();
+pub const TOKEN_KIND: &str = store::tokens::TokenKind::Cease.tag();
 /// The old owner's link's validity (checked at use: `link`).
 pub const LINK_TTL_SECS: i64 = 24 * 3600;
 
@@ -88,14 +90,14 @@ pub struct Facts {
 
 /// Whether an account read as `item` still holds its claims: active, or suspended by the
 /// help desk (which keeps everything); a ceased one released them.
-fn holding(id: &str, item: Option<&Item>) -> Option<Account> {
+fn holding(id: &AccountId, item: Option<&Item>) -> Option<Account> {
     item.and_then(|i| accounts::from_item(id, i))
         .filter(|a| a.status != Status::Ceased)
 }
 
 /// Two reads (the same whatever the old account has): the account and its owner's
 /// counter, then its line and its number's SMS counters.
-pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
+pub async fn load(app: &App, account_id: &AccountId) -> Result<Facts, WebError> {
     let (store, now) = (app.store.as_ref(), app.now());
     let per_owner = limits::CEASE_REQUESTS_PER_ACCOUNT;
     let items = store
@@ -137,7 +139,7 @@ pub async fn load(app: &App, account_id: &str) -> Result<Facts, WebError> {
 }
 
 /// The condition check that `account` is still active at `epoch`.
-pub fn unchanged_op(account: &str, epoch: i64) -> TxOp {
+pub fn unchanged_op(account: &AccountId, epoch: i64) -> TxOp {
     accounts::active_at_check(account, epoch)
 }
 
@@ -324,11 +326,10 @@ fn ask(
         None,
         Some(&old.id),
     );
-    if let (TxOp::Put { item, .. }, false) = (&mut code, sms_goes) {
+    if !sms_goes {
         // A code nobody was sent is one nobody can type: its guesses count down alike, and
         // none matches (no 6-digit code hashes to a random token's hash).
-        let void = crypto::keyed_hash(secret.bytes(), &crypto::random_token());
-        item.attrs.insert("hash".into(), void.into());
+        otp::unguessable(&mut code, secret);
     }
     tx.write(code);
     let mut effects = Vec::new();
@@ -390,8 +391,8 @@ fn request_email(
     old: &Account,
     next: &Registration,
     token: &str,
-) -> crate::notify::EmailMessage {
-    let when = crate::clock::rome_datetime(app.now());
+) -> notify::EmailMessage {
+    let when = domain::clock::rome_datetime(app.now());
     let masked = crate::pages::otp::masked(next.number.e164());
     let base = &app.config.public_base_url;
     let link = format!("{base}{}?t={token}", routes::CONFIRM_CEASE);
@@ -430,7 +431,8 @@ pub async fn load_code(
     };
     let right = match (counted, OtpCode::parse(&form.codice)) {
         (Some(Ok(c)), Ok(code)) => {
-            c.compare(&code, app.now()).is_ok() && c.item.s(otp::ACCOUNT) == Some(&a.account)
+            c.compare(&code, app.now()).is_ok()
+                && otp::account_named(&c.item).as_ref() == Some(&a.account)
         }
         _ => false,
     };
@@ -458,7 +460,7 @@ pub fn code(
         Ok(checked) => checked,
         Err(reply) => return Outcome::reply(reply),
     };
-    if item.s(otp::ACCOUNT) != Some(a.account.as_str()) {
+    if otp::account_named(&item).as_ref() != Some(&a.account) {
         // A code of an earlier request (other data typed since): no longer valid.
         return Outcome::reply(refused_guess(&OtpError::Missing));
     }
@@ -496,7 +498,7 @@ pub struct Link {
     flow_key: Key,
     version: i64,
     pub data: Registration,
-    account: String,
+    account: AccountId,
     epoch: i64,
 }
 
@@ -509,7 +511,7 @@ fn token_op(
     old: &Account,
     now: i64,
 ) -> TxOp {
-    let owner = Some((old.id.as_str(), old.session_epoch));
+    let owner = Some((&old.id, old.session_epoch));
     super::confirm::flow_token_op(TOKEN_KIND, flow, next, hash, owner, now + LINK_TTL_SECS)
 }
 
@@ -544,7 +546,7 @@ pub(super) fn link(item: Option<&Item>, hash: String, now: i64) -> Option<Link> 
     latest.then_some(Link {
         flow_key: link.flow_key,
         version: link.version,
-        account: link.account?.to_owned(),
+        account: link.account?,
         epoch: link.epoch?,
         data,
         hash,
@@ -588,7 +590,7 @@ pub fn confirm(app: &App, link: &Link) -> Outcome<Refusal> {
 
 /// The page of an old owner's link that no longer works (410).
 pub fn invalid_link() -> Markup {
-    crate::pages::warning_page(
+    ui::pages::warning_page(
         "Link non valido",
         "Il link non è più valido: potrebbe essere già stato usato, essere scaduto o essere stato sostituito da \
         un'email più recente, oppure la nuova registrazione è stata interrotta o modificata. La tua registrazione \

@@ -10,15 +10,17 @@
 //! held by an account PROSEGUI supersedes (usable, its claim left in place).
 
 use super::{confirm, saving, Attempt, Refusal, Registration, Reserved, State, Step, WrongState};
-use crate::domain::{Email, Username};
-use crate::engine::WebError;
-use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
-use crate::flows::record;
-use crate::notify::messages;
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{rate, TxOp};
-use crate::{crypto, limits, routes, App};
+use crate::record;
+use crate::App;
+use crate::WebError;
+use crate::{Carried, Effect, Outcome, Refusal as _, Reply, Tx};
+use domain::{crypto, routes};
+use domain::{Email, Username};
+use notify::messages;
 use serde::{Deserialize, Deserializer};
+use store::limits;
+use store::uniqueness::{self, Kind, Owner};
+use store::{rate, TxOp};
 
 /// The values of `azione`: SALVA, AVANTI, INVIA DI NUOVO.
 pub const SAVE: &str = "salva";
@@ -58,7 +60,7 @@ pub enum Holder {
     /// Nobody, this flow, or a lapsed reservation.
     Free,
     /// An account this registration supersedes: the value is usable, its claim stays.
-    Superseded(String),
+    Superseded(Owner),
     /// Someone else.
     Other,
 }
@@ -206,7 +208,7 @@ fn choose<T: AsRef<str>>(
         }
         Holder::Superseded(owner) => {
             let key = uniqueness::key(kind, &value);
-            let still_held = uniqueness::held_by(owner.as_str());
+            let still_held = uniqueness::held_by(owner);
             (
                 TxOp::Check {
                     key,

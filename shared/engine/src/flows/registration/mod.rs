@@ -34,25 +34,26 @@ pub mod steps;
 
 pub use refusal::Refusal;
 
-use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
-use crate::engine::carry::{self, Carried};
-use crate::engine::{self, Ctx, Outcome, Tx, WebError};
-use crate::flows::record;
-use crate::metrics::Metric;
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{tokens, TxOp};
-use crate::{routes, App};
+use crate::carry::{self, Carried};
+use crate::record;
+use crate::App;
+use crate::{Ctx, Outcome, Tx, WebError};
+use domain::routes;
+use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, Email, MobileNumber, Username};
+use metrics::Metric;
 use serde::{Deserialize, Serialize};
+use store::uniqueness::{self, Kind, Owner};
+use store::{tokens, AccountId, TxOp};
 
 pub const COOKIE: &str = "reg_flow";
-pub const KIND: &str = crate::store::flows::FlowKind::Registration.tag();
+pub const KIND: &str = store::flows::FlowKind::Registration.tag();
 /// A registration flow lives a day: the confirmation link must survive until the user reads
 /// the mail. Each step extends it.
 pub const TTL_SECS: i64 = 24 * 3600;
 /// The confirmation link's validity.
 pub const CONFIRM_TTL_SECS: i64 = 24 * 3600;
 /// The confirmation link's token kind (`TOKEN#CONFIRM#<hash>`).
-pub const TOKEN_KIND: &str = crate::store::tokens::TokenKind::Confirm.tag();
+pub const TOKEN_KIND: &str = store::tokens::TokenKind::Confirm.tag();
 /// A reservation this close to its end is left to lapse instead of being released (until
 /// it lapses nobody else can hold it, so releasing it never meets someone else's claim).
 const RELEASE_MARGIN_SECS: i64 = 300;
@@ -163,9 +164,9 @@ pub struct Profile {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Existing {
     /// The account holding the number: the SIM this flow proved by SMS is its line.
-    pub by_number: Option<String>,
+    pub by_number: Option<AccountId>,
     /// The account holding this person's claim in this entity with another number.
-    pub by_person: Option<String>,
+    pub by_person: Option<AccountId>,
 }
 
 impl Existing {
@@ -179,7 +180,7 @@ impl Existing {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Awaiting {
     /// The account whose owner must prove it.
-    pub account: String,
+    pub account: AccountId,
     /// Its `session_epoch` when PROSEGUI was chosen: a password change, a suspension or a
     /// cease since then voids the request (the proof and step 5 are conditioned on it).
     pub epoch: i64,
@@ -193,7 +194,7 @@ pub struct Awaiting {
 /// ceases it only if it is still active at that epoch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consented {
-    pub account: String,
+    pub account: AccountId,
     pub epoch: i64,
 }
 
@@ -226,14 +227,14 @@ pub struct Registration {
     profile: Option<Profile>,
     /// The active accounts found at step 3 with the same number or the same person of the
     /// same entity, waiting for the user's choice.
-    duplicate_of: Vec<String>,
+    duplicate_of: Vec<AccountId>,
     /// Of `duplicate_of`, the one found by person only (another number): PROSEGUI waits
     /// for its owner's proof.
     #[serde(default)]
-    person_only: Option<String>,
+    person_only: Option<AccountId>,
     /// The accounts found by number (the SIM proved) that PROSEGUI will cease when this
     /// registration completes (not before: until then they keep every claim and keep working).
-    supersedes: Vec<String>,
+    supersedes: Vec<AccountId>,
     /// After PROSEGUI on a registration found by person only: what the flow waits for.
     #[serde(default)]
     awaiting: Option<Awaiting>,
@@ -247,7 +248,7 @@ pub struct Registration {
     reserved_username: Option<Reserved<Username>>,
     /// Hash of the latest confirmation link's token: an older link stops working.
     confirm_token_hash: Option<String>,
-    account_id: Option<String>,
+    account_id: Option<AccountId>,
     summary_sent: bool,
 }
 
@@ -308,8 +309,8 @@ impl Registration {
         self.awaiting.as_ref()
     }
     /// The registration found by person only, in `DuplicateFound`.
-    pub fn person_only(&self) -> Option<&str> {
-        self.person_only.as_deref()
+    pub fn person_only(&self) -> Option<&AccountId> {
+        self.person_only.as_ref()
     }
 
     fn require(&self, step: Step) -> Result<(), WrongState> {
@@ -407,9 +408,9 @@ impl Registration {
 
     /// The owner of the awaited `account` proved it (the link, or the code): this
     /// registration will cease it at step 5 if it is still as it was then.
-    pub fn owner_consented(&mut self, account: &str) -> Result<(), WrongState> {
+    pub fn owner_consented(&mut self, account: &AccountId) -> Result<(), WrongState> {
         match self.awaiting.take() {
-            Some(a) if self.state == State::AwaitingConsent && a.account == account => {
+            Some(a) if self.state == State::AwaitingConsent && &a.account == account => {
                 self.consented.push(Consented {
                     account: a.account,
                     epoch: a.epoch,
@@ -484,7 +485,7 @@ impl Registration {
     }
 
     /// The account exists; its summary email goes with this step.
-    pub fn completed(&mut self, account_id: String) -> Result<(), WrongState> {
+    pub fn completed(&mut self, account_id: AccountId) -> Result<(), WrongState> {
         self.require(Step::Password)?;
         self.account_id = Some(account_id);
         self.summary_sent = true;
@@ -499,34 +500,31 @@ impl Registration {
         Ok(())
     }
 
-    /// The reservation owner string for username/email claims.
-    pub fn owner(&self) -> String {
+    /// The owner of this registration's username/email reservations.
+    pub fn owner(&self) -> Owner {
         uniqueness::flow_owner(&self.rid)
     }
 
     /// The accounts this registration will cease, each proved: by the SIM (found by
     /// number), or by its owner (found by person only, with the epoch it was proved at).
-    pub fn superseded(&self) -> impl Iterator<Item = (&str, Option<i64>)> {
-        let by_number = self.supersedes.iter().map(|id| (id.as_str(), None));
-        let consented = self
-            .consented
-            .iter()
-            .map(|c| (c.account.as_str(), Some(c.epoch)));
+    pub fn superseded(&self) -> impl Iterator<Item = (&AccountId, Option<i64>)> {
+        let by_number = self.supersedes.iter().map(|id| (id, None));
+        let consented = self.consented.iter().map(|c| (&c.account, Some(c.epoch)));
         by_number.chain(consented)
     }
 
     /// The claim owners of the accounts this registration supersedes (whose email and
     /// username it may use): never one still awaiting its owner's proof.
-    pub fn superseded_owners(&self) -> Vec<String> {
+    pub fn superseded_owners(&self) -> Vec<Owner> {
         self.superseded()
             .map(|(id, _)| uniqueness::account_owner(id))
             .collect()
     }
 }
 
-pub use crate::engine::{Attempt, Elsewhere};
+pub use crate::{Attempt, Elsewhere};
 
-impl engine::Flow for Registration {
+impl crate::Flow for Registration {
     const KIND: &'static str = KIND;
     const COOKIE: &'static str = COOKIE;
     const TTL_SECS: i64 = TTL_SECS;
@@ -565,7 +563,7 @@ pub fn cookie_value(app: &App, id: &str, version: i64, data: &Registration) -> S
 
 /// The `Set-Cookie` carrying `data` as version `version` of flow `id`.
 pub fn cookie(app: &App, id: &str, version: i64, data: &Registration) -> String {
-    engine::flow_cookie(app, id, version, data)
+    crate::flow_cookie(app, id, version, data)
 }
 
 /// Where a request without a live flow goes: step 1, telling the user why.
@@ -580,7 +578,7 @@ pub async fn page(
     ctx: &Ctx,
     step: Step,
 ) -> Result<Result<Carried<Registration>, Elsewhere>, WebError> {
-    engine::shown(app, ctx, step).await
+    crate::shown(app, ctx, step).await
 }
 
 /// A step's transaction, opened with the write that saves `next` as the flow's next

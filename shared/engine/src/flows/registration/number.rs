@@ -9,19 +9,20 @@
 //! step 2 to read once the SIM is proved).
 
 use super::{Line, Refusal, Registration, Step, KIND, TTL_SECS};
-use crate::domain::{MobileNumber, OtpCode};
-use crate::engine::WebError;
-use crate::engine::{Effect, Outcome, Refusal as _, Reply, Tx};
 use crate::flows::challenge::{self, Passed};
-use crate::flows::record;
-use crate::notify::messages;
-use crate::pages::FieldErrors;
+use crate::record;
 use crate::sms::{self, SendRefused};
-use crate::store::otp::{self, Purpose};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::{lines, rate, TxOp};
-use crate::{limits, App};
+use crate::App;
+use crate::WebError;
+use crate::{Effect, Outcome, Refusal as _, Reply, Tx};
+use domain::{MobileNumber, OtpCode};
+use notify::messages;
 use serde::Deserialize;
+use store::limits;
+use store::otp::{self, Purpose};
+use store::uniqueness::{self, Kind, Owner};
+use store::{lines, rate, TxOp};
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -37,7 +38,7 @@ pub struct Form {
 pub struct Facts {
     pub line: Option<lines::Line>,
     /// The holder of the number's claim (`account:<id>`), if any.
-    pub holder: Option<String>,
+    pub holder: Option<Owner>,
     /// The SMS cap that has no room left for this number, if one.
     pub sms_full: Option<SendRefused>,
 }
@@ -104,13 +105,13 @@ pub async fn load(app: &App, number: &MobileNumber) -> Result<Facts, WebError> {
 }
 
 /// The write storing a registration code, with the number's claim holder noted beside it.
-pub(super) fn code_op(app: &App, rid: &str, code: &OtpCode, holder: Option<&str>) -> TxOp {
+pub(super) fn code_op(app: &App, rid: &str, code: &OtpCode, holder: Option<&Owner>) -> TxOp {
     let keys = app.keys();
     let secret = keys.current();
     match otp::issue_op(secret, Purpose::Registration, rid, code, app.now(), None) {
         TxOp::Put { key, item, cond } => TxOp::Put {
             key,
-            item: item.with(otp::HOLDER, holder.unwrap_or_default()),
+            item: otp::with_holder(item, holder),
             cond,
         },
         op => op,
@@ -150,12 +151,7 @@ pub fn decide(
         ragione_sociale: line.ragione_sociale,
     };
     let data = Registration::start(fresh.rid, number, line, now);
-    tx.write(code_op(
-        app,
-        &data.rid,
-        &fresh.code,
-        facts.holder.as_deref(),
-    ));
+    tx.write(code_op(app, &data.rid, &fresh.code, facts.holder.as_ref()));
     tx.write(record::create_op(
         KIND,
         &fresh.flow_id,
@@ -169,7 +165,7 @@ pub fn decide(
     tracing::info!(step = "register-number", "registration started, code sent");
     Outcome::redirect(Step::Otp.path())
         .with_tx(tx)
-        .metric(crate::metrics::Metric::RegistrationStarted)
+        .metric(metrics::Metric::RegistrationStarted)
         .send(Effect::Sms {
             to: data.number.clone(),
             text: messages::sms_registration_otp(&fresh.code),

@@ -8,19 +8,21 @@
 //! and the summary email goes out; one that cannot is sent by the outcome page, once.
 
 use super::{saving, Attempt, Refusal, Registration, Step};
-use crate::domain::Password;
-use crate::engine::WebError;
-use crate::engine::{Carried, Effect, Outcome, Refusal as _, Reply};
-use crate::flows::record;
-use crate::notify::messages::{self, RegistrationSummary};
-use crate::notify::EmailMessage;
-use crate::pages::{self, FieldErrors};
-use crate::store::accounts::{self, cease_ops, claims, Account, Status};
-use crate::store::uniqueness;
-use crate::store::{consent_log, lines, Cond, TxOp};
-use crate::{documents, passwords, routes, App};
+use crate::record;
+use crate::App;
+use crate::WebError;
+use crate::{Carried, Effect, Outcome, Refusal as _, Reply};
+use domain::passwords;
+use domain::Password;
+use domain::{documents, routes};
 use maud::Markup;
+use notify::messages::{self, RegistrationSummary};
+use notify::EmailMessage;
 use serde::Deserialize;
+use store::accounts::{self, cease_ops, claims, Account, Status};
+use store::uniqueness;
+use store::{consent_log, lines, AccountId, Cond, TxOp};
+use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -124,7 +126,7 @@ pub struct Facts {
 
 /// The one read of step 5.
 pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebError> {
-    let proved: Vec<(&str, Option<i64>)> = flow.data.superseded().collect();
+    let proved: Vec<(&AccountId, Option<i64>)> = flow.data.superseded().collect();
     let number = &flow.data.number;
     let mut keys = vec![record::key_for(super::KIND, &flow.id), lines::key(number)];
     keys.extend(proved.iter().map(|(id, _)| accounts::key(id)));
@@ -153,7 +155,7 @@ pub async fn decide(
     app: &App,
     flow: Carried<Registration>,
     _: Attempt,
-    account_id: &str,
+    account_id: &AccountId,
     hasher: &Hasher,
 ) -> Result<Outcome<Refusal>, WebError> {
     let facts = load(app, &flow).await?;
@@ -194,14 +196,14 @@ pub fn refused(app: &App, flow: &Carried<Registration>, facts: &Facts) -> Option
 }
 
 /// The account this registration makes.
-fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> {
+fn account(r: &Registration, id: &AccountId, hash: &str, now: i64) -> Option<Account> {
     let (profile, email, username) = (
         r.profile.as_ref()?,
         r.email.as_ref()?,
         r.reserved_username.as_ref()?,
     );
     Some(Account {
-        id: id.to_owned(),
+        id: id.clone(),
         nome: profile.nome.clone(),
         cognome: profile.cognome.clone(),
         personal_cf: profile.personal_cf.as_str().to_owned(),
@@ -229,7 +231,7 @@ fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> 
 pub fn complete(
     app: &App,
     flow: Carried<Registration>,
-    account_id: &str,
+    account_id: &AccountId,
     hash: &str,
     superseded: Vec<(Account, Option<i64>)>,
     line: Option<&lines::Line>,
@@ -239,7 +241,7 @@ pub fn complete(
     let Some(account) = account(r, account_id, hash, now) else {
         return Outcome::redirect(super::expired());
     };
-    let next = match super::next(&flow, |n| n.completed(account_id.to_owned())) {
+    let next = match super::next(&flow, |n| n.completed(account_id.clone())) {
         Ok(next) => next,
         Err(answer) => return *answer,
     };
@@ -306,7 +308,7 @@ pub fn complete(
 
 /// Tells the owner of a ceased account that a new registration replaced it.
 fn ceased_email(app: &App, old: &Account, new: &Registration) -> EmailMessage {
-    let when = crate::clock::rome_datetime(app.now());
+    let when = domain::clock::rome_datetime(app.now());
     let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
     let masked = crate::pages::otp::masked(new.number.e164());
     messages::email_account_ceased(&old.email, &when, &masked, &recover)

@@ -7,17 +7,17 @@
 
 use super::consent::{self, Fresh};
 use super::{Existing, Profile, Refusal, Registration, State};
-use crate::domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
-use crate::engine::step::Count;
-use crate::engine::WebError;
-use crate::engine::{Carried, Guess, Outcome, Reply};
 use crate::pages::otp as otp_page;
-use crate::pages::FieldErrors;
-use crate::store::accounts::{self, Status};
-use crate::store::uniqueness::{self, Kind};
-use crate::store::Item;
+use crate::step::Count;
 use crate::App;
+use crate::WebError;
+use crate::{Carried, Guess, Outcome, Reply};
+use domain::{CodiceFiscaleEnte, CodiceFiscalePersona, MobileNumber};
 use serde::Deserialize;
+use store::accounts::{self, Status};
+use store::uniqueness::{self, Kind, Owner};
+use store::{AccountId, Item};
+use ui::pages::FieldErrors;
 
 /// The value of `azione` that chooses PROSEGUI.
 pub const PROCEED: &str = "prosegui";
@@ -206,19 +206,17 @@ pub async fn existing_registrations(
             uniqueness::key(Kind::Person, &person),
         ])
         .await?;
-    let holder = |i: usize| {
-        uniqueness::holder_in(claims[i].as_ref(), now)
-            .and_then(|h| accounts::id_from_owner(&h).map(str::to_owned))
-    };
+    let holder =
+        |i: usize| uniqueness::holder_in(claims[i].as_ref(), now).and_then(Owner::into_account);
     let (by_number, by_person) = (holder(0), holder(1));
-    let mut ids: Vec<String> = by_number.iter().chain(by_person.iter()).cloned().collect();
+    let mut ids: Vec<AccountId> = by_number.iter().chain(by_person.iter()).cloned().collect();
     ids.dedup();
     if ids.is_empty() {
         return Ok(Existing::default());
     }
-    let keys: Vec<_> = ids.iter().map(|id| accounts::key(id)).collect();
+    let keys: Vec<_> = ids.iter().map(accounts::key).collect();
     let items = store.batch_get(&keys).await?;
-    let active: Vec<String> = ids
+    let active: Vec<AccountId> = ids
         .into_iter()
         .zip(items)
         .filter(|(id, item)| {
@@ -227,7 +225,7 @@ pub async fn existing_registrations(
         })
         .map(|(id, _)| id)
         .collect();
-    let keep = |id: Option<String>| id.filter(|id| active.contains(id));
+    let keep = |id: Option<AccountId>| id.filter(|id| active.contains(id));
     Ok(Existing {
         by_number: keep(by_number),
         by_person: keep(by_person),

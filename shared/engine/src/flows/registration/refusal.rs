@@ -3,11 +3,11 @@
 //! position in the transaction).
 
 use super::confirm;
-use crate::engine::{self, Reply};
 use crate::flows::challenge::{self, ChallengeError};
-use crate::pages::FieldErrors;
 use crate::sms::{self, SendRefused};
-use crate::store::uniqueness::Kind;
+use crate::Reply;
+use store::uniqueness::Kind;
+use ui::pages::FieldErrors;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -101,7 +101,7 @@ fn form(status: u16, fields: &[(&'static str, &str)]) -> Reply {
     Reply::Form(status, errors)
 }
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         match self {
             Refusal::Moved => Reply::Redirect(super::Step::Number.path().to_owned()),

@@ -6,11 +6,12 @@
 use super::{
     confirm, consent, email, number, password, profile, Refusal, Registration, State, Step,
 };
-use crate::engine::step::Count;
-use crate::engine::{self, Attempt, Carried, Ctx, Outcome, Reply, WebError};
 use crate::flows::challenge;
-use crate::routes;
+use crate::step::Count;
 use crate::App;
+use crate::{Attempt, Carried, Ctx, Outcome, Reply, WebError};
+use domain::routes;
+use store::AccountId;
 
 type Loaded<F> = Result<Result<F, Outcome<Refusal>>, WebError>;
 
@@ -19,14 +20,10 @@ pub struct NumberStep {
     pub form: number::Form,
 }
 
-impl engine::Step for NumberStep {
+impl crate::Step for NumberStep {
     type Flow = ();
     type Refusal = Refusal;
-    type Facts = (
-        crate::domain::MobileNumber,
-        challenge::Passed,
-        number::Facts,
-    );
+    type Facts = (domain::MobileNumber, challenge::Passed, number::Facts);
 
     /// The checks that need no table first (`number::check`); then one read.
     async fn load(
@@ -60,9 +57,9 @@ impl engine::Step for NumberStep {
     ) -> Outcome<Refusal> {
         let (typed, passed, facts) = facts;
         let fresh = number::Fresh {
-            flow_id: crate::crypto::random_token(),
-            rid: crate::crypto::random_token(),
-            code: crate::domain::OtpCode::generate(),
+            flow_id: domain::crypto::random_token(),
+            rid: domain::crypto::random_token(),
+            code: domain::OtpCode::generate(),
         };
         number::decide(app, typed, &passed, facts, &ctx.network(), fresh)
     }
@@ -76,7 +73,7 @@ pub struct ProfileStep {
     pub fresh: consent::Fresh,
 }
 
-impl engine::Step for ProfileStep {
+impl crate::Step for ProfileStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
     type Facts = profile::Facts;
@@ -85,7 +82,7 @@ impl engine::Step for ProfileStep {
         Some(Step::Profile)
     }
 
-    fn pre_commit(&self, _: &App, flow: &Self::Flow) -> Option<engine::Guess> {
+    fn pre_commit(&self, _: &App, flow: &Self::Flow) -> Option<crate::Guess> {
         profile::to_count(&self.form, &flow.data)
     }
 
@@ -118,7 +115,7 @@ pub struct EmailStep {
     pub form: email::Form,
 }
 
-impl engine::Step for EmailStep {
+impl crate::Step for EmailStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
     type Facts = email::Holder;
@@ -153,7 +150,7 @@ impl engine::Step for EmailStep {
 /// Step 5: the password; one transaction makes the account.
 pub struct PasswordStep {
     pub form: password::Form,
-    pub account_id: String,
+    pub account_id: AccountId,
     /// The password's hash, computed when a decision first needs it and at most once per
     /// request (a decision taken again reuses it).
     pub hash: tokio::sync::OnceCell<String>,
@@ -163,13 +160,13 @@ impl PasswordStep {
     pub fn new(form: password::Form) -> Self {
         PasswordStep {
             form,
-            account_id: crate::crypto::random_token(),
+            account_id: AccountId::random(),
             hash: tokio::sync::OnceCell::new(),
         }
     }
 }
 
-impl engine::Step for PasswordStep {
+impl crate::Step for PasswordStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
     type Facts = (String, password::Facts);
@@ -226,7 +223,7 @@ pub struct DoneStep {
     pub page: fn(bool) -> maud::Markup,
 }
 
-impl engine::Step for DoneStep {
+impl crate::Step for DoneStep {
     type Flow = Carried<Registration>;
     type Refusal = Refusal;
     type Facts = ();
@@ -257,7 +254,7 @@ pub struct ConfirmStep {
     pub new_id: String,
 }
 
-impl engine::Step for ConfirmStep {
+impl crate::Step for ConfirmStep {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = confirm::Link;
@@ -298,7 +295,7 @@ impl engine::Step for ConfirmStep {
 
 /// Whether this browser's registration is the one its link confirmed.
 pub async fn confirmed_here(app: &App, ctx: &Ctx) -> bool {
-    engine::carry::from_ctx::<Registration>(app, ctx, super::COOKIE, super::KIND)
+    crate::carry::from_ctx::<Registration>(app, ctx, super::COOKIE, super::KIND)
         .await
         .is_some_and(|f| f.data.state() == State::EmailConfirmed)
 }
@@ -308,7 +305,7 @@ pub struct CeaseStep {
     pub form: consent::LinkForm,
 }
 
-impl engine::Step for CeaseStep {
+impl crate::Step for CeaseStep {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = consent::Link;
