@@ -14,6 +14,7 @@ pub const OPTIONS: PageOptions<'static> = PageOptions {
     description: None,
     current: Some(routes::ACCOUNT),
     signed_in: true,
+    passkey: false,
 };
 
 /// A page of the private area (`OPTIONS`), a way back to the area's home above the `<h1>`.
