@@ -35,15 +35,26 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn page(a: &Account, line: Option<&Line>) -> Markup {
+/// The home offers a passkey until its owner says NON ORA.
+pub fn offers_passkey(a: &Account) -> bool {
+    !a.passkey_offer_dismissed
+}
+
+pub fn page(a: &Account, line: Option<&Line>, offer_passkey: bool) -> Markup {
     let number = a.number.pretty();
+    // passkey.js shows the offer only where a passkey can be made (hidden otherwise).
+    let opts = layout::PageOptions {
+        passkey: offer_passkey,
+        ..ui::pages::area::OPTIONS
+    };
     layout::page_with(
-        &ui::pages::area::OPTIONS,
+        &opts,
         "Area Clienti",
         html! {
             div class="container" {
                 h1 { "Ciao, " (a.nome) " " (a.cognome) }
                 p class="lead" { "Questa è la tua Area Clienti dei servizi in Convenzione Telefonia Mobile 8." }
+                @if offer_passkey { (ui::pages::passkey_offer::home_card()) }
                 section class="card" aria-labelledby="profilo" {
                     h2 id="profilo" { "Il tuo profilo" }
                     dl {

@@ -26,6 +26,10 @@ pub const REGISTER_PASSWORD: &str = "/registrazione/password";
 pub const REGISTER_DONE: &str = "/registrazione/esito";
 pub const LOGIN: &str = "/accesso";
 pub const LOGIN_OTP: &str = "/accesso/codice";
+/// The passkey's assertion (`login-passkey`): signs in without password and SMS.
+pub const LOGIN_PASSKEY: &str = "/accesso/passkey";
+/// The options of a passkey login (JSON for passkey.js; a ceremony stored, capped per client).
+pub const LOGIN_PASSKEY_OPTIONS: &str = "/accesso/passkey/opzioni";
 pub const ACCOUNT: &str = "/area-clienti";
 /// The entity's lines, for its referente.
 pub const ACCOUNT_LINES: &str = "/area-clienti/linee";
@@ -41,6 +45,11 @@ pub const ACCOUNT_EXPORT_PDF: &str = "/area-clienti/privacy/dati.pdf";
 pub const ACCOUNT_DELETE: &str = "/area-clienti/elimina";
 pub const ACCOUNT_DELETE_CODE: &str = "/area-clienti/elimina/codice";
 pub const ACCOUNT_CONSENTS: &str = "/area-clienti/consensi";
+/// The account's passkeys (list, rename, remove) and their creation.
+pub const ACCOUNT_PASSKEYS: &str = "/area-clienti/passkey";
+pub const ACCOUNT_PASSKEY_NEW: &str = "/area-clienti/passkey/nuova";
+/// NON ORA on the home's passkey offer: remembered on the account (`account`).
+pub const ACCOUNT_PASSKEY_DISMISS: &str = "/area-clienti/passkey/non-ora";
 pub const LOGOUT: &str = "/esci";
 pub const RECOVER: &str = "/recupero";
 pub const RECOVER_OTP: &str = "/recupero/codice";
@@ -81,7 +90,10 @@ pub const ROUTES: &[Route] = &[
     r("POST", LOGIN, "login"),
     r("GET", LOGIN_OTP, "login-otp"),
     r("POST", LOGIN_OTP, "login-otp"),
+    r("POST", LOGIN_PASSKEY_OPTIONS, "login-passkey"),
+    r("POST", LOGIN_PASSKEY, "login-passkey"),
     r("GET", ACCOUNT, "account"),
+    r("POST", ACCOUNT_PASSKEY_DISMISS, "account"),
     r("GET", ACCOUNT_LINES, "account-lines"),
     r("GET", ACCOUNT_PASSWORD, "account-password"),
     r("POST", ACCOUNT_PASSWORD, "account-password"),
@@ -138,6 +150,7 @@ pub const PRIVATE: &[&str] = &[
     ACCOUNT_DELETE,
     ACCOUNT_DELETE_CODE,
     ACCOUNT_CONSENTS,
+    ACCOUNT_PASSKEY_DISMISS,
 ];
 
 /// Private pages that open before new terms are accepted: the consents page itself, and

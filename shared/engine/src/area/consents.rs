@@ -113,6 +113,7 @@ mod tests {
                 privacy_version: "1.0".into(),
                 accepted_at: 0,
                 origin: String::new(),
+                passkey_offer_dismissed: false,
             },
             in_force: InForce {
                 terms_version: "2.0".into(),

@@ -218,6 +218,7 @@ fn account(r: &Registration, id: &str, hash: &str, now: i64) -> Option<Account> 
         privacy_version: documents::PRIVACY_VERSION.into(),
         accepted_at: now,
         origin: String::new(),
+        passkey_offer_dismissed: false,
     })
 }
 
