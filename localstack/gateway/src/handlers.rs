@@ -19,6 +19,7 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "register-password" => |a, r| Box::pin(register_password::handle(a, r)),
         "login" => |a, r| Box::pin(login::handle(a, r)),
         "login-otp" => |a, r| Box::pin(login_otp::handle(a, r)),
+        "login-passkey" => |a, r| Box::pin(login_passkey::handle(a, r)),
         "account" => |a, r| Box::pin(account::handle(a, r)),
         "account-lines" => |a, r| Box::pin(account_lines::handle(a, r)),
         "account-password" => |a, r| Box::pin(account_password::handle(a, r)),

@@ -21,6 +21,8 @@ pub enum Event {
     CodeSent,
     Completed,
     Locked,
+    /// A login completed with a passkey (no password, no SMS).
+    PasskeyLogin,
 }
 
 impl Event {
@@ -30,6 +32,7 @@ impl Event {
             Event::CodeSent => "code-sent",
             Event::Completed => "completed",
             Event::Locked => "locked",
+            Event::PasskeyLogin => "passkey-login",
         }
     }
     fn parse(s: &str) -> Option<Event> {
@@ -38,6 +41,7 @@ impl Event {
             "code-sent" => Event::CodeSent,
             "completed" => Event::Completed,
             "locked" => Event::Locked,
+            "passkey-login" => Event::PasskeyLogin,
             _ => return None,
         })
     }
@@ -48,6 +52,7 @@ impl Event {
             Event::CodeSent => "Password corretta, codice SMS inviato",
             Event::Completed => "Accesso completato",
             Event::Locked => "Accesso bloccato per troppi tentativi",
+            Event::PasskeyLogin => "Accesso completato con una passkey",
         }
     }
     /// True for the events a person may not recognise as theirs.
