@@ -321,12 +321,33 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
+        // Passkey login (issue 24): the options store a ceremony and charge the client's
+        // window; the assertion reads the ceremony, the credential's lookup and the client's
+        // failures, then the account and this browser's device, and in one transaction uses
+        // the ceremony up, moves the key's counter (lookup and list), checks the account
+        // and the line, starts a session (the browser's old one deleted); a refusal deletes
+        // the ceremony and counts the failure.
+        function: "login-passkey",
+        grants: &[
+            g(CEREMONY_AUTH, &[Batch, Put, Del]),
+            g(PASSKEY_CRED, &[Batch, Upd]),
+            g(PASSKEY, &[Upd]),
+            g(RATE, &[Batch, Upd]),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(LINE, &[Check]),
+            g(SESSION, &[Put, Del]),
+            g(SESSIONS, &[Put, Del]),
+            g(ACCESS_LOG, &[Put]),
+            g(DEVICES, &[Batch, Put]),
+        ],
+    },
+    FunctionAccess {
         // Private home: the session check, and the line for an account whose item carries
-        // no copy of it (`lines::copy_on_account`).
+        // no copy of it (`lines::copy_on_account`); NON ORA on the passkey offer.
         function: "account",
         grants: &[
             g(SESSION, SESSION_CHECK),
-            g(ACCOUNT, &[Batch]),
+            g(ACCOUNT, &[Batch, Upd]),
             g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
         ],
@@ -599,6 +620,8 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("register-password", Messaging::Posts),
     ("login", Messaging::Posts),
     ("login-otp", Messaging::Posts),
+    // The new-device email of a passkey login.
+    ("login-passkey", Messaging::Posts),
     ("recover-start", Messaging::Posts),
     ("recover-otp", Messaging::Posts),
     ("recover-reset", Messaging::Posts),
