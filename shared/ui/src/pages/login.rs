@@ -49,7 +49,7 @@ pub fn page(username: &str, next: &str, errors: &FieldErrors, notice: Option<&st
                     input type="hidden" name="credenziale" value="";
                     div class="field" id=(PASSKEY_FIELD) tabindex="-1" {
                         @if let Some(e) = passkey_error {
-                            p class="field-error" { span class="visually-hidden" { "Errore: " } (e) }
+                            p class="field-error" id="passkey-error" { span class="visually-hidden" { "Errore: " } (e) }
                         }
                         p class="field-error" id="passkey-login-stato" role="status" hidden {}
                         button class="btn btn-secondary" type="button" id="passkey-login-button" hidden {
