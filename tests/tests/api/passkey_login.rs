@@ -14,10 +14,10 @@ use e2e::{Page, Portal};
 use engine::flows::login::passkey::REFUSED;
 
 /// One person's browser with a passkey on its authenticator, signed out.
-struct WithPasskey {
-    b: Portal,
-    who: Holder,
-    device: Authenticator,
+pub(crate) struct WithPasskey {
+    pub b: Portal,
+    pub who: Holder,
+    pub device: Authenticator,
 }
 
 /// The JSON the creation page carries for passkey.js.
@@ -32,7 +32,7 @@ fn creation_options(page: &Page) -> String {
 }
 
 /// Signs in by SMS, creates a passkey in the area (as passkey.js does), signs out.
-async fn with_passkey(p: &Portal) -> WithPasskey {
+pub(crate) async fn with_passkey(p: &Portal) -> WithPasskey {
     let who = quick::user(p).await;
     let b = p.as_browser(Portal::browser());
     let home = sign_in(&b, &who.number, &who.username, PASSWORD).await;
@@ -60,13 +60,13 @@ async fn with_passkey(p: &Portal) -> WithPasskey {
 }
 
 /// The options of a login (what passkey.js asks at page load): status and body.
-async fn options(b: &Portal) -> (u16, String) {
+pub(crate) async fn options(b: &Portal) -> (u16, String) {
     let page = b.post("/accesso/passkey/opzioni", &[]).await;
     (page.status, page.html)
 }
 
 /// The id of the ceremony the options belong to.
-fn ceremony(options: &str) -> String {
+pub(crate) fn ceremony(options: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(options).expect("the options are JSON");
     v["cerimonia"].as_str().expect("a ceremony id").to_owned()
 }
@@ -81,7 +81,7 @@ async fn passkey_login(b: &Portal, device: &mut Authenticator) -> (Page, String,
     (page, id, assertion)
 }
 
-async fn post_assertion(b: &Portal, ceremony: &str, assertion: &str) -> Page {
+pub(crate) async fn post_assertion(b: &Portal, ceremony: &str, assertion: &str) -> Page {
     b.post(
         "/accesso/passkey",
         &[("cerimonia", ceremony), ("credenziale", assertion), ("next", "")],
