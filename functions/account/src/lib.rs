@@ -16,7 +16,7 @@ web::step!(get: get, post: post);
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
     let s = ctx.required()?;
     let (account, line) = s.profile(app).await?;
-    let offer = page::offers_passkey(&account);
+    let offer = page::offers_passkey(&account, s.session.by_passkey);
     Ok(web::html(200, page::page(&account, line.as_ref(), offer)))
 }
 

@@ -35,9 +35,10 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// The home offers a passkey until its owner says NON ORA.
-pub fn offers_passkey(a: &Account) -> bool {
-    !a.passkey_offer_dismissed
+/// The home offers a passkey after a login by password + SMS, until its owner says NON ORA
+/// (passkey.js then shows it only where a passkey can be made).
+pub fn offers_passkey(a: &Account, by_passkey: bool) -> bool {
+    !a.passkey_offer_dismissed && !by_passkey
 }
 
 pub fn page(a: &Account, line: Option<&Line>, offer_passkey: bool) -> Markup {

@@ -179,6 +179,13 @@ pub fn start_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxO
     (ops, cookie)
 }
 
+/// `start_ops` for a login by passkey: the session says so (the home offers no passkey).
+pub fn start_passkey_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
+    let (ops, cookie) = start_ops(app, ctx, account_id, epoch);
+    let ops = ops.into_iter().map(sessions::mark_by_passkey).collect();
+    (ops, cookie)
+}
+
 /// The `Set-Cookie` carrying session `id` of `account_id`, for a session created without
 /// `start_ops` ("Esci da tutti gli altri dispositivi" renews this browser's own).
 pub fn session_cookie(app: &App, id: &str, account_id: &str) -> String {

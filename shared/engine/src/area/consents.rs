@@ -94,6 +94,7 @@ mod tests {
                 created_at: 0,
                 last_seen: 0,
                 auth_at: 0,
+                by_passkey: false,
             },
             account: Account {
                 id: "acc".into(),

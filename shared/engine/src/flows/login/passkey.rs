@@ -20,10 +20,8 @@
 //!   The terms in force are the session guard's: the first private page asks for them.
 
 use super::safe_next;
-use crate::engine::step::Count;
-use crate::engine::{self, cookies, Attempt, Ctx, Effect, Outcome, Reply, Tx, WebError};
-use crate::pages::FieldErrors;
-use crate::{session, App};
+use crate::step::Count;
+use crate::{cookies, session, App, Attempt, Ctx, Effect, FieldErrors, Outcome, Reply, Tx, WebError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use domain::passkey::{user_handle, Authenticated, Ceremonies, Refused, Started};
@@ -52,7 +50,7 @@ pub enum Refusal {
     Failed,
 }
 
-impl engine::Refusal for Refusal {
+impl crate::Refusal for Refusal {
     fn reply(&self) -> Reply {
         let (status, text) = match self {
             Refusal::OptionsCap => {
@@ -75,7 +73,7 @@ pub struct OptionsStep<'a> {
     pub rp: &'a dyn Ceremonies,
 }
 
-impl engine::Step for OptionsStep<'_> {
+impl crate::Step for OptionsStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = Started;
@@ -138,7 +136,7 @@ pub struct Facts {
     pub verified: Result<Authenticated, Refused>,
 }
 
-impl engine::Step for FinishStep<'_> {
+impl crate::Step for FinishStep<'_> {
     type Flow = ();
     type Refusal = Refusal;
     type Facts = Facts;
@@ -170,7 +168,7 @@ pub async fn load(app: &App, ctx: &Ctx, rp: &dyn Ceremonies, form: &Form) -> Loa
         .await?;
     if rate::is_full(first[2].as_ref(), limits::PASSKEY_FAILED_PER_IP, now) {
         tracing::info!(step = "login-passkey", outcome = "client-cap", viewer = %client, "passkey refused: client cap");
-        return Ok(Err(Outcome::reply(engine::Refusal::reply(&Refusal::FailedCap))));
+        return Ok(Err(Outcome::reply(crate::Refusal::reply(&Refusal::FailedCap))));
     }
     let ceremony = ceremonies::from_item(Kind::Authentication, first[0].as_ref(), now);
     let stored = passkeys::stored_from(&credential_id, first[1].as_ref());
@@ -237,7 +235,7 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         tx.charge(limits::PASSKEY_FAILED_PER_IP, &facts.client, now, Refusal::FailedCap);
         let viewer = &facts.client;
         tracing::info!(step = "login-passkey", outcome = "refused", %viewer, "passkey refused: {why}");
-        return Outcome::reply(engine::Refusal::reply(&Refusal::Failed))
+        return Outcome::reply(crate::Refusal::reply(&Refusal::Failed))
             .with_tx(tx)
             .metric(Metric::LoginPasskeyRefused);
     }
@@ -262,16 +260,16 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         Refusal::Failed,
     );
     tx.guard(lines::active_check(&a.number), Refusal::Failed);
-    let (ops, session_cookie) = session::start_ops(app, ctx, &a.id, a.session_epoch);
+    let (ops, session_cookie) = session::start_passkey_ops(app, ctx, &a.id, a.session_epoch);
     for op in ops {
         tx.write(op);
     }
     let agent = ctx.agent.as_str();
     tx.write(access_log::record_op(&a.id, Event::PasskeyLogin, agent, now));
     let known = ctx.device.clone().filter(|_| facts.known_device);
-    let device = ctx.device.clone().unwrap_or_else(crate::crypto::random_token);
+    let device = ctx.device.clone().unwrap_or_else(domain::crypto::random_token);
     tx.write(devices::remember_op(&a.id, &device, now));
-    let (account, viewer) = (crate::crypto::log_id(&a.id), &facts.client);
+    let (account, viewer) = (domain::crypto::log_id(&a.id), &facts.client);
     tracing::info!(step = "login-passkey", outcome = "signed-in", %account, %viewer, "signed in with a passkey");
     let mut outcome = Outcome::redirect(safe_next(&form.next))
         .with_tx(tx)
@@ -283,9 +281,9 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         outcome = outcome.cookie(session::device_cookie(app, &device));
     }
     if known.is_none() && !facts.first_login {
-        let recover = format!("{}{}", app.config.public_base_url, crate::routes::RECOVER);
-        let when = crate::clock::rome_datetime(now);
-        let browser = crate::ui::agent::describe(agent);
+        let recover = format!("{}{}", app.config.public_base_url, domain::routes::RECOVER);
+        let when = domain::clock::rome_datetime(now);
+        let browser = ui::agent::describe(agent);
         outcome = outcome.send(Effect::Email(notify::account_messages::email_new_access(
             &a.email, &when, &browser, &recover,
         )));
