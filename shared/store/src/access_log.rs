@@ -21,6 +21,10 @@ pub enum Event {
     CodeSent,
     Completed,
     Locked,
+    /// A passkey was created from the private area (issue 24).
+    PasskeyAdded,
+    /// A passkey was removed (by its owner or the help desk).
+    PasskeyRemoved,
 }
 
 impl Event {
@@ -30,6 +34,8 @@ impl Event {
             Event::CodeSent => "code-sent",
             Event::Completed => "completed",
             Event::Locked => "locked",
+            Event::PasskeyAdded => "passkey-added",
+            Event::PasskeyRemoved => "passkey-removed",
         }
     }
     fn parse(s: &str) -> Option<Event> {
@@ -38,6 +44,8 @@ impl Event {
             "code-sent" => Event::CodeSent,
             "completed" => Event::Completed,
             "locked" => Event::Locked,
+            "passkey-added" => Event::PasskeyAdded,
+            "passkey-removed" => Event::PasskeyRemoved,
             _ => return None,
         })
     }
@@ -48,11 +56,16 @@ impl Event {
             Event::CodeSent => "Password corretta, codice SMS inviato",
             Event::Completed => "Accesso completato",
             Event::Locked => "Accesso bloccato per troppi tentativi",
+            Event::PasskeyAdded => "Passkey aggiunta",
+            Event::PasskeyRemoved => "Passkey rimossa",
         }
     }
     /// True for the events a person may not recognise as theirs.
     pub fn is_warning(self) -> bool {
-        matches!(self, Event::PasswordWrong | Event::Locked)
+        matches!(
+            self,
+            Event::PasswordWrong | Event::Locked | Event::PasskeyAdded | Event::PasskeyRemoved
+        )
     }
 }
 

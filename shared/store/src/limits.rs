@@ -167,3 +167,8 @@ pub const CEASE_REQUESTS_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window_secs: 24 * 3600,
 };
+
+/// Passkeys per account (issue 24): enough for every device a person uses, few enough that
+/// a taken-over session cannot plant many. Held by the count item's conditional write
+/// (`passkeys::add_ops`).
+pub const PASSKEYS_PER_ACCOUNT: i64 = 10;

@@ -29,6 +29,7 @@ mod metrics;
 mod outbox;
 mod outbox_once;
 mod outside_bench;
+mod passkeys_area;
 mod proof_area;
 mod proof_login;
 mod proof_registration;

@@ -2,6 +2,7 @@
 //! of the shared layout in `ui`. Field errors are rendered here, in one place.
 
 pub mod area;
+pub mod passkeys;
 
 use crate::{components, layout};
 use domain::PASSWORD_RULES;
