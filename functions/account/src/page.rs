@@ -24,6 +24,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         routes::ACCOUNT_SESSIONS,
     ),
     (
+        "Passkey",
+        "Accedi senza password e senza codice SMS, con l'impronta, il volto o il PIN del tuo dispositivo.",
+        routes::ACCOUNT_PASSKEYS,
+    ),
+    (
         "Accessi recenti",
         "Controlla gli ultimi accessi al tuo account e i tentativi non riusciti.",
         routes::ACCOUNT_HISTORY,

@@ -31,6 +31,8 @@ pub fn handler_for(function: &str) -> Option<Handler> {
         "account-delete" => |a, r| Box::pin(account_delete::handle(a, r)),
         "account-delete-otp" => |a, r| Box::pin(account_delete_otp::handle(a, r)),
         "account-consents" => |a, r| Box::pin(account_consents::handle(a, r)),
+        "account-passkeys" => |a, r| Box::pin(account_passkeys::handle(a, r)),
+        "account-passkey-create" => |a, r| Box::pin(account_passkey_create::handle(a, r)),
         "logout" => |a, r| Box::pin(logout::handle(a, r)),
         "recover-start" => |a, r| Box::pin(recover_start::handle(a, r)),
         "recover-otp" => |a, r| Box::pin(recover_otp::handle(a, r)),

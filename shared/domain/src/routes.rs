@@ -45,9 +45,14 @@ pub const ACCOUNT_EXPORT_PDF: &str = "/area-clienti/privacy/dati.pdf";
 pub const ACCOUNT_DELETE: &str = "/area-clienti/elimina";
 pub const ACCOUNT_DELETE_CODE: &str = "/area-clienti/elimina/codice";
 pub const ACCOUNT_CONSENTS: &str = "/area-clienti/consensi";
-/// The account's passkeys (list, rename, remove) and their creation.
+/// The account's passkeys (issue 24): the list, a name changed, one removed.
 pub const ACCOUNT_PASSKEYS: &str = "/area-clienti/passkey";
+pub const ACCOUNT_PASSKEY_RENAME: &str = "/area-clienti/passkey/rinomina";
+pub const ACCOUNT_PASSKEY_REMOVE: &str = "/area-clienti/passkey/rimuovi";
+/// A passkey created: the password again if the login is old, then the creation options.
 pub const ACCOUNT_PASSKEY_NEW: &str = "/area-clienti/passkey/nuova";
+/// The created credential, verified and stored.
+pub const ACCOUNT_PASSKEY_REGISTER: &str = "/area-clienti/passkey/registra";
 /// NON ORA on the home's passkey offer: remembered on the account (`account`).
 pub const ACCOUNT_PASSKEY_DISMISS: &str = "/area-clienti/passkey/non-ora";
 pub const LOGOUT: &str = "/esci";
@@ -113,6 +118,12 @@ pub const ROUTES: &[Route] = &[
     r("POST", ACCOUNT_DELETE_CODE, "account-delete-otp"),
     r("GET", ACCOUNT_CONSENTS, "account-consents"),
     r("POST", ACCOUNT_CONSENTS, "account-consents"),
+    r("GET", ACCOUNT_PASSKEYS, "account-passkeys"),
+    r("POST", ACCOUNT_PASSKEY_RENAME, "account-passkeys"),
+    r("POST", ACCOUNT_PASSKEY_REMOVE, "account-passkeys"),
+    r("GET", ACCOUNT_PASSKEY_NEW, "account-passkey-create"),
+    r("POST", ACCOUNT_PASSKEY_NEW, "account-passkey-create"),
+    r("POST", ACCOUNT_PASSKEY_REGISTER, "account-passkey-create"),
     r("GET", LOGOUT, "logout"),
     r("POST", LOGOUT, "logout"),
     r("GET", RECOVER, "recover-start"),
@@ -150,6 +161,11 @@ pub const PRIVATE: &[&str] = &[
     ACCOUNT_DELETE,
     ACCOUNT_DELETE_CODE,
     ACCOUNT_CONSENTS,
+    ACCOUNT_PASSKEYS,
+    ACCOUNT_PASSKEY_RENAME,
+    ACCOUNT_PASSKEY_REMOVE,
+    ACCOUNT_PASSKEY_NEW,
+    ACCOUNT_PASSKEY_REGISTER,
     ACCOUNT_PASSKEY_DISMISS,
 ];
 

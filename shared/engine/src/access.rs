@@ -126,6 +126,13 @@ pub const FLOW_DELETE: &str = FlowKind::Deletion.prefix();
 pub const TOKEN_EMAIL_CHANGE: &str = TokenKind::EmailChange.prefix();
 /// The outbox's delivery records, one per message id (`store::sent`): only its consumer.
 pub const SENT: &str = store::sent::PREFIX;
+/// An account's passkeys and their count (`store::passkeys`, issue 24).
+pub const PASSKEY: &str = store::passkeys::PREFIX;
+/// Credential id → account and key (`store::passkeys`): what a passkey login reads.
+pub const PASSKEY_CRED: &str = store::passkeys::CRED_PREFIX;
+/// WebAuthn ceremonies in progress (`store::ceremonies`), narrowed to their kind.
+pub const CEREMONY_REG: &str = store::ceremonies::Kind::Registration.prefix();
+pub const CEREMONY_AUTH: &str = store::ceremonies::Kind::Authentication.prefix();
 
 /// Every prefix above (the test checks the store really writes keys of these shapes).
 pub const PREFIXES: &[&str] = &[
@@ -158,6 +165,10 @@ pub const PREFIXES: &[&str] = &[
     FLOW_DELETE,
     TOKEN_EMAIL_CHANGE,
     SENT,
+    PASSKEY,
+    PASSKEY_CRED,
+    CEREMONY_REG,
+    CEREMONY_AUTH,
 ];
 
 /// Some actions on the keys starting with `prefix`.
@@ -436,6 +447,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(SESSIONS, &[Query]),
             g(ACCESS_LOG, &[Query]),
             g(DEVICES, &[Query]),
+            g(PASSKEY, &[Query]),
         ],
     },
     FunctionAccess {
@@ -472,6 +484,39 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(DEVICES, &[Query, Del]),
             g(ACCESS_LOG, &[Query, Del]),
             g(CONSENT_LOG, &[Put]),
+            // Every passkey voided with the account (the list read, its items deleted).
+            g(PASSKEY, &[Query, Del]),
+            g(PASSKEY_CRED, &[Del]),
+        ],
+    },
+    FunctionAccess {
+        // "Passkey": the list (one Query of the account's partition), a name changed, one
+        // removed (its item, its lookup, the count) with the access history noted.
+        function: "account-passkeys",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(PASSKEY, &[Query, Upd, Del]),
+            g(PASSKEY_CRED, &[Del]),
+            g(ACCESS_LOG, &[Put]),
+        ],
+    },
+    FunctionAccess {
+        // A passkey created: the password again when the login is old (the browser's lock
+        // counter), the list read (its ids excluded, the cap), the ceremony stored; then the
+        // ceremony taken (deleted as read) and one transaction: the credential, its lookup,
+        // the count under the cap, the account checked active, the access history.
+        function: "account-passkey-create",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del]),
+            g(ACCOUNT, &[Batch, Check]),
+            g(CONSENTS, &[Batch]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(PASSKEY, &[Query, Put, Upd]),
+            g(PASSKEY_CRED, &[Put]),
+            g(CEREMONY_REG, &[Put, Del]),
+            g(ACCESS_LOG, &[Put]),
         ],
     },
     FunctionAccess {
@@ -630,6 +675,8 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("account-email-confirm", Messaging::Posts),
     ("account-delete", Messaging::Posts),
     ("account-delete-otp", Messaging::Posts),
+    ("account-passkeys", Messaging::Posts),
+    ("account-passkey-create", Messaging::Posts),
     (SEND_MESSAGES, Messaging::Delivers),
 ];
 
@@ -942,6 +989,14 @@ mod tests {
         pks.push(sessions::entry_key("a", "h").pk);
         pks.push(crate::store::devices::key("a", "d").pk);
         pks.push(crate::store::consent_log::in_force_key().pk);
+        pks.push(crate::store::passkeys::count_key("a").pk);
+        pks.push(crate::store::passkeys::lookup_key("c").pk);
+        for kind in [
+            crate::store::ceremonies::Kind::Registration,
+            crate::store::ceremonies::Kind::Authentication,
+        ] {
+            pks.push(crate::store::ceremonies::key(kind, "c").pk);
+        }
         for op in [
             crate::store::access_log::record_op(
                 "a",

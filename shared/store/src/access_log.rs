@@ -23,6 +23,10 @@ pub enum Event {
     Locked,
     /// A login completed with a passkey (no password, no SMS).
     PasskeyLogin,
+    /// A passkey was created from the private area (issue 24).
+    PasskeyAdded,
+    /// A passkey was removed (by its owner or the help desk).
+    PasskeyRemoved,
 }
 
 impl Event {
@@ -33,6 +37,8 @@ impl Event {
             Event::Completed => "completed",
             Event::Locked => "locked",
             Event::PasskeyLogin => "passkey-login",
+            Event::PasskeyAdded => "passkey-added",
+            Event::PasskeyRemoved => "passkey-removed",
         }
     }
     fn parse(s: &str) -> Option<Event> {
@@ -42,6 +48,8 @@ impl Event {
             "completed" => Event::Completed,
             "locked" => Event::Locked,
             "passkey-login" => Event::PasskeyLogin,
+            "passkey-added" => Event::PasskeyAdded,
+            "passkey-removed" => Event::PasskeyRemoved,
             _ => return None,
         })
     }
@@ -53,11 +61,16 @@ impl Event {
             Event::Completed => "Accesso completato",
             Event::Locked => "Accesso bloccato per troppi tentativi",
             Event::PasskeyLogin => "Accesso completato con una passkey",
+            Event::PasskeyAdded => "Passkey aggiunta",
+            Event::PasskeyRemoved => "Passkey rimossa",
         }
     }
     /// True for the events a person may not recognise as theirs.
     pub fn is_warning(self) -> bool {
-        matches!(self, Event::PasswordWrong | Event::Locked)
+        matches!(
+            self,
+            Event::PasswordWrong | Event::Locked | Event::PasskeyAdded | Event::PasskeyRemoved
+        )
     }
 }
 

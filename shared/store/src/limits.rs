@@ -183,3 +183,7 @@ pub const PASSKEY_FAILED_PER_IP: Limit = Limit {
     max: 30,
     window_secs: 600,
 };
+/// Passkeys per account (issue 24): enough for every device a person uses, few enough that
+/// a taken-over session cannot plant many. Held by the count item's conditional write
+/// (`passkeys::add_ops`).
+pub const PASSKEYS_PER_ACCOUNT: i64 = 10;

@@ -36,7 +36,8 @@ const SOURCES: [(&str, &str, &[u8], &str); 4] = [
         include_bytes!("favicon.svg"),
         "image/svg+xml",
     ),
-    // Only the pages that offer a passkey load it (`PageOptions::passkey`).
+    // The WebAuthn calls (issue 24): loaded only by the pages that use them, so every
+    // other page keeps site.js alone.
     (
         "passkey",
         "js",
@@ -87,7 +88,8 @@ pub fn favicon_path() -> &'static str {
     &all()[2].path
 }
 
-/// Path of the passkey script (WebAuthn ceremonies, the offer card).
+/// Path of the passkey script (`navigator.credentials`), for the pages that create or use
+/// a passkey.
 pub fn passkey_js_path() -> &'static str {
     &all()[3].path
 }

@@ -35,7 +35,8 @@ pub struct PageOptions<'a> {
     pub current: Option<&'a str>,
     /// Private-area pages: the header's user link reads "Area Clienti" instead of "Accedi".
     pub signed_in: bool,
-    /// Pages that create, use or offer a passkey also load `passkey.js` (the others stay light).
+    /// Pages that create or use a passkey load `passkey.js` (`assets::passkey_js_path`);
+    /// every other page keeps `site.js` alone.
     pub passkey: bool,
 }
 

@@ -1,76 +1,102 @@
-/* Passkeys (WebAuthn), loaded only on the pages that offer one (ui::layout::PageOptions.passkey).
-   Every form here works as plain HTML; this only runs the browser's ceremony and fills the hidden
-   `credenziale` input with its JSON (the shapes webauthn-rs reads: base64url without padding).
-   Without WebAuthn nothing is shown and nothing changes: password + SMS stays the way in. */
+/* Passkeys (issue 24). Loaded only by the pages that create, use or offer one. Without
+   JavaScript nothing here runs: the pages say a passkey needs it, the login's passkey button
+   and the offers stay hidden, and the password + SMS login stays. Binary values travel as
+   base64url (the server's webauthn-rs shapes). */
 (function () {
   "use strict";
-  var PK = window.PublicKeyCredential;
-  if (!PK || !navigator.credentials || !window.fetch) return;
 
-  function fromB64(s) {
-    s = String(s).replace(/-/g, "+").replace(/_/g, "/");
-    while (s.length % 4) s += "=";
-    var bin = atob(s), out = new Uint8Array(bin.length);
+  function toBuffer(s) {
+    var b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) b64 += "=";
+    var bin = atob(b64), out = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out.buffer;
   }
-  function toB64(buf) {
-    if (!buf) return null;
-    var b = new Uint8Array(buf), s = "";
-    for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-    return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+  function toBase64url(buf) {
+    var bytes = new Uint8Array(buf), bin = "";
+    for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function say(el, text) {
+    if (!el) return;
+    el.textContent = text;
+    el.hidden = false;
+  }
+
+  /* Creation (/area-clienti/passkey/nuova): #passkey-creation holds
+     {"cerimonia": ..., "publicKey": {...}}; the credential goes in #passkey-create-form's
+     "credenziale" field as JSON. */
+  function create() {
+    var data = document.getElementById("passkey-creation");
+    var form = document.getElementById("passkey-create-form");
+    if (!data || !form) return;
+    var status = document.getElementById("passkey-status");
+    var options;
+    try {
+      options = JSON.parse(data.textContent).publicKey;
+    } catch (e) {
+      return;
+    }
+    var busy = false;
+    form.addEventListener("submit", function (ev) {
+      if (form.elements.credenziale.value) return;
+      ev.preventDefault();
+      if (busy) return;
+      if (!window.PublicKeyCredential || !navigator.credentials) {
+        say(status, "Questo browser non permette di creare passkey: accedi con username, password e codice SMS.");
+        return;
+      }
+      var publicKey = Object.assign({}, options, {
+        challenge: toBuffer(options.challenge),
+        user: Object.assign({}, options.user, { id: toBuffer(options.user.id) }),
+        excludeCredentials: (options.excludeCredentials || []).map(function (c) {
+          return Object.assign({}, c, { id: toBuffer(c.id) });
+        })
+      });
+      busy = true;
+      navigator.credentials.create({ publicKey: publicKey }).then(function (cred) {
+        form.elements.credenziale.value = JSON.stringify({
+          id: cred.id,
+          rawId: toBase64url(cred.rawId),
+          type: cred.type,
+          response: {
+            attestationObject: toBase64url(cred.response.attestationObject),
+            clientDataJSON: toBase64url(cred.response.clientDataJSON)
+          },
+          extensions: {}
+        });
+        form.submit();
+      }).catch(function (e) {
+        busy = false;
+        say(status, e && e.name === "InvalidStateError"
+          ? "Su questo dispositivo c'è già una passkey per il tuo account: la trovi nell'elenco delle passkey."
+          : "La passkey non è stata creata (richiesta annullata o scaduta). Puoi riprovare con CREA LA PASSKEY.");
+      });
+    });
+  }
+
+  create();
+
+  // The login and the offer need WebAuthn; without it they show nothing (hidden by default).
+  var PK = window.PublicKeyCredential;
+  if (!PK || !navigator.credentials || !window.fetch) return;
+
+  function b64url(buf) {
+    return buf ? toBase64url(buf) : null;
   }
   function ids(list) {
     return (list || []).map(function (c) {
-      var d = {}; for (var k in c) d[k] = c[k];
-      d.id = fromB64(c.id);
-      return d;
+      return Object.assign({}, c, { id: toBuffer(c.id) });
     });
   }
-  // A failed ceremony (cancelled, no passkey, user verification refused) says so next to the
-  // button; the person can still use the password.
-  function say(el, text) {
+  function show(el, text) {
     if (!el) return;
     el.textContent = text;
     el.hidden = !text;
   }
   var CANCELLED = "Operazione annullata o non riuscita: riprova oppure accedi con username e password.";
-
-  // --- Creation (/area-clienti/passkey/nuova): #passkey-creation holds the options. ---------------------------
-  (function () {
-    var data = document.getElementById("passkey-creation");
-    var form = document.getElementById("passkey-create-form");
-    if (!data || !form) return;
-    var opts = JSON.parse(data.textContent);
-    var status = document.getElementById("passkey-stato");
-    form.addEventListener("submit", function (e) {
-      if (form.elements.credenziale.value) return;
-      e.preventDefault();
-      var pk = opts.publicKey, user = {};
-      for (var k in pk.user) user[k] = pk.user[k];
-      user.id = fromB64(pk.user.id);
-      var publicKey = {};
-      for (var p in pk) publicKey[p] = pk[p];
-      publicKey.challenge = fromB64(pk.challenge);
-      publicKey.user = user;
-      publicKey.excludeCredentials = ids(pk.excludeCredentials);
-      navigator.credentials.create({ publicKey: publicKey }).then(function (c) {
-        form.elements.credenziale.value = JSON.stringify({
-          id: c.id,
-          rawId: toB64(c.rawId),
-          type: c.type,
-          response: {
-            attestationObject: toB64(c.response.attestationObject),
-            clientDataJSON: toB64(c.response.clientDataJSON),
-          },
-          extensions: {},
-        });
-        form.submit();
-      }, function () {
-        say(status, "La passkey non è stata creata: l'operazione è stata annullata o il dispositivo non l'ha consentita. Puoi riprovare.");
-      });
-    });
-  })();
 
   // --- Login (/accesso): conditional UI on the username field, and the button. --------------------------------
   (function () {
@@ -96,13 +122,13 @@
       form.elements.cerimonia.value = cerimonia;
       form.elements.credenziale.value = JSON.stringify({
         id: c.id,
-        rawId: toB64(c.rawId),
+        rawId: b64url(c.rawId),
         type: c.type,
         response: {
-          authenticatorData: toB64(c.response.authenticatorData),
-          clientDataJSON: toB64(c.response.clientDataJSON),
-          signature: toB64(c.response.signature),
-          userHandle: toB64(c.response.userHandle),
+          authenticatorData: b64url(c.response.authenticatorData),
+          clientDataJSON: b64url(c.response.clientDataJSON),
+          signature: b64url(c.response.signature),
+          userHandle: b64url(c.response.userHandle),
         },
         extensions: {},
       });
@@ -116,7 +142,7 @@
       return fetchOptions().then(function (o) {
         var pk = o.publicKey, publicKey = {};
         for (var k in pk) publicKey[k] = pk[k];
-        publicKey.challenge = fromB64(pk.challenge);
+        publicKey.challenge = toBuffer(pk.challenge);
         publicKey.allowCredentials = ids(pk.allowCredentials);
         var req = { publicKey: publicKey };
         if (mediation) req.mediation = mediation;
@@ -130,10 +156,10 @@
     if (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
-        say(status, "");
+        show(status, "");
         get(null).catch(function (e) {
           if (e && e.name === "AbortError") return;
-          say(status, CANCELLED);
+          show(status, CANCELLED);
         });
       });
     }

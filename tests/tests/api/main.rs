@@ -31,6 +31,7 @@ mod outbox_once;
 mod outside_bench;
 mod passkey_bench;
 mod passkey_login;
+mod passkeys_area;
 mod proof_area;
 mod proof_login;
 mod proof_registration;

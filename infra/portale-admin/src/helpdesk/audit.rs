@@ -35,6 +35,7 @@ pub enum Action {
     ImportLine,
     ImportAccount,
     PublishConsents,
+    RemovePasskey,
 }
 
 impl Action {
@@ -48,6 +49,7 @@ impl Action {
             Action::ImportLine => "importazione-linea",
             Action::ImportAccount => "importazione-account",
             Action::PublishConsents => "pubblicazione-consensi",
+            Action::RemovePasskey => "rimozione-passkey",
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod area;
 pub mod login;
 pub mod passkey_offer;
+pub mod passkeys;
 
 use crate::{components, layout};
 use domain::PASSWORD_RULES;

@@ -60,6 +60,9 @@ const EMAIL_STEPS: &[&str] = &[
     "account-email",
     "account-email-confirm",
     "account-delete-otp",
+    // The owner told of a passkey added or removed (issue 24).
+    "account-passkeys",
+    "account-passkey-create",
 ];
 /// Steps that hash passwords with argon2id (m = 19 MiB): they get 512 MB.
 const PASSWORD_STEPS: &[&str] = &[
@@ -70,6 +73,7 @@ const PASSWORD_STEPS: &[&str] = &[
     "account-password",
     "account-email",
     "account-delete",
+    "account-passkey-create",
 ];
 /// Steps whose role may write an account item (its password hash, its session epoch).
 const ACCOUNT_WRITERS: &[&str] = &[

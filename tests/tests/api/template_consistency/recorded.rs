@@ -91,6 +91,10 @@ impl Store for Recorder {
         self.note(Action::DeleteItem, key);
         self.inner.delete(key, cond).await
     }
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.note(Action::DeleteItem, key);
+        self.inner.take(key).await
+    }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         for op in &ops {
             match op {

@@ -31,7 +31,7 @@ use store::access_log::{self, Event};
 use store::accounts::{self, Account, Status};
 use store::ceremonies::{self, Ceremony, Gone, Kind};
 use store::passkeys::{self, Stored};
-use store::{devices, lines, limits, rate, TxOp};
+use store::{devices, lines, limits, rate};
 use ui::pages::login::PASSKEY_FIELD;
 
 /// The one answer to every refused assertion.
@@ -224,14 +224,10 @@ fn refusal(facts: &Facts) -> Option<String> {
 /// The decision on a verified (or refused) assertion.
 pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusal> {
     let now = app.now();
-    let ceremony_key = ceremonies::key(Kind::Authentication, &form.cerimonia);
     let mut tx = Tx::new();
     if let Some(why) = refusal(&facts) {
         // Used up all the same, and counted on the client's window.
-        tx.write(TxOp::Delete {
-            key: ceremony_key,
-            cond: None,
-        });
+        tx.write(ceremonies::use_op(Kind::Authentication, &form.cerimonia, false));
         tx.charge(limits::PASSKEY_FAILED_PER_IP, &facts.client, now, Refusal::FailedCap);
         let viewer = &facts.client;
         tracing::info!(step = "login-passkey", outcome = "refused", %viewer, "passkey refused: {why}");
@@ -244,17 +240,13 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
     };
     // Once: of two requests with this ceremony only one deletes it.
     tx.guard(
-        TxOp::Delete {
-            key: ceremony_key,
-            cond: Some(store::Cond::Exists),
-        },
+        ceremonies::use_op(Kind::Authentication, &form.cerimonia, true),
         Refusal::Failed,
     );
     let key = verified.passkey.as_deref().unwrap_or(&stored.passkey);
-    for op in passkeys::touch_ops(stored, key, now) {
-        // Removed meanwhile (the owner, the help desk): refused like any removed one.
-        tx.guard(op, Refusal::Failed);
-    }
+    // Removed meanwhile (the owner, the help desk): refused like any removed one.
+    tx.guard(passkeys::touch_op(stored, key, now), Refusal::Failed);
+    tx.guard(passkeys::touch_list_op(stored, now), Refusal::Failed);
     tx.guard(
         accounts::record_login_op(&a.id, a.session_epoch, now),
         Refusal::Failed,
