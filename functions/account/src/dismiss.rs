@@ -5,8 +5,8 @@ use domain::routes;
 use engine::area::Refusal;
 use engine::session::SignedIn;
 use engine::step::Count;
-use engine::{Attempt, Ctx, Outcome, Tx, WebError};
 use engine::App;
+use engine::{Attempt, Ctx, Outcome, Tx, WebError};
 use maud::Markup;
 use store::accounts;
 

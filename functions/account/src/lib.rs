@@ -22,8 +22,6 @@ async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
 
 /// NON ORA on the passkey offer (the one POST route of this function).
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let step = dismiss::Step {
-        s: ctx.required()?,
-    };
+    let step = dismiss::Step { s: ctx.required()? };
     web::run(app, ctx, &step, |_, _| dismiss::changed_page()).await
 }

@@ -180,7 +180,12 @@ pub fn start_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxO
 }
 
 /// `start_ops` for a login by passkey: the session says so (the home offers no passkey).
-pub fn start_passkey_ops(app: &App, ctx: &Ctx, account_id: &str, epoch: i64) -> (Vec<TxOp>, String) {
+pub fn start_passkey_ops(
+    app: &App,
+    ctx: &Ctx,
+    account_id: &str,
+    epoch: i64,
+) -> (Vec<TxOp>, String) {
     let (ops, cookie) = start_ops(app, ctx, account_id, epoch);
     let ops = ops.into_iter().map(sessions::mark_by_passkey).collect();
     (ops, cookie)

@@ -190,7 +190,11 @@ async fn a_passkey_login_stays_within_its_budget() {
     let (status, opts) = crate::passkey_login::options(&u.b).await;
     assert_eq!(status, 200, "{opts}");
     println!("passkey opzioni: {:?}", counts.request_path());
-    assert_eq!(counts.request_path(), ["TransactWriteItems"], "the options: one transaction");
+    assert_eq!(
+        counts.request_path(),
+        ["TransactWriteItems"],
+        "the options: one transaction"
+    );
     assert_eq!(counts.dynamodb(), PASSKEY_OPTIONS_DYNAMODB);
     counts.reset();
     let assertion = u.device.get(&opts).unwrap();
@@ -199,7 +203,12 @@ async fn a_passkey_login_stays_within_its_budget() {
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     assert_eq!(
         counts.request_path(),
-        ["BatchGetItem", "BatchGetItem", "TransactWriteItems", "BatchGetItem"],
+        [
+            "BatchGetItem",
+            "BatchGetItem",
+            "TransactWriteItems",
+            "BatchGetItem"
+        ],
         "the assertion (two reads, one transaction), then the home"
     );
     // The browser logged in here before (its device is known): no email, nothing posted.

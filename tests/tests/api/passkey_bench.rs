@@ -81,9 +81,12 @@ async fn a_passkey_login_costs_less_server_time_than_an_sms_login() {
         let page = u.b.get("/accesso").await;
         let before = p.sms_to(&u.who.number).await.len();
         let t = Instant::now();
-        let code_page = u
-            .b
-            .submit(&page, "username", &[("username", &u.who.username), ("password", PASSWORD)])
+        let code_page =
+            u.b.submit(
+                &page,
+                "username",
+                &[("username", &u.who.username), ("password", PASSWORD)],
+            )
             .await;
         let mut server = t.elapsed();
         assert_eq!(code_page.path, "/accesso/codice", "{}", code_page.text());

@@ -41,7 +41,9 @@ pub(crate) async fn with_passkey(p: &Portal) -> WithPasskey {
     let list = b.get("/area-clienti/passkey").await;
     let new = b.submit(&list, "", &[]).await;
     let options = creation_options(&new);
-    let response = device.create(&options).expect("the authenticator makes a passkey");
+    let response = device
+        .create(&options)
+        .expect("the authenticator makes a passkey");
     let cerimonia: serde_json::Value = serde_json::from_str(&options).unwrap();
     let made = b
         .submit(
@@ -84,7 +86,11 @@ async fn passkey_login(b: &Portal, device: &mut Authenticator) -> (Page, String,
 pub(crate) async fn post_assertion(b: &Portal, ceremony: &str, assertion: &str) -> Page {
     b.post(
         "/accesso/passkey",
-        &[("cerimonia", ceremony), ("credenziale", assertion), ("next", "")],
+        &[
+            ("cerimonia", ceremony),
+            ("credenziale", assertion),
+            ("next", ""),
+        ],
     )
     .await
 }
@@ -140,7 +146,10 @@ async fn every_refused_assertion_gets_the_same_page() {
     let (home, id, assertion) = passkey_login(&u.b, &mut u.device).await;
     assert_eq!(home.path, "/area-clienti");
     u.b.post("/esci", &[]).await;
-    assert_refused(&post_assertion(&u.b, &id, &assertion).await, "replayed ceremony");
+    assert_refused(
+        &post_assertion(&u.b, &id, &assertion).await,
+        "replayed ceremony",
+    );
 
     // An expired ceremony (5 minutes).
     let (_, opts) = options(&u.b).await;
@@ -176,8 +185,9 @@ async fn every_refused_assertion_gets_the_same_page() {
         serde_json::from_str(&u.device.get(&opts).unwrap()).unwrap();
     let other_handle = other.device.credential().unwrap().user_handle.clone();
     use base64::Engine as _;
-    forged["response"]["userHandle"] =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(other_handle).into();
+    forged["response"]["userHandle"] = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(other_handle)
+        .into();
     assert_refused(
         &post_assertion(&u.b, &ceremony(&opts), &forged.to_string()).await,
         "another account's handle",
@@ -196,7 +206,9 @@ async fn removed_ceased_or_suspended_is_refused_alike() {
     let mut u = with_passkey(&p).await;
     let id = u.device.credential().unwrap().id_b64();
     sign_in(&u.b, &u.who.number, &u.who.username, PASSWORD).await;
-    let list = u.b.post("/area-clienti/passkey/rimuovi", &[("id", &id)]).await;
+    let list =
+        u.b.post("/area-clienti/passkey/rimuovi", &[("id", &id)])
+            .await;
     assert_eq!(list.path, "/area-clienti/passkey", "{}", list.text());
     u.b.post("/esci", &[]).await;
     let (page, ..) = passkey_login(&u.b, &mut u.device).await;
@@ -204,13 +216,24 @@ async fn removed_ceased_or_suspended_is_refused_alike() {
 
     // The line ceased in the Convenzione.
     let mut u = with_passkey(&p).await;
-    quick::line(&p, &u.who.number, &quick::random_entity(), false, store::lines::Profile::Utente).await;
+    quick::line(
+        &p,
+        &u.who.number,
+        &quick::random_entity(),
+        false,
+        store::lines::Profile::Utente,
+    )
+    .await;
     let (page, ..) = passkey_login(&u.b, &mut u.device).await;
     assert_refused(&page, "ceased line");
 
     // The account suspended by the help desk.
     let mut u = with_passkey(&p).await;
-    let out = e2e::admin::ops(&p, &["account", "disable", &u.who.id, "--motivo", "prova passkey"]).await;
+    let out = e2e::admin::ops(
+        &p,
+        &["account", "disable", &u.who.id, "--motivo", "prova passkey"],
+    )
+    .await;
     assert!(out.ok(), "{out:?}");
     let (page, ..) = passkey_login(&u.b, &mut u.device).await;
     assert_refused(&page, "suspended account");
@@ -229,5 +252,9 @@ async fn garbage_and_failures_are_capped_per_client() {
     }
     let page = post_assertion(&b, "x", "{}").await;
     assert_eq!(page.status, 429, "{}", page.text());
-    assert!(page.contains("Troppi tentativi di accesso con passkey"), "{}", page.text());
+    assert!(
+        page.contains("Troppi tentativi di accesso con passkey"),
+        "{}",
+        page.text()
+    );
 }

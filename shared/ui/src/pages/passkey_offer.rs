@@ -8,8 +8,9 @@ use maud::{html, Markup};
 
 pub const TITLE: &str = "Accedi più velocemente con una passkey";
 
-const WHY: &str = "Con una passkey entri nell'Area Clienti con l'impronta, il volto o il PIN di questo dispositivo: \
-                   senza password e senza attendere l'SMS. Nessuno può usarla da un altro dispositivo o su un sito falso.";
+const WHY: &str = "Con una passkey entri nell'Area Clienti con l'impronta, il volto o il PIN di questo \
+                   dispositivo: senza password e senza attendere l'SMS. Nessuno può usarla da un altro \
+                   dispositivo o su un sito falso.";
 
 /// On the home: CREA UNA PASSKEY (the area's creation, which asks the password again after
 /// 15 minutes) and NON ORA (remembered on the account: not offered again).
@@ -43,7 +44,8 @@ pub fn registration_card() -> Markup {
         section class="card" aria-labelledby="offerta-passkey" data-passkey-offer hidden {
             h2 id="offerta-passkey" { (TITLE) }
             p { (WHY) }
-            p { "Accedi con username e password ancora una volta: ti porteremo subito alla pagina per creare la passkey." }
+            p { "Accedi con username e password ancora una volta: ti porteremo subito alla pagina per creare \
+                la passkey." }
             div class="card-actions" {
                 a class="btn btn-primary" href=(after_registration_href()) { "ACCEDI E CREA UNA PASSKEY" }
                 button class="btn btn-secondary" type="button" data-passkey-offer-close { "NON ORA" }

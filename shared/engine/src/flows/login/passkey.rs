@@ -21,7 +21,9 @@
 
 use super::safe_next;
 use crate::step::Count;
-use crate::{cookies, session, App, Attempt, Ctx, Effect, FieldErrors, Outcome, Reply, Tx, WebError};
+use crate::{
+    cookies, session, App, Attempt, Ctx, Effect, FieldErrors, Outcome, Reply, Tx, WebError,
+};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use domain::passkey::{user_handle, Authenticated, Ceremonies, Refused, Started};
@@ -31,11 +33,12 @@ use store::access_log::{self, Event};
 use store::accounts::{self, Account, Status};
 use store::ceremonies::{self, Ceremony, Gone, Kind};
 use store::passkeys::{self, Stored};
-use store::{devices, lines, limits, rate};
+use store::{devices, limits, lines, rate};
 use ui::pages::login::PASSKEY_FIELD;
 
 /// The one answer to every refused assertion.
-pub const REFUSED: &str = "Non è stato possibile accedere con la passkey: non è valida, è stata rimossa o non \
+pub const REFUSED: &str =
+    "Non è stato possibile accedere con la passkey: non è valida, è stata rimossa o non \
      appartiene a un account attivo. Accedi con username e password.";
 const TOO_MANY: &str =
     "Troppi tentativi di accesso con passkey da questa connessione. Attendi qualche minuto e riprova.";
@@ -78,7 +81,14 @@ impl crate::Step for OptionsStep<'_> {
     type Refusal = Refusal;
     type Facts = Started;
 
-    async fn load(&self, _: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Started> {
+    async fn load(
+        &self,
+        _: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Started> {
         let started = self
             .rp
             .start_authentication()
@@ -86,7 +96,14 @@ impl crate::Step for OptionsStep<'_> {
         Ok(Ok(started))
     }
 
-    fn decide(&self, app: &App, ctx: &Ctx, _: (), started: Started, _: Attempt) -> Outcome<Refusal> {
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        started: Started,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
         options(app, &ctx.network(), &started)
     }
 }
@@ -96,7 +113,12 @@ pub fn options(app: &App, client: &str, started: &Started) -> Outcome<Refusal> {
     let now = app.now();
     let (id, op) = ceremonies::start_op(Kind::Authentication, &started.state, "", now);
     let mut tx = Tx::new();
-    tx.charge(limits::PASSKEY_OPTIONS_PER_IP, client, now, Refusal::OptionsCap);
+    tx.charge(
+        limits::PASSKEY_OPTIONS_PER_IP,
+        client,
+        now,
+        Refusal::OptionsCap,
+    );
     tx.write(op);
     let public_key: serde_json::Value =
         serde_json::from_str(&started.public_key).unwrap_or(serde_json::Value::Null);
@@ -141,7 +163,14 @@ impl crate::Step for FinishStep<'_> {
     type Refusal = Refusal;
     type Facts = Facts;
 
-    async fn load(&self, app: &App, ctx: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<Facts> {
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Facts> {
         load(app, ctx, self.rp, &self.form).await
     }
 
@@ -154,7 +183,7 @@ impl crate::Step for FinishStep<'_> {
 pub async fn load(app: &App, ctx: &Ctx, rp: &dyn Ceremonies, form: &Form) -> Loaded<Facts> {
     let now = app.now();
     let store = app.store.as_ref();
-    let client = ctx.network();
+    let client = ctx.network().to_string();
     let (credential_id, handle) = rp
         .assertion_ids(&form.credenziale)
         .filter(|(id, _)| passkeys::is_credential_id(id))
@@ -168,11 +197,16 @@ pub async fn load(app: &App, ctx: &Ctx, rp: &dyn Ceremonies, form: &Form) -> Loa
         .await?;
     if rate::is_full(first[2].as_ref(), limits::PASSKEY_FAILED_PER_IP, now) {
         tracing::info!(step = "login-passkey", outcome = "client-cap", viewer = %client, "passkey refused: client cap");
-        return Ok(Err(Outcome::reply(crate::Refusal::reply(&Refusal::FailedCap))));
+        return Ok(Err(Outcome::reply(crate::Refusal::reply(
+            &Refusal::FailedCap,
+        ))));
     }
     let ceremony = ceremonies::from_item(Kind::Authentication, first[0].as_ref(), now);
     let stored = passkeys::stored_from(&credential_id, first[1].as_ref());
-    let account_id = stored.as_ref().map_or("-", |s| s.account_id.as_str()).to_owned();
+    let account_id = stored
+        .as_ref()
+        .map_or("-", |s| s.account_id.as_str())
+        .to_owned();
     let second = store
         .batch_get(&[
             accounts::key(&account_id),
@@ -205,7 +239,12 @@ pub async fn load(app: &App, ctx: &Ctx, rp: &dyn Ceremonies, form: &Form) -> Loa
 
 /// Why an assertion signs no one in (for the log only: the person is told `REFUSED`).
 fn refusal(facts: &Facts) -> Option<String> {
-    let why = match (&facts.ceremony, &facts.stored, &facts.verified, &facts.account) {
+    let why = match (
+        &facts.ceremony,
+        &facts.stored,
+        &facts.verified,
+        &facts.account,
+    ) {
         (Err(Gone::Expired), ..) => "ceremony expired".to_owned(),
         (Err(Gone::Unknown), ..) => "no such ceremony (replayed, or never issued)".to_owned(),
         (_, None, ..) => "unknown credential".to_owned(),
@@ -227,15 +266,25 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
     let mut tx = Tx::new();
     if let Some(why) = refusal(&facts) {
         // Used up all the same, and counted on the client's window.
-        tx.write(ceremonies::use_op(Kind::Authentication, &form.cerimonia, false));
-        tx.charge(limits::PASSKEY_FAILED_PER_IP, &facts.client, now, Refusal::FailedCap);
+        tx.write(ceremonies::use_op(
+            Kind::Authentication,
+            &form.cerimonia,
+            false,
+        ));
+        tx.charge(
+            limits::PASSKEY_FAILED_PER_IP,
+            &facts.client,
+            now,
+            Refusal::FailedCap,
+        );
         let viewer = &facts.client;
         tracing::info!(step = "login-passkey", outcome = "refused", %viewer, "passkey refused: {why}");
         return Outcome::reply(crate::Refusal::reply(&Refusal::Failed))
             .with_tx(tx)
             .metric(Metric::LoginPasskeyRefused);
     }
-    let (Some(a), Some(stored), Ok(verified)) = (&facts.account, &facts.stored, &facts.verified) else {
+    let (Some(a), Some(stored), Ok(verified)) = (&facts.account, &facts.stored, &facts.verified)
+    else {
         unreachable!("refusal() answered every missing fact")
     };
     // Once: of two requests with this ceremony only one deletes it.
@@ -257,9 +306,17 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         tx.write(op);
     }
     let agent = ctx.agent.as_str();
-    tx.write(access_log::record_op(&a.id, Event::PasskeyLogin, agent, now));
+    tx.write(access_log::record_op(
+        &a.id,
+        Event::PasskeyLogin,
+        agent,
+        now,
+    ));
     let known = ctx.device.clone().filter(|_| facts.known_device);
-    let device = ctx.device.clone().unwrap_or_else(domain::crypto::random_token);
+    let device = ctx
+        .device
+        .clone()
+        .unwrap_or_else(domain::crypto::random_token);
     tx.write(devices::remember_op(&a.id, &device, now));
     let (account, viewer) = (domain::crypto::log_id(&a.id), &facts.client);
     tracing::info!(step = "login-passkey", outcome = "signed-in", %account, %viewer, "signed in with a passkey");
@@ -268,7 +325,10 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         .metric(Metric::LoginPasskeyOk)
         .metric(Metric::SmsSavedByPasskey)
         .cookie(session_cookie)
-        .cookie(cookies::clear_cookie(super::COOKIE, app.config.cookie_secure));
+        .cookie(cookies::clear_cookie(
+            super::COOKIE,
+            app.config.cookie_secure,
+        ));
     if ctx.device.is_none() {
         outcome = outcome.cookie(session::device_cookie(app, &device));
     }
