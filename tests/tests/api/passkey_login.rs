@@ -20,17 +20,6 @@ pub(crate) struct WithPasskey {
     pub device: Authenticator,
 }
 
-/// The JSON the creation page carries for passkey.js.
-fn creation_options(page: &Page) -> String {
-    let doc = page.doc();
-    let sel = scraper::Selector::parse("#passkey-creation").unwrap();
-    doc.select(&sel)
-        .next()
-        .unwrap_or_else(|| panic!("no creation options: {}", page.text()))
-        .text()
-        .collect()
-}
-
 /// Signs in by SMS, creates a passkey in the area (as passkey.js does), signs out.
 pub(crate) async fn with_passkey(p: &Portal) -> WithPasskey {
     let who = quick::user(p).await;
@@ -38,23 +27,7 @@ pub(crate) async fn with_passkey(p: &Portal) -> WithPasskey {
     let home = sign_in(&b, &who.number, &who.username, PASSWORD).await;
     assert_eq!(home.path, "/area-clienti", "{}", home.text());
     let mut device = Authenticator::new(&p.app.config.passkey.origin);
-    let list = b.get("/area-clienti/passkey").await;
-    let new = b.submit(&list, "", &[]).await;
-    let options = creation_options(&new);
-    let response = device
-        .create(&options)
-        .expect("the authenticator makes a passkey");
-    let cerimonia: serde_json::Value = serde_json::from_str(&options).unwrap();
-    let made = b
-        .submit(
-            &new,
-            "credenziale",
-            &[
-                ("cerimonia", cerimonia["cerimonia"].as_str().unwrap()),
-                ("credenziale", &response),
-            ],
-        )
-        .await;
+    let made = e2e::passkey::create(&b, &mut device, "").await;
     assert_eq!(made.path, "/area-clienti/passkey", "{}", made.text());
     let out = b.post("/esci", &[]).await;
     assert_eq!(out.path, "/accesso", "{}", out.text());
@@ -234,7 +207,7 @@ async fn removed_ceased_or_suspended_is_refused_alike() {
         &["account", "disable", &u.who.id, "--motivo", "prova passkey"],
     )
     .await;
-    assert!(out.ok(), "{out:?}");
+    assert_eq!(out.code, portale_admin::helpdesk::Exit::Ok, "{}", out.stderr);
     let (page, ..) = passkey_login(&u.b, &mut u.device).await;
     assert_refused(&page, "suspended account");
 }
