@@ -7,20 +7,15 @@ use domain::routes;
 use engine::flows::login::passkey::{FinishStep, OptionsStep};
 use engine::flows::login::safe_next;
 use engine::App;
-use std::sync::OnceLock;
 use web::{self, Ctx, Resp, WebError};
 
 web::step!(get: get, post: post);
 
-/// The relying party, built once per process from the configuration (checked at start-up
-/// by `engine::config`).
-fn rp(app: &App) -> Result<&'static passkey::Rp, WebError> {
-    static RP: OnceLock<passkey::Rp> = OnceLock::new();
-    if let Some(rp) = RP.get() {
-        return Ok(rp);
-    }
-    let rp = passkey::Rp::from_config(&app.config.passkey).map_err(WebError::Unavailable)?;
-    Ok(RP.get_or_init(|| rp))
+/// The relying party of this app's configuration (checked at start-up by `engine::config`).
+/// Built per request — it only parses the origin — so that apps of different origins in one
+/// process (the tests' portals) each verify against their own.
+fn rp(app: &App) -> Result<passkey::Rp, WebError> {
+    passkey::Rp::from_config(&app.config.passkey).map_err(WebError::Unavailable)
 }
 
 /// Both routes are POSTs (the runtime answers 405 to anything else); a stray GET goes to
@@ -30,7 +25,7 @@ async fn get(_: &App, _: &Ctx) -> Result<Resp, WebError> {
 }
 
 async fn post(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
-    let rp = rp(app)?;
+    let rp = &rp(app)?;
     if ctx.path == routes::LOGIN_PASSKEY_OPTIONS {
         return web::run(app, ctx, &OptionsStep { rp }, |_, _| maud::html! {}).await;
     }

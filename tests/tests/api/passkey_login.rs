@@ -207,7 +207,12 @@ async fn removed_ceased_or_suspended_is_refused_alike() {
         &["account", "disable", &u.who.id, "--motivo", "prova passkey"],
     )
     .await;
-    assert_eq!(out.code, portale_admin::helpdesk::Exit::Ok, "{}", out.stderr);
+    assert_eq!(
+        out.code,
+        portale_admin::helpdesk::Exit::Ok,
+        "{}",
+        out.stderr
+    );
     let (page, ..) = passkey_login(&u.b, &mut u.device).await;
     assert_refused(&page, "suspended account");
 }
