@@ -6,10 +6,12 @@
 #   scripts/bench.sh hash            argon2id next to the C reference
 #   scripts/bench.sh handlers        handler cost (criterion + p50/p99 sampling)
 #   scripts/bench.sh coldstart       cold start through a local Lambda Runtime API stub
+#   scripts/bench.sh passkey         a login by passkey next to one by password + SMS (issue 24):
+#                                    server time and cost per 1,000 logins, on LocalStack
 #
 # Knobs (environment): HASH_N (20) calls per implementation; PERF_SAMPLES (1000)
 # requests per handler case; PERF_CRITERION=0 skips criterion; COLDSTART_RUNS (9);
-# HASH_OPT3=1 also measures argon2/blake2 built at opt-level 3 (a rebuild of engine and perf).
+# PASSKEY_BENCH_N (50) logins of each kind for `passkey`; HASH_OPT3=1 also measures argon2/blake2 built at opt-level 3 (a rebuild of engine and perf).
 # Benchmarks are release builds (Cargo.toml [profile.release]); the machine is noisy, so
 # every part measures its reference side by side, alternating, in the same run.
 set -euo pipefail
@@ -84,13 +86,27 @@ part_coldstart() {
   target/release/coldstart --bin-dir target/release --runs "${COLDSTART_RUNS:-9}" --baseline hello-lambda --probe target/release/initprobe "${FUNCTIONS[@]}" | tee "$OUT/coldstart.txt"
 }
 
+part_passkey() {
+  step "Accesso con passkey e con password + SMS, alternati: tempo server e costo per 1.000 accessi"
+  . localstack/env.sh
+  if ! curl -sf "$LS_URL/_localstack/health" >/dev/null 2>&1; then
+    localstack/start.sh
+    if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
+  fi
+  # The api test binary (debug, with argon2 and the signature's curve optimised as in every
+  # test run): both logins run through the same in-process gateway against LocalStack.
+  PASSKEY_BENCH_N="${PASSKEY_BENCH_N:-50}" cargo test -q -p e2e --test api -- --nocapture --exact \
+    passkey_bench::a_passkey_login_costs_less_server_time_than_an_sms_login 2>&1 | tee "$OUT/passkey.txt"
+}
+
 machine | tee "$OUT/machine.txt"
 for p in "${PARTS[@]}"; do
   case "$p" in
     hash) part_hash ;;
     handlers) part_handlers ;;
     coldstart) part_coldstart ;;
-    *) echo "unknown part: $p (hash, handlers, coldstart)" >&2; exit 2 ;;
+    passkey) part_passkey ;;
+    *) echo "unknown part: $p (hash, handlers, coldstart, passkey)" >&2; exit 2 ;;
   esac
 done
 step "Fatto: copie in target/perf/"

@@ -51,10 +51,10 @@ async function signIn(t, user, nthCode = 1) {
   await page.goto(`${BASE}/accesso`);
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Password").fill(user.password);
-  await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso/codice");
+  await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso/codice");
   const sms = await waitForNthSms(user.number, "per completare l'accesso", nthCode, "login SMS");
   await page.getByLabel("Codice temporaneo").fill(codeOf(sms));
-  await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/area-clienti");
+  await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/area-clienti");
 }
 
 /** Tabs to the link or button named `name` in <main> and presses Enter. */

@@ -392,9 +392,10 @@ export function powOk(nonce, counter) {
  * No page checks here: registration.test.mjs checks these pages. `prosegui`: the person
  * (`cf`) already has an account in the entity, and the registration goes on past it; found
  * by person only (this is another SIM), it waits for the old owner's proof, given here by
- * the link emailed to `previous` (the old registration's address).
+ * the link emailed to `previous` (the old registration's address). `handOver`: a browser
+ * context that gets this one's cookies at the last page (to show it with JavaScript).
  */
-export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false, previous, profilo = "utente" } = {}) {
+export async function registerUser(browser, { prefix = "utente", nome = NOME, cognome = COGNOME, cf, password = PASSWORD, prosegui = false, previous, profilo = "utente", handOver } = {}) {
   const number = randomNumber();
   cf ??= cfFor(number);
   const email = randomEmail(prefix);
@@ -443,6 +444,8 @@ export async function registerUser(browser, { prefix = "utente", nome = NOME, co
     await page.getByRole("checkbox", { name: /Informativa privacy/ }).check();
     await navigate(page, () => page.getByRole("button", { name: "AVANTI" }).click(), "/registrazione/esito");
     assert.match(await mainText(page), /Richiesta inviata con successo/);
+    // `handOver`: another browser context goes on from the last page (its flow's cookie).
+    if (handOver) await handOver.addCookies(await t.context.cookies(BASE));
   } finally {
     await t.context.close();
   }

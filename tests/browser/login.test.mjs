@@ -138,7 +138,7 @@ test("accesso, area clienti e uscita con la sola tastiera (dall'icona Accedi del
   await kb.type(user.username);
   await tabTo(page, page.getByLabel("Password"));
   await kb.type(user.password);
-  await tabTo(page, page.getByRole("button", { name: "ACCEDI" }));
+  await tabTo(page, page.getByRole("button", { name: "ACCEDI", exact: true }));
   await navigate(page, () => kb.press("Enter"), "/accesso/codice");
 
   // The code page: the masked number, the SMS from 40134.
@@ -155,7 +155,7 @@ test("accesso, area clienti e uscita con la sola tastiera (dall'icona Accedi del
   const code = await loginCode(user);
   await tabTo(page, page.getByLabel("Codice temporaneo"));
   await kb.type(code);
-  await tabTo(page, page.getByRole("button", { name: "ACCEDI" }));
+  await tabTo(page, page.getByRole("button", { name: "ACCEDI", exact: true }));
   await navigate(page, () => kb.press("Enter"), "/area-clienti");
 
   // The private area.
@@ -205,14 +205,14 @@ test("accesso e uscita senza JavaScript (dall'area clienti all'accesso e ritorno
     h1: LOGIN_H1,
     also: async () => {
       assert.equal(await page.getByRole("status").innerText(), "Per continuare accedi all'Area Clienti.");
-      assert.equal(await page.locator("input[name=next]").inputValue(), "/area-clienti");
+      assert.equal(await page.locator("form[action='/accesso'] input[name=next]").inputValue(), "/area-clienti");
     },
   });
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Password").fill(user.password);
   const [post] = await Promise.all([
     page.waitForRequest((r) => r.method() === "POST" && new URL(r.url()).pathname === "/accesso"),
-    navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso/codice"),
+    navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso/codice"),
   ]);
   assert.equal(new URLSearchParams(post.postData()).get("username"), user.username, "a native form submission");
 
@@ -222,7 +222,7 @@ test("accesso e uscita senza JavaScript (dall'area clienti all'accesso e ritorno
     also: async () => assert.ok((await mainText(page)).includes(`sul numero ${masked(user.number)}`)),
   });
   await page.getByLabel("Codice temporaneo").fill(await loginCode(user));
-  await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/area-clienti");
+  await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/area-clienti");
   await checkPrivateArea(t, "3-area-clienti", user);
   const session = await sessionCookie(t.context);
 
@@ -250,7 +250,7 @@ test("password errata: riepilogo degli errori, errore sul campo, etichette e foc
   await page.goto(`${BASE}/accesso`);
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Password").fill(`${user.password}x`);
-  const resp = await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso");
+  const resp = await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso");
   assert.equal(resp?.status(), 401, "the refused login's status");
 
   await checkPage(t, "1-password-errata", {
@@ -283,7 +283,7 @@ test("password errata: riepilogo degli errori, errore sul campo, etichette e foc
   await page.waitForFunction(() => document.activeElement?.id === "password");
   assert.equal(new URL(page.url()).hash, "#password");
   await page.keyboard.type(user.password);
-  await tabTo(page, page.getByRole("button", { name: "ACCEDI" }));
+  await tabTo(page, page.getByRole("button", { name: "ACCEDI", exact: true }));
   await navigate(page, () => page.keyboard.press("Enter"), "/accesso/codice");
   await checkPage(t, "2-codice", { path: "/accesso/codice", h1: CODE_H1 });
 
@@ -291,7 +291,7 @@ test("password errata: riepilogo degli errori, errore sul campo, etichette e foc
   const code = await loginCode(user);
   const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, "0");
   await page.getByLabel("Codice temporaneo").fill(wrong);
-  const wrongResp = await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso/codice");
+  const wrongResp = await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso/codice");
   assert.equal(wrongResp?.status(), 422);
   await checkPage(t, "3-codice-errato", {
     path: "/accesso/codice",
@@ -309,13 +309,13 @@ test("password errata: riepilogo degli errori, errore sul campo, etichette e foc
   await other.page.goto(`${BASE}/accesso`);
   await other.page.getByLabel("Username").fill(`sconosciuto.${crypto.randomInt(100000, 999999)}@example.it`);
   await other.page.getByLabel("Password").fill(`${user.password}x`);
-  const unknown = await navigate(other.page, () => other.page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso");
+  const unknown = await navigate(other.page, () => other.page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso");
   assert.equal(unknown?.status(), 401);
   const known = await newContext(browser, { javaScriptEnabled: true, prefix: "accesso-password-errata-bis" });
   await known.page.goto(`${BASE}/accesso`);
   await known.page.getByLabel("Username").fill(user.username);
   await known.page.getByLabel("Password").fill(`${user.password}y`);
-  await navigate(known.page, () => known.page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso");
+  await navigate(known.page, () => known.page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso");
   assert.equal(await mainText(other.page), await mainText(known.page), "unknown username and wrong password read the same");
   await assertAccessible(other, "1-username-sconosciuta");
 

@@ -186,12 +186,12 @@ test("recupero in modalità 2 (Password dimenticata): link via email, codice SMS
   // Log in with the new password, through the SMS code.
   await ph.getByLabel("Username").fill(user.username);
   await ph.getByLabel("Password").fill(NEW_PASSWORD);
-  await navigate(ph, () => ph.getByRole("button", { name: "ACCEDI" }).click(), "/accesso/codice");
+  await navigate(ph, () => ph.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso/codice");
   await checkPage(phone, "9-accesso-codice", { path: "/accesso/codice", h1: "Inserisci il codice temporaneo" });
   const login = await waitForNthSms(user.number, LOGIN_SMS_MARKER, 1, "login SMS");
   assert.equal(login.text, `Usa il codice temporaneo ${codeOf(login)} per completare l'accesso all'Area Clienti TIM dedicata ai servizi in Convenzione Mobile 8.`);
   await ph.getByLabel("Codice temporaneo").fill(codeOf(login));
-  await navigate(ph, () => ph.getByRole("button", { name: "ACCEDI" }).click(), "/area-clienti");
+  await navigate(ph, () => ph.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/area-clienti");
   await checkPage(phone, "10-area-clienti", {
     path: "/area-clienti",
     h1: `Ciao, ${user.nome} ${user.cognome}`,
@@ -205,7 +205,7 @@ test("recupero in modalità 2 (Password dimenticata): link via email, codice SMS
   await page.goto(`${BASE}/accesso`);
   await page.getByLabel("Username").fill(user.username);
   await page.getByLabel("Password").fill(user.password);
-  const old = await navigate(page, () => page.getByRole("button", { name: "ACCEDI" }).click(), "/accesso");
+  const old = await navigate(page, () => page.getByRole("button", { name: "ACCEDI", exact: true }).click(), "/accesso");
   assert.equal(old?.status(), 401, "the old password is refused");
 
   await desk.context.close();

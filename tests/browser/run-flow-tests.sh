@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real-browser tests of the flows: registration (registration.test.mjs), login, private area
-# and logout (login.test.mjs), credential recovery (recovery.test.mjs), the private area's
+# and logout (login.test.mjs), passkeys with a virtual authenticator (passkey.test.mjs), credential recovery (recovery.test.mjs), the private area's
 # self-service (area.test.mjs), the dev inbox, the emails and the dev metrics
 # (inbox.test.mjs). Debian's Chromium
 # against the real local gateway (target/debug/local-gateway) and the real LocalStack,
@@ -12,7 +12,8 @@
 # the handlers inside the gateway instead (faster to build; what `make run` does).
 #
 # It builds what it needs, bootstraps its own table (TABLE_NAME, default "portale-browser"),
-# starts the gateway on a free port of 127.0.0.1, waits until it answers, runs the tests and
+# starts the gateway on a free port of 127.0.0.1 — opened as http://localhost:PORT, since
+# WebAuthn takes no IP address as RP ID (passkey.test.mjs) — waits until it answers, runs the tests and
 # stops the gateway on exit. The gateway's log (with the functions' own logs in lambda
 # mode) is kept in artifacts/gateway-flow.log.
 #   tests/browser/run-flow-tests.sh                 # every flow test
@@ -61,7 +62,10 @@ fi
 port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 export PORT="$port"
 export TABLE_NAME="${BROWSER_TABLE_NAME:-portale-browser}"
-export PUBLIC_BASE_URL="http://127.0.0.1:$port"
+# localhost, not 127.0.0.1: the passkeys' RP ID (an address is none) and their origin.
+export PUBLIC_BASE_URL="http://localhost:$port"
+# The gateway listens on 127.0.0.1 only: node's fetch resolves localhost there first.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --dns-result-order=ipv4first"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
 # The flow secret in LocalStack's Secrets Manager (bootstrap creates it; the functions read it).
 export FLOW_SECRET_ARN="portale/$TABLE_NAME/flow-secret"
@@ -114,7 +118,7 @@ for arg in "$@"; do
   esac
 done
 if [ "${#files[@]}" -eq 0 ]; then
-  files=(registration.test.mjs login.test.mjs recovery.test.mjs area.test.mjs inbox.test.mjs)
+  files=(registration.test.mjs login.test.mjs recovery.test.mjs area.test.mjs inbox.test.mjs passkey.test.mjs)
 fi
 status=0
 node --test --test-concurrency=1 "${node_args[@]}" "${files[@]}" || status=$?

@@ -144,6 +144,10 @@ impl Store for CountingStore {
         self.counts.add(api(key, "DeleteItem"));
         self.inner.delete(key, cond).await
     }
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.counts.add(api(key, "DeleteItem"));
+        self.inner.take(key).await
+    }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         self.counts.add("TransactWriteItems");
         self.inner.transact(ops).await

@@ -15,6 +15,7 @@ pub mod faults;
 pub mod lambda;
 pub mod logcapture;
 pub mod memory;
+pub mod passkey;
 pub mod proxy;
 pub mod quick;
 pub mod recover;
@@ -69,6 +70,7 @@ pub fn test_config(base_url: &str) -> Config {
     // 1,000 to the shared table. The budget itself is tested on a table of its own (abuse.rs).
     c.sms_global_hourly_budget = 1_000_000;
     c.public_base_url = base_url.trim_end_matches('/').to_owned();
+    c.passkey = engine::config::passkey_default(&c.public_base_url);
     c
 }
 
@@ -378,6 +380,11 @@ impl Portal {
 
     pub async fn get(&self, path: &str) -> Page {
         self.get_with(&self.client, path).await
+    }
+
+    /// The origin browsers report on this portal's passkey pages (`http://localhost:PORT`).
+    pub fn passkey_origin(&self) -> String {
+        self.app.config.passkey.origin.clone()
     }
 
     pub async fn get_with(&self, client: &reqwest::Client, path: &str) -> Page {

@@ -24,6 +24,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         routes::ACCOUNT_SESSIONS,
     ),
     (
+        "Passkey",
+        "Accedi senza password e senza codice SMS, con l'impronta, il volto o il PIN del tuo dispositivo.",
+        routes::ACCOUNT_PASSKEYS,
+    ),
+    (
         "Accessi recenti",
         "Controlla gli ultimi accessi al tuo account e i tentativi non riusciti.",
         routes::ACCOUNT_HISTORY,
@@ -35,15 +40,27 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-pub fn page(a: &Account, line: Option<&Line>) -> Markup {
+/// The home offers a passkey after a login by password + SMS, until its owner says NON ORA
+/// (passkey.js then shows it only where a passkey can be made).
+pub fn offers_passkey(a: &Account, by_passkey: bool) -> bool {
+    !a.passkey_offer_dismissed && !by_passkey
+}
+
+pub fn page(a: &Account, line: Option<&Line>, offer_passkey: bool) -> Markup {
     let number = a.number.pretty();
+    // passkey.js shows the offer only where a passkey can be made (hidden otherwise).
+    let opts = layout::PageOptions {
+        passkey: offer_passkey,
+        ..ui::pages::area::OPTIONS
+    };
     layout::page_with(
-        &ui::pages::area::OPTIONS,
+        &opts,
         "Area Clienti",
         html! {
             div class="container" {
                 h1 { "Ciao, " (a.nome) " " (a.cognome) }
                 p class="lead" { "Questa è la tua Area Clienti dei servizi in Convenzione Telefonia Mobile 8." }
+                @if offer_passkey { (ui::pages::passkey_offer::home_card()) }
                 section class="card" aria-labelledby="profilo" {
                     h2 id="profilo" { "Il tuo profilo" }
                     dl {

@@ -1,11 +1,9 @@
 //! Login, first step (guide, section 4): the page, and the wiring of the step
 //! `engine::flows::login::password` decides.
 
-mod page;
-
 use engine::flows::login::{self, password};
 use engine::{session, App};
-use page::page;
+use ui::pages::login::page;
 use ui::FieldErrors;
 use web::{self, Ctx, Resp, WebError};
 

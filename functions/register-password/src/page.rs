@@ -56,6 +56,7 @@ pub fn outcome_page(sent: bool) -> Markup {
         }
         p { "Clicca su " strong { "ACCEDI" } " e inserisci la username e la password scelte durante la registrazione." }
         p { a class="btn btn-primary" href=(routes::LOGIN) { "ACCEDI" } }
+        (ui::pages::passkey_offer::registration_card())
     };
-    registration_page(6, "Richiesta inviata con successo", body)
+    ui::pages::registration_page_with(6, "Richiesta inviata con successo", body, true)
 }

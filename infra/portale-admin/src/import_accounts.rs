@@ -155,6 +155,7 @@ async fn write(
         privacy_version: String::new(),
         accepted_at: 0,
         origin: format!("convenzione-{}", row.convenzione),
+        passkey_offer_dismissed: false,
     };
     let owner = account_owner(&id);
     let ops = vec![

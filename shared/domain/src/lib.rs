@@ -12,6 +12,7 @@
 pub mod clock;
 pub mod crypto;
 pub mod documents;
+pub mod passkey;
 pub mod passwords;
 pub mod routes;
 

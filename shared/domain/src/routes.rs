@@ -26,6 +26,10 @@ pub const REGISTER_PASSWORD: &str = "/registrazione/password";
 pub const REGISTER_DONE: &str = "/registrazione/esito";
 pub const LOGIN: &str = "/accesso";
 pub const LOGIN_OTP: &str = "/accesso/codice";
+/// The passkey's assertion (`login-passkey`): signs in without password and SMS.
+pub const LOGIN_PASSKEY: &str = "/accesso/passkey";
+/// The options of a passkey login (JSON for passkey.js; a ceremony stored, capped per client).
+pub const LOGIN_PASSKEY_OPTIONS: &str = "/accesso/passkey/opzioni";
 pub const ACCOUNT: &str = "/area-clienti";
 /// The entity's lines, for its referente.
 pub const ACCOUNT_LINES: &str = "/area-clienti/linee";
@@ -41,6 +45,16 @@ pub const ACCOUNT_EXPORT_PDF: &str = "/area-clienti/privacy/dati.pdf";
 pub const ACCOUNT_DELETE: &str = "/area-clienti/elimina";
 pub const ACCOUNT_DELETE_CODE: &str = "/area-clienti/elimina/codice";
 pub const ACCOUNT_CONSENTS: &str = "/area-clienti/consensi";
+/// The account's passkeys (issue 24): the list, a name changed, one removed.
+pub const ACCOUNT_PASSKEYS: &str = "/area-clienti/passkey";
+pub const ACCOUNT_PASSKEY_RENAME: &str = "/area-clienti/passkey/rinomina";
+pub const ACCOUNT_PASSKEY_REMOVE: &str = "/area-clienti/passkey/rimuovi";
+/// A passkey created: the password again if the login is old, then the creation options.
+pub const ACCOUNT_PASSKEY_NEW: &str = "/area-clienti/passkey/nuova";
+/// The created credential, verified and stored.
+pub const ACCOUNT_PASSKEY_REGISTER: &str = "/area-clienti/passkey/registra";
+/// NON ORA on the home's passkey offer: remembered on the account (`account`).
+pub const ACCOUNT_PASSKEY_DISMISS: &str = "/area-clienti/passkey/non-ora";
 pub const LOGOUT: &str = "/esci";
 pub const RECOVER: &str = "/recupero";
 pub const RECOVER_OTP: &str = "/recupero/codice";
@@ -81,7 +95,10 @@ pub const ROUTES: &[Route] = &[
     r("POST", LOGIN, "login"),
     r("GET", LOGIN_OTP, "login-otp"),
     r("POST", LOGIN_OTP, "login-otp"),
+    r("POST", LOGIN_PASSKEY_OPTIONS, "login-passkey"),
+    r("POST", LOGIN_PASSKEY, "login-passkey"),
     r("GET", ACCOUNT, "account"),
+    r("POST", ACCOUNT_PASSKEY_DISMISS, "account"),
     r("GET", ACCOUNT_LINES, "account-lines"),
     r("GET", ACCOUNT_PASSWORD, "account-password"),
     r("POST", ACCOUNT_PASSWORD, "account-password"),
@@ -101,6 +118,12 @@ pub const ROUTES: &[Route] = &[
     r("POST", ACCOUNT_DELETE_CODE, "account-delete-otp"),
     r("GET", ACCOUNT_CONSENTS, "account-consents"),
     r("POST", ACCOUNT_CONSENTS, "account-consents"),
+    r("GET", ACCOUNT_PASSKEYS, "account-passkeys"),
+    r("POST", ACCOUNT_PASSKEY_RENAME, "account-passkeys"),
+    r("POST", ACCOUNT_PASSKEY_REMOVE, "account-passkeys"),
+    r("GET", ACCOUNT_PASSKEY_NEW, "account-passkey-create"),
+    r("POST", ACCOUNT_PASSKEY_NEW, "account-passkey-create"),
+    r("POST", ACCOUNT_PASSKEY_REGISTER, "account-passkey-create"),
     r("GET", LOGOUT, "logout"),
     r("POST", LOGOUT, "logout"),
     r("GET", RECOVER, "recover-start"),
@@ -138,6 +161,12 @@ pub const PRIVATE: &[&str] = &[
     ACCOUNT_DELETE,
     ACCOUNT_DELETE_CODE,
     ACCOUNT_CONSENTS,
+    ACCOUNT_PASSKEYS,
+    ACCOUNT_PASSKEY_RENAME,
+    ACCOUNT_PASSKEY_REMOVE,
+    ACCOUNT_PASSKEY_NEW,
+    ACCOUNT_PASSKEY_REGISTER,
+    ACCOUNT_PASSKEY_DISMISS,
 ];
 
 /// Private pages that open before new terms are accepted: the consents page itself, and

@@ -126,6 +126,13 @@ pub const FLOW_DELETE: &str = FlowKind::Deletion.prefix();
 pub const TOKEN_EMAIL_CHANGE: &str = TokenKind::EmailChange.prefix();
 /// The outbox's delivery records, one per message id (`store::sent`): only its consumer.
 pub const SENT: &str = store::sent::PREFIX;
+/// An account's passkeys and their count (`store::passkeys`, issue 24).
+pub const PASSKEY: &str = store::passkeys::PREFIX;
+/// Credential id → account and key (`store::passkeys`): what a passkey login reads.
+pub const PASSKEY_CRED: &str = store::passkeys::CRED_PREFIX;
+/// WebAuthn ceremonies in progress (`store::ceremonies`), narrowed to their kind.
+pub const CEREMONY_REG: &str = store::ceremonies::Kind::Registration.prefix();
+pub const CEREMONY_AUTH: &str = store::ceremonies::Kind::Authentication.prefix();
 
 /// Every prefix above (the test checks the store really writes keys of these shapes).
 pub const PREFIXES: &[&str] = &[
@@ -158,6 +165,10 @@ pub const PREFIXES: &[&str] = &[
     FLOW_DELETE,
     TOKEN_EMAIL_CHANGE,
     SENT,
+    PASSKEY,
+    PASSKEY_CRED,
+    CEREMONY_REG,
+    CEREMONY_AUTH,
 ];
 
 /// Some actions on the keys starting with `prefix`.
@@ -321,12 +332,33 @@ pub const ACCESS: &[FunctionAccess] = &[
         ],
     },
     FunctionAccess {
+        // Passkey login (issue 24): the options store a ceremony and charge the client's
+        // window; the assertion reads the ceremony, the credential's lookup and the client's
+        // failures, then the account and this browser's device, and in one transaction uses
+        // the ceremony up, moves the key's counter (lookup and list), checks the account
+        // and the line, starts a session (the browser's old one deleted); a refusal deletes
+        // the ceremony and counts the failure.
+        function: "login-passkey",
+        grants: &[
+            g(CEREMONY_AUTH, &[Batch, Put, Del]),
+            g(PASSKEY_CRED, &[Batch, Upd]),
+            g(PASSKEY, &[Upd]),
+            g(RATE, &[Batch, Upd]),
+            g(ACCOUNT, &[Batch, Upd]),
+            g(LINE, &[Check]),
+            g(SESSION, &[Put, Del]),
+            g(SESSIONS, &[Put, Del]),
+            g(ACCESS_LOG, &[Put]),
+            g(DEVICES, &[Batch, Put]),
+        ],
+    },
+    FunctionAccess {
         // Private home: the session check, and the line for an account whose item carries
-        // no copy of it (`lines::copy_on_account`).
+        // no copy of it (`lines::copy_on_account`); NON ORA on the passkey offer.
         function: "account",
         grants: &[
             g(SESSION, SESSION_CHECK),
-            g(ACCOUNT, &[Batch]),
+            g(ACCOUNT, &[Batch, Upd]),
             g(CONSENTS, &[Batch]),
             g(LINE, &[Get]),
         ],
@@ -415,6 +447,7 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(SESSIONS, &[Query]),
             g(ACCESS_LOG, &[Query]),
             g(DEVICES, &[Query]),
+            g(PASSKEY, &[Query]),
         ],
     },
     FunctionAccess {
@@ -451,6 +484,39 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(DEVICES, &[Query, Del]),
             g(ACCESS_LOG, &[Query, Del]),
             g(CONSENT_LOG, &[Put]),
+            // Every passkey voided with the account (the list read, its items deleted).
+            g(PASSKEY, &[Query, Del]),
+            g(PASSKEY_CRED, &[Del]),
+        ],
+    },
+    FunctionAccess {
+        // "Passkey": the list (one Query of the account's partition), a name changed, one
+        // removed (its item, its lookup, the count) with the access history noted.
+        function: "account-passkeys",
+        grants: &[
+            g(SESSION, SESSION_CHECK),
+            g(ACCOUNT, &[Batch]),
+            g(CONSENTS, &[Batch]),
+            g(PASSKEY, &[Query, Upd, Del]),
+            g(PASSKEY_CRED, &[Del]),
+            g(ACCESS_LOG, &[Put]),
+        ],
+    },
+    FunctionAccess {
+        // A passkey created: the password again when the login is old (the browser's lock
+        // counter), the list read (its ids excluded, the cap), the ceremony stored; then the
+        // ceremony taken (deleted as read) and one transaction: the credential, its lookup,
+        // the count under the cap, the account checked active, the access history.
+        function: "account-passkey-create",
+        grants: &[
+            g(SESSION, &[Batch, Upd, Del]),
+            g(ACCOUNT, &[Batch, Check]),
+            g(CONSENTS, &[Batch]),
+            g(LOCK, &[Batch, Put, Del]),
+            g(PASSKEY, &[Query, Put, Upd]),
+            g(PASSKEY_CRED, &[Put]),
+            g(CEREMONY_REG, &[Put, Del]),
+            g(ACCESS_LOG, &[Put]),
         ],
     },
     FunctionAccess {
@@ -599,6 +665,8 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("register-password", Messaging::Posts),
     ("login", Messaging::Posts),
     ("login-otp", Messaging::Posts),
+    // The new-device email of a passkey login.
+    ("login-passkey", Messaging::Posts),
     ("recover-start", Messaging::Posts),
     ("recover-otp", Messaging::Posts),
     ("recover-reset", Messaging::Posts),
@@ -607,6 +675,8 @@ pub const MESSAGING: &[(&str, Messaging)] = &[
     ("account-email-confirm", Messaging::Posts),
     ("account-delete", Messaging::Posts),
     ("account-delete-otp", Messaging::Posts),
+    ("account-passkeys", Messaging::Posts),
+    ("account-passkey-create", Messaging::Posts),
     (SEND_MESSAGES, Messaging::Delivers),
 ];
 
@@ -926,6 +996,14 @@ mod tests {
         pks.push(sessions::entry_key(&aid("a"), "h").pk);
         pks.push(store::devices::key(&aid("a"), "d").pk);
         pks.push(store::consent_log::in_force_key().pk);
+        pks.push(store::passkeys::count_key(&aid("a")).pk);
+        pks.push(store::passkeys::lookup_key("c").pk);
+        for kind in [
+            store::ceremonies::Kind::Registration,
+            store::ceremonies::Kind::Authentication,
+        ] {
+            pks.push(store::ceremonies::key(kind, "c").pk);
+        }
         for op in [
             store::access_log::record_op(&aid("a"), store::access_log::Event::Completed, "", 0),
             store::consent_log::record_op(

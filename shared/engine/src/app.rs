@@ -286,6 +286,9 @@ impl Store for LazyStore {
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
         self.0.clients().await.0.delete(key, cond).await
     }
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.0.clients().await.0.take(key).await
+    }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         self.0.clients().await.0.transact(ops).await
     }

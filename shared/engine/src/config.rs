@@ -1,6 +1,7 @@
 //! Configuration from environment variables, read once per process and validated at
 //! start with an error that names the missing or malformed variable.
 
+use domain::passkey::RelyingParty;
 use std::time::Duration;
 use store::secret::FlowSecretSource;
 
@@ -23,6 +24,13 @@ pub mod vars {
     /// The deployment's stage (`prod`, `test`, …; the template's `Stage`): the `Stage`
     /// dimension of every metric (`metrics`). Unset locally: `local`.
     pub const STAGE: &str = "STAGE";
+    /// The passkeys' relying party (issue 24): the site's domain in AWS, `localhost`
+    /// locally (an IP address is no RP ID). Unset: the host of `PUBLIC_BASE_URL`, or
+    /// `localhost` when that is an address.
+    pub const PASSKEY_RP_ID: &str = "PASSKEY_RP_ID";
+    /// The origin browsers report for the passkeys' pages. Unset: `PUBLIC_BASE_URL`'s
+    /// origin, with `localhost` for an address.
+    pub const PASSKEY_ORIGIN: &str = "PASSKEY_ORIGIN";
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -56,6 +64,8 @@ pub struct Config {
     /// `send-messages` function (locally: the gateway's poller).
     pub outbox_queue_url: String,
     pub aws_timeout: Duration,
+    /// The passkeys' relying party (`PASSKEY_RP_ID`, `PASSKEY_ORIGIN`).
+    pub passkey: RelyingParty,
 }
 
 impl std::fmt::Debug for Config {
@@ -122,7 +132,13 @@ impl Config {
                 })
             }
         };
+        let passkey = passkey_party(
+            &public_base_url,
+            get(PASSKEY_RP_ID).filter(|v| !v.trim().is_empty()),
+            get(PASSKEY_ORIGIN).filter(|v| !v.trim().is_empty()),
+        )?;
         Ok(Config {
+            passkey,
             table_name: req(TABLE_NAME)?,
             public_base_url,
             sms_sender,
@@ -137,6 +153,58 @@ impl Config {
             aws_timeout: Duration::from_secs(5),
         })
     }
+}
+
+/// The relying party of `base_url` (what `PASSKEY_RP_ID` and `PASSKEY_ORIGIN` default to):
+/// its host and origin, with `localhost` for an IP address (browsers refuse an address as
+/// RP ID: a local run is opened at `http://localhost:PORT`).
+pub fn passkey_default(base_url: &str) -> RelyingParty {
+    let url = url::Url::parse(base_url).ok();
+    let host = url.as_ref().and_then(|u| u.host());
+    let id = match host {
+        Some(url::Host::Domain(d)) => d.to_owned(),
+        _ => "localhost".to_owned(),
+    };
+    let scheme = url.as_ref().map_or("http", |u| u.scheme());
+    let origin = match url.as_ref().and_then(|u| u.port()) {
+        Some(p) => format!("{scheme}://{id}:{p}"),
+        None => format!("{scheme}://{id}"),
+    };
+    RelyingParty { id, origin }
+}
+
+fn passkey_party(
+    base_url: &str,
+    id: Option<String>,
+    origin: Option<String>,
+) -> Result<RelyingParty, ConfigError> {
+    let default = passkey_default(base_url);
+    let rp = RelyingParty {
+        id: id.map_or(default.id, |v| v.trim().to_ascii_lowercase()),
+        origin: origin.map_or(default.origin, |v| {
+            v.trim().trim_end_matches('/').to_owned()
+        }),
+    };
+    let invalid = |name, why: &str| ConfigError::Invalid {
+        name,
+        why: why.to_owned(),
+    };
+    if rp.id.parse::<std::net::IpAddr>().is_ok() || rp.id.is_empty() || rp.id.contains(['/', ':']) {
+        return Err(invalid(
+            vars::PASSKEY_RP_ID,
+            "a domain name, not an address or a URL",
+        ));
+    }
+    let url =
+        url::Url::parse(&rp.origin).map_err(|e| invalid(vars::PASSKEY_ORIGIN, &e.to_string()))?;
+    let host = url.host_str().unwrap_or_default();
+    if host != rp.id && !host.ends_with(&format!(".{}", rp.id)) {
+        return Err(invalid(
+            vars::PASSKEY_ORIGIN,
+            "its host must be PASSKEY_RP_ID or a subdomain of it",
+        ));
+    }
+    Ok(rp)
 }
 
 /// The outbox queue of a local run: LocalStack's URL of `portale-outbox` (path-style queue
@@ -285,6 +353,45 @@ mod tests {
         env.insert(vars::SMS_SENDER_ID, "TIM".into());
         let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
         assert_eq!(c.sms_sender, SmsSender::Alphanumeric("TIM".into()));
+    }
+
+    #[test]
+    fn the_passkeys_relying_party_defaults_to_the_site_and_is_checked() {
+        let env = base();
+        let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(
+            c.passkey,
+            RelyingParty {
+                id: "localhost".into(),
+                origin: "http://localhost:3000".into()
+            }
+        );
+        assert_eq!(
+            passkey_default("https://portale.example.it"),
+            RelyingParty {
+                id: "portale.example.it".into(),
+                origin: "https://portale.example.it".into()
+            }
+        );
+        let mut env = base();
+        env.insert(vars::PASSKEY_RP_ID, "example.it".into());
+        env.insert(vars::PASSKEY_ORIGIN, "https://portale.example.it/".into());
+        let c = Config::from_lookup(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(c.passkey.origin, "https://portale.example.it");
+        for (var, bad) in [
+            (vars::PASSKEY_RP_ID, "127.0.0.1"),
+            (vars::PASSKEY_RP_ID, "https://example.it"),
+            (vars::PASSKEY_ORIGIN, "https://other.test"),
+            (vars::PASSKEY_ORIGIN, "not a url"),
+        ] {
+            let mut env = env.clone();
+            env.insert(var, bad.into());
+            let err = Config::from_lookup(|k| env.get(k).cloned()).unwrap_err();
+            assert!(
+                matches!(err, ConfigError::Invalid { name, .. } if name == var),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

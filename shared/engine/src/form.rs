@@ -6,6 +6,10 @@
 pub const MAX_FIELD: usize = 512;
 /// Largest body read.
 pub const MAX_BODY: usize = 16 * 1024;
+/// The one field allowed longer: a passkey's response (`credenziale`, WebAuthn JSON: an
+/// attestation with its certificates, or an assertion), verified by its own parser.
+pub const CREDENTIAL_FIELD: &str = "credenziale";
+pub const MAX_CREDENTIAL: usize = 12 * 1024;
 
 #[derive(Debug, Clone, Default)]
 pub struct Form {
@@ -15,7 +19,14 @@ pub struct Form {
 pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     let bytes = &bytes[..bytes.len().min(MAX_BODY)];
     url::form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), v.chars().take(MAX_FIELD).collect()))
+        .map(|(k, v)| {
+            let max = if k == CREDENTIAL_FIELD {
+                MAX_CREDENTIAL
+            } else {
+                MAX_FIELD
+            };
+            (k.into_owned(), v.chars().take(max).collect())
+        })
         .collect()
 }
 
@@ -78,11 +89,24 @@ mod tests {
         assert_eq!(f.get("c"), "");
     }
 
+    #[test]
+    fn a_passkeys_response_is_kept_whole_other_fields_are_cut() {
+        let long = "x".repeat(2000);
+        let body = format!("credenziale={long}&nome={long}");
+        let f = Form {
+            pairs: parse_pairs(body.as_bytes()),
+        };
+        assert_eq!(f.get(CREDENTIAL_FIELD).len(), 2000);
+        assert_eq!(f.get("nome").len(), MAX_FIELD);
+    }
+
     proptest! {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             let f = Form { pairs: parse_pairs(&bytes) };
-            for (_, v) in &f.pairs { prop_assert!(v.chars().count() <= MAX_FIELD); }
+            for (k, v) in &f.pairs {
+                prop_assert!(v.chars().count() <= MAX_FIELD || k == CREDENTIAL_FIELD);
+            }
         }
     }
 }

@@ -58,6 +58,9 @@ pub enum Reply {
     Form(u16, FieldErrors),
     /// POST-redirect-GET (303).
     Redirect(String),
+    /// A JSON document for the page's script (the passkey ceremony's options): the body
+    /// already serialised, `Content-Type: application/json`.
+    Json(u16, String),
 }
 
 /// A step's refusals (one type per flow): what the user is told, in one place.

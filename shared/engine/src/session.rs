@@ -182,6 +182,18 @@ pub fn start_ops(app: &App, ctx: &Ctx, account_id: &AccountId, epoch: i64) -> (V
     (ops, cookie)
 }
 
+/// `start_ops` for a login by passkey: the session says so (the home offers no passkey).
+pub fn start_passkey_ops(
+    app: &App,
+    ctx: &Ctx,
+    account_id: &AccountId,
+    epoch: i64,
+) -> (Vec<TxOp>, String) {
+    let (ops, cookie) = start_ops(app, ctx, account_id, epoch);
+    let ops = ops.into_iter().map(sessions::mark_by_passkey).collect();
+    (ops, cookie)
+}
+
 /// The `Set-Cookie` carrying session `id` of `account_id`, for a session created without
 /// `start_ops` ("Esci da tutti gli altri dispositivi" renews this browser's own).
 pub fn session_cookie(app: &App, id: &str, account_id: &AccountId) -> String {

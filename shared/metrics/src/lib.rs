@@ -54,6 +54,15 @@ pub enum Metric {
     LoginPasswordWrong,
     LoginLocked,
     LoginCodeOk,
+    /// A login completed with a passkey (no password, no SMS): with `LoginCodeOk` (the
+    /// logins by password + SMS) the share of each method.
+    LoginPasskeyOk,
+    /// A passkey assertion refused (unknown or removed credential, bad signature, replayed
+    /// or expired ceremony, inactive account or line): one answer for all.
+    LoginPasskeyRefused,
+    /// An SMS the login did not send because a passkey signed the person in (the dashboard
+    /// prices them with the template's `SmsPriceEur`).
+    SmsSavedByPasskey,
     /// A stored password hash verified (login, re-authentication): the CPU a login costs,
     /// counted where it is spent, so a flood refused before it shows none.
     PasswordHashChecked,
@@ -73,7 +82,7 @@ pub enum Metric {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 21] = [
+    pub const ALL: [Metric; 24] = [
         Metric::RegistrationStarted,
         Metric::RegistrationCodeVerified,
         Metric::RegistrationProfile,
@@ -85,6 +94,9 @@ impl Metric {
         Metric::LoginPasswordWrong,
         Metric::LoginLocked,
         Metric::LoginCodeOk,
+        Metric::LoginPasskeyOk,
+        Metric::LoginPasskeyRefused,
+        Metric::SmsSavedByPasskey,
         Metric::PasswordHashChecked,
         Metric::RecoveryUsername,
         Metric::RecoveryPassword,
@@ -120,6 +132,9 @@ impl Metric {
             Metric::LoginPasswordWrong => "LoginPasswordWrong",
             Metric::LoginLocked => "LoginLocked",
             Metric::LoginCodeOk => "LoginCodeOk",
+            Metric::LoginPasskeyOk => "LoginPasskeyOk",
+            Metric::LoginPasskeyRefused => "LoginPasskeyRefused",
+            Metric::SmsSavedByPasskey => "SmsSavedByPasskey",
             Metric::PasswordHashChecked => "PasswordHashChecked",
             Metric::RecoveryUsername => "RecoveryUsername",
             Metric::RecoveryPassword => "RecoveryPassword",
@@ -148,8 +163,8 @@ impl Metric {
             | RegistrationEmailSent
             | RegistrationEmailConfirmed
             | RegistrationCompleted => "registration",
-            LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk
-            | PasswordHashChecked => "login",
+            LoginPasswordOk | LoginPasswordWrong | LoginLocked | LoginCodeOk | LoginPasskeyOk
+            | LoginPasskeyRefused | SmsSavedByPasskey | PasswordHashChecked => "login",
             RecoveryUsername | RecoveryPassword | RecoveryBoth => "recovery",
             SmsSent
             | SmsFailed
@@ -174,6 +189,9 @@ impl Metric {
             Metric::LoginPasswordWrong => "Accesso: password errata",
             Metric::LoginLocked => "Accesso: bloccato",
             Metric::LoginCodeOk => "Accesso: codice corretto",
+            Metric::LoginPasskeyOk => "Accesso con passkey",
+            Metric::LoginPasskeyRefused => "Accesso con passkey rifiutato",
+            Metric::SmsSavedByPasskey => "SMS risparmiati grazie alle passkey",
             Metric::PasswordHashChecked => "Password verificate (hash calcolati)",
             Metric::RecoveryUsername => "Recupero: username",
             Metric::RecoveryPassword => "Recupero: password",

@@ -91,3 +91,40 @@ pub fn email_account_deleted(to: &str, when: &str) -> EmailMessage {
         },
     )
 }
+
+const PASSKEY_ALERT: &str =
+    "Se non sei stato tu, recupera subito le tue credenziali, poi rimuovi dall'Area Clienti (sezione Passkey) le \
+    passkey che non riconosci e contatta il referente della Convenzione del tuo Ente o il Numero Verde 800.680.068.";
+
+/// A passkey was created from the private area (issue 24).
+pub fn email_passkey_added(
+    to: &str,
+    when: &str,
+    name: &str,
+    browser: &str,
+    recover_link: &str,
+) -> EmailMessage {
+    simple_email(
+        to,
+        "Nuova passkey sul tuo account - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, al tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata \
+            aggiunta una passkey: con il dispositivo che la conserva si può accedere senza password e senza codice \
+            SMS. Se sei stato tu, non devi fare nulla.",
+        &[("Data", when), ("Nome della passkey", name), ("Browser", browser)],
+        Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
+        PASSKEY_ALERT,
+    )
+}
+
+/// A passkey was removed (by its owner from the private area).
+pub fn email_passkey_removed(to: &str, when: &str, name: &str, recover_link: &str) -> EmailMessage {
+    simple_email(
+        to,
+        "Passkey rimossa dal tuo account - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata \
+            rimossa una passkey: non si potrà più usarla per accedere. Se sei stato tu, non devi fare nulla.",
+        &[("Data", when), ("Nome della passkey", name)],
+        Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
+        ALERT,
+    )
+}

@@ -297,6 +297,9 @@ mod tests {
             async fn delete(&self, _: &Key, _: Option<Cond>) -> Result<(), StoreError> {
                 down()
             }
+            async fn take(&self, _: &Key) -> Result<Option<Item>, StoreError> {
+                down()
+            }
             async fn transact(&self, _: Vec<TxOp>) -> Result<(), StoreError> {
                 down()
             }

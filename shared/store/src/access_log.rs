@@ -21,6 +21,12 @@ pub enum Event {
     CodeSent,
     Completed,
     Locked,
+    /// A login completed with a passkey (no password, no SMS).
+    PasskeyLogin,
+    /// A passkey was created from the private area (issue 24).
+    PasskeyAdded,
+    /// A passkey was removed (by its owner or the help desk).
+    PasskeyRemoved,
 }
 
 impl Event {
@@ -30,6 +36,9 @@ impl Event {
             Event::CodeSent => "code-sent",
             Event::Completed => "completed",
             Event::Locked => "locked",
+            Event::PasskeyLogin => "passkey-login",
+            Event::PasskeyAdded => "passkey-added",
+            Event::PasskeyRemoved => "passkey-removed",
         }
     }
     fn parse(s: &str) -> Option<Event> {
@@ -38,6 +47,9 @@ impl Event {
             "code-sent" => Event::CodeSent,
             "completed" => Event::Completed,
             "locked" => Event::Locked,
+            "passkey-login" => Event::PasskeyLogin,
+            "passkey-added" => Event::PasskeyAdded,
+            "passkey-removed" => Event::PasskeyRemoved,
             _ => return None,
         })
     }
@@ -48,11 +60,17 @@ impl Event {
             Event::CodeSent => "Password corretta, codice SMS inviato",
             Event::Completed => "Accesso completato",
             Event::Locked => "Accesso bloccato per troppi tentativi",
+            Event::PasskeyLogin => "Accesso completato con una passkey",
+            Event::PasskeyAdded => "Passkey aggiunta",
+            Event::PasskeyRemoved => "Passkey rimossa",
         }
     }
     /// True for the events a person may not recognise as theirs.
     pub fn is_warning(self) -> bool {
-        matches!(self, Event::PasswordWrong | Event::Locked)
+        matches!(
+            self,
+            Event::PasswordWrong | Event::Locked | Event::PasskeyAdded | Event::PasskeyRemoved
+        )
     }
 }
 

@@ -27,6 +27,8 @@ pub struct Account {
     /// Where the account comes from: empty when registered on this portal,
     /// `convenzione-5`/`-6`/`-7` when loaded by `import-accounts`.
     pub origin: String,
+    /// NON ORA on the home's passkey offer: not offered again (`passkey_offer_dismissed_op`).
+    pub passkey_offer_dismissed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,7 +290,20 @@ pub fn from_item(id: &AccountId, i: &Item) -> Option<Account> {
         privacy_version: s("privacy_version"),
         accepted_at: i.n("accepted_at").unwrap_or(0),
         origin: s("origin"),
+        passkey_offer_dismissed: i.n(PASSKEY_OFFER_DISMISSED_AT).is_some(),
     })
+}
+
+/// When the owner said NON ORA to the passkey offer.
+const PASSKEY_OFFER_DISMISSED_AT: &str = "passkey_offer_dismissed_at";
+
+/// NON ORA on the passkey offer, remembered on the account (if it is still active).
+pub fn passkey_offer_dismissed_op(id: &AccountId, now: i64) -> TxOp {
+    TxOp::Update {
+        key: key(id),
+        update: Update::new().set(PASSKEY_OFFER_DISMISSED_AT, now),
+        cond: Some(is_active()),
+    }
 }
 
 pub async fn get(store: &dyn Store, id: &AccountId) -> Result<Option<Account>, StoreError> {

@@ -37,6 +37,7 @@ pub enum Action {
     ImportLine,
     ImportAccount,
     PublishConsents,
+    RemovePasskey,
 }
 
 impl Action {
@@ -50,6 +51,7 @@ impl Action {
             Action::ImportLine => "importazione-linea",
             Action::ImportAccount => "importazione-account",
             Action::PublishConsents => "pubblicazione-consensi",
+            Action::RemovePasskey => "rimozione-passkey",
         }
     }
 }

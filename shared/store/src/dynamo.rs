@@ -328,6 +328,19 @@ impl Store for DynamoStore {
         Ok(())
     }
 
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key_map(key)))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.attributes().map(item_from))
+    }
+
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         let n = ops.len();
         let items = ops

@@ -9,6 +9,7 @@ pub mod account_id;
 pub mod accounts;
 pub mod audit;
 pub mod aws_error;
+pub mod ceremonies;
 pub mod challenges;
 pub mod cond;
 pub mod consent_log;
@@ -20,6 +21,7 @@ pub mod lines;
 pub mod lockout;
 pub mod memory;
 pub mod otp;
+pub mod passkeys;
 pub mod rate;
 pub mod schema;
 pub mod secret;
@@ -209,6 +211,9 @@ pub trait Store: Send + Sync {
         cond: Option<Cond>,
     ) -> Result<Item, StoreError>;
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError>;
+    /// Deletes the item and returns what it held (DeleteItem with ReturnValues ALL_OLD): of
+    /// concurrent takes of one key exactly one gets the item (a ceremony used once).
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError>;
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError>;
     /// The items of partition `q.pk` whose sort key starts with `q.sk_prefix`, in sort-key
     /// order (reversed when `q.newest_first`), at most `q.limit` (one Query call, strongly

@@ -167,3 +167,23 @@ pub const CEASE_REQUESTS_PER_ACCOUNT: Limit = Limit {
     max: 5,
     window_secs: 24 * 3600,
 };
+
+/// Passkey login options asked per client network (each stores a ceremony for 5 minutes):
+/// every visit of `/accesso` with JavaScript asks one, the button another — an office's
+/// morning fits, a script filling the table does not.
+pub const PASSKEY_OPTIONS_PER_IP: Limit = Limit {
+    scope: "passkey-options-ip",
+    max: 600,
+    window_secs: 600,
+};
+/// Failed passkey assertions per client network (unknown or removed credential, bad
+/// signature, replayed or expired ceremony): once full, refused before any verification.
+pub const PASSKEY_FAILED_PER_IP: Limit = Limit {
+    scope: "passkey-failed-ip",
+    max: 30,
+    window_secs: 600,
+};
+/// Passkeys per account (issue 24): enough for every device a person uses, few enough that
+/// a taken-over session cannot plant many. Held by the count item's conditional write
+/// (`passkeys::add_ops`).
+pub const PASSKEYS_PER_ACCOUNT: i64 = 10;

@@ -88,6 +88,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        Ok(self.items.lock().unwrap().remove(key))
+    }
+
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         let mut items = self.items.lock().unwrap();
         let failed: Vec<bool> = ops

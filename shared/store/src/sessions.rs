@@ -38,6 +38,8 @@ pub struct Session {
     /// When the password was last typed in this session (the login, or a re-authentication
     /// before a sensitive change).
     pub auth_at: i64,
+    /// Opened by a passkey (issue 24), not by password + SMS: the home offers no passkey.
+    pub by_passkey: bool,
 }
 
 impl Session {
@@ -48,6 +50,21 @@ impl Session {
     /// When the session ends if unused from now on.
     pub fn expires_at(&self) -> i64 {
         (self.last_seen + IDLE_SECS).min(self.created_at + ABSOLUTE_SECS)
+    }
+}
+
+/// The session item's mark of a login by passkey (`mark_by_passkey`).
+const BY_PASSKEY: &str = "by_passkey";
+
+/// The session `create_ops` puts, marked as opened by a passkey (other ops unchanged).
+pub fn mark_by_passkey(op: TxOp) -> TxOp {
+    match op {
+        TxOp::Put { key, item, cond } if key.pk.starts_with(PREFIX) => TxOp::Put {
+            key,
+            item: item.with(BY_PASSKEY, true),
+            cond,
+        },
+        other => other,
     }
 }
 
@@ -140,6 +157,7 @@ pub fn renew_ops(old: &Session, epoch: i64, now: i64, user_agent: &str) -> (Stri
         .with("created_at", old.created_at)
         .with("last_seen", now)
         .with("auth_at", old.auth_at)
+        .with(BY_PASSKEY, old.by_passkey)
         .with(schema::TTL_ATTRIBUTE, renewed.expires_at());
     let [end_session, end_entry] = end_ops(&old.account_id, old.hash());
     let session = TxOp::Put {
@@ -311,6 +329,7 @@ pub fn from_item(key: Key, item: Option<&Item>, now: i64) -> Option<Session> {
         created_at: item.n("created_at").unwrap_or(0),
         last_seen: item.n("last_seen").unwrap_or(0),
         auth_at: item.n("auth_at").or(item.n("created_at")).unwrap_or(0),
+        by_passkey: item.b(BY_PASSKEY).unwrap_or(false),
     };
     (now < session.expires_at()).then_some(session)
 }

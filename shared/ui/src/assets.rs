@@ -17,7 +17,7 @@ pub struct Asset {
     pub content_type: &'static str,
 }
 
-const SOURCES: [(&str, &str, &[u8], &str); 3] = [
+const SOURCES: [(&str, &str, &[u8], &str); 4] = [
     (
         "site",
         "css",
@@ -35,6 +35,14 @@ const SOURCES: [(&str, &str, &[u8], &str); 3] = [
         "svg",
         include_bytes!("favicon.svg"),
         "image/svg+xml",
+    ),
+    // The WebAuthn calls (issue 24): loaded only by the pages that use them, so every
+    // other page keeps site.js alone.
+    (
+        "passkey",
+        "js",
+        include_bytes!("passkey.js"),
+        "text/javascript; charset=utf-8",
     ),
 ];
 
@@ -55,7 +63,7 @@ pub fn hashed_path(name: &str, ext: &str, body: &[u8]) -> String {
     format!("{PREFIX}{name}.{}.{ext}", &hex::encode(digest)[..10])
 }
 
-/// Every asset, in a fixed order (stylesheet, script, favicon).
+/// Every asset, in a fixed order (stylesheet, script, favicon, passkey script).
 pub fn all() -> &'static [Asset] {
     &ASSETS
 }
@@ -78,6 +86,12 @@ pub fn js_path() -> &'static str {
 /// Path of the SVG favicon.
 pub fn favicon_path() -> &'static str {
     &all()[2].path
+}
+
+/// Path of the passkey script (`navigator.credentials`), for the pages that create or use
+/// a passkey.
+pub fn passkey_js_path() -> &'static str {
+    &all()[3].path
 }
 
 #[cfg(test)]

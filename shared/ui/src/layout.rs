@@ -35,6 +35,9 @@ pub struct PageOptions<'a> {
     pub current: Option<&'a str>,
     /// Private-area pages: the header's user link reads "Area Clienti" instead of "Accedi".
     pub signed_in: bool,
+    /// Pages that create or use a passkey load `passkey.js` (`assets::passkey_js_path`);
+    /// every other page keeps `site.js` alone.
+    pub passkey: bool,
 }
 
 /// A public, indexable page.
@@ -71,6 +74,7 @@ pub fn page_with(opts: &PageOptions<'_>, title: &str, main: Markup) -> Markup {
                 link rel="stylesheet" href=(assets::css_path());
                 link rel="icon" href=(assets::favicon_path()) type="image/svg+xml";
                 script src=(assets::js_path()) defer {}
+                @if opts.passkey { script src=(assets::passkey_js_path()) defer {} }
             }
             body {
                 a class="skip-link" href={ "#" (MAIN_ID) } { "Vai al contenuto" }
@@ -208,6 +212,7 @@ mod tests {
                 current: Some(routes::LOGIN),
                 description: Some("d"),
                 signed_in: false,
+                passkey: false,
             },
             "Accedi",
             html! {},

@@ -50,6 +50,14 @@ pub fn html(status: u16, page: Markup) -> Resp {
         .expect("static headers are valid")
 }
 
+/// A JSON document (for a page's script; `no-store` like every dynamic answer).
+pub fn json(status: u16, body: String) -> Resp {
+    with_headers(Response::builder().status(status))
+        .header("content-type", "application/json")
+        .body(Body::Text(body))
+        .expect("static headers are valid")
+}
+
 /// A file to save (`Content-Disposition: attachment`), e.g. "Scarica i tuoi dati".
 pub fn download(bytes: Vec<u8>, content_type: &str, filename: &str) -> Resp {
     with_headers(Response::builder().status(200))

@@ -12,6 +12,7 @@ pub fn render(reply: Reply, cookies: &[String], form: impl FnOnce(&FieldErrors) 
         Reply::Page(status, page) => with_cookies(html(status, page), cookies),
         Reply::Form(status, errors) => with_cookies(html(status, form(&errors)), cookies),
         Reply::Redirect(to) => redirect_with_cookies(&to, cookies),
+        Reply::Json(status, body) => with_cookies(super::json(status, body), cookies),
     }
 }
 

@@ -177,6 +177,9 @@ impl Store for TimingStore {
     async fn delete(&self, key: &Key, cond: Option<Cond>) -> Result<(), StoreError> {
         timed("DeleteItem", &key.pk, self.inner.delete(key, cond)).await
     }
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        timed("DeleteItem", &key.pk, self.inner.take(key)).await
+    }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         timed("TransactWriteItems", "", self.inner.transact(ops)).await
     }

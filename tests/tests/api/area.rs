@@ -32,7 +32,7 @@ async fn the_home_shows_the_line_and_only_cards_that_lead_somewhere() {
         .select(&cards)
         .map(|a| a.attr("href").unwrap().to_owned())
         .collect();
-    assert_eq!(links.len(), 5, "{links:?}");
+    assert_eq!(links.len(), 6, "{links:?}");
     for href in links {
         assert_eq!(b.get(&href).await.status, 200, "{href}");
     }

@@ -171,6 +171,79 @@ const REGISTRATION_DYNAMODB: usize = 13;
 /// took it back: the account item carries a copy of its line, read with the session.
 const LOGIN_DYNAMODB: usize = 6;
 const RECOVERY_DYNAMODB: usize = 6;
+/// Issue 24: a login by passkey, from its button to the home — the assertion's two reads
+/// (the ceremony, the credential's lookup and the client's failures; then the account and
+/// this browser) and its transaction, then the home's one. The options passkey.js asks at
+/// page load (one transaction: the ceremony and the client's window) come before the person
+/// does anything, as the login page itself does; counted apart (`PASSKEY_OPTIONS_DYNAMODB`).
+const PASSKEY_LOGIN_DYNAMODB: usize = 4;
+const PASSKEY_OPTIONS_DYNAMODB: usize = 1;
+
+/// A login by passkey, counted: no SMS, no SNS call; the calls in order.
+#[tokio::test]
+async fn a_passkey_login_stays_within_its_budget() {
+    let counts = Arc::new(Counts::default());
+    let p = Portal::start_counting(counts.clone()).await;
+    let mut u = crate::passkey_login::with_passkey(&p).await;
+    p.settle().await;
+    counts.reset();
+    let (status, opts) = crate::passkey_login::options(&u.b).await;
+    assert_eq!(status, 200, "{opts}");
+    println!("passkey opzioni: {:?}", counts.request_path());
+    assert_eq!(
+        counts.request_path(),
+        ["TransactWriteItems"],
+        "the options: one transaction"
+    );
+    assert_eq!(counts.dynamodb(), PASSKEY_OPTIONS_DYNAMODB);
+    counts.reset();
+    let assertion = u.device.get(&opts).unwrap();
+    let id = crate::passkey_login::ceremony(&opts);
+    let home = crate::passkey_login::post_assertion(&u.b, &id, &assertion).await;
+    assert_eq!(home.path, "/area-clienti", "{}", home.text());
+    assert_eq!(
+        counts.request_path(),
+        [
+            "BatchGetItem",
+            "BatchGetItem",
+            "TransactWriteItems",
+            "BatchGetItem"
+        ],
+        "the assertion (two reads, one transaction), then the home"
+    );
+    // The browser logged in here before (its device is known): no email, nothing posted.
+    check(
+        &p,
+        "accesso con passkey",
+        &counts,
+        Budget {
+            dynamodb: PASSKEY_LOGIN_DYNAMODB,
+            sqs: 0,
+            sns: 0,
+            ses: 0,
+        },
+    )
+    .await;
+    // A refused assertion: the same two reads and one transaction (the ceremony used up,
+    // the failure counted), whatever the reason.
+    u.b.post("/esci", &[]).await;
+    counts.reset();
+    let refused = crate::passkey_login::post_assertion(&u.b, &id, &assertion).await;
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        counts.request_path(),
+        ["BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        "a replayed ceremony"
+    );
+    counts.reset();
+    let unknown = crate::passkey_login::post_assertion(&u.b, "x", "{}").await;
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        counts.request_path(),
+        ["BatchGetItem", "BatchGetItem", "TransactWriteItems"],
+        "garbage: the same calls"
+    );
+}
 
 /// What a request does, as AWS sees it: for data that match an account and for data that
 /// do not, the same calls in the same order (issue 14). Each case runs on a fresh client

@@ -5,13 +5,13 @@
 //! moving the portal's clock; the argon2 count drives one request in-process
 //! (`e2e::memory::send`, as the gateway would) inside `passwords::counting`.
 
-use engine::passwords;
 use domain::{crypto, routes};
 use e2e::quick::{self, Holder};
 use e2e::register::PASSWORD;
 use e2e::sign_in;
 use e2e::{simulated_client, Page, Portal};
 use engine::flows::recovery::{self, RESET_TOKEN};
+use engine::passwords;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use store::otp::{self, Purpose};

@@ -125,7 +125,7 @@ pub async fn find(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
     })
 }
 
-async fn load(desk: &Desk<'_>, id: &str) -> Result<Account, DeskError> {
+pub(super) async fn load(desk: &Desk<'_>, id: &str) -> Result<Account, DeskError> {
     Ok(load_item(desk, id).await?.0)
 }
 
@@ -274,7 +274,7 @@ fn or_dash(s: &str) -> &str {
 
 /// Commits `ops` with the audit record; a cancelled transaction means the account changed
 /// under the command (another operator, a login): nothing was written.
-async fn commit(desk: &Desk<'_>, ops: Vec<TxOp>) -> Result<(), DeskError> {
+pub(super) async fn commit(desk: &Desk<'_>, ops: Vec<TxOp>) -> Result<(), DeskError> {
     match desk.store.transact(ops).await {
         Ok(()) => Ok(()),
         Err(StoreError::TxCancelled { .. }) | Err(StoreError::ConditionFailed) => {
@@ -379,21 +379,27 @@ pub async fn disable(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, Des
         Status::Active => {}
     }
     let key = accounts::key(&a.id);
-    commit(
-        desk,
-        vec![
-            accounts::suspend_op(&a.id),
-            audit::op(&key.pk, Action::Disable, &a.id, "", &by, desk.now),
-        ],
-    )
-    .await?;
+    // Its passkeys go with the suspension, in the same transaction (`passkeys::void_ops`).
+    let (mut ops, voided) = super::passkeys::void_ops(desk, &a.id).await?;
+    let detail = voided_detail(voided);
+    ops.push(accounts::suspend_op(&a.id));
+    ops.push(audit::op(
+        &key.pk,
+        Action::Disable,
+        &a.id,
+        &detail,
+        &by,
+        desk.now,
+    ));
+    commit(desk, ops).await?;
     a.status = Status::Disabled;
     Ok(changed(
         &a,
         Action::Disable,
         format!(
-            "Account {} sospeso: tutte le sessioni sono terminate e l'accesso è rifiutato.",
-            a.id
+            "Account {} sospeso: tutte le sessioni sono terminate e l'accesso è rifiutato{}.",
+            a.id,
+            voided_text(voided)
         ),
     ))
 }
@@ -451,12 +457,13 @@ pub async fn cease(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskE
             format!("L'account {} è già cessato: nessuna modifica.", a.id),
         ));
     }
-    let mut ops = accounts::cease_ops(&a, &[], desk.now);
+    let (mut ops, voided) = super::passkeys::void_ops(desk, &a.id).await?;
+    ops.extend(accounts::cease_ops(&a, &[], desk.now));
     ops.push(audit::op(
         &accounts::key(&a.id).pk,
         Action::Cease,
         &a.id,
-        "",
+        &voided_detail(voided),
         &by,
         desk.now,
     ));
@@ -466,9 +473,27 @@ pub async fn cease(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskE
         &a,
         Action::Cease,
         format!(
-            "Account {} cessato: sessioni terminate; numero, email e username sono liberi per una nuova \
+            "Account {} cessato: sessioni terminate{}; numero, email e username sono liberi per una nuova \
              registrazione.",
-            a.id
+            a.id,
+            voided_text(voided)
         ),
     ))
+}
+
+/// The audit record's detail of a change that voided `n` passkeys.
+fn voided_detail(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        n => format!("{n} passkey annullate"),
+    }
+}
+
+/// The operator's sentence about them.
+fn voided_text(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", 1 passkey annullata".to_owned(),
+        n => format!(", {n} passkey annullate"),
+    }
 }

@@ -17,6 +17,7 @@ const VALUED: &[&str] = &[
     "--privacy",
     "--nota",
     "--revisione",
+    super::passkeys::REMOVE,
 ];
 
 /// The options that take no value (besides `--json`).

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod consents;
 pub mod lines;
 pub mod mask;
+pub mod passkeys;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::{json, Value};
@@ -106,6 +107,7 @@ comandi per l'assistenza (aggiungi --json per una risposta JSON):
   account disable ID --motivo TESTO [--operatore NOME]
   account enable ID --motivo TESTO [--operatore NOME]
   account cease ID --motivo TESTO [--operatore NOME]
+  account passkeys ID [--rimuovi N --motivo TESTO [--operatore NOME]]
   lines show NUMERO
   lines set-status NUMERO attiva|cessata --motivo TESTO [--operatore NOME]
   audit --account ID | --numero NUMERO
@@ -175,6 +177,7 @@ async fn dispatch(desk: &Desk<'_>, a: &Args) -> Result<Done, DeskError> {
         ["account", "disable", id] => account::disable(desk, a, id).await,
         ["account", "enable", id] => account::enable(desk, a, id).await,
         ["account", "cease", id] => account::cease(desk, a, id).await,
+        ["account", "passkeys", id] => passkeys::run(desk, a, id).await,
         ["lines", "show", n] => lines::show(desk, n).await,
         ["lines", "set-status", n, status] => lines::set_status(desk, a, n, status).await,
         ["audit"] => audit::list(desk, a).await,

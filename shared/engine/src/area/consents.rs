@@ -99,6 +99,7 @@ mod tests {
                 created_at: 0,
                 last_seen: 0,
                 auth_at: 0,
+                by_passkey: false,
             },
             account: Account {
                 id: aid("acc"),
@@ -118,6 +119,7 @@ mod tests {
                 privacy_version: "1.0".into(),
                 accepted_at: 0,
                 origin: String::new(),
+                passkey_offer_dismissed: false,
             },
             in_force: InForce {
                 terms_version: "2.0".into(),

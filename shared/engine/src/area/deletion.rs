@@ -9,7 +9,8 @@
 //! it): the consents' audit, the ceased profile for 30 days, the help desk's records of the
 //! account (`store::audit`, with their TTL) and short-lived technical items. Everything
 //! else of the account is erased with it: its access history (`ACCESS#`), its known
-//! browsers (`DEVICES#`) and its session list (`SESSIONS#`, and the sessions it names) are
+//! browsers (`DEVICES#`), its passkeys (`PASSKEY#`, `PASSKEYCRED#`) and its session list
+//! (`SESSIONS#`, and the sessions it names) are
 //! read once the code is right and deleted in the same transaction; what does not fit in
 //! it (a transaction holds 100 items) is deleted right after, in transactions that
 //! first check the account is ceased (`erase_later`: never before the deletion commits).
@@ -261,22 +262,24 @@ pub fn decide(
 /// A transaction holds at most this many items (DynamoDB's limit).
 const MAX_TX_ITEMS: usize = 100;
 
-/// The deletes erasing the account's lists: its access history, its known browsers, its
+/// The deletes erasing the account's lists: its passkeys (first, so that they go in the
+/// deletion's own transaction: they have no TTL), its access history, its known browsers, its
 /// session list and the sessions the list names (but `current`, which the deletion ends
-/// itself: a transaction may touch an item once). Three Queries, every page of each.
+/// itself: a transaction may touch an item once). Four Queries, every page of each.
 pub async fn lists(
     app: &App,
     account_id: &AccountId,
     current: &str,
 ) -> Result<Vec<TxOp>, WebError> {
     let store = app.store.as_ref();
-    let (entries, browsers, accesses) = tokio::try_join!(
+    let (entries, browsers, accesses, passkeys) = tokio::try_join!(
         sessions::entries(store, account_id),
         devices::all(store, account_id),
         access_log::all(store, account_id),
+        store::passkeys::list(store, account_id),
     )?;
     let delete = |key: Key| TxOp::Delete { key, cond: None };
-    let mut ops = Vec::new();
+    let mut ops = store::passkeys::remove_all_ops(account_id, &passkeys);
     for entry in entries.into_iter().filter(|k| k.sk != current) {
         ops.push(delete(sessions::key_of_hash(&entry.sk)));
         ops.push(delete(entry));

@@ -1,7 +1,8 @@
 //! "Scarica i tuoi dati": everything the portal holds about the signed-in person, as a JSON
 //! file (for machines, with the stored values as they are) and a readable PDF (the same
 //! facts, in Italian): the profile, the line, the consents with versions and dates and
-//! their audit, the live sessions, the browsers it knows, the access history, what the
+//! their audit, the live sessions, the browsers it knows, the passkeys (name, dates, browser;
+//! never the key), the access history, what the
 //! help desk did to the account (action, date, reason and until when the record is kept;
 //! not the operator's name, see `store::audit`) and what would be kept after a deletion
 //! (`deletion::KEPT`). Hashes, codes and tokens are never part of it: they are not data
@@ -33,6 +34,8 @@ pub struct Data {
     pub browsers: Vec<(i64, i64)>,
     /// What the help desk did to the account (`portale-admin`'s audit records).
     pub help_desk: Vec<Record>,
+    /// The account's passkeys: name, dates, browser (never the key).
+    pub passkeys: Vec<store::passkeys::Credential>,
 }
 
 /// At most this many access events are exported (12 months of them fit).
@@ -49,6 +52,7 @@ pub async fn gather(app: &App, s: &SignedIn) -> Result<Data, WebError> {
         accesses: access_log::recent(store, &a.id, ACCESSES_MAX, now).await?,
         browsers: devices::known(store, &a.id, now).await?,
         help_desk: audit::of_account(store, &a.id, now).await?,
+        passkeys: store::passkeys::list(store, &a.id).await?,
     })
 }
 
@@ -89,6 +93,10 @@ impl Data {
             })).collect::<Vec<_>>(),
             "browser_riconosciuti": self.browsers.iter().map(|(last, until)| json!({
                 "ultimo_accesso": when(*last), "conservato_fino_al": when(*until),
+            })).collect::<Vec<_>>(),
+            "passkey": self.passkeys.iter().map(|p| json!({
+                "nome": p.name, "creata_il": when(p.created_at),
+                "ultimo_utilizzo": p.last_used_at.map(when), "creata_con": p.agent,
             })).collect::<Vec<_>>(),
             "interventi_assistenza": self.help_desk.iter().map(|r| json!({
                 "data": when(r.at), "azione": r.action, "motivo": r.reason,
@@ -191,6 +199,21 @@ impl Data {
                 "ultimo accesso il {}, ricordato fino al {}",
                 when(*last),
                 when(*until)
+            )));
+        }
+        b.push(h("Le tue passkey"));
+        if self.passkeys.is_empty() {
+            b.push(row("Passkey", "nessuna"));
+        }
+        for p in &self.passkeys {
+            let used = p.last_used_at.map_or("mai usata".to_owned(), |t| {
+                format!("ultimo utilizzo il {}", when(t))
+            });
+            b.push(item(format!(
+                "{}: creata il {} con {}, {used}",
+                p.name,
+                when(p.created_at),
+                p.agent
             )));
         }
         if !self.help_desk.is_empty() {

@@ -10,6 +10,7 @@ pub mod deletion;
 pub mod email;
 pub mod export;
 pub mod lines;
+pub mod passkeys;
 pub mod password;
 pub mod reauth;
 pub mod refusal;

@@ -25,6 +25,12 @@ pub enum Refusal {
     NoSuchSession,
     /// The consents page showed versions that are no longer the ones in force.
     NewerVersions,
+    /// The account has `limits::PASSKEYS_PER_ACCOUNT` passkeys already.
+    TooManyPasskeys,
+    /// The credential is registered already (to this account or another).
+    PasskeyTaken,
+    /// The passkey named is not the account's (removed meanwhile, in another tab).
+    NoSuchPasskey,
 }
 
 pub const CHANGED_TEXT: &str =
@@ -52,6 +58,15 @@ impl crate::Refusal for Refusal {
             }
             Refusal::LinkVoided => {
                 return Reply::Page(410, super::email::link_voided_page());
+            }
+            Refusal::TooManyPasskeys => {
+                return Reply::Page(409, super::passkeys::refused_page(super::passkeys::TOO_MANY));
+            }
+            Refusal::PasskeyTaken => {
+                return Reply::Page(409, super::passkeys::refused_page(super::passkeys::TAKEN));
+            }
+            Refusal::NoSuchPasskey => {
+                return Reply::Redirect(super::passkeys::done(super::passkeys::NONE));
             }
             Refusal::NoSuchSession => {
                 return Reply::Redirect(format!("{}?chiuse=0", domain::routes::ACCOUNT_SESSIONS));

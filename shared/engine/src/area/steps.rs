@@ -1,7 +1,7 @@
 //! The private area's changes as the engine's steps (`engine::Step`): each holds the
 //! signed-in user the session guard read (`Ctx::required`) and its typed form.
 
-use super::{consents, deletion, email, password, reauth, sessions, Refusal};
+use super::{consents, deletion, email, passkeys, password, reauth, sessions, Refusal};
 use crate::pages::otp::CodeForm;
 use crate::session::SignedIn;
 use crate::step::Count;
@@ -244,5 +244,134 @@ impl crate::Step for DeleteCodeStep<'_> {
     ) -> Outcome<Refusal> {
         let (counted, erase) = facts;
         deletion::decide(app, self.s, flow, &self.form, counted, erase, &self.later)
+    }
+}
+
+/// CONTINUA on "Crea una passkey": the password when the login is old, the passkeys read,
+/// then the creation options and the ceremony (`passkeys::decide_new`).
+pub struct PasskeyNewStep<'a> {
+    pub s: &'a SignedIn,
+    pub form: passkeys::NewForm,
+    pub rp: &'a dyn domain::passkey::Ceremonies,
+}
+
+impl crate::Step for PasskeyNewStep<'_> {
+    type Flow = ();
+    type Refusal = Refusal;
+    type Facts = passkeys::NewFacts;
+
+    async fn load(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
+        passkeys::load_new(app, ctx, self.s, &self.form).await
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        facts: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
+        passkeys::decide_new(app, ctx, self.s, self.rp, facts)
+    }
+}
+
+/// CREA LA PASSKEY with the browser's credential: the ceremony taken and the credential
+/// verified, then the passkey stored (`passkeys::decide_register`).
+pub struct PasskeyRegisterStep<'a> {
+    pub s: &'a SignedIn,
+    pub form: passkeys::RegisterForm,
+    pub rp: &'a dyn domain::passkey::Ceremonies,
+}
+
+impl crate::Step for PasskeyRegisterStep<'_> {
+    type Flow = ();
+    type Refusal = Refusal;
+    type Facts = passkeys::RegisterFacts;
+
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
+        Ok(Ok(passkeys::load_register(
+            app, self.s, self.rp, &self.form,
+        )
+        .await?))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        facts: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
+        passkeys::decide_register(app, ctx, self.s, &self.form, facts)
+    }
+}
+
+/// RINOMINA on the passkey list: nothing to read.
+pub struct PasskeyRenameStep<'a> {
+    pub s: &'a SignedIn,
+    pub form: passkeys::EditForm,
+}
+
+impl crate::Step for PasskeyRenameStep<'_> {
+    type Flow = ();
+    type Refusal = Refusal;
+    type Facts = ();
+
+    async fn load(&self, _: &App, _: &Ctx, _: &(), _: Option<Count>, _: Attempt) -> Loaded<()> {
+        Ok(Ok(()))
+    }
+
+    fn decide(&self, _: &App, _: &Ctx, _: (), _: (), _: Attempt) -> Outcome<Refusal> {
+        passkeys::rename(self.s, &self.form)
+    }
+}
+
+/// RIMUOVI on the passkey list: the list read (the name for the email), then the removal.
+pub struct PasskeyRemoveStep<'a> {
+    pub s: &'a SignedIn,
+    pub form: passkeys::EditForm,
+}
+
+impl crate::Step for PasskeyRemoveStep<'_> {
+    type Flow = ();
+    type Refusal = Refusal;
+    type Facts = Vec<store::passkeys::Credential>;
+
+    async fn load(
+        &self,
+        app: &App,
+        _: &Ctx,
+        _: &(),
+        _: Option<Count>,
+        _: Attempt,
+    ) -> Loaded<Self::Facts> {
+        Ok(Ok(passkeys::list(app, self.s).await?))
+    }
+
+    fn decide(
+        &self,
+        app: &App,
+        ctx: &Ctx,
+        _: (),
+        listed: Self::Facts,
+        _: Attempt,
+    ) -> Outcome<Refusal> {
+        passkeys::remove(app, ctx, self.s, &self.form, &listed)
     }
 }

@@ -14,12 +14,18 @@ pub const OPTIONS: PageOptions<'static> = PageOptions {
     description: None,
     current: Some(routes::ACCOUNT),
     signed_in: true,
+    passkey: false,
 };
 
 /// A page of the private area (`OPTIONS`), a way back to the area's home above the `<h1>`.
 pub fn page(title: &str, body: Markup) -> Markup {
+    page_in(&OPTIONS, title, body)
+}
+
+/// A page of the private area with its own options (a page that loads `passkey.js`).
+pub fn page_in(opts: &PageOptions<'_>, title: &str, body: Markup) -> Markup {
     layout::page_with(
-        &OPTIONS,
+        opts,
         title,
         html! {
             div class="container narrow" {

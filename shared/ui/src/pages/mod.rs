@@ -2,6 +2,9 @@
 //! of the shared layout in `ui`. Field errors are rendered here, in one place.
 
 pub mod area;
+pub mod login;
+pub mod passkey_offer;
+pub mod passkeys;
 
 use crate::{components, layout};
 use domain::PASSWORD_RULES;
@@ -91,7 +94,18 @@ impl<'a> Field<'a> {
 
 /// A registration page: the stepper and the step's content in the shared layout.
 pub fn registration_page(step: usize, title: &str, body: Markup) -> Markup {
-    layout::flow_page(
+    registration_page_with(step, title, body, false)
+}
+
+/// A registration page that also loads passkey.js (`passkey`: the last one, which offers one).
+pub fn registration_page_with(step: usize, title: &str, body: Markup, passkey: bool) -> Markup {
+    let opts = layout::PageOptions {
+        noindex: true,
+        passkey,
+        ..layout::PageOptions::default()
+    };
+    layout::page_with(
+        &opts,
         title,
         html! {
             div class="container" {

@@ -60,6 +60,11 @@ const EMAIL_STEPS: &[&str] = &[
     "account-email",
     "account-email-confirm",
     "account-delete-otp",
+    // The owner told of a passkey added or removed (issue 24).
+    "account-passkeys",
+    "account-passkey-create",
+    // A login by passkey from a browser the account does not know: the new-device email.
+    "login-passkey",
 ];
 /// Steps that hash passwords with argon2id (m = 19 MiB): they get 512 MB.
 const PASSWORD_STEPS: &[&str] = &[
@@ -70,6 +75,7 @@ const PASSWORD_STEPS: &[&str] = &[
     "account-password",
     "account-email",
     "account-delete",
+    "account-passkey-create",
 ];
 /// Steps whose role may write an account item (its password hash, its session epoch).
 const ACCOUNT_WRITERS: &[&str] = &[
@@ -82,6 +88,9 @@ const ACCOUNT_WRITERS: &[&str] = &[
     "account-consents",
     "account-delete-otp",
     "account-sessions",
+    // The passkey login's last login time; NON ORA on the home's passkey offer (issue 24).
+    "login-passkey",
+    "account",
 ];
 /// Viewer headers the functions read (web: CSRF check, form parsing); CloudFront
 /// must forward them, or `check_same_origin` sees no `Origin` and lets a cross-site POST in.

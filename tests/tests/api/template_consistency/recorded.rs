@@ -91,6 +91,10 @@ impl Store for Recorder {
         self.note(Action::DeleteItem, key);
         self.inner.delete(key, cond).await
     }
+    async fn take(&self, key: &Key) -> Result<Option<Item>, StoreError> {
+        self.note(Action::DeleteItem, key);
+        self.inner.take(key).await
+    }
     async fn transact(&self, ops: Vec<TxOp>) -> Result<(), StoreError> {
         for op in &ops {
             match op {
@@ -421,6 +425,54 @@ pub(crate) async fn walk() -> Browser {
         .get(&format!("{}?numero=333", routes::ACCOUNT_LINES))
         .await;
     assert_eq!(page.status, 200, "{}", page.html);
+    // Passkeys (issue 24): NON ORA on the home's offer; one created; after ESCI a login by
+    // passkey (its options, its assertion) and the same assertion replayed (refused).
+    b.go("POST", routes::ACCOUNT_PASSKEY_DISMISS, &[]).await;
+    let mut device = e2e::passkey::Authenticator::new(&b.app.config.passkey.origin);
+    let page = b.go("POST", routes::ACCOUNT_PASSKEY_NEW, &[]).await;
+    let options = page_script(&page.html, "passkey-creation");
+    let made = device
+        .create(&options)
+        .expect("the authenticator makes a passkey");
+    let form = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let ceremony = e2e::passkey::ceremony_of(&options);
+    let fields = form(&[
+        ("cerimonia", &ceremony),
+        ("credenziale", &made),
+        ("nome", ""),
+    ]);
+    let page = b
+        .go("POST", routes::ACCOUNT_PASSKEY_REGISTER, &fields)
+        .await;
+    assert_eq!(page.path, routes::ACCOUNT_PASSKEYS, "{}", page.html);
+    b.go("POST", routes::LOGOUT, &[]).await;
+    let options = b.go("POST", routes::LOGIN_PASSKEY_OPTIONS, &[]).await.html;
+    let assertion = device.get(&options).expect("the authenticator signs");
+    let ceremony = e2e::passkey::ceremony_of(&options);
+    let fields = form(&[("cerimonia", &ceremony), ("credenziale", &assertion)]);
+    let page = b.go("POST", routes::LOGIN_PASSKEY, &fields).await;
+    assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+    b.go("POST", routes::LOGOUT, &[]).await;
+    let page = b.go("POST", routes::LOGIN_PASSKEY, &fields).await;
+    assert_eq!(page.status, 401, "a replayed ceremony: {}", page.html);
+    let page = b.go("POST", routes::LOGIN_PASSKEY, &fields).await;
+    assert_eq!(page.status, 401);
+    let page = b.get(routes::LOGIN).await;
+    let page = b
+        .submit(
+            &page,
+            "username",
+            &[("username", email), ("password", PASSWORD)],
+        )
+        .await;
+    let page = b.code_step(page, e164).await;
+    assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+
     b.get(routes::LOGOUT).await;
     let page = b.go("POST", routes::LOGOUT, &[]).await;
     assert_eq!(page.path, routes::LOGIN);
@@ -575,4 +627,15 @@ async fn handlers_touch_only_what_shared_access_declares() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The JSON a page carries for its script (`<script type="application/json" id=…>`).
+fn page_script(html: &str, id: &str) -> String {
+    let start = format!("id=\"{id}\">");
+    let from = html
+        .find(&start)
+        .unwrap_or_else(|| panic!("no script {id}: {html}"))
+        + start.len();
+    let len = html[from..].find("</script>").expect("the script ends");
+    html[from..from + len].to_owned()
 }

@@ -10,6 +10,7 @@
 //! only keeps a double-submitted code from showing an error: it sends the user on.
 
 pub mod code;
+pub mod passkey;
 pub mod password;
 pub mod refusal;
 

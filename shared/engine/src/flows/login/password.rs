@@ -536,6 +536,7 @@ mod tests {
             privacy_version: String::new(),
             accepted_at: 0,
             origin: String::new(),
+            passkey_offer_dismissed: false,
         }
     }
 

@@ -220,6 +220,7 @@ fn account(r: &Registration, id: &AccountId, hash: &str, now: i64) -> Option<Acc
         privacy_version: documents::PRIVACY_VERSION.into(),
         accepted_at: now,
         origin: String::new(),
+        passkey_offer_dismissed: false,
     })
 }
 

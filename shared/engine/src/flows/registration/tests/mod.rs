@@ -220,6 +220,7 @@ fn old_account(id: &str) -> Account {
         privacy_version: "1.0".into(),
         accepted_at: 0,
         origin: String::new(),
+        passkey_offer_dismissed: false,
     }
 }
 
