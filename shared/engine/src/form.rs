@@ -6,6 +6,20 @@
 pub const MAX_FIELD: usize = 512;
 /// Largest body read.
 pub const MAX_BODY: usize = 16 * 1024;
+/// The fields that carry a WebAuthn credential's JSON (issue 24: a created passkey's
+/// attestation, a login's assertion), a kilobyte or two; every other field is cut at
+/// `MAX_FIELD`.
+pub const LONG_FIELDS: &[&str] = &["credenziale"];
+/// Longest value kept from a `LONG_FIELDS` field.
+pub const MAX_LONG_FIELD: usize = 8 * 1024;
+
+/// How much of field `name` is kept.
+pub fn max_len(name: &str) -> usize {
+    match LONG_FIELDS.contains(&name) {
+        true => MAX_LONG_FIELD,
+        false => MAX_FIELD,
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Form {
@@ -15,7 +29,10 @@ pub struct Form {
 pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     let bytes = &bytes[..bytes.len().min(MAX_BODY)];
     url::form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), v.chars().take(MAX_FIELD).collect()))
+        .map(|(k, v)| {
+            let keep = max_len(&k);
+            (k.into_owned(), v.chars().take(keep).collect())
+        })
         .collect()
 }
 
@@ -82,7 +99,18 @@ mod tests {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             let f = Form { pairs: parse_pairs(&bytes) };
-            for (_, v) in &f.pairs { prop_assert!(v.chars().count() <= MAX_FIELD); }
+            for (k, v) in &f.pairs { prop_assert!(v.chars().count() <= max_len(k)); }
         }
+    }
+
+    #[test]
+    fn a_credential_is_kept_whole_and_other_fields_are_cut() {
+        let long = "x".repeat(3000);
+        let body = format!("credenziale={long}&nome={long}");
+        let f = Form {
+            pairs: parse_pairs(body.as_bytes()),
+        };
+        assert_eq!(f.get("credenziale").len(), 3000);
+        assert_eq!(f.get("nome").len(), MAX_FIELD);
     }
 }

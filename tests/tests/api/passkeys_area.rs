@@ -291,7 +291,9 @@ async fn another_origin_another_rp_id_or_no_user_verification_is_refused() {
     let p = Portal::start().await;
     let (h, b) = signed_in(&p).await;
     let evil = p.passkey_origin().replace("localhost", "evil.localhost");
-    let cases: [(&str, fn(&mut Authenticator, &str)); 3] = [
+    /// How the authenticator misbehaves (given the phishing site's origin).
+    type Misbehave = fn(&mut Authenticator, &str);
+    let cases: [(&str, Misbehave); 3] = [
         ("non è stata creata per questo sito", |a, evil| {
             a.origin = evil.to_owned()
         }),
