@@ -6,10 +6,21 @@
 pub const MAX_FIELD: usize = 512;
 /// Largest body read.
 pub const MAX_BODY: usize = 16 * 1024;
-/// The one field allowed longer: a passkey's response (`credenziale`, WebAuthn JSON: an
-/// attestation with its certificates, or an assertion), verified by its own parser.
+/// The fields that carry a WebAuthn credential's JSON (issue 24: a created passkey's
+/// attestation with its certificates, a login's assertion), verified by their own parser;
+/// every other field is cut at `MAX_FIELD`.
+pub const LONG_FIELDS: &[&str] = &[CREDENTIAL_FIELD];
 pub const CREDENTIAL_FIELD: &str = "credenziale";
-pub const MAX_CREDENTIAL: usize = 12 * 1024;
+/// Longest value kept from a `LONG_FIELDS` field.
+pub const MAX_LONG_FIELD: usize = 12 * 1024;
+
+/// How much of field `name` is kept.
+pub fn max_len(name: &str) -> usize {
+    match LONG_FIELDS.contains(&name) {
+        true => MAX_LONG_FIELD,
+        false => MAX_FIELD,
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Form {
@@ -20,12 +31,8 @@ pub fn parse_pairs(bytes: &[u8]) -> Vec<(String, String)> {
     let bytes = &bytes[..bytes.len().min(MAX_BODY)];
     url::form_urlencoded::parse(bytes)
         .map(|(k, v)| {
-            let max = if k == CREDENTIAL_FIELD {
-                MAX_CREDENTIAL
-            } else {
-                MAX_FIELD
-            };
-            (k.into_owned(), v.chars().take(max).collect())
+            let keep = max_len(&k);
+            (k.into_owned(), v.chars().take(keep).collect())
         })
         .collect()
 }
@@ -105,8 +112,19 @@ mod tests {
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             let f = Form { pairs: parse_pairs(&bytes) };
             for (k, v) in &f.pairs {
-                prop_assert!(v.chars().count() <= MAX_FIELD || k == CREDENTIAL_FIELD);
+                prop_assert!(v.chars().count() <= max_len(k));
             }
         }
+    }
+
+    #[test]
+    fn a_credential_is_kept_whole_and_other_fields_are_cut() {
+        let long = "x".repeat(3000);
+        let body = format!("credenziale={long}&nome={long}");
+        let f = Form {
+            pairs: parse_pairs(body.as_bytes()),
+        };
+        assert_eq!(f.get("credenziale").len(), 3000);
+        assert_eq!(f.get("nome").len(), MAX_FIELD);
     }
 }

@@ -33,6 +33,9 @@ const LAST_USED_AT: &str = "last_used_at";
 const AGENT: &str = "agent";
 const ACCOUNT: &str = "account";
 const PASSKEY: &str = "passkey";
+/// The creation's time to the nanosecond (`access_log`'s ordered key): the list's order,
+/// also for passkeys created in the same second.
+const ORDER: &str = "order";
 
 /// One passkey as the list shows it (no key material).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +47,8 @@ pub struct Credential {
     pub last_used_at: Option<i64>,
     /// The browser that created it, as `ui::agent::describe` names it ("Chrome su Android").
     pub agent: String,
+    /// Orders the list (filled when it is read; any value when adding).
+    pub order: String,
 }
 
 /// What the lookup of a credential id finds: whose it is and its key.
@@ -101,6 +106,7 @@ fn credential_from(key: &Key, i: &Item) -> Option<Credential> {
         created_at: i.n(CREATED_AT).unwrap_or(0),
         last_used_at: i.n(LAST_USED_AT),
         agent: i.s(AGENT).unwrap_or_default().to_owned(),
+        order: i.s(ORDER).unwrap_or_default().to_owned(),
     })
 }
 
@@ -118,7 +124,7 @@ pub async fn list(store: &dyn Store, account_id: &str) -> Result<Vec<Credential>
         .iter()
         .filter_map(|(k, i)| credential_from(k, i))
         .collect();
-    all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    all.sort_by(|a, b| (a.created_at, &a.order, &a.id).cmp(&(b.created_at, &b.order, &b.id)));
     Ok(all)
 }
 
@@ -161,7 +167,8 @@ pub fn add_ops(account_id: &str, c: &Credential, passkey: &str) -> Add {
     let mut item = Item::new()
         .with(NAME, clean_name(&c.name))
         .with(CREATED_AT, c.created_at)
-        .with(AGENT, c.agent.as_str());
+        .with(AGENT, c.agent.as_str())
+        .with(ORDER, super::access_log::ordered_sort_key(c.created_at));
     if let Some(t) = c.last_used_at {
         item = item.with(LAST_USED_AT, t);
     }
@@ -279,6 +286,7 @@ mod tests {
             created_at: at,
             last_used_at: None,
             agent: "Chrome su Android".into(),
+            order: String::new(),
         }
     }
 

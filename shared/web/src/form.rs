@@ -3,7 +3,7 @@
 
 use lambda_http::{Body, Request};
 
-pub use engine::form::{parse_pairs, FieldErrors, Form, MAX_BODY, MAX_FIELD};
+pub use engine::form::{max_len, parse_pairs, FieldErrors, Form, MAX_BODY, MAX_FIELD};
 
 /// The request's urlencoded body as a form (none of another content type).
 pub fn from_request(req: &Request) -> Form {

@@ -449,8 +449,81 @@ async fn each_settings_change_makes_at_most_four_dynamodb_calls() {
         .send();
     assert_eq!(deleted.await.unwrap().status(), 303);
     // Issue 21 item 6: the deletion also erases the account's lists (sessions, known
-    // browsers, access history): one Query of each, their deletes in the same transaction.
-    report(&p, "eliminazione (codice)", &counts, 4 + 3).await;
+    // browsers, access history, passkeys): one Query of each, their deletes in the same
+    // transaction.
+    report(&p, "eliminazione (codice)", &counts, 4 + 4).await;
+}
+
+/// Issue 24: the passkey pages and changes stay within the area's four calls. The list is
+/// the session check and one Query; CREA UNA PASSKEY the session check, the list's Query and
+/// the ceremony's write; the credential the session check, the ceremony taken (one
+/// DeleteItem) and one transaction.
+#[tokio::test]
+async fn passkey_pages_make_at_most_four_dynamodb_calls() {
+    let counts = Arc::new(Counts::default());
+    let p = Portal::start_counting(counts.clone()).await;
+    let h = e2e::quick::user(&p).await;
+    let (client, jar) = Portal::browser_with_jar();
+    let b = p.as_browser(client);
+    assert_eq!(e2e::sign_in::holder(&b, &h).await.path, "/area-clienti");
+    let raw = e2e::simulated_client()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let send = |path: &str, fields: &[(&str, &str)]| {
+        raw.post(format!("{}{path}", b.base)).form(fields).send()
+    };
+
+    counts.reset();
+    let list = raw
+        .get(format!("{}/area-clienti/passkey", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    report_settings(&p, "passkey (elenco)", &counts).await;
+
+    counts.reset();
+    let page = send("/area-clienti/passkey/nuova", &[]).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = e2e::Page {
+        status: 200,
+        path: String::new(),
+        html: page.text().await.unwrap(),
+    };
+    report_settings(&p, "passkey (opzioni)", &counts).await;
+    let options = e2e::passkey::creation_options(&page).expect("the creation options");
+    let mut device = e2e::passkey::Authenticator::new(&p.passkey_origin());
+    let response = device.create(&options).unwrap();
+    let ceremony = e2e::passkey::ceremony_of(&options);
+
+    counts.reset();
+    let done = send(
+        "/area-clienti/passkey/registra",
+        &[("cerimonia", &ceremony), ("credenziale", &response)],
+    );
+    assert_eq!(done.await.unwrap().status(), 303);
+    report_settings(&p, "passkey (creazione)", &counts).await;
+
+    let id = device.credential().unwrap().id_b64();
+    let changes: [Change; 2] = [
+        (
+            "passkey (nome)",
+            "/area-clienti/passkey/rinomina",
+            vec![("id", &id), ("nome", "Telefono")],
+        ),
+        (
+            "passkey (rimozione)",
+            "/area-clienti/passkey/rimuovi",
+            vec![("id", &id)],
+        ),
+    ];
+    for (name, path, fields) in changes {
+        counts.reset();
+        assert_eq!(send(path, &fields).await.unwrap().status(), 303, "{name}");
+        report_settings(&p, name, &counts).await;
+    }
 }
 
 /// One change of the private area: its name, the path it posts to, the form.

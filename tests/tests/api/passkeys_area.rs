@@ -291,6 +291,7 @@ async fn another_origin_another_rp_id_or_no_user_verification_is_refused() {
     let p = Portal::start().await;
     let (h, b) = signed_in(&p).await;
     let evil = p.passkey_origin().replace("localhost", "evil.localhost");
+    /// How the authenticator misbehaves (given the phishing site's origin).
     type Misbehave = fn(&mut Authenticator, &str);
     let cases: [(&str, Misbehave); 3] = [
         ("non è stata creata per questo sito", |a, evil| {

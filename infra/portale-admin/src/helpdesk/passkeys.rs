@@ -11,10 +11,10 @@
 
 use super::account::{self as desk_account, commit};
 use super::audit::{self, Signed};
-use store::audit::Action;
 use super::{when, Args, Desk, DeskError, Done};
 use serde_json::json;
 use store::access_log::{self, Event};
+use store::audit::Action;
 use store::passkeys::{self, Credential};
 use store::{accounts, TxOp};
 

@@ -22,6 +22,8 @@ pub fn from_config(c: &Config) -> Vec<(String, String)> {
         ),
         (vars::COOKIE_SECURE, c.cookie_secure.to_string()),
         (vars::OUTBOX_QUEUE_URL, c.outbox_queue_url.clone()),
+        (vars::PASSKEY_RP_ID, c.passkey.id.clone()),
+        (vars::PASSKEY_ORIGIN, c.passkey.origin.clone()),
     ];
     if let Some(set) = &c.ses_configuration_set {
         env.push((vars::SES_CONFIGURATION_SET, set.clone()));

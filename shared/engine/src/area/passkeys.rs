@@ -247,6 +247,7 @@ pub fn decide_register(
         created_at: now,
         last_used_at: None,
         agent,
+        order: String::new(),
     };
     let add = passkeys::add_ops(&a.id, &credential, &registered.passkey);
     let mut tx = Tx::new();

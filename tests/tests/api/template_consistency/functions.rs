@@ -40,6 +40,8 @@ fn function_environment_sets_every_config_var() {
         vars::OUTBOX_QUEUE_URL,
         vars::STAGE,
         vars::FLOW_SECRET_ARN,
+        vars::PASSKEY_RP_ID,
+        vars::PASSKEY_ORIGIN,
     ]
     .into_iter()
     .map(str::to_owned)

@@ -569,6 +569,35 @@ pub(crate) async fn walk() -> Browser {
         .submit(&page, "termini", &[("termini", "si"), ("privacy", "si")])
         .await;
     assert_eq!(page.path, routes::ACCOUNT, "{}", page.html);
+    // Passkeys (issue 24): the list, two created with real ceremonies (the password given
+    // in case the login is old), one renamed and removed; the other is voided by the deletion.
+    assert_eq!(b.get(routes::ACCOUNT_PASSKEYS).await.status, 200);
+    assert_eq!(b.get(routes::ACCOUNT_PASSKEY_NEW).await.status, 200);
+    let mut created = Vec::new();
+    for name in ["Telefono", "Portatile"] {
+        let again = [("password_attuale".to_owned(), newer.to_owned())];
+        let page = b.go("POST", routes::ACCOUNT_PASSKEY_NEW, &again).await;
+        let options =
+            e2e::passkey::creation_options(&page).unwrap_or_else(|| panic!("{}", page.html));
+        let mut device = e2e::passkey::Authenticator::new(&b.app.config.passkey.origin);
+        let fields = [
+            ("cerimonia".to_owned(), e2e::passkey::ceremony_of(&options)),
+            ("credenziale".to_owned(), device.create(&options).unwrap()),
+            ("nome".to_owned(), name.to_owned()),
+        ];
+        let page = b
+            .go("POST", routes::ACCOUNT_PASSKEY_REGISTER, &fields)
+            .await;
+        assert_eq!(page.path, routes::ACCOUNT_PASSKEYS, "{}", page.html);
+        created.push(device.credential().unwrap().id_b64());
+    }
+    let first = [
+        ("id".to_owned(), created[0].clone()),
+        ("nome".to_owned(), "Nuovo".to_owned()),
+    ];
+    b.go("POST", routes::ACCOUNT_PASSKEY_RENAME, &first).await;
+    b.go("POST", routes::ACCOUNT_PASSKEY_REMOVE, &first[..1])
+        .await;
     let page = b.get(routes::ACCOUNT_DELETE).await;
     let page = b
         .submit(&page, "password_attuale", &[("password_attuale", newer)])
