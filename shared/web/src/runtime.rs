@@ -85,19 +85,27 @@ where
                 Err(e) => return e.into_response(),
             }
         }
-        req.extensions_mut().insert(ctx);
-        // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched at the
-        // process's first request, then cached (`store::secret`).
-        if app.secret.is_configured() {
-            if let Err(e) = app.ready_keys().await {
-                tracing::error!(error = %e, "flow secret unavailable");
-                return WebError::Unavailable(e.to_string()).into_response();
+        // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched by the
+        // process's first request that may use it, then cached (`store::secret`). A GET
+        // without a sealed cookie (the first visit to a page) seals and opens nothing: it
+        // does not wait for Secrets Manager. Such a GET that does sign something (step 1's
+        // slider) or runs a step fetches the keys itself (`App::need_keys`).
+        if needs_keys(&req, &ctx) {
+            if let Err(e) = app.need_keys().await {
+                return e.into_response();
             }
         }
+        req.extensions_mut().insert(ctx);
         handler(req).await
     }
     .instrument(span)
     .await
+}
+
+/// Whether a request may use the flow keys before its handler asks for them: any request
+/// but a GET (or HEAD), and a GET carrying a sealed value (a flow cookie to open).
+fn needs_keys(req: &Request, ctx: &engine::Ctx) -> bool {
+    !matches!(*req.method(), http::Method::GET | http::Method::HEAD) || ctx.carries_sealed()
 }
 
 pub async fn serve<H, F>(handler: H) -> Result<(), lambda_http::Error>
