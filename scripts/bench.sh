@@ -84,7 +84,7 @@ part_coldstart() {
     localstack/start.sh
     if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
   fi
-  # Every function answers its real request: the bench table, outbox queue and flow secret
+  # Every function answers its real request: the bench table and the flow secret
   # (portale/bench/flow-secret) are created by coldstart's seeder, as `portale-admin
   # bootstrap` creates them; a 5xx row makes it fail.
   local rel="$TARGET/release"

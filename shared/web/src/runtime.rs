@@ -157,6 +157,78 @@ pub fn without_stage(mut req: Request) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use store::secret::{FlowKeys, FlowSecret, KeySource, SecretError};
+
+    /// Secrets Manager as the runtime sees it: counts its reads.
+    #[derive(Default)]
+    struct CountedSecret(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl KeySource for CountedSecret {
+        async fn fetch(&self) -> Result<FlowKeys, SecretError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(FlowKeys::fixed(vec![7u8; 32]))
+        }
+    }
+
+    /// A function given the flow secret (fetched on first use), and its reads.
+    fn app_reading_the_secret() -> (App, Arc<CountedSecret>) {
+        let (app, ..) = App::in_memory(engine::config::Config::for_tests());
+        let source = Arc::new(CountedSecret::default());
+        let secret = FlowSecret::fetched(source.clone(), app.clock.clone());
+        let app = App {
+            secret: Arc::new(secret),
+            ..app
+        };
+        (app, source)
+    }
+
+    fn request(method: &str, cookie: Option<&str>) -> Request {
+        let mut b = http::Request::builder().method(method).uri(routes::LOGIN);
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        b.body(lambda_http::Body::Empty).unwrap()
+    }
+
+    async fn answer(app: &App, req: Request) -> u16 {
+        let ok = |_| async { crate::Resp::default() };
+        entry(app, req, ok).await.status().as_u16()
+    }
+
+    /// Issue 23: the first GET of a page (no sealed cookie) seals and opens nothing, so a cold
+    /// process answers it without waiting for Secrets Manager; a POST, or a GET carrying a
+    /// flow cookie to open, has the keys fetched before its handler.
+    #[tokio::test]
+    async fn only_requests_that_may_use_the_flow_keys_read_the_secret() {
+        let (app, reads) = app_reading_the_secret();
+        let reads = || reads.0.load(Ordering::SeqCst);
+        assert_eq!(answer(&app, request("GET", None)).await, 200);
+        assert_eq!(
+            answer(&app, request("GET", Some("device=0123abcd"))).await,
+            200
+        );
+        assert_eq!(reads(), 0, "a GET without a sealed cookie read the secret");
+        let sealed = engine::carry::seal(
+            FlowKeys::fixed(vec![7u8; 32]).current(),
+            "LOGIN",
+            "flow",
+            1,
+            &(),
+            app.now() + 60,
+        );
+        assert!(engine::carry::is_sealed(&sealed), "{sealed}");
+        assert_eq!(
+            answer(&app, request("GET", Some(&format!("login_flow={sealed}")))).await,
+            200
+        );
+        assert_eq!(reads(), 1, "a GET with a flow cookie to open");
+        let (app, reads) = app_reading_the_secret();
+        assert_eq!(answer(&app, request("POST", None)).await, 200);
+        assert_eq!(reads.0.load(Ordering::SeqCst), 1, "a POST");
+    }
 
     /// A REST API event (payload 1.0) of stage `prod`: lambda_http reads `/prod/accesso`,
     /// the function serves `/accesso` with the same query.

@@ -26,7 +26,7 @@
 //!   hash. Its own work is no cold start: judged by what the cold start adds (first response
 //!   minus the warm one), against hello-world's.
 //!
-//! The seeder creates the bench table, the outbox queue and the flow secret
+//! The seeder creates the bench table and the flow secret
 //! `portale/bench/flow-secret` (as `portale-admin bootstrap` does); a function that reads the
 //! secret is given its name, as in the template. A 5xx row fails the run.
 //!
@@ -405,13 +405,13 @@ impl Seeder {
             FLOW_SECRET.into(),
         ));
         let sdk = engine::app::sdk_config(&config).await;
-        // The table, the outbox queue and the flow secret, as `portale-admin bootstrap`
-        // makes them: without the secret every function that reads it answers 503.
-        if let Err(e) = portale_admin::bootstrap::ensure_infrastructure(&sdk, &config).await {
-            println!("note: bootstrap of the bench table, queue and secret failed: {e}");
+        let client = aws_sdk_dynamodb::Client::new(&sdk);
+        store::dynamo::ensure_table(&client, TABLE).await.ok()?;
+        // Without the flow secret every function that reads it answers 503.
+        if let Err(e) = ensure_flow_secret(&aws_sdk_secretsmanager::Client::new(&sdk)).await {
+            println!("note: the bench's flow secret {FLOW_SECRET} could not be created: {e}");
             return None;
         }
-        let client = aws_sdk_dynamodb::Client::new(&sdk);
         Some(Seeder {
             store: DynamoStore::new(client, TABLE),
         })
@@ -428,6 +428,34 @@ impl Seeder {
                 .expect("seed item into DynamoDB");
         }
         Some((path(&b), b.cookies.clone()))
+    }
+}
+
+/// Creates the bench's flow secret with a random value unless it exists, as `FLOW_SECRET_ARN=
+/// portale/bench/flow-secret portale-admin bootstrap` does (infra/portale-admin/src/bootstrap.rs;
+/// not called from here: that crate would change the SDK features this build shares with
+/// the functions').
+async fn ensure_flow_secret(sm: &aws_sdk_secretsmanager::Client) -> Result<(), String> {
+    let value = format!(
+        "{}{}",
+        domain::crypto::random_token(),
+        domain::crypto::random_token()
+    );
+    match sm
+        .create_secret()
+        .name(FLOW_SECRET)
+        .secret_string(&value[..64])
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|se| se.is_resource_exists_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(format!("{e:?}")),
     }
 }
 
