@@ -1,4 +1,5 @@
-#[tokio::main]
+// Lambda hands a process one event at a time: no worker threads to start (cold start).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     web::runtime::serve(account::handle).await
 }

@@ -18,6 +18,8 @@ const EXPIRED: &str =
 
 /// The page, with the number of the flow the cookie carries (INDIETRO from step 2): no read.
 async fn get(app: &App, ctx: &Ctx) -> Result<Resp, WebError> {
+    // The slider's challenge is signed with the flow key.
+    app.need_keys().await?;
     let number =
         engine::carry::from_ctx::<Registration>(app, ctx, Registration::COOKIE, Registration::KIND)
             .await

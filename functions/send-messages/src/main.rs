@@ -3,7 +3,8 @@
 use aws_lambda_events::event::sqs::SqsEvent;
 use lambda_runtime::{service_fn, LambdaEvent};
 
-#[tokio::main]
+// Lambda hands a process one event at a time: no worker threads to start (cold start).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     web::runtime::init_tracing();
     let consumer: &'static send_messages::Consumer = match engine::App::from_env().await {

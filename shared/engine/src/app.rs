@@ -185,8 +185,11 @@ impl App {
     }
 
     /// The flow keys this request uses to seal and hash (the current one) and to open and
-    /// compare (current or previous). `runtime::entry` fetches them before a handler of a
-    /// function given the secret runs (`ready_keys`), so this makes no call.
+    /// compare (current or previous). Fetched before they are used, never at start-up and
+    /// never for a request that uses none (a first GET of the login page): by
+    /// `web::runtime::entry` for a POST or a request carrying a sealed cookie, by the runner
+    /// before a step ([`App::need_keys`]), by a page that signs something (step 1's slider);
+    /// so this makes no call.
     ///
     /// # Panics
     /// In a function that was not given the secret (`FLOW_SECRET_ARN`): `engine::access`
@@ -201,6 +204,21 @@ impl App {
     /// Fetches the keys if this process has none yet or they are `secret::MAX_AGE_SECS` old.
     pub async fn ready_keys(&self) -> Result<Arc<FlowKeys>, SecretError> {
         self.secret.keys().await
+    }
+
+    /// [`App::ready_keys`] for a function given the secret (nothing for the others), before
+    /// code that calls [`App::keys`]: a secret that cannot be read is a 503, not a panic.
+    pub async fn need_keys(&self) -> Result<(), crate::WebError> {
+        if !self.secret.is_configured() {
+            return Ok(());
+        }
+        match self.ready_keys().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::error!(error = %e, "flow secret unavailable");
+                Err(crate::WebError::Unavailable(e.to_string()))
+            }
+        }
     }
 
     /// The keys to open a value sealed under key `id` (fetched again first if `id` is a

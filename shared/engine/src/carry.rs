@@ -78,6 +78,14 @@ pub fn key_id(value: &str) -> Option<&str> {
         .map(|(kid, _)| kid)
 }
 
+/// Whether `value` has the shape of a sealed value: a key id (`secret::ID_LEN` hex digits)
+/// in front. Opening it needs the flow keys.
+pub fn is_sealed(value: &str) -> bool {
+    key_id(value).is_some_and(|k| {
+        k.len() == store::secret::ID_LEN && k.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
 /// The state in a cookie value, if it is ours (sealed under one of `keys`), of this kind,
 /// unexpired and readable.
 pub fn open<T: DeserializeOwned>(
@@ -126,7 +134,8 @@ pub async fn from_ctx<T: DeserializeOwned>(
     cookie: &str,
     kind: &str,
 ) -> Option<Carried<T>> {
-    let value = ctx.cookie(cookie)?;
+    // Only a sealed value needs the keys (`web::runtime::entry` fetched them for it).
+    let value = ctx.cookie(cookie).filter(|v| is_sealed(v))?;
     let keys = app.keys_for(key_id(value)?).await;
     open(&keys, kind, value, app.now())
 }

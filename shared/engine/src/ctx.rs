@@ -65,6 +65,11 @@ impl Ctx {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Whether a cookie carries a value sealed under a flow key (`carry::is_sealed`).
+    pub fn carries_sealed(&self) -> bool {
+        self.cookies.iter().any(|(_, v)| crate::carry::is_sealed(v))
+    }
+
     /// A query-string parameter.
     pub fn query_param(&self, name: &str) -> Option<String> {
         self.query

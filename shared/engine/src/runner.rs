@@ -35,6 +35,8 @@ impl<F> Answer<F> {
 /// flow as the table has it (moved past the page: to the page of its state, with a cookie
 /// that carries it), at most `DECISIONS` times.
 pub async fn run<S: Step>(app: &App, ctx: &Ctx, step: &S) -> Result<Answer<S::Flow>, WebError> {
+    // A step may seal, hash or sign (a GET that runs one too: a link opened).
+    app.need_keys().await?;
     let carried = match S::Flow::carried(app, ctx).await {
         Ok(flow) => flow,
         Err(gone) => return Ok(Answer::new(Reply::Redirect(gone), Vec::new(), None)),

@@ -85,19 +85,27 @@ where
                 Err(e) => return e.into_response(),
             }
         }
-        req.extensions_mut().insert(ctx);
-        // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched at the
-        // process's first request, then cached (`store::secret`).
-        if app.secret.is_configured() {
-            if let Err(e) = app.ready_keys().await {
-                tracing::error!(error = %e, "flow secret unavailable");
-                return WebError::Unavailable(e.to_string()).into_response();
+        // The flow secret, for the functions given it (`FLOW_SECRET_ARN`): fetched by the
+        // process's first request that may use it, then cached (`store::secret`). A GET
+        // without a sealed cookie (the first visit to a page) seals and opens nothing: it
+        // does not wait for Secrets Manager. Such a GET that does sign something (step 1's
+        // slider) or runs a step fetches the keys itself (`App::need_keys`).
+        if needs_keys(&req, &ctx) {
+            if let Err(e) = app.need_keys().await {
+                return e.into_response();
             }
         }
+        req.extensions_mut().insert(ctx);
         handler(req).await
     }
     .instrument(span)
     .await
+}
+
+/// Whether a request may use the flow keys before its handler asks for them: any request
+/// but a GET (or HEAD), and a GET carrying a sealed value (a flow cookie to open).
+fn needs_keys(req: &Request, ctx: &engine::Ctx) -> bool {
+    !matches!(*req.method(), http::Method::GET | http::Method::HEAD) || ctx.carries_sealed()
 }
 
 pub async fn serve<H, F>(handler: H) -> Result<(), lambda_http::Error>
@@ -149,6 +157,78 @@ pub fn without_stage(mut req: Request) -> Request {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use store::secret::{FlowKeys, FlowSecret, KeySource, SecretError};
+
+    /// Secrets Manager as the runtime sees it: counts its reads.
+    #[derive(Default)]
+    struct CountedSecret(AtomicUsize);
+
+    #[async_trait::async_trait]
+    impl KeySource for CountedSecret {
+        async fn fetch(&self) -> Result<FlowKeys, SecretError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(FlowKeys::fixed(vec![7u8; 32]))
+        }
+    }
+
+    /// A function given the flow secret (fetched on first use), and its reads.
+    fn app_reading_the_secret() -> (App, Arc<CountedSecret>) {
+        let (app, ..) = App::in_memory(engine::config::Config::for_tests());
+        let source = Arc::new(CountedSecret::default());
+        let secret = FlowSecret::fetched(source.clone(), app.clock.clone());
+        let app = App {
+            secret: Arc::new(secret),
+            ..app
+        };
+        (app, source)
+    }
+
+    fn request(method: &str, cookie: Option<&str>) -> Request {
+        let mut b = http::Request::builder().method(method).uri(routes::LOGIN);
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        b.body(lambda_http::Body::Empty).unwrap()
+    }
+
+    async fn answer(app: &App, req: Request) -> u16 {
+        let ok = |_| async { crate::Resp::default() };
+        entry(app, req, ok).await.status().as_u16()
+    }
+
+    /// Issue 23: the first GET of a page (no sealed cookie) seals and opens nothing, so a cold
+    /// process answers it without waiting for Secrets Manager; a POST, or a GET carrying a
+    /// flow cookie to open, has the keys fetched before its handler.
+    #[tokio::test]
+    async fn only_requests_that_may_use_the_flow_keys_read_the_secret() {
+        let (app, reads) = app_reading_the_secret();
+        let reads = || reads.0.load(Ordering::SeqCst);
+        assert_eq!(answer(&app, request("GET", None)).await, 200);
+        assert_eq!(
+            answer(&app, request("GET", Some("device=0123abcd"))).await,
+            200
+        );
+        assert_eq!(reads(), 0, "a GET without a sealed cookie read the secret");
+        let sealed = engine::carry::seal(
+            FlowKeys::fixed(vec![7u8; 32]).current(),
+            "LOGIN",
+            "flow",
+            1,
+            &(),
+            app.now() + 60,
+        );
+        assert!(engine::carry::is_sealed(&sealed), "{sealed}");
+        assert_eq!(
+            answer(&app, request("GET", Some(&format!("login_flow={sealed}")))).await,
+            200
+        );
+        assert_eq!(reads(), 1, "a GET with a flow cookie to open");
+        let (app, reads) = app_reading_the_secret();
+        assert_eq!(answer(&app, request("POST", None)).await, 200);
+        assert_eq!(reads.0.load(Ordering::SeqCst), 1, "a POST");
+    }
 
     /// A REST API event (payload 1.0) of stage `prod`: lambda_http reads `/prod/accesso`,
     /// the function serves `/accesso` with the same query.

@@ -1,7 +1,8 @@
 //! Where a function's cold start goes: the steps of `web::runtime::serve` before the
-//! Lambda loop (logs, configuration, AWS SDK configuration, the three clients), then what
-//! a first request pays once per process (phone-number metadata, first page render, first
-//! and second DynamoDB read), each timed. `coldstart` starts this binary like a
+//! Lambda loop (logs, configuration), then what the first request that needs them pays
+//! once per process (the AWS SDK configuration and the clients `engine::App` builds on first
+//! use, phone-number parsing, first page render, first and second DynamoDB read, the flow
+//! secret's first read from Secrets Manager), each timed. `coldstart` starts this binary like a
 //! function (same environment) and passes `PERF_SPAWN_MONO_NS`, the CLOCK_MONOTONIC time
 //! just before `spawn`, so the time from exec to `main` is measured too. Prints one JSON line.
 
@@ -51,10 +52,10 @@ async fn main() {
     );
     let ddb = aws_sdk_dynamodb::Client::new(&sdk);
     lap("DynamoDB client", &mut steps);
-    let sns = aws_sdk_sns::Client::new(&sdk);
-    let ses = aws_sdk_sesv2::Client::new(&sdk);
-    lap("SNS + SES clients", &mut steps);
-    std::hint::black_box((&sns, &ses));
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let sm = aws_sdk_secretsmanager::Client::new(&sdk);
+    lap("SQS + Secrets Manager clients", &mut steps);
+    std::hint::black_box(&sqs);
     std::hint::black_box(domain::MobileNumber::parse("+393331234567").is_ok());
     lap("1st MobileNumber::parse (phonenumber metadata)", &mut steps);
     std::hint::black_box(domain::MobileNumber::parse("+393337654321").is_ok());
@@ -89,6 +90,11 @@ async fn main() {
         lap("1st GetItem (credentials, connection, signing)", &mut steps);
         reads_ok &= store.get(&key).await.is_ok();
         lap("2nd GetItem (warm connection)", &mut steps);
+        if let Ok(name) = std::env::var("FLOW_SECRET_ARN") {
+            let read = store::secret::fetch_versions(&sm, &name).await;
+            reads_ok &= read.is_ok();
+            lap("1st flow secret read (GetSecretValue x2)", &mut steps);
+        }
     }
     let steps: Vec<serde_json::Value> = steps
         .into_iter()
