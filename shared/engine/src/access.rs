@@ -870,8 +870,10 @@ mod tests {
 
     /// Who may write an account item, i.e. its password hash and session epoch: account
     /// creation, the login (hash upgrade, last login), the reset, and the private area's
-    /// changes (password, email, consents, ending the other sessions, deletion). Never
-    /// logout or the pages that read.
+    /// changes (password, email, consents, ending the other sessions, deletion), the login
+    /// by passkey (last login) and the home's NON ORA on the passkey offer (`account`:
+    /// one attribute, on condition the account is active). Never logout or the other pages
+    /// that read.
     #[test]
     fn access_only_three_functions_write_accounts() {
         let writers: BTreeSet<&str> = ACCESS
@@ -886,6 +888,7 @@ mod tests {
         assert_eq!(
             writers,
             BTreeSet::from([
+                "account",
                 "account-consents",
                 "account-delete-otp",
                 "account-email-confirm",
@@ -893,6 +896,7 @@ mod tests {
                 "account-sessions",
                 "login",
                 "login-otp",
+                "login-passkey",
                 "recover-reset",
                 "register-password"
             ])

@@ -179,6 +179,11 @@ pub(super) enum Stage {
     CeaseLink,
     /// Signed in, the deletion's code sent.
     DeleteCode,
+    /// Signed in, a passkey's creation page shown (`ceremony`, and `credential` the
+    /// authenticator's answer to its options).
+    PasskeyCreation,
+    /// Signed in with a passkey on the account (`passkey_id`).
+    Passkey,
 }
 
 pub(super) struct Person {
@@ -189,6 +194,9 @@ pub(super) struct Person {
     pub(super) token: String,
     /// The signed-in session's id in its account's list.
     pub(super) session_id: String,
+    pub(super) ceremony: String,
+    pub(super) credential: String,
+    pub(super) passkey_id: String,
 }
 
 pub(super) async fn reach(m: &mut Mem, stage: Stage) -> Person {
@@ -202,6 +210,9 @@ pub(super) async fn reach(m: &mut Mem, stage: Stage) -> Person {
         code: String::new(),
         token: String::new(),
         session_id: String::new(),
+        ceremony: String::new(),
+        credential: String::new(),
+        passkey_id: String::new(),
     };
     let page = m.get(routes::REGISTER_NUMBER).await;
     p.challenge = hidden(&page.body, "challenge");
@@ -337,7 +348,12 @@ pub(super) async fn reach(m: &mut Mem, stage: Stage) -> Person {
             assert_eq!(m.get(&link).await.status, 200);
             p.token = link.split_once("t=").unwrap().1.to_owned();
         }
-        Stage::LoginOtp | Stage::SignedIn | Stage::EmailLink | Stage::DeleteCode => {
+        Stage::LoginOtp
+        | Stage::SignedIn
+        | Stage::EmailLink
+        | Stage::DeleteCode
+        | Stage::PasskeyCreation
+        | Stage::Passkey => {
             m.post(
                 routes::LOGIN,
                 &[("username", &email), ("password", PASSWORD)],
@@ -361,6 +377,35 @@ pub(super) async fn reach(m: &mut Mem, stage: Stage) -> Person {
                 .await;
                 let link = m.last_link(&new, routes::ACCOUNT_EMAIL_CONFIRM);
                 p.token = link.split_once("t=").unwrap().1.to_owned();
+            }
+            if matches!(stage, Stage::PasskeyCreation | Stage::Passkey) {
+                let page = m
+                    .send(
+                        "POST",
+                        routes::ACCOUNT_PASSKEY_NEW,
+                        Some(&[]),
+                        &[("origin", ORIGIN), ("sec-fetch-site", "same-origin")],
+                    )
+                    .await;
+                assert_eq!(page.status, 200, "{}", page.body);
+                let options = e2e::passkey::creation_options(&e2e::Page {
+                    status: page.status,
+                    path: routes::ACCOUNT_PASSKEY_NEW.into(),
+                    html: page.body,
+                })
+                .expect("the creation options");
+                let mut a = e2e::passkey::Authenticator::new(&m.app.config.passkey.origin);
+                p.ceremony = e2e::passkey::ceremony_of(&options);
+                p.credential = a.create(&options).expect("the authenticator answers");
+            }
+            if stage == Stage::Passkey {
+                m.post(
+                    routes::ACCOUNT_PASSKEY_REGISTER,
+                    &[("cerimonia", &p.ceremony), ("credenziale", &p.credential)],
+                    routes::ACCOUNT_PASSKEYS,
+                )
+                .await;
+                p.passkey_id = hidden(&m.get(routes::ACCOUNT_PASSKEYS).await.body, "id");
             }
             if stage == Stage::DeleteCode {
                 m.clock.advance(31);

@@ -22,6 +22,16 @@ pub(super) const CROSS_SITE: &[&[(&str, &str)]] = &[
 /// One POST of the CSRF table: the stage it needs, the path, the form fields.
 pub(super) type CsrfCase = (Stage, &'static str, Vec<(&'static str, String)>);
 
+/// What the portal's own submission answers: a redirect, but for the passkey creation page
+/// (a page), a login's options (JSON) and a refused assertion (the refusal page).
+fn same_origin_status(path: &str) -> u16 {
+    match path {
+        routes::ACCOUNT_PASSKEY_NEW | routes::LOGIN_PASSKEY_OPTIONS => 200,
+        routes::LOGIN_PASSKEY => 401,
+        _ => 303,
+    }
+}
+
 pub(super) fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
     vec![
         (
@@ -142,6 +152,35 @@ pub(super) fn csrf_cases(p: &Person) -> Vec<CsrfCase> {
                 ("cf_personale", e2e::register::cf_for(&p.number).into()),
             ],
         ),
+        // Passkeys (issue 24): the options of a login and a login whose assertion is refused
+        // (it spends the ceremony and counts the failure: an effect), NON ORA, the creation
+        // page (its ceremony stored), the creation, a rename and a removal.
+        (Stage::Account, routes::LOGIN_PASSKEY_OPTIONS, vec![]),
+        (
+            Stage::Account,
+            routes::LOGIN_PASSKEY,
+            vec![("cerimonia", "x".repeat(43)), ("credenziale", "{}".into())],
+        ),
+        (Stage::SignedIn, routes::ACCOUNT_PASSKEY_DISMISS, vec![]),
+        (Stage::SignedIn, routes::ACCOUNT_PASSKEY_NEW, vec![]),
+        (
+            Stage::PasskeyCreation,
+            routes::ACCOUNT_PASSKEY_REGISTER,
+            vec![
+                ("cerimonia", p.ceremony.clone()),
+                ("credenziale", p.credential.clone()),
+            ],
+        ),
+        (
+            Stage::Passkey,
+            routes::ACCOUNT_PASSKEY_RENAME,
+            vec![("id", p.passkey_id.clone()), ("nome", "Ufficio".into())],
+        ),
+        (
+            Stage::Passkey,
+            routes::ACCOUNT_PASSKEY_REMOVE,
+            vec![("id", p.passkey_id.clone())],
+        ),
         (
             Stage::RecoverOtp,
             routes::RECOVER_OTP,
@@ -181,6 +220,8 @@ async fn cross_site_posts_are_refused_with_no_effect() {
         Stage::EmailLink,
         Stage::CeaseLink,
         Stage::DeleteCode,
+        Stage::PasskeyCreation,
+        Stage::Passkey,
     ];
     let mut covered = BTreeSet::new();
     let mut checked = 0;
@@ -195,6 +236,9 @@ async fn cross_site_posts_are_refused_with_no_effect() {
             code: String::new(),
             token: String::new(),
             session_id: String::new(),
+            ceremony: String::new(),
+            credential: String::new(),
+            passkey_id: String::new(),
         };
         let n = csrf_cases(&blank)
             .iter()
@@ -246,9 +290,11 @@ async fn cross_site_posts_are_refused_with_no_effect() {
                 )
                 .await;
             assert_eq!(
-                a.status, 303,
+                a.status,
+                same_origin_status(path),
                 "{stage:?} same-origin POST {path}: {} {}",
-                a.status, a.body
+                a.status,
+                a.body
             );
             assert!(
                 m.store.dump() != before || m.sent() > sent,
