@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole portal locally: LocalStack (no Docker), bootstrap with demo data, the
-# public site and the local gateway at http://127.0.0.1:${PORT:-3000}. Ctrl-C stops all.
+# public site and the local gateway, opened at http://localhost:${PORT:-3000} (it listens on
+# 127.0.0.1; localhost, not the address, is what passkeys need as their RP ID). Ctrl-C stops all.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -22,7 +23,7 @@ localstack/start.sh
 if [[ -f "$LS_STARTED_MARKER" ]]; then trap 'localstack/stop.sh' EXIT; fi
 
 export TABLE_NAME="${TABLE_NAME:-portale}"
-export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:${PORT:-3000}}"
+export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://localhost:${PORT:-3000}}"
 export EMAIL_FROM_ADDRESS="${EMAIL_FROM_ADDRESS:-convenzionemobile8@telecomitalia.it}"
 # The flow secret's name in LocalStack's Secrets Manager (bootstrap creates it with a random
 # value); the functions read it at first use, never from the environment.
@@ -38,5 +39,5 @@ step "Preparo tabella, identità email e dati dimostrativi"
 "${CARGO_TARGET_DIR:-$ROOT/target}/debug/portale-admin" bootstrap --demo
 
 step "Avvio il portale"
-echo "Registrati con uno dei numeri dimostrativi qui sopra; codici SMS ed email arrivano in http://127.0.0.1:${PORT:-3000}/_dev/inbox"
+echo "Registrati con uno dei numeri dimostrativi qui sopra; codici SMS ed email arrivano in http://localhost:${PORT:-3000}/_dev/inbox"
 "${CARGO_TARGET_DIR:-$ROOT/target}/debug/local-gateway"
