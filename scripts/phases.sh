@@ -108,6 +108,23 @@ _ph_binaries() {
     }' "$1"
 }
 
+# Why the failed jobs failed, last: CI keeps only a log's head and tail, and a `cargo test`
+# log names its failed tests at the end but says why far above.
+_ph_failures() {
+  local name state secs at
+  for name in "${_JOB_ORDER[@]}"; do
+    [[ -f "${_JOB_FILE[$name]}" ]] || continue
+    read -r state secs at <"${_JOB_FILE[$name]}"
+    [[ "$state" == 0 ]] && continue
+    step "Perché: $name"
+    awk '
+      /^---- .* stdout ----$/ { print; next }
+      /panicked at / { left = 12 }
+      left > 0 { print substr($0, 1, 400); left-- }
+    ' "${_JOB_LOG[$name]}" | head -n 120
+  done
+}
+
 _ph_report() {
   local rc=$? i name secs state at
   set +e
@@ -132,6 +149,7 @@ _ph_report() {
     fi
   done
   printf '  %-72s %6d\n' "Totale" $((SECONDS - _PH_T0))
+  _ph_failures
   rm -rf "$_PH_DIR"
   return "$rc"
 }

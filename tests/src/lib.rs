@@ -69,6 +69,11 @@ pub fn test_config(base_url: &str) -> Config {
     // One global SMS counter per table per hour: the whole suite sends well over the default
     // 1,000 to the shared table. The budget itself is tested on a table of its own (abuse.rs).
     c.sms_global_hourly_budget = 1_000_000;
+    // The emulator on a loaded 2-core machine (the suite, the unit tests and the browser
+    // beside it) can take seconds where DynamoDB takes milliseconds: a page test waits for
+    // it rather than meeting the production timeout's error page. The timeout itself is
+    // tested with production's value (`faults.rs`, the proxied portals).
+    c.aws_timeout = std::time::Duration::from_secs(20);
     c.public_base_url = base_url.trim_end_matches('/').to_owned();
     c.passkey = engine::config::passkey_default(&c.public_base_url);
     c

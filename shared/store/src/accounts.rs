@@ -350,10 +350,17 @@ pub fn claims(a: &Account) -> [(Kind, String); 4] {
     ]
 }
 
-/// The writes ceasing `old` (its sessions end with the epoch) and releasing the claims
-/// that `taken` (a new account's, after PROSEGUI) does not take over. The registration's
-/// step 5 and the help desk (`portale-admin account cease`, with nothing taken) share it.
-pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp> {
+/// The writes ceasing `old` (its sessions end with the epoch), voiding its passkeys
+/// (`passkeys`, as `passkeys::list` read them: a passkey added after the read fails the
+/// transaction) and releasing the claims that `taken` (a new account's, after PROSEGUI)
+/// does not take over. The registration's step 5 and the help desk (`portale-admin account
+/// cease`, with nothing taken) share it, so every cease is the same cease.
+pub fn cease_ops(
+    old: &Account,
+    passkeys: &[super::passkeys::Credential],
+    taken: &[(Kind, String)],
+    now: i64,
+) -> Vec<TxOp> {
     let update = Update::new()
         .set(STATUS, Status::Ceased.as_str())
         .set("ceased_at", now)
@@ -372,5 +379,6 @@ pub fn cease_ops(old: &Account, taken: &[(Kind, String)], now: i64) -> Vec<TxOp>
             ));
         }
     }
+    ops.extend(super::passkeys::remove_all_ops(&old.id, passkeys));
     ops
 }

@@ -8,7 +8,7 @@
 //! requests with the same id only one gets the state, so a ceremony is used once even under
 //! a race; an expired one (DynamoDB deletes lazily) is refused in code.
 
-use super::{schema, Cond, Item, Key, Store, StoreError, TxOp};
+use super::{schema, AccountId, Cond, Item, Key, Store, StoreError, TxOp};
 use domain::crypto;
 
 /// The partition-key prefix of every ceremony.
@@ -50,8 +50,8 @@ pub struct Ceremony {
     pub kind: Kind,
     /// The library's serialised state (JSON).
     pub state: String,
-    /// The account creating a passkey (empty for a login).
-    pub account_id: String,
+    /// The account creating a passkey (`None` for a login: the passkey will say whose).
+    pub account_id: Option<AccountId>,
     pub expires_at: i64,
 }
 
@@ -71,15 +71,23 @@ pub fn key(kind: Kind, id: &str) -> Key {
 }
 
 /// A new ceremony's id and the write storing `state` under it until `now + TTL_SECS`.
-pub fn start_op(kind: Kind, state: &str, account_id: &str, now: i64) -> (String, TxOp) {
+pub fn start_op(
+    kind: Kind,
+    state: &str,
+    account_id: Option<&AccountId>,
+    now: i64,
+) -> (String, TxOp) {
     let id = crypto::random_token();
+    let mut item = Item::new()
+        .with(KIND, kind.tag())
+        .with(STATE, state)
+        .with(schema::TTL_ATTRIBUTE, now + TTL_SECS);
+    if let Some(a) = account_id {
+        item = item.with(ACCOUNT, a.as_str());
+    }
     let op = TxOp::Put {
         key: key(kind, &id),
-        item: Item::new()
-            .with(KIND, kind.tag())
-            .with(STATE, state)
-            .with(ACCOUNT, account_id)
-            .with(schema::TTL_ATTRIBUTE, now + TTL_SECS),
+        item,
         cond: Some(Cond::NotExists),
     };
     (id, op)
@@ -90,7 +98,7 @@ pub async fn start(
     store: &dyn Store,
     kind: Kind,
     state: &str,
-    account_id: &str,
+    account_id: Option<&AccountId>,
     now: i64,
 ) -> Result<String, StoreError> {
     let (id, op) = start_op(kind, state, account_id, now);
@@ -142,7 +150,7 @@ pub fn from_item(kind: Kind, item: Option<&Item>, now: i64) -> Result<Ceremony, 
     Ok(Ceremony {
         kind,
         state: item.s(STATE).unwrap_or_default().to_owned(),
-        account_id: item.s(ACCOUNT).unwrap_or_default().to_owned(),
+        account_id: item.s(ACCOUNT).and_then(AccountId::parse),
         expires_at: item.n(schema::TTL_ATTRIBUTE).unwrap_or(0),
     })
 }
@@ -162,10 +170,14 @@ mod tests {
     use super::*;
     use crate::memory::MemoryStore;
 
+    fn acc1() -> AccountId {
+        AccountId::parse("acc1").unwrap()
+    }
+
     #[tokio::test]
     async fn a_ceremony_is_taken_once() {
         let s = MemoryStore::new();
-        let id = start(&s, Kind::Registration, "{\"rs\":1}", "acc1", 1000)
+        let id = start(&s, Kind::Registration, "{\"rs\":1}", Some(&acc1()), 1000)
             .await
             .unwrap();
         assert!(is_well_formed(&id));
@@ -174,7 +186,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(c.state, "{\"rs\":1}");
-        assert_eq!(c.account_id, "acc1");
+        assert_eq!(c.account_id, Some(acc1()));
         assert_eq!(c.expires_at, 1000 + TTL_SECS);
         assert_eq!(
             take(&s, Kind::Registration, &id, 1002).await.unwrap(),
@@ -187,7 +199,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_takes_give_the_state_to_one() {
         let s = std::sync::Arc::new(MemoryStore::new());
-        let id = start(s.as_ref(), Kind::Authentication, "{}", "", 0)
+        let id = start(s.as_ref(), Kind::Authentication, "{}", None, 0)
             .await
             .unwrap();
         let mut tasks = Vec::new();
@@ -209,7 +221,7 @@ mod tests {
     #[tokio::test]
     async fn expired_wrong_kind_and_garbage_are_refused() {
         let s = MemoryStore::new();
-        let id = start(&s, Kind::Registration, "{}", "acc1", 0)
+        let id = start(&s, Kind::Registration, "{}", Some(&acc1()), 0)
             .await
             .unwrap();
         assert_eq!(
@@ -218,7 +230,7 @@ mod tests {
             "expired at its TTL, even if DynamoDB has not deleted it yet"
         );
         assert!(s.dump().is_empty(), "used up all the same");
-        let id = start(&s, Kind::Registration, "{}", "acc1", 0)
+        let id = start(&s, Kind::Registration, "{}", Some(&acc1()), 0)
             .await
             .unwrap();
         assert_eq!(
@@ -238,7 +250,7 @@ mod tests {
                 .unwrap()
                 .unwrap()
                 .account_id,
-            "acc1"
+            Some(acc1())
         );
     }
 }

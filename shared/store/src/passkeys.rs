@@ -80,17 +80,17 @@ pub fn is_credential_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn list_pk(account_id: &str) -> String {
+fn list_pk(account_id: &AccountId) -> String {
     format!("{PREFIX}{account_id}")
 }
 
 /// The key of one credential in the account's list.
-pub fn key(account_id: &str, credential_id: &str) -> Key {
+pub fn key(account_id: &AccountId, credential_id: &str) -> Key {
     Key::new(list_pk(account_id), format!("{CRED_SK}{credential_id}"))
 }
 
 /// The key of the account's count of passkeys.
-pub fn count_key(account_id: &str) -> Key {
+pub fn count_key(account_id: &AccountId) -> Key {
     Key::new(list_pk(account_id), COUNT_SK)
 }
 
@@ -111,7 +111,10 @@ fn credential_from(key: &Key, i: &Item) -> Option<Credential> {
 }
 
 /// The account's passkeys, oldest first: one Query of its list.
-pub async fn list(store: &dyn Store, account_id: &str) -> Result<Vec<Credential>, StoreError> {
+pub async fn list(
+    store: &dyn Store,
+    account_id: &AccountId,
+) -> Result<Vec<Credential>, StoreError> {
     // A page larger than the cap: the list is always read whole in one call.
     let q = Query::new(
         list_pk(account_id),
@@ -163,7 +166,7 @@ pub struct Add {
 }
 
 /// The writes adding `c` (its serialised key `passkey`) to `account_id`.
-pub fn add_ops(account_id: &str, c: &Credential, passkey: &str) -> Add {
+pub fn add_ops(account_id: &AccountId, c: &Credential, passkey: &str) -> Add {
     let mut item = Item::new()
         .with(NAME, clean_name(&c.name))
         .with(CREATED_AT, c.created_at)
@@ -181,7 +184,7 @@ pub fn add_ops(account_id: &str, c: &Credential, passkey: &str) -> Add {
         lookup: TxOp::Put {
             key: lookup_key(&c.id),
             item: Item::new()
-                .with(ACCOUNT, account_id)
+                .with(ACCOUNT, account_id.as_str())
                 .with(PASSKEY, passkey)
                 .with(CREATED_AT, c.created_at),
             cond: Some(Cond::NotExists),
@@ -198,7 +201,7 @@ pub fn add_ops(account_id: &str, c: &Credential, passkey: &str) -> Add {
 }
 
 /// Renames one of the account's passkeys (on condition that it is still there).
-pub fn rename_op(account_id: &str, credential_id: &str, name: &str) -> TxOp {
+pub fn rename_op(account_id: &AccountId, credential_id: &str, name: &str) -> TxOp {
     TxOp::Update {
         key: key(account_id, credential_id),
         update: Update::new().set(NAME, clean_name(name)),
@@ -209,7 +212,7 @@ pub fn rename_op(account_id: &str, credential_id: &str, name: &str) -> TxOp {
 /// Removes one of the account's passkeys: the list's item (on condition that it is there:
 /// another account's id, or one removed meanwhile, fails here), its lookup, the count.
 /// The first op is the one to tag.
-pub fn remove_ops(account_id: &str, credential_id: &str) -> [TxOp; 3] {
+pub fn remove_ops(account_id: &AccountId, credential_id: &str) -> [TxOp; 3] {
     [
         TxOp::Delete {
             key: key(account_id, credential_id),
@@ -217,7 +220,7 @@ pub fn remove_ops(account_id: &str, credential_id: &str) -> [TxOp; 3] {
         },
         TxOp::Delete {
             key: lookup_key(credential_id),
-            cond: Some(Cond::eq(ACCOUNT, account_id)),
+            cond: Some(Cond::eq(ACCOUNT, account_id.as_str())),
         },
         TxOp::Update {
             key: count_key(account_id),
@@ -231,7 +234,7 @@ pub fn remove_ops(account_id: &str, credential_id: &str) -> [TxOp; 3] {
 /// lookups and the count — the count's delete conditioned on the number listed, so a
 /// passkey added after the read makes the transaction fail rather than survive it.
 /// For the help desk's disable and cease and the account's deletion.
-pub fn remove_all_ops(account_id: &str, listed: &[Credential]) -> Vec<TxOp> {
+pub fn remove_all_ops(account_id: &AccountId, listed: &[Credential]) -> Vec<TxOp> {
     let mut ops = Vec::with_capacity(2 * listed.len() + 1);
     for c in listed {
         ops.push(TxOp::Delete {
@@ -290,12 +293,16 @@ mod tests {
         }
     }
 
+    fn a(s: &str) -> AccountId {
+        AccountId::parse(s).unwrap()
+    }
+
     fn id(n: usize) -> String {
         format!("credential-id-number-{n:04}-abcdefgh")
     }
 
     async fn add(s: &MemoryStore, account: &str, c: &Credential) -> Result<(), StoreError> {
-        let a = add_ops(account, c, "{\"cred\":1}");
+        let a = add_ops(&a(account), c, "{\"cred\":1}");
         s.transact(vec![a.credential, a.lookup, a.count]).await
     }
 
@@ -304,7 +311,7 @@ mod tests {
         let s = MemoryStore::new();
         add(&s, "acc1", &cred(&id(2), 20)).await.unwrap();
         add(&s, "acc1", &cred(&id(1), 10)).await.unwrap();
-        let l = list(&s, "acc1").await.unwrap();
+        let l = list(&s, &a("acc1")).await.unwrap();
         assert_eq!(
             l.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
             [id(1), id(2)]
@@ -319,27 +326,27 @@ mod tests {
         assert_eq!(find_by_credential_id(&s, "short").await.unwrap(), None);
         assert_eq!(find_by_credential_id(&s, &id(9)).await.unwrap(), None);
 
-        s.transact(vec![rename_op("acc1", &id(1), &"x".repeat(80))])
+        s.transact(vec![rename_op(&a("acc1"), &id(1), &"x".repeat(80))])
             .await
             .unwrap();
-        assert_eq!(list(&s, "acc1").await.unwrap()[0].name, "x".repeat(60));
+        assert_eq!(list(&s, &a("acc1")).await.unwrap()[0].name, "x".repeat(60));
         // Renaming one that is not there (another account's) changes nothing.
-        let e = s.transact(vec![rename_op("acc2", &id(1), "y")]).await;
+        let e = s.transact(vec![rename_op(&a("acc2"), &id(1), "y")]).await;
         assert!(matches!(e, Err(StoreError::TxCancelled { .. })));
-        assert!(list(&s, "acc2").await.unwrap().is_empty());
+        assert!(list(&s, &a("acc2")).await.unwrap().is_empty());
 
-        let [item, lookup, count] = remove_ops("acc2", &id(1));
+        let [item, lookup, count] = remove_ops(&a("acc2"), &id(1));
         assert!(
             s.transact(vec![item, lookup, count]).await.is_err(),
             "another account's"
         );
-        s.transact(remove_ops("acc1", &id(1)).to_vec())
+        s.transact(remove_ops(&a("acc1"), &id(1)).to_vec())
             .await
             .unwrap();
-        assert_eq!(list(&s, "acc1").await.unwrap().len(), 1);
+        assert_eq!(list(&s, &a("acc1")).await.unwrap().len(), 1);
         assert_eq!(find_by_credential_id(&s, &id(1)).await.unwrap(), None);
         assert_eq!(
-            s.get(&count_key("acc1")).await.unwrap().unwrap().n(N),
+            s.get(&count_key(&a("acc1"))).await.unwrap().unwrap().n(N),
             Some(1)
         );
 
@@ -351,7 +358,10 @@ mod tests {
         ])
         .await
         .unwrap();
-        assert_eq!(list(&s, "acc1").await.unwrap()[0].last_used_at, Some(now));
+        assert_eq!(
+            list(&s, &a("acc1")).await.unwrap()[0].last_used_at,
+            Some(now)
+        );
         assert_eq!(f_for(&s, &id(2)).await.passkey, "{\"cred\":2}");
     }
 
@@ -373,7 +383,7 @@ mod tests {
             },
             "the 11th fails on the count"
         );
-        assert_eq!(list(&s, "acc1").await.unwrap().len(), 10);
+        assert_eq!(list(&s, &a("acc1")).await.unwrap().len(), 10);
         let e = add(&s, "acc2", &cred(&id(3), 1)).await.unwrap_err();
         assert_eq!(
             e,
@@ -383,7 +393,7 @@ mod tests {
             "another account's credential id fails on the lookup"
         );
         // One removed: room for one more.
-        s.transact(remove_ops("acc1", &id(0)).to_vec())
+        s.transact(remove_ops(&a("acc1"), &id(0)).to_vec())
             .await
             .unwrap();
         add(&s, "acc1", &cred(&id(50), 50)).await.unwrap();
@@ -393,22 +403,27 @@ mod tests {
     async fn remove_all_voids_every_passkey_and_fails_on_one_added_meanwhile() {
         let s = MemoryStore::new();
         assert!(
-            s.transact(remove_all_ops("acc1", &[])).await.is_ok(),
+            s.transact(remove_all_ops(&a("acc1"), &[])).await.is_ok(),
             "none to remove"
         );
         for n in 0..3 {
             add(&s, "acc1", &cred(&id(n), n as i64)).await.unwrap();
         }
-        let listed = list(&s, "acc1").await.unwrap();
+        let listed = list(&s, &a("acc1")).await.unwrap();
         add(&s, "acc1", &cred(&id(7), 7)).await.unwrap();
-        assert!(s.transact(remove_all_ops("acc1", &listed)).await.is_err());
-        let listed = list(&s, "acc1").await.unwrap();
-        s.transact(remove_all_ops("acc1", &listed)).await.unwrap();
-        assert!(list(&s, "acc1").await.unwrap().is_empty());
+        assert!(s
+            .transact(remove_all_ops(&a("acc1"), &listed))
+            .await
+            .is_err());
+        let listed = list(&s, &a("acc1")).await.unwrap();
+        s.transact(remove_all_ops(&a("acc1"), &listed))
+            .await
+            .unwrap();
+        assert!(list(&s, &a("acc1")).await.unwrap().is_empty());
         for n in [0, 1, 2, 7] {
             assert_eq!(find_by_credential_id(&s, &id(n)).await.unwrap(), None);
         }
-        assert_eq!(s.get(&count_key("acc1")).await.unwrap(), None);
+        assert_eq!(s.get(&count_key(&a("acc1"))).await.unwrap(), None);
         // The cap counts again from zero.
         add(&s, "acc1", &cred(&id(8), 8)).await.unwrap();
     }

@@ -20,7 +20,11 @@ fn assert_unavailable(page: &Page) {
 async fn portal_behind_proxy() -> (Portal, FaultProxy) {
     let upstream = e2e::endpoint().trim_start_matches("http://").to_owned();
     let proxy = FaultProxy::start(&upstream).await;
-    let p = Portal::start_with_async(|app| store_through(app, &proxy)).await;
+    let p = Portal::start_full(
+        |c| c.aws_timeout = engine::config::Config::for_tests().aws_timeout,
+        |app| store_through(app, &proxy),
+    )
+    .await;
     (p, proxy)
 }
 

@@ -220,6 +220,8 @@ async fn removed_ceased_or_suspended_is_refused_alike() {
 #[tokio::test]
 async fn garbage_and_failures_are_capped_per_client() {
     let p = Portal::start().await;
+    // The 31 assertions in one window of the cap, however slow the machine.
+    p.align_clock(store::limits::PASSKEY_FAILED_PER_IP.window_secs);
     let b = p.as_browser(Portal::browser());
     // Without JavaScript the form is empty: the same refusal, nothing else happens.
     let page = post_assertion(&b, "", "").await;

@@ -469,3 +469,52 @@ async fn the_help_desk_lists_and_removes_passkeys_and_disable_and_cease_void_the
         None
     );
 }
+
+/// PROSEGUI ceases the registration found by number when the new one completes: a cease
+/// like the help desk's, so the old account's passkeys go with it in the same transaction
+/// (before: they stayed, listed and looked up, on a ceased account).
+#[tokio::test]
+async fn a_registration_that_ceases_the_old_account_voids_its_passkeys() {
+    use e2e::register::{confirmation_link, fill_profile_as, through_otp};
+    let p = Portal::start().await;
+    let (h, b) = signed_in(&p).await;
+    let mut a = Authenticator::new(&p.passkey_origin());
+    assert!(pk::create(&b, &mut a, "Telefono")
+        .await
+        .contains("La passkey è stata creata"));
+    assert_eq!(stored(&p, &h).await.len(), 1);
+
+    let q = p.as_browser(Portal::browser());
+    let page = through_otp(&q, &h.number).await;
+    let dup = fill_profile_as(&q, &page, ("Lucia", "Bianchi"), &h.personal_cf).await;
+    assert!(
+        dup.contains("esiste già un'altra registrazione"),
+        "{}",
+        dup.text()
+    );
+    let page = q.submit(&dup, "azione", &[("azione", "prosegui")]).await;
+    let email = e2e::random_email("subentro");
+    let page = q.submit(&page, "email", &[("email", &email)]).await;
+    q.submit(&page, "azione", &[]).await;
+    let link = confirmation_link(&q, &email).await;
+    let done = e2e::register::complete(&q, &link).await;
+    assert!(
+        done.contains("Richiesta inviata con successo"),
+        "{}",
+        done.text()
+    );
+    let old = store::accounts::get(p.app.store.as_ref(), &h.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(old.status, store::accounts::Status::Ceased);
+    assert!(stored(&p, &h).await.is_empty(), "its list is voided");
+    let id = a.credential().unwrap().id_b64();
+    assert_eq!(
+        passkeys::find_by_credential_id(p.app.store.as_ref(), &id)
+            .await
+            .unwrap(),
+        None,
+        "its lookup is gone"
+    );
+}

@@ -457,8 +457,10 @@ pub async fn cease(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskE
             format!("L'account {} è già cessato: nessuna modifica.", a.id),
         ));
     }
-    let (mut ops, voided) = super::passkeys::void_ops(desk, &a.id).await?;
-    ops.extend(accounts::cease_ops(&a, &[], desk.now));
+    // Its passkeys go with it, as with every cease (`accounts::cease_ops`).
+    let listed = store::passkeys::list(desk.store, &a.id).await?;
+    let voided = listed.len();
+    let mut ops = accounts::cease_ops(&a, &listed, &[], desk.now);
     ops.push(audit::op(
         &accounts::key(&a.id).pk,
         Action::Cease,

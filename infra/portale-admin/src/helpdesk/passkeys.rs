@@ -109,9 +109,12 @@ pub async fn run(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskErr
     })
 }
 
-/// The writes voiding every passkey of the account (disable, cease), and how many: read now,
-/// committed with the change.
-pub async fn void_ops(desk: &Desk<'_>, account_id: &str) -> Result<(Vec<TxOp>, usize), DeskError> {
+/// The writes voiding every passkey of the account (disable; a cease does it in
+/// `accounts::cease_ops`), and how many: read now, committed with the change.
+pub async fn void_ops(
+    desk: &Desk<'_>,
+    account_id: &store::AccountId,
+) -> Result<(Vec<TxOp>, usize), DeskError> {
     let listed = passkeys::list(desk.store, account_id).await?;
     Ok((passkeys::remove_all_ops(account_id, &listed), listed.len()))
 }

@@ -158,7 +158,7 @@ pub fn decide_new(
             return Outcome::reply(Reply::Page(503, unavailable_page()));
         }
     };
-    let (id, op) = ceremonies::start_op(Kind::Registration, &started.state, &a.id, now);
+    let (id, op) = ceremonies::start_op(Kind::Registration, &started.state, Some(&a.id), now);
     tx.write(op);
     let page = ui::pages::passkeys::creation_page(
         &id,
@@ -197,7 +197,7 @@ pub async fn load_register(
     .await?;
     let ceremony = match taken {
         // Another account's ceremony is no ceremony of this one (and is used up all the same).
-        Ok(c) if c.account_id == s.account.id.as_str() => c,
+        Ok(c) if c.account_id.as_ref() == Some(&s.account.id) => c,
         Ok(_) => return Ok(RegisterFacts::Gone(Gone::Unknown)),
         Err(gone) => return Ok(RegisterFacts::Gone(gone)),
     };

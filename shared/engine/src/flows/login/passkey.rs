@@ -111,7 +111,7 @@ impl crate::Step for OptionsStep<'_> {
 /// The ceremony stored and charged to the client (one transaction); the options as JSON.
 pub fn options(app: &App, client: &str, started: &Started) -> Outcome<Refusal> {
     let now = app.now();
-    let (id, op) = ceremonies::start_op(Kind::Authentication, &started.state, "", now);
+    let (id, op) = ceremonies::start_op(Kind::Authentication, &started.state, None, now);
     let mut tx = Tx::new();
     tx.charge(
         limits::PASSKEY_OPTIONS_PER_IP,

@@ -21,7 +21,7 @@ use notify::EmailMessage;
 use serde::Deserialize;
 use store::accounts::{self, cease_ops, claims, Account, Status};
 use store::uniqueness;
-use store::{consent_log, lines, AccountId, Cond, TxOp};
+use store::{consent_log, lines, passkeys, AccountId, Cond, TxOp};
 use ui::pages::{self, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -117,14 +117,22 @@ impl Hasher {
 pub struct Facts {
     /// The table's version and data of the flow (`None`: gone).
     pub flow: Option<(i64, Registration)>,
-    /// Each superseded account still holding its claims, with the epoch its owner proved it
-    /// at (`None` for one found by number: the SIM proved it).
-    pub superseded: Vec<(Account, Option<i64>)>,
+    /// Each superseded account still holding its claims.
+    pub superseded: Vec<Superseded>,
     /// The SIM's line as the table has it now.
     pub line: Option<lines::Line>,
 }
 
-/// The one read of step 5.
+/// An account this registration ceases, as step 5 read it.
+pub struct Superseded {
+    pub account: Account,
+    /// The epoch its owner proved it at (`None` for one found by number: the SIM proved it).
+    pub proved_at: Option<i64>,
+    /// Its passkeys, voided with it (`accounts::cease_ops`).
+    pub passkeys: Vec<passkeys::Credential>,
+}
+
+/// The one read of step 5 (and, for each account it ceases, the Query of its passkeys).
 pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebError> {
     let proved: Vec<(&AccountId, Option<i64>)> = flow.data.superseded().collect();
     let number = &flow.data.number;
@@ -138,7 +146,12 @@ pub async fn load(app: &App, flow: &Carried<Registration>) -> Result<Facts, WebE
         let account = item.and_then(|i| accounts::from_item(id, &i));
         // One ceased since (by the help desk, or by its owner) released its claims.
         if let Some(a) = account.filter(|a| a.status != Status::Ceased) {
-            superseded.push((a, epoch));
+            let passkeys = passkeys::list(app.store.as_ref(), &a.id).await?;
+            superseded.push(Superseded {
+                account: a,
+                proved_at: epoch,
+                passkeys,
+            });
         }
     }
     Ok(Facts {
@@ -186,8 +199,10 @@ pub fn refused(app: &App, flow: &Carried<Registration>, facts: &Facts) -> Option
         }
         Some(_) => {}
     }
-    let stale = facts.superseded.iter().any(|(a, proved_at)| {
-        proved_at.is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
+    let stale = facts.superseded.iter().any(|s| {
+        let a = &s.account;
+        s.proved_at
+            .is_some_and(|e| a.status != Status::Active || a.session_epoch != e)
     });
     if stale {
         return Some(Outcome::reply(Refusal::ConsentStale("password").reply()));
@@ -234,7 +249,7 @@ pub fn complete(
     flow: Carried<Registration>,
     account_id: &AccountId,
     hash: &str,
-    superseded: Vec<(Account, Option<i64>)>,
+    superseded: Vec<Superseded>,
     line: Option<&lines::Line>,
 ) -> Outcome<Refusal> {
     let now = app.now();
@@ -271,8 +286,13 @@ pub fn complete(
         tx.guard(claim, Refusal::Claimed(*kind));
     }
     let mut effects = Vec::new();
-    for (old, proved_at) in &superseded {
-        for op in cease_ops(old, &taken, now) {
+    for Superseded {
+        account: old,
+        proved_at,
+        passkeys,
+    } in &superseded
+    {
+        for op in cease_ops(old, passkeys, &taken, now) {
             let op = match (op, proved_at) {
                 // Proved by its owner: ceased only if still active at the epoch proved.
                 (TxOp::Update { key, update, .. }, Some(epoch)) => TxOp::Update {

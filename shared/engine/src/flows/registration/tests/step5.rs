@@ -3,7 +3,14 @@
 use super::*;
 
 fn complete(app: &App, data: Registration, superseded: Vec<Account>) -> Outcome<Refusal> {
-    let superseded = superseded.into_iter().map(|a| (a, None)).collect();
+    let superseded = superseded
+        .into_iter()
+        .map(|account| password::Superseded {
+            account,
+            proved_at: None,
+            passkeys: vec![],
+        })
+        .collect();
     password::complete(app, carried(data), &aid("acc1"), "hash", superseded, None)
 }
 
