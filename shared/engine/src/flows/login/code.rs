@@ -7,15 +7,13 @@ use super::refusal::{Page, Refusal};
 use super::{Login, State};
 use crate::pages::otp as otp_page;
 use crate::step::Count;
-use crate::{cookies, Attempt, Carried, Ctx, Effect, Guess, Outcome, Tx, WebError};
-use crate::{session, sms, App};
+use crate::{sms, App};
+use crate::{Attempt, Carried, Ctx, Effect, Guess, Outcome, Tx, WebError};
 use domain::routes;
 use domain::OtpCode;
-use notify::account_messages;
 use notify::messages;
-use store::access_log::{self, Event};
+use store::accounts;
 use store::otp::{self, Purpose};
-use store::{accounts, devices};
 
 pub use otp_page::CodeForm as Form;
 
@@ -90,42 +88,14 @@ pub fn decide(
         accounts::record_login_op(&d.account_id, d.epoch, now),
         Refusal::AccountChanged,
     );
-    let (ops, session_cookie) = session::start_ops(app, ctx, &d.account_id, d.epoch);
-    for op in ops {
-        tx.write(op);
-    }
-    let agent = ctx.agent.as_str();
-    tx.write(access_log::record_op(
-        &d.account_id,
-        Event::Completed,
-        agent,
-        now,
-    ));
-    let known = ctx.device.clone();
-    let device = known.clone().unwrap_or_else(domain::crypto::random_token);
-    tx.write(devices::remember_op(&d.account_id, &device, now));
-    let (account, viewer) = (domain::crypto::log_id(&d.account_id), &ctx.viewer.ip);
-    tracing::info!(step = "login-otp", outcome = "signed-in", %account, %viewer, "signed in");
-    let mut outcome = Outcome::redirect(d.next.clone())
-        .with_tx(tx)
-        .metric(metrics::Metric::LoginCodeOk)
-        .cookie(session_cookie)
-        .cookie(cookies::clear_cookie(
-            super::COOKIE,
-            app.config.cookie_secure,
-        ));
-    if known.is_none() {
-        outcome = outcome.cookie(session::device_cookie(app, &device));
-    }
-    if let Some(to) = &d.notify_new_device {
-        let recover = format!("{}{}", app.config.public_base_url, routes::RECOVER);
-        let when = domain::clock::rome_datetime(now);
-        let browser = ui::agent::describe(agent);
-        outcome = outcome.send(Effect::Email(account_messages::email_new_access(
-            to, &when, &browser, &recover,
-        )));
-    }
-    outcome
+    let proof = super::sign_in::Proof {
+        account_id: &d.account_id,
+        epoch: d.epoch,
+        method: super::sign_in::Method::SmsCode,
+        next: d.next.clone(),
+        new_device_email: d.notify_new_device.as_deref(),
+    };
+    super::sign_in::sign_in(app, ctx, tx, proof)
 }
 
 /// "Invia di nuovo": refused within `RESEND_INTERVAL_SECS` of the last code; otherwise a

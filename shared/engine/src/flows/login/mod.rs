@@ -13,6 +13,7 @@ pub mod code;
 pub mod passkey;
 pub mod password;
 pub mod refusal;
+pub mod sign_in;
 
 pub use refusal::Refusal;
 

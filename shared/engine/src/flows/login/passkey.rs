@@ -21,15 +21,12 @@
 
 use super::safe_next;
 use crate::step::Count;
-use crate::{
-    cookies, session, App, Attempt, Ctx, Effect, FieldErrors, Outcome, Reply, Tx, WebError,
-};
+use crate::{App, Attempt, Ctx, FieldErrors, Outcome, Reply, Tx, WebError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use domain::passkey::{user_handle, Authenticated, Ceremonies, Refused, Started};
 use metrics::Metric;
 use serde::Deserialize;
-use store::access_log::{self, Event};
 use store::accounts::{self, Account, Status};
 use store::ceremonies::{self, Ceremony, Gone, Kind};
 use store::passkeys::{self, Stored};
@@ -300,44 +297,13 @@ pub fn decide(app: &App, ctx: &Ctx, form: &Form, facts: Facts) -> Outcome<Refusa
         Refusal::Failed,
     );
     tx.guard(lines::active_check(&a.number), Refusal::Failed);
-    let (ops, session_cookie) = session::start_passkey_ops(app, ctx, &a.id, a.session_epoch);
-    for op in ops {
-        tx.write(op);
-    }
-    let agent = ctx.agent.as_str();
-    tx.write(access_log::record_op(
-        &a.id,
-        Event::PasskeyLogin,
-        agent,
-        now,
-    ));
-    let known = ctx.device.clone().filter(|_| facts.known_device);
-    let device = ctx
-        .device
-        .clone()
-        .unwrap_or_else(domain::crypto::random_token);
-    tx.write(devices::remember_op(&a.id, &device, now));
-    let (account, viewer) = (domain::crypto::log_id(&a.id), &facts.client);
-    tracing::info!(step = "login-passkey", outcome = "signed-in", %account, %viewer, "signed in with a passkey");
-    let mut outcome = Outcome::redirect(safe_next(&form.next))
-        .with_tx(tx)
-        .metric(Metric::LoginPasskeyOk)
-        .metric(Metric::SmsSavedByPasskey)
-        .cookie(session_cookie)
-        .cookie(cookies::clear_cookie(
-            super::COOKIE,
-            app.config.cookie_secure,
-        ));
-    if ctx.device.is_none() {
-        outcome = outcome.cookie(session::device_cookie(app, &device));
-    }
-    if known.is_none() && !facts.first_login {
-        let recover = format!("{}{}", app.config.public_base_url, domain::routes::RECOVER);
-        let when = domain::clock::rome_datetime(now);
-        let browser = ui::agent::describe(agent);
-        outcome = outcome.send(Effect::Email(notify::account_messages::email_new_access(
-            &a.email, &when, &browser, &recover,
-        )));
-    }
-    outcome
+    let known = ctx.device.is_some() && facts.known_device;
+    let proof = super::sign_in::Proof {
+        account_id: &a.id,
+        epoch: a.session_epoch,
+        method: super::sign_in::Method::Passkey,
+        next: safe_next(&form.next),
+        new_device_email: (!known && !facts.first_login).then_some(a.email.as_str()),
+    };
+    super::sign_in::sign_in(app, ctx, tx, proof)
 }
