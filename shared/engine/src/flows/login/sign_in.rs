@@ -68,7 +68,8 @@ pub fn sign_in<R>(app: &App, ctx: &Ctx, mut tx: Tx<R>, proof: Proof<'_>) -> Outc
             outcome.metric(Metric::LoginCodeOk)
         }
         Method::Passkey => {
-            tracing::info!(step = "login-passkey", outcome = "signed-in", %account, %viewer, "signed in with a passkey");
+            let step = "login-passkey";
+            tracing::info!(step, outcome = "signed-in", %account, %viewer, "signed in with a passkey");
             outcome
                 .metric(Metric::LoginPasskeyOk)
                 .metric(Metric::SmsSavedByPasskey)
