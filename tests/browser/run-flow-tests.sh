@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Real-browser tests of the flows: registration (registration.test.mjs), login, private area
 # and logout (login.test.mjs), passkeys with a virtual authenticator (passkey.test.mjs), credential recovery (recovery.test.mjs), the private area's
-# self-service (area.test.mjs), the dev inbox, the emails and the dev metrics
-# (inbox.test.mjs). Debian's Chromium
+# self-service (area.test.mjs), the dev inbox and the emails (inbox.test.mjs), the dev
+# metrics (metrics.test.mjs). Debian's Chromium
 # against the real local gateway (target/debug/local-gateway) and the real LocalStack,
 # which must already be running (scripts/test.sh starts it; by hand: localstack/start.sh).
 #
@@ -117,11 +117,18 @@ for arg in "$@"; do
     *) node_args+=("$arg") ;;
   esac
 done
-if [ "${#files[@]}" -eq 0 ]; then
-  files=(registration.test.mjs login.test.mjs recovery.test.mjs area.test.mjs inbox.test.mjs passkey.test.mjs)
-fi
 status=0
-node --test --test-concurrency=1 "${node_args[@]}" "${files[@]}" || status=$?
+if [ "${#files[@]}" -eq 0 ]; then
+  # Each file's users, numbers and messages are its own, so the files run side by side
+  # (FLOW_TEST_CONCURRENCY, default 2: most of a test's time is waiting on the functions and
+  # LocalStack); the metrics' file asserts exact counts of the whole gateway, so it runs
+  # alone, after them.
+  files=(inbox.test.mjs area.test.mjs registration.test.mjs login.test.mjs recovery.test.mjs passkey.test.mjs)
+  node --test --test-concurrency="${FLOW_TEST_CONCURRENCY:-2}" "${node_args[@]}" "${files[@]}" || status=$?
+  node --test --test-concurrency=1 "${node_args[@]}" metrics.test.mjs || status=$?
+else
+  node --test --test-concurrency=1 "${node_args[@]}" "${files[@]}" || status=$?
+fi
 if [ "$status" -ne 0 ]; then
   echo "run-flow-tests.sh: test falliti; ultime righe del log del gateway ($log):" >&2
   tail -n 40 "$log" >&2

@@ -17,6 +17,8 @@ pub async fn run(p: &Portal, words: &[String], operator: Option<&str>) -> Output
         now: p.app.now(),
         caller: &caller,
         shell_user: operator.map(str::to_owned),
+        outbox: p.app.outbox.as_ref(),
+        public_base_url: &p.app.config.public_base_url,
     };
     helpdesk::run(&desk, words).await
 }

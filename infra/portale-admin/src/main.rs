@@ -57,6 +57,8 @@ async fn main() -> ExitCode {
             now: app.now(),
             caller: &caller,
             shell_user,
+            outbox: app.outbox.as_ref(),
+            public_base_url: &config.public_base_url,
         };
         let out = helpdesk::run(&desk, &args).await;
         print!("{}", out.stdout);

@@ -116,6 +116,27 @@ pub fn email_passkey_added(
     )
 }
 
+/// A passkey was removed by the help desk (`portale-admin account passkeys ID --rimuovi N`):
+/// usually at the owner's request by phone; if not, the owner learns it here.
+pub fn email_passkey_removed_by_help_desk(
+    to: &str,
+    when: &str,
+    name: &str,
+    recover_link: &str,
+) -> EmailMessage {
+    simple_email(
+        to,
+        "Passkey rimossa dal tuo account - Area Clienti Convenzione Mobile 8",
+        "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata \
+            rimossa dall'assistenza una passkey: non si potrà più usarla per accedere. Se l'hai chiesto tu, non devi \
+            fare nulla.",
+        &[("Data", when), ("Nome della passkey", name)],
+        Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
+        "Se non l'hai chiesto tu, contatta il referente della Convenzione del tuo Ente o il Numero Verde \
+            800.680.068.",
+    )
+}
+
 /// A passkey was removed (by its owner from the private area).
 pub fn email_passkey_removed(to: &str, when: &str, name: &str, recover_link: &str) -> EmailMessage {
     simple_email(

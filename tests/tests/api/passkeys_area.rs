@@ -416,6 +416,18 @@ async fn the_help_desk_lists_and_removes_passkeys_and_disable_and_cease_void_the
     assert!(removed.stdout.contains("«Portatile»"), "{}", removed.stdout);
     let left: Vec<String> = stored(&p, &h).await.into_iter().map(|c| c.name).collect();
     assert_eq!(left, ["Telefono", "Tablet"]);
+    // The owner is told, as when they remove one themselves.
+    let mails = p
+        .emails_to_until(&h.username, |m| m.subject.contains("Passkey rimossa"))
+        .await;
+    let told = mails.iter().find(|m| m.subject.contains("Passkey rimossa"));
+    let told = told.expect("the owner is emailed the help desk's removal");
+    assert!(told.text.contains("Portatile"), "{}", told.text);
+    assert!(
+        told.text.contains("dall'assistenza"),
+        "says who removed it: {}",
+        told.text
+    );
     let audit = e2e::admin::ops(&p, &["audit", "--account", &h.id]).await;
     assert!(
         audit.stdout.contains("rimozione-passkey") && audit.stdout.contains("dispositivo smarrito")

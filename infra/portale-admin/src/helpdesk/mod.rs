@@ -38,6 +38,11 @@ pub struct Desk<'a> {
     pub caller: &'a crate::identity::Caller,
     /// The shell's `USER`: the note beside the caller when `--operatore` is not given.
     pub shell_user: Option<String>,
+    /// Where the owner's emails go (the portal's outbox, `OUTBOX_QUEUE_URL`): a passkey the
+    /// help desk removes is told to its owner, as one they remove themselves.
+    pub outbox: &'a dyn notify::Outbox,
+    /// The portal's address, for the links in those emails.
+    pub public_base_url: &'a str,
 }
 
 /// Exit codes, documented in `main.rs` and the README.

@@ -4,14 +4,18 @@
 //! transaction. A lost device is otherwise the owner's own business: a login with password
 //! and SMS (or a recovery), then "Rimuovi" in the Area Clienti.
 //!
-//! `account disable` and `account cease` void every passkey of the account in the same
-//! transaction as the change (`void_ops`): the list read just before, and the count's
-//! delete conditioned on the number read, so a passkey added in between makes the command
-//! fail ("l'account è cambiato nel frattempo") rather than survive it.
+//! The owner is emailed the removal (through the portal's outbox), as for one they remove.
+//!
+//! `account disable` (`void_ops`) and `account cease` (`accounts::cease_ops`, as every
+//! cease) void every passkey of the account in the same transaction as the change: the
+//! list read just before, and the count's delete conditioned on the number read, so a
+//! passkey added in between makes the command fail ("l'account è cambiato nel frattempo")
+//! rather than survive it.
 
 use super::account::{self as desk_account, commit};
 use super::audit::{self, Signed};
 use super::{when, Args, Desk, DeskError, Done};
+use notify::Message;
 use serde_json::json;
 use store::access_log::{self, Event};
 use store::audit::Action;
@@ -100,9 +104,25 @@ pub async fn run(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskErr
         desk.now,
     ));
     commit(desk, ops).await?;
+    // Told after the removal stands: an outbox that fails leaves it done, and says so.
+    let recover = format!("{}{}", desk.public_base_url, domain::routes::RECOVER);
+    let mail = notify::account_messages::email_passkey_removed_by_help_desk(
+        &a.email,
+        &domain::clock::rome_datetime(desk.now),
+        &c.name,
+        &recover,
+    );
+    let told = if a.email.is_empty() {
+        " L'account non ha un indirizzo email: avvisa tu il titolare.".to_owned()
+    } else {
+        match desk.outbox.post(vec![Message::Email(mail)]).await {
+            Ok(()) => " Il titolare ne riceve conferma via email.".to_owned(),
+            Err(e) => format!(" Attenzione: l'email al titolare non è partita ({e}): avvisalo tu."),
+        }
+    };
     Ok(Done {
         text: format!(
-            "Passkey {n} dell'account {} rimossa («{}»): non si potrà più usarla per accedere.",
+            "Passkey {n} dell'account {} rimossa («{}»): non si potrà più usarla per accedere.{told}",
             a.id, c.name
         ),
         json: json!({ "id": a.id, "azione": Action::RemovePasskey.as_str(), "rimossa": as_json(n, c) }),
