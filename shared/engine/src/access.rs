@@ -294,6 +294,10 @@ pub const ACCESS: &[FunctionAccess] = &[
             g(NUMBER, &[Put, Del]),
             g(PERSON, &[Put, Del]),
             g(CONSENT_LOG, &[Put]),
+            // A superseded account's passkeys, listed and voided with its cease (as every
+            // cease: `accounts::cease_ops`).
+            g(PASSKEY, &[Query, Del]),
+            g(PASSKEY_CRED, &[Del]),
         ],
     },
     FunctionAccess {
