@@ -24,7 +24,10 @@ start_gateway() {
   . "$root/localstack/env.sh"
   # `--workspace` with `--bin`: the workspace's feature resolution, so the test build's
   # artifacts are reused (a `-p` subset resolves features anew and recompiles the AWS SDK).
-  (cd "$root" && cargo build -q --workspace --bin local-gateway --bin portale-admin --bin static-site)
+  # PORTALE_BINS_BUILT: scripts/test.sh built them with every target already.
+  if [[ -z "${PORTALE_BINS_BUILT:-}" ]]; then
+    (cd "$root" && cargo build -q --workspace --bin local-gateway --bin portale-admin --bin static-site)
+  fi
   local bin="${CARGO_TARGET_DIR:-$root/target}/debug"
   (cd "$root" && "$bin/static-site" --out target/site >/dev/null)
   "$root/localstack/start.sh"

@@ -62,6 +62,11 @@ export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # dev profile.
 cargo build --workspace --all-targets
 build_site
+# Every binary the scripts below start (functions, gateway, portale-admin, static-site) is
+# built now. Their own `cargo build --workspace --bin …` would resolve features without the
+# dev-dependencies' and compile the functions again (1.5–2.5 min in the browser phase of a
+# fresh clone): they take these as they are.
+export PORTALE_BINS_BUILT=1
 
 phase "Attesa di LocalStack"
 bg_wait "LocalStack (setup + avvio)"

@@ -42,7 +42,11 @@ if [ "$GATEWAY_MODE" = lambda ]; then
   # Every function crate (one binary each, named like its folder).
   for d in "$repo"/functions/*/; do bins+=(--bin "$(basename "$d")"); done
 fi
-(cd "$repo" && cargo build -q --workspace "${bins[@]}")
+# PORTALE_BINS_BUILT: scripts/test.sh built them with every target already (building again
+# here would resolve features without the dev-dependencies' and compile the functions anew).
+if [ -z "${PORTALE_BINS_BUILT:-}" ]; then
+  (cd "$repo" && cargo build -q --workspace "${bins[@]}")
+fi
 # The site's hashed assets must match the gateway's pages: regenerate it (fast).
 bin="${CARGO_TARGET_DIR:-$repo/target}/debug"   # where cargo put the binaries
 (cd "$repo" && "$bin/static-site" --out "$SITE_DIR")

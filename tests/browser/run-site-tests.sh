@@ -12,8 +12,11 @@ if [ -z "${BASE_URL:-}" ]; then
   export SITE_DIR="${SITE_DIR:-$repo/target/site}"
   # `--workspace` with `--bin`: the workspace's features, so the test build's artifacts are
   # reused (`-p static-site` resolves features anew and compiles shared again).
-  (cd "$repo" && cargo build -q --workspace --bin static-site \
-    && "${CARGO_TARGET_DIR:-$repo/target}/debug/static-site" --out "$SITE_DIR")
+  # PORTALE_BINS_BUILT: scripts/test.sh built it with every target already.
+  if [ -z "${PORTALE_BINS_BUILT:-}" ]; then
+    (cd "$repo" && cargo build -q --workspace --bin static-site)
+  fi
+  "${CARGO_TARGET_DIR:-$repo/target}/debug/static-site" --out "$SITE_DIR"
 fi
 
 cd "$here"
