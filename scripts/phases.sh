@@ -120,6 +120,7 @@ _ph_failures() {
     awk '
       /^---- .* stdout ----$/ { print; next }
       /panicked at / { left = 12 }
+      /^stack backtrace:|^note: run with / { left = 0 }
       left > 0 { print substr($0, 1, 400); left-- }
     ' "${_JOB_LOG[$name]}" | head -n 120
   done
