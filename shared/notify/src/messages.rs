@@ -476,9 +476,31 @@ mod tests {
         ]
     }
 
+    /// The private area's and the help desk's emails (`account_messages`).
+    fn every_account_email() -> Vec<EmailMessage> {
+        use crate::account_messages::*;
+        let (when, recover) = ("30/11/2026 10:00", "https://x/recupero");
+        vec![
+            email_new_access("a@b.it", when, "Chrome su Android", recover),
+            email_password_changed_in_area("a@b.it", when, recover),
+            email_change_confirmation("a@b.it", "https://x/area-clienti/email/conferma?t=abc"),
+            email_changed_notice("a@b.it", when, "n***@e***.it", recover),
+            email_account_deleted("a@b.it", when),
+            email_passkey_added(
+                "a@b.it",
+                when,
+                "Telefono <di> Anna",
+                "Chrome su Android",
+                recover,
+            ),
+            email_passkey_removed("a@b.it", when, "Telefono", recover),
+            email_passkey_removed_by_help_desk("a@b.it", when, "Portatile & co.", recover),
+        ]
+    }
+
     #[test]
     fn every_email_has_the_layout_and_a_text_part_with_the_same_words() {
-        for m in every_email() {
+        for m in every_email().into_iter().chain(every_account_email()) {
             let h = &m.html;
             assert!(h.starts_with("<!doctype html>"), "{}", m.subject);
             assert!(h.contains(r#"<html lang="it""#));
