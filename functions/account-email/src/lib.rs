@@ -54,10 +54,7 @@ fn page(s: &SignedIn, now: i64, form: &email::Form, errors: &FieldErrors, sent: 
                         "Usa il nuovo indirizzo anche come username (oggi la tua username è il tuo indirizzo email)"
                     }))
                 }
-                @if reauth::needed(s, now) {
-                    (area::current_password(errors, Some("Per la tua sicurezza: hai effettuato l'accesso più di 15 \
-                        minuti fa.")))
-                }
+                (reauth::field(s, now, errors))
                 div class="btn-row" {
                     a class="btn btn-secondary" href=(routes::ACCOUNT) { "ANNULLA" }
                     button class="btn btn-primary" type="submit" { "INVIA IL LINK DI CONFERMA" }

@@ -57,10 +57,7 @@ fn intro(s: &SignedIn, now: i64, errors: &FieldErrors) -> Markup {
             p { "Crea la passkey sul dispositivo che usi per accedere (telefono o computer). Puoi averne fino a 10 e \
                 rimuoverle quando vuoi dalla pagina " a href=(routes::ACCOUNT_PASSKEYS) { "Passkey" } "." }
             form id=(passkeys::FIELD) method="post" action=(routes::ACCOUNT_PASSKEY_NEW) novalidate {
-                @if reauth::needed(s, now) {
-                    (area::current_password(errors, Some("Per la tua sicurezza: hai effettuato l'accesso più di 15 \
-                        minuti fa.")))
-                }
+                (reauth::field(s, now, errors))
                 div class="btn-row" {
                     a class="btn btn-secondary" href=(routes::ACCOUNT_PASSKEYS) { "ANNULLA" }
                     button class="btn btn-primary" type="submit" { "CONTINUA" }

@@ -32,6 +32,17 @@ pub fn needed(s: &SignedIn, now: i64) -> bool {
     now - s.session.auth_at >= REAUTH_SECS
 }
 
+/// The current-password field of a sensitive change's form, when `needed` (else nothing).
+pub fn field(s: &SignedIn, now: i64, errors: &ui::FieldErrors) -> maud::Markup {
+    if !needed(s, now) {
+        return maud::html! {};
+    }
+    ui::pages::area::current_password(
+        errors,
+        Some("Per la tua sicurezza: hai effettuato l'accesso più di 15 minuti fa."),
+    )
+}
+
 /// The counter's subject: the username (as the login page keys it) and this session.
 fn subject(s: &SignedIn) -> String {
     let user: String = s
