@@ -152,12 +152,23 @@ test("passkey creata dall'offerta nell'area clienti, poi accesso con il pulsante
   await bothWidths(t, "2-home-offerta");
   await navigate(page, () => offer.getByRole("button", { name: "CREA UNA PASSKEY" }).click(), "/area-clienti/passkey/nuova");
   await createPasskey(t, auth);
-  await logout(t);
 
-  // The username field's autofill (conditional mediation, started at page load): the
-  // virtual authenticator answers it at once, and the login page signs in by itself.
+  // The username field's autofill (conditional mediation, started at page load): ESCI lands
+  // on /accesso, whose autofill the virtual authenticator answers at once, and the login
+  // page signs in by itself — at a moment of its own, so the test follows every navigation
+  // of the tab rather than checking the path after one.
   const sms = await loginSmsCount(user);
-  await navigate(page, () => page.goto(`${BASE}/accesso`), "/area-clienti");
+  await navigate(page, () => page.goto(`${BASE}/esci`), "/esci");
+  const seen = [];
+  const onNav = (frame) => {
+    if (frame === page.mainFrame()) seen.push(new URL(frame.url()).pathname);
+  };
+  page.on("framenavigated", onNav);
+  await page.locator("main").getByRole("button", { name: "ESCI" }).click();
+  await page.waitForURL((u) => u.pathname === "/area-clienti", { timeout: 30_000 });
+  await page.waitForLoadState("load");
+  page.off("framenavigated", onNav);
+  assert.deepEqual(seen, ["/accesso", "/area-clienti"], "signed out, then in again by the autofill");
   assert.equal((await page.locator("main h1").innerText()).trim(), `Ciao, ${user.nome} ${user.cognome}`);
   assert.equal(await page.getByRole("region", { name: OFFER }).count(), 0, "no offer to one who has a passkey and used it");
   await assertAccessible(t, "3-area-con-passkey");
