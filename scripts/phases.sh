@@ -119,6 +119,7 @@ _ph_failures() {
     step "Perché: $name"
     awk '
       /^---- .* stdout ----$/ { print; next }
+      /^\[e2e\] / { print substr($0, 1, 400); next }
       /panicked at / { left = 12 }
       /^stack backtrace:|^note: run with / { left = 0 }
       left > 0 { print substr($0, 1, 400); left-- }

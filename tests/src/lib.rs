@@ -79,6 +79,10 @@ pub fn test_config(base_url: &str) -> Config {
     c
 }
 
+/// The dead letters `Portal::report_dead_letters` has named.
+static REPORTED: std::sync::Mutex<std::collections::BTreeSet<String>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
 /// The outbox queues of test portals: a failed batch is back after 1 s (not the
 /// template's 60), still to the DLQ after 5 receives.
 pub const TEST_QUEUE: portale_admin::bootstrap::QueueSettings =
@@ -457,9 +461,45 @@ impl Portal {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
         while std::time::Instant::now() < deadline {
             if queue_depth(&self.app.config.outbox_queue_url).await == Some(0) {
+                self.report_dead_letters().await;
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await; // poll interval
+        }
+        eprintln!("[e2e] outbox: the queue did not empty in 120 s");
+    }
+
+    /// Says (on the test's output, which a failed test prints and CI's digest quotes: the
+    /// `[e2e]` lines) what this portal's dead-letter queue holds and what the consumer
+    /// logged about it: a message there is one a reader of SMS or emails will not find.
+    async fn report_dead_letters(&self) {
+        let dlq = format!("{}-dlq", self.app.config.outbox_queue_url);
+        if queue_depth(&dlq).await.unwrap_or(0) == 0 {
+            return;
+        }
+        // A peek: visibility 0 leaves them where they are for the test that reads them.
+        let ids: Vec<String> = sqs()
+            .await
+            .receive_message()
+            .queue_url(&dlq)
+            .max_number_of_messages(10)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map(|out| out.messages.unwrap_or_default())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|m| m.message_id.clone())
+            .filter(|id| REPORTED.lock().unwrap().insert(id.clone()))
+            .collect();
+        if ids.is_empty() {
+            return; // said already (a reader that waits calls `settle` many times)
+        }
+        eprintln!("[e2e] outbox: the dead-letter queue holds {ids:?}");
+        let logs = logcapture::captured().map(|c| c.text()).unwrap_or_default();
+        let about = logs.lines().filter(|l| ids.iter().any(|id| l.contains(id)));
+        for line in about.take(12) {
+            eprintln!("[e2e]   {}", line.chars().take(400).collect::<String>());
         }
     }
 

@@ -30,6 +30,13 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
     }
 }
 
+static LOGS: OnceLock<Captured> = OnceLock::new();
+
+/// The capture, if this process has one (not under `E2E_LOG`).
+pub fn captured() -> Option<&'static Captured> {
+    LOGS.get()
+}
+
 /// Installs the capture as this process's subscriber (once) and returns it.
 ///
 /// Every portal the harness starts calls it first (`install`), so the subscriber is in place
@@ -37,7 +44,6 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
 /// is a no-op, and a line logged inside it after the capture was installed by another test
 /// would carry no request id.
 pub fn capture() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
     LOGS.get_or_init(|| {
         let c = Captured::default();
         let filter = tracing_subscriber::EnvFilter::new("info");

@@ -3,6 +3,7 @@
 use super::{schema, Attr, Cond, Item, Key, Query, Store, StoreError, TxOp, Update};
 use crate::aws_error::AwsFailure;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{self as ddb, AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
 use std::collections::HashMap;
@@ -269,22 +270,44 @@ impl Store for DynamoStore {
             .collect())
     }
 
+    /// A conditional put that fails on the very item it writes is taken as done
+    /// (`Store::put`): the SDK retried an attempt that DynamoDB did but whose answer was
+    /// lost, and the retry met the first attempt's write. The item as it was comes with the
+    /// refusal (`ReturnValuesOnConditionCheckFailure`), so this costs no call.
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         let mut map = key_map(key);
         map.extend(item.attrs.iter().map(|(k, v)| (k.clone(), to_av(v))));
         let mut e = Expr::default();
         let ce = cond.as_ref().map(|c| e.cond(c));
-        self.client
+        let sent = self
+            .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(map))
             .set_condition_expression(ce)
             .set_expression_attribute_names(e.names())
             .set_expression_attribute_values(e.values())
+            .set_return_values_on_condition_check_failure(
+                cond.is_some()
+                    .then_some(ddb::ReturnValuesOnConditionCheckFailure::AllOld),
+            )
             .send()
-            .await
-            .map_err(|err| map_single(err, |x| x.is_conditional_check_failed_exception()))?;
-        Ok(())
+            .await;
+        match sent {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(se))
+                if matches!(
+                    se.err(),
+                    PutItemError::ConditionalCheckFailedException(refused)
+                        if refused.item().map(item_from).as_ref() == Some(&item)
+                ) =>
+            {
+                Ok(())
+            }
+            Err(err) => Err(map_single(err, |x| {
+                x.is_conditional_check_failed_exception()
+            })),
+        }
     }
 
     async fn update(

@@ -202,6 +202,12 @@ pub trait Store: Send + Sync {
     /// Several items in one round trip (BatchGetItem, strongly consistent), in the order
     /// of `keys`; a step loads its flow's facts with one call. At most 100 distinct keys.
     async fn batch_get(&self, keys: &[Key]) -> Result<Vec<Option<Item>>, StoreError>;
+    /// Writes `item` if `cond` holds. Idempotent: when the condition fails on an item equal
+    /// to `item`, the put is done (`Ok`), because that is what a retry meets after its first
+    /// attempt wrote but its answer was lost (a timeout, a cut connection); the SDK retries
+    /// by itself, so without this a claim would be refused by its own write. So a
+    /// conditional put's item must say whose it is (a random holder or id, an owner): two
+    /// writers of byte-equal items both succeed.
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError>;
     /// Applies `update` (creating the item if absent, as DynamoDB does) and returns the new item.
     async fn update(

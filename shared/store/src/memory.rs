@@ -57,7 +57,8 @@ impl Store for MemoryStore {
 
     async fn put(&self, key: &Key, item: Item, cond: Option<Cond>) -> Result<(), StoreError> {
         let mut items = self.items.lock().unwrap();
-        if !check(&cond, items.get(key)) {
+        // As DynamoStore: a put refused on the very item it writes is done (`Store::put`).
+        if !check(&cond, items.get(key)) && items.get(key) != Some(&item) {
             return Err(StoreError::ConditionFailed);
         }
         items.insert(key.clone(), item);
@@ -167,5 +168,26 @@ mod tests {
             .await
             .unwrap()
             .is_empty());
+    }
+
+    /// `Store::put`'s idempotence, the same here as on DynamoDB (`outbox_once.rs` proves
+    /// it there): a conditional put refused on the very item it writes is done; on another
+    /// item it is refused.
+    #[tokio::test]
+    async fn a_conditional_put_repeated_is_done_and_another_item_is_refused() {
+        let s = MemoryStore::new();
+        let k = Key::new("SENT#x", "SENT");
+        let ours = Item::new().with("holder", "a");
+        for _ in 0..2 {
+            s.put(&k, ours.clone(), Some(Cond::NotExists))
+                .await
+                .unwrap();
+        }
+        let theirs = Item::new().with("holder", "b");
+        assert_eq!(
+            s.put(&k, theirs, Some(Cond::NotExists)).await,
+            Err(StoreError::ConditionFailed)
+        );
+        assert_eq!(s.get(&k).await.unwrap(), Some(ours));
     }
 }

@@ -1,12 +1,14 @@
 //! The outbox sends each message once (issue 22, item 6), on the real LocalStack queue with
 //! the gateway's poller running `send-messages`: a batch retried after one of its messages
 //! failed does not deliver the others again; the same record delivered twice sends once;
-//! a code redriven from the dead-letter queue after it expired is not sent, and is counted.
+//! a code redriven from the dead-letter queue after it expired is not sent, and is counted;
+//! a claim whose answer was lost (the SDK's retry finds its own record) still sends.
 
 use super::metrics::counts;
 use super::outbox::dead_letter_url;
 use domain::MobileNumber;
-use e2e::faults::FlakyNotifier;
+use e2e::faults::{store_through, FlakyNotifier};
+use e2e::proxy::FaultProxy;
 use e2e::register::{new_line, step1};
 use e2e::{queue_depth, random_email, random_number, sqs, Portal};
 use notify::{encode_batch, messages, Message};
@@ -196,5 +198,43 @@ fn a_claim_outlives_the_function_and_ends_before_the_retry() {
         timeout < LEASE_SECS && LEASE_SECS < visibility,
         "send-messages Timeout {timeout} s < LEASE_SECS {LEASE_SECS} s < OutboxQueue VisibilityTimeout \
             {visibility} s"
+    );
+}
+
+/// The claim of a message (`SENT#<id>`, a conditional PutItem) is done by DynamoDB but its
+/// answer never comes back (an attempt that timed out, a connection cut): the SDK tries the
+/// same PutItem again, which finds the record its first attempt wrote. Before: that was
+/// "being sent by another receive", at every receive after it too (the lease outlived
+/// them), and the batch went to the dead-letter queue unsent: the owner asked for a reset
+/// link and never got it (CI, stop 29: "the owner got the link", 0).
+#[tokio::test]
+async fn a_claim_whose_answer_was_lost_sends_the_email_once() {
+    let upstream = e2e::endpoint().trim_start_matches("http://").to_owned();
+    let proxy = FaultProxy::start(&upstream).await;
+    let p = Portal::start_full(|_| {}, |app| store_through(app, &proxy)).await;
+    let h = e2e::quick::user(&p).await;
+    proxy.lose_answer_to(store::sent::PREFIX.as_bytes());
+    let b = p.as_browser(Portal::browser());
+    let page = b.get("/recupero?modalita=password").await;
+    let sent = b
+        .submit(&page, "modalita", &[("username", &h.username)])
+        .await;
+    assert!(
+        sent.contains("Se i dati inseriti sono corretti"),
+        "{}",
+        sent.text()
+    );
+    let mails = p
+        .emails_to_until(&h.username, |m| m.subject.contains("nuova password"))
+        .await;
+    assert_eq!(proxy.answers_lost(), 1, "the claim's answer was lost");
+    assert_eq!(
+        mails
+            .iter()
+            .filter(|m| m.subject.contains("nuova password"))
+            .count(),
+        1,
+        "the reset email went once; dead-letter queue: {:?}",
+        queue_depth(&dead_letter_url(&p).await).await
     );
 }
