@@ -25,8 +25,10 @@ pub enum Event {
     PasskeyLogin,
     /// A passkey was created from the private area (issue 24).
     PasskeyAdded,
-    /// A passkey was removed (by its owner or the help desk).
+    /// A passkey was removed by its owner.
     PasskeyRemoved,
+    /// A passkey was removed by the help desk (`portale-admin account passkeys --rimuovi`).
+    PasskeyRemovedByHelpDesk,
 }
 
 impl Event {
@@ -39,6 +41,7 @@ impl Event {
             Event::PasskeyLogin => "passkey-login",
             Event::PasskeyAdded => "passkey-added",
             Event::PasskeyRemoved => "passkey-removed",
+            Event::PasskeyRemovedByHelpDesk => "passkey-removed-help-desk",
         }
     }
     fn parse(s: &str) -> Option<Event> {
@@ -50,6 +53,7 @@ impl Event {
             "passkey-login" => Event::PasskeyLogin,
             "passkey-added" => Event::PasskeyAdded,
             "passkey-removed" => Event::PasskeyRemoved,
+            "passkey-removed-help-desk" => Event::PasskeyRemovedByHelpDesk,
             _ => return None,
         })
     }
@@ -63,13 +67,18 @@ impl Event {
             Event::PasskeyLogin => "Accesso completato con una passkey",
             Event::PasskeyAdded => "Passkey aggiunta",
             Event::PasskeyRemoved => "Passkey rimossa",
+            Event::PasskeyRemovedByHelpDesk => "Passkey rimossa dall'assistenza",
         }
     }
     /// True for the events a person may not recognise as theirs.
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            Event::PasswordWrong | Event::Locked | Event::PasskeyAdded | Event::PasskeyRemoved
+            Event::PasswordWrong
+                | Event::Locked
+                | Event::PasskeyAdded
+                | Event::PasskeyRemoved
+                | Event::PasskeyRemovedByHelpDesk
         )
     }
 }
@@ -150,6 +159,27 @@ mod tests {
 
     fn id(s: &str) -> AccountId {
         AccountId::parse(s).unwrap()
+    }
+
+    /// Every event is read back as written, and says itself apart from the others.
+    #[test]
+    fn each_event_reads_back_as_itself() {
+        use Event::*;
+        let all = [
+            PasswordWrong,
+            CodeSent,
+            Completed,
+            Locked,
+            PasskeyLogin,
+            PasskeyAdded,
+            PasskeyRemoved,
+            PasskeyRemovedByHelpDesk,
+        ];
+        for e in all {
+            assert_eq!(Event::parse(e.code()), Some(e));
+        }
+        let labels: std::collections::BTreeSet<_> = all.iter().map(|e| e.label()).collect();
+        assert_eq!(labels.len(), all.len());
     }
 
     #[tokio::test]

@@ -428,6 +428,13 @@ async fn the_help_desk_lists_and_removes_passkeys_and_disable_and_cease_void_the
         "says who removed it: {}",
         told.text
     );
+    // So does the owner's access history: not a removal they might think was their own.
+    let history = b.get(routes::ACCOUNT_HISTORY).await;
+    assert!(
+        history.contains("Passkey rimossa dall'assistenza"),
+        "{}",
+        history.text()
+    );
     let audit = e2e::admin::ops(&p, &["audit", "--account", &h.id]).await;
     assert!(
         audit.stdout.contains("rimozione-passkey") && audit.stdout.contains("dispositivo smarrito")

@@ -90,7 +90,7 @@ pub async fn run(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskErr
     let mut ops: Vec<TxOp> = passkeys::remove_ops(&a.id, &c.id).into();
     ops.push(access_log::record_op(
         &a.id,
-        Event::PasskeyRemoved,
+        Event::PasskeyRemovedByHelpDesk,
         "",
         desk.now,
     ));
