@@ -670,6 +670,7 @@ async fn new_terms_are_accepted_before_the_private_area_opens() {
 #[tokio::test]
 async fn an_address_of_another_account_is_refused_and_counted_against_the_daily_cap() {
     let p = Portal::start().await;
+    p.align_clock(store::limits::EMAIL_CHANGES_PER_ACCOUNT.window_secs);
     let (number, user) = registered(&p, "area").await;
     let (_, other) = registered(&p, "area").await;
     let b = browser_with_agent(&p, CHROME);
