@@ -121,7 +121,8 @@ _ph_failures() {
       /^---- .* stdout ----$/ { print; next }
       /^\[e2e\] / { print substr($0, 1, 400); next }
       /panicked at / { left = 12 }
-      /^stack backtrace:|^note: run with / { left = 0 }
+      /^not ok / { left = 18 }
+      /^stack backtrace:|^note: run with |^  stack: / { left = 0 }
       left > 0 { print substr($0, 1, 400); left-- }
     ' "${_JOB_LOG[$name]}" | head -n 120
   done

@@ -209,9 +209,19 @@ export async function newContext(browser, { javaScriptEnabled = true, prefix = "
   page.on("response", (r) => {
     if (r.request().resourceType() !== "document" && r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
   });
+  // Chromium cancels what a page still has in flight when the page navigates on (a
+  // favicon loading, the passkey options /accesso asks for on load, when the test follows a
+  // link at once): that is not a broken resource. So each request remembers how many
+  // main-frame navigations had started before it, and an abort after a newer one is skipped.
+  let navigations = 0;
+  const startedAfter = new WeakMap();
+  page.on("request", (r) => {
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigations += 1;
+    startedAfter.set(r, navigations);
+  });
   page.on("requestfailed", (r) => {
-    // Chromium cancels a favicon still loading when the page navigates on (a quick
-    // keyboard or no-JS submission): that is not a broken resource.
+    const movedOn = navigations > (startedAfter.get(r) ?? navigations);
+    if (r.failure()?.errorText === "net::ERR_ABORTED" && !r.isNavigationRequest() && movedOn) return;
     if (r.failure()?.errorText === "net::ERR_ABORTED" && /\/assets\/favicon\.[0-9a-f]+\.svg$/.test(r.url())) return;
     problems.push(`failed ${r.url()}: ${r.failure()?.errorText}`);
   });
