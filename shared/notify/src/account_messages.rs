@@ -116,36 +116,42 @@ pub fn email_passkey_added(
     )
 }
 
-/// A passkey was removed by the help desk (`portale-admin account passkeys ID --rimuovi N`):
-/// usually at the owner's request by phone; if not, the owner learns it here.
-pub fn email_passkey_removed_by_help_desk(
+/// Who removed a passkey: its owner (from the private area) or the help desk
+/// (`portale-admin account passkeys ID --rimuovi N`, usually at the owner's request by phone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovedBy {
+    Owner,
+    HelpDesk,
+}
+
+/// A passkey was removed: the email says by whom, and what to do if it was not wanted.
+pub fn email_passkey_removed(
     to: &str,
     when: &str,
     name: &str,
     recover_link: &str,
+    by: RemovedBy,
 ) -> EmailMessage {
+    let (intro, closing) = match by {
+        RemovedBy::Owner => (
+            "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è \
+                stata rimossa una passkey: non si potrà più usarla per accedere. Se sei stato tu, non devi fare nulla.",
+            ALERT,
+        ),
+        RemovedBy::HelpDesk => (
+            "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è \
+                stata rimossa dall'assistenza una passkey: non si potrà più usarla per accedere. Se l'hai chiesto tu, \
+                non devi fare nulla.",
+            "Se non l'hai chiesto tu, contatta il referente della Convenzione del tuo Ente o il Numero Verde \
+                800.680.068.",
+        ),
+    };
     simple_email(
         to,
         "Passkey rimossa dal tuo account - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata \
-            rimossa dall'assistenza una passkey: non si potrà più usarla per accedere. Se l'hai chiesto tu, non devi \
-            fare nulla.",
+        intro,
         &[("Data", when), ("Nome della passkey", name)],
         Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
-        "Se non l'hai chiesto tu, contatta il referente della Convenzione del tuo Ente o il Numero Verde \
-            800.680.068.",
-    )
-}
-
-/// A passkey was removed (by its owner from the private area).
-pub fn email_passkey_removed(to: &str, when: &str, name: &str, recover_link: &str) -> EmailMessage {
-    simple_email(
-        to,
-        "Passkey rimossa dal tuo account - Area Clienti Convenzione Mobile 8",
-        "Gentile utente, dal tuo account dell'area clienti TIM dedicata alla Convenzione Telefonia Mobile 8 è stata \
-            rimossa una passkey: non si potrà più usarla per accedere. Se sei stato tu, non devi fare nulla.",
-        &[("Data", when), ("Nome della passkey", name)],
-        Some(("RECUPERA LE TUE CREDENZIALI", recover_link)),
-        ALERT,
+        closing,
     )
 }

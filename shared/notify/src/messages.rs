@@ -493,8 +493,14 @@ mod tests {
                 "Chrome su Android",
                 recover,
             ),
-            email_passkey_removed("a@b.it", when, "Telefono", recover),
-            email_passkey_removed_by_help_desk("a@b.it", when, "Portatile & co.", recover),
+            email_passkey_removed("a@b.it", when, "Telefono", recover, RemovedBy::Owner),
+            email_passkey_removed(
+                "a@b.it",
+                when,
+                "Portatile & co.",
+                recover,
+                RemovedBy::HelpDesk,
+            ),
         ]
     }
 

@@ -106,11 +106,12 @@ pub async fn run(desk: &Desk<'_>, args: &Args, id: &str) -> Result<Done, DeskErr
     commit(desk, ops).await?;
     // Told after the removal stands: an outbox that fails leaves it done, and says so.
     let recover = format!("{}{}", desk.public_base_url, domain::routes::RECOVER);
-    let mail = notify::account_messages::email_passkey_removed_by_help_desk(
+    let mail = notify::account_messages::email_passkey_removed(
         &a.email,
         &domain::clock::rome_datetime(desk.now),
         &c.name,
         &recover,
+        notify::account_messages::RemovedBy::HelpDesk,
     );
     let told = if a.email.is_empty() {
         " L'account non ha un indirizzo email: avvisa tu il titolare.".to_owned()

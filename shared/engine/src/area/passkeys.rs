@@ -327,6 +327,7 @@ pub fn remove(
         &clock::rome_datetime(now),
         &c.name,
         &link(app, routes::RECOVER),
+        account_messages::RemovedBy::Owner,
     );
     tracing::info!(step = "area-passkey-remove", account = %crypto::log_id(&a.id), "passkey removed");
     Outcome::redirect(done(REMOVED))
